@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.js";
+
+/** Sub-commands, loaded lazily so `auth-triage <cmd>` only pays for the modules it uses. */
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {};
+
+const USAGE = `auth-triage: make Azure Storage 401/403 failures explain themselves.
+
+Usage: auth-triage <command> [options]
+
+Commands:
+${"%COMMANDS%"}
+
+Run 'auth-triage <command> --help' for a command's options.`;
+
+async function topLevelHelp(): Promise<string> {
+  const lines: string[] = [];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const cmd = await load();
+    lines.push(`  ${name.padEnd(12)} ${cmd.summary}`);
+  }
+  return USAGE.replace("%COMMANDS%", lines.join("\n"));
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write((await topLevelHelp()) + "\n");
+    return name ? 0 : EXIT_USAGE;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`auth-triage: unknown command '${name}'. Run 'auth-triage --help' for the list.\n`);
+    return EXIT_USAGE;
+  }
+  const cmd = await load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout.write(cmd.help.trimEnd() + "\n");
+    return 0;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`auth-triage ${name}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+
+function invokedAsScript(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsScript()) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`auth-triage: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,414 @@
+import type { Decision, Guidance } from "../model/incident.js";
+
+/**
+ * The single error-code table. It drives classification in the local engine and the verdict `case()` in
+ * the generated KQL, so it must stay data: no behaviour hides in code paths elsewhere.
+ *
+ * Sources: ../shared/reference/storage-logs.md §3 (codes and meanings), the seed playbook's "Decision
+ * Shortcut" and "Wrong Fix to Avoid" (rephrased), the Microsoft 403 troubleshooting guide.
+ */
+
+/** Authentication types as logged in AuthenticationType. */
+export type LoggedAuthType = "AccountKey" | "SAS" | "OAuth" | "Anonymous" | "Kerberos";
+
+export interface VerdictRule {
+  /** Auth types this rule applies to; `*` matches any (rules are tried in order, first match wins). */
+  authTypes: readonly LoggedAuthType[] | "*";
+  decision: Decision;
+  guidance: Guidance;
+}
+
+export interface ErrorCodeEntry {
+  code: string;
+  httpStatus: readonly number[];
+  meaning: string;
+  rules: readonly VerdictRule[];
+}
+
+const ROTATE_KEYS = "Do not rotate or regenerate account keys before proving the signature itself is wrong.";
+const NO_RBAC_FOR_UNAUTHENTICATED =
+  "Do not add RBAC roles: the request never authenticated, and roles are only evaluated after authentication.";
+const NO_FIREWALL_FOR_SIGNATURE = "Do not open the storage firewall: this is not a network rejection.";
+const NO_SECRET_LOGGING = "Do not log raw Authorization headers, SAS tokens or keys while debugging.";
+
+export const ERROR_CODES: readonly ErrorCodeEntry[] = [
+  {
+    code: "AuthenticationFailed",
+    httpStatus: [403],
+    meaning:
+      "The signature did not validate: wrong or regenerated key, a request changed after signing, a stale date, or a SAS that is malformed, expired or not yet valid.",
+    rules: [
+      {
+        authTypes: ["SAS"],
+        decision: "sas",
+        guidance: {
+          summary:
+            "A SAS failed validation: it is expired or not yet valid, signed with a key that has since changed, or signed over a different path or fields than the request uses.",
+          steps: [
+            "Compare the failing URIs' st/se with the request times: an se in the past means expired; an st in the future means the minting clock runs ahead.",
+            "Check which key slot (key1/key2) signed the SAS and whether that key was regenerated before onset.",
+            "Compare the signed resource (sr, path, encoding) with the path actually requested.",
+            "Mint a fresh SAS from the current key or a user delegation key and replay one request.",
+          ],
+          avoid: [
+            "Do not regenerate keys to fix an expired or mis-scoped SAS: every other SAS signed with that key breaks too.",
+            NO_FIREWALL_FOR_SIGNATURE,
+            NO_SECRET_LOGGING,
+          ],
+        },
+      },
+      {
+        authTypes: "*",
+        decision: "authentication",
+        guidance: {
+          summary:
+            "Shared Key signatures are rejected: the caller signs with a key the account no longer has, signs a request that is changed afterwards, or sends a date more than 15 minutes off.",
+          steps: [
+            "Check whether a key was regenerated just before onset and which key slot (key1/key2) the failing callers sign with.",
+            "If only some hosts fail while the same key succeeds elsewhere, check those hosts' clocks (x-ms-date more than 15 minutes off).",
+            "If failures began with a deployment or SDK upgrade, diff the client's string-to-sign with the server's (auth-triage signature explain).",
+            "Look for a proxy or gateway that rewrites the path, strips x-ms-date or adds x-ms-* headers after signing.",
+          ],
+          avoid: [ROTATE_KEYS, NO_RBAC_FOR_UNAUTHENTICATED, NO_FIREWALL_FOR_SIGNATURE, NO_SECRET_LOGGING],
+        },
+      },
+    ],
+  },
+  {
+    code: "InvalidAuthenticationInfo",
+    httpStatus: [401, 400],
+    meaning:
+      "The authentication metadata is malformed or unusable: a rejected OAuth token (expired, wrong audience or tenant), a malformed Authorization header, or mixed schemes.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "authentication",
+        guidance: {
+          summary:
+            "Storage could not authenticate the caller from what it sent: usually an OAuth token for the wrong audience or tenant, an expired token, or a malformed or mixed Authorization header.",
+          steps: [
+            "Read the 401's WWW-Authenticate challenge: authorization_uri names the tenant and resource_id the audience Storage expects.",
+            "Decode the token's claims (aud, tid, exp, nbf) and compare them with the challenge; check the client clock if exp/nbf look off.",
+            "Confirm the request carries exactly one scheme: a bearer token, Shared Key, or a SAS, never a leftover header of another.",
+            "Check x-ms-version: bearer tokens need 2017-11-09 or later.",
+          ],
+          avoid: [NO_RBAC_FOR_UNAUTHENTICATED, ROTATE_KEYS, NO_SECRET_LOGGING],
+        },
+      },
+    ],
+  },
+  {
+    code: "NoAuthenticationInformation",
+    httpStatus: [401],
+    meaning:
+      "No credentials were sent: an anonymous attempt, or an SDK that did not attach a token. Often not logged at all.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "authentication",
+        guidance: {
+          summary:
+            "Requests arrive without credentials: anonymous access to a resource that is not public, or a client whose credential chain attached nothing.",
+          steps: [
+            "If anonymous access was intended, check allowBlobPublicAccess and the container's access level.",
+            "Otherwise check the client's credential configuration: a missing connection string, SAS or token provider.",
+            "Remember most failed anonymous requests are not logged: the real volume may be higher than shown.",
+          ],
+          avoid: [
+            NO_RBAC_FOR_UNAUTHENTICATED,
+            "Do not enable public blob access to silence the error unless the data is meant to be public.",
+          ],
+        },
+      },
+    ],
+  },
+  {
+    code: "AuthorizationFailure",
+    httpStatus: [403],
+    meaning:
+      "Generic not-authorized, in practice mostly the network: public access disabled, IP or virtual network not allowed, private endpoint or DNS, network security perimeter.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "network",
+        guidance: {
+          summary:
+            "The account's network rules reject these callers: the firewall, a virtual-network rule, disabled public access, or a private endpoint the callers do not resolve to.",
+          steps: [
+            "Check the account's networkAcls and publicNetworkAccess, and whether they changed before onset.",
+            "Compare the failing caller IPs with the allowed IP ranges and virtual networks.",
+            "For private endpoints, check the callers resolve <account>.<service>.core.windows.net to the private address.",
+            "Check for a network security perimeter, which overrides the account firewall.",
+          ],
+          avoid: [
+            ROTATE_KEYS,
+            "Do not add RBAC roles: a network rejection happens before roles are evaluated.",
+            "Do not disable the firewall account-wide; add the specific range, subnet or private endpoint.",
+          ],
+        },
+      },
+    ],
+  },
+  {
+    code: "AuthorizationPermissionMismatch",
+    httpStatus: [403],
+    meaning:
+      "The caller authenticated but lacks the permission: an RBAC data role or scope for OAuth, or SAS permissions (sp) that do not cover the operation.",
+    rules: [
+      {
+        authTypes: ["SAS"],
+        decision: "sas",
+        guidance: {
+          summary:
+            "The SAS authenticates but its permissions (sp) do not cover this operation; overwriting a blob needs write and delete, listing needs list.",
+          steps: [
+            "Compare the SAS sp with what the failing operations need.",
+            "If a stored access policy (si) is used, check whether it changed: changes take up to 30 seconds.",
+            "Issue a SAS with the missing permission only, for the narrowest resource.",
+          ],
+          avoid: [
+            "Do not switch to an account key or an account-wide SAS with all permissions.",
+            ROTATE_KEYS,
+            "Do not add RBAC roles: a SAS request is not authorised by roles.",
+          ],
+        },
+      },
+      {
+        authTypes: "*",
+        decision: "rbac",
+        guidance: {
+          summary:
+            "The caller authenticated with Microsoft Entra ID but has no data-plane role (or not at this scope) allowing the operation.",
+          steps: [
+            "Identify the principal (RequesterObjectId) and list its role assignments at the account, container and higher scopes.",
+            "Check whether a role assignment was removed, or created only minutes ago (propagation can take up to 30 minutes, longer at resource-group or subscription scope).",
+            "Control-plane roles (Owner, Contributor) do not grant data access: assign a Storage Blob/Queue/Table/File Data role.",
+            "Check AuthorizationDetails for a deny assignment or an ABAC condition (reason MissingAttributes).",
+          ],
+          avoid: [
+            ROTATE_KEYS,
+            "Do not fall back to account keys or a SAS to bypass RBAC.",
+            "Do not grant Owner or a subscription-wide data role: assign the narrowest data role at the narrowest scope.",
+          ],
+        },
+      },
+    ],
+  },
+  {
+    code: "AuthorizationProtocolMismatch",
+    httpStatus: [403],
+    meaning: "A SAS with spr=https was used over HTTP.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "sas",
+        guidance: {
+          summary: "The SAS only allows HTTPS (spr=https) but the requests use HTTP.",
+          steps: [
+            "Find the callers using http:// endpoints (Protocol column) and switch them to https://.",
+            "Check proxies or connection strings that force DefaultEndpointsProtocol=http.",
+          ],
+          avoid: ["Do not mint SASes with spr=https,http to make it work.", ROTATE_KEYS],
+        },
+      },
+    ],
+  },
+  {
+    code: "AuthorizationResourceTypeMismatch",
+    httpStatus: [403],
+    meaning: "An account SAS whose srt (service, container, object) does not cover the resource.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "sas",
+        guidance: {
+          summary:
+            "The account SAS's resource types (srt) do not include the resource these operations touch.",
+          steps: [
+            "Compare srt with the operations: listing containers needs s, container operations c, blob or message operations o.",
+            "With x-ms-version 2024-08-04 or later the error body names the required srt (ExtendedErrorDetail).",
+          ],
+          avoid: [
+            "Do not widen the SAS to srt=sco and all permissions; add only the missing type.",
+            ROTATE_KEYS,
+          ],
+        },
+      },
+    ],
+  },
+  {
+    code: "AuthorizationServiceMismatch",
+    httpStatus: [403],
+    meaning: "An account SAS whose ss does not include this service.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "sas",
+        guidance: {
+          summary: "The account SAS's services (ss) do not include the service being called.",
+          steps: [
+            "Compare ss (b, q, t, f) with the failing services.",
+            "Check whether the client reuses a SAS minted for another service.",
+          ],
+          avoid: ["Do not widen ss to every service; add only the one needed.", ROTATE_KEYS],
+        },
+      },
+    ],
+  },
+  {
+    code: "AuthorizationSourceIPMismatch",
+    httpStatus: [403],
+    meaning: "The SAS's sip range does not include the caller's IP.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "sas",
+        guidance: {
+          summary: "The SAS is bound to an IP range (sip) that does not include the callers' addresses.",
+          steps: [
+            "Compare the failing caller IPs with the SAS sip range.",
+            "Check for NAT or egress changes: a new outbound IP after a network change breaks sip-bound SASes.",
+          ],
+          avoid: [
+            "Do not drop sip altogether; update it to the real egress range.",
+            NO_FIREWALL_FOR_SIGNATURE,
+          ],
+        },
+      },
+    ],
+  },
+  {
+    code: "KeyBasedAuthenticationNotPermitted",
+    httpStatus: [403],
+    meaning:
+      "Shared Key access is disabled on the account (allowSharedKeyAccess=false): Shared Key, account SAS and service SAS are refused; user delegation SAS still works.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "policy",
+        guidance: {
+          summary:
+            "The account forbids Shared Key authorization (allowSharedKeyAccess=false), so every key-signed request and key-signed SAS is refused, whatever the key.",
+          steps: [
+            "Confirm allowSharedKeyAccess on the account and who changed it (storageAccounts/write), often an Azure Policy remediation.",
+            "Move the callers to Microsoft Entra ID (managed identity) or user delegation SAS; Functions hosts need identity-based AzureWebJobsStorage.",
+            "If key access must return temporarily, re-enable it deliberately and track the migration.",
+          ],
+          avoid: [
+            "Do not rotate keys: no key works while Shared Key access is disabled.",
+            "Do not add RBAC roles to the key-based callers: they do not present an identity.",
+            NO_FIREWALL_FOR_SIGNATURE,
+          ],
+        },
+      },
+    ],
+  },
+  {
+    code: "InsufficientAccountPermissions",
+    httpStatus: [403],
+    meaning:
+      "The account's state or configuration does not allow the operation: read or write disabled, secondary endpoint access, account lacks the permission.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "policy",
+        guidance: {
+          summary: "The account's configuration does not allow this operation for any caller.",
+          steps: [
+            "Check the account kind, replication (secondary reads need RA-GRS) and any read/write restrictions.",
+            "Check recent storageAccounts/write changes before onset.",
+          ],
+          avoid: [ROTATE_KEYS, "Do not add RBAC roles: the account itself refuses the operation."],
+        },
+      },
+    ],
+  },
+  {
+    code: "AccountIsDisabled",
+    httpStatus: [403],
+    meaning: "The account or its subscription is disabled, e.g. for billing.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "policy",
+        guidance: {
+          summary:
+            "The storage account or its subscription is disabled; no credential will work until it is re-enabled.",
+          steps: [
+            "Check the subscription state and billing in the portal.",
+            "Check Service Health and the account's activity log for a disable event.",
+          ],
+          avoid: [ROTATE_KEYS, "Do not change RBAC, SAS or network rules: none of them is the cause."],
+        },
+      },
+    ],
+  },
+  {
+    code: "RequestForbiddenByContainerEncryptionPolicy",
+    httpStatus: [403],
+    meaning: "The container's encryption scope policy forbids overriding the scope on this request.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "policy",
+        guidance: {
+          summary: "The container enforces its default encryption scope and the request asks for another.",
+          steps: [
+            "Check the container's defaultEncryptionScope and preventEncryptionScopeOverride.",
+            "Remove the x-ms-encryption-scope header from the callers or use the container's scope.",
+            "If a customer-managed key was disabled, restore key access.",
+          ],
+          avoid: [ROTATE_KEYS, "Do not add RBAC roles: this is an encryption policy, not a permission."],
+        },
+      },
+    ],
+  },
+];
+
+/** Used for a 401/403 whose error code is not in the table: said plainly, never guessed into a bucket. */
+export const UNKNOWN_CODE_RULES: Record<401 | 403, VerdictRule> = {
+  401: {
+    authTypes: "*",
+    decision: "authentication",
+    guidance: {
+      summary:
+        "Storage refused to authenticate these requests with an error code this tool does not know yet.",
+      steps: [
+        "Read the error code and AuthenticationErrorDetail in one failing response.",
+        "Check the scheme used (AuthenticationType) and the client's credential configuration.",
+      ],
+      avoid: [NO_RBAC_FOR_UNAUTHENTICATED, ROTATE_KEYS],
+    },
+  },
+  403: {
+    authTypes: "*",
+    decision: "authentication",
+    guidance: {
+      summary: "Storage refused these requests with an error code this tool does not know yet.",
+      steps: [
+        "Read the error code and AuthenticationErrorDetail in one failing response.",
+        "Check the scheme used (AuthenticationType), network rules and role assignments in that order.",
+      ],
+      avoid: [ROTATE_KEYS],
+    },
+  },
+};
+
+const BY_CODE = new Map(ERROR_CODES.map((e) => [e.code.toLowerCase(), e]));
+
+export function errorCodeEntry(code: string): ErrorCodeEntry | undefined {
+  return BY_CODE.get(code.toLowerCase());
+}
+
+/** The verdict rule for a challenge: the first rule of the code whose auth types match. */
+export function verdictRuleFor(errorCode: string, authType: string, statusCode: number): VerdictRule {
+  const entry = errorCodeEntry(errorCode);
+  if (entry) {
+    for (const rule of entry.rules) {
+      if (rule.authTypes === "*" || rule.authTypes.some((t) => t.toLowerCase() === authType.toLowerCase())) {
+        return rule;
+      }
+    }
+  }
+  return UNKNOWN_CODE_RULES[statusCode === 401 ? 401 : 403];
+}

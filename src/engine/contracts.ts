@@ -1,0 +1,40 @@
+import type { ActivityEvent } from "../model/activity.js";
+import type { ClockSkewAssessment, ChangeCandidate, Incident } from "../model/incident.js";
+import type { StorageRequest } from "../model/storage-request.js";
+
+/**
+ * Narrow interfaces between pipeline stages. Each stage is its own module behind one of these, so the
+ * local engine, the Log Analytics source and the timer compose the same pieces.
+ */
+
+/** A record that failed validation: counted and reported, never silently dropped. */
+export interface RejectedRecord {
+  file: string;
+  /** 1-based line (NDJSON/CSV/JSON Lines) or element index + 1 (JSON array). */
+  line: number;
+  field: string;
+  reason: string;
+}
+
+/** Collects rejections with a bounded sample, so millions of bad rows cost constant memory. */
+export interface RejectionSink {
+  reject(r: RejectedRecord): void;
+}
+
+/** Anything that consumes every storage request of a run (clustering, root-cause evidence, …). */
+export interface RecordObserver {
+  observe(r: StorageRequest): void;
+}
+
+/** Root-cause stage: given incidents and change events, say what most likely changed and whether skew is suspected. */
+export interface RootCauseExplainer {
+  /** Sees every request (successes too), to learn callers' normal behaviour before onset. */
+  readonly observer: RecordObserver;
+  explain(
+    incident: Incident,
+    activity: readonly ActivityEvent[],
+  ): {
+    changes: ChangeCandidate[];
+    clockSkew: ClockSkewAssessment;
+  };
+}

@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import type { ServiceType } from "./storage-request.js";
+
+/** The product's verdict vocabulary (exact strings; they appear in JSON, cards, KQL and the dashboard). */
+export type Decision = "authentication" | "rbac" | "sas" | "network" | "policy";
+export const DECISIONS: readonly Decision[] = ["authentication", "rbac", "sas", "network", "policy"];
+
+export interface Guidance {
+  summary: string;
+  steps: string[];
+  /** The wrong fixes to avoid. */
+  avoid: string[];
+}
+
+/** Cluster key: (account, service, operation, HTTP status, error code, authentication type). */
+export interface ClusterKey {
+  account: string;
+  service: ServiceType;
+  operation: string;
+  statusCode: number;
+  errorCode: string;
+  authType: string;
+}
+
+/** Challenge (incident) key: the cluster key without service and operation. */
+export interface ChallengeKey {
+  account: string;
+  statusCode: number;
+  errorCode: string;
+  authType: string;
+}
+
+export function challengeOf(k: ClusterKey | ChallengeKey): ChallengeKey {
+  return { account: k.account, statusCode: k.statusCode, errorCode: k.errorCode, authType: k.authType };
+}
+
+/** Stable incident id for a challenge: the same challenge gets the same id in every run and source. */
+export function incidentIdOf(k: ChallengeKey): string {
+  const basis = [k.account.toLowerCase(), String(k.statusCode), k.errorCode, k.authType].join("|");
+  return "inc-" + createHash("sha256").update(basis).digest("hex").slice(0, 12);
+}
+
+/** One distinct caller of a cluster or incident. */
+export interface CallerSummary {
+  /** IP without port, when logged. */
+  ip?: string;
+  userAgent?: string;
+  requesterObjectId?: string;
+  requesterUpn?: string;
+  /** key1/key2 from AuthenticationHash. */
+  keySlot?: "key1" | "key2";
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** SAS validity window seen in failing requests' URIs, with how the request time relates to it. */
+export interface SasWindowObservation {
+  st?: string;
+  se?: string;
+  count: number;
+  /** Failures whose request time was after `se`. */
+  expired: number;
+  /** Failures whose request time was before `st`. */
+  notYetValid: number;
+}
+
+/**
+ * Mergeable per-cluster aggregate. The local engine builds it from rows; Log Analytics builds the same
+ * thing server-side. Every field is bounded (top-K lists, capped samples) except the per-minute
+ * histogram, which is bounded by the analysis window.
+ */
+export interface ClusterPartial {
+  key: ClusterKey;
+  count: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** minute start (epoch ms) -> failures in that minute. */
+  perMinute: Map<number, number>;
+  /** Top callers by count (bounded). */
+  callers: CallerSummary[];
+  /** Redacted sample URIs (bounded). */
+  sampleUris: string[];
+  /** Sample object keys (bounded). */
+  sampleObjectKeys: string[];
+  sasWindows: SasWindowObservation[];
+  /** OperationVersion (x-ms-version) -> count. */
+  operationVersions: Record<string, number>;
+}
+
+export interface ClusterSummary {
+  service: ServiceType;
+  operation: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** A change that plausibly caused an incident (root-cause stage). */
+export interface ChangeCandidate {
+  source: "activity" | "logs";
+  time: string;
+  /** OperationNameValue as logged (activity), or the kind of change seen in the logs. */
+  operation: string;
+  resourceId: string;
+  caller: string;
+  summary: string;
+  /** 0..1, higher is likelier. */
+  score: number;
+  /** Why this change was ranked where it is. */
+  why: string;
+  /** Before/after values for changes seen in the logs. */
+  before?: string;
+  after?: string;
+}
+
+export interface ClockSkewAssessment {
+  suspected: boolean;
+  evidence: string[];
+}
+
+export interface Incident {
+  /** Stable across runs for the same challenge (incidentIdOf). */
+  id: string;
+  account: string;
+  services: ServiceType[];
+  statusCode: number;
+  errorCode: string;
+  authType: string;
+  operations: string[];
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  decision: Decision;
+  guidance: Guidance;
+  clusters: ClusterSummary[];
+  callers: CallerSummary[];
+  /** [minute ISO, failures] ascending. */
+  perMinute: Array<[string, number]>;
+  sampleUris: string[];
+  sampleObjectKeys: string[];
+  sasWindows: SasWindowObservation[];
+  operationVersions: Record<string, number>;
+  /** Root causes, most likely first; empty when nothing fits. */
+  changes: ChangeCandidate[];
+  clockSkew: ClockSkewAssessment;
+  /** Ordering score: higher is more severe. */
+  severity: number;
+}
