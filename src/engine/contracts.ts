@@ -38,3 +38,9 @@ export interface RootCauseExplainer {
     clockSkew: ClockSkewAssessment;
   };
 }
+
+export interface RootCauseContext {
+  /** The analysis window (epoch ms): failures that stop well before `windowToMs` stopped on their own. */
+  windowFromMs: number;
+  windowToMs: number;
+}
