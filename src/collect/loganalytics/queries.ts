@@ -1,0 +1,162 @@
+import { kqlString, knownAuthCodesKql, verdictCaseKql } from "../../codes/kql.js";
+import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
+import { STORAGE_LOG_TABLES } from "./schemas.js";
+
+/**
+ * KQL generation. Every query summarises server-side so that the rows returned grow with clusters (or
+ * callers, or changes), never with the number of failures. Each query starts with a `// auth-triage:`
+ * marker line naming its shape, which makes the query recognisable in the workspace's query audit log.
+ */
+
+/** Which rows one query run covers. Times are epoch ms; the bounds are literals, not now(), so reruns agree. */
+export interface IngestionWindow {
+  /** Rows generated at or before this are ignored (bounds the scan; see docs/log-analytics.md). */
+  generatedAfterMs: number;
+  /** ingestion_time() in (ingestedAfterMs, ingestedUntilMs]: half-open, so adjacent windows never overlap. */
+  ingestedAfterMs: number;
+  ingestedUntilMs: number;
+}
+
+export type QueryName = "failure-clusters" | "activity-changes" | "caller-baseline" | "sas-fail-then-succeed";
+
+export const QUERY_MARKER = "// auth-triage:";
+
+export function kqlDatetime(ms: number): string {
+  return `datetime(${new Date(ms).toISOString()})`;
+}
+
+/** The columns of a cluster key, in the order the queries and result parsing use. */
+export const CLUSTER_KEY_COLUMNS = [
+  "AccountName",
+  "ServiceType",
+  "OperationName",
+  "StatusCode",
+  "StatusText",
+  "AuthenticationType",
+] as const;
+
+/**
+ * Expressions shared by every storage query: the port-stripped caller IP (same rule as stripPort in
+ * src/model/storage-request.ts), the key slot from AuthenticationHash (as keySlotOf), the user agent
+ * without the surrounding quotes the docs show, and the SAS st/se parameters url-decoded from the Uri.
+ */
+
+function derivedColumnsKql(): string {
+  return [
+    `| extend TrimmedIp = trim(@"\\s+", CallerIpAddress)`,
+    `| extend CallerIp = case(`,
+    `    TrimmedIp startswith "[" and indexof(TrimmedIp, "]") > 0, substring(TrimmedIp, 1, indexof(TrimmedIp, "]") - 1),`,
+    `    countof(TrimmedIp, ":") == 1, substring(TrimmedIp, 0, indexof(TrimmedIp, ":")),`,
+    `    TrimmedIp)`,
+    `| extend KeySlot = tolower(extract(@"(?i)^\\s*(key[12])\\(", 1, AuthenticationHash)),`,
+    `    UserAgent = trim(@'"', UserAgentHeader),`,
+    `    SasStart = url_decode(extract(@"[?&]st=([^&#]*)", 1, Uri)),`,
+    `    SasExpiry = url_decode(extract(@"[?&]se=([^&#]*)", 1, Uri))`,
+  ].join("\n");
+}
+
+function storageUnionKql(window: IngestionWindow, statusFilter: string): string {
+  return [
+    `union isfuzzy=true ${STORAGE_LOG_TABLES.join(", ")}`,
+    `| where TimeGenerated > ${kqlDatetime(window.generatedAfterMs)}`,
+    `| where ingestion_time() > ${kqlDatetime(window.ingestedAfterMs)} and ingestion_time() <= ${kqlDatetime(window.ingestedUntilMs)}`,
+    `| where ${statusFilter}`,
+  ].join("\n");
+}
+
+const AUTH_FAILURE_FILTER = "toint(StatusCode) in (401, 403)";
+
+/**
+ * The failure clusters: one row per cluster key with everything a ClusterPartial holds. The scan of the
+ * failures is materialised once and summarised five ways, then joined on the cluster id.
+ */
+export function failureClustersQuery(
+  window: IngestionWindow,
+  caps: PartialCaps = DEFAULT_PARTIAL_CAPS,
+): string {
+  const key = CLUSTER_KEY_COLUMNS.join(", ");
+  return `${QUERY_MARKER} failure-clusters
+let AuthFailures = materialize(
+${storageUnionKql(window, AUTH_FAILURE_FILTER)}
+${derivedColumnsKql()}
+| extend ClusterId = strcat_delim("|", ${key})
+| project TimeGenerated, ClusterId, ${key}, CallerIp, UserAgent, RequesterObjectId, RequesterUpn, KeySlot,
+    Uri, ObjectKey, OperationVersion, SasStart, SasExpiry);
+let Clusters = AuthFailures
+| summarize FailureCount = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated),
+    SampleUris = make_set_if(Uri, isnotempty(Uri), ${caps.sampleUris}),
+    SampleObjectKeys = make_set_if(ObjectKey, isnotempty(ObjectKey), ${caps.sampleObjectKeys})
+    by ClusterId, ${key}
+| extend Decision = ${verdictCaseKql("StatusText", "AuthenticationType")},
+    KnownCode = StatusText in~ (${knownAuthCodesKql()});
+let PerMinute = AuthFailures
+| summarize MinuteCount = count() by ClusterId, Minute = bin(TimeGenerated, 1m)
+| summarize PerMinute = make_bag(bag_pack(tostring(Minute), MinuteCount)) by ClusterId;
+let Callers = AuthFailures
+| summarize CallerCount = count(), CallerFirstSeen = min(TimeGenerated), CallerLastSeen = max(TimeGenerated)
+    by ClusterId, CallerIp, UserAgent, RequesterObjectId, RequesterUpn, KeySlot
+| sort by ClusterId asc, CallerCount desc, CallerFirstSeen asc, CallerIp asc, UserAgent asc, RequesterObjectId asc, KeySlot asc
+| extend CallerRank = row_number(1, prev(ClusterId) != ClusterId)
+| where CallerRank <= ${caps.callers}
+| summarize Callers = make_list(bag_pack("ip", CallerIp, "userAgent", UserAgent, "requesterObjectId", RequesterObjectId,
+    "requesterUpn", RequesterUpn, "keySlot", KeySlot, "count", CallerCount,
+    "firstSeen", CallerFirstSeen, "lastSeen", CallerLastSeen), ${caps.callers}) by ClusterId;
+let SasWindows = AuthFailures
+| where isnotempty(SasStart) or isnotempty(SasExpiry)
+| summarize SasCount = count(),
+    Expired = countif(isnotempty(SasExpiry) and TimeGenerated > todatetime(SasExpiry)),
+    NotYetValid = countif(isnotempty(SasStart) and TimeGenerated < todatetime(SasStart))
+    by ClusterId, SasStart, SasExpiry
+| sort by ClusterId asc, SasCount desc, SasStart asc, SasExpiry asc
+| extend SasRank = row_number(1, prev(ClusterId) != ClusterId)
+| where SasRank <= ${caps.sasWindows}
+| summarize SasWindows = make_list(bag_pack("st", SasStart, "se", SasExpiry, "count", SasCount,
+    "expired", Expired, "notYetValid", NotYetValid), ${caps.sasWindows}) by ClusterId;
+let Versions = AuthFailures
+| where isnotempty(OperationVersion)
+| summarize VersionCount = count() by ClusterId, OperationVersion
+| summarize OperationVersions = make_bag(bag_pack(OperationVersion, VersionCount)) by ClusterId;
+Clusters
+| join kind=leftouter PerMinute on ClusterId
+| join kind=leftouter Callers on ClusterId
+| join kind=leftouter SasWindows on ClusterId
+| join kind=leftouter Versions on ClusterId
+| project ${key}, FailureCount, FirstSeen, LastSeen, PerMinute, Callers,
+    SampleUris, SampleObjectKeys, SasWindows, OperationVersions, Decision, KnownCode
+| order by FailureCount desc`;
+}
+
+/** Resource providers whose control-plane changes can explain storage auth failures (reference §4). */
+export const ACTIVITY_PROVIDERS = [
+  "microsoft.storage",
+  "microsoft.authorization",
+  "microsoft.network",
+  "microsoft.resources",
+  "microsoft.web",
+  "microsoft.keyvault",
+  "microsoft.managedidentity",
+  "microsoft.insights",
+] as const;
+
+/** Cap on activity rows per query; the result says when it was reached. */
+export const ACTIVITY_ROW_CAP = 20_000;
+
+/**
+ * AzureActivity changes in the lookback. Not incremental: root-cause ranking needs every change of the
+ * lookback on each run, and activity arrives up to 20 minutes late, so each run re-reads the lookback.
+ * Reads (`/read`) are left out: they change nothing.
+ */
+export function activityChangesQuery(fromMs: number, toMs: number, rowCap = ACTIVITY_ROW_CAP): string {
+  return `${QUERY_MARKER} activity-changes
+AzureActivity
+| where TimeGenerated > ${kqlDatetime(fromMs)} and TimeGenerated <= ${kqlDatetime(toMs)}
+| where CategoryValue in~ ("Administrative", "Policy")
+| where tolower(tostring(split(OperationNameValue, "/")[0])) in (${ACTIVITY_PROVIDERS.map(kqlString).join(", ")})
+| where not(OperationNameValue endswith "/read")
+| project TimeGenerated, OperationNameValue, OperationName, ActivityStatusValue, ActivitySubstatusValue,
+    CategoryValue, CorrelationId, EventDataId, OperationId, ResourceId = coalesce(_ResourceId, ResourceId),
+    ResourceGroup, SubscriptionId, ResourceProviderValue, Caller, CallerIpAddress, Level,
+    Properties_d, Authorization_d, Claims_d
+| order by TimeGenerated asc
+| take ${rowCap}`;
+}

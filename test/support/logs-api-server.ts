@@ -1,0 +1,496 @@
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { verdictRuleFor } from "../../src/codes/error-codes.js";
+import { generateTestCertificate, type TestCertificate } from "./test-tls.js";
+
+/**
+ * A local stand-in for the Logs Query API (POST /v1/workspaces/{id}/query), speaking the documented wire
+ * format: tables of typed columns and rows, 200 + `error` PartialError for incomplete results, 204 for an
+ * empty workspace, OneAPI errors for 4xx/5xx, Retry-After on 429.
+ *
+ * It holds raw table rows (each with the time it was "ingested") and evaluates the query shapes this
+ * product generates, recognised by their `// auth-triage: <name>` marker, by re-implementing their meaning
+ * in JS: the window literals are read from the query text, so the stand-in answers exactly the window the
+ * client asked for. The KQL text itself is validated separately by the Kusto language service.
+ */
+export type RawRow = Record<string, unknown>;
+
+export interface IngestedRow {
+  table: string;
+  /** ingestion_time() of the row, ISO. */
+  ingestedAt: string;
+  row: RawRow;
+}
+
+export type Fault =
+  | { status: 429; retryAfterSeconds?: number }
+  | { status: 500 | 502 | 503 | 504 }
+  | { status: 204 }
+  | { status: 400; code: string; message: string }
+  | { status: 403; code: string; message: string };
+
+export interface RecordedRequest {
+  workspaceId: string;
+  queryName: string;
+  query: string;
+  timespan: string | undefined;
+  prefer: string | undefined;
+  authorization: string | undefined;
+  status: number;
+  at: number;
+}
+
+export interface LogsApiStandIn {
+  /** Endpoint to give the client, with /v1. */
+  endpoint: string;
+  certificate: TestCertificate;
+  requests: RecordedRequest[];
+  /** Rows of a workspace (replaces what it held). */
+  setRows(workspaceId: string, rows: IngestedRow[]): void;
+  /** Faults answered, in order, to the next requests to this workspace. */
+  enqueueFaults(workspaceId: string, ...faults: Fault[]): void;
+  /** A result with more rows than this comes back as 200 + PartialError, truncated (the 500 000-row cap, scaled down). */
+  maxResultRows: number;
+  close(): Promise<void>;
+}
+
+const STORAGE_TABLES = new Set([
+  "StorageBlobLogs",
+  "StorageQueueLogs",
+  "StorageTableLogs",
+  "StorageFileLogs",
+]);
+
+type Column = { name: string; type: string };
+type ResultTable = { name: string; columns: Column[]; rows: unknown[][] };
+
+class QueryShapeError extends Error {}
+
+function literalMs(query: string, pattern: RegExp, what: string): number {
+  const m = pattern.exec(query);
+  if (!m?.[1]) throw new QueryShapeError(`stand-in: cannot find ${what} in the query`);
+  return Date.parse(m[1]);
+}
+
+/** Kusto's datetime rendering: 7 fractional digits. */
+function kustoDatetime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$10000Z");
+}
+
+/** tostring() of a whole-minute datetime, as bin(..., 1m) keys appear in a bag. */
+function kustoMinute(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+}
+
+function str(v: unknown): string {
+  return v === undefined || v === null ? "" : String(v);
+}
+
+function toint(v: unknown): number | null {
+  const n = Number.parseInt(str(v), 10);
+  return Number.isNaN(n) ? null : n;
+}
+
+/** extract(regex, 1, s): the first capture or "". */
+function extract(re: RegExp, s: string): string {
+  return re.exec(s)?.[1] ?? "";
+}
+
+function urlDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function callerIpOf(raw: string): string {
+  const t = raw.replace(/^\s+|\s+$/g, "");
+  if (t.startsWith("[") && t.indexOf("]") > 0) return t.slice(1, t.indexOf("]"));
+  if ((t.match(/:/g) ?? []).length === 1) return t.slice(0, t.indexOf(":"));
+  return t;
+}
+
+interface Failure {
+  time: number;
+  clusterId: string;
+  key: string[];
+  callerIp: string;
+  userAgent: string;
+  objectId: string;
+  upn: string;
+  keySlot: string;
+  uri: string;
+  objectKey: string;
+  version: string;
+  sasStart: string;
+  sasExpiry: string;
+}
+
+function timespanBounds(timespan: string | undefined): [number, number] {
+  if (!timespan) return [-Infinity, Infinity];
+  const [a, b] = timespan.split("/");
+  return [Date.parse(a ?? ""), Date.parse(b ?? "")];
+}
+
+function evaluateFailureClusters(
+  query: string,
+  timespan: string | undefined,
+  rows: IngestedRow[],
+): ResultTable {
+  const generatedAfter = literalMs(query, /TimeGenerated > datetime\(([^)]+)\)/, "the TimeGenerated bound");
+  const ingestedAfter = literalMs(
+    query,
+    /ingestion_time\(\) > datetime\(([^)]+)\)/,
+    "the ingestion lower bound",
+  );
+  const ingestedUntil = literalMs(
+    query,
+    /ingestion_time\(\) <= datetime\(([^)]+)\)/,
+    "the ingestion upper bound",
+  );
+  const capOf = (re: RegExp) => Number(re.exec(query)?.[1] ?? NaN);
+  const caps = {
+    uris: capOf(/make_set_if\(Uri, isnotempty\(Uri\), (\d+)\)/),
+    keys: capOf(/make_set_if\(ObjectKey, isnotempty\(ObjectKey\), (\d+)\)/),
+    callers: capOf(/CallerRank <= (\d+)/),
+    sas: capOf(/SasRank <= (\d+)/),
+  };
+  const [spanStart, spanEnd] = timespanBounds(timespan);
+  const failures: Failure[] = [];
+  for (const { table, ingestedAt, row } of rows) {
+    if (!STORAGE_TABLES.has(table)) continue;
+    const time = Date.parse(str(row.TimeGenerated));
+    const ingested = Date.parse(ingestedAt);
+    if (!(time > generatedAfter && time >= spanStart && time <= spanEnd)) continue;
+    if (!(ingested > ingestedAfter && ingested <= ingestedUntil)) continue;
+    const status = toint(row.StatusCode);
+    if (status !== 401 && status !== 403) continue;
+    const key = [
+      "AccountName",
+      "ServiceType",
+      "OperationName",
+      "StatusCode",
+      "StatusText",
+      "AuthenticationType",
+    ].map((c) => str(row[c]));
+    const uri = str(row.Uri);
+    failures.push({
+      time,
+      clusterId: key.join("|"),
+      key,
+      callerIp: callerIpOf(str(row.CallerIpAddress)),
+      userAgent: str(row.UserAgentHeader).replace(/^"+|"+$/g, ""),
+      objectId: str(row.RequesterObjectId),
+      upn: str(row.RequesterUpn),
+      keySlot: extract(/^\s*(key[12])\(/i, str(row.AuthenticationHash)).toLowerCase(),
+      uri,
+      objectKey: str(row.ObjectKey),
+      version: str(row.OperationVersion),
+      sasStart: urlDecode(extract(/[?&]st=([^&#]*)/, uri)),
+      sasExpiry: urlDecode(extract(/[?&]se=([^&#]*)/, uri)),
+    });
+  }
+  const byCluster = new Map<string, Failure[]>();
+  for (const f of failures) byCluster.set(f.clusterId, [...(byCluster.get(f.clusterId) ?? []), f]);
+  const out: unknown[][] = [];
+  for (const group of byCluster.values()) {
+    const first = group[0]!;
+    const times = group.map((f) => f.time);
+    const distinct = (values: string[], cap: number) =>
+      [...new Set(values.filter((v) => v !== ""))].slice(0, cap);
+    const perMinute: Record<string, number> = {};
+    for (const f of group) {
+      const minute = kustoMinute(Math.floor(f.time / 60_000) * 60_000);
+      perMinute[minute] = (perMinute[minute] ?? 0) + 1;
+    }
+    const callers = new Map<string, { f: Failure; count: number; first: number; last: number }>();
+    for (const f of group) {
+      const id = [f.callerIp, f.userAgent, f.objectId, f.upn, f.keySlot].join("\u0000");
+      const c = callers.get(id) ?? { f, count: 0, first: Infinity, last: -Infinity };
+      c.count++;
+      c.first = Math.min(c.first, f.time);
+      c.last = Math.max(c.last, f.time);
+      callers.set(id, c);
+    }
+    const topCallers = [...callers.values()]
+      .sort(
+        (a, b) =>
+          b.count - a.count ||
+          a.first - b.first ||
+          a.f.callerIp.localeCompare(b.f.callerIp) ||
+          a.f.userAgent.localeCompare(b.f.userAgent) ||
+          a.f.objectId.localeCompare(b.f.objectId) ||
+          a.f.keySlot.localeCompare(b.f.keySlot),
+      )
+      .slice(0, caps.callers)
+      .map((c) => ({
+        ip: c.f.callerIp,
+        userAgent: c.f.userAgent,
+        requesterObjectId: c.f.objectId,
+        requesterUpn: c.f.upn,
+        keySlot: c.f.keySlot,
+        count: c.count,
+        firstSeen: kustoDatetime(c.first),
+        lastSeen: kustoDatetime(c.last),
+      }));
+    const sas = new Map<
+      string,
+      { st: string; se: string; count: number; expired: number; notYetValid: number }
+    >();
+    for (const f of group) {
+      if (f.sasStart === "" && f.sasExpiry === "") continue;
+      const id = `${f.sasStart}\u0000${f.sasExpiry}`;
+      const w = sas.get(id) ?? { st: f.sasStart, se: f.sasExpiry, count: 0, expired: 0, notYetValid: 0 };
+      w.count++;
+      const se = Date.parse(f.sasExpiry);
+      const st = Date.parse(f.sasStart);
+      if (f.sasExpiry !== "" && f.time > se) w.expired++;
+      if (f.sasStart !== "" && f.time < st) w.notYetValid++;
+      sas.set(id, w);
+    }
+    const sasWindows = [...sas.values()]
+      .sort((a, b) => b.count - a.count || a.st.localeCompare(b.st) || a.se.localeCompare(b.se))
+      .slice(0, caps.sas);
+    const versions: Record<string, number> = {};
+    for (const f of group) if (f.version !== "") versions[f.version] = (versions[f.version] ?? 0) + 1;
+    const [account, service, operation, statusCode, statusText, authType] = first.key as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    out.push([
+      account,
+      service,
+      operation,
+      statusCode,
+      statusText,
+      authType,
+      group.length,
+      kustoDatetime(Math.min(...times)),
+      kustoDatetime(Math.max(...times)),
+      JSON.stringify(perMinute),
+      callers.size > 0 ? JSON.stringify(topCallers) : null,
+      JSON.stringify(
+        distinct(
+          group.map((f) => f.uri),
+          caps.uris,
+        ),
+      ),
+      JSON.stringify(
+        distinct(
+          group.map((f) => f.objectKey),
+          caps.keys,
+        ),
+      ),
+      sasWindows.length > 0 ? JSON.stringify(sasWindows) : null,
+      Object.keys(versions).length > 0 ? JSON.stringify(versions) : null,
+      verdictRuleFor(statusText, authType, Number(statusCode)).decision,
+      true,
+    ]);
+  }
+  out.sort((a, b) => Number(b[6]) - Number(a[6]));
+  const columns: Column[] = [
+    ...["AccountName", "ServiceType", "OperationName", "StatusCode", "StatusText", "AuthenticationType"].map(
+      (name) => ({
+        name,
+        type: "string",
+      }),
+    ),
+    { name: "FailureCount", type: "long" },
+    { name: "FirstSeen", type: "datetime" },
+    { name: "LastSeen", type: "datetime" },
+    { name: "PerMinute", type: "dynamic" },
+    { name: "Callers", type: "dynamic" },
+    { name: "SampleUris", type: "dynamic" },
+    { name: "SampleObjectKeys", type: "dynamic" },
+    { name: "SasWindows", type: "dynamic" },
+    { name: "OperationVersions", type: "dynamic" },
+    { name: "Decision", type: "string" },
+    { name: "KnownCode", type: "bool" },
+  ];
+  return { name: "PrimaryResult", columns, rows: out };
+}
+
+const ACTIVITY_COLUMNS: Column[] = [
+  { name: "TimeGenerated", type: "datetime" },
+  { name: "OperationNameValue", type: "string" },
+  { name: "OperationName", type: "string" },
+  { name: "ActivityStatusValue", type: "string" },
+  { name: "ActivitySubstatusValue", type: "string" },
+  { name: "CategoryValue", type: "string" },
+  { name: "CorrelationId", type: "string" },
+  { name: "EventDataId", type: "string" },
+  { name: "OperationId", type: "string" },
+  { name: "ResourceId", type: "string" },
+  { name: "ResourceGroup", type: "string" },
+  { name: "SubscriptionId", type: "string" },
+  { name: "ResourceProviderValue", type: "string" },
+  { name: "Caller", type: "string" },
+  { name: "CallerIpAddress", type: "string" },
+  { name: "Level", type: "string" },
+  { name: "Properties_d", type: "dynamic" },
+  { name: "Authorization_d", type: "dynamic" },
+  { name: "Claims_d", type: "dynamic" },
+];
+
+function evaluateActivityChanges(query: string, rows: IngestedRow[]): ResultTable {
+  const from = literalMs(query, /TimeGenerated > datetime\(([^)]+)\)/, "the activity lower bound");
+  const to = literalMs(query, /TimeGenerated <= datetime\(([^)]+)\)/, "the activity upper bound");
+  const providers = new Set(
+    [...(/in \(("microsoft[^)]*)\)/.exec(query)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]!),
+  );
+  const cap = Number(/\| take (\d+)/.exec(query)?.[1] ?? NaN);
+  const selected = rows
+    .filter((r) => r.table === "AzureActivity")
+    .map((r) => r.row)
+    .filter((row) => {
+      const t = Date.parse(str(row.TimeGenerated));
+      const op = str(row.OperationNameValue);
+      return (
+        t > from &&
+        t <= to &&
+        ["administrative", "policy"].includes(str(row.CategoryValue).toLowerCase()) &&
+        providers.has((op.split("/")[0] ?? "").toLowerCase()) &&
+        !op.toLowerCase().endsWith("/read")
+      );
+    })
+    .sort((a, b) => Date.parse(str(a.TimeGenerated)) - Date.parse(str(b.TimeGenerated)))
+    .slice(0, cap);
+  return {
+    name: "PrimaryResult",
+    columns: ACTIVITY_COLUMNS,
+    rows: selected.map((row) =>
+      ACTIVITY_COLUMNS.map(({ name, type }) => {
+        if (name === "TimeGenerated") return kustoDatetime(Date.parse(str(row.TimeGenerated)));
+        if (name === "ResourceId") return str(row._ResourceId) || str(row.ResourceId);
+        const v = row[name];
+        if (type === "dynamic") return v === undefined || v === null ? null : JSON.stringify(v);
+        return str(v);
+      }),
+    ),
+  };
+}
+
+function oneApiError(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message, innererror: { code, message } } });
+}
+
+export async function startLogsApiStandIn(): Promise<LogsApiStandIn> {
+  const certificate = generateTestCertificate();
+  const rowsByWorkspace = new Map<string, IngestedRow[]>();
+  const faults = new Map<string, Fault[]>();
+  const requests: RecordedRequest[] = [];
+  const state = { maxResultRows: 500_000 };
+
+  const server: Server = createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const m = /^\/v1\/workspaces\/([^/]+)\/query$/.exec(req.url ?? "");
+      const record: RecordedRequest = {
+        workspaceId: m?.[1] ?? "",
+        queryName: "",
+        query: "",
+        timespan: undefined,
+        prefer: typeof req.headers.prefer === "string" ? req.headers.prefer : undefined,
+        authorization: req.headers.authorization,
+        status: 0,
+        at: Date.now(),
+      };
+      requests.push(record);
+      const send = (status: number, body?: string, headers: Record<string, string> = {}) => {
+        record.status = status;
+        res.writeHead(
+          status,
+          body ? { "content-type": "application/json; charset=utf-8", ...headers } : headers,
+        );
+        res.end(body);
+      };
+      if (req.method !== "POST" || !m)
+        return send(404, oneApiError("PathNotFoundError", `no route ${req.url}`));
+      if (!req.headers.authorization?.startsWith("Bearer ")) {
+        return send(401, oneApiError("AuthorizationRequiredError", "Valid authentication was not provided"));
+      }
+      let body: { query?: string; timespan?: string };
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof body;
+      } catch {
+        return send(400, oneApiError("BadArgumentError", "The request body is not valid JSON"));
+      }
+      record.query = body.query ?? "";
+      record.timespan = body.timespan;
+      record.queryName = /^\/\/ auth-triage: (\S+)/.exec(record.query)?.[1] ?? "";
+      const fault = faults.get(record.workspaceId)?.shift();
+      if (fault) {
+        if (fault.status === 204) return send(204);
+        if (fault.status === 429) {
+          return send(
+            429,
+            oneApiError("ThrottledError", "Too many requests"),
+            fault.retryAfterSeconds !== undefined ? { "retry-after": String(fault.retryAfterSeconds) } : {},
+          );
+        }
+        if (fault.status === 400 || fault.status === 403)
+          return send(fault.status, oneApiError(fault.code, fault.message));
+        if (fault.status === 504)
+          return send(504, oneApiError("GatewayTimeout", "The query exceeded its time limit"));
+        return send(fault.status, oneApiError("ServiceError", "The service is unavailable"));
+      }
+      const rows = rowsByWorkspace.get(record.workspaceId) ?? [];
+      let table: ResultTable;
+      try {
+        if (record.queryName === "failure-clusters")
+          table = evaluateFailureClusters(record.query, body.timespan, rows);
+        else if (record.queryName === "activity-changes") table = evaluateActivityChanges(record.query, rows);
+        else throw new QueryShapeError(`stand-in does not know the query shape '${record.queryName}'`);
+      } catch (err) {
+        if (err instanceof QueryShapeError) return send(400, oneApiError("BadArgumentError", err.message));
+        throw err;
+      }
+      if (table.rows.length > state.maxResultRows) {
+        return send(
+          200,
+          JSON.stringify({
+            tables: [{ ...table, rows: table.rows.slice(0, state.maxResultRows) }],
+            error: {
+              code: "PartialError",
+              message: "There were some errors when processing your query.",
+              details: [
+                {
+                  code: "EngineError",
+                  message: "Query result set has exceeded the internal record count limit",
+                  innererror: { code: "-2133196797", message: "E_QUERY_RESULT_SET_TOO_LARGE" },
+                },
+              ],
+            },
+          }),
+        );
+      }
+      return send(200, JSON.stringify({ tables: [table] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `https://127.0.0.1:${port}/v1`,
+    certificate,
+    requests,
+    setRows: (workspaceId, rows) => rowsByWorkspace.set(workspaceId, rows),
+    enqueueFaults: (workspaceId, ...f) => faults.set(workspaceId, [...(faults.get(workspaceId) ?? []), ...f]),
+    get maxResultRows() {
+      return state.maxResultRows;
+    },
+    set maxResultRows(n: number) {
+      state.maxResultRows = n;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
