@@ -20,7 +20,7 @@ describe("generated KQL, analysed by the Kusto language service against the docu
   });
 
   test("with other caps and windows it still has zero diagnostics", () => {
-    const caps = { callers: 3, sampleUris: 1, sampleObjectKeys: 2, sasWindows: 4 };
+    const caps = { callers: 3, sampleUris: 1, sampleObjectKeys: 2, sasWindows: 4, operationVersions: 2 };
     expect(
       analyzeKql(failureClustersQuery({ ...window, ingestedAfterMs: window.generatedAfterMs }, caps)),
     ).toEqual([]);

@@ -155,6 +155,7 @@ function evaluateFailureClusters(
     keys: capOf(/make_set_if\(ObjectKey, isnotempty\(ObjectKey\), (\d+)\)/),
     callers: capOf(/CallerRank <= (\d+)/),
     sas: capOf(/SasRank <= (\d+)/),
+    versions: capOf(/VersionRank <= (\d+)/),
   };
   const [spanStart, spanEnd] = timespanBounds(timespan);
   const failures: Failure[] = [];
@@ -204,11 +205,15 @@ function evaluateFailureClusters(
       const minute = kustoMinute(Math.floor(f.time / 60_000) * 60_000);
       perMinute[minute] = (perMinute[minute] ?? 0) + 1;
     }
-    const callers = new Map<string, { f: Failure; count: number; first: number; last: number }>();
+    const callers = new Map<
+      string,
+      { f: Failure; upn: string; count: number; first: number; last: number }
+    >();
     for (const f of group) {
-      const id = [f.callerIp, f.userAgent, f.objectId, f.upn, f.keySlot].join("\u0000");
-      const c = callers.get(id) ?? { f, count: 0, first: Infinity, last: -Infinity };
+      const id = [f.callerIp, f.userAgent, f.objectId, f.keySlot].join("\u0000");
+      const c = callers.get(id) ?? { f, upn: "", count: 0, first: Infinity, last: -Infinity };
       c.count++;
+      if (c.upn === "" && f.upn !== "") c.upn = f.upn;
       c.first = Math.min(c.first, f.time);
       c.last = Math.max(c.last, f.time);
       callers.set(id, c);
@@ -217,18 +222,17 @@ function evaluateFailureClusters(
       .sort(
         (a, b) =>
           b.count - a.count ||
-          a.first - b.first ||
           a.f.callerIp.localeCompare(b.f.callerIp) ||
-          a.f.userAgent.localeCompare(b.f.userAgent) ||
           a.f.objectId.localeCompare(b.f.objectId) ||
-          a.f.keySlot.localeCompare(b.f.keySlot),
+          a.f.keySlot.localeCompare(b.f.keySlot) ||
+          a.f.userAgent.localeCompare(b.f.userAgent),
       )
       .slice(0, caps.callers)
       .map((c) => ({
         ip: c.f.callerIp,
         userAgent: c.f.userAgent,
         requesterObjectId: c.f.objectId,
-        requesterUpn: c.f.upn,
+        requesterUpn: c.upn,
         keySlot: c.f.keySlot,
         count: c.count,
         firstSeen: kustoDatetime(c.first),
@@ -249,11 +253,29 @@ function evaluateFailureClusters(
       if (f.sasStart !== "" && f.time < st) w.notYetValid++;
       sas.set(id, w);
     }
-    const sasWindows = [...sas.values()]
-      .sort((a, b) => b.count - a.count || a.st.localeCompare(b.st) || a.se.localeCompare(b.se))
-      .slice(0, caps.sas);
-    const versions: Record<string, number> = {};
-    for (const f of group) if (f.version !== "") versions[f.version] = (versions[f.version] ?? 0) + 1;
+    const rankedSas = [...sas.values()].sort(
+      (a, b) => b.count - a.count || a.st.localeCompare(b.st) || a.se.localeCompare(b.se),
+    );
+    const sasWindows = rankedSas.slice(0, caps.sas);
+    const sasOverflow = rankedSas.slice(caps.sas);
+    if (sasOverflow.length > 0) {
+      sasWindows.push({
+        st: "",
+        se: "",
+        count: sasOverflow.reduce((n, w) => n + w.count, 0),
+        expired: sasOverflow.reduce((n, w) => n + w.expired, 0),
+        notYetValid: sasOverflow.reduce((n, w) => n + w.notYetValid, 0),
+      });
+    }
+    const versionCounts = new Map<string, number>();
+    for (const f of group) {
+      const v = f.version === "" ? "(none)" : f.version;
+      versionCounts.set(v, (versionCounts.get(v) ?? 0) + 1);
+    }
+    const rankedVersions = [...versionCounts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const versions: Record<string, number> = Object.fromEntries(rankedVersions.slice(0, caps.versions));
+    const versionOverflow = rankedVersions.slice(caps.versions).reduce((n, [, c]) => n + c, 0);
+    if (versionOverflow > 0) versions["(other)"] = versionOverflow;
     const [account, service, operation, statusCode, statusText, authType] = first.key as [
       string,
       string,

@@ -47,6 +47,7 @@ export function referencePartials(
       const c = callers.get(identity);
       if (c) {
         c.count++;
+        if (!c.requesterUpn && r.requesterUpn) c.requesterUpn = r.requesterUpn;
         if (at < c.firstSeen) c.firstSeen = at;
         if (at > c.lastSeen) c.lastSeen = at;
       } else {
@@ -77,10 +78,11 @@ export function referencePartials(
         if (st && r.timeMs < Date.parse(st)) w.notYetValid++;
         sas.set(id, w);
       }
-      if (r.operationVersion) versions[r.operationVersion] = (versions[r.operationVersion] ?? 0) + 1;
+      const version = r.operationVersion || "(none)";
+      versions[version] = (versions[version] ?? 0) + 1;
     }
     const identityOf = (c: CallerSummary) =>
-      [c.ip, c.userAgent, c.requesterObjectId, c.requesterUpn, c.keySlot].map((v) => v ?? "").join("\u0000");
+      [c.ip, c.requesterObjectId, c.keySlot, c.userAgent].map((v) => v ?? "").join("\u0001");
     const allUris = new Set(
       group
         .map((r) => r.uri)
@@ -119,7 +121,7 @@ export function referencePartials(
             (a.se ?? "").localeCompare(b.se ?? ""),
         )
         .slice(0, caps.sasWindows),
-      operationVersions: versions,
+      operationVersions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => a.localeCompare(b))),
       allUris,
       allObjectKeys,
     });

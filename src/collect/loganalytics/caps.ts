@@ -10,13 +10,22 @@ export interface PartialCaps {
   sampleUris: number;
   /** Distinct sample object keys kept per cluster. */
   sampleObjectKeys: number;
-  /** Distinct SAS (st, se) windows kept per cluster. */
+  /** Distinct SAS (st, se) windows kept per cluster; the rest are counted in one entry without st/se. */
   sasWindows: number;
+  /** Distinct OperationVersion values kept per cluster; the rest are counted under OTHER_VERSIONS. */
+  operationVersions: number;
 }
 
+/** Version bucket for values beyond the cap (the engine's OTHER_VERSIONS). */
+export const OTHER_VERSIONS = "(other)";
+/** Version bucket for requests that sent no x-ms-version (the engine's NO_VERSION). */
+export const NO_VERSION = "(none)";
+
+/** The local engine's DEFAULT_CLUSTER_LIMITS (src/cluster/aggregator.ts). */
 export const DEFAULT_PARTIAL_CAPS: PartialCaps = {
-  callers: 10,
+  callers: 20,
   sampleUris: 5,
-  sampleObjectKeys: 5,
-  sasWindows: 10,
+  sampleObjectKeys: 10,
+  sasWindows: 20,
+  operationVersions: 20,
 };

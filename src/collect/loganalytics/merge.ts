@@ -4,128 +4,148 @@ import type {
   ClusterPartial,
   SasWindowObservation,
 } from "../../model/incident.js";
-import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
+import { DEFAULT_PARTIAL_CAPS, OTHER_VERSIONS, type PartialCaps } from "./caps.js";
 
 /**
- * Merging partials of the same cluster from disjoint sets of rows (time-window halves, several workspaces).
- * Counts, first/last seen, per-minute bins, versions and SAS windows merge exactly; top callers and samples
- * are exact while each side kept all of its distinct values (below the caps), approximate beyond.
+ * Merging partials of the same cluster from disjoint sets of rows (time-window halves, several workspaces,
+ * several runs). It follows the local engine's rules (src/cluster/aggregator.ts) so both paths agree:
+ * counts, first/last seen, per-minute bins, versions and SAS windows merge exactly; top callers and
+ * samples are exact while each side kept all of its distinct values (below the caps).
  */
 
+/** The account is case-insensitive, as incident ids are. */
 export function clusterKeyString(k: ClusterKey): string {
-  return [k.account, k.service, k.operation, String(k.statusCode), k.errorCode, k.authType].join("\u0000");
+  return [k.account.toLowerCase(), k.service, k.operation, k.statusCode, k.errorCode, k.authType].join("|");
 }
 
-function text(v: string | undefined): string {
-  return v ?? "";
+/** A caller's identity, as the engine's callerKeyOf: the UPN is an attribute, not part of the identity. */
+export function callerIdentity(
+  c: Pick<CallerSummary, "ip" | "requesterObjectId" | "keySlot" | "userAgent">,
+): string {
+  return [c.ip ?? "", c.requesterObjectId ?? "", c.keySlot ?? "", c.userAgent ?? ""].join("\u0001");
 }
 
-/** Most failures first; ties by earliest first seen, then by identity, so the order is deterministic. */
+/** Most failures first; ties by identity, so the order never depends on arrival (the engine's sortCallers). */
 export function compareCallers(a: CallerSummary, b: CallerSummary): number {
-  return (
-    b.count - a.count ||
-    a.firstSeen.localeCompare(b.firstSeen) ||
-    callerIdentity(a).localeCompare(callerIdentity(b))
-  );
-}
-
-export function callerIdentity(c: Omit<CallerSummary, "count" | "firstSeen" | "lastSeen">): string {
-  return [
-    text(c.ip),
-    text(c.userAgent),
-    text(c.requesterObjectId),
-    text(c.requesterUpn),
-    text(c.keySlot),
-  ].join("\u0000");
+  return b.count - a.count || callerIdentity(a).localeCompare(callerIdentity(b));
 }
 
 export function compareSasWindows(a: SasWindowObservation, b: SasWindowObservation): number {
-  return b.count - a.count || text(a.st).localeCompare(text(b.st)) || text(a.se).localeCompare(text(b.se));
+  return (
+    b.count - a.count || (a.st ?? "").localeCompare(b.st ?? "") || (a.se ?? "").localeCompare(b.se ?? "")
+  );
 }
 
-function minIso(a: string, b: string): string {
-  return a <= b ? a : b;
-}
-function maxIso(a: string, b: string): string {
-  return a >= b ? a : b;
-}
-
-export function mergeCallers(a: CallerSummary[], b: CallerSummary[], cap: number): CallerSummary[] {
+export function mergeCallers(lists: ReadonlyArray<readonly CallerSummary[]>, cap: number): CallerSummary[] {
   const byIdentity = new Map<string, CallerSummary>();
-  for (const c of [...a, ...b]) {
-    const id = callerIdentity(c);
-    const seen = byIdentity.get(id);
-    if (!seen) byIdentity.set(id, { ...c });
-    else {
+  for (const list of lists) {
+    for (const c of list) {
+      const id = callerIdentity(c);
+      const seen = byIdentity.get(id);
+      if (!seen) {
+        byIdentity.set(id, { ...c });
+        continue;
+      }
       seen.count += c.count;
-      seen.firstSeen = minIso(seen.firstSeen, c.firstSeen);
-      seen.lastSeen = maxIso(seen.lastSeen, c.lastSeen);
+      if (c.firstSeen < seen.firstSeen) seen.firstSeen = c.firstSeen;
+      if (c.lastSeen > seen.lastSeen) seen.lastSeen = c.lastSeen;
+      if (!seen.requesterUpn && c.requesterUpn) seen.requesterUpn = c.requesterUpn;
     }
   }
   return [...byIdentity.values()].sort(compareCallers).slice(0, cap);
 }
 
-function mergeSasWindows(
-  a: SasWindowObservation[],
-  b: SasWindowObservation[],
+/** Distinct (st, se) windows up to the cap; beyond it, counts go to one entry without st/se. */
+export function mergeSasWindows(
+  lists: ReadonlyArray<readonly SasWindowObservation[]>,
   cap: number,
 ): SasWindowObservation[] {
-  const byWindow = new Map<string, SasWindowObservation>();
-  for (const w of [...a, ...b]) {
-    const id = `${text(w.st)}\u0000${text(w.se)}`;
-    const seen = byWindow.get(id);
-    if (!seen) byWindow.set(id, { ...w });
-    else {
-      seen.count += w.count;
-      seen.expired += w.expired;
-      seen.notYetValid += w.notYetValid;
+  const named = new Map<string, SasWindowObservation>();
+  let other: SasWindowObservation | undefined;
+  const all = lists.flat().sort(compareSasWindows);
+  for (const w of all) {
+    const isOther = w.st === undefined && w.se === undefined;
+    const id = `${w.st ?? ""}\u0001${w.se ?? ""}`;
+    const target = !isOther && (named.has(id) || named.size < cap) ? named : undefined;
+    if (target) {
+      const seen = target.get(id);
+      if (seen) {
+        seen.count += w.count;
+        seen.expired += w.expired;
+        seen.notYetValid += w.notYetValid;
+      } else target.set(id, { ...w });
+    } else {
+      other ??= { count: 0, expired: 0, notYetValid: 0 };
+      other.count += w.count;
+      other.expired += w.expired;
+      other.notYetValid += w.notYetValid;
     }
   }
-  return [...byWindow.values()].sort(compareSasWindows).slice(0, cap);
+  return [...named.values(), ...(other ? [other] : [])].sort(compareSasWindows);
 }
 
-function mergeSamples(a: string[], b: string[], cap: number): string[] {
-  return [...new Set([...a, ...b])].sort().slice(0, cap);
+/** Version counts; values beyond the cap (fewest failures first to go) are summed under OTHER_VERSIONS. */
+export function mergeVersions(
+  lists: ReadonlyArray<Readonly<Record<string, number>>>,
+  cap: number,
+): Record<string, number> {
+  const sums = new Map<string, number>();
+  for (const list of lists) for (const [v, n] of Object.entries(list)) sums.set(v, (sums.get(v) ?? 0) + n);
+  const ranked = [...sums]
+    .filter(([v]) => v !== OTHER_VERSIONS)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const out = new Map<string, number>(ranked.slice(0, cap));
+  const overflow = ranked.slice(cap).reduce((n, [, c]) => n + c, 0) + (sums.get(OTHER_VERSIONS) ?? 0);
+  if (overflow > 0) out.set(OTHER_VERSIONS, overflow);
+  return Object.fromEntries([...out].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function mergePartial(
-  a: ClusterPartial,
-  b: ClusterPartial,
-  caps: PartialCaps = DEFAULT_PARTIAL_CAPS,
-): ClusterPartial {
-  const perMinute = new Map(a.perMinute);
-  for (const [minute, n] of b.perMinute) perMinute.set(minute, (perMinute.get(minute) ?? 0) + n);
-  const operationVersions = { ...a.operationVersions };
-  for (const [v, n] of Object.entries(b.operationVersions))
-    operationVersions[v] = (operationVersions[v] ?? 0) + n;
-  return {
-    key: a.key,
-    count: a.count + b.count,
-    firstSeenMs: Math.min(a.firstSeenMs, b.firstSeenMs),
-    lastSeenMs: Math.max(a.lastSeenMs, b.lastSeenMs),
-    perMinute,
-    callers: mergeCallers(a.callers, b.callers, caps.callers),
-    sampleUris: mergeSamples(a.sampleUris, b.sampleUris, caps.sampleUris),
-    sampleObjectKeys: mergeSamples(a.sampleObjectKeys, b.sampleObjectKeys, caps.sampleObjectKeys),
-    sasWindows: mergeSasWindows(a.sasWindows, b.sasWindows, caps.sasWindows),
-    operationVersions,
-  };
+function mergeSamples(lists: ReadonlyArray<readonly string[]>, cap: number): string[] {
+  return [...new Set(lists.flat())].sort().slice(0, cap);
 }
 
-/** Merges any number of partial lists into one partial per cluster key, largest clusters first. */
+/** Merges any number of partial lists into one partial per cluster key, in cluster-key order. */
 export function mergePartials(
   lists: ReadonlyArray<readonly ClusterPartial[]>,
   caps: PartialCaps = DEFAULT_PARTIAL_CAPS,
 ): ClusterPartial[] {
-  const byKey = new Map<string, ClusterPartial>();
+  const groups = new Map<string, ClusterPartial[]>();
   for (const list of lists) {
     for (const p of list) {
       const id = clusterKeyString(p.key);
-      const seen = byKey.get(id);
-      byKey.set(id, seen ? mergePartial(seen, p, caps) : p);
+      groups.set(id, [...(groups.get(id) ?? []), p]);
     }
   }
-  return [...byKey.values()].sort(
-    (x, y) => y.count - x.count || clusterKeyString(x.key).localeCompare(clusterKeyString(y.key)),
-  );
+  return [...groups.keys()].sort().map((id) => {
+    const parts = groups.get(id)!;
+    const perMinute = new Map<number, number>();
+    for (const p of parts) for (const [m, n] of p.perMinute) perMinute.set(m, (perMinute.get(m) ?? 0) + n);
+    return {
+      key: { ...parts[0]!.key },
+      count: parts.reduce((n, p) => n + p.count, 0),
+      firstSeenMs: Math.min(...parts.map((p) => p.firstSeenMs)),
+      lastSeenMs: Math.max(...parts.map((p) => p.lastSeenMs)),
+      perMinute: new Map([...perMinute].sort((a, b) => a[0] - b[0])),
+      callers: mergeCallers(
+        parts.map((p) => p.callers),
+        caps.callers,
+      ),
+      sampleUris: mergeSamples(
+        parts.map((p) => p.sampleUris),
+        caps.sampleUris,
+      ),
+      sampleObjectKeys: mergeSamples(
+        parts.map((p) => p.sampleObjectKeys),
+        caps.sampleObjectKeys,
+      ),
+      sasWindows: mergeSasWindows(
+        parts.map((p) => p.sasWindows),
+        caps.sasWindows,
+      ),
+      operationVersions: mergeVersions(
+        parts.map((p) => p.operationVersions),
+        caps.operationVersions,
+      ),
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import { kqlString, knownAuthCodesKql, verdictCaseKql } from "../../codes/kql.js";
-import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
+import { DEFAULT_PARTIAL_CAPS, NO_VERSION, OTHER_VERSIONS, type PartialCaps } from "./caps.js";
 import { STORAGE_LOG_TABLES } from "./schemas.js";
 
 /**
@@ -93,13 +93,14 @@ let PerMinute = AuthFailures
 | summarize MinuteCount = count() by ClusterId, Minute = bin(TimeGenerated, 1m)
 | summarize PerMinute = make_bag(bag_pack(tostring(Minute), MinuteCount)) by ClusterId;
 let Callers = AuthFailures
-| summarize CallerCount = count(), CallerFirstSeen = min(TimeGenerated), CallerLastSeen = max(TimeGenerated)
-    by ClusterId, CallerIp, UserAgent, RequesterObjectId, RequesterUpn, KeySlot
-| sort by ClusterId asc, CallerCount desc, CallerFirstSeen asc, CallerIp asc, UserAgent asc, RequesterObjectId asc, KeySlot asc
+| summarize CallerCount = count(), CallerFirstSeen = min(TimeGenerated), CallerLastSeen = max(TimeGenerated),
+    CallerUpn = take_anyif(RequesterUpn, isnotempty(RequesterUpn))
+    by ClusterId, CallerIp, UserAgent, RequesterObjectId, KeySlot
+| sort by ClusterId asc, CallerCount desc, CallerIp asc, RequesterObjectId asc, KeySlot asc, UserAgent asc
 | extend CallerRank = row_number(1, prev(ClusterId) != ClusterId)
 | where CallerRank <= ${caps.callers}
 | summarize Callers = make_list(bag_pack("ip", CallerIp, "userAgent", UserAgent, "requesterObjectId", RequesterObjectId,
-    "requesterUpn", RequesterUpn, "keySlot", KeySlot, "count", CallerCount,
+    "requesterUpn", CallerUpn, "keySlot", KeySlot, "count", CallerCount,
     "firstSeen", CallerFirstSeen, "lastSeen", CallerLastSeen), ${caps.callers}) by ClusterId;
 let SasWindows = AuthFailures
 | where isnotempty(SasStart) or isnotempty(SasExpiry)
@@ -109,13 +110,20 @@ let SasWindows = AuthFailures
     by ClusterId, SasStart, SasExpiry
 | sort by ClusterId asc, SasCount desc, SasStart asc, SasExpiry asc
 | extend SasRank = row_number(1, prev(ClusterId) != ClusterId)
-| where SasRank <= ${caps.sasWindows}
+// Windows beyond the cap are counted together, without st/se, as the local engine does.
+| extend SasStart = iff(SasRank <= ${caps.sasWindows}, SasStart, ""), SasExpiry = iff(SasRank <= ${caps.sasWindows}, SasExpiry, "")
+| summarize SasCount = sum(SasCount), Expired = sum(Expired), NotYetValid = sum(NotYetValid)
+    by ClusterId, SasStart, SasExpiry
 | summarize SasWindows = make_list(bag_pack("st", SasStart, "se", SasExpiry, "count", SasCount,
-    "expired", Expired, "notYetValid", NotYetValid), ${caps.sasWindows}) by ClusterId;
+    "expired", Expired, "notYetValid", NotYetValid), ${caps.sasWindows + 1}) by ClusterId;
 let Versions = AuthFailures
-| where isnotempty(OperationVersion)
-| summarize VersionCount = count() by ClusterId, OperationVersion
-| summarize OperationVersions = make_bag(bag_pack(OperationVersion, VersionCount)) by ClusterId;
+| extend Version = iff(isempty(OperationVersion), ${kqlString(NO_VERSION)}, OperationVersion)
+| summarize VersionCount = count() by ClusterId, Version
+| sort by ClusterId asc, VersionCount desc, Version asc
+| extend VersionRank = row_number(1, prev(ClusterId) != ClusterId)
+| extend Version = iff(VersionRank <= ${caps.operationVersions}, Version, ${kqlString(OTHER_VERSIONS)})
+| summarize VersionCount = sum(VersionCount) by ClusterId, Version
+| summarize OperationVersions = make_bag(bag_pack(Version, VersionCount)) by ClusterId;
 Clusters
 | join kind=leftouter PerMinute on ClusterId
 | join kind=leftouter Callers on ClusterId

@@ -5,7 +5,7 @@ import type { CallerSummary, ClusterPartial, SasWindowObservation } from "../../
 import { SERVICE_TYPES, type ServiceType } from "../../model/storage-request.js";
 import { redactUri } from "../../redact.js";
 import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
-import { compareCallers, compareSasWindows } from "./merge.js";
+import { compareCallers, mergeSasWindows, mergeVersions } from "./merge.js";
 
 /**
  * Turns Logs API result tables into the engine's types. Every row is validated with zod; a bad row is
@@ -183,11 +183,14 @@ export function clusterPartialFromRow(
   )
     .sort(compareCallers)
     .slice(0, caps.callers);
-  const sasWindows: SasWindowObservation[] = row.SasWindows.map((w) =>
-    definedOnly({ st: w.st, se: w.se, count: w.count, expired: w.expired, notYetValid: w.notYetValid }),
-  )
-    .sort(compareSasWindows)
-    .slice(0, caps.sasWindows);
+  const sasWindows: SasWindowObservation[] = mergeSasWindows(
+    [
+      row.SasWindows.map((w) =>
+        definedOnly({ st: w.st, se: w.se, count: w.count, expired: w.expired, notYetValid: w.notYetValid }),
+      ),
+    ],
+    caps.sasWindows,
+  );
   return {
     key: {
       account: row.AccountName,
@@ -205,7 +208,7 @@ export function clusterPartialFromRow(
     sampleUris: distinctSorted(row.SampleUris.map(redactUri)).slice(0, caps.sampleUris),
     sampleObjectKeys: distinctSorted(row.SampleObjectKeys).slice(0, caps.sampleObjectKeys),
     sasWindows,
-    operationVersions: { ...row.OperationVersions },
+    operationVersions: mergeVersions([row.OperationVersions], caps.operationVersions),
   };
 }
 
