@@ -104,6 +104,10 @@ function urlDecode(s: string): string {
   }
 }
 
+function unquote(s: string): string {
+  return s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s;
+}
+
 function callerIpOf(raw: string): string {
   const t = raw.replace(/^\s+|\s+$/g, "");
   if (t.startsWith("[") && t.indexOf("]") > 0) return t.slice(1, t.indexOf("]"));
@@ -181,7 +185,7 @@ function evaluateFailureClusters(
       clusterId: key.join("|"),
       key,
       callerIp: callerIpOf(str(row.CallerIpAddress)),
-      userAgent: str(row.UserAgentHeader).replace(/^"+|"+$/g, ""),
+      userAgent: unquote(str(row.UserAgentHeader)),
       objectId: str(row.RequesterObjectId),
       upn: str(row.RequesterUpn),
       keySlot: extract(/^\s*(key[12])\(/i, str(row.AuthenticationHash)).toLowerCase(),

@@ -333,6 +333,7 @@ export function generateStorageFixture(startMs: number, seed = 7): FixtureReques
         operationVersion: "2025-01-05",
         uri: `https://contosoprod.blob.core.windows.net:443/public/item-${n}.json`,
         objectKey: `/contosoprod/public/item-${n}.json`,
+        correlationId: `00000000-0000-0000-0000-${String(++serial).padStart(12, "0")}`,
       },
       `10.1.0.7:${50000 + n}`,
       "azsdk-js-storage-blob/12.26.0",
@@ -347,4 +348,48 @@ export function asIngestedRows(fixture: readonly FixtureRequest[]): IngestedRow[
     ingestedAt: new Date(f.ingestedAtMs).toISOString(),
     row: f.row,
   }));
+}
+
+/** The archived JSON Lines record (reference §2) Storage writes for a request. */
+export function archiveRecordOf(f: FixtureRequest): Record<string, unknown> {
+  const r = f.request;
+  const service = `${r.service}Services`;
+  const record: Record<string, unknown> = {
+    time: new Date(r.timeMs).toISOString(),
+    resourceId: `/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-prod/providers/Microsoft.Storage/storageAccounts/${r.account}/${service}/default`,
+    category: f.row.Category,
+    operationName: r.operation,
+    operationVersion: r.operationVersion,
+    schemaVersion: "1.0",
+    statusCode: r.statusCode,
+    statusText: r.statusText,
+    durationMs: 7,
+    callerIpAddress: f.row.CallerIpAddress,
+    correlationId: r.correlationId,
+    identity: {
+      type: r.authType,
+      ...(r.authHash ? { tokenHash: r.authHash } : {}),
+      ...(r.requesterObjectId || r.requesterUpn
+        ? {
+            requester: {
+              ...(r.requesterObjectId ? { objectId: r.requesterObjectId } : {}),
+              ...(r.requesterUpn ? { upn: r.requesterUpn } : {}),
+            },
+          }
+        : {}),
+    },
+    location: "West Europe",
+    properties: {
+      accountName: r.account,
+      userAgentHeader: f.row.UserAgentHeader,
+      serviceType: r.service,
+      objectKey: r.objectKey,
+      metricResponseType: r.statusCode === 200 ? "Success" : "AuthorizationError",
+      tlsVersion: "TLS 1.2",
+    },
+    uri: r.uri,
+    protocol: "HTTPS",
+    resourceType: `Microsoft.Storage/storageAccounts/${service}`,
+  };
+  return record;
 }

@@ -49,7 +49,9 @@ function derivedColumnsKql(): string {
     `    countof(TrimmedIp, ":") == 1, substring(TrimmedIp, 0, indexof(TrimmedIp, ":")),`,
     `    TrimmedIp)`,
     `| extend KeySlot = tolower(extract(@"(?i)^\\s*(key[12])\\(", 1, AuthenticationHash)),`,
-    `    UserAgent = trim(@'"', UserAgentHeader),`,
+    // One pair of surrounding quotes is dropped (the docs show the header quoted, real rows are not).
+    `    UserAgent = iff(strlen(UserAgentHeader) >= 2 and UserAgentHeader startswith '"' and UserAgentHeader endswith '"',`,
+    `        substring(UserAgentHeader, 1, strlen(UserAgentHeader) - 2), UserAgentHeader),`,
     `    SasStart = url_decode(extract(@"[?&]st=([^&#]*)", 1, Uri)),`,
     `    SasExpiry = url_decode(extract(@"[?&]se=([^&#]*)", 1, Uri))`,
   ].join("\n");
