@@ -194,8 +194,9 @@ export async function runWindowed<T>(
 ): Promise<WindowedRun<T>> {
   const timespan = {
     startTime: new Date(window.generatedAfterMs),
-    // TimeGenerated may run a little ahead of ingestion_time on skewed hosts; keep the scan open past it.
-    endTime: new Date(window.ingestedUntilMs + 60 * 60_000),
+    // TimeGenerated (Storage's receipt time) precedes ingestion; a few minutes' margin covers clock
+    // differences between the two without widening the scan (Basic tables bill the timespan scanned).
+    endTime: new Date(window.ingestedUntilMs + 5 * 60_000),
   };
   const outcome = await runQueryOnce(
     client,
