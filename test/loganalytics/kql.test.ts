@@ -78,3 +78,16 @@ describe("query content", () => {
     expect(q).toContain(`SasRank <= ${DEFAULT_PARTIAL_CAPS.sasWindows}`);
   });
 });
+
+describe("root-cause evidence query", () => {
+  test("has zero diagnostics", async () => {
+    const { rootCauseEvidenceQuery } = await import("../../src/collect/loganalytics/evidence.js");
+    const q = rootCauseEvidenceQuery(
+      ["contosoprod", "partnerdrop"],
+      window.generatedAfterMs,
+      window.ingestedUntilMs,
+    );
+    expect(analyzeKql(q)).toEqual([]);
+    expect(q).toContain('tolower(AccountName) in ("contosoprod", "partnerdrop")');
+  });
+});

@@ -401,6 +401,277 @@ function evaluateActivityChanges(query: string, rows: IngestedRow[]): ResultTabl
   };
 }
 
+function evaluateRootCauseEvidence(query: string, rows: IngestedRow[]): ResultTable {
+  const from = literalMs(query, /TimeGenerated > datetime\(([^)]+)\)/, "the evidence lower bound");
+  const to = literalMs(query, /TimeGenerated <= datetime\(([^)]+)\)/, "the evidence upper bound");
+  const accounts = new Set(
+    [...(/tolower\(AccountName\) in \(([^)]*)\)/.exec(query)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map(
+      (m) => m[1]!,
+    ),
+  );
+  const valueCap = Number(/ValueRank <= (\d+)/.exec(query)?.[1] ?? NaN);
+  const binMs = Number(/bin\(TimeGenerated, (\d+)m\)/.exec(query)?.[1] ?? NaN) * 60_000;
+  type Value = {
+    account: string;
+    caller: string;
+    outcome: string;
+    dimension: string;
+    value: string;
+    count: number;
+    first: number;
+    last: number;
+    notYetValid: number;
+    maxLead: number | null;
+    expired: number;
+    maxExpiredBy: number | null;
+    stMax: number | null;
+    seMax: number | null;
+  };
+  const values = new Map<string, Value>();
+  const bins = new Map<
+    string,
+    { account: string; caller: string; bin: number; ok: number; failed: number }
+  >();
+  const accountIds = new Map<string, string>();
+  const maxNullable = (a: number | null, b: number | null) =>
+    a === null ? b : b === null ? a : Math.max(a, b);
+  for (const { table, row } of rows) {
+    if (!STORAGE_TABLES.has(table)) continue;
+    const t = Date.parse(str(row.TimeGenerated));
+    if (!(t > from && t <= to)) continue;
+    const account = str(row.AccountName).toLowerCase();
+    if (!accounts.has(account)) continue;
+    const status = toint(row.StatusCode);
+    if (status === null) continue;
+    const hash = str(row.AuthenticationHash);
+    const ip = callerIpOf(str(row.CallerIpAddress));
+    const slot = extract(/^\s*(key[12])\(/i, hash).toLowerCase();
+    const keyHash = extract(/^\s*key[12]\(([0-9a-f]+)\)/i, hash).toUpperCase();
+    const sasHash = extract(/SasSignature\(([0-9A-Fa-f]+)\)/, hash).toUpperCase();
+    const authType = str(row.AuthenticationType);
+    const oid = str(row.RequesterObjectId);
+    const outcome = status === 401 || status === 403 ? `${status}|${str(row.StatusText)}|${authType}` : "ok";
+    const caller = oid
+      ? `oid:${oid.toLowerCase()}`
+      : ip
+        ? `ip:${ip}`
+        : sasHash
+          ? `sas:${sasHash}`
+          : slot
+            ? `key:${slot}`
+            : "unknown";
+    const credential = sasHash
+      ? `sas:${sasHash}`
+      : authType.toLowerCase() === "accountkey" && keyHash
+        ? `${slot}(${keyHash})`
+        : "";
+    const ua = unquote(str(row.UserAgentHeader).trim()).slice(0, 200);
+    const version = str(row.OperationVersion).trim();
+    const uri = str(row.Uri);
+    const stRaw = extract(/[?&]st=([^&#]+)/i, uri);
+    const seRaw = extract(/[?&]se=([^&#]+)/i, uri);
+    const st = stRaw ? Date.parse(urlDecode(stRaw)) : NaN;
+    const se = seRaw ? Date.parse(urlDecode(seRaw)) : NaN;
+    const dims: Array<[string, string]> = [["all", ""]];
+    if (ua) dims.push(["userAgent", ua]);
+    if (version) dims.push(["operationVersion", version]);
+    if (slot) dims.push(["keySlot", slot]);
+    if (authType) dims.push(["authType", authType]);
+    if (ip && !caller.startsWith("ip:")) dims.push(["callerIp", ip]);
+    if (credential) dims.push(["credential", credential]);
+    for (const [dimension, value] of dims) {
+      const id = [account, caller, outcome, dimension, value].join("\u0000");
+      const v = values.get(id) ?? {
+        account,
+        caller,
+        outcome,
+        dimension,
+        value,
+        count: 0,
+        first: Infinity,
+        last: -Infinity,
+        notYetValid: 0,
+        maxLead: null,
+        expired: 0,
+        maxExpiredBy: null,
+        stMax: null,
+        seMax: null,
+      };
+      v.count++;
+      v.first = Math.min(v.first, t);
+      v.last = Math.max(v.last, t);
+      if (dimension === "credential" && value.startsWith("sas:")) {
+        if (!Number.isNaN(st)) {
+          v.stMax = maxNullable(v.stMax, st);
+          if (st > t) {
+            v.notYetValid++;
+            v.maxLead = maxNullable(v.maxLead, st - t);
+          }
+        }
+        if (!Number.isNaN(se)) {
+          v.seMax = maxNullable(v.seMax, se);
+          if (se < t) {
+            v.expired++;
+            v.maxExpiredBy = maxNullable(v.maxExpiredBy, t - se);
+          }
+        }
+      }
+      values.set(id, v);
+    }
+    const bin = Math.floor(t / binMs) * binMs;
+    const binId = [account, caller, bin].join("\u0000");
+    const b = bins.get(binId) ?? { account, caller, bin, ok: 0, failed: 0 };
+    if (outcome === "ok") b.ok++;
+    else b.failed++;
+    bins.set(binId, b);
+    const accountId =
+      /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.storage\/storageaccounts\/[^/]+)/i.exec(
+        str(row._ResourceId),
+      )?.[1];
+    if (accountId && !accountIds.has(account)) accountIds.set(account, accountId);
+  }
+  // Fold values beyond the cap per (account, caller, outcome, dimension), largest kept.
+  const groups = new Map<string, Value[]>();
+  for (const v of values.values()) {
+    const g = [v.account, v.caller, v.outcome, v.dimension].join("\u0000");
+    groups.set(g, [...(groups.get(g) ?? []), v]);
+  }
+  const out: unknown[][] = [];
+  const columns: Column[] = [
+    { name: "Account", type: "string" },
+    { name: "Caller", type: "string" },
+    { name: "Outcome", type: "string" },
+    { name: "Dimension", type: "string" },
+    { name: "Value", type: "string" },
+    { name: "RecordCount", type: "long" },
+    { name: "FirstSeen", type: "datetime" },
+    { name: "LastSeen", type: "datetime" },
+    { name: "NotYetValid", type: "long" },
+    { name: "MaxStartLeadMs", type: "real" },
+    { name: "Expired", type: "long" },
+    { name: "MaxExpiredByMs", type: "real" },
+    { name: "SasStartMax", type: "datetime" },
+    { name: "SasExpiryMax", type: "datetime" },
+    { name: "Folded", type: "long" },
+    { name: "Kind", type: "string" },
+    { name: "Ok", type: "long" },
+    { name: "Failed", type: "long" },
+    { name: "BinStart", type: "datetime" },
+    { name: "AccountResourceId", type: "string" },
+  ];
+  const dt = (ms: number | null) => (ms === null ? null : kustoDatetime(ms));
+  for (const group of groups.values()) {
+    group.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    const kept = group.slice(0, valueCap);
+    const folded = group.slice(valueCap);
+    if (folded.length > 0) {
+      kept.push(
+        folded.reduce(
+          (acc, v) => ({
+            ...acc,
+            count: acc.count + v.count,
+            first: Math.min(acc.first, v.first),
+            last: Math.max(acc.last, v.last),
+            notYetValid: acc.notYetValid + v.notYetValid,
+            maxLead: maxNullable(acc.maxLead, v.maxLead),
+            expired: acc.expired + v.expired,
+            maxExpiredBy: maxNullable(acc.maxExpiredBy, v.maxExpiredBy),
+            stMax: maxNullable(acc.stMax, v.stMax),
+            seMax: maxNullable(acc.seMax, v.seMax),
+          }),
+          {
+            ...folded[0]!,
+            value: "(other)",
+            count: 0,
+            first: Infinity,
+            last: -Infinity,
+            notYetValid: 0,
+            maxLead: null,
+            expired: 0,
+            maxExpiredBy: null,
+            stMax: null,
+            seMax: null,
+          },
+        ),
+      );
+    }
+    for (const v of kept) {
+      const foldedCount = v.value === "(other)" ? v.count : 0;
+      out.push([
+        v.account,
+        v.caller,
+        v.outcome,
+        v.dimension,
+        v.value,
+        v.count,
+        dt(v.first),
+        dt(v.last),
+        v.notYetValid,
+        v.maxLead,
+        v.expired,
+        v.maxExpiredBy,
+        dt(v.stMax),
+        dt(v.seMax),
+        foldedCount,
+        "value",
+        null,
+        null,
+        null,
+        null,
+      ]);
+    }
+  }
+  for (const b of bins.values()) {
+    out.push([
+      b.account,
+      b.caller,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      "bin",
+      b.ok,
+      b.failed,
+      dt(b.bin),
+      null,
+    ]);
+  }
+  for (const [account, id] of accountIds) {
+    out.push([
+      account,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      "account",
+      null,
+      null,
+      null,
+      id,
+    ]);
+  }
+  return { name: "PrimaryResult", columns, rows: out };
+}
+
 function oneApiError(code: string, message: string): string {
   return JSON.stringify({ error: { code, message, innererror: { code, message } } });
 }
@@ -472,6 +743,8 @@ export async function startLogsApiStandIn(): Promise<LogsApiStandIn> {
         if (record.queryName === "failure-clusters")
           table = evaluateFailureClusters(record.query, body.timespan, rows);
         else if (record.queryName === "activity-changes") table = evaluateActivityChanges(record.query, rows);
+        else if (record.queryName === "root-cause-evidence")
+          table = evaluateRootCauseEvidence(record.query, rows);
         else throw new QueryShapeError(`stand-in does not know the query shape '${record.queryName}'`);
       } catch (err) {
         if (err instanceof QueryShapeError) return send(400, oneApiError("BadArgumentError", err.message));

@@ -262,6 +262,8 @@ function laRow(r: StorageRequest, callerIpAddress: string, userAgentHeader: stri
         ? "StorageRead"
         : "StorageWrite",
     Type: TABLE_OF[r.service],
+    // Log Analytics lower-cases _ResourceId.
+    _ResourceId: `/subscriptions/00000000-1111-2222-3333-444444444444/resourcegroups/rg-prod/providers/microsoft.storage/storageaccounts/${r.account}/${r.service}services/default`,
   };
   return row;
 }

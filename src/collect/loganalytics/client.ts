@@ -59,7 +59,7 @@ export const realRetryDeps: RetryDeps = {
 
 export type QueryOutcome =
   | { kind: "complete"; tables: LogsTable[] }
-  | { kind: "truncated"; code: string; message: string }
+  | { kind: "truncated"; code: string; message: string; partialTables: LogsTable[] }
   | { kind: "timeout"; message: string };
 
 interface HttpFailure {
@@ -150,6 +150,7 @@ export async function runQueryOnce(
         kind: "truncated",
         code: result.partialError.code ?? "PartialError",
         message: redactSecrets(result.partialError.message ?? "partial result"),
+        partialTables: result.partialTables,
         attempts: attempt,
       };
     } catch (err) {

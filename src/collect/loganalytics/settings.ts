@@ -49,6 +49,15 @@ export const LogAnalyticsSettingsSchema = z
       .min(0)
       .max(60 * 24 * 7)
       .default(120),
+    /** Root-cause evidence (every request of the failing accounts) is read this far before the first failure. */
+    evidenceLookbackMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 2)
+      .default(120),
+    /** Fetch root-cause evidence; off saves the scan of successful requests. */
+    includeEvidence: z.boolean().default(true),
   })
   .strict();
 

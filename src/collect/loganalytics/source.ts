@@ -14,6 +14,12 @@ import {
   type RetryDeps,
   type TokenCredential,
 } from "./client.js";
+import {
+  evidenceFromTable,
+  mergeServerEvidence,
+  rootCauseEvidenceQuery,
+  type ServerEvidence,
+} from "./evidence.js";
 import { mergePartials } from "./merge.js";
 import {
   ACTIVITY_ROW_CAP,
@@ -54,11 +60,15 @@ export interface WorkspaceRun {
   activityEvents: number;
   /** True when the activity query returned its row cap: older changes may be missing. */
   activityCapped: boolean;
+  /** False when the evidence result was truncated by the service (the records present are still valid). */
+  evidenceComplete: boolean;
 }
 
 export interface LogAnalyticsCollection {
   partials: ClusterPartial[];
   activity: ActivityEvent[];
+  /** Root-cause evidence records (RootCauseEvidence shape), built server-side. */
+  evidence: ServerEvidence;
   rejected: RejectedRecord[];
   workspaces: WorkspaceRun[];
   /** The union of the windows read, for reports. */
@@ -99,6 +109,7 @@ export async function collectFromLogAnalytics(
   const nowMs = deps.clock.now().getTime();
   const partialLists: ClusterPartial[][] = [];
   const activity: ActivityEvent[] = [];
+  const evidenceParts: ServerEvidence[] = [];
   const rejected: RejectedRecord[] = [];
   const runs: WorkspaceRun[] = [];
   const pendingCommits: Array<() => Promise<void>> = [];
@@ -116,6 +127,7 @@ export async function collectFromLogAnalytics(
       clusters: 0,
       activityEvents: 0,
       activityCapped: false,
+      evidenceComplete: true,
     };
     runs.push(run);
     if (!plan.hasRows) continue;
@@ -172,6 +184,34 @@ export async function collectFromLogAnalytics(
       run.activityCapped = (outcome.tables[0]?.rows.length ?? 0) >= ACTIVITY_ROW_CAP;
       activity.push(...converted.items);
       rejected.push(...converted.rejected);
+
+      if (settings.includeEvidence) {
+        const accounts = [...new Set(workspacePartials.map((p) => p.key.account.toLowerCase()))].sort();
+        const evidenceFromMs = firstFailureMs - settings.evidenceLookbackMinutes * 60_000;
+        const evidenceOutcome = await runQueryOnce(
+          logs,
+          settings,
+          workspaceId,
+          "root-cause-evidence",
+          rootCauseEvidenceQuery(accounts, evidenceFromMs, toMs),
+          { startTime: new Date(evidenceFromMs), endTime: new Date(toMs + 5 * 60_000) },
+          retry,
+        );
+        run.queries += 1;
+        if (evidenceOutcome.kind === "timeout") {
+          run.evidenceComplete = false;
+        } else {
+          // Evidence is context: a truncated answer still holds valid records, and the run says it is partial.
+          run.evidenceComplete = evidenceOutcome.kind === "complete";
+          const tables =
+            evidenceOutcome.kind === "complete" ? evidenceOutcome.tables : evidenceOutcome.partialTables;
+          if (tables[0]) {
+            const converted = evidenceFromTable(tables[0], { workspaceId, query: "root-cause-evidence" });
+            evidenceParts.push(converted.evidence);
+            rejected.push(...converted.rejected);
+          }
+        }
+      }
     }
 
     const until = plan.window.ingestedUntilMs;
@@ -183,6 +223,7 @@ export async function collectFromLogAnalytics(
   return {
     partials: mergePartials(partialLists, caps),
     activity: dedupActivity(activity),
+    evidence: mergeServerEvidence(evidenceParts),
     rejected,
     workspaces: runs,
     window: {
