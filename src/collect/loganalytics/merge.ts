@@ -55,33 +55,31 @@ export function mergeCallers(lists: ReadonlyArray<readonly CallerSummary[]>, cap
   return [...byIdentity.values()].sort(compareCallers).slice(0, cap);
 }
 
-/** Distinct (st, se) windows up to the cap; beyond it, counts go to one entry without st/se. */
+/** Distinct (st, se) windows up to the cap (largest totals kept); the rest go to one entry without st/se. */
 export function mergeSasWindows(
   lists: ReadonlyArray<readonly SasWindowObservation[]>,
   cap: number,
 ): SasWindowObservation[] {
-  const named = new Map<string, SasWindowObservation>();
-  let other: SasWindowObservation | undefined;
-  const all = lists.flat().sort(compareSasWindows);
-  for (const w of all) {
-    const isOther = w.st === undefined && w.se === undefined;
-    const id = `${w.st ?? ""}\u0001${w.se ?? ""}`;
-    const target = !isOther && (named.has(id) || named.size < cap) ? named : undefined;
-    if (target) {
-      const seen = target.get(id);
-      if (seen) {
-        seen.count += w.count;
-        seen.expired += w.expired;
-        seen.notYetValid += w.notYetValid;
-      } else target.set(id, { ...w });
-    } else {
-      other ??= { count: 0, expired: 0, notYetValid: 0 };
-      other.count += w.count;
-      other.expired += w.expired;
-      other.notYetValid += w.notYetValid;
+  const sums = new Map<string, SasWindowObservation>();
+  const other: SasWindowObservation = { count: 0, expired: 0, notYetValid: 0 };
+  const add = (into: SasWindowObservation, w: SasWindowObservation) => {
+    into.count += w.count;
+    into.expired += w.expired;
+    into.notYetValid += w.notYetValid;
+  };
+  for (const w of lists.flat()) {
+    if (w.st === undefined && w.se === undefined) {
+      add(other, w);
+      continue;
     }
+    const id = `${w.st ?? ""}\u0001${w.se ?? ""}`;
+    const seen = sums.get(id);
+    if (seen) add(seen, w);
+    else sums.set(id, { ...w });
   }
-  return [...named.values(), ...(other ? [other] : [])].sort(compareSasWindows);
+  const ranked = [...sums.values()].sort(compareSasWindows);
+  for (const w of ranked.slice(cap)) add(other, w);
+  return [...ranked.slice(0, cap), ...(other.count > 0 ? [other] : [])];
 }
 
 /** Version counts; values beyond the cap (fewest failures first to go) are summed under OTHER_VERSIONS. */
