@@ -92,6 +92,10 @@ describe("Log Analytics source through the real LogsQueryClient and a local Logs
     expect(result.rejected).toEqual([]);
     expect(result.partials.length).toBe(reference.length);
     expectSamePartials(result.partials, reference);
+    expect(result.rows).toBe(fixture.length);
+    expect(result.failures).toBe(
+      fixture.filter((f) => f.request.statusCode === 401 || f.request.statusCode === 403).length,
+    );
     const clusterRequests = standIn.requests.filter((r) => r.queryName === "failure-clusters");
     expect(clusterRequests).toHaveLength(1);
     expect(clusterRequests[0]!.prefer).toContain("wait=45");
@@ -101,11 +105,14 @@ describe("Log Analytics source through the real LogsQueryClient and a local Logs
   test("five-minute runs with 3–20 minute ingestion delays neither lose nor double-count a row", async () => {
     const watermarks = new InMemoryWatermarkStore();
     const runs = [];
+    let rows = 0;
     for (let now = START; now <= AFTER_ALL + 5 * 60_000; now += 5 * 60_000) {
       const result = await collectFromLogAnalytics(settings(), deps(now, { watermarks }));
       await result.commit();
       runs.push(result.partials);
+      rows += result.rows;
     }
+    expect(rows).toBe(fixture.length);
     expect(runs.length).toBeGreaterThan(50);
     // Rows arrive late, so many clusters are seen across several runs; merged they equal the whole.
     expect(runs.filter((p) => p.length > 0).length).toBeGreaterThan(10);

@@ -163,12 +163,14 @@ function evaluateFailureClusters(
   };
   const [spanStart, spanEnd] = timespanBounds(timespan);
   const failures: Failure[] = [];
+  let rowsInWindow = 0;
   for (const { table, ingestedAt, row } of rows) {
     if (!STORAGE_TABLES.has(table)) continue;
     const time = Date.parse(str(row.TimeGenerated));
     const ingested = Date.parse(ingestedAt);
     if (!(time > generatedAfter && time >= spanStart && time <= spanEnd)) continue;
     if (!(ingested > ingestedAfter && ingested <= ingestedUntil)) continue;
+    rowsInWindow++;
     const status = toint(row.StatusCode);
     if (status !== 401 && status !== 403) continue;
     const key = [
@@ -316,9 +318,12 @@ function evaluateFailureClusters(
       Object.keys(versions).length > 0 ? JSON.stringify(versions) : null,
       verdictRuleFor(statusText, authType, Number(statusCode)).decision,
       true,
+      "cluster",
+      null,
     ]);
   }
   out.sort((a, b) => Number(b[6]) - Number(a[6]));
+  out.push([...Array.from({ length: 17 }, () => null), "totals", rowsInWindow]);
   const columns: Column[] = [
     ...["AccountName", "ServiceType", "OperationName", "StatusCode", "StatusText", "AuthenticationType"].map(
       (name) => ({
@@ -337,6 +342,8 @@ function evaluateFailureClusters(
     { name: "OperationVersions", type: "dynamic" },
     { name: "Decision", type: "string" },
     { name: "KnownCode", type: "bool" },
+    { name: "RowKind", type: "string" },
+    { name: "RowsInWindow", type: "long" },
   ];
   return { name: "PrimaryResult", columns, rows: out };
 }

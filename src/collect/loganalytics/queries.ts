@@ -57,20 +57,20 @@ function derivedColumnsKql(): string {
   ].join("\n");
 }
 
-function storageUnionKql(window: IngestionWindow, statusFilter: string): string {
+function storageUnionKql(window: IngestionWindow): string {
   return [
     `union isfuzzy=true ${STORAGE_LOG_TABLES.join(", ")}`,
     `| where TimeGenerated > ${kqlDatetime(window.generatedAfterMs)}`,
     `| where ingestion_time() > ${kqlDatetime(window.ingestedAfterMs)} and ingestion_time() <= ${kqlDatetime(window.ingestedUntilMs)}`,
-    `| where ${statusFilter}`,
   ].join("\n");
 }
 
 const AUTH_FAILURE_FILTER = "toint(StatusCode) in (401, 403)";
 
 /**
- * The failure clusters: one row per cluster key with everything a ClusterPartial holds. The scan of the
- * failures is materialised once and summarised five ways, then joined on the cluster id.
+ * The failure clusters: one row per cluster key with everything a ClusterPartial holds, plus one
+ * `RowKind = "totals"` row counting the window's requests. The scan of the failures is materialised once
+ * and summarised five ways, then joined on the cluster id.
  */
 export function failureClustersQuery(
   window: IngestionWindow,
@@ -78,8 +78,9 @@ export function failureClustersQuery(
 ): string {
   const key = CLUSTER_KEY_COLUMNS.join(", ");
   return `${QUERY_MARKER} failure-clusters
-let AuthFailures = materialize(
-${storageUnionKql(window, AUTH_FAILURE_FILTER)}
+let InWindow = ${storageUnionKql(window)};
+let AuthFailures = materialize(InWindow
+| where ${AUTH_FAILURE_FILTER}
 ${derivedColumnsKql()}
 | extend ClusterId = strcat_delim("|", ${key})
 | project TimeGenerated, ClusterId, ${key}, CallerIp, UserAgent, RequesterObjectId, RequesterUpn, KeySlot,
@@ -132,8 +133,10 @@ Clusters
 | join kind=leftouter SasWindows on ClusterId
 | join kind=leftouter Versions on ClusterId
 | project ${key}, FailureCount, FirstSeen, LastSeen, PerMinute, Callers,
-    SampleUris, SampleObjectKeys, SasWindows, OperationVersions, Decision, KnownCode
-| order by FailureCount desc`;
+    SampleUris, SampleObjectKeys, SasWindows, OperationVersions, Decision, KnownCode, RowKind = "cluster"
+| order by FailureCount desc
+// One extra row: how many requests the window held, failures or not (the report's "rows").
+| union (print RowKind = "totals", RowsInWindow = toscalar(InWindow | count))`;
 }
 
 /** Resource providers whose control-plane changes can explain storage auth failures (reference §4). */

@@ -220,15 +220,27 @@ export function clusterPartialsFromTable(
   table: ResultTable,
   origin: ResultOrigin,
   caps: PartialCaps = DEFAULT_PARTIAL_CAPS,
-): Converted<ClusterPartial> {
+): Converted<ClusterPartial> & { rowsInWindow: number } {
   const items: ClusterPartial[] = [];
   const rejected: RejectedRecord[] = [];
+  let rowsInWindow = 0;
   rowObjects(table).forEach((record, i) => {
+    if (record.RowKind === "totals") {
+      const n = Number(record.RowsInWindow);
+      if (Number.isInteger(n) && n >= 0) rowsInWindow += n;
+      else
+        rejected.push({
+          ...rejection(origin, i, new z.ZodError([])),
+          field: "RowsInWindow",
+          reason: "not a count",
+        });
+      return;
+    }
     const parsed = FailureClusterRowSchema.safeParse(record);
     if (parsed.success) items.push(clusterPartialFromRow(parsed.data, caps));
     else rejected.push(rejection(origin, i, parsed.error));
   });
-  return { items, rejected };
+  return { items, rejected, rowsInWindow };
 }
 
 const dynamicObject = z

@@ -67,6 +67,10 @@ export interface WorkspaceRun {
 export interface LogAnalyticsCollection {
   partials: ClusterPartial[];
   activity: ActivityEvent[];
+  /** Requests in the windows read (any status), counted server-side. */
+  rows: number;
+  /** 401/403 requests among them (the sum of the partials' counts). */
+  failures: number;
   /** Root-cause evidence records (RootCauseEvidence shape), built server-side. */
   evidence: ServerEvidence;
   rejected: RejectedRecord[];
@@ -110,6 +114,7 @@ export async function collectFromLogAnalytics(
   const partialLists: ClusterPartial[][] = [];
   const activity: ActivityEvent[] = [];
   const evidenceParts: ServerEvidence[] = [];
+  let rows = 0;
   const rejected: RejectedRecord[] = [];
   const runs: WorkspaceRun[] = [];
   const pendingCommits: Array<() => Promise<void>> = [];
@@ -133,7 +138,7 @@ export async function collectFromLogAnalytics(
     if (!plan.hasRows) continue;
 
     const origin = { workspaceId, query: "failure-clusters" };
-    const clusters = await runWindowed<Converted<ClusterPartial>>(
+    const clusters = await runWindowed<Converted<ClusterPartial> & { rowsInWindow: number }>(
       logs,
       settings,
       workspaceId,
@@ -141,7 +146,9 @@ export async function collectFromLogAnalytics(
       plan.window,
       (w) => failureClustersQuery(w, caps),
       (tables) =>
-        tables[0] ? clusterPartialsFromTable(tables[0], origin, caps) : { items: [], rejected: [] },
+        tables[0]
+          ? clusterPartialsFromTable(tables[0], origin, caps)
+          : { items: [], rejected: [], rowsInWindow: 0 },
       retry,
     );
     run.queries += clusters.queries;
@@ -152,7 +159,10 @@ export async function collectFromLogAnalytics(
     );
     run.clusters = workspacePartials.length;
     partialLists.push(workspacePartials);
-    for (const r of clusters.results) rejected.push(...r.rejected);
+    for (const r of clusters.results) {
+      rejected.push(...r.rejected);
+      rows += r.rowsInWindow;
+    }
 
     if (workspacePartials.length > 0) {
       const firstFailureMs = Math.min(...workspacePartials.map((p) => p.firstSeenMs));
@@ -220,8 +230,11 @@ export async function collectFromLogAnalytics(
     });
   }
 
+  const partials = mergePartials(partialLists, caps);
   return {
-    partials: mergePartials(partialLists, caps),
+    partials,
+    rows,
+    failures: partials.reduce((n, p) => n + p.count, 0),
     activity: dedupActivity(activity),
     evidence: mergeServerEvidence(evidenceParts),
     rejected,
