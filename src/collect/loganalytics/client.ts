@@ -144,6 +144,8 @@ export async function runQueryOnce(
     try {
       const result = await client.queryWorkspace(workspaceId, query, timespan, {
         serverTimeoutInSeconds: settings.serverTimeoutSeconds,
+        // The service answers 504 at its timeout; this only guards against a connection that hangs.
+        abortSignal: AbortSignal.timeout((settings.serverTimeoutSeconds + 30) * 1000),
       });
       if (result.status === "Success") return { kind: "complete", tables: result.tables, attempts: attempt };
       return {
@@ -155,6 +157,13 @@ export async function runQueryOnce(
       };
     } catch (err) {
       if (isEmptyWorkspaceTypeError(err)) return { kind: "complete", tables: [], attempts: attempt };
+      if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")) {
+        return {
+          kind: "timeout",
+          message: `no answer within ${settings.serverTimeoutSeconds + 30} s`,
+          attempts: attempt,
+        };
+      }
       const failure = httpFailureOf(err);
       if (!failure) throw err;
       if (failure.statusCode === 504) return { kind: "timeout", message: failure.message, attempts: attempt };
