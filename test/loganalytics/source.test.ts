@@ -102,6 +102,18 @@ describe("Log Analytics source through the real LogsQueryClient and a local Logs
     expect(clusterRequests[0]!.authorization).toBe("Bearer local-test-token");
   });
 
+  test("rows without ServiceType or AccountName get them from the table and the resource id, as the file readers do", async () => {
+    const sparse = fixture.map((f) => {
+      if (f.request.service !== "queue") return f;
+      const { ServiceType: _s, AccountName: _a, Type: _t, ...row } = f.row;
+      return { ...f, row };
+    });
+    standIn.setRows(WS1, asIngestedRows(sparse));
+    const result = await collectFromLogAnalytics(settings(), deps(AFTER_ALL));
+    expect(result.rejected).toEqual([]);
+    expectSamePartials(result.partials, reference);
+  });
+
   test("five-minute runs with 3–20 minute ingestion delays neither lose nor double-count a row", async () => {
     const watermarks = new InMemoryWatermarkStore();
     const runs = [];

@@ -173,14 +173,23 @@ function evaluateFailureClusters(
     rowsInWindow++;
     const status = toint(row.StatusCode);
     if (status !== 401 && status !== 403) continue;
+    // The query's fallbacks: ServiceType from the table or resource id, AccountName from the resource id.
+    const resourceId = str(row._ResourceId).toLowerCase();
+    const type = str(row.Type) || table;
+    const inferred = (name: string, table: string) =>
+      type === table || resourceId.includes(`/${name}services`);
+    const service = (
+      str(row.ServiceType) ||
+      ["blob", "queue", "table", "file"].find((name, i) => inferred(name, [...STORAGE_TABLES][i]!)) ||
+      ""
+    ).toLowerCase();
+    const account =
+      str(row.AccountName) || (/\/storageaccounts\/([^/]+)/i.exec(str(row._ResourceId))?.[1] ?? "");
     const key = [
-      "AccountName",
-      "ServiceType",
-      "OperationName",
-      "StatusCode",
-      "StatusText",
-      "AuthenticationType",
-    ].map((c) => str(row[c]));
+      account,
+      service,
+      ...["OperationName", "StatusCode", "StatusText", "AuthenticationType"].map((c) => str(row[c])),
+    ];
     const uri = str(row.Uri);
     failures.push({
       time,

@@ -43,6 +43,17 @@ export const CLUSTER_KEY_COLUMNS = [
 
 function derivedColumnsKql(): string {
   return [
+    // As the file readers do: a missing ServiceType comes from the table or the resource id, a missing
+    // AccountName from the resource id; the service is lower case.
+    `| extend ServiceType = tolower(case(`,
+    `    isnotempty(ServiceType), ServiceType,`,
+    `    Type == "StorageBlobLogs" or _ResourceId has "/blobservices", "blob",`,
+    `    Type == "StorageQueueLogs" or _ResourceId has "/queueservices", "queue",`,
+    `    Type == "StorageTableLogs" or _ResourceId has "/tableservices", "table",`,
+    `    Type == "StorageFileLogs" or _ResourceId has "/fileservices", "file",`,
+    `    "")),`,
+    `    AccountName = iff(isnotempty(AccountName), AccountName,`,
+    `        extract(@"(?i)/storageaccounts/([^/]+)", 1, _ResourceId))`,
     `| extend TrimmedIp = trim(@"\\s+", CallerIpAddress)`,
     `| extend CallerIp = case(`,
     `    TrimmedIp startswith "[" and indexof(TrimmedIp, "]") > 0, substring(TrimmedIp, 1, indexof(TrimmedIp, "]") - 1),`,
