@@ -175,7 +175,7 @@ export function sasTimesOf(uri: string | undefined): { startMs?: number; expiryM
   const st = /[?&]st=([^&#]+)/i.exec(uri);
   const se = /[?&]se=([^&#]+)/i.exec(uri);
   const parse = (v: string): number | undefined => {
-    let text = v;
+    let text: string;
     try {
       text = decodeURIComponent(v);
     } catch {

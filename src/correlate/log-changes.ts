@@ -1,4 +1,3 @@
-import type { ChangeCandidate } from "../model/incident.js";
 import { redactSecrets } from "../redact.js";
 import {
   challengeOutcome,

@@ -164,7 +164,7 @@ export function rankActivity(
     const scope = SCOPE_FACTORS[relation];
     if (scope === 0) continue;
 
-    let kind = entry.kind;
+    let kind: string;
     let fit: number;
     let note: string;
     const propagation =

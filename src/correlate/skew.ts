@@ -44,7 +44,7 @@ function credentialWords(value: string): string {
 }
 
 export function assessClockSkew(input: SkewInput): ClockSkewAssessment {
-  const { incident, index, settings } = input;
+  const { incident, index } = input;
   const evidence: string[] = [];
   const ruledOut: string[] = [];
   const outcome = challengeOutcome(incident.statusCode, incident.errorCode, incident.authType);
