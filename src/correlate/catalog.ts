@@ -42,6 +42,8 @@ export interface IncidentFacts {
   ips: Set<string>;
   /** Failing URIs carry a user-delegation SAS (skoid). */
   userDelegationSas: boolean;
+  /** Per key slot: the last time the very key the failing callers sign with (same hash) still succeeded. */
+  keyLastSucceededMs: Map<string, number>;
 }
 
 export type Condition =
@@ -55,7 +57,8 @@ export type Condition =
   | "publicAccessDisabled"
   | "sasPolicySet"
   | "keyPolicySet"
-  | "userDelegationSas";
+  | "userDelegationSas"
+  | "oldKeyStillWorks";
 
 export interface FitRule {
   /** Error codes (StatusText) this rule fits; `*` any. */
@@ -109,6 +112,13 @@ export const CATALOG: readonly CatalogEntry[] = [
     label: "account key regenerated",
     placement: "account",
     fits: [
+      {
+        errorCodes: SIGNATURE_CODES,
+        authTypes: KEY_AUTH,
+        when: ["oldKeyStillWorks"],
+        strength: 0.05,
+        note: "but the very key the failing callers sign with still succeeded after it, so it was not the key regenerated",
+      },
       {
         errorCodes: SIGNATURE_CODES,
         authTypes: KEY_AUTH,
@@ -689,8 +699,18 @@ export function factsOf(change: ActivityChange): ChangeFacts {
   return facts;
 }
 
-export function conditionHolds(c: Condition, change: ChangeFacts, incident: IncidentFacts): boolean {
+export function conditionHolds(
+  c: Condition,
+  change: ChangeFacts,
+  incident: IncidentFacts,
+  changeTimeMs: number,
+): boolean {
   switch (c) {
+    case "oldKeyStillWorks": {
+      const last = change.keyName !== undefined ? incident.keyLastSucceededMs.get(change.keyName) : undefined;
+      // A regenerated key stops working at once: success with the same hash well after it means it was not this key.
+      return last !== undefined && last > changeTimeMs + 60_000;
+    }
     case "sameKeySlot":
       return change.keyName !== undefined && incident.keySlots.has(change.keyName);
     case "otherKeySlot":
@@ -736,12 +756,13 @@ export function fitOf(
   entry: CatalogEntry,
   change: ChangeFacts,
   incident: IncidentFacts,
+  changeTimeMs: number,
 ): FitRule | undefined {
   if (entry.noise) return undefined;
   return entry.fits.find(
     (rule) =>
       matchesList(rule.errorCodes, incident.errorCode) &&
       matchesList(rule.authTypes, incident.authType) &&
-      (rule.when ?? []).every((c) => conditionHolds(c, change, incident)),
+      (rule.when ?? []).every((c) => conditionHolds(c, change, incident, changeTimeMs)),
   );
 }

@@ -14,8 +14,8 @@ const MAX_DESCRIBED = 2;
 function sentence(s: string): string {
   const t = s.trim();
   if (!t) return t;
-  const capital = t[0]!.toUpperCase() + t.slice(1);
-  return /[.!?]$/.test(capital) ? capital : capital + ".";
+  // No capitalisation: sentences may start with an identifier such as key1.
+  return /[.!?]$/.test(t) ? t : t + ".";
 }
 
 export function describeChange(change: ChangeCandidate, onsetMs?: number): string {

@@ -60,6 +60,7 @@ function incidentFacts(
     principals: new Set(),
     ips: new Set(),
     userDelegationSas: incident.sampleUris.some((u) => /[?&]skoid=/i.test(u)),
+    keyLastSucceededMs: new Map(),
   };
   for (const c of incident.callers) {
     if (c.keySlot) facts.keySlots.add(c.keySlot);
@@ -72,6 +73,19 @@ function incidentFacts(
     if (f.view.caller.startsWith("oid:")) facts.principals.add(f.view.caller.slice(4));
     if (f.view.caller.startsWith("ip:")) facts.ips.add(f.view.caller.slice(3));
     for (const r of recordsOf(f.view, outcome, "callerIp")) facts.ips.add(r.value);
+  }
+  const failingKeys = new Set<string>();
+  for (const f of failingCallersOf(index, incident.account, outcome))
+    for (const r of recordsOf(f.view, outcome, "credential"))
+      if (/^key[12]\(/.test(r.value)) failingKeys.add(r.value);
+  if (failingKeys.size) {
+    for (const v of index.callersOf(incident.account)) {
+      for (const r of recordsOf(v, "ok", "credential")) {
+        if (!failingKeys.has(r.value)) continue;
+        const slot = r.value.slice(0, 4);
+        facts.keyLastSucceededMs.set(slot, Math.max(facts.keyLastSucceededMs.get(slot) ?? 0, r.lastMs));
+      }
+    }
   }
   return facts;
 }
@@ -144,6 +158,7 @@ export function explainFromEvidence(
     lastSeenMs,
     index,
     changes,
+    ranked,
     changedCallers: logs.changedCallers,
     settings,
   });

@@ -174,7 +174,7 @@ export function rankActivity(
       fit = propagation.fit;
       note = propagation.note;
     } else {
-      const rule: FitRule | undefined = fitOf(entry, facts, ctx.incident);
+      const rule: FitRule | undefined = fitOf(entry, facts, ctx.incident, change.timeMs);
       if (!rule) continue;
       kind = rule.kind ?? entry.kind;
       fit = rule.strength;

@@ -1,4 +1,4 @@
-import type { ClockSkewAssessment, Incident } from "../model/incident.js";
+import type { ChangeCandidate, ClockSkewAssessment, Incident } from "../model/incident.js";
 import {
   ACTIVITY_BIN_MS,
   challengeOutcome,
@@ -7,7 +7,6 @@ import {
   type EvidenceIndex,
 } from "./evidence.js";
 import type { ActivityChange } from "./activity.js";
-import { catalogEntryFor, factsOf } from "./catalog.js";
 import { fmtDuration, fmtTime, fmtTimeSeconds, listWords, shortHash } from "./format.js";
 import { failingCallersOf, type FailingCaller } from "./log-changes.js";
 import type { RootCauseSettings } from "./settings.js";
@@ -28,6 +27,8 @@ export interface SkewInput {
   lastSeenMs: number;
   index: EvidenceIndex;
   changes: readonly ActivityChange[];
+  /** The ranked causes: a plausible key regeneration rules skew out. */
+  ranked: readonly ChangeCandidate[];
   /** Callers whose SDK/version/key changed at onset (a host-specific change explains them better). */
   changedCallers: ReadonlySet<string>;
   settings: RootCauseSettings;
@@ -58,7 +59,7 @@ export function assessClockSkew(input: SkewInput): ClockSkewAssessment {
   }
   if (code === "authenticationfailed" && (auth === "accountkey" || auth === "sas")) {
     suspected = singleHostIndicators(input, failing, outcome, evidence, ruledOut) || suspected;
-    rotationRuleOut(input, failing, outcome, ruledOut);
+    rotationRuleOut(input, ruledOut);
   }
   if (code === "invalidauthenticationinfo" && auth === "oauth") {
     suspected = tokenHostIndicator(input, failing, outcome, evidence) || suspected;
@@ -288,28 +289,12 @@ function tokenHostIndicator(
   return suspected;
 }
 
-function rotationRuleOut(
-  input: SkewInput,
-  failing: FailingCaller[],
-  outcome: string,
-  ruledOut: string[],
-): void {
-  const slots = new Set<string>();
-  for (const f of failing) for (const r of recordsOf(f.view, outcome, "keySlot")) slots.add(r.value);
-  for (const c of input.incident.callers) if (c.keySlot) slots.add(c.keySlot);
-  for (const change of input.changes) {
-    const entry = catalogEntryFor(change.operationKey);
-    if (entry?.kind !== "key-regenerated") continue;
-    if (
-      change.timeMs > input.onsetMs + input.settings.onsetToleranceMs ||
-      input.onsetMs - change.timeMs > input.settings.lookbackMs
-    )
-      continue;
-    if (!change.resourceKey.includes(`/storageaccounts/${input.incident.account.toLowerCase()}`)) continue;
-    const key = factsOf(change).keyName;
-    if (key && slots.size && !slots.has(key)) continue;
+function rotationRuleOut(input: SkewInput, ruledOut: string[]): void {
+  for (const c of input.ranked) {
+    if (c.kind !== "key-regenerated") continue;
+    const ms = Date.parse(c.time);
     ruledOut.push(
-      `${key ?? "An account key"} was regenerated at ${fmtTime(change.timeMs, input.onsetMs)}: failures signed with the old key follow from the rotation, not from clock skew.`,
+      `${c.summary} at ${fmtTime(ms, input.onsetMs)}: failures signed with the old key follow from the rotation, not from clock skew.`,
     );
   }
 }
