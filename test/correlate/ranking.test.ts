@@ -5,7 +5,6 @@ import {
   activityOp,
   at,
   failing,
-  key1,
   key2,
   kinds,
   MIN,
