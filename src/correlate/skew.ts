@@ -239,7 +239,7 @@ function singleHostIndicators(
       ];
       if (intermittent)
         parts.push(
-          `${display(host)} itself still succeeded with it after its first failure (last success ${fmtTime(ownOk!.lastMs, onsetMs)}${okBinsAfter ? `, in ${okBinsAfter} five-minute bin(s)` : ""}): intermittent, as a clock near the 15-minute limit is`,
+          `${display(host)} itself still succeeded with it after its first failure (last success ${fmtTime(ownOk!.lastMs, onsetMs)}${okBinsAfter ? `, in ${okBinsAfter} five-minute bin(s)` : ""}): intermittent, as with a clock drifting around the 15-minute limit`,
         );
       if (idle)
         parts.push(
