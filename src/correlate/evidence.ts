@@ -210,6 +210,25 @@ interface CallerState {
   valuesPerDimension: Map<string, number>;
   outcomes: Set<string>;
   bins: Map<number, CallerActivityRecord>;
+  /** Per outcome, the last row's raw fields and the records they hit: rows of one caller mostly repeat. */
+  shapes: Map<string, RowShape>;
+  lastBin?: CallerActivityRecord;
+}
+
+interface RowShape {
+  userAgent: string | undefined;
+  operationVersion: string | undefined;
+  authHash: string | undefined;
+  authType: string;
+  callerIp: string | undefined;
+  records: CallerValueRecord[];
+  sasRecord: CallerValueRecord | undefined;
+}
+
+function bump(rec: CallerValueRecord, t: number): void {
+  rec.count++;
+  if (t < rec.firstMs) rec.firstMs = t;
+  if (t > rec.lastMs) rec.lastMs = t;
 }
 
 /**
@@ -219,6 +238,8 @@ interface CallerState {
  */
 export class EvidenceObserver implements RecordObserver {
   private readonly callers = new Map<string, CallerState>();
+  /** raw AccountName → raw caller key (object id, IP or auth hash) → state; aliases of `callers`. */
+  private readonly byRawAccount = new Map<string, Map<string, CallerState>>();
   private readonly accounts = new Map<string, string>();
   private readonly truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   private cached: RootCauseEvidence | undefined;
@@ -229,6 +250,80 @@ export class EvidenceObserver implements RecordObserver {
     const outcome = outcomeOf(r);
     if (outcome === undefined || !Number.isFinite(r.timeMs)) return;
     this.cached = undefined;
+    // Hot path: find the caller by the row's raw fields without building strings.
+    let byCaller = this.byRawAccount.get(r.account);
+    if (!byCaller) {
+      if (this.byRawAccount.size >= this.limits.maxCallers) {
+        this.truncated.droppedCallers++;
+        return;
+      }
+      byCaller = new Map();
+      this.byRawAccount.set(r.account, byCaller);
+    }
+    const rawKey = r.requesterObjectId ?? r.callerIp ?? r.authHash ?? "";
+    let state = byCaller.get(rawKey);
+    if (!state) {
+      state = this.callerState(r);
+      if (!state) return;
+      if (byCaller.size < this.limits.maxCallers) byCaller.set(rawKey, state);
+    }
+    const caller = state.caller;
+    if (!state.outcomes.has(outcome)) {
+      if (state.outcomes.size >= this.limits.maxOutcomesPerCaller) {
+        this.truncated.foldedValues++;
+        return;
+      }
+      state.outcomes.add(outcome);
+    }
+    const t = r.timeMs;
+    const shape = state.shapes.get(outcome);
+    if (
+      shape &&
+      shape.userAgent === r.userAgent &&
+      shape.operationVersion === r.operationVersion &&
+      shape.authHash === r.authHash &&
+      shape.authType === r.authType &&
+      shape.callerIp === r.callerIp
+    ) {
+      // Fast path: same values as this caller's previous row with this outcome.
+      for (const rec of shape.records) bump(rec, t);
+      if (shape.sasRecord) this.noteSasTimes(shape.sasRecord, r, t);
+      this.bin(state, t, outcome === "ok");
+      return;
+    }
+    const records: CallerValueRecord[] = [this.add(state, outcome, "all", "", t)];
+    if (r.userAgent) records.push(this.add(state, outcome, "userAgent", cleanUserAgent(r.userAgent), t));
+    if (r.operationVersion)
+      records.push(this.add(state, outcome, "operationVersion", r.operationVersion.trim(), t));
+    const slot = keySlotOf(r.authHash);
+    if (slot) records.push(this.add(state, outcome, "keySlot", slot, t));
+    if (r.authType) records.push(this.add(state, outcome, "authType", r.authType, t));
+    if (r.callerIp && !caller.startsWith("ip:"))
+      records.push(this.add(state, outcome, "callerIp", r.callerIp, t));
+    const credential = credentialOf(r);
+    let sasRecord: CallerValueRecord | undefined;
+    if (credential) {
+      const rec = this.add(state, outcome, "credential", credential, t);
+      records.push(rec);
+      if (credential.startsWith("sas:")) {
+        sasRecord = rec;
+        this.noteSasTimes(rec, r, t);
+      }
+    }
+    state.shapes.set(outcome, {
+      userAgent: r.userAgent,
+      operationVersion: r.operationVersion,
+      authHash: r.authHash,
+      authType: r.authType,
+      callerIp: r.callerIp,
+      records,
+      sasRecord,
+    });
+    this.bin(state, t, outcome === "ok");
+  }
+
+  /** The canonical caller state of a row (slow path: once per distinct raw caller). */
+  private callerState(r: StorageRequest): CallerState | undefined {
     const account = r.account.toLowerCase();
     if (!this.accounts.has(account) && this.accounts.size < this.limits.maxCallers) {
       const id = accountResourceIdOf(r.resourceId);
@@ -240,7 +335,7 @@ export class EvidenceObserver implements RecordObserver {
     if (!state) {
       if (this.callers.size >= this.limits.maxCallers) {
         this.truncated.droppedCallers++;
-        return;
+        return undefined;
       }
       state = {
         account,
@@ -249,30 +344,11 @@ export class EvidenceObserver implements RecordObserver {
         valuesPerDimension: new Map(),
         outcomes: new Set(),
         bins: new Map(),
+        shapes: new Map(),
       };
       this.callers.set(key, state);
     }
-    if (!state.outcomes.has(outcome)) {
-      if (state.outcomes.size >= this.limits.maxOutcomesPerCaller) {
-        this.truncated.foldedValues++;
-        return;
-      }
-      state.outcomes.add(outcome);
-    }
-    const t = r.timeMs;
-    this.add(state, outcome, "all", "", t);
-    if (r.userAgent) this.add(state, outcome, "userAgent", cleanUserAgent(r.userAgent), t);
-    if (r.operationVersion) this.add(state, outcome, "operationVersion", r.operationVersion.trim(), t);
-    const slot = keySlotOf(r.authHash);
-    if (slot) this.add(state, outcome, "keySlot", slot, t);
-    if (r.authType) this.add(state, outcome, "authType", r.authType, t);
-    if (r.callerIp && !caller.startsWith("ip:")) this.add(state, outcome, "callerIp", r.callerIp, t);
-    const credential = credentialOf(r);
-    if (credential) {
-      const rec = this.add(state, outcome, "credential", credential, t);
-      if (credential.startsWith("sas:")) this.noteSasTimes(rec, r, t);
-    }
-    this.bin(state, t, outcome === "ok");
+    return state;
   }
 
   private add(
@@ -309,9 +385,7 @@ export class EvidenceObserver implements RecordObserver {
         state.records.set(key, rec);
       }
     }
-    rec.count++;
-    if (t < rec.firstMs) rec.firstMs = t;
-    if (t > rec.lastMs) rec.lastMs = t;
+    bump(rec, t);
     return rec;
   }
 
@@ -335,7 +409,7 @@ export class EvidenceObserver implements RecordObserver {
 
   private bin(state: CallerState, t: number, ok: boolean): void {
     const start = Math.floor(t / ACTIVITY_BIN_MS) * ACTIVITY_BIN_MS;
-    let b = state.bins.get(start);
+    let b = state.lastBin?.binStartMs === start ? state.lastBin : state.bins.get(start);
     if (!b) {
       if (state.bins.size >= this.limits.maxBinsPerCaller) {
         let oldest = Infinity;
@@ -350,6 +424,7 @@ export class EvidenceObserver implements RecordObserver {
       b = { account: state.account, caller: state.caller, binStartMs: start, ok: 0, failed: 0 };
       state.bins.set(start, b);
     }
+    state.lastBin = b;
     if (ok) b.ok++;
     else b.failed++;
   }
