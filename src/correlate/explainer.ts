@@ -124,10 +124,17 @@ export function explainFromEvidence(
     changes,
   );
   const facts = incidentFacts(incident, index, onsetMs, lastSeenMs);
-  const apps = settings.apps.filter(
-    (a) =>
-      !a.accounts || a.accounts.length === 0 || a.accounts.some((x) => x.toLowerCase() === account.account),
-  );
+  // A configured app counts as "the calling app" when it calls this account and, if it names its
+  // addresses or principals, when one of them is among the failing callers.
+  const apps = settings.apps.filter((a) => {
+    if (a.accounts?.length && !a.accounts.some((x) => x.toLowerCase() === account.account)) return false;
+    const named = (a.callerIps?.length ?? 0) + (a.principalIds?.length ?? 0);
+    if (named === 0) return true;
+    return (
+      (a.callerIps ?? []).some((ip) => facts.ips.has(ip)) ||
+      (a.principalIds ?? []).some((p) => facts.principals.has(p.toLowerCase()))
+    );
+  });
   const activityScored = rankActivity(changes, {
     incident: facts,
     account,

@@ -32,6 +32,7 @@ export {
 export { normaliseActivity, phaseOf, type ActivityChange, type NormalisedActivity } from "./activity.js";
 export { CATALOG, catalogEntryFor, type CatalogEntry, type FitRule } from "./catalog.js";
 export { describeChange, describeRootCause, isRbacPropagation } from "./describe.js";
+export { guidanceWithRootCause } from "./guidance.js";
 export {
   parseRootCauseSettings,
   rootCauseSettingsSchema,
