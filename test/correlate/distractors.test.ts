@@ -9,7 +9,6 @@ import {
   failing,
   MIN,
   OTHER_SUB,
-  RG,
   runScenario,
   SUB,
   traffic,
