@@ -260,7 +260,8 @@ export class EvidenceObserver implements RecordObserver {
       byCaller = new Map();
       this.byRawAccount.set(r.account, byCaller);
     }
-    const rawKey = r.requesterObjectId ?? r.callerIp ?? r.authHash ?? "";
+    // `||`, not `??`: an empty object id falls through to the address, as in callerIdentityOf.
+    const rawKey = r.requesterObjectId || r.callerIp || r.authHash || "";
     let state = byCaller.get(rawKey);
     if (!state) {
       state = this.callerState(r);
@@ -292,9 +293,10 @@ export class EvidenceObserver implements RecordObserver {
       return;
     }
     const records: CallerValueRecord[] = [this.add(state, outcome, "all", "", t)];
-    if (r.userAgent) records.push(this.add(state, outcome, "userAgent", cleanUserAgent(r.userAgent), t));
-    if (r.operationVersion)
-      records.push(this.add(state, outcome, "operationVersion", r.operationVersion.trim(), t));
+    const ua = r.userAgent ? cleanUserAgent(r.userAgent) : "";
+    if (ua) records.push(this.add(state, outcome, "userAgent", ua, t));
+    const version = r.operationVersion ? r.operationVersion.trim() : "";
+    if (version) records.push(this.add(state, outcome, "operationVersion", version, t));
     const slot = keySlotOf(r.authHash);
     if (slot) records.push(this.add(state, outcome, "keySlot", slot, t));
     if (r.authType) records.push(this.add(state, outcome, "authType", r.authType, t));

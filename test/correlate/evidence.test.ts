@@ -107,6 +107,28 @@ describe("evidence records", () => {
     expect(e.truncated.droppedBins).toBeGreaterThan(0);
   });
 
+  it("treats empty fields as absent, as the server-side summarise does", () => {
+    const obs = new EvidenceObserver();
+    obs.observe(
+      req({
+        timeMs: at(0),
+        requesterObjectId: "",
+        callerIp: "10.0.0.4",
+        userAgent: '""',
+        operationVersion: " ",
+      }),
+    );
+    obs.observe(req({ timeMs: at(1), requesterObjectId: "", callerIp: "10.0.0.5" }));
+    const e = obs.evidence();
+    expect([...new Set(e.callers.map((r) => r.caller))].sort()).toEqual(["ip:10.0.0.4", "ip:10.0.0.5"]);
+    expect(
+      e.callers
+        .filter((r) => r.caller === "ip:10.0.0.4")
+        .map((r) => r.dimension)
+        .sort(),
+    ).toEqual(["all", "authType", "credential", "keySlot"]);
+  });
+
   it("identifies callers and credentials from the logged fields", () => {
     expect(callerIdentityOf(req({ timeMs: 0, requesterObjectId: "ABC", callerIp: "1.2.3.4" }))).toBe(
       "oid:abc",
