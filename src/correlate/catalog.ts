@@ -114,6 +114,13 @@ export const CATALOG: readonly CatalogEntry[] = [
     fits: [
       {
         errorCodes: SIGNATURE_CODES,
+        authTypes: ["SAS"],
+        when: ["userDelegationSas"],
+        strength: 0.05,
+        note: "but the failing SAS are user delegation SAS, which no account key signs",
+      },
+      {
+        errorCodes: SIGNATURE_CODES,
         authTypes: KEY_AUTH,
         when: ["oldKeyStillWorks"],
         strength: 0.05,

@@ -452,3 +452,71 @@ describe("gateways and apps in front of the callers", () => {
     expect(known.result.changes[0]!.why).toContain("on the calling app");
   });
 });
+
+describe("SAS", () => {
+  const sasUri = (extra = "") =>
+    `https://prodstore.blob.core.windows.net/data/a.csv?sv=2024-08-04&st=2026-03-02T08%3A00%3A00Z&se=2026-03-03T08%3A00%3A00Z&sr=b&sp=r${extra}&sig=XXXXX`;
+
+  it("matches a regenerated key1 to failures of SAS minted from key1 (story 14)", () => {
+    const sas = {
+      authType: "SAS",
+      authHash: `key1(${"A".repeat(64)}),SasSignature(${"1".repeat(64)})`,
+      callerIp: "10.5.0.4",
+      uri: sasUri(),
+    };
+    const requests = [...traffic(at(-60), at(0), MIN, sas), ...traffic(at(0), at(40), MIN, failing(sas))];
+    const activity = [
+      ...activityOp({
+        op: REGEN,
+        resourceId: ACCOUNT_ID,
+        atMs: at(-1),
+        caller: "rotation-job",
+        body: { keyName: "key1" },
+      }),
+      ...activityOp({
+        op: "Microsoft.Storage/storageAccounts/listServiceSas/action",
+        resourceId: ACCOUNT_ID,
+        atMs: at(-0.5),
+        outcome: "endOnly",
+      }),
+    ];
+    const { result } = runScenario(
+      requests,
+      activity,
+      { errorCode: "AuthenticationFailed", authType: "SAS" },
+      at(60),
+    );
+    expect(kinds(result)).toEqual(["key-regenerated"]);
+    expect(result.changes[0]!.score).toBeGreaterThan(0.9);
+    expect(result.clockSkew.suspected).toBe(false);
+  });
+
+  it("matches revoked user delegation keys to failing user delegation SAS", () => {
+    const udk =
+      "&skoid=dddddddd-0000-0000-0000-000000000001&sktid=t&skt=2026-03-02T08%3A00%3A00Z&ske=2026-03-03T08%3A00%3A00Z&sks=b&skv=2024-08-04";
+    const sas = {
+      authType: "SAS",
+      authHash: `SasSignature(${"2".repeat(64)})`,
+      callerIp: "10.5.0.5",
+      uri: sasUri(udk),
+    };
+    const requests = [...traffic(at(-60), at(0), MIN, sas), ...traffic(at(0), at(40), MIN, failing(sas))];
+    const activity = [
+      ...activityOp({
+        op: "Microsoft.Storage/storageAccounts/revokeUserDelegationKeys/action",
+        resourceId: ACCOUNT_ID,
+        atMs: at(-2),
+        caller: "secops@contoso.com",
+      }),
+      ...activityOp({ op: REGEN, resourceId: ACCOUNT_ID, atMs: at(-1), body: { keyName: "key2" } }),
+    ];
+    const { result } = runScenario(
+      requests,
+      activity,
+      { errorCode: "AuthenticationFailed", authType: "SAS" },
+      at(60),
+    );
+    expect(kinds(result)).toEqual(["user-delegation-keys-revoked"]);
+    expect(result.changes[0]!.why).toContain("user delegation SAS");
+  });
+});
