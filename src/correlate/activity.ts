@@ -59,6 +59,8 @@ export interface NormalisedActivity {
   failedOperations: number;
   /** Events merged into another event of the same operation (start/end pairs, duplicates). */
   mergedEvents: number;
+  /** Events without an operation, resource or time (the parsers validate, so this should stay 0). */
+  invalidEvents: number;
 }
 
 /** Case-insensitive property lookup. */
@@ -147,14 +149,17 @@ function groupKey(e: ActivityEvent, index: number): string {
 /** Pairs start/end events, drops failed operations, parses request bodies. Deterministic output order. */
 export function normaliseActivity(events: readonly ActivityEvent[]): NormalisedActivity {
   const groups = new Map<string, ActivityEvent[]>();
+  let invalidEvents = 0;
   events.forEach((e, i) => {
     if (
       !e ||
       typeof e.operationName !== "string" ||
       typeof e.resourceId !== "string" ||
       !Number.isFinite(e.timeMs)
-    )
+    ) {
+      invalidEvents++;
       return;
+    }
     const k = groupKey(e, i);
     const g = groups.get(k);
     if (g) g.push(e);
@@ -207,5 +212,5 @@ export function normaliseActivity(events: readonly ActivityEvent[]): NormalisedA
       a.operationKey.localeCompare(b.operationKey) ||
       a.resourceKey.localeCompare(b.resourceKey),
   );
-  return { changes, failedOperations, mergedEvents };
+  return { changes, failedOperations, mergedEvents, invalidEvents };
 }

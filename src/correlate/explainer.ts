@@ -118,11 +118,8 @@ export function explainFromEvidence(
   const configuredId = Object.entries(settings.accountResourceIds).find(
     ([k]) => k.toLowerCase() === incident.account.toLowerCase(),
   )?.[1];
-  const account = placeAccount(
-    incident.account,
-    configuredId ?? index.accountResourceId(incident.account),
-    changes,
-  );
+  const knownId = configuredId ?? index.accountResourceId(incident.account);
+  const account = placeAccount(incident.account, knownId, changes);
   const facts = incidentFacts(incident, index, onsetMs, lastSeenMs);
   // A configured app counts as "the calling app" when it calls this account and, if it names its
   // addresses or principals, when one of them is among the failing callers.
@@ -151,7 +148,7 @@ export function explainFromEvidence(
       authType: incident.authType,
       onsetMs,
     },
-    account.resourceId ?? incident.account,
+    knownId ?? account.resourceId ?? incident.account,
     settings,
   );
   const ranked = [...activityScored, ...logs.candidates]

@@ -227,7 +227,9 @@ describe("activity normalisation", () => {
       },
       { ...base, correlationId: "3", properties: { Properties_d: { requestbody: '{"keyName":"key2"}' } } },
       { ...base, correlationId: "4", properties: { requestbody: "{not json" } },
+      { ...base, correlationId: "5", timeMs: Number.NaN },
     ]);
+    expect(n.invalidEvents).toBe(1);
     expect(n.changes.map((c) => c.body)).toEqual([
       { properties: { allowSharedKeyAccess: false } },
       { properties: { publicNetworkAccess: "Disabled" } },

@@ -42,7 +42,7 @@ describe("changes seen in the logs", () => {
     expect(c.source).toBe("logs");
     expect(c.before).toBe(UA_OLD);
     expect(c.after).toBe(UA_NEW);
-    expect(c.resourceId).toBe(ACCOUNT_ID.toLowerCase());
+    expect(c.resourceId).toBe(ACCOUNT_ID);
     expect(c.why).toContain("2 failing caller(s) (10.0.0.4 and 10.0.0.5; 100% of the failures)");
     expect(c.why).toContain("still succeeds after onset");
     expect(describeRootCause(incident)[0]).toContain("changed their user agent");
