@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { describeRootCause, isRbacPropagation } from "../../src/correlate/index.js";
+import { fixedClock } from "../../src/clock.js";
+import { createRootCauseExplainer, describeRootCause, isRbacPropagation } from "../../src/correlate/index.js";
 import {
   ACCOUNT_ID,
   activityOp,
   at,
   failing,
+  incidentFrom,
   key2,
   kinds,
   MIN,
@@ -518,5 +520,45 @@ describe("SAS", () => {
     );
     expect(kinds(result)).toEqual(["user-delegation-keys-revoked"]);
     expect(result.changes[0]!.why).toContain("user delegation SAS");
+  });
+});
+
+describe("one run, several incidents", () => {
+  it("explains each incident with its own cause from one observer and one activity array", () => {
+    const keyHost = { callerIp: "10.0.0.4" };
+    const netHost = {
+      callerIp: "52.1.1.1",
+      authType: "OAuth",
+      authHash: "E".repeat(64),
+      requesterObjectId: P1,
+    };
+    const requests = [
+      ...traffic(at(-60), at(0), MIN, keyHost),
+      ...traffic(at(0), at(40), MIN, failing(keyHost)),
+      ...traffic(at(-60), at(10), MIN, netHost),
+      ...traffic(at(10), at(40), MIN, failing(netHost, "AuthorizationFailure")),
+    ];
+    const activity = [
+      ...activityOp({ op: REGEN, resourceId: ACCOUNT_ID, atMs: at(-1), body: { keyName: "key1" } }),
+      ...activityOp({
+        op: "Microsoft.Storage/storageAccounts/write",
+        resourceId: ACCOUNT_ID,
+        atMs: at(9),
+        body: { properties: { publicNetworkAccess: "Disabled" } },
+      }),
+    ];
+    const explainer = createRootCauseExplainer({ clock: fixedClock(new Date(at(60))) });
+    requests.forEach((r) => explainer.observer.observe(r));
+    const keyIncident = incidentFrom(requests, { errorCode: "AuthenticationFailed", authType: "AccountKey" });
+    const netIncident = incidentFrom(requests, { errorCode: "AuthorizationFailure", authType: "OAuth" });
+    const window = { windowFromMs: at(-120), windowToMs: at(60) };
+    const net = explainer.explain(netIncident, activity, window);
+    const key = explainer.explain(keyIncident, activity, window);
+    expect(key.changes.map((c) => c.kind)).toEqual(["key-regenerated"]);
+    expect(net.changes.map((c) => c.kind)).toEqual(["network-rules-changed"]);
+    expect(net.changes[0]!.summary).toContain("publicNetworkAccess=Disabled");
+    // deterministic: the same call gives the same answer, and no window means "now" from the clock
+    expect(explainer.explain(keyIncident, activity, window)).toEqual(key);
+    expect(explainer.explain(keyIncident, activity)).toEqual(key);
   });
 });
