@@ -525,6 +525,8 @@ export interface CallerView {
   records: CallerValueRecord[];
   /** Ascending by binStartMs. */
   bins: CallerActivityRecord[];
+  /** lower(outcome) \0 dimension → records, so lookups do not scan. */
+  byOutcomeDimension: Map<string, CallerValueRecord[]>;
 }
 
 /** Evidence indexed by account, built once per evidence snapshot. */
@@ -533,7 +535,14 @@ export class EvidenceIndex {
   private readonly accountIds = new Map<string, string>();
 
   constructor(readonly evidence: RootCauseEvidence) {
-    for (const r of evidence.callers) this.view(r.account, r.caller).records.push(r);
+    for (const r of evidence.callers) {
+      const v = this.view(r.account, r.caller);
+      v.records.push(r);
+      const key = r.outcome.toLowerCase() + "\u0000" + r.dimension;
+      const list = v.byOutcomeDimension.get(key);
+      if (list) list.push(r);
+      else v.byOutcomeDimension.set(key, [r]);
+    }
     for (const b of evidence.activity) this.view(b.account, b.caller).bins.push(b);
     for (const m of this.byAccount.values())
       for (const v of m.values()) v.bins.sort((a, b) => a.binStartMs - b.binStartMs);
@@ -549,7 +558,7 @@ export class EvidenceIndex {
     }
     let v = m.get(caller);
     if (!v) {
-      v = { account: acct, caller, records: [], bins: [] };
+      v = { account: acct, caller, records: [], bins: [], byOutcomeDimension: new Map() };
       m.set(caller, v);
     }
     return v;
@@ -570,5 +579,5 @@ export function recordsOf(
   outcome: string,
   dimension: CallerDimension,
 ): CallerValueRecord[] {
-  return view.records.filter((r) => r.dimension === dimension && sameOutcome(r.outcome, outcome));
+  return view.byOutcomeDimension.get(outcome.toLowerCase() + "\u0000" + dimension) ?? [];
 }
