@@ -146,3 +146,31 @@ describe("root-cause evidence built server-side", () => {
     });
   });
 });
+
+describe("evidence equivalence with the root-cause stage's observer", () => {
+  test("the same rows give the same records locally (EvidenceObserver) and from Log Analytics", async () => {
+    const { EvidenceObserver } = await import("../../src/correlate/evidence.js");
+    const observer = new EvidenceObserver();
+    // The requests as the Log Analytics rows carry them (_ResourceId is lower case there).
+    for (const f of fixture) observer.observe({ ...f.request, resourceId: String(f.row._ResourceId) });
+    const local = observer.evidence();
+    const sortBy =
+      <T>(key: (x: T) => string) =>
+      (a: T, b: T) =>
+        key(a).localeCompare(key(b));
+    const valueKey = (r: CallerValueRecord) =>
+      [r.account, r.caller, r.outcome, r.dimension, r.value].join("|");
+    expect([...result.evidence.callers].sort(sortBy(valueKey))).toEqual(
+      [...local.callers].sort(sortBy(valueKey)),
+    );
+    const binKey = (b: { account: string; caller: string; binStartMs: number }) =>
+      `${b.account}|${b.caller}|${b.binStartMs}`;
+    expect([...result.evidence.activity].sort(sortBy(binKey))).toEqual(
+      [...local.activity].sort(sortBy(binKey)),
+    );
+    expect([...result.evidence.accounts].sort(sortBy((a) => a.account))).toEqual(
+      [...local.accounts].sort(sortBy((a) => a.account)),
+    );
+    expect(result.evidence.truncated).toEqual(local.truncated);
+  });
+});

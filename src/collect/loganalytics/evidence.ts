@@ -1,4 +1,13 @@
 import { z } from "zod";
+import {
+  ACTIVITY_BIN_MS,
+  CALLER_DIMENSIONS,
+  DEFAULT_EVIDENCE_LIMITS,
+  OTHER_VALUE,
+  mergeEvidence,
+  type CallerValueRecord,
+  type RootCauseEvidence,
+} from "../../correlate/evidence.js";
 import type { RejectedRecord } from "../../engine/contracts.js";
 import { kqlString } from "../../codes/kql.js";
 import { QUERY_MARKER, kqlDatetime } from "./queries.js";
@@ -7,55 +16,16 @@ import { kustoTimeMs, rowObjects, type Converted, type ResultOrigin, type Result
 
 /**
  * Root-cause evidence built server-side: the same caller records the root-cause stage's EvidenceObserver
- * builds row by row (src/correlate/evidence.ts on the `rootcause` branch), as `summarize … by` over every
- * request (successes too) of the accounts that have failures, from the lookback before the first failure
- * to the end of the window. The shapes below mirror RootCauseEvidence field for field, so the result can
- * be passed to `explainFromEvidence` / `mergeEvidence` as it is.
+ * (src/correlate/evidence.ts) builds row by row, as `summarize … by` over every request (successes too) of
+ * the accounts that have failures, from the lookback before the first failure to the end of the window.
+ * The result is a RootCauseEvidence, ready for `explainFromEvidence` and `mergeEvidence`.
  */
-export type CallerDimension =
-  "all" | "userAgent" | "operationVersion" | "keySlot" | "authType" | "callerIp" | "credential";
+export type ServerEvidence = RootCauseEvidence;
 
-export interface CallerValueRecord {
-  account: string;
-  caller: string;
-  outcome: string;
-  dimension: CallerDimension;
-  value: string;
-  count: number;
-  firstMs: number;
-  lastMs: number;
-  notYetValid?: number;
-  maxStartLeadMs?: number;
-  expired?: number;
-  maxExpiredByMs?: number;
-  sasStartMs?: number;
-  sasExpiryMs?: number;
-}
-
-export interface CallerActivityRecord {
-  account: string;
-  caller: string;
-  binStartMs: number;
-  ok: number;
-  failed: number;
-}
-
-export interface AccountResourceRecord {
-  account: string;
-  resourceId: string;
-}
-
-export interface ServerEvidence {
-  callers: CallerValueRecord[];
-  activity: CallerActivityRecord[];
-  accounts: AccountResourceRecord[];
-  truncated: { droppedCallers: number; foldedValues: number; droppedBins: number };
-}
-
-/** The root-cause stage's caps (DEFAULT_EVIDENCE_LIMITS) that the query can apply server-side. */
-export const EVIDENCE_VALUES_PER_DIMENSION = 12;
-export const EVIDENCE_OTHER_VALUE = "(other)";
-export const EVIDENCE_BIN_MINUTES = 5;
+/** The root-cause stage's caps and bins, applied server-side. */
+const EVIDENCE_VALUES_PER_DIMENSION = DEFAULT_EVIDENCE_LIMITS.maxValuesPerDimension;
+const EVIDENCE_OTHER_VALUE = OTHER_VALUE;
+const EVIDENCE_BIN_MINUTES = ACTIVITY_BIN_MS / 60_000;
 
 /**
  * The evidence query. `accounts` are the accounts with failures (lower case); [fromMs, toMs] the
@@ -259,63 +229,7 @@ export function evidenceFromTable(
   return { items: [evidence], rejected, evidence };
 }
 
-function keyOf(r: CallerValueRecord): string {
-  return [r.account.toLowerCase(), r.caller, r.outcome.toLowerCase(), r.dimension, r.value].join("\u0000");
-}
-
-function maxOf(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
-}
-
-function sumOf(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : a + b;
-}
-
-/** Sums counts, takes min first / max last of records with the same key (several workspaces). */
+/** Merges the evidence of several workspaces (the root-cause stage's merge: sums, min first, max last). */
 export function mergeServerEvidence(parts: readonly ServerEvidence[]): ServerEvidence {
-  const callers = new Map<string, CallerValueRecord>();
-  const bins = new Map<string, CallerActivityRecord>();
-  const accounts = new Map<string, string>();
-  const truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
-  for (const p of parts) {
-    for (const r of p.callers) {
-      const cur = callers.get(keyOf(r));
-      if (!cur) {
-        callers.set(keyOf(r), { ...r });
-        continue;
-      }
-      cur.count += r.count;
-      cur.firstMs = Math.min(cur.firstMs, r.firstMs);
-      cur.lastMs = Math.max(cur.lastMs, r.lastMs);
-      const merged = {
-        notYetValid: sumOf(cur.notYetValid, r.notYetValid),
-        maxStartLeadMs: maxOf(cur.maxStartLeadMs, r.maxStartLeadMs),
-        expired: sumOf(cur.expired, r.expired),
-        maxExpiredByMs: maxOf(cur.maxExpiredByMs, r.maxExpiredByMs),
-        sasStartMs: maxOf(cur.sasStartMs, r.sasStartMs),
-        sasExpiryMs: maxOf(cur.sasExpiryMs, r.sasExpiryMs),
-      };
-      for (const [k, v] of Object.entries(merged))
-        if (v !== undefined) (cur as unknown as Record<string, number>)[k] = v;
-    }
-    for (const b of p.activity) {
-      const key = [b.account.toLowerCase(), b.caller, b.binStartMs].join("\u0000");
-      const cur = bins.get(key);
-      if (!cur) bins.set(key, { ...b });
-      else {
-        cur.ok += b.ok;
-        cur.failed += b.failed;
-      }
-    }
-    for (const a of p.accounts) if (!accounts.has(a.account)) accounts.set(a.account, a.resourceId);
-    truncated.droppedCallers += p.truncated.droppedCallers;
-    truncated.foldedValues += p.truncated.foldedValues;
-    truncated.droppedBins += p.truncated.droppedBins;
-  }
-  return {
-    callers: [...callers.values()],
-    activity: [...bins.values()],
-    accounts: [...accounts].map(([account, resourceId]) => ({ account, resourceId })),
-    truncated,
-  };
+  return mergeEvidence(...parts);
 }
