@@ -5,7 +5,7 @@ import {
   collectFromLogAnalytics,
   type LogAnalyticsCollection,
 } from "../../src/collect/loganalytics/source.js";
-import type { CallerValueRecord } from "../../src/collect/loganalytics/evidence.js";
+import type { CallerValueRecord } from "../../src/correlate/evidence.js";
 import { fixedClock } from "../../src/clock.js";
 import { startLogsApiStandIn, type LogsApiStandIn } from "../support/logs-api-server.js";
 import { staticCredential } from "../support/static-credential.js";
