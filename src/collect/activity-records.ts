@@ -29,12 +29,12 @@ export const logAnalyticsActivityRowSchema = z.object({
   Caller: optionalText,
   CallerIpAddress: optionalText,
   Level: optionalText,
-  Properties: z.unknown(),
-  Properties_d: z.unknown(),
-  Authorization: z.unknown(),
-  Authorization_d: z.unknown(),
-  Claims: z.unknown(),
-  Claims_d: z.unknown(),
+  Properties: z.unknown().optional(),
+  Properties_d: z.unknown().optional(),
+  Authorization: z.unknown().optional(),
+  Authorization_d: z.unknown().optional(),
+  Claims: z.unknown().optional(),
+  Claims_d: z.unknown().optional(),
 });
 
 /** An archived activity-log record (`insights-activity-logs` JSON Lines). */
@@ -51,8 +51,8 @@ export const archiveActivityRecordSchema = z.object({
   caller: optionalText,
   callerIpAddress: optionalText,
   level: optionalText,
-  identity: z.object({ authorization: z.unknown(), claims: z.unknown() }).nullish(),
-  properties: z.unknown(),
+  identity: z.object({ authorization: z.unknown().optional(), claims: z.unknown().optional() }).nullish(),
+  properties: z.unknown().optional(),
 });
 
 /** `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/…` parts. */

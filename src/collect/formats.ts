@@ -1,15 +1,31 @@
 import { z } from "zod";
 import type { RejectionSink } from "../engine/contracts.js";
-import { JsonStreamScanner, type CaptureProblem, type JsonFrame, type JsonScanPolicy } from "./json-scanner.js";
+import {
+  JsonStreamScanner,
+  type CaptureProblem,
+  type JsonFrame,
+  type JsonScanPolicy,
+} from "./json-scanner.js";
 import { LineSplitter, MAX_RECORD_BYTES, type LineHandler, type LineProblem } from "./lines.js";
-import { rejectAt, type RecordLocation } from "./record-location.js";
+import { NOT_HANDLED, rejectAt, type RecordLocation } from "./record-location.js";
 
-/** Turns one decoded record (an object keyed by column or field name) into T, or rejects it. */
-export type RecordMapper<T> = (
-  raw: Record<string, unknown>,
-  at: RecordLocation,
-  sink: RejectionSink,
-) => T | undefined;
+/** Turns one decoded record into T, or rejects it (and returns undefined). */
+export interface RecordReader<T> {
+  /** A record already parsed to an object keyed by column or field name. */
+  fromObject(raw: Record<string, unknown>, at: RecordLocation, sink: RejectionSink): T | undefined;
+  /**
+   * Optional fast path for one ASCII JSON Lines line, given as bytes[start, end) and its text;
+   * NOT_HANDLED sends the line through JSON.parse + fromObject instead.
+   */
+  fromJsonBytes?(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    text: string,
+    at: RecordLocation,
+    sink: RejectionSink,
+  ): T | undefined | typeof NOT_HANDLED;
+}
 
 /** The input forms a file can be in; detected from its first bytes. */
 export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv";
@@ -45,7 +61,7 @@ class JsonLinesParser<T> implements LineHandler, Parser {
 
   constructor(
     private readonly file: string,
-    private readonly map: RecordMapper<T>,
+    private readonly map: RecordReader<T>,
     private readonly sink: RejectionSink,
     private readonly out: T[],
   ) {}
@@ -58,13 +74,27 @@ class JsonLinesParser<T> implements LineHandler, Parser {
     this.splitter.end();
   }
 
-  line(text: string, lineNo: number, problem: LineProblem | undefined, unterminated: boolean): void {
+  line(
+    text: string,
+    lineNo: number,
+    problem: LineProblem | undefined,
+    unterminated: boolean,
+    bytes?: Buffer,
+    bytesStart?: number,
+  ): void {
     const at: RecordLocation = { file: this.file, line: lineNo };
     if (problem) {
       rejectAt(this.sink, at, RECORD_FIELD, lineProblemReason(problem));
       return;
     }
     if (isBlank(text)) return;
+    if (bytes !== undefined && bytesStart !== undefined && this.map.fromJsonBytes) {
+      const fast = this.map.fromJsonBytes(bytes, bytesStart, bytesStart + text.length, text, at, this.sink);
+      if (fast !== NOT_HANDLED) {
+        if (fast !== undefined) this.out.push(fast);
+        return;
+      }
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -78,7 +108,7 @@ class JsonLinesParser<T> implements LineHandler, Parser {
       rejectAt(this.sink, at, RECORD_FIELD, "not a JSON object");
       return;
     }
-    const r = this.map(value, at, this.sink);
+    const r = this.map.fromObject(value, at, this.sink);
     if (r !== undefined) this.out.push(r);
   }
 }
@@ -160,7 +190,7 @@ class CsvParser<T> implements LineHandler, Parser {
 
   constructor(
     private readonly file: string,
-    private readonly map: RecordMapper<T>,
+    private readonly map: RecordReader<T>,
     private readonly sink: RejectionSink,
     private readonly out: T[],
   ) {}
@@ -250,7 +280,7 @@ class CsvParser<T> implements LineHandler, Parser {
       // An empty cell is an absent value, as in the export it came from.
       if (v.length > 0) row[header[i]!] = v;
     }
-    const r = this.map(row, at, this.sink);
+    const r = this.map.fromObject(row, at, this.sink);
     if (r !== undefined) this.out.push(r);
   }
 
@@ -280,7 +310,7 @@ class CsvParser<T> implements LineHandler, Parser {
 class JsonArrayPolicy<T> implements JsonScanPolicy {
   constructor(
     private readonly file: string,
-    private readonly map: RecordMapper<T>,
+    private readonly map: RecordReader<T>,
     private readonly sink: RejectionSink,
     private readonly out: T[],
   ) {}
@@ -291,7 +321,11 @@ class JsonArrayPolicy<T> implements JsonScanPolicy {
 
   value(frames: readonly JsonFrame[], text: string | undefined, problem: CaptureProblem | undefined): void {
     const index = frames[0]?.index ?? 0;
-    const at: RecordLocation = { file: this.file, line: index + 1, unit: `element ${index + 1} of the JSON array` };
+    const at: RecordLocation = {
+      file: this.file,
+      line: index + 1,
+      unit: `element ${index + 1} of the JSON array`,
+    };
     if (frames.length === 0) {
       rejectAt(this.sink, { file: this.file, line: 1 }, FILE_FIELD, "a JSON value, not an array of rows");
       return;
@@ -314,7 +348,7 @@ function mapCapturedObject<T>(
   text: string | undefined,
   problem: CaptureProblem | undefined,
   at: RecordLocation,
-  map: RecordMapper<T>,
+  map: RecordReader<T>,
   sink: RejectionSink,
   out: T[],
 ): void {
@@ -340,7 +374,7 @@ function mapCapturedObject<T>(
     rejectAt(sink, at, RECORD_FIELD, "not a JSON object");
     return;
   }
-  const r = map(value, at, sink);
+  const r = map.fromObject(value, at, sink);
   if (r !== undefined) out.push(r);
 }
 
@@ -353,7 +387,7 @@ class LogsApiPolicy<T> implements JsonScanPolicy {
 
   constructor(
     private readonly file: string,
-    private readonly map: RecordMapper<T>,
+    private readonly map: RecordReader<T>,
     private readonly sink: RejectionSink,
     private readonly out: T[],
   ) {}
@@ -393,7 +427,11 @@ class LogsApiPolicy<T> implements JsonScanPolicy {
     }
     if (frames.length !== 4) return;
     const index = frames[3]!.index;
-    const at: RecordLocation = { file: this.file, line: index + 1, unit: `row ${index + 1} of ${this.tableName}` };
+    const at: RecordLocation = {
+      file: this.file,
+      line: index + 1,
+      unit: `row ${index + 1} of ${this.tableName}`,
+    };
     if (text === undefined) {
       mapCapturedObject(undefined, problem, at, this.map, this.sink, this.out);
       return;
@@ -407,7 +445,12 @@ class LogsApiPolicy<T> implements JsonScanPolicy {
     try {
       cells = JSON.parse(text);
     } catch (err) {
-      rejectAt(this.sink, at, RECORD_FIELD, `malformed JSON: ${err instanceof Error ? err.message : "parse error"}`);
+      rejectAt(
+        this.sink,
+        at,
+        RECORD_FIELD,
+        `malformed JSON: ${err instanceof Error ? err.message : "parse error"}`,
+      );
       return;
     }
     if (!Array.isArray(cells) || cells.length !== columns.length) {
@@ -426,11 +469,15 @@ class LogsApiPolicy<T> implements JsonScanPolicy {
       const v: unknown = cells[i];
       if (v !== null && v !== "") row[columns[i]!] = v;
     }
-    const r = this.map(row, at, this.sink);
+    const r = this.map.fromObject(row, at, this.sink);
     if (r !== undefined) this.out.push(r);
   }
 
-  private readColumns(frames: readonly JsonFrame[], text: string | undefined, problem: CaptureProblem | undefined) {
+  private readColumns(
+    frames: readonly JsonFrame[],
+    text: string | undefined,
+    problem: CaptureProblem | undefined,
+  ) {
     let parsed: unknown;
     try {
       parsed = text === undefined ? undefined : JSON.parse(text);
@@ -452,8 +499,14 @@ class LogsApiPolicy<T> implements JsonScanPolicy {
 
   fail(frames: readonly JsonFrame[], reason: string): void {
     const row = frames[3]?.index;
-    const where = row === undefined ? "Logs API response" : `Logs API response near row ${row + 1} of ${this.tableName}`;
-    rejectAt(this.sink, { file: this.file, line: (row ?? 0) + 1, unit: where }, FILE_FIELD, `${reason}; the rest of the file was skipped`);
+    const where =
+      row === undefined ? "Logs API response" : `Logs API response near row ${row + 1} of ${this.tableName}`;
+    rejectAt(
+      this.sink,
+      { file: this.file, line: (row ?? 0) + 1, unit: where },
+      FILE_FIELD,
+      `${reason}; the rest of the file was skipped`,
+    );
   }
 }
 
@@ -477,7 +530,7 @@ export class FileRecordParser<T> {
 
   constructor(
     private readonly file: string,
-    private readonly map: RecordMapper<T>,
+    private readonly map: RecordReader<T>,
     private readonly sink: RejectionSink,
   ) {}
 

@@ -59,7 +59,8 @@ async function walk(dir: string, out: string[]): Promise<void> {
  * InputError on the first path that cannot be used.
  */
 export async function expandInputPaths(paths: readonly string[]): Promise<string[]> {
-  if (paths.length === 0) throw new InputError("no input paths given; pass at least one file or directory", "");
+  if (paths.length === 0)
+    throw new InputError("no input paths given; pass at least one file or directory", "");
   const files: string[] = [];
   for (const path of paths) {
     let info;
@@ -88,7 +89,7 @@ export async function expandInputPaths(paths: readonly string[]): Promise<string
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 /** Large reads: fewer chunks, fewer async hops in the hot loop. */
-const READ_CHUNK_BYTES = 1 << 20;
+const READ_CHUNK_BYTES = 256 * 1024;
 
 export interface FileBytes {
   /** Decompressed content, chunk by chunk. */
@@ -101,7 +102,7 @@ export interface FileBytes {
 /** Opens a file as a stream of (decompressed) chunks; gzip is detected from the magic bytes. */
 export async function openFileBytes(file: string): Promise<FileBytes> {
   let totalBytes: number;
-  let gzip = false;
+  let gzip: boolean;
   try {
     const handle = await open(file, "r");
     try {

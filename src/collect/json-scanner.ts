@@ -74,7 +74,6 @@ export class JsonStreamScanner {
   private depth = 0;
   private inString = false;
   private escaped = false;
-  private bytesSeen = 0;
 
   constructor(
     private readonly policy: JsonScanPolicy,
@@ -170,7 +169,6 @@ export class JsonStreamScanner {
         }
       }
     }
-    this.bytesSeen += n;
   }
 
   end(): void {
@@ -232,10 +230,7 @@ export class JsonStreamScanner {
             // Jump to the next quote or backslash natively instead of byte by byte.
             const q = buf.indexOf(QUOTE, i);
             const b = buf.indexOf(BACKSLASH, i);
-            if (q < 0 && b < 0) {
-              i = n;
-              break;
-            }
+            if (q < 0 && b < 0) break;
             if (b >= 0 && (q < 0 || b < q)) {
               escaped = true;
               i = b + 1;
@@ -280,10 +275,7 @@ export class JsonStreamScanner {
           }
           const q = buf.indexOf(QUOTE, i);
           const b = buf.indexOf(BACKSLASH, i);
-          if (q < 0 && b < 0) {
-            i = n;
-            break;
-          }
+          if (q < 0 && b < 0) break;
           if (b >= 0 && (q < 0 || b < q)) {
             escaped = true;
             i = b + 1;

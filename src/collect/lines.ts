@@ -1,4 +1,4 @@
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 
 /** Longest record accepted (bytes of one line / one JSON element / one CSV record); longer ones are rejected. */
 export const MAX_RECORD_BYTES = 1 << 20;
@@ -12,9 +12,17 @@ export interface LineHandler {
   /**
    * One physical line, without its line break. `text` is the decoded line (U+FFFD in place of invalid
    * bytes when `problem` is "invalid-utf8"; empty when "too-long"). `unterminated` marks a last line with
-   * no line break after it (possibly a truncated record).
+   * no line break after it (possibly a truncated record). For ASCII lines `bytes` holds the line's bytes
+   * from `bytesStart` (so text.charCodeAt(k) === bytes[bytesStart + k]), for byte-level fast paths.
    */
-  line(text: string, lineNo: number, problem: LineProblem | undefined, unterminated: boolean): void;
+  line(
+    text: string,
+    lineNo: number,
+    problem: LineProblem | undefined,
+    unterminated: boolean,
+    bytes?: Buffer,
+    bytesStart?: number,
+  ): void;
 }
 
 /**
@@ -96,36 +104,45 @@ export class LineSplitter {
     this.handler.line("", this.lineNo, "too-long", false);
   }
 
-  /** Lines in chunk[start, end) where chunk[end] is the last line break of the run. */
+  /**
+   * Lines in chunk[start, end) where chunk[end] is the last line break of the run. Each line is decoded
+   * on its own: strings sliced out of it then pin only that line, never a whole chunk, when a later stage
+   * keeps them (samples, top-K callers).
+   */
   private emitRun(chunk: Buffer, start: number, end: number): void {
-    if (isUtf8(chunk.subarray(start, end))) {
-      const text = chunk.toString("utf8", start, end);
-      const max = this.maxLineBytes;
-      let from = 0;
-      for (;;) {
-        const nl = text.indexOf("\n", from);
-        const stop = nl < 0 ? text.length : nl;
-        let line = text.slice(from, stop);
-        if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    const run = chunk.subarray(start, end);
+    // Logs are nearly always ASCII: latin1 decoding of ASCII is exact and several times cheaper.
+    const ascii = isAscii(run);
+    if (!ascii && !isUtf8(run)) {
+      let from = start;
+      while (from <= end) {
+        const nl = chunk.indexOf(NEWLINE, from);
+        const stop = nl < 0 || nl > end ? end : nl;
+        this.emitSingle(chunk, from, stop, false);
+        from = stop + 1;
+      }
+      return;
+    }
+    const encoding = ascii ? "latin1" : "utf8";
+    const max = this.maxLineBytes;
+    const handler = this.handler;
+    let from = start;
+    while (from <= end) {
+      let stop = chunk.indexOf(NEWLINE, from);
+      if (stop < 0 || stop > end) stop = end;
+      const next = stop + 1;
+      if (stop > from && chunk[stop - 1] === 13) stop--;
+      this.lineNo++;
+      if (stop - from > max) handler.line("", this.lineNo, "too-long", false);
+      else {
+        let line = chunk.toString(encoding, from, stop);
         if (this.first) {
           this.first = false;
           if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
         }
-        this.lineNo++;
-        // Characters never outnumber bytes, so this bounds what is handed on.
-        if (line.length > max) this.handler.line("", this.lineNo, "too-long", false);
-        else this.handler.line(line, this.lineNo, undefined, false);
-        if (nl < 0) break;
-        from = nl + 1;
+        handler.line(line, this.lineNo, undefined, false, chunk, from);
       }
-      return;
-    }
-    let from = start;
-    while (from <= end) {
-      const nl = chunk.indexOf(NEWLINE, from);
-      const stop = nl < 0 || nl > end ? end : nl;
-      this.emitSingle(chunk, from, stop, false);
-      from = stop + 1;
+      from = next;
     }
   }
 
@@ -137,12 +154,15 @@ export class LineSplitter {
       this.handler.line("", this.lineNo, "too-long", unterminated);
       return;
     }
-    const valid = isUtf8(buf.subarray(start, end));
-    let text = buf.toString("utf8", start, end);
+    const bytes = buf.subarray(start, end);
+    const ascii = isAscii(bytes);
+    const valid = ascii || isUtf8(bytes);
+    let text = buf.toString(ascii ? "latin1" : "utf8", start, end);
     if (this.first) {
       this.first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    this.handler.line(text, this.lineNo, valid ? undefined : "invalid-utf8", unterminated);
+    if (ascii) this.handler.line(text, this.lineNo, undefined, unterminated, buf, start);
+    else this.handler.line(text, this.lineNo, valid ? undefined : "invalid-utf8", unterminated);
   }
 }

@@ -38,3 +38,6 @@ export function rejectZod(
   const detail = missing ? "missing required field" : (issue?.message ?? "invalid record");
   rejectAt(sink, at, field || "(record)", detail);
 }
+
+/** Returned by a fast path that cannot handle an input; the caller takes the general path. */
+export const NOT_HANDLED: unique symbol = Symbol("not handled");

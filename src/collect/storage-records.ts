@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { RejectionSink } from "../engine/contracts.js";
-import { stripPort, type ServiceType, type StorageRequest } from "../model/storage-request.js";
-import { rejectAt, rejectZod, type RecordLocation } from "./record-location.js";
+import type { ServiceType, StorageRequest } from "../model/storage-request.js";
+import { compileFieldSet, extractFields, flattenFields } from "./json-fields.js";
+import { NOT_HANDLED, rejectAt, rejectZod, type RecordLocation } from "./record-location.js";
 import {
   INVALID_STATUS,
   accountFromResourceId,
@@ -13,15 +14,17 @@ import {
   stripSurroundingQuotes,
   text,
   toStatusCode,
+  withoutPort,
 } from "./values.js";
 
-/** Optional text column: string, or a native scalar some exporters emit; null/absent allowed. */
-const optionalText = z.union([z.string(), z.number(), z.boolean()]).nullish();
-const statusCode = z.union([z.string(), z.number()]);
+/** Optional text column: string, or a native scalar some exporters emit. */
+const optionalText = z.union([z.string(), z.number(), z.boolean()]).optional();
+const optionalString = z.string().optional();
+const statusCode = z.union([z.number(), z.string()]);
 
 /**
- * A StorageBlobLogs/QueueLogs/TableLogs/FileLogs row (Log Analytics column names). Only the columns the
- * engine uses are declared; everything else passes unvalidated and is dropped.
+ * A Log Analytics row (StorageBlobLogs/QueueLogs/TableLogs/FileLogs), columns by name. Values may be
+ * strings or native JSON types (exports differ). Only the columns the engine uses are declared.
  */
 export const logAnalyticsStorageRowSchema = z.object({
   TimeGenerated: z.string(),
@@ -41,7 +44,7 @@ export const logAnalyticsStorageRowSchema = z.object({
   RequesterTenantId: optionalText,
   RequesterUpn: optionalText,
   RequesterAudience: optionalText,
-  AuthorizationDetails: z.unknown(),
+  AuthorizationDetails: z.unknown().optional(),
   ServiceType: optionalText,
   Type: optionalText,
   _ResourceId: optionalText,
@@ -52,48 +55,103 @@ export const logAnalyticsStorageRowSchema = z.object({
   ClientRequestId: optionalText,
 });
 
-/** A diagnostic-setting archive record (`PT1H.json` line), storage-logs.md §2. */
+/**
+ * A diagnostic-setting archive record (`PT1H.json` line, storage-logs.md §2), flattened: nested fields
+ * are named by their path (`identity.type`) so a rejection names exactly the bad field.
+ */
 export const archiveStorageRecordSchema = z.object({
   time: z.string(),
-  resourceId: optionalText,
+  resourceId: optionalString,
   operationName: z.string(),
-  operationVersion: optionalText,
+  operationVersion: optionalString,
   statusCode: statusCode,
-  statusText: optionalText,
-  callerIpAddress: optionalText,
-  correlationId: optionalText,
-  uri: optionalText,
-  protocol: optionalText,
-  identity: z
-    .object({
-      type: optionalText,
-      tokenHash: optionalText,
-      authorization: z.unknown(),
-      requester: z
-        .object({
-          appId: optionalText,
-          audience: optionalText,
-          objectId: optionalText,
-          tenantId: optionalText,
-          upn: optionalText,
-        })
-        .nullish(),
-    })
-    .nullish(),
-  properties: z
-    .object({
-      accountName: optionalText,
-      serviceType: optionalText,
-      userAgentHeader: optionalText,
-      objectKey: optionalText,
-      clientRequestId: optionalText,
-      tlsVersion: optionalText,
-      sasExpiryStatus: optionalText,
-    })
-    .nullish(),
+  statusText: optionalString,
+  callerIpAddress: optionalString,
+  correlationId: optionalString,
+  uri: optionalString,
+  protocol: optionalString,
+  "identity.type": optionalString,
+  "identity.tokenHash": optionalString,
+  "identity.authorization": z.unknown().optional(),
+  "identity.requester.appId": optionalString,
+  "identity.requester.audience": optionalString,
+  "identity.requester.objectId": optionalString,
+  "identity.requester.tenantId": optionalString,
+  "identity.requester.upn": optionalString,
+  "properties.accountName": optionalString,
+  "properties.serviceType": optionalString,
+  "properties.userAgentHeader": optionalString,
+  "properties.objectKey": optionalString,
+  "properties.clientRequestId": optionalString,
+  "properties.tlsVersion": optionalString,
+  "properties.sasExpiryStatus": optionalString,
 });
 
-interface CommonFields {
+const same = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, n]));
+
+/**
+ * The fields read from either shape of storage record. One selection serves both, so a JSON Lines file
+ * can mix Log Analytics rows (`TimeGenerated`…) and archive records (`time`…).
+ */
+export const STORAGE_FIELDS = compileFieldSet({
+  ...same(Object.keys(logAnalyticsStorageRowSchema.shape)),
+  ...same(Object.keys(archiveStorageRecordSchema.shape).filter((k) => !k.includes("."))),
+  identity: {
+    type: "identity.type",
+    tokenHash: "identity.tokenHash",
+    authorization: "identity.authorization",
+    requester: {
+      appId: "identity.requester.appId",
+      audience: "identity.requester.audience",
+      objectId: "identity.requester.objectId",
+      tenantId: "identity.requester.tenantId",
+      upn: "identity.requester.upn",
+    },
+  },
+  properties: {
+    accountName: "properties.accountName",
+    serviceType: "properties.serviceType",
+    userAgentHeader: "properties.userAgentHeader",
+    objectKey: "properties.objectKey",
+    clientRequestId: "properties.clientRequestId",
+    tlsVersion: "properties.tlsVersion",
+    sasExpiryStatus: "properties.sasExpiryStatus",
+  },
+});
+
+const TIME_GENERATED_SLOT = STORAGE_FIELDS.names.indexOf("TimeGenerated");
+const TIME_SLOT = STORAGE_FIELDS.names.indexOf("time");
+
+/** Every field of a StorageRequest, present or not: one object shape for every record. */
+interface Fields {
+  timeMs: number;
+  account: string;
+  service: ServiceType;
+  operation: string;
+  statusCode: number | null;
+  statusText: string;
+  authType: string;
+  authHash: string | undefined;
+  callerIp: string | undefined;
+  userAgent: string | undefined;
+  operationVersion: string | undefined;
+  uri: string | undefined;
+  objectKey: string | undefined;
+  requesterObjectId: string | undefined;
+  requesterAppId: string | undefined;
+  requesterTenantId: string | undefined;
+  requesterUpn: string | undefined;
+  requesterAudience: string | undefined;
+  authorizationDetails: unknown;
+  resourceId: string | undefined;
+  correlationId: string | undefined;
+  protocol: string | undefined;
+  sasExpiryStatus: string | undefined;
+  tlsVersion: string | undefined;
+  clientRequestId: string | undefined;
+}
+
+interface CoreInput {
   time: string;
   timeField: string;
   statusCode: string | number;
@@ -105,12 +163,15 @@ interface CommonFields {
   resourceId: string | undefined;
 }
 
-/** Checks the fields shared by both shapes; returns the typed core or rejects. */
-function core(
-  c: CommonFields,
-  at: RecordLocation,
-  sink: RejectionSink,
-): { timeMs: number; status: number | null; account: string; service: ServiceType } | undefined {
+interface Core {
+  timeMs: number;
+  status: number | null;
+  account: string;
+  service: ServiceType;
+}
+
+/** Checks the fields both shapes require; returns them typed, or rejects. */
+function core(c: CoreInput, at: RecordLocation, sink: RejectionSink): Core | undefined {
   const timeMs = parseLoggedTime(c.time);
   if (Number.isNaN(timeMs)) {
     rejectAt(sink, at, c.timeField, `not a date: ${JSON.stringify(c.time.slice(0, 40))}`);
@@ -118,12 +179,8 @@ function core(
   }
   const status = toStatusCode(c.statusCode);
   if (status === INVALID_STATUS) {
-    rejectAt(
-      sink,
-      at,
-      c.statusField,
-      `not an HTTP status code: ${JSON.stringify(String(c.statusCode).slice(0, 40))}`,
-    );
+    const shown = JSON.stringify(String(c.statusCode).slice(0, 40));
+    rejectAt(sink, at, c.statusField, `not an HTTP status code: ${shown}`);
     return undefined;
   }
   const account = c.account ?? accountFromResourceId(c.resourceId);
@@ -139,13 +196,18 @@ function core(
   return { timeMs, status, account, service };
 }
 
-/** Sets only present optional fields, so records compare equal whichever form they came from. */
-function setOptional(r: StorageRequest, key: keyof StorageRequest, v: string | undefined): void {
-  if (v !== undefined) (r as unknown as Record<string, unknown>)[key] = v;
+function ipOf(v: unknown): string | undefined {
+  const s = text(v);
+  return s === undefined ? undefined : withoutPort(s);
+}
+
+function userAgentOf(v: unknown): string | undefined {
+  const s = text(v);
+  return s === undefined ? undefined : stripSurroundingQuotes(s);
 }
 
 export function storageRequestFromLogAnalyticsRow(
-  raw: unknown,
+  raw: Record<string, unknown>,
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined {
@@ -172,7 +234,7 @@ export function storageRequestFromLogAnalyticsRow(
     sink,
   );
   if (!c) return undefined;
-  const r: StorageRequest = {
+  const r: Fields = {
     timeMs: c.timeMs,
     account: c.account,
     service: c.service,
@@ -180,44 +242,39 @@ export function storageRequestFromLogAnalyticsRow(
     statusCode: c.status,
     statusText: text(row.StatusText) ?? "",
     authType: text(row.AuthenticationType) ?? "",
+    authHash: text(row.AuthenticationHash),
+    callerIp: ipOf(row.CallerIpAddress),
+    userAgent: userAgentOf(row.UserAgentHeader),
+    operationVersion: text(row.OperationVersion),
+    uri: text(row.Uri),
+    objectKey: text(row.ObjectKey),
+    requesterObjectId: text(row.RequesterObjectId),
+    requesterAppId: text(row.RequesterAppId),
+    requesterTenantId: text(row.RequesterTenantId),
+    requesterUpn: text(row.RequesterUpn),
+    requesterAudience: text(row.RequesterAudience),
+    authorizationDetails: parseDynamic(row.AuthorizationDetails),
+    resourceId,
+    correlationId: text(row.CorrelationId),
+    protocol: text(row.Protocol),
+    sasExpiryStatus: text(row.SasExpiryStatus),
+    tlsVersion: text(row.TlsVersion),
+    clientRequestId: text(row.ClientRequestId),
   };
-  setOptional(r, "authHash", text(row.AuthenticationHash));
-  const ip = text(row.CallerIpAddress);
-  if (ip !== undefined) r.callerIp = stripPort(ip);
-  const ua = text(row.UserAgentHeader);
-  if (ua !== undefined) r.userAgent = stripSurroundingQuotes(ua);
-  setOptional(r, "operationVersion", text(row.OperationVersion));
-  setOptional(r, "uri", text(row.Uri));
-  setOptional(r, "objectKey", text(row.ObjectKey));
-  setOptional(r, "requesterObjectId", text(row.RequesterObjectId));
-  setOptional(r, "requesterAppId", text(row.RequesterAppId));
-  setOptional(r, "requesterTenantId", text(row.RequesterTenantId));
-  setOptional(r, "requesterUpn", text(row.RequesterUpn));
-  setOptional(r, "requesterAudience", text(row.RequesterAudience));
-  const details = parseDynamic(row.AuthorizationDetails);
-  if (details !== undefined) r.authorizationDetails = details;
-  setOptional(r, "resourceId", resourceId);
-  setOptional(r, "correlationId", text(row.CorrelationId));
-  setOptional(r, "protocol", text(row.Protocol));
-  setOptional(r, "sasExpiryStatus", text(row.SasExpiryStatus));
-  setOptional(r, "tlsVersion", text(row.TlsVersion));
-  setOptional(r, "clientRequestId", text(row.ClientRequestId));
   return r;
 }
 
 export function storageRequestFromArchiveRecord(
-  raw: unknown,
+  flat: Record<string, unknown>,
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined {
-  const parsed = archiveStorageRecordSchema.safeParse(raw);
+  const parsed = archiveStorageRecordSchema.safeParse(flat);
   if (!parsed.success) {
-    rejectZod(sink, at, raw, parsed.error);
+    rejectZod(sink, at, flat, parsed.error);
     return undefined;
   }
   const rec = parsed.data;
-  const props = rec.properties;
-  const identity = rec.identity;
   const resourceId = text(rec.resourceId);
   const c = core(
     {
@@ -225,9 +282,9 @@ export function storageRequestFromArchiveRecord(
       timeField: "time",
       statusCode: rec.statusCode,
       statusField: "statusCode",
-      account: text(props?.accountName),
+      account: text(rec["properties.accountName"]),
       accountField: "properties.accountName",
-      service: serviceFromServiceType(text(props?.serviceType)),
+      service: serviceFromServiceType(text(rec["properties.serviceType"])),
       serviceField: "properties.serviceType",
       resourceId,
     },
@@ -235,49 +292,67 @@ export function storageRequestFromArchiveRecord(
     sink,
   );
   if (!c) return undefined;
-  const r: StorageRequest = {
+  const r: Fields = {
     timeMs: c.timeMs,
     account: c.account,
     service: c.service,
     operation: rec.operationName,
     statusCode: c.status,
     statusText: text(rec.statusText) ?? "",
-    authType: text(identity?.type) ?? "",
+    authType: text(rec["identity.type"]) ?? "",
+    authHash: text(rec["identity.tokenHash"]),
+    callerIp: ipOf(rec.callerIpAddress),
+    userAgent: userAgentOf(rec["properties.userAgentHeader"]),
+    operationVersion: text(rec.operationVersion),
+    uri: text(rec.uri),
+    objectKey: text(rec["properties.objectKey"]),
+    requesterObjectId: text(rec["identity.requester.objectId"]),
+    requesterAppId: text(rec["identity.requester.appId"]),
+    requesterTenantId: text(rec["identity.requester.tenantId"]),
+    requesterUpn: text(rec["identity.requester.upn"]),
+    requesterAudience: text(rec["identity.requester.audience"]),
+    authorizationDetails: parseDynamic(rec["identity.authorization"]),
+    resourceId,
+    correlationId: text(rec.correlationId),
+    protocol: text(rec.protocol),
+    sasExpiryStatus: text(rec["properties.sasExpiryStatus"]),
+    tlsVersion: text(rec["properties.tlsVersion"]),
+    clientRequestId: text(rec["properties.clientRequestId"]),
   };
-  setOptional(r, "authHash", text(identity?.tokenHash));
-  const ip = text(rec.callerIpAddress);
-  if (ip !== undefined) r.callerIp = stripPort(ip);
-  const ua = text(props?.userAgentHeader);
-  if (ua !== undefined) r.userAgent = stripSurroundingQuotes(ua);
-  setOptional(r, "operationVersion", text(rec.operationVersion));
-  setOptional(r, "uri", text(rec.uri));
-  setOptional(r, "objectKey", text(props?.objectKey));
-  const requester = identity?.requester;
-  if (requester) {
-    setOptional(r, "requesterObjectId", text(requester.objectId));
-    setOptional(r, "requesterAppId", text(requester.appId));
-    setOptional(r, "requesterTenantId", text(requester.tenantId));
-    setOptional(r, "requesterUpn", text(requester.upn));
-    setOptional(r, "requesterAudience", text(requester.audience));
-  }
-  const details = parseDynamic(identity?.authorization);
-  if (details !== undefined) r.authorizationDetails = details;
-  setOptional(r, "resourceId", resourceId);
-  setOptional(r, "correlationId", text(rec.correlationId));
-  setOptional(r, "protocol", text(rec.protocol));
-  setOptional(r, "sasExpiryStatus", text(props?.sasExpiryStatus));
-  setOptional(r, "tlsVersion", text(props?.tlsVersion));
-  setOptional(r, "clientRequestId", text(props?.clientRequestId));
   return r;
 }
 
 /** Picks the mapping by shape: Log Analytics rows have `TimeGenerated`, archive records `time`. */
+function fromSlots(vals: unknown[], at: RecordLocation, sink: RejectionSink): StorageRequest | undefined {
+  const flat = STORAGE_FIELDS.make(vals);
+  return vals[TIME_GENERATED_SLOT] === undefined && vals[TIME_SLOT] !== undefined
+    ? storageRequestFromArchiveRecord(flat, at, sink)
+    : storageRequestFromLogAnalyticsRow(flat, at, sink);
+}
+
+/** A parsed record of either shape (JSON array element, CSV row, Logs API row, JSON Lines line). */
 export function storageRequestFromObject(
   raw: Record<string, unknown>,
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined {
-  return raw.TimeGenerated === undefined && raw.time !== undefined
-    ? storageRequestFromArchiveRecord(raw, at, sink)
-    : storageRequestFromLogAnalyticsRow(raw, at, sink);
+  const flat = flattenFields(raw, STORAGE_FIELDS);
+  if ("badField" in flat) {
+    rejectAt(sink, at, flat.badField, "expected an object");
+    return undefined;
+  }
+  return fromSlots(flat.vals, at, sink);
+}
+
+/** JSON Lines fast path: the fields straight from the bytes; NOT_HANDLED sends the line to JSON.parse. */
+export function storageRequestFromJsonBytes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  line: string,
+  at: RecordLocation,
+  sink: RejectionSink,
+): StorageRequest | undefined | typeof NOT_HANDLED {
+  const vals = extractFields(bytes, start, end, line, STORAGE_FIELDS);
+  return vals === undefined ? NOT_HANDLED : fromSlots(vals, at, sink);
 }
