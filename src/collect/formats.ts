@@ -37,10 +37,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/** Empty or only spaces, tabs and CRs (other characters, even Unicode spaces, make it a record). */
 function isBlank(line: string): boolean {
-  if (line.length === 0) return true;
-  const c = line.charCodeAt(0);
-  return (c === 32 || c === 9 || c === 13) && line.trim().length === 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
 }
 
 interface Parser {
