@@ -211,7 +211,7 @@ describe("fuzzing: no input crashes the run, every record is accounted for", () 
 describe("fast path agrees with JSON.parse", () => {
   // The fast path only takes ASCII lines.
   const asciiRequest = storageRequestArb.map(
-    (r) => JSON.parse(JSON.stringify(r).replace(/[^\u0000-\u007f]/g, "x")) as StorageRequest,
+    (r) => JSON.parse(JSON.stringify(r).replace(/[^ -~]/g, "x")) as StorageRequest,
   );
   const lineArb = fc.oneof(
     asciiRequest.map((r) => Buffer.from(storageRequestsToArchiveJsonLines([r]).trim())),
@@ -241,7 +241,7 @@ describe("fast path agrees with JSON.parse", () => {
           parsed = JSON.parse(text);
         } catch {
           // Known leniency: raw control characters inside long strings are not looked for.
-          expect(/[\u0000-\u001f]/.test(text.replace(/[\t\r ]/g, ""))).toBe(true);
+          expect([...text].some((ch) => ch.charCodeAt(0) < 0x20)).toBe(true);
           return;
         }
         expect(parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)).toBe(true);
