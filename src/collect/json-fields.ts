@@ -26,6 +26,8 @@ export interface FieldSet {
   readonly spec: FieldSpec;
   /** Slots → an object with every name as a property, always in the same order (one hidden class). */
   readonly make: (vals: unknown[]) => Record<string, unknown>;
+  /** Like make, with only the given names (a factory per subset, same shape every time). */
+  readonly maker: (names: readonly string[]) => (vals: unknown[]) => Record<string, unknown>;
 }
 
 export function compileFieldSet(spec: FieldSpec): FieldSet {
@@ -50,9 +52,15 @@ export function compileFieldSet(spec: FieldSpec): FieldSet {
   const matcher = build(spec, "");
   // A generated object literal gives every record the same hidden class, which keeps zod's checks and
   // the engine's property reads monomorphic.
-  const body = `return {${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(", ")}};`;
-  const make = new Function("v", body) as (vals: unknown[]) => Record<string, unknown>;
-  return { names, containers, matcher, spec, make };
+  const maker = (subset: readonly string[]) => {
+    const props = subset.map((n) => {
+      const slot = names.indexOf(n);
+      if (slot < 0) throw new Error(`unknown field ${n}`);
+      return `${JSON.stringify(n)}: v[${slot}]`;
+    });
+    return new Function("v", `return {${props.join(", ")}};`) as (vals: unknown[]) => Record<string, unknown>;
+  };
+  return { names, containers, matcher, spec, make: maker(names), maker };
 }
 
 const MAX_DEPTH = 64;

@@ -120,6 +120,9 @@ export const STORAGE_FIELDS = compileFieldSet({
 });
 
 const TIME_GENERATED_SLOT = STORAGE_FIELDS.names.indexOf("TimeGenerated");
+/** Only the fields each schema reads: half the properties to build per record. */
+const makeLogAnalyticsRow = STORAGE_FIELDS.maker(Object.keys(logAnalyticsStorageRowSchema.shape));
+const makeArchiveRecord = STORAGE_FIELDS.maker(Object.keys(archiveStorageRecordSchema.shape));
 const TIME_SLOT = STORAGE_FIELDS.names.indexOf("time");
 
 /** Every field of a StorageRequest, present or not: one object shape for every record. */
@@ -324,10 +327,9 @@ export function storageRequestFromArchiveRecord(
 
 /** Picks the mapping by shape: Log Analytics rows have `TimeGenerated`, archive records `time`. */
 function fromSlots(vals: unknown[], at: RecordLocation, sink: RejectionSink): StorageRequest | undefined {
-  const flat = STORAGE_FIELDS.make(vals);
   return vals[TIME_GENERATED_SLOT] === undefined && vals[TIME_SLOT] !== undefined
-    ? storageRequestFromArchiveRecord(flat, at, sink)
-    : storageRequestFromLogAnalyticsRow(flat, at, sink);
+    ? storageRequestFromArchiveRecord(makeArchiveRecord(vals), at, sink)
+    : storageRequestFromLogAnalyticsRow(makeLogAnalyticsRow(vals), at, sink);
 }
 
 /** A parsed record of either shape (JSON array element, CSV row, Logs API row, JSON Lines line). */

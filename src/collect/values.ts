@@ -107,9 +107,45 @@ function parsePortalTime(s: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
 }
 
+/** Consecutive records mostly share their second: remember the last `YYYY-MM-DDTHH:MM:SS` parsed. */
+let lastSecondText = "\u0000never";
+let lastSecondMs = NaN;
+
+function parseIsoCached(s: string): number {
+  // Fast case: `YYYY-MM-DDTHH:MM:SS.fffffffZ` with the same second as the previous record.
+  if (
+    s.length > 20 &&
+    s.charCodeAt(19) === 46 &&
+    s.charCodeAt(s.length - 1) === 90 &&
+    s.startsWith(lastSecondText)
+  ) {
+    let ms = 0;
+    let scale = 100;
+    const end = s.length - 1;
+    let i = 20;
+    for (; i < end; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      ms += d * scale;
+      scale /= 10;
+    }
+    if (i === end && i > 20) return lastSecondMs + Math.floor(ms + 1e-9);
+  }
+  const t = parseIso(s);
+  if (!Number.isNaN(t) && s.length > 20 && s.charCodeAt(19) === 46 && s.charCodeAt(s.length - 1) === 90) {
+    const second = s.slice(0, 19);
+    const secondMs = parseIso(second + "Z");
+    if (!Number.isNaN(secondMs)) {
+      lastSecondText = second;
+      lastSecondMs = secondMs;
+    }
+  }
+  return t;
+}
+
 /** Epoch ms of a logged time, NaN when it is not a date. */
 export function parseLoggedTime(s: string): number {
-  const t = parseIso(s);
+  const t = parseIsoCached(s);
   if (!Number.isNaN(t)) return t;
   return s.length > 0 && s.length < 40 && s.charCodeAt(1) !== 45 ? parsePortalTime(s.trim()) : NaN;
 }
