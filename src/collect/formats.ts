@@ -322,7 +322,12 @@ class JsonArrayPolicy<T> implements JsonScanPolicy {
     return frames.length === 0 ? "descend" : "capture";
   }
 
-  value(frames: readonly JsonFrame[], text: string | undefined, problem: CaptureProblem | undefined): void {
+  value(
+    frames: readonly JsonFrame[],
+    text: string | undefined,
+    problem: CaptureProblem | undefined,
+    bytes?: Buffer,
+  ): void {
     const index = frames[0]?.index ?? 0;
     const at: RecordLocation = {
       file: this.file,
@@ -333,7 +338,7 @@ class JsonArrayPolicy<T> implements JsonScanPolicy {
       rejectAt(this.sink, { file: this.file, line: 1 }, FILE_FIELD, "a JSON value, not an array of rows");
       return;
     }
-    mapCapturedObject(text, problem, at, this.map, this.sink, this.out);
+    mapCapturedObject(text, problem, at, this.map, this.sink, this.out, bytes);
   }
 
   fail(frames: readonly JsonFrame[], reason: string): void {
@@ -354,7 +359,15 @@ function mapCapturedObject<T>(
   map: RecordReader<T>,
   sink: RejectionSink,
   out: T[],
+  bytes?: Buffer,
 ): void {
+  if (text !== undefined && bytes !== undefined && map.fromJsonBytes) {
+    const fast = map.fromJsonBytes(bytes, 0, bytes.length, text, at, sink);
+    if (fast !== NOT_HANDLED) {
+      if (fast !== undefined) out.push(fast);
+      return;
+    }
+  }
   if (text === undefined) {
     rejectAt(
       sink,

@@ -1,4 +1,4 @@
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import { MAX_RECORD_BYTES } from "./lines.js";
 
 /** Where a value sits: one frame per enclosing container, outermost first. */
@@ -19,7 +19,12 @@ export interface JsonScanPolicy {
    * A captured value. `text` is its JSON text, or undefined when it could not be decoded (`problem`).
    * `endLine` is the physical line where it ended.
    */
-  value(frames: readonly JsonFrame[], text: string | undefined, problem: CaptureProblem | undefined): void;
+  value(
+    frames: readonly JsonFrame[],
+    text: string | undefined,
+    problem: CaptureProblem | undefined,
+    bytes?: Buffer,
+  ): void;
   /** The structure is broken at the shallow level, or the input ended early; the rest is skipped. */
   fail(frames: readonly JsonFrame[], reason: string): void;
 }
@@ -220,28 +225,15 @@ export class JsonStreamScanner {
         let depth = this.depth;
         let inString = this.inString;
         let escaped = this.escaped;
+        // One pass over the bytes: a native search per string looked cheaper but rescanned the rest of
+        // the chunk for backslashes every time (quadratic); this stays linear.
         while (i < n) {
-          if (inString) {
-            if (escaped) {
-              escaped = false;
-              i++;
-              continue;
-            }
-            // Jump to the next quote or backslash natively instead of byte by byte.
-            const q = buf.indexOf(QUOTE, i);
-            const b = buf.indexOf(BACKSLASH, i);
-            if (q < 0 && b < 0) break;
-            if (b >= 0 && (q < 0 || b < q)) {
-              escaped = true;
-              i = b + 1;
-            } else {
-              inString = false;
-              i = q + 1;
-            }
-            continue;
-          }
           const c = buf[i]!;
-          if (c === QUOTE) inString = true;
+          if (inString) {
+            if (escaped) escaped = false;
+            else if (c === BACKSLASH) escaped = true;
+            else if (c === QUOTE) inString = false;
+          } else if (c === QUOTE) inString = true;
           else if (c === 0x7b || c === 0x5b) depth++;
           else if (c === 0x7d || c === 0x5d) {
             depth--;
@@ -268,23 +260,16 @@ export class JsonStreamScanner {
           i++;
         }
         while (i < n) {
-          if (escaped) {
-            escaped = false;
+          const c = buf[i]!;
+          if (escaped) escaped = false;
+          else if (c === BACKSLASH) escaped = true;
+          else if (c === QUOTE) {
             i++;
-            continue;
-          }
-          const q = buf.indexOf(QUOTE, i);
-          const b = buf.indexOf(BACKSLASH, i);
-          if (q < 0 && b < 0) break;
-          if (b >= 0 && (q < 0 || b < q)) {
-            escaped = true;
-            i = b + 1;
-          } else {
-            i = q + 1;
             done = true;
             end = i;
             break;
           }
+          i++;
         }
         this.escaped = escaped;
         break;
@@ -325,11 +310,18 @@ export class JsonStreamScanner {
     this.inString = false;
     let text: string | undefined;
     let problem: CaptureProblem | undefined;
+    let bytes: Buffer | undefined;
     if (this.tooLarge) problem = "too-large";
     else {
-      const bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.capturedBytes);
-      if (isUtf8(bytes)) text = bytes.toString("utf8");
-      else problem = "invalid-utf8";
+      bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.capturedBytes);
+      if (isAscii(bytes)) text = bytes.toString("latin1");
+      else if (isUtf8(bytes)) {
+        text = bytes.toString("utf8");
+        bytes = undefined;
+      } else {
+        problem = "invalid-utf8";
+        bytes = undefined;
+      }
     }
     this.parts = [];
     if (kind === Capture.Key) {
@@ -348,6 +340,7 @@ export class JsonStreamScanner {
       return;
     }
     this.state = this.frames.length === 0 ? State.Done : State.AfterValue;
-    this.policy.value(this.frames, text, problem);
+    // `bytes` only for ASCII values, where text offsets equal byte offsets (fast paths rely on it).
+    this.policy.value(this.frames, text, problem, bytes);
   }
 }
