@@ -358,29 +358,63 @@ export function extractFields(
 /** Result of flattening a parsed object: the slots, or the path of a value with the wrong shape. */
 export type FlattenResult = { vals: unknown[] } | { badField: string };
 
-/** The same selection as extractFields, from an already parsed object (null counts as absent). */
-export function flattenFields(source: Record<string, unknown>, set: FieldSet): FlattenResult {
-  const vals = new Array<unknown>(set.names.length);
+interface FlattenPlan {
+  /** Leaves in slot order: the path of keys leading to each. */
+  leaves: Array<{ slot: number; path: string[] }>;
+  /** Nested specs, outermost first: a present value there must be an object. */
+  containers: Array<{ path: string[]; name: string }>;
+}
+
+const plans = new WeakMap<FieldSet, FlattenPlan>();
+
+function planOf(set: FieldSet): FlattenPlan {
+  let plan = plans.get(set);
+  if (plan) return plan;
+  const leaves: FlattenPlan["leaves"] = [];
+  const containers: FlattenPlan["containers"] = [];
   let slot = 0;
-  const walk = (
-    o: Record<string, unknown> | undefined,
-    spec: FieldSpec,
-    prefix: string,
-  ): string | undefined => {
+  const walk = (spec: FieldSpec, path: string[]) => {
     for (const key of Object.keys(spec)) {
       const node = spec[key]!;
-      const v = o === undefined ? undefined : Object.hasOwn(o, key) ? o[key] : undefined;
-      if (typeof node === "string") {
-        if (v !== null && v !== undefined) vals[slot] = v;
-        slot++;
-        continue;
+      if (typeof node === "string") leaves.push({ slot: slot++, path: [...path, key] });
+      else {
+        containers.push({ path: [...path, key], name: [...path, key].join(".") });
+        walk(node, [...path, key]);
       }
-      if (v !== undefined && v !== null && (typeof v !== "object" || Array.isArray(v))) return prefix + key;
-      const bad = walk(v as Record<string, unknown> | undefined, node, prefix + key + ".");
-      if (bad !== undefined) return bad;
     }
-    return undefined;
   };
-  const bad = walk(source, set.spec, "");
-  return bad === undefined ? { vals } : { badField: bad };
+  walk(set.spec, []);
+  plan = { leaves, containers };
+  plans.set(set, plan);
+  return plan;
+}
+
+function own(o: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+function at(source: Record<string, unknown>, path: string[]): unknown {
+  let v: unknown = source;
+  for (let i = 0; i < path.length; i++) {
+    if (v === null || v === undefined) return undefined;
+    v = own(v as Record<string, unknown>, path[i]!);
+  }
+  return v;
+}
+
+/** The same selection as extractFields, from an already parsed object (null counts as absent). */
+export function flattenFields(source: Record<string, unknown>, set: FieldSet): FlattenResult {
+  const plan = planOf(set);
+  for (const c of plan.containers) {
+    const v = at(source, c.path);
+    if (v !== undefined && v !== null && (typeof v !== "object" || Array.isArray(v)))
+      return { badField: c.name };
+  }
+  const vals = new Array<unknown>(set.names.length);
+  for (const leaf of plan.leaves) {
+    const path = leaf.path;
+    const v = path.length === 1 ? own(source, path[0]!) : at(source, path);
+    if (v !== null && v !== undefined) vals[leaf.slot] = v;
+  }
+  return { vals };
 }
