@@ -558,8 +558,13 @@ export class FileRecordParser<T> {
     this.head.push(chunk);
     this.headBytes += chunk.length;
     const head = this.head.length === 1 ? chunk : Buffer.concat(this.head, this.headBytes);
-    const format = detectFormat(head, false);
+    // Still undecided after DETECT_LIMIT bytes (only whitespace so far): decide now, so the head never
+    // grows with the file.
+    const format = detectFormat(head, false) ?? (head.length > DETECT_LIMIT ? "json-lines" : undefined);
     if (format) this.start(format, head);
+    else {
+      this.head = [head];
+    }
   }
 
   end(): void {

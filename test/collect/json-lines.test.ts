@@ -231,3 +231,12 @@ describe("NDJSON Log Analytics rows", () => {
     expect(rejections.samples[0]).toMatchObject({ line: 1, field: "ServiceType" });
   });
 });
+
+describe("format detection", () => {
+  it("does not hold a long run of leading whitespace and still counts lines", async () => {
+    const file = await writeTemp("PT1H.json", "\n".repeat(200_000) + archiveLine() + "\n{broken\n");
+    const { records, rejections } = await readStorage([file]);
+    expect(records).toHaveLength(1);
+    expect(rejections.samples).toEqual([expect.objectContaining({ line: 200_002 })]);
+  });
+});
