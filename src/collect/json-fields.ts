@@ -13,15 +13,13 @@ export interface FieldSpec {
 
 interface KeyMatcher {
   /** Candidate keys by length, as bytes: a line's key is compared in place, never allocated. */
-  byLength: Array<Array<{ key: Uint8Array; node: number | KeyMatcher; spec: string }> | undefined>;
+  byLength: Array<Array<{ key: Uint8Array; node: number | KeyMatcher }> | undefined>;
 }
 
 /** A compiled selection of fields: each output name has a slot; records are built with one shape. */
 export interface FieldSet {
   /** Output names by slot; nested fields are named by their path (`identity.type`). */
   readonly names: readonly string[];
-  /** Nested specs by their path, to name a value of the wrong shape. */
-  readonly containers: readonly string[];
   readonly matcher: KeyMatcher;
   readonly spec: FieldSpec;
   /** Slots → an object with every name as a property, always in the same order (one hidden class). */
@@ -32,8 +30,7 @@ export interface FieldSet {
 
 export function compileFieldSet(spec: FieldSpec): FieldSet {
   const names: string[] = [];
-  const containers: string[] = [];
-  const build = (s: FieldSpec, prefix: string): KeyMatcher => {
+  const build = (s: FieldSpec): KeyMatcher => {
     const m: KeyMatcher = { byLength: [] };
     for (const key of Object.keys(s)) {
       const node = s[key]!;
@@ -42,14 +39,13 @@ export function compileFieldSet(spec: FieldSpec): FieldSet {
         compiled = names.length;
         names.push(node);
       } else {
-        containers.push(prefix + key);
-        compiled = build(node, prefix + key + ".");
+        compiled = build(node);
       }
-      (m.byLength[key.length] ??= []).push({ key: Buffer.from(key, "latin1"), node: compiled, spec: key });
+      (m.byLength[key.length] ??= []).push({ key: Buffer.from(key, "latin1"), node: compiled });
     }
     return m;
   };
-  const matcher = build(spec, "");
+  const matcher = build(spec);
   // A generated object literal gives every record the same hidden class, which keeps zod's checks and
   // the engine's property reads monomorphic.
   const maker = (subset: readonly string[]) => {
@@ -60,7 +56,7 @@ export function compileFieldSet(spec: FieldSpec): FieldSet {
     });
     return new Function("v", `return {${props.join(", ")}};`) as (vals: unknown[]) => Record<string, unknown>;
   };
-  return { names, containers, matcher, spec, make: maker(names), maker };
+  return { names, matcher, spec, make: maker(names), maker };
 }
 
 const MAX_DEPTH = 64;
@@ -76,9 +72,8 @@ function isHex(c: number | undefined): boolean {
   return c !== undefined && ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102));
 }
 
-/** Line text and its next backslash, for jumping over long strings natively. */
-let lineText = "";
-let nextBackslash = -1;
+/** The line being scanned and its next backslash (recomputed only once passed), to jump over strings. */
+const scan = { text: "", nextBackslash: -1 };
 
 /** Short strings (keys, codes) are looped over byte by byte; longer ones jump to the quote natively. */
 const SHORT_STRING = 24;
@@ -98,13 +93,13 @@ function str(b: Uint8Array, i: number, end: number): number {
     i++;
   }
   if (i >= end) return FAIL;
-  const q = lineText.indexOf('"', i);
+  const q = scan.text.indexOf('"', i);
   if (q < 0) return FAIL;
-  if (nextBackslash < i) {
-    nextBackslash = lineText.indexOf("\\", i);
-    if (nextBackslash < 0) nextBackslash = end;
+  if (scan.nextBackslash < i) {
+    const bs = scan.text.indexOf("\\", i);
+    scan.nextBackslash = bs < 0 ? end : bs;
   }
-  if (nextBackslash < q) return escapedStr(b, nextBackslash, end);
+  if (scan.nextBackslash < q) return escapedStr(b, scan.nextBackslash, end);
   return q + 1;
 }
 
@@ -176,7 +171,7 @@ function lit(b: Uint8Array, i: number, c0: number, c1: number, c2: number, c3: n
 function skip(b: Uint8Array, i: number, end: number, depth: number): number {
   const c = b[i];
   if (c === 34) return str(b, i, end);
-  if (c === 123) return depth > MAX_DEPTH ? FAIL : obj(b, i, end, NO_FIELDS, NO_VALUES, lineText, depth);
+  if (c === 123) return depth > MAX_DEPTH ? FAIL : obj(b, i, end, NO_FIELDS, NO_VALUES, scan.text, depth);
   if (c === 91) {
     if (depth > MAX_DEPTH) return FAIL;
     i = ws(b, i + 1);
@@ -227,9 +222,6 @@ function numberValue(b: Uint8Array, from: number, to: number, text: string, base
 
 const NO_FIELDS: KeyMatcher = { byLength: [] };
 const NO_VALUES: unknown[] = [];
-
-/** Per-line scan state: where the next backslash is (recomputed only once passed). */
-const scan = { nextBackslash: -1 };
 
 /**
  * One object from `{` at i, with the common tokens (keys, string values, numbers) handled inline: the
@@ -340,8 +332,7 @@ export function extractFields(
   let i = ws(b, 0);
   if (b[i] !== 123) return undefined;
   const vals = new Array<unknown>(set.names.length);
-  lineText = text;
-  nextBackslash = -1;
+  scan.text = text;
   scan.nextBackslash = -1;
   try {
     i = obj(b, i, n, set.matcher, vals, text, 0);
@@ -349,7 +340,7 @@ export function extractFields(
     // JSON.parse refused an escaped string or a nested value: the general path reports it.
     return undefined;
   } finally {
-    lineText = "";
+    scan.text = "";
   }
   if (i < 0) return undefined;
   return ws(b, i) === n ? vals : undefined;
