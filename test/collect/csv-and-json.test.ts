@@ -3,6 +3,7 @@ import { splitCsvRecord } from "../../src/collect/formats.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import {
   defaultResourceId,
+  storageRequestsToArchiveJsonLines,
   storageRequestsToCsv,
   storageRequestsToLogAnalyticsJsonArray,
   storageRequestsToLogsApiJson,
@@ -190,5 +191,35 @@ describe("Logs API response", () => {
         /^row 2 of table "PrimaryResult": \d+ cells where the table has \d+ columns/,
       ),
     });
+  });
+});
+
+describe("Logs API edge cases", () => {
+  it("reads several tables, each with its own columns, and rejects rows that come before columns", async () => {
+    const one = JSON.parse(storageRequestsToLogsApiJson([base])) as { tables: Record<string, unknown>[] };
+    const t = one.tables[0]!;
+    const body = {
+      tables: [
+        { rows: t.rows, name: "Early", columns: t.columns },
+        { name: "Second", columns: t.columns, rows: t.rows },
+      ],
+    };
+    const file = await writeTemp("response.json", JSON.stringify(body));
+    const { records, rejections } = await readStorage([file]);
+    expect(records.map(defined)).toEqual([base]);
+    expect(rejections.samples).toEqual([
+      expect.objectContaining({ line: 1, reason: expect.stringMatching(/^row 1 of table 1: row before/) }),
+    ]);
+  });
+
+  it("reads archive records inside a JSON array, mixed with Log Analytics rows", async () => {
+    const la = JSON.parse(storageRequestsToLogAnalyticsJsonArray([base])) as unknown[];
+    const archive = JSON.parse(
+      "[" + storageRequestsToArchiveJsonLines([base]).trim().split("\n").join(",") + "]",
+    ) as unknown[];
+    const file = await writeTemp("mixed.json", JSON.stringify([...la, ...archive], null, 1));
+    const { records, rejections } = await readStorage([file]);
+    expect(rejections.count).toBe(0);
+    expect(records.map(defined)).toEqual([base, base]);
   });
 });
