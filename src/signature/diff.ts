@@ -20,6 +20,7 @@ import {
   DuplicateSignedHeaderError,
   layoutOf,
   layoutSignsHeaders,
+  renderFields,
   STANDARD_FIELDS,
   type SignatureLayout,
   type StringToSignField,
@@ -638,7 +639,8 @@ export function explainSignatureMismatch(
         }).fields;
       }
       rows = align(clientFields, serverFields);
-      identical = rows.every((r) => r.status === "same");
+      // Compare the strings, not just the rows: the same fields in another order are a difference too.
+      identical = renderFields(clientFields) === serverString;
       for (const row of rows) {
         if (row.status === "same") continue;
         let cause: LikelyCause | undefined;
