@@ -12,10 +12,11 @@ import { TEST_KEY } from "./stories.js";
 async function sdkRequest(url: string, headers: Record<string, string>): Promise<CapturedRequest> {
   const http = new CapturingHttpClient();
   const pipeline = newPipeline(new StorageSharedKeyCredential("contoso", TEST_KEY), {
-    httpClient: http,
+    // The storage SDKs adapt a core-rest-pipeline HttpClient at run time; their option type is the legacy one.
+    httpClient: http as never,
     retryOptions: { maxTries: 1 },
   });
-  pipeline.factories.push(addHeadersFactory(headers));
+  pipeline.factories.push(addHeadersFactory(headers) as never);
   await swallow(() => new ContainerClient(url, pipeline).getProperties());
   expect(http.requests).toHaveLength(1);
   return http.requests[0]!;
