@@ -398,6 +398,7 @@ function standardCause(
   request: Pick<ParsedRequest, "headers">,
   version: string | undefined,
   rows: AlignedRow[],
+  serverIsAzurite: boolean,
 ): LikelyCause | undefined {
   const { name, client = "", server = "" } = row;
   if (name === "VERB") {
@@ -421,7 +422,7 @@ function standardCause(
         explanation:
           client === ""
             ? `The body is empty (Content-Length: 0) and the request names x-ms-version ${describe(version)}, so from 2015-02-21 a zero Content-Length is signed as an empty line; the server signed "0", as it does only for older or missing versions. The version the server applied is older than the one the client signed for.${versionNote}`
-            : `The body is empty (Content-Length: 0) and the request names ${version ? `x-ms-version '${version}', older than 2015-02-21` : "no x-ms-version"}, so "0" is signed; the server signed an empty line, as it does from 2015-02-21. Send and sign x-ms-version 2015-02-21 or later, and sign Content-Length 0 as empty.${versionNote}`,
+            : `The body is empty (Content-Length: 0) and the request names ${version ? `x-ms-version '${version}', older than 2015-02-21` : "no x-ms-version"}, so "0" is signed; the server signed an empty line, as it does from 2015-02-21.${serverIsAzurite ? ' Azurite does so for every version (Azurite#1335); Azure itself signs "0" here, so this request would pass against Azure.' : " Send and sign x-ms-version 2015-02-21 or later, and sign Content-Length 0 as empty."}${versionNote}`,
       };
     }
     if (client === "" && server !== "") {
@@ -565,7 +566,9 @@ function verdictFor(errorCode: string, causes: LikelyCause[]): SignatureVerdict 
   return {
     decision: rule.decision,
     errorCode: entry.code,
-    summary: `${lead} ${rule.guidance.summary}`,
+    // With a specific lead, the table's generic summary (which lists the key among the suspects) would
+    // contradict it; it is kept only when nothing more specific is known.
+    summary: !top || top.id === "no-server-string" ? `${lead} ${rule.guidance.summary}` : lead,
     avoid: [...rule.guidance.avoid],
   };
 }
@@ -644,7 +647,8 @@ export function explainSignatureMismatch(
       for (const row of rows) {
         if (row.status === "same") continue;
         let cause: LikelyCause | undefined;
-        if (row.section === "standard") cause = standardCause(row, request, version, rows);
+        if (row.section === "standard")
+          cause = standardCause(row, request, version, rows, server.shape === "azurite-log");
         else if (row.section === "canonical-header") cause = headerCauses(row, version);
         else if (row.section === "query") {
           cause = {
