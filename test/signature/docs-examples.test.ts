@@ -12,9 +12,9 @@ const EXAMPLES: [string, string, string, string | undefined][] = [
   ["proxy-stripped-x-ms-date", "error.xml", "x-ms-date-stripped", undefined],
   ["iis-decoded-comma", "error.xml", "path-encoding-changed", undefined],
   ["nginx-prefix", "error.xml", "path-prefix-added", undefined],
-  ["apm-header", "azurite.log", "telemetry-header-added", "blob"],
-  ["content-type-added", "azurite.log", "content-type-added", "blob"],
-  ["content-length-zero", "azurite.log", "content-length-zero-rule", "blob"],
+  ["apm-header", "azurite-log.txt", "telemetry-header-added", "blob"],
+  ["content-type-added", "azurite-log.txt", "content-type-added", "blob"],
+  ["content-length-zero", "azurite-log.txt", "content-length-zero-rule", "blob"],
 ];
 
 describe("docs/examples/signature", () => {
