@@ -37,7 +37,12 @@ function label(row: AlignedRow): string {
   return row.section === "query" ? `?${row.name}` : row.name;
 }
 
-export function renderSignatureExplanation(e: SignatureExplanation): string {
+export interface RenderOptions {
+  /** Show only the fields that differ (and the resource line, for orientation). */
+  onlyDifferences?: boolean;
+}
+
+export function renderSignatureExplanation(e: SignatureExplanation, options: RenderOptions = {}): string {
   const out: string[] = [];
   const t = e.target;
   out.push(
@@ -61,7 +66,10 @@ export function renderSignatureExplanation(e: SignatureExplanation): string {
       `  ${fit("FIELD", nameWidth)}  ${fit("CLIENT (rebuilt from the request)", valueWidth)}  SERVER (from the error)`,
     );
     const long: string[] = [];
-    for (const row of e.rows) {
+    const shown = options.onlyDifferences
+      ? e.rows.filter((r) => r.status !== "same" || r.section === "resource")
+      : e.rows;
+    for (const row of shown) {
       const c = show(row.client);
       const v = show(row.server);
       out.push(`${MARK[row.status]} ${fit(label(row), nameWidth)}  ${fit(c, valueWidth)}  ${v}`);
@@ -73,10 +81,12 @@ export function renderSignatureExplanation(e: SignatureExplanation): string {
       "",
       `Legend: ≠ differs, - signed by the client but not seen by the server, + seen by the server but not signed.`,
     );
+    const hidden = e.rows.length - shown.length;
     out.push(
-      e.identical
+      (e.identical
         ? "The two strings are identical."
-        : `${e.rows.filter((r) => r.status !== "same").length} field(s) differ.`,
+        : `${e.rows.filter((r) => r.status !== "same").length} field(s) differ.`) +
+        (hidden > 0 ? ` ${hidden} equal field(s) not shown.` : ""),
     );
     out.push("");
   }

@@ -285,6 +285,24 @@ describe("Azurite as the server in the failure stories: its logged string drives
     expect(e.causes.map((c) => c.id)).toEqual(["header-order"]);
   });
 
+  it("Azurite's Queue Shared Key puts Content-Language before Content-Encoding (its Blob code and the spec do not)", async () => {
+    const queue = (p: string) => `${azurite.queueEndpoint}${p}`;
+    const body = "<QueueMessage><MessageText>aGk=</MessageText></QueueMessage>";
+    const req = request(
+      "POST",
+      queue("/sigq2/messages"),
+      [
+        ["Content-Length", String(body.length)],
+        ["Content-Encoding", "identity"],
+      ],
+      body,
+    );
+    const r = await signAndSend(req);
+    expect(r.ours.split("\n").slice(1, 3)).toEqual(["identity", ""]);
+    expect(r.logged[0]!.split("\n").slice(1, 3)).toEqual(["", "identity"]);
+    expect(r.response.status).toBe(403);
+  });
+
   it("Azurite keeps only the last value of a repeated query parameter (the spec joins them)", async () => {
     const req = request(
       "GET",

@@ -134,6 +134,23 @@ describe("auth-triage signature explain", () => {
     expect(r.stdout).not.toContain(ECHOED_MAC);
   });
 
+  it("--only-differences keeps the differing rows and the resource", async () => {
+    const r = await run([
+      "signature",
+      "explain",
+      "--request",
+      file("story.json"),
+      "--server-string-to-sign",
+      file("error.xml"),
+      "--only-differences",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\+ x-ms-request-root-id/m);
+    expect(r.stdout).toMatch(/^  resource/m);
+    expect(r.stdout).not.toMatch(/^  Content-MD5/m);
+    expect(r.stdout).toContain("equal field(s) not shown");
+  });
+
   it("json: machine-readable explanation", async () => {
     const r = await run([
       "signature",

@@ -17,7 +17,7 @@ Usage:
   auth-triage signature sign --request FILE --account NAME --key-env VAR
                              [--scheme SharedKey|SharedKeyLite] [--service blob|queue|file|table]
   auth-triage signature explain --request FILE --server-string-to-sign FILE|- [--format text|json]
-                             [--account NAME] [--scheme SharedKey|SharedKeyLite] [--service …]
+                             [--only-differences] [--account NAME] [--scheme …] [--service …]
 
   --request FILE     The request: raw HTTP text (request line, headers, optional body; "> " prefixes
                      from curl -v are fine), JSON {method, url, headers[, body]} with headers as an
@@ -32,6 +32,7 @@ Usage:
                      an Azurite '[STRING TO SIGN]' log line, or just the string (real newlines or
                      literal \\n). "-" reads stdin.
   --format FMT       text (default) or json.
+  --only-differences In the text table, show only the fields that differ (and the resource).
 
 'sign' prints the Authorization header for your own request (the only place a signature is printed).
 'explain' rebuilds the request's string-to-sign, aligns it field by field with the server's, names the
@@ -64,6 +65,7 @@ const ExplainFlags = z.object({
   request: z.string({ error: "--request FILE is required" }).min(1),
   "server-string-to-sign": z.string({ error: "--server-string-to-sign FILE|- is required" }).min(1),
   format: z.enum(["text", "json"], { error: "--format must be text or json" }).default("text"),
+  "only-differences": z.boolean().default(false),
   account: accountSchema.optional(),
   scheme: schemeSchema.optional(),
   service: serviceSchema.optional(),
@@ -77,6 +79,7 @@ const OPTIONS = {
   service: { type: "string" },
   "server-string-to-sign": { type: "string" },
   format: { type: "string" },
+  "only-differences": { type: "boolean" },
 } as const;
 
 async function readStdin(): Promise<string> {
@@ -184,7 +187,7 @@ async function runExplain(argv: string[], io: CliIo): Promise<number> {
     const out =
       flags.format === "json"
         ? JSON.stringify(explanation, null, 2) + "\n"
-        : renderSignatureExplanation(explanation);
+        : renderSignatureExplanation(explanation, { onlyDifferences: flags["only-differences"] });
     // Belt and braces: the diff redacts field by field; this catches anything shaped like a credential.
     io.stdout.write(redactSecrets(out));
     return EXIT_OK;
