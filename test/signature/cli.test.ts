@@ -146,8 +146,8 @@ describe("auth-triage signature explain", () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\+ x-ms-request-root-id/m);
-    expect(r.stdout).toMatch(/^  resource/m);
-    expect(r.stdout).not.toMatch(/^  Content-MD5/m);
+    expect(r.stdout).toMatch(/^ {2}resource/m);
+    expect(r.stdout).not.toMatch(/^ {2}Content-MD5/m);
     expect(r.stdout).toContain("equal field(s) not shown");
   });
 
