@@ -138,6 +138,19 @@ function redactValue(section: RowSection, name: string, value: string | undefine
   return redactSecrets(value);
 }
 
+/**
+ * The string-to-sign with secret header values (customer-provided keys, copy-source credentials) and
+ * secret query values (SAS `sig`) replaced by REDACTED: safe to print, no longer HMAC-able.
+ */
+export function redactedStringToSign(fields: readonly StringToSignField[]): string {
+  return renderFields(
+    fields.map((f) => {
+      const section: RowSection = f.kind === "standard" ? "standard" : f.kind;
+      return { ...f, value: redactValue(section, f.name, f.value) ?? "" };
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Parsing the server's string into fields
 

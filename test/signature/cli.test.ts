@@ -87,6 +87,30 @@ describe("auth-triage signature sign", () => {
     expect(r.stdout + r.stderr).not.toContain(TEST_KEY);
   });
 
+  it("--show-string-to-sign prints the string-to-sign with secret values redacted", async () => {
+    await writeFile(
+      file("cpk.http"),
+      [
+        "PUT https://contoso.blob.core.windows.net/c/b?comp=block&blockid=AAAA&sig=c2VjcmV0c2ln HTTP/1.1",
+        "x-ms-date: Tue, 03 Nov 2026 10:15:00 GMT",
+        "x-ms-version: 2021-08-06",
+        "x-ms-encryption-key: Q1BLS0VZQ1BLS0VZQ1BLS0VZ",
+        "Content-Length: 0",
+      ].join("\n"),
+    );
+    const r = await run(
+      ["signature", "sign", "--request", file("cpk.http"), "--key-env", "K", "--show-string-to-sign"],
+      { K: TEST_KEY },
+    );
+    expect(r.code).toBe(0);
+    const line = r.stdout.split("\n")[1]!;
+    expect(line).toMatch(/^String-To-Sign: "PUT\\n/);
+    expect(line).toContain("x-ms-encryption-key:REDACTED");
+    expect(line).toContain("\\nsig:REDACTED");
+    expect(r.stdout).not.toContain("Q1BLS0VZ");
+    expect(r.stdout).not.toContain("c2VjcmV0c2ln");
+  });
+
   it("exit 2 naming the variable when the key is missing or not base64, without echoing it", async () => {
     const missing = await run(["signature", "sign", "--request", file("req.http"), "--key-env", "NOPE"]);
     expect(missing.code).toBe(2);

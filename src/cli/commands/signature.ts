@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { redactSecrets } from "../../redact.js";
 import { DuplicateSignedHeaderError, SHARED_KEY_SCHEMES } from "../../signature/canonical.js";
-import { explainSignatureMismatch } from "../../signature/diff.js";
+import { explainSignatureMismatch, redactedStringToSign } from "../../signature/diff.js";
 import { parseRequestText, RequestInputError, type ParsedRequest } from "../../signature/http-request.js";
 import { renderSignatureExplanation } from "../../signature/render.js";
 import { parseServerAuthError } from "../../signature/server-error.js";
@@ -16,6 +16,7 @@ const HELP = `auth-triage signature: Shared Key signing and the string-to-sign d
 Usage:
   auth-triage signature sign --request FILE --account NAME --key-env VAR
                              [--scheme SharedKey|SharedKeyLite] [--service blob|queue|file|table]
+                             [--show-string-to-sign]
   auth-triage signature explain --request FILE --server-string-to-sign FILE|- [--format text|json]
                              [--only-differences] [--account NAME] [--scheme …] [--service …]
 
@@ -27,6 +28,8 @@ Usage:
                      never printed.
   --scheme S         SharedKey (default, or the request's Authorization scheme) or SharedKeyLite.
   --service S        blob, queue, file or table (default: from the host name or emulator port).
+  --show-string-to-sign
+                     'sign' also prints the string-to-sign (JSON-quoted), to compare with your signer's.
   --server-string-to-sign FILE
                      The server's answer: the XML error body, the AuthenticationErrorDetail text,
                      an Azurite '[STRING TO SIGN]' log line, or just the string (real newlines or
@@ -59,6 +62,7 @@ const SignFlags = z.object({
     .min(1),
   scheme: schemeSchema.optional(),
   service: serviceSchema.optional(),
+  "show-string-to-sign": z.boolean().default(false),
 });
 
 const ExplainFlags = z.object({
@@ -80,6 +84,7 @@ const OPTIONS = {
   "server-string-to-sign": { type: "string" },
   format: { type: "string" },
   "only-differences": { type: "boolean" },
+  "show-string-to-sign": { type: "boolean" },
 } as const;
 
 async function readStdin(): Promise<string> {
@@ -153,6 +158,12 @@ async function runSign(argv: string[], io: CliIo): Promise<number> {
       ...(flags.service ? { service: flags.service } : {}),
     });
     io.stdout.write(`Authorization: ${signed.authorization}\n`);
+    if (flags["show-string-to-sign"]) {
+      // JSON-quoted so the newlines are visible; secret header and query values are redacted.
+      io.stdout.write(
+        `String-To-Sign: ${JSON.stringify(redactedStringToSign(signed.stringToSign.fields))}\n`,
+      );
+    }
     return EXIT_OK;
   } catch (err) {
     asUsageError(err, flags.request);
