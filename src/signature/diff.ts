@@ -471,7 +471,7 @@ function standardCause(
     return {
       id: "date-changed",
       field: name,
-      explanation: `The Date line differs (${describe(client)} signed, ${describe(server)} seen): ${client === "" ? "the server signed the Date header although the client relied on x-ms-date" : "the Date header was rewritten in transit"}.`,
+      explanation: `The Date line differs (${describe(client)} signed, ${describe(server)} seen): ${client === "" ? "the server signed the Date header's value although x-ms-date is present. Azure signs an empty Date line then; Azurite (Azurite#1385) and @azure/storage-common 12.4.x sign the value. Against such a server, drop the Date header or sign its value" : "the Date header was rewritten in transit"}.`,
     };
   }
   return {

@@ -303,6 +303,16 @@ describe("Azurite as the server in the failure stories: its logged string drives
     expect(r.response.status).toBe(403);
   });
 
+  it("Azurite signs the Date header's value even with x-ms-date present (Azure signs an empty line: Azurite#1385)", async () => {
+    const req = request("GET", blobUrl("/sig?restype=container"), [["Date", now()]]);
+    const r = await signAndSend(req);
+    expect(r.ours.split("\n")[6]).toBe("");
+    expect(r.logged[0]!.split("\n")[6]).toBe(req.headers.find((h) => h.name === "Date")!.value);
+    expect(r.response.status).toBe(403);
+    const e = explainSignatureMismatch(req, r.logLines[0]!, { service: "blob" });
+    expect(e.causes.map((c) => c.id)).toEqual(["date-changed"]);
+  });
+
   it("Azurite keeps only the last value of a repeated query parameter (the spec joins them)", async () => {
     const req = request(
       "GET",

@@ -47,6 +47,18 @@ describe("known differences of @azure/storage-common 12.4.x from the service's r
     expect(req.authorization).toBe(`SharedKey contoso:${computeSharedKeySignature(lastOnly, TEST_KEY)}`);
   });
 
+  it("signs the Date header's value even with x-ms-date present (the spec signs an empty line)", async () => {
+    const date = "Tue, 03 Nov 2026 10:15:00 GMT";
+    const req = await sdkRequest("https://contoso.blob.core.windows.net/c?restype=container", { Date: date });
+    const ours = buildStringToSign(req, { account: "contoso", service: "blob", scheme: "SharedKey" });
+    expect(ours.text.split("\n")[6]).toBe("");
+    const dated = ours.text
+      .split("\n")
+      .map((l, i) => (i === 6 ? date : l))
+      .join("\n");
+    expect(req.authorization).toBe(`SharedKey contoso:${computeSharedKeySignature(dated, TEST_KEY)}`);
+  });
+
   it("signs Content-Length 0 as empty whatever x-ms-version says", async () => {
     const req = await sdkRequest("https://contoso.blob.core.windows.net/c?restype=container", {
       "x-ms-version": "2014-02-14",
