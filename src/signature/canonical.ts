@@ -315,7 +315,9 @@ export function buildStringToSign(
 // ---------------------------------------------------------------------------------------------------
 // Inferring the target from the request
 
-const SERVICE_HOST_RE = /^([a-z0-9]+?)(-secondary)?\.(blob|queue|file|table|dfs)\./;
+/** `acct[-secondary].[zNN.|privatelink.]blob.<suffix>`: public, Azure DNS zone and private-link host names. */
+const SERVICE_HOST_RE =
+  /^([a-z0-9]+?)(-secondary)?\.(?:z\d{1,2}\.|privatelink\.)?(blob|queue|file|table|dfs)\./;
 /** Azurite's and the legacy emulator's default ports. */
 const EMULATOR_PORTS: Record<number, StorageService> = { 10000: "blob", 10001: "queue", 10002: "table" };
 

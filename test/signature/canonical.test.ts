@@ -97,6 +97,11 @@ describe("canonicalisation rules", () => {
       inferService("http://127.0.0.1:10002/devstoreaccount1/t"),
       inferAccount("http://127.0.0.1:10002/devstoreaccount1-secondary/t"),
     ]).toEqual(["table", "devstoreaccount1"]);
+    expect([
+      inferService("https://acct.z23.blob.storage.azure.net/c"),
+      inferAccount("https://acct.z23.blob.storage.azure.net/c"),
+    ]).toEqual(["blob", "acct"]);
+    expect(inferAccount("https://acct.privatelink.file.core.windows.net/s")).toBe("acct");
     expect(inferService("https://files.contoso.com/x")).toBeUndefined();
     expect(inferAccount("https://files.contoso.com/x")).toBeUndefined();
   });
