@@ -22,10 +22,10 @@ param existingLogAnalyticsWorkspaceId string = ''
 @maxValue(730)
 param logRetentionInDays int = 30
 
-@description('Resource ids of the workspaces that hold StorageBlobLogs/QueueLogs/TableLogs/FileLogs and AzureActivity; the app gets Log Analytics Reader on each. Empty means the workspace above.')
+@description('Resource ids of the workspaces that hold StorageBlobLogs/QueueLogs/TableLogs/FileLogs and AzureActivity; the app reads them (Log Analytics Reader on each) unless it reads an archive. Empty means the workspace above.')
 param storageLogWorkspaceIds string[] = []
 
-@description('Resource id of a storage account that holds archived Storage logs (insights-logs-* containers); the app gets Storage Blob Data Reader on it. Empty: no archive.')
+@description('Resource id of a storage account that holds archived Storage logs (insights-logs-* containers). When set, the app reads this archive instead of workspaces (Storage Blob Data Reader on it). Empty: the app reads workspaces.')
 param archiveStorageAccountId string = ''
 
 @description('Existing storage accounts whose resource logs to switch on and send to the workspace above.')
@@ -47,6 +47,9 @@ param webhookEditorPrincipalId string = ''
 
 @description('Kind of principal webhookEditorPrincipalId is.')
 param webhookEditorPrincipalType 'User' | 'Group' | 'ServicePrincipal' = 'User'
+
+@description('More triage settings (non-secret), e.g. { TRIAGE_OPEN_THRESHOLD: \'10\', TRIAGE_LOOKBACK: \'1h\', TRIAGE_SILENCES: \'[…]\' }; see docs/timer.md.')
+param triageOptions { *: string } = {}
 
 @description('Deploy the Storage Auth Triage workbook.')
 param deployWorkbook bool = true
@@ -90,6 +93,9 @@ resource newWorkspace 'Microsoft.OperationalInsights/workspaces@2025-07-01' = if
 
 var workspaceResourceId = createWorkspace ? newWorkspace.id : existingLogAnalyticsWorkspaceId
 var logWorkspaceIds = empty(storageLogWorkspaceIds) ? [workspaceResourceId] : storageLogWorkspaceIds
+// The triage reads exactly one source: the archive when one is given, else the workspaces.
+var readArchive = !empty(archiveStorageAccountId)
+var workspacesTheAppReads = readArchive ? [] : logWorkspaceIds
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   name: 'appi-${baseName}-${nameSuffix}'
@@ -155,7 +161,7 @@ module appRoles 'modules/app-role-assignments.bicep' = {
 
 // Resource ids look like /subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{type}/{name}.
 module workspaceReaders 'modules/log-workspace-reader.bicep' = [
-  for workspaceId in logWorkspaceIds: {
+  for workspaceId in workspacesTheAppReads: {
     name: take('authtriage-logreader-${uniqueString(resourceGroup().id, workspaceId)}', 64)
     scope: resourceGroup(split(workspaceId, '/')[2], split(workspaceId, '/')[4])
     params: {
@@ -166,7 +172,7 @@ module workspaceReaders 'modules/log-workspace-reader.bicep' = [
   }
 ]
 
-module archiveReader 'modules/archive-reader.bicep' = if (!empty(archiveStorageAccountId)) {
+module archiveReader 'modules/archive-reader.bicep' = if (readArchive) {
   name: take('authtriage-archivereader-${uniqueString(resourceGroup().id, archiveStorageAccountId)}', 64)
   scope: resourceGroup(split(archiveStorageAccountId, '/')[2], split(archiveStorageAccountId, '/')[4])
   params: {
@@ -189,12 +195,12 @@ module storageDiagnostics 'modules/storage-diagnostics.bicep' = [
   }
 ]
 
-var triageSettings = {
+var triageSettings = union(triageOptions, {
   TRIAGE_ARCHIVE_ACCOUNT_URL: archiveReader.?outputs.blobEndpoint ?? ''
   TRIAGE_SCHEDULE: triageSchedule
   TRIAGE_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(SecretUri=${vault.outputs.webhookSecretUri})'
   TRIAGE_STATE_TABLE_ENDPOINT: stateStorage.outputs.tableEndpoint
-}
+})
 
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
@@ -213,7 +219,7 @@ module functionApp 'modules/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     triageSettings: triageSettings
     // The Logs query API takes workspace GUIDs, which only the workspaces themselves know.
-    logWorkspaceCustomerIds: [for (workspaceId, i) in logWorkspaceIds: workspaceReaders[i].outputs.customerId]
+    logWorkspaceCustomerIds: [for (workspaceId, i) in workspacesTheAppReads: workspaceReaders[i].outputs.customerId]
   }
   dependsOn: [appRoles]
 }

@@ -73,7 +73,12 @@ var platformSettingList = [
   // Local auth is disabled on the component, so telemetry is sent with the identity's Entra token.
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
 ]
-var allTriageSettings = union(triageSettings, { TRIAGE_WORKSPACE_IDS: join(logWorkspaceCustomerIds, ',') })
+// Empty settings are left out: the triage treats a present-but-empty source as a configuration error.
+var allTriageSettings = toObject(
+  filter(items(union(triageSettings, { TRIAGE_WORKSPACE_IDS: join(logWorkspaceCustomerIds, ',') })), setting => !empty(setting.value)),
+  setting => setting.key,
+  setting => setting.value
+)
 var triageSettingList = [for setting in items(allTriageSettings): { name: setting.key, value: setting.value }]
 
 resource site 'Microsoft.Web/sites@2025-03-01' = {
