@@ -27,7 +27,6 @@ const EXPECTED_FUNCTIONS = ["triageTimer", "incidentsList", "incidentGet", "dash
 // Settings as the Bicep template sets them (placeholder values; registration must not connect anywhere).
 const APP_SETTINGS = {
   TRIAGE_WORKSPACE_IDS: "00000000-0000-0000-0000-000000000001",
-  TRIAGE_ARCHIVE_ACCOUNT_URL: "",
   TRIAGE_SCHEDULE: "0 */5 * * * *",
   TRIAGE_TEAMS_WEBHOOK_URL: "https://127.0.0.1:9/workflows/placeholder/triggers/manual/paths/invoke",
   TRIAGE_STATE_TABLE_ENDPOINT: "http://127.0.0.1:9/devstoreaccount1",
