@@ -289,7 +289,7 @@ export function buildCorpus(): DoctorCase[] {
       story,
       request: c.request,
       response: c.response,
-      expect: { scheme: "SharedKey", firstProblem: expectId, decision: "authentication" },
+      expect: { scheme: "SharedKey", firstProblem: expectId, decision: "authentication", mentions },
       secrets: [c.secret],
     });
   };
