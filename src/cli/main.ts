@@ -7,6 +7,7 @@ import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.j
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   explain: async () => (await import("./commands/explain.js")).explainCommand,
   kql: async () => (await import("./commands/kql.js")).default,
+  signature: async () => (await import("./commands/signature.js")).signatureCommand,
 };
 
 const USAGE = `auth-triage: make Azure Storage 401/403 failures explain themselves.
