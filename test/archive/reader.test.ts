@@ -166,7 +166,7 @@ describe("archived PT1H.json blobs in a storage account (Azurite)", () => {
         file: `insights-logs-storageread/${blobName(START)}`,
         line: 12,
         field: "time",
-        reason: "not an ISO time",
+        reason: `not a date: "yesterday"`,
       },
     ]);
   });
