@@ -16,6 +16,8 @@ import {
   workspaceWatermarkKey,
 } from "../../src/collect/loganalytics/watermark.js";
 import { fixedClock } from "../../src/clock.js";
+import { RejectionCollector } from "../../src/collect/rejections.js";
+import { storageRequestFromObject } from "../../src/collect/storage-records.js";
 import { startLogsApiStandIn, type LogsApiStandIn } from "../support/logs-api-server.js";
 import { expectSamePartials } from "../support/partial-compare.js";
 import { referencePartials } from "../support/reference-partials.js";
@@ -27,10 +29,17 @@ const WS1 = "11111111-2222-4333-8444-555555555555";
 const WS2 = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 const START = Date.parse("2026-11-20T06:00:00Z");
 const fixture = generateStorageFixture(START);
-const reference = referencePartials(
-  fixture.map((f) => f.request),
-  DEFAULT_PARTIAL_CAPS,
-);
+/**
+ * What the local engine sees for the same data: the Log Analytics rows read by the file readers' own
+ * row mapping (as from an export), then aggregated.
+ */
+const rowsAsTheFileReadersParseThem = fixture.map((f, i) => {
+  const rejections = new RejectionCollector();
+  const r = storageRequestFromObject(f.row, { file: "fixture", line: i + 1 }, rejections);
+  if (!r) throw new Error(`fixture row ${i + 1} rejected: ${JSON.stringify(rejections.samples)}`);
+  return r;
+});
+const reference = referencePartials(rowsAsTheFileReadersParseThem, DEFAULT_PARTIAL_CAPS);
 /** Late enough that every fixture row has been ingested and settled. */
 const AFTER_ALL = Math.max(...fixture.map((f) => f.ingestedAtMs)) + 5 * 60_000;
 
