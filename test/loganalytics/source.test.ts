@@ -18,6 +18,7 @@ import {
 import { fixedClock } from "../../src/clock.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { storageRequestFromObject } from "../../src/collect/storage-records.js";
+import { defaultResourceId, toLogAnalyticsRow } from "../sim/forms.js";
 import { startLogsApiStandIn, type LogsApiStandIn } from "../support/logs-api-server.js";
 import { expectSamePartials } from "../support/partial-compare.js";
 import { referencePartials } from "../support/reference-partials.js";
@@ -122,6 +123,30 @@ describe("Log Analytics source through the real LogsQueryClient and a local Logs
     expect(result.rejected).toEqual([]);
     expectSamePartials(result.partials, reference);
   });
+
+  test.each([
+    ["as az prints them", {}],
+    ["with native types and quoted user agents", { nativeTypes: true, quoteUserAgent: true }],
+    ["without ServiceType and Type", { omitServiceType: true, omitType: true }],
+  ])(
+    "rows from the simulator's Log Analytics writer (%s) give the engine's partials",
+    async (_name, options) => {
+      const written = fixture.map((f) => ({
+        ...f,
+        row: toLogAnalyticsRow(
+          { ...f.request, resourceId: defaultResourceId(f.request.account, f.request.service) },
+          options,
+        ),
+      }));
+      const parsed = written.map((f, i) =>
+        storageRequestFromObject(f.row, { file: "written", line: i + 1 }, new RejectionCollector())!,
+      );
+      standIn.setRows(WS1, asIngestedRows(written));
+      const result = await collectFromLogAnalytics(settings(), deps(AFTER_ALL));
+      expect(result.rejected).toEqual([]);
+      expectSamePartials(result.partials, referencePartials(parsed, DEFAULT_PARTIAL_CAPS));
+    },
+  );
 
   test("five-minute runs with 3–20 minute ingestion delays neither lose nor double-count a row", async () => {
     const watermarks = new InMemoryWatermarkStore();
