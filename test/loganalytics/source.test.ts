@@ -17,6 +17,7 @@ import {
 } from "../../src/collect/loganalytics/watermark.js";
 import { fixedClock } from "../../src/clock.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
+import { activityEventFromLogAnalyticsRow } from "../../src/collect/activity-records.js";
 import { storageRequestFromObject } from "../../src/collect/storage-records.js";
 import { defaultResourceId, toLogAnalyticsRow } from "../sim/forms.js";
 import { startLogsApiStandIn, type LogsApiStandIn } from "../support/logs-api-server.js";
@@ -360,6 +361,14 @@ describe("Log Analytics source through the real LogsQueryClient and a local Logs
       properties: { requestbody: '{"keyName":"key1"}' },
     });
     expect(regenerate.timeMs).toBe(START + 25 * 60_000);
+    // The same events an AzureActivity export of these rows gives the file readers.
+    const exported = activity
+      .filter((row) => row.EventDataId === "e-0" || row.EventDataId === "e-1")
+      .sort((a, b) => a.EventDataId.localeCompare(b.EventDataId))
+      .map((row, i) =>
+        activityEventFromLogAnalyticsRow(row, { file: "export", line: i + 1 }, new RejectionCollector()),
+      );
+    expect(result.activity).toEqual(exported);
   });
 });
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { RejectedRecord } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
+import { activityEventFromLogAnalyticsRow } from "../activity-records.js";
 import type { CallerSummary, ClusterPartial, SasWindowObservation } from "../../model/incident.js";
 import { SERVICE_TYPES, type ServiceType } from "../../model/storage-request.js";
 import { redactUri } from "../../redact.js";
@@ -243,78 +244,24 @@ export function clusterPartialsFromTable(
   return { items, rejected, rowsInWindow };
 }
 
-const dynamicObject = z
-  .union([z.record(z.string(), z.unknown()), z.string(), z.null(), z.undefined()])
-  .transform((v) => {
-    if (v && typeof v === "object") return v;
-    if (typeof v === "string" && v.trim().startsWith("{")) {
-      try {
-        const parsed: unknown = JSON.parse(v);
-        if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-          return parsed as Record<string, unknown>;
-      } catch {
-        return undefined;
-      }
-    }
-    return undefined;
-  });
-
-export const ActivityRowSchema = z.object({
-  TimeGenerated: kustoTime,
-  OperationNameValue: z.string().min(1),
-  OperationName: optionalText,
-  ActivityStatusValue: z.string(),
-  ActivitySubstatusValue: optionalText,
-  CategoryValue: optionalText,
-  CorrelationId: optionalText,
-  EventDataId: optionalText,
-  OperationId: optionalText,
-  ResourceId: z.string(),
-  ResourceGroup: optionalText,
-  SubscriptionId: optionalText,
-  ResourceProviderValue: optionalText,
-  Caller: optionalText,
-  CallerIpAddress: optionalText,
-  Level: optionalText,
-  Properties_d: dynamicObject,
-  Authorization_d: dynamicObject,
-  Claims_d: dynamicObject,
-});
-
-/** AzureActivity rows → ActivityEvent, words kept as logged (interpretation is the correlate stage's job). */
+/**
+ * AzureActivity rows → ActivityEvent with the file readers' own row mapping
+ * (src/collect/activity-records.ts), so exported and queried activity give identical events. The SDK hands
+ * datetimes over as Date and dynamic columns parsed; the mapping takes the export forms (text, objects).
+ */
 export function activityEventsFromTable(table: ResultTable, origin: ResultOrigin): Converted<ActivityEvent> {
   const items: ActivityEvent[] = [];
   const rejected: RejectedRecord[] = [];
+  const sink = { reject: (r: RejectedRecord) => rejected.push({ ...r, reason: redactUri(r.reason) }) };
+  const file = `workspace ${origin.workspaceId} (${origin.query})`;
   rowObjects(table).forEach((record, i) => {
-    const parsed = ActivityRowSchema.safeParse(record);
-    if (!parsed.success) {
-      rejected.push(rejection(origin, i, parsed.error));
-      return;
+    const asExported: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(record)) {
+      if (v === null || v === undefined) continue;
+      asExported[k] = v instanceof Date ? v.toISOString() : v;
     }
-    const r = parsed.data;
-    items.push(
-      definedOnly<ActivityEvent>({
-        timeMs: r.TimeGenerated,
-        operationName: r.OperationNameValue,
-        operationDisplayName: r.OperationName,
-        status: r.ActivityStatusValue,
-        subStatus: r.ActivitySubstatusValue,
-        category: r.CategoryValue,
-        correlationId: r.CorrelationId,
-        eventDataId: r.EventDataId,
-        operationId: r.OperationId,
-        resourceId: r.ResourceId,
-        resourceGroup: r.ResourceGroup,
-        subscriptionId: r.SubscriptionId,
-        resourceProvider: r.ResourceProviderValue,
-        caller: r.Caller,
-        callerIpAddress: r.CallerIpAddress,
-        level: r.Level,
-        properties: r.Properties_d,
-        authorization: r.Authorization_d,
-        claims: r.Claims_d,
-      }),
-    );
+    const event = activityEventFromLogAnalyticsRow(asExported, { file, line: i + 1 }, sink);
+    if (event) items.push(event);
   });
   return { items, rejected };
 }
