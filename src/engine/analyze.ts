@@ -39,7 +39,10 @@ export interface AnalysisWindow {
 }
 
 export interface AnalyzeOptions {
-  requests: AsyncIterable<StorageRequest> | Iterable<StorageRequest>;
+  /** Requests one by one, or in batches (src/collect/files.ts readStorageRequestBatches) for fewer async hops. */
+  requests:
+    | AsyncIterable<StorageRequest | readonly StorageRequest[]>
+    | Iterable<StorageRequest | readonly StorageRequest[]>;
   activity: readonly ActivityEvent[];
   /** Rows outside [from, to] are counted but not analysed; a missing bound is the data's own. */
   window?: AnalysisWindow;
@@ -117,13 +120,17 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
   const fromMs = o.window?.from?.getTime() ?? Number.NEGATIVE_INFINITY;
   const toMs = o.window?.to?.getTime() ?? Number.POSITIVE_INFINITY;
   let outsideWindow = 0;
-  for await (const r of o.requests) {
+  const take = (r: StorageRequest): void => {
     if (r.timeMs < fromMs || r.timeMs > toMs) {
       outsideWindow++;
-      continue;
+      return;
     }
     aggregator.observe(r);
     observer?.observe(r);
+  };
+  for await (const item of o.requests) {
+    if (Array.isArray(item)) for (const r of item as readonly StorageRequest[]) take(r);
+    else take(item as StorageRequest);
   }
   const window = resolveWindow(o.window, aggregator.minTimeMs, aggregator.maxTimeMs, o.clock);
   const opts: ResultFromPartialsOptions = {

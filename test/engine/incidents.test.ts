@@ -228,3 +228,18 @@ describe("incidents", () => {
     });
   });
 });
+
+describe("analyze input shapes", () => {
+  it("accepts requests in batches as well as one by one", async () => {
+    const data = generateScenario("firewall-change");
+    const batches: StorageRequest[][] = [];
+    for (let i = 0; i < data.requests.length; i += 37) batches.push(data.requests.slice(i, i + 37));
+    async function* stream() {
+      yield* batches;
+    }
+    const a = await analyze({ requests: stream(), activity: [], clock, rejections: noRejections() });
+    const b = await analyze({ requests: data.requests, activity: [], clock, rejections: noRejections() });
+    expect(a).toEqual(b);
+    expect(a.input.rows).toBe(data.requests.length);
+  });
+});
