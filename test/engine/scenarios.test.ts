@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/clock.js";
 import { analyze, type AnalysisResult } from "../../src/engine/analyze.js";
 import type { RejectedRecord } from "../../src/engine/contracts.js";
-import { incidentIdOf } from "../../src/model/incident.js";
+import { expectMatchesTruth } from "./truth.js";
 import { SCENARIOS, generateAll, generateScenario, type ScenarioData } from "../sim/scenarios.js";
 
 function emptyRejections(): { count: number; samples: RejectedRecord[]; reject(r: RejectedRecord): void } {
@@ -23,35 +23,6 @@ async function run(data: ScenarioData): Promise<AnalysisResult> {
     clock: fixedClock("2026-11-20T12:00:00Z"),
     rejections: emptyRejections(),
   });
-}
-
-/** Asserts the engine found exactly the scenario's ground truth: incidents, verdicts and clusters. */
-export function expectMatchesTruth(result: AnalysisResult, data: ScenarioData): void {
-  expect(result.input.rows).toBe(data.truth.rows);
-  expect(result.input.failures).toBe(data.truth.failures);
-  const expectedIds = data.truth.incidents.map((i) => incidentIdOf(i.challenge)).sort();
-  expect(result.incidents.map((i) => i.id).sort()).toEqual(expectedIds);
-  for (const truth of data.truth.incidents) {
-    const inc = result.incidents.find((i) => i.id === incidentIdOf(truth.challenge))!;
-    expect({
-      challenge: [inc.account, inc.statusCode, inc.errorCode, inc.authType],
-      decision: inc.decision,
-    }).toEqual({
-      challenge: [
-        truth.challenge.account,
-        truth.challenge.statusCode,
-        truth.challenge.errorCode,
-        truth.challenge.authType,
-      ],
-      decision: truth.decision,
-    });
-    const clusters = inc.clusters
-      .map((c) => ({ service: c.service, operation: c.operation, count: c.count }))
-      .sort((a, b) => `${a.service}/${a.operation}`.localeCompare(`${b.service}/${b.operation}`));
-    expect(clusters).toEqual(truth.clusters);
-    expect(inc.count).toBe(truth.clusters.reduce((n, c) => n + c.count, 0));
-    expect(inc.perMinute.reduce((n, [, c]) => n + c, 0)).toBe(inc.count);
-  }
 }
 
 describe("scenario simulator → engine (in memory)", () => {
