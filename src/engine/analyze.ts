@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import { ClusterAggregator, type ClusterLimits } from "../cluster/aggregator.js";
+import { ClusterAggregator, clusterKeyString, type ClusterLimits } from "../cluster/aggregator.js";
 import { buildIncidents } from "../incidents/build.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { ClusterPartial, Incident } from "../model/incident.js";
@@ -27,6 +27,8 @@ export interface AnalysisResult {
     outsideWindow: number;
     /** Distinct clusters (account, service, operation, status, error code, auth type). */
     clusters: number;
+    /** AzureActivity events available to root-cause analysis. */
+    activityEvents: number;
   };
   incidents: Incident[];
   /** When this result was produced (the injected clock). */
@@ -94,7 +96,7 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
   if (o.explainer) buildOpts.explainer = o.explainer;
   if (o.limits) buildOpts.limits = o.limits;
   const incidents = buildIncidents(o.partials, buildOpts);
-  const clusters = new Set(o.partials.map((p) => JSON.stringify(p.key))).size;
+  const clusters = new Set(o.partials.map((p) => clusterKeyString(p.key))).size;
   return {
     window: { from: new Date(o.window.fromMs).toISOString(), to: new Date(o.window.toMs).toISOString() },
     input: {
@@ -104,6 +106,7 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
       rejectedSamples: [...(o.rejections?.samples ?? [])],
       outsideWindow: o.outsideWindow ?? 0,
       clusters,
+      activityEvents: o.activity.length,
     },
     incidents,
     generatedAt: o.clock.now().toISOString(),

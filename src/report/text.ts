@@ -87,7 +87,8 @@ export function renderText(result: AnalysisResult): string {
   lines.push(`Storage auth triage: ${shortTime(result.window.from)} to ${shortTime(result.window.to)}`);
   lines.push(
     `Rows analysed: ${result.input.rows}   401/403 failures: ${result.input.failures}   ` +
-      `incidents: ${result.incidents.length}   rejected records: ${result.input.rejected}` +
+      `incidents: ${result.incidents.length}   rejected records: ${result.input.rejected}   ` +
+      `activity events: ${result.input.activityEvents}` +
       (result.input.outsideWindow ? `   outside the window: ${result.input.outsideWindow}` : ""),
   );
   if (result.incidents.length === 0) {

@@ -223,7 +223,15 @@ describe("incidents", () => {
     const result = await analyze({ requests: [], activity: [], clock, rejections: noRejections() });
     expect(result).toMatchObject({
       window: { from: "2026-11-20T12:00:00.000Z", to: "2026-11-20T12:00:00.000Z" },
-      input: { rows: 0, failures: 0, rejected: 0, rejectedSamples: [], outsideWindow: 0, clusters: 0 },
+      input: {
+        rows: 0,
+        failures: 0,
+        rejected: 0,
+        rejectedSamples: [],
+        outsideWindow: 0,
+        clusters: 0,
+        activityEvents: 0,
+      },
       incidents: [],
     });
   });
