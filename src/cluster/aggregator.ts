@@ -2,7 +2,7 @@ import type { RecordObserver } from "../engine/contracts.js";
 import type { ClusterKey, ClusterPartial, SasWindowObservation } from "../model/incident.js";
 import { isAuthFailure, keySlotOf, type StorageRequest } from "../model/storage-request.js";
 import { redactUri } from "../redact.js";
-import { sasTimesOf } from "./sas-window.js";
+import { SasTimesCache } from "./sas-window.js";
 import { TopCallers, sortCallers } from "./top-callers.js";
 
 /** Bounds per cluster: memory grows with the number of clusters, never with the number of rows. */
@@ -47,7 +47,7 @@ export function clusterKeyOf(r: StorageRequest): ClusterKey {
 
 /** String form of a cluster key; the account is case-insensitive, as incident ids are. */
 export function clusterKeyString(k: ClusterKey): string {
-  return [k.account.toLowerCase(), k.service, k.operation, k.statusCode, k.errorCode, k.authType].join("|");
+  return `${k.account.toLowerCase()}|${k.service}|${k.operation}|${k.statusCode}|${k.errorCode}|${k.authType}`;
 }
 
 interface ClusterState {
@@ -58,6 +58,8 @@ interface ClusterState {
   perMinute: Map<number, number>;
   callers: TopCallers;
   sampleUris: string[];
+  /** Raw URIs already sampled, so each is redacted once. */
+  sampledRawUris: Set<string>;
   sampleObjectKeys: string[];
   sasWindows: Map<string, SasWindowObservation>;
   operationVersions: Map<string, number>;
@@ -110,6 +112,7 @@ export class ClusterAggregator implements RecordObserver {
   minTimeMs = Number.NaN;
   maxTimeMs = Number.NaN;
   private readonly clusters = new Map<string, ClusterState>();
+  private readonly sasTimes = new SasTimesCache();
   readonly limits: ClusterLimits;
 
   constructor(limits: Partial<ClusterLimits> = {}) {
@@ -127,18 +130,19 @@ export class ClusterAggregator implements RecordObserver {
     if (!isAuthFailure(r)) return;
     this.failures++;
 
-    const key = clusterKeyOf(r);
-    const ks = clusterKeyString(key);
+    // Same string as clusterKeyString(clusterKeyOf(r)), without building the key object per row.
+    const ks = `${r.account.toLowerCase()}|${r.service}|${r.operation}|${r.statusCode}|${r.statusText}|${r.authType}`;
     let c = this.clusters.get(ks);
     if (!c) {
       c = {
-        key,
+        key: clusterKeyOf(r),
         count: 0,
         firstSeenMs: r.timeMs,
         lastSeenMs: r.timeMs,
         perMinute: new Map(),
         callers: new TopCallers(this.limits.topCallers),
         sampleUris: [],
+        sampledRawUris: new Set(),
         sampleObjectKeys: [],
         sasWindows: new Map(),
         operationVersions: new Map(),
@@ -160,12 +164,13 @@ export class ClusterAggregator implements RecordObserver {
     if (slot) identity.keySlot = slot;
     c.callers.add(identity, r.timeMs);
 
-    if (r.uri && c.sampleUris.length < this.limits.sampleUris) {
+    if (r.uri && c.sampleUris.length < this.limits.sampleUris && !c.sampledRawUris.has(r.uri)) {
+      c.sampledRawUris.add(r.uri);
       pushCapped(c.sampleUris, redactUri(r.uri), this.limits.sampleUris);
     }
     pushCapped(c.sampleObjectKeys, r.objectKey, this.limits.sampleObjectKeys);
 
-    const sas = sasTimesOf(r.uri);
+    const sas = this.sasTimes.get(r.uri);
     if (sas) {
       const obs: SasWindowObservation = {
         count: 1,

@@ -9,5 +9,5 @@ export {
   minuteOf,
   type ClusterLimits,
 } from "./aggregator.js";
-export { sasTimesOf, type SasTimes } from "./sas-window.js";
+export { SasTimesCache, sasTimesOf, type SasTimes } from "./sas-window.js";
 export { TopCallers, callerKeyOf, sortCallers, type CallerIdentity } from "./top-callers.js";

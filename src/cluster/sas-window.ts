@@ -38,7 +38,34 @@ export function sasTimesOf(uri: string | undefined): SasTimes | undefined {
   const q = uri.indexOf("?");
   if (q < 0) return undefined;
   const hash = uri.indexOf("#", q);
-  const query = uri.slice(q + 1, hash < 0 ? undefined : hash);
+  return sasTimesOfQuery(uri.slice(q + 1, hash < 0 ? undefined : hash));
+}
+
+/**
+ * sasTimesOf with a bounded memo keyed by the query string: the requests of one SAS share its query,
+ * so the hot loop parses each distinct SAS once.
+ */
+export class SasTimesCache {
+  private readonly memo = new Map<string, SasTimes | undefined>();
+
+  constructor(private readonly capacity = 4096) {}
+
+  get(uri: string | undefined): SasTimes | undefined {
+    if (!uri) return undefined;
+    const q = uri.indexOf("?");
+    if (q < 0) return undefined;
+    const hash = uri.indexOf("#", q);
+    const query = uri.slice(q + 1, hash < 0 ? undefined : hash);
+    if (this.memo.has(query)) return this.memo.get(query);
+    const times = sasTimesOfQuery(query);
+    if (this.memo.size >= this.capacity) this.memo.clear();
+    this.memo.set(query, times);
+    return times;
+  }
+}
+
+function sasTimesOfQuery(query: string): SasTimes | undefined {
+  if (!/(?:^|&)s[te]=/i.test(query)) return undefined;
   const st = queryParam(query, "st");
   const se = queryParam(query, "se");
   if (st === undefined && se === undefined) return undefined;

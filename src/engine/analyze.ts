@@ -131,9 +131,15 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
     aggregator.observe(r);
     observer?.observe(r);
   };
-  for await (const item of o.requests) {
+  const takeItem = (item: StorageRequest | readonly StorageRequest[]): void => {
     if (Array.isArray(item)) for (const r of item as readonly StorageRequest[]) take(r);
     else take(item as StorageRequest);
+  };
+  // `for await` over a synchronous iterable costs a promise per row: iterate those directly.
+  if (Symbol.iterator in o.requests) {
+    for (const item of o.requests) takeItem(item);
+  } else {
+    for await (const item of o.requests) takeItem(item);
   }
   const window = resolveWindow(o.window, aggregator.minTimeMs, aggregator.maxTimeMs, o.clock);
   const opts: ResultFromPartialsOptions = {
