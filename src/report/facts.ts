@@ -50,3 +50,10 @@ export const DECISION_LABEL: Record<Incident["decision"], string> = {
   network: "NETWORK (firewall, virtual network or private endpoint)",
   policy: "POLICY (account configuration forbids the method)",
 };
+
+/** `2026-11-20 09:16:11 to 09:59:35 UTC` (the date once when both ends share it). */
+export function timeRange(fromIso: string, toIso: string): string {
+  const a = shortTime(fromIso);
+  const b = shortTime(toIso);
+  return a.slice(0, 10) === b.slice(0, 10) ? `${a.slice(0, -4)} to ${b.slice(11)}` : `${a} to ${b}`;
+}

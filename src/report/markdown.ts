@@ -1,6 +1,6 @@
 import type { AnalysisResult } from "../engine/analyze.js";
 import type { Incident } from "../model/incident.js";
-import { DECISION_LABEL, incidentFacts, shortTime } from "./facts.js";
+import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
 import { escapeMarkdown as e } from "./sanitize.js";
 
 function incidentMarkdown(i: Incident, n: number): string[] {
@@ -14,7 +14,7 @@ function incidentMarkdown(i: Incident, n: number): string[] {
   );
   if (f.meaning) out.push(`*${f.meaning}*`, "");
   out.push(
-    `- **Failures:** ${i.count} from ${shortTime(i.firstSeen)} to ${shortTime(i.lastSeen)} (${f.durationText})` +
+    `- **Failures:** ${i.count} from ${timeRange(i.firstSeen, i.lastSeen)} (${f.durationText})` +
       (f.peak ? `, peak ${f.peak.count}/min` : ""),
     `- **Operations:** ${i.clusters.map((c) => `${e(c.operation)} (${c.service}, ${c.count})`).join(", ")}`,
     `- **Incident id:** \`${i.id}\`, severity ${i.severity}`,
@@ -61,10 +61,18 @@ export function renderMarkdown(result: AnalysisResult): string {
   const lines: string[] = [
     `## Storage auth triage: ${result.incidents.length} incident${result.incidents.length === 1 ? "" : "s"}`,
     "",
-    `${shortTime(result.window.from)} to ${shortTime(result.window.to)} · ${result.input.rows} rows · ` +
+    `${timeRange(result.window.from, result.window.to)} · ${result.input.rows} rows · ` +
       `${result.input.failures} 401/403 failures · ${result.input.rejected} rejected records`,
   ];
   if (result.incidents.length === 0) lines.push("", "No 401/403 failures in this window.");
+  else {
+    lines.push("");
+    result.incidents.forEach((i, k) =>
+      lines.push(
+        `${k + 1}. **${i.decision}**: ${e(i.errorCode)} (${i.statusCode}, ${e(i.authType || "(none)")}) on ${e(i.account)}, ${i.count} failures`,
+      ),
+    );
+  }
   result.incidents.forEach((i, k) => lines.push("", ...incidentMarkdown(i, k + 1)));
   if (result.input.rejected > 0) {
     lines.push("", `**Rejected records:** ${result.input.rejected}`, "");

@@ -1,6 +1,6 @@
 import type { AnalysisResult } from "../engine/analyze.js";
 import type { CallerSummary, Incident } from "../model/incident.js";
-import { DECISION_LABEL, incidentFacts, shortTime } from "./facts.js";
+import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
 import { cleanText as c } from "./sanitize.js";
 
 function callerLine(caller: CallerSummary): string {
@@ -26,7 +26,7 @@ function incidentText(i: Incident, n: number, total: number): string[] {
   out.push(`Summary:   ${i.guidance.summary}`);
   if (f.meaning) out.push(`The code:  ${f.meaning}`);
   out.push(
-    `Failures:  ${i.count} from ${shortTime(i.firstSeen)} to ${shortTime(i.lastSeen)} (${f.durationText})` +
+    `Failures:  ${i.count} from ${timeRange(i.firstSeen, i.lastSeen)} (${f.durationText})` +
       (f.peak ? `, peak ${f.peak.count}/min at ${shortTime(f.peak.minute)}` : ""),
   );
   out.push(`Services:  ${i.services.join(", ")}`);
@@ -84,7 +84,7 @@ function incidentText(i: Incident, n: number, total: number): string[] {
 /** The default report: plain text a person can paste into a ticket. */
 export function renderText(result: AnalysisResult): string {
   const lines: string[] = [];
-  lines.push(`Storage auth triage: ${shortTime(result.window.from)} to ${shortTime(result.window.to)}`);
+  lines.push(`Storage auth triage: ${timeRange(result.window.from, result.window.to)}`);
   lines.push(
     `Rows analysed: ${result.input.rows}   401/403 failures: ${result.input.failures}   ` +
       `incidents: ${result.incidents.length}   rejected records: ${result.input.rejected}   ` +
@@ -93,6 +93,14 @@ export function renderText(result: AnalysisResult): string {
   );
   if (result.incidents.length === 0) {
     lines.push("", "No 401/403 failures in this window.");
+  } else {
+    lines.push("", "Most severe first:");
+    result.incidents.forEach((i, k) => {
+      lines.push(
+        `  ${String(k + 1).padStart(2)}. [${i.decision}] ${c(i.errorCode)} (${i.statusCode}, ${c(i.authType || "(none)")}) on ` +
+          `${c(i.account)}: ${i.count} failures, ${timeRange(i.firstSeen, i.lastSeen)}`,
+      );
+    });
   }
   result.incidents.forEach((i, k) => {
     lines.push("", ...incidentText(i, k + 1, result.incidents.length));
