@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/clock.js";
 import { analyze, type AnalysisResult } from "../../src/engine/analyze.js";
@@ -76,6 +77,21 @@ describe("reports", () => {
     expect(out).not.toMatch(/https:\/\/phish/);
     expect(escapeMarkdown("[a](http://b) *c* <d> www.e.com")).toBe(
       "\\[a\\]\\(http\\:\\/\\/b\\) \\*c\\* \\<d\\> www\\.e\\.com",
+    );
+  });
+
+  it("markdown escaping: no input leaves an unescaped link, HTML, code or emphasis opener", () => {
+    const specials = fc.constantFrom(..."[]()<>`*_~!#|:/\\www.https://".split(""), "\n", "\u001b");
+    fc.assert(
+      fc.property(fc.array(fc.oneof(specials, fc.string()), { maxLength: 40 }), (parts) => {
+        const out = escapeMarkdown(parts.join(""));
+        // Every markdown-significant character is preceded by a backslash that is itself not escaped.
+        const unescaped = /(^|[^\\])(\\\\)*[[\]()<>`*_~!#|]/;
+        expect(out).not.toMatch(unescaped);
+        expect(out).not.toMatch(/[\u0000-\u001f]/);
+        expect(out).not.toContain("://");
+      }),
+      { numRuns: 300 },
     );
   });
 
