@@ -88,6 +88,7 @@ describe("reports", () => {
         // Every markdown-significant character is preceded by a backslash that is itself not escaped.
         const unescaped = /(^|[^\\])(\\\\)*[[\]()<>`*_~!#|]/;
         expect(out).not.toMatch(unescaped);
+        // eslint-disable-next-line no-control-regex
         expect(out).not.toMatch(/[\u0000-\u001f]/);
         expect(out).not.toContain("://");
       }),
