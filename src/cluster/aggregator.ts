@@ -77,6 +77,13 @@ function addCapped(map: Map<string, number>, key: string, n: number, cap: number
 
 const OTHER_SAS_WINDOW = "\u0000other";
 
+/** Longest log-derived string kept in a partial: bounds memory per cluster whatever a row carries. */
+export const MAX_KEPT_STRING = 1024;
+
+function clip(s: string): string {
+  return s.length > MAX_KEPT_STRING ? s.slice(0, MAX_KEPT_STRING - 1) + "…" : s;
+}
+
 function addSasWindow(map: Map<string, SasWindowObservation>, obs: SasWindowObservation, cap: number): void {
   let key = `${obs.st ?? ""}\u0001${obs.se ?? ""}`;
   if (!map.has(key) && map.size >= cap) key = OTHER_SAS_WINDOW;
@@ -157,7 +164,7 @@ export class ClusterAggregator implements RecordObserver {
 
     const identity: Parameters<TopCallers["add"]>[0] = {};
     if (r.callerIp) identity.ip = r.callerIp;
-    if (r.userAgent) identity.userAgent = r.userAgent;
+    if (r.userAgent) identity.userAgent = clip(r.userAgent);
     if (r.requesterObjectId) identity.requesterObjectId = r.requesterObjectId;
     if (r.requesterUpn) identity.requesterUpn = r.requesterUpn;
     const slot = keySlotOf(r.authHash);
@@ -166,9 +173,9 @@ export class ClusterAggregator implements RecordObserver {
 
     if (r.uri && c.sampleUris.length < this.limits.sampleUris && !c.sampledRawUris.has(r.uri)) {
       c.sampledRawUris.add(r.uri);
-      pushCapped(c.sampleUris, redactUri(r.uri), this.limits.sampleUris);
+      pushCapped(c.sampleUris, clip(redactUri(r.uri)), this.limits.sampleUris);
     }
-    pushCapped(c.sampleObjectKeys, r.objectKey, this.limits.sampleObjectKeys);
+    if (r.objectKey) pushCapped(c.sampleObjectKeys, clip(r.objectKey), this.limits.sampleObjectKeys);
 
     const sas = this.sasTimes.get(r.uri);
     if (sas) {
@@ -183,7 +190,7 @@ export class ClusterAggregator implements RecordObserver {
     }
     addCapped(
       c.operationVersions,
-      r.operationVersion || NO_VERSION,
+      r.operationVersion ? clip(r.operationVersion) : NO_VERSION,
       1,
       this.limits.operationVersions,
       OTHER_VERSIONS,
@@ -226,7 +233,7 @@ function mergeTwo(a: ClusterPartial, b: ClusterPartial, limits: ClusterLimits): 
   const versions = new Map<string, number>();
   for (const src of [a.operationVersions, b.operationVersions]) {
     for (const [v, n] of Object.entries(src)) {
-      addCapped(versions, v, n, limits.operationVersions, OTHER_VERSIONS);
+      addCapped(versions, clip(v), n, limits.operationVersions, OTHER_VERSIONS);
     }
   }
   return {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ClusterAggregator, mergePartials } from "../../src/cluster/aggregator.js";
+import { ClusterAggregator, MAX_KEPT_STRING, mergePartials } from "../../src/cluster/aggregator.js";
 import { sasTimesOf } from "../../src/cluster/sas-window.js";
 import type { ClusterPartial } from "../../src/model/incident.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
@@ -102,6 +102,17 @@ describe("ClusterAggregator", () => {
       expect(u).toContain("sig=REDACTED");
       expect(u).not.toMatch(/s3cr3t/);
     }
+  });
+
+  it("keeps at most MAX_KEPT_STRING characters of any log-derived string", () => {
+    const huge = "x".repeat(100_000);
+    const [p] = aggregate([
+      failure({ userAgent: huge, objectKey: huge, uri: "https://a/" + huge, operationVersion: huge }),
+    ]);
+    expect(p!.callers[0]!.userAgent!.length).toBe(MAX_KEPT_STRING);
+    expect(p!.sampleObjectKeys[0]!.length).toBe(MAX_KEPT_STRING);
+    expect(p!.sampleUris[0]!.length).toBe(MAX_KEPT_STRING);
+    expect(Object.keys(p!.operationVersions)[0]!.length).toBe(MAX_KEPT_STRING);
   });
 
   it("reads SAS st/se from the Uri and counts expired and not-yet-valid against the request time", () => {
