@@ -2,6 +2,7 @@ import { classifyChallenge } from "../classify/classify.js";
 import type { Clock } from "../clock.js";
 import { DEFAULT_CLUSTER_LIMITS, mergePartials, type ClusterLimits } from "../cluster/aggregator.js";
 import { TopCallers } from "../cluster/top-callers.js";
+import { guidanceWithRootCause } from "../correlate/guidance.js";
 import type { RootCauseExplainer } from "../engine/contracts.js";
 import type { ActivityEvent } from "../model/activity.js";
 import {
@@ -187,6 +188,8 @@ export function buildIncidents(partials: readonly ClusterPartial[], opts: BuildI
       });
       incident.changes = changes;
       incident.clockSkew = clockSkew;
+      // The verdict's guidance names the evidence ("key1 was regenerated at 10:02 by …: update their secret").
+      incident.guidance = guidanceWithRootCause(incident);
     }
   }
   return incidents.sort((a, b) => b.severity - a.severity || b.count - a.count || a.id.localeCompare(b.id));

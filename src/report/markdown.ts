@@ -9,7 +9,7 @@ function incidentMarkdown(i: Incident, n: number): string[] {
   out.push(
     `### ${n}. ${e(i.errorCode)} (${i.statusCode}) on ${e(i.account)}, auth ${e(i.authType || "(none)")}`,
     "",
-    `**Verdict: ${DECISION_LABEL[i.decision]}**. ${i.guidance.summary}`,
+    `**Verdict: ${DECISION_LABEL[i.decision]}**. ${e(i.guidance.summary)}`,
     "",
   );
   if (f.meaning) out.push(`*${f.meaning}*`, "");
@@ -42,7 +42,8 @@ function incidentMarkdown(i: Incident, n: number): string[] {
     out.push("", "**What changed (most likely first)**", "");
     i.changes.slice(0, 5).forEach((ch, k) => {
       out.push(
-        `${k + 1}. ${shortTime(ch.time)}: ${e(ch.summary)} (${e(ch.operation)}, ${ch.source}, score ${ch.score.toFixed(2)}). ${e(ch.why)}`,
+        `${k + 1}. ${shortTime(ch.time)}: ${e(ch.summary)} (${e(ch.operation)}, ${ch.source}, score ${ch.score.toFixed(2)}). ${e(ch.why)}` +
+          (ch.advice ? ` **What to do:** ${e(ch.advice)}` : ""),
       );
     });
   }
@@ -50,9 +51,10 @@ function incidentMarkdown(i: Incident, n: number): string[] {
     out.push("", `**Clock skew suspected:** ${i.clockSkew.evidence.map(e).join("; ")}`);
   }
   out.push("", "**What to do**", "");
-  i.guidance.steps.forEach((s, k) => out.push(`${k + 1}. ${s}`));
+  // Guidance may quote log-derived evidence once root causes are woven in: escape it too.
+  i.guidance.steps.forEach((s, k) => out.push(`${k + 1}. ${e(s)}`));
   out.push("", "**Wrong fix to avoid**", "");
-  for (const a of i.guidance.avoid) out.push(`- ${a}`);
+  for (const a of i.guidance.avoid) out.push(`- ${e(a)}`);
   return out;
 }
 

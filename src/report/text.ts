@@ -23,7 +23,7 @@ function incidentText(i: Incident, n: number, total: number): string[] {
   out.push(title, "=".repeat(Math.min(title.length, 100)));
   out.push(`Id:        ${i.id}   severity ${i.severity}`);
   out.push(`Verdict:   ${DECISION_LABEL[i.decision]}`);
-  out.push(`Summary:   ${i.guidance.summary}`);
+  out.push(`Summary:   ${c(i.guidance.summary)}`);
   if (f.meaning) out.push(`The code:  ${f.meaning}`);
   out.push(
     `Failures:  ${i.count} from ${timeRange(i.firstSeen, i.lastSeen)} (${f.durationText})` +
@@ -68,16 +68,20 @@ function incidentText(i: Incident, n: number, total: number): string[] {
       }
       if (ch.caller) out.push(`     by ${c(ch.caller)} on ${c(ch.resourceId)}`);
       out.push(`     why: ${c(ch.why)}`);
+      if (ch.advice) out.push(`     what to do: ${c(ch.advice)}`);
     });
   }
-  if (i.clockSkew.suspected || i.clockSkew.evidence.length) {
+  const ruledOut = i.clockSkew.ruledOut ?? [];
+  if (i.clockSkew.suspected || i.clockSkew.evidence.length || ruledOut.length) {
     out.push("", `Clock skew: ${i.clockSkew.suspected ? "SUSPECTED" : "not suspected"}`);
     for (const e of i.clockSkew.evidence) out.push(`  - ${c(e)}`);
+    for (const r of ruledOut) out.push(`  - ruled out: ${c(r)}`);
   }
+  // Guidance may quote log-derived evidence (callers, resources) once root causes are woven in.
   out.push("", "What to do:");
-  i.guidance.steps.forEach((s, k) => out.push(`  ${k + 1}. ${s}`));
+  i.guidance.steps.forEach((s, k) => out.push(`  ${k + 1}. ${c(s)}`));
   out.push("", "Wrong fix to avoid:");
-  for (const a of i.guidance.avoid) out.push(`  - ${a}`);
+  for (const a of i.guidance.avoid) out.push(`  - ${c(a)}`);
   return out;
 }
 
