@@ -84,6 +84,8 @@ describe("auth-triage analyze (in-process)", () => {
     const tty = await inProcess(["analyze", "--logs", logs, "--format", "json"], { stderrIsTTY: true });
     expect(tty.code).toBe(0);
     expect(JSON.parse(tty.out)).toHaveProperty("incidents");
+    expect(tty.err).toContain("reading ");
+    expect(tty.err).toContain("rows.ndjson");
     const plain = await inProcess(["analyze", "--logs", logs, "--format", "json"]);
     expect(plain.err).toBe("");
   });

@@ -101,6 +101,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     const path = issue.path.length ? `--${String(issue.path[0])}: ` : "";
     throw new UsageError(`${path}${issue.message}`);
   }
+  // Other sources (--workspace, --archive-account) join this check as alternatives to --logs.
   if (checked.data.logs.length === 0) {
     throw new UsageError("no input: give --logs PATH... (files or directories of Storage logs)");
   }
