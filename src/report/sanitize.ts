@@ -19,7 +19,8 @@ export function cleanText(value: string): string {
  * autolink (`://`, `www.`) is backslash-escaped, so the text renders literally and never as a link.
  */
 export function escapeMarkdown(value: string): string {
-  return cleanText(value).replace(/[\\`*_{}[\]()#+\-.!|<>~:/&="'@$%^;]/g, (c) => `\\${c}`);
+  // `@` would start an e-mail autolink, `&` an entity, `:` and `/` a URL autolink; the rest are syntax.
+  return cleanText(value).replace(/[\\`*_{}[\]()#+\-.!|<>~:/&@]/g, (c) => `\\${c}`);
 }
 
 /** Redacts secrets in every string of a JSON-able value (defence in depth for --format json). */
