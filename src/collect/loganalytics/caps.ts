@@ -1,7 +1,9 @@
+import { DEFAULT_CLUSTER_LIMITS, NO_VERSION, OTHER_VERSIONS } from "../../cluster/aggregator.js";
+
 /**
- * Bounds of one ClusterPartial built from Log Analytics results. They mirror the local engine's caps so
- * that the same rows give the same partials through either path; the server-side queries apply the same
- * numbers, so a result row's size is bounded too.
+ * Bounds of one ClusterPartial built from Log Analytics results: the local engine's own limits, applied
+ * server-side by the queries and again when results are converted and merged, so the same rows give the
+ * same partials through either path.
  */
 export interface PartialCaps {
   /** Top callers kept per cluster. */
@@ -16,16 +18,12 @@ export interface PartialCaps {
   operationVersions: number;
 }
 
-/** Version bucket for values beyond the cap (the engine's OTHER_VERSIONS). */
-export const OTHER_VERSIONS = "(other)";
-/** Version bucket for requests that sent no x-ms-version (the engine's NO_VERSION). */
-export const NO_VERSION = "(none)";
+export { NO_VERSION, OTHER_VERSIONS };
 
-/** The local engine's DEFAULT_CLUSTER_LIMITS (src/cluster/aggregator.ts). */
 export const DEFAULT_PARTIAL_CAPS: PartialCaps = {
-  callers: 20,
-  sampleUris: 5,
-  sampleObjectKeys: 10,
-  sasWindows: 20,
-  operationVersions: 20,
+  callers: DEFAULT_CLUSTER_LIMITS.topCallers,
+  sampleUris: DEFAULT_CLUSTER_LIMITS.sampleUris,
+  sampleObjectKeys: DEFAULT_CLUSTER_LIMITS.sampleObjectKeys,
+  sasWindows: DEFAULT_CLUSTER_LIMITS.sasWindows,
+  operationVersions: DEFAULT_CLUSTER_LIMITS.operationVersions,
 };
