@@ -138,6 +138,25 @@ describe("archived PT1H.json blobs in a storage account (Azurite)", () => {
     expect(correlationIds(r2.seen)).toEqual(correlationIds(fixture.slice(100, 180).map((f) => f.request)));
   });
 
+  test("a blob whose ETag changed but not its bytes (metadata) yields nothing and no error", async () => {
+    const cursors = new InMemoryBlobCursorStore();
+    const block = read.getBlockBlobClient(blobName(START));
+    const body = lines.slice(0, 30).join("");
+    await block.upload(body, Buffer.byteLength(body));
+    const r1 = run(cursors, START + 60_000);
+    await (await readArchive(settings(), { sinceMs: START }, r1.deps)).commit();
+    await block.setMetadata({ touched: "yes" });
+    const r2 = run(cursors, START + 2 * 60_000);
+    const res2 = await readArchive(settings(), { sinceMs: START }, r2.deps);
+    await res2.commit();
+    expect(r1.seen).toHaveLength(30);
+    expect(r2.seen).toHaveLength(0);
+    expect(r2.rejected).toEqual([]);
+    const r3 = run(cursors, START + 3 * 60_000);
+    const res3 = await readArchive(settings(), { sinceMs: START }, r3.deps);
+    expect(res3.blobsRead).toEqual([]);
+  });
+
   test("bad lines are rejected with blob, absolute line number and field; the rest still count", async () => {
     const cursors = new InMemoryBlobCursorStore();
     const append = read.getAppendBlobClient(blobName(START));

@@ -193,8 +193,9 @@ export async function readArchive(
         fromOffset = 0;
         firstLine = 1;
       }
-      if (size === fromOffset && cursor && size === cursor.blobSize) {
-        // Only the ETag changed (metadata or a rewrite of the same bytes): remember it, nothing to read.
+      if (size === fromOffset && cursor) {
+        // Nothing past the offset (only the ETag changed, or a pending partial line vanished): remember
+        // the blob as it is; a range read at the end of a blob would be refused (416).
         const unchanged: BlobCursor = { ...cursor, blobEtag: etag, blobSize: size };
         pendingCommits.push(async () => void (await deps.cursors.set(key, unchanged, stored?.version)));
         continue;
