@@ -12,6 +12,8 @@ import { staticCredential } from "../support/static-credential.js";
 import { seededRandom } from "../support/storage-fixture.js";
 import { trustCertificatePolicy } from "../support/test-tls.js";
 import {
+  activityArchivePathOf,
+  activityEventsToArchiveJsonLines,
   activityEventsToLogAnalyticsJsonArray,
   archivePathOf,
   storageRequestsToArchiveJsonLines,
@@ -173,6 +175,20 @@ describe("auth-triage analyze over the production sources", () => {
         await fs.writeFile(local, body);
       });
     }
+    // The subscription's activity log archived in the same account: no --activity needed.
+    const activityContainer = service.getContainerClient("insights-activity-logs");
+    await activityContainer.createIfNotExists();
+    const byActivityPath = new Map<string, typeof sim.activity>();
+    for (const e of sim.activity) {
+      const path = activityArchivePathOf(e, e.subscriptionId ?? "00000000-0000-0000-0000-000000000000");
+      byActivityPath.set(path, [...(byActivityPath.get(path) ?? []), e]);
+    }
+    for (const [path, events] of byActivityPath) {
+      const body = activityEventsToArchiveJsonLines(events);
+      await activityContainer
+        .getBlockBlobClient(path.split("/").slice(1).join("/"))
+        .upload(body, Buffer.byteLength(body));
+    }
     const since = new Date(NOW - SINCE_MINUTES * 60_000).toISOString();
     const files = await run([
       "--logs",
@@ -189,8 +205,6 @@ describe("auth-triage analyze over the production sources", () => {
     const archive = await run([
       "--archive-account",
       azurite.connectionString,
-      "--activity",
-      join(dir, "activity.json"),
       "--since",
       `${SINCE_MINUTES}m`,
       "--format",
@@ -202,6 +216,10 @@ describe("auth-triage analyze over the production sources", () => {
     const b = JSON.parse(archive.stdout) as Report;
     expect(b.input).toMatchObject({ rows: sim.truth.rows, failures: sim.truth.failures, rejected: 0 });
     expect(b.incidents).toEqual(a.incidents);
+    const byActivity = b.incidents.filter((i) =>
+      (i.changes as Array<{ source: string }>).some((c) => c.source === "activity"),
+    );
+    expect(byActivity.length).toBeGreaterThan(0);
   });
 
   test("usage errors: one source at a time, --since only with remote sources, a workspace is a GUID", async () => {

@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock.js";
 import { InMemoryBlobCursorStore } from "../../collect/archive/cursor.js";
-import { parseArchiveSettings, readArchive } from "../../collect/archive/reader.js";
+import { readArchivedActivity } from "../../collect/archive/activity.js";
+import { createBlobServiceClient, parseArchiveSettings, readArchive } from "../../collect/archive/reader.js";
 import type { LogsClientHooks, TokenCredential } from "../../collect/loganalytics/client.js";
 import { rootCauseExplainerFromEvidence } from "../../collect/loganalytics/explainer.js";
 import {
@@ -30,6 +31,9 @@ export interface RemoteSourceDeps {
   logAnalytics?: Partial<LogAnalyticsSettingsInput>;
   logsClientHooks?: LogsClientHooks;
 }
+
+/** AzureActivity is read this far before the first failure: changes precede the failures they cause. */
+const ACTIVITY_LOOKBACK_MS = 2 * 3_600_000;
 
 /** Settle margin: rows ingested in the last minute may not be visible yet. */
 const SETTLE_MS = 60_000;
@@ -101,6 +105,7 @@ export async function analyzeArchiveAccount(
   }
   const nowMs = clock.now().getTime();
   const sinceMs = nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS);
+  const service = await createBlobServiceClient(settings, deps.credential);
   const aggregator = new ClusterAggregator();
   const explainer = createRootCauseExplainer({ clock });
   const read = await readArchive(
@@ -116,15 +121,22 @@ export async function analyzeArchiveAccount(
         },
       },
       rejections,
-      ...(deps.credential ? { credential: deps.credential } : {}),
     },
+    service,
+  );
+  // The subscription's activity log, when it is archived to the same account, names the changes.
+  const firstFailureMs = Math.min(...aggregator.partials().map((p) => p.firstSeenMs), nowMs);
+  const archivedActivity = await readArchivedActivity(
+    service,
+    { fromMs: Math.min(sinceMs, firstFailureMs - ACTIVITY_LOOKBACK_MS), toMs: nowMs },
+    rejections,
   );
   return resultFromPartials({
     partials: aggregator.partials(),
     rows: aggregator.rows,
     failures: aggregator.failures,
     window: { fromMs: sinceMs, toMs: nowMs },
-    activity,
+    activity: [...archivedActivity, ...activity],
     explainer,
     clock,
     rejections,
