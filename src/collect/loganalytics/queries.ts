@@ -17,7 +17,7 @@ export interface IngestionWindow {
   ingestedUntilMs: number;
 }
 
-export type QueryName = "failure-clusters" | "activity-changes" | "caller-baseline" | "sas-fail-then-succeed";
+export type QueryName = "failure-clusters" | "activity-changes" | "root-cause-evidence";
 
 export const QUERY_MARKER = "// auth-triage:";
 
