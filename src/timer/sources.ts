@@ -1,0 +1,19 @@
+import type { SourceSettings } from "../config/settings.js";
+import type { IncidentSource } from "./source.js";
+
+/**
+ * Builds the configured log source. Each source module is imported only when used, so the function's
+ * cold start never loads the Log Analytics or Storage SDKs it does not need.
+ */
+export async function createIncidentSource(source: SourceSettings): Promise<IncidentSource> {
+  switch (source.kind) {
+    case "files":
+      throw new Error(
+        "the file source needs the local engine (src/engine/analyze.ts), which this build does not have yet",
+      );
+    case "workspaces":
+      throw new Error("the Log Analytics source is not part of this build yet");
+    case "archive":
+      throw new Error("the archive source is not part of this build yet");
+  }
+}
