@@ -1,0 +1,259 @@
+import { createServer } from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/clock.js";
+import { MemoryTriageStore } from "../../src/state/memory.js";
+import type { TriageStore } from "../../src/state/store.js";
+import { runTimerInvocation, type InvocationRequest } from "../../src/timer/runtime.js";
+import type { CycleReport } from "../../src/timer/cycle.js";
+import { expectValidTeamsMessage } from "./card-validation.js";
+import { TimelineSource } from "./fixture-source.js";
+import { minutes, regenerateKeyChange } from "./fixtures.js";
+import { startReceiver, type Receiver } from "./receiver.js";
+import { webhookPayloadSchema } from "../../src/notify/webhook-payload.js";
+
+/**
+ * The timer's core (the function the Azure handler and run-once both call) over a timeline source, a
+ * memory store and real HTTP receivers with scripted faults.
+ */
+const WORKSPACE = "11111111-2222-3333-4444-555555555555";
+
+export interface Harness {
+  teams: Receiver;
+  hook: Receiver;
+  store: TriageStore;
+  source: TimelineSource;
+  sleeps: number[];
+  run(
+    nowIso: string,
+    extra?: Partial<InvocationRequest["overrides"]>,
+    env?: Record<string, string>,
+  ): Promise<CycleReport>;
+  logs: string[];
+}
+
+export async function harness(
+  store: TriageStore,
+  source: TimelineSource,
+  teamsUrl?: string,
+): Promise<Harness> {
+  const teams = await startReceiver(
+    0,
+    "/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SECRET123",
+  );
+  const hook = await startReceiver(0, "/hook?code=SECRET456");
+  const sleeps: number[] = [];
+  const logs: string[] = [];
+  const h: Harness = {
+    teams,
+    hook,
+    store,
+    source,
+    sleeps,
+    logs,
+    run: (nowIso, extra = {}, env = {}) =>
+      runTimerInvocation({
+        env: {
+          TRIAGE_WORKSPACE_IDS: WORKSPACE,
+          TRIAGE_TEAMS_WEBHOOK_URL: teamsUrl ?? teams.url,
+          TRIAGE_WEBHOOK_URL: hook.url,
+          TRIAGE_STATE: "memory",
+          TRIAGE_DASHBOARD_URL: "http://127.0.0.1:8080/dashboard",
+          ...env,
+        },
+        clock: fixedClock(nowIso),
+        isPastDue: false,
+        log: (level, m) => logs.push(`${level}: ${m}`),
+        overrides: {
+          source,
+          store,
+          timeoutMs: 1_000,
+          retry: {
+            sleep: async (ms) => {
+              sleeps.push(ms);
+            },
+            random: () => 0.5,
+          },
+          ...extra,
+        },
+      }),
+  };
+  return h;
+}
+
+const shared = () =>
+  new TimelineSource([
+    {
+      account: "contosodata",
+      errorCode: "AuthenticationFailed",
+      authType: "AccountKey",
+      perMinute: minutes("2026-11-22T10:00:00Z", [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+      changes: [regenerateKeyChange("2026-11-22T09:58:00Z")],
+    },
+  ]);
+
+describe("timer cycle", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness(new MemoryTriageStore(), shared());
+  });
+  afterEach(async () => {
+    await h.teams.close();
+    await h.hook.close();
+    // Secrets in the webhook URLs never reach the log.
+    expect(h.logs.join("\n")).not.toMatch(/SECRET123|SECRET456/);
+  });
+
+  it("opens an incident, posts one valid card and one schema-valid webhook, and records both as sent", async () => {
+    const r = await h.run("2026-11-22T10:10:00Z");
+    expect(r.incidents.opened).toBe(1);
+    expect(r.notifications).toMatchObject({ decided: 2, sent: 2, failed: 0, pending: 0 });
+    expect(h.teams.received).toHaveLength(1);
+    expectValidTeamsMessage(h.teams.received[0]!.body);
+    const payload = webhookPayloadSchema.parse(h.hook.received[0]!.body);
+    expect(payload.notification.reason).toBe("first-detection");
+    expect(payload.incident.link).toBe(`http://127.0.0.1:8080/dashboard/#/incidents/${payload.incident.id}`);
+    expect(h.hook.received[0]!.headers["idempotency-key"]).toBe(payload.idempotencyKey);
+    const rec = await h.store.get(payload.incident.id);
+    expect(rec?.notifications.map((n) => [n.channel, n.outcome, n.reason])).toEqual([
+      ["teams", "sent", "first-detection"],
+      ["webhook", "sent", "first-detection"],
+    ]);
+  });
+
+  it("replaying a run at the same --now sends nothing again", async () => {
+    await h.run("2026-11-22T10:10:00Z");
+    const again = await h.run("2026-11-22T10:10:00Z");
+    expect(again.notifications).toMatchObject({ decided: 0, sent: 0 });
+    expect(h.teams.received).toHaveLength(1);
+    expect(h.hook.received).toHaveLength(1);
+  });
+
+  it("two overlapping runs notify exactly once", async () => {
+    const [a, b] = await Promise.all([h.run("2026-11-22T10:10:00Z"), h.run("2026-11-22T10:10:00Z")]);
+    expect(a.notifications.decided + b.notifications.decided).toBe(2);
+    expect(a.notifications.sent + b.notifications.sent).toBe(2);
+    expect(a.conflicts + b.conflicts).toBeGreaterThan(0);
+    expect([...h.teams.accepted().values()]).toEqual([1]);
+    expect([...h.hook.accepted().values()]).toEqual([1]);
+  });
+
+  it("retries 429 honouring Retry-After, then 500s, and delivers once", async () => {
+    h.teams.script.push({ status: 429, headers: { "retry-after": "2" } }, { status: 500 }, { status: 503 });
+    const r = await h.run("2026-11-22T10:10:00Z");
+    expect(r.notifications.sent).toBe(2);
+    expect(h.teams.received.map((x) => x.status)).toEqual([429, 500, 503, 202]);
+    // Retry-After 2 s was honoured (plus jitter), then exponential backoff.
+    expect(h.sleeps.some((ms) => ms >= 2_000 && ms <= 2_250)).toBe(true);
+    const rec = (await h.store.list({})).items[0]!;
+    expect(rec.notifications.find((n) => n.channel === "teams")).toMatchObject({
+      outcome: "sent",
+      attempts: 4,
+    });
+  });
+
+  it("a timeout is retried; the card is accepted once", async () => {
+    h.teams.script.push({ status: 202, delayMs: 1_500 });
+    await h.run("2026-11-22T10:10:00Z");
+    // The first request timed out client-side; the second was accepted.
+    expect(h.teams.received.length).toBe(2);
+    const rec = (await h.store.list({})).items[0]!;
+    expect(rec.notifications.find((n) => n.channel === "teams")).toMatchObject({
+      outcome: "sent",
+      attempts: 2,
+    });
+  });
+
+  it("other 4xx are reported, not retried", async () => {
+    h.hook.script.push({ status: 400, body: "bad request: schema" });
+    const r = await h.run("2026-11-22T10:10:00Z");
+    expect(r.notifications).toMatchObject({ sent: 1, failed: 1 });
+    expect(h.hook.received).toHaveLength(1);
+    const rec = (await h.store.list({})).items[0]!;
+    expect(rec.notifications.find((n) => n.channel === "webhook")).toMatchObject({
+      outcome: "failed",
+      attempts: 1,
+      lastError: "HTTP 400: bad request: schema",
+    });
+  });
+
+  it("keeps a notification pending while the endpoint keeps failing, and delivers it on a later run", async () => {
+    h.teams.fallback = { status: 502 };
+    const first = await h.run("2026-11-22T10:10:00Z");
+    expect(first.notifications).toMatchObject({ sent: 1, pending: 1 });
+    expect(h.teams.received).toHaveLength(4); // maxAttempts
+    h.teams.fallback = { status: 202 };
+    const second = await h.run("2026-11-22T10:15:00Z");
+    expect(second.notifications.sent).toBe(1);
+    expect([...h.teams.accepted().values()]).toEqual([1]);
+    const rec = (await h.store.list({})).items[0]!;
+    expect(rec.notifications.find((n) => n.channel === "teams")).toMatchObject({
+      outcome: "sent",
+      attempts: 5,
+    });
+  });
+
+  it("a Retry-After longer than a run can wait leaves it for the next run", async () => {
+    h.teams.script.push({ status: 429, headers: { "retry-after": "120" } });
+    const first = await h.run("2026-11-22T10:10:00Z");
+    expect(first.notifications.pending).toBe(1);
+    expect(h.teams.received).toHaveLength(1);
+    await h.run("2026-11-22T10:15:00Z");
+    expect([...h.teams.accepted().values()]).toEqual([1]);
+  });
+
+  it("follows the incident to resolution: one resolved message after the quiet period", async () => {
+    await h.run("2026-11-22T10:10:00Z");
+    await h.run("2026-11-22T10:20:00Z");
+    await h.run("2026-11-22T10:30:00Z");
+    const quiet = await h.run("2026-11-22T10:45:00Z");
+    expect(quiet.incidents.resolved).toBe(1);
+    await h.run("2026-11-22T10:50:00Z");
+    const reasons = h.hook.received.map(
+      (x) => (x.body as { notification: { reason: string } }).notification.reason,
+    );
+    expect(reasons).toEqual(["first-detection", "resolved"]);
+  });
+
+  it("catches up after missed runs: the window reaches back to the watermark", async () => {
+    await h.run("2026-11-22T10:10:00Z");
+    const late = await h.run("2026-11-22T12:10:00Z");
+    expect(late.caughtUp).toBe(true);
+    expect(late.window.from).toBe("2026-11-22T10:10:00.000Z");
+  });
+});
+
+describe("connection refused", () => {
+  it("stays pending while nothing listens, then is delivered exactly once when the endpoint is back", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const h = await harness(
+      new MemoryTriageStore(),
+      shared(),
+      `http://127.0.0.1:${port}/workflows/x?sig=SECRET789`,
+    );
+    try {
+      const first = await h.run("2026-11-22T10:10:00Z");
+      expect(first.notifications).toMatchObject({ sent: 1, pending: 1 });
+      const rec = (await h.store.list({})).items[0]!;
+      expect(rec.notifications.find((n) => n.channel === "teams")?.lastError).toMatch(/ECONNREFUSED/);
+      expect(h.logs.join("\n")).not.toContain("SECRET789");
+      const back = await startReceiver(port, "/workflows/x");
+      try {
+        await h.run("2026-11-22T10:15:00Z");
+        await h.run("2026-11-22T10:20:00Z");
+        expect([...back.accepted().values()]).toEqual([1]);
+        expectValidTeamsMessage(back.received[0]!.body);
+      } finally {
+        await back.close();
+      }
+    } finally {
+      await h.teams.close();
+      await h.hook.close();
+    }
+  });
+});
