@@ -12,6 +12,8 @@ export interface Reply {
   delayMs?: number;
   /** Destroy the socket without answering. */
   drop?: boolean;
+  /** Runs before answering (e.g. to stop a dependency mid-run). */
+  before?: () => Promise<void>;
 }
 
 export interface Received {
@@ -61,8 +63,9 @@ export async function startReceiver(port = 0, path = "/hook"): Promise<Receiver>
         res.writeHead(entry.status, reply.headers ?? {});
         res.end(reply.body ?? "");
       };
-      if (reply.delayMs) setTimeout(answer, reply.delayMs);
-      else answer();
+      const go = () => (reply.delayMs ? setTimeout(answer, reply.delayMs) : answer());
+      if (reply.before) void reply.before().then(go, go);
+      else go();
     });
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
