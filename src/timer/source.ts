@@ -22,4 +22,6 @@ export interface IncidentSource {
   /** Secret-free, for the run log. */
   describe(): string;
   analyze(window: AnalysisWindowMs, clock: Clock): Promise<SourceAnalysis>;
+  /** The time span the source holds, when it is finite (files): the local stack replays over it. */
+  span?(): Promise<AnalysisWindowMs | undefined>;
 }
