@@ -145,6 +145,61 @@ function list(v: string | undefined): string[] {
 
 const envSchema = z.record(z.string(), z.string().optional());
 
+const scheduleSchema = z.string().superRefine((v, ctx) => {
+  const problem = ncrontabProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+function failureCountSchema(fallback: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, {
+      error: (i) => `'${String(i.input)}' must be a whole number of failures ≥ 1 (default ${fallback})`,
+    })
+    .transform(Number)
+    .refine((n) => n >= 1, {
+      error: (i) => `'${String(i.input)}' must be a whole number of failures ≥ 1 (default ${fallback})`,
+    });
+}
+
+function durationSchema(fallback: number, minMs: number, maxMs = Infinity) {
+  return z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `'${v}' is not a duration; write e.g. 30m, 4h, 1d or PT30M (default ${formatDuration(fallback)})`,
+      });
+      return z.NEVER;
+    }
+    if (ms < minMs) {
+      ctx.addIssue({ code: "custom", message: `${v} is shorter than the minimum ${formatDuration(minMs)}` });
+      return z.NEVER;
+    }
+    if (ms > maxMs) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${v} is longer than the maximum ${formatDuration(maxMs)} (incident histories keep 48 hours)`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const growthFactorSchema = z.string().transform((v, ctx) => {
+  const f = Number(v);
+  if (v.trim() === "" || !Number.isFinite(f) || f <= 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: `'${v}' must be a number above 1, e.g. 2 for "notify again when the rate doubles"`,
+    });
+    return z.NEVER;
+  }
+  return f;
+});
+
 /**
  * Reads and validates settings from an environment (process.env in Azure; the CLI merges its flags in).
  * Throws SettingsError listing every problem at once.
@@ -202,8 +257,8 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
   }
 
   const schedule = get(SETTING.schedule) ?? DEFAULTS.schedule;
-  const scheduleProblem = ncrontabProblem(schedule);
-  if (scheduleProblem) problems.push(`${SETTING.schedule}: ${scheduleProblem}`);
+  const scheduleCheck = scheduleSchema.safeParse(schedule);
+  if (!scheduleCheck.success) problems.push(`${SETTING.schedule}: ${scheduleCheck.error.issues[0]?.message}`);
 
   const teamsWebhookUrl = get(SETTING.teamsWebhookUrl);
   if (teamsWebhookUrl !== undefined) {
@@ -221,52 +276,43 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
     );
   }
 
-  const positiveInt = (key: string, fallback: number): number => {
+  /** Parses one setting with its zod schema; a failure is recorded as "<SETTING>: <what to fix>". */
+  const read = <T>(key: string, schema: z.ZodType<T>, fallback: T): T => {
     const v = get(key);
     if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) {
-      problems.push(`${key}: '${v}' must be a whole number of failures ≥ 1 (default ${fallback})`);
-      return fallback;
-    }
-    return n;
-  };
-  const duration = (key: string, fallback: number, min: number): number => {
-    const v = get(key);
-    if (v === undefined) return fallback;
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      problems.push(
-        `${key}: '${v}' is not a duration; write e.g. 30m, 4h, 1d or PT30M (default ${formatDuration(fallback)})`,
-      );
-      return fallback;
-    }
-    if (ms < min) {
-      problems.push(`${key}: ${v} is shorter than the minimum ${formatDuration(min)}`);
-      return fallback;
-    }
-    return ms;
+    const r = schema.safeParse(v);
+    if (r.success) return r.data;
+    problems.push(`${key}: ${r.error.issues[0]?.message ?? "invalid value"}`);
+    return fallback;
   };
 
-  const openThreshold = positiveInt(SETTING.openThreshold, DEFAULTS.openThreshold);
-  const lookbackMs = duration(SETTING.lookback, DEFAULTS.lookbackMs, 60_000);
-  const maxCatchUpMs = duration(SETTING.maxCatchUp, DEFAULTS.maxCatchUpMs, 60_000);
-  const repeatIntervalMs = duration(SETTING.repeatInterval, DEFAULTS.repeatIntervalMs, 60_000);
-  const resolveAfterMs = duration(SETTING.resolveAfter, DEFAULTS.resolveAfterMs, 60_000);
-  if (lookbackMs > 2 * 86_400_000)
-    problems.push(`${SETTING.lookback}: at most 2d (incident histories keep 48 hours)`);
+  const openThreshold = read(
+    SETTING.openThreshold,
+    failureCountSchema(DEFAULTS.openThreshold),
+    DEFAULTS.openThreshold,
+  );
+  const lookbackMs = read(
+    SETTING.lookback,
+    durationSchema(DEFAULTS.lookbackMs, 60_000, 2 * 86_400_000),
+    DEFAULTS.lookbackMs,
+  );
+  const maxCatchUpMs = read(
+    SETTING.maxCatchUp,
+    durationSchema(DEFAULTS.maxCatchUpMs, 60_000),
+    DEFAULTS.maxCatchUpMs,
+  );
+  const repeatIntervalMs = read(
+    SETTING.repeatInterval,
+    durationSchema(DEFAULTS.repeatIntervalMs, 60_000),
+    DEFAULTS.repeatIntervalMs,
+  );
+  const resolveAfterMs = read(
+    SETTING.resolveAfter,
+    durationSchema(DEFAULTS.resolveAfterMs, 60_000),
+    DEFAULTS.resolveAfterMs,
+  );
   if (maxCatchUpMs < lookbackMs) problems.push(`${SETTING.maxCatchUp} must be at least ${SETTING.lookback}`);
-
-  let rateGrowthFactor: number = DEFAULTS.rateGrowthFactor;
-  const factorText = get(SETTING.rateGrowthFactor);
-  if (factorText !== undefined) {
-    const f = Number(factorText);
-    if (!Number.isFinite(f) || f <= 1) {
-      problems.push(
-        `${SETTING.rateGrowthFactor}: '${factorText}' must be a number above 1, e.g. 2 for "notify again when the rate doubles"`,
-      );
-    } else rateGrowthFactor = f;
-  }
+  const rateGrowthFactor = read(SETTING.rateGrowthFactor, growthFactorSchema, DEFAULTS.rateGrowthFactor);
 
   let silences: Silence[] = [];
   const silencesText = get(SETTING.silences);
