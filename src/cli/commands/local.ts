@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { expandListFlags } from "./list-flags.js";
 import { fixedClock } from "../../clock.js";
 import { formatDuration, parseDuration } from "../../config/duration.js";
 import { loadSettings, SettingsError } from "../../config/settings.js";
@@ -53,7 +54,7 @@ export function parseLocalArgs(argv: string[]): LocalArgs {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: expandListFlags(argv, ["--logs", "--activity"]),
       options: {
         logs: { type: "string", multiple: true },
         activity: { type: "string", multiple: true },
@@ -63,19 +64,15 @@ export function parseLocalArgs(argv: string[]): LocalArgs {
         pause: { type: "string" },
         "dashboard-port": { type: "string" },
       },
-      allowPositionals: true,
+      allowPositionals: false,
       strict: true,
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values } = parsed;
   const logs = [...(values.logs ?? [])];
   const activity = [...(values.activity ?? [])];
-  if (positionals.length > 0) {
-    const last = [...argv].reverse().find((a) => a === "--logs" || a === "--activity");
-    (last === "--activity" ? activity : logs).push(...positionals);
-  }
   if (logs.length === 0) {
     const sample = defaultPath("samples/logs");
     if (!sample)

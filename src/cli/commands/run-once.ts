@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { expandListFlags } from "./list-flags.js";
 import { fixedClock, systemClock } from "../../clock.js";
 import { SettingsError } from "../../config/settings.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIo } from "../command.js";
@@ -44,7 +45,7 @@ export function runOnceEnv(
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: expandListFlags(argv, ["--logs", "--activity"]),
       options: {
         logs: { type: "string", multiple: true },
         activity: { type: "string", multiple: true },
@@ -55,20 +56,15 @@ export function runOnceEnv(
         "dashboard-url": { type: "string" },
         json: { type: "boolean" },
       },
-      allowPositionals: true,
+      allowPositionals: false,
       strict: true,
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
-  // `--logs a b c`: parseArgs takes one value per flag; the rest arrive as positionals.
+  const { values } = parsed;
   const logs = [...(values.logs ?? [])];
   const activity = [...(values.activity ?? [])];
-  if (positionals.length > 0) {
-    const lastListFlag = [...argv].reverse().find((a) => a === "--logs" || a === "--activity");
-    (lastListFlag === "--activity" ? activity : logs).push(...positionals);
-  }
   if (logs.length === 0)
     throw new UsageError("--logs PATH is required (Storage resource log files or directories)");
   if (
