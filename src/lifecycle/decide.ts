@@ -162,10 +162,16 @@ function announceOrMute(
   const prevInhibitor = lifecycle.inhibitedBy;
   if (silence) record.silencedBy = silence.id;
   else delete record.silencedBy;
-  if (input.inhibitedBy) lifecycle.inhibitedBy = input.inhibitedBy;
-  else delete lifecycle.inhibitedBy;
-  if (covers.length > 0) lifecycle.covers = covers.map((c) => c.id).sort();
-  else delete lifecycle.covers;
+  if (input.inhibitedBy) lifecycle.inhibitedBy = record.inhibitedBy = input.inhibitedBy;
+  else {
+    delete lifecycle.inhibitedBy;
+    delete record.inhibitedBy;
+  }
+  if (covers.length > 0) lifecycle.covers = record.covers = covers.map((c) => c.id).sort();
+  else {
+    delete lifecycle.covers;
+    delete record.covers;
+  }
   const muteChanged = prevSilence !== record.silencedBy || prevInhibitor !== lifecycle.inhibitedBy;
 
   if (silence || input.inhibitedBy) {

@@ -150,6 +150,61 @@ describe("timer cycle", () => {
   });
 });
 
+describe("inhibition through the cycle", () => {
+  it("shared key disabled: one message covering the account's AccountKey and SAS incidents", async () => {
+    const keyBased = (authType: string, counts: number[], operations: string[]) => ({
+      account: "lockeddown",
+      errorCode: "KeyBasedAuthenticationNotPermitted",
+      authType,
+      operations,
+      perMinute: minutes("2026-11-22T10:00:00Z", counts),
+    });
+    const source = new TimelineSource([
+      keyBased("AccountKey", [9, 9, 9], ["PutBlob", "GetBlob"]),
+      keyBased("SAS", [4, 4], ["GetBlob"]),
+      {
+        account: "lockeddown",
+        errorCode: "AuthenticationFailed",
+        authType: "SAS",
+        operations: ["ListBlobs"],
+        perMinute: minutes("2026-11-22T10:01:00Z", [3, 3]),
+      },
+      {
+        account: "lockeddown",
+        errorCode: "AuthorizationPermissionMismatch",
+        authType: "OAuth",
+        perMinute: minutes("2026-11-22T10:01:00Z", [6]),
+      },
+    ]);
+    const h = await harness(new MemoryTriageStore(), source);
+    try {
+      const r = await h.run("2026-11-22T10:05:00Z");
+      expect(r.incidents.opened).toBe(4);
+      expect(r.incidents.inhibited).toBe(2);
+      const payloads = h.hook.received.map((x) => webhookPayloadSchema.parse(x.body));
+      // One message for the shared-key cause (covering 2 incidents) and one for the unrelated RBAC incident.
+      expect(payloads).toHaveLength(2);
+      const primary = payloads.find((p) => p.incident.errorCode === "KeyBasedAuthenticationNotPermitted")!;
+      expect(primary.incident.authType).toBe("AccountKey");
+      expect(primary.covers.map((c) => `${c.errorCode}/${c.authType}`).sort()).toEqual([
+        "AuthenticationFailed/SAS",
+        "KeyBasedAuthenticationNotPermitted/SAS",
+      ]);
+      expect(primary.accountWideCause).toBe("Shared Key access is disabled on the account");
+      expect(h.teams.received).toHaveLength(2);
+      expect(JSON.stringify(h.teams.received.map((x) => x.body))).toContain(
+        "this one message covers 2 more incident",
+      );
+      const members = (await h.store.list({})).items.filter((i) => i.inhibitedBy);
+      expect(members.map((m) => m.inhibitedBy)).toEqual([primary.incident.id, primary.incident.id]);
+      expect(members.every((m) => m.notifications.length === 0)).toBe(true);
+    } finally {
+      await h.teams.close();
+      await h.hook.close();
+    }
+  });
+});
+
 describe("connection refused", () => {
   it("stays pending while nothing listens, then is delivered exactly once when the endpoint is back", async () => {
     const port = await new Promise<number>((resolve) => {

@@ -339,10 +339,12 @@ describe("inhibition: one message per account-wide cause", () => {
     const primary = step(undefined, { now, observed: sharedKeyAccountKey, covers });
     expect(primary.outcome.notification?.reason).toBe("first-detection");
     expect(primary.outcome.notification?.detail).toContain("covers 2 related incident(s)");
+    expect(primary.outcome.record?.covers).toEqual(covers.map((c) => c.id).sort());
     for (const m of covers) {
       const member = step(undefined, { now, observed: m, inhibitedBy: plan.inhibitedBy.get(m.id)! });
       expect(member.outcome.record?.status).toBe("open");
       expect(member.outcome.lifecycle?.inhibitedBy).toBe(sharedKeyAccountKey.id);
+      expect(member.outcome.record?.inhibitedBy).toBe(sharedKeyAccountKey.id);
       expect(member.outcome.notification).toBeUndefined();
     }
   });
