@@ -32,6 +32,7 @@ export const SETTING = {
   stateTableEndpoint: "TRIAGE_STATE_TABLE_ENDPOINT",
   stateTablePrefix: "TRIAGE_STATE_TABLE_PREFIX",
   appInsights: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  appInsightsAuth: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
   hostStorage: "AzureWebJobsStorage",
   hostStorageAccountName: "AzureWebJobsStorage__accountName",
   hostStorageTableUri: "AzureWebJobsStorage__tableServiceUri",
@@ -78,6 +79,8 @@ export interface TriageSettings {
   dashboardUrl?: string;
   state: StateSettings;
   appInsightsConnectionString?: string;
+  /** Entra ID ingestion (App Insights with local auth disabled): the managed identity to use. */
+  appInsightsEntra?: { clientId?: string };
 }
 
 export class SettingsError extends Error {
@@ -378,6 +381,24 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
         `${SETTING.appInsights}: not an Application Insights connection string (copy it from the resource's Overview page)`,
       );
     } else settings.appInsightsConnectionString = ai;
+  }
+  const aiAuth = get(SETTING.appInsightsAuth);
+  if (aiAuth !== undefined) {
+    // "Authorization=AAD;ClientId=<user-assigned identity client id>" (ClientId absent: system-assigned).
+    const fields = new Map(
+      aiAuth.split(";").flatMap((kv) => {
+        const i = kv.indexOf("=");
+        return i > 0 ? [[kv.slice(0, i).trim().toLowerCase(), kv.slice(i + 1).trim()] as const] : [];
+      }),
+    );
+    if (fields.get("authorization")?.toUpperCase() !== "AAD") {
+      problems.push(
+        `${SETTING.appInsightsAuth}: expected "Authorization=AAD" or "Authorization=AAD;ClientId=<identity client id>"`,
+      );
+    } else {
+      const clientId = fields.get("clientid");
+      settings.appInsightsEntra = clientId ? { clientId } : {};
+    }
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;

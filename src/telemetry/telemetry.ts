@@ -37,20 +37,33 @@ type Client = import("applicationinsights").TelemetryClient;
 
 const clients = new Map<string, Promise<Client | undefined>>();
 
-async function clientFor(connectionString: string, warn: (m: string) => void): Promise<Client | undefined> {
-  let p = clients.get(connectionString);
+async function clientFor(
+  connectionString: string,
+  entra: { clientId?: string } | undefined,
+  warn: (m: string) => void,
+): Promise<Client | undefined> {
+  const key = `${connectionString}|${entra ? (entra.clientId ?? "system") : "key"}`;
+  let p = clients.get(key);
   if (!p) {
     p = import("applicationinsights")
-      .then((ai) => {
+      .then(async (ai) => {
         // CommonJS package: the named export may only be on `default` depending on the loader.
         const TelemetryClient = ai.TelemetryClient ?? ai.default.TelemetryClient;
-        return new TelemetryClient(connectionString, { useGlobalProviders: false });
+        const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
+        if (entra) {
+          // App Insights with local auth disabled accepts only Entra tokens: the function's managed identity.
+          const { ManagedIdentityCredential } = await import("@azure/identity");
+          client.config.aadTokenCredential = entra.clientId
+            ? new ManagedIdentityCredential({ clientId: entra.clientId })
+            : new ManagedIdentityCredential();
+        }
+        return client;
       })
       .catch((err: unknown) => {
         warn(`telemetry disabled: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
       });
-    clients.set(connectionString, p);
+    clients.set(key, p);
   }
   return p;
 }
@@ -58,9 +71,10 @@ async function clientFor(connectionString: string, warn: (m: string) => void): P
 export async function createTelemetry(
   connectionString: string | undefined,
   warn: (m: string) => void,
+  entra?: { clientId?: string },
 ): Promise<RunTelemetry> {
   if (!connectionString) return noTelemetry;
-  const client = await clientFor(connectionString, warn);
+  const client = await clientFor(connectionString, entra, warn);
   if (!client) return noTelemetry;
   const safely = (what: string, f: () => void) => {
     try {

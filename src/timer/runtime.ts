@@ -71,7 +71,11 @@ export async function runTimerInvocation(req: InvocationRequest): Promise<CycleR
   const settings = loadSettings(req.env);
   const runId = req.overrides?.runId ?? randomUUID();
   req.log("info", `triage run ${runId}: ${describeSettings(settings)}`);
-  const telemetry = await createTelemetry(settings.appInsightsConnectionString, (m) => req.log("warn", m));
+  const telemetry = await createTelemetry(
+    settings.appInsightsConnectionString,
+    (m) => req.log("warn", m),
+    settings.appInsightsEntra,
+  );
   const started = Date.now();
   try {
     const store = req.overrides?.store ?? (await openTriageStore(settings.state));
