@@ -1,0 +1,233 @@
+import {
+  headerValue,
+  headerValues,
+  parseRawHttp,
+  parseRequestJson,
+  parseServerAuthError,
+  type HttpHeader,
+  type ParsedRequest,
+} from "../signature/index.js";
+
+/**
+ * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
+ * ({method,url,headers} / {status,headers,body}), a HAR file or entry, or the HTTP logging of the Azure
+ * SDKs that `az … --debug` prints. The format is detected, not configured.
+ */
+export interface CapturedResponse {
+  status?: number;
+  headers: HttpHeader[];
+  body?: string;
+}
+
+export interface CapturedExchange {
+  /** Parsed by the signature diagnostics' request parser (raw HTTP, JSON, HAR entry), or from SDK logs. */
+  request: Omit<ParsedRequest, "format">;
+  response?: CapturedResponse;
+  /** Which format the request was read from. */
+  format: ParsedRequest["format"] | "sdk-log";
+}
+
+export class CaptureError extends Error {
+  override name = "CaptureError";
+}
+
+export function header(headers: HttpHeader[], name: string): string | undefined {
+  return headerValue({ headers }, name);
+}
+
+export function headerAll(headers: HttpHeader[], name: string): string[] {
+  return headerValues({ headers }, name);
+}
+
+function headersFromUnknown(h: unknown, where: string): HttpHeader[] {
+  if (h === undefined || h === null) return [];
+  if (Array.isArray(h)) {
+    return h.map((entry, i) => {
+      if (Array.isArray(entry) && entry.length === 2)
+        return { name: String(entry[0]), value: String(entry[1]) };
+      if (entry && typeof entry === "object" && "name" in entry && "value" in entry) {
+        const e = entry as { name: unknown; value: unknown };
+        return { name: String(e.name), value: String(e.value) };
+      }
+      throw new CaptureError(`${where}: header ${i + 1} is neither [name, value] nor {name, value}`);
+    });
+  }
+  if (typeof h === "object") {
+    const out: HttpHeader[] = [];
+    for (const [k, v] of Object.entries(h as Record<string, unknown>)) {
+      for (const item of Array.isArray(v) ? v : [v]) out.push({ name: k, value: String(item) });
+    }
+    return out;
+  }
+  throw new CaptureError(`${where}: headers must be an object or a list`);
+}
+
+function parseRawHttpResponse(text: string, where: string): CapturedResponse {
+  const normalized = text.replace(/\r\n/g, "\n");
+  const idx = normalized.indexOf("\n\n");
+  const head = (idx >= 0 ? normalized.slice(0, idx) : normalized).split("\n");
+  const body = idx >= 0 ? normalized.slice(idx + 2) : undefined;
+  const m = /^HTTP\/[\d.]+\s+(\d{3})/.exec(head[0] ?? "");
+  if (!m) return { headers: [], body: text.trim() }; // only a body, e.g. the XML error pasted alone
+  const headers: HttpHeader[] = [];
+  head.slice(1).forEach((line, i) => {
+    if (line.trim() === "") return;
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new CaptureError(`${where}:${i + 2}: expected "Name: value"`);
+    headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
+  });
+  return { status: Number(m[1]), headers, body: body && body.length > 0 ? body : undefined };
+}
+
+function responseFromJson(obj: Record<string, unknown>, where: string): CapturedResponse {
+  const status = obj["status"] ?? obj["statusCode"];
+  let body: string | undefined;
+  const content = obj["content"];
+  if (typeof obj["body"] === "string") body = obj["body"];
+  else if (
+    content &&
+    typeof content === "object" &&
+    typeof (content as { text?: unknown }).text === "string"
+  ) {
+    body = (content as { text: string }).text;
+  }
+  return {
+    status: typeof status === "number" ? status : status ? Number(status) : undefined,
+    headers: headersFromUnknown(obj["headers"], where),
+    body,
+  };
+}
+
+function harEntry(doc: Record<string, unknown>, where: string): Record<string, unknown> | undefined {
+  const log = doc["log"] as { entries?: unknown } | undefined;
+  if (log && Array.isArray(log.entries)) {
+    // The storage call that failed is the one worth diagnosing: prefer the first 4xx entry.
+    const entries = log.entries as Array<Record<string, unknown>>;
+    if (entries.length === 0) throw new CaptureError(`${where}: the HAR file has no entries`);
+    const failed = entries.find((e) => {
+      const s = (e["response"] as { status?: number } | undefined)?.status;
+      return typeof s === "number" && s >= 400;
+    });
+    return failed ?? entries[0];
+  }
+  if (doc["request"] && typeof doc["request"] === "object") return doc;
+  return undefined;
+}
+
+const SDK_LOG_URL = /Request URL:\s*'([^']+)'/;
+
+function parseSdkLog(text: string, where: string): CapturedExchange {
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  // Take the last request block that has a response: az retries and refreshes tokens before the failure.
+  let start = -1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (SDK_LOG_URL.test(lines[i]!)) {
+      start = i;
+      const hasFailure = lines.slice(i).some((l) => /Response status:\s*[45]\d\d/.test(l));
+      if (hasFailure) break;
+    }
+  }
+  if (start < 0) throw new CaptureError(`${where}: no "Request URL:" line found`);
+  const url = SDK_LOG_URL.exec(lines[start]!)![1]!;
+  let method = "GET";
+  const requestHeaders: HttpHeader[] = [];
+  const responseHeaders: HttpHeader[] = [];
+  let status: number | undefined;
+  let section: "none" | "request" | "response" = "none";
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (SDK_LOG_URL.test(line)) break;
+    const mm = /Request method:\s*'([A-Z]+)'/.exec(line);
+    if (mm) method = mm[1]!;
+    if (/Request headers:/.test(line)) section = "request";
+    else if (/Response headers:/.test(line)) section = "response";
+    const ms = /Response status:\s*(\d{3})/.exec(line);
+    if (ms) {
+      status = Number(ms[1]);
+      section = "none";
+    }
+    const hm = /^\s+'([^']+)':\s*'(.*)'\s*$/.exec(line);
+    if (hm && section !== "none") {
+      (section === "request" ? requestHeaders : responseHeaders).push({ name: hm[1]!, value: hm[2]! });
+    }
+  }
+  return {
+    request: { method, url, headers: requestHeaders },
+    response: status !== undefined ? { status, headers: responseHeaders } : undefined,
+    format: "sdk-log",
+  };
+}
+
+function withoutFormat(r: ParsedRequest): CapturedExchange["request"] {
+  const { format: _format, ...rest } = r;
+  return rest;
+}
+
+/** Reads the request capture (which may also hold the response: HAR, SDK logs). */
+export function parseRequestCapture(text: string, where: string): CapturedExchange {
+  const trimmed = text.replace(/^\uFEFF/, "").trim();
+  if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
+  if (trimmed.startsWith("{")) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (err) {
+      throw new CaptureError(`${where}: looks like JSON but does not parse (${(err as Error).message})`);
+    }
+    if (!doc || typeof doc !== "object" || Array.isArray(doc))
+      throw new CaptureError(`${where}: expected a JSON object`);
+    const entry = harEntry(doc as Record<string, unknown>, where) ?? (doc as Record<string, unknown>);
+    const res = entry["response"];
+    const request = parseRequestJson(
+      JSON.stringify(entry["request"] ? { request: entry["request"] } : entry),
+      where,
+    );
+    return {
+      request: withoutFormat(request),
+      response:
+        res && typeof res === "object"
+          ? responseFromJson(res as Record<string, unknown>, `${where} (response)`)
+          : undefined,
+      format: request.format,
+    };
+  }
+  if (SDK_LOG_URL.test(trimmed)) return parseSdkLog(trimmed, where);
+  const request = parseRawHttp(trimmed, where);
+  return { request: withoutFormat(request), format: request.format };
+}
+
+/** Reads a separate response capture: raw HTTP, JSON, or just the XML error body. */
+export function parseResponseCapture(text: string, where: string): CapturedResponse {
+  const trimmed = text.replace(/^\uFEFF/, "").trim();
+  if (trimmed.startsWith("{")) {
+    try {
+      return responseFromJson(JSON.parse(trimmed) as Record<string, unknown>, where);
+    } catch (err) {
+      throw new CaptureError(`${where}: looks like JSON but does not parse (${(err as Error).message})`);
+    }
+  }
+  return parseRawHttpResponse(trimmed, where);
+}
+
+export interface StorageError {
+  code?: string;
+  /** AuthenticationErrorDetail, MAC redacted. */
+  authenticationErrorDetail?: string;
+  /** The server's Shared Key string-to-sign, when the detail carries one. */
+  stringToSign?: string;
+  /** The `Time:` stamp of the error: when the server rejected the request. */
+  timeMs?: number;
+}
+
+/** The storage error from the body (XML or JSON, via the signature diagnostics' parser) and x-ms-error-code. */
+export function storageErrorOf(res: CapturedResponse | undefined): StorageError {
+  if (!res) return {};
+  const parsed = res.body ? parseServerAuthError(res.body) : undefined;
+  const timeMs = parsed?.time ? Date.parse(parsed.time) : NaN;
+  return {
+    code: header(res.headers, "x-ms-error-code") ?? parsed?.errorCode,
+    authenticationErrorDetail: parsed?.detail,
+    stringToSign: parsed?.stringToSign,
+    timeMs: Number.isNaN(timeMs) ? undefined : timeMs,
+  };
+}
