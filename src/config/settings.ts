@@ -208,7 +208,8 @@ const growthFactorSchema = z.string().transform((v, ctx) => {
  * Throws SettingsError listing every problem at once.
  */
 export function loadSettings(rawEnv: Record<string, string | undefined>): TriageSettings {
-  const env = envSchema.parse(rawEnv);
+  // process.env is an exotic object: validate a plain copy.
+  const env = envSchema.parse({ ...rawEnv });
   const problems: string[] = [];
   const get = (k: string): string | undefined => {
     const v = env[k]?.trim();

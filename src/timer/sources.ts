@@ -7,10 +7,10 @@ import type { IncidentSource } from "./source.js";
  */
 export async function createIncidentSource(source: SourceSettings): Promise<IncidentSource> {
   switch (source.kind) {
-    case "files":
-      throw new Error(
-        "the file source needs the local engine (src/engine/analyze.ts), which this build does not have yet",
-      );
+    case "files": {
+      const { FileIncidentSource } = await import("./file-source.js");
+      return new FileIncidentSource(source.logs, source.activity);
+    }
     case "workspaces":
       throw new Error("the Log Analytics source is not part of this build yet");
     case "archive":
