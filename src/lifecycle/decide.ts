@@ -53,6 +53,9 @@ export interface LifecycleOutcome {
 
 const UNCHANGED: LifecycleOutcome = { changed: false };
 
+/** A cause below this likelihood (0..1) is shown on cards but never triggers a message by itself. */
+export const MIN_CAUSE_SCORE = 0.5;
+
 export function decideIncident(input: LifecycleInput): LifecycleOutcome {
   const { now, config, observed, previous } = input;
   const nowIso = now.toISOString();
@@ -233,9 +236,13 @@ export function materialChange(
   const labels = new Map(currentCauses.map((c) => [causeKey(c), describeCause(c)]));
   const describeCauseKey = (k: string) => labels.get(k) ?? k;
   const found: Array<{ reason: NotifyReason; detail: string }> = [];
-  const topNow = now.causes[0];
-  if (now.causes.slice(0, 3).some((k) => !before.causes.includes(k))) {
-    const fresh = now.causes.slice(0, 3).filter((k) => !before.causes.includes(k));
+  // Only causes the root-cause stage is reasonably sure of are news; weak candidates come and go as the
+  // window slides. Without scores (no current causes given) every listed cause counts.
+  const scores = new Map(currentCauses.map((c) => [causeKey(c), c.score]));
+  const significant = now.causes.slice(0, 3).filter((k) => (scores.get(k) ?? 1) >= MIN_CAUSE_SCORE);
+  const fresh = significant.filter((k) => !before.causes.includes(k));
+  const topNow = significant[0] === now.causes[0] ? now.causes[0] : undefined;
+  if (fresh.length > 0) {
     found.push({
       reason: "new-cause",
       detail: `new likely cause: ${fresh.map(describeCauseKey).join("; ")}`,

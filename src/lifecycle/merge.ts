@@ -17,8 +17,14 @@ export function callerKey(c: CallerSummary): string {
   return `ua:${c.userAgent ?? ""}`;
 }
 
+/**
+ * Identity of a cause across runs. An activity-log change is one event (its time is part of it); a
+ * change seen in the logs is re-derived from each run's window, so its time drifts: it is keyed by what
+ * changed and where only.
+ */
 export function causeKey(c: ChangeCandidate): string {
-  return [c.source, c.operation.toLowerCase(), c.resourceId.toLowerCase(), c.time].join("|");
+  const base = [c.source, c.operation.toLowerCase(), c.resourceId.toLowerCase()];
+  return (c.source === "activity" ? [...base, c.time] : base).join("|");
 }
 
 /** Peak failures in any 5-minute bucket (UTC-aligned) at or after `sinceMs`. */

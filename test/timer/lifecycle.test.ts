@@ -140,6 +140,27 @@ describe("lifecycle: material change", () => {
     expect(swapped.outcome.notification?.detail).toContain("it was ranked 2");
   });
 
+  it("ignores weak causes and log-seen causes whose time drifts with the window", () => {
+    const weak = { ...sdkUpgradeChange("2026-11-22T09:59:00Z", 0.25) };
+    const w = step(opened(), {
+      now: at("2026-11-22T10:08:00Z"),
+      observed: base([3, 3, 1], { changes: [weak] }),
+    });
+    expect(w.outcome.notification).toBeUndefined();
+    const strong = sdkUpgradeChange("2026-11-22T09:59:00Z", 0.8);
+    const first = step(opened(), {
+      now: at("2026-11-22T10:08:00Z"),
+      observed: base([3, 3, 1], { changes: [strong] }),
+    });
+    expect(first.outcome.notification?.reason).toBe("new-cause");
+    const drifted = { ...strong, time: "2026-11-22T10:03:00Z" };
+    const later = step(first.next, {
+      now: at("2026-11-22T10:12:00Z"),
+      observed: base([3, 3, 1], { changes: [drifted] }),
+    });
+    expect(later.outcome.notification).toBeUndefined();
+  });
+
   it("names every change in one message, most important reason first", () => {
     const { outcome } = step(opened(), {
       now: at("2026-11-22T10:08:00Z"),
