@@ -31,9 +31,11 @@ if (!existsSync(entry)) {
 // The child records every module URL it resolves (sync resolve hook) and times the entry import only,
 // not Node's own start-up.
 const child = `
-import { registerHooks } from "node:module";
+import * as mod from "node:module";
 const loaded = new Set();
-registerHooks({ resolve(spec, ctx, next) { const r = next(spec, ctx); loaded.add(r.url); return r; } });
+// Synchronous resolve hooks (Node >= 22.15) see both import and require.
+if (typeof mod.registerHooks !== "function") throw new Error("run with Node 22.15 or later (npx node bench/coldstart.mjs)");
+mod.registerHooks({ resolve(spec, ctx, next) { const r = next(spec, ctx); loaded.add(r.url); return r; } });
 const t0 = performance.now();
 await import(${JSON.stringify(pathToFileURL(entry).href)});
 const ms = performance.now() - t0;
