@@ -72,8 +72,18 @@ export class TableTriageStore implements TriageStore {
     private readonly odata: OData,
   ) {}
 
-  async init(): Promise<void> {
-    await Promise.all([createIfMissing(this.incidents), createIfMissing(this.cursors)]);
+  private initialized: Promise<void> | undefined;
+
+  /** Creates the tables once per store object (workers are reused between invocations). */
+  init(): Promise<void> {
+    this.initialized ??= Promise.all([createIfMissing(this.incidents), createIfMissing(this.cursors)]).then(
+      () => undefined,
+      (err: unknown) => {
+        this.initialized = undefined;
+        throw err;
+      },
+    );
+    return this.initialized;
   }
 
   async close(): Promise<void> {}

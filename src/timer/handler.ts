@@ -8,15 +8,22 @@ import type { CycleReport } from "./cycle.js";
  */
 export async function triageTimerHandler(timer: Timer, context: InvocationContext): Promise<CycleReport> {
   const { runTimerInvocation } = await import("./runtime.js");
-  return runTimerInvocation({
-    env: process.env,
-    clock: systemClock,
-    isPastDue: timer.isPastDue,
-    log: (level, message) =>
-      level === "error"
-        ? context.error(message)
-        : level === "warn"
-          ? context.warn(message)
-          : context.log(message),
-  });
+  try {
+    return await runTimerInvocation({
+      env: process.env,
+      clock: systemClock,
+      isPastDue: timer.isPastDue,
+      log: (level, message) =>
+        level === "error"
+          ? context.error(message)
+          : level === "warn"
+            ? context.warn(message)
+            : context.log(message),
+    });
+  } catch (err) {
+    // Said once in the invocation log, then rethrown so the host records the run as failed.
+    const { redactSecrets } = await import("../redact.js");
+    context.error(`triage run failed: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
+    throw err;
+  }
 }

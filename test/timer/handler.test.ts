@@ -145,6 +145,9 @@ describe("triageTimer handler (Functions test mode)", () => {
       await expect(triageTimerHandler(timer(), context("inv-4"))).rejects.toThrow(
         /TRIAGE_SCHEDULE: '\*\/5 \* \* \* \*' has 5 fields/,
       );
+      expect(logLines.filter((l) => l.includes("triage run failed"))).toEqual([
+        expect.stringMatching(/^error: triage run failed: Invalid settings/),
+      ]);
     } finally {
       delete process.env.TRIAGE_SCHEDULE;
     }
