@@ -63,7 +63,7 @@ export function decideIncident(input: LifecycleInput): LifecycleOutcome {
 
   // Not open: open it if the window crosses the threshold.
   if (!previous || previous.record.status === "resolved") {
-    if (!observed || observed.count < config.openThreshold) return UNCHANGED;
+    if (!observed || failuresToOpen(observed, previous?.record) < config.openThreshold) return UNCHANGED;
     const lifecycle: LifecycleState = { seq: previous?.lifecycle.seq ?? 0 };
     const record: StoredIncidentRecord = {
       incident: observed,
@@ -185,6 +185,17 @@ function announceOrMute(
   lifecycle.seq += 1;
   lifecycle.notified = snapshotOf(record.incident, covers, now, config);
   return { changed: true, record, lifecycle, notification: { ...said, seq: lifecycle.seq } };
+}
+
+/**
+ * Failures that count towards opening: for an incident that resolved earlier, only those after its last
+ * failure (by minute), so a window reaching back past the resolution (catch-up, long lookback) does not
+ * reopen it on failures it already accounted for.
+ */
+export function failuresToOpen(observed: Incident, resolved: StoredIncidentRecord | undefined): number {
+  if (!resolved) return observed.count;
+  const lastMinute = Math.floor(Date.parse(resolved.incident.lastSeen) / 60_000) * 60_000;
+  return failuresSince(observed, lastMinute + 60_000);
 }
 
 function firstDetectionDetail(i: Incident, covers: readonly Incident[], config: LifecycleConfig): string {

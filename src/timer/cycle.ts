@@ -1,7 +1,12 @@
 import type { Clock } from "../clock.js";
 import { formatDuration } from "../config/duration.js";
 import type { TriageSettings } from "../config/settings.js";
-import { decideIncident, type LifecycleConfig, type LifecycleOutcome } from "../lifecycle/decide.js";
+import {
+  decideIncident,
+  failuresToOpen,
+  type LifecycleConfig,
+  type LifecycleOutcome,
+} from "../lifecycle/decide.js";
 import { ACCOUNT_WIDE_CAUSE_WORDS, accountWideCauseOf, planInhibition } from "../lifecycle/inhibit.js";
 import { mergeIncident } from "../lifecycle/merge.js";
 import type { Incident } from "../model/incident.js";
@@ -136,17 +141,18 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
   };
 
   // The incidents in play: seen now, or open from earlier runs.
-  const openStates = new Map(
-    (await store.listIncidentStates({ status: "open" })).map((s) => [s.record.incident.id, s]),
-  );
+  const states = new Map((await store.listIncidentStates()).map((s) => [s.record.incident.id, s]));
+  const openStates = new Map([...states].filter(([, s]) => s.record.status === "open"));
   const active = new Map<string, Incident>();
   for (const s of openStates.values()) {
     const o = observed.get(s.record.incident.id);
     const view = o ? mergeIncident(s.record.incident, o) : s.record.incident;
     if (nowMs - Date.parse(view.lastSeen) < settings.resolveAfterMs) active.set(view.id, view);
   }
-  for (const o of observed.values())
-    if (!active.has(o.id) && o.count >= settings.openThreshold) active.set(o.id, o);
+  for (const o of observed.values()) {
+    if (active.has(o.id) || openStates.has(o.id)) continue;
+    if (failuresToOpen(o, states.get(o.id)?.record) >= settings.openThreshold) active.set(o.id, o);
+  }
   const announcedPrimaries = new Set(
     [...openStates.values()]
       .filter(
@@ -158,8 +164,8 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
 
   const ids = [...new Set([...openStates.keys(), ...observed.keys()])].sort();
   for (const id of ids) {
-    let previous: StoredIncident | undefined = openStates.get(id);
-    let fresh = previous === undefined; // not in the open list: may be resolved or absent
+    let previous: StoredIncident | undefined = states.get(id);
+    let fresh = false;
     for (let attempt = 1; ; attempt++) {
       if (fresh) previous = await store.loadIncident(id);
       const group = plan.byPrimary.get(id);

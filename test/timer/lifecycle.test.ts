@@ -206,6 +206,20 @@ describe("lifecycle: reminders and resolution", () => {
     expect(after.outcome.changed).toBe(false);
   });
 
+  it("does not reopen on failures it already accounted for when a window reaches back past the resolution", () => {
+    const short = { ...config, resolveAfterMs: 10 * 60_000 };
+    const prev = step(undefined, {
+      now: at("2026-11-22T10:05:00Z"),
+      observed: base([3, 3]),
+      config: short,
+    }).next;
+    const resolved = step(prev, { now: at("2026-11-22T10:15:00Z"), config: short }).next;
+    expect(resolved!.record.status).toBe("resolved");
+    // The 30-minute window of the next run still holds the 10:00–10:01 failures.
+    const again = step(resolved, { now: at("2026-11-22T10:20:00Z"), observed: base([3, 3]), config: short });
+    expect(again.outcome.changed).toBe(false);
+  });
+
   it("reopens a resolved incident with a first detection that says it is back", () => {
     const prev = step(undefined, { now: at("2026-11-22T10:05:00Z"), observed: base([3, 3]) }).next;
     const resolved = step(prev, { now: at("2026-11-22T10:40:00Z") }).next;
