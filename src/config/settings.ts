@@ -14,6 +14,9 @@ import { DEFAULT_SCHEDULE, ncrontabProblem } from "./ncrontab.js";
 export const SETTING = {
   workspaces: "TRIAGE_WORKSPACE_IDS",
   archiveAccountUrl: "TRIAGE_ARCHIVE_ACCOUNT_URL",
+  archiveConnectionString: "TRIAGE_ARCHIVE_CONNECTION_STRING",
+  logAnalyticsCloud: "TRIAGE_LOG_ANALYTICS_CLOUD",
+  logAnalyticsEndpoint: "TRIAGE_LOG_ANALYTICS_ENDPOINT",
   logs: "TRIAGE_LOGS",
   activity: "TRIAGE_ACTIVITY",
   schedule: "TRIAGE_SCHEDULE",
@@ -50,8 +53,9 @@ export const DEFAULTS = {
 } as const;
 
 export type SourceSettings =
-  | { kind: "workspaces"; workspaceIds: string[] }
-  | { kind: "archive"; accountUrl: string }
+  | { kind: "workspaces"; workspaceIds: string[]; cloud: "public" | "china" | "usgov"; endpoint?: string }
+  /** The archive account by blob endpoint (managed identity) or, for Azurite and local use, a connection string. */
+  | { kind: "archive"; accountUrl: string; connectionString?: string }
   /** Local files: the CLI's run-once/local stack and tests. */
   | { kind: "files"; logs: string[]; activity: string[] };
 
@@ -219,6 +223,7 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
   // Source: exactly one.
   const workspaceIds = list(get(SETTING.workspaces));
   const archive = get(SETTING.archiveAccountUrl);
+  const archiveConnection = get(SETTING.archiveConnectionString);
   const logs = list(get(SETTING.logs));
   const activity = list(get(SETTING.activity));
   const sources: SourceSettings[] = [];
@@ -229,7 +234,23 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
         `${SETTING.workspaces}: '${bad.join("', '")}' is not a Log Analytics workspace id (the workspace's Workspace ID GUID, not its name or resource id)`,
       );
     }
-    sources.push({ kind: "workspaces", workspaceIds });
+    const cloud = (get(SETTING.logAnalyticsCloud) ?? "public").toLowerCase();
+    if (cloud !== "public" && cloud !== "china" && cloud !== "usgov") {
+      problems.push(`${SETTING.logAnalyticsCloud}: '${cloud}' must be public, china or usgov`);
+    }
+    const endpoint = get(SETTING.logAnalyticsEndpoint);
+    if (endpoint !== undefined && !/^https:\/\/.+\/v1\/?$/.test(endpoint) && !/^https:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint)) {
+      problems.push(`${SETTING.logAnalyticsEndpoint}: the Logs API endpoint must be https and end with /v1, e.g. https://api.loganalytics.azure.cn/v1`);
+    }
+    const ws: SourceSettings = { kind: "workspaces", workspaceIds, cloud: cloud as "public" | "china" | "usgov" };
+    if (endpoint !== undefined) ws.endpoint = endpoint;
+    sources.push(ws);
+  }
+  if (archiveConnection !== undefined && archive === undefined) {
+    if (!/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)=/i.test(archiveConnection)) {
+      problems.push(`${SETTING.archiveConnectionString}: not a storage connection string (needs AccountName=… or BlobEndpoint=…)`);
+    }
+    sources.push({ kind: "archive", accountUrl: "(connection string)", connectionString: archiveConnection });
   }
   if (archive !== undefined) {
     try {

@@ -1,3 +1,4 @@
+import type { Incident } from "../model/incident.js";
 import type { IncidentQuery, IncidentRecord } from "./contracts.js";
 import {
   ConcurrencyError,
@@ -105,6 +106,27 @@ export class MemoryTriageStore implements TriageStore {
       .filter((v) => v.entry.incidentId === incidentId)
       .map((v) => structuredClone(v.entry))
       .sort((a, b) => a.seq - b.seq || a.channel.localeCompare(b.channel));
+  }
+
+  private readonly candidates = new Map<string, { incident: Incident; etag: string }>();
+
+  async listCandidates(): Promise<Array<{ incident: Incident; etag: string }>> {
+    return [...this.candidates.values()].map((c) => structuredClone(c));
+  }
+
+  async putCandidate(incident: Incident, etag: string | undefined): Promise<string> {
+    const current = this.candidates.get(incident.id);
+    if (etag === undefined ? current !== undefined : current?.etag !== etag) {
+      throw new ConcurrencyError(`candidate ${incident.id} changed`);
+    }
+    const next = { incident: structuredClone(incident), etag: this.etag() };
+    this.candidates.set(incident.id, next);
+    return next.etag;
+  }
+
+  async deleteCandidate(id: string, etag: string): Promise<void> {
+    if (this.candidates.get(id)?.etag !== etag) throw new ConcurrencyError(`candidate ${id} changed`);
+    this.candidates.delete(id);
   }
 
   async list(query: IncidentQuery): Promise<{ total: number; items: IncidentRecord[] }> {

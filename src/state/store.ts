@@ -117,6 +117,14 @@ export interface TriageStore extends IncidentReader {
   updateOutbox(entry: OutboxEntry, etag: string): Promise<string>;
   /** Every outbox entry of one incident, oldest first. */
   notificationsOf(incidentId: string): Promise<OutboxEntry[]>;
+  /**
+   * Challenges below the open threshold, accumulated across runs of an incremental source (which sees
+   * only what is new each run) until they open or go quiet. Not visible to IncidentReader.
+   */
+  listCandidates(): Promise<Array<{ incident: Incident; etag: string }>>;
+  /** Writes a candidate (etag undefined: must not exist); ConcurrencyError when stale. */
+  putCandidate(incident: Incident, etag: string | undefined): Promise<string>;
+  deleteCandidate(id: string, etag: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from "@azure/data-tables";
+import type { Incident } from "../model/incident.js";
 import { redactSecrets } from "../redact.js";
 import type { IncidentQuery, IncidentRecord } from "./contracts.js";
 import { chunk, fitIncident, PAYLOAD_BUDGET_CHARS } from "./fit.js";
@@ -32,6 +33,7 @@ export type TableStoreConnection =
 
 const INCIDENT_ROW = "incident";
 const CURSOR_PARTITION = "cursor";
+const CANDIDATE_PARTITION = "candidate";
 
 type Entity = TableEntity<Record<string, unknown>>;
 type EntityResult = TableEntityResult<Record<string, unknown>>;
@@ -196,6 +198,42 @@ export class TableTriageStore implements TriageStore {
       out.push(decodeOutbox(e as EntityResult));
     }
     return out.sort((a, b) => a.seq - b.seq || a.channel.localeCompare(b.channel));
+  }
+
+  // ---- below-threshold candidates (cursors table, partition "candidate") ----
+
+  async listCandidates(): Promise<Array<{ incident: Incident; etag: string }>> {
+    const out: Array<{ incident: Incident; etag: string }> = [];
+    const filter = this.odata`PartitionKey eq ${CANDIDATE_PARTITION}`;
+    for await (const e of this.cursors.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      const r = e as EntityResult;
+      out.push({ incident: JSON.parse(joinChunks(r, "incident")) as Incident, etag: r.etag });
+    }
+    return out;
+  }
+
+  async putCandidate(incident: Incident, etag: string | undefined): Promise<string> {
+    const fitted = fitIncident(incident).incident;
+    const entity: Entity = {
+      partitionKey: CANDIDATE_PARTITION,
+      rowKey: incident.id,
+      ...chunkProps("incident", JSON.stringify(fitted)),
+    };
+    try {
+      if (etag === undefined) return (await this.cursors.createEntity(entity)).etag ?? "";
+      return (await this.cursors.updateEntity(entity, "Replace", { etag })).etag ?? "";
+    } catch (err) {
+      throw asConcurrency(err, `candidate ${incident.id}`);
+    }
+  }
+
+  async deleteCandidate(id: string, etag: string): Promise<void> {
+    try {
+      await this.cursors.deleteEntity(CANDIDATE_PARTITION, id, { etag });
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      throw asConcurrency(err, `candidate ${id}`);
+    }
   }
 
   // ---- IncidentReader ----

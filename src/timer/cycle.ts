@@ -121,7 +121,12 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     runId: deps.runId,
     now: now.toISOString(),
     isPastDue: trigger.isPastDue,
-    window: { from: new Date(fromMs).toISOString(), to: now.toISOString() },
+    window: analysis.window
+      ? {
+          from: new Date(analysis.window.fromMs).toISOString(),
+          to: new Date(analysis.window.toMs).toISOString(),
+        }
+      : { from: new Date(fromMs).toISOString(), to: now.toISOString() },
     caughtUp,
     rowsScanned: analysis.rowsScanned,
     failures: analysis.failures,
@@ -143,6 +148,11 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
   // The incidents in play: seen now, or open from earlier runs.
   const states = new Map((await store.listIncidentStates()).map((s) => [s.record.incident.id, s]));
   const openStates = new Map([...states].filter(([, s]) => s.record.status === "open"));
+  // An incremental source shows only what is new: fold it into what earlier runs saw of challenges still
+  // below the threshold, so the threshold applies to the lookback, not to one run's slice.
+  const candidates = analysis.incremental
+    ? await accumulateCandidates(store, observed, openStates, nowMs, settings)
+    : undefined;
   const active = new Map<string, Incident>();
   for (const s of openStates.values()) {
     const o = observed.get(s.record.incident.id);
@@ -194,6 +204,10 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     }
   }
 
+  if (candidates) await settleCandidates(store, candidates, observed, nowMs, settings, deps.log);
+  // Decisions are committed: the source may now advance its cursors past what this run read.
+  await deps.source.commit?.();
+
   const delivery: DeliverySummary = await deliverPending({
     store,
     senders: deps.senders,
@@ -224,6 +238,75 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
   report.durationMs = Date.now() - started;
   deps.telemetry.recordCycle(report);
   return report;
+}
+
+interface CandidateState {
+  stored: Map<string, { incident: Incident; etag: string }>;
+  /** Ids whose accumulated view replaced this run's slice in `observed`. */
+  accumulated: Set<string>;
+}
+
+/** Keeps only the failures at or after `fromMs` (per minute), recounting. */
+export function withinWindow(i: Incident, fromMs: number): Incident {
+  const perMinute = i.perMinute.filter(([m]) => Date.parse(m) >= fromMs);
+  const count = perMinute.reduce((n, [, c]) => n + c, 0);
+  const first = perMinute[0]?.[0];
+  return {
+    ...i,
+    perMinute,
+    count,
+    firstSeen: first && Date.parse(first) > Date.parse(i.firstSeen) ? first : i.firstSeen,
+  };
+}
+
+async function accumulateCandidates(
+  store: TriageStore,
+  observed: Map<string, Incident>,
+  openStates: Map<string, StoredIncident>,
+  nowMs: number,
+  settings: TriageSettings,
+): Promise<CandidateState> {
+  const stored = new Map((await store.listCandidates()).map((c) => [c.incident.id, c]));
+  const accumulated = new Set<string>();
+  for (const [id, slice] of observed) {
+    if (openStates.has(id)) continue;
+    const before = stored.get(id);
+    const merged = before ? mergeIncident(before.incident, slice) : slice;
+    observed.set(id, withinWindow(merged, nowMs - settings.lookbackMs));
+    accumulated.add(id);
+  }
+  return { stored, accumulated };
+}
+
+/** Saves what stayed below the threshold, drops what opened or went quiet. Lost races are harmless. */
+async function settleCandidates(
+  store: TriageStore,
+  candidates: CandidateState,
+  observed: Map<string, Incident>,
+  nowMs: number,
+  settings: TriageSettings,
+  log: CycleDeps["log"],
+): Promise<void> {
+  const openNow = new Set(
+    (await store.listIncidentStates({ status: "open" })).map((s) => s.record.incident.id),
+  );
+  const ids = new Set([...candidates.stored.keys(), ...candidates.accumulated]);
+  for (const id of ids) {
+    const before = candidates.stored.get(id);
+    const view = candidates.accumulated.has(id)
+      ? observed.get(id)!
+      : withinWindow(before!.incident, nowMs - settings.lookbackMs);
+    try {
+      if (openNow.has(id) || view.count === 0) {
+        if (before) await store.deleteCandidate(id, before.etag);
+      } else if (candidates.accumulated.has(id)) {
+        await store.putCandidate(view, before?.etag);
+      }
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err;
+      log("info", `${id}: candidate updated by a concurrent run`);
+    }
+  }
 }
 
 function tally(

@@ -11,6 +11,7 @@ import { DEFAULT_RETRY_POLICY, realRetryDeps, type RetryDeps, type RetryPolicy }
 import type { Channel, TriageStore } from "../state/store.js";
 import { createTelemetry } from "../telemetry/telemetry.js";
 import { runCycle, type CycleReport } from "./cycle.js";
+import type { RemoteSourceHooks } from "./remote-sources.js";
 import type { IncidentSource } from "./source.js";
 import { createIncidentSource } from "./sources.js";
 
@@ -36,6 +37,8 @@ export interface InvocationRequest {
     timeoutMs?: number;
     minSpacingMs?: number;
     runId?: string;
+    /** Credential and client hooks for the Log Analytics / archive sources (tests: a local Logs API). */
+    sourceHooks?: RemoteSourceHooks;
   };
 }
 
@@ -79,7 +82,12 @@ export async function runTimerInvocation(req: InvocationRequest): Promise<CycleR
   const started = Date.now();
   try {
     const store = req.overrides?.store ?? (await openTriageStore(settings.state));
-    const source = req.overrides?.source ?? (await createIncidentSource(settings.source));
+    const source =
+      req.overrides?.source ??
+      (await createIncidentSource(settings.source, store, {
+        maxCatchUpMs: settings.maxCatchUpMs,
+        ...(req.overrides?.sourceHooks ? { hooks: req.overrides.sourceHooks } : {}),
+      }));
     const report = await runCycle(
       {
         settings,

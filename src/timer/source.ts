@@ -16,6 +16,14 @@ export interface SourceAnalysis {
   failures: number;
   clusters: number;
   rejected: number;
+  /** The span actually read, when the source chooses it (incremental sources read since their cursors). */
+  window?: AnalysisWindowMs;
+  /**
+   * True when the source returns only what is new since its last committed read (Log Analytics by
+   * ingestion time, archive blobs by offset) rather than the whole requested window: the lifecycle then
+   * accumulates below-threshold challenges across runs.
+   */
+  incremental?: boolean;
 }
 
 export interface IncidentSource {
@@ -24,4 +32,6 @@ export interface IncidentSource {
   analyze(window: AnalysisWindowMs, clock: Clock): Promise<SourceAnalysis>;
   /** The time span the source holds, when it is finite (files): the local stack replays over it. */
   span?(): Promise<AnalysisWindowMs | undefined>;
+  /** Advances the source's cursors after the run used what it read (incremental sources). */
+  commit?(): Promise<void>;
 }

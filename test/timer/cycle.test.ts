@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryTriageStore } from "../../src/state/memory.js";
 import { expectValidTeamsMessage } from "./card-validation.js";
-import { TimelineSource } from "./fixture-source.js";
+import { IncrementalTimelineSource, TimelineSource } from "./fixture-source.js";
 import { minutes, regenerateKeyChange } from "./fixtures.js";
 import { startReceiver } from "./receiver.js";
 import { harness, type Harness } from "./harness.js";
@@ -147,6 +147,48 @@ describe("timer cycle", () => {
     const late = await h.run("2026-11-22T12:10:00Z");
     expect(late.caughtUp).toBe(true);
     expect(late.window.from).toBe("2026-11-22T10:10:00.000Z");
+  });
+});
+
+describe("incremental sources", () => {
+  it("accumulates below-threshold slices across runs until the lookback crosses the threshold", async () => {
+    // Three failures every five minutes: no single run sees the threshold of 5.
+    const source = new IncrementalTimelineSource([
+      { account: "tricklestore", perMinute: minutes("2026-11-22T10:00:00Z", [1, 1, 1, 0, 0, 1, 1, 1, 0, 0]) },
+    ]);
+    const h = await harness(new MemoryTriageStore(), source);
+    try {
+      const first = await h.run("2026-11-22T10:05:00Z");
+      expect(first.incidents.opened).toBe(0);
+      expect((await h.store.listCandidates()).map((c) => c.incident.count)).toEqual([3]);
+      const second = await h.run("2026-11-22T10:10:00Z");
+      expect(second.incidents.opened).toBe(1);
+      expect(second.window.from).toBe("2026-11-22T10:05:00.000Z"); // only the new slice was read
+      expect(source.commits).toBe(2);
+      const payload = webhookPayloadSchema.parse(h.hook.received[0]!.body);
+      expect(payload.notification.detail).toMatch(/^6 failures/);
+      expect(await h.store.listCandidates()).toEqual([]);
+    } finally {
+      await h.teams.close();
+      await h.hook.close();
+    }
+  });
+
+  it("forgets a candidate once its failures fall out of the lookback", async () => {
+    const source = new IncrementalTimelineSource([
+      { account: "oneoff", perMinute: minutes("2026-11-22T10:00:00Z", [2]) },
+    ]);
+    const h = await harness(new MemoryTriageStore(), source);
+    try {
+      await h.run("2026-11-22T10:05:00Z");
+      expect(await h.store.listCandidates()).toHaveLength(1);
+      await h.run("2026-11-22T10:40:00Z");
+      expect(await h.store.listCandidates()).toEqual([]);
+      expect(h.hook.received).toHaveLength(0);
+    } finally {
+      await h.teams.close();
+      await h.hook.close();
+    }
   });
 });
 

@@ -30,3 +30,24 @@ export class TimelineSource implements IncidentSource {
     return { incidents, rowsScanned: failures * 10, failures, clusters: incidents.length, rejected: 0 };
   }
 }
+
+/**
+ * Like TimelineSource, but incremental (as Log Analytics by ingestion time or archive blobs by offset):
+ * each analysis returns only the minutes after the previous committed read.
+ */
+export class IncrementalTimelineSource extends TimelineSource {
+  private readUntilMs = -Infinity;
+  private pendingUntilMs: number | undefined;
+  commits = 0;
+  override async analyze(window: AnalysisWindowMs, clock: Clock): Promise<SourceAnalysis> {
+    const from = Math.max(window.fromMs, this.readUntilMs);
+    const result = await super.analyze({ fromMs: from, toMs: window.toMs }, clock);
+    this.pendingUntilMs = window.toMs;
+    return { ...result, incremental: true, window: { fromMs: from, toMs: window.toMs } };
+  }
+  async commit(): Promise<void> {
+    if (this.pendingUntilMs !== undefined) this.readUntilMs = this.pendingUntilMs;
+    this.pendingUntilMs = undefined;
+    this.commits++;
+  }
+}

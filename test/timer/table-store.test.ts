@@ -105,6 +105,20 @@ describe.each([
     expect((await s.getWatermark(name))?.value).toBe("2026-11-22T10:05:00Z");
   });
 
+  it("candidates: create-if-absent, compare-and-set, delete; invisible to the reader", async () => {
+    const s = await make();
+    const inc = record("candidacct").incident;
+    const e1 = await s.putCandidate(inc, undefined);
+    await expect(s.putCandidate(inc, undefined)).rejects.toBeInstanceOf(ConcurrencyError);
+    const e2 = await s.putCandidate({ ...inc, count: 9 }, e1);
+    await expect(s.putCandidate(inc, e1)).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await s.listCandidates()).map((c) => c.incident.count)).toEqual([9]);
+    expect((await s.list({})).total).toBe(0);
+    await expect(s.deleteCandidate(inc.id, e1)).rejects.toBeInstanceOf(ConcurrencyError);
+    await s.deleteCandidate(inc.id, e2);
+    expect(await s.listCandidates()).toEqual([]);
+  });
+
   it("IncidentReader: filters, ordering, paging and notification history", async () => {
     const s = await make();
     const a = record("alpha", "AuthenticationFailed");

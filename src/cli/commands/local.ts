@@ -207,7 +207,11 @@ const command: CliCommand = {
         out(`Dashboard: ${dashboard.url}/`);
       }
 
-      const source = await createIncidentSource(settings.source);
+      const { MemoryTriageStore } = await import("../../state/memory.js");
+      // Only to learn the data's time span: the file source reads no cursors.
+      const source = await createIncidentSource(settings.source, new MemoryTriageStore(), {
+        maxCatchUpMs: settings.maxCatchUpMs,
+      });
       const span = await source.span?.();
       if (!span) {
         out("The logs hold no requests; nothing to replay.");
