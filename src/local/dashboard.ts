@@ -1,8 +1,10 @@
 import type { StateSettings } from "../config/settings.js";
+import type { IncidentReader } from "../state/contracts.js";
 
 /**
- * Starts the dashboard over the local stack's state store, when this build has the dashboard module.
- * Returns undefined otherwise, so the local stack runs with or without it.
+ * Starts the dashboard (src/dashboard/server.ts, its own module) on 127.0.0.1 over the local stack's
+ * state store. The module is looked up at run time, so the local stack also runs in a build without it;
+ * then this returns undefined and cards carry no dashboard link.
  */
 export interface LocalDashboard {
   /** Base URL for incident links (incidentLink appends `/#/incidents/<id>`). */
@@ -10,9 +12,28 @@ export interface LocalDashboard {
   close(): Promise<void>;
 }
 
+interface DashboardModule {
+  startDashboardServer(options: { reader: IncidentReader; host: "127.0.0.1"; port: number }): Promise<{
+    url: string;
+    close(): Promise<void>;
+  }>;
+}
+
+const DASHBOARD_MODULE = "../dashboard/server.js";
+
 export async function startLocalDashboard(
-  _state: StateSettings,
-  _port: number,
+  state: StateSettings,
+  port: number,
 ): Promise<LocalDashboard | undefined> {
-  return undefined;
+  let mod: Partial<DashboardModule> | undefined;
+  try {
+    mod = (await import(/* @vite-ignore */ DASHBOARD_MODULE)) as Partial<DashboardModule>;
+  } catch {
+    return undefined;
+  }
+  if (typeof mod.startDashboardServer !== "function") return undefined;
+  const { openTriageStore } = await import("../timer/runtime.js");
+  const reader = await openTriageStore(state);
+  const server = await mod.startDashboardServer({ reader, host: "127.0.0.1", port });
+  return { url: server.url, close: () => server.close() };
 }
