@@ -146,7 +146,15 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
   };
 
   // The incidents in play: seen now, or open from earlier runs.
-  const states = new Map((await store.listIncidentStates()).map((s) => [s.record.incident.id, s]));
+  // Open incidents, plus the stored state of what this run saw (resolved ones decide reopening): reads
+  // stay bounded by what is active, however much history the store holds.
+  const states = new Map(
+    (await store.listIncidentStates({ status: "open" })).map((s) => [s.record.incident.id, s]),
+  );
+  const unseen = [...observed.keys()].filter((id) => !states.has(id));
+  for (const s of await Promise.all(unseen.map((id) => store.loadIncident(id)))) {
+    if (s) states.set(s.record.incident.id, s);
+  }
   const openStates = new Map([...states].filter(([, s]) => s.record.status === "open"));
   // An incremental source shows only what is new: fold it into what earlier runs saw of challenges still
   // below the threshold, so the threshold applies to the lookback, not to one run's slice.
