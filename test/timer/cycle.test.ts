@@ -29,6 +29,9 @@ describe("timer cycle", () => {
     await h.hook.close();
     // Secrets in the webhook URLs never reach the log.
     expect(h.logs.join("\n")).not.toMatch(/SECRET123|SECRET456/);
+    // Every card posted in any scenario is a valid Adaptive Card 1.4 within the size limit.
+    for (const r of h.teams.received) expectValidTeamsMessage(r.body);
+    for (const r of h.hook.received) webhookPayloadSchema.parse(r.body);
   });
 
   it("opens an incident, posts one valid card and one schema-valid webhook, and records both as sent", async () => {

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { expectValidTeamsMessage } from "./card-validation.js";
 
 /** `auth-triage local` and `run-once` driven through the CLI dispatcher, in process. */
 function capture(): { stream: Writable & { isTTY?: boolean }; text: () => string } {
@@ -81,6 +82,7 @@ describe("auth-triage run-once", () => {
       expect(await main(args, { stdout: second.stream, stderr: capture().stream, env: {} })).toBe(0);
       expect(JSON.parse(second.text()).notifications).toMatchObject({ decided: 0, sent: 0 });
       expect(receiver.received).toHaveLength(r1.notifications.sent);
+      for (const r of receiver.received) expectValidTeamsMessage(r.body);
       const keys = receiver.received.map((r) => r.idempotencyKey);
       expect(new Set(keys).size).toBe(keys.length);
     } finally {
