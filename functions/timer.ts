@@ -1,10 +1,13 @@
 import { app } from "@azure/functions";
-import { DEFAULT_SCHEDULE } from "../src/config/ncrontab.js";
+import { DEFAULT_SCHEDULE, ncrontabProblem } from "../src/config/ncrontab.js";
 import { triageTimerHandler } from "../src/timer/handler.js";
 
-// Thin entry point: the schedule comes from the TRIAGE_SCHEDULE app setting (six-field NCRONTAB, UTC),
-// validated again with every other setting on each run; all logic lives in src/timer/.
+// Thin entry point: all logic lives in src/timer/. The schedule comes from the TRIAGE_SCHEDULE app
+// setting (six-field NCRONTAB, UTC). An invalid value is not handed to the host (it would refuse to load
+// the function, with the reason only in host logs): the default schedule is used instead, and every run
+// then fails with a message naming TRIAGE_SCHEDULE and how to fix it.
+const configured = process.env.TRIAGE_SCHEDULE?.trim();
 app.timer("triageTimer", {
-  schedule: process.env.TRIAGE_SCHEDULE?.trim() || DEFAULT_SCHEDULE,
+  schedule: configured && !ncrontabProblem(configured) ? configured : DEFAULT_SCHEDULE,
   handler: triageTimerHandler,
 });
