@@ -239,16 +239,28 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
       problems.push(`${SETTING.logAnalyticsCloud}: '${cloud}' must be public, china or usgov`);
     }
     const endpoint = get(SETTING.logAnalyticsEndpoint);
-    if (endpoint !== undefined && !/^https:\/\/.+\/v1\/?$/.test(endpoint) && !/^https:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint)) {
-      problems.push(`${SETTING.logAnalyticsEndpoint}: the Logs API endpoint must be https and end with /v1, e.g. https://api.loganalytics.azure.cn/v1`);
+    if (
+      endpoint !== undefined &&
+      !/^https:\/\/.+\/v1\/?$/.test(endpoint) &&
+      !/^https:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint)
+    ) {
+      problems.push(
+        `${SETTING.logAnalyticsEndpoint}: the Logs API endpoint must be https and end with /v1, e.g. https://api.loganalytics.azure.cn/v1`,
+      );
     }
-    const ws: SourceSettings = { kind: "workspaces", workspaceIds, cloud: cloud as "public" | "china" | "usgov" };
+    const ws: SourceSettings = {
+      kind: "workspaces",
+      workspaceIds,
+      cloud: cloud as "public" | "china" | "usgov",
+    };
     if (endpoint !== undefined) ws.endpoint = endpoint;
     sources.push(ws);
   }
   if (archiveConnection !== undefined && archive === undefined) {
     if (!/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)=/i.test(archiveConnection)) {
-      problems.push(`${SETTING.archiveConnectionString}: not a storage connection string (needs AccountName=… or BlobEndpoint=…)`);
+      problems.push(
+        `${SETTING.archiveConnectionString}: not a storage connection string (needs AccountName=… or BlobEndpoint=…)`,
+      );
     }
     sources.push({ kind: "archive", accountUrl: "(connection string)", connectionString: archiveConnection });
   }

@@ -108,7 +108,9 @@ export class ArchiveIncidentSource implements IncidentSource {
   ) {}
 
   describe(): string {
-    return this.source.connectionString ? "archive account (connection string)" : `archive ${this.source.accountUrl}`;
+    return this.source.connectionString
+      ? "archive account (connection string)"
+      : `archive ${this.source.accountUrl}`;
   }
 
   async analyze(window: AnalysisWindowMs, clock: Clock): Promise<SourceAnalysis> {
