@@ -147,8 +147,45 @@ export interface IncidentListItem {
   clockSkewSuspected: boolean;
   callerCount: number;
   notificationCount: number;
-  /** [minute ISO, failures] ascending, as in Incident.perMinute. */
-  perMinute: Array<[string, number]>;
+  /** Failures over time, dense and compact (the detail answer has the exact per-minute list). */
+  timeline: Timeline;
+}
+
+/**
+ * Failures per bucket from `start`: `counts[i]` failed in [start + i·bucket, start + (i+1)·bucket). Dense
+ * numbers are a fraction of the size of ISO-keyed pairs, which matters with hundreds of incidents.
+ */
+export interface Timeline {
+  /** ISO minute of the first bucket (the first failure's minute, floored to the bucket). */
+  start: string;
+  bucketMinutes: number;
+  counts: number[];
+}
+
+/** Bucket sizes tried in order until a timeline has at most MAX_TIMELINE_BUCKETS entries. */
+const TIMELINE_BUCKETS = [1, 5, 15, 60, 360, 1440];
+export const MAX_TIMELINE_BUCKETS = 2880;
+const MINUTE_MS = 60_000;
+
+export function toTimeline(perMinute: ReadonlyArray<readonly [string, number]>): Timeline {
+  const points = perMinute
+    .map(([minute, n]) => [Date.parse(minute), n] as const)
+    .filter(([t, n]) => Number.isFinite(t) && Number.isFinite(n));
+  if (points.length === 0) return { start: new Date(0).toISOString(), bucketMinutes: 1, counts: [] };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const [t] of points) {
+    min = Math.min(min, t);
+    max = Math.max(max, t);
+  }
+  const spanMinutes = (max - min) / MINUTE_MS + 1;
+  const bucketMinutes =
+    TIMELINE_BUCKETS.find((b) => spanMinutes / b <= MAX_TIMELINE_BUCKETS) ?? TIMELINE_BUCKETS.at(-1)!;
+  const bucketMs = bucketMinutes * MINUTE_MS;
+  const start = Math.floor(min / bucketMs) * bucketMs;
+  const counts = new Array<number>(Math.floor((max - start) / bucketMs) + 1).fill(0);
+  for (const [t, n] of points) counts[Math.floor((t - start) / bucketMs)]! += n;
+  return { start: new Date(start).toISOString(), bucketMinutes, counts };
 }
 
 export interface IncidentListResponse {
@@ -184,7 +221,7 @@ export function toListItem(record: IncidentRecord): IncidentListItem {
     clockSkewSuspected: inc.clockSkew.suspected,
     callerCount: inc.callers.length,
     notificationCount: record.notifications.length,
-    perMinute: inc.perMinute.map(([minute, n]) => [minute, n] as [string, number]),
+    timeline: toTimeline(inc.perMinute),
   };
   if (record.resolvedAt !== undefined) item.resolvedAt = record.resolvedAt;
   if (record.silencedBy !== undefined) item.silencedBy = record.silencedBy;
@@ -244,7 +281,11 @@ export async function handleListIncidents(
       total,
       offset: parsed.query.offset,
       limit: parsed.query.limit,
-      items: items.slice(0, parsed.query.limit).map((r) => redactDeep(toListItem(r))),
+      items: items.slice(0, parsed.query.limit).map((r) => {
+        // The timeline is numbers we computed: redact the rest, skip walking thousands of counts.
+        const { timeline, ...text } = toListItem(r);
+        return { ...redactDeep(text), timeline };
+      }),
     };
     return jsonResponse(200, body);
   } catch (err) {

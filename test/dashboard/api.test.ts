@@ -3,6 +3,8 @@ import {
   handleGetIncident,
   handleListIncidents,
   MAX_PAGE_SIZE,
+  MAX_TIMELINE_BUCKETS,
+  toTimeline,
   type IncidentListResponse,
 } from "../../src/dashboard/api.js";
 import { safeJsonStringify, type DashboardResponse } from "../../src/dashboard/http.js";
@@ -51,12 +53,24 @@ describe("GET /api/incidents", () => {
       status: "open",
       count: 10,
       wrongFix: "Do not switch the caller to account keys to get around a missing role.",
-      perMinute: [
-        ["2026-11-22T10:00:00.000Z", 3],
-        ["2026-11-22T10:01:00.000Z", 5],
-        ["2026-11-22T10:03:00.000Z", 2],
-      ],
+      timeline: { start: "2026-11-22T10:00:00.000Z", bucketMinutes: 1, counts: [3, 5, 0, 2] },
     });
+  });
+
+  it("compacts long timelines into coarser buckets without losing a failure", () => {
+    const perMinute: Array<[string, number]> = [
+      ["2026-11-20T00:07:00.000Z", 4],
+      ["2026-11-20T00:09:00.000Z", 1],
+      ["2026-11-22T23:59:00.000Z", 2],
+    ];
+    const timeline = toTimeline(perMinute);
+    expect(timeline.bucketMinutes).toBe(5);
+    expect(timeline.start).toBe("2026-11-20T00:05:00.000Z");
+    expect(timeline.counts.length).toBeLessThanOrEqual(MAX_TIMELINE_BUCKETS);
+    expect(timeline.counts[0]).toBe(5);
+    expect(timeline.counts.at(-1)).toBe(2);
+    expect(timeline.counts.reduce((a, b) => a + b, 0)).toBe(7);
+    expect(toTimeline([])).toEqual({ start: "1970-01-01T00:00:00.000Z", bucketMinutes: 1, counts: [] });
   });
 
   it("passes every filter and the page to the reader, normalising times to ISO UTC", async () => {

@@ -353,10 +353,14 @@ function readFiltersFromHash(hashQuery) {
 
 /** Bucket sizes (minutes) tried in order until the chart has at most this many points. */
 const BUCKETS = [1, 5, 15, 60, 180, 360, 1440];
-const MAX_POINTS = 360;
+const MAX_POINTS = 160;
 
-function bucketMinutesFor(spanMinutes) {
-  return BUCKETS.find((b) => spanMinutes / b <= MAX_POINTS) ?? BUCKETS[BUCKETS.length - 1];
+/** The finest bucket that keeps the chart readable and is no finer than the data's own buckets. */
+function bucketMinutesFor(spanMinutes, coarsest) {
+  return (
+    BUCKETS.find((b) => b >= coarsest && b % coarsest === 0 && spanMinutes / b <= MAX_POINTS) ??
+    BUCKETS[BUCKETS.length - 1]
+  );
 }
 
 function bucketLabel(minutes) {
@@ -372,35 +376,63 @@ function bucketSeries(seriesList) {
   let min = Infinity;
   let max = -Infinity;
   for (const s of seriesList)
-    for (const [minute] of s.points) {
-      const t = Date.parse(minute);
-      if (Number.isFinite(t)) {
-        min = Math.min(min, t);
-        max = Math.max(max, t);
-      }
+    for (const [t] of s.points) {
+      min = Math.min(min, t);
+      max = Math.max(max, t);
     }
   if (!Number.isFinite(min)) return { bucketMinutes: 1, data: [[]] };
-  const bucketMinutes = bucketMinutesFor((max - min) / 60000 + 1);
+  const coarsest = Math.max(1, ...seriesList.map((s) => s.bucketMinutes ?? 1));
+  const bucketMinutes = bucketMinutesFor((max - min) / 60000 + 1, coarsest);
   const bucketMs = bucketMinutes * 60000;
-  const start = Math.floor(min / bucketMs) * bucketMs;
-  const count = Math.floor((max - start) / bucketMs) + 1;
+  // One empty bucket either side, so a short incident still has a visible rise and fall.
+  const start = Math.floor(min / bucketMs) * bucketMs - bucketMs;
+  const count = Math.floor((max - start) / bucketMs) + 2;
   const xs = Array.from({ length: count }, (_, i) => (start + i * bucketMs) / 1000);
   const ys = seriesList.map((s) => {
     const values = new Array(count).fill(0);
-    for (const [minute, n] of s.points) {
-      const t = Date.parse(minute);
-      if (Number.isFinite(t) && typeof n === "number") values[Math.floor((t - start) / bucketMs)] += n;
-    }
+    for (const [t, n] of s.points) values[Math.floor((t - start) / bucketMs)] += n;
     return values;
   });
   return { bucketMinutes, data: [xs, ...ys] };
+}
+
+/** [epoch ms, failures] points of a list item's compact timeline (see Timeline in src/dashboard/api.ts). */
+function timelinePoints(timeline) {
+  const start = Date.parse(timeline?.start);
+  if (!Number.isFinite(start) || !Array.isArray(timeline.counts)) return [];
+  const bucketMs = (timeline.bucketMinutes || 1) * 60000;
+  const points = [];
+  timeline.counts.forEach((n, i) => {
+    if (typeof n === "number" && n > 0) points.push([start + i * bucketMs, n]);
+  });
+  return points;
+}
+
+/** Tick spacings in seconds: whole minutes and hours only (the data is per minute). */
+const TIME_INCREMENTS = [
+  60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800,
+];
+
+const pad2 = (n) => String(n).padStart(2, "0");
+
+/** 24-hour UTC tick labels; the date is added on the first tick and wherever the day changes. */
+function timeAxisLabels(_u, splits) {
+  let lastDay = "";
+  return splits.map((ts) => {
+    const d = new Date(ts * 1000);
+    const day = `${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    const time = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+    const label = day !== lastDay ? `${time}\n${day}` : time;
+    lastDay = day;
+    return label;
+  });
 }
 
 function chartWidth(container) {
   return Math.max(320, Math.floor(container.getBoundingClientRect().width || container.clientWidth || 800));
 }
 
-function makeChart(container, seriesList, height) {
+function makeChart(container, seriesList, height, fill) {
   const { bucketMinutes, data } = bucketSeries(seriesList);
   const uPlot = window.uPlot;
   clear(container);
@@ -415,21 +447,42 @@ function makeChart(container, seriesList, height) {
   const options = {
     width: chartWidth(container),
     height,
+    // Ticks fall on whole UTC hours/days, matching the labels.
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     cursor: { drag: { x: true, y: false } },
     legend: { live: true },
-    scales: { y: { range: (_u, _min, dataMax) => [0, Math.max(1, Math.ceil(dataMax * 1.1))] } },
+    scales: {
+      x: { time: true },
+      y: { range: (_u, _min, dataMax) => [0, Math.max(1, Math.ceil(dataMax * 1.1))] },
+    },
     axes: [
-      { stroke: "#4b5563", grid: { stroke: "#e5e7eb" } },
-      { stroke: "#4b5563", grid: { stroke: "#e5e7eb" }, size: 56 },
+      {
+        stroke: "#4b5563",
+        grid: { stroke: "#eef0f3" },
+        ticks: { stroke: "#d1d5db" },
+        space: 72,
+        incrs: TIME_INCREMENTS,
+        values: timeAxisLabels,
+      },
+      {
+        stroke: "#4b5563",
+        grid: { stroke: "#eef0f3" },
+        ticks: { stroke: "#d1d5db" },
+        size: 56,
+        values: (_u, splits) => splits.map(fmtNumber),
+      },
     ],
     series: [
-      { label: "Time (UTC)" },
+      {
+        label: "Time (UTC)",
+        value: (_u, ts) =>
+          ts === null || ts === undefined ? "–" : fmtTime(new Date(ts * 1000).toISOString()),
+      },
       ...seriesList.map((s) => ({
         label: s.label,
         stroke: s.color,
-        fill: `${s.color}22`,
-        width: 2,
+        fill: fill ? `${s.color}22` : undefined,
+        width: fill ? 2 : 1.75,
         points: { show: data[0].length < 60 },
         value: (_u, v) => (v === null || v === undefined ? "–" : fmtNumber(v)),
       })),
@@ -469,10 +522,14 @@ function renderOverviewChart(items) {
     key: decision,
     label: DECISION_LABELS[decision],
     color: DECISION_COLORS[decision],
-    points: items.filter((i) => i.decision === decision).flatMap((i) => i.perMinute),
+    points: items.filter((i) => i.decision === decision).flatMap((i) => timelinePoints(i.timeline)),
+    bucketMinutes: Math.max(
+      1,
+      ...items.filter((i) => i.decision === decision).map((i) => i.timeline?.bucketMinutes ?? 1),
+    ),
   })).filter((s) => s.points.length > 0);
   state.overviewChart?.destroy();
-  const { chart, bucketMinutes, data } = makeChart(container, seriesList, 220);
+  const { chart, bucketMinutes, data } = makeChart(container, seriesList, 240, false);
   state.overviewChart = chart;
   document.getElementById("overview-bucket").textContent = seriesList.length
     ? `Failures ${bucketLabel(bucketMinutes)}, UTC`
@@ -751,10 +808,10 @@ function renderDetail(record) {
       key: verdictOf(incident.decision),
       label: "Failures",
       color: DECISION_COLORS[incident.decision] ?? "#374151",
-      points: incident.perMinute,
+      points: incident.perMinute.map(([minute, n]) => [Date.parse(minute), n]),
     },
   ];
-  const { chart, bucketMinutes, data } = makeChart(chartBox, seriesList, 200);
+  const { chart, bucketMinutes, data } = makeChart(chartBox, seriesList, 220, true);
   state.detailChart = chart;
   seriesSummary(chartLegend, seriesList, data, bucketMinutes);
   document.title = `${incident.errorCode} on ${incident.account} · Storage Auth Triage`;
