@@ -1,4 +1,4 @@
-/* global document, window, location, history, fetch, performance, ResizeObserver, URLSearchParams, requestAnimationFrame */
+/* global document, window, location, history, fetch, performance, ResizeObserver, IntersectionObserver, URLSearchParams, requestAnimationFrame */
 /**
  * Storage Auth Triage dashboard: incidents table, charts, detail view. Vanilla ES module, no framework.
  *
@@ -129,6 +129,19 @@ function fmtTime(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** Table cells: "11-22 09:58" (the column header says UTC). */
+function fmtShortTime(iso) {
+  const full = fmtTime(iso);
+  return /^\d{4}-/.test(full) ? full.slice(5, 16) : full;
+}
+
+/** "11-22 09:58 → 10:07", with the end's date only when it differs. */
+function activeSpan(firstIso, lastIso) {
+  const first = fmtShortTime(firstIso);
+  const last = fmtShortTime(lastIso);
+  return first.slice(0, 5) === last.slice(0, 5) ? `${first} → ${last.slice(6)}` : `${first} → ${last}`;
 }
 
 function fmtAgo(iso, now) {
@@ -299,13 +312,60 @@ function renderRows(items) {
         h("span", { className: "muted small block", text: `${item.statusCode} · ${item.authType}` }),
       ]),
       h("td", { className: "num strong", text: fmtNumber(item.count) }),
-      h("td", { title: fmtTime(item.lastSeen), text: fmtAgo(item.lastSeen, now) }),
-      h("td", { className: "nowrap", text: fmtTime(item.firstSeen) }),
+      h("td", { className: "trend-cell" }, [sparkline(item)]),
+      h("td", { className: "nowrap", title: `${fmtTime(item.firstSeen)} → ${fmtTime(item.lastSeen)}` }, [
+        h("span", { text: activeSpan(item.firstSeen, item.lastSeen) }),
+        h("span", { className: "muted small block", text: `last ${fmtAgo(item.lastSeen, now)}` }),
+      ]),
       h("td", {}, [cause]),
     ]);
     fragment.append(row);
   }
   tbody.replaceChildren(fragment);
+}
+
+const SPARK_WIDTH = 110;
+const SPARK_HEIGHT = 26;
+
+/** A tiny per-incident failures-over-time line, drawn straight on a canvas (no library, no DOM per point). */
+function sparkline(item) {
+  const canvas = h("canvas", {
+    className: "sparkline",
+    attrs: { width: SPARK_WIDTH, height: SPARK_HEIGHT, "aria-hidden": "true" },
+  });
+  sparklineItems.set(canvas, item);
+  sparklineObserver.observe(canvas);
+  return canvas;
+}
+
+const sparklineItems = new WeakMap();
+
+/** Sparklines are drawn when their row comes into view: 500 canvases drawn up front slow the first render. */
+const sparklineObserver = new IntersectionObserver(
+  (entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      sparklineObserver.unobserve(entry.target);
+      drawSparkline(entry.target, sparklineItems.get(entry.target));
+    }
+  },
+  { rootMargin: "200px" },
+);
+
+function drawSparkline(canvas, item) {
+  const counts = Array.isArray(item?.timeline?.counts) ? item.timeline.counts : [];
+  const ctx = counts.length ? canvas.getContext("2d") : null;
+  if (!ctx) return;
+  const peak = Math.max(1, ...counts);
+  const step = counts.length > 1 ? (SPARK_WIDTH - 2) / (counts.length - 1) : 0;
+  const y = (n) => SPARK_HEIGHT - 2 - (n / peak) * (SPARK_HEIGHT - 4);
+  ctx.beginPath();
+  counts.forEach((n, i) => (i === 0 ? ctx.moveTo(1, y(n)) : ctx.lineTo(1 + i * step, y(n))));
+  if (counts.length === 1) ctx.lineTo(SPARK_WIDTH - 1, y(counts[0]));
+  ctx.strokeStyle = DECISION_COLORS[item.decision] ?? "#374151";
+  ctx.lineWidth = 1.5;
+  ctx.stroke();
+  canvas.dataset.drawn = "true";
 }
 
 function renderSortIndicators() {
@@ -317,6 +377,9 @@ function renderSortIndicators() {
 
 function renderList() {
   const items = sorted(filtered());
+  // The chart measures its container: draw it before the rows go in, so that measurement does not force
+  // a layout of a 500-row table that is about to be laid out anyway.
+  renderOverviewChart(items);
   // The verdict cards count what the other filters leave, so picking one verdict still shows the rest.
   renderSummary(filtered("decision"));
   renderRows(items);
@@ -332,7 +395,6 @@ function renderList() {
       ? "No incidents yet: no 401/403 failures crossed the threshold."
       : "No incident matches these filters.";
   empty.hidden = items.length > 0;
-  renderOverviewChart(items);
 }
 
 function applyFilterChange() {
@@ -483,7 +545,7 @@ function makeChart(container, seriesList, height, fill) {
         stroke: s.color,
         fill: fill ? `${s.color}22` : undefined,
         width: fill ? 2 : 1.75,
-        points: { show: data[0].length < 60 },
+        points: { show: fill && data[0].length < 60 },
         value: (_u, v) => (v === null || v === undefined ? "–" : fmtNumber(v)),
       })),
     ],
@@ -657,7 +719,11 @@ function renderDetail(record) {
     ]),
     h("p", { className: "detail-link" }, [
       h("span", { className: "muted", text: "Link to this incident: " }),
-      h("a", { text: incident.id, attrs: { href: incidentHref(incident.id), "data-incident-link": "" } }),
+      // Shown without the query string, so copying it never copies a function key into a chat.
+      h("a", {
+        text: `${location.origin}${location.pathname}${incidentHref(incident.id)}`,
+        attrs: { href: incidentHref(incident.id), "data-incident-link": "" },
+      }),
       record.silencedBy
         ? h("span", { className: "pill pill-silenced", text: `Silenced by ${record.silencedBy}` })
         : null,
@@ -942,9 +1008,23 @@ function wireEvents() {
   resize.observe(document.querySelector("main"));
 }
 
+/** During an incident the page stays open: refresh the data every minute while the tab is visible. */
+const AUTO_REFRESH_MS = 60_000;
+
+function scheduleAutoRefresh() {
+  window.setInterval(async () => {
+    if (document.visibilityState !== "visible") return;
+    await refresh();
+    // Re-render only the list: re-rendering an open detail view would reset the reader's scroll.
+    if (!document.getElementById("list-view").hidden) renderList();
+  }, AUTO_REFRESH_MS);
+}
+
 async function start() {
   wireEvents();
+  scheduleAutoRefresh();
   await refresh();
+  performance.mark("dashboard-data-loaded");
   await route();
   // Marks the first complete render (table and chart in the DOM) for the performance check.
   requestAnimationFrame(() => {
