@@ -7,49 +7,25 @@ import {
   type Incident,
 } from "../../src/model/incident.js";
 import type { ServiceType } from "../../src/model/storage-request.js";
+import { SnapshotIncidentReader } from "../../src/dashboard/snapshot-reader.js";
 import type {
   IncidentQuery,
-  IncidentReader,
   IncidentRecord,
   IncidentStatus,
   NotificationRecord,
 } from "../../src/state/contracts.js";
 
 /**
- * Fixture-backed IncidentReader for dashboard tests: serves IncidentRecords built from the model types and
- * applies IncidentQuery the way the contract describes (activity overlapping [from, to], exact filters,
- * most severe first, offset/limit paging). The real stores (memory, Table storage) come from the timer.
+ * Fixture-backed IncidentReader for dashboard tests: the read-only snapshot reader over records built
+ * from the model types, recording the queries it was asked so tests can check what the API passed on.
+ * The real stores (memory, Table storage) come from the timer.
  */
-export class FixtureIncidentReader implements IncidentReader {
+export class FixtureIncidentReader extends SnapshotIncidentReader {
   readonly listCalls: IncidentQuery[] = [];
-  constructor(private readonly records: readonly IncidentRecord[]) {}
 
-  async list(query: IncidentQuery): Promise<{ total: number; items: IncidentRecord[] }> {
+  override async list(query: IncidentQuery): Promise<{ total: number; items: IncidentRecord[] }> {
     this.listCalls.push({ ...query });
-    const from = query.from ? Date.parse(query.from) : -Infinity;
-    const to = query.to ? Date.parse(query.to) : Infinity;
-    const matching = this.records
-      .filter((r) => {
-        const inc = r.incident;
-        return (
-          Date.parse(inc.lastSeen) >= from &&
-          Date.parse(inc.firstSeen) <= to &&
-          (!query.account || inc.account.toLowerCase() === query.account.toLowerCase()) &&
-          (!query.decision || inc.decision === query.decision) &&
-          (!query.errorCode || inc.errorCode === query.errorCode) &&
-          (!query.status || r.status === query.status)
-        );
-      })
-      .sort(
-        (a, b) => b.incident.severity - a.incident.severity || a.incident.id.localeCompare(b.incident.id),
-      );
-    const offset = query.offset ?? 0;
-    const limit = query.limit ?? matching.length;
-    return { total: matching.length, items: matching.slice(offset, offset + limit) };
-  }
-
-  async get(id: string): Promise<IncidentRecord | undefined> {
-    return this.records.find((r) => r.incident.id === id);
+    return super.list(query);
   }
 }
 
