@@ -4,7 +4,7 @@ import type { Incident } from "../../model/incident.js";
 import type { IncidentReader } from "../../state/contracts.js";
 import { startDashboardServer } from "../../dashboard/server.js";
 import { recordsFromAnalysis, SnapshotIncidentReader } from "../../dashboard/snapshot-reader.js";
-import { EXIT_OK, UsageError, type CliCommand, type CliIo } from "../command.js";
+import { EXIT_OK, UsageError, type CliIo } from "../command.js";
 
 /**
  * `auth-triage serve`: the dashboard page and its API on 127.0.0.1, over the timer's state (Table storage)
@@ -22,7 +22,7 @@ export interface ServeArgs {
   port: number;
 }
 
-const HELP = `Usage: auth-triage serve [--state memory|CONNECTION_STRING] [--logs PATH… --activity PATH…] [--port N]
+export const SERVE_HELP = `Usage: auth-triage serve [--state memory|CONNECTION_STRING] [--logs PATH… --activity PATH…] [--port N]
 
 Serves the dashboard (incidents table, charts, incident detail) and its JSON API on 127.0.0.1 only; no
 key is needed on loopback. Open the printed URL in a browser; stop with Ctrl+C.
