@@ -53,7 +53,12 @@ async function getJson(path) {
     body = undefined;
   }
   if (!response.ok) {
-    const message = body && typeof body.message === "string" ? body.message : `HTTP ${response.status}`;
+    const message =
+      response.status === 401 || response.status === 403
+        ? "access denied: open the page with ?code=<function key> (or sign in), see docs/dashboard.md"
+        : body && typeof body.message === "string"
+          ? body.message
+          : `HTTP ${response.status}`;
     const error = new Error(message);
     error.status = response.status;
     throw error;
@@ -715,6 +720,17 @@ function renderDetail(record) {
     h("p", { className: "detail-sub muted" }, [
       h("span", {
         text: `Services: ${incident.services.join(", ")} · Operations: ${incident.operations.join(", ")}`,
+      }),
+    ]),
+    h("p", { className: "detail-sub muted" }, [
+      h("span", {
+        text: [
+          `Opened ${fmtTime(record.openedAt)}`,
+          `updated ${fmtTime(record.updatedAt)}`,
+          record.resolvedAt ? `resolved ${fmtTime(record.resolvedAt)}` : null,
+        ]
+          .filter(Boolean)
+          .join(" · "),
       }),
     ]),
     h("p", { className: "detail-link" }, [
