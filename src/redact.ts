@@ -23,7 +23,8 @@ export function redactUri(text: string): string {
 }
 
 const AUTH_HEADER_RE = /\b(SharedKey(?:Lite)?\s+[^:\s]+:)[A-Za-z0-9+/=]+/g;
-const BEARER_RE = /\b(Bearer\s+)[A-Za-z0-9\-_.~+/]+=*/gi;
+// Same-line whitespace only, and a token-like length, so prose such as "Bearer\nTime" is left alone.
+const BEARER_RE = /\b(Bearer[ \t]+)[A-Za-z0-9\-_.~+/]{8,}=*/gi;
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const ACCOUNT_KEY_RE = /(AccountKey=)[^;'"\s]+/gi;
 const MAC_RE = /(The MAC signature found in the HTTP request ')[^']*(')/g;

@@ -4,7 +4,10 @@ import { fileURLToPath } from "node:url";
 import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.js";
 
 /** Sub-commands, loaded lazily so `auth-triage <cmd>` only pays for the modules it uses. */
-const COMMANDS: Record<string, () => Promise<CliCommand>> = {};
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  explain: async () => (await import("./commands/explain.js")).explainCommand,
+  signature: async () => (await import("./commands/signature.js")).signatureCommand,
+};
 
 const USAGE = `auth-triage: make Azure Storage 401/403 failures explain themselves.
 

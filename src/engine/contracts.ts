@@ -33,6 +33,7 @@ export interface RootCauseExplainer {
   explain(
     incident: Incident,
     activity: readonly ActivityEvent[],
+    context?: RootCauseContext,
   ): {
     changes: ChangeCandidate[];
     clockSkew: ClockSkewAssessment;

@@ -112,11 +112,17 @@ export interface ChangeCandidate {
   /** Before/after values for changes seen in the logs. */
   before?: string;
   after?: string;
+  /** Machine-readable kind of cause, e.g. `key-regenerated`, `rbac-propagation` (src/correlate/catalog.ts). */
+  kind?: string;
+  /** What to do about it, in plain words (renderers show it after the summary). */
+  advice?: string;
 }
 
 export interface ClockSkewAssessment {
   suspected: boolean;
   evidence: string[];
+  /** Skew-like signs that were checked and explained otherwise (expired SAS, rotated key…). */
+  ruledOut?: string[];
 }
 
 export interface Incident {

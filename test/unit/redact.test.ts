@@ -36,3 +36,10 @@ describe("redaction", () => {
     expect(d).toContain("prod-01.westeurope.logic.azure.com");
   });
 });
+
+describe("redaction leaves prose alone", () => {
+  it("does not treat a following line as a bearer token", () => {
+    expect(redactSecrets("Scheme:   Bearer\nTime:     2026")).toBe("Scheme:   Bearer\nTime:     2026");
+    expect(redactSecrets("Authorization: Bearer abcdefgh12345")).toBe("Authorization: Bearer REDACTED");
+  });
+});

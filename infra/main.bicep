@@ -1,0 +1,257 @@
+// Storage Auth Triage: everything the timer function, its dashboard and the workbook need, in one resource
+// group, plus read access to the log workspaces (and optionally an archive account) wherever they live.
+// Local modules only: registry modules cannot be restored offline. Deploy: docs/deploy.md.
+targetScope = 'resourceGroup'
+
+@description('Azure region for every new resource. Defaults to the resource group\'s region.')
+param location string = resourceGroup().location
+
+@description('Short name used in every resource name (lowercase letters and digits; the first 8 go into storage and vault names).')
+@minLength(3)
+@maxLength(20)
+param baseName string = 'authtriage'
+
+@description('Tags applied to every new resource.')
+param tags resourceTags = {}
+
+@description('Resource id of an existing Log Analytics workspace for Application Insights, diagnostic settings and the workbook; empty creates a new workspace here.')
+param existingLogAnalyticsWorkspaceId string = ''
+
+@description('Retention in days of a newly created workspace (ignored with an existing one).')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Resource ids of the workspaces that hold StorageBlobLogs/QueueLogs/TableLogs/FileLogs and AzureActivity; the app reads them (Log Analytics Reader on each) unless it reads an archive. Empty means the workspace above.')
+param storageLogWorkspaceIds string[] = []
+
+@description('Resource id of a storage account that holds archived Storage logs (insights-logs-* containers). When set, the app reads this archive instead of workspaces (Storage Blob Data Reader on it). Empty: the app reads workspaces.')
+param archiveStorageAccountId string = ''
+
+@description('Existing storage accounts whose resource logs to switch on and send to the workspace above.')
+param diagnosticStorageAccounts diagnosedStorageAccount[] = []
+
+@description('NCRONTAB schedule (six fields, UTC) of the triage timer.')
+param triageSchedule string = '0 */5 * * * *'
+
+@description('Memory per Flex instance, in MB.')
+param instanceMemoryMB 512 | 2048 | 4096 = 2048
+
+@description('Most instances Flex may run at once (40 is the lowest Flex allows).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Object id of a user or group allowed to write the Teams webhook secret (Key Vault Secrets Officer on the vault); empty grants nobody.')
+param webhookEditorPrincipalId string = ''
+
+@description('Kind of principal webhookEditorPrincipalId is.')
+param webhookEditorPrincipalType 'User' | 'Group' | 'ServicePrincipal' = 'User'
+
+@description('More triage settings (non-secret), e.g. { TRIAGE_OPEN_THRESHOLD: \'10\', TRIAGE_LOOKBACK: \'1h\', TRIAGE_SILENCES: \'[…]\' }; see docs/timer.md.')
+param triageOptions { *: string } = {}
+
+@description('Deploy the Storage Auth Triage workbook.')
+param deployWorkbook bool = true
+
+type resourceTags = { *: string }
+
+@description('An existing storage account whose Storage*Logs should be collected.')
+type diagnosedStorageAccount = {
+  @description('Resource id of the storage account (any resource group or subscription the deployer can write diagnostic settings in).')
+  resourceId: string
+  @description('Services to collect; all four by default. Premium block-blob or file-only accounts need a subset.')
+  services: ('blob' | 'queue' | 'table' | 'file')[]?
+}
+
+var nameSuffix = uniqueString(resourceGroup().id)
+// Storage account and vault names allow no hyphens (storage) or are limited to 24 characters.
+var compactName = take(toLower(replace(baseName, '-', '')), 8)
+var webhookSecretName = 'teams-webhook-url'
+var deploymentContainerName = 'app-package'
+var createWorkspace = empty(existingLogAnalyticsWorkspaceId)
+var hostStorageAccountName = 'st${compactName}h${nameSuffix}'
+var stateStorageAccountName = 'st${compactName}s${nameSuffix}'
+var keyVaultName = 'kv${compactName}${nameSuffix}'
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-${baseName}-${nameSuffix}'
+  location: location
+  tags: tags
+}
+
+resource newWorkspace 'Microsoft.OperationalInsights/workspaces@2025-07-01' = if (createWorkspace) {
+  name: 'log-${baseName}-${nameSuffix}'
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: logRetentionInDays
+    features: { enableLogAccessUsingOnlyResourcePermissions: true }
+  }
+}
+
+var workspaceResourceId = createWorkspace ? newWorkspace.id : existingLogAnalyticsWorkspaceId
+var logWorkspaceIds = empty(storageLogWorkspaceIds) ? [workspaceResourceId] : storageLogWorkspaceIds
+// The triage reads exactly one source: the archive when one is given, else the workspaces.
+var readArchive = !empty(archiveStorageAccountId)
+var workspacesTheAppReads = readArchive ? [] : logWorkspaceIds
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${baseName}-${nameSuffix}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspaceResourceId
+    IngestionMode: 'LogAnalytics'
+    // Only Entra-authenticated telemetry is accepted; the connection string alone cannot write data.
+    DisableLocalAuth: true
+  }
+}
+
+// Host storage: the Flex deployment package and the timer's schedule-monitor leases. The triage state
+// (incidents, watermark, notification log) lives in a separate account so that its data has its own
+// lifecycle and its own grant (tables only), and re-creating the app never touches incident history.
+module hostStorage 'modules/storage-account.bicep' = {
+  name: 'host-storage'
+  params: {
+    name: hostStorageAccountName
+    location: location
+    tags: tags
+    blobContainerNames: [deploymentContainerName]
+  }
+}
+
+module stateStorage 'modules/storage-account.bicep' = {
+  name: 'state-storage'
+  params: {
+    name: stateStorageAccountName
+    location: location
+    tags: tags
+  }
+}
+
+module vault 'modules/key-vault.bicep' = {
+  name: 'key-vault'
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+    webhookSecretName: webhookSecretName
+    webhookEditorPrincipalId: webhookEditorPrincipalId
+    webhookEditorPrincipalType: webhookEditorPrincipalType
+  }
+}
+
+module appRoles 'modules/app-role-assignments.bicep' = {
+  name: 'app-role-assignments'
+  params: {
+    principalResourceId: identity.id
+    principalId: identity.properties.principalId
+    hostStorageAccountName: hostStorageAccountName
+    stateStorageAccountName: stateStorageAccountName
+    keyVaultName: keyVaultName
+    appInsightsName: appInsights.name
+  }
+  // The names above are known up front (keeps What-If precise), so the order is stated explicitly.
+  dependsOn: [hostStorage, stateStorage, vault]
+}
+
+// Resource ids look like /subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{type}/{name}.
+module workspaceReaders 'modules/log-workspace-reader.bicep' = [
+  for workspaceId in workspacesTheAppReads: {
+    name: take('authtriage-logreader-${uniqueString(resourceGroup().id, workspaceId)}', 64)
+    scope: resourceGroup(split(workspaceId, '/')[2], split(workspaceId, '/')[4])
+    params: {
+      workspaceName: last(split(workspaceId, '/'))
+      principalResourceId: identity.id
+      principalId: identity.properties.principalId
+    }
+  }
+]
+
+module archiveReader 'modules/archive-reader.bicep' = if (readArchive) {
+  name: take('authtriage-archivereader-${uniqueString(resourceGroup().id, archiveStorageAccountId)}', 64)
+  scope: resourceGroup(split(archiveStorageAccountId, '/')[2], split(archiveStorageAccountId, '/')[4])
+  params: {
+    storageAccountName: last(split(archiveStorageAccountId, '/'))
+    principalResourceId: identity.id
+    principalId: identity.properties.principalId
+  }
+}
+
+module storageDiagnostics 'modules/storage-diagnostics.bicep' = [
+  for account in diagnosticStorageAccounts: {
+    name: take('authtriage-diag-${uniqueString(resourceGroup().id, account.resourceId)}', 64)
+    scope: resourceGroup(split(account.resourceId, '/')[2], split(account.resourceId, '/')[4])
+    params: {
+      storageAccountName: last(split(account.resourceId, '/'))
+      services: account.?services ?? ['blob', 'queue', 'table', 'file']
+      workspaceResourceId: workspaceResourceId
+      settingName: 'storage-auth-triage'
+    }
+  }
+]
+
+var triageSettings = union(triageOptions, {
+  TRIAGE_ARCHIVE_ACCOUNT_URL: archiveReader.?outputs.blobEndpoint ?? ''
+  TRIAGE_SCHEDULE: triageSchedule
+  TRIAGE_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(SecretUri=${vault.outputs.webhookSecretUri})'
+  TRIAGE_STATE_TABLE_ENDPOINT: stateStorage.outputs.tableEndpoint
+})
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  params: {
+    name: 'func-${baseName}-${nameSuffix}'
+    planName: 'plan-${baseName}-${nameSuffix}'
+    location: location
+    tags: tags
+    identityResourceId: identity.id
+    identityClientId: identity.properties.clientId
+    hostStorageAccountName: hostStorage.outputs.name
+    deploymentBlobEndpoint: hostStorage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    appInsightsName: appInsights.name
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    triageSettings: triageSettings
+    // The Logs query API takes workspace GUIDs, which only the workspaces themselves know.
+    logWorkspaceCustomerIds: [for (workspaceId, i) in workspacesTheAppReads: workspaceReaders[i].outputs.customerId]
+  }
+  dependsOn: [appRoles]
+}
+
+module workbook 'modules/workbook.bicep' = if (deployWorkbook) {
+  name: 'workbook'
+  params: {
+    location: location
+    tags: tags
+    displayName: 'Storage Auth Triage'
+    sourceResourceId: workspaceResourceId
+    defaultWorkspaceResourceIds: logWorkspaceIds
+  }
+}
+
+@description('Name of the function app (for `az functionapp deployment source config-zip`).')
+output functionAppName string = functionApp.outputs.name
+
+@description('Dashboard page of the deployed app.')
+output dashboardUrl string = 'https://${functionApp.outputs.defaultHostName}/api/dashboard'
+
+@description('Key Vault that must receive the Teams webhook URL (`az keyvault secret set`).')
+output keyVaultName string = vault.outputs.name
+
+@description('Name of the secret to set in that vault.')
+output webhookSecretName string = webhookSecretName
+
+@description('Object id of the app identity, e.g. for granting it access to more workspaces by hand.')
+output identityPrincipalId string = identity.properties.principalId
+
+@description('Workspace that receives App Insights telemetry and the diagnostic settings.')
+output workspaceResourceId string = workspaceResourceId
+
+@description('Resource id of the workbook, when deployed.')
+output workbookId string = workbook.?outputs.id ?? ''

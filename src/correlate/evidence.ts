@@ -1,0 +1,583 @@
+import type { RecordObserver } from "../engine/contracts.js";
+import {
+  isAuthFailure,
+  keySlotOf,
+  sasSignatureHashOf,
+  type StorageRequest,
+} from "../model/storage-request.js";
+
+/**
+ * Evidence records: what the root-cause stage remembers about callers, as plain mergeable aggregates.
+ *
+ * The local engine builds them row by row (`EvidenceObserver`); the Log Analytics source builds the very
+ * same records server-side with `summarize count(), min(TimeGenerated), max(TimeGenerated) by …`, so the
+ * explainer (`explainFromEvidence`) never needs rows. Every record merges by sum (counts), min (first*)
+ * and max (last*, max*), so partial results from several workspaces, windows or shards can be combined
+ * with `mergeEvidence`. Memory grows with callers × distinct values (capped), never with rows.
+ */
+
+/** Width of the per-caller activity bins. */
+export const ACTIVITY_BIN_MS = 5 * 60_000;
+
+/** Dimensions remembered per caller and outcome. `all` (value "") carries the caller's totals. */
+export type CallerDimension =
+  "all" | "userAgent" | "operationVersion" | "keySlot" | "authType" | "callerIp" | "credential";
+
+export const CALLER_DIMENSIONS: readonly CallerDimension[] = [
+  "all",
+  "userAgent",
+  "operationVersion",
+  "keySlot",
+  "authType",
+  "callerIp",
+  "credential",
+];
+
+/**
+ * One (account, caller, outcome, dimension, value) aggregate.
+ *
+ * - `caller`: `oid:<requesterObjectId>` for OAuth/Kerberos callers, else `ip:<address>`, else
+ *   `sas:<SasSignature hash>`, else `key:<key1|key2>`, else `unknown` (see `callerIdentityOf`).
+ * - `outcome`: `ok` for every request that got past authentication and authorisation (any status but
+ *   401/403), else the challenge `<status>|<error code>|<auth type>` as logged (`outcomeOf`).
+ * - `credential` values: `AccountKey` → the key part of AuthenticationHash (`key1(<sha256>)`);
+ *   `SAS` → `sas:<SasSignature sha256>`. Hashes of keys and signatures, never secrets.
+ */
+export interface CallerValueRecord {
+  /** Account name, lower case. */
+  account: string;
+  caller: string;
+  outcome: string;
+  dimension: CallerDimension;
+  value: string;
+  count: number;
+  firstMs: number;
+  lastMs: number;
+  /** SAS credential records: requests whose `st` was after the request time. */
+  notYetValid?: number;
+  /** …and the largest `st − request time` among them. */
+  maxStartLeadMs?: number;
+  /** SAS credential records: requests whose `se` was before the request time. */
+  expired?: number;
+  /** …and the largest `request time − se` among them. */
+  maxExpiredByMs?: number;
+  /** SAS credential records: the token's `st`/`se` (epoch ms) as seen in the URI. */
+  sasStartMs?: number;
+  sasExpiryMs?: number;
+}
+
+/** Requests per caller per 5-minute bin: shows idle gaps and intermittent successes. */
+export interface CallerActivityRecord {
+  account: string;
+  caller: string;
+  binStartMs: number;
+  ok: number;
+  failed: number;
+}
+
+/** Where an account lives, learnt from `_ResourceId` of its requests. */
+export interface AccountResourceRecord {
+  account: string;
+  /** `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>`. */
+  resourceId: string;
+}
+
+export interface RootCauseEvidence {
+  callers: CallerValueRecord[];
+  activity: CallerActivityRecord[];
+  accounts: AccountResourceRecord[];
+  /** What the caps cut off (reported, never silent). */
+  truncated: { droppedCallers: number; foldedValues: number; droppedBins: number };
+}
+
+export function emptyEvidence(): RootCauseEvidence {
+  return {
+    callers: [],
+    activity: [],
+    accounts: [],
+    truncated: { droppedCallers: 0, foldedValues: 0, droppedBins: 0 },
+  };
+}
+
+/** Value used when a caller has more distinct values of one dimension than the cap allows. */
+export const OTHER_VALUE = "(other)";
+
+export interface EvidenceLimits {
+  /** Distinct (account, caller) pairs remembered. */
+  maxCallers: number;
+  /** Distinct values per (caller, outcome, dimension); the rest fold into `(other)`. */
+  maxValuesPerDimension: number;
+  /** Distinct outcomes per caller (ok + challenges). */
+  maxOutcomesPerCaller: number;
+  /** Activity bins per caller (576 × 5 min = 48 h); the oldest are evicted. */
+  maxBinsPerCaller: number;
+}
+
+export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = {
+  maxCallers: 20_000,
+  maxValuesPerDimension: 12,
+  maxOutcomesPerCaller: 8,
+  maxBinsPerCaller: 576,
+};
+
+/** The caller identity used to compare a caller with itself before onset. */
+export function callerIdentityOf(r: StorageRequest): string {
+  if (r.requesterObjectId) return "oid:" + r.requesterObjectId.toLowerCase();
+  if (r.callerIp) return "ip:" + r.callerIp;
+  const sas = sasSignatureHashOf(r.authHash);
+  if (sas) return "sas:" + sas;
+  const slot = keySlotOf(r.authHash);
+  if (slot) return "key:" + slot;
+  return "unknown";
+}
+
+/** `ok`, or the challenge `<status>|<error code>|<auth type>`; undefined for `Unknown` statuses. */
+export function outcomeOf(
+  r: Pick<StorageRequest, "statusCode" | "statusText" | "authType">,
+): string | undefined {
+  if (r.statusCode === null) return undefined;
+  if (!isAuthFailure(r)) return "ok";
+  return challengeOutcome(r.statusCode, r.statusText, r.authType);
+}
+
+export function challengeOutcome(statusCode: number, errorCode: string, authType: string): string {
+  return `${statusCode}|${errorCode}|${authType}`;
+}
+
+/** Case-insensitive comparison of outcomes (LA and files may differ in casing). */
+export function sameOutcome(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** The key part of AuthenticationHash (`key1(<sha256>)`), or `sas:<hash>` for a SAS. */
+export function credentialOf(r: Pick<StorageRequest, "authHash" | "authType">): string | undefined {
+  const sas = sasSignatureHashOf(r.authHash);
+  if (sas) return "sas:" + sas;
+  if (!r.authHash || r.authType.toLowerCase() !== "accountkey") return undefined;
+  const m = /^\s*(key[12])\(([0-9A-Fa-f]+)\)/i.exec(r.authHash);
+  return m ? `${m[1]!.toLowerCase()}(${m[2]!.toUpperCase()})` : undefined;
+}
+
+const ACCOUNT_ID_RE =
+  /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.storage\/storageaccounts\/[^/]+)/i;
+
+/** `/subscriptions/…/storageAccounts/<name>` from a service sub-resource id, or undefined. */
+export function accountResourceIdOf(resourceId: string | undefined): string | undefined {
+  if (!resourceId) return undefined;
+  const m = ACCOUNT_ID_RE.exec(resourceId.trim());
+  return m ? m[1] : undefined;
+}
+
+/** `st`/`se` of a SAS in a logged URI (epoch ms). */
+export function sasTimesOf(uri: string | undefined): { startMs?: number; expiryMs?: number } {
+  if (!uri || !uri.includes("?")) return {};
+  const out: { startMs?: number; expiryMs?: number } = {};
+  const st = /[?&]st=([^&#]+)/i.exec(uri);
+  const se = /[?&]se=([^&#]+)/i.exec(uri);
+  const parse = (v: string): number | undefined => {
+    let text: string;
+    try {
+      text = decodeURIComponent(v);
+    } catch {
+      return undefined;
+    }
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) ? ms : undefined;
+  };
+  if (st) {
+    const ms = parse(st[1]!);
+    if (ms !== undefined) out.startMs = ms;
+  }
+  if (se) {
+    const ms = parse(se[1]!);
+    if (ms !== undefined) out.expiryMs = ms;
+  }
+  return out;
+}
+
+function cleanUserAgent(ua: string): string {
+  let s = ua.trim();
+  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1);
+  return s.length > 200 ? s.slice(0, 200) : s;
+}
+
+interface CallerState {
+  account: string;
+  caller: string;
+  /** key = outcome \0 dimension \0 value */
+  records: Map<string, CallerValueRecord>;
+  /** key = outcome \0 dimension → distinct values */
+  valuesPerDimension: Map<string, number>;
+  outcomes: Set<string>;
+  bins: Map<number, CallerActivityRecord>;
+  /** Per outcome, the last row's raw fields and the records they hit: rows of one caller mostly repeat. */
+  shapes: Map<string, RowShape>;
+  lastBin?: CallerActivityRecord;
+}
+
+interface RowShape {
+  userAgent: string | undefined;
+  operationVersion: string | undefined;
+  authHash: string | undefined;
+  authType: string;
+  callerIp: string | undefined;
+  records: CallerValueRecord[];
+  sasRecord: CallerValueRecord | undefined;
+}
+
+function bump(rec: CallerValueRecord, t: number): void {
+  rec.count++;
+  if (t < rec.firstMs) rec.firstMs = t;
+  if (t > rec.lastMs) rec.lastMs = t;
+}
+
+/**
+ * Learns, from every request of a run (successes too), what each caller looked like. Feed it every
+ * StorageRequest; read `evidence()` whenever needed (it is cheap to call repeatedly: cached until the
+ * next observation).
+ */
+export class EvidenceObserver implements RecordObserver {
+  private readonly callers = new Map<string, CallerState>();
+  /** raw AccountName → raw caller key (object id, IP or auth hash) → state; aliases of `callers`. */
+  private readonly byRawAccount = new Map<string, Map<string, CallerState>>();
+  private readonly accounts = new Map<string, string>();
+  private readonly truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
+  private cached: RootCauseEvidence | undefined;
+
+  constructor(private readonly limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS) {}
+
+  observe(r: StorageRequest): void {
+    const outcome = outcomeOf(r);
+    if (outcome === undefined || !Number.isFinite(r.timeMs)) return;
+    this.cached = undefined;
+    // Hot path: find the caller by the row's raw fields without building strings.
+    let byCaller = this.byRawAccount.get(r.account);
+    if (!byCaller) {
+      if (this.byRawAccount.size >= this.limits.maxCallers) {
+        this.truncated.droppedCallers++;
+        return;
+      }
+      byCaller = new Map();
+      this.byRawAccount.set(r.account, byCaller);
+    }
+    // `||`, not `??`: an empty object id falls through to the address, as in callerIdentityOf.
+    const rawKey = r.requesterObjectId || r.callerIp || r.authHash || "";
+    let state = byCaller.get(rawKey);
+    if (!state) {
+      state = this.callerState(r);
+      if (!state) return;
+      if (byCaller.size < this.limits.maxCallers) byCaller.set(rawKey, state);
+    }
+    const caller = state.caller;
+    if (!state.outcomes.has(outcome)) {
+      if (state.outcomes.size >= this.limits.maxOutcomesPerCaller) {
+        this.truncated.foldedValues++;
+        return;
+      }
+      state.outcomes.add(outcome);
+    }
+    const t = r.timeMs;
+    const shape = state.shapes.get(outcome);
+    if (
+      shape &&
+      shape.userAgent === r.userAgent &&
+      shape.operationVersion === r.operationVersion &&
+      shape.authHash === r.authHash &&
+      shape.authType === r.authType &&
+      shape.callerIp === r.callerIp
+    ) {
+      // Fast path: same values as this caller's previous row with this outcome.
+      for (const rec of shape.records) bump(rec, t);
+      if (shape.sasRecord) this.noteSasTimes(shape.sasRecord, r, t);
+      this.bin(state, t, outcome === "ok");
+      return;
+    }
+    const records: CallerValueRecord[] = [this.add(state, outcome, "all", "", t)];
+    const ua = r.userAgent ? cleanUserAgent(r.userAgent) : "";
+    if (ua) records.push(this.add(state, outcome, "userAgent", ua, t));
+    const version = r.operationVersion ? r.operationVersion.trim() : "";
+    if (version) records.push(this.add(state, outcome, "operationVersion", version, t));
+    const slot = keySlotOf(r.authHash);
+    if (slot) records.push(this.add(state, outcome, "keySlot", slot, t));
+    if (r.authType) records.push(this.add(state, outcome, "authType", r.authType, t));
+    if (r.callerIp && !caller.startsWith("ip:"))
+      records.push(this.add(state, outcome, "callerIp", r.callerIp, t));
+    const credential = credentialOf(r);
+    let sasRecord: CallerValueRecord | undefined;
+    if (credential) {
+      const rec = this.add(state, outcome, "credential", credential, t);
+      records.push(rec);
+      if (credential.startsWith("sas:")) {
+        sasRecord = rec;
+        this.noteSasTimes(rec, r, t);
+      }
+    }
+    state.shapes.set(outcome, {
+      userAgent: r.userAgent,
+      operationVersion: r.operationVersion,
+      authHash: r.authHash,
+      authType: r.authType,
+      callerIp: r.callerIp,
+      records,
+      sasRecord,
+    });
+    this.bin(state, t, outcome === "ok");
+  }
+
+  /** The canonical caller state of a row (slow path: once per distinct raw caller). */
+  private callerState(r: StorageRequest): CallerState | undefined {
+    const account = r.account.toLowerCase();
+    if (!this.accounts.has(account) && this.accounts.size < this.limits.maxCallers) {
+      const id = accountResourceIdOf(r.resourceId);
+      if (id) this.accounts.set(account, id);
+    }
+    const caller = callerIdentityOf(r);
+    const key = account + "\u0000" + caller;
+    let state = this.callers.get(key);
+    if (!state) {
+      if (this.callers.size >= this.limits.maxCallers) {
+        this.truncated.droppedCallers++;
+        return undefined;
+      }
+      state = {
+        account,
+        caller,
+        records: new Map(),
+        valuesPerDimension: new Map(),
+        outcomes: new Set(),
+        bins: new Map(),
+        shapes: new Map(),
+      };
+      this.callers.set(key, state);
+    }
+    return state;
+  }
+
+  private add(
+    state: CallerState,
+    outcome: string,
+    dimension: CallerDimension,
+    value: string,
+    t: number,
+  ): CallerValueRecord {
+    let key = outcome + "\u0000" + dimension + "\u0000" + value;
+    let rec = state.records.get(key);
+    if (!rec) {
+      const dimKey = outcome + "\u0000" + dimension;
+      const n = state.valuesPerDimension.get(dimKey) ?? 0;
+      if (n >= this.limits.maxValuesPerDimension) {
+        this.truncated.foldedValues++;
+        value = OTHER_VALUE;
+        key = dimKey + "\u0000" + value;
+        rec = state.records.get(key);
+      } else {
+        state.valuesPerDimension.set(dimKey, n + 1);
+      }
+      if (!rec) {
+        rec = {
+          account: state.account,
+          caller: state.caller,
+          outcome,
+          dimension,
+          value,
+          count: 0,
+          firstMs: t,
+          lastMs: t,
+        };
+        state.records.set(key, rec);
+      }
+    }
+    bump(rec, t);
+    return rec;
+  }
+
+  private noteSasTimes(rec: CallerValueRecord, r: StorageRequest, t: number): void {
+    const { startMs, expiryMs } = sasTimesOf(r.uri);
+    if (startMs !== undefined) {
+      rec.sasStartMs = Math.max(rec.sasStartMs ?? startMs, startMs);
+      if (startMs > t) {
+        rec.notYetValid = (rec.notYetValid ?? 0) + 1;
+        rec.maxStartLeadMs = Math.max(rec.maxStartLeadMs ?? 0, startMs - t);
+      }
+    }
+    if (expiryMs !== undefined) {
+      rec.sasExpiryMs = Math.max(rec.sasExpiryMs ?? expiryMs, expiryMs);
+      if (expiryMs < t) {
+        rec.expired = (rec.expired ?? 0) + 1;
+        rec.maxExpiredByMs = Math.max(rec.maxExpiredByMs ?? 0, t - expiryMs);
+      }
+    }
+  }
+
+  private bin(state: CallerState, t: number, ok: boolean): void {
+    const start = Math.floor(t / ACTIVITY_BIN_MS) * ACTIVITY_BIN_MS;
+    let b = state.lastBin?.binStartMs === start ? state.lastBin : state.bins.get(start);
+    if (!b) {
+      if (state.bins.size >= this.limits.maxBinsPerCaller) {
+        let oldest = Infinity;
+        for (const k of state.bins.keys()) if (k < oldest) oldest = k;
+        if (start < oldest) {
+          this.truncated.droppedBins++;
+          return;
+        }
+        state.bins.delete(oldest);
+        this.truncated.droppedBins++;
+      }
+      b = { account: state.account, caller: state.caller, binStartMs: start, ok: 0, failed: 0 };
+      state.bins.set(start, b);
+    }
+    state.lastBin = b;
+    if (ok) b.ok++;
+    else b.failed++;
+  }
+
+  /** The accumulated records (copies; safe to keep). */
+  evidence(): RootCauseEvidence {
+    if (this.cached) return this.cached;
+    const callers: CallerValueRecord[] = [];
+    const activity: CallerActivityRecord[] = [];
+    for (const s of this.callers.values()) {
+      for (const r of s.records.values()) callers.push({ ...r });
+      for (const b of s.bins.values()) activity.push({ ...b });
+    }
+    const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
+    this.cached = { callers, activity, accounts, truncated: { ...this.truncated } };
+    return this.cached;
+  }
+
+  /** Number of (account, caller) pairs remembered: what memory grows with. */
+  get callerCount(): number {
+    return this.callers.size;
+  }
+}
+
+function maxOpt(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
+}
+
+function sumOpt(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a + b;
+}
+
+/** Combines evidence from several sources (workspaces, windows, shards): sum counts, min first, max last. */
+export function mergeEvidence(...parts: readonly RootCauseEvidence[]): RootCauseEvidence {
+  const callers = new Map<string, CallerValueRecord>();
+  const activity = new Map<string, CallerActivityRecord>();
+  const accounts = new Map<string, string>();
+  const truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
+  for (const p of parts) {
+    for (const r of p.callers) {
+      const account = r.account.toLowerCase();
+      const key = [account, r.caller, r.outcome.toLowerCase(), r.dimension, r.value].join("\u0000");
+      const cur = callers.get(key);
+      if (!cur) {
+        callers.set(key, { ...r, account });
+        continue;
+      }
+      cur.count += r.count;
+      cur.firstMs = Math.min(cur.firstMs, r.firstMs);
+      cur.lastMs = Math.max(cur.lastMs, r.lastMs);
+      const nyv = sumOpt(cur.notYetValid, r.notYetValid);
+      if (nyv !== undefined) cur.notYetValid = nyv;
+      const lead = maxOpt(cur.maxStartLeadMs, r.maxStartLeadMs);
+      if (lead !== undefined) cur.maxStartLeadMs = lead;
+      const exp = sumOpt(cur.expired, r.expired);
+      if (exp !== undefined) cur.expired = exp;
+      const by = maxOpt(cur.maxExpiredByMs, r.maxExpiredByMs);
+      if (by !== undefined) cur.maxExpiredByMs = by;
+      const st = maxOpt(cur.sasStartMs, r.sasStartMs);
+      if (st !== undefined) cur.sasStartMs = st;
+      const se = maxOpt(cur.sasExpiryMs, r.sasExpiryMs);
+      if (se !== undefined) cur.sasExpiryMs = se;
+    }
+    for (const b of p.activity) {
+      const account = b.account.toLowerCase();
+      const key = [account, b.caller, b.binStartMs].join("\u0000");
+      const cur = activity.get(key);
+      if (!cur) activity.set(key, { ...b, account });
+      else {
+        cur.ok += b.ok;
+        cur.failed += b.failed;
+      }
+    }
+    for (const a of p.accounts)
+      if (!accounts.has(a.account.toLowerCase())) accounts.set(a.account.toLowerCase(), a.resourceId);
+    truncated.droppedCallers += p.truncated.droppedCallers;
+    truncated.foldedValues += p.truncated.foldedValues;
+    truncated.droppedBins += p.truncated.droppedBins;
+  }
+  return {
+    callers: [...callers.values()],
+    activity: [...activity.values()],
+    accounts: [...accounts].map(([account, resourceId]) => ({ account, resourceId })),
+    truncated,
+  };
+}
+
+/** One caller's records, indexed for the explainer. */
+export interface CallerView {
+  account: string;
+  caller: string;
+  records: CallerValueRecord[];
+  /** Ascending by binStartMs. */
+  bins: CallerActivityRecord[];
+  /** lower(outcome) \0 dimension → records, so lookups do not scan. */
+  byOutcomeDimension: Map<string, CallerValueRecord[]>;
+}
+
+/** Evidence indexed by account, built once per evidence snapshot. */
+export class EvidenceIndex {
+  private readonly byAccount = new Map<string, Map<string, CallerView>>();
+  private readonly accountIds = new Map<string, string>();
+
+  constructor(readonly evidence: RootCauseEvidence) {
+    for (const r of evidence.callers) {
+      const v = this.view(r.account, r.caller);
+      v.records.push(r);
+      const key = r.outcome.toLowerCase() + "\u0000" + r.dimension;
+      const list = v.byOutcomeDimension.get(key);
+      if (list) list.push(r);
+      else v.byOutcomeDimension.set(key, [r]);
+    }
+    for (const b of evidence.activity) this.view(b.account, b.caller).bins.push(b);
+    for (const m of this.byAccount.values())
+      for (const v of m.values()) v.bins.sort((a, b) => a.binStartMs - b.binStartMs);
+    for (const a of evidence.accounts) this.accountIds.set(a.account.toLowerCase(), a.resourceId);
+  }
+
+  private view(account: string, caller: string): CallerView {
+    const acct = account.toLowerCase();
+    let m = this.byAccount.get(acct);
+    if (!m) {
+      m = new Map();
+      this.byAccount.set(acct, m);
+    }
+    let v = m.get(caller);
+    if (!v) {
+      v = { account: acct, caller, records: [], bins: [], byOutcomeDimension: new Map() };
+      m.set(caller, v);
+    }
+    return v;
+  }
+
+  callersOf(account: string): CallerView[] {
+    return [...(this.byAccount.get(account.toLowerCase())?.values() ?? [])];
+  }
+
+  accountResourceId(account: string): string | undefined {
+    return this.accountIds.get(account.toLowerCase());
+  }
+}
+
+/** Records of one caller for an outcome and dimension. */
+export function recordsOf(
+  view: CallerView,
+  outcome: string,
+  dimension: CallerDimension,
+): CallerValueRecord[] {
+  return view.byOutcomeDimension.get(outcome.toLowerCase() + "\u0000" + dimension) ?? [];
+}

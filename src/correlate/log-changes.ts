@@ -1,0 +1,272 @@
+import { redactSecrets } from "../redact.js";
+import {
+  challengeOutcome,
+  recordsOf,
+  type CallerDimension,
+  type CallerValueRecord,
+  type CallerView,
+  type EvidenceIndex,
+} from "./evidence.js";
+import { fmtTime, listWords, round3 } from "./format.js";
+import type { ScoredCandidate } from "./rank.js";
+import type { RootCauseSettings } from "./settings.js";
+
+/**
+ * Changes seen in the logs themselves: at onset, each failing caller is compared with the same caller
+ * before its first failure. A value it fails with that it never succeeded with before (a new user agent,
+ * x-ms-version, key slot, auth type or address) is a cause candidate with source `logs`.
+ *
+ *   score = weight(dimension, error code) × (0.5 + 0.5 × share) × (new value also succeeds ? 0.6 : 1)
+ *
+ * share = the fraction of the incident's failures that come from callers showing the change.
+ */
+
+interface DimensionSpec {
+  dimension: CallerDimension;
+  kind: string;
+  operation: string;
+  noun: string;
+  weight(errorCode: string, authType: string): number;
+  advice: string;
+}
+
+const lc = (s: string) => s.toLowerCase();
+
+const SPECS: readonly DimensionSpec[] = [
+  {
+    dimension: "userAgent",
+    kind: "sdk-changed",
+    operation: "UserAgentHeader changed",
+    noun: "user agent (SDK and version)",
+    weight: (code) =>
+      lc(code) === "authenticationfailed" ? 0.75 : lc(code) === "invalidauthenticationinfo" ? 0.7 : 0.4,
+    advice:
+      "roll back the client or SDK upgrade to confirm, then compare the string-to-sign of both versions (auth-triage signature explain); do not rotate keys",
+  },
+  {
+    dimension: "operationVersion",
+    kind: "version-changed",
+    operation: "OperationVersion (x-ms-version) changed",
+    noun: "x-ms-version",
+    weight: (code) =>
+      lc(code) === "invalidauthenticationinfo" ? 0.8 : lc(code) === "authenticationfailed" ? 0.7 : 0.35,
+    advice:
+      "pin x-ms-version back to the value that worked (bearer tokens need 2017-11-09 or later) and check what the new version signs",
+  },
+  {
+    dimension: "keySlot",
+    kind: "key-slot-changed",
+    operation: "key slot changed",
+    noun: "account key slot",
+    weight: (code) => (lc(code) === "authenticationfailed" ? 0.8 : 0.3),
+    advice:
+      "the callers switched key: check that the key they were given is the account's current one; do not regenerate keys again",
+  },
+  {
+    dimension: "authType",
+    kind: "auth-type-changed",
+    operation: "authentication type changed",
+    noun: "authentication type",
+    weight: (code) =>
+      [
+        "keybasedauthenticationnotpermitted",
+        "authorizationpermissionmismatch",
+        "noauthenticationinformation",
+      ].includes(lc(code))
+        ? 0.75
+        : 0.5,
+    advice:
+      "the callers switched authentication scheme: restore the previous credential or grant the new one what it needs",
+  },
+  {
+    dimension: "callerIp",
+    kind: "new-caller-addresses",
+    operation: "caller address changed",
+    noun: "source address",
+    weight: (code) =>
+      ["authorizationfailure", "authorizationsourceipmismatch"].includes(lc(code)) ? 0.8 : 0.25,
+    advice:
+      "allow the new addresses (or their subnet) in the account's network rules or route them through the private endpoint",
+  },
+];
+
+const NEW_ADDRESS_SPEC = SPECS.find((s) => s.dimension === "callerIp")!;
+
+function display(caller: string): string {
+  return caller.replace(/^(ip|oid|sas|key):/, "");
+}
+
+function topValues(counts: Map<string, number>, max = 3): string {
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return redactSecrets(
+    listWords(
+      sorted.map(([v]) => v || "(empty)"),
+      max,
+    ),
+  );
+}
+
+function addCount(m: Map<string, number>, k: string, n: number): void {
+  m.set(k, (m.get(k) ?? 0) + n);
+}
+
+export interface FailingCaller {
+  view: CallerView;
+  failures: number;
+  firstFailureMs: number;
+}
+
+/** Callers that failed with this incident's challenge. */
+export function failingCallersOf(index: EvidenceIndex, account: string, outcome: string): FailingCaller[] {
+  const out: FailingCaller[] = [];
+  for (const view of index.callersOf(account)) {
+    const all = recordsOf(view, outcome, "all")[0];
+    if (all) out.push({ view, failures: all.count, firstFailureMs: all.firstMs });
+  }
+  return out.sort((a, b) => b.failures - a.failures || a.view.caller.localeCompare(b.view.caller));
+}
+
+export interface LogChangeResult {
+  candidates: ScoredCandidate[];
+  /** Callers whose own values changed at onset (skew assessment treats them differently). */
+  changedCallers: Set<string>;
+}
+
+export function detectLogChanges(
+  index: EvidenceIndex,
+  incident: { account: string; statusCode: number; errorCode: string; authType: string; onsetMs: number },
+  accountLabel: string,
+  settings: RootCauseSettings,
+): LogChangeResult {
+  const outcome = challengeOutcome(incident.statusCode, incident.errorCode, incident.authType);
+  const failing = failingCallersOf(index, incident.account, outcome);
+  const total = failing.reduce((n, f) => n + f.failures, 0);
+  const changedCallers = new Set<string>();
+  const candidates: ScoredCandidate[] = [];
+  if (total === 0) return { candidates, changedCallers };
+
+  for (const spec of SPECS) {
+    const before = new Map<string, number>();
+    const after = new Map<string, number>();
+    const callers: string[] = [];
+    let changedFailures = 0;
+    let firstNewMs = Infinity;
+    const oldValues = new Set<string>();
+    const newValues = new Set<string>();
+    for (const f of failing) {
+      const ok = recordsOf(f.view, "ok", spec.dimension).filter((r) => r.firstMs < f.firstFailureMs);
+      const bad = recordsOf(f.view, outcome, spec.dimension);
+      if (ok.length === 0 || bad.length === 0) continue;
+      const okValues = new Set(ok.map((r) => r.value));
+      if (bad.some((r) => okValues.has(r.value))) continue;
+      callers.push(display(f.view.caller));
+      changedCallers.add(f.view.caller);
+      changedFailures += f.failures;
+      for (const r of ok) {
+        addCount(before, r.value, r.count);
+        oldValues.add(r.value);
+      }
+      for (const r of bad) {
+        addCount(after, r.value, r.count);
+        newValues.add(r.value);
+        // When the new value first appeared for this caller, in any outcome.
+        for (const any of f.view.records)
+          if (any.dimension === spec.dimension && any.value === r.value)
+            firstNewMs = Math.min(firstNewMs, any.firstMs);
+      }
+    }
+    const share = changedFailures / total;
+    if (callers.length === 0 || share < settings.minChangedShare) continue;
+    const okAfter = (values: Set<string>): CallerValueRecord[] =>
+      index
+        .callersOf(incident.account)
+        .flatMap((v) => recordsOf(v, "ok", spec.dimension))
+        .filter((r) => values.has(r.value) && r.lastMs >= incident.onsetMs);
+    const newAlsoSucceeds = okAfter(newValues).length > 0;
+    const oldStillSucceeds = okAfter(oldValues).length > 0;
+    const score =
+      spec.weight(incident.errorCode, incident.authType) * (0.5 + 0.5 * share) * (newAlsoSucceeds ? 0.6 : 1);
+    const beforeText = topValues(before);
+    const afterText = topValues(after);
+    const pct = Math.round(share * 100);
+    const why =
+      `${callers.length} failing caller(s) (${listWords(callers)}; ${pct}% of the failures) sent ${spec.noun} ${afterText} from their first failure on, ` +
+      `while before it the same callers succeeded with ${beforeText}` +
+      (oldStillSucceeds ? `; ${beforeText} still succeeds after onset` : "") +
+      (newAlsoSucceeds
+        ? `; but ${afterText} also succeeds for some requests, so the change explains the failures only in part`
+        : "") +
+      ".";
+    candidates.push({
+      fit: spec.weight(incident.errorCode, incident.authType),
+      candidate: {
+        source: "logs",
+        time: new Date(Number.isFinite(firstNewMs) ? firstNewMs : incident.onsetMs).toISOString(),
+        operation: spec.operation,
+        resourceId: accountLabel,
+        caller: listWords(callers),
+        summary: `Failing callers changed their ${spec.noun} at onset: ${beforeText} → ${afterText}`,
+        score: round3(Math.min(1, score)),
+        why,
+        before: beforeText,
+        after: afterText,
+        kind: spec.kind,
+        advice: spec.advice,
+      },
+    });
+  }
+
+  const fresh = newAddresses(index, incident, outcome, failing, total, accountLabel, settings);
+  if (fresh) candidates.push(fresh);
+  return { candidates, changedCallers };
+}
+
+/** Failing addresses never seen before onset, while the account had known callers before it. */
+function newAddresses(
+  index: EvidenceIndex,
+  incident: { account: string; errorCode: string; authType: string; onsetMs: number },
+  outcome: string,
+  failing: FailingCaller[],
+  total: number,
+  accountLabel: string,
+  settings: RootCauseSettings,
+): ScoredCandidate | undefined {
+  const known = new Map<string, number>();
+  for (const v of index.callersOf(incident.account)) {
+    if (!v.caller.startsWith("ip:")) continue;
+    const ok = recordsOf(v, "ok", "all").find((r) => r.firstMs < incident.onsetMs);
+    if (ok) known.set(display(v.caller), ok.count);
+  }
+  if (known.size === 0) return undefined;
+  const fresh = failing.filter(
+    (f) =>
+      f.view.caller.startsWith("ip:") &&
+      !f.view.records.some((r) => r.dimension === "all" && r.firstMs < f.firstFailureMs),
+  );
+  const freshFailures = fresh.reduce((n, f) => n + f.failures, 0);
+  const share = freshFailures / total;
+  if (fresh.length === 0 || share < settings.minChangedShare) return undefined;
+  const w = NEW_ADDRESS_SPEC.weight(incident.errorCode, incident.authType);
+  const beforeText = topValues(known);
+  const afterText = redactSecrets(listWords(fresh.map((f) => display(f.view.caller))));
+  const firstMs = Math.min(...fresh.map((f) => f.firstFailureMs));
+  return {
+    fit: w,
+    candidate: {
+      source: "logs",
+      time: new Date(firstMs).toISOString(),
+      operation: "new caller addresses",
+      resourceId: accountLabel,
+      caller: afterText,
+      summary: `Failures come from addresses never seen before onset: ${afterText} (known callers before: ${beforeText})`,
+      score: round3(Math.min(1, w * (0.5 + 0.5 * share))),
+      why:
+        `${fresh.length} failing address(es) (${Math.round(share * 100)}% of the failures) first appeared at ${fmtTime(firstMs, incident.onsetMs)} ` +
+        `and never called the account before, while ${known.size} address(es) such as ${beforeText} succeeded before onset: the callers may have moved (new outbound addresses, subnet or region).`,
+      before: beforeText,
+      after: afterText,
+      kind: "new-caller-addresses",
+      advice: NEW_ADDRESS_SPEC.advice,
+    },
+  };
+}

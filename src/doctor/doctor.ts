@@ -1,0 +1,351 @@
+/**
+ * The request doctor: from one captured request (and its response when available) say which scheme was
+ * meant, whether exactly one was sent, and the first thing that is wrong and why, in the product's
+ * verdict vocabulary with the wrong fix to avoid. Checks run in the order a person should fix things:
+ * scheme integrity first, then the credential itself, then what the server said.
+ */
+import { verdictRuleFor, type LoggedAuthType, type VerdictRule } from "../codes/error-codes.js";
+import type { Decision } from "../model/incident.js";
+import { redactSecrets, redactUri } from "../redact.js";
+import { analyzeBearer, parseBearerChallenge } from "./bearer.js";
+import {
+  header,
+  headerAll,
+  storageErrorOf,
+  type CapturedExchange,
+  type CapturedResponse,
+} from "./capture.js";
+import { orderFindings, type Finding } from "./finding.js";
+import { targetOf } from "./operation.js";
+import { analyzeSas, looksLikeSas, type SasKind } from "./sas.js";
+
+export type Scheme = "SharedKey" | "SharedKeyLite" | "SAS" | "Bearer" | "Anonymous" | "Mixed" | "Unknown";
+
+export interface DoctorOptions {
+  /** The caller's egress IP, to check a SAS sip range. */
+  clientIp?: string;
+  /**
+   * Shared Key string-to-sign diff, supplied by the signature diagnostics when the response carries the
+   * server's string-to-sign. Returns findings in the doctor's shape.
+   */
+  sharedKeyDiff?: (exchange: CapturedExchange, serverStringToSign: string) => Finding[];
+}
+
+export interface DoctorReport {
+  scheme: Scheme;
+  request: { method: string; url: string; service?: string; account?: string };
+  response?: { status?: number; errorCode?: string; detail?: string };
+  requestTime?: { iso: string; source: string };
+  findings: Finding[];
+  /** The first thing to fix, or undefined when nothing is wrong that a capture can show. */
+  firstProblem?: Finding;
+  verdict: { decision: Decision; summary: string; steps: string[]; avoid: string[] };
+  bearer?: { claims?: Record<string, unknown>; challenge?: { tenant?: string; resourceId?: string } };
+  sas?: { kind: SasKind; fields: Record<string, string> };
+}
+
+const MINUTE = 60_000;
+const DATE_TOLERANCE_MS = 15 * MINUTE;
+
+const SCHEME_AUTH_TYPE: Record<Scheme, LoggedAuthType | undefined> = {
+  SharedKey: "AccountKey",
+  SharedKeyLite: "AccountKey",
+  SAS: "SAS",
+  Bearer: "OAuth",
+  Anonymous: "Anonymous",
+  Mixed: undefined,
+  Unknown: undefined,
+};
+
+function schemeOfAuthorization(value: string): Scheme {
+  const word = value.trim().split(/\s+/)[0]?.toLowerCase();
+  if (word === "sharedkey") return "SharedKey";
+  if (word === "sharedkeylite") return "SharedKeyLite";
+  if (word === "bearer") return "Bearer";
+  return "Unknown";
+}
+
+function parseHttpDate(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** Extracts the server's string-to-sign from an AuthenticationErrorDetail (Shared Key and SAS wordings). */
+export function serverStringToSignOf(detail: string | undefined): string | undefined {
+  if (!detail) return undefined;
+  const m =
+    /(?:Server used following string to sign|String to sign used was)\s*:?\s*'?([\s\S]*?)'?\.?\s*$/.exec(
+      detail,
+    );
+  return m?.[1]?.replace(/\\n/g, "\n");
+}
+
+export function diagnose(
+  exchange: CapturedExchange,
+  response: CapturedResponse | undefined,
+  options: DoctorOptions = {},
+): DoctorReport {
+  const req = exchange.request;
+  const res = response ?? exchange.response;
+  const findings: Finding[] = [];
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    throw new Error(`the request URL is not a valid absolute URL: ${redactUri(req.url).slice(0, 200)}`);
+  }
+  const rawQuery = req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : "";
+  const target = targetOf(url);
+  const error = storageErrorOf(res);
+
+  // 1. Scheme integrity.
+  const authorizations = headerAll(req.headers, "authorization");
+  const sasPresent = looksLikeSas(url);
+  const schemes = authorizations.map(schemeOfAuthorization);
+  let scheme: Scheme;
+  if (authorizations.length > 1) {
+    scheme = "Mixed";
+    const legacy =
+      schemes.includes("Bearer") && schemes.some((s) => s === "SharedKey" || s === "SharedKeyLite");
+    findings.push({
+      id: "auth-duplicated",
+      severity: "error",
+      title: legacy
+        ? "A legacy Shared Key header is still attached next to the token"
+        : "Two Authorization headers",
+      detail: legacy
+        ? "The request carries both a Shared Key and a Bearer Authorization header: the service was moved to OAuth but the old signing code still runs. Remove the Shared Key signer so exactly one scheme is sent."
+        : `The request carries ${authorizations.length} Authorization headers (${schemes.join(", ")}); Storage cannot tell which to use. Send exactly one.`,
+      decision: "authentication",
+    });
+  } else if (authorizations.length === 1 && sasPresent) {
+    scheme = "Mixed";
+    findings.push({
+      id: "auth-mixed",
+      severity: "error",
+      title: "An Authorization header and a SAS together",
+      detail: `The request sends a ${schemes[0]} Authorization header AND a SAS in the query. Use one scheme: drop the SAS when signing or sending a token, or drop the header when using the SAS.`,
+      decision: "authentication",
+    });
+  } else if (authorizations.length === 1) {
+    scheme = schemes[0]!;
+    if (scheme === "Unknown") {
+      findings.push({
+        id: "auth-unknown-scheme",
+        severity: "error",
+        title: "The Authorization scheme is not one Storage accepts",
+        detail: `The header's scheme is "${redactSecrets(authorizations[0]!).split(/\s+/)[0]}"; Storage accepts SharedKey, SharedKeyLite and Bearer.`,
+        decision: "authentication",
+      });
+    }
+  } else {
+    scheme = sasPresent ? "SAS" : "Anonymous";
+  }
+
+  // The time the request claims, for every time-bound credential.
+  const requestTimes: Array<[number | undefined, string]> = [
+    [parseHttpDate(header(req.headers, "x-ms-date")), "the request's x-ms-date"],
+    [parseHttpDate(header(req.headers, "date")), "the request's Date"],
+    [error.timeMs, "the error's Time"],
+    [parseHttpDate(res ? header(res.headers, "date") : undefined), "the response's Date"],
+  ];
+  const [requestTimeMs, requestTimeSource] = requestTimes.find(([t]) => t !== undefined) ?? [undefined, ""];
+  const serverTimeMs = error.timeMs ?? parseHttpDate(res ? header(res.headers, "date") : undefined);
+
+  let bearerOut: DoctorReport["bearer"];
+  let sasOut: DoctorReport["sas"];
+
+  // 2. The credential itself.
+  const effective = scheme === "Mixed" ? schemes[0] : scheme;
+  if (effective === "SharedKey" || effective === "SharedKeyLite") {
+    const value = authorizations.find((a) => /^SharedKey/i.test(a.trim())) ?? "";
+    const acct = /^SharedKey(?:Lite)?\s+([^:\s]+):/i.exec(value.trim())?.[1];
+    if (!acct) {
+      findings.push({
+        id: "sharedkey-malformed",
+        severity: "error",
+        title: "The Shared Key header is malformed",
+        detail: 'Expected "SharedKey <account>:<signature>".',
+        decision: "authentication",
+      });
+    } else if (/-secondary$/i.test(acct)) {
+      findings.push({
+        id: "sharedkey-secondary-name",
+        severity: "error",
+        title: "The header names the -secondary account",
+        detail: `The Authorization header names ${acct}; for secondary access the account name stays the primary one (${acct.replace(/-secondary$/i, "")}).`,
+        decision: "authentication",
+      });
+    } else if (target.account && acct.toLowerCase() !== target.account.toLowerCase()) {
+      findings.push({
+        id: "sharedkey-account-mismatch",
+        severity: "error",
+        title: "Signed for another account",
+        detail: `The header names account ${acct} but the request goes to ${target.account}: the client uses another account's key or connection string.`,
+        decision: "authentication",
+      });
+    }
+    const signedDate = parseHttpDate(header(req.headers, "x-ms-date") ?? header(req.headers, "date"));
+    if (signedDate === undefined) {
+      findings.push({
+        id: "sharedkey-no-date",
+        severity: "error",
+        title: "No x-ms-date or Date header",
+        detail:
+          "Shared Key requests must carry x-ms-date (or Date). A proxy may have stripped it after signing.",
+        decision: "authentication",
+      });
+    } else if (serverTimeMs !== undefined && Math.abs(serverTimeMs - signedDate) > DATE_TOLERANCE_MS) {
+      const off = Math.round((serverTimeMs - signedDate) / MINUTE);
+      findings.push({
+        id: "sharedkey-date-skew",
+        severity: "error",
+        title: "The request date is more than 15 minutes off: clock skew",
+        detail: `The request was dated ${new Date(signedDate).toISOString()}, ${Math.abs(off)} min ${off > 0 ? "behind" : "ahead of"} the server's time ${new Date(serverTimeMs).toISOString()}. Storage refuses dates more than 15 minutes off ("Request date header too old"): fix the client clock (NTP, a container or VM that slept). Keys are fine.`,
+        decision: "authentication",
+        clockSkew: true,
+      });
+    }
+    const serverStringToSign = serverStringToSignOf(error.authenticationErrorDetail);
+    if (serverStringToSign && options.sharedKeyDiff) {
+      findings.push(...options.sharedKeyDiff({ ...exchange, request: req }, serverStringToSign));
+    } else if (error.code?.toLowerCase() === "authenticationfailed" && !serverStringToSign) {
+      findings.push({
+        id: "sharedkey-no-server-string",
+        severity: "info",
+        title: "Capture the server's string-to-sign",
+        detail:
+          "The response has no AuthenticationErrorDetail with the server's string-to-sign; capture the full error body to diff the signature field by field (auth-triage signature explain).",
+        decision: "authentication",
+      });
+    }
+  }
+  if (effective === "Bearer") {
+    const value = authorizations.find((a) => /^Bearer/i.test(a.trim())) ?? "";
+    const challengeHeader = res ? header(res.headers, "www-authenticate") : undefined;
+    const challenge = challengeHeader ? parseBearerChallenge(challengeHeader) : undefined;
+    const analysis = analyzeBearer({
+      token: value.trim().replace(/^Bearer\s+/i, ""),
+      host: url.host,
+      protocol: url.protocol.replace(":", ""),
+      requestTimeMs,
+      requestTimeSource,
+      xMsVersion: header(req.headers, "x-ms-version"),
+      challenge,
+      errorDetail: error.authenticationErrorDetail ?? error.message,
+    });
+    findings.push(...analysis.findings);
+    bearerOut = {
+      claims: analysis.claims,
+      challenge: challenge ? { tenant: challenge.tenant, resourceId: challenge.resourceId } : undefined,
+    };
+    const authenticated = !analysis.findings.some((f) => f.severity === "error");
+    if (authenticated && error.code?.toLowerCase() === "authorizationpermissionmismatch") {
+      const oid = analysis.claims?.["oid"];
+      findings.push({
+        id: "bearer-authenticated-no-role",
+        severity: "error",
+        title: "The token is fine; the principal lacks a data role",
+        detail: `The token authenticated (audience, tenant and lifetime check out) but principal ${oid ?? "(no oid claim)"} has no Storage data role allowing this operation at this scope. Assign the narrowest Storage ${target.service ? target.service[0]!.toUpperCase() + target.service.slice(1) : "Blob"} Data role; a role created minutes ago may still be propagating.`,
+        decision: "rbac",
+      });
+    }
+  }
+  if (sasPresent) {
+    const analysis = analyzeSas({
+      url,
+      rawQuery,
+      method: req.method,
+      target,
+      requestTimeMs,
+      requestTimeSource,
+      clientIp: options.clientIp,
+      errorCode: error.code,
+      serverStringToSign: serverStringToSignOf(error.authenticationErrorDetail),
+    });
+    findings.push(...analysis.findings);
+    sasOut = { kind: analysis.sas.kind, fields: analysis.sas.fields };
+  }
+  if (scheme === "Anonymous" && res?.status !== undefined && res.status >= 400) {
+    findings.push({
+      id: "anonymous",
+      severity: "error",
+      title: "The request carries no credentials",
+      detail:
+        "No Authorization header and no SAS: the request is anonymous. Unless the container is public (and the account allows public access), attach a credential; an SDK whose credential chain found nothing sends exactly this.",
+      decision: "authentication",
+    });
+  }
+
+  // 3. What the server said, when nothing above explains it.
+  const authType = SCHEME_AUTH_TYPE[effective ?? "Unknown"] ?? "";
+  if (error.code && !findings.some((f) => f.severity === "error")) {
+    const rule = verdictRuleFor(error.code, authType, res?.status ?? 403);
+    // A specific warning (e.g. an ambiguous path escape) explains the server's code better than the code alone.
+    const explainedByWarning = findings.some((f) => f.severity === "warning");
+    findings.push({
+      id: `server-${error.code}`,
+      severity: explainedByWarning ? "info" : "error",
+      title: `Storage answered ${error.code}`,
+      detail: rule.guidance.summary,
+      decision: rule.decision,
+    });
+  }
+
+  const ordered = orderFindings(findings);
+  const firstProblem =
+    ordered.find((f) => f.severity === "error") ?? ordered.find((f) => f.severity === "warning");
+  const decision: Decision =
+    firstProblem?.decision ??
+    (error.code ? verdictRuleFor(error.code, authType, res?.status ?? 403).decision : "authentication");
+  const fromServer = error.code ? verdictRuleFor(error.code, authType, res?.status ?? 403) : undefined;
+  const verdictRule = fromServer?.decision === decision ? fromServer : representativeRule(decision);
+
+  return {
+    scheme,
+    request: {
+      method: req.method,
+      url: redactUri(req.url),
+      service: target.service,
+      account: target.account,
+    },
+    response: res
+      ? {
+          status: res.status,
+          errorCode: error.code,
+          detail: error.authenticationErrorDetail
+            ? redactSecrets(error.authenticationErrorDetail)
+            : undefined,
+        }
+      : undefined,
+    requestTime:
+      requestTimeMs !== undefined
+        ? { iso: new Date(requestTimeMs).toISOString(), source: requestTimeSource }
+        : undefined,
+    findings: ordered.map((f) => ({ ...f, detail: redactSecrets(f.detail), title: redactSecrets(f.title) })),
+    firstProblem: firstProblem ? { ...firstProblem, detail: redactSecrets(firstProblem.detail) } : undefined,
+    verdict: {
+      decision,
+      summary: verdictRule.guidance.summary,
+      steps: verdictRule.guidance.steps,
+      avoid: verdictRule.guidance.avoid,
+    },
+    bearer: bearerOut,
+    sas: sasOut,
+  };
+}
+
+/** The table's guidance for a verdict when the response's code (if any) points elsewhere. */
+function representativeRule(decision: Decision): VerdictRule {
+  const [code, authType] = REPRESENTATIVE[decision];
+  return verdictRuleFor(code, authType, 403);
+}
+
+const REPRESENTATIVE: Record<Decision, [code: string, authType: LoggedAuthType]> = {
+  authentication: ["InvalidAuthenticationInfo", "OAuth"],
+  rbac: ["AuthorizationPermissionMismatch", "OAuth"],
+  sas: ["AuthenticationFailed", "SAS"],
+  network: ["AuthorizationFailure", "OAuth"],
+  policy: ["KeyBasedAuthenticationNotPermitted", "AccountKey"],
+};

@@ -1,0 +1,405 @@
+/**
+ * SAS diagnostics: parse every field of a shared access signature and check it against the request it
+ * was used on. The signature itself is never shown; only whether it looks well formed.
+ */
+import type { Finding } from "./finding.js";
+import { permissionNeeded, type RequestTarget } from "./operation.js";
+
+export type SasKind = "account" | "service" | "user-delegation";
+
+/** Every documented SAS query field (sig excluded: it is a secret). */
+export const SAS_FIELDS = [
+  "sv",
+  "ss",
+  "srt",
+  "sr",
+  "sp",
+  "st",
+  "se",
+  "sip",
+  "spr",
+  "si",
+  "sdd",
+  "ses",
+  "skoid",
+  "sktid",
+  "skt",
+  "ske",
+  "sks",
+  "skv",
+  "saoid",
+  "suoid",
+  "scid",
+  "sduoid",
+  "tn",
+  "spk",
+  "srk",
+  "epk",
+  "erk",
+  "rscc",
+  "rscd",
+  "rsce",
+  "rscl",
+  "rsct",
+] as const;
+
+export interface SasFields {
+  kind: SasKind;
+  fields: Record<string, string>;
+  /** A signature is present (its value is never kept). */
+  hasSignature: boolean;
+}
+
+const SERVICE_LETTER: Record<string, string> = { blob: "b", queue: "q", table: "t", file: "f" };
+
+/** True when the query looks like a SAS (has `sig` or the fields a SAS always carries). */
+export function looksLikeSas(url: URL): boolean {
+  return url.searchParams.has("sig") || (url.searchParams.has("sv") && url.searchParams.has("se"));
+}
+
+export function parseSas(url: URL): SasFields {
+  const fields: Record<string, string> = {};
+  for (const name of SAS_FIELDS) {
+    const v = url.searchParams.get(name);
+    if (v !== null) fields[name] = v;
+  }
+  const kind: SasKind = fields["skoid"]
+    ? "user-delegation"
+    : fields["srt"] || fields["ss"]
+      ? "account"
+      : "service";
+  return { kind, fields, hasSignature: url.searchParams.has("sig") };
+}
+
+function parseSasTime(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function ipToNumber(ip: string): number | undefined {
+  const parts = ip.trim().split(".");
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+    n = n * 256 + Number(p);
+  }
+  return n;
+}
+
+function ipInRange(ip: string, sip: string): boolean | undefined {
+  const [lo, hi] = sip.split("-");
+  const n = ipToNumber(ip);
+  const a = ipToNumber(lo ?? "");
+  const b = hi === undefined ? a : ipToNumber(hi);
+  if (n === undefined || a === undefined || b === undefined) return undefined;
+  return n >= a && n <= b;
+}
+
+/** Characters that need no escaping in a path, so an escape of one is spelled differently by different clients. */
+const NEEDLESSLY_ESCAPED = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+
+function hasAmbiguousEscape(rawPath: string): boolean {
+  for (const m of rawPath.matchAll(/%([0-9A-Fa-f]{2})/g)) {
+    if (NEEDLESSLY_ESCAPED.test(String.fromCharCode(parseInt(m[1]!, 16)))) return true;
+  }
+  return false;
+}
+
+export interface SasContext {
+  url: URL;
+  /** The raw query string as sent, to see encoding the URL parser would normalise away. */
+  rawQuery: string;
+  method: string;
+  target: RequestTarget;
+  requestTimeMs?: number;
+  requestTimeSource?: string;
+  clientIp?: string;
+  /** Error code from the response, when known. */
+  errorCode?: string;
+  /** The server's string-to-sign from "Signature did not match. String to sign used was …". */
+  serverStringToSign?: string;
+}
+
+const MINUTE = 60_000;
+/** Storage's tolerance for request dates; a start time this close to the request time points at skew. */
+const SKEW_WINDOW_MS = 15 * MINUTE;
+
+export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding[] } {
+  const sas = parseSas(ctx.url);
+  const f = sas.fields;
+  const findings: Finding[] = [];
+  const add = (finding: Omit<Finding, "decision"> & { decision?: Finding["decision"] }) =>
+    findings.push({ decision: "sas", ...finding });
+
+  if (
+    ctx.errorCode?.toLowerCase() === "keybasedauthenticationnotpermitted" &&
+    sas.kind !== "user-delegation"
+  ) {
+    add({
+      id: "sas-key-based-disabled",
+      severity: "error",
+      title: "The account no longer accepts key-signed SAS",
+      detail: `This is ${sas.kind === "account" ? "an account" : "a service"} SAS, signed with an account key, and the account has Shared Key access disabled (allowSharedKeyAccess=false). Use a user delegation SAS or Microsoft Entra ID.`,
+      decision: "policy",
+    });
+  }
+
+  if (!sas.hasSignature) {
+    add({
+      id: "sas-no-signature",
+      severity: "error",
+      title: "The SAS has no signature",
+      detail:
+        "The query has SAS fields but no sig: the URL was truncated or the signature stripped by a proxy or a logger.",
+    });
+  } else {
+    const rawSig = /(?:^|&)sig=([^&]*)/i.exec(ctx.rawQuery.replace(/^\?/, ""))?.[1] ?? "";
+    if (rawSig.includes("+") || rawSig.includes(" ")) {
+      add({
+        id: "sas-sig-unencoded-plus",
+        severity: "error",
+        title: "The signature is not URL-encoded",
+        detail:
+          "sig contains a raw '+' (or space); in a query string '+' means space, so Storage sees another signature. Only the SASes whose signature happens to contain '+' fail, which looks intermittent. URL-encode the SAS (%2B) when building the URL.",
+      });
+    } else {
+      const decoded = ctx.url.searchParams.get("sig") ?? "";
+      if (Buffer.from(decoded, "base64").length !== 32) {
+        add({
+          id: "sas-sig-malformed",
+          severity: "error",
+          title: "The signature is malformed",
+          detail:
+            "sig is not a base64 HMAC-SHA256 (32 bytes): it was truncated, double-encoded or mangled in transit.",
+        });
+      }
+    }
+  }
+
+  if (!f["sv"]) {
+    add({
+      id: "sas-no-version",
+      severity: "error",
+      title: "The SAS has no sv",
+      detail: "Every SAS needs a signed version (sv).",
+    });
+  } else if (!/^\d{4}-\d{2}-\d{2}$/.test(f["sv"])) {
+    add({
+      id: "sas-bad-version",
+      severity: "error",
+      title: "sv is not well formed",
+      detail: `sv=${f["sv"]} is not a service version date (YYYY-MM-DD); Storage answers "SAS field 'sv' not well formed".`,
+    });
+  }
+
+  // Time window.
+  const st = parseSasTime(f["st"]);
+  const se = parseSasTime(f["se"]);
+  if (f["st"] && st === undefined)
+    add({
+      id: "sas-bad-start",
+      severity: "error",
+      title: "st is not a valid time",
+      detail: `st=${f["st"]} is not ISO 8601 UTC.`,
+    });
+  if (f["se"] && se === undefined)
+    add({
+      id: "sas-bad-expiry",
+      severity: "error",
+      title: "se is not a valid time",
+      detail: `se=${f["se"]} is not ISO 8601 UTC.`,
+    });
+  if (!f["se"] && !f["si"])
+    add({
+      id: "sas-no-expiry",
+      severity: "error",
+      title: "The SAS has no expiry",
+      detail: "A SAS needs se unless a stored access policy (si) provides it.",
+    });
+  if (st !== undefined && se !== undefined && se <= st) {
+    add({
+      id: "sas-expiry-before-start",
+      severity: "error",
+      title: "se is not after st",
+      detail: `Signed expiry ${f["se"]} has to be after signed start ${f["st"]}.`,
+    });
+  }
+  const t = ctx.requestTimeMs;
+  if (t !== undefined) {
+    const at = `${new Date(t).toISOString()} (${ctx.requestTimeSource})`;
+    if (se !== undefined && se < t) {
+      const ago = Math.round((t - se) / MINUTE);
+      add({
+        id: "sas-expired",
+        severity: "error",
+        title: "The SAS had expired",
+        detail: `se=${f["se"]} is ${ago} min before the request at ${at}. ${ago <= 15 ? "So close to the request that a slow client clock may be involved; " : ""}Mint a new SAS with a lifetime that covers the work, or use a stored access policy you can extend.`,
+        clockSkew: ago <= 15,
+      });
+    }
+    if (st !== undefined && st > t) {
+      const ahead = Math.round((st - t) / MINUTE);
+      add({
+        id: "sas-not-yet-valid",
+        severity: "error",
+        title:
+          ahead * MINUTE <= SKEW_WINDOW_MS
+            ? "The SAS was not yet valid: clock skew"
+            : "The SAS starts in the future",
+        detail:
+          ahead * MINUTE <= SKEW_WINDOW_MS
+            ? `st=${f["st"]} is ${ahead} min after the request at ${at}: the machine that minted the SAS runs ahead of Storage's clock. Fix its clock, or set st a few minutes in the past (or omit it).`
+            : `st=${f["st"]} is ${ahead} min after the request at ${at}: the SAS was minted with a future start time.`,
+        clockSkew: ahead * MINUTE <= SKEW_WINDOW_MS,
+      });
+    }
+    if (sas.kind === "user-delegation") {
+      const skt = parseSasTime(f["skt"]);
+      const ske = parseSasTime(f["ske"]);
+      if (ske !== undefined && ske < t) {
+        add({
+          id: "sas-delegation-key-expired",
+          severity: "error",
+          title: "The user delegation key had expired",
+          detail: `ske=${f["ske"]} is before the request at ${at}: request a new user delegation key and re-sign.`,
+        });
+      }
+      if (
+        (skt !== undefined && st !== undefined && st < skt) ||
+        (ske !== undefined && se !== undefined && se > ske)
+      ) {
+        add({
+          id: "sas-outside-delegation-key",
+          severity: "error",
+          title: "The SAS outlives its user delegation key",
+          detail: `st/se (${f["st"] ?? "-"} → ${f["se"] ?? "-"}) must fall within the key's skt/ske (${f["skt"] ?? "-"} → ${f["ske"] ?? "-"}).`,
+        });
+      }
+    }
+  }
+
+  // Protocol and IP.
+  const protocol = ctx.url.protocol.replace(":", "");
+  if (f["spr"] && !f["spr"].split(",").includes(protocol)) {
+    add({
+      id: "sas-protocol-mismatch",
+      severity: "error",
+      title: "The SAS forbids this protocol",
+      detail: `spr=${f["spr"]} but the request used ${protocol.toUpperCase()} (AuthorizationProtocolMismatch). Use the https:// endpoint.`,
+    });
+  }
+  if (f["sip"]) {
+    if (!ctx.clientIp) {
+      add({
+        id: "sas-ip-unknown",
+        severity: "info",
+        title: "The SAS is bound to an IP range",
+        detail: `sip=${f["sip"]}: if the caller's egress IP is outside it, Storage answers AuthorizationSourceIPMismatch. Pass --client-ip to check.`,
+      });
+    } else if (ipInRange(ctx.clientIp, f["sip"]) === false) {
+      add({
+        id: "sas-ip-mismatch",
+        severity: "error",
+        title: "The caller's IP is outside the SAS range",
+        detail: `sip=${f["sip"]} does not include ${ctx.clientIp} (AuthorizationSourceIPMismatch). Check NAT or egress changes.`,
+      });
+    }
+  }
+
+  // Scope: service, resource types, signed resource.
+  const svc = ctx.target.service;
+  if (sas.kind === "account" && svc) {
+    if (f["ss"] && !f["ss"].includes(SERVICE_LETTER[svc]!)) {
+      add({
+        id: "sas-service-mismatch",
+        severity: "error",
+        title: "The account SAS does not cover this service",
+        detail: `ss=${f["ss"]} lacks '${SERVICE_LETTER[svc]}' for the ${svc} service (AuthorizationServiceMismatch).`,
+      });
+    }
+    const neededType = ctx.target.level === "service" ? "s" : ctx.target.level === "container" ? "c" : "o";
+    if (f["srt"] && !f["srt"].includes(neededType)) {
+      add({
+        id: "sas-resource-type-mismatch",
+        severity: "error",
+        title: "The account SAS does not cover this resource type",
+        detail: `srt=${f["srt"]} lacks '${neededType}' (${ctx.target.level}-level request; AuthorizationResourceTypeMismatch).`,
+      });
+    }
+  }
+  if (f["sr"]) {
+    const objectLevel = ["b", "bs", "bv", "f"].includes(f["sr"]);
+    if (objectLevel && ctx.target.level !== "object") {
+      add({
+        id: "sas-resource-level",
+        severity: "error",
+        title: "A SAS for one object is used on a container-level request",
+        detail: `sr=${f["sr"]} signs a single ${f["sr"] === "f" ? "file" : "blob"}, but this request addresses the ${ctx.target.level}. Mint a container-level SAS (sr=c / sr=s) for listing or container operations.`,
+      });
+    }
+    if (f["sr"] === "d") {
+      const depth = Number(f["sdd"]);
+      if (!Number.isInteger(depth))
+        add({
+          id: "sas-directory-depth",
+          severity: "error",
+          title: "A directory SAS needs sdd",
+          detail: "sr=d requires sdd, the directory depth.",
+        });
+    }
+  }
+
+  // Signed path versus requested path.
+  const serverResource = ctx.serverStringToSign
+    ? canonicalResourceFromSasStringToSign(ctx.serverStringToSign)
+    : undefined;
+  if (serverResource && svc && ctx.target.account) {
+    const requested = `/${svc}/${ctx.target.account}/${ctx.target.segments.join("/")}`.replace(/\/$/, "");
+    if (serverResource !== requested && !requested.startsWith(serverResource + "/")) {
+      add({
+        id: "sas-path-mismatch",
+        severity: "error",
+        title: "The SAS was signed for another path",
+        detail: `Storage checked the signature over ${serverResource}, but the request decodes to ${requested}.`,
+      });
+    }
+  }
+  if (hasAmbiguousEscape(ctx.target.rawPath)) {
+    add({
+      id: "sas-path-encoding",
+      severity: "warning",
+      title: "The path contains percent-escapes clients encode differently",
+      detail: `The requested path ${ctx.target.rawPath} contains escapes such as %2E or %2C. Storage signs the decoded name; SAS builders or proxies that decode (or re-encode) it differently produce "Signature did not match" for exactly these names. Sign the blob name exactly as the service decodes it.`,
+    });
+  }
+
+  // Permissions.
+  const need = permissionNeeded(ctx.method, ctx.url, ctx.target);
+  if (need && f["sp"] && !need.anyOf.some((p) => f["sp"]!.includes(p))) {
+    add({
+      id: "sas-permission-mismatch",
+      severity: "error",
+      title: "The SAS lacks the permission for this operation",
+      detail: `${ctx.method.toUpperCase()} here means "${need.name}", which needs sp to include ${need.anyOf.map((p) => `'${p}'`).join(" or ")}; sp=${f["sp"]} (AuthorizationPermissionMismatch).`,
+    });
+  }
+  if (!f["sp"] && f["si"]) {
+    add({
+      id: "sas-stored-policy",
+      severity: "info",
+      title: "Permissions come from a stored access policy",
+      detail: `si=${f["si"]}: permissions and expiry may live in the policy; a policy edit takes up to 30 s to apply.`,
+    });
+  }
+  return { sas, findings };
+}
+
+/** The canonicalized resource line (`/blob/acct/container/blob`) of a SAS string-to-sign, if present. */
+export function canonicalResourceFromSasStringToSign(stringToSign: string): string | undefined {
+  return stringToSign
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => /^\/(blob|file|queue|table)\/[^/]+/.test(l));
+}

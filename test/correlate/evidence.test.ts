@@ -1,0 +1,258 @@
+import { describe, expect, it } from "vitest";
+import {
+  callerIdentityOf,
+  credentialOf,
+  EvidenceObserver,
+  explainFromEvidence,
+  mergeEvidence,
+  normaliseActivity,
+  OTHER_VALUE,
+  outcomeOf,
+  parseRootCauseSettings,
+  phaseOf,
+  sasTimesOf,
+  type RootCauseEvidence,
+} from "../../src/correlate/index.js";
+import type { ActivityEvent } from "../../src/model/activity.js";
+import {
+  ACCOUNT_ID,
+  activityOp,
+  at,
+  failing,
+  incidentFrom,
+  MIN,
+  req,
+  seeded,
+  traffic,
+  UA_NEW,
+  UA_OLD,
+} from "./scenario.js";
+
+function canonical(e: RootCauseEvidence) {
+  return {
+    callers: [...e.callers].map((r) => JSON.stringify(Object.entries(r).sort())).sort(),
+    activity: [...e.activity].map((b) => JSON.stringify(Object.entries(b).sort())).sort(),
+    accounts: [...e.accounts].map((a) => `${a.account}|${a.resourceId}`).sort(),
+  };
+}
+
+describe("evidence records", () => {
+  const rows = [
+    ...traffic(at(-90), at(0), MIN, { callerIp: "10.0.0.4", userAgent: UA_OLD }),
+    ...traffic(at(0), at(40), MIN, failing({ callerIp: "10.0.0.4", userAgent: UA_NEW })),
+    ...traffic(at(-90), at(40), MIN, { callerIp: "10.0.0.6" }),
+  ];
+
+  it("merges partial evidence into exactly what one observer over all rows learns", () => {
+    const whole = new EvidenceObserver();
+    rows.forEach((r) => whole.observe(r));
+    const rand = seeded(42);
+    const a = new EvidenceObserver();
+    const b = new EvidenceObserver();
+    for (const r of rows) (rand() < 0.5 ? a : b).observe(r);
+    expect(canonical(mergeEvidence(a.evidence(), b.evidence()))).toEqual(canonical(whole.evidence()));
+  });
+
+  it("explains the same from merged shards as from one observer", () => {
+    const whole = new EvidenceObserver();
+    rows.forEach((r) => whole.observe(r));
+    const a = new EvidenceObserver();
+    const b = new EvidenceObserver();
+    rows.forEach((r, i) => (i % 2 ? a : b).observe(r));
+    const incident = incidentFrom(rows, { errorCode: "AuthenticationFailed", authType: "AccountKey" });
+    const ctx = { windowFromMs: at(-120), windowToMs: at(60) };
+    const settings = parseRootCauseSettings();
+    const one = explainFromEvidence(incident, [], whole.evidence(), ctx, settings);
+    const merged = explainFromEvidence(
+      incident,
+      [],
+      mergeEvidence(a.evidence(), b.evidence()),
+      ctx,
+      settings,
+    );
+    expect(merged).toEqual(one);
+    expect(one.changes.map((c) => c.kind)).toEqual(["sdk-changed"]);
+  });
+
+  it("grows with callers and values, not rows", () => {
+    const obs = new EvidenceObserver();
+    for (let i = 0; i < 50_000; i++)
+      obs.observe(req({ timeMs: at(-60) + i * 50, callerIp: `10.0.0.${i % 4}` }));
+    const small = obs.evidence();
+    expect(obs.callerCount).toBe(4);
+    // 4 callers × (all, userAgent, operationVersion, keySlot, authType, credential)
+    expect(small.callers).toHaveLength(24);
+    expect(small.activity.length).toBeLessThanOrEqual(4 * 10);
+  });
+
+  it("caps callers, values per dimension and bins, and reports what it cut", () => {
+    const obs = new EvidenceObserver({
+      maxCallers: 3,
+      maxValuesPerDimension: 2,
+      maxOutcomesPerCaller: 2,
+      maxBinsPerCaller: 4,
+    });
+    for (let i = 0; i < 10; i++) obs.observe(req({ timeMs: at(i * 10), callerIp: `10.9.0.${i}` }));
+    for (let i = 0; i < 5; i++)
+      obs.observe(req({ timeMs: at(i * 10), callerIp: "10.9.0.0", userAgent: `agent/${i}` }));
+    const e = obs.evidence();
+    expect(obs.callerCount).toBe(3);
+    expect(e.truncated.droppedCallers).toBe(7);
+    const uas = e.callers
+      .filter((r) => r.caller === "ip:10.9.0.0" && r.dimension === "userAgent")
+      .map((r) => r.value);
+    expect(uas).toEqual([UA_OLD, "agent/0", OTHER_VALUE]);
+    expect(e.truncated.foldedValues).toBeGreaterThan(0);
+    expect(e.activity.filter((b) => b.caller === "ip:10.9.0.0")).toHaveLength(4);
+    expect(e.truncated.droppedBins).toBeGreaterThan(0);
+  });
+
+  it("treats empty fields as absent, as the server-side summarise does", () => {
+    const obs = new EvidenceObserver();
+    obs.observe(
+      req({
+        timeMs: at(0),
+        requesterObjectId: "",
+        callerIp: "10.0.0.4",
+        userAgent: '""',
+        operationVersion: " ",
+      }),
+    );
+    obs.observe(req({ timeMs: at(1), requesterObjectId: "", callerIp: "10.0.0.5" }));
+    const e = obs.evidence();
+    expect([...new Set(e.callers.map((r) => r.caller))].sort()).toEqual(["ip:10.0.0.4", "ip:10.0.0.5"]);
+    expect(
+      e.callers
+        .filter((r) => r.caller === "ip:10.0.0.4")
+        .map((r) => r.dimension)
+        .sort(),
+    ).toEqual(["all", "authType", "credential", "keySlot"]);
+  });
+
+  it("identifies callers and credentials from the logged fields", () => {
+    expect(callerIdentityOf(req({ timeMs: 0, requesterObjectId: "ABC", callerIp: "1.2.3.4" }))).toBe(
+      "oid:abc",
+    );
+    expect(callerIdentityOf(req({ timeMs: 0 }))).toBe("ip:10.0.0.4");
+    expect(credentialOf({ authType: "AccountKey", authHash: `key2(${"ab".repeat(32)})` })).toBe(
+      `key2(${"AB".repeat(32)})`,
+    );
+    expect(
+      credentialOf({ authType: "SAS", authHash: `key1(${"a".repeat(64)}),SasSignature(${"c".repeat(64)})` }),
+    ).toBe(`sas:${"C".repeat(64)}`);
+    expect(credentialOf({ authType: "OAuth", authHash: "f".repeat(64) })).toBeUndefined();
+    expect(outcomeOf({ statusCode: 404, statusText: "BlobNotFound", authType: "SAS" })).toBe("ok");
+    expect(outcomeOf({ statusCode: 403, statusText: "AuthorizationFailure", authType: "OAuth" })).toBe(
+      "403|AuthorizationFailure|OAuth",
+    );
+    expect(outcomeOf({ statusCode: null, statusText: "Unknown", authType: "SAS" })).toBeUndefined();
+    expect(sasTimesOf("https://a/b?st=2026-03-02T10%3A05%3A00Z&se=2026-03-02T11:00:00Z&sig=XXXXX")).toEqual({
+      startMs: at(5),
+      expiryMs: at(60),
+    });
+    expect(sasTimesOf("https://a/b?st=%E0%A4%A&se=garbage")).toEqual({});
+  });
+});
+
+describe("activity normalisation", () => {
+  it("pairs start and end, treats Success as Succeeded, drops failures, keeps start-only as unconfirmed", () => {
+    const events: ActivityEvent[] = [
+      ...activityOp({
+        op: "Microsoft.Storage/storageAccounts/regenerateKey/action",
+        resourceId: ACCOUNT_ID,
+        atMs: at(1),
+        body: { keyName: "key1" },
+        oddCasing: true,
+        duplicateEnd: true,
+      }),
+      ...activityOp({
+        op: "Microsoft.Storage/storageAccounts/write",
+        resourceId: ACCOUNT_ID,
+        atMs: at(2),
+        outcome: "failed",
+      }),
+      ...activityOp({
+        op: "Microsoft.Web/sites/write",
+        resourceId: `${ACCOUNT_ID}/../site`,
+        atMs: at(3),
+        outcome: "startOnly",
+      }),
+    ];
+    const n = normaliseActivity(events);
+    expect(n.failedOperations).toBe(1);
+    expect(n.mergedEvents).toBe(3);
+    expect(n.changes.map((c) => [c.operationKey, c.confirmed, c.timeMs])).toEqual([
+      ["microsoft.storage/storageaccounts/regeneratekey/action", true, at(1)],
+      ["microsoft.web/sites/write", false, at(3) - 20_000],
+    ]);
+    expect(n.changes[0]!.body).toEqual({ keyName: "key1" });
+    expect(n.changes[0]!.resourceGroup).toBe("rg-data");
+  });
+
+  it("keeps a deployment and its child writes apart although they share a CorrelationId", () => {
+    const events = [
+      ...activityOp({
+        op: "Microsoft.Resources/deployments/write",
+        resourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Resources/deployments/d",
+        atMs: at(1),
+        correlationId: "c1",
+      }),
+      ...activityOp({
+        op: "Microsoft.Storage/storageAccounts/write",
+        resourceId: ACCOUNT_ID,
+        atMs: at(1),
+        correlationId: "c1",
+      }),
+    ];
+    expect(normaliseActivity(events).changes).toHaveLength(2);
+  });
+
+  it("reads request bodies from a JSON string, an object or a nested Properties_d, and ignores garbage", () => {
+    const base = {
+      timeMs: at(0),
+      operationName: "Microsoft.Storage/storageAccounts/write",
+      status: "Succeeded",
+      resourceId: ACCOUNT_ID,
+    };
+    const n = normaliseActivity([
+      {
+        ...base,
+        correlationId: "1",
+        properties: { requestbody: '{"properties":{"allowSharedKeyAccess":false}}' },
+      },
+      {
+        ...base,
+        correlationId: "2",
+        properties: { RequestBody: { properties: { publicNetworkAccess: "Disabled" } } },
+      },
+      { ...base, correlationId: "3", properties: { Properties_d: { requestbody: '{"keyName":"key2"}' } } },
+      { ...base, correlationId: "4", properties: { requestbody: "{not json" } },
+      { ...base, correlationId: "5", timeMs: Number.NaN },
+    ]);
+    expect(n.invalidEvents).toBe(1);
+    expect(n.changes.map((c) => c.body)).toEqual([
+      { properties: { allowSharedKeyAccess: false } },
+      { properties: { publicNetworkAccess: "Disabled" } },
+      { keyName: "key2" },
+      undefined,
+    ]);
+    expect(["Accept", "Start", "Failure", "Success", "weird"].map(phaseOf)).toEqual([
+      "start",
+      "start",
+      "failure",
+      "success",
+      "other",
+    ]);
+  });
+});
+
+describe("settings", () => {
+  it("names the bad field", () => {
+    expect(() => parseRootCauseSettings({ lookbackMs: -1 })).toThrow(/field lookbackMs/);
+    expect(() => parseRootCauseSettings({ apps: [{ resourceId: "orders-api" }] })).toThrow(
+      /field apps\.0\.resourceId/,
+    );
+    expect(() => parseRootCauseSettings({ lookback: 5 })).toThrow(/root-cause settings/);
+    expect(parseRootCauseSettings().lookbackMs).toBe(120 * MIN);
+  });
+});

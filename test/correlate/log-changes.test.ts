@@ -1,0 +1,165 @@
+import { describe, expect, it } from "vitest";
+import { describeRootCause } from "../../src/correlate/index.js";
+import {
+  ACCOUNT_ID,
+  activityOp,
+  at,
+  failing,
+  key1,
+  key2,
+  kinds,
+  MIN,
+  RG,
+  runScenario,
+  SUB,
+  traffic,
+  UA_NEW,
+  UA_OLD,
+} from "./scenario.js";
+
+const hostA = { callerIp: "10.0.0.4" };
+const hostB = { callerIp: "10.0.0.5" };
+const AF = { errorCode: "AuthenticationFailed", authType: "AccountKey" };
+
+describe("changes seen in the logs", () => {
+  it("reports an SDK upgrade at onset with before/after values, ranked above an unrelated deployment elsewhere", () => {
+    const requests = [
+      ...traffic(at(-90), at(0), MIN, { ...hostA, userAgent: UA_OLD }),
+      ...traffic(at(-90), at(0), MIN, { ...hostB, userAgent: UA_OLD }),
+      ...traffic(at(0), at(40), MIN, failing({ ...hostA, userAgent: UA_NEW })),
+      ...traffic(at(0), at(40), MIN, failing({ ...hostB, userAgent: UA_NEW })),
+      // a host that was not upgraded keeps working with the old SDK
+      ...traffic(at(-90), at(40), MIN, { callerIp: "10.0.0.6", userAgent: UA_OLD }),
+    ];
+    const activity = activityOp({
+      op: "Microsoft.Resources/deployments/write",
+      resourceId: `/subscriptions/${SUB}/resourceGroups/rg-other/providers/Microsoft.Resources/deployments/x`,
+      atMs: at(-1),
+    });
+    const { result, incident } = runScenario(requests, activity, AF, at(60));
+    expect(kinds(result)).toEqual(["sdk-changed"]);
+    const c = result.changes[0]!;
+    expect(c.source).toBe("logs");
+    expect(c.before).toBe(UA_OLD);
+    expect(c.after).toBe(UA_NEW);
+    expect(c.resourceId).toBe(ACCOUNT_ID);
+    expect(c.why).toContain("2 failing caller(s) (10.0.0.4 and 10.0.0.5; 100% of the failures)");
+    expect(c.why).toContain("still succeeds after onset");
+    expect(describeRootCause(incident)[0]).toContain("changed their user agent");
+  });
+
+  it("reports an x-ms-version change and a web app deploy together, logs evidence first when it fits better", () => {
+    const requests = [
+      ...traffic(at(-90), at(0), MIN, { ...hostA, operationVersion: "2023-11-03" }),
+      ...traffic(
+        at(0),
+        at(40),
+        MIN,
+        failing({ ...hostA, operationVersion: "2015-04-05" }, "InvalidAuthenticationInfo", 401),
+      ),
+    ];
+    const site = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Web/sites/orders-api`;
+    const activity = activityOp({
+      op: "Microsoft.Web/sites/extensions/write",
+      resourceId: `${site}/extensions/MSDeploy`,
+      atMs: at(-3),
+    });
+    const { result } = runScenario(
+      requests,
+      activity,
+      { errorCode: "InvalidAuthenticationInfo", authType: "AccountKey", statusCode: 401 },
+      at(60),
+    );
+    expect(kinds(result)).toEqual(["version-changed", "app-deployed"]);
+    expect(result.changes[0]!.before).toBe("2023-11-03");
+    expect(result.changes[0]!.after).toBe("2015-04-05");
+  });
+
+  it("reports a key slot switch (key1 → key2)", () => {
+    const requests = [
+      ...traffic(at(-90), at(0), MIN, { ...hostA, authHash: key1() }),
+      ...traffic(at(0), at(40), MIN, failing({ ...hostA, authHash: key2("D".repeat(64)) })),
+      ...traffic(at(-90), at(40), MIN, { ...hostB, authHash: key1() }),
+    ];
+    const { result } = runScenario(requests, [], AF, at(60));
+    expect(kinds(result)).toEqual(["key-slot-changed"]);
+    expect(result.changes[0]!.before).toBe("key1");
+    expect(result.changes[0]!.after).toBe("key2");
+  });
+
+  it("reports a switch of authentication type (OAuth → AccountKey) for KeyBasedAuthenticationNotPermitted", () => {
+    const requests = [
+      ...traffic(at(-90), at(0), MIN, { ...hostA, authType: "OAuth", authHash: "E".repeat(64) }),
+      ...traffic(at(0), at(40), MIN, failing(hostA, "KeyBasedAuthenticationNotPermitted")),
+    ];
+    const { result } = runScenario(
+      requests,
+      [],
+      { errorCode: "KeyBasedAuthenticationNotPermitted", authType: "AccountKey" },
+      at(60),
+    );
+    expect(kinds(result)).toEqual(["auth-type-changed"]);
+    expect(result.changes[0]!.before).toBe("OAuth");
+    expect(result.changes[0]!.after).toBe("AccountKey");
+  });
+
+  it("reports failing addresses never seen before onset for AuthorizationFailure", () => {
+    const requests = [
+      ...traffic(at(-90), at(40), MIN, hostA),
+      ...traffic(at(0), at(40), MIN, failing({ callerIp: "52.160.1.9" }, "AuthorizationFailure")),
+      ...traffic(at(0), at(40), MIN, failing({ callerIp: "52.160.1.10" }, "AuthorizationFailure")),
+    ];
+    const { result } = runScenario(
+      requests,
+      [],
+      { errorCode: "AuthorizationFailure", authType: "AccountKey" },
+      at(60),
+    );
+    expect(kinds(result)).toEqual(["new-caller-addresses"]);
+    expect(result.changes[0]!.after).toBe("52.160.1.10 and 52.160.1.9");
+    expect(result.changes[0]!.before).toBe("10.0.0.4");
+  });
+
+  it("reports a new source address of an OAuth principal", () => {
+    const oid = "bbbbbbbb-0000-0000-0000-000000000001";
+    const principal = { authType: "OAuth", authHash: "E".repeat(64), requesterObjectId: oid };
+    const requests = [
+      ...traffic(at(-90), at(0), MIN, { ...principal, callerIp: "10.2.0.4" }),
+      ...traffic(
+        at(0),
+        at(40),
+        MIN,
+        failing({ ...principal, callerIp: "40.80.1.2" }, "AuthorizationFailure"),
+      ),
+    ];
+    const { result } = runScenario(
+      requests,
+      [],
+      { errorCode: "AuthorizationFailure", authType: "OAuth" },
+      at(60),
+    );
+    expect(kinds(result)).toEqual(["new-caller-addresses"]);
+    expect(result.changes[0]!.before).toBe("10.2.0.4");
+    expect(result.changes[0]!.after).toBe("40.80.1.2");
+  });
+
+  it("reports nothing when the failing callers look exactly as before", () => {
+    const requests = [...traffic(at(-90), at(0), MIN, hostA), ...traffic(at(0), at(40), MIN, failing(hostA))];
+    const { result } = runScenario(requests, [], AF, at(60));
+    expect(result.changes).toEqual([]);
+    expect(result.clockSkew.suspected).toBe(false);
+    expect(describeRootCause({ ...result, firstSeen: new Date(at(0)).toISOString() })).toEqual([]);
+  });
+
+  it("ignores a change seen on too small a share of the failures", () => {
+    const requests = [
+      ...traffic(at(-90), at(0), MIN, { ...hostA, userAgent: UA_OLD }),
+      ...traffic(at(0), at(5), MIN, failing({ ...hostA, userAgent: UA_NEW })),
+      // the bulk of the failures comes from a caller with no change
+      ...traffic(at(-90), at(0), MIN, hostB),
+      ...traffic(at(0), at(40), 15_000, failing(hostB)),
+    ];
+    const { result } = runScenario(requests, [], AF, at(60));
+    expect(kinds(result)).toEqual([]);
+  });
+});

@@ -1,0 +1,182 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
+import { diagnose } from "../../src/doctor/doctor.js";
+import { buildCorpus, HOST, mintToken, NOW, TENANT } from "./corpus.js";
+
+const dir = mkdtempSync(join(tmpdir(), "doctor-"));
+
+async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        append(chunk.toString());
+        cb();
+      },
+    });
+  const code = await main(args, {
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+const corpus = buildCorpus();
+
+describe("request doctor corpus", () => {
+  it("covers the failure stories a captured pair can show", () => {
+    const stories = new Set(corpus.map((c) => c.story).filter((s) => s !== undefined));
+    for (const s of [1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15]) expect(stories, `story ${s}`).toContain(s);
+  });
+
+  for (const [i, c] of corpus.entries()) {
+    it(`${c.story ? `story ${c.story}: ` : ""}${c.name}`, async () => {
+      const reqPath = join(dir, `case-${i}.http`);
+      const resPath = join(dir, `case-${i}.response`);
+      writeFileSync(reqPath, c.request);
+      const args = ["explain", "--request", reqPath, "--format", "json"];
+      if (c.response) {
+        writeFileSync(resPath, c.response);
+        args.push("--response", resPath);
+      }
+      if (c.clientIp) args.push("--client-ip", c.clientIp);
+      const json = await runCli(args);
+      expect(json.code, json.stderr).toBe(0);
+      const report = JSON.parse(json.stdout);
+      expect(report.scheme).toBe(c.expect.scheme);
+      expect(report.firstProblem?.id).toBe(c.expect.firstProblem);
+      expect(report.verdict.decision).toBe(c.expect.decision);
+      expect(report.verdict.avoid.length).toBeGreaterThan(0);
+      if (c.expect.clockSkew !== undefined)
+        expect(Boolean(report.firstProblem.clockSkew)).toBe(c.expect.clockSkew);
+
+      const text = await runCli(args.filter((a) => a !== "json" && a !== "--format"));
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain(`Verdict: ${c.expect.decision}.`);
+      expect(text.stdout).toContain("Wrong fix to avoid:");
+      for (const secret of c.secrets) {
+        expect(json.stdout).not.toContain(secret);
+        expect(text.stdout).not.toContain(secret);
+        expect(json.stdout).not.toContain(encodeURIComponent(secret));
+        expect(text.stdout).not.toContain(encodeURIComponent(secret));
+      }
+    });
+  }
+});
+
+describe("capture formats", () => {
+  const token = mintToken({
+    aud: "https://management.azure.com",
+    tid: TENANT,
+    exp: Math.floor(NOW.getTime() / 1000) + 3600,
+  });
+
+  it("reads a HAR file and prefers the failed entry", () => {
+    const har = {
+      log: {
+        entries: [
+          {
+            request: { method: "GET", url: `https://${HOST}/?comp=properties&restype=service`, headers: [] },
+            response: { status: 200, headers: [] },
+          },
+          {
+            request: {
+              method: "GET",
+              url: `https://${HOST}/reports/q3.csv`,
+              headers: [
+                { name: "Authorization", value: `Bearer ${token}` },
+                { name: "x-ms-version", value: "2022-11-02" },
+              ],
+            },
+            response: {
+              status: 401,
+              headers: [
+                {
+                  name: "WWW-Authenticate",
+                  value: `Bearer authorization_uri=https://login.microsoftonline.com/${TENANT}/oauth2/authorize resource_id=https://storage.azure.com`,
+                },
+                { name: "x-ms-error-code", value: "InvalidAuthenticationInfo" },
+                { name: "Date", value: NOW.toUTCString() },
+              ],
+              content: { text: "" },
+            },
+          },
+        ],
+      },
+    };
+    const exchange = parseRequestCapture(JSON.stringify(har), "capture.har");
+    expect(exchange.format).toBe("har");
+    const report = diagnose(exchange, undefined);
+    expect(report.firstProblem?.id).toBe("bearer-wrong-audience");
+    expect(report.bearer?.challenge?.tenant).toBe(TENANT);
+    expect(JSON.stringify(report)).not.toContain(token);
+  });
+
+  it("reads the Azure SDK HTTP logging that az --debug prints", () => {
+    const log = [
+      "cli.azure.cli.core.sdk.policies: Request URL: 'https://contosoprod.blob.core.windows.net/reports/q3.csv'",
+      "cli.azure.cli.core.sdk.policies: Request method: 'GET'",
+      "cli.azure.cli.core.sdk.policies: Request headers:",
+      "cli.azure.cli.core.sdk.policies:     'x-ms-date': 'REDACTED'",
+      'urllib3.connectionpool: https://contosoprod.blob.core.windows.net:443 "GET /reports/q3.csv HTTP/1.1" 403 246',
+      "azure.core.pipeline.policies.http_logging_policy: Request URL: 'https://contosoprod.blob.core.windows.net/reports/q3.csv'",
+      "Request method: 'GET'",
+      "Request headers:",
+      "    'x-ms-version': '2023-11-03'",
+      "    'Authorization': 'REDACTED'",
+      "    'x-ms-date': 'Sun, 22 Nov 2026 12:00:00 GMT'",
+      "No body was attached to the request",
+      "Response status: 403",
+      "Response headers:",
+      "    'x-ms-error-code': 'AuthorizationPermissionMismatch'",
+      "    'Date': 'Sun, 22 Nov 2026 12:00:01 GMT'",
+    ].join("\n");
+    const exchange = parseRequestCapture(log, "az-debug.log");
+    expect(exchange.format).toBe("sdk-log");
+    expect(exchange.request.method).toBe("GET");
+    expect(exchange.response?.status).toBe(403);
+    // az redacts the Authorization header, so the scheme cannot be read: the doctor says what the server said.
+    const report = diagnose(exchange, undefined);
+    expect(report.response?.errorCode).toBe("AuthorizationPermissionMismatch");
+    expect(report.findings.some((f) => f.id === "auth-unknown-scheme")).toBe(true);
+  });
+
+  it("reads JSON requests with header pairs and a response with only the XML body", () => {
+    const exchange = parseRequestCapture(
+      JSON.stringify({
+        method: "get",
+        url: `https://${HOST}/reports/q3.csv`,
+        headers: [["x-ms-version", "2022-11-02"]],
+      }),
+      "req.json",
+    );
+    const res = parseResponseCapture(
+      '<?xml version="1.0"?><Error><Code>AuthorizationFailure</Code><Message>no\nTime:2026-11-22T12:00:00Z</Message></Error>',
+      "res.xml",
+    );
+    const report = diagnose(exchange, res);
+    expect(report.scheme).toBe("Anonymous");
+    expect(report.response?.errorCode).toBe("AuthorizationFailure");
+  });
+
+  it("names the file and line of malformed input and exits 2, without echoing secrets", async () => {
+    const p = join(dir, "bad.http");
+    writeFileSync(p, `GET /x HTTP/1.1\nHost: ${HOST}\nthis line has no colon sig=SECRETSIG\n`);
+    const r = await runCli(["explain", "--request", p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("bad.http line 3");
+    const missing = await runCli(["explain", "--request", join(dir, "nope.http")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read --request .*nope\.http: ENOENT/);
+    const noFlag = await runCli(["explain"]);
+    expect(noFlag.code).toBe(2);
+    expect(noFlag.stderr).toContain("--request");
+  });
+});
