@@ -246,9 +246,8 @@ export function redactDeep<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v)) as T;
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [redactDeep(k), redactDeep(v)])) as T;
   if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[redactSecrets(k)] = redactDeep(v);
-    return out as T;
+    // fromEntries defines own properties, so a logged key such as `__proto__` stays data.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactSecrets(k), redactDeep(v)])) as T;
   }
   return value;
 }

@@ -201,6 +201,26 @@ describe("GET /api/incidents/{id}", () => {
     expect(body.notifications[0]!.lastError).toContain("sig=REDACTED");
   });
 
+  it("keeps log-derived object keys such as __proto__ as plain data", async () => {
+    const record = makeRecord({
+      account: "proto",
+      decision: "rbac",
+      start: "2026-11-22T10:00:00Z",
+      perMinute: [2],
+    });
+    record.incident.operationVersions = JSON.parse('{"__proto__": 2, "2025-01-05": 1}') as Record<
+      string,
+      number
+    >;
+    const body = json<IncidentRecord>(
+      await handleGetIncident(new FixtureIncidentReader([record]), record.incident.id),
+    );
+    expect(Object.entries(body.incident.operationVersions)).toEqual([
+      ["__proto__", 2],
+      ["2025-01-05", 1],
+    ]);
+  });
+
   it("answers 404 for an unknown id and 400 for an id that cannot be one", async () => {
     const reader = new FixtureIncidentReader([detailed]);
     expect((await handleGetIncident(reader, "inc-000000000000")).status).toBe(404);
