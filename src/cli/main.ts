@@ -5,6 +5,7 @@ import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.j
 
 /** Sub-commands, loaded lazily so `auth-triage <cmd>` only pays for the modules it uses. */
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  analyze: async () => (await import("./commands/analyze.js")).default,
   explain: async () => (await import("./commands/explain.js")).explainCommand,
   signature: async () => (await import("./commands/signature.js")).signatureCommand,
 };

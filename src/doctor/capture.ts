@@ -1,135 +1,82 @@
+import {
+  headerValue,
+  headerValues,
+  parseRawHttp,
+  parseRequestJson,
+  parseServerAuthError,
+  type HttpHeader,
+  type ParsedRequest,
+} from "../signature/index.js";
+
 /**
  * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, or the HTTP logging of the Azure
  * SDKs that `az … --debug` prints. The format is detected, not configured.
  */
-export type HeaderList = Array<[name: string, value: string]>;
-
-export interface CapturedRequest {
-  method: string;
-  /** Absolute URL as sent (still percent-encoded). */
-  url: string;
-  headers: HeaderList;
-  body?: string;
-}
-
 export interface CapturedResponse {
   status?: number;
-  headers: HeaderList;
+  headers: HttpHeader[];
   body?: string;
 }
 
 export interface CapturedExchange {
-  request: CapturedRequest;
+  /** Parsed by the signature diagnostics' request parser (raw HTTP, JSON, HAR entry), or from SDK logs. */
+  request: Omit<ParsedRequest, "format">;
   response?: CapturedResponse;
   /** Which format the request was read from. */
-  format: "http" | "json" | "har" | "sdk-log";
+  format: ParsedRequest["format"] | "sdk-log";
 }
 
 export class CaptureError extends Error {
   override name = "CaptureError";
 }
 
-export function header(headers: HeaderList, name: string): string | undefined {
-  const n = name.toLowerCase();
-  return headers.find(([k]) => k.toLowerCase() === n)?.[1];
+export function header(headers: HttpHeader[], name: string): string | undefined {
+  return headerValue({ headers }, name);
 }
 
-export function headerAll(headers: HeaderList, name: string): string[] {
-  const n = name.toLowerCase();
-  return headers.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
+export function headerAll(headers: HttpHeader[], name: string): string[] {
+  return headerValues({ headers }, name);
 }
 
-function headersFromUnknown(h: unknown, where: string): HeaderList {
+function headersFromUnknown(h: unknown, where: string): HttpHeader[] {
   if (h === undefined || h === null) return [];
   if (Array.isArray(h)) {
     return h.map((entry, i) => {
-      if (Array.isArray(entry) && entry.length === 2) return [String(entry[0]), String(entry[1])];
+      if (Array.isArray(entry) && entry.length === 2)
+        return { name: String(entry[0]), value: String(entry[1]) };
       if (entry && typeof entry === "object" && "name" in entry && "value" in entry) {
         const e = entry as { name: unknown; value: unknown };
-        return [String(e.name), String(e.value)];
+        return { name: String(e.name), value: String(e.value) };
       }
       throw new CaptureError(`${where}: header ${i + 1} is neither [name, value] nor {name, value}`);
     });
   }
   if (typeof h === "object") {
-    const out: HeaderList = [];
+    const out: HttpHeader[] = [];
     for (const [k, v] of Object.entries(h as Record<string, unknown>)) {
-      if (Array.isArray(v)) for (const item of v) out.push([k, String(item)]);
-      else out.push([k, String(v)]);
+      for (const item of Array.isArray(v) ? v : [v]) out.push({ name: k, value: String(item) });
     }
     return out;
   }
   throw new CaptureError(`${where}: headers must be an object or a list`);
 }
 
-/** Makes a request-line target absolute using the Host header. */
-function absoluteUrl(target: string, headers: HeaderList, where: string): string {
-  if (/^https?:\/\//i.test(target)) return target;
-  const host = header(headers, "host");
-  if (!host)
-    throw new CaptureError(`${where}: the request line has a relative target (${target}) and no Host header`);
-  const scheme = /:(80|10000|10001|10002)$/.test(host) || /^(localhost|127\.)/.test(host) ? "http" : "https";
-  return `${scheme}://${host}${target.startsWith("/") ? "" : "/"}${target}`;
-}
-
-function splitHead(text: string): { head: string[]; body?: string } {
+function parseRawHttpResponse(text: string, where: string): CapturedResponse {
   const normalized = text.replace(/\r\n/g, "\n");
   const idx = normalized.indexOf("\n\n");
-  const headPart = idx >= 0 ? normalized.slice(0, idx) : normalized;
+  const head = (idx >= 0 ? normalized.slice(0, idx) : normalized).split("\n");
   const body = idx >= 0 ? normalized.slice(idx + 2) : undefined;
-  return { head: headPart.split("\n"), body: body && body.length > 0 ? body : undefined };
-}
-
-function parseHeaderLines(lines: string[], where: string, firstLine: number): HeaderList {
-  const headers: HeaderList = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    if (/^[ \t]/.test(line) && headers.length > 0) {
-      // Obsolete line folding: continuation of the previous header.
-      const last = headers[headers.length - 1]!;
-      last[1] = `${last[1]} ${line.trim()}`;
-      return;
-    }
-    const colon = line.indexOf(":");
-    if (colon <= 0)
-      throw new CaptureError(
-        `${where} line ${firstLine + i}: expected "Name: value", got ${JSON.stringify(line.slice(0, 60))}`,
-      );
-    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
-  });
-  return headers;
-}
-
-export function parseRawHttpRequest(text: string, where: string): CapturedRequest {
-  const { head, body } = splitHead(text.replace(/^\uFEFF/, "").trimStart());
-  const requestLine = head[0] ?? "";
-  const m = /^([A-Z]+)\s+(\S+)(?:\s+HTTP\/[\d.]+)?\s*$/.exec(requestLine);
-  if (!m)
-    throw new CaptureError(`${where} line 1: expected a request line like "GET /container/blob HTTP/1.1"`);
-  const headers = parseHeaderLines(head.slice(1), where, 2);
-  return { method: m[1]!, url: absoluteUrl(m[2]!, headers, where), headers, body };
-}
-
-export function parseRawHttpResponse(text: string, where: string): CapturedResponse {
-  const { head, body } = splitHead(text.replace(/^\uFEFF/, "").trimStart());
   const m = /^HTTP\/[\d.]+\s+(\d{3})/.exec(head[0] ?? "");
-  if (!m) {
-    // Only a body (e.g. the XML error pasted alone).
-    return { headers: [], body: text.trim() };
-  }
-  return { status: Number(m[1]), headers: parseHeaderLines(head.slice(1), where, 2), body };
-}
-
-function requestFromJson(obj: Record<string, unknown>, where: string): CapturedRequest {
-  const method = obj["method"];
-  const url = obj["url"];
-  if (typeof method !== "string" || method.length === 0)
-    throw new CaptureError(`${where}: field "method" must be a non-empty string`);
-  if (typeof url !== "string") throw new CaptureError(`${where}: field "url" must be a string`);
-  const headers = headersFromUnknown(obj["headers"], where);
-  const body = typeof obj["body"] === "string" ? obj["body"] : undefined;
-  return { method: method.toUpperCase(), url: absoluteUrl(url, headers, where), headers, body };
+  if (!m) return { headers: [], body: text.trim() }; // only a body, e.g. the XML error pasted alone
+  const headers: HttpHeader[] = [];
+  head.slice(1).forEach((line, i) => {
+    if (line.trim() === "") return;
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new CaptureError(`${where}:${i + 2}: expected "Name: value"`);
+    headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
+  });
+  return { status: Number(m[1]), headers, body: body && body.length > 0 ? body : undefined };
 }
 
 function responseFromJson(obj: Record<string, unknown>, where: string): CapturedResponse {
@@ -183,8 +130,8 @@ function parseSdkLog(text: string, where: string): CapturedExchange {
   if (start < 0) throw new CaptureError(`${where}: no "Request URL:" line found`);
   const url = SDK_LOG_URL.exec(lines[start]!)![1]!;
   let method = "GET";
-  const requestHeaders: HeaderList = [];
-  const responseHeaders: HeaderList = [];
+  const requestHeaders: HttpHeader[] = [];
+  const responseHeaders: HttpHeader[] = [];
   let status: number | undefined;
   let section: "none" | "request" | "response" = "none";
   for (let i = start + 1; i < lines.length; i++) {
@@ -200,8 +147,9 @@ function parseSdkLog(text: string, where: string): CapturedExchange {
       section = "none";
     }
     const hm = /^\s+'([^']+)':\s*'(.*)'\s*$/.exec(line);
-    if (hm && section !== "none")
-      (section === "request" ? requestHeaders : responseHeaders).push([hm[1]!, hm[2]!]);
+    if (hm && section !== "none") {
+      (section === "request" ? requestHeaders : responseHeaders).push({ name: hm[1]!, value: hm[2]! });
+    }
   }
   return {
     request: { method, url, headers: requestHeaders },
@@ -210,11 +158,16 @@ function parseSdkLog(text: string, where: string): CapturedExchange {
   };
 }
 
+function withoutFormat(r: ParsedRequest): CapturedExchange["request"] {
+  const { format: _format, ...rest } = r;
+  return rest;
+}
+
 /** Reads the request capture (which may also hold the response: HAR, SDK logs). */
 export function parseRequestCapture(text: string, where: string): CapturedExchange {
   const trimmed = text.replace(/^\uFEFF/, "").trim();
   if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+  if (trimmed.startsWith("{")) {
     let doc: unknown;
     try {
       doc = JSON.parse(trimmed);
@@ -223,28 +176,24 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
     }
     if (!doc || typeof doc !== "object" || Array.isArray(doc))
       throw new CaptureError(`${where}: expected a JSON object`);
-    const entry = harEntry(doc as Record<string, unknown>, where);
-    if (entry) {
-      const req = entry["request"] as Record<string, unknown>;
-      const res = entry["response"] as Record<string, unknown> | undefined;
-      return {
-        request: requestFromJson(req, `${where} (HAR request)`),
-        response: res ? responseFromJson(res, `${where} (HAR response)`) : undefined,
-        format: "har",
-      };
-    }
-    const obj = doc as Record<string, unknown>;
+    const entry = harEntry(doc as Record<string, unknown>, where) ?? (doc as Record<string, unknown>);
+    const res = entry["response"];
+    const request = parseRequestJson(
+      JSON.stringify(entry["request"] ? { request: entry["request"] } : entry),
+      where,
+    );
     return {
-      request: requestFromJson(obj, where),
+      request: withoutFormat(request),
       response:
-        obj["response"] && typeof obj["response"] === "object"
-          ? responseFromJson(obj["response"] as Record<string, unknown>, `${where} (response)`)
+        res && typeof res === "object"
+          ? responseFromJson(res as Record<string, unknown>, `${where} (response)`)
           : undefined,
-      format: "json",
+      format: request.format,
     };
   }
   if (SDK_LOG_URL.test(trimmed)) return parseSdkLog(trimmed, where);
-  return { request: parseRawHttpRequest(trimmed, where), format: "http" };
+  const request = parseRawHttp(trimmed, where);
+  return { request: withoutFormat(request), format: request.format };
 }
 
 /** Reads a separate response capture: raw HTTP, JSON, or just the XML error body. */
@@ -262,43 +211,23 @@ export function parseResponseCapture(text: string, where: string): CapturedRespo
 
 export interface StorageError {
   code?: string;
-  message?: string;
+  /** AuthenticationErrorDetail, MAC redacted. */
   authenticationErrorDetail?: string;
-  /** The `Time:` stamp inside Message. */
+  /** The server's Shared Key string-to-sign, when the detail carries one. */
+  stringToSign?: string;
+  /** The `Time:` stamp of the error: when the server rejected the request. */
   timeMs?: number;
 }
 
-function xmlText(body: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(body);
-  return m
-    ? m[1]!
-        .replace(/&lt;/g, "<")
-        .replace(/&gt;/g, ">")
-        .replace(/&quot;/g, '"')
-        .replace(/&apos;/g, "'")
-        .replace(/&amp;/g, "&")
-    : undefined;
-}
-
-/** The storage error from the body (XML or JSON) and the x-ms-error-code header. */
+/** The storage error from the body (XML or JSON, via the signature diagnostics' parser) and x-ms-error-code. */
 export function storageErrorOf(res: CapturedResponse | undefined): StorageError {
   if (!res) return {};
-  const out: StorageError = { code: header(res.headers, "x-ms-error-code") };
-  const body = res.body ?? "";
-  if (body.includes("<Error")) {
-    out.code ??= xmlText(body, "Code");
-    out.message = xmlText(body, "Message");
-    out.authenticationErrorDetail = xmlText(body, "AuthenticationErrorDetail");
-  } else if (body.trim().startsWith("{")) {
-    try {
-      const j = JSON.parse(body) as { "odata.error"?: { code?: string; message?: { value?: string } } };
-      out.code ??= j["odata.error"]?.code;
-      out.message = j["odata.error"]?.message?.value;
-    } catch {
-      /* not JSON after all: keep what the headers said */
-    }
-  }
-  const time = out.message ? /Time:(\S+)/.exec(out.message)?.[1] : undefined;
-  if (time && !Number.isNaN(Date.parse(time))) out.timeMs = Date.parse(time);
-  return out;
+  const parsed = res.body ? parseServerAuthError(res.body) : undefined;
+  const timeMs = parsed?.time ? Date.parse(parsed.time) : NaN;
+  return {
+    code: header(res.headers, "x-ms-error-code") ?? parsed?.errorCode,
+    authenticationErrorDetail: parsed?.detail,
+    stringToSign: parsed?.stringToSign,
+    timeMs: Number.isNaN(timeMs) ? undefined : timeMs,
+  };
 }

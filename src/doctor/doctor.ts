@@ -71,13 +71,9 @@ function parseHttpDate(v: string | undefined): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-/** Extracts the server's string-to-sign from an AuthenticationErrorDetail (Shared Key and SAS wordings). */
-export function serverStringToSignOf(detail: string | undefined): string | undefined {
-  if (!detail) return undefined;
-  const m =
-    /(?:Server used following string to sign|String to sign used was)\s*:?\s*'?([\s\S]*?)'?\.?\s*$/.exec(
-      detail,
-    );
+/** The string-to-sign in a SAS failure's detail ("Signature did not match. String to sign used was …"). */
+export function sasStringToSignOf(detail: string | undefined): string | undefined {
+  const m = detail ? /String to sign used was\s*:?\s*'?([\s\S]*?)'?\.?\s*$/.exec(detail) : null;
   return m?.[1]?.replace(/\\n/g, "\n");
 }
 
@@ -207,7 +203,7 @@ export function diagnose(
         clockSkew: true,
       });
     }
-    const serverStringToSign = serverStringToSignOf(error.authenticationErrorDetail);
+    const serverStringToSign = error.stringToSign;
     if (serverStringToSign && options.sharedKeyDiff) {
       findings.push(...options.sharedKeyDiff({ ...exchange, request: req }, serverStringToSign));
     } else if (error.code?.toLowerCase() === "authenticationfailed" && !serverStringToSign) {
@@ -233,7 +229,7 @@ export function diagnose(
       requestTimeSource,
       xMsVersion: header(req.headers, "x-ms-version"),
       challenge,
-      errorDetail: error.authenticationErrorDetail ?? error.message,
+      errorDetail: error.authenticationErrorDetail,
     });
     findings.push(...analysis.findings);
     bearerOut = {
@@ -262,7 +258,7 @@ export function diagnose(
       requestTimeSource,
       clientIp: options.clientIp,
       errorCode: error.code,
-      serverStringToSign: serverStringToSignOf(error.authenticationErrorDetail),
+      serverStringToSign: sasStringToSignOf(error.authenticationErrorDetail),
     });
     findings.push(...analysis.findings);
     sasOut = { kind: analysis.sas.kind, fields: analysis.sas.fields };

@@ -535,9 +535,15 @@ function identicalCause(request: Pick<ParsedRequest, "headers">): LikelyCause {
     hasEncoding || hasLanguage
       ? " This request sends Content-Encoding or Content-Language: @azure/storage-common 12.4.x and earlier signs those two in swapped positions (fixed by Azure/azure-sdk-for-js#39853), so JavaScript clients fail on exactly such requests; upgrade it."
       : "";
+  const unnormalised = request.headers.find(
+    (h) => h.name.toLowerCase().startsWith("x-ms-") && /^\s|\s$|\s{2}/.test(h.value),
+  );
+  const whitespaceNote = unnormalised
+    ? ` ${unnormalised.name} carries leading, trailing or repeated white space: the server trims and unfolds it before signing, and signers that sign the raw value fail on exactly such values (cf. azure-sdk-for-net#28485); trim the value before signing.`
+    : "";
   return {
     id: "identical",
-    explanation: `The server built exactly the string the request implies: the request arrived as signed. So the signature was computed with another key (a regenerated key, the other key slot, another account's key, a key with stray characters, or one not base64-decoded before the HMAC), or the client's signing code builds a different string for this request.${sdkNote} Compare the key the client holds with the account's current keys (by hash, not by printing them).`,
+    explanation: `The server built exactly the string the request implies: the request arrived as signed. So the signature was computed with another key (a regenerated key, the other key slot, another account's key, a key with stray characters, or one not base64-decoded before the HMAC), or the client's signing code builds a different string for this request.${sdkNote}${whitespaceNote} Compare the key the client holds with the account's current keys (by hash, not by printing them).`,
   };
 }
 

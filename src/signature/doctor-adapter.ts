@@ -36,7 +36,7 @@ const TITLES: Record<CauseId, string> = {
   "path-prefix-removed": "A proxy removed a path prefix",
   "path-changed": "The path changed after signing",
   "query-changed": "A query parameter changed after signing",
-  identical: "The request arrived as signed: the key is wrong",
+  identical: "The request arrived as signed: the key or the client's signer is wrong",
 };
 
 /** Findings for the request doctor from the signature diff; never contains a key or signature. */
@@ -66,11 +66,7 @@ export function findingsFromExplanation(e: SignatureExplanation): Finding[] {
 
 /** The doctor's `sharedKeyDiff` hook. */
 export function sharedKeyDiffFindings(exchange: CapturedExchange, serverStringToSign: string): Finding[] {
-  const request = {
-    method: exchange.request.method,
-    url: exchange.request.url,
-    headers: exchange.request.headers.map(([name, value]) => ({ name, value })),
-  };
+  const request = exchange.request;
   try {
     return findingsFromExplanation(explainSignatureMismatch(request, serverStringToSign));
   } catch (err) {

@@ -16,6 +16,7 @@ import {
   generateBlobSASQueryParameters,
   type UserDelegationKey,
 } from "@azure/storage-blob";
+import { buildStringToSign, type HttpHeader } from "../../src/signature/index.js";
 
 export const ACCOUNT = "contosoprod";
 export const HOST = `${ACCOUNT}.blob.core.windows.net`;
@@ -122,6 +123,39 @@ function blobSas(opts: {
   ).toString();
 }
 
+/**
+ * A Shared Key failure where something between client and Storage changed the request: the capture is the
+ * client's request, and the server's string-to-sign is built (by the signature engine) from what arrived.
+ */
+function sharedKeyInTransit(opts: {
+  method: string;
+  path: string;
+  headers: Array<[string, string]>;
+  arrived: (r: { method: string; url: string; headers: HttpHeader[] }) => {
+    method: string;
+    url: string;
+    headers: HttpHeader[];
+  };
+}): { request: string; response: string; secret: string } {
+  const sent = {
+    method: opts.method,
+    url: `https://${HOST}${opts.path}`,
+    headers: opts.headers.map(([name, value]) => ({ name, value })),
+  };
+  const target = { account: ACCOUNT, service: "blob" as const, scheme: "SharedKey" as const };
+  const signature = randomBytes(32).toString("base64");
+  const serverString = buildStringToSign(opts.arrived(sent), target).text;
+  const detail = `The MAC signature found in the HTTP request '${signature}' is not the same as any computed signature. Server used following string to sign: '${serverString}'.`;
+  return {
+    request: request(opts.method, opts.path, [
+      ...opts.headers.map(([n, v]) => `${n}: ${v}`),
+      `Authorization: SharedKey ${ACCOUNT}:${signature}`,
+    ]),
+    response: response(403, "Server failed to authenticate the request.", "AuthenticationFailed", [], detail),
+    secret: signature,
+  };
+}
+
 export interface DoctorCase {
   name: string;
   /** Failure story number from peers-and-failure-stories.md §(c), when the case reproduces one. */
@@ -129,7 +163,13 @@ export interface DoctorCase {
   request: string;
   response?: string;
   clientIp?: string;
-  expect: { scheme: string; firstProblem: string; decision: string; clockSkew?: boolean };
+  expect: {
+    scheme: string;
+    firstProblem: string;
+    decision: string;
+    clockSkew?: boolean;
+    mentions?: string[];
+  };
   /** Strings that must never appear in any output (tokens, signatures, keys). */
   secrets: string[];
 }
@@ -224,6 +264,73 @@ export function buildCorpus(): DoctorCase[] {
     expect: { scheme: "SharedKey", firstProblem: "server-AuthorizationFailure", decision: "network" },
     secrets: [],
   });
+
+  const baseHeaders: Array<[string, string]> = [
+    ["x-ms-date", HTTP_NOW],
+    ["x-ms-version", "2022-11-02"],
+  ];
+  const transit = (
+    name: string,
+    story: number,
+    path: string,
+    arrived: Parameters<typeof sharedKeyInTransit>[0]["arrived"],
+    expectId: string,
+    extraHeaders: Array<[string, string]> = [],
+    mentions: string[] = [],
+  ) => {
+    const c = sharedKeyInTransit({
+      method: "PUT",
+      path,
+      headers: [...baseHeaders, ["x-ms-blob-type", "BlockBlob"], ...extraHeaders],
+      arrived,
+    });
+    cases.push({
+      name,
+      story,
+      request: c.request,
+      response: c.response,
+      expect: { scheme: "SharedKey", firstProblem: expectId, decision: "authentication", mentions },
+      secrets: [c.secret],
+    });
+  };
+  transit(
+    "IIS decoded %2C in the blob path",
+    4,
+    "/reports/a%2Cb.csv",
+    (r) => ({ ...r, url: r.url.replace("%2C", ",") }),
+    "signature-path-encoding-changed",
+  );
+  transit(
+    "nginx ingress added a path prefix",
+    5,
+    "/reports/q3.csv",
+    (r) => ({ ...r, url: r.url.replace("/reports/", "/blobstorage/reports/") }),
+    "signature-path-prefix-added",
+  );
+  transit(
+    "APM SDK injected x-ms-* correlation headers after signing",
+    6,
+    "/reports/q3.csv",
+    (r) => ({
+      ...r,
+      headers: [
+        ...r.headers,
+        { name: "x-ms-request-root-id", value: "9f1c2d3e" },
+        { name: "x-ms-request-source-ikey", value: "0a1b2c3d" },
+      ],
+    }),
+    "signature-telemetry-header-added",
+  );
+  transit(
+    "server trimmed spaces in a metadata value",
+    7,
+    "/reports/q3.csv",
+    // The request arrived as sent; the client's signer (unlike the service) did not unfold the value.
+    (r) => r,
+    "signature-identical",
+    [["x-ms-meta-owner", "team  a"]],
+    ["x-ms-meta-owner carries leading, trailing or repeated white space"],
+  );
 
   // ---- Scheme integrity ----------------------------------------------------------------------------
   const token = mintToken(goodClaims());

@@ -5,6 +5,8 @@ import { CaptureError, parseRequestCapture, parseResponseCapture } from "../../d
 import { diagnose } from "../../doctor/doctor.js";
 import { renderDoctorJson, renderDoctorText } from "../../doctor/render.js";
 import { redactSecrets } from "../../redact.js";
+import { sharedKeyDiffFindings } from "../../signature/doctor-adapter.js";
+import { RequestInputError } from "../../signature/http-request.js";
 import { EXIT_OK, UsageError, type CliCommand } from "../command.js";
 
 const HELP = `auth-triage explain: diagnose one captured Storage request/response pair.
@@ -74,12 +76,17 @@ export const explainCommand: CliCommand = {
       const response = flags.response
         ? parseResponseCapture(await readInput(flags.response, "--response"), flags.response)
         : undefined;
-      const report = diagnose(exchange, response, { clientIp: flags["client-ip"] });
+      const report = diagnose(exchange, response, {
+        clientIp: flags["client-ip"],
+        sharedKeyDiff: sharedKeyDiffFindings,
+      });
       io.stdout.write(flags.format === "json" ? renderDoctorJson(report) : renderDoctorText(report));
       return EXIT_OK;
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(redactSecrets(err.message));
-      if (err instanceof CaptureError) throw new UsageError(redactSecrets(err.message));
+      if (err instanceof CaptureError || err instanceof RequestInputError) {
+        throw new UsageError(redactSecrets(err.message));
+      }
       throw new UsageError(redactSecrets((err as Error).message));
     }
   },

@@ -1,0 +1,482 @@
+#!/usr/bin/env node
+/**
+ * Throughput benchmark (npm run bench; BENCH_MB=100 npm run bench for a quick run).
+ *
+ * Generates, once and deterministically, about BENCH_MB MB of diagnostic-setting archive JSON Lines
+ * (mostly successes, 401/403 failures spread over a few hundred clusters) into bench/data/, then runs
+ * each measurement in a fresh child process (clean peak RSS, no JIT or heap carried over):
+ *   - ours: readStorageRequests + a group-by on the cluster key, done here; also the batch API and, when
+ *     the engine's ClusterAggregator is built (dist/src/cluster/), the real clustering;
+ *   - DuckDB (@duckdb/node-api, SET threads=1): read_json + GROUP BY on the same file;
+ *   - peak RSS at 10% and 100% of the input.
+ * Prints a table and writes the figures, date and machine into BENCHMARKS.md (between markers).
+ */
+import { spawnSync } from "node:child_process";
+import {
+  createWriteStream,
+  existsSync,
+  readFileSync,
+  renameSync,
+  mkdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const DATA_DIR = join(ROOT, "bench", "data");
+const DIST = join(ROOT, "dist", "src");
+
+// ---------------------------------------------------------------------------------------------------
+// Child: one measurement, printed as one JSON line.
+
+async function measure(kind, file) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let rows = 0;
+  let groups = 0;
+  let failures = 0;
+  let rejected = 0;
+  if (kind.startsWith("duckdb")) {
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    await connection.run("SET threads=1");
+    const source = `read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited')`;
+    // "failures": what the product does, count every row and group only 401/403 by the cluster key (all
+    // other rows fall into one NULL group); "all": group every row by the cluster key.
+    const onlyFailures = kind === "duckdb-failures";
+    const keyed = (expr, alias) =>
+      onlyFailures
+        ? `CASE WHEN statusCode IN (401, 403) THEN ${expr} END AS ${alias}`
+        : `${expr} AS ${alias}`;
+    const reader = await connection.runAndReadAll(
+      `SELECT ${keyed("properties.accountName", "account")}, ${keyed("properties.serviceType", "service")},
+              ${keyed("operationName", "operation")}, ${keyed("statusCode", "status")},
+              ${keyed("statusText", "statusText")}, ${keyed("identity.type", "authType")}, count(*) AS n
+         FROM ${source}
+        GROUP BY ALL`,
+    );
+    for (const row of reader.getRowObjects()) {
+      const n = Number(row.n);
+      rows += n;
+      const status = row.status === null ? null : Number(row.status);
+      if (status === 401 || status === 403) failures += n;
+      if (!onlyFailures || status === 401 || status === 403) groups++;
+    }
+  } else {
+    const { readStorageRequests, readStorageRequestBatches } = await import(
+      pathToFileURL(join(DIST, "collect", "files.js")).href
+    );
+    const { RejectionCollector } = await import(pathToFileURL(join(DIST, "collect", "rejections.js")).href);
+    const rejections = new RejectionCollector();
+    // Nested maps keyed by each field: no key string to build and hash per row.
+    const root = new Map();
+    const level = (map, key) => {
+      let next = map.get(key);
+      if (next === undefined) {
+        next = new Map();
+        map.set(key, next);
+      }
+      return next;
+    };
+    const group = (r) => {
+      const leaf = level(
+        level(level(level(level(root, r.account), r.service), r.operation), r.statusCode),
+        r.statusText,
+      );
+      const n = leaf.get(r.authType);
+      if (n === undefined) {
+        leaf.set(r.authType, 1);
+        groups++;
+      } else leaf.set(r.authType, n + 1);
+    };
+    const every = (r) => {
+      rows++;
+      if (r.statusCode === 401 || r.statusCode === 403) failures++;
+      group(r);
+    };
+    const onlyFailures = (r) => {
+      rows++;
+      if (r.statusCode === 401 || r.statusCode === 403) {
+        failures++;
+        group(r);
+      }
+    };
+    if (kind === "ours-all") {
+      for await (const r of readStorageRequests([file], { rejections })) every(r);
+    } else if (kind === "ours-failures") {
+      for await (const r of readStorageRequests([file], { rejections })) onlyFailures(r);
+    } else if (kind === "ours-failures-batches") {
+      for await (const batch of readStorageRequestBatches([file], { rejections }))
+        for (const r of batch) onlyFailures(r);
+    } else if (kind === "ours-engine") {
+      const { ClusterAggregator } = await import(pathToFileURL(join(DIST, "cluster", "index.js")).href);
+      const aggregator = new ClusterAggregator();
+      for await (const r of readStorageRequests([file], { rejections })) {
+        rows++;
+        if (r.statusCode === 401 || r.statusCode === 403) failures++;
+        aggregator.observe(r);
+      }
+      groups = aggregator.partials().length;
+    } else throw new Error(`unknown measurement ${kind}`);
+    rejected = rejections.count;
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  const bytes = statSync(file).size;
+  process.stdout.write(
+    JSON.stringify({
+      kind,
+      rows,
+      groups,
+      failures,
+      rejected,
+      wallMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      maxRssMB,
+      bytes,
+    }) + "\n",
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Data: deterministic, realistic archive records.
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ACCOUNTS = Array.from(
+  { length: 24 },
+  (_, i) => `stcontoso${["prod", "dev", "test", "logs"][i % 4]}${String(i).padStart(2, "0")}`,
+);
+const OPERATIONS = {
+  blob: [
+    "GetBlob",
+    "PutBlob",
+    "ListBlobs",
+    "GetBlobProperties",
+    "DeleteBlob",
+    "PutBlockList",
+    "PutBlock",
+    "CopyBlob",
+  ],
+  queue: ["PutMessage", "GetMessages", "DeleteMessage", "PeekMessages"],
+  table: ["QueryEntities", "InsertEntity", "UpdateEntity", "DeleteEntity"],
+  file: ["GetFile", "CreateFile", "PutRange", "ListFilesAndDirectories"],
+};
+const SERVICES = ["blob", "blob", "blob", "queue", "table", "file"];
+const CHALLENGES = [
+  [403, "AuthenticationFailed", "AccountKey"],
+  [403, "AuthenticationFailed", "SAS"],
+  [403, "AuthorizationPermissionMismatch", "OAuth"],
+  [403, "AuthorizationPermissionMismatch", "SAS"],
+  [403, "AuthorizationFailure", "OAuth"],
+  [403, "AuthorizationFailure", "AccountKey"],
+  [403, "AuthorizationFailure", "SAS"],
+  [401, "InvalidAuthenticationInfo", "OAuth"],
+  [403, "KeyBasedAuthenticationNotPermitted", "AccountKey"],
+  [403, "KeyBasedAuthenticationNotPermitted", "SAS"],
+  [403, "AuthorizationProtocolMismatch", "SAS"],
+  [403, "AuthorizationResourceTypeMismatch", "SAS"],
+  [403, "AuthorizationSourceIPMismatch", "SAS"],
+];
+const SUCCESS_STATUSES = [
+  [200, "Success"],
+  [200, "Success"],
+  [200, "Success"],
+  [200, "Success"],
+  [200, "Success"],
+  [201, "Success"],
+  [206, "Success"],
+  [304, "ConditionNotMet"],
+  [404, "BlobNotFound"],
+  [409, "ContainerAlreadyExists"],
+  [412, "ConditionNotMet"],
+];
+const USER_AGENTS = [
+  "azsdk-net-Storage.Blobs/12.19.1 (.NET 8.0.1; Microsoft Windows 10.0.20348)",
+  "azsdk-js-storage-blob/12.17.0 (NODE-VERSION v20.11.0; Linux 5.15.0-1057-azure)",
+  "AzCopy/10.22.2 Azure-Storage/0.15 (go1.21.5; linux)",
+  "Azure-Storage/2.1.0-2.1.0 (Python CPython 3.11.7; Linux 6.2.0-1019-azure) AZURECLI/2.56.0",
+  "Microsoft Azure Storage Explorer, 1.32.1, win32, azcopy-node, 2.0.0, win32, AzCopy/10.21.2",
+  "azsdk-java-azure-storage-blob/12.25.1 (17.0.9; Linux; 5.15.0-1053-azure)",
+];
+const FAILURE_CLUSTERS = 300;
+
+function clusterSpec(i) {
+  const [statusCode, statusText, authType] = CHALLENGES[(i * 7) % CHALLENGES.length];
+  const service = SERVICES[(i * 5) % SERVICES.length];
+  const ops = OPERATIONS[service];
+  return {
+    account: ACCOUNTS[i % ACCOUNTS.length],
+    service,
+    operation: ops[(i * 3) % ops.length],
+    statusCode,
+    statusText,
+    authType,
+  };
+}
+
+function hex(rand, n) {
+  let s = "";
+  for (let i = 0; i < n; i++) s += "0123456789ABCDEF"[Math.floor(rand() * 16)];
+  return s;
+}
+
+function guid(rand) {
+  const h = hex(rand, 32).toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function iso7(ms) {
+  return new Date(ms).toISOString().replace("Z", "0000Z");
+}
+
+const CATEGORY = (op) =>
+  /^Delete/.test(op) ? "StorageDelete" : /^(Get|List|Query|Peek)/.test(op) ? "StorageRead" : "StorageWrite";
+
+function record(rand, timeMs) {
+  const failing = rand() < 0.05;
+  let spec;
+  if (failing) {
+    // Skewed: a few clusters carry most failures, as real incidents do.
+    const u = rand();
+    spec = clusterSpec(Math.floor(FAILURE_CLUSTERS * u * u));
+  } else {
+    const service = SERVICES[Math.floor(rand() * SERVICES.length)];
+    const ops = OPERATIONS[service];
+    const [statusCode, statusText] = SUCCESS_STATUSES[Math.floor(rand() * SUCCESS_STATUSES.length)];
+    spec = {
+      account: ACCOUNTS[Math.floor(rand() * ACCOUNTS.length)],
+      service,
+      operation: ops[Math.floor(rand() * ops.length)],
+      statusCode,
+      statusText,
+      authType: ["AccountKey", "SAS", "OAuth", "OAuth"][Math.floor(rand() * 4)],
+    };
+  }
+  const { account, service, operation, statusCode, statusText, authType } = spec;
+  const container = `data${Math.floor(rand() * 20)}`;
+  const blob = `events/2024/05/01/${hex(rand, 8).toLowerCase()}.json`;
+  const objectKey = `/${account}/${container}/${blob}`;
+  let uri = `https://${account}.${service}.core.windows.net:443/${container}/${blob}`;
+  const identity = { type: authType };
+  const keySlot = rand() < 0.7 ? "key1" : "key2";
+  if (authType === "AccountKey") identity.tokenHash = `${keySlot}(${hex(rand, 64)})`;
+  if (authType === "SAS") {
+    uri += `?sv=2022-11-02&st=2024-05-01T00%3A00%3A00Z&se=2024-05-02T00%3A00%3A00Z&sr=b&sp=r&sig=XXXXX`;
+    identity.tokenHash = `${keySlot}(${hex(rand, 64)}),SasSignature(${hex(rand, 64)})`;
+  }
+  if (authType === "OAuth") {
+    identity.tokenHash = hex(rand, 64);
+    identity.requester = {
+      appId: guid(rand),
+      audience: "https://storage.azure.com",
+      objectId: guid(rand),
+      tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      tokenIssuer: "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
+    };
+    if (failing)
+      identity.authorization = [
+        {
+          action: `Microsoft.Storage/storageAccounts/${service}Services/containers/blobs/read`,
+          denyAssignmentId: "",
+          principals: [{ id: identity.requester.objectId, type: "ServicePrincipal" }],
+          reason: "NoApplicablePolicy",
+          result: "Denied",
+          type: "RBAC",
+        },
+      ];
+  }
+  return {
+    time: iso7(timeMs),
+    resourceId: `/subscriptions/6b1d2c3e-0000-4000-8000-00000000aa01/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/${account}/${service}Services/default`,
+    category: CATEGORY(operation),
+    operationName: operation,
+    operationVersion: "2023-11-03",
+    schemaVersion: "1.0",
+    statusCode,
+    statusText,
+    durationMs: Math.floor(rand() * 40),
+    callerIpAddress: `10.${Math.floor(rand() * 4)}.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}:${1024 + Math.floor(rand() * 60000)}`,
+    correlationId: guid(rand),
+    identity,
+    location: "westeurope",
+    properties: {
+      accountName: account,
+      userAgentHeader: USER_AGENTS[Math.floor(rand() * USER_AGENTS.length)],
+      clientRequestId: guid(rand),
+      etag: `0x8DC${hex(rand, 12)}`,
+      serviceType: service,
+      objectKey,
+      lastModifiedTime: "5/1/2024 8:12:31 AM",
+      metricResponseType:
+        statusCode < 400
+          ? "Success"
+          : statusCode === 403 || statusCode === 401
+            ? "AuthorizationError"
+            : "ClientOtherError",
+      serverLatencyMs: Math.floor(rand() * 20),
+      requestHeaderSize: 800 + Math.floor(rand() * 400),
+      responseHeaderSize: 300 + Math.floor(rand() * 100),
+      responseBodySize: Math.floor(rand() * 100000),
+      tlsVersion: "TLS 1.2",
+      accessTier: "Hot",
+    },
+    uri,
+    protocol: "HTTPS",
+    resourceType: `Microsoft.Storage/storageAccounts/${service}Services`,
+  };
+}
+
+async function generate(targetMB) {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const full = join(DATA_DIR, `archive-${targetMB}mb.jsonl`);
+  const tenth = join(DATA_DIR, `archive-${targetMB}mb-10pct.jsonl`);
+  if (existsSync(full) && existsSync(tenth)) return { full, tenth };
+  const target = targetMB * 1024 * 1024;
+  const rand = mulberry32(0x5eed);
+  const fullOut = createWriteStream(full + ".tmp");
+  const tenthOut = createWriteStream(tenth + ".tmp");
+  const start = Date.UTC(2024, 4, 1);
+  const write = (stream, text) =>
+    stream.write(text) ? Promise.resolve() : new Promise((resolve) => stream.once("drain", resolve));
+  let written = 0;
+  let i = 0;
+  const rowsEstimate = target / 1250;
+  process.stderr.write(`generating ${relative(ROOT, full)} (${targetMB} MB)…\n`);
+  while (written < target) {
+    const lines = [];
+    for (let k = 0; k < 1000; k++)
+      lines.push(JSON.stringify(record(rand, start + Math.floor((i++ * 86_400_000) / rowsEstimate))));
+    const text = lines.join("\n") + "\n";
+    await write(fullOut, text);
+    if (written < target / 10) await write(tenthOut, text);
+    written += Buffer.byteLength(text);
+  }
+  await Promise.all([new Promise((r) => fullOut.end(r)), new Promise((r) => tenthOut.end(r))]);
+  renameSync(full + ".tmp", full);
+  renameSync(tenth + ".tmp", tenth);
+  return { full, tenth };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Parent: run the measurements, print and record them.
+
+function run(kind, file) {
+  const child = spawnSync(
+    process.execPath,
+    ["--expose-gc", fileURLToPath(import.meta.url), "--child", kind, file],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    },
+  );
+  if (child.status !== 0) throw new Error(`${kind} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split("\n").at(-1));
+}
+
+function machine() {
+  const cpuModel = cpus()[0]?.model ?? "unknown";
+  let load;
+  try {
+    load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    load = "n/a";
+  }
+  const duck = JSON.parse(
+    readFileSync(join(ROOT, "node_modules", "@duckdb", "node-api", "package.json"), "utf8"),
+  ).version;
+  return {
+    nproc: cpus().length,
+    cpuModel,
+    memoryGiB: (totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    duckdb: duck,
+    load,
+  };
+}
+
+const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+
+function row(label, m) {
+  const mb = m.bytes / 1e6;
+  return `| ${label} | ${fmt(m.rows)} | ${fmt(m.groups)} | ${fmt(m.wallMs / 1000, 2)} | ${fmt(m.cpuMs / 1000, 2)} | ${fmt(m.rows / (m.wallMs / 1000))} | ${fmt(mb / (m.wallMs / 1000), 1)} | ${fmt(mb / (m.cpuMs / 1000), 1)} | ${fmt(m.maxRssMB)} |`;
+}
+
+async function main() {
+  const targetMB = Number(process.env.BENCH_MB ?? 1024);
+  if (!Number.isFinite(targetMB) || targetMB <= 0)
+    throw new Error("BENCH_MB must be a positive number of MB");
+  const { full, tenth } = await generate(targetMB);
+  const engineBuilt = existsSync(join(DIST, "cluster", "index.js"));
+  const results = [];
+  const add = (label, kind, file) => {
+    process.stderr.write(`running ${label}…\n`);
+    const m = run(kind, file);
+    results.push([label, m]);
+    return m;
+  };
+  const ours = add("ours: readStorageRequests, 401/403 grouped by cluster key", "ours-failures", full);
+  const batches = add("ours: readStorageRequestBatches, 401/403 grouped", "ours-failures-batches", full);
+  if (engineBuilt) add("ours: readStorageRequests + engine ClusterAggregator", "ours-engine", full);
+  const duck = add("DuckDB 1 thread: read_json, 401/403 grouped by cluster key", "duckdb-failures", full);
+  const oursAll = add("ours: readStorageRequests, every row grouped by cluster key", "ours-all", full);
+  const duckAll = add("DuckDB 1 thread: read_json, every row grouped by cluster key", "duckdb-all", full);
+  const oursTenth = add("ours at 10% of the input (401/403 grouped)", "ours-failures", tenth);
+  const duckTenth = add("DuckDB at 10% of the input (401/403 grouped)", "duckdb-failures", tenth);
+
+  const consistent =
+    ours.rows === duck.rows && ours.groups === duck.groups && ours.failures === duck.failures;
+  const header =
+    "| measurement | rows | groups | wall s | CPU s | rows/s (wall) | MB/s (wall) | MB/s (CPU) | peak RSS MB |\n" +
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
+  const table = [header, ...results.map(([label, m]) => row(label, m))].join("\n");
+  process.stdout.write(table + "\n");
+  const m = machine();
+  const ratioWall = duck.wallMs / ours.wallMs;
+  const ratioCpu = duck.cpuMs / ours.cpuMs;
+  const ratioBatchCpu = duck.cpuMs / batches.cpuMs;
+  const ratioAllCpu = duckAll.cpuMs / oursAll.cpuMs;
+  const ratioAllWall = duckAll.wallMs / oursAll.wallMs;
+  const summary = [
+    `Run ${new Date().toISOString()} on ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB RAM, Node ${m.node}, ` +
+      `@duckdb/node-api ${m.duckdb}; load average at the end ${m.load} (the machine is shared, so CPU time is ` +
+      `the steadier figure).`,
+    `Input: ${relative(ROOT, full)}, ${fmt(ours.bytes / 1e6)} MB, ${fmt(ours.rows)} archive records ` +
+      `(${fmt(ours.failures)} 401/403 drawn from ${FAILURE_CLUSTERS} failure clusters), generated by bench/run.mjs.`,
+    `Same answer from both in every pair: ${consistent ? "yes" : "NO"} (rows ${fmt(ours.rows)} vs ${fmt(duck.rows)}, ` +
+      `failure clusters ${fmt(ours.groups)} vs ${fmt(duck.groups)}, groups over every row ${fmt(oursAll.groups)} vs ` +
+      `${fmt(duckAll.groups)}, failures ${fmt(ours.failures)} vs ${fmt(duck.failures)}); rejected records: ${ours.rejected}.`,
+    `DuckDB time / ours, 401/403 grouped (the product's job): wall ${fmt(ratioWall, 2)}×, CPU ${fmt(ratioCpu, 2)}×; ` +
+      `batch API, CPU ${fmt(ratioBatchCpu, 2)}×. Every row grouped: wall ${fmt(ratioAllWall, 2)}×, CPU ` +
+      `${fmt(ratioAllCpu, 2)}× (above 1 means we are faster).`,
+    `Peak RSS, ours: ${fmt(oursTenth.maxRssMB)} MB at 10% vs ${fmt(ours.maxRssMB)} MB at 100% of the rows; ` +
+      `DuckDB: ${fmt(duckTenth.maxRssMB)} MB vs ${fmt(duck.maxRssMB)} MB.`,
+  ];
+  process.stdout.write("\n" + summary.join("\n") + "\n");
+  const section = `<!-- bench:start (written by bench/run.mjs, BENCH_MB=${targetMB}) -->\n${summary.join("\n\n")}\n\n${table}\n<!-- bench:end -->`;
+  const path = join(ROOT, "BENCHMARKS.md");
+  const existing = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n\n";
+  const updated = /<!-- bench:start[\s\S]*?<!-- bench:end -->/.test(existing)
+    ? existing.replace(/<!-- bench:start[\s\S]*?<!-- bench:end -->/, section)
+    : existing.trimEnd() + "\n\n" + section + "\n";
+  writeFileSync(path, updated);
+  process.stderr.write(`wrote ${relative(ROOT, path)}\n`);
+}
+
+if (process.argv[2] === "--child") await measure(process.argv[3], process.argv[4]);
+else await main();

@@ -1,0 +1,1 @@
+export { classifyChallenge, type Classification } from "./classify.js";

@@ -1,0 +1,117 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { REPORT_FORMATS, type ReportFormat } from "../../report/index.js";
+import { UsageError } from "../command.js";
+
+/**
+ * The single place where `auth-triage analyze` options are declared and validated. Sources other than
+ * files (Log Analytics workspaces, archive accounts) add their flags to ANALYZE_FLAGS and their fields
+ * to AnalyzeArgs here, so every source shares window and format handling.
+ */
+export const ANALYZE_FLAGS = {
+  logs: { type: "string", multiple: true },
+  activity: { type: "string", multiple: true },
+  from: { type: "string" },
+  to: { type: "string" },
+  format: { type: "string" },
+} as const;
+
+/** Flags that take several paths: `--logs a b c` and `--logs a --logs b` both work. */
+const PATH_LIST_FLAGS = new Set(["logs", "activity"]);
+
+export interface AnalyzeArgs {
+  logs: string[];
+  activity: string[];
+  from?: Date;
+  to?: Date;
+  format: ReportFormat;
+}
+
+const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** ISO 8601 date or date-time; a time without a zone is UTC (logs are in UTC). */
+export function parseIsoFlag(flag: string, value: string): Date {
+  const m = ISO_RE.exec(value.trim());
+  if (!m) {
+    throw new UsageError(
+      `--${flag} '${value}' is not an ISO 8601 date-time; use e.g. 2026-11-20T09:00:00Z or 2026-11-20`,
+    );
+  }
+  let text = value.trim().replace(" ", "T");
+  if (text.includes("T") && !m[1]) text += "Z";
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) {
+    throw new UsageError(`--${flag} '${value}' is not a valid date; use e.g. 2026-11-20T09:00:00Z`);
+  }
+  return new Date(ms);
+}
+
+const argsSchema = z.object({
+  logs: z.array(z.string().min(1, "an empty path")),
+  activity: z.array(z.string().min(1, "an empty path")),
+  format: z.enum(REPORT_FORMATS as [ReportFormat, ...ReportFormat[]], {
+    error: () => `--format must be one of ${REPORT_FORMATS.join(", ")}`,
+  }),
+});
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: ANALYZE_FLAGS,
+      allowPositionals: true,
+      tokens: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError(
+      `${err instanceof Error ? err.message : String(err)}. Run 'auth-triage analyze --help'.`,
+    );
+  }
+}
+
+export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
+  const parsed = parseFlags(argv);
+  const lists: Record<string, string[]> = { logs: [], activity: [] };
+  let currentList: string | undefined;
+  for (const t of parsed.tokens) {
+    if (t.kind === "option") {
+      if (PATH_LIST_FLAGS.has(t.name)) {
+        currentList = t.name;
+        if (t.value !== undefined) lists[t.name]!.push(t.value);
+      } else {
+        currentList = undefined;
+      }
+    } else if (t.kind === "positional") {
+      if (!currentList) {
+        throw new UsageError(
+          `unexpected argument '${t.value}': put input paths after --logs (storage logs) or --activity (AzureActivity)`,
+        );
+      }
+      lists[currentList]!.push(t.value);
+    }
+  }
+  const checked = argsSchema.safeParse({
+    logs: lists["logs"],
+    activity: lists["activity"],
+    format: parsed.values.format ?? "text",
+  });
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const path = issue.path.length ? `--${String(issue.path[0])}: ` : "";
+    throw new UsageError(`${path}${issue.message}`);
+  }
+  // Other sources (--workspace, --archive-account) join this check as alternatives to --logs.
+  if (checked.data.logs.length === 0) {
+    throw new UsageError("no input: give --logs PATH... (files or directories of Storage logs)");
+  }
+  const args: AnalyzeArgs = { ...checked.data };
+  if (parsed.values.from !== undefined) args.from = parseIsoFlag("from", parsed.values.from);
+  if (parsed.values.to !== undefined) args.to = parseIsoFlag("to", parsed.values.to);
+  if (args.from && args.to && args.from.getTime() > args.to.getTime()) {
+    throw new UsageError(
+      `--from (${args.from.toISOString()}) is after --to (${args.to.toISOString()}); swap them`,
+    );
+  }
+  return args;
+}

@@ -1,0 +1,125 @@
+import { systemClock, type Clock } from "../../clock.js";
+import { InputError, readActivityEvents, readStorageRequestBatches } from "../../collect/files.js";
+import { RejectionCollector } from "../../collect/rejections.js";
+import { createRootCauseExplainer } from "../../correlate/index.js";
+import { analyze } from "../../engine/analyze.js";
+import type { RootCauseExplainer } from "../../engine/contracts.js";
+import type { ActivityEvent } from "../../model/activity.js";
+import { renderReport } from "../../report/index.js";
+import { UsageError, type CliCommand, type CliIo } from "../command.js";
+import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
+
+const HELP = `auth-triage analyze: cluster Azure Storage 401/403 failures into incidents, each with a verdict,
+what to do, and the wrong fix to avoid.
+
+Usage:
+  auth-triage analyze --logs PATH... [--activity PATH...] [--from ISO] [--to ISO]
+                      [--format text|markdown|json]
+
+Inputs (files or directories, read recursively; .gz accepted; the format is detected):
+  --logs PATH...      Storage resource logs: Log Analytics exports of StorageBlobLogs, StorageQueueLogs,
+                      StorageTableLogs or StorageFileLogs (JSON array, NDJSON, CSV with a header row,
+                      Logs API JSON), or diagnostic-setting archives (PT1H.json JSON Lines under
+                      insights-logs-storageread|storagewrite|storagedelete/...). Repeat the flag or list
+                      several paths after it. Required.
+  --activity PATH...  AzureActivity exports (JSON, NDJSON, CSV) or archived activity logs
+                      (insights-activity-logs), used to name the change behind each incident.
+
+Window:
+  --from ISO          Analyse only requests at or after this time, e.g. 2026-11-20T09:00:00Z.
+  --to ISO            Analyse only requests at or before this time. A date-time without a zone is UTC;
+                      a date alone means midnight UTC. Without --from/--to the window is the span of
+                      the data; rows outside the window are counted as "outside the window".
+
+Output:
+  --format FORMAT     text (default): a report to paste into a ticket.
+                      markdown: the same for chat; log-derived text is escaped.
+                      json: exactly one JSON object: window, input {rows, failures, rejected,
+                      rejectedSamples, outsideWindow, clusters, activityEvents}, incidents [...],
+                      generatedAt.
+  -h, --help          Show this help.
+
+Incidents group the failures that share (account, HTTP status, error code, authentication type) and are
+listed most severe first. Records that fail validation are counted and listed (file, line, field,
+reason), never silently dropped; they do not stop the run. SAS signatures and other secrets are never
+printed. Progress is shown on stderr when stderr is a terminal.
+
+Exit status: 0 on success (incidents or not); 2 on a usage error or an unreadable input, with a message
+saying what to fix.
+
+Examples:
+  auth-triage analyze --logs samples/logs --activity samples/activity
+  auth-triage analyze --logs export.csv --from 2026-11-20T09:00Z --to 2026-11-20T10:00Z --format json
+`;
+
+/** Dependencies a caller may inject (tests); the root-cause stage defaults to createRootCauseExplainer. */
+export interface AnalyzeCommandDeps {
+  clock?: Clock;
+  explainer?: () => RootCauseExplainer | undefined;
+}
+
+function progressReporter(
+  io: CliIo,
+): ((p: { file: string; bytes: number; totalBytes: number }) => void) | undefined {
+  if (!io.stderr.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    const pct = p.totalBytes > 0 ? Math.min(100, Math.round((100 * p.bytes) / p.totalBytes)) : 0;
+    const mb = (n: number) => (n / 1_048_576).toFixed(1);
+    const name = p.file.length > 60 ? "…" + p.file.slice(-59) : p.file;
+    io.stderr.write(`\r\u001b[2Kreading ${name} ${pct}% (${mb(p.bytes)} of ${mb(p.totalBytes)} MB)`);
+  };
+}
+
+export async function runAnalyze(
+  args: AnalyzeArgs,
+  io: CliIo,
+  deps: AnalyzeCommandDeps = {},
+): Promise<number> {
+  const rejections = new RejectionCollector();
+  const onProgress = progressReporter(io);
+  try {
+    const activity: ActivityEvent[] = [];
+    if (args.activity.length) {
+      for await (const e of readActivityEvents(args.activity, { rejections })) activity.push(e);
+    }
+    const window: { from?: Date; to?: Date } = {};
+    if (args.from) window.from = args.from;
+    if (args.to) window.to = args.to;
+    const clock = deps.clock ?? systemClock;
+    // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
+    const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
+    const result = await analyze({
+      requests: readStorageRequestBatches(
+        args.logs,
+        onProgress ? { rejections, onProgress } : { rejections },
+      ),
+      activity,
+      window,
+      clock,
+      rejections,
+      ...(explainer ? { explainer } : {}),
+    });
+    if (onProgress) io.stderr.write("\r\u001b[2K");
+    io.stdout.write(renderReport(result, args.format));
+    return 0;
+  } catch (err) {
+    if (onProgress) io.stderr.write("\r\u001b[2K");
+    if (err instanceof InputError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function analyzeCommand(deps: AnalyzeCommandDeps = {}): CliCommand {
+  return {
+    name: "analyze",
+    summary: "Cluster 401/403 failures in Storage logs into incidents with verdicts and guidance",
+    help: HELP,
+    run: (argv, io) => runAnalyze(parseAnalyzeArgs(argv), io, deps),
+  };
+}
+
+export default analyzeCommand();

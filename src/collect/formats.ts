@@ -1,0 +1,629 @@
+import { z } from "zod";
+import type { RejectionSink } from "../engine/contracts.js";
+import {
+  JsonStreamScanner,
+  type CaptureProblem,
+  type JsonFrame,
+  type JsonScanPolicy,
+} from "./json-scanner.js";
+import { LineSplitter, MAX_RECORD_BYTES, type LineHandler, type LineProblem } from "./lines.js";
+import { NOT_HANDLED, rejectAt, type RecordLocation } from "./record-location.js";
+
+/** Turns one decoded record into T, or rejects it (and returns undefined). */
+export interface RecordReader<T> {
+  /** A record already parsed to an object keyed by column or field name. */
+  fromObject(raw: Record<string, unknown>, at: RecordLocation, sink: RejectionSink): T | undefined;
+  /**
+   * Optional fast path for one ASCII JSON Lines line, given as bytes[start, end) and its text;
+   * NOT_HANDLED sends the line through JSON.parse + fromObject instead.
+   */
+  fromJsonBytes?(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    text: string,
+    at: RecordLocation,
+    sink: RejectionSink,
+  ): T | undefined | typeof NOT_HANDLED;
+}
+
+/** The input forms a file can be in; detected from its first bytes. */
+export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv";
+
+const RECORD_FIELD = "(record)";
+const FILE_FIELD = "(file)";
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Empty or only spaces, tabs and CRs (other characters, even Unicode spaces, make it a record). */
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+interface Parser {
+  push(chunk: Buffer): void;
+  end(): void;
+}
+
+/** Reasons shared by every line-based form. */
+function lineProblemReason(problem: LineProblem): string {
+  return problem === "too-long"
+    ? `line longer than ${MAX_RECORD_BYTES} bytes; skipped`
+    : "not valid UTF-8 (the file must be UTF-8 encoded)";
+}
+
+/** NDJSON exports and archive JSON Lines: one JSON object per line. */
+class JsonLinesParser<T> implements LineHandler, Parser {
+  private readonly splitter = new LineSplitter(this);
+
+  constructor(
+    private readonly file: string,
+    private readonly map: RecordReader<T>,
+    private readonly sink: RejectionSink,
+    private readonly out: T[],
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.splitter.push(chunk);
+  }
+
+  end(): void {
+    this.splitter.end();
+  }
+
+  line(
+    text: string,
+    lineNo: number,
+    problem: LineProblem | undefined,
+    unterminated: boolean,
+    bytes?: Buffer,
+    bytesStart?: number,
+  ): void {
+    const at: RecordLocation = { file: this.file, line: lineNo };
+    if (problem) {
+      rejectAt(this.sink, at, RECORD_FIELD, lineProblemReason(problem));
+      return;
+    }
+    if (isBlank(text)) return;
+    if (bytes !== undefined && bytesStart !== undefined && this.map.fromJsonBytes) {
+      const fast = this.map.fromJsonBytes(bytes, bytesStart, bytesStart + text.length, text, at, this.sink);
+      if (fast !== NOT_HANDLED) {
+        if (fast !== undefined) this.out.push(fast);
+        return;
+      }
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : "parse error";
+      const hint = unterminated ? " (last line has no line break: truncated record?)" : "";
+      rejectAt(this.sink, at, RECORD_FIELD, `malformed JSON: ${detail}${hint}`);
+      return;
+    }
+    if (!isPlainObject(value)) {
+      rejectAt(this.sink, at, RECORD_FIELD, "not a JSON object");
+      return;
+    }
+    const r = this.map.fromObject(value, at, this.sink);
+    if (r !== undefined) this.out.push(r);
+  }
+}
+
+/** RFC 4180 fields of one complete record (quoted fields, doubled quotes, embedded commas/newlines). */
+export function splitCsvRecord(s: string): string[] {
+  if (s.indexOf('"') < 0) return s.split(",");
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  for (;;) {
+    if (s.charCodeAt(i) === 34) {
+      let v = "";
+      i++;
+      for (;;) {
+        const q = s.indexOf('"', i);
+        if (q < 0) {
+          v += s.slice(i);
+          i = n;
+          break;
+        }
+        v += s.slice(i, q);
+        if (s.charCodeAt(q + 1) === 34) {
+          v += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      // Lenient about text between a closing quote and the next comma: keep it rather than lose it.
+      const c = s.indexOf(",", i);
+      if (c < 0) {
+        out.push(v + s.slice(i));
+        break;
+      }
+      out.push(v + s.slice(i, c));
+      i = c + 1;
+    } else {
+      const c = s.indexOf(",", i);
+      if (c < 0) {
+        out.push(s.slice(i));
+        break;
+      }
+      out.push(s.slice(i, c));
+      i = c + 1;
+    }
+  }
+  return out;
+}
+
+function countQuotes(s: string): number {
+  let count = 0;
+  let i = s.indexOf('"');
+  while (i >= 0) {
+    count++;
+    i = s.indexOf('"', i + 1);
+  }
+  return count;
+}
+
+const TIME_COLUMNS = new Set(["TimeGenerated", "time"]);
+
+/**
+ * CSV with a header row, on top of the line splitter: a record spans physical lines while a quoted field
+ * is open (odd number of quotes so far). The portal writes headers like `TimeGenerated [UTC]`.
+ */
+class CsvParser<T> implements LineHandler, Parser {
+  private readonly splitter = new LineSplitter(this);
+  private header: string[] | undefined;
+  /** Why rows cannot be read (unusable header), reported once per row. */
+  private headerProblem: string | undefined;
+  private headerLine = 0;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private pendingQuotes = 0;
+  private pendingStart = 0;
+  private pendingProblem: string | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly map: RecordReader<T>,
+    private readonly sink: RejectionSink,
+    private readonly out: T[],
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.splitter.push(chunk);
+  }
+
+  end(): void {
+    this.splitter.end();
+    if (this.pending.length > 0) {
+      const at = { file: this.file, line: this.pendingStart };
+      rejectAt(this.sink, at, RECORD_FIELD, "quoted field not closed before the end of the file (truncated)");
+      this.pending = [];
+    }
+  }
+
+  line(text: string, lineNo: number, problem: LineProblem | undefined): void {
+    if (this.pending.length === 0) {
+      if (problem === "too-long") {
+        rejectAt(this.sink, { file: this.file, line: lineNo }, RECORD_FIELD, lineProblemReason(problem));
+        return;
+      }
+      if (isBlank(text)) return;
+      this.pendingStart = lineNo;
+      this.pendingProblem = problem ? lineProblemReason(problem) : undefined;
+      const quotes = text.indexOf('"') < 0 ? 0 : countQuotes(text);
+      if ((quotes & 1) === 0) {
+        this.record(text, lineNo, this.pendingProblem);
+        return;
+      }
+      this.pending.push(text);
+      this.pendingChars = text.length;
+      this.pendingQuotes = quotes;
+      return;
+    }
+    if (problem === "too-long" || this.pendingChars + text.length > MAX_RECORD_BYTES) {
+      // The open quote can no longer be tracked reliably: drop the record and resynchronise here.
+      rejectAt(
+        this.sink,
+        { file: this.file, line: this.pendingStart },
+        RECORD_FIELD,
+        `record longer than ${MAX_RECORD_BYTES} bytes (or a quote is never closed); skipped`,
+      );
+      this.pending = [];
+      return;
+    }
+    if (problem && !this.pendingProblem) this.pendingProblem = lineProblemReason(problem);
+    this.pending.push(text);
+    this.pendingChars += text.length + 1;
+    this.pendingQuotes += countQuotes(text);
+    if ((this.pendingQuotes & 1) === 0) {
+      const whole = this.pending.join("\n");
+      this.pending = [];
+      this.record(whole, this.pendingStart, this.pendingProblem);
+    }
+  }
+
+  private record(text: string, lineNo: number, problem: string | undefined): void {
+    const at: RecordLocation = { file: this.file, line: lineNo };
+    if (this.header === undefined) {
+      this.readHeader(text, lineNo, problem);
+      return;
+    }
+    if (problem) {
+      rejectAt(this.sink, at, RECORD_FIELD, problem);
+      return;
+    }
+    if (this.headerProblem) {
+      rejectAt(this.sink, at, RECORD_FIELD, this.headerProblem);
+      return;
+    }
+    const fields = splitCsvRecord(text);
+    const header = this.header;
+    if (fields.length !== header.length) {
+      rejectAt(
+        this.sink,
+        at,
+        RECORD_FIELD,
+        `${fields.length} fields where the header on line ${this.headerLine} has ${header.length}`,
+      );
+      return;
+    }
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < header.length; i++) {
+      const v = fields[i]!;
+      // An empty cell is an absent value, as in the export it came from.
+      if (v.length > 0) row[header[i]!] = v;
+    }
+    const r = this.map.fromObject(row, at, this.sink);
+    if (r !== undefined) this.out.push(r);
+  }
+
+  private readHeader(text: string, lineNo: number, problem: string | undefined): void {
+    this.headerLine = lineNo;
+    const at: RecordLocation = { file: this.file, line: lineNo };
+    const names = splitCsvRecord(text).map((raw) => raw.trim());
+    let localTime: string | undefined;
+    this.header = names.map((name) => {
+      const bracket = name.endsWith("]") ? name.lastIndexOf(" [") : -1;
+      if (bracket < 0) return name;
+      const base = name.slice(0, bracket).trim();
+      const unit = name.slice(bracket + 2, -1).trim();
+      if (TIME_COLUMNS.has(base) && unit.toUpperCase() !== "UTC") localTime = name;
+      return base;
+    });
+    if (problem) this.headerProblem = `header on line ${lineNo} unreadable: ${problem}`;
+    else if (!this.header.some((n) => TIME_COLUMNS.has(n)))
+      this.headerProblem = `not a recognised log export: the header on line ${lineNo} has no TimeGenerated column`;
+    else if (localTime)
+      this.headerProblem = `times are exported in local time ('${localTime}'); export again with UTC times`;
+    if (this.headerProblem) rejectAt(this.sink, at, "(header)", this.headerProblem);
+  }
+}
+
+/** A JSON array of row objects (portal / `az monitor log-analytics query` output). */
+class JsonArrayPolicy<T> implements JsonScanPolicy {
+  constructor(
+    private readonly file: string,
+    private readonly map: RecordReader<T>,
+    private readonly sink: RejectionSink,
+    private readonly out: T[],
+  ) {}
+
+  decide(frames: readonly JsonFrame[]): "descend" | "capture" {
+    return frames.length === 0 ? "descend" : "capture";
+  }
+
+  value(
+    frames: readonly JsonFrame[],
+    text: string | undefined,
+    problem: CaptureProblem | undefined,
+    bytes?: Buffer,
+  ): void {
+    const index = frames[0]?.index ?? 0;
+    const at: RecordLocation = {
+      file: this.file,
+      line: index + 1,
+      unit: `element ${index + 1} of the JSON array`,
+    };
+    if (frames.length === 0) {
+      rejectAt(this.sink, { file: this.file, line: 1 }, FILE_FIELD, "a JSON value, not an array of rows");
+      return;
+    }
+    mapCapturedObject(text, problem, at, this.map, this.sink, this.out, bytes);
+  }
+
+  fail(frames: readonly JsonFrame[], reason: string): void {
+    const index = frames[0]?.index ?? 0;
+    rejectAt(
+      this.sink,
+      { file: this.file, line: index + 1, unit: `JSON array near element ${index + 1}` },
+      FILE_FIELD,
+      `${reason}; the rest of the file was skipped`,
+    );
+  }
+}
+
+function mapCapturedObject<T>(
+  text: string | undefined,
+  problem: CaptureProblem | undefined,
+  at: RecordLocation,
+  map: RecordReader<T>,
+  sink: RejectionSink,
+  out: T[],
+  bytes?: Buffer,
+): void {
+  if (text !== undefined && bytes !== undefined && map.fromJsonBytes) {
+    const fast = map.fromJsonBytes(bytes, 0, bytes.length, text, at, sink);
+    if (fast !== NOT_HANDLED) {
+      if (fast !== undefined) out.push(fast);
+      return;
+    }
+  }
+  if (text === undefined) {
+    rejectAt(
+      sink,
+      at,
+      RECORD_FIELD,
+      problem === "too-large"
+        ? `record larger than ${MAX_RECORD_BYTES} bytes; skipped`
+        : "not valid UTF-8 (the file must be UTF-8 encoded)",
+    );
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    rejectAt(sink, at, RECORD_FIELD, `malformed JSON: ${err instanceof Error ? err.message : "parse error"}`);
+    return;
+  }
+  if (!isPlainObject(value)) {
+    rejectAt(sink, at, RECORD_FIELD, "not a JSON object");
+    return;
+  }
+  const r = map.fromObject(value, at, sink);
+  if (r !== undefined) out.push(r);
+}
+
+const logsApiColumnsSchema = z.array(z.object({ name: z.string(), type: z.string().optional() }));
+
+/** The Logs API response `{"tables":[{"name","columns":[{name,type}],"rows":[[…]]}]}`. */
+class LogsApiPolicy<T> implements JsonScanPolicy {
+  private columns: string[] | undefined;
+  private tableName = "";
+
+  constructor(
+    private readonly file: string,
+    private readonly map: RecordReader<T>,
+    private readonly sink: RejectionSink,
+    private readonly out: T[],
+  ) {}
+
+  decide(frames: readonly JsonFrame[]): "descend" | "capture" {
+    switch (frames.length) {
+      case 0:
+        return "descend";
+      case 1:
+        return frames[0]!.key === "tables" ? "descend" : "capture";
+      case 2:
+        // Each table: start over with its own columns.
+        this.columns = undefined;
+        this.tableName = `table ${frames[1]!.index + 1}`;
+        return "descend";
+      case 3:
+        return frames[2]!.key === "rows" ? "descend" : "capture";
+      default:
+        return "capture";
+    }
+  }
+
+  value(frames: readonly JsonFrame[], text: string | undefined, problem: CaptureProblem | undefined): void {
+    if (frames.length === 3) {
+      const key = frames[2]!.key;
+      if (key === "name" && text !== undefined) {
+        try {
+          const name: unknown = JSON.parse(text);
+          if (typeof name === "string") this.tableName = `table "${name}"`;
+        } catch {
+          // The table name only labels rejections.
+        }
+      } else if (key === "columns") {
+        this.readColumns(frames, text, problem);
+      }
+      return;
+    }
+    if (frames.length !== 4) return;
+    const index = frames[3]!.index;
+    const at: RecordLocation = {
+      file: this.file,
+      line: index + 1,
+      unit: `row ${index + 1} of ${this.tableName}`,
+    };
+    if (text === undefined) {
+      mapCapturedObject(undefined, problem, at, this.map, this.sink, this.out);
+      return;
+    }
+    const columns = this.columns;
+    if (!columns) {
+      rejectAt(this.sink, at, RECORD_FIELD, "row before (or without) a valid columns list");
+      return;
+    }
+    let cells: unknown;
+    try {
+      cells = JSON.parse(text);
+    } catch (err) {
+      rejectAt(
+        this.sink,
+        at,
+        RECORD_FIELD,
+        `malformed JSON: ${err instanceof Error ? err.message : "parse error"}`,
+      );
+      return;
+    }
+    if (!Array.isArray(cells) || cells.length !== columns.length) {
+      rejectAt(
+        this.sink,
+        at,
+        RECORD_FIELD,
+        Array.isArray(cells)
+          ? `${cells.length} cells where the table has ${columns.length} columns`
+          : "a row must be an array of cells",
+      );
+      return;
+    }
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) {
+      const v: unknown = cells[i];
+      if (v !== null && v !== "") row[columns[i]!] = v;
+    }
+    const r = this.map.fromObject(row, at, this.sink);
+    if (r !== undefined) this.out.push(r);
+  }
+
+  private readColumns(
+    frames: readonly JsonFrame[],
+    text: string | undefined,
+    problem: CaptureProblem | undefined,
+  ) {
+    let parsed: unknown;
+    try {
+      parsed = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const columns = logsApiColumnsSchema.safeParse(parsed);
+    if (!columns.success) {
+      rejectAt(
+        this.sink,
+        { file: this.file, line: frames[1]!.index + 1, unit: this.tableName },
+        "columns",
+        problem === "too-large" ? "columns list too large" : "columns must be a list of {name, type}",
+      );
+      return;
+    }
+    this.columns = columns.data.map((c) => c.name);
+  }
+
+  fail(frames: readonly JsonFrame[], reason: string): void {
+    const row = frames[3]?.index;
+    const where =
+      row === undefined ? "Logs API response" : `Logs API response near row ${row + 1} of ${this.tableName}`;
+    rejectAt(
+      this.sink,
+      { file: this.file, line: (row ?? 0) + 1, unit: where },
+      FILE_FIELD,
+      `${reason}; the rest of the file was skipped`,
+    );
+  }
+}
+
+/** Bytes looked at before giving up on finding the first key of a `{` document. */
+const DETECT_LIMIT = 64 * 1024;
+
+function isSpaceByte(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * Reads one file's records whatever its form: buffers the first bytes until the form is known, then
+ * streams through the matching parser. Records land in `out`, which the caller drains after each push.
+ */
+export class FileRecordParser<T> {
+  readonly out: T[] = [];
+  private inner: Parser | undefined;
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  format: FileFormat | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly map: RecordReader<T>,
+    private readonly sink: RejectionSink,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.inner) {
+      this.inner.push(chunk);
+      return;
+    }
+    this.head.push(chunk);
+    this.headBytes += chunk.length;
+    const head = this.head.length === 1 ? chunk : Buffer.concat(this.head, this.headBytes);
+    // Still undecided after DETECT_LIMIT bytes (only whitespace so far): decide now, so the head never
+    // grows with the file.
+    const format = detectFormat(head, false) ?? (head.length > DETECT_LIMIT ? "json-lines" : undefined);
+    if (format) this.start(format, head);
+    else {
+      this.head = [head];
+    }
+  }
+
+  end(): void {
+    if (!this.inner) {
+      const head = Buffer.concat(this.head, this.headBytes);
+      const format = detectFormat(head, true);
+      // Empty or whitespace-only: no rows, and not a failure.
+      if (!format) return;
+      this.start(format, head);
+    }
+    this.inner!.end();
+  }
+
+  private start(format: FileFormat, head: Buffer): void {
+    this.format = format;
+    this.head = [];
+    const { file, map, sink, out } = this;
+    switch (format) {
+      case "json-lines":
+        this.inner = new JsonLinesParser(file, map, sink, out);
+        break;
+      case "csv":
+        this.inner = new CsvParser(file, map, sink, out);
+        break;
+      case "json-array":
+        this.inner = new JsonStreamScanner(new JsonArrayPolicy(file, map, sink, out));
+        head = skipBom(head);
+        break;
+      case "logs-api":
+        this.inner = new JsonStreamScanner(new LogsApiPolicy(file, map, sink, out));
+        head = skipBom(head);
+        break;
+    }
+    this.inner.push(head);
+  }
+}
+
+function skipBom(b: Buffer): Buffer {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.subarray(3) : b;
+}
+
+/**
+ * The form from the first significant bytes: `[` a JSON array, `{"tables"` a Logs API response, any
+ * other `{` JSON Lines, anything else CSV. Undefined while more bytes are needed (or, at the end, when
+ * the file holds nothing but whitespace).
+ */
+export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefined {
+  const b = skipBom(head);
+  let i = 0;
+  while (i < b.length && isSpaceByte(b[i]!)) i++;
+  if (i >= b.length) return undefined;
+  const c = b[i]!;
+  if (c === 0x5b) return "json-array";
+  if (c !== 0x7b) return "csv";
+  let j = i + 1;
+  while (j < b.length && isSpaceByte(b[j]!)) j++;
+  if (j >= b.length) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
+  if (b[j] !== 0x22) return "json-lines";
+  const close = b.indexOf(0x22, j + 1);
+  if (close < 0) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
+  return b.toString("latin1", j + 1, close) === "tables" ? "logs-api" : "json-lines";
+}

@@ -1,0 +1,346 @@
+import { isAscii, isUtf8 } from "node:buffer";
+import { MAX_RECORD_BYTES } from "./lines.js";
+
+/** Where a value sits: one frame per enclosing container, outermost first. */
+export interface JsonFrame {
+  isObject: boolean;
+  /** Current key (objects). */
+  key: string;
+  /** Current element index (arrays). */
+  index: number;
+}
+
+export type ScanDecision = "descend" | "capture";
+
+export interface JsonScanPolicy {
+  /** For a container value at `frames`: walk into it, or capture it whole. Scalars are always captured. */
+  decide(frames: readonly JsonFrame[], isObject: boolean): ScanDecision;
+  /**
+   * A captured value. `text` is its JSON text, or undefined when it could not be decoded (`problem`).
+   * `endLine` is the physical line where it ended.
+   */
+  value(
+    frames: readonly JsonFrame[],
+    text: string | undefined,
+    problem: CaptureProblem | undefined,
+    bytes?: Buffer,
+  ): void;
+  /** The structure is broken at the shallow level, or the input ended early; the rest is skipped. */
+  fail(frames: readonly JsonFrame[], reason: string): void;
+}
+
+export type CaptureProblem = "invalid-utf8" | "too-large";
+
+const enum State {
+  Value,
+  ValueOrClose,
+  Key,
+  KeyOrClose,
+  Colon,
+  AfterValue,
+  Done,
+  Failed,
+}
+
+const enum Capture {
+  None,
+  Container,
+  String,
+  Literal,
+  Key,
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function startsLiteral(c: number): boolean {
+  // digits, minus, and the first letters of true/false/null (anything else is malformed anyway and
+  // JSON.parse will say so once captured).
+  return (c >= 0x30 && c <= 0x39) || c === 0x2d || (c >= 0x61 && c <= 0x7a);
+}
+
+/**
+ * Streaming JSON walker over Buffers: follows the shallow structure (arrays, objects, keys) and hands
+ * back whole values at the places the policy asks for (each element of a top-level array, each row of a
+ * Logs API table), so memory is bounded by one value, never the file. Values are captured as bytes and
+ * parsed by JSON.parse, which is far faster than tokenising everything in JS.
+ */
+export class JsonStreamScanner {
+  private readonly frames: JsonFrame[] = [];
+  private state: State = State.Value;
+  private capture: Capture = Capture.None;
+  private parts: Buffer[] = [];
+  private capturedBytes = 0;
+  private tooLarge = false;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  constructor(
+    private readonly policy: JsonScanPolicy,
+    private readonly maxValueBytes: number = MAX_RECORD_BYTES,
+  ) {}
+
+  push(buf: Buffer): void {
+    const n = buf.length;
+    let i = 0;
+    while (i < n) {
+      if (this.capture !== Capture.None) {
+        i = this.scanCapture(buf, i);
+        continue;
+      }
+      const c = buf[i]!;
+      if (isSpace(c)) {
+        i++;
+        continue;
+      }
+      switch (this.state) {
+        case State.Done:
+          this.failAt(`unexpected data after the end of the JSON document`);
+          return;
+        case State.Failed:
+          return;
+        case State.Value:
+        case State.ValueOrClose: {
+          if (c === 0x5d && this.state === State.ValueOrClose) {
+            this.close(false);
+            i++;
+            break;
+          }
+          if (c === 0x7b || c === 0x5b) {
+            const isObject = c === 0x7b;
+            if (this.policy.decide(this.frames, isObject) === "descend") {
+              this.frames.push({ isObject, key: "", index: 0 });
+              this.state = isObject ? State.KeyOrClose : State.ValueOrClose;
+              i++;
+            } else {
+              this.beginCapture(Capture.Container);
+            }
+          } else if (c === QUOTE) {
+            this.beginCapture(Capture.String);
+          } else if (startsLiteral(c)) {
+            this.beginCapture(Capture.Literal);
+          } else {
+            this.failAt(`unexpected '${String.fromCharCode(c)}' where a value should start`);
+            return;
+          }
+          break;
+        }
+        case State.Key:
+        case State.KeyOrClose:
+          if (c === 0x7d && this.state === State.KeyOrClose) {
+            this.close(true);
+            i++;
+          } else if (c === QUOTE) {
+            this.beginCapture(Capture.Key);
+          } else {
+            this.failAt(`expected a key string, found '${String.fromCharCode(c)}'`);
+            return;
+          }
+          break;
+        case State.Colon:
+          if (c !== 0x3a) {
+            this.failAt(`expected ':' after a key`);
+            return;
+          }
+          this.state = State.Value;
+          i++;
+          break;
+        case State.AfterValue: {
+          const top = this.frames[this.frames.length - 1];
+          if (!top) {
+            this.state = State.Done;
+            break;
+          }
+          if (c === 0x2c) {
+            if (top.isObject) this.state = State.Key;
+            else {
+              top.index++;
+              this.state = State.Value;
+            }
+            i++;
+          } else if ((c === 0x7d && top.isObject) || (c === 0x5d && !top.isObject)) {
+            this.close(top.isObject);
+            i++;
+          } else {
+            this.failAt(`expected ',' or '${top.isObject ? "}" : "]"}', found '${String.fromCharCode(c)}'`);
+            return;
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  end(): void {
+    if (this.state === State.Failed) return;
+    if (this.capture !== Capture.None) {
+      this.capture = Capture.None;
+      this.parts = [];
+      this.failAt("the file ends inside a value (truncated)");
+      return;
+    }
+    if (this.frames.length > 0) this.failAt("the file ends before the JSON document is closed (truncated)");
+  }
+
+  /** True when nothing but whitespace was seen. */
+  get empty(): boolean {
+    return this.state === State.Value && this.frames.length === 0 && this.capture === Capture.None;
+  }
+
+  private close(_isObject: boolean): void {
+    this.frames.pop();
+    this.state = this.frames.length === 0 ? State.Done : State.AfterValue;
+  }
+
+  private failAt(reason: string): void {
+    this.state = State.Failed;
+    this.capture = Capture.None;
+    this.parts = [];
+    this.policy.fail(this.frames, reason);
+  }
+
+  private beginCapture(kind: Capture): void {
+    this.capture = kind;
+    this.parts = [];
+    this.capturedBytes = 0;
+    this.tooLarge = false;
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+  }
+
+  /** Consumes bytes of the value being captured from `start`; returns where scanning continues. */
+  private scanCapture(buf: Buffer, start: number): number {
+    const n = buf.length;
+    let i = start;
+    let done = false;
+    let end = n;
+    switch (this.capture) {
+      case Capture.Container: {
+        let depth = this.depth;
+        let inString = this.inString;
+        let escaped = this.escaped;
+        // One pass over the bytes: a native search per string looked cheaper but rescanned the rest of
+        // the chunk for backslashes every time (quadratic); this stays linear.
+        while (i < n) {
+          const c = buf[i]!;
+          if (inString) {
+            if (escaped) escaped = false;
+            else if (c === BACKSLASH) escaped = true;
+            else if (c === QUOTE) inString = false;
+          } else if (c === QUOTE) inString = true;
+          else if (c === 0x7b || c === 0x5b) depth++;
+          else if (c === 0x7d || c === 0x5d) {
+            depth--;
+            if (depth === 0) {
+              i++;
+              done = true;
+              end = i;
+              break;
+            }
+          }
+          i++;
+        }
+        this.depth = depth;
+        this.inString = inString;
+        this.escaped = escaped;
+        break;
+      }
+      case Capture.String:
+      case Capture.Key: {
+        // The opening quote is at `start` on the first call.
+        let escaped = this.escaped;
+        if (this.capturedBytes === 0 && !this.inString) {
+          this.inString = true;
+          i++;
+        }
+        while (i < n) {
+          const c = buf[i]!;
+          if (escaped) escaped = false;
+          else if (c === BACKSLASH) escaped = true;
+          else if (c === QUOTE) {
+            i++;
+            done = true;
+            end = i;
+            break;
+          }
+          i++;
+        }
+        this.escaped = escaped;
+        break;
+      }
+      case Capture.Literal: {
+        while (i < n) {
+          const c = buf[i]!;
+          if (c === 0x2c || c === 0x5d || c === 0x7d || isSpace(c)) {
+            done = true;
+            end = i;
+            break;
+          }
+          i++;
+        }
+        break;
+      }
+    }
+    this.keep(buf, start, done ? end : n);
+    if (done) this.finishCapture();
+    return done ? end : n;
+  }
+
+  private keep(buf: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    this.capturedBytes += to - from;
+    if (this.tooLarge) return;
+    if (this.capturedBytes > this.maxValueBytes) {
+      this.tooLarge = true;
+      this.parts = [];
+      return;
+    }
+    this.parts.push(buf.subarray(from, to));
+  }
+
+  private finishCapture(): void {
+    const kind = this.capture;
+    this.capture = Capture.None;
+    this.inString = false;
+    let text: string | undefined;
+    let problem: CaptureProblem | undefined;
+    let bytes: Buffer | undefined;
+    if (this.tooLarge) problem = "too-large";
+    else {
+      bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.capturedBytes);
+      if (isAscii(bytes)) text = bytes.toString("latin1");
+      else if (isUtf8(bytes)) {
+        text = bytes.toString("utf8");
+        bytes = undefined;
+      } else {
+        problem = "invalid-utf8";
+        bytes = undefined;
+      }
+    }
+    this.parts = [];
+    if (kind === Capture.Key) {
+      let key: unknown;
+      try {
+        key = text === undefined ? undefined : JSON.parse(text);
+      } catch {
+        key = undefined;
+      }
+      if (typeof key !== "string") {
+        this.failAt("unreadable object key");
+        return;
+      }
+      this.frames[this.frames.length - 1]!.key = key;
+      this.state = State.Colon;
+      return;
+    }
+    this.state = this.frames.length === 0 ? State.Done : State.AfterValue;
+    // `bytes` only for ASCII values, where text offsets equal byte offsets (fast paths rely on it).
+    this.policy.value(this.frames, text, problem, bytes);
+  }
+}

@@ -1,0 +1,168 @@
+import { isAscii, isUtf8 } from "node:buffer";
+
+/** Longest record accepted (bytes of one line / one JSON element / one CSV record); longer ones are rejected. */
+export const MAX_RECORD_BYTES = 1 << 20;
+
+const NEWLINE = 0x0a;
+
+/** Why a physical line could not be decoded. */
+export type LineProblem = "invalid-utf8" | "too-long";
+
+export interface LineHandler {
+  /**
+   * One physical line, without its line break. `text` is the decoded line (U+FFFD in place of invalid
+   * bytes when `problem` is "invalid-utf8"; empty when "too-long"). `unterminated` marks a last line with
+   * no line break after it (possibly a truncated record). For ASCII lines `bytes` holds the line's bytes
+   * from `bytesStart` (so text.charCodeAt(k) === bytes[bytesStart + k]), for byte-level fast paths.
+   */
+  line(
+    text: string,
+    lineNo: number,
+    problem: LineProblem | undefined,
+    unterminated: boolean,
+    bytes?: Buffer,
+    bytesStart?: number,
+  ): void;
+}
+
+/**
+ * Splits a byte stream into lines on Buffers. Whole runs of complete lines are UTF-8-checked and decoded
+ * at once (a line break never falls inside a multi-byte character), so the common case costs one native
+ * check and one decode per chunk; only chunks with bad bytes are examined line by line.
+ */
+export class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  /** Inside a line already reported as too long: drop bytes until its end. */
+  private skipping = false;
+  private lineNo = 0;
+  private first = true;
+
+  constructor(
+    private readonly handler: LineHandler,
+    private readonly maxLineBytes: number = MAX_RECORD_BYTES,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    if (this.carryBytes > 0 || this.skipping) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        this.extendCarry(chunk);
+        return;
+      }
+      if (this.skipping) {
+        this.skipping = false;
+      } else {
+        this.carry.push(chunk.subarray(0, nl));
+        const whole = Buffer.concat(this.carry, this.carryBytes + nl);
+        this.carry = [];
+        this.carryBytes = 0;
+        if (whole.length > this.maxLineBytes) this.emitTooLong();
+        else this.emitSingle(whole, 0, whole.length, false);
+      }
+      start = nl + 1;
+    }
+    const lastNl = chunk.lastIndexOf(NEWLINE);
+    if (lastNl >= start) {
+      this.emitRun(chunk, start, lastNl);
+      start = lastNl + 1;
+    }
+    if (start < chunk.length) this.extendCarry(chunk.subarray(start));
+  }
+
+  /** Flushes the last line when the input does not end with a line break. */
+  end(): void {
+    if (this.skipping) {
+      this.skipping = false;
+      return;
+    }
+    if (this.carryBytes === 0) return;
+    const whole = Buffer.concat(this.carry, this.carryBytes);
+    this.carry = [];
+    this.carryBytes = 0;
+    this.emitSingle(whole, 0, whole.length, true);
+  }
+
+  private extendCarry(part: Buffer): void {
+    if (this.skipping) return;
+    if (this.carryBytes + part.length > this.maxLineBytes) {
+      this.carry = [];
+      this.carryBytes = 0;
+      this.skipping = true;
+      this.emitTooLong();
+      return;
+    }
+    // Copy: the stream may reuse the chunk's memory, and a small copy lets the big chunk be freed.
+    this.carry.push(Buffer.from(part));
+    this.carryBytes += part.length;
+  }
+
+  private emitTooLong(): void {
+    this.lineNo++;
+    this.first = false;
+    this.handler.line("", this.lineNo, "too-long", false);
+  }
+
+  /**
+   * Lines in chunk[start, end) where chunk[end] is the last line break of the run. Each line is decoded
+   * on its own: strings sliced out of it then pin only that line, never a whole chunk, when a later stage
+   * keeps them (samples, top-K callers).
+   */
+  private emitRun(chunk: Buffer, start: number, end: number): void {
+    const run = chunk.subarray(start, end);
+    // Logs are nearly always ASCII: latin1 decoding of ASCII is exact and several times cheaper.
+    const ascii = isAscii(run);
+    if (!ascii && !isUtf8(run)) {
+      let from = start;
+      while (from <= end) {
+        const nl = chunk.indexOf(NEWLINE, from);
+        const stop = nl < 0 || nl > end ? end : nl;
+        this.emitSingle(chunk, from, stop, false);
+        from = stop + 1;
+      }
+      return;
+    }
+    const encoding = ascii ? "latin1" : "utf8";
+    const max = this.maxLineBytes;
+    const handler = this.handler;
+    let from = start;
+    while (from <= end) {
+      let stop = chunk.indexOf(NEWLINE, from);
+      if (stop < 0 || stop > end) stop = end;
+      const next = stop + 1;
+      if (stop > from && chunk[stop - 1] === 13) stop--;
+      this.lineNo++;
+      if (stop - from > max) handler.line("", this.lineNo, "too-long", false);
+      else {
+        let line = chunk.toString(encoding, from, stop);
+        if (this.first) {
+          this.first = false;
+          if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+        }
+        handler.line(line, this.lineNo, undefined, false, chunk, from);
+      }
+      from = next;
+    }
+  }
+
+  private emitSingle(buf: Buffer, start: number, end: number, unterminated: boolean): void {
+    if (end > start && buf[end - 1] === 13) end--;
+    this.lineNo++;
+    if (end - start > this.maxLineBytes) {
+      this.first = false;
+      this.handler.line("", this.lineNo, "too-long", unterminated);
+      return;
+    }
+    const bytes = buf.subarray(start, end);
+    const ascii = isAscii(bytes);
+    const valid = ascii || isUtf8(bytes);
+    let text = buf.toString(ascii ? "latin1" : "utf8", start, end);
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (ascii) this.handler.line(text, this.lineNo, undefined, unterminated, buf, start);
+    else this.handler.line(text, this.lineNo, valid ? undefined : "invalid-utf8", unterminated);
+  }
+}

@@ -1,0 +1,158 @@
+import type { Clock } from "../clock.js";
+import { ClusterAggregator, clusterKeyString, type ClusterLimits } from "../cluster/aggregator.js";
+import { buildIncidents } from "../incidents/build.js";
+import type { ActivityEvent } from "../model/activity.js";
+import type { ClusterPartial, Incident } from "../model/incident.js";
+import type { StorageRequest } from "../model/storage-request.js";
+import type { RejectedRecord, RejectionSink, RootCauseExplainer } from "./contracts.js";
+
+/** What a rejection sink exposes after a run (RejectionCollector in src/collect/rejections.ts). */
+export interface RejectionTally {
+  count: number;
+  samples: readonly RejectedRecord[];
+}
+
+/** The `--format json` document (issue 2); extra fields are additions, never renames. */
+export interface AnalysisResult {
+  window: { from: string; to: string };
+  input: {
+    /** Valid rows analysed (inside the window). */
+    rows: number;
+    /** 401/403 rows among them. */
+    failures: number;
+    /** Records that failed validation (counted, never silently dropped). */
+    rejected: number;
+    rejectedSamples: RejectedRecord[];
+    /** Valid rows outside --from/--to, read but not analysed. */
+    outsideWindow: number;
+    /** Distinct clusters (account, service, operation, status, error code, auth type). */
+    clusters: number;
+    /** AzureActivity events available to root-cause analysis. */
+    activityEvents: number;
+  };
+  incidents: Incident[];
+  /** When this result was produced (the injected clock). */
+  generatedAt: string;
+}
+
+export interface AnalysisWindow {
+  from?: Date;
+  to?: Date;
+}
+
+export interface AnalyzeOptions {
+  /** Requests one by one, or in batches (src/collect/files.ts readStorageRequestBatches) for fewer async hops. */
+  requests:
+    | AsyncIterable<StorageRequest | readonly StorageRequest[]>
+    | Iterable<StorageRequest | readonly StorageRequest[]>;
+  activity: readonly ActivityEvent[];
+  /** Rows outside [from, to] are counted but not analysed; a missing bound is the data's own. */
+  window?: AnalysisWindow;
+  explainer?: RootCauseExplainer;
+  clock: Clock;
+  /** The sink the readers reported to; read after the requests are consumed. */
+  rejections: RejectionSink & RejectionTally;
+  limits?: Partial<ClusterLimits>;
+}
+
+/**
+ * The analysis window. Explicit bounds win; a missing bound is the span of the data; with no data and
+ * no bounds the window is the instant of the clock.
+ */
+export function resolveWindow(
+  requested: AnalysisWindow | undefined,
+  dataMinMs: number,
+  dataMaxMs: number,
+  clock: Clock,
+): { fromMs: number; toMs: number } {
+  const hasData = Number.isFinite(dataMinMs) && Number.isFinite(dataMaxMs);
+  const nowMs = clock.now().getTime();
+  const toMs = requested?.to?.getTime() ?? (hasData ? dataMaxMs : (requested?.from?.getTime() ?? nowMs));
+  const fromMs = requested?.from?.getTime() ?? (hasData ? dataMinMs : toMs);
+  return { fromMs, toMs };
+}
+
+export interface ResultFromPartialsOptions {
+  partials: readonly ClusterPartial[];
+  /** Rows the source scanned and how many were 401/403 (Log Analytics counts them server-side). */
+  rows: number;
+  failures: number;
+  window: { fromMs: number; toMs: number };
+  activity: readonly ActivityEvent[];
+  explainer?: RootCauseExplainer;
+  clock: Clock;
+  rejections?: RejectionTally;
+  outsideWindow?: number;
+  limits?: Partial<ClusterLimits>;
+}
+
+/** Builds the result from cluster partials: the path shared by local files and Log Analytics. */
+export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult {
+  const buildOpts: Parameters<typeof buildIncidents>[1] = {
+    activity: o.activity,
+    window: o.window,
+    clock: o.clock,
+  };
+  if (o.explainer) buildOpts.explainer = o.explainer;
+  if (o.limits) buildOpts.limits = o.limits;
+  const incidents = buildIncidents(o.partials, buildOpts);
+  const clusters = new Set(o.partials.map((p) => clusterKeyString(p.key))).size;
+  return {
+    window: { from: new Date(o.window.fromMs).toISOString(), to: new Date(o.window.toMs).toISOString() },
+    input: {
+      rows: o.rows,
+      failures: o.failures,
+      rejected: o.rejections?.count ?? 0,
+      rejectedSamples: [...(o.rejections?.samples ?? [])],
+      outsideWindow: o.outsideWindow ?? 0,
+      clusters,
+      activityEvents: o.activity.length,
+    },
+    incidents,
+    generatedAt: o.clock.now().toISOString(),
+  };
+}
+
+/**
+ * Runs the local engine over a stream of requests: every request inside the window goes to the cluster
+ * aggregator and to the root-cause observer; memory grows with clusters, not rows.
+ */
+export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
+  const aggregator = new ClusterAggregator(o.limits);
+  const observer = o.explainer?.observer;
+  const fromMs = o.window?.from?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const toMs = o.window?.to?.getTime() ?? Number.POSITIVE_INFINITY;
+  let outsideWindow = 0;
+  const take = (r: StorageRequest): void => {
+    if (r.timeMs < fromMs || r.timeMs > toMs) {
+      outsideWindow++;
+      return;
+    }
+    aggregator.observe(r);
+    observer?.observe(r);
+  };
+  const takeItem = (item: StorageRequest | readonly StorageRequest[]): void => {
+    if (Array.isArray(item)) for (const r of item as readonly StorageRequest[]) take(r);
+    else take(item as StorageRequest);
+  };
+  // `for await` over a synchronous iterable costs a promise per row: iterate those directly.
+  if (Symbol.iterator in o.requests) {
+    for (const item of o.requests) takeItem(item);
+  } else {
+    for await (const item of o.requests) takeItem(item);
+  }
+  const window = resolveWindow(o.window, aggregator.minTimeMs, aggregator.maxTimeMs, o.clock);
+  const opts: ResultFromPartialsOptions = {
+    partials: aggregator.partials(),
+    rows: aggregator.rows,
+    failures: aggregator.failures,
+    window,
+    activity: o.activity,
+    clock: o.clock,
+    rejections: o.rejections,
+    outsideWindow,
+  };
+  if (o.explainer) opts.explainer = o.explainer;
+  if (o.limits) opts.limits = o.limits;
+  return resultFromPartials(opts);
+}

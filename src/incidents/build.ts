@@ -1,0 +1,196 @@
+import { classifyChallenge } from "../classify/classify.js";
+import type { Clock } from "../clock.js";
+import { DEFAULT_CLUSTER_LIMITS, mergePartials, type ClusterLimits } from "../cluster/aggregator.js";
+import { TopCallers } from "../cluster/top-callers.js";
+import { guidanceWithRootCause } from "../correlate/guidance.js";
+import type { RootCauseExplainer } from "../engine/contracts.js";
+import type { ActivityEvent } from "../model/activity.js";
+import {
+  challengeOf,
+  incidentIdOf,
+  type ChallengeKey,
+  type ClusterPartial,
+  type Decision,
+  type Incident,
+  type SasWindowObservation,
+} from "../model/incident.js";
+import type { ServiceType } from "../model/storage-request.js";
+import { SERVICE_TYPES } from "../model/storage-request.js";
+
+export interface BuildIncidentsOptions {
+  activity: readonly ActivityEvent[];
+  explainer?: RootCauseExplainer;
+  /** The analysis window (epoch ms). */
+  window: { fromMs: number; toMs: number };
+  /** Reserved for stages that need "now"; incidents themselves depend only on the data and the window. */
+  clock: Clock;
+  limits?: Partial<ClusterLimits>;
+}
+
+/**
+ * How much more an account-wide or pre-authentication refusal weighs than a per-caller one: a policy
+ * (e.g. Shared Key disabled) or network rule refuses every caller of its kind at once, a signature
+ * problem usually breaks a whole application, while RBAC and SAS problems usually hit one principal or
+ * one token.
+ */
+export const DECISION_WEIGHT: Record<Decision, number> = {
+  policy: 1.5,
+  network: 1.4,
+  authentication: 1.2,
+  rbac: 1.0,
+  sas: 1.0,
+};
+
+/** An incident still failing this close to the end of the window counts as ongoing. */
+export const ONGOING_MS = 10 * 60_000;
+export const ONGOING_FACTOR = 1.25;
+
+/**
+ * Severity (higher is more severe), documented in docs/cli.md:
+ *   weight(decision) × (2·log10(1 + failures) + log2(1 + operations) + log2(1 + distinct callers)
+ *                       + (services − 1)) × (1.25 if still failing in the last 10 minutes of the window)
+ * Volume dominates, breadth (operations, callers, services) lifts incidents that hit many things at
+ * once, and the decision weight puts account-wide causes first. Logarithms keep one noisy caller from
+ * drowning an outage of many operations.
+ */
+export function severityOf(
+  i: Pick<Incident, "count" | "operations" | "callers" | "services" | "decision">,
+  lastSeenMs: number,
+  windowToMs: number,
+): number {
+  const base =
+    2 * Math.log10(1 + i.count) +
+    Math.log2(1 + i.operations.length) +
+    Math.log2(1 + i.callers.length) +
+    Math.max(0, i.services.length - 1);
+  const ongoing = windowToMs - lastSeenMs <= ONGOING_MS ? ONGOING_FACTOR : 1;
+  return Math.round(DECISION_WEIGHT[i.decision] * base * ongoing * 100) / 100;
+}
+
+function challengeString(k: ChallengeKey): string {
+  return [k.account.toLowerCase(), k.statusCode, k.errorCode, k.authType].join("|");
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function mergeSasWindows(lists: SasWindowObservation[][]): SasWindowObservation[] {
+  const byWindow = new Map<string, SasWindowObservation>();
+  for (const list of lists) {
+    for (const w of list) {
+      const key = `${w.st ?? ""}\u0001${w.se ?? ""}`;
+      const e = byWindow.get(key);
+      if (e) {
+        e.count += w.count;
+        e.expired += w.expired;
+        e.notYetValid += w.notYetValid;
+      } else {
+        byWindow.set(key, { ...w });
+      }
+    }
+  }
+  return [...byWindow.values()].sort((a, b) => b.count - a.count || (a.se ?? "").localeCompare(b.se ?? ""));
+}
+
+function incidentFrom(
+  challenge: ChallengeKey,
+  clusters: ClusterPartial[],
+  limits: ClusterLimits,
+  windowToMs: number,
+): Incident {
+  const { decision, guidance } = classifyChallenge(challenge);
+  const count = clusters.reduce((n, c) => n + c.count, 0);
+  const firstSeenMs = Math.min(...clusters.map((c) => c.firstSeenMs));
+  const lastSeenMs = Math.max(...clusters.map((c) => c.lastSeenMs));
+  const serviceSet = new Set<ServiceType>(clusters.map((c) => c.key.service));
+  const services = SERVICE_TYPES.filter((s) => serviceSet.has(s));
+  const operations = [...new Set(clusters.map((c) => c.key.operation))].sort();
+  const perMinute = new Map<number, number>();
+  const versions: Record<string, number> = {};
+  const sampleUris: string[] = [];
+  const sampleObjectKeys: string[] = [];
+  // Biggest clusters first, so samples and summaries show the dominant operations.
+  const ordered = [...clusters].sort(
+    (a, b) => b.count - a.count || a.key.operation.localeCompare(b.key.operation),
+  );
+  for (const c of ordered) {
+    for (const [m, n] of c.perMinute) perMinute.set(m, (perMinute.get(m) ?? 0) + n);
+    for (const [v, n] of Object.entries(c.operationVersions)) versions[v] = (versions[v] ?? 0) + n;
+    for (const u of c.sampleUris) {
+      if (sampleUris.length < limits.sampleUris * 2 && !sampleUris.includes(u)) sampleUris.push(u);
+    }
+    for (const k of c.sampleObjectKeys) {
+      if (sampleObjectKeys.length < limits.sampleObjectKeys && !sampleObjectKeys.includes(k)) {
+        sampleObjectKeys.push(k);
+      }
+    }
+  }
+  const callers = TopCallers.merge(
+    limits.topCallers,
+    ordered.map((c) => c.callers),
+  );
+  const incident: Incident = {
+    id: incidentIdOf(challenge),
+    account: challenge.account,
+    services,
+    statusCode: challenge.statusCode,
+    errorCode: challenge.errorCode,
+    authType: challenge.authType,
+    operations,
+    count,
+    firstSeen: iso(firstSeenMs),
+    lastSeen: iso(lastSeenMs),
+    decision,
+    guidance,
+    clusters: ordered.map((c) => ({
+      service: c.key.service,
+      operation: c.key.operation,
+      count: c.count,
+      firstSeen: iso(c.firstSeenMs),
+      lastSeen: iso(c.lastSeenMs),
+    })),
+    callers,
+    perMinute: [...perMinute].sort((a, b) => a[0] - b[0]).map(([m, n]) => [iso(m), n]),
+    sampleUris,
+    sampleObjectKeys,
+    sasWindows: mergeSasWindows(ordered.map((c) => c.sasWindows)),
+    operationVersions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => a.localeCompare(b))),
+    changes: [],
+    clockSkew: { suspected: false, evidence: [] },
+    severity: 0,
+  };
+  incident.severity = severityOf(incident, lastSeenMs, windowToMs);
+  return incident;
+}
+
+/**
+ * Groups cluster partials (from the local aggregator, Log Analytics or both) into incidents, one per
+ * challenge (account, status, error code, auth type), most severe first. Ties break on failures, then
+ * on the id, so the order is the same in every run.
+ */
+export function buildIncidents(partials: readonly ClusterPartial[], opts: BuildIncidentsOptions): Incident[] {
+  const limits = { ...DEFAULT_CLUSTER_LIMITS, ...opts.limits };
+  const byChallenge = new Map<string, { key: ChallengeKey; clusters: ClusterPartial[] }>();
+  for (const p of mergePartials(partials, limits)) {
+    const key = challengeOf(p.key);
+    const ks = challengeString(key);
+    const group = byChallenge.get(ks);
+    if (group) group.clusters.push(p);
+    else byChallenge.set(ks, { key, clusters: [p] });
+  }
+  const incidents = [...byChallenge.values()].map((g) =>
+    incidentFrom(g.key, g.clusters, limits, opts.window.toMs),
+  );
+  if (opts.explainer) {
+    for (const incident of incidents) {
+      const { changes, clockSkew } = opts.explainer.explain(incident, opts.activity, {
+        windowFromMs: opts.window.fromMs,
+        windowToMs: opts.window.toMs,
+      });
+      incident.changes = changes;
+      incident.clockSkew = clockSkew;
+      // The verdict's guidance names the evidence ("key1 was regenerated at 10:02 by …: update their secret").
+      incident.guidance = guidanceWithRootCause(incident);
+    }
+  }
+  return incidents.sort((a, b) => b.severity - a.severity || b.count - a.count || a.id.localeCompare(b.id));
+}

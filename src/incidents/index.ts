@@ -1,0 +1,8 @@
+export {
+  DECISION_WEIGHT,
+  ONGOING_FACTOR,
+  ONGOING_MS,
+  buildIncidents,
+  severityOf,
+  type BuildIncidentsOptions,
+} from "./build.js";

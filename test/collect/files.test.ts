@@ -1,0 +1,198 @@
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { InputError, readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
+import { RejectionCollector } from "../../src/collect/rejections.js";
+import type { ActivityEvent } from "../../src/model/activity.js";
+import type { StorageRequest } from "../../src/model/storage-request.js";
+import {
+  activityArchivePathOf,
+  activityEventsToArchiveJsonLines,
+  activityEventsToCsv,
+  activityEventsToLogAnalyticsJsonArray,
+  defaultResourceId,
+  storageRequestsToArchiveJsonLines,
+  writeArchiveTree,
+} from "../sim/forms.js";
+import { archiveLine, defined, gz, readActivity, readStorage, tempDir, writeTemp } from "./helpers.js";
+
+function request(i: number, account = "acct"): StorageRequest {
+  return {
+    timeMs: Date.UTC(2024, 4, 1, i % 24, i % 60, 0, i % 1000),
+    account,
+    service: "blob",
+    operation: i % 3 === 0 ? "DeleteBlob" : i % 3 === 1 ? "GetBlob" : "PutBlob",
+    statusCode: i % 4 === 0 ? 403 : 200,
+    statusText: i % 4 === 0 ? "AuthenticationFailed" : "Success",
+    authType: "AccountKey",
+    authHash: `key${(i % 2) + 1}(HASH)`,
+    callerIp: `10.0.0.${i % 250}`,
+    resourceId: defaultResourceId(account, "blob"),
+  };
+}
+
+describe("inputs on disk", () => {
+  it("reads a downloaded archive tree recursively in sorted order, whatever the hour layout", async () => {
+    const root = await tempDir();
+    const requests = Array.from({ length: 60 }, (_, i) => request(i, i % 2 ? "acctb" : "accta"));
+    const files = await writeArchiveTree(requests, root);
+    expect(files.some((f) => f.startsWith("insights-logs-storagedelete/resourceId=/subscriptions/"))).toBe(
+      true,
+    );
+    expect(files.every((f) => /\/y=2024\/m=05\/d=01\/h=\d\d\/m=00\/PT1H\.json$/.test(f))).toBe(true);
+    const { records, rejections } = await readStorage([root]);
+    expect(rejections.count).toBe(0);
+    const key = (r: StorageRequest) => `${r.timeMs}|${r.account}|${r.operation}`;
+    expect(
+      records.map(defined).sort((a, b) => key(a as StorageRequest).localeCompare(key(b as StorageRequest))),
+    ).toEqual([...requests].sort((a, b) => key(a).localeCompare(key(b))));
+    // Deterministic: the same tree gives the same order twice.
+    const again = await readStorage([root]);
+    expect(again.records.map(key)).toEqual(records.map(key));
+  });
+
+  it("streams .gz files (detected by content, not name) and reports a damaged one without stopping", async () => {
+    const dir = await tempDir();
+    const text = storageRequestsToArchiveJsonLines(Array.from({ length: 500 }, (_, i) => request(i)));
+    await writeFile(join(dir, "a.json.gz"), gz(text));
+    await writeFile(join(dir, "b.json"), gz(text));
+    const damaged = gz(text);
+    await writeFile(join(dir, "c.json.gz"), damaged.subarray(0, Math.floor(damaged.length / 2)));
+    await writeFile(join(dir, "d.json"), text);
+    const { records, rejections } = await readStorage([dir]);
+    expect(records.length).toBeGreaterThanOrEqual(1500);
+    expect(records.length).toBeLessThan(2000);
+    expect(rejections.samples.some((r) => r.file.endsWith("c.json.gz") && /gzip/.test(r.reason))).toBe(true);
+  });
+
+  it("reports progress per file with byte counts", async () => {
+    const file = await writeTemp("PT1H.json", (archiveLine() + "\n").repeat(2000));
+    const seen: { bytes: number; totalBytes: number }[] = [];
+    const rejections = new RejectionCollector();
+    let n = 0;
+    for await (const _ of readStorageRequests([file], { rejections, onProgress: (p) => seen.push(p) })) n++;
+    expect(n).toBe(2000);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.at(-1)!.bytes).toBe(seen.at(-1)!.totalBytes);
+  });
+
+  it("gives the same records one by one and in batches, and stops early without error", async () => {
+    const file = await writeTemp("PT1H.json", (archiveLine() + "\n").repeat(3000));
+    const rejections = new RejectionCollector();
+    let batched = 0;
+    for await (const b of readStorageRequestBatches([file], { rejections })) batched += b.length;
+    expect(batched).toBe(3000);
+    let seen = 0;
+    for await (const _ of readStorageRequests([file], { rejections })) if (++seen === 10) break;
+    expect(seen).toBe(10);
+  });
+
+  it("fails with an InputError naming the path for missing paths, empty directories and unreadable files", async () => {
+    const dir = await tempDir();
+    const drain = async (paths: string[]) => {
+      for await (const _ of readStorageRequests(paths, { rejections: new RejectionCollector() })) {
+        // draining
+      }
+    };
+    const missing = join(dir, "nope.json");
+    await expect(drain([missing])).rejects.toThrow(InputError);
+    await expect(drain([missing])).rejects.toThrow(`${missing}: no such file or directory; check the path`);
+    await mkdir(join(dir, "empty", "deeper"), { recursive: true });
+    await expect(drain([join(dir, "empty")])).rejects.toThrow(/directory contains no files/);
+    await expect(drain([])).rejects.toThrow(/no input paths/);
+    if (process.getuid?.() !== 0) {
+      const locked = await writeTemp("locked.json", archiveLine());
+      await chmod(locked, 0o000);
+      await expect(drain([locked])).rejects.toThrow(/permission denied/);
+    }
+  });
+});
+
+describe("AzureActivity", () => {
+  const events: ActivityEvent[] = [
+    {
+      timeMs: Date.UTC(2024, 4, 1, 9, 58, 1, 5),
+      operationName: "MICROSOFT.STORAGE/STORAGEACCOUNTS/REGENERATEKEY/ACTION",
+      operationDisplayName: "Regenerate Storage Account Keys",
+      status: "Start",
+      category: "Administrative",
+      correlationId: "corr-1",
+      resourceId: "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/acct1",
+      resourceGroup: "rg1",
+      subscriptionId: "sub1",
+      resourceProvider: "Microsoft.Storage",
+      caller: "alice@contoso.com",
+      callerIpAddress: "1.2.3.4",
+      level: "Informational",
+      properties: { requestbody: '{"keyName":"key1"}', statusCode: "OK" },
+      authorization: {
+        action: "Microsoft.Storage/storageAccounts/regenerateKey/action",
+        scope: "/subscriptions/sub1",
+      },
+      claims: { appid: "app", "http://schemas.microsoft.com/identity/claims/objectidentifier": "oid" },
+    },
+    {
+      timeMs: Date.UTC(2024, 4, 1, 9, 58, 3, 0),
+      operationName: "microsoft.storage/storageaccounts/regeneratekey/action",
+      operationDisplayName: "Regenerate Storage Account Keys",
+      status: "Success",
+      subStatus: "OK (HTTP Status Code: 200)",
+      correlationId: "corr-1",
+      resourceId: "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/acct1",
+      resourceGroup: "rg1",
+      subscriptionId: "sub1",
+      resourceProvider: "Microsoft.Storage",
+    },
+  ];
+
+  it("round-trips LA JSON array and CSV exports, keeping casing and status words as logged", async () => {
+    for (const text of [
+      activityEventsToLogAnalyticsJsonArray(events),
+      activityEventsToCsv(events, { portal: true }),
+    ]) {
+      const file = await writeTemp("activity.export", text);
+      const { events: read, rejections } = await readActivity([file]);
+      expect(rejections.count).toBe(0);
+      expect(read.map(defined)).toEqual(events);
+    }
+  });
+
+  it("round-trips archived activity-log records (no display name in that form)", async () => {
+    const root = await tempDir();
+    const file = join(root, activityArchivePathOf(events[0]!, "sub1"));
+    await mkdir(join(file, ".."), { recursive: true });
+    await writeFile(file, activityEventsToArchiveJsonLines(events));
+    const { events: read, rejections } = await readActivity([root]);
+    expect(rejections.count).toBe(0);
+    expect(read.map(defined)).toEqual(events.map(({ operationDisplayName: _d, ...e }) => e));
+  });
+
+  it("reads legacy columns and JSON-text dynamics, and rejects rows without an operation", async () => {
+    const rows = [
+      {
+        TimeGenerated: "2024-05-01T09:58:01Z",
+        OperationName: "Microsoft.Authorization/roleAssignments/delete",
+        ActivityStatus: "Succeeded",
+        ResourceId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a",
+        Properties: '{"entity":"/subscriptions/s"}',
+      },
+      {
+        TimeGenerated: "2024-05-01T09:58:01Z",
+        ActivityStatusValue: "Succeeded",
+        _ResourceId: "/subscriptions/s",
+      },
+    ];
+    const file = await writeTemp("activity.ndjson", rows.map((r) => JSON.stringify(r)).join("\n"));
+    const { events: read, rejections } = await readActivity([file]);
+    expect(read).toEqual([
+      expect.objectContaining({
+        operationName: "Microsoft.Authorization/roleAssignments/delete",
+        status: "Succeeded",
+        properties: { entity: "/subscriptions/s" },
+        subscriptionId: "s",
+        resourceGroup: "r",
+      }),
+    ]);
+    expect(rejections.samples).toEqual([expect.objectContaining({ line: 2, field: "OperationNameValue" })]);
+  });
+});

@@ -1,0 +1,191 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ClusterAggregator, MAX_KEPT_STRING, mergePartials } from "../../src/cluster/aggregator.js";
+import { sasTimesOf } from "../../src/cluster/sas-window.js";
+import type { ClusterPartial } from "../../src/model/incident.js";
+import type { StorageRequest } from "../../src/model/storage-request.js";
+import { generateAll } from "../sim/scenarios.js";
+
+const T0 = Date.parse("2026-11-20T09:00:00Z");
+
+function failure(over: Partial<StorageRequest> = {}): StorageRequest {
+  return {
+    timeMs: T0,
+    account: "stacct",
+    service: "blob",
+    operation: "GetBlob",
+    statusCode: 403,
+    statusText: "AuthenticationFailed",
+    authType: "AccountKey",
+    authHash: "key1(" + "A".repeat(64) + ")",
+    callerIp: "10.0.0.1",
+    userAgent: "azsdk-js-storage-blob/12.26.0",
+    operationVersion: "2025-01-05",
+    uri: "https://stacct.blob.core.windows.net:443/c/b.txt",
+    objectKey: "/stacct/c/b.txt",
+    ...over,
+  };
+}
+
+/** The exact, order-independent part of a partial: counts, times, histogram, SAS and version counts. */
+function countsOf(partials: ClusterPartial[]) {
+  return partials.map((p) => ({
+    key: p.key,
+    count: p.count,
+    first: p.firstSeenMs,
+    last: p.lastSeenMs,
+    perMinute: [...p.perMinute].sort((a, b) => a[0] - b[0]),
+    versions: p.operationVersions,
+    sas: [...p.sasWindows].sort((a, b) => `${a.st}${a.se}`.localeCompare(`${b.st}${b.se}`)),
+    callerTotal: p.callers.reduce((n, c) => n + c.count, 0),
+  }));
+}
+
+function aggregate(rows: readonly StorageRequest[]): ClusterPartial[] {
+  const agg = new ClusterAggregator();
+  for (const r of rows) agg.observe(r);
+  return agg.partials();
+}
+
+describe("ClusterAggregator", () => {
+  it("counts every row, clusters only 401/403 by (account, service, operation, status, code, auth type)", () => {
+    const agg = new ClusterAggregator();
+    agg.observe(failure());
+    agg.observe(failure({ operation: "PutBlob" }));
+    agg.observe(failure({ statusCode: 200, statusText: "Success" }));
+    agg.observe(failure({ statusCode: 404, statusText: "BlobNotFound" }));
+    agg.observe(failure({ statusCode: null, statusText: "Unknown" }));
+    agg.observe(failure({ authType: "SAS" }));
+    agg.observe(failure({ statusCode: 401, statusText: "InvalidAuthenticationInfo", authType: "OAuth" }));
+    expect(agg.rows).toBe(7);
+    expect(agg.failures).toBe(4);
+    expect(agg.partials().map((p) => `${p.key.operation}/${p.key.statusCode}/${p.key.authType}`)).toEqual([
+      "GetBlob/401/OAuth",
+      "GetBlob/403/AccountKey",
+      "GetBlob/403/SAS",
+      "PutBlob/403/AccountKey",
+    ]);
+  });
+
+  it("memory stays bounded: 50 000 rows with distinct callers, URIs and versions keep capped lists", () => {
+    const agg = new ClusterAggregator({
+      topCallers: 10,
+      sampleUris: 5,
+      sampleObjectKeys: 7,
+      operationVersions: 4,
+    });
+    for (let i = 0; i < 50_000; i++) {
+      // One heavy hitter (every third row) among tens of thousands of one-off callers.
+      const heavy = i % 3 === 0;
+      agg.observe(
+        failure({
+          timeMs: T0 + i * 100,
+          callerIp: heavy ? "10.9.9.9" : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+          uri: `https://stacct.blob.core.windows.net:443/c/${i}.txt?sv=2022-11-02&se=2027-01-01&sig=s3cr3t${i}`,
+          objectKey: `/stacct/c/${i}.txt`,
+          operationVersion: `2025-01-${String(i % 30).padStart(2, "0")}`,
+        }),
+      );
+    }
+    expect(agg.clusterCount).toBe(1);
+    const [p] = agg.partials();
+    expect(p!.count).toBe(50_000);
+    expect(p!.callers.length).toBe(10);
+    expect(p!.callers[0]!.ip).toBe("10.9.9.9");
+    expect(p!.callers[0]!.count).toBeGreaterThanOrEqual(16_667);
+    expect(p!.sampleUris.length).toBe(5);
+    expect(p!.sampleObjectKeys.length).toBe(7);
+    expect(Object.keys(p!.operationVersions).length).toBe(5);
+    expect(Object.values(p!.operationVersions).reduce((a, b) => a + b, 0)).toBe(50_000);
+    expect(p!.perMinute.size).toBe(Math.ceil((50_000 * 100) / 60_000));
+    for (const u of p!.sampleUris) {
+      expect(u).toContain("sig=REDACTED");
+      expect(u).not.toMatch(/s3cr3t/);
+    }
+  });
+
+  it("keeps at most MAX_KEPT_STRING characters of any log-derived string", () => {
+    const huge = "x".repeat(100_000);
+    const [p] = aggregate([
+      failure({ userAgent: huge, objectKey: huge, uri: "https://a/" + huge, operationVersion: huge }),
+    ]);
+    expect(p!.callers[0]!.userAgent!.length).toBe(MAX_KEPT_STRING);
+    expect(p!.sampleObjectKeys[0]!.length).toBe(MAX_KEPT_STRING);
+    expect(p!.sampleUris[0]!.length).toBe(MAX_KEPT_STRING);
+    expect(Object.keys(p!.operationVersions)[0]!.length).toBe(MAX_KEPT_STRING);
+  });
+
+  it("reads SAS st/se from the Uri and counts expired and not-yet-valid against the request time", () => {
+    expect(
+      sasTimesOf(
+        "https://a/c/b?sv=2022-11-02&st=2026-11-20T09%3A10%3A00Z&se=2026-11-20T10%3A00%3A00Z&sig=XXXXX",
+      ),
+    ).toMatchObject({
+      st: "2026-11-20T09:10:00Z",
+      se: "2026-11-20T10:00:00Z",
+    });
+    expect(sasTimesOf("https://a/c/b?comp=list")).toBeUndefined();
+    const uri = "https://a/c/b?st=2026-11-20T09%3A10%3A00Z&se=2026-11-20T09%3A20%3A00Z&sig=XXXXX";
+    const rows = [
+      failure({ timeMs: T0 + 5 * 60_000, authType: "SAS", uri }), // before st
+      failure({ timeMs: T0 + 15 * 60_000, authType: "SAS", uri }), // inside
+      failure({ timeMs: T0 + 25 * 60_000, authType: "SAS", uri }), // after se
+      failure({ timeMs: T0 + 26 * 60_000, authType: "SAS", uri }),
+    ];
+    const [p] = aggregate(rows);
+    expect(p!.sasWindows).toEqual([
+      { st: "2026-11-20T09:10:00Z", se: "2026-11-20T09:20:00Z", count: 4, expired: 2, notYetValid: 1 },
+    ]);
+  });
+
+  it("splitting a stream anywhere and merging the halves gives the same counts as one pass", () => {
+    const rows = generateAll({ seed: 11 }).requests;
+    const whole = countsOf(aggregate(rows));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: rows.length }),
+        fc.integer({ min: 0, max: rows.length }),
+        (a, b) => {
+          const [i, j] = a < b ? [a, b] : [b, a];
+          const parts = [rows.slice(0, i), rows.slice(i, j), rows.slice(j)].map(aggregate);
+          expect(countsOf(mergePartials(parts.flat()))).toEqual(whole);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it("merge is associative and commutative on counts", () => {
+    const rows = generateAll({ seed: 5 }).requests.filter(
+      (r) => r.statusCode === 403 || r.statusCode === 401,
+    );
+    const chunk = (k: number) => aggregate(rows.filter((_, idx) => idx % 3 === k));
+    const [a, b, c] = [chunk(0), chunk(1), chunk(2)];
+    const ab_c = mergePartials([...mergePartials([...a, ...b]), ...c]);
+    const a_bc = mergePartials([...a, ...mergePartials([...b, ...c])]);
+    const cba = mergePartials([...c, ...b, ...a]);
+    expect(countsOf(ab_c)).toEqual(countsOf(a_bc));
+    expect(countsOf(ab_c)).toEqual(countsOf(cba));
+    expect(countsOf(ab_c)).toEqual(countsOf(aggregate(rows)));
+  });
+
+  it("merge redacts sample URIs coming from other sources and keeps lists bounded", () => {
+    const base = aggregate([failure()])[0]!;
+    const foreign: ClusterPartial = {
+      ...base,
+      sampleUris: Array.from({ length: 20 }, (_, i) => `https://x/c/${i}?sig=leak${i}`),
+      callers: Array.from({ length: 50 }, (_, i) => ({
+        ip: `10.1.1.${i}`,
+        count: i + 1,
+        firstSeen: new Date(T0).toISOString(),
+        lastSeen: new Date(T0).toISOString(),
+      })),
+    };
+    const [m] = mergePartials([base, foreign]);
+    expect(m!.sampleUris.length).toBeLessThanOrEqual(5);
+    expect(m!.sampleUris.join(" ")).not.toMatch(/leak/);
+    expect(m!.callers.length).toBe(20);
+    expect(m!.callers[0]!.count).toBe(50);
+    expect(m!.count).toBe(2);
+  });
+});

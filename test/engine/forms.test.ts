@@ -1,0 +1,95 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { AnalysisResult } from "../../src/engine/analyze.js";
+import {
+  activityEventsToArchiveJsonLines,
+  activityEventsToCsv,
+  activityEventsToLogAnalyticsJsonArray,
+  storageRequestsToArchiveJsonLines,
+  storageRequestsToCsv,
+  storageRequestsToLogAnalyticsJsonArray,
+  storageRequestsToLogsApiJson,
+  storageRequestsToNdjson,
+  writeArchiveTree,
+} from "../sim/forms.js";
+import { generateAll, type ScenarioData } from "../sim/scenarios.js";
+import { captureIo } from "../cli/io.js";
+import { expectMatchesTruth } from "./truth.js";
+
+/**
+ * The simulator's rows written in every input form, read back by the real readers through the real CLI
+ * (in-process main()), must give exactly the scenarios' ground truth.
+ */
+const data: ScenarioData = generateAll({ seed: 21 });
+let dir: string;
+
+type Writer = (root: string) => Promise<void>;
+
+const STORAGE_FORMS: Record<string, Writer> = {
+  "Log Analytics JSON array (az / portal)": (root) =>
+    writeFile(join(root, "StorageBlobLogs.json"), storageRequestsToLogAnalyticsJsonArray(data.requests)),
+  "Log Analytics JSON array with native types": (root) =>
+    writeFile(
+      join(root, "export.json"),
+      storageRequestsToLogAnalyticsJsonArray(data.requests, {
+        nativeTypes: true,
+        omitType: true,
+        pretty: false,
+      }),
+    ),
+  NDJSON: (root) => writeFile(join(root, "rows.ndjson"), storageRequestsToNdjson(data.requests)),
+  CSV: (root) => writeFile(join(root, "rows.csv"), storageRequestsToCsv(data.requests)),
+  "CSV (portal export)": (root) =>
+    writeFile(join(root, "portal.csv"), storageRequestsToCsv(data.requests, { portal: true })),
+  "Logs API response": (root) =>
+    writeFile(join(root, "logs-api.json"), storageRequestsToLogsApiJson(data.requests)),
+  "archive tree (insights-logs-*/resourceId=…/PT1H.json)": async (root) => {
+    await writeArchiveTree(data.requests, root);
+  },
+  "archive JSON Lines, one file": (root) =>
+    writeFile(join(root, "PT1H.json"), storageRequestsToArchiveJsonLines(data.requests)),
+};
+
+const ACTIVITY_FORMS: Record<string, (root: string) => Promise<void>> = {
+  "LA JSON": (root) =>
+    writeFile(join(root, "AzureActivity.json"), activityEventsToLogAnalyticsJsonArray(data.activity)),
+  CSV: (root) => writeFile(join(root, "AzureActivity.csv"), activityEventsToCsv(data.activity)),
+  archive: (root) => writeFile(join(root, "PT1H.json"), activityEventsToArchiveJsonLines(data.activity)),
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "engine-forms-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function runCli(args: string[]): Promise<{ code: number; result: AnalysisResult; stderr: string }> {
+  const io = captureIo();
+  const code = await main(["analyze", ...args, "--format", "json"], io);
+  return { code, result: JSON.parse(io.out()) as AnalysisResult, stderr: io.err() };
+}
+
+describe("every input form through the real CLI gives the ground truth", () => {
+  const activityNames = Object.keys(ACTIVITY_FORMS);
+  Object.entries(STORAGE_FORMS).forEach(([name, write], k) => {
+    const activityForm = activityNames[k % activityNames.length]!;
+    it(`${name} (+ activity as ${activityForm})`, async () => {
+      const logs = join(dir, `logs-${k}`);
+      const activity = join(dir, `activity-${k}`);
+      await mkdir(logs, { recursive: true });
+      await mkdir(activity, { recursive: true });
+      await write(logs);
+      await ACTIVITY_FORMS[activityForm]!(activity);
+      const { code, result, stderr } = await runCli(["--logs", logs, "--activity", activity]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      expect(result.input.rejected).toBe(0);
+      expect(result.input.activityEvents).toBe(data.activity.length);
+      expectMatchesTruth(result, data);
+    });
+  });
+});

@@ -1,0 +1,397 @@
+/**
+ * Writers for every input form the collectors read: the inverse of src/collect. The scenario simulator
+ * renders its ground-truth requests through these, and the parser tests round-trip through them.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { ActivityEvent } from "../../src/model/activity.js";
+import type { ServiceType, StorageRequest } from "../../src/model/storage-request.js";
+
+const TABLE_OF_SERVICE: Record<ServiceType, string> = {
+  blob: "StorageBlobLogs",
+  queue: "StorageQueueLogs",
+  table: "StorageTableLogs",
+  file: "StorageFileLogs",
+};
+
+/** Log Analytics datetimes carry 7 fractional digits. */
+export function isoWith7Digits(timeMs: number): string {
+  return new Date(timeMs).toISOString().replace("Z", "0000Z");
+}
+
+/** The Azure portal's CSV datetime, e.g. `5/23/2024, 8:41:12.283 PM` (UTC). */
+export function portalTime(timeMs: number): string {
+  const d = new Date(timeMs);
+  const h24 = d.getUTCHours();
+  const h12 = h24 % 12 === 0 ? 12 : h24 % 12;
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  return (
+    `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()}, ` +
+    `${h12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)} ${h24 < 12 ? "AM" : "PM"}`
+  );
+}
+
+/** Deterministic source port, so the same request always renders the same bytes. */
+function callerIpWithPort(ip: string, r: StorageRequest): string {
+  const port = 1024 + (Math.abs(Math.trunc(r.timeMs)) % 60000);
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export function defaultResourceId(account: string, service: ServiceType): string {
+  return (
+    `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-${account}` +
+    `/providers/Microsoft.Storage/storageAccounts/${account}/${service}Services/default`
+  );
+}
+
+export interface LogAnalyticsWriteOptions {
+  /** Numbers as JSON numbers (StatusCode) instead of the strings `az` prints. */
+  nativeTypes?: boolean;
+  /** Leave out ServiceType (the reader then uses Type, then _ResourceId). */
+  omitServiceType?: boolean;
+  /** Leave out Type as some exports do. */
+  omitType?: boolean;
+  /** Quote UserAgentHeader as the docs show it. */
+  quoteUserAgent?: boolean;
+  /** AuthorizationDetails as JSON text (CSV, `az`) rather than an object. */
+  dynamicAsText?: boolean;
+}
+
+/** One request as a StorageBlobLogs-style row (Log Analytics column names). */
+export function toLogAnalyticsRow(
+  r: StorageRequest,
+  o: LogAnalyticsWriteOptions = {},
+): Record<string, unknown> {
+  const row: Record<string, unknown> = { TimeGenerated: isoWith7Digits(r.timeMs), AccountName: r.account };
+  if (!o.omitServiceType) row.ServiceType = r.service;
+  row.OperationName = r.operation;
+  row.StatusCode = r.statusCode === null ? "Unknown" : o.nativeTypes ? r.statusCode : String(r.statusCode);
+  row.StatusText = r.statusText;
+  row.AuthenticationType = r.authType;
+  const put = (k: string, v: unknown) => {
+    if (v !== undefined) row[k] = v;
+  };
+  put("AuthenticationHash", r.authHash);
+  put("CallerIpAddress", r.callerIp === undefined ? undefined : callerIpWithPort(r.callerIp, r));
+  put(
+    "UserAgentHeader",
+    r.userAgent === undefined ? undefined : o.quoteUserAgent ? `"${r.userAgent}"` : r.userAgent,
+  );
+  put("OperationVersion", r.operationVersion);
+  put("Uri", r.uri);
+  put("ObjectKey", r.objectKey);
+  put("RequesterObjectId", r.requesterObjectId);
+  put("RequesterAppId", r.requesterAppId);
+  put("RequesterTenantId", r.requesterTenantId);
+  put("RequesterUpn", r.requesterUpn);
+  put("RequesterAudience", r.requesterAudience);
+  if (r.authorizationDetails !== undefined)
+    row.AuthorizationDetails = o.dynamicAsText
+      ? JSON.stringify(r.authorizationDetails)
+      : r.authorizationDetails;
+  put("_ResourceId", r.resourceId);
+  put("CorrelationId", r.correlationId);
+  put("Protocol", r.protocol);
+  put("SasExpiryStatus", r.sasExpiryStatus);
+  put("TlsVersion", r.tlsVersion);
+  put("ClientRequestId", r.clientRequestId);
+  if (!o.omitType) row.Type = TABLE_OF_SERVICE[r.service];
+  return row;
+}
+
+/** Portal / `az monitor log-analytics query` output: a pretty-printed JSON array of row objects. */
+export function storageRequestsToLogAnalyticsJsonArray(
+  requests: readonly StorageRequest[],
+  o: LogAnalyticsWriteOptions & { pretty?: boolean } = {},
+): string {
+  const rows = requests.map((r) => toLogAnalyticsRow(r, o));
+  return JSON.stringify(rows, null, o.pretty === false ? undefined : 2) + "\n";
+}
+
+export function storageRequestsToNdjson(
+  requests: readonly StorageRequest[],
+  o: LogAnalyticsWriteOptions = {},
+): string {
+  return requests.map((r) => JSON.stringify(toLogAnalyticsRow(r, o)) + "\n").join("");
+}
+
+/** RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
+export function csvField(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  const s = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function toCsv(rows: Record<string, unknown>[], headerOf: (column: string) => string, bom: boolean): string {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows)
+    for (const k of Object.keys(row))
+      if (!seen.has(k)) {
+        seen.add(k);
+        columns.push(k);
+      }
+  if (columns.length === 0) return "";
+  const lines = [columns.map((c) => csvField(headerOf(c))).join(",")];
+  for (const row of rows) lines.push(columns.map((c) => csvField(row[c])).join(","));
+  return (bom ? "\ufeff" : "") + lines.join("\r\n") + "\r\n";
+}
+
+export interface CsvWriteOptions extends LogAnalyticsWriteOptions {
+  /** Portal style: `TimeGenerated [UTC]` header, `M/D/YYYY, h:mm:ss.fff AM` times, and a BOM. */
+  portal?: boolean;
+}
+
+export function storageRequestsToCsv(requests: readonly StorageRequest[], o: CsvWriteOptions = {}): string {
+  const rows = requests.map((r) => {
+    const row = toLogAnalyticsRow(r, { ...o, dynamicAsText: true });
+    if (o.portal) row.TimeGenerated = portalTime(r.timeMs);
+    return row;
+  });
+  return toCsv(
+    rows,
+    (c) => (o.portal && c === "TimeGenerated" ? "TimeGenerated [UTC]" : c),
+    o.portal ?? false,
+  );
+}
+
+function logsApiType(column: string): string {
+  if (column === "TimeGenerated") return "datetime";
+  if (column === "AuthorizationDetails") return "dynamic";
+  return "string";
+}
+
+/** The Logs API response body: `{"tables":[{"name","columns","rows"}]}`. */
+export function storageRequestsToLogsApiJson(requests: readonly StorageRequest[]): string {
+  const rows = requests.map((r) => toLogAnalyticsRow(r, { dynamicAsText: true }));
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows)
+    for (const k of Object.keys(row))
+      if (!seen.has(k)) {
+        seen.add(k);
+        columns.push(k);
+      }
+  return JSON.stringify({
+    tables: [
+      {
+        name: "PrimaryResult",
+        columns: columns.map((name) => ({ name, type: logsApiType(name) })),
+        rows: rows.map((row) => columns.map((c) => row[c] ?? null)),
+      },
+    ],
+  });
+}
+
+/** Diagnostic-setting category of an operation (which `insights-logs-*` container it lands in). */
+export function categoryOf(operation: string): "StorageRead" | "StorageWrite" | "StorageDelete" {
+  if (/^Delete|^Undelete/.test(operation)) return "StorageDelete";
+  if (/^(Get|List|Query|Peek|Head|Read|Find)/.test(operation)) return "StorageRead";
+  return "StorageWrite";
+}
+
+export interface ArchiveWriteOptions {
+  /** Leave out properties.accountName and properties.serviceType (read from resourceId instead). */
+  omitAccountAndService?: boolean;
+}
+
+/** One request as a `PT1H.json` record (storage-logs.md §2). */
+export function toArchiveRecord(r: StorageRequest, o: ArchiveWriteOptions = {}): Record<string, unknown> {
+  const identity: Record<string, unknown> = {};
+  if (r.authType) identity.type = r.authType;
+  if (r.authHash !== undefined) identity.tokenHash = r.authHash;
+  if (r.authorizationDetails !== undefined) identity.authorization = r.authorizationDetails;
+  const requester: Record<string, string> = {};
+  if (r.requesterAppId !== undefined) requester.appId = r.requesterAppId;
+  if (r.requesterAudience !== undefined) requester.audience = r.requesterAudience;
+  if (r.requesterObjectId !== undefined) requester.objectId = r.requesterObjectId;
+  if (r.requesterTenantId !== undefined) requester.tenantId = r.requesterTenantId;
+  if (r.requesterUpn !== undefined) requester.upn = r.requesterUpn;
+  if (Object.keys(requester).length > 0) identity.requester = requester;
+  const properties: Record<string, unknown> = {};
+  if (!o.omitAccountAndService) properties.accountName = r.account;
+  if (r.userAgent !== undefined) properties.userAgentHeader = r.userAgent;
+  if (r.clientRequestId !== undefined) properties.clientRequestId = r.clientRequestId;
+  if (!o.omitAccountAndService) properties.serviceType = r.service;
+  if (r.objectKey !== undefined) properties.objectKey = r.objectKey;
+  properties.metricResponseType =
+    r.statusCode !== null && r.statusCode < 400 ? "Success" : "ClientOtherError";
+  if (r.tlsVersion !== undefined) properties.tlsVersion = r.tlsVersion;
+  if (r.sasExpiryStatus !== undefined) properties.sasExpiryStatus = r.sasExpiryStatus;
+  const rec: Record<string, unknown> = {
+    time: isoWith7Digits(r.timeMs),
+    resourceId: r.resourceId ?? defaultResourceId(r.account, r.service),
+    category: categoryOf(r.operation),
+    operationName: r.operation,
+  };
+  if (r.operationVersion !== undefined) rec.operationVersion = r.operationVersion;
+  rec.schemaVersion = "1.0";
+  rec.statusCode = r.statusCode === null ? "Unknown" : r.statusCode;
+  rec.statusText = r.statusText;
+  rec.durationMs = 5;
+  if (r.callerIp !== undefined) rec.callerIpAddress = callerIpWithPort(r.callerIp, r);
+  if (r.correlationId !== undefined) rec.correlationId = r.correlationId;
+  if (Object.keys(identity).length > 0) rec.identity = identity;
+  rec.location = "West Europe";
+  rec.properties = properties;
+  if (r.uri !== undefined) rec.uri = r.uri;
+  if (r.protocol !== undefined) rec.protocol = r.protocol;
+  rec.resourceType = `Microsoft.Storage/storageAccounts/${r.service}Services`;
+  return rec;
+}
+
+export function storageRequestsToArchiveJsonLines(
+  requests: readonly StorageRequest[],
+  o: ArchiveWriteOptions = {},
+): string {
+  return requests.map((r) => JSON.stringify(toArchiveRecord(r, o)) + "\n").join("");
+}
+
+/** Where a diagnostic setting would put a request's record, relative to the download root. */
+export function archivePathOf(r: StorageRequest): string {
+  const resourceId = r.resourceId ?? defaultResourceId(r.account, r.service);
+  const d = new Date(r.timeMs);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return join(
+    `insights-logs-${categoryOf(r.operation).toLowerCase()}`,
+    `resourceId=${resourceId}`,
+    `y=${d.getUTCFullYear()}`,
+    `m=${pad(d.getUTCMonth() + 1)}`,
+    `d=${pad(d.getUTCDate())}`,
+    `h=${pad(d.getUTCHours())}`,
+    "m=00",
+    "PT1H.json",
+  );
+}
+
+/**
+ * Lays requests out as a downloaded archive: one `PT1H.json` per container, resource and hour, with the
+ * real path layout. Returns the files written (relative to `root`), sorted.
+ */
+export async function writeArchiveTree(
+  requests: readonly StorageRequest[],
+  root: string,
+  o: ArchiveWriteOptions = {},
+): Promise<string[]> {
+  const byPath = new Map<string, StorageRequest[]>();
+  for (const r of requests) {
+    const path = archivePathOf(r);
+    const list = byPath.get(path);
+    if (list) list.push(r);
+    else byPath.set(path, [r]);
+  }
+  const paths = [...byPath.keys()].sort();
+  for (const path of paths) {
+    const full = join(root, path);
+    await mkdir(dirname(full), { recursive: true });
+    await writeFile(full, storageRequestsToArchiveJsonLines(byPath.get(path)!, o));
+  }
+  return paths;
+}
+
+/** One activity event as an AzureActivity row. */
+export function toActivityRow(
+  e: ActivityEvent,
+  o: { dynamicAsText?: boolean } = {},
+): Record<string, unknown> {
+  const row: Record<string, unknown> = {
+    TimeGenerated: isoWith7Digits(e.timeMs),
+    OperationNameValue: e.operationName,
+  };
+  const put = (k: string, v: unknown) => {
+    if (v !== undefined) row[k] = v;
+  };
+  const dyn = (v: Record<string, unknown> | undefined) =>
+    v === undefined ? undefined : o.dynamicAsText ? JSON.stringify(v) : v;
+  put("OperationName", e.operationDisplayName);
+  row.ActivityStatusValue = e.status;
+  put("ActivitySubstatusValue", e.subStatus);
+  put("CategoryValue", e.category);
+  put("CorrelationId", e.correlationId);
+  put("EventDataId", e.eventDataId);
+  put("OperationId", e.operationId);
+  row._ResourceId = e.resourceId;
+  put("ResourceGroup", e.resourceGroup);
+  put("SubscriptionId", e.subscriptionId);
+  put("ResourceProviderValue", e.resourceProvider);
+  put("Caller", e.caller);
+  put("CallerIpAddress", e.callerIpAddress);
+  put("Level", e.level);
+  put("Properties_d", dyn(e.properties));
+  put("Authorization_d", dyn(e.authorization));
+  put("Claims_d", dyn(e.claims));
+  row.Type = "AzureActivity";
+  return row;
+}
+
+export function activityEventsToLogAnalyticsJsonArray(events: readonly ActivityEvent[]): string {
+  return (
+    JSON.stringify(
+      events.map((e) => toActivityRow(e)),
+      null,
+      2,
+    ) + "\n"
+  );
+}
+
+export function activityEventsToCsv(events: readonly ActivityEvent[], o: { portal?: boolean } = {}): string {
+  const rows = events.map((e) => {
+    const row = toActivityRow(e, { dynamicAsText: true });
+    if (o.portal) row.TimeGenerated = portalTime(e.timeMs);
+    return row;
+  });
+  return toCsv(
+    rows,
+    (c) => (o.portal && c === "TimeGenerated" ? "TimeGenerated [UTC]" : c),
+    o.portal ?? false,
+  );
+}
+
+/** An archived activity-log record (`insights-activity-logs`). */
+export function toArchivedActivityRecord(e: ActivityEvent): Record<string, unknown> {
+  const rec: Record<string, unknown> = {
+    time: isoWith7Digits(e.timeMs),
+    resourceId: e.resourceId,
+    operationName: e.operationName,
+  };
+  const put = (k: string, v: unknown) => {
+    if (v !== undefined) rec[k] = v;
+  };
+  put("category", e.category);
+  rec.resultType = e.status;
+  put("resultSignature", e.subStatus);
+  put("correlationId", e.correlationId);
+  put("eventDataId", e.eventDataId);
+  put("operationId", e.operationId);
+  put("caller", e.caller);
+  put("callerIpAddress", e.callerIpAddress);
+  if (e.authorization !== undefined || e.claims !== undefined) {
+    const identity: Record<string, unknown> = {};
+    if (e.authorization !== undefined) identity.authorization = e.authorization;
+    if (e.claims !== undefined) identity.claims = e.claims;
+    rec.identity = identity;
+  }
+  put("level", e.level);
+  put("properties", e.properties);
+  return rec;
+}
+
+export function activityEventsToArchiveJsonLines(events: readonly ActivityEvent[]): string {
+  return events.map((e) => JSON.stringify(toArchivedActivityRecord(e)) + "\n").join("");
+}
+
+/** Path of an activity record in a downloaded `insights-activity-logs` tree. */
+export function activityArchivePathOf(e: ActivityEvent, subscriptionId: string): string {
+  const d = new Date(e.timeMs);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return join(
+    "insights-activity-logs",
+    `resourceId=/SUBSCRIPTIONS/${subscriptionId.toUpperCase()}`,
+    `y=${d.getUTCFullYear()}`,
+    `m=${pad(d.getUTCMonth() + 1)}`,
+    `d=${pad(d.getUTCDate())}`,
+    `h=${pad(d.getUTCHours())}`,
+    "m=00",
+    "PT1H.json",
+  );
+}
