@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   analyze: async () => (await import("./commands/analyze.js")).default,
   explain: async () => (await import("./commands/explain.js")).explainCommand,
   signature: async () => (await import("./commands/signature.js")).signatureCommand,
+  serve: async () => (await import("./commands/serve.js")).default,
 };
 
 const USAGE = `auth-triage: make Azure Storage 401/403 failures explain themselves.

@@ -1,10 +1,17 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { systemClock, type Clock } from "../../clock.js";
+import { InputError, readActivityEvents, readStorageRequestBatches } from "../../collect/files.js";
+import { RejectionCollector } from "../../collect/rejections.js";
+import { createRootCauseExplainer } from "../../correlate/index.js";
+import { analyze } from "../../engine/analyze.js";
+import type { ActivityEvent } from "../../model/activity.js";
 import type { Incident } from "../../model/incident.js";
+import { redactSecrets } from "../../redact.js";
 import type { IncidentReader } from "../../state/contracts.js";
 import { startDashboardServer } from "../../dashboard/server.js";
 import { recordsFromAnalysis, SnapshotIncidentReader } from "../../dashboard/snapshot-reader.js";
-import { EXIT_OK, UsageError, type CliIo } from "../command.js";
+import { EXIT_OK, UsageError, type CliCommand, type CliIo } from "../command.js";
 
 /**
  * `auth-triage serve`: the dashboard page and its API on 127.0.0.1, over the timer's state (Table storage)
@@ -184,3 +191,72 @@ export async function runServe(args: ServeArgs, io: CliIo, deps: ServeDeps): Pro
   await closeState();
   return EXIT_OK;
 }
+
+/** Rejected records listed on stderr by serve (the full list: `auth-triage analyze`). */
+const REJECTIONS_SHOWN = 5;
+
+/**
+ * Analyses log files exactly as `auth-triage analyze` does (file readers, clustering, root-cause stage)
+ * over the whole span of the data, and reports what was read and rejected on stderr.
+ */
+export async function analyzeLogFiles(
+  logs: readonly string[],
+  activityPaths: readonly string[],
+  io: CliIo,
+  clock: Clock = systemClock,
+): Promise<Incident[]> {
+  const rejections = new RejectionCollector();
+  try {
+    const activity: ActivityEvent[] = [];
+    if (activityPaths.length > 0) {
+      for await (const e of readActivityEvents([...activityPaths], { rejections })) activity.push(e);
+    }
+    const result = await analyze({
+      requests: readStorageRequestBatches([...logs], { rejections }),
+      activity,
+      window: {},
+      clock,
+      rejections,
+      explainer: createRootCauseExplainer({ clock }),
+    });
+    const { rows, failures, rejected, rejectedSamples } = result.input;
+    io.stderr.write(
+      `serve: analysed ${rows} log rows (${failures} 401/403 failures) and ${activity.length} activity events\n`,
+    );
+    if (rejected > 0) {
+      io.stderr.write(`serve: ${rejected} record(s) rejected, e.g.:\n`);
+      for (const r of rejectedSamples.slice(0, REJECTIONS_SHOWN)) {
+        io.stderr.write(redactSecrets(`  ${r.file}:${r.line} ${r.field}: ${r.reason}\n`));
+      }
+    }
+    return result.incidents;
+  } catch (err) {
+    if (err instanceof InputError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Opens the timer's Table storage state. The store module is loaded only when `--state` asks for it. */
+async function openTableState(
+  _connectionString: string,
+): Promise<{ reader: IncidentReader; close(): Promise<void> }> {
+  throw new UsageError(
+    "--state CONNECTION_STRING needs the timer's Table storage state store, which this build does not include yet; use --logs",
+  );
+}
+
+export function serveCommand(deps: Partial<ServeDeps> = {}): CliCommand {
+  return {
+    name: "serve",
+    summary: "Serve the dashboard and its API on 127.0.0.1 (over the timer's state or analysed logs)",
+    help: SERVE_HELP,
+    run: (argv, io) =>
+      runServe(parseServeArgs(argv), io, {
+        analyzeLogs: (logs, activity, cliIo) => analyzeLogFiles(logs, activity, cliIo),
+        openState: openTableState,
+        ...deps,
+      }),
+  };
+}
+
+export default serveCommand();

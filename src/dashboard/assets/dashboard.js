@@ -329,7 +329,7 @@ function renderRows(items) {
   tbody.replaceChildren(fragment);
 }
 
-const SPARK_WIDTH = 110;
+const SPARK_WIDTH = 90;
 const SPARK_HEIGHT = 26;
 
 /** A tiny per-incident failures-over-time line, drawn straight on a canvas (no library, no DOM per point). */
@@ -357,8 +357,23 @@ const sparklineObserver = new IntersectionObserver(
   { rootMargin: "200px" },
 );
 
+/** At most this many points per sparkline: summed bins read as a trend, raw sparse minutes as noise. */
+const SPARK_BINS = 24;
+
+/** Averages per minute over equal bins (the last may be shorter), so uneven bins cannot fake dips. */
+function binned(counts) {
+  if (counts.length <= SPARK_BINS) return counts;
+  const size = Math.ceil(counts.length / SPARK_BINS);
+  const bins = [];
+  for (let i = 0; i < counts.length; i += size) {
+    const bin = counts.slice(i, i + size);
+    bins.push(bin.reduce((a, b) => a + b, 0) / bin.length);
+  }
+  return bins;
+}
+
 function drawSparkline(canvas, item) {
-  const counts = Array.isArray(item?.timeline?.counts) ? item.timeline.counts : [];
+  const counts = binned(Array.isArray(item?.timeline?.counts) ? item.timeline.counts : []);
   const ctx = counts.length ? canvas.getContext("2d") : null;
   if (!ctx) return;
   const peak = Math.max(1, ...counts);
