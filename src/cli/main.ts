@@ -7,6 +7,7 @@ import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.j
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   analyze: async () => (await import("./commands/analyze.js")).default,
   explain: async () => (await import("./commands/explain.js")).explainCommand,
+  kql: async () => (await import("./commands/kql.js")).default,
   signature: async () => (await import("./commands/signature.js")).signatureCommand,
   serve: async () => (await import("./commands/serve.js")).default,
 };

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { REPORT_FORMATS, type ReportFormat } from "../../report/index.js";
 import { UsageError } from "../command.js";
+import { parseDuration } from "../duration.js";
 
 /**
  * The single place where `auth-triage analyze` options are declared and validated. Sources other than
@@ -14,6 +15,10 @@ export const ANALYZE_FLAGS = {
   from: { type: "string" },
   to: { type: "string" },
   format: { type: "string" },
+  workspace: { type: "string", multiple: true },
+  "archive-account": { type: "string" },
+  since: { type: "string" },
+  cloud: { type: "string" },
 } as const;
 
 /** Flags that take several paths: `--logs a b c` and `--logs a --logs b` both work. */
@@ -25,6 +30,14 @@ export interface AnalyzeArgs {
   from?: Date;
   to?: Date;
   format: ReportFormat;
+  /** Log Analytics workspace ids (--workspace): query them instead of reading files. */
+  workspaces?: string[];
+  /** Archive account blob endpoint or connection string (--archive-account). */
+  archiveAccount?: string;
+  /** --since for workspaces and archive accounts, in ms (default 1 h). */
+  sinceMs?: number;
+  /** --cloud for workspaces: public (default), china or usgov. */
+  cloud?: "public" | "china" | "usgov";
 }
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -101,11 +114,13 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     const path = issue.path.length ? `--${String(issue.path[0])}: ` : "";
     throw new UsageError(`${path}${issue.message}`);
   }
-  // Other sources (--workspace, --archive-account) join this check as alternatives to --logs.
-  if (checked.data.logs.length === 0) {
-    throw new UsageError("no input: give --logs PATH... (files or directories of Storage logs)");
+  const remote = parseRemoteSourceFlags(parsed.values, checked.data.logs.length > 0);
+  if (checked.data.logs.length === 0 && !remote.workspaces && !remote.archiveAccount) {
+    throw new UsageError(
+      "no input: give --logs PATH... (files or directories of Storage logs), --workspace ID (Log Analytics) or --archive-account URL (archived logs)",
+    );
   }
-  const args: AnalyzeArgs = { ...checked.data };
+  const args: AnalyzeArgs = { ...checked.data, ...remote };
   if (parsed.values.from !== undefined) args.from = parseIsoFlag("from", parsed.values.from);
   if (parsed.values.to !== undefined) args.to = parseIsoFlag("to", parsed.values.to);
   if (args.from && args.to && args.from.getTime() > args.to.getTime()) {
@@ -114,4 +129,56 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     );
   }
   return args;
+}
+
+const CLOUDS = ["public", "china", "usgov"] as const;
+
+/** --workspace / --archive-account / --since / --cloud: the production sources, one at a time. */
+function parseRemoteSourceFlags(
+  values: {
+    workspace?: string[];
+    "archive-account"?: string;
+    since?: string;
+    cloud?: string;
+    from?: string;
+    to?: string;
+  },
+  hasLogs: boolean,
+): Pick<AnalyzeArgs, "workspaces" | "archiveAccount" | "sinceMs" | "cloud"> {
+  const workspaces = values.workspace?.filter((w) => w.trim() !== "");
+  const archiveAccount = values["archive-account"];
+  const sources = [hasLogs, (workspaces?.length ?? 0) > 0, archiveAccount !== undefined].filter(
+    Boolean,
+  ).length;
+  if (sources > 1) {
+    throw new UsageError(
+      "give one source: --logs PATH..., --workspace ID... or --archive-account URL, not several",
+    );
+  }
+  const out: Pick<AnalyzeArgs, "workspaces" | "archiveAccount" | "sinceMs" | "cloud"> = {};
+  if (workspaces?.length) out.workspaces = workspaces;
+  if (archiveAccount !== undefined) {
+    if (archiveAccount.trim() === "")
+      throw new UsageError("--archive-account: give the account's blob endpoint URL");
+    out.archiveAccount = archiveAccount.trim();
+  }
+  const remote = out.workspaces !== undefined || out.archiveAccount !== undefined;
+  if (values.since !== undefined) {
+    if (!remote)
+      throw new UsageError("--since goes with --workspace or --archive-account; for files use --from/--to");
+    out.sinceMs = parseDuration("since", values.since);
+  }
+  if (remote && (values.from !== undefined || values.to !== undefined)) {
+    throw new UsageError(
+      "--from/--to go with --logs; with --workspace or --archive-account use --since DURATION",
+    );
+  }
+  if (values.cloud !== undefined) {
+    if (!out.workspaces) throw new UsageError("--cloud goes with --workspace");
+    if (!(CLOUDS as readonly string[]).includes(values.cloud)) {
+      throw new UsageError(`--cloud must be one of ${CLOUDS.join(", ")}`);
+    }
+    out.cloud = values.cloud as (typeof CLOUDS)[number];
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import type { ActivityEvent } from "../../model/activity.js";
 import { renderReport } from "../../report/index.js";
 import { UsageError, type CliCommand, type CliIo } from "../command.js";
 import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
+import { analyzeArchiveAccount, analyzeWorkspaces, type RemoteSourceDeps } from "./analyze-remote.js";
 
 const HELP = `auth-triage analyze: cluster Azure Storage 401/403 failures into incidents, each with a verdict,
 what to do, and the wrong fix to avoid.
@@ -15,6 +16,9 @@ what to do, and the wrong fix to avoid.
 Usage:
   auth-triage analyze --logs PATH... [--activity PATH...] [--from ISO] [--to ISO]
                       [--format text|markdown|json]
+  auth-triage analyze --workspace ID [--workspace ID...] [--since DURATION] [--cloud CLOUD]
+                      [--activity PATH...] [--format …]
+  auth-triage analyze --archive-account URL [--since DURATION] [--activity PATH...] [--format …]
 
 Inputs (files or directories, read recursively; .gz accepted; the format is detected):
   --logs PATH...      Storage resource logs: Log Analytics exports of StorageBlobLogs, StorageQueueLogs,
@@ -22,6 +26,16 @@ Inputs (files or directories, read recursively; .gz accepted; the format is dete
                       Logs API JSON), or diagnostic-setting archives (PT1H.json JSON Lines under
                       insights-logs-storageread|storagewrite|storagedelete/...). Repeat the flag or list
                       several paths after it. Required.
+  --workspace ID      Query Log Analytics instead: the workspace's Workspace ID (a GUID). Repeat for
+                      several workspaces. Failures are summarised inside Log Analytics; AzureActivity
+                      and root-cause evidence are read from the same workspaces. Needs Log Analytics
+                      Reader; signs in with DefaultAzureCredential (az login, managed identity…).
+  --cloud CLOUD       public (default), china or usgov: the Logs API endpoint and token scope.
+  --archive-account URL
+                      Read diagnostic-setting archives (PT1H.json blobs in insights-logs-storage*)
+                      from this storage account's blob endpoint. Needs Storage Blob Data Reader.
+  --since DURATION    With --workspace or --archive-account: the last DURATION (default 1h; e.g. 30m,
+                      6h, 1d, PT2H), ending a minute ago. See docs/log-analytics.md.
   --activity PATH...  AzureActivity exports (JSON, NDJSON, CSV) or archived activity logs
                       (insights-activity-logs), used to name the change behind each incident.
 
@@ -56,6 +70,8 @@ Examples:
 export interface AnalyzeCommandDeps {
   clock?: Clock;
   explainer?: () => RootCauseExplainer | undefined;
+  /** Credential, endpoints and client hooks for --workspace / --archive-account (tests). */
+  remote?: RemoteSourceDeps;
 }
 
 function progressReporter(
@@ -90,6 +106,25 @@ export async function runAnalyze(
     if (args.from) window.from = args.from;
     if (args.to) window.to = args.to;
     const clock = deps.clock ?? systemClock;
+    if (args.workspaces || args.archiveAccount) {
+      const result = args.workspaces
+        ? await analyzeWorkspaces(
+            { ...args, workspaces: args.workspaces },
+            activity,
+            clock,
+            rejections,
+            deps.remote,
+          )
+        : await analyzeArchiveAccount(
+            { ...args, archiveAccount: args.archiveAccount! },
+            activity,
+            clock,
+            rejections,
+            deps.remote,
+          );
+      io.stdout.write(renderReport(result, args.format));
+      return 0;
+    }
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
     const result = await analyze({

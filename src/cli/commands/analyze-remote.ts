@@ -1,0 +1,145 @@
+import type { Clock } from "../../clock.js";
+import { InMemoryBlobCursorStore } from "../../collect/archive/cursor.js";
+import { readArchivedActivity } from "../../collect/archive/activity.js";
+import { createBlobServiceClient, parseArchiveSettings, readArchive } from "../../collect/archive/reader.js";
+import type { LogsClientHooks, TokenCredential } from "../../collect/loganalytics/client.js";
+import { rootCauseExplainerFromEvidence } from "../../collect/loganalytics/explainer.js";
+import {
+  parseLogAnalyticsSettings,
+  type LogAnalyticsSettingsInput,
+} from "../../collect/loganalytics/settings.js";
+import { collectFromLogAnalytics } from "../../collect/loganalytics/source.js";
+import { InMemoryWatermarkStore } from "../../collect/loganalytics/watermark.js";
+import type { RejectionCollector } from "../../collect/rejections.js";
+import { ClusterAggregator } from "../../cluster/aggregator.js";
+import { createRootCauseExplainer } from "../../correlate/index.js";
+import { resultFromPartials, type AnalysisResult } from "../../engine/analyze.js";
+import type { ActivityEvent } from "../../model/activity.js";
+import { UsageError } from "../command.js";
+import type { AnalyzeArgs } from "./analyze-options.js";
+
+/**
+ * `auth-triage analyze --workspace …` and `--archive-account …`: the production sources behind the same
+ * report as file input. One-off runs: no watermark or cursor is kept, the window is the last `--since`.
+ */
+export const DEFAULT_SINCE_MS = 3_600_000;
+
+/** Test and advanced hooks: where the sources are and how to authenticate (default: DefaultAzureCredential). */
+export interface RemoteSourceDeps {
+  credential?: TokenCredential;
+  /** Overrides of the Log Analytics settings (endpoint, retries…). */
+  logAnalytics?: Partial<LogAnalyticsSettingsInput>;
+  logsClientHooks?: LogsClientHooks;
+}
+
+/** AzureActivity is read this far before the first failure: changes precede the failures they cause. */
+const ACTIVITY_LOOKBACK_MS = 2 * 3_600_000;
+
+/** Settle margin: rows ingested in the last minute may not be visible yet. */
+const SETTLE_MS = 60_000;
+
+export async function analyzeWorkspaces(
+  args: AnalyzeArgs & { workspaces: string[] },
+  fileActivity: readonly ActivityEvent[],
+  clock: Clock,
+  rejections: RejectionCollector,
+  deps: RemoteSourceDeps = {},
+): Promise<AnalysisResult> {
+  let settings;
+  try {
+    settings = parseLogAnalyticsSettings({
+      workspaceIds: args.workspaces,
+      ...(args.cloud ? { cloud: args.cloud } : {}),
+      ...deps.logAnalytics,
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const sinceMs = args.sinceMs ?? DEFAULT_SINCE_MS;
+  // A one-off window in TimeGenerated terms: rows generated in the last --since are ingested after its
+  // start too, so the ingestion bound and the TimeGenerated bound coincide.
+  const collected = await collectFromLogAnalytics(settings, {
+    clock,
+    watermarks: new InMemoryWatermarkStore(),
+    ...(deps.credential ? { credential: deps.credential } : {}),
+    ...(deps.logsClientHooks ? { clientHooks: deps.logsClientHooks } : {}),
+    windowPolicy: {
+      settleMs: SETTLE_MS,
+      maxIngestionDelayMs: 0,
+      initialLookbackMs: sinceMs,
+      maxCatchUpMs: sinceMs,
+    },
+  });
+  for (const r of collected.rejected) rejections.reject(r);
+  return resultFromPartials({
+    partials: collected.partials,
+    rows: collected.rows,
+    failures: collected.failures,
+    window: collected.window,
+    activity: [...collected.activity, ...fileActivity],
+    explainer: rootCauseExplainerFromEvidence(collected.evidence, { clock }),
+    clock,
+    rejections,
+  });
+}
+
+export async function analyzeArchiveAccount(
+  args: AnalyzeArgs & { archiveAccount: string },
+  activity: readonly ActivityEvent[],
+  clock: Clock,
+  rejections: RejectionCollector,
+  deps: RemoteSourceDeps = {},
+): Promise<AnalysisResult> {
+  const target = args.archiveAccount;
+  // A connection string (Azurite, key-based local use) or the account's blob endpoint (managed identity).
+  const isConnectionString = /(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)=/i.test(target);
+  let settings;
+  try {
+    settings = parseArchiveSettings(
+      isConnectionString ? { connectionString: target } : { accountUrl: target },
+    );
+  } catch {
+    throw new UsageError(
+      "--archive-account: give the account's blob endpoint URL, e.g. https://contosologs.blob.core.windows.net",
+    );
+  }
+  const nowMs = clock.now().getTime();
+  const sinceMs = nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS);
+  const service = await createBlobServiceClient(settings, deps.credential);
+  const aggregator = new ClusterAggregator();
+  const explainer = createRootCauseExplainer({ clock });
+  const read = await readArchive(
+    settings,
+    { sinceMs, dropRecordsBeforeSince: true },
+    {
+      clock,
+      cursors: new InMemoryBlobCursorStore(),
+      observer: {
+        observe: (r) => {
+          aggregator.observe(r);
+          explainer.observer.observe(r);
+        },
+      },
+      rejections,
+    },
+    service,
+  );
+  // The subscription's activity log, when it is archived to the same account, names the changes.
+  const firstFailureMs = Math.min(...aggregator.partials().map((p) => p.firstSeenMs), nowMs);
+  const archivedActivity = await readArchivedActivity(
+    service,
+    { fromMs: Math.min(sinceMs, firstFailureMs - ACTIVITY_LOOKBACK_MS), toMs: nowMs },
+    rejections,
+  );
+  return resultFromPartials({
+    partials: aggregator.partials(),
+    rows: aggregator.rows,
+    failures: aggregator.failures,
+    window: { fromMs: sinceMs, toMs: nowMs },
+    activity: [...archivedActivity, ...activity],
+    explainer,
+    clock,
+    rejections,
+    outsideWindow: read.droppedBeforeSince,
+  });
+}

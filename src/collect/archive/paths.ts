@@ -1,0 +1,24 @@
+/** Containers a Storage diagnostic setting writes to when it archives to a storage account (reference §2). */
+export const STORAGE_LOG_CONTAINERS = [
+  "insights-logs-storageread",
+  "insights-logs-storagewrite",
+  "insights-logs-storagedelete",
+] as const;
+
+const HOUR_PATH = /\/y=(\d{4})\/m=(\d{2})\/d=(\d{2})\/h=(\d{2})\/m=\d{2}\/PT1H\.json$/i;
+
+/**
+ * Start of the hour a `…/y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json` blob covers (epoch ms), or undefined for a
+ * blob that is not an hourly log blob.
+ */
+export function hourOfBlob(name: string): number | undefined {
+  const m = HOUR_PATH.exec(name);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** The cursor key of a blob: account, container and name identify it across runs. */
+export function blobKey(accountName: string, container: string, name: string): string {
+  return `${accountName.toLowerCase()}/${container}/${name}`;
+}

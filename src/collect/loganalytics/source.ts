@@ -1,0 +1,259 @@
+import type { LogsQueryClient } from "@azure/monitor-query-logs";
+import type { Clock } from "../../clock.js";
+import type { RejectedRecord } from "../../engine/contracts.js";
+import type { ActivityEvent } from "../../model/activity.js";
+import type { ClusterPartial } from "../../model/incident.js";
+import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
+import {
+  createLogsQueryClient,
+  realRetryDeps,
+  runQueryOnce,
+  runWindowed,
+  LogAnalyticsQueryError,
+  type LogsClientHooks,
+  type RetryDeps,
+  type TokenCredential,
+} from "./client.js";
+import {
+  evidenceFromTable,
+  mergeServerEvidence,
+  rootCauseEvidenceQuery,
+  type ServerEvidence,
+} from "./evidence.js";
+import { mergePartials } from "./merge.js";
+import {
+  ACTIVITY_ROW_CAP,
+  activityChangesQuery,
+  failureClustersQuery,
+  type IngestionWindow,
+} from "./queries.js";
+import { activityEventsFromTable, clusterPartialsFromTable, type Converted } from "./results.js";
+import type { LogAnalyticsSettings } from "./settings.js";
+import { WatermarkConflictError, workspaceWatermarkKey, type WatermarkStore } from "./watermark.js";
+import { DEFAULT_WINDOW_POLICY, planIngestionWindow, type WindowPolicy } from "./window.js";
+
+/**
+ * The Log Analytics source: for each workspace, plan the ingestion window from its watermark, fetch the
+ * server-side cluster partials (splitting truncated windows), fetch the AzureActivity changes around the
+ * failures, and merge everything. Watermarks advance only on commit(), after the caller has used the result.
+ */
+export interface LogAnalyticsSourceDeps {
+  clock: Clock;
+  watermarks: WatermarkStore;
+  /** Defaults to DefaultAzureCredential (managed identity in Azure). */
+  credential?: TokenCredential;
+  /** SDK client hooks (tests: trust a test CA). */
+  clientHooks?: LogsClientHooks;
+  retry?: RetryDeps;
+  caps?: PartialCaps;
+  windowPolicy?: WindowPolicy;
+}
+
+export interface WorkspaceRun {
+  workspaceId: string;
+  window: IngestionWindow;
+  /** Backlog not read because the watermark was older than the catch-up limit. */
+  skippedMs: number;
+  queries: number;
+  splits: number;
+  clusters: number;
+  activityEvents: number;
+  /** True when the activity query returned its row cap: older changes may be missing. */
+  activityCapped: boolean;
+  /** False when the evidence result was truncated by the service (the records present are still valid). */
+  evidenceComplete: boolean;
+}
+
+export interface LogAnalyticsCollection {
+  partials: ClusterPartial[];
+  activity: ActivityEvent[];
+  /** Requests in the windows read (any status), counted server-side. */
+  rows: number;
+  /** 401/403 requests among them (the sum of the partials' counts). */
+  failures: number;
+  /** Root-cause evidence records (RootCauseEvidence shape), built server-side. */
+  evidence: ServerEvidence;
+  rejected: RejectedRecord[];
+  workspaces: WorkspaceRun[];
+  /** The union of the windows read, for reports. */
+  window: { fromMs: number; toMs: number };
+  /**
+   * Advances every workspace's watermark to the end of the window read, conditional on the etag seen at
+   * the start. Throws WatermarkConflictError if an overlapping run got there first.
+   */
+  commit(): Promise<void>;
+}
+
+function byTime(a: ActivityEvent, b: ActivityEvent): number {
+  return a.timeMs - b.timeMs || (a.eventDataId ?? "").localeCompare(b.eventDataId ?? "");
+}
+
+/** Several workspaces may receive the same subscription's activity log: keep each event once. */
+function dedupActivity(events: ActivityEvent[]): ActivityEvent[] {
+  const seen = new Set<string>();
+  const out: ActivityEvent[] = [];
+  for (const e of events.sort(byTime)) {
+    const id =
+      e.eventDataId ?? `${e.timeMs}|${e.correlationId ?? ""}|${e.operationName}|${e.status}|${e.resourceId}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(e);
+  }
+  return out;
+}
+
+export async function collectFromLogAnalytics(
+  settings: LogAnalyticsSettings,
+  deps: LogAnalyticsSourceDeps,
+  client?: LogsQueryClient,
+): Promise<LogAnalyticsCollection> {
+  const logs = client ?? (await createLogsQueryClient(settings, deps.credential, deps.clientHooks));
+  const caps = deps.caps ?? DEFAULT_PARTIAL_CAPS;
+  const retry = deps.retry ?? realRetryDeps;
+  const nowMs = deps.clock.now().getTime();
+  const partialLists: ClusterPartial[][] = [];
+  const activity: ActivityEvent[] = [];
+  const evidenceParts: ServerEvidence[] = [];
+  let rows = 0;
+  const rejected: RejectedRecord[] = [];
+  const runs: WorkspaceRun[] = [];
+  const pendingCommits: Array<() => Promise<void>> = [];
+
+  for (const workspaceId of settings.workspaceIds) {
+    const key = workspaceWatermarkKey(workspaceId);
+    const mark = await deps.watermarks.get(key);
+    const plan = planIngestionWindow(nowMs, mark?.valueMs, deps.windowPolicy ?? DEFAULT_WINDOW_POLICY);
+    const run: WorkspaceRun = {
+      workspaceId,
+      window: plan.window,
+      skippedMs: plan.skippedMs,
+      queries: 0,
+      splits: 0,
+      clusters: 0,
+      activityEvents: 0,
+      activityCapped: false,
+      evidenceComplete: true,
+    };
+    runs.push(run);
+    if (!plan.hasRows) continue;
+
+    const origin = { workspaceId, query: "failure-clusters" };
+    const clusters = await runWindowed<Converted<ClusterPartial> & { rowsInWindow: number }>(
+      logs,
+      settings,
+      workspaceId,
+      "failure-clusters",
+      plan.window,
+      (w) => failureClustersQuery(w, caps),
+      (tables) =>
+        tables[0]
+          ? clusterPartialsFromTable(tables[0], origin, caps)
+          : { items: [], rejected: [], rowsInWindow: 0 },
+      retry,
+    );
+    run.queries += clusters.queries;
+    run.splits += clusters.splits;
+    const workspacePartials = mergePartials(
+      clusters.results.map((r) => r.items),
+      caps,
+    );
+    run.clusters = workspacePartials.length;
+    partialLists.push(workspacePartials);
+    for (const r of clusters.results) {
+      rejected.push(...r.rejected);
+      rows += r.rowsInWindow;
+    }
+
+    if (workspacePartials.length > 0) {
+      const firstFailureMs = Math.min(...workspacePartials.map((p) => p.firstSeenMs));
+      const fromMs = firstFailureMs - settings.activityLookbackMinutes * 60_000;
+      const toMs = plan.window.ingestedUntilMs;
+      const outcome = await runQueryOnce(
+        logs,
+        settings,
+        workspaceId,
+        "activity-changes",
+        activityChangesQuery(fromMs, toMs),
+        { startTime: new Date(fromMs), endTime: new Date(toMs) },
+        retry,
+      );
+      run.queries += 1;
+      if (outcome.kind !== "complete") {
+        throw new LogAnalyticsQueryError(
+          workspaceId,
+          "activity-changes",
+          outcome.kind === "timeout" ? 504 : 200,
+          outcome.kind === "truncated" ? outcome.code : "GatewayTimeout",
+          outcome.message,
+        );
+      }
+      const converted = outcome.tables[0]
+        ? activityEventsFromTable(outcome.tables[0], { workspaceId, query: "activity-changes" })
+        : { items: [], rejected: [] };
+      run.activityEvents = converted.items.length;
+      run.activityCapped = (outcome.tables[0]?.rows.length ?? 0) >= ACTIVITY_ROW_CAP;
+      activity.push(...converted.items);
+      rejected.push(...converted.rejected);
+
+      if (settings.includeEvidence) {
+        const accounts = [...new Set(workspacePartials.map((p) => p.key.account.toLowerCase()))].sort();
+        const evidenceFromMs = firstFailureMs - settings.evidenceLookbackMinutes * 60_000;
+        const evidenceOutcome = await runQueryOnce(
+          logs,
+          settings,
+          workspaceId,
+          "root-cause-evidence",
+          rootCauseEvidenceQuery(accounts, evidenceFromMs, toMs),
+          { startTime: new Date(evidenceFromMs), endTime: new Date(toMs + 5 * 60_000) },
+          retry,
+        );
+        run.queries += 1;
+        if (evidenceOutcome.kind === "timeout") {
+          run.evidenceComplete = false;
+        } else {
+          // Evidence is context: a truncated answer still holds valid records, and the run says it is partial.
+          run.evidenceComplete = evidenceOutcome.kind === "complete";
+          const tables =
+            evidenceOutcome.kind === "complete" ? evidenceOutcome.tables : evidenceOutcome.partialTables;
+          if (tables[0]) {
+            const converted = evidenceFromTable(tables[0], { workspaceId, query: "root-cause-evidence" });
+            evidenceParts.push(converted.evidence);
+            rejected.push(...converted.rejected);
+          }
+        }
+      }
+    }
+
+    const until = plan.window.ingestedUntilMs;
+    pendingCommits.push(async () => {
+      await deps.watermarks.set(key, until, mark?.etag);
+    });
+  }
+
+  const partials = mergePartials(partialLists, caps);
+  return {
+    partials,
+    rows,
+    failures: partials.reduce((n, p) => n + p.count, 0),
+    activity: dedupActivity(activity),
+    evidence: mergeServerEvidence(evidenceParts),
+    rejected,
+    workspaces: runs,
+    window: {
+      fromMs: Math.min(...runs.map((r) => r.window.ingestedAfterMs)),
+      toMs: Math.max(...runs.map((r) => r.window.ingestedUntilMs)),
+    },
+    commit: async () => {
+      const conflicts: string[] = [];
+      for (const commit of pendingCommits) {
+        try {
+          await commit();
+        } catch (err) {
+          if (err instanceof WatermarkConflictError) conflicts.push(err.key);
+          else throw err;
+        }
+      }
+      if (conflicts.length > 0) throw new WatermarkConflictError(conflicts.join(", "));
+    },
+  };
+}
