@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   signature: async () => (await import("./commands/signature.js")).signatureCommand,
   "run-once": async () => (await import("./commands/run-once.js")).default,
   local: async () => (await import("./commands/local.js")).default,
+  serve: async () => (await import("./commands/serve.js")).default,
 };
 
 const USAGE = `auth-triage: make Azure Storage 401/403 failures explain themselves.
