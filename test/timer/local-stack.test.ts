@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { incidentLink } from "../../src/notify/links.js";
 import { expectValidTeamsMessage } from "./card-validation.js";
 
 /** `auth-triage local` and `run-once` driven through the CLI dispatcher, in process. */
