@@ -385,13 +385,7 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
     }
   }
 
-  const tablePrefix = get(SETTING.stateTablePrefix) ?? DEFAULTS.stateTablePrefix;
-  if (!/^[A-Za-z][A-Za-z0-9]{2,40}$/.test(tablePrefix)) {
-    problems.push(
-      `${SETTING.stateTablePrefix}: '${tablePrefix}' must be 3–41 letters and digits, starting with a letter (Table names allow nothing else)`,
-    );
-  }
-  const state = stateSettings(get, tablePrefix, problems);
+  const state = stateSettingsFrom(get, problems);
 
   const settings: TriageSettings = {
     source: sources[0] ?? { kind: "files", logs: [], activity: [] },
@@ -436,6 +430,32 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
+}
+
+/**
+ * Only the state store's settings: what readers of the state (the dashboard functions) need, so they do
+ * not fail on a missing webhook or source setting that only the timer uses.
+ */
+export function loadStateSettings(rawEnv: Record<string, string | undefined>): StateSettings {
+  const env = envSchema.parse({ ...rawEnv });
+  const get = (k: string): string | undefined => {
+    const v = env[k]?.trim();
+    return v === "" ? undefined : v;
+  };
+  const problems: string[] = [];
+  const state = stateSettingsFrom(get, problems);
+  if (problems.length > 0) throw new SettingsError(problems);
+  return state;
+}
+
+function stateSettingsFrom(get: (k: string) => string | undefined, problems: string[]): StateSettings {
+  const tablePrefix = get(SETTING.stateTablePrefix) ?? DEFAULTS.stateTablePrefix;
+  if (!/^[A-Za-z][A-Za-z0-9]{2,40}$/.test(tablePrefix)) {
+    problems.push(
+      `${SETTING.stateTablePrefix}: '${tablePrefix}' must be 3–41 letters and digits, starting with a letter (Table names allow nothing else)`,
+    );
+  }
+  return stateSettings(get, tablePrefix, problems);
 }
 
 function stateSettings(

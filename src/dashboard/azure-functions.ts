@@ -51,11 +51,11 @@ function redirect(location: string): HttpResponseInit {
  * the store is cached per worker (openTriageStore), like the timer's.
  */
 export async function openAppStateReader(env: Record<string, string | undefined>): Promise<IncidentReader> {
-  const [{ loadSettings }, { openTriageStore }] = await Promise.all([
+  const [{ loadStateSettings }, { openTriageStore }] = await Promise.all([
     import("../config/settings.js"),
     import("../timer/runtime.js"),
   ]);
-  return openTriageStore(loadSettings(env).state);
+  return openTriageStore(loadStateSettings(env));
 }
 
 /**
