@@ -67,7 +67,7 @@ interface DiagnosePage {
   requests: string[];
 }
 
-async function openDiagnosePage(viewport = { width: 1400, height: 1000 }): Promise<DiagnosePage> {
+async function openDiagnosePage(viewport = { width: 1400, height: 1000 }, query = ""): Promise<DiagnosePage> {
   const page = await browser.newPage({ viewport });
   const problems: string[] = [];
   const requests: string[] = [];
@@ -84,7 +84,7 @@ async function openDiagnosePage(viewport = { width: 1400, height: 1000 }): Promi
     window.__csp = [];
     document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + e.sourceFile + ":" + e.lineNumber + ":" + e.columnNumber + " " + e.sample));
   `);
-  await page.goto(`${server.url}/#/diagnose`);
+  await page.goto(`${server.url}/${query}#/diagnose`);
   await page.waitForSelector("html[data-ready=true]");
   await page.waitForSelector("html[data-diagnose-ready=true]");
   await page.waitForLoadState("networkidle");
@@ -123,6 +123,15 @@ describe("Diagnose a request page", () => {
     await page.click("#nav-diagnose");
     expect(await page.isVisible("#diagnose-view")).toBe(true);
     expect(await page.evaluate("window.__csp")).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("opened with a function key (?code=), loads the engine with the same key", async () => {
+    const { page, problems, requests } = await openDiagnosePage(undefined, "?code=test-function-key");
+    const engineRequests = requests.filter((u) => u.includes("/diagnose-engine.js"));
+    expect(engineRequests).toHaveLength(1);
+    expect(new URL(engineRequests[0]!).searchParams.get("code")).toBe("test-function-key");
     expect(problems).toEqual([]);
     await page.close();
   });
