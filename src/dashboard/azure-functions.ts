@@ -45,6 +45,20 @@ function redirect(location: string): HttpResponseInit {
 }
 
 /**
+ * The function app's incident store: the timer's state, from the same app settings (TRIAGE_STATE_TABLE_ENDPOINT
+ * with the managed identity, or TRIAGE_STATE_CONNECTION_STRING; see docs/timer.md). Loaded lazily so the
+ * dashboard functions' cold start pays for the settings and the Tables SDK only on the first request;
+ * the store is cached per worker (openTriageStore), like the timer's.
+ */
+export async function openAppStateReader(env: Record<string, string | undefined>): Promise<IncidentReader> {
+  const [{ loadSettings }, { openTriageStore }] = await Promise.all([
+    import("../config/settings.js"),
+    import("../timer/runtime.js"),
+  ]);
+  return openTriageStore(loadSettings(env).state);
+}
+
+/**
  * Builds the three handlers. `getReader` opens (or returns the cached) incident store; it is called per
  * request so a transient failure to open it is retried on the next request instead of sticking.
  */

@@ -148,8 +148,26 @@ export function mergeIncident(prev: Incident, next: Incident): Incident {
     ),
     sasWindows: [...sas.values()].sort((a, b) => b.count - a.count).slice(0, MAX_SAS_WINDOWS),
     operationVersions,
-    changes: next.changes.length > 0 ? next.changes : prev.changes,
+    changes: mergeChanges(prev, next),
     clockSkew: next.clockSkew.suspected || !prev.clockSkew.suspected ? next.clockSkew : prev.clockSkew,
     severity: Math.max(prev.severity, next.severity),
   };
+}
+
+/**
+ * Causes are ranked against the incident's onset. A run whose window starts after the stored onset sees
+ * only the tail: its "onset" is the window's start, so its ranking (and any change it reads in the logs)
+ * is an artefact of the window. The stored ranking, made when the onset was in view, is kept; only
+ * activity changes from before the real onset that it did not know yet (activity logs arrive 3–20 min
+ * late) are added after it.
+ */
+function mergeChanges(prev: Incident, next: Incident): ChangeCandidate[] {
+  const onsetMs = Date.parse(prev.firstSeen);
+  const sawOnset = Date.parse(next.firstSeen) <= onsetMs;
+  if (sawOnset || prev.changes.length === 0) return next.changes.length > 0 ? next.changes : prev.changes;
+  const known = new Set(prev.changes.map(causeKey));
+  const late = next.changes.filter(
+    (c) => c.source === "activity" && Date.parse(c.time) <= onsetMs && !known.has(causeKey(c)),
+  );
+  return [...prev.changes, ...late];
 }

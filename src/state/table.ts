@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from "@azure/data-tables";
 import type { Incident } from "../model/incident.js";
 import { redactSecrets } from "../redact.js";
-import type { IncidentQuery, IncidentRecord } from "./contracts.js";
+import type { IncidentQuery, IncidentReader, IncidentRecord } from "./contracts.js";
 import { chunk, fitIncident, PAYLOAD_BUDGET_CHARS } from "./fit.js";
 import {
   ConcurrencyError,
@@ -65,6 +65,18 @@ export async function openTableTriageStore(conn: TableStoreConnection): Promise<
 
 type OData = (strings: TemplateStringsArray, ...values: unknown[]) => string;
 
+/**
+ * The timer's state for reading only (the dashboard's `serve --state CONNECTION_STRING`): an
+ * IncidentReader on the same tables, usable before any timer run created them.
+ */
+export async function openIncidentReader(
+  connectionString: string,
+  tablePrefix = "triage",
+): Promise<{ reader: IncidentReader; close(): Promise<void> }> {
+  const store = await openTableTriageStore({ kind: "connection-string", connectionString, tablePrefix });
+  return { reader: store, close: () => store.close() };
+}
+
 export class TableTriageStore implements TriageStore {
   readonly kind = "table" as const;
 
@@ -126,13 +138,7 @@ export class TableTriageStore implements TriageStore {
     const query = filter.status
       ? this.odata`RowKey eq ${INCIDENT_ROW} and status eq ${filter.status}`
       : this.odata`RowKey eq ${INCIDENT_ROW}`;
-    const out: StoredIncident[] = [];
-    for await (const e of this.incidents.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: query },
-    })) {
-      out.push(decodeIncident(e as EntityResult));
-    }
-    return out;
+    return (await listAll(this.incidents, query)).map(decodeIncident);
   }
 
   async commitIncident(
@@ -172,12 +178,10 @@ export class TableTriageStore implements TriageStore {
     const query = filter.outcome
       ? this.odata`kind eq ${"notification"} and outcome eq ${filter.outcome}`
       : this.odata`kind eq ${"notification"}`;
-    const out: VersionedOutboxEntry[] = [];
-    for await (const e of this.incidents.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: query },
-    })) {
-      out.push({ entry: decodeOutbox(e as EntityResult), etag: (e as EntityResult).etag });
-    }
+    const out: VersionedOutboxEntry[] = (await listAll(this.incidents, query)).map((e) => ({
+      entry: decodeOutbox(e),
+      etag: e.etag,
+    }));
     return out.sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.entry.seq - b.entry.seq);
   }
 
@@ -191,25 +195,18 @@ export class TableTriageStore implements TriageStore {
 
   async notificationsOf(incidentId: string): Promise<OutboxEntry[]> {
     const query = this.odata`PartitionKey eq ${incidentId} and kind eq ${"notification"}`;
-    const out: OutboxEntry[] = [];
-    for await (const e of this.incidents.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: query },
-    })) {
-      out.push(decodeOutbox(e as EntityResult));
-    }
+    const out: OutboxEntry[] = (await listAll(this.incidents, query)).map(decodeOutbox);
     return out.sort((a, b) => a.seq - b.seq || a.channel.localeCompare(b.channel));
   }
 
   // ---- below-threshold candidates (cursors table, partition "candidate") ----
 
   async listCandidates(): Promise<Array<{ incident: Incident; etag: string }>> {
-    const out: Array<{ incident: Incident; etag: string }> = [];
     const filter = this.odata`PartitionKey eq ${CANDIDATE_PARTITION}`;
-    for await (const e of this.cursors.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-      const r = e as EntityResult;
-      out.push({ incident: JSON.parse(joinChunks(r, "incident")) as Incident, etag: r.etag });
-    }
-    return out;
+    return (await listAll(this.cursors, filter)).map((r) => ({
+      incident: JSON.parse(joinChunks(r, "incident")) as Incident,
+      etag: r.etag,
+    }));
   }
 
   async putCandidate(incident: Incident, etag: string | undefined): Promise<string> {
@@ -361,9 +358,24 @@ async function getOrUndefined(
   try {
     return (await client.getEntity<Record<string, unknown>>(pk, rk)) as EntityResult;
   } catch (err) {
+    // 404: no such entity, or no such table yet (nothing was ever written).
     if (statusOf(err) === 404) return undefined;
     throw err;
   }
+}
+
+/** All entities matching a filter; a table not created yet (no run so far) reads as empty. */
+async function listAll(client: TableClient, filter: string): Promise<EntityResult[]> {
+  const out: EntityResult[] = [];
+  try {
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      out.push(e as EntityResult);
+    }
+  } catch (err) {
+    if (statusOf(err) === 404) return [];
+    throw err;
+  }
+  return out;
 }
 
 async function createIfMissing(client: TableClient): Promise<void> {

@@ -5,6 +5,8 @@ import { main } from "../../src/cli/main.js";
 import { serveCommand } from "../../src/cli/commands/serve.js";
 import type { IncidentListResponse } from "../../src/dashboard/api.js";
 import type { IncidentRecord } from "../../src/state/contracts.js";
+import { startAzurite } from "../../src/local/azurite.js";
+import { startLocalWebhookReceiver } from "../../src/local/webhook-receiver.js";
 import { artifactPath, launchChromium } from "../support/browser.js";
 
 /** `auth-triage serve` over the bundled samples (samples/README.md lists the incidents they must give). */
@@ -74,6 +76,51 @@ describe("auth-triage serve", () => {
     stop();
     expect(await exit).toBe(0);
     await expect(fetch(`${origin}/api/incidents`)).rejects.toThrow();
+  });
+
+  it("serves the timer's Table storage state (--state CONNECTION_STRING) after a timer run", async () => {
+    const azurite = await startAzurite();
+    const receiver = await startLocalWebhookReceiver(() => {});
+    try {
+      const run = captureIo();
+      const code = await main(
+        [
+          "run-once",
+          "--logs",
+          "samples/logs",
+          "--activity",
+          "samples/activity",
+          "--webhook",
+          receiver.teamsUrl,
+          "--state",
+          azurite.connectionString,
+          "--now",
+          "2026-11-20T10:00:00Z",
+        ],
+        run.io,
+      );
+      expect(code, run.err()).toBe(0);
+
+      let stop!: () => void;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      let listening!: (url: string) => void;
+      const url = new Promise<string>((resolve) => (listening = resolve));
+      const { io, err } = captureIo();
+      const exit = serveCommand({ untilStopped: stopped, onListening: (u) => listening(u) }).run(
+        ["--state", azurite.connectionString, "--port", "0"],
+        io,
+      );
+      const origin = new URL(await url).origin;
+      const list = (await (await fetch(`${origin}/api/incidents?limit=100`)).json()) as IncidentListResponse;
+      expect(err()).toMatch(/incident\(s\) in the state store/);
+      expect(list.total).toBeGreaterThan(0);
+      expect(list.items.map((i) => i.account)).toContain("stfuncruntime07");
+      stop();
+      expect(await exit).toBe(0);
+    } finally {
+      await receiver.close();
+      await azurite.stop();
+    }
   });
 
   it("is listed by the CLI and says what to fix on bad usage", async () => {

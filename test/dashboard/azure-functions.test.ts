@@ -1,6 +1,12 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import { createDashboardHandlers } from "../../src/dashboard/azure-functions.js";
+import { main } from "../../src/cli/main.js";
+import { createDashboardHandlers, openAppStateReader } from "../../src/dashboard/azure-functions.js";
+import type { IncidentListResponse } from "../../src/dashboard/api.js";
+import { startAzurite } from "../../src/local/azurite.js";
+import { startLocalWebhookReceiver } from "../../src/local/webhook-receiver.js";
+import type { IncidentRecord } from "../../src/state/contracts.js";
+import { PassThrough } from "node:stream";
 import { PAGE_CSP } from "../../src/dashboard/assets.js";
 import { FixtureIncidentReader, makeRecord } from "../support/incident-fixtures.js";
 
@@ -109,5 +115,80 @@ describe("dashboard Azure Functions handlers", () => {
     expect(text(res)).not.toContain("AccountName");
     expect(logs.join("\n")).toContain("AccountKey=REDACTED");
     expect(logs.join("\n")).not.toContain("c2VjcmV0");
+  });
+});
+
+describe("dashboard functions over the timer's Table state (Azurite)", () => {
+  it("list and detail show what a timer run stored, with its notification history", async () => {
+    const azurite = await startAzurite();
+    const receiver = await startLocalWebhookReceiver(() => {});
+    try {
+      const sink = new PassThrough();
+      sink.resume();
+      const ran = await main(
+        [
+          "run-once",
+          "--logs",
+          "samples/logs",
+          "--activity",
+          "samples/activity",
+          "--webhook",
+          receiver.teamsUrl,
+          "--state",
+          azurite.connectionString,
+          "--now",
+          "2026-11-20T10:00:00Z",
+        ],
+        { stdout: sink, stderr: sink, env: {} },
+      );
+      expect(ran).toBe(0);
+
+      // The app settings the function app has (docs/timer.md): source, destination and the state store.
+      const env = {
+        TRIAGE_LOGS: "samples/logs",
+        TRIAGE_TEAMS_WEBHOOK_URL: receiver.teamsUrl,
+        TRIAGE_STATE_CONNECTION_STRING: azurite.connectionString,
+      };
+      const handlers = createDashboardHandlers(() => openAppStateReader(env));
+      const listed = await handlers.incidentsList(
+        get("/api/incidents?account=stfuncruntime07&status=open"),
+        context(),
+      );
+      expect(listed.status, text(listed)).toBe(200);
+      const list = JSON.parse(text(listed)) as IncidentListResponse;
+      expect(list.total).toBeGreaterThan(0);
+      expect(list.items.every((i) => i.account === "stfuncruntime07" && i.status === "open")).toBe(true);
+      expect(list.items.map((i) => i.decision)).toContain("policy");
+
+      const first = list.items[0]!;
+      const detailed = await handlers.incidentGet(
+        get(`/api/incidents/${first.id}`, { id: first.id }),
+        context(),
+      );
+      expect(detailed.status).toBe(200);
+      const record = JSON.parse(text(detailed)) as IncidentRecord;
+      expect(record.incident.id).toBe(first.id);
+      const history = [...record.notifications];
+      // The first incident of an account-wide cause is announced; one it covers may have no message of its own.
+      const anyAnnounced = await Promise.all(
+        list.items.map(async (i) => {
+          const r = await handlers.incidentGet(get(`/api/incidents/${i.id}`, { id: i.id }), context());
+          return (JSON.parse(text(r)) as IncidentRecord).notifications;
+        }),
+      );
+      history.push(...anyAnnounced.flat());
+      expect(history.some((n) => n.reason === "first-detection" && n.outcome === "sent")).toBe(true);
+    } finally {
+      await receiver.close();
+      await azurite.stop();
+    }
+  });
+
+  it("answers 503 and logs the settings problem when the app has no state store configured", async () => {
+    const logs: string[] = [];
+    const handlers = createDashboardHandlers(() => openAppStateReader({ TRIAGE_LOGS: "samples/logs" }));
+    const res = await handlers.incidentsList(get("/api/incidents"), context(logs));
+    expect(res.status).toBe(503);
+    expect(logs.join("\n")).toMatch(/TRIAGE_STATE/);
   });
 });

@@ -409,4 +409,33 @@ describe("merging runs", () => {
     expect(m.perMinute.map(([, n]) => n)).toEqual([3, 5, 3, 2]);
     expect(peakRatePer5Min(m)).toBe(13);
   });
+
+  it("keeps the causes ranked when the onset was in view; a tail-only window adds only late activity", () => {
+    const onset = fixtureIncident({
+      perMinute: minutes("2026-11-22T09:34:00Z", [3, 3, 3]),
+      changes: [regenerateKeyChange("2026-11-22T09:32:00Z", 0.9)],
+    });
+    const late = regenerateKeyChange("2026-11-22T09:20:00Z", 0.5);
+    const tail = fixtureIncident({
+      perMinute: minutes("2026-11-22T09:55:00Z", [2, 2]),
+      changes: [
+        sdkUpgradeChange("2026-11-22T09:55:00Z", 0.8), // an artefact of the window's false onset
+        { ...regenerateKeyChange("2026-11-22T09:32:00Z", 0.4) }, // known, re-scored against 09:55
+        { ...late, operation: "Microsoft.Storage/storageAccounts/write" }, // before the onset, new
+        { ...regenerateKeyChange("2026-11-22T09:40:00Z", 0.7) }, // after the real onset: not a cause
+      ],
+    });
+    const m = mergeIncident(onset, tail);
+    expect(m.firstSeen).toBe(onset.firstSeen);
+    expect(m.changes.map((c) => [c.operation, c.time, c.score])).toEqual([
+      ["Microsoft.Storage/storageAccounts/regenerateKey/action", "2026-11-22T09:32:00Z", 0.9],
+      ["Microsoft.Storage/storageAccounts/write", "2026-11-22T09:20:00Z", 0.5],
+    ]);
+    // A run that sees the onset again re-ranks from scratch.
+    const again = fixtureIncident({
+      perMinute: minutes("2026-11-22T09:34:00Z", [3]),
+      changes: [sdkUpgradeChange("2026-11-22T09:34:00Z", 0.8)],
+    });
+    expect(mergeIncident(onset, again).changes.map((c) => c.operation)).toEqual(["user-agent-change"]);
+  });
 });

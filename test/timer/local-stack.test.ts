@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { incidentLink } from "../../src/notify/links.js";
 import { expectValidTeamsMessage } from "./card-validation.js";
 
 /** `auth-triage local` and `run-once` driven through the CLI dispatcher, in process. */
@@ -35,7 +36,7 @@ describe("auth-triage local", () => {
     expect(err.text()).toBe("");
   });
 
-  it("stops cleanly on Ctrl-C between cycles", async () => {
+  it("serves the dashboard over the same state, linked from the cards, and stops cleanly on Ctrl-C", async () => {
     const out = capture();
     const running = main(["local", "--pause", "30s"], {
       stdout: out.stream,
@@ -45,6 +46,17 @@ describe("auth-triage local", () => {
     const deadline = Date.now() + 60_000;
     while (!out.text().includes("[cycle ") && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
+    const base = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/api\/dashboard)\//.exec(out.text())?.[1];
+    expect(base).toBeDefined();
+    // The first cycle opened an incident: the dashboard's API lists it from the timer's Table state…
+    const listed = (await (await fetch(base!.replace("/api/dashboard", "/api/incidents"))).json()) as {
+      total: number;
+      items: Array<{ id: string }>;
+    };
+    expect(listed.total).toBeGreaterThan(0);
+    // …and the card's button opens it on the page.
+    expect(out.text()).toContain(`[Open in dashboard] ${incidentLink(base!, listed.items[0]!.id)}`);
+    expect((await fetch(`${base}/`)).status).toBe(200);
     process.emit("SIGINT");
     expect(await running).toBe(0);
     expect(out.text()).toContain("Stopping…");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";
-import { openTableTriageStore, type TableTriageStore } from "../../src/state/table.js";
+import { openIncidentReader, openTableTriageStore, type TableTriageStore } from "../../src/state/table.js";
 import { ConcurrencyError, type OutboxEntry, type StoredIncidentRecord } from "../../src/state/store.js";
 import { fixtureIncident, minutes } from "./fixtures.js";
 import { MemoryTriageStore } from "../../src/state/memory.js";
@@ -156,6 +156,18 @@ describe.each([
       },
     ]);
     expect(await s.get("inc-missing")).toBeUndefined();
+  });
+});
+
+describe("read-only access for the dashboard", () => {
+  it("reads as empty before any timer run created the tables", async () => {
+    const { reader, close } = await openIncidentReader(
+      azurite.connectionString,
+      `never${Date.now().toString(36)}`,
+    );
+    expect(await reader.list({})).toEqual({ total: 0, items: [] });
+    expect(await reader.get("inc-000000000000")).toBeUndefined();
+    await close();
   });
 });
 

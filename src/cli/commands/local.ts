@@ -11,7 +11,7 @@ import { UsageError, EXIT_OK, type CliCommand, type CliIo } from "../command.js"
 const HELP = `auth-triage local: the whole product on this machine, one command, nothing to configure.
 
 Starts Azurite (in memory, telemetry off, free ports) as the state store, a local webhook receiver on
-127.0.0.1 that prints what Teams would receive, and the dashboard when this build has it; then replays
+127.0.0.1 that prints what Teams would receive, and the dashboard over the same state; then replays
 timer cycles over the logs (by default the bundled, generated samples: samples/logs and
 samples/activity), one cycle per interval of log time, through exactly the Azure timer's code path.
 After the replay it keeps serving the dashboard until Ctrl-C.
@@ -201,11 +201,9 @@ const command: CliCommand = {
       }
 
       const dashboard = await startLocalDashboard(settings.state, args.dashboardPort);
-      if (dashboard) {
-        cleanups.push(() => dashboard.close());
-        env.TRIAGE_DASHBOARD_URL = dashboard.url;
-        out(`Dashboard: ${dashboard.url}/`);
-      }
+      cleanups.push(() => dashboard.close());
+      env.TRIAGE_DASHBOARD_URL = dashboard.url;
+      out(`Dashboard: ${dashboard.url}/`);
 
       const { MemoryTriageStore } = await import("../../state/memory.js");
       // Only to learn the data's time span: the file source reads no cursors.
@@ -245,11 +243,7 @@ const command: CliCommand = {
       }
       const finite = args.once || args.cycles !== undefined;
       if (!finite && !stopping) {
-        out(
-          dashboard
-            ? `Replay done. Dashboard at ${dashboard.url}/ — Ctrl-C to stop.`
-            : "Replay done. Ctrl-C to stop.",
-        );
+        out(`Replay done. Dashboard at ${dashboard.url}/ — Ctrl-C to stop.`);
         await new Promise<void>((r) => {
           if (stopping) return r();
           wake = r;

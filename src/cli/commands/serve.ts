@@ -238,11 +238,10 @@ export async function analyzeLogFiles(
 
 /** Opens the timer's Table storage state. The store module is loaded only when `--state` asks for it. */
 async function openTableState(
-  _connectionString: string,
+  connectionString: string,
 ): Promise<{ reader: IncidentReader; close(): Promise<void> }> {
-  throw new UsageError(
-    "--state CONNECTION_STRING needs the timer's Table storage state store, which this build does not include yet; use --logs",
-  );
+  const { openIncidentReader } = await import("../../state/table.js");
+  return openIncidentReader(connectionString);
 }
 
 export function serveCommand(deps: Partial<ServeDeps> = {}): CliCommand {
