@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Copies the dashboard page (HTML, CSS, JS, icon) and uPlot's browser build next to the compiled
 // dashboard module (dist/src/dashboard/assets/), so the deploy package serves them without src/ or a
-// node_modules lookup (uplot is a dev dependency). tsc copies only .ts output; this runs after it in
+// node_modules lookup (uplot is a dev dependency), and bundles the diagnose page's engine there
+// (scripts/bundle-diagnose-engine.mjs). tsc copies only .ts output; this runs after it in
 // `npm run build` and in scripts/package.mjs.
 //   node scripts/copy-dashboard-assets.mjs [--dist DIR]
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleDiagnoseEngine } from "./bundle-diagnose-engine.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // `--dist DIR`: the compiled output to complete (default dist/); the package script compiles elsewhere.
@@ -36,3 +38,6 @@ for (const [source, target] of [
   copied++;
 }
 process.stderr.write(`dashboard assets: ${copied} files copied to ${to}\n`);
+
+// The request doctor and signature diff, bundled for the "Diagnose a request" page.
+await bundleDiagnoseEngine(dist);

@@ -11,7 +11,8 @@ import { BASE_SECURITY_HEADERS, errorResponse, type DashboardResponse } from "./
  *
  * Files live in src/dashboard/assets/ (copied next to the compiled module by `npm run build`, see
  * scripts/copy-dashboard-assets.mjs) and uPlot comes from the `uplot` package's dist/, copied by the same
- * step into assets/vendor/uplot/ so the deploy package needs no node_modules lookup for it.
+ * step into assets/vendor/uplot/ so the deploy package needs no node_modules lookup for it. The diagnose
+ * page's engine (diagnose-engine.js) exists only as build output: the same step bundles it.
  */
 
 /**
@@ -33,8 +34,8 @@ export const PAGE_CSP = [
 ].join("; ");
 
 interface AssetEntry {
-  /** Where the file is: the page's own assets or the uplot package's dist folder. */
-  origin: "page" | "uplot";
+  /** Where the file is: the page's own assets, the uplot package's dist folder, or the build's bundle. */
+  origin: "page" | "uplot" | "bundle";
   file: string;
   contentType: string;
 }
@@ -49,6 +50,8 @@ const ASSETS: Readonly<Record<string, AssetEntry>> = {
   "index.html": { origin: "page", file: "index.html", contentType: HTML },
   "dashboard.css": { origin: "page", file: "dashboard.css", contentType: CSS },
   "dashboard.js": { origin: "page", file: "dashboard.js", contentType: JS },
+  "diagnose.js": { origin: "page", file: "diagnose.js", contentType: JS },
+  "diagnose-engine.js": { origin: "bundle", file: "diagnose-engine.js", contentType: JS },
   "favicon.svg": { origin: "page", file: "favicon.svg", contentType: "image/svg+xml" },
   "vendor/uplot/uPlot.iife.min.js": { origin: "uplot", file: "uPlot.iife.min.js", contentType: JS },
   "vendor/uplot/uPlot.min.css": { origin: "uplot", file: "uPlot.min.css", contentType: CSS },
@@ -60,8 +63,12 @@ export const DASHBOARD_ASSET_PATHS: readonly string[] = Object.keys(ASSETS).filt
 
 const assetsDir = fileURLToPath(new URL("./assets/", import.meta.url));
 
+/** Where `npm run build` puts the bundle when this module runs from src/ (development and tests). */
+const builtAssetsDir = fileURLToPath(new URL("../../dist/src/dashboard/assets/", import.meta.url));
+
 function candidatePaths(entry: AssetEntry): string[] {
   if (entry.origin === "page") return [join(assetsDir, entry.file)];
+  if (entry.origin === "bundle") return [join(assetsDir, entry.file), join(builtAssetsDir, entry.file)];
   const paths = [join(assetsDir, "vendor", "uplot", entry.file)];
   try {
     // Development and tests run from src/, where the build copy does not exist: read the installed package.

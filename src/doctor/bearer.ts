@@ -3,6 +3,7 @@
  * authenticate) and compare them with Storage's WWW-Authenticate challenge, the request time and the
  * response's error detail. Only claims are ever shown, never the token.
  */
+import { decodeBase64Utf8 } from "./base64.js";
 import type { Finding } from "./finding.js";
 
 export interface TokenClaims {
@@ -52,8 +53,7 @@ export const MIN_BEARER_VERSION = "2017-11-09";
 const STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1";
 
 function base64UrlDecode(part: string): string {
-  const normalized = part.replace(/-/g, "+").replace(/_/g, "/");
-  return Buffer.from(normalized, "base64").toString("utf8");
+  return decodeBase64Utf8(part);
 }
 
 export type DecodedToken = { ok: true; claims: TokenClaims } | { ok: false; reason: string };

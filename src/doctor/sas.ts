@@ -2,6 +2,7 @@
  * SAS diagnostics: parse every field of a shared access signature and check it against the request it
  * was used on. The signature itself is never shown; only whether it looks well formed.
  */
+import { decodeBase64 } from "./base64.js";
 import type { Finding } from "./finding.js";
 import { permissionNeeded, type RequestTarget } from "./operation.js";
 
@@ -166,7 +167,7 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
       });
     } else {
       const decoded = ctx.url.searchParams.get("sig") ?? "";
-      if (Buffer.from(decoded, "base64").length !== 32) {
+      if (decodeBase64(decoded).length !== 32) {
         add({
           id: "sas-sig-malformed",
           severity: "error",

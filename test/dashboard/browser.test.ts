@@ -416,6 +416,7 @@ describe("hostile log strings", () => {
     expect(await page.$$eval("script", (s) => s.map((x) => x.getAttribute("src")))).toEqual([
       "vendor/uplot/uPlot.iife.min.js",
       "dashboard.js",
+      "diagnose.js",
     ]);
     expect(
       await page.$$eval("a[href]", (a) =>

@@ -918,9 +918,30 @@ function renderDetail(record) {
 
 let routeToken = 0;
 
+/** The "Diagnose a request" view (diagnose.js fills it); this file only switches views. */
+const DIAGNOSE_ROUTE = /^\/diagnose(?:[/?]|$)/;
+
+function markCurrentNav(diagnosing) {
+  const current = diagnosing ? "nav-diagnose" : "nav-incidents";
+  for (const id of ["nav-incidents", "nav-diagnose"]) {
+    const link = document.getElementById(id);
+    if (id === current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
 async function route() {
   const token = ++routeToken;
   const hash = location.hash.replace(/^#/, "");
+  const diagnosing = DIAGNOSE_ROUTE.test(hash);
+  markCurrentNav(diagnosing);
+  show("diagnose-view", diagnosing);
+  if (diagnosing) {
+    show("list-view", false);
+    show("detail-view", false);
+    document.title = "Diagnose a request · Storage Auth Triage";
+    return;
+  }
   const detail = /^\/incidents\/([^?]+)/.exec(hash);
   if (detail) {
     let id;
