@@ -24,7 +24,7 @@ cut by ingestion_time(), as the timer does; see docs/log-analytics.md.`;
 export function kqlCommand(clock: Clock = systemClock): CliCommand {
   return {
     name: "kql",
-    summary: "print the Log Analytics queries, ready to paste into the portal",
+    summary: "Print the Log Analytics queries, ready to paste into the portal",
     help: HELP,
     async run(argv: string[], io: CliIo): Promise<number> {
       let values: { since?: string; "activity-lookback"?: string };
