@@ -83,14 +83,21 @@ const SPECS: readonly DimensionSpec[] = [
     kind: "new-caller-addresses",
     operation: "caller address changed",
     noun: "source address",
-    weight: (code) =>
-      ["authorizationfailure", "authorizationsourceipmismatch"].includes(lc(code)) ? 0.8 : 0.25,
+    weight: (code) => (isNetworkRejection(code) ? 0.8 : 0.25),
     advice:
       "allow the new addresses (or their subnet) in the account's network rules or route them through the private endpoint",
   },
 ];
 
 const NEW_ADDRESS_SPEC = SPECS.find((s) => s.dimension === "callerIp")!;
+
+const NETWORK_REJECTIONS = ["authorizationfailure", "authorizationsourceipmismatch"];
+const NEW_HOST_ADVICE =
+  "look at the new hosts themselves (the credential or SAS they were given, their clock, a proxy or gateway in front of them); network rules do not cause this error";
+
+function isNetworkRejection(code: string): boolean {
+  return NETWORK_REJECTIONS.includes(lc(code));
+}
 
 function display(caller: string): string {
   return caller.replace(/^(ip|oid|sas|key):/, "");
@@ -266,7 +273,8 @@ function newAddresses(
       before: beforeText,
       after: afterText,
       kind: "new-caller-addresses",
-      advice: NEW_ADDRESS_SPEC.advice,
+      // Network rules explain only network rejections; for other errors the new host itself is the lead.
+      advice: isNetworkRejection(incident.errorCode) ? NEW_ADDRESS_SPEC.advice : NEW_HOST_ADVICE,
     },
   };
 }

@@ -118,6 +118,23 @@ describe("changes seen in the logs", () => {
     expect(kinds(result)).toEqual(["new-caller-addresses"]);
     expect(result.changes[0]!.after).toBe("52.160.1.10 and 52.160.1.9");
     expect(result.changes[0]!.before).toBe("10.0.0.4");
+    expect(result.changes[0]!.advice).toMatch(/network rules or route them through the private endpoint/);
+  });
+
+  it("does not send a signature failure from new addresses to the network rules", () => {
+    const requests = [
+      ...traffic(at(-90), at(40), MIN, hostA),
+      ...traffic(at(0), at(40), MIN, failing({ callerIp: "52.160.1.9" }, "AuthenticationFailed")),
+    ];
+    const { result } = runScenario(
+      requests,
+      [],
+      { errorCode: "AuthenticationFailed", authType: "AccountKey" },
+      at(60),
+    );
+    const fresh = result.changes.find((c) => c.kind === "new-caller-addresses");
+    expect(fresh?.advice).toMatch(/look at the new hosts themselves/);
+    expect(fresh?.advice).toMatch(/network rules do not cause this error/);
   });
 
   it("reports a new source address of an OAuth principal", () => {
