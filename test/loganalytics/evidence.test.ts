@@ -180,7 +180,7 @@ describe("root causes from Log Analytics evidence", () => {
     const { createRootCauseExplainer } = await import("../../src/correlate/explainer.js");
     const { rootCauseExplainerFromEvidence } = await import("../../src/collect/loganalytics/explainer.js");
     const { challengeOf, incidentIdOf } = await import("../../src/model/incident.js");
-    const { mergeCallers } = await import("../../src/collect/loganalytics/merge.js");
+    const { TopCallers } = await import("../../src/cluster/top-callers.js");
     const clock = fixedClock(new Date(AFTER_ALL));
     const local = createRootCauseExplainer({ clock });
     for (const f of fixture) local.observer.observe({ ...f.request, resourceId: String(f.row._ResourceId) });
@@ -236,9 +236,9 @@ describe("root causes from Log Analytics evidence", () => {
         decision: "authentication" as const,
         guidance: { summary: "", steps: [], avoid: [] },
         clusters: [],
-        callers: mergeCallers(
-          parts.map((p) => p.callers),
+        callers: TopCallers.merge(
           20,
+          parts.map((p) => p.callers),
         ),
         perMinute: [],
         sampleUris: parts.flatMap((p) => p.sampleUris),

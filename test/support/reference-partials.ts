@@ -110,7 +110,7 @@ export function referencePartials(
             a.firstSeen.localeCompare(b.firstSeen) ||
             identityOf(a).localeCompare(identityOf(b)),
         )
-        .slice(0, caps.callers),
+        .slice(0, caps.topCallers),
       sampleUris: [...allUris].sort().slice(0, caps.sampleUris),
       sampleObjectKeys: [...allObjectKeys].sort().slice(0, caps.sampleObjectKeys),
       sasWindows: [...sas.values()]

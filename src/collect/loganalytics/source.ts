@@ -3,6 +3,7 @@ import type { Clock } from "../../clock.js";
 import type { RejectedRecord } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import type { ClusterPartial } from "../../model/incident.js";
+import { mergePartials } from "../../cluster/aggregator.js";
 import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
 import {
   createLogsQueryClient,
@@ -20,7 +21,6 @@ import {
   rootCauseEvidenceQuery,
   type ServerEvidence,
 } from "./evidence.js";
-import { mergePartials } from "./merge.js";
 import {
   ACTIVITY_ROW_CAP,
   activityChangesQuery,
@@ -154,7 +154,7 @@ export async function collectFromLogAnalytics(
     run.queries += clusters.queries;
     run.splits += clusters.splits;
     const workspacePartials = mergePartials(
-      clusters.results.map((r) => r.items),
+      clusters.results.flatMap((r) => r.items),
       caps,
     );
     run.clusters = workspacePartials.length;
@@ -230,7 +230,7 @@ export async function collectFromLogAnalytics(
     });
   }
 
-  const partials = mergePartials(partialLists, caps);
+  const partials = mergePartials(partialLists.flat(), caps);
   return {
     partials,
     rows,
