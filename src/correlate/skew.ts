@@ -17,6 +17,8 @@ import type { RootCauseSettings } from "./settings.js";
  *    (SasSignature hash) fails first and succeeds minutes later;
  * 2. Shared Key / SAS failures confined to one host while the same credential (same hash) succeeds from
  *    other hosts, strengthened by intermittent successes from that host and by a burst after idle;
+ *    without either, a top-ranked gateway change or app deployment (which alters requests after
+ *    signing, failing every call it handles) explains the failing host instead;
  * 3. OAuth tokens of one principal rejected from one host while accepted from others.
  * A plainly expired SAS or a rotated key is not skew: those land in `ruledOut`.
  */
@@ -188,6 +190,9 @@ function sasTimeIndicators(
   return suspected;
 }
 
+/** Catalog kinds that fit signature failures of the callers behind them (src/correlate/catalog.ts). */
+const CHANGES_AFTER_SIGNING: ReadonlySet<string> = new Set(["gateway-changed", "app-deployed"]);
+
 function singleHostIndicators(
   input: SkewInput,
   failing: FailingCaller[],
@@ -208,6 +213,10 @@ function singleHostIndicators(
   }
   let suspected = false;
   const views = index.callersOf(incident.account).filter((v) => v.caller.startsWith("ip:"));
+  // Confinement to one address is also what a proxy or a deployed client that alters requests after
+  // signing looks like; only intermittent successes or a burst after idle are specific to a clock.
+  const top = input.ranked[0];
+  const pathChange = top?.kind && CHANGES_AFTER_SIGNING.has(top.kind) ? top : undefined;
   for (const [value, hosts] of [...failingHosts].sort((a, b) => a[0].localeCompare(b[0]))) {
     const okHosts = new Set<string>();
     for (const v of views) {
@@ -249,6 +258,14 @@ function singleHostIndicators(
         ruledOut.push(
           parts[0] +
             `, but ${display(host)} also changed its client at onset: a host-specific change (SDK, proxy) explains it better than clock skew.`,
+        );
+        continue;
+      }
+      if (pathChange && !intermittent && !idle) {
+        ruledOut.push(
+          parts[0] +
+            `, but it never succeeded again after its first failure nor failed after idle, and the top-ranked cause is "${pathChange.summary}" ` +
+            `(${fmtTime(Date.parse(pathChange.time), onsetMs)}): a gateway or deployment that changes requests after signing fails every call it handles, which explains one failing address better than clock skew.`,
         );
         continue;
       }
