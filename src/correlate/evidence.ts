@@ -533,6 +533,8 @@ export interface CallerView {
 export class EvidenceIndex {
   private readonly byAccount = new Map<string, Map<string, CallerView>>();
   private readonly accountIds = new Map<string, string>();
+  /** callersOf results: every incident of an account asks for them several times. */
+  private readonly callerLists = new Map<string, readonly CallerView[]>();
 
   constructor(readonly evidence: RootCauseEvidence) {
     for (const r of evidence.callers) {
@@ -564,8 +566,14 @@ export class EvidenceIndex {
     return v;
   }
 
-  callersOf(account: string): CallerView[] {
-    return [...(this.byAccount.get(account.toLowerCase())?.values() ?? [])];
+  callersOf(account: string): readonly CallerView[] {
+    const acct = account.toLowerCase();
+    let list = this.callerLists.get(acct);
+    if (!list) {
+      list = [...(this.byAccount.get(acct)?.values() ?? [])];
+      this.callerLists.set(acct, list);
+    }
+    return list;
   }
 
   accountResourceId(account: string): string | undefined {
@@ -573,11 +581,34 @@ export class EvidenceIndex {
   }
 }
 
+/**
+ * lower(outcome) \0 dimension, memoised: the explainer asks for the same few outcomes of every caller
+ * of an account, and building (then hashing) a fresh string per call dominated its time.
+ */
+const lookupKeys = new Map<string, Map<CallerDimension, string>>();
+
+function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
+  let byDimension = lookupKeys.get(outcome);
+  if (!byDimension) {
+    if (lookupKeys.size >= 4096) lookupKeys.clear();
+    byDimension = new Map();
+    lookupKeys.set(outcome, byDimension);
+  }
+  let key = byDimension.get(dimension);
+  if (key === undefined) {
+    key = outcome.toLowerCase() + "\u0000" + dimension;
+    byDimension.set(dimension, key);
+  }
+  return key;
+}
+
+const NO_RECORDS: readonly CallerValueRecord[] = Object.freeze([]);
+
 /** Records of one caller for an outcome and dimension. */
 export function recordsOf(
   view: CallerView,
   outcome: string,
   dimension: CallerDimension,
-): CallerValueRecord[] {
-  return view.byOutcomeDimension.get(outcome.toLowerCase() + "\u0000" + dimension) ?? [];
+): readonly CallerValueRecord[] {
+  return view.byOutcomeDimension.get(lookupKeyOf(outcome, dimension)) ?? NO_RECORDS;
 }

@@ -116,14 +116,28 @@ export interface FailingCaller {
   firstFailureMs: number;
 }
 
-/** Callers that failed with this incident's challenge. */
-export function failingCallersOf(index: EvidenceIndex, account: string, outcome: string): FailingCaller[] {
+/** failingCallersOf per index: each incident asks for its failing callers several times. */
+const failingMemo = new WeakMap<EvidenceIndex, Map<string, readonly FailingCaller[]>>();
+
+/** Callers that failed with this incident's challenge, most failures first. */
+export function failingCallersOf(
+  index: EvidenceIndex,
+  account: string,
+  outcome: string,
+): readonly FailingCaller[] {
+  let memo = failingMemo.get(index);
+  if (!memo) failingMemo.set(index, (memo = new Map()));
+  const key = account.toLowerCase() + "\u0000" + outcome.toLowerCase();
+  const known = memo.get(key);
+  if (known) return known;
   const out: FailingCaller[] = [];
   for (const view of index.callersOf(account)) {
     const all = recordsOf(view, outcome, "all")[0];
     if (all) out.push({ view, failures: all.count, firstFailureMs: all.firstMs });
   }
-  return out.sort((a, b) => b.failures - a.failures || a.view.caller.localeCompare(b.view.caller));
+  out.sort((a, b) => b.failures - a.failures || a.view.caller.localeCompare(b.view.caller));
+  memo.set(key, out);
+  return out;
 }
 
 export interface LogChangeResult {
@@ -226,7 +240,7 @@ function newAddresses(
   index: EvidenceIndex,
   incident: { account: string; errorCode: string; authType: string; onsetMs: number },
   outcome: string,
-  failing: FailingCaller[],
+  failing: readonly FailingCaller[],
   total: number,
   accountLabel: string,
   settings: RootCauseSettings,

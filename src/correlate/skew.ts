@@ -85,7 +85,7 @@ interface SasAggregate {
 
 function sasTimeIndicators(
   input: SkewInput,
-  failing: FailingCaller[],
+  failing: readonly FailingCaller[],
   outcome: string,
   evidence: string[],
   ruledOut: string[],
@@ -195,7 +195,7 @@ const CHANGES_AFTER_SIGNING: ReadonlySet<string> = new Set(["gateway-changed", "
 
 function singleHostIndicators(
   input: SkewInput,
-  failing: FailingCaller[],
+  failing: readonly FailingCaller[],
   outcome: string,
   evidence: string[],
   ruledOut: string[],
@@ -281,7 +281,7 @@ function singleHostIndicators(
 
 function tokenHostIndicator(
   input: SkewInput,
-  failing: FailingCaller[],
+  failing: readonly FailingCaller[],
   outcome: string,
   evidence: string[],
 ): boolean {
