@@ -46,25 +46,40 @@ function credentialWords(value: string): string {
   return m ? `${m[1]} (hash ${shortHash(m[2]!)})` : value;
 }
 
+/** What every indicator reads (the input, the incident's failing callers) and where it writes. */
+interface IndicatorContext {
+  input: SkewInput;
+  /** The incident's challenge as an evidence outcome. */
+  outcome: string;
+  failing: readonly FailingCaller[];
+  evidence: string[];
+  ruledOut: string[];
+}
+
 export function assessClockSkew(input: SkewInput): ClockSkewAssessment {
   const { incident, index } = input;
-  const evidence: string[] = [];
-  const ruledOut: string[] = [];
   const outcome = challengeOutcome(incident.statusCode, incident.errorCode, incident.authType);
-  const failing = failingCallersOf(index, incident.account, outcome);
+  const ctx: IndicatorContext = {
+    input,
+    outcome,
+    failing: failingCallersOf(index, incident.account, outcome),
+    evidence: [],
+    ruledOut: [],
+  };
+  const { evidence, ruledOut } = ctx;
   const auth = incident.authType.toLowerCase();
   const code = incident.errorCode.toLowerCase();
   let suspected = false;
 
   if (code === "authenticationfailed" && auth === "sas") {
-    suspected = sasTimeIndicators(input, failing, outcome, evidence, ruledOut) || suspected;
+    suspected = sasTimeIndicators(ctx) || suspected;
   }
   if (code === "authenticationfailed" && (auth === "accountkey" || auth === "sas")) {
-    suspected = singleHostIndicators(input, failing, outcome, evidence, ruledOut) || suspected;
+    suspected = singleHostIndicators(ctx) || suspected;
     rotationRuleOut(input, ruledOut);
   }
   if (code === "invalidauthenticationinfo" && auth === "oauth") {
-    suspected = tokenHostIndicator(input, failing, outcome, evidence) || suspected;
+    suspected = tokenHostIndicator(ctx) || suspected;
   }
   const result: ClockSkewAssessment = { suspected, evidence };
   if (ruledOut.length) result.ruledOut = ruledOut;
@@ -83,13 +98,8 @@ interface SasAggregate {
   expiryMs?: number;
 }
 
-function sasTimeIndicators(
-  input: SkewInput,
-  failing: readonly FailingCaller[],
-  outcome: string,
-  evidence: string[],
-  ruledOut: string[],
-): boolean {
+function sasTimeIndicators(ctx: IndicatorContext): boolean {
+  const { input, failing, outcome, evidence, ruledOut } = ctx;
   const { settings, incident, index } = input;
   const byToken = new Map<string, SasAggregate>();
   for (const f of failing) {
@@ -193,13 +203,8 @@ function sasTimeIndicators(
 /** Catalog kinds that fit signature failures of the callers behind them (src/correlate/catalog.ts). */
 const CHANGES_AFTER_SIGNING: ReadonlySet<string> = new Set(["gateway-changed", "app-deployed"]);
 
-function singleHostIndicators(
-  input: SkewInput,
-  failing: readonly FailingCaller[],
-  outcome: string,
-  evidence: string[],
-  ruledOut: string[],
-): boolean {
+function singleHostIndicators(ctx: IndicatorContext): boolean {
+  const { input, failing, outcome, evidence, ruledOut } = ctx;
   const { index, incident, onsetMs, lastSeenMs, settings } = input;
   // credential → failing hosts (ip callers)
   const failingHosts = new Map<string, Map<string, { rec: CallerValueRecord; caller: FailingCaller }>>();
@@ -279,12 +284,8 @@ function singleHostIndicators(
   return suspected;
 }
 
-function tokenHostIndicator(
-  input: SkewInput,
-  failing: readonly FailingCaller[],
-  outcome: string,
-  evidence: string[],
-): boolean {
+function tokenHostIndicator(ctx: IndicatorContext): boolean {
+  const { input, failing, outcome, evidence } = ctx;
   const { onsetMs, lastSeenMs } = input;
   let suspected = false;
   for (const f of failing) {
