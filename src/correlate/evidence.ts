@@ -1,3 +1,4 @@
+import { SasTimesCache, sasTimesOf as sasTimesOfUri, type SasTimes } from "../cluster/sas-window.js";
 import type { RecordObserver } from "../engine/contracts.js";
 import {
   isAuthFailure,
@@ -168,31 +169,16 @@ export function accountResourceIdOf(resourceId: string | undefined): string | un
   return m ? m[1] : undefined;
 }
 
-/** `st`/`se` of a SAS in a logged URI (epoch ms). */
-export function sasTimesOf(uri: string | undefined): { startMs?: number; expiryMs?: number } {
-  if (!uri || !uri.includes("?")) return {};
+function startAndExpiry(times: SasTimes | undefined): { startMs?: number; expiryMs?: number } {
   const out: { startMs?: number; expiryMs?: number } = {};
-  const st = /[?&]st=([^&#]+)/i.exec(uri);
-  const se = /[?&]se=([^&#]+)/i.exec(uri);
-  const parse = (v: string): number | undefined => {
-    let text: string;
-    try {
-      text = decodeURIComponent(v);
-    } catch {
-      return undefined;
-    }
-    const ms = Date.parse(text);
-    return Number.isFinite(ms) ? ms : undefined;
-  };
-  if (st) {
-    const ms = parse(st[1]!);
-    if (ms !== undefined) out.startMs = ms;
-  }
-  if (se) {
-    const ms = parse(se[1]!);
-    if (ms !== undefined) out.expiryMs = ms;
-  }
+  if (times?.stMs !== undefined) out.startMs = times.stMs;
+  if (times?.seMs !== undefined) out.expiryMs = times.seMs;
   return out;
+}
+
+/** `st`/`se` of a SAS in a logged URI (epoch ms), read as the cluster stage reads them. */
+export function sasTimesOf(uri: string | undefined): { startMs?: number; expiryMs?: number } {
+  return startAndExpiry(sasTimesOfUri(uri));
 }
 
 function cleanUserAgent(ua: string): string {
@@ -243,6 +229,8 @@ export class EvidenceObserver implements RecordObserver {
   private readonly accounts = new Map<string, string>();
   private readonly truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   private cached: RootCauseEvidence | undefined;
+  /** The requests of one SAS share its query: each distinct one is parsed once. */
+  private readonly sasTimes = new SasTimesCache();
 
   constructor(private readonly limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS) {}
 
@@ -392,7 +380,9 @@ export class EvidenceObserver implements RecordObserver {
   }
 
   private noteSasTimes(rec: CallerValueRecord, r: StorageRequest, t: number): void {
-    const { startMs, expiryMs } = sasTimesOf(r.uri);
+    const times = this.sasTimes.get(r.uri);
+    const startMs = times?.stMs;
+    const expiryMs = times?.seMs;
     if (startMs !== undefined) {
       rec.sasStartMs = Math.max(rec.sasStartMs ?? startMs, startMs);
       if (startMs > t) {

@@ -2,6 +2,7 @@
  * SAS diagnostics: parse every field of a shared access signature and check it against the request it
  * was used on. The signature itself is never shown; only whether it looks well formed.
  */
+import { parseSasTime } from "../cluster/sas-window.js";
 import type { Finding } from "./finding.js";
 import { permissionNeeded, type RequestTarget } from "./operation.js";
 
@@ -69,12 +70,6 @@ export function parseSas(url: URL): SasFields {
       ? "account"
       : "service";
   return { kind, fields, hasSignature: url.searchParams.has("sig") };
-}
-
-function parseSasTime(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
-  return Number.isNaN(t) ? undefined : t;
 }
 
 function ipToNumber(ip: string): number | undefined {
