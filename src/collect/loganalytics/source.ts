@@ -1,4 +1,5 @@
 import type { LogsQueryClient } from "@azure/monitor-query-logs";
+import { commitAll } from "../commit-all.js";
 import type { Clock } from "../../clock.js";
 import type { RejectedRecord } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
@@ -243,17 +244,11 @@ export async function collectFromLogAnalytics(
       fromMs: Math.min(...runs.map((r) => r.window.ingestedAfterMs)),
       toMs: Math.max(...runs.map((r) => r.window.ingestedUntilMs)),
     },
-    commit: async () => {
-      const conflicts: string[] = [];
-      for (const commit of pendingCommits) {
-        try {
-          await commit();
-        } catch (err) {
-          if (err instanceof WatermarkConflictError) conflicts.push(err.key);
-          else throw err;
-        }
-      }
-      if (conflicts.length > 0) throw new WatermarkConflictError(conflicts.join(", "));
-    },
+    commit: () =>
+      commitAll(
+        pendingCommits,
+        (err) => (err instanceof WatermarkConflictError ? err.key : undefined),
+        (keys) => new WatermarkConflictError(keys),
+      ),
   };
 }
