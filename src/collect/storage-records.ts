@@ -125,34 +125,13 @@ const makeLogAnalyticsRow = STORAGE_FIELDS.maker(Object.keys(logAnalyticsStorage
 const makeArchiveRecord = STORAGE_FIELDS.maker(Object.keys(archiveStorageRecordSchema.shape));
 const TIME_SLOT = STORAGE_FIELDS.names.indexOf("time");
 
-/** Every field of a StorageRequest, present or not: one object shape for every record. */
-interface Fields {
-  timeMs: number;
-  account: string;
-  service: ServiceType;
-  operation: string;
-  statusCode: number | null;
-  statusText: string;
-  authType: string;
-  authHash: string | undefined;
-  callerIp: string | undefined;
-  userAgent: string | undefined;
-  operationVersion: string | undefined;
-  uri: string | undefined;
-  objectKey: string | undefined;
-  requesterObjectId: string | undefined;
-  requesterAppId: string | undefined;
-  requesterTenantId: string | undefined;
-  requesterUpn: string | undefined;
-  requesterAudience: string | undefined;
-  authorizationDetails: unknown;
-  resourceId: string | undefined;
-  correlationId: string | undefined;
-  protocol: string | undefined;
-  sasExpiryStatus: string | undefined;
-  tlsVersion: string | undefined;
-  clientRequestId: string | undefined;
-}
+/**
+ * Every field of a StorageRequest, present or not (optional ones as `undefined`): one object shape for
+ * every record, and a missing field is a compile error.
+ */
+type Fields = { [K in RequestField]: StorageRequest[K] };
+/** Mapped through an alias, the type keeps no `?`: every field is required, optional ones may be undefined. */
+type RequestField = keyof StorageRequest;
 
 /** Where one shape of record keeps each StorageRequest field. */
 interface StorageColumns {
