@@ -525,6 +525,7 @@ export class EvidenceIndex {
   private readonly accountIds = new Map<string, string>();
   /** callersOf results: every incident of an account asks for them several times. */
   private readonly callerLists = new Map<string, readonly CallerView[]>();
+  private readonly byValue = new Map<string, ReadonlyMap<string, readonly CallerValueRecord[]>>();
 
   constructor(readonly evidence: RootCauseEvidence) {
     for (const r of evidence.callers) {
@@ -564,6 +565,31 @@ export class EvidenceIndex {
       this.callerLists.set(acct, list);
     }
     return list;
+  }
+
+  /**
+   * The records of one outcome and dimension across an account's callers, by value, in callersOf
+   * order: "who else succeeded with this key" without scanning every caller per incident.
+   */
+  recordsByValue(
+    account: string,
+    outcome: string,
+    dimension: CallerDimension,
+  ): ReadonlyMap<string, readonly CallerValueRecord[]> {
+    const key = account.toLowerCase() + "\u0000" + lookupKeyOf(outcome, dimension);
+    let map = this.byValue.get(key);
+    if (!map) {
+      const built = new Map<string, CallerValueRecord[]>();
+      for (const v of this.callersOf(account)) {
+        for (const r of recordsOf(v, outcome, dimension)) {
+          const list = built.get(r.value);
+          if (list) list.push(r);
+          else built.set(r.value, [r]);
+        }
+      }
+      this.byValue.set(key, (map = built));
+    }
+    return map;
   }
 
   accountResourceId(account: string): string | undefined {

@@ -235,6 +235,32 @@ export function detectLogChanges(
   return { candidates, changedCallers };
 }
 
+/** Each address caller of an account with its successes, per index: every incident of it asks. */
+const addressMemo = new WeakMap<
+  EvidenceIndex,
+  Map<string, ReadonlyArray<{ address: string; oks: readonly CallerValueRecord[] }>>
+>();
+
+function addressesOf(
+  index: EvidenceIndex,
+  account: string,
+): ReadonlyArray<{ address: string; oks: readonly CallerValueRecord[] }> {
+  let memo = addressMemo.get(index);
+  if (!memo) addressMemo.set(index, (memo = new Map()));
+  const key = account.toLowerCase();
+  let list = memo.get(key);
+  if (!list) {
+    const found: Array<{ address: string; oks: readonly CallerValueRecord[] }> = [];
+    for (const v of index.callersOf(account)) {
+      if (!v.caller.startsWith("ip:")) continue;
+      const oks = recordsOf(v, "ok", "all");
+      if (oks.length > 0) found.push({ address: display(v.caller), oks });
+    }
+    memo.set(key, (list = found));
+  }
+  return list;
+}
+
 /** Failing addresses never seen before onset, while the account had known callers before it. */
 function newAddresses(
   index: EvidenceIndex,
@@ -246,10 +272,9 @@ function newAddresses(
   settings: RootCauseSettings,
 ): ScoredCandidate | undefined {
   const known = new Map<string, number>();
-  for (const v of index.callersOf(incident.account)) {
-    if (!v.caller.startsWith("ip:")) continue;
-    const ok = recordsOf(v, "ok", "all").find((r) => r.firstMs < incident.onsetMs);
-    if (ok) known.set(display(v.caller), ok.count);
+  for (const { address, oks } of addressesOf(index, incident.account)) {
+    const ok = oks.find((r) => r.firstMs < incident.onsetMs);
+    if (ok) known.set(address, ok.count);
   }
   if (known.size === 0) return undefined;
   const fresh = failing.filter(

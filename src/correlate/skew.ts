@@ -128,10 +128,8 @@ function sasTimeIndicators(ctx: IndicatorContext): boolean {
       if (r.sasExpiryMs !== undefined) a.expiryMs = r.sasExpiryMs;
     }
   }
-  const okOf = (value: string): CallerValueRecord[] =>
-    index
-      .callersOf(incident.account)
-      .flatMap((v) => recordsOf(v, "ok", "credential").filter((r) => r.value === value));
+  const succeeded = index.recordsByValue(incident.account, "ok", "credential");
+  const okOf = (value: string): readonly CallerValueRecord[] => succeeded.get(value) ?? [];
 
   let suspected = false;
   const tokens = [...byToken.values()].sort(
@@ -217,18 +215,15 @@ function singleHostIndicators(ctx: IndicatorContext): boolean {
     }
   }
   let suspected = false;
-  const views = index.callersOf(incident.account).filter((v) => v.caller.startsWith("ip:"));
+  const succeeded = index.recordsByValue(incident.account, "ok", "credential");
   // Confinement to one address is also what a proxy or a deployed client that alters requests after
   // signing looks like; only intermittent successes or a burst after idle are specific to a clock.
   const top = input.ranked[0];
   const pathChange = top?.kind && CHANGES_AFTER_SIGNING.has(top.kind) ? top : undefined;
   for (const [value, hosts] of [...failingHosts].sort((a, b) => a[0].localeCompare(b[0]))) {
     const okHosts = new Set<string>();
-    for (const v of views) {
-      const ok = recordsOf(v, "ok", "credential").find(
-        (r) => r.value === value && r.lastMs >= onsetMs && r.firstMs <= lastSeenMs,
-      );
-      if (ok) okHosts.add(v.caller);
+    for (const r of succeeded.get(value) ?? []) {
+      if (r.caller.startsWith("ip:") && r.lastMs >= onsetMs && r.firstMs <= lastSeenMs) okHosts.add(r.caller);
     }
     const others = [...okHosts].filter((h) => !hosts.has(h));
     const usersOfKey = new Set([...okHosts, ...hosts.keys()]).size;
