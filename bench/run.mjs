@@ -462,6 +462,9 @@ async function main() {
   const duckAll = add("DuckDB 1 thread: read_json, every row grouped by cluster key", "duckdb-all", full);
   const oursTenth = add("ours at 10% of the input (401/403 grouped)", "ours-failures", tenth);
   const duckTenth = add("DuckDB at 10% of the input (401/403 grouped)", "duckdb-failures", tenth);
+  const pipelineTenth = engineBuilt
+    ? add("ours: analyze pipeline at 10% of the input", "ours-pipeline", tenth)
+    : undefined;
 
   const consistent =
     ours.rows === duck.rows && ours.groups === duck.groups && ours.failures === duck.failures;
@@ -498,7 +501,10 @@ async function main() {
         ]
       : []),
     `Peak RSS, ours: ${fmt(oursTenth.maxRssMB)} MB at 10% vs ${fmt(ours.maxRssMB)} MB at 100% of the rows; ` +
-      `DuckDB: ${fmt(duckTenth.maxRssMB)} MB vs ${fmt(duck.maxRssMB)} MB.`,
+      `DuckDB: ${fmt(duckTenth.maxRssMB)} MB vs ${fmt(duck.maxRssMB)} MB` +
+      (pipeline && pipelineTenth
+        ? `; the analyze pipeline: ${fmt(pipelineTenth.maxRssMB)} MB vs ${fmt(pipeline.maxRssMB)} MB.`
+        : "."),
   ];
   process.stdout.write("\n" + summary.join("\n") + "\n");
   const section = `<!-- bench:start (written by bench/run.mjs, BENCH_MB=${targetMB}) -->\n${summary.join("\n\n")}\n\n${table}\n<!-- bench:end -->`;
