@@ -7,7 +7,7 @@ import {
   type CallerView,
   type EvidenceIndex,
 } from "./evidence.js";
-import { fmtTime, listWords, round3 } from "./format.js";
+import { displayCaller, fmtTime, listWords, round3 } from "./format.js";
 import type { ScoredCandidate } from "./rank.js";
 import type { RootCauseSettings } from "./settings.js";
 
@@ -92,10 +92,6 @@ const SPECS: readonly DimensionSpec[] = [
 
 const NEW_ADDRESS_SPEC = SPECS.find((s) => s.dimension === "callerIp")!;
 
-function display(caller: string): string {
-  return caller.replace(/^(ip|oid|sas|key):/, "");
-}
-
 function topValues(counts: Map<string, number>, max = 3): string {
   const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return redactSecrets(
@@ -173,7 +169,7 @@ export function detectLogChanges(
       if (ok.length === 0 || bad.length === 0) continue;
       const okValues = new Set(ok.map((r) => r.value));
       if (bad.some((r) => okValues.has(r.value))) continue;
-      callers.push(display(f.view.caller));
+      callers.push(displayCaller(f.view.caller));
       changedCallers.add(f.view.caller);
       changedFailures += f.failures;
       for (const r of ok) {
@@ -254,7 +250,7 @@ function addressesOf(
     for (const v of index.callersOf(account)) {
       if (!v.caller.startsWith("ip:")) continue;
       const oks = recordsOf(v, "ok", "all");
-      if (oks.length > 0) found.push({ address: display(v.caller), oks });
+      if (oks.length > 0) found.push({ address: displayCaller(v.caller), oks });
     }
     memo.set(key, (list = found));
   }
@@ -287,7 +283,7 @@ function newAddresses(
   if (fresh.length === 0 || share < settings.minChangedShare) return undefined;
   const w = NEW_ADDRESS_SPEC.weight(incident.errorCode, incident.authType);
   const beforeText = topValues(known);
-  const afterText = redactSecrets(listWords(fresh.map((f) => display(f.view.caller))));
+  const afterText = redactSecrets(listWords(fresh.map((f) => displayCaller(f.view.caller))));
   const firstMs = Math.min(...fresh.map((f) => f.firstFailureMs));
   return {
     fit: w,

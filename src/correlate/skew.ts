@@ -7,7 +7,7 @@ import {
   type EvidenceIndex,
 } from "./evidence.js";
 import type { ActivityChange } from "./activity.js";
-import { fmtDuration, fmtTime, fmtTimeSeconds, listWords, shortHash } from "./format.js";
+import { displayCaller, fmtDuration, fmtTime, fmtTimeSeconds, listWords, shortHash } from "./format.js";
 import { failingCallersOf, type FailingCaller } from "./log-changes.js";
 import type { RootCauseSettings } from "./settings.js";
 
@@ -34,10 +34,6 @@ export interface SkewInput {
   /** Callers whose SDK/version/key changed at onset (a host-specific change explains them better). */
   changedCallers: ReadonlySet<string>;
   settings: RootCauseSettings;
-}
-
-function display(caller: string): string {
-  return caller.replace(/^(ip|oid|sas|key):/, "");
 }
 
 function credentialWords(value: string): string {
@@ -243,12 +239,12 @@ function singleHostIndicators(ctx: IndicatorContext): boolean {
       const idle = idleMs !== undefined && idleMs >= settings.idleGapMs;
       const hostChanged = input.changedCallers.has(host);
       const parts = [
-        `${credentialWords(value)} fails from ${display(host)} only (${rec.count} failure(s) ${fmtTime(rec.firstMs, onsetMs)}–${fmtTime(rec.lastMs, onsetMs)}) ` +
-          `while the same key succeeds from ${listWords(others.map(display))} at the same time`,
+        `${credentialWords(value)} fails from ${displayCaller(host)} only (${rec.count} failure(s) ${fmtTime(rec.firstMs, onsetMs)}–${fmtTime(rec.lastMs, onsetMs)}) ` +
+          `while the same key succeeds from ${listWords(others.map(displayCaller))} at the same time`,
       ];
       if (intermittent)
         parts.push(
-          `${display(host)} itself still succeeded with it after its first failure (last success ${fmtTime(ownOk!.lastMs, onsetMs)}${okBinsAfter ? `, in ${okBinsAfter} five-minute bin(s)` : ""}): intermittent, as with a clock drifting around the 15-minute limit`,
+          `${displayCaller(host)} itself still succeeded with it after its first failure (last success ${fmtTime(ownOk!.lastMs, onsetMs)}${okBinsAfter ? `, in ${okBinsAfter} five-minute bin(s)` : ""}): intermittent, as with a clock drifting around the 15-minute limit`,
         );
       if (idle)
         parts.push(
@@ -257,7 +253,7 @@ function singleHostIndicators(ctx: IndicatorContext): boolean {
       if (hostChanged && !intermittent) {
         ruledOut.push(
           parts[0] +
-            `, but ${display(host)} also changed its client at onset: a host-specific change (SDK, proxy) explains it better than clock skew.`,
+            `, but ${displayCaller(host)} also changed its client at onset: a host-specific change (SDK, proxy) explains it better than clock skew.`,
         );
         continue;
       }
@@ -272,7 +268,7 @@ function singleHostIndicators(ctx: IndicatorContext): boolean {
       suspected = true;
       evidence.push(
         parts.join("; ") +
-          `. Check the clock (NTP) of ${display(host)}: Storage rejects Shared Key dates more than 15 minutes off.`,
+          `. Check the clock (NTP) of ${displayCaller(host)}: Storage rejects Shared Key dates more than 15 minutes off.`,
       );
     }
   }
@@ -295,7 +291,7 @@ function tokenHostIndicator(ctx: IndicatorContext): boolean {
     if (others.length === 0) continue;
     suspected = true;
     evidence.push(
-      `Tokens of principal ${display(f.view.caller)} are rejected from ${bad.value} only (${bad.count} failure(s)) while accepted from ${listWords(others.map((r) => r.value))} at the same time: ` +
+      `Tokens of principal ${displayCaller(f.view.caller)} are rejected from ${bad.value} only (${bad.count} failure(s)) while accepted from ${listWords(others.map((r) => r.value))} at the same time: ` +
         `the clock of ${bad.value} may be off, making valid tokens look expired or not yet valid.`,
     );
   }
