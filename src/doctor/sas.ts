@@ -192,20 +192,18 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
   // Time window.
   const st = parseSasTime(f["st"]);
   const se = parseSasTime(f["se"]);
-  if (f["st"] && st === undefined)
-    add({
-      id: "sas-bad-start",
-      severity: "error",
-      title: "st is not a valid time",
-      detail: `st=${f["st"]} is not ISO 8601 UTC.`,
-    });
-  if (f["se"] && se === undefined)
-    add({
-      id: "sas-bad-expiry",
-      severity: "error",
-      title: "se is not a valid time",
-      detail: `se=${f["se"]} is not ISO 8601 UTC.`,
-    });
+  for (const [field, value, id] of [
+    ["st", st, "sas-bad-start"],
+    ["se", se, "sas-bad-expiry"],
+  ] as const) {
+    if (f[field] && value === undefined)
+      add({
+        id,
+        severity: "error",
+        title: `${field} is not a valid time`,
+        detail: `${field}=${f[field]} is not ISO 8601 UTC.`,
+      });
+  }
   if (!f["se"] && !f["si"])
     add({
       id: "sas-no-expiry",
