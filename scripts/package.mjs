@@ -151,6 +151,12 @@ function main() {
       ],
       repoRoot,
     );
+    // The dashboard page and uPlot's browser build are not TypeScript: copy them beside the compiled module.
+    run(
+      process.execPath,
+      [join(repoRoot, "scripts/copy-dashboard-assets.mjs"), "--dist", join(stage, "dist")],
+      repoRoot,
+    );
     for (const file of ["host.json", "package.json", "package-lock.json"])
       copyFileSync(join(repoRoot, file), join(stage, file));
     // Production dependencies exactly as locked; install scripts are not needed by any of them.

@@ -9,6 +9,9 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   explain: async () => (await import("./commands/explain.js")).explainCommand,
   kql: async () => (await import("./commands/kql.js")).default,
   signature: async () => (await import("./commands/signature.js")).signatureCommand,
+  "run-once": async () => (await import("./commands/run-once.js")).default,
+  local: async () => (await import("./commands/local.js")).default,
+  serve: async () => (await import("./commands/serve.js")).default,
 };
 
 const USAGE = `auth-triage: make Azure Storage 401/403 failures explain themselves.

@@ -13,6 +13,10 @@ export interface AzuriteOptions {
   debugLogPath?: string;
   /** Extra flags, e.g. ["--loose"]. */
   extraArgs?: string[];
+  /** Persist to this directory instead of memory (so a restarted Azurite keeps its data). */
+  location?: string;
+  /** Fixed ports (e.g. to restart on the same endpoints); free ports otherwise. */
+  ports?: { blob?: number; queue?: number; table?: number };
 }
 
 export interface AzuriteInstance {
@@ -52,11 +56,13 @@ function azuriteEntry(): string {
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
-  const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
+  const blobPort = options.ports?.blob ?? (await freePort());
+  const queuePort = options.ports?.queue ?? (await freePort());
+  const tablePort = options.ports?.table ?? (await freePort());
   const args = [
     azuriteEntry(),
     "--disableTelemetry",
-    "--inMemoryPersistence",
+    ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
     "--skipApiVersionCheck",
     "--blobHost",
     "127.0.0.1",

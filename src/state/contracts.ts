@@ -40,6 +40,10 @@ export interface IncidentRecord {
   resolvedAt?: string;
   /** Silence that muted it, if any. */
   silencedBy?: string;
+  /** Incident whose account-wide cause covers this one: it is announced in that incident's messages. */
+  inhibitedBy?: string;
+  /** Incidents this one's messages cover (it carries an account-wide cause). */
+  covers?: string[];
   notifications: NotificationRecord[];
 }
 

@@ -120,6 +120,26 @@ describe("deployable package (npm run package)", () => {
     expect(production).toBeGreaterThan(50);
   });
 
+  it("serves every dashboard file from the package itself (uplot is a dev dependency, copied at build)", () => {
+    expect(existsSync(join(appDir, "node_modules/uplot"))).toBe(false);
+    const serveAll = `
+      const { DASHBOARD_ASSET_PATHS, serveDashboardAsset } = await import("./dist/src/dashboard/assets.js");
+      const statuses = {};
+      for (const path of ["", ...DASHBOARD_ASSET_PATHS]) statuses[path] = (await serveDashboardAsset(path)).status;
+      process.stdout.write(JSON.stringify(statuses));
+    `;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", serveAll], {
+      cwd: appDir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      timeout: 60_000,
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const statuses = JSON.parse(child.stdout) as Record<string, number>;
+    expect(Object.keys(statuses)).toContain("vendor/uplot/uPlot.iife.min.js");
+    for (const [path, status] of Object.entries(statuses)) expect(status, path).toBe(200);
+  });
+
   it("package.json main matches exactly the compiled function entry files", () => {
     const { main } = JSON.parse(readFileSync(join(appDir, "package.json"), "utf8")) as { main: string };
     const matched = globSync(main, { cwd: appDir }).sort();

@@ -1,0 +1,137 @@
+import type { Clock } from "../clock.js";
+import { redactSecrets } from "../redact.js";
+import { ConcurrencyError, type Channel, type OutboxEntry, type TriageStore } from "../state/store.js";
+import type { Sender } from "./http.js";
+import { withRetry, type RetryDeps, type RetryPolicy } from "./retry.js";
+
+/**
+ * Delivers every pending notification (this run's and those a previous run could not deliver). Each is
+ * claimed first with a conditional write (a lease), so two overlapping runs never post the same one;
+ * only the run holding the lease posts, then records the outcome. A crash between posting and recording
+ * leaves the lease to expire and the notification is posted again on a later run, carrying the same
+ * idempotency key: at-least-once delivery, with duplicates recognisable by receivers.
+ */
+export interface DeliveryDeps {
+  store: TriageStore;
+  senders: Partial<Record<Channel, Sender>>;
+  clock: Clock;
+  runId: string;
+  policy: RetryPolicy;
+  retry: RetryDeps;
+  leaseMs: number;
+  timeoutMs: number;
+  /** Minimum spacing between posts to one channel (Teams throttles above 4 per second). */
+  minSpacingMs: number;
+  log(message: string): void;
+}
+
+export interface DeliverySummary {
+  sent: number;
+  failed: number;
+  stillPending: number;
+  skippedLeased: number;
+  attempts: number;
+}
+
+export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummary> {
+  const summary: DeliverySummary = { sent: 0, failed: 0, stillPending: 0, skippedLeased: 0, attempts: 0 };
+  const pending = await deps.store.listOutbox({ outcome: "pending" });
+  const lastPost = new Map<Channel, number>();
+  for (const { entry, etag } of pending) {
+    const nowMs = deps.clock.now().getTime();
+    if (
+      entry.leaseOwner &&
+      entry.leaseOwner !== deps.runId &&
+      entry.leaseUntil &&
+      Date.parse(entry.leaseUntil) > nowMs
+    ) {
+      summary.skippedLeased++;
+      continue;
+    }
+    const sender = deps.senders[entry.channel];
+    if (!sender) {
+      const failed: OutboxEntry = {
+        ...entry,
+        outcome: "failed",
+        lastError: `channel '${entry.channel}' is no longer configured`,
+      };
+      delete failed.leaseOwner;
+      delete failed.leaseUntil;
+      if (await tryUpdate(deps, failed, etag)) summary.failed++;
+      continue;
+    }
+    const claimed: OutboxEntry = {
+      ...entry,
+      leaseOwner: deps.runId,
+      leaseUntil: new Date(nowMs + deps.leaseMs).toISOString(),
+    };
+    let claimEtag: string;
+    try {
+      claimEtag = await deps.store.updateOutbox(claimed, etag);
+    } catch (err) {
+      if (err instanceof ConcurrencyError) {
+        summary.skippedLeased++;
+        continue;
+      }
+      throw err;
+    }
+
+    const spacing = (lastPost.get(entry.channel) ?? 0) + deps.minSpacingMs - Date.now();
+    if (spacing > 0) await deps.retry.sleep(spacing);
+    const { result, attempts } = await withRetry(
+      () => {
+        lastPost.set(entry.channel, Date.now());
+        return sender(entry.payload, {
+          timeoutMs: deps.timeoutMs,
+          idempotencyKey: entry.notificationId,
+          nowMs: deps.clock.now().getTime(),
+        });
+      },
+      deps.policy,
+      deps.retry,
+    );
+    summary.attempts += attempts;
+    const done: OutboxEntry = { ...claimed, attempts: entry.attempts + attempts };
+    delete done.leaseOwner;
+    delete done.leaseUntil;
+    if (result.ok) {
+      done.outcome = "sent";
+      done.sentAt = deps.clock.now().toISOString();
+      delete done.lastError;
+      summary.sent++;
+      deps.log(
+        `sent ${entry.notificationId} to ${entry.channel} (${entry.reason}) after ${attempts} attempt(s)`,
+      );
+    } else {
+      done.lastError = redactSecrets(result.error);
+      if (result.retryable) {
+        done.outcome = "pending";
+        summary.stillPending++;
+        deps.log(
+          `${entry.notificationId} to ${entry.channel} still pending after ${attempts} attempt(s): ${done.lastError}`,
+        );
+      } else {
+        done.outcome = "failed";
+        summary.failed++;
+        deps.log(`${entry.notificationId} to ${entry.channel} rejected, not retried: ${done.lastError}`);
+      }
+    }
+    await tryUpdate(deps, done, claimEtag);
+  }
+  return summary;
+}
+
+async function tryUpdate(deps: DeliveryDeps, entry: OutboxEntry, etag: string): Promise<boolean> {
+  try {
+    await deps.store.updateOutbox(entry, etag);
+    return true;
+  } catch (err) {
+    if (err instanceof ConcurrencyError) {
+      deps.log(
+        `${entry.notificationId} to ${entry.channel}: outcome not recorded, another run took it over (${err.message})`,
+      );
+      return false;
+    }
+    throw err;
+  }
+}
