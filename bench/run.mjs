@@ -122,6 +122,25 @@ async function measure(kind, file) {
         aggregator.observe(r);
       }
       groups = aggregator.partials().length;
+    } else if (kind === "ours-pipeline") {
+      // What `auth-triage analyze` runs: batches into the engine (ClusterAggregator and the root-cause
+      // evidence observer see every row), then incidents with root causes.
+      const { analyze } = await import(pathToFileURL(join(DIST, "engine", "analyze.js")).href);
+      const { createRootCauseExplainer } = await import(
+        pathToFileURL(join(DIST, "correlate", "index.js")).href
+      );
+      const { fixedClock } = await import(pathToFileURL(join(DIST, "clock.js")).href);
+      const clock = fixedClock("2024-05-02T00:00:00Z");
+      const result = await analyze({
+        requests: readStorageRequestBatches([file], { rejections }),
+        activity: [],
+        explainer: createRootCauseExplainer({ clock }),
+        clock,
+        rejections,
+      });
+      rows = result.input.rows;
+      failures = result.input.failures;
+      groups = result.input.clusters;
     } else throw new Error(`unknown measurement ${kind}`);
     rejected = rejections.count;
   }
@@ -432,12 +451,20 @@ async function main() {
   };
   const ours = add("ours: readStorageRequests, 401/403 grouped by cluster key", "ours-failures", full);
   const batches = add("ours: readStorageRequestBatches, 401/403 grouped", "ours-failures-batches", full);
-  if (engineBuilt) add("ours: readStorageRequests + engine ClusterAggregator", "ours-engine", full);
+  const engine = engineBuilt
+    ? add("ours: readStorageRequests + engine ClusterAggregator", "ours-engine", full)
+    : undefined;
+  const pipeline = engineBuilt
+    ? add("ours: analyze pipeline (aggregator + root-cause observer + incidents)", "ours-pipeline", full)
+    : undefined;
   const duck = add("DuckDB 1 thread: read_json, 401/403 grouped by cluster key", "duckdb-failures", full);
   const oursAll = add("ours: readStorageRequests, every row grouped by cluster key", "ours-all", full);
   const duckAll = add("DuckDB 1 thread: read_json, every row grouped by cluster key", "duckdb-all", full);
   const oursTenth = add("ours at 10% of the input (401/403 grouped)", "ours-failures", tenth);
   const duckTenth = add("DuckDB at 10% of the input (401/403 grouped)", "duckdb-failures", tenth);
+  const pipelineTenth = engineBuilt
+    ? add("ours: analyze pipeline at 10% of the input", "ours-pipeline", tenth)
+    : undefined;
 
   const consistent =
     ours.rows === duck.rows && ours.groups === duck.groups && ours.failures === duck.failures;
@@ -464,8 +491,20 @@ async function main() {
     `DuckDB time / ours, 401/403 grouped (the product's job): wall ${fmt(ratioWall, 2)}×, CPU ${fmt(ratioCpu, 2)}×; ` +
       `batch API, CPU ${fmt(ratioBatchCpu, 2)}×. Every row grouped: wall ${fmt(ratioAllWall, 2)}×, CPU ` +
       `${fmt(ratioAllCpu, 2)}× (above 1 means we are faster).`,
+    ...(engine && pipeline
+      ? [
+          `With the engine, DuckDB time / ours: ClusterAggregator CPU ${fmt(duck.cpuMs / engine.cpuMs, 2)}×, ` +
+            `the analyze pipeline (batches, ClusterAggregator, root-cause evidence observer, incidents; what ` +
+            `\`auth-triage analyze\` runs) CPU ${fmt(duck.cpuMs / pipeline.cpuMs, 2)}×, wall ` +
+            `${fmt(duck.wallMs / pipeline.wallMs, 2)}×; same rows, failures and clusters: ` +
+            `${[engine, pipeline].every((e) => e.rows === duck.rows && e.failures === duck.failures && e.groups === duck.groups) ? "yes" : "NO"}.`,
+        ]
+      : []),
     `Peak RSS, ours: ${fmt(oursTenth.maxRssMB)} MB at 10% vs ${fmt(ours.maxRssMB)} MB at 100% of the rows; ` +
-      `DuckDB: ${fmt(duckTenth.maxRssMB)} MB vs ${fmt(duck.maxRssMB)} MB.`,
+      `DuckDB: ${fmt(duckTenth.maxRssMB)} MB vs ${fmt(duck.maxRssMB)} MB` +
+      (pipeline && pipelineTenth
+        ? `; the analyze pipeline: ${fmt(pipelineTenth.maxRssMB)} MB vs ${fmt(pipeline.maxRssMB)} MB.`
+        : "."),
   ];
   process.stdout.write("\n" + summary.join("\n") + "\n");
   const section = `<!-- bench:start (written by bench/run.mjs, BENCH_MB=${targetMB}) -->\n${summary.join("\n\n")}\n\n${table}\n<!-- bench:end -->`;

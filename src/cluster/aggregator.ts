@@ -3,7 +3,7 @@ import type { ClusterKey, ClusterPartial, SasWindowObservation } from "../model/
 import { isAuthFailure, keySlotOf, type StorageRequest } from "../model/storage-request.js";
 import { redactUri } from "../redact.js";
 import { SasTimesCache } from "./sas-window.js";
-import { TopCallers, sortCallers } from "./top-callers.js";
+import { TopCallers } from "./top-callers.js";
 
 /** Bounds per cluster: memory grows with the number of clusters, never with the number of rows. */
 export interface ClusterLimits {
@@ -209,9 +209,10 @@ export class ClusterAggregator implements RecordObserver {
         lastSeenMs: c.lastSeenMs,
         perMinute: new Map([...c.perMinute].sort((a, b) => a[0] - b[0])),
         callers: c.callers.summaries(),
-        sampleUris: [...c.sampleUris],
-        sampleObjectKeys: [...c.sampleObjectKeys],
-        sasWindows: [...c.sasWindows.values()].map((w) => ({ ...w })),
+        // Sorted as mergePartials leaves them, so a partial reads the same before and after a merge.
+        sampleUris: [...c.sampleUris].sort(),
+        sampleObjectKeys: [...c.sampleObjectKeys].sort(),
+        sasWindows: [...c.sasWindows.values()].map((w) => ({ ...w })).sort(compareSasWindows),
         operationVersions: Object.fromEntries(
           [...c.operationVersions].sort(([a], [b]) => a.localeCompare(b)),
         ),
@@ -221,64 +222,135 @@ export class ClusterAggregator implements RecordObserver {
   }
 }
 
-function mergeTwo(a: ClusterPartial, b: ClusterPartial, limits: ClusterLimits): ClusterPartial {
-  const perMinute = new Map(a.perMinute);
-  for (const [m, n] of b.perMinute) perMinute.set(m, (perMinute.get(m) ?? 0) + n);
-  const sampleUris = [...a.sampleUris];
-  for (const u of b.sampleUris) pushCapped(sampleUris, redactUri(u), limits.sampleUris);
-  const sampleObjectKeys = [...a.sampleObjectKeys];
-  for (const k of b.sampleObjectKeys) pushCapped(sampleObjectKeys, k, limits.sampleObjectKeys);
-  const sas = new Map<string, SasWindowObservation>();
-  for (const w of [...a.sasWindows, ...b.sasWindows]) addSasWindow(sas, w, limits.sasWindows);
-  const versions = new Map<string, number>();
-  for (const src of [a.operationVersions, b.operationVersions]) {
-    for (const [v, n] of Object.entries(src)) {
-      addCapped(versions, clip(v), n, limits.operationVersions, OTHER_VERSIONS);
+/** Most failures first; ties by st, then se, so the order never depends on arrival. */
+export function compareSasWindows(a: SasWindowObservation, b: SasWindowObservation): number {
+  return (
+    b.count - a.count || (a.st ?? "").localeCompare(b.st ?? "") || (a.se ?? "").localeCompare(b.se ?? "")
+  );
+}
+
+function addSasCounts(into: SasWindowObservation, w: SasWindowObservation): void {
+  into.count += w.count;
+  into.expired += w.expired;
+  into.notYetValid += w.notYetValid;
+}
+
+/**
+ * Distinct (st, se) windows summed; the `cap` largest are kept, the rest (and entries already without
+ * st/se, an earlier overflow) are summed in one last entry without st/se.
+ */
+export function mergeSasWindows(
+  lists: ReadonlyArray<readonly SasWindowObservation[]>,
+  cap: number,
+): SasWindowObservation[] {
+  const sums = new Map<string, SasWindowObservation>();
+  const other: SasWindowObservation = { count: 0, expired: 0, notYetValid: 0 };
+  for (const list of lists) {
+    for (const w of list) {
+      if (w.st === undefined && w.se === undefined) {
+        addSasCounts(other, w);
+        continue;
+      }
+      const id = `${w.st ?? ""}\u0001${w.se ?? ""}`;
+      const seen = sums.get(id);
+      if (seen) addSasCounts(seen, w);
+      else sums.set(id, { ...w });
     }
   }
+  const ranked = [...sums.values()].sort(compareSasWindows);
+  for (const w of ranked.slice(cap)) addSasCounts(other, w);
+  return other.count > 0 ? [...ranked.slice(0, cap), other] : ranked.slice(0, cap);
+}
+
+/**
+ * OperationVersion counts summed; the `cap` most frequent are kept, the rest are summed under
+ * OTHER_VERSIONS. Keys in sorted order.
+ */
+export function mergeVersions(
+  lists: ReadonlyArray<Readonly<Record<string, number>>>,
+  cap: number,
+): Record<string, number> {
+  const sums = new Map<string, number>();
+  for (const list of lists) {
+    for (const [v, n] of Object.entries(list)) {
+      const kept = clip(v);
+      sums.set(kept, (sums.get(kept) ?? 0) + n);
+    }
+  }
+  const ranked = [...sums]
+    .filter(([v]) => v !== OTHER_VERSIONS)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const out = new Map<string, number>(ranked.slice(0, cap));
+  const overflow = ranked.slice(cap).reduce((n, [, c]) => n + c, 0) + (sums.get(OTHER_VERSIONS) ?? 0);
+  if (overflow > 0) out.set(OTHER_VERSIONS, overflow);
+  return Object.fromEntries([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Distinct values in sorted order, the first `cap` kept: the same whichever side a value came from. */
+export function mergeSamples(lists: ReadonlyArray<readonly string[]>, cap: number): string[] {
+  const distinct = new Set<string>();
+  for (const list of lists) for (const v of list) if (v !== "") distinct.add(clip(v));
+  return [...distinct].sort().slice(0, cap);
+}
+
+function mergeGroup(parts: readonly ClusterPartial[], limits: ClusterLimits): ClusterPartial {
+  const perMinute = new Map<number, number>();
+  let count = 0;
+  let firstSeenMs = Number.POSITIVE_INFINITY;
+  let lastSeenMs = Number.NEGATIVE_INFINITY;
+  for (const p of parts) {
+    count += p.count;
+    if (p.firstSeenMs < firstSeenMs) firstSeenMs = p.firstSeenMs;
+    if (p.lastSeenMs > lastSeenMs) lastSeenMs = p.lastSeenMs;
+    for (const [m, n] of p.perMinute) perMinute.set(m, (perMinute.get(m) ?? 0) + n);
+  }
   return {
-    key: { ...a.key },
-    count: a.count + b.count,
-    firstSeenMs: Math.min(a.firstSeenMs, b.firstSeenMs),
-    lastSeenMs: Math.max(a.lastSeenMs, b.lastSeenMs),
+    key: { ...parts[0]!.key },
+    count,
+    firstSeenMs,
+    lastSeenMs,
     perMinute: new Map([...perMinute].sort((x, y) => x[0] - y[0])),
-    callers: TopCallers.merge(limits.topCallers, [a.callers, b.callers]),
-    sampleUris,
-    sampleObjectKeys,
-    sasWindows: [...sas.values()],
-    operationVersions: Object.fromEntries([...versions].sort(([x], [y]) => x.localeCompare(y))),
+    callers: TopCallers.merge(
+      limits.topCallers,
+      parts.map((p) => p.callers),
+    ),
+    sampleUris: mergeSamples(
+      parts.map((p) => p.sampleUris.map(redactUri)),
+      limits.sampleUris,
+    ),
+    sampleObjectKeys: mergeSamples(
+      parts.map((p) => p.sampleObjectKeys),
+      limits.sampleObjectKeys,
+    ),
+    sasWindows: mergeSasWindows(
+      parts.map((p) => p.sasWindows),
+      limits.sasWindows,
+    ),
+    operationVersions: mergeVersions(
+      parts.map((p) => p.operationVersions),
+      limits.operationVersions,
+    ),
   };
 }
 
 /**
- * Merges partials of the same cluster (split windows, several workspaces or archive accounts) into one
- * partial per cluster key. Counts, first/last seen, histograms and SAS/version counts are exact sums,
- * so the merge is associative and commutative on them; bounded lists keep the largest/first entries.
- * Partials from any source are accepted, so sample URIs are redacted again here.
+ * Merges partials of the same cluster (split windows, several files, workspaces or archive accounts)
+ * into one partial per cluster key, in cluster-key order. Counts, first/last seen and histograms are
+ * exact sums; callers, SAS windows and versions keep the largest totals and samples the smallest values,
+ * so the result never depends on the order of the partials. Partials from any source are accepted, so
+ * sample URIs are redacted again here.
  */
 export function mergePartials(
   partials: readonly ClusterPartial[],
   limits: Partial<ClusterLimits> = {},
 ): ClusterPartial[] {
   const lim = { ...DEFAULT_CLUSTER_LIMITS, ...limits };
-  const byKey = new Map<string, ClusterPartial>();
+  const groups = new Map<string, ClusterPartial[]>();
   for (const p of partials) {
     const ks = clusterKeyString(p.key);
-    const existing = byKey.get(ks);
-    if (existing) {
-      byKey.set(ks, mergeTwo(existing, p, lim));
-    } else {
-      byKey.set(ks, {
-        ...p,
-        key: { ...p.key },
-        perMinute: new Map([...p.perMinute].sort((x, y) => x[0] - y[0])),
-        callers: sortCallers(p.callers.map((c) => ({ ...c }))).slice(0, lim.topCallers),
-        sampleUris: p.sampleUris.map(redactUri).slice(0, lim.sampleUris),
-        sampleObjectKeys: p.sampleObjectKeys.slice(0, lim.sampleObjectKeys),
-        sasWindows: p.sasWindows.map((w) => ({ ...w })),
-        operationVersions: { ...p.operationVersions },
-      });
-    }
+    const group = groups.get(ks);
+    if (group) group.push(p);
+    else groups.set(ks, [p]);
   }
-  return [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+  return [...groups.keys()].sort().map((ks) => mergeGroup(groups.get(ks)!, lim));
 }

@@ -24,7 +24,8 @@ function queryParam(query: string, name: string): string | undefined {
   return undefined;
 }
 
-function parseSasTime(value: string | undefined): number | undefined {
+/** A SAS `st`/`se` value as epoch ms, or undefined when it is not a time. */
+export function parseSasTime(value: string | undefined): number | undefined {
   if (!value) return undefined;
   // SAS times are ISO 8601 UTC; a date-only value means midnight UTC.
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;

@@ -58,16 +58,19 @@ function lineProblemReason(problem: LineProblem): string {
     : "not valid UTF-8 (the file must be UTF-8 encoded)";
 }
 
-/** NDJSON exports and archive JSON Lines: one JSON object per line. */
-class JsonLinesParser<T> implements LineHandler, Parser {
-  private readonly splitter = new LineSplitter(this);
-
+/** Where a form's records go: those of `file` are mapped by `map` into `out`, rejections to `sink`. */
+abstract class RecordTarget<T> {
   constructor(
-    private readonly file: string,
-    private readonly map: RecordReader<T>,
-    private readonly sink: RejectionSink,
-    private readonly out: T[],
+    protected readonly file: string,
+    protected readonly map: RecordReader<T>,
+    protected readonly sink: RejectionSink,
+    protected readonly out: T[],
   ) {}
+}
+
+/** A form read line by line. */
+abstract class LineParser<T> extends RecordTarget<T> implements LineHandler, Parser {
+  private readonly splitter = new LineSplitter(this);
 
   push(chunk: Buffer): void {
     this.splitter.push(chunk);
@@ -77,6 +80,18 @@ class JsonLinesParser<T> implements LineHandler, Parser {
     this.splitter.end();
   }
 
+  abstract line(
+    text: string,
+    lineNo: number,
+    problem: LineProblem | undefined,
+    unterminated: boolean,
+    bytes?: Buffer,
+    bytesStart?: number,
+  ): void;
+}
+
+/** NDJSON exports and archive JSON Lines: one JSON object per line. */
+class JsonLinesParser<T> extends LineParser<T> {
   line(
     text: string,
     lineNo: number,
@@ -91,29 +106,46 @@ class JsonLinesParser<T> implements LineHandler, Parser {
       return;
     }
     if (isBlank(text)) return;
-    if (bytes !== undefined && bytesStart !== undefined && this.map.fromJsonBytes) {
-      const fast = this.map.fromJsonBytes(bytes, bytesStart, bytesStart + text.length, text, at, this.sink);
-      if (fast !== NOT_HANDLED) {
-        if (fast !== undefined) this.out.push(fast);
-        return;
-      }
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : "parse error";
-      const hint = unterminated ? " (last line has no line break: truncated record?)" : "";
-      rejectAt(this.sink, at, RECORD_FIELD, `malformed JSON: ${detail}${hint}`);
-      return;
-    }
-    if (!isPlainObject(value)) {
-      rejectAt(this.sink, at, RECORD_FIELD, "not a JSON object");
-      return;
-    }
-    const r = this.map.fromObject(value, at, this.sink);
-    if (r !== undefined) this.out.push(r);
+    const hint = unterminated ? " (last line has no line break: truncated record?)" : "";
+    mapJsonRecord(text, at, this.map, this.sink, this.out, bytes, bytesStart, hint);
   }
+}
+
+/**
+ * One JSON object record: the reader's byte fast path when it has one (ASCII bytes only, so text offsets
+ * are byte offsets), else JSON.parse and fromObject. `malformedHint` is added to a parse error.
+ */
+function mapJsonRecord<T>(
+  text: string,
+  at: RecordLocation,
+  map: RecordReader<T>,
+  sink: RejectionSink,
+  out: T[],
+  bytes?: Buffer,
+  bytesStart = 0,
+  malformedHint = "",
+): void {
+  if (bytes !== undefined && map.fromJsonBytes) {
+    const fast = map.fromJsonBytes(bytes, bytesStart, bytesStart + text.length, text, at, sink);
+    if (fast !== NOT_HANDLED) {
+      if (fast !== undefined) out.push(fast);
+      return;
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : "parse error";
+    rejectAt(sink, at, RECORD_FIELD, `malformed JSON: ${detail}${malformedHint}`);
+    return;
+  }
+  if (!isPlainObject(value)) {
+    rejectAt(sink, at, RECORD_FIELD, "not a JSON object");
+    return;
+  }
+  const r = map.fromObject(value, at, sink);
+  if (r !== undefined) out.push(r);
 }
 
 /** RFC 4180 fields of one complete record (quoted fields, doubled quotes, embedded commas/newlines). */
@@ -179,8 +211,7 @@ const TIME_COLUMNS = new Set(["TimeGenerated", "time"]);
  * CSV with a header row, on top of the line splitter: a record spans physical lines while a quoted field
  * is open (odd number of quotes so far). The portal writes headers like `TimeGenerated [UTC]`.
  */
-class CsvParser<T> implements LineHandler, Parser {
-  private readonly splitter = new LineSplitter(this);
+class CsvParser<T> extends LineParser<T> {
   private header: string[] | undefined;
   /** Why rows cannot be read (unusable header), reported once per row. */
   private headerProblem: string | undefined;
@@ -191,19 +222,8 @@ class CsvParser<T> implements LineHandler, Parser {
   private pendingStart = 0;
   private pendingProblem: string | undefined;
 
-  constructor(
-    private readonly file: string,
-    private readonly map: RecordReader<T>,
-    private readonly sink: RejectionSink,
-    private readonly out: T[],
-  ) {}
-
-  push(chunk: Buffer): void {
-    this.splitter.push(chunk);
-  }
-
-  end(): void {
-    this.splitter.end();
+  override end(): void {
+    super.end();
     if (this.pending.length > 0) {
       const at = { file: this.file, line: this.pendingStart };
       rejectAt(this.sink, at, RECORD_FIELD, "quoted field not closed before the end of the file (truncated)");
@@ -310,14 +330,7 @@ class CsvParser<T> implements LineHandler, Parser {
 }
 
 /** A JSON array of row objects (portal / `az monitor log-analytics query` output). */
-class JsonArrayPolicy<T> implements JsonScanPolicy {
-  constructor(
-    private readonly file: string,
-    private readonly map: RecordReader<T>,
-    private readonly sink: RejectionSink,
-    private readonly out: T[],
-  ) {}
-
+class JsonArrayPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
   decide(frames: readonly JsonFrame[]): "descend" | "capture" {
     return frames.length === 0 ? "descend" : "capture";
   }
@@ -361,13 +374,6 @@ function mapCapturedObject<T>(
   out: T[],
   bytes?: Buffer,
 ): void {
-  if (text !== undefined && bytes !== undefined && map.fromJsonBytes) {
-    const fast = map.fromJsonBytes(bytes, 0, bytes.length, text, at, sink);
-    if (fast !== NOT_HANDLED) {
-      if (fast !== undefined) out.push(fast);
-      return;
-    }
-  }
   if (text === undefined) {
     rejectAt(
       sink,
@@ -379,34 +385,15 @@ function mapCapturedObject<T>(
     );
     return;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    rejectAt(sink, at, RECORD_FIELD, `malformed JSON: ${err instanceof Error ? err.message : "parse error"}`);
-    return;
-  }
-  if (!isPlainObject(value)) {
-    rejectAt(sink, at, RECORD_FIELD, "not a JSON object");
-    return;
-  }
-  const r = map.fromObject(value, at, sink);
-  if (r !== undefined) out.push(r);
+  mapJsonRecord(text, at, map, sink, out, bytes);
 }
 
 const logsApiColumnsSchema = z.array(z.object({ name: z.string(), type: z.string().optional() }));
 
 /** The Logs API response `{"tables":[{"name","columns":[{name,type}],"rows":[[…]]}]}`. */
-class LogsApiPolicy<T> implements JsonScanPolicy {
+class LogsApiPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
   private columns: string[] | undefined;
   private tableName = "";
-
-  constructor(
-    private readonly file: string,
-    private readonly map: RecordReader<T>,
-    private readonly sink: RejectionSink,
-    private readonly out: T[],
-  ) {}
 
   decide(frames: readonly JsonFrame[]): "descend" | "capture" {
     switch (frames.length) {

@@ -125,79 +125,121 @@ const makeLogAnalyticsRow = STORAGE_FIELDS.maker(Object.keys(logAnalyticsStorage
 const makeArchiveRecord = STORAGE_FIELDS.maker(Object.keys(archiveStorageRecordSchema.shape));
 const TIME_SLOT = STORAGE_FIELDS.names.indexOf("time");
 
-/** Every field of a StorageRequest, present or not: one object shape for every record. */
-interface Fields {
-  timeMs: number;
+/**
+ * Every field of a StorageRequest, present or not (optional ones as `undefined`): one object shape for
+ * every record, and a missing field is a compile error.
+ */
+type Fields = { [K in RequestField]: StorageRequest[K] };
+/** Mapped through an alias, the type keeps no `?`: every field is required, optional ones may be undefined. */
+type RequestField = keyof StorageRequest;
+
+/** Where one shape of record keeps each StorageRequest field. */
+interface StorageColumns {
+  time: string;
+  statusCode: string;
   account: string;
-  service: ServiceType;
+  /** Named in the rejection when no service can be told. */
+  service: string;
+  resourceId: string;
   operation: string;
-  statusCode: number | null;
   statusText: string;
   authType: string;
-  authHash: string | undefined;
-  callerIp: string | undefined;
-  userAgent: string | undefined;
-  operationVersion: string | undefined;
-  uri: string | undefined;
-  objectKey: string | undefined;
-  requesterObjectId: string | undefined;
-  requesterAppId: string | undefined;
-  requesterTenantId: string | undefined;
-  requesterUpn: string | undefined;
-  requesterAudience: string | undefined;
-  authorizationDetails: unknown;
-  resourceId: string | undefined;
-  correlationId: string | undefined;
-  protocol: string | undefined;
-  sasExpiryStatus: string | undefined;
-  tlsVersion: string | undefined;
-  clientRequestId: string | undefined;
+  authHash: string;
+  callerIp: string;
+  userAgent: string;
+  operationVersion: string;
+  uri: string;
+  objectKey: string;
+  requesterObjectId: string;
+  requesterAppId: string;
+  requesterTenantId: string;
+  requesterUpn: string;
+  requesterAudience: string;
+  authorizationDetails: string;
+  correlationId: string;
+  protocol: string;
+  sasExpiryStatus: string;
+  tlsVersion: string;
+  clientRequestId: string;
 }
 
-interface CoreInput {
-  time: string;
-  timeField: string;
-  statusCode: string | number;
-  statusField: string;
-  account: string | undefined;
-  accountField: string;
-  service: ServiceType | undefined;
-  serviceField: string;
-  resourceId: string | undefined;
+/** One shape of storage record: its schema, its column names, and how it tells the service. */
+interface StorageShape {
+  schema: typeof logAnalyticsStorageRowSchema | typeof archiveStorageRecordSchema;
+  columns: StorageColumns;
+  serviceOf(row: Record<string, unknown>): ServiceType | undefined;
 }
 
-interface Core {
-  timeMs: number;
-  status: number | null;
-  account: string;
-  service: ServiceType;
-}
+type ColumnsOf<S extends z.ZodObject> = { [F in keyof StorageColumns]: keyof z.infer<S> & string };
 
-/** Checks the fields both shapes require; returns them typed, or rejects. */
-function core(c: CoreInput, at: RecordLocation, sink: RejectionSink): Core | undefined {
-  const timeMs = parseLoggedTime(c.time);
-  if (Number.isNaN(timeMs)) {
-    rejectAt(sink, at, c.timeField, `not a date: ${JSON.stringify(c.time.slice(0, 40))}`);
-    return undefined;
-  }
-  const status = toStatusCode(c.statusCode);
-  if (status === INVALID_STATUS) {
-    const shown = JSON.stringify(String(c.statusCode).slice(0, 40));
-    rejectAt(sink, at, c.statusField, `not an HTTP status code: ${shown}`);
-    return undefined;
-  }
-  const account = c.account ?? accountFromResourceId(c.resourceId);
-  if (!account) {
-    rejectAt(sink, at, c.accountField, "missing required field (and no storage account in the resource id)");
-    return undefined;
-  }
-  const service = c.service ?? serviceFromResourceId(c.resourceId);
-  if (!service) {
-    rejectAt(sink, at, c.serviceField, "cannot tell the service (no ServiceType, table Type or resource id)");
-    return undefined;
-  }
-  return { timeMs, status, account, service };
-}
+const LOG_ANALYTICS_COLUMNS: ColumnsOf<typeof logAnalyticsStorageRowSchema> = {
+  time: "TimeGenerated",
+  statusCode: "StatusCode",
+  account: "AccountName",
+  service: "ServiceType",
+  resourceId: "_ResourceId",
+  operation: "OperationName",
+  statusText: "StatusText",
+  authType: "AuthenticationType",
+  authHash: "AuthenticationHash",
+  callerIp: "CallerIpAddress",
+  userAgent: "UserAgentHeader",
+  operationVersion: "OperationVersion",
+  uri: "Uri",
+  objectKey: "ObjectKey",
+  requesterObjectId: "RequesterObjectId",
+  requesterAppId: "RequesterAppId",
+  requesterTenantId: "RequesterTenantId",
+  requesterUpn: "RequesterUpn",
+  requesterAudience: "RequesterAudience",
+  authorizationDetails: "AuthorizationDetails",
+  correlationId: "CorrelationId",
+  protocol: "Protocol",
+  sasExpiryStatus: "SasExpiryStatus",
+  tlsVersion: "TlsVersion",
+  clientRequestId: "ClientRequestId",
+};
+
+const ARCHIVE_COLUMNS: ColumnsOf<typeof archiveStorageRecordSchema> = {
+  time: "time",
+  statusCode: "statusCode",
+  account: "properties.accountName",
+  service: "properties.serviceType",
+  resourceId: "resourceId",
+  operation: "operationName",
+  statusText: "statusText",
+  authType: "identity.type",
+  authHash: "identity.tokenHash",
+  callerIp: "callerIpAddress",
+  userAgent: "properties.userAgentHeader",
+  operationVersion: "operationVersion",
+  uri: "uri",
+  objectKey: "properties.objectKey",
+  requesterObjectId: "identity.requester.objectId",
+  requesterAppId: "identity.requester.appId",
+  requesterTenantId: "identity.requester.tenantId",
+  requesterUpn: "identity.requester.upn",
+  requesterAudience: "identity.requester.audience",
+  authorizationDetails: "identity.authorization",
+  correlationId: "correlationId",
+  protocol: "protocol",
+  sasExpiryStatus: "properties.sasExpiryStatus",
+  tlsVersion: "properties.tlsVersion",
+  clientRequestId: "properties.clientRequestId",
+};
+
+const LOG_ANALYTICS_SHAPE: StorageShape = {
+  schema: logAnalyticsStorageRowSchema,
+  columns: LOG_ANALYTICS_COLUMNS,
+  // Exports without ServiceType still name their table (StorageBlobLogs…) in Type.
+  serviceOf: (row) => serviceFromServiceType(text(row.ServiceType)) ?? serviceFromTable(text(row.Type)),
+};
+
+const ARCHIVE_SHAPE: StorageShape = {
+  schema: archiveStorageRecordSchema,
+  columns: ARCHIVE_COLUMNS,
+  serviceOf: (row) => serviceFromServiceType(text(row["properties.serviceType"])),
+};
 
 function ipOf(v: unknown): string | undefined {
   const s = text(v);
@@ -209,120 +251,93 @@ function userAgentOf(v: unknown): string | undefined {
   return s === undefined ? undefined : stripSurroundingQuotes(s);
 }
 
+/**
+ * Validates a record of one shape and normalises it; a record that fails is rejected with the field
+ * (as the shape names it) and the reason.
+ */
+function storageRequestOfShape(
+  shape: StorageShape,
+  raw: Record<string, unknown>,
+  at: RecordLocation,
+  sink: RejectionSink,
+): StorageRequest | undefined {
+  const parsed = shape.schema.safeParse(raw);
+  if (!parsed.success) {
+    rejectZod(sink, at, raw, parsed.error);
+    return undefined;
+  }
+  const row: Record<string, unknown> = parsed.data;
+  const cols = shape.columns;
+  const time = row[cols.time] as string;
+  const timeMs = parseLoggedTime(time);
+  if (Number.isNaN(timeMs)) {
+    rejectAt(sink, at, cols.time, `not a date: ${JSON.stringify(time.slice(0, 40))}`);
+    return undefined;
+  }
+  const rawStatus = row[cols.statusCode] as string | number;
+  const status = toStatusCode(rawStatus);
+  if (status === INVALID_STATUS) {
+    const shown = JSON.stringify(String(rawStatus).slice(0, 40));
+    rejectAt(sink, at, cols.statusCode, `not an HTTP status code: ${shown}`);
+    return undefined;
+  }
+  const resourceId = text(row[cols.resourceId]);
+  const account = text(row[cols.account]) ?? accountFromResourceId(resourceId);
+  if (!account) {
+    rejectAt(sink, at, cols.account, "missing required field (and no storage account in the resource id)");
+    return undefined;
+  }
+  const service = shape.serviceOf(row) ?? serviceFromResourceId(resourceId);
+  if (!service) {
+    rejectAt(sink, at, cols.service, "cannot tell the service (no ServiceType, table Type or resource id)");
+    return undefined;
+  }
+  const r: Fields = {
+    timeMs,
+    account,
+    service,
+    operation: row[cols.operation] as string,
+    statusCode: status,
+    statusText: text(row[cols.statusText]) ?? "",
+    authType: text(row[cols.authType]) ?? "",
+    authHash: text(row[cols.authHash]),
+    callerIp: ipOf(row[cols.callerIp]),
+    userAgent: userAgentOf(row[cols.userAgent]),
+    operationVersion: text(row[cols.operationVersion]),
+    uri: text(row[cols.uri]),
+    objectKey: text(row[cols.objectKey]),
+    requesterObjectId: text(row[cols.requesterObjectId]),
+    requesterAppId: text(row[cols.requesterAppId]),
+    requesterTenantId: text(row[cols.requesterTenantId]),
+    requesterUpn: text(row[cols.requesterUpn]),
+    requesterAudience: text(row[cols.requesterAudience]),
+    authorizationDetails: parseDynamic(row[cols.authorizationDetails]),
+    resourceId,
+    correlationId: text(row[cols.correlationId]),
+    protocol: text(row[cols.protocol]),
+    sasExpiryStatus: text(row[cols.sasExpiryStatus]),
+    tlsVersion: text(row[cols.tlsVersion]),
+    clientRequestId: text(row[cols.clientRequestId]),
+  };
+  return r;
+}
+
+/** A Log Analytics row (StorageBlobLogs…), columns by name. */
 export function storageRequestFromLogAnalyticsRow(
   raw: Record<string, unknown>,
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined {
-  const parsed = logAnalyticsStorageRowSchema.safeParse(raw);
-  if (!parsed.success) {
-    rejectZod(sink, at, raw, parsed.error);
-    return undefined;
-  }
-  const row = parsed.data;
-  const resourceId = text(row._ResourceId);
-  const c = core(
-    {
-      time: row.TimeGenerated,
-      timeField: "TimeGenerated",
-      statusCode: row.StatusCode,
-      statusField: "StatusCode",
-      account: text(row.AccountName),
-      accountField: "AccountName",
-      service: serviceFromServiceType(text(row.ServiceType)) ?? serviceFromTable(text(row.Type)),
-      serviceField: "ServiceType",
-      resourceId,
-    },
-    at,
-    sink,
-  );
-  if (!c) return undefined;
-  const r: Fields = {
-    timeMs: c.timeMs,
-    account: c.account,
-    service: c.service,
-    operation: row.OperationName,
-    statusCode: c.status,
-    statusText: text(row.StatusText) ?? "",
-    authType: text(row.AuthenticationType) ?? "",
-    authHash: text(row.AuthenticationHash),
-    callerIp: ipOf(row.CallerIpAddress),
-    userAgent: userAgentOf(row.UserAgentHeader),
-    operationVersion: text(row.OperationVersion),
-    uri: text(row.Uri),
-    objectKey: text(row.ObjectKey),
-    requesterObjectId: text(row.RequesterObjectId),
-    requesterAppId: text(row.RequesterAppId),
-    requesterTenantId: text(row.RequesterTenantId),
-    requesterUpn: text(row.RequesterUpn),
-    requesterAudience: text(row.RequesterAudience),
-    authorizationDetails: parseDynamic(row.AuthorizationDetails),
-    resourceId,
-    correlationId: text(row.CorrelationId),
-    protocol: text(row.Protocol),
-    sasExpiryStatus: text(row.SasExpiryStatus),
-    tlsVersion: text(row.TlsVersion),
-    clientRequestId: text(row.ClientRequestId),
-  };
-  return r;
+  return storageRequestOfShape(LOG_ANALYTICS_SHAPE, raw, at, sink);
 }
 
+/** A diagnostic-setting archive record, flattened (nested fields named by path). */
 export function storageRequestFromArchiveRecord(
   flat: Record<string, unknown>,
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined {
-  const parsed = archiveStorageRecordSchema.safeParse(flat);
-  if (!parsed.success) {
-    rejectZod(sink, at, flat, parsed.error);
-    return undefined;
-  }
-  const rec = parsed.data;
-  const resourceId = text(rec.resourceId);
-  const c = core(
-    {
-      time: rec.time,
-      timeField: "time",
-      statusCode: rec.statusCode,
-      statusField: "statusCode",
-      account: text(rec["properties.accountName"]),
-      accountField: "properties.accountName",
-      service: serviceFromServiceType(text(rec["properties.serviceType"])),
-      serviceField: "properties.serviceType",
-      resourceId,
-    },
-    at,
-    sink,
-  );
-  if (!c) return undefined;
-  const r: Fields = {
-    timeMs: c.timeMs,
-    account: c.account,
-    service: c.service,
-    operation: rec.operationName,
-    statusCode: c.status,
-    statusText: text(rec.statusText) ?? "",
-    authType: text(rec["identity.type"]) ?? "",
-    authHash: text(rec["identity.tokenHash"]),
-    callerIp: ipOf(rec.callerIpAddress),
-    userAgent: userAgentOf(rec["properties.userAgentHeader"]),
-    operationVersion: text(rec.operationVersion),
-    uri: text(rec.uri),
-    objectKey: text(rec["properties.objectKey"]),
-    requesterObjectId: text(rec["identity.requester.objectId"]),
-    requesterAppId: text(rec["identity.requester.appId"]),
-    requesterTenantId: text(rec["identity.requester.tenantId"]),
-    requesterUpn: text(rec["identity.requester.upn"]),
-    requesterAudience: text(rec["identity.requester.audience"]),
-    authorizationDetails: parseDynamic(rec["identity.authorization"]),
-    resourceId,
-    correlationId: text(rec.correlationId),
-    protocol: text(rec.protocol),
-    sasExpiryStatus: text(rec["properties.sasExpiryStatus"]),
-    tlsVersion: text(rec["properties.tlsVersion"]),
-    clientRequestId: text(rec["properties.clientRequestId"]),
-  };
-  return r;
+  return storageRequestOfShape(ARCHIVE_SHAPE, flat, at, sink);
 }
 
 /** Picks the mapping by shape: Log Analytics rows have `TimeGenerated`, archive records `time`. */

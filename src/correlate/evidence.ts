@@ -1,3 +1,4 @@
+import { SasTimesCache, sasTimesOf as sasTimesOfUri, type SasTimes } from "../cluster/sas-window.js";
 import type { RecordObserver } from "../engine/contracts.js";
 import {
   isAuthFailure,
@@ -168,31 +169,16 @@ export function accountResourceIdOf(resourceId: string | undefined): string | un
   return m ? m[1] : undefined;
 }
 
-/** `st`/`se` of a SAS in a logged URI (epoch ms). */
-export function sasTimesOf(uri: string | undefined): { startMs?: number; expiryMs?: number } {
-  if (!uri || !uri.includes("?")) return {};
+function startAndExpiry(times: SasTimes | undefined): { startMs?: number; expiryMs?: number } {
   const out: { startMs?: number; expiryMs?: number } = {};
-  const st = /[?&]st=([^&#]+)/i.exec(uri);
-  const se = /[?&]se=([^&#]+)/i.exec(uri);
-  const parse = (v: string): number | undefined => {
-    let text: string;
-    try {
-      text = decodeURIComponent(v);
-    } catch {
-      return undefined;
-    }
-    const ms = Date.parse(text);
-    return Number.isFinite(ms) ? ms : undefined;
-  };
-  if (st) {
-    const ms = parse(st[1]!);
-    if (ms !== undefined) out.startMs = ms;
-  }
-  if (se) {
-    const ms = parse(se[1]!);
-    if (ms !== undefined) out.expiryMs = ms;
-  }
+  if (times?.stMs !== undefined) out.startMs = times.stMs;
+  if (times?.seMs !== undefined) out.expiryMs = times.seMs;
   return out;
+}
+
+/** `st`/`se` of a SAS in a logged URI (epoch ms), read as the cluster stage reads them. */
+export function sasTimesOf(uri: string | undefined): { startMs?: number; expiryMs?: number } {
+  return startAndExpiry(sasTimesOfUri(uri));
 }
 
 function cleanUserAgent(ua: string): string {
@@ -243,6 +229,8 @@ export class EvidenceObserver implements RecordObserver {
   private readonly accounts = new Map<string, string>();
   private readonly truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   private cached: RootCauseEvidence | undefined;
+  /** The requests of one SAS share its query: each distinct one is parsed once. */
+  private readonly sasTimes = new SasTimesCache();
 
   constructor(private readonly limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS) {}
 
@@ -392,7 +380,9 @@ export class EvidenceObserver implements RecordObserver {
   }
 
   private noteSasTimes(rec: CallerValueRecord, r: StorageRequest, t: number): void {
-    const { startMs, expiryMs } = sasTimesOf(r.uri);
+    const times = this.sasTimes.get(r.uri);
+    const startMs = times?.stMs;
+    const expiryMs = times?.seMs;
     if (startMs !== undefined) {
       rec.sasStartMs = Math.max(rec.sasStartMs ?? startMs, startMs);
       if (startMs > t) {
@@ -533,6 +523,9 @@ export interface CallerView {
 export class EvidenceIndex {
   private readonly byAccount = new Map<string, Map<string, CallerView>>();
   private readonly accountIds = new Map<string, string>();
+  /** callersOf results: every incident of an account asks for them several times. */
+  private readonly callerLists = new Map<string, readonly CallerView[]>();
+  private readonly byValue = new Map<string, ReadonlyMap<string, readonly CallerValueRecord[]>>();
 
   constructor(readonly evidence: RootCauseEvidence) {
     for (const r of evidence.callers) {
@@ -564,8 +557,39 @@ export class EvidenceIndex {
     return v;
   }
 
-  callersOf(account: string): CallerView[] {
-    return [...(this.byAccount.get(account.toLowerCase())?.values() ?? [])];
+  callersOf(account: string): readonly CallerView[] {
+    const acct = account.toLowerCase();
+    let list = this.callerLists.get(acct);
+    if (!list) {
+      list = [...(this.byAccount.get(acct)?.values() ?? [])];
+      this.callerLists.set(acct, list);
+    }
+    return list;
+  }
+
+  /**
+   * The records of one outcome and dimension across an account's callers, by value, in callersOf
+   * order: "who else succeeded with this key" without scanning every caller per incident.
+   */
+  recordsByValue(
+    account: string,
+    outcome: string,
+    dimension: CallerDimension,
+  ): ReadonlyMap<string, readonly CallerValueRecord[]> {
+    const key = account.toLowerCase() + "\u0000" + lookupKeyOf(outcome, dimension);
+    let map = this.byValue.get(key);
+    if (!map) {
+      const built = new Map<string, CallerValueRecord[]>();
+      for (const v of this.callersOf(account)) {
+        for (const r of recordsOf(v, outcome, dimension)) {
+          const list = built.get(r.value);
+          if (list) list.push(r);
+          else built.set(r.value, [r]);
+        }
+      }
+      this.byValue.set(key, (map = built));
+    }
+    return map;
   }
 
   accountResourceId(account: string): string | undefined {
@@ -573,11 +597,34 @@ export class EvidenceIndex {
   }
 }
 
+/**
+ * lower(outcome) \0 dimension, memoised: the explainer asks for the same few outcomes of every caller
+ * of an account, and building (then hashing) a fresh string per call dominated its time.
+ */
+const lookupKeys = new Map<string, Map<CallerDimension, string>>();
+
+function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
+  let byDimension = lookupKeys.get(outcome);
+  if (!byDimension) {
+    if (lookupKeys.size >= 4096) lookupKeys.clear();
+    byDimension = new Map();
+    lookupKeys.set(outcome, byDimension);
+  }
+  let key = byDimension.get(dimension);
+  if (key === undefined) {
+    key = outcome.toLowerCase() + "\u0000" + dimension;
+    byDimension.set(dimension, key);
+  }
+  return key;
+}
+
+const NO_RECORDS: readonly CallerValueRecord[] = Object.freeze([]);
+
 /** Records of one caller for an outcome and dimension. */
 export function recordsOf(
   view: CallerView,
   outcome: string,
   dimension: CallerDimension,
-): CallerValueRecord[] {
-  return view.byOutcomeDimension.get(outcome.toLowerCase() + "\u0000" + dimension) ?? [];
+): readonly CallerValueRecord[] {
+  return view.byOutcomeDimension.get(lookupKeyOf(outcome, dimension)) ?? NO_RECORDS;
 }

@@ -79,9 +79,9 @@ function incidentFacts(
     for (const r of recordsOf(f.view, outcome, "credential"))
       if (/^key[12]\(/.test(r.value)) failingKeys.add(r.value);
   if (failingKeys.size) {
-    for (const v of index.callersOf(incident.account)) {
-      for (const r of recordsOf(v, "ok", "credential")) {
-        if (!failingKeys.has(r.value)) continue;
+    const succeeded = index.recordsByValue(incident.account, "ok", "credential");
+    for (const key of failingKeys) {
+      for (const r of succeeded.get(key) ?? []) {
         const slot = r.value.slice(0, 4);
         facts.keyLastSucceededMs.set(slot, Math.max(facts.keyLastSucceededMs.get(slot) ?? 0, r.lastMs));
       }

@@ -1,5 +1,10 @@
 /** Small formatting helpers for the plain words root causes are explained in. */
 
+/** A caller identity (`ip:`, `oid:`, `sas:`, `key:` …) as people read it: without its kind prefix. */
+export function displayCaller(caller: string): string {
+  return caller.replace(/^(ip|oid|sas|key):/, "");
+}
+
 function pad(n: number): string {
   return String(n).padStart(2, "0");
 }

@@ -7,7 +7,7 @@ import {
   type CallerView,
   type EvidenceIndex,
 } from "./evidence.js";
-import { fmtTime, listWords, round3 } from "./format.js";
+import { displayCaller, fmtTime, listWords, round3 } from "./format.js";
 import type { ScoredCandidate } from "./rank.js";
 import type { RootCauseSettings } from "./settings.js";
 
@@ -99,10 +99,6 @@ function isNetworkRejection(code: string): boolean {
   return NETWORK_REJECTIONS.includes(lc(code));
 }
 
-function display(caller: string): string {
-  return caller.replace(/^(ip|oid|sas|key):/, "");
-}
-
 function topValues(counts: Map<string, number>, max = 3): string {
   const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return redactSecrets(
@@ -123,14 +119,28 @@ export interface FailingCaller {
   firstFailureMs: number;
 }
 
-/** Callers that failed with this incident's challenge. */
-export function failingCallersOf(index: EvidenceIndex, account: string, outcome: string): FailingCaller[] {
+/** failingCallersOf per index: each incident asks for its failing callers several times. */
+const failingMemo = new WeakMap<EvidenceIndex, Map<string, readonly FailingCaller[]>>();
+
+/** Callers that failed with this incident's challenge, most failures first. */
+export function failingCallersOf(
+  index: EvidenceIndex,
+  account: string,
+  outcome: string,
+): readonly FailingCaller[] {
+  let memo = failingMemo.get(index);
+  if (!memo) failingMemo.set(index, (memo = new Map()));
+  const key = account.toLowerCase() + "\u0000" + outcome.toLowerCase();
+  const known = memo.get(key);
+  if (known) return known;
   const out: FailingCaller[] = [];
   for (const view of index.callersOf(account)) {
     const all = recordsOf(view, outcome, "all")[0];
     if (all) out.push({ view, failures: all.count, firstFailureMs: all.firstMs });
   }
-  return out.sort((a, b) => b.failures - a.failures || a.view.caller.localeCompare(b.view.caller));
+  out.sort((a, b) => b.failures - a.failures || a.view.caller.localeCompare(b.view.caller));
+  memo.set(key, out);
+  return out;
 }
 
 export interface LogChangeResult {
@@ -166,7 +176,7 @@ export function detectLogChanges(
       if (ok.length === 0 || bad.length === 0) continue;
       const okValues = new Set(ok.map((r) => r.value));
       if (bad.some((r) => okValues.has(r.value))) continue;
-      callers.push(display(f.view.caller));
+      callers.push(displayCaller(f.view.caller));
       changedCallers.add(f.view.caller);
       changedFailures += f.failures;
       for (const r of ok) {
@@ -228,21 +238,46 @@ export function detectLogChanges(
   return { candidates, changedCallers };
 }
 
+/** Each address caller of an account with its successes, per index: every incident of it asks. */
+const addressMemo = new WeakMap<
+  EvidenceIndex,
+  Map<string, ReadonlyArray<{ address: string; oks: readonly CallerValueRecord[] }>>
+>();
+
+function addressesOf(
+  index: EvidenceIndex,
+  account: string,
+): ReadonlyArray<{ address: string; oks: readonly CallerValueRecord[] }> {
+  let memo = addressMemo.get(index);
+  if (!memo) addressMemo.set(index, (memo = new Map()));
+  const key = account.toLowerCase();
+  let list = memo.get(key);
+  if (!list) {
+    const found: Array<{ address: string; oks: readonly CallerValueRecord[] }> = [];
+    for (const v of index.callersOf(account)) {
+      if (!v.caller.startsWith("ip:")) continue;
+      const oks = recordsOf(v, "ok", "all");
+      if (oks.length > 0) found.push({ address: displayCaller(v.caller), oks });
+    }
+    memo.set(key, (list = found));
+  }
+  return list;
+}
+
 /** Failing addresses never seen before onset, while the account had known callers before it. */
 function newAddresses(
   index: EvidenceIndex,
   incident: { account: string; errorCode: string; authType: string; onsetMs: number },
   outcome: string,
-  failing: FailingCaller[],
+  failing: readonly FailingCaller[],
   total: number,
   accountLabel: string,
   settings: RootCauseSettings,
 ): ScoredCandidate | undefined {
   const known = new Map<string, number>();
-  for (const v of index.callersOf(incident.account)) {
-    if (!v.caller.startsWith("ip:")) continue;
-    const ok = recordsOf(v, "ok", "all").find((r) => r.firstMs < incident.onsetMs);
-    if (ok) known.set(display(v.caller), ok.count);
+  for (const { address, oks } of addressesOf(index, incident.account)) {
+    const ok = oks.find((r) => r.firstMs < incident.onsetMs);
+    if (ok) known.set(address, ok.count);
   }
   if (known.size === 0) return undefined;
   const fresh = failing.filter(
@@ -255,7 +290,7 @@ function newAddresses(
   if (fresh.length === 0 || share < settings.minChangedShare) return undefined;
   const w = NEW_ADDRESS_SPEC.weight(incident.errorCode, incident.authType);
   const beforeText = topValues(known);
-  const afterText = redactSecrets(listWords(fresh.map((f) => display(f.view.caller))));
+  const afterText = redactSecrets(listWords(fresh.map((f) => displayCaller(f.view.caller))));
   const firstMs = Math.min(...fresh.map((f) => f.firstFailureMs));
   return {
     fit: w,

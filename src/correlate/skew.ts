@@ -7,7 +7,7 @@ import {
   type EvidenceIndex,
 } from "./evidence.js";
 import type { ActivityChange } from "./activity.js";
-import { fmtDuration, fmtTime, fmtTimeSeconds, listWords, shortHash } from "./format.js";
+import { displayCaller, fmtDuration, fmtTime, fmtTimeSeconds, listWords, shortHash } from "./format.js";
 import { failingCallersOf, type FailingCaller } from "./log-changes.js";
 import type { RootCauseSettings } from "./settings.js";
 
@@ -17,6 +17,8 @@ import type { RootCauseSettings } from "./settings.js";
  *    (SasSignature hash) fails first and succeeds minutes later;
  * 2. Shared Key / SAS failures confined to one host while the same credential (same hash) succeeds from
  *    other hosts, strengthened by intermittent successes from that host and by a burst after idle;
+ *    without either, a top-ranked gateway change or app deployment (which alters requests after
+ *    signing, failing every call it handles) explains the failing host instead;
  * 3. OAuth tokens of one principal rejected from one host while accepted from others.
  * A plainly expired SAS or a rotated key is not skew: those land in `ruledOut`.
  */
@@ -34,35 +36,46 @@ export interface SkewInput {
   settings: RootCauseSettings;
 }
 
-function display(caller: string): string {
-  return caller.replace(/^(ip|oid|sas|key):/, "");
-}
-
 function credentialWords(value: string): string {
   if (value.startsWith("sas:")) return `SAS ${shortHash(value.slice(4))}`;
   const m = /^(key[12])\(([0-9A-F]+)\)$/i.exec(value);
   return m ? `${m[1]} (hash ${shortHash(m[2]!)})` : value;
 }
 
+/** What every indicator reads (the input, the incident's failing callers) and where it writes. */
+interface IndicatorContext {
+  input: SkewInput;
+  /** The incident's challenge as an evidence outcome. */
+  outcome: string;
+  failing: readonly FailingCaller[];
+  evidence: string[];
+  ruledOut: string[];
+}
+
 export function assessClockSkew(input: SkewInput): ClockSkewAssessment {
   const { incident, index } = input;
-  const evidence: string[] = [];
-  const ruledOut: string[] = [];
   const outcome = challengeOutcome(incident.statusCode, incident.errorCode, incident.authType);
-  const failing = failingCallersOf(index, incident.account, outcome);
+  const ctx: IndicatorContext = {
+    input,
+    outcome,
+    failing: failingCallersOf(index, incident.account, outcome),
+    evidence: [],
+    ruledOut: [],
+  };
+  const { evidence, ruledOut } = ctx;
   const auth = incident.authType.toLowerCase();
   const code = incident.errorCode.toLowerCase();
   let suspected = false;
 
   if (code === "authenticationfailed" && auth === "sas") {
-    suspected = sasTimeIndicators(input, failing, outcome, evidence, ruledOut) || suspected;
+    suspected = sasTimeIndicators(ctx) || suspected;
   }
   if (code === "authenticationfailed" && (auth === "accountkey" || auth === "sas")) {
-    suspected = singleHostIndicators(input, failing, outcome, evidence, ruledOut) || suspected;
+    suspected = singleHostIndicators(ctx) || suspected;
     rotationRuleOut(input, ruledOut);
   }
   if (code === "invalidauthenticationinfo" && auth === "oauth") {
-    suspected = tokenHostIndicator(input, failing, outcome, evidence) || suspected;
+    suspected = tokenHostIndicator(ctx) || suspected;
   }
   const result: ClockSkewAssessment = { suspected, evidence };
   if (ruledOut.length) result.ruledOut = ruledOut;
@@ -81,13 +94,8 @@ interface SasAggregate {
   expiryMs?: number;
 }
 
-function sasTimeIndicators(
-  input: SkewInput,
-  failing: FailingCaller[],
-  outcome: string,
-  evidence: string[],
-  ruledOut: string[],
-): boolean {
+function sasTimeIndicators(ctx: IndicatorContext): boolean {
+  const { input, failing, outcome, evidence, ruledOut } = ctx;
   const { settings, incident, index } = input;
   const byToken = new Map<string, SasAggregate>();
   for (const f of failing) {
@@ -116,10 +124,8 @@ function sasTimeIndicators(
       if (r.sasExpiryMs !== undefined) a.expiryMs = r.sasExpiryMs;
     }
   }
-  const okOf = (value: string): CallerValueRecord[] =>
-    index
-      .callersOf(incident.account)
-      .flatMap((v) => recordsOf(v, "ok", "credential").filter((r) => r.value === value));
+  const succeeded = index.recordsByValue(incident.account, "ok", "credential");
+  const okOf = (value: string): readonly CallerValueRecord[] => succeeded.get(value) ?? [];
 
   let suspected = false;
   const tokens = [...byToken.values()].sort(
@@ -188,13 +194,11 @@ function sasTimeIndicators(
   return suspected;
 }
 
-function singleHostIndicators(
-  input: SkewInput,
-  failing: FailingCaller[],
-  outcome: string,
-  evidence: string[],
-  ruledOut: string[],
-): boolean {
+/** Catalog kinds that fit signature failures of the callers behind them (src/correlate/catalog.ts). */
+const CHANGES_AFTER_SIGNING: ReadonlySet<string> = new Set(["gateway-changed", "app-deployed"]);
+
+function singleHostIndicators(ctx: IndicatorContext): boolean {
+  const { input, failing, outcome, evidence, ruledOut } = ctx;
   const { index, incident, onsetMs, lastSeenMs, settings } = input;
   // credential → failing hosts (ip callers)
   const failingHosts = new Map<string, Map<string, { rec: CallerValueRecord; caller: FailingCaller }>>();
@@ -207,14 +211,15 @@ function singleHostIndicators(
     }
   }
   let suspected = false;
-  const views = index.callersOf(incident.account).filter((v) => v.caller.startsWith("ip:"));
+  const succeeded = index.recordsByValue(incident.account, "ok", "credential");
+  // Confinement to one address is also what a proxy or a deployed client that alters requests after
+  // signing looks like; only intermittent successes or a burst after idle are specific to a clock.
+  const top = input.ranked[0];
+  const pathChange = top?.kind && CHANGES_AFTER_SIGNING.has(top.kind) ? top : undefined;
   for (const [value, hosts] of [...failingHosts].sort((a, b) => a[0].localeCompare(b[0]))) {
     const okHosts = new Set<string>();
-    for (const v of views) {
-      const ok = recordsOf(v, "ok", "credential").find(
-        (r) => r.value === value && r.lastMs >= onsetMs && r.firstMs <= lastSeenMs,
-      );
-      if (ok) okHosts.add(v.caller);
+    for (const r of succeeded.get(value) ?? []) {
+      if (r.caller.startsWith("ip:") && r.lastMs >= onsetMs && r.firstMs <= lastSeenMs) okHosts.add(r.caller);
     }
     const others = [...okHosts].filter((h) => !hosts.has(h));
     const usersOfKey = new Set([...okHosts, ...hosts.keys()]).size;
@@ -234,12 +239,12 @@ function singleHostIndicators(
       const idle = idleMs !== undefined && idleMs >= settings.idleGapMs;
       const hostChanged = input.changedCallers.has(host);
       const parts = [
-        `${credentialWords(value)} fails from ${display(host)} only (${rec.count} failure(s) ${fmtTime(rec.firstMs, onsetMs)}–${fmtTime(rec.lastMs, onsetMs)}) ` +
-          `while the same key succeeds from ${listWords(others.map(display))} at the same time`,
+        `${credentialWords(value)} fails from ${displayCaller(host)} only (${rec.count} failure(s) ${fmtTime(rec.firstMs, onsetMs)}–${fmtTime(rec.lastMs, onsetMs)}) ` +
+          `while the same key succeeds from ${listWords(others.map(displayCaller))} at the same time`,
       ];
       if (intermittent)
         parts.push(
-          `${display(host)} itself still succeeded with it after its first failure (last success ${fmtTime(ownOk!.lastMs, onsetMs)}${okBinsAfter ? `, in ${okBinsAfter} five-minute bin(s)` : ""}): intermittent, as with a clock drifting around the 15-minute limit`,
+          `${displayCaller(host)} itself still succeeded with it after its first failure (last success ${fmtTime(ownOk!.lastMs, onsetMs)}${okBinsAfter ? `, in ${okBinsAfter} five-minute bin(s)` : ""}): intermittent, as with a clock drifting around the 15-minute limit`,
         );
       if (idle)
         parts.push(
@@ -248,26 +253,30 @@ function singleHostIndicators(
       if (hostChanged && !intermittent) {
         ruledOut.push(
           parts[0] +
-            `, but ${display(host)} also changed its client at onset: a host-specific change (SDK, proxy) explains it better than clock skew.`,
+            `, but ${displayCaller(host)} also changed its client at onset: a host-specific change (SDK, proxy) explains it better than clock skew.`,
+        );
+        continue;
+      }
+      if (pathChange && !intermittent && !idle) {
+        ruledOut.push(
+          parts[0] +
+            `, but it never succeeded again after its first failure nor failed after idle, and the top-ranked cause is "${pathChange.summary}" ` +
+            `(${fmtTime(Date.parse(pathChange.time), onsetMs)}): a gateway or deployment that changes requests after signing fails every call it handles, which explains one failing address better than clock skew.`,
         );
         continue;
       }
       suspected = true;
       evidence.push(
         parts.join("; ") +
-          `. Check the clock (NTP) of ${display(host)}: Storage rejects Shared Key dates more than 15 minutes off.`,
+          `. Check the clock (NTP) of ${displayCaller(host)}: Storage rejects Shared Key dates more than 15 minutes off.`,
       );
     }
   }
   return suspected;
 }
 
-function tokenHostIndicator(
-  input: SkewInput,
-  failing: FailingCaller[],
-  outcome: string,
-  evidence: string[],
-): boolean {
+function tokenHostIndicator(ctx: IndicatorContext): boolean {
+  const { input, failing, outcome, evidence } = ctx;
   const { onsetMs, lastSeenMs } = input;
   let suspected = false;
   for (const f of failing) {
@@ -282,7 +291,7 @@ function tokenHostIndicator(
     if (others.length === 0) continue;
     suspected = true;
     evidence.push(
-      `Tokens of principal ${display(f.view.caller)} are rejected from ${bad.value} only (${bad.count} failure(s)) while accepted from ${listWords(others.map((r) => r.value))} at the same time: ` +
+      `Tokens of principal ${displayCaller(f.view.caller)} are rejected from ${bad.value} only (${bad.count} failure(s)) while accepted from ${listWords(others.map((r) => r.value))} at the same time: ` +
         `the clock of ${bad.value} may be off, making valid tokens look expired or not yet valid.`,
     );
   }

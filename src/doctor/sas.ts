@@ -2,6 +2,7 @@
  * SAS diagnostics: parse every field of a shared access signature and check it against the request it
  * was used on. The signature itself is never shown; only whether it looks well formed.
  */
+import { parseSasTime } from "../cluster/sas-window.js";
 import { decodeBase64 } from "./base64.js";
 import type { Finding } from "./finding.js";
 import { permissionNeeded, type RequestTarget } from "./operation.js";
@@ -70,12 +71,6 @@ export function parseSas(url: URL): SasFields {
       ? "account"
       : "service";
   return { kind, fields, hasSignature: url.searchParams.has("sig") };
-}
-
-function parseSasTime(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
-  return Number.isNaN(t) ? undefined : t;
 }
 
 function ipToNumber(ip: string): number | undefined {
@@ -198,20 +193,18 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
   // Time window.
   const st = parseSasTime(f["st"]);
   const se = parseSasTime(f["se"]);
-  if (f["st"] && st === undefined)
-    add({
-      id: "sas-bad-start",
-      severity: "error",
-      title: "st is not a valid time",
-      detail: `st=${f["st"]} is not ISO 8601 UTC.`,
-    });
-  if (f["se"] && se === undefined)
-    add({
-      id: "sas-bad-expiry",
-      severity: "error",
-      title: "se is not a valid time",
-      detail: `se=${f["se"]} is not ISO 8601 UTC.`,
-    });
+  for (const [field, value, id] of [
+    ["st", st, "sas-bad-start"],
+    ["se", se, "sas-bad-expiry"],
+  ] as const) {
+    if (f[field] && value === undefined)
+      add({
+        id,
+        severity: "error",
+        title: `${field} is not a valid time`,
+        detail: `${field}=${f[field]} is not ISO 8601 UTC.`,
+      });
+  }
   if (!f["se"] && !f["si"])
     add({
       id: "sas-no-expiry",

@@ -1,6 +1,12 @@
 import { classifyChallenge } from "../classify/classify.js";
 import type { Clock } from "../clock.js";
-import { DEFAULT_CLUSTER_LIMITS, mergePartials, type ClusterLimits } from "../cluster/aggregator.js";
+import {
+  DEFAULT_CLUSTER_LIMITS,
+  mergePartials,
+  mergeSasWindows,
+  mergeVersions,
+  type ClusterLimits,
+} from "../cluster/aggregator.js";
 import { TopCallers } from "../cluster/top-callers.js";
 import { guidanceWithRootCause } from "../correlate/guidance.js";
 import type { RootCauseExplainer } from "../engine/contracts.js";
@@ -12,7 +18,6 @@ import {
   type ClusterPartial,
   type Decision,
   type Incident,
-  type SasWindowObservation,
 } from "../model/incident.js";
 import type { ServiceType } from "../model/storage-request.js";
 import { SERVICE_TYPES } from "../model/storage-request.js";
@@ -73,24 +78,6 @@ function challengeString(k: ChallengeKey): string {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function mergeSasWindows(lists: SasWindowObservation[][]): SasWindowObservation[] {
-  const byWindow = new Map<string, SasWindowObservation>();
-  for (const list of lists) {
-    for (const w of list) {
-      const key = `${w.st ?? ""}\u0001${w.se ?? ""}`;
-      const e = byWindow.get(key);
-      if (e) {
-        e.count += w.count;
-        e.expired += w.expired;
-        e.notYetValid += w.notYetValid;
-      } else {
-        byWindow.set(key, { ...w });
-      }
-    }
-  }
-  return [...byWindow.values()].sort((a, b) => b.count - a.count || (a.se ?? "").localeCompare(b.se ?? ""));
-}
-
 function incidentFrom(
   challenge: ChallengeKey,
   clusters: ClusterPartial[],
@@ -105,7 +92,6 @@ function incidentFrom(
   const services = SERVICE_TYPES.filter((s) => serviceSet.has(s));
   const operations = [...new Set(clusters.map((c) => c.key.operation))].sort();
   const perMinute = new Map<number, number>();
-  const versions: Record<string, number> = {};
   const sampleUris: string[] = [];
   const sampleObjectKeys: string[] = [];
   // Biggest clusters first, so samples and summaries show the dominant operations.
@@ -114,7 +100,6 @@ function incidentFrom(
   );
   for (const c of ordered) {
     for (const [m, n] of c.perMinute) perMinute.set(m, (perMinute.get(m) ?? 0) + n);
-    for (const [v, n] of Object.entries(c.operationVersions)) versions[v] = (versions[v] ?? 0) + n;
     for (const u of c.sampleUris) {
       if (sampleUris.length < limits.sampleUris * 2 && !sampleUris.includes(u)) sampleUris.push(u);
     }
@@ -152,8 +137,15 @@ function incidentFrom(
     perMinute: [...perMinute].sort((a, b) => a[0] - b[0]).map(([m, n]) => [iso(m), n]),
     sampleUris,
     sampleObjectKeys,
-    sasWindows: mergeSasWindows(ordered.map((c) => c.sasWindows)),
-    operationVersions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => a.localeCompare(b))),
+    // The clusters' own merge rules, over the incident's clusters: bounded like each cluster.
+    sasWindows: mergeSasWindows(
+      ordered.map((c) => c.sasWindows),
+      limits.sasWindows,
+    ),
+    operationVersions: mergeVersions(
+      ordered.map((c) => c.operationVersions),
+      limits.operationVersions,
+    ),
     changes: [],
     clockSkew: { suspected: false, evidence: [] },
     severity: 0,

@@ -3,6 +3,7 @@ import { fixedClock } from "../../src/clock.js";
 import { createRootCauseExplainer, type RootCauseResult } from "../../src/correlate/index.js";
 import type { RootCauseSettingsInput } from "../../src/correlate/settings.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
+import { Rng } from "../sim/rng.js";
 import {
   incidentIdOf,
   type CallerSummary,
@@ -43,16 +44,10 @@ export const sasHash = (keyPart: string, sig: string) => `${keyPart},SasSignatur
 export const UA_OLD = "azsdk-js-storage-blob/12.17.0 core-rest-pipeline/1.10.0 Node/v20.11.0 OS/(x64-Linux)";
 export const UA_NEW = "azsdk-js-storage-blob/12.30.0 core-rest-pipeline/1.22.0 Node/v20.11.0 OS/(x64-Linux)";
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic PRNG (the simulator's mulberry32) as a function. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 export function req(p: Partial<StorageRequest> & { timeMs: number }): StorageRequest {

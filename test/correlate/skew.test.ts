@@ -15,8 +15,10 @@ import {
   key1,
   MIN,
   NEW_KEY1_HASH,
+  RG,
   runScenario,
   sasHash,
+  SUB,
   traffic,
 } from "./scenario.js";
 
@@ -127,6 +129,33 @@ describe("clock skew", () => {
     expect(result.clockSkew.suspected).toBe(false);
     expect(result.changes.map((c) => c.kind)).toEqual(["key-regenerated"]);
     expect(result.clockSkew.ruledOut?.join(" ")).toContain("follow from the rotation, not from clock skew");
+  });
+
+  it("a gateway change ranked first explains one address failing every call; intermittent successes still point to a clock", () => {
+    const gateway = activityOp({
+      op: "Microsoft.Network/applicationGateways/write",
+      resourceId: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/applicationGateways/agw-data`,
+      atMs: at(-1),
+    });
+    const everyCall = [
+      ...traffic(at(-60), at(40), MIN, { callerIp: "10.0.0.4" }),
+      ...traffic(at(-60), at(0), MIN, { callerIp: "10.0.0.7" }),
+      ...traffic(at(0), at(40), MIN, failing({ callerIp: "10.0.0.7" })),
+    ];
+    const proxied = runScenario(everyCall, gateway, KEY_AF, at(60)).result;
+    expect(proxied.changes[0]?.kind).toBe("gateway-changed");
+    expect(proxied.clockSkew.suspected).toBe(false);
+    expect(proxied.clockSkew.evidence).toEqual([]);
+    const why = proxied.clockSkew.ruledOut?.join(" ") ?? "";
+    expect(why).toContain("fails from 10.0.0.7 only");
+    expect(why).toContain("never succeeded again after its first failure nor failed after idle");
+    expect(why).toContain("explains one failing address better than clock skew");
+
+    const drifting = [...everyCall, ...traffic(at(1), at(40), 7 * MIN, { callerIp: "10.0.0.7" })];
+    const skewed = runScenario(drifting, gateway, KEY_AF, at(60)).result;
+    expect(skewed.changes[0]?.kind).toBe("gateway-changed");
+    expect(skewed.clockSkew.suspected).toBe(true);
+    expect(skewed.clockSkew.evidence.join(" ")).toContain("intermittent");
   });
 
   it("flags OAuth tokens of one principal rejected from one host only", () => {

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
 import { diagnose } from "../../src/doctor/doctor.js";
+import { targetOf } from "../../src/doctor/operation.js";
+import { analyzeSas } from "../../src/doctor/sas.js";
 import { buildCorpus, HOST, mintToken, NOW, TENANT } from "./corpus.js";
 
 const dir = mkdtempSync(join(tmpdir(), "doctor-"));
@@ -180,5 +182,32 @@ describe("capture formats", () => {
     const noFlag = await runCli(["explain"]);
     expect(noFlag.code).toBe(2);
     expect(noFlag.stderr).toContain("--request");
+  });
+});
+
+describe("SAS fields", () => {
+  it("names an st or se that is not a time, and reads a date-only se as midnight UTC", () => {
+    const findingsOf = (query: string) => {
+      const url = new URL(`https://${HOST}/c/b.txt?sv=2024-08-04&sr=b&sp=r&${query}&sig=abc`);
+      return analyzeSas({
+        url,
+        rawQuery: url.search.slice(1),
+        method: "GET",
+        target: targetOf(url),
+        requestTimeMs: Date.parse("2026-11-20T10:00:00Z"),
+        requestTimeSource: "x-ms-date",
+      }).findings;
+    };
+    const bad = findingsOf("st=yesterday&se=2026-13-01T00:00:00Z");
+    expect(bad.filter((f) => f.id.startsWith("sas-bad-"))).toMatchObject([
+      { id: "sas-bad-start", title: "st is not a valid time", detail: "st=yesterday is not ISO 8601 UTC." },
+      { id: "sas-bad-expiry", title: "se is not a valid time" },
+    ]);
+    const dateOnly = findingsOf("se=2026-11-20");
+    expect(dateOnly.map((f) => f.id)).toContain("sas-expired");
+    expect(dateOnly.find((f) => f.id === "sas-expired")!.detail).toMatch(/^se=2026-11-20 is 600 min before/);
+    expect(
+      findingsOf("se=2026-11-21").some((f) => f.id.startsWith("sas-bad-") || f.id === "sas-expired"),
+    ).toBe(false);
   });
 });

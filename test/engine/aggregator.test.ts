@@ -169,6 +169,35 @@ describe("ClusterAggregator", () => {
     expect(countsOf(ab_c)).toEqual(countsOf(aggregate(rows)));
   });
 
+  it("merge does not depend on the order of its inputs, and a merged partial merges to itself", () => {
+    const rows = generateAll({ seed: 7 }).requests;
+    const chunk = (k: number) => aggregate(rows.filter((_, idx) => idx % 3 === k));
+    const [a, b, c] = [chunk(0), chunk(1), chunk(2)];
+    const abc = mergePartials([...a, ...b, ...c]);
+    expect(mergePartials([...c, ...a, ...b])).toEqual(abc);
+    expect(mergePartials(abc)).toEqual(abc);
+    const whole = aggregate(rows);
+    expect(mergePartials(whole)).toEqual(whole);
+  });
+
+  it("merge keeps the largest SAS windows and versions; the rest are summed in one entry", () => {
+    const base = aggregate([failure()])[0]!;
+    const w = (st: string, count: number) => ({ st, count, expired: count, notYetValid: 0 });
+    const left: ClusterPartial = {
+      ...base,
+      sasWindows: [w("1", 5), w("2", 1)],
+      operationVersions: { a: 5, b: 1 },
+    };
+    const right: ClusterPartial = {
+      ...base,
+      sasWindows: [w("3", 2), w("2", 1), { count: 4, expired: 0, notYetValid: 4 }],
+      operationVersions: { c: 3, "(other)": 2 },
+    };
+    const [m] = mergePartials([left, right], { sasWindows: 2, operationVersions: 2 });
+    expect(m!.sasWindows).toEqual([w("1", 5), w("2", 2), { count: 6, expired: 2, notYetValid: 4 }]);
+    expect(m!.operationVersions).toEqual({ "(other)": 3, a: 5, c: 3 });
+  });
+
   it("merge redacts sample URIs coming from other sources and keeps lists bounded", () => {
     const base = aggregate([failure()])[0]!;
     const foreign: ClusterPartial = {

@@ -141,6 +141,45 @@ describe("incidents", () => {
     expect(inc!.clockSkew).toEqual({ suspected: false, evidence: [] });
   });
 
+  it("an incident's SAS windows and versions are its clusters' sums, bounded like a cluster's", () => {
+    const sasFailure = (operation: string, minute: number, se: string, version: string): StorageRequest => ({
+      timeMs: Date.parse("2026-11-20T09:00:00Z") + minute * 60_000,
+      account: "stacct",
+      service: "blob",
+      operation,
+      statusCode: 403,
+      statusText: "AuthenticationFailed",
+      authType: "SAS",
+      callerIp: "10.0.0.1",
+      operationVersion: version,
+      uri: `https://stacct.blob.core.windows.net/c/b?sv=2022-11-02&se=${se}&sig=XXXXX`,
+    });
+    const agg = new ClusterAggregator();
+    for (let m = 0; m < 3; m++) agg.observe(sasFailure("GetBlob", m, "2026-11-20T08:00:00Z", "2025-01-05"));
+    agg.observe(sasFailure("PutBlob", 4, "2026-11-20T08:00:00Z", "2024-08-04"));
+    agg.observe(sasFailure("PutBlob", 5, "2026-11-20T10:00:00Z", "2023-11-03"));
+    const build = (limits?: { sasWindows: number; operationVersions: number }) =>
+      buildIncidents(agg.partials(), {
+        activity: [],
+        window: { fromMs: agg.minTimeMs, toMs: agg.maxTimeMs },
+        clock,
+        ...(limits ? { limits } : {}),
+      })[0]!;
+    const inc = build();
+    expect(inc.clusters.map((c) => c.operation)).toEqual(["GetBlob", "PutBlob"]);
+    expect(inc.sasWindows).toEqual([
+      { se: "2026-11-20T08:00:00Z", count: 4, expired: 4, notYetValid: 0 },
+      { se: "2026-11-20T10:00:00Z", count: 1, expired: 0, notYetValid: 0 },
+    ]);
+    expect(inc.operationVersions).toEqual({ "2023-11-03": 1, "2024-08-04": 1, "2025-01-05": 3 });
+    const bounded = build({ sasWindows: 1, operationVersions: 1 });
+    expect(bounded.sasWindows).toEqual([
+      { se: "2026-11-20T08:00:00Z", count: 4, expired: 4, notYetValid: 0 },
+      { count: 1, expired: 0, notYetValid: 0 },
+    ]);
+    expect(bounded.operationVersions).toEqual({ "(other)": 2, "2025-01-05": 3 });
+  });
+
   it("partials from two sources (split windows, two workspaces) give the incidents of one pass", async () => {
     const data = generateAll({ seed: 9 });
     const whole = await analyze({ requests: data.requests, activity: [], clock, rejections: noRejections() });

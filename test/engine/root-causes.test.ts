@@ -36,4 +36,27 @@ describe("engine + root-cause stage on the scenarios", () => {
       }
     });
   }
+
+  it("story 5 (every call through one ingress fails): not clock skew, and the evidence says why; story 1 still is", async () => {
+    const explain = async (name: string) => {
+      const data = generateScenario(name);
+      const result = await analyze({
+        requests: data.requests,
+        activity: data.activity,
+        explainer: createRootCauseExplainer({ clock }),
+        clock,
+        rejections: { count: 0, samples: [], reject() {} },
+      });
+      return result.incidents.find((i) => i.id === incidentIdOf(data.truth.incidents[0]!.challenge))!;
+    };
+    const proxied = await explain("proxy-path-prefix");
+    expect(proxied.changes[0]?.kind).toBe("gateway-changed");
+    expect(proxied.clockSkew.suspected).toBe(false);
+    expect(proxied.clockSkew.ruledOut?.join(" ")).toMatch(
+      /fails from 10\.40\.0\.5 only .* explains one failing address better than clock skew/,
+    );
+    const drifting = await explain("clock-drift-one-host");
+    expect(drifting.clockSkew.suspected).toBe(true);
+    expect(drifting.clockSkew.evidence.join(" ")).toContain("fails from 10.20.1.14 only");
+  });
 });

@@ -179,8 +179,7 @@ describe("root causes from Log Analytics evidence", () => {
   test("explanations equal the local explainer's for every incident of the fixture", async () => {
     const { createRootCauseExplainer } = await import("../../src/correlate/explainer.js");
     const { rootCauseExplainerFromEvidence } = await import("../../src/collect/loganalytics/explainer.js");
-    const { challengeOf, incidentIdOf } = await import("../../src/model/incident.js");
-    const { mergeCallers } = await import("../../src/collect/loganalytics/merge.js");
+    const { buildIncidents } = await import("../../src/incidents/build.js");
     const clock = fixedClock(new Date(AFTER_ALL));
     const local = createRootCauseExplainer({ clock });
     for (const f of fixture) local.observer.observe({ ...f.request, resourceId: String(f.row._ResourceId) });
@@ -212,48 +211,20 @@ describe("root causes from Log Analytics evidence", () => {
         properties: { requestbody: '{"properties":{"allowSharedKeyAccess":false}}' },
       },
     ];
-    // One incident per challenge, from the Log Analytics partials (the engine's incident builder is not on main yet).
-    const byChallenge = new Map<string, typeof result.partials>();
-    for (const p of result.partials) {
-      const id = incidentIdOf(challengeOf(p.key));
-      byChallenge.set(id, [...(byChallenge.get(id) ?? []), p]);
-    }
-    expect(byChallenge.size).toBeGreaterThanOrEqual(6);
+    // The engine's incidents from the Log Analytics partials.
+    const incidents = buildIncidents(result.partials, {
+      activity: [],
+      window: { fromMs: START - 3_600_000, toMs: AFTER_ALL },
+      clock,
+    });
+    expect(incidents.length).toBeGreaterThanOrEqual(6);
     let explainedWithChanges = 0;
-    for (const [id, parts] of byChallenge) {
-      const k = parts[0]!.key;
-      const incident = {
-        id,
-        account: k.account,
-        services: [...new Set(parts.map((p) => p.key.service))],
-        statusCode: k.statusCode,
-        errorCode: k.errorCode,
-        authType: k.authType,
-        operations: [...new Set(parts.map((p) => p.key.operation))],
-        count: parts.reduce((n, p) => n + p.count, 0),
-        firstSeen: new Date(Math.min(...parts.map((p) => p.firstSeenMs))).toISOString(),
-        lastSeen: new Date(Math.max(...parts.map((p) => p.lastSeenMs))).toISOString(),
-        decision: "authentication" as const,
-        guidance: { summary: "", steps: [], avoid: [] },
-        clusters: [],
-        callers: mergeCallers(
-          parts.map((p) => p.callers),
-          20,
-        ),
-        perMinute: [],
-        sampleUris: parts.flatMap((p) => p.sampleUris),
-        sampleObjectKeys: [],
-        sasWindows: parts.flatMap((p) => p.sasWindows),
-        operationVersions: {},
-        changes: [],
-        clockSkew: { suspected: false, evidence: [] },
-        severity: 0,
-      };
+    for (const incident of incidents) {
       const context = { windowFromMs: START - 3_600_000, windowToMs: AFTER_ALL };
       const fromLogs = remote.explain(incident, activity, context);
       expect(fromLogs).toEqual(local.explain(incident, activity, context));
       if (fromLogs.changes.length > 0) explainedWithChanges++;
-      if (k.errorCode === "AuthenticationFailed" && k.authType === "AccountKey") {
+      if (incident.errorCode === "AuthenticationFailed" && incident.authType === "AccountKey") {
         expect(fromLogs.changes[0]?.operation).toBe("Microsoft.Storage/storageAccounts/regenerateKey/action");
       }
     }

@@ -20,7 +20,7 @@ describe("generated KQL, analysed by the Kusto language service against the docu
   });
 
   test("with other caps and windows it still has zero diagnostics", () => {
-    const caps = { callers: 3, sampleUris: 1, sampleObjectKeys: 2, sasWindows: 4, operationVersions: 2 };
+    const caps = { topCallers: 3, sampleUris: 1, sampleObjectKeys: 2, sasWindows: 4, operationVersions: 2 };
     expect(
       analyzeKql(failureClustersQuery({ ...window, ingestedAfterMs: window.generatedAfterMs }, caps)),
     ).toEqual([]);
@@ -73,7 +73,7 @@ describe("query content", () => {
   });
 
   test("applies the partial caps server-side", () => {
-    expect(q).toContain(`CallerRank <= ${DEFAULT_PARTIAL_CAPS.callers}`);
+    expect(q).toContain(`CallerRank <= ${DEFAULT_PARTIAL_CAPS.topCallers}`);
     expect(q).toContain(`make_set_if(Uri, isnotempty(Uri), ${DEFAULT_PARTIAL_CAPS.sampleUris})`);
     expect(q).toContain(`SasRank <= ${DEFAULT_PARTIAL_CAPS.sasWindows}`);
   });

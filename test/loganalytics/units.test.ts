@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { DEFAULT_PARTIAL_CAPS, OTHER_VERSIONS } from "../../src/collect/loganalytics/caps.js";
 import { backoffMs, retryAfterMs } from "../../src/collect/loganalytics/client.js";
-import { mergePartials, mergeSasWindows, mergeVersions } from "../../src/collect/loganalytics/merge.js";
+import { mergePartials, mergeSasWindows, mergeVersions } from "../../src/cluster/aggregator.js";
 import { clusterPartialsFromTable, kustoTimeMs } from "../../src/collect/loganalytics/results.js";
 import { parseLogAnalyticsSettings } from "../../src/collect/loganalytics/settings.js";
 import { planIngestionWindow, splitWindow } from "../../src/collect/loganalytics/window.js";
@@ -137,7 +137,7 @@ describe("merging partials", () => {
         },
       ],
     });
-    const [m] = mergePartials([[a], [b]]);
+    const [m] = mergePartials([a, b]);
     expect(m).toMatchObject({ count: 5, firstSeenMs: 0, lastSeenMs: 120_000 });
     expect([...m!.perMinute]).toEqual([
       [0, 1],

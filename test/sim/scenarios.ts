@@ -558,9 +558,9 @@ export const SCENARIOS: readonly ScenarioDef[] = [
         resourceGroup: "rg-media",
         caller: "platform-pipeline@contoso.com",
       });
-      // Skew left open: one address failing while the same key works elsewhere is, from the logs alone,
-      // also what a drifting host looks like (only the gateway change tells them apart).
-      b.annotate(acct, { cause: "Microsoft.Network/applicationGateways/write" });
+      // One address failing while the same key works elsewhere is also what a drifting host looks like;
+      // the gateway change ranked first, with no intermittent success or burst after idle, tells them apart.
+      b.annotate(acct, { cause: "Microsoft.Network/applicationGateways/write", clockSkew: false });
     },
   },
   {

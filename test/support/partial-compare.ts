@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { clusterKeyString } from "../../src/collect/loganalytics/merge.js";
+import { clusterKeyString } from "../../src/cluster/aggregator.js";
 import type { ClusterPartial } from "../../src/model/incident.js";
 import type { ReferencePartial } from "./reference-partials.js";
 

@@ -5,8 +5,8 @@ import { redactUri } from "../../src/redact.js";
 
 /**
  * The ClusterPartial contract computed directly from StorageRequests, written independently of the Log
- * Analytics code: what the local engine must produce for the same rows. (Until the engine's aggregator
- * lands on main, the equivalence test compares against this.)
+ * Analytics code and of the engine's ClusterAggregator: what both must produce for the same rows (the
+ * source tests also hold the two paths to each other directly).
  */
 export interface ReferencePartial extends ClusterPartial {
   /** Every distinct redacted URI / object key, to check capped samples are drawn from them. */
@@ -110,7 +110,7 @@ export function referencePartials(
             a.firstSeen.localeCompare(b.firstSeen) ||
             identityOf(a).localeCompare(identityOf(b)),
         )
-        .slice(0, caps.callers),
+        .slice(0, caps.topCallers),
       sampleUris: [...allUris].sort().slice(0, caps.sampleUris),
       sampleObjectKeys: [...allObjectKeys].sort().slice(0, caps.sampleObjectKeys),
       sasWindows: [...sas.values()]

@@ -1,5 +1,6 @@
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import type { IngestedRow, RawRow } from "./logs-api-server.js";
+import { Rng } from "../sim/rng.js";
 
 /**
  * A deterministic day of Storage traffic with several auth-failure stories and background noise, each
@@ -15,16 +16,10 @@ export interface FixtureRequest {
   ingestedAtMs: number;
 }
 
-/** mulberry32: a tiny seeded PRNG so fixtures are identical on every run. */
+/** The simulator's seeded PRNG as a function, so fixtures are identical on every run. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 const TABLE_OF: Record<StorageRequest["service"], string> = {

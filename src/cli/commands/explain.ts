@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { CaptureError, parseRequestCapture, parseResponseCapture } from "../../doctor/capture.js";
@@ -8,6 +7,7 @@ import { redactSecrets } from "../../redact.js";
 import { sharedKeyDiffFindings } from "../../signature/doctor-adapter.js";
 import { RequestInputError } from "../../signature/http-request.js";
 import { EXIT_OK, UsageError, type CliCommand } from "../command.js";
+import { readInputFile as readInput } from "../read-input.js";
 
 const HELP = `auth-triage explain: diagnose one captured Storage request/response pair.
 
@@ -37,16 +37,6 @@ const Flags = z.object({
     .optional(),
   format: z.enum(["text", "json"], { error: "--format must be text or json" }).default("text"),
 });
-
-async function readInput(path: string, flag: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-}
 
 export const explainCommand: CliCommand = {
   name: "explain",

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { redactSecrets } from "../../redact.js";
@@ -10,6 +9,7 @@ import { parseServerAuthError } from "../../signature/server-error.js";
 import { accountKeySchema, signRequest } from "../../signature/sign.js";
 import { TargetResolutionError } from "../../signature/target.js";
 import { EXIT_OK, UsageError, type CliCommand, type CliIo } from "../command.js";
+import { readInputOrStdin as readInput } from "../read-input.js";
 
 const HELP = `auth-triage signature: Shared Key signing and the string-to-sign diff.
 
@@ -86,24 +86,6 @@ const OPTIONS = {
   "only-differences": { type: "boolean" },
   "show-string-to-sign": { type: "boolean" },
 } as const;
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin)
-    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-async function readInput(path: string, flag: string): Promise<string> {
-  if (path === "-") return readStdin();
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-}
 
 function parseFlags<T extends z.ZodType>(schema: T, argv: string[]): z.infer<T> {
   let values: Record<string, unknown>;

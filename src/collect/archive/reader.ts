@@ -1,5 +1,6 @@
 import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
+import { commitAll } from "../commit-all.js";
 import type { Clock } from "../../clock.js";
 import type { RecordObserver, RejectionSink } from "../../engine/contracts.js";
 import type { TokenCredential } from "../loganalytics/client.js";
@@ -259,17 +260,11 @@ export async function readArchive(
 
   return {
     ...result,
-    commit: async () => {
-      const conflicts: string[] = [];
-      for (const commit of pendingCommits) {
-        try {
-          await commit();
-        } catch (err) {
-          if (err instanceof BlobCursorConflictError) conflicts.push(err.blobKey);
-          else throw err;
-        }
-      }
-      if (conflicts.length > 0) throw new BlobCursorConflictError(conflicts.join(", "));
-    },
+    commit: () =>
+      commitAll(
+        pendingCommits,
+        (err) => (err instanceof BlobCursorConflictError ? err.blobKey : undefined),
+        (keys) => new BlobCursorConflictError(keys),
+      ),
   };
 }

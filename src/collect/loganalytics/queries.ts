@@ -112,10 +112,10 @@ let Callers = AuthFailures
     by ClusterId, CallerIp, UserAgent, RequesterObjectId, KeySlot
 | sort by ClusterId asc, CallerCount desc, CallerIp asc, RequesterObjectId asc, KeySlot asc, UserAgent asc
 | extend CallerRank = row_number(1, prev(ClusterId) != ClusterId)
-| where CallerRank <= ${caps.callers}
+| where CallerRank <= ${caps.topCallers}
 | summarize Callers = make_list(bag_pack("ip", CallerIp, "userAgent", UserAgent, "requesterObjectId", RequesterObjectId,
     "requesterUpn", CallerUpn, "keySlot", KeySlot, "count", CallerCount,
-    "firstSeen", CallerFirstSeen, "lastSeen", CallerLastSeen), ${caps.callers}) by ClusterId;
+    "firstSeen", CallerFirstSeen, "lastSeen", CallerLastSeen), ${caps.topCallers}) by ClusterId;
 let SasWindows = AuthFailures
 | where isnotempty(SasStart) or isnotempty(SasExpiry)
 | summarize SasCount = count(),

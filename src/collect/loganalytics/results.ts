@@ -6,7 +6,8 @@ import type { CallerSummary, ClusterPartial, SasWindowObservation } from "../../
 import { SERVICE_TYPES, type ServiceType } from "../../model/storage-request.js";
 import { redactUri } from "../../redact.js";
 import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
-import { compareCallers, mergeSasWindows, mergeVersions } from "./merge.js";
+import { mergeSamples, mergeSasWindows, mergeVersions } from "../../cluster/aggregator.js";
+import { sortCallers } from "../../cluster/top-callers.js";
 
 /**
  * Turns Logs API result tables into the engine's types. Every row is validated with zod; a bad row is
@@ -170,20 +171,20 @@ export function clusterPartialFromRow(
     const ms = kustoTimeMs(minute);
     if (!Number.isNaN(ms)) perMinute.set(ms, (perMinute.get(ms) ?? 0) + n);
   }
-  const callers: CallerSummary[] = row.Callers.map((c) =>
-    definedOnly({
-      ip: c.ip,
-      userAgent: c.userAgent,
-      requesterObjectId: c.requesterObjectId,
-      requesterUpn: c.requesterUpn,
-      keySlot: c.keySlot as CallerSummary["keySlot"],
-      count: c.count,
-      firstSeen: new Date(c.firstSeen).toISOString(),
-      lastSeen: new Date(c.lastSeen).toISOString(),
-    }),
-  )
-    .sort(compareCallers)
-    .slice(0, caps.callers);
+  const callers: CallerSummary[] = sortCallers(
+    row.Callers.map((c) =>
+      definedOnly({
+        ip: c.ip,
+        userAgent: c.userAgent,
+        requesterObjectId: c.requesterObjectId,
+        requesterUpn: c.requesterUpn,
+        keySlot: c.keySlot as CallerSummary["keySlot"],
+        count: c.count,
+        firstSeen: new Date(c.firstSeen).toISOString(),
+        lastSeen: new Date(c.lastSeen).toISOString(),
+      }),
+    ),
+  ).slice(0, caps.topCallers);
   const sasWindows: SasWindowObservation[] = mergeSasWindows(
     [
       row.SasWindows.map((w) =>
@@ -206,15 +207,11 @@ export function clusterPartialFromRow(
     lastSeenMs: row.LastSeen,
     perMinute,
     callers,
-    sampleUris: distinctSorted(row.SampleUris.map(redactUri)).slice(0, caps.sampleUris),
-    sampleObjectKeys: distinctSorted(row.SampleObjectKeys).slice(0, caps.sampleObjectKeys),
+    sampleUris: mergeSamples([row.SampleUris.map(redactUri)], caps.sampleUris),
+    sampleObjectKeys: mergeSamples([row.SampleObjectKeys], caps.sampleObjectKeys),
     sasWindows,
     operationVersions: mergeVersions([row.OperationVersions], caps.operationVersions),
   };
-}
-
-function distinctSorted(values: string[]): string[] {
-  return [...new Set(values.filter((v) => v !== ""))].sort();
 }
 
 export function clusterPartialsFromTable(

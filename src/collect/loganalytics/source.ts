@@ -1,8 +1,10 @@
 import type { LogsQueryClient } from "@azure/monitor-query-logs";
+import { commitAll } from "../commit-all.js";
 import type { Clock } from "../../clock.js";
 import type { RejectedRecord } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import type { ClusterPartial } from "../../model/incident.js";
+import { mergePartials } from "../../cluster/aggregator.js";
 import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
 import {
   createLogsQueryClient,
@@ -20,7 +22,6 @@ import {
   rootCauseEvidenceQuery,
   type ServerEvidence,
 } from "./evidence.js";
-import { mergePartials } from "./merge.js";
 import {
   ACTIVITY_ROW_CAP,
   activityChangesQuery,
@@ -154,7 +155,7 @@ export async function collectFromLogAnalytics(
     run.queries += clusters.queries;
     run.splits += clusters.splits;
     const workspacePartials = mergePartials(
-      clusters.results.map((r) => r.items),
+      clusters.results.flatMap((r) => r.items),
       caps,
     );
     run.clusters = workspacePartials.length;
@@ -230,7 +231,7 @@ export async function collectFromLogAnalytics(
     });
   }
 
-  const partials = mergePartials(partialLists, caps);
+  const partials = mergePartials(partialLists.flat(), caps);
   return {
     partials,
     rows,
@@ -243,17 +244,11 @@ export async function collectFromLogAnalytics(
       fromMs: Math.min(...runs.map((r) => r.window.ingestedAfterMs)),
       toMs: Math.max(...runs.map((r) => r.window.ingestedUntilMs)),
     },
-    commit: async () => {
-      const conflicts: string[] = [];
-      for (const commit of pendingCommits) {
-        try {
-          await commit();
-        } catch (err) {
-          if (err instanceof WatermarkConflictError) conflicts.push(err.key);
-          else throw err;
-        }
-      }
-      if (conflicts.length > 0) throw new WatermarkConflictError(conflicts.join(", "));
-    },
+    commit: () =>
+      commitAll(
+        pendingCommits,
+        (err) => (err instanceof WatermarkConflictError ? err.key : undefined),
+        (keys) => new WatermarkConflictError(keys),
+      ),
   };
 }
