@@ -211,3 +211,18 @@ describe("SAS fields", () => {
     ).toBe(false);
   });
 });
+
+describe("docs/doctor.md", () => {
+  it("shows what the CLI prints today for its example", async () => {
+    const { readFileSync } = await import("node:fs");
+    const r = await runCli([
+      "explain",
+      "--request",
+      "docs/examples/doctor/wrong-audience.request.http",
+      "--response",
+      "docs/examples/doctor/wrong-audience.response.http",
+    ]);
+    expect(r.code).toBe(0);
+    expect(readFileSync("docs/doctor.md", "utf8")).toContain(r.stdout.trimEnd());
+  });
+});
