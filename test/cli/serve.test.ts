@@ -64,6 +64,12 @@ describe("auth-triage serve", () => {
       await page.goto(base);
       await page.waitForSelector("html[data-ready=true]");
       expect(await page.$$eval("#incidents tbody tr", (rows) => rows.length)).toBe(list.total);
+      // The SAS minted on a clock running ahead: skew leads, not the weak "new addresses" candidate.
+      const skewed = list.items.find((i) => i.account === "stcdnorigin13")!;
+      expect(skewed.clockSkewSuspected).toBe(true);
+      expect(await page.textContent(`#incidents tbody tr[data-id="${skewed.id}"]`)).toContain(
+        "Clock skew suspected",
+      );
       await page.screenshot({ path: artifactPath("samples-list.png"), fullPage: true });
       await page.goto(`${base}/#/incidents/${encodeURIComponent(rotation.id)}`);
       await page.waitForSelector("#detail .detail-head");

@@ -8,6 +8,9 @@
  * of our own hash links. Never innerHTML; the page's CSP enforces Trusted Types, so any attempt throws.
  */
 
+/** Below this score a change is a weak lead (same bar as the timer uses for "new cause" news). */
+const WEAK_CAUSE_SCORE = 0.5;
+
 const DECISIONS = ["authentication", "rbac", "sas", "network", "policy"];
 const DECISION_LABELS = {
   authentication: "Authentication",
@@ -299,12 +302,13 @@ function renderRows(items) {
       text: item.account,
       attrs: { href: incidentHref(item.id) },
     });
-    const cause = item.topCause
-      ? h("span", { className: "cause-cell", title: item.topCause.summary, text: item.topCause.summary })
-      : h("span", {
-          className: "muted",
-          text: item.clockSkewSuspected ? "Clock skew suspected" : "No change found",
-        });
+    // A suspected clock skew leads when no change explains the incident well (weak candidates come and go).
+    const skewLeads = item.clockSkewSuspected && (!item.topCause || item.topCause.score < WEAK_CAUSE_SCORE);
+    const cause = skewLeads
+      ? h("span", { className: "cause-cell", text: "Clock skew suspected" })
+      : item.topCause
+        ? h("span", { className: "cause-cell", title: item.topCause.summary, text: item.topCause.summary })
+        : h("span", { className: "muted", text: "No change found" });
     const row = h("tr", { attrs: { "data-id": item.id } }, [
       h("td", {}, [badge(item.decision)]),
       h("td", {}, [statusPill(item.status)]),
