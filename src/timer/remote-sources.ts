@@ -1,17 +1,14 @@
 import type { Clock } from "../clock.js";
-import { readArchivedActivity } from "../collect/archive/activity.js";
 import { BlobCursorConflictError } from "../collect/archive/cursor.js";
-import { createBlobServiceClient, parseArchiveSettings, readArchive } from "../collect/archive/reader.js";
+import { parseArchiveSettings } from "../collect/archive/reader.js";
 import type { LogsClientHooks, TokenCredential } from "../collect/loganalytics/client.js";
-import { rootCauseExplainerFromEvidence } from "../collect/loganalytics/explainer.js";
 import { parseLogAnalyticsSettings } from "../collect/loganalytics/settings.js";
-import { collectFromLogAnalytics } from "../collect/loganalytics/source.js";
 import { WatermarkConflictError } from "../collect/loganalytics/watermark.js";
 import { RejectionCollector } from "../collect/rejections.js";
-import { ClusterAggregator } from "../cluster/aggregator.js";
 import type { SourceSettings } from "../config/settings.js";
-import { createRootCauseExplainer } from "../correlate/index.js";
-import { resultFromPartials } from "../engine/analyze.js";
+import { analyzeArchive } from "../engine/analyze-archive.js";
+import { analyzeLogAnalytics } from "../engine/analyze-log-analytics.js";
+import type { AnalysisResult } from "../engine/analyze.js";
 import { blobCursorStoreOn, watermarkStoreOn } from "../state/cursors.js";
 import type { TriageStore } from "../state/store.js";
 import type { AnalysisWindowMs, IncidentSource, SourceAnalysis } from "./source.js";
@@ -26,9 +23,6 @@ export interface RemoteSourceHooks {
   credential?: TokenCredential;
   logsClientHooks?: LogsClientHooks;
 }
-
-/** AzureActivity is read this far before the window: changes precede the failures they cause. */
-const ACTIVITY_LOOKBACK_MS = 2 * 3_600_000;
 
 export class LogAnalyticsIncidentSource implements IncidentSource {
   private pending: (() => Promise<void>) | undefined;
@@ -50,7 +44,11 @@ export class LogAnalyticsIncidentSource implements IncidentSource {
       cloud: this.source.cloud,
       ...(this.source.endpoint ? { endpoint: this.source.endpoint } : {}),
     });
-    const collected = await collectFromLogAnalytics(settings, {
+    const {
+      result,
+      window: read,
+      commit,
+    } = await analyzeLogAnalytics(settings, {
       clock,
       watermarks: watermarkStoreOn(this.store),
       ...(this.hooks.credential ? { credential: this.hooks.credential } : {}),
@@ -62,39 +60,16 @@ export class LogAnalyticsIncidentSource implements IncidentSource {
         initialLookbackMs: window.toMs - window.fromMs,
         maxCatchUpMs: this.maxCatchUpMs,
       },
+      rejections: new RejectionCollector(),
     });
-    this.pending = collected.commit;
-    const rejections = new RejectionCollector();
-    for (const r of collected.rejected) rejections.reject(r);
-    const result = resultFromPartials({
-      partials: collected.partials,
-      rows: collected.rows,
-      failures: collected.failures,
-      window: collected.window,
-      activity: collected.activity,
-      explainer: rootCauseExplainerFromEvidence(collected.evidence, { clock }),
-      clock,
-      rejections,
-    });
-    return {
-      incidents: result.incidents,
-      rowsScanned: collected.rows,
-      failures: collected.failures,
-      clusters: result.input.clusters,
-      rejected: result.input.rejected,
-      window: collected.window,
-      incremental: true,
-    };
+    this.pending = commit;
+    return { ...sourceAnalysisOf(result), window: read };
   }
 
   async commit(): Promise<void> {
     const commit = this.pending;
     this.pending = undefined;
-    try {
-      await commit?.();
-    } catch (err) {
-      if (!(err instanceof WatermarkConflictError)) throw err;
-    }
+    await commitUnlessOvertaken(commit, WatermarkConflictError);
   }
 }
 
@@ -119,61 +94,46 @@ export class ArchiveIncidentSource implements IncidentSource {
         ? { connectionString: this.source.connectionString }
         : { accountUrl: this.source.accountUrl },
     );
-    const service = await createBlobServiceClient(settings, this.hooks.credential);
-    const aggregator = new ClusterAggregator();
-    const explainer = createRootCauseExplainer({ clock });
-    const rejections = new RejectionCollector();
-    const read = await readArchive(
+    const { result, commit } = await analyzeArchive({
       settings,
       // Blobs of hours that ended before the window are complete and were read by earlier runs.
-      { sinceMs: window.fromMs },
-      {
-        clock,
-        cursors: blobCursorStoreOn(this.store),
-        observer: {
-          observe: (r) => {
-            aggregator.observe(r);
-            explainer.observer.observe(r);
-          },
-        },
-        rejections,
-      },
-      service,
-    );
-    this.pending = read.commit;
-    const firstFailureMs = Math.min(...aggregator.partials().map((p) => p.firstSeenMs), window.fromMs);
-    const activity = await readArchivedActivity(
-      service,
-      { fromMs: firstFailureMs - ACTIVITY_LOOKBACK_MS, toMs: window.toMs },
-      rejections,
-    );
-    const result = resultFromPartials({
-      partials: aggregator.partials(),
-      rows: aggregator.rows,
-      failures: aggregator.failures,
       window,
-      activity,
-      explainer,
+      cursors: blobCursorStoreOn(this.store),
       clock,
-      rejections,
+      rejections: new RejectionCollector(),
+      ...(this.hooks.credential ? { credential: this.hooks.credential } : {}),
     });
-    return {
-      incidents: result.incidents,
-      rowsScanned: aggregator.rows,
-      failures: aggregator.failures,
-      clusters: result.input.clusters,
-      rejected: result.input.rejected,
-      incremental: true,
-    };
+    this.pending = commit;
+    return sourceAnalysisOf(result);
   }
 
   async commit(): Promise<void> {
     const commit = this.pending;
     this.pending = undefined;
-    try {
-      await commit?.();
-    } catch (err) {
-      if (!(err instanceof BlobCursorConflictError)) throw err;
-    }
+    await commitUnlessOvertaken(commit, BlobCursorConflictError);
+  }
+}
+
+/** What the cycle needs of an analysis of new data (both production sources read incrementally). */
+function sourceAnalysisOf(result: AnalysisResult): SourceAnalysis {
+  return {
+    incidents: result.incidents,
+    rowsScanned: result.input.rows,
+    failures: result.input.failures,
+    clusters: result.input.clusters,
+    rejected: result.input.rejected,
+    incremental: true,
+  };
+}
+
+/** Commits a source's read positions; losing to an overlapping run is harmless (see the class doc). */
+async function commitUnlessOvertaken(
+  commit: (() => Promise<void>) | undefined,
+  conflict: abstract new (...args: never[]) => Error,
+): Promise<void> {
+  try {
+    await commit?.();
+  } catch (err) {
+    if (!(err instanceof conflict)) throw err;
   }
 }

@@ -1,19 +1,16 @@
 import type { Clock } from "../../clock.js";
 import { InMemoryBlobCursorStore } from "../../collect/archive/cursor.js";
-import { readArchivedActivity } from "../../collect/archive/activity.js";
-import { createBlobServiceClient, parseArchiveSettings, readArchive } from "../../collect/archive/reader.js";
+import { parseArchiveSettings } from "../../collect/archive/reader.js";
 import type { LogsClientHooks, TokenCredential } from "../../collect/loganalytics/client.js";
-import { rootCauseExplainerFromEvidence } from "../../collect/loganalytics/explainer.js";
 import {
   parseLogAnalyticsSettings,
   type LogAnalyticsSettingsInput,
 } from "../../collect/loganalytics/settings.js";
-import { collectFromLogAnalytics } from "../../collect/loganalytics/source.js";
 import { InMemoryWatermarkStore } from "../../collect/loganalytics/watermark.js";
 import type { RejectionCollector } from "../../collect/rejections.js";
-import { ClusterAggregator } from "../../cluster/aggregator.js";
-import { createRootCauseExplainer } from "../../correlate/index.js";
-import { resultFromPartials, type AnalysisResult } from "../../engine/analyze.js";
+import { analyzeArchive } from "../../engine/analyze-archive.js";
+import { analyzeLogAnalytics } from "../../engine/analyze-log-analytics.js";
+import type { AnalysisResult } from "../../engine/analyze.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import { UsageError } from "../command.js";
 import type { AnalyzeArgs } from "./analyze-options.js";
@@ -31,9 +28,6 @@ export interface RemoteSourceDeps {
   logAnalytics?: Partial<LogAnalyticsSettingsInput>;
   logsClientHooks?: LogsClientHooks;
 }
-
-/** AzureActivity is read this far before the first failure: changes precede the failures they cause. */
-const ACTIVITY_LOOKBACK_MS = 2 * 3_600_000;
 
 /** Settle margin: rows ingested in the last minute may not be visible yet. */
 const SETTLE_MS = 60_000;
@@ -58,7 +52,7 @@ export async function analyzeWorkspaces(
   const sinceMs = args.sinceMs ?? DEFAULT_SINCE_MS;
   // A one-off window in TimeGenerated terms: rows generated in the last --since are ingested after its
   // start too, so the ingestion bound and the TimeGenerated bound coincide.
-  const collected = await collectFromLogAnalytics(settings, {
+  const { result } = await analyzeLogAnalytics(settings, {
     clock,
     watermarks: new InMemoryWatermarkStore(),
     ...(deps.credential ? { credential: deps.credential } : {}),
@@ -69,18 +63,10 @@ export async function analyzeWorkspaces(
       initialLookbackMs: sinceMs,
       maxCatchUpMs: sinceMs,
     },
-  });
-  for (const r of collected.rejected) rejections.reject(r);
-  return resultFromPartials({
-    partials: collected.partials,
-    rows: collected.rows,
-    failures: collected.failures,
-    window: collected.window,
-    activity: [...collected.activity, ...fileActivity],
-    explainer: rootCauseExplainerFromEvidence(collected.evidence, { clock }),
-    clock,
     rejections,
+    extraActivity: fileActivity,
   });
+  return result;
 }
 
 export async function analyzeArchiveAccount(
@@ -104,42 +90,16 @@ export async function analyzeArchiveAccount(
     );
   }
   const nowMs = clock.now().getTime();
-  const sinceMs = nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS);
-  const service = await createBlobServiceClient(settings, deps.credential);
-  const aggregator = new ClusterAggregator();
-  const explainer = createRootCauseExplainer({ clock });
-  const read = await readArchive(
+  const { result } = await analyzeArchive({
     settings,
-    { sinceMs, dropRecordsBeforeSince: true },
-    {
-      clock,
-      cursors: new InMemoryBlobCursorStore(),
-      observer: {
-        observe: (r) => {
-          aggregator.observe(r);
-          explainer.observer.observe(r);
-        },
-      },
-      rejections,
-    },
-    service,
-  );
-  // The subscription's activity log, when it is archived to the same account, names the changes.
-  const firstFailureMs = Math.min(...aggregator.partials().map((p) => p.firstSeenMs), nowMs);
-  const archivedActivity = await readArchivedActivity(
-    service,
-    { fromMs: Math.min(sinceMs, firstFailureMs - ACTIVITY_LOOKBACK_MS), toMs: nowMs },
-    rejections,
-  );
-  return resultFromPartials({
-    partials: aggregator.partials(),
-    rows: aggregator.rows,
-    failures: aggregator.failures,
-    window: { fromMs: sinceMs, toMs: nowMs },
-    activity: [...archivedActivity, ...activity],
-    explainer,
+    window: { fromMs: nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS), toMs: nowMs },
+    // One-off run: nothing is remembered, so every blob of the window is read from the start.
+    cursors: new InMemoryBlobCursorStore(),
+    dropRecordsBeforeWindow: true,
+    extraActivity: activity,
     clock,
     rejections,
-    outsideWindow: read.droppedBeforeSince,
+    ...(deps.credential ? { credential: deps.credential } : {}),
   });
+  return result;
 }

@@ -1,0 +1,42 @@
+import { rootCauseExplainerFromEvidence } from "../collect/loganalytics/explainer.js";
+import type { LogAnalyticsSettings } from "../collect/loganalytics/settings.js";
+import { collectFromLogAnalytics, type LogAnalyticsSourceDeps } from "../collect/loganalytics/source.js";
+import type { ActivityEvent } from "../model/activity.js";
+import { resultFromPartials, type AnalysisResult, type RejectionTally } from "./analyze.js";
+import type { RejectionSink } from "./contracts.js";
+
+export interface LogAnalyticsAnalysis {
+  result: AnalysisResult;
+  /** The union of the ingestion windows read. */
+  window: { fromMs: number; toMs: number };
+  /** Advances the workspaces' watermarks past the window read; call once the result is safely used. */
+  commit(): Promise<void>;
+}
+
+/**
+ * The Log Analytics path of the engine, shared by `analyze --workspace` and the timer: clusters and
+ * root-cause evidence summarised server-side, then the same result as every other source.
+ */
+export async function analyzeLogAnalytics(
+  settings: LogAnalyticsSettings,
+  deps: LogAnalyticsSourceDeps & {
+    rejections: RejectionSink & RejectionTally;
+    /** Activity from elsewhere (e.g. exported files) added to the workspaces' AzureActivity. */
+    extraActivity?: readonly ActivityEvent[];
+  },
+): Promise<LogAnalyticsAnalysis> {
+  const { rejections, extraActivity, ...sourceDeps } = deps;
+  const collected = await collectFromLogAnalytics(settings, sourceDeps);
+  for (const r of collected.rejected) rejections.reject(r);
+  const result = resultFromPartials({
+    partials: collected.partials,
+    rows: collected.rows,
+    failures: collected.failures,
+    window: collected.window,
+    activity: [...collected.activity, ...(extraActivity ?? [])],
+    explainer: rootCauseExplainerFromEvidence(collected.evidence, { clock: deps.clock }),
+    clock: deps.clock,
+    rejections,
+  });
+  return { result, window: collected.window, commit: collected.commit };
+}
