@@ -58,17 +58,34 @@ interface ClusterState {
   perMinute: Map<number, number>;
   callers: TopCallers;
   sampleUris: string[];
-  /** Raw URIs already sampled, so each is redacted once. */
+  /** Raw URIs already considered for the sample (bounded memo), so a repeated URI is redacted once. */
   sampledRawUris: Set<string>;
   sampleObjectKeys: string[];
   sasWindows: Map<string, SasWindowObservation>;
   operationVersions: Map<string, number>;
 }
 
-function pushCapped(list: string[], value: string | undefined, cap: number): void {
-  if (!value || list.length >= cap || list.includes(value)) return;
-  list.push(value);
+/**
+ * Keeps the `cap` smallest distinct values, sorted: the same set whatever the arrival order, and the set
+ * mergeSamples keeps when partials of any split of the rows are merged.
+ */
+function keepSmallest(list: string[], value: string | undefined, cap: number): void {
+  if (!value) return;
+  if (list.length >= cap && value >= list[list.length - 1]!) return;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo] === value) return;
+  list.splice(lo, 0, value);
+  if (list.length > cap) list.pop();
 }
+
+/** Raw URIs remembered per cluster so a repeated URI is not redacted again (bounded: cleared when full). */
+const SAMPLED_RAW_MEMO = 256;
 
 function addCapped(map: Map<string, number>, key: string, n: number, cap: number, other: string): void {
   const target = map.has(key) || map.size < cap ? key : other;
@@ -171,11 +188,12 @@ export class ClusterAggregator implements RecordObserver {
     if (slot) identity.keySlot = slot;
     c.callers.add(identity, r.timeMs);
 
-    if (r.uri && c.sampleUris.length < this.limits.sampleUris && !c.sampledRawUris.has(r.uri)) {
+    if (r.uri && !c.sampledRawUris.has(r.uri)) {
+      if (c.sampledRawUris.size >= SAMPLED_RAW_MEMO) c.sampledRawUris.clear();
       c.sampledRawUris.add(r.uri);
-      pushCapped(c.sampleUris, clip(redactUri(r.uri)), this.limits.sampleUris);
+      keepSmallest(c.sampleUris, clip(redactUri(r.uri)), this.limits.sampleUris);
     }
-    if (r.objectKey) pushCapped(c.sampleObjectKeys, clip(r.objectKey), this.limits.sampleObjectKeys);
+    if (r.objectKey) keepSmallest(c.sampleObjectKeys, clip(r.objectKey), this.limits.sampleObjectKeys);
 
     const sas = this.sasTimes.get(r.uri);
     if (sas) {

@@ -561,7 +561,10 @@ export class EvidenceIndex {
     const acct = account.toLowerCase();
     let list = this.callerLists.get(acct);
     if (!list) {
-      list = [...(this.byAccount.get(acct)?.values() ?? [])];
+      // In caller order, not arrival order: evidence merged from slices in any order explains the same.
+      list = [...(this.byAccount.get(acct)?.values() ?? [])].sort((a, b) =>
+        a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : 0,
+      );
       this.callerLists.set(acct, list);
     }
     return list;

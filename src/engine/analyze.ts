@@ -5,6 +5,10 @@ import type { ActivityEvent } from "../model/activity.js";
 import type { ClusterPartial, Incident } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import type { RejectedRecord, RejectionSink, RootCauseExplainer } from "./contracts.js";
+import { EvidenceIndex } from "../correlate/evidence.js";
+import { explainFromEvidence } from "../correlate/explainer.js";
+import { parseRootCauseSettings, type RootCauseSettingsInput } from "../correlate/settings.js";
+import { totalsOf, type PartialResult } from "./partial-result.js";
 
 /** What a rejection sink exposes after a run (RejectionCollector in src/collect/rejections.ts). */
 export interface RejectionTally {
@@ -111,6 +115,49 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
     incidents,
     generatedAt: o.clock.now().toISOString(),
   };
+}
+
+export interface ResultFromSlicesOptions extends Omit<
+  ResultFromPartialsOptions,
+  "partials" | "rows" | "failures" | "explainer"
+> {
+  /** Slices merged with mergeResults: the one merge every source and the timer use. */
+  result: PartialResult;
+  /** Root-cause settings (defaults when absent). */
+  rootCause?: RootCauseSettingsInput;
+}
+
+/**
+ * Builds the result from merged slices: totals by the one merge, root causes ranked on the merged
+ * evidence against the merged incident's own onset, caps applied once by the incident builder.
+ */
+export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
+  const totals = totalsOf(o.result, o.limits);
+  const settings = parseRootCauseSettings(o.rootCause ?? {});
+  const index = new EvidenceIndex(totals.evidence);
+  const opts: ResultFromPartialsOptions = {
+    window: o.window,
+    activity: o.activity,
+    clock: o.clock,
+    partials: totals.partials,
+    rows: totals.rows,
+    failures: totals.failures,
+    explainer: {
+      observer: { observe: () => undefined },
+      explain: (incident, activity, context) =>
+        explainFromEvidence(
+          incident,
+          activity,
+          index,
+          context ?? { windowFromMs: o.window.fromMs, windowToMs: o.window.toMs },
+          settings,
+        ),
+    },
+  };
+  if (o.rejections) opts.rejections = o.rejections;
+  if (o.outsideWindow !== undefined) opts.outsideWindow = o.outsideWindow;
+  if (o.limits) opts.limits = o.limits;
+  return resultFromPartials(opts);
 }
 
 /**
