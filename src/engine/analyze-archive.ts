@@ -8,6 +8,7 @@ import { createRootCauseExplainer } from "../correlate/index.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { RejectionSink } from "./contracts.js";
 import { resultFromPartials, type AnalysisResult, type RejectionTally } from "./analyze.js";
+import { readSlice, type PartialResult } from "./partial-result.js";
 
 /** AzureActivity is read this far before the first failure: changes precede the failures they cause. */
 export const ARCHIVE_ACTIVITY_LOOKBACK_MS = 2 * 3_600_000;
@@ -28,6 +29,10 @@ export interface ArchiveAnalysisOptions {
 
 export interface ArchiveAnalysis {
   result: AnalysisResult;
+  /** What was read, as one read slice, for the timer's merge (src/engine/partial-result.ts). */
+  slices: PartialResult;
+  /** Activity the causes were ranked against. */
+  activity: readonly ActivityEvent[];
   /** Advances the blob cursors past what was read; call once the result is safely used. */
   commit(): Promise<void>;
 }
@@ -63,16 +68,28 @@ export async function analyzeArchive(o: ArchiveAnalysisOptions): Promise<Archive
     { fromMs: firstFailureMs - ARCHIVE_ACTIVITY_LOOKBACK_MS, toMs: o.window.toMs },
     o.rejections,
   );
+  const activity = [...archivedActivity, ...(o.extraActivity ?? [])];
+  const partials = aggregator.partials();
+  const slices: PartialResult = {
+    slices: [
+      readSlice({
+        rows: aggregator.rows,
+        failures: aggregator.failures,
+        partials,
+        evidence: explainer.evidence(),
+      }),
+    ],
+  };
   const result = resultFromPartials({
-    partials: aggregator.partials(),
+    partials,
     rows: aggregator.rows,
     failures: aggregator.failures,
     window: o.window,
-    activity: [...archivedActivity, ...(o.extraActivity ?? [])],
+    activity,
     explainer,
     clock: o.clock,
     rejections: o.rejections,
     outsideWindow: read.droppedBeforeSince,
   });
-  return { result, commit: read.commit };
+  return { result, slices, activity, commit: read.commit };
 }

@@ -139,6 +139,8 @@ export function compactResult(
   result: PartialResult,
   beforeMs: number,
   limits: Partial<ClusterLimits> = {},
+  /** Read slices are kept apart longer, so a read merged again by an overlapping run is still recognised. */
+  readsBeforeMs: number = beforeMs,
 ): PartialResult {
   const merged = mergeResults(result).slices;
   let foldEnd = Number.NEGATIVE_INFINITY;
@@ -150,7 +152,7 @@ export function compactResult(
   const keep: Slice[] = [];
   for (const s of merged) {
     if (s.span.kind === "time" && s.span.toMs <= foldEnd) foldTime.push(s);
-    else if (s.span.kind === "read" && s.span.toMs < beforeMs) foldRead.push(s);
+    else if (s.span.kind === "read" && s.span.toMs < readsBeforeMs) foldRead.push(s);
     else keep.push(s);
   }
   if (foldTime.length > 1) {

@@ -30,6 +30,12 @@ export interface LifecycleInput {
   config: LifecycleConfig;
   /** This run's view of the incident (over the analysis window), if it had failures. */
   observed?: Incident;
+  /**
+   * The incident rebuilt from everything seen so far (stored slices merged with this run's, see
+   * src/engine/partial-result.ts). When absent (state from an older version), the stored incident and
+   * `observed` are merged per minute.
+   */
+  merged?: Incident;
   previous?: { record: StoredIncidentRecord; lifecycle: LifecycleState };
   /** Set when an account-wide cause's incident covers this one. */
   inhibitedBy?: string;
@@ -66,7 +72,7 @@ export function decideIncident(input: LifecycleInput): LifecycleOutcome {
     if (!observed || failuresToOpen(observed, previous?.record) < config.openThreshold) return UNCHANGED;
     const lifecycle: LifecycleState = { seq: previous?.lifecycle.seq ?? 0 };
     const record: StoredIncidentRecord = {
-      incident: observed,
+      incident: input.merged ?? observed,
       status: "open",
       openedAt: nowIso,
       updatedAt: nowIso,
@@ -81,7 +87,7 @@ export function decideIncident(input: LifecycleInput): LifecycleOutcome {
   }
 
   const stored = previous.record;
-  const merged = observed ? mergeIncident(stored.incident, observed) : stored.incident;
+  const merged = input.merged ?? (observed ? mergeIncident(stored.incident, observed) : stored.incident);
   const quietSinceMs = Date.parse(merged.lastSeen);
   const record: StoredIncidentRecord = { ...stored, incident: merged, updatedAt: nowIso };
   const lifecycle: LifecycleState = { ...previous.lifecycle };

@@ -10,6 +10,12 @@ export const CHUNK_CHARS = 30_000;
 /** Leaves room in the 1 MiB entity for the other properties (strings count two bytes per character). */
 export const INCIDENT_BUDGET_CHARS = 360_000;
 export const PAYLOAD_BUDGET_CHARS = 120_000;
+/**
+ * The slices an incident is rebuilt from (the `ledger` chunks): with a fitted incident (at most
+ * INCIDENT_BUDGET_CHARS, usually a few KB) the entity stays under 1 MiB only if both stay small; an
+ * incident's ledger is compacted every run, so only a pathological account exceeds it.
+ */
+export const LEDGER_BUDGET_CHARS = 150_000;
 
 export function chunk(text: string, size = CHUNK_CHARS): string[] {
   const out: string[] = [];

@@ -1,3 +1,4 @@
+import type { PartialResultJson } from "../engine/partial-result.js";
 import type { Incident } from "../model/incident.js";
 import type { IncidentQuery, IncidentRecord } from "./contracts.js";
 import {
@@ -6,6 +7,7 @@ import {
   withNotifications,
   type LifecycleState,
   type OutboxEntry,
+  type StoredCandidate,
   type StoredIncident,
   type StoredIncidentRecord,
   type TriageStore,
@@ -67,6 +69,7 @@ export class MemoryTriageStore implements TriageStore {
     lifecycle: LifecycleState,
     expectedEtag: string | undefined,
     newEntries: OutboxEntry[],
+    ledger?: PartialResultJson,
   ): Promise<string> {
     const id = record.incident.id;
     const current = this.incidents.get(id);
@@ -78,7 +81,10 @@ export class MemoryTriageStore implements TriageStore {
         throw new ConcurrencyError(`notification ${e.notificationId} already exists`);
     }
     const etag = this.etag();
-    this.incidents.set(id, structuredClone({ record, lifecycle, etag }));
+    this.incidents.set(
+      id,
+      structuredClone(ledger ? { record, lifecycle, etag, ledger } : { record, lifecycle, etag }),
+    );
     for (const e of newEntries)
       this.outbox.set(outboxKey(e), { entry: structuredClone(e), etag: this.etag() });
     return etag;
@@ -108,18 +114,23 @@ export class MemoryTriageStore implements TriageStore {
       .sort((a, b) => a.seq - b.seq || a.channel.localeCompare(b.channel));
   }
 
-  private readonly candidates = new Map<string, { incident: Incident; etag: string }>();
+  private readonly candidates = new Map<string, StoredCandidate>();
 
-  async listCandidates(): Promise<Array<{ incident: Incident; etag: string }>> {
+  async listCandidates(): Promise<StoredCandidate[]> {
     return [...this.candidates.values()].map((c) => structuredClone(c));
   }
 
-  async putCandidate(incident: Incident, etag: string | undefined): Promise<string> {
+  async putCandidate(
+    incident: Incident,
+    etag: string | undefined,
+    ledger?: PartialResultJson,
+  ): Promise<string> {
     const current = this.candidates.get(incident.id);
     if (etag === undefined ? current !== undefined : current?.etag !== etag) {
       throw new ConcurrencyError(`candidate ${incident.id} changed`);
     }
-    const next = { incident: structuredClone(incident), etag: this.etag() };
+    const next: StoredCandidate = { incident: structuredClone(incident), etag: this.etag() };
+    if (ledger) next.ledger = structuredClone(ledger);
     this.candidates.set(incident.id, next);
     return next.etag;
   }

@@ -1,3 +1,4 @@
+import type { PartialResultJson } from "../engine/partial-result.js";
 import type { Incident } from "../model/incident.js";
 import type {
   IncidentQuery,
@@ -51,6 +52,19 @@ export interface StoredIncident {
   record: StoredIncidentRecord;
   lifecycle: LifecycleState;
   etag: string;
+  /**
+   * The slices the incident was built from (src/engine/partial-result.ts): each run merges its own into
+   * them and rebuilds the incident, so overlapping runs count each failure once. Absent when written by
+   * an older version or when it did not fit the store.
+   */
+  ledger?: PartialResultJson;
+}
+
+/** A below-threshold challenge and the slices it was built from. */
+export interface StoredCandidate {
+  incident: Incident;
+  etag: string;
+  ledger?: PartialResultJson;
 }
 
 export type Channel = "teams" | "webhook";
@@ -111,6 +125,7 @@ export interface TriageStore extends IncidentReader {
     lifecycle: LifecycleState,
     expectedEtag: string | undefined,
     newEntries: OutboxEntry[],
+    ledger?: PartialResultJson,
   ): Promise<string>;
   listOutbox(filter: { outcome?: OutboxEntry["outcome"] }): Promise<VersionedOutboxEntry[]>;
   /** Replaces one outbox entry if unchanged since read; ConcurrencyError otherwise. */
@@ -121,9 +136,9 @@ export interface TriageStore extends IncidentReader {
    * Challenges below the open threshold, accumulated across runs of an incremental source (which sees
    * only what is new each run) until they open or go quiet. Not visible to IncidentReader.
    */
-  listCandidates(): Promise<Array<{ incident: Incident; etag: string }>>;
+  listCandidates(): Promise<StoredCandidate[]>;
   /** Writes a candidate (etag undefined: must not exist); ConcurrencyError when stale. */
-  putCandidate(incident: Incident, etag: string | undefined): Promise<string>;
+  putCandidate(incident: Incident, etag: string | undefined, ledger?: PartialResultJson): Promise<string>;
   deleteCandidate(id: string, etag: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,15 +1,17 @@
 import { createHash } from "node:crypto";
 import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from "@azure/data-tables";
+import type { PartialResultJson } from "../engine/partial-result.js";
 import type { Incident } from "../model/incident.js";
 import { redactSecrets } from "../redact.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord } from "./contracts.js";
-import { chunk, fitIncident, PAYLOAD_BUDGET_CHARS } from "./fit.js";
+import { chunk, fitIncident, LEDGER_BUDGET_CHARS, PAYLOAD_BUDGET_CHARS } from "./fit.js";
 import {
   ConcurrencyError,
   selectIncidents,
   withNotifications,
   type LifecycleState,
   type OutboxEntry,
+  type StoredCandidate,
   type StoredIncident,
   type StoredIncidentRecord,
   type TriageStore,
@@ -146,12 +148,20 @@ export class TableTriageStore implements TriageStore {
     lifecycle: LifecycleState,
     expectedEtag: string | undefined,
     newEntries: OutboxEntry[],
+    ledger?: PartialResultJson,
   ): Promise<string> {
     const id = record.incident.id;
     const fitted = fitIncident(record.incident);
     const stored: StoredIncidentRecord = { ...record, incident: fitted.incident };
-    const life: LifecycleState = fitted.trimmed ? { ...lifecycle, trimmed: true } : lifecycle;
+    const ledgerJson = ledger ? JSON.stringify(ledger) : undefined;
+    // A ledger too large for the entity is left out: the next run starts a new one (marked trimmed).
+    const ledgerFits = ledgerJson !== undefined && ledgerJson.length <= LEDGER_BUDGET_CHARS;
+    const life: LifecycleState =
+      fitted.trimmed || (ledgerJson !== undefined && !ledgerFits)
+        ? { ...lifecycle, trimmed: true }
+        : lifecycle;
     const entity = encodeIncident(stored, life);
+    if (ledgerFits) Object.assign(entity, chunkProps("ledger", ledgerJson));
     const actions: TransactionAction[] = [
       expectedEtag === undefined ? ["create", entity] : ["update", entity, "Replace", { etag: expectedEtag }],
       ...newEntries.map((e): TransactionAction => ["create", encodeOutbox(e)]),
@@ -201,20 +211,30 @@ export class TableTriageStore implements TriageStore {
 
   // ---- below-threshold candidates (cursors table, partition "candidate") ----
 
-  async listCandidates(): Promise<Array<{ incident: Incident; etag: string }>> {
+  async listCandidates(): Promise<StoredCandidate[]> {
     const filter = this.odata`PartitionKey eq ${CANDIDATE_PARTITION}`;
-    return (await listAll(this.cursors, filter)).map((r) => ({
-      incident: JSON.parse(joinChunks(r, "incident")) as Incident,
-      etag: r.etag,
-    }));
+    return (await listAll(this.cursors, filter)).map((r) => {
+      const c: StoredCandidate = {
+        incident: JSON.parse(joinChunks(r, "incident")) as Incident,
+        etag: r.etag,
+      };
+      if (r.ledgerChunks) c.ledger = JSON.parse(joinChunks(r, "ledger")) as PartialResultJson;
+      return c;
+    });
   }
 
-  async putCandidate(incident: Incident, etag: string | undefined): Promise<string> {
+  async putCandidate(
+    incident: Incident,
+    etag: string | undefined,
+    ledger?: PartialResultJson,
+  ): Promise<string> {
     const fitted = fitIncident(incident).incident;
+    const ledgerJson = ledger ? JSON.stringify(ledger) : "";
     const entity: Entity = {
       partitionKey: CANDIDATE_PARTITION,
       rowKey: incident.id,
       ...chunkProps("incident", JSON.stringify(fitted)),
+      ...(ledgerJson && ledgerJson.length <= LEDGER_BUDGET_CHARS ? chunkProps("ledger", ledgerJson) : {}),
     };
     try {
       if (etag === undefined) return (await this.cursors.createEntity(entity)).etag ?? "";
@@ -291,11 +311,13 @@ function encodeIncident(r: StoredIncidentRecord, lifecycle: LifecycleState): Ent
 
 function decodeIncident(e: EntityResult): StoredIncident {
   const meta = JSON.parse(String(e.meta)) as Omit<StoredIncidentRecord, "incident">;
-  return {
+  const s: StoredIncident = {
     record: { ...meta, incident: JSON.parse(joinChunks(e, "incident")) },
     lifecycle: JSON.parse(String(e.lifecycle)) as LifecycleState,
     etag: e.etag,
   };
+  if (e.ledgerChunks) s.ledger = JSON.parse(joinChunks(e, "ledger")) as PartialResultJson;
+  return s;
 }
 
 function outboxRowKey(e: Pick<OutboxEntry, "seq" | "channel">): string {

@@ -8,6 +8,17 @@ import {
   type LifecycleOutcome,
 } from "../lifecycle/decide.js";
 import { ACCOUNT_WIDE_CAUSE_WORDS, accountWideCauseOf, planInhibition } from "../lifecycle/inhibit.js";
+import {
+  compactResult,
+  coverageOf,
+  fromJson,
+  mergeResults,
+  resultForIncident,
+  sinceResult,
+  toJson,
+  type PartialResultJson,
+} from "../engine/partial-result.js";
+import { resultFromSlices } from "../engine/analyze.js";
 import { mergeIncident } from "../lifecycle/merge.js";
 import type { Incident } from "../model/incident.js";
 import type { Sender } from "../notify/http.js";
@@ -21,11 +32,12 @@ import {
   ConcurrencyError,
   type Channel,
   type OutboxEntry,
+  type StoredCandidate,
   type StoredIncident,
   type TriageStore,
 } from "../state/store.js";
 import type { RunTelemetry } from "../telemetry/telemetry.js";
-import type { IncidentSource } from "./source.js";
+import type { IncidentSource, SourceAnalysis } from "./source.js";
 
 /**
  * One timer cycle: analyse the window since the watermark, decide each incident's lifecycle, commit the
@@ -101,11 +113,13 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
   const watermark = await store.getWatermark(ANALYSIS_WATERMARK);
   const lookbackFrom = nowMs - settings.lookbackMs;
   const markMs = watermark ? Date.parse(watermark.value) : NaN;
-  const fromMs =
+  // On the minute grid, so what overlapping runs read nests minute by minute (see rebuildFromSlices).
+  const fromMs = minuteFloor(
     Number.isFinite(markMs) && markMs < lookbackFrom
       ? Math.max(markMs, nowMs - settings.maxCatchUpMs)
-      : lookbackFrom;
-  const caughtUp = fromMs < lookbackFrom;
+      : lookbackFrom,
+  );
+  const caughtUp = fromMs < minuteFloor(lookbackFrom);
   if (trigger.isPastDue || caughtUp) {
     deps.log(
       "warn",
@@ -159,12 +173,26 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
   // An incremental source shows only what is new: fold it into what earlier runs saw of challenges still
   // below the threshold, so the threshold applies to the lookback, not to one run's slice.
   const candidates = analysis.incremental
-    ? await accumulateCandidates(store, observed, openStates, nowMs, settings)
+    ? await accumulateCandidates(store, observed, openStates, analysis, nowMs, settings, deps.clock)
     : undefined;
+  // Every incident this run saw, rebuilt from its stored slices and this run's: the one merge.
+  const rebuilt = new Map<string, Rebuilt>();
+  for (const id of observed.keys()) {
+    const stored = states.get(id)?.ledger ?? candidates?.ledgers.get(id);
+    const r = rebuildFromSlices(id, stored, analysis, nowMs, deps.clock);
+    if (r) rebuilt.set(id, r);
+  }
+  const viewOf = (s: StoredIncident): Incident => {
+    const id = s.record.incident.id;
+    const r = rebuilt.get(id);
+    if (r && (s.ledger || !observed.has(id))) return r.incident;
+    // State from an older version has no slices: the run's view is merged into it per minute.
+    const o = observed.get(id);
+    return o ? mergeIncident(s.record.incident, o) : s.record.incident;
+  };
   const active = new Map<string, Incident>();
   for (const s of openStates.values()) {
-    const o = observed.get(s.record.incident.id);
-    const view = o ? mergeIncident(s.record.incident, o) : s.record.incident;
+    const view = viewOf(s);
     if (nowMs - Date.parse(view.lastSeen) < settings.resolveAfterMs) active.set(view.id, view);
   }
   for (const o of observed.values()) {
@@ -194,13 +222,23 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
       const input: Parameters<typeof decideIncident>[0] = { now, config, covers };
       const o = observed.get(id);
       if (o) input.observed = o;
+      // After a lost race the stored slices changed: merge this run's into the new ones.
+      const r =
+        fresh && o ? rebuildFromSlices(id, previous?.ledger, analysis, nowMs, deps.clock) : rebuilt.get(id);
+      // Slices are used when the stored state has them too (or there is none, or it resolved): a
+      // legacy record without them is merged per minute until it resolves.
+      const useSlices =
+        r !== undefined &&
+        (!previous || previous.ledger !== undefined || previous.record.status === "resolved");
+      if (useSlices) input.merged = r.incident;
       if (previous) input.previous = { record: previous.record, lifecycle: previous.lifecycle };
       if (inhibitedBy) input.inhibitedBy = inhibitedBy;
       const outcome = decideIncident(input);
       if (!outcome.changed) break;
       const entries = outcome.notification ? outboxEntriesFor(outcome, covers, group?.cause, deps, now) : [];
       try {
-        await store.commitIncident(outcome.record!, outcome.lifecycle!, previous?.etag, entries);
+        const ledger = useSlices ? r.ledger : previous?.ledger;
+        await store.commitIncident(outcome.record!, outcome.lifecycle!, previous?.etag, entries, ledger);
         tally(report, previous, outcome, entries.length);
         break;
       } catch (err) {
@@ -248,10 +286,57 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
   return report;
 }
 
+const MINUTE_MS = 60_000;
+/** Read slices stay apart this long, so one read merged again by an overlapping run counts once. */
+const READ_DEDUPE_MS = 3 * 3_600_000;
+
+function minuteFloor(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}
+
+interface Rebuilt {
+  incident: Incident;
+  ledger: PartialResultJson;
+}
+
+/**
+ * The one merge, as the timer uses it: an incident's stored slices plus this run's (windowed sources:
+ * minute slices, so overlap counts once; incremental sources: read slices, which add up), compacted, and
+ * the incident rebuilt from them: counts, clusters, callers and versions all come from the same slices,
+ * and causes are ranked against the merged incident's real onset on the merged evidence.
+ */
+function rebuildFromSlices(
+  id: string,
+  stored: PartialResultJson | undefined,
+  analysis: SourceAnalysis,
+  nowMs: number,
+  clock: Clock,
+  keepSinceMs?: number,
+): Rebuilt | undefined {
+  if (!analysis.slices) return undefined;
+  let merged = mergeResults(
+    stored ? fromJson(stored) : { slices: [] },
+    resultForIncident(analysis.slices, id),
+  );
+  if (keepSinceMs !== undefined) merged = sinceResult(merged, keepSinceMs);
+  const ledger = compactResult(merged, nowMs, {}, nowMs - READ_DEDUPE_MS);
+  const { fromMs } = coverageOf(ledger);
+  if (!Number.isFinite(fromMs)) return undefined;
+  const incident = resultFromSlices({
+    result: ledger,
+    window: { fromMs, toMs: nowMs },
+    activity: analysis.activity ?? [],
+    clock,
+  }).incidents.find((i) => i.id === id);
+  return incident ? { incident, ledger: toJson(ledger) } : undefined;
+}
+
 interface CandidateState {
-  stored: Map<string, { incident: Incident; etag: string }>;
+  stored: Map<string, StoredCandidate>;
   /** Ids whose accumulated view replaced this run's slice in `observed`. */
   accumulated: Set<string>;
+  /** The accumulated slices of each candidate, within the lookback. */
+  ledgers: Map<string, PartialResultJson>;
 }
 
 /** Keeps only the failures at or after `fromMs` (per minute), recounting. */
@@ -271,19 +356,32 @@ async function accumulateCandidates(
   store: TriageStore,
   observed: Map<string, Incident>,
   openStates: Map<string, StoredIncident>,
+  analysis: SourceAnalysis,
   nowMs: number,
   settings: TriageSettings,
+  clock: Clock,
 ): Promise<CandidateState> {
   const stored = new Map((await store.listCandidates()).map((c) => [c.incident.id, c]));
   const accumulated = new Set<string>();
+  const ledgers = new Map<string, PartialResultJson>();
   for (const [id, slice] of observed) {
     if (openStates.has(id)) continue;
     const before = stored.get(id);
-    const merged = before ? mergeIncident(before.incident, slice) : slice;
-    observed.set(id, withinWindow(merged, nowMs - settings.lookbackMs));
+    // What earlier runs read of it, within the lookback, plus this run's read.
+    const r =
+      before?.ledger || !before
+        ? rebuildFromSlices(id, before?.ledger, analysis, nowMs, clock, nowMs - settings.lookbackMs)
+        : undefined;
+    if (r) {
+      observed.set(id, r.incident);
+      ledgers.set(id, r.ledger);
+    } else {
+      const merged = before ? mergeIncident(before.incident, slice) : slice;
+      observed.set(id, withinWindow(merged, nowMs - settings.lookbackMs));
+    }
     accumulated.add(id);
   }
-  return { stored, accumulated };
+  return { stored, accumulated, ledgers };
 }
 
 /** Saves what stayed below the threshold, drops what opened or went quiet. Lost races are harmless. */
@@ -308,7 +406,7 @@ async function settleCandidates(
       if (openNow.has(id) || view.count === 0) {
         if (before) await store.deleteCandidate(id, before.etag);
       } else if (candidates.accumulated.has(id)) {
-        await store.putCandidate(view, before?.etag);
+        await store.putCandidate(view, before?.etag, candidates.ledgers.get(id));
       }
     } catch (err) {
       if (!(err instanceof ConcurrencyError)) throw err;

@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
 import { readActivityEvents, readStorageRequestBatches } from "../collect/files.js";
 import { RejectionCollector } from "../collect/rejections.js";
-import { createRootCauseExplainer } from "../correlate/index.js";
-import { analyze } from "../engine/analyze.js";
+import { resultFromSlices } from "../engine/analyze.js";
+import { SlicingObserver } from "../engine/partial-result.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { AnalysisWindowMs, IncidentSource, SourceAnalysis } from "./source.js";
 
@@ -27,21 +27,28 @@ export class FileIncidentSource implements IncidentSource {
     if (this.activityPaths.length > 0) {
       for await (const e of readActivityEvents([...this.activityPaths], { rejections })) activity.push(e);
     }
-    const result = await analyze({
-      requests: readStorageRequestBatches([...this.logs], { rejections }),
-      activity,
-      // The engine's bounds are inclusive; the window is [from, to).
-      window: { from: new Date(window.fromMs), to: new Date(window.toMs - 1) },
-      clock,
-      rejections,
-      explainer: createRootCauseExplainer({ clock }),
-    });
+    // One time slice per minute of the window [from, to): the timer merges them into what earlier,
+    // overlapping runs saw, counting each failure once.
+    const slicer = new SlicingObserver(window);
+    let rowsScanned = 0;
+    let outsideWindow = 0;
+    for await (const batch of readStorageRequestBatches([...this.logs], { rejections })) {
+      for (const r of batch) {
+        rowsScanned++;
+        if (r.timeMs < window.fromMs || r.timeMs >= window.toMs) outsideWindow++;
+        else slicer.observe(r);
+      }
+    }
+    const slices = slicer.result();
+    const result = resultFromSlices({ result: slices, window, activity, clock, rejections, outsideWindow });
     return {
       incidents: result.incidents,
-      rowsScanned: result.input.rows + result.input.outsideWindow,
+      rowsScanned,
       failures: result.input.failures,
       clusters: result.input.clusters,
       rejected: result.input.rejected,
+      slices,
+      activity,
     };
   }
 

@@ -46,6 +46,8 @@ export class LogAnalyticsIncidentSource implements IncidentSource {
     });
     const {
       result,
+      slices,
+      activity,
       window: read,
       commit,
     } = await analyzeLogAnalytics(settings, {
@@ -63,7 +65,7 @@ export class LogAnalyticsIncidentSource implements IncidentSource {
       rejections: new RejectionCollector(),
     });
     this.pending = commit;
-    return { ...sourceAnalysisOf(result), window: read };
+    return { ...sourceAnalysisOf(result), slices, activity, window: read };
   }
 
   async commit(): Promise<void> {
@@ -94,7 +96,7 @@ export class ArchiveIncidentSource implements IncidentSource {
         ? { connectionString: this.source.connectionString }
         : { accountUrl: this.source.accountUrl },
     );
-    const { result, commit } = await analyzeArchive({
+    const { result, slices, activity, commit } = await analyzeArchive({
       settings,
       // Blobs of hours that ended before the window are complete and were read by earlier runs.
       window,
@@ -104,7 +106,7 @@ export class ArchiveIncidentSource implements IncidentSource {
       ...(this.hooks.credential ? { credential: this.hooks.credential } : {}),
     });
     this.pending = commit;
-    return sourceAnalysisOf(result);
+    return { ...sourceAnalysisOf(result), slices, activity };
   }
 
   async commit(): Promise<void> {

@@ -1,4 +1,6 @@
 import type { Clock } from "../clock.js";
+import type { PartialResult } from "../engine/partial-result.js";
+import type { ActivityEvent } from "../model/activity.js";
 import type { Incident } from "../model/incident.js";
 
 /**
@@ -24,6 +26,13 @@ export interface SourceAnalysis {
    * accumulates below-threshold challenges across runs.
    */
   incremental?: boolean;
+  /**
+   * What was read, as slices (time slices on the minute grid for windowed sources, one read slice for
+   * incremental ones): the timer merges them into each incident's stored slices and rebuilds it.
+   */
+  slices?: PartialResult;
+  /** The activity events causes were ranked against, to rank them again on the merged incident. */
+  activity?: readonly ActivityEvent[];
 }
 
 export interface IncidentSource {
