@@ -242,11 +242,13 @@ export class SlicingObserver implements RecordObserver {
   constructor(
     private readonly window: { fromMs: number; toMs: number },
     private readonly limits: Partial<ClusterLimits> = {},
+    /** Slice width (default one minute); a width of the whole window gives one slice. */
+    private readonly widthMs: number = MINUTE_MS,
   ) {}
 
   observe(r: StorageRequest): void {
     if (r.timeMs < this.window.fromMs || r.timeMs >= this.window.toMs) return;
-    const m = minuteOf(r.timeMs);
+    const m = this.widthMs === MINUTE_MS ? minuteOf(r.timeMs) : this.window.fromMs;
     let slot = this.minutes.get(m);
     if (!slot) {
       slot = { aggregator: new ClusterAggregator(this.limits), evidence: new EvidenceObserver() };
@@ -263,7 +265,7 @@ export class SlicingObserver implements RecordObserver {
         span: {
           kind: "time",
           fromMs: Math.max(m, this.window.fromMs),
-          toMs: Math.min(m + MINUTE_MS, this.window.toMs),
+          toMs: Math.min(m + this.widthMs, this.window.toMs),
         },
         rows: aggregator.rows,
         failures: aggregator.failures,

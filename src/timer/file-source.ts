@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import { readActivityEvents, readStorageRequestBatches } from "../collect/files.js";
 import { RejectionCollector } from "../collect/rejections.js";
 import { resultFromSlices } from "../engine/analyze.js";
-import { SlicingObserver } from "../engine/partial-result.js";
+import { mergeResults, SlicingObserver } from "../engine/partial-result.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { AnalysisWindowMs, IncidentSource, SourceAnalysis } from "./source.js";
 
@@ -29,18 +29,24 @@ export class FileIncidentSource implements IncidentSource {
     }
     // One time slice per minute of the window [from, to): the timer merges them into what earlier,
     // overlapping runs saw, counting each failure once.
+    // Everything before the window is one more slice, [0, from): an incident first seen now is rebuilt
+    // with its earlier failures and its account's past (causes compare callers with it), as one pass
+    // over the files would; for an incident already stored it nests in what it holds and adds nothing.
     const slicer = new SlicingObserver(window);
+    const past = new SlicingObserver({ fromMs: 0, toMs: window.fromMs }, {}, window.fromMs);
     let rowsScanned = 0;
     let outsideWindow = 0;
     for await (const batch of readStorageRequestBatches([...this.logs], { rejections })) {
       for (const r of batch) {
         rowsScanned++;
         if (r.timeMs < window.fromMs || r.timeMs >= window.toMs) outsideWindow++;
+        if (r.timeMs < window.fromMs) past.observe(r);
         else slicer.observe(r);
       }
     }
-    const slices = slicer.result();
-    const result = resultFromSlices({ result: slices, window, activity, clock, rejections, outsideWindow });
+    const inWindow = slicer.result();
+    const slices = mergeResults(inWindow, past.result());
+    const result = resultFromSlices({ result: inWindow, window, activity, clock, rejections, outsideWindow });
     return {
       incidents: result.incidents,
       rowsScanned,
