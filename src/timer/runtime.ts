@@ -121,8 +121,10 @@ export function summarizeReport(r: CycleReport): string {
     `triage run ${r.runId} at ${r.now}: window ${r.window.from} → ${r.window.to}${r.caughtUp ? " (caught up)" : ""}; ` +
     `${r.rowsScanned} rows, ${r.failures} failures, ${r.clusters} clusters, ${r.rejected} rejected; ` +
     `incidents ${r.incidents.observed} seen, ${r.incidents.opened} opened, ${r.incidents.updated} updated, ` +
-    `${r.incidents.resolved} resolved, ${r.incidents.silenced} silenced, ${r.incidents.inhibited} covered; ` +
+    `${r.incidents.resolved} resolved, ${r.incidents.silenced} silenced, ` +
+    `${r.incidents.inhibited} announced inside an account-wide incident's message; ` +
     `notifications ${r.notifications.decided} decided, ${r.notifications.sent} sent, ${r.notifications.failed} failed, ` +
-    `${r.notifications.pending} pending; ${r.conflicts} conflicts; ${r.durationMs} ms`
+    `${r.notifications.pending} pending; ${r.conflicts} decision(s) re-made because an overlapping run wrote first; ` +
+    `${r.durationMs} ms`
   );
 }

@@ -79,7 +79,7 @@ function facts(i: Incident) {
 }
 
 describe("timer replay over Table state equals one analyze pass", () => {
-  it(`${HOURS} hours of stories, a cycle every 30 minutes of log time`, async () => {
+  it(`${HOURS} hours of stories, a cycle every 30 minutes of log time`, { timeout: 600_000 }, async () => {
     const rejections = new RejectionCollector();
     const requests = [];
     for await (const b of readStorageRequestBatches([dir], { rejections })) requests.push(...b);

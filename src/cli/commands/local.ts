@@ -14,7 +14,8 @@ Starts Azurite (in memory, telemetry off, free ports) as the state store, a loca
 127.0.0.1 that prints what Teams would receive, and the dashboard over the same state; then replays
 timer cycles over the logs (by default the bundled, generated samples: samples/logs and
 samples/activity), one cycle per interval of log time, through exactly the Azure timer's code path.
-After the replay it keeps serving the dashboard until Ctrl-C.
+The replay stops at the end of the data, so the dashboard shows what was open then; it keeps
+serving the dashboard until Ctrl-C.
 
 Usage:
   auth-triage local [--logs PATH...] [--activity PATH...] [--cycles N | --once]
@@ -114,15 +115,18 @@ export function parseLocalArgs(argv: string[]): LocalArgs {
   return args;
 }
 
-/** Replay instants: one per interval from the first interval boundary after the data starts until it has resolved. */
+/**
+ * Replay instants: one per interval from the first interval boundary after the data starts to the first
+ * one after it ends, so the dashboard shows what was open at the end of the data (replaying on past it
+ * would only resolve everything).
+ */
 export function replayTimes(
   span: { fromMs: number; toMs: number },
   intervalMs: number,
-  resolveAfterMs: number,
   cycles?: number,
 ): number[] {
   const first = Math.floor(span.fromMs / intervalMs) * intervalMs + intervalMs;
-  const last = span.toMs + resolveAfterMs + intervalMs;
+  const last = Math.floor(span.toMs / intervalMs) * intervalMs + intervalMs;
   const out: number[] = [];
   for (let t = first; cycles === undefined ? t <= last : out.length < cycles; t += intervalMs) out.push(t);
   return out;
@@ -222,7 +226,7 @@ const command: CliCommand = {
           Math.min(2 * 86_400_000, Math.max(60_000, span.toMs + 60_000 - span.fromMs + 60_000)),
         );
       } else {
-        times = replayTimes(span, args.intervalMs, settings.resolveAfterMs, args.cycles);
+        times = replayTimes(span, args.intervalMs, args.cycles);
       }
       out(
         `Replaying ${times.length} cycle(s) over ${new Date(span.fromMs).toISOString()} → ${new Date(span.toMs).toISOString()}, ` +
@@ -243,7 +247,10 @@ const command: CliCommand = {
       }
       const finite = args.once || args.cycles !== undefined;
       if (!finite && !stopping) {
-        out(`Replay done. Dashboard at ${dashboard.url}/ — Ctrl-C to stop.`);
+        out(
+          `Replay done at the end of the data (${new Date(times.at(-1)!).toISOString()}): the dashboard shows ` +
+            `what was open then. Dashboard at ${dashboard.url}/ — Ctrl-C to stop.`,
+        );
         await new Promise<void>((r) => {
           if (stopping) return r();
           wake = r;
