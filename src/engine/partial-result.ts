@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { ClusterAggregator, mergePartials, minuteOf, type ClusterLimits } from "../cluster/aggregator.js";
-import { EvidenceObserver, mergeEvidence, type RootCauseEvidence } from "../correlate/evidence.js";
+import {
+  emptyEvidence,
+  EvidenceObserver,
+  mergeEvidence,
+  type RootCauseEvidence,
+} from "../correlate/evidence.js";
 import type { RecordObserver } from "./contracts.js";
 import {
   challengeOf,
@@ -195,7 +200,14 @@ export function resultForIncident(result: PartialResult, incidentId: string): Pa
   for (const s of result.slices) {
     const partials = s.partials.filter((p) => incidentIdOf(challengeOf(p.key)) === incidentId);
     const e = s.evidence;
-    if (partials.length === 0 && !e.callers.some((r) => r.account.toLowerCase() === account)) continue;
+    // Time slices are kept even when empty for this incident: they record what was covered, so a later
+    // slice over the same time nests in them instead of overlapping them.
+    if (
+      s.span.kind === "read" &&
+      partials.length === 0 &&
+      !e.callers.some((r) => r.account.toLowerCase() === account)
+    )
+      continue;
     slices.push({
       span: s.span,
       rows: s.rows,
@@ -260,6 +272,15 @@ export class SlicingObserver implements RecordObserver {
 
   result(): PartialResult {
     const slices: Slice[] = [];
+    // One slice over the whole window exists even without rows: it records what was covered.
+    if (this.widthMs !== MINUTE_MS && this.minutes.size === 0 && this.window.toMs > this.window.fromMs)
+      slices.push({
+        span: { kind: "time", fromMs: this.window.fromMs, toMs: this.window.toMs },
+        rows: 0,
+        failures: 0,
+        partials: [],
+        evidence: emptyEvidence(),
+      });
     for (const [m, { aggregator, evidence }] of this.minutes) {
       slices.push({
         span: {

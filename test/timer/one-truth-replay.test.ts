@@ -10,7 +10,7 @@ import { analyze } from "../../src/engine/analyze.js";
 import { startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import type { Incident } from "../../src/model/incident.js";
-import { openTableTriageStore, type TableTriageStore } from "../../src/state/table.js";
+import { openTableTriageStore } from "../../src/state/table.js";
 import { runTimerInvocation } from "../../src/timer/runtime.js";
 import { activityEventsToLogAnalyticsJsonArray, storageRequestsToNdjson } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
@@ -25,7 +25,6 @@ const START = Date.parse("2026-11-20T06:00:00.000Z");
 const STEP_MS = 30 * 60_000;
 
 let azurite: AzuriteInstance;
-let store: TableTriageStore;
 let hook: Receiver;
 let dir: string;
 
@@ -41,11 +40,6 @@ beforeAll(async () => {
     activityEventsToLogAnalyticsJsonArray(hours.flatMap((d) => d.activity)),
   );
   azurite = await startAzurite();
-  store = await openTableTriageStore({
-    kind: "connection-string",
-    connectionString: azurite.connectionString,
-    tablePrefix: "onetruth",
-  });
   hook = await startReceiver(0, "/hook");
 });
 
@@ -78,58 +72,104 @@ function facts(i: Incident) {
   };
 }
 
+async function replayAndCompare(o: {
+  logs: string;
+  activity: string;
+  tablePrefix: string;
+  stepMs: number;
+  lookback: string;
+  minIncidents: number;
+}): Promise<void> {
+  const rejections = new RejectionCollector();
+  const requests = [];
+  for await (const b of readStorageRequestBatches([o.logs], { rejections })) requests.push(...b);
+  const activity: ActivityEvent[] = [];
+  for await (const e of readActivityEvents([o.activity], { rejections })) activity.push(e);
+  expect(rejections.count).toBe(0);
+  const firstRowMs = Math.min(...requests.map((r) => r.timeMs));
+  const lastRowMs = Math.max(...requests.map((r) => r.timeMs));
+  const state = await openTableTriageStore({
+    kind: "connection-string",
+    connectionString: azurite.connectionString,
+    tablePrefix: o.tablePrefix,
+  });
+
+  // As the timer runs: on the interval's boundaries, from the first after the data starts.
+  let now = Math.floor(firstRowMs / o.stepMs) * o.stepMs;
+  let cycles = 0;
+  while (now <= lastRowMs) {
+    now += o.stepMs;
+    const logs: string[] = [];
+    const report = await runTimerInvocation({
+      env: {
+        TRIAGE_LOGS: o.logs,
+        TRIAGE_ACTIVITY: o.activity,
+        TRIAGE_WEBHOOK_URL: hook.url,
+        TRIAGE_LOOKBACK: o.lookback,
+        TRIAGE_RESOLVE_AFTER: "2h",
+        TRIAGE_STATE_CONNECTION_STRING: azurite.connectionString,
+      },
+      clock: fixedClock(new Date(now)),
+      isPastDue: false,
+      log: (level, m) => logs.push(`${level}: ${m}`),
+      overrides: { store: state, minSpacingMs: 0 },
+    });
+    expect(report.rejected, logs.join("\n")).toBe(0);
+    cycles++;
+  }
+  expect(cycles).toBeGreaterThan(1);
+
+  const one = await analyze({
+    requests,
+    activity,
+    window: { from: new Date(firstRowMs), to: new Date(now - 1) },
+    clock: fixedClock(new Date(now)),
+    rejections: new RejectionCollector(),
+    explainer: createRootCauseExplainer({ clock: fixedClock(new Date(now)) }),
+  });
+  const stored = await state.listIncidentStates();
+  const byId = new Map(stored.map((s) => [s.record.incident.id, s.record.incident]));
+  // Every challenge that crossed the threshold is stored, and each one says what one pass says.
+  expect(one.incidents.length).toBeGreaterThanOrEqual(o.minIncidents);
+  for (const expected of one.incidents) {
+    const got = byId.get(expected.id);
+    expect(got, `incident ${expected.id} (${expected.account} ${expected.errorCode})`).toBeDefined();
+    expect(facts(got!)).toEqual(facts(expected));
+    expect(got!.clusters.reduce((n, c) => n + c.count, 0)).toBe(got!.count);
+    expect(Object.values(got!.operationVersions).reduce((n, c) => n + c, 0)).toBe(got!.count);
+    // A first cause about new addresses never places them before the incident's own onset.
+    const cause = got!.changes[0];
+    if (cause?.kind === "new-caller-addresses")
+      expect(Date.parse(cause.time)).toBeGreaterThanOrEqual(Date.parse(got!.firstSeen));
+  }
+  expect([...byId.keys()].sort()).toEqual(one.incidents.map((i) => i.id).sort());
+  await state.close();
+}
+
 describe("timer replay over Table state equals one analyze pass", () => {
   it(`${HOURS} hours of stories, a cycle every 30 minutes of log time`, { timeout: 600_000 }, async () => {
-    const rejections = new RejectionCollector();
-    const requests = [];
-    for await (const b of readStorageRequestBatches([dir], { rejections })) requests.push(...b);
-    const activity: ActivityEvent[] = [];
-    for await (const e of readActivityEvents([dir], { rejections })) activity.push(e);
-    const lastRowMs = Math.max(...requests.map((r) => r.timeMs));
-
-    let now = START;
-    let cycles = 0;
-    while (now <= lastRowMs) {
-      now += STEP_MS;
-      const logs: string[] = [];
-      const report = await runTimerInvocation({
-        env: {
-          TRIAGE_LOGS: join(dir, "rows.ndjson"),
-          TRIAGE_ACTIVITY: join(dir, "AzureActivity.json"),
-          TRIAGE_WEBHOOK_URL: hook.url,
-          TRIAGE_LOOKBACK: "30m",
-          TRIAGE_RESOLVE_AFTER: "2h",
-          TRIAGE_STATE_CONNECTION_STRING: azurite.connectionString,
-        },
-        clock: fixedClock(new Date(now)),
-        isPastDue: false,
-        log: (level, m) => logs.push(`${level}: ${m}`),
-        overrides: { store, minSpacingMs: 0 },
-      });
-      expect(report.rejected, logs.join("\n")).toBe(0);
-      cycles++;
-    }
-    expect(cycles).toBeGreaterThanOrEqual(HOURS * 2);
-
-    const one = await analyze({
-      requests,
-      activity,
-      window: { from: new Date(START), to: new Date(now - 1) },
-      clock: fixedClock(new Date(now)),
-      rejections: new RejectionCollector(),
-      explainer: createRootCauseExplainer({ clock: fixedClock(new Date(now)) }),
+    await replayAndCompare({
+      logs: join(dir, "rows.ndjson"),
+      activity: join(dir, "AzureActivity.json"),
+      tablePrefix: "onetruthhours",
+      stepMs: STEP_MS,
+      lookback: "30m",
+      minIncidents: 10,
     });
-    const stored = await store.listIncidentStates();
-    const byId = new Map(stored.map((s) => [s.record.incident.id, s.record.incident]));
-    // Every challenge that crossed the threshold is stored, and each one says what one pass says.
-    expect(one.incidents.length).toBeGreaterThan(10);
-    for (const expected of one.incidents) {
-      const got = byId.get(expected.id);
-      expect(got, `incident ${expected.id} (${expected.account} ${expected.errorCode})`).toBeDefined();
-      expect(facts(got!)).toEqual(facts(expected));
-      expect(got!.clusters.reduce((n, c) => n + c.count, 0)).toBe(got!.count);
-      expect(got!.callers.reduce((n, c) => n + c.count, 0)).toBe(got!.count);
-    }
-    expect([...byId.keys()].sort()).toEqual(one.incidents.map((i) => i.id).sort());
   });
+
+  it(
+    "the bundled samples, a cycle every 5 minutes as npm start replays them",
+    { timeout: 600_000 },
+    async () => {
+      await replayAndCompare({
+        logs: "samples/logs",
+        activity: "samples/activity",
+        tablePrefix: "onetruthsamples",
+        stepMs: 5 * 60_000,
+        lookback: "30m",
+        minIncidents: 5,
+      });
+    },
+  );
 });
