@@ -185,7 +185,7 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
   const viewOf = (s: StoredIncident): Incident => {
     const id = s.record.incident.id;
     const r = rebuilt.get(id);
-    if (r && (s.ledger || !observed.has(id))) return r.incident;
+    if (r && s.ledger) return r.incident;
     // State from an older version has no slices: the run's view is merged into it per minute.
     const o = observed.get(id);
     return o ? mergeIncident(s.record.incident, o) : s.record.incident;
