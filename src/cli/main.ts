@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { sanitizeOutbound } from "../redact.js";
 import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.js";
 
 /** Sub-commands, loaded lazily so `auth-triage <cmd>` only pays for the modules it uses. */
@@ -52,7 +53,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await cmd.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`auth-triage ${name}: ${err.message}\n`);
+      io.stderr.write(sanitizeOutbound(`auth-triage ${name}: ${err.message}\n`));
       return EXIT_USAGE;
     }
     throw err;
@@ -75,7 +76,9 @@ if (invokedAsScript()) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`auth-triage: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        sanitizeOutbound(`auth-triage: ${err instanceof Error ? err.message : String(err)}\n`),
+      );
       process.exitCode = 1;
     },
   );

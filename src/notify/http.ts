@@ -1,4 +1,4 @@
-import { redactSecrets } from "../redact.js";
+import { redactSecrets, sanitizeOutbound } from "../redact.js";
 
 /**
  * One HTTP POST of a JSON notification, classified for the retry stage (Alertmanager's notifiers return
@@ -35,7 +35,8 @@ export function httpSender(url: string): Sender {
       res = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": options.idempotencyKey },
-        body: JSON.stringify(body),
+        // The redaction boundary: whatever a caller built, what goes on the wire is sanitized.
+        body: JSON.stringify(sanitizeOutbound(body)),
         signal: AbortSignal.timeout(options.timeoutMs),
         redirect: "error",
       });

@@ -1,4 +1,5 @@
 import type { AnalysisResult } from "../engine/analyze.js";
+import { sanitizeOutbound } from "../redact.js";
 import type { Incident } from "../model/incident.js";
 import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
 import { escapeMarkdown as e } from "./sanitize.js";
@@ -59,7 +60,9 @@ function incidentMarkdown(i: Incident, n: number): string[] {
 }
 
 /** Markdown for chat. Every log-derived string is escaped so it renders as text, never as a link. */
-export function renderMarkdown(result: AnalysisResult): string {
+export function renderMarkdown(raw: AnalysisResult): string {
+  // The redaction boundary first (escaping would split a token and hide it from the patterns).
+  const result = sanitizeOutbound(raw);
   const lines: string[] = [
     `## Storage auth triage: ${result.incidents.length} incident${result.incidents.length === 1 ? "" : "s"}`,
     "",

@@ -1,4 +1,5 @@
 import type { AnalysisResult } from "../engine/analyze.js";
+import { sanitizeOutbound } from "../redact.js";
 import type { CallerSummary, Incident } from "../model/incident.js";
 import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
 import { cleanText as c } from "./sanitize.js";
@@ -86,7 +87,9 @@ function incidentText(i: Incident, n: number, total: number): string[] {
 }
 
 /** The default report: plain text a person can paste into a ticket. */
-export function renderText(result: AnalysisResult): string {
+export function renderText(raw: AnalysisResult): string {
+  // The redaction boundary first: cleanText then only escapes what is already clean.
+  const result = sanitizeOutbound(raw);
   const lines: string[] = [];
   lines.push(`Storage auth triage: ${timeRange(result.window.from, result.window.to)}`);
   lines.push(

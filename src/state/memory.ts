@@ -1,4 +1,5 @@
 import type { Incident } from "../model/incident.js";
+import { sanitizeOutbound } from "../redact.js";
 import type { IncidentQuery, IncidentRecord } from "./contracts.js";
 import {
   ConcurrencyError,
@@ -16,7 +17,8 @@ import {
 /**
  * In-memory TriageStore with the same conditional-write semantics as the Table store (etags are
  * counters), for `--state memory`, the dashboard's standalone mode and tests. Values are cloned on the
- * way in and out so callers cannot mutate stored state behind its etag.
+ * way in and out so callers cannot mutate stored state behind its etag; on the way in through the
+ * redaction boundary (sanitizeOutbound), as the Table store does, so both keep the same text.
  */
 export class MemoryTriageStore implements TriageStore {
   readonly kind = "memory" as const;
@@ -78,9 +80,9 @@ export class MemoryTriageStore implements TriageStore {
         throw new ConcurrencyError(`notification ${e.notificationId} already exists`);
     }
     const etag = this.etag();
-    this.incidents.set(id, structuredClone({ record, lifecycle, etag }));
+    this.incidents.set(id, sanitizeOutbound({ record, lifecycle, etag }));
     for (const e of newEntries)
-      this.outbox.set(outboxKey(e), { entry: structuredClone(e), etag: this.etag() });
+      this.outbox.set(outboxKey(e), { entry: sanitizeOutbound(e), etag: this.etag() });
     return etag;
   }
 
@@ -96,7 +98,7 @@ export class MemoryTriageStore implements TriageStore {
     const current = this.outbox.get(key);
     if (!current || current.etag !== etag)
       throw new ConcurrencyError(`notification ${entry.notificationId} changed`);
-    const next = { entry: structuredClone(entry), etag: this.etag() };
+    const next = { entry: sanitizeOutbound(entry), etag: this.etag() };
     this.outbox.set(key, next);
     return next.etag;
   }
@@ -119,7 +121,7 @@ export class MemoryTriageStore implements TriageStore {
     if (etag === undefined ? current !== undefined : current?.etag !== etag) {
       throw new ConcurrencyError(`candidate ${incident.id} changed`);
     }
-    const next = { incident: structuredClone(incident), etag: this.etag() };
+    const next = { incident: sanitizeOutbound(incident), etag: this.etag() };
     this.candidates.set(incident.id, next);
     return next.etag;
   }

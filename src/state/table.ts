@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from "@azure/data-tables";
 import type { Incident } from "../model/incident.js";
-import { redactSecrets } from "../redact.js";
+import { redactSecrets, sanitizeOutbound } from "../redact.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord } from "./contracts.js";
 import { chunk, fitIncident, PAYLOAD_BUDGET_CHARS } from "./fit.js";
 import {
@@ -24,7 +24,8 @@ import {
  *   both in one partition lets an incident update and the notifications it decides commit in a single
  *   entity-group transaction, conditional on the incident's etag.
  * - `<prefix>cursors`: PartitionKey `cursor`, RowKey derived from the cursor name.
- * JSON that may be large is split across `<name>_<i>` properties (see fit.ts).
+ * JSON that may be large is split across `<name>_<i>` properties (see fit.ts). Every incident,
+ * notification and candidate is written through the redaction boundary (sanitizeOutbound).
  * The SDK is loaded lazily by `openTableTriageStore` so the function's cold start does not pay for it.
  */
 export type TableStoreConnection =
@@ -214,7 +215,7 @@ export class TableTriageStore implements TriageStore {
     const entity: Entity = {
       partitionKey: CANDIDATE_PARTITION,
       rowKey: incident.id,
-      ...chunkProps("incident", JSON.stringify(fitted)),
+      ...chunkProps("incident", JSON.stringify(sanitizeOutbound(fitted))),
     };
     try {
       if (etag === undefined) return (await this.cursors.createEntity(entity)).etag ?? "";
@@ -270,7 +271,9 @@ function joinChunks(e: Record<string, unknown>, name: string): string {
   return s;
 }
 
-function encodeIncident(r: StoredIncidentRecord, lifecycle: LifecycleState): Entity {
+function encodeIncident(raw: StoredIncidentRecord, rawLifecycle: LifecycleState): Entity {
+  const r = sanitizeOutbound(raw);
+  const lifecycle = sanitizeOutbound(rawLifecycle);
   const { incident, ...rest } = r;
   const e: Entity = {
     partitionKey: incident.id,
@@ -302,7 +305,8 @@ function outboxRowKey(e: Pick<OutboxEntry, "seq" | "channel">): string {
   return `n-${String(e.seq).padStart(8, "0")}-${e.channel}`;
 }
 
-function encodeOutbox(o: OutboxEntry): Entity {
+function encodeOutbox(raw: OutboxEntry): Entity {
+  const o = sanitizeOutbound(raw);
   const { payload, ...rest } = o;
   const payloadJson = JSON.stringify(payload);
   if (payloadJson.length > PAYLOAD_BUDGET_CHARS) {

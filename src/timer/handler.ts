@@ -22,8 +22,8 @@ export async function triageTimerHandler(timer: Timer, context: InvocationContex
     });
   } catch (err) {
     // Said once in the invocation log, then rethrown so the host records the run as failed.
-    const { redactSecrets } = await import("../redact.js");
-    context.error(`triage run failed: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
+    const { sanitizeOutbound } = await import("../redact.js");
+    context.error(sanitizeOutbound(`triage run failed: ${err instanceof Error ? err.message : String(err)}`));
     throw err;
   }
 }

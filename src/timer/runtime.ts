@@ -7,6 +7,7 @@ import {
   type TriageSettings,
 } from "../config/settings.js";
 import { httpSender, type Sender } from "../notify/http.js";
+import { sanitizeOutbound } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, realRetryDeps, type RetryDeps, type RetryPolicy } from "../notify/retry.js";
 import type { Channel, TriageStore } from "../state/store.js";
 import { createTelemetry } from "../telemetry/telemetry.js";
@@ -70,7 +71,12 @@ export function sendersFor(settings: TriageSettings): Partial<Record<Channel, Se
   return senders;
 }
 
-export async function runTimerInvocation(req: InvocationRequest): Promise<CycleReport> {
+export async function runTimerInvocation(request: InvocationRequest): Promise<CycleReport> {
+  // The redaction boundary of the run log (Functions invocation log, run-once's stderr): every line.
+  const req: InvocationRequest = {
+    ...request,
+    log: (level, message) => request.log(level, sanitizeOutbound(message)),
+  };
   const settings = loadSettings(req.env);
   const runId = req.overrides?.runId ?? randomUUID();
   req.log("info", `triage run ${runId}: ${describeSettings(settings)}`);
