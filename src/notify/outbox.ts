@@ -22,7 +22,19 @@ export interface DeliveryDeps {
   timeoutMs: number;
   /** Minimum spacing between posts to one channel (Teams throttles above 4 per second). */
   minSpacingMs: number;
-  log(message: string): void;
+  /** Deliveries at info; a notification still pending at warn; one that failed for good at error. */
+  log(level: "info" | "warn" | "error", message: string): void;
+}
+
+/** What went wrong with one notification this run (the run's --json report carries them). */
+export interface DeliveryError {
+  notificationId: string;
+  incidentId: string;
+  channel: Channel;
+  outcome: "pending" | "failed";
+  attempts: number;
+  status?: number;
+  error: string;
 }
 
 export interface DeliverySummary {
@@ -31,10 +43,18 @@ export interface DeliverySummary {
   stillPending: number;
   skippedLeased: number;
   attempts: number;
+  errors: DeliveryError[];
 }
 
 export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummary> {
-  const summary: DeliverySummary = { sent: 0, failed: 0, stillPending: 0, skippedLeased: 0, attempts: 0 };
+  const summary: DeliverySummary = {
+    sent: 0,
+    failed: 0,
+    stillPending: 0,
+    skippedLeased: 0,
+    attempts: 0,
+    errors: [],
+  };
   const pending = await deps.store.listOutbox({ outcome: "pending" });
   const lastPost = new Map<Channel, number>();
   for (const { entry, etag } of pending) {
@@ -57,7 +77,11 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
       };
       delete failed.leaseOwner;
       delete failed.leaseUntil;
-      if (await tryUpdate(deps, failed, etag)) summary.failed++;
+      if (await tryUpdate(deps, failed, etag)) {
+        summary.failed++;
+        summary.errors.push(errorOf(failed, 0));
+        deps.log("error", `${entry.notificationId} to ${entry.channel} failed: ${failed.lastError}`);
+      }
       continue;
     }
     const claimed: OutboxEntry = {
@@ -100,6 +124,7 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
       delete done.lastError;
       summary.sent++;
       deps.log(
+        "info",
         `sent ${entry.notificationId} to ${entry.channel} (${entry.reason}) after ${attempts} attempt(s)`,
       );
     } else {
@@ -108,13 +133,18 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
         done.outcome = "pending";
         summary.stillPending++;
         deps.log(
-          `${entry.notificationId} to ${entry.channel} still pending after ${attempts} attempt(s): ${done.lastError}`,
+          "warn",
+          `${entry.notificationId} to ${entry.channel} still pending after ${attempts} attempt(s), retried next run: ${done.lastError}`,
         );
       } else {
         done.outcome = "failed";
         summary.failed++;
-        deps.log(`${entry.notificationId} to ${entry.channel} rejected, not retried: ${done.lastError}`);
+        deps.log(
+          "error",
+          `${entry.notificationId} to ${entry.channel} failed, not retried: ${done.lastError}`,
+        );
       }
+      summary.errors.push(errorOf(done, attempts, result.status));
     }
     await tryUpdate(deps, done, claimEtag);
   }
@@ -128,10 +158,24 @@ async function tryUpdate(deps: DeliveryDeps, entry: OutboxEntry, etag: string): 
   } catch (err) {
     if (err instanceof ConcurrencyError) {
       deps.log(
+        "warn",
         `${entry.notificationId} to ${entry.channel}: outcome not recorded, another run took it over (${err.message})`,
       );
       return false;
     }
     throw err;
   }
+}
+
+function errorOf(e: OutboxEntry, attempts: number, status?: number): DeliveryError {
+  const out: DeliveryError = {
+    notificationId: e.notificationId,
+    incidentId: e.incidentId,
+    channel: e.channel,
+    outcome: e.outcome === "failed" ? "failed" : "pending",
+    attempts,
+    error: e.lastError ?? "",
+  };
+  if (status !== undefined) out.status = status;
+  return out;
 }

@@ -12,7 +12,7 @@ import { mergeIncident } from "../lifecycle/merge.js";
 import type { Incident } from "../model/incident.js";
 import type { Sender } from "../notify/http.js";
 import { incidentLink } from "../notify/links.js";
-import { deliverPending, type DeliverySummary } from "../notify/outbox.js";
+import { deliverPending, type DeliveryError, type DeliverySummary } from "../notify/outbox.js";
 import type { RetryDeps, RetryPolicy } from "../notify/retry.js";
 import { buildTeamsMessage } from "../notify/teams-card.js";
 import type { NotificationView } from "../notify/view.js";
@@ -73,6 +73,8 @@ export interface CycleReport {
     inhibited: number;
   };
   notifications: { decided: number; sent: number; failed: number; pending: number };
+  /** Each notification that failed or stays pending this run, with its (redacted) error. */
+  notificationErrors: DeliveryError[];
   /** Conditional writes lost to a concurrent run (each re-read and re-decided). */
   conflicts: number;
   durationMs: number;
@@ -141,6 +143,7 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
       inhibited: 0,
     },
     notifications: { decided: 0, sent: 0, failed: 0, pending: 0 },
+    notificationErrors: [],
     conflicts: 0,
     durationMs: 0,
   };
@@ -226,11 +229,12 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     leaseMs: deps.leaseMs ?? 120_000,
     timeoutMs: deps.timeoutMs ?? 10_000,
     minSpacingMs: deps.minSpacingMs ?? 300,
-    log: (m) => deps.log("info", m),
+    log: deps.log,
   });
   report.notifications.sent = delivery.sent;
   report.notifications.failed = delivery.failed;
   report.notifications.pending = delivery.stillPending + delivery.skippedLeased;
+  report.notificationErrors = delivery.errors;
 
   // Advance the watermark only forward (a replay at an earlier --now leaves it alone).
   const current = await store.getWatermark(ANALYSIS_WATERMARK);
