@@ -1,5 +1,7 @@
 import type { AnalysisResult } from "../engine/analyze.js";
+import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
+import { analyzeReach } from "./text.js";
 import type { Incident } from "../model/incident.js";
 import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
 import { escapeMarkdown as e } from "./sanitize.js";
@@ -69,7 +71,9 @@ export function renderMarkdown(raw: AnalysisResult): string {
     `${timeRange(result.window.from, result.window.to)} · ${result.input.rows} rows · ` +
       `${result.input.failures} 401/403 failures · ${result.input.rejected} rejected records`,
   ];
-  if (result.incidents.length === 0) lines.push("", "No 401/403 failures in this window.");
+  const health = inputHealth({ ...result.input, window: result.window });
+  if (health.kind !== "ok") lines.push("", e(describeInputHealth(health, analyzeReach)));
+  else if (result.incidents.length === 0) lines.push("", "No 401/403 failures in this window.");
   else {
     lines.push("");
     result.incidents.forEach((i, k) =>

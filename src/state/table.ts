@@ -81,6 +81,11 @@ export async function openIncidentReader(
 export class TableTriageStore implements TriageStore {
   readonly kind = "table" as const;
 
+  /** The table service endpoint, for messages naming the store (no credential in it). */
+  get endpoint(): string {
+    return this.incidents.url;
+  }
+
   constructor(
     private readonly incidents: TableClient,
     private readonly cursors: TableClient,

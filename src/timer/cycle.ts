@@ -73,6 +73,9 @@ export interface CycleReport {
     inhibited: number;
   };
   notifications: { decided: number; sent: number; failed: number; pending: number };
+  /** Valid rows read outside the window, and the span of all rows read, when the source knows them. */
+  outsideWindow?: number;
+  dataSpan?: { from: string; to: string };
   /** Each notification that failed or stays pending this run, with its (redacted) error. */
   notificationErrors: DeliveryError[];
   /** Conditional writes lost to a concurrent run (each re-read and re-decided). */
@@ -147,6 +150,13 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     conflicts: 0,
     durationMs: 0,
   };
+  if (analysis.outsideWindow !== undefined) report.outsideWindow = analysis.outsideWindow;
+  if (analysis.dataSpan) {
+    report.dataSpan = {
+      from: new Date(analysis.dataSpan.fromMs).toISOString(),
+      to: new Date(analysis.dataSpan.toMs).toISOString(),
+    };
+  }
 
   // The incidents in play: seen now, or open from earlier runs.
   // Open incidents, plus the stored state of what this run saw (resolved ones decide reopening): reads

@@ -42,6 +42,15 @@ export class FileIncidentSource implements IncidentSource {
       failures: result.input.failures,
       clusters: result.input.clusters,
       rejected: result.input.rejected,
+      outsideWindow: result.input.outsideWindow,
+      ...(result.input.dataSpan
+        ? {
+            dataSpan: {
+              fromMs: Date.parse(result.input.dataSpan.from),
+              toMs: Date.parse(result.input.dataSpan.to),
+            },
+          }
+        : {}),
     };
   }
 

@@ -9,6 +9,8 @@ import {
 import { httpSender, type Sender } from "../notify/http.js";
 import { sanitizeOutbound } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, realRetryDeps, type RetryDeps, type RetryPolicy } from "../notify/retry.js";
+import { describeInputHealth, inputHealth, type InputHealth } from "../engine/input-health.js";
+import { namedStore, storeName } from "../state/outage.js";
 import type { Channel, TriageStore } from "../state/store.js";
 import { createTelemetry } from "../telemetry/telemetry.js";
 import { runCycle, type CycleReport } from "./cycle.js";
@@ -56,7 +58,8 @@ export async function openTriageStore(state: StateSettings): Promise<TriageStore
         return new MemoryTriageStore();
       }
       const { openTableTriageStore } = await import("../state/table.js");
-      return openTableTriageStore(state);
+      const table = await openTableTriageStore(state);
+      return namedStore(table, storeName("table", table.endpoint));
     })();
     p.catch(() => stores.delete(key));
     stores.set(key, p);
@@ -87,7 +90,10 @@ export async function runTimerInvocation(request: InvocationRequest): Promise<Cy
   );
   const started = Date.now();
   try {
-    const store = req.overrides?.store ?? (await openTriageStore(settings.state));
+    // Failures of the store name it (StateStoreError): run-once gives them their own exit status.
+    const store = req.overrides?.store
+      ? namedStore(req.overrides.store, storeName(req.overrides.store.kind))
+      : await openTriageStore(settings.state);
     const source =
       req.overrides?.source ??
       (await createIncidentSource(settings.source, store, {
@@ -113,6 +119,9 @@ export async function runTimerInvocation(request: InvocationRequest): Promise<Cy
       { isPastDue: req.isPastDue },
     );
     req.log("info", summarizeReport(report));
+    const health = cycleInputHealth(report);
+    if (health.kind === "nothing-read") req.log("error", describeInputHealth(health, timerReach));
+    else if (health.kind === "outside-window") req.log("warn", describeInputHealth(health, timerReach));
     return report;
   } catch (err) {
     telemetry.recordFailure(err, Date.now() - started);
@@ -131,4 +140,21 @@ export function summarizeReport(r: CycleReport): string {
     `notifications ${r.notifications.decided} decided, ${r.notifications.sent} sent, ${r.notifications.failed} failed, ` +
     `${r.notifications.pending} pending; ${r.conflicts} conflicts; ${r.durationMs} ms`
   );
+}
+
+/** What the cycle could read (see src/engine/input-health.ts). */
+export function cycleInputHealth(r: CycleReport): InputHealth {
+  const outside = r.outsideWindow ?? 0;
+  const figures = {
+    rows: r.rowsScanned - outside,
+    rejected: r.rejected,
+    outsideWindow: outside,
+    window: r.window,
+  };
+  return inputHealth(r.dataSpan ? { ...figures, dataSpan: r.dataSpan } : figures);
+}
+
+/** How a timer run reaches data outside its window: run at a time inside it. */
+export function timerReach(data: { from: string; to: string }): string {
+  return `nothing was analysed or sent; replay it as of a time inside that span (run-once --now ${data.to})`;
 }

@@ -24,6 +24,10 @@ export interface SourceAnalysis {
    * accumulates below-threshold challenges across runs.
    */
   incremental?: boolean;
+  /** Valid rows read but outside the window (sources that read whole files). */
+  outsideWindow?: number;
+  /** Span of every valid row read, inside the window or not, when the source knows it. */
+  dataSpan?: AnalysisWindowMs;
 }
 
 export interface IncidentSource {
