@@ -1,6 +1,12 @@
 import type { Clock } from "../clock.js";
 import { redactSecrets } from "../redact.js";
-import { ConcurrencyError, type Channel, type OutboxEntry, type TriageStore } from "../state/store.js";
+import {
+  ConcurrencyError,
+  type Channel,
+  type OutboxEntry,
+  type TriageStore,
+  type VersionedOutboxEntry,
+} from "../state/store.js";
 import type { Sender } from "./http.js";
 import { withRetry, type RetryDeps, type RetryPolicy } from "./retry.js";
 
@@ -9,7 +15,8 @@ import { withRetry, type RetryDeps, type RetryPolicy } from "./retry.js";
  * claimed first with a conditional write (a lease), so two overlapping runs never post the same one;
  * only the run holding the lease posts, then records the outcome. A crash between posting and recording
  * leaves the lease to expire and the notification is posted again on a later run, carrying the same
- * idempotency key: at-least-once delivery, with duplicates recognisable by receivers.
+ * idempotency key: at-least-once delivery, with duplicates recognisable by receivers. The lease is
+ * counted on the store's clock and outlasts the worst-case delivery (retry.ts worstCaseDeliveryMs).
  */
 export interface DeliveryDeps {
   store: TriageStore;
@@ -57,14 +64,10 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
   };
   const pending = await deps.store.listOutbox({ outcome: "pending" });
   const lastPost = new Map<Channel, number>();
-  for (const { entry, etag } of pending) {
+  for (const versioned of pending) {
+    const { entry, etag } = versioned;
     const nowMs = deps.clock.now().getTime();
-    if (
-      entry.leaseOwner &&
-      entry.leaseOwner !== deps.runId &&
-      entry.leaseUntil &&
-      Date.parse(entry.leaseUntil) > nowMs
-    ) {
+    if (leaseHeld(versioned, deps.runId, nowMs)) {
       summary.skippedLeased++;
       continue;
     }
@@ -77,6 +80,7 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
       };
       delete failed.leaseOwner;
       delete failed.leaseUntil;
+      delete failed.leaseMs;
       if (await tryUpdate(deps, failed, etag)) {
         summary.failed++;
         summary.errors.push(errorOf(failed, 0));
@@ -87,6 +91,7 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
     const claimed: OutboxEntry = {
       ...entry,
       leaseOwner: deps.runId,
+      leaseMs: deps.leaseMs,
       leaseUntil: new Date(nowMs + deps.leaseMs).toISOString(),
     };
     let claimEtag: string;
@@ -118,6 +123,7 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
     const done: OutboxEntry = { ...claimed, attempts: entry.attempts + attempts };
     delete done.leaseOwner;
     delete done.leaseUntil;
+    delete done.leaseMs;
     if (result.ok) {
       done.outcome = "sent";
       done.sentAt = deps.clock.now().toISOString();
@@ -149,6 +155,19 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
     await tryUpdate(deps, done, claimEtag);
   }
   return summary;
+}
+
+/**
+ * Whether another run's claim still holds. Judged on the store's clock (time since the claim was
+ * written, against the duration the claimant declared), so neither this run's clock nor the claimant's
+ * matters; only a claim from a store that cannot tell its own time, or written before leases carried a
+ * duration, falls back to the claimant's expiry against this run's clock.
+ */
+export function leaseHeld(v: VersionedOutboxEntry, runId: string, nowMs: number): boolean {
+  const e = v.entry;
+  if (!e.leaseOwner || e.leaseOwner === runId) return false;
+  if (e.leaseMs !== undefined && v.sinceWriteMs !== undefined) return v.sinceWriteMs < e.leaseMs;
+  return e.leaseUntil !== undefined && Date.parse(e.leaseUntil) > nowMs;
 }
 
 async function tryUpdate(deps: DeliveryDeps, entry: OutboxEntry, etag: string): Promise<boolean> {

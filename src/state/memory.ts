@@ -28,8 +28,11 @@ export class MemoryTriageStore implements TriageStore {
     string,
     { record: StoredIncidentRecord; lifecycle: LifecycleState; etag: string }
   >();
-  /** key `${incidentId}|${seq}|${channel}` */
-  private readonly outbox = new Map<string, { entry: OutboxEntry; etag: string }>();
+  /** key `${incidentId}|${seq}|${channel}`; writtenAtMs by the store's clock, for leases. */
+  private readonly outbox = new Map<string, { entry: OutboxEntry; etag: string; writtenAtMs: number }>();
+
+  /** `now`: the store's own clock (tests move it; runs bring their own clocks, which it ignores). */
+  constructor(private readonly now: () => number = Date.now) {}
 
   private etag(): string {
     return `W/"${this.nextEtag++}"`;
@@ -82,15 +85,24 @@ export class MemoryTriageStore implements TriageStore {
     const etag = this.etag();
     this.incidents.set(id, sanitizeOutbound({ record, lifecycle, etag }));
     for (const e of newEntries)
-      this.outbox.set(outboxKey(e), { entry: sanitizeOutbound(e), etag: this.etag() });
+      this.outbox.set(outboxKey(e), {
+        entry: sanitizeOutbound(e),
+        etag: this.etag(),
+        writtenAtMs: this.now(),
+      });
     return etag;
   }
 
   async listOutbox(filter: { outcome?: OutboxEntry["outcome"] }): Promise<VersionedOutboxEntry[]> {
+    const now = this.now();
     return [...this.outbox.values()]
       .filter((v) => !filter.outcome || v.entry.outcome === filter.outcome)
       .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.entry.seq - b.entry.seq)
-      .map((v) => structuredClone(v));
+      .map((v) => ({
+        entry: structuredClone(v.entry),
+        etag: v.etag,
+        sinceWriteMs: now - v.writtenAtMs,
+      }));
   }
 
   async updateOutbox(entry: OutboxEntry, etag: string): Promise<string> {
@@ -98,7 +110,7 @@ export class MemoryTriageStore implements TriageStore {
     const current = this.outbox.get(key);
     if (!current || current.etag !== etag)
       throw new ConcurrencyError(`notification ${entry.notificationId} changed`);
-    const next = { entry: sanitizeOutbound(entry), etag: this.etag() };
+    const next = { entry: sanitizeOutbound(entry), etag: this.etag(), writtenAtMs: this.now() };
     this.outbox.set(key, next);
     return next.etag;
   }

@@ -25,7 +25,8 @@ function messageOf(err: unknown): string {
 }
 
 /** What to call a store in messages: its kind and, for Table storage, the endpoint without its query. */
-export function storeName(kind: TriageStore["kind"], endpoint?: string): string {
+export function storeName(store: Pick<TriageStore, "kind"> & { endpoint?: string }): string {
+  const { kind, endpoint } = store;
   if (kind === "memory") return "memory state";
   return `Azure Table storage${endpoint ? ` at ${describeSecretUrl(endpoint).replace(" (query hidden)", "")}` : ""}`;
 }

@@ -184,10 +184,19 @@ export class TableTriageStore implements TriageStore {
     const query = filter.outcome
       ? this.odata`kind eq ${"notification"} and outcome eq ${filter.outcome}`
       : this.odata`kind eq ${"notification"}`;
-    const out: VersionedOutboxEntry[] = (await listAll(this.incidents, query)).map((e) => ({
-      entry: decodeOutbox(e),
-      etag: e.etag,
-    }));
+    // The service's Date (its clock now) against each entity's Timestamp (its clock at the last write).
+    let serverNowMs = NaN;
+    const entities = await listAll(this.incidents, query, (date) => {
+      serverNowMs = Date.parse(date);
+    });
+    const out: VersionedOutboxEntry[] = entities.map((e) => {
+      const v: VersionedOutboxEntry = { entry: decodeOutbox(e), etag: e.etag };
+      const writtenMs = Date.parse(String(e.timestamp ?? ""));
+      // The Date header has one-second resolution: never below zero.
+      if (Number.isFinite(serverNowMs) && Number.isFinite(writtenMs))
+        v.sinceWriteMs = Math.max(0, serverNowMs - writtenMs);
+      return v;
+    });
     return out.sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.entry.seq - b.entry.seq);
   }
 
@@ -374,10 +383,21 @@ async function getOrUndefined(
 }
 
 /** All entities matching a filter; a table not created yet (no run so far) reads as empty. */
-async function listAll(client: TableClient, filter: string): Promise<EntityResult[]> {
+async function listAll(
+  client: TableClient,
+  filter: string,
+  onDate?: (date: string) => void,
+): Promise<EntityResult[]> {
   const out: EntityResult[] = [];
+  const options: Parameters<TableClient["listEntities"]>[0] = { queryOptions: { filter } };
+  if (onDate) {
+    options.onResponse = (raw) => {
+      const date = raw.headers.get("date");
+      if (date) onDate(date);
+    };
+  }
   try {
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    for await (const e of client.listEntities<Record<string, unknown>>(options)) {
       out.push(e as EntityResult);
     }
   } catch (err) {

@@ -13,7 +13,7 @@ import type { Incident } from "../model/incident.js";
 import type { Sender } from "../notify/http.js";
 import { incidentLink } from "../notify/links.js";
 import { deliverPending, type DeliveryError, type DeliverySummary } from "../notify/outbox.js";
-import type { RetryDeps, RetryPolicy } from "../notify/retry.js";
+import { LEASE_MARGIN_MS, worstCaseDeliveryMs, type RetryDeps, type RetryPolicy } from "../notify/retry.js";
 import { buildTeamsMessage } from "../notify/teams-card.js";
 import type { NotificationView } from "../notify/view.js";
 import { buildWebhookPayload } from "../notify/webhook-payload.js";
@@ -47,7 +47,7 @@ export interface CycleDeps {
   retry: RetryDeps;
   telemetry: RunTelemetry;
   log(level: "info" | "warn" | "error", message: string): void;
-  /** Delivery claim length; a crashed run's claims expire after it. */
+  /** Delivery claim length (default: the worst-case delivery plus a margin); a crashed run's claims expire after it. */
   leaseMs?: number;
   timeoutMs?: number;
   minSpacingMs?: number;
@@ -81,6 +81,20 @@ export interface CycleReport {
   /** Conditional writes lost to a concurrent run (each re-read and re-decided). */
   conflicts: number;
   durationMs: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MIN_SPACING_MS = 300;
+
+/** A claim outlasts the worst-case delivery of the notification it covers, with room for the writes. */
+export function defaultLeaseMs(deps: Pick<CycleDeps, "retryPolicy" | "timeoutMs" | "minSpacingMs">): number {
+  return (
+    worstCaseDeliveryMs(
+      deps.retryPolicy,
+      deps.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      deps.minSpacingMs ?? DEFAULT_MIN_SPACING_MS,
+    ) + LEASE_MARGIN_MS
+  );
 }
 
 export function lifecycleConfigOf(s: TriageSettings): LifecycleConfig {
@@ -236,9 +250,9 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     runId: deps.runId,
     policy: deps.retryPolicy,
     retry: deps.retry,
-    leaseMs: deps.leaseMs ?? 120_000,
-    timeoutMs: deps.timeoutMs ?? 10_000,
-    minSpacingMs: deps.minSpacingMs ?? 300,
+    leaseMs: deps.leaseMs ?? defaultLeaseMs(deps),
+    timeoutMs: deps.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    minSpacingMs: deps.minSpacingMs ?? DEFAULT_MIN_SPACING_MS,
     log: deps.log,
   });
   report.notifications.sent = delivery.sent;

@@ -59,7 +59,7 @@ export async function openTriageStore(state: StateSettings): Promise<TriageStore
       }
       const { openTableTriageStore } = await import("../state/table.js");
       const table = await openTableTriageStore(state);
-      return namedStore(table, storeName("table", table.endpoint));
+      return namedStore(table, storeName(table));
     })();
     p.catch(() => stores.delete(key));
     stores.set(key, p);
@@ -92,7 +92,7 @@ export async function runTimerInvocation(request: InvocationRequest): Promise<Cy
   try {
     // Failures of the store name it (StateStoreError): run-once gives them their own exit status.
     const store = req.overrides?.store
-      ? namedStore(req.overrides.store, storeName(req.overrides.store.kind))
+      ? namedStore(req.overrides.store, storeName(req.overrides.store))
       : await openTriageStore(settings.state);
     const source =
       req.overrides?.source ??

@@ -299,3 +299,19 @@ describe("table store redaction boundary", () => {
     expect(JSON.stringify(back)).not.toContain(canary);
   });
 });
+
+describe("table store lease time", () => {
+  it("tells each outbox entry's age by the service's own clock (Date against Timestamp)", async () => {
+    const s = await freshTableStore();
+    const r = record("leaseclock");
+    await s.commitIncident(r, { seq: 1 }, undefined, [entry(r.incident.id, 1)]);
+    const [v] = await s.listOutbox({ outcome: "pending" });
+    expect(v!.sinceWriteMs).toBeDefined();
+    // Just written: an age, not a date (a sanity bound on the arithmetic, not a timing budget).
+    expect(v!.sinceWriteMs!).toBeGreaterThanOrEqual(0);
+    expect(v!.sinceWriteMs!).toBeLessThan(3_600_000);
+    await new Promise((res) => setTimeout(res, 2_100));
+    const [later] = await s.listOutbox({ outcome: "pending" });
+    expect(later!.sinceWriteMs!).toBeGreaterThanOrEqual(1_000);
+  });
+});
