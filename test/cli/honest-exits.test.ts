@@ -96,11 +96,11 @@ describe("run-once", () => {
   });
 
   it("a state-store outage names the store and exits 3, not 1 (pending)", async () => {
-    let azurite: AzuriteInstance | undefined = await startAzurite();
+    // Azurite's own connection string, with nothing listening behind it any more.
+    const azurite: AzuriteInstance = await startAzurite();
     const conn = azurite.connectionString;
     const endpoint = azurite.tableEndpoint;
     await azurite.stop();
-    azurite = undefined;
     const r = await cli(
       "run-once",
       "--logs",
