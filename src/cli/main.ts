@@ -22,7 +22,11 @@ Usage: auth-triage <command> [options]
 Commands:
 ${"%COMMANDS%"}
 
-Run 'auth-triage <command> --help' for a command's options.`;
+Run 'auth-triage <command> --help' for a command's options.
+
+Exit status: 0 success; 1 a notification failed or is still pending (run-once); 2 usage error,
+unreadable input, or nothing could be read (every record rejected); 3 the state store is unavailable
+(run-once; the message names it).`;
 
 async function topLevelHelp(): Promise<string> {
   const lines: string[] = [];
