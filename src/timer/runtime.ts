@@ -119,9 +119,6 @@ export async function runTimerInvocation(request: InvocationRequest): Promise<Cy
       { isPastDue: req.isPastDue },
     );
     req.log("info", summarizeReport(report));
-    const health = cycleInputHealth(report);
-    if (health.kind === "nothing-read") req.log("error", describeInputHealth(health, timerReach));
-    else if (health.kind === "outside-window") req.log("warn", describeInputHealth(health, timerReach));
     return report;
   } catch (err) {
     telemetry.recordFailure(err, Date.now() - started);
@@ -152,6 +149,19 @@ export function cycleInputHealth(r: CycleReport): InputHealth {
     window: r.window,
   };
   return inputHealth(r.dataSpan ? { ...figures, dataSpan: r.dataSpan } : figures);
+}
+
+/**
+ * Says at error level that nothing could be read, or at warn level that every row lies outside the
+ * window and where the data is. Called by the timer handler and run-once; not by the local stack, whose
+ * replay runs past the end of the data on purpose (to resolve what it opened).
+ */
+export function logInputHealth(report: CycleReport, log: RunLog): InputHealth {
+  const health = cycleInputHealth(report);
+  if (health.kind === "nothing-read") log("error", sanitizeOutbound(describeInputHealth(health, timerReach)));
+  else if (health.kind === "outside-window")
+    log("warn", sanitizeOutbound(describeInputHealth(health, timerReach)));
+  return health;
 }
 
 /** How a timer run reaches data outside its window: run at a time inside it. */

@@ -123,16 +123,17 @@ const command: CliCommand = {
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { env, now, json } = runOnceEnv(argv, io.env);
-    const { runTimerInvocation, summarizeReport, cycleInputHealth } = await import("../../timer/runtime.js");
+    const { runTimerInvocation, summarizeReport, logInputHealth } = await import("../../timer/runtime.js");
     let report;
+    const log = (level: "info" | "warn" | "error", message: string) => {
+      if (level !== "info" || !json) io.stderr.write(`${level}: ${message}\n`);
+    };
     try {
       report = await runTimerInvocation({
         env,
         clock: now ? fixedClock(now) : systemClock,
         isPastDue: false,
-        log: (level, message) => {
-          if (level !== "info" || !json) io.stderr.write(`${level}: ${message}\n`);
-        },
+        log,
       });
     } catch (err) {
       if (err instanceof SettingsError) throw new UsageError(err.message);
@@ -143,7 +144,7 @@ const command: CliCommand = {
       throw err;
     }
     io.stdout.write(json ? JSON.stringify(sanitizeOutbound(report)) + "\n" : summarizeReport(report) + "\n");
-    if (cycleInputHealth(report).kind === "nothing-read") return EXIT_USAGE;
+    if (logInputHealth(report, log).kind === "nothing-read") return EXIT_USAGE;
     return report.notifications.failed > 0 || report.notifications.pending > 0 ? EXIT_FAILURE : EXIT_OK;
   },
 };
