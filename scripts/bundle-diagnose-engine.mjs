@@ -13,7 +13,7 @@ import { build } from "rolldown";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Writes <dist>/src/dashboard/assets/diagnose-engine.js and returns its path. */
-export async function bundleDiagnoseEngine(dist = join(root, "dist")) {
+export async function bundleDiagnoseEngine(dist = join(root, "dist"), { quiet = false } = {}) {
   const outFile = join(dist, "src", "dashboard", "assets", "diagnose-engine.js");
   const { output } = await build({
     input: join(root, "src", "dashboard", "diagnose-engine.ts"),
@@ -40,7 +40,7 @@ export async function bundleDiagnoseEngine(dist = join(root, "dist")) {
   const partial = `${outFile}.${process.pid}.tmp`;
   writeFileSync(partial, code);
   renameSync(partial, outFile);
-  process.stderr.write(`diagnose engine: ${outFile} (${(code.length / 1024).toFixed(0)} KiB)\n`);
+  if (!quiet) process.stderr.write(`diagnose engine: ${outFile} (${(code.length / 1024).toFixed(0)} KiB)\n`);
   return outFile;
 }
 

@@ -4,7 +4,7 @@
 // node_modules lookup (uplot is a dev dependency), and bundles the diagnose page's engine there
 // (scripts/bundle-diagnose-engine.mjs). tsc copies only .ts output; this runs after it in
 // `npm run build` and in scripts/package.mjs.
-//   node scripts/copy-dashboard-assets.mjs [--dist DIR]
+//   node scripts/copy-dashboard-assets.mjs [--dist DIR] [--quiet]
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -37,7 +37,8 @@ for (const [source, target] of [
   copyFileSync(source, join(vendor, target));
   copied++;
 }
-process.stderr.write(`dashboard assets: ${copied} files copied to ${to}\n`);
+const quiet = process.argv.includes("--quiet");
+if (!quiet) process.stderr.write(`dashboard assets: ${copied} files copied to ${to}\n`);
 
 // The request doctor and signature diff, bundled for the "Diagnose a request" page.
-await bundleDiagnoseEngine(dist);
+await bundleDiagnoseEngine(dist, { quiet });

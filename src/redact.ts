@@ -1,6 +1,9 @@
 /**
- * Secret redaction. Every string that leaves the process (reports, cards, logs, errors, the dashboard)
- * and may carry a credential goes through here first.
+ * Secret redaction: the one step every value passes through where it leaves the process (reports,
+ * Teams cards, webhook payloads, Table state, telemetry, logs, the dashboard API, `explain`). Sinks call
+ * `sanitizeOutbound` in their own write function, so a caller cannot forget it; see
+ * docs/architecture.md, "The redaction boundary". Log fields also pass through `sanitizeLogValue` where
+ * they enter an incident, so stored and freshly built incidents hold the same text.
  */
 export const REDACTED = "REDACTED";
 
@@ -15,24 +18,32 @@ const SECRET_QUERY_PARAMS = [
   "access_token",
 ];
 
-const SECRET_PARAM_RE = new RegExp(`([?&;](?:${SECRET_QUERY_PARAMS.join("|")})=)[^&#\\s'"<>]*`, "gi");
+// A query separator (? & ;), plain or percent-encoded once or more (%26, %2526, …): a SAS URL carried
+// inside another URL's query value is encoded, and logs sometimes encode it twice.
+const SEP = String.raw`(?:[?&;]|%(?:25)*(?:3F|26|3B))`;
+const EQ = String.raw`(?:=|%(?:25)*3D)`;
+// The value runs to the next separator, plain or encoded; an encoded separator ends it too, so the
+// parameters after an encoded signature stay readable.
+const VALUE = String.raw`(?:[^&#;%\s'"<>]|%(?!(?:25)*(?:26|3B|23)))*`;
+const SECRET_PARAM_RE = new RegExp(`(${SEP}(?:${SECRET_QUERY_PARAMS.join("|")})${EQ})${VALUE}`, "gi");
 
 /** Redacts SAS `sig` and other secret query values in a URI or any text containing URIs. */
 export function redactUri(text: string): string {
   return text.replace(SECRET_PARAM_RE, `$1${REDACTED}`);
 }
 
-const AUTH_HEADER_RE = /\b(SharedKey(?:Lite)?\s+[^:\s]+:)[A-Za-z0-9+/=]+/g;
+const AUTH_HEADER_RE = /\b(SharedKey(?:Lite)?\s+[^:\s]+:)[A-Za-z0-9+/=%]+/gi;
 // Same-line whitespace only, and a token-like length, so prose such as "Bearer\nTime" is left alone.
-const BEARER_RE = /\b(Bearer[ \t]+)[A-Za-z0-9\-_.~+/]{8,}=*/gi;
+const BEARER_RE = /\b(Bearer[ \t]+)[A-Za-z0-9\-_.~+/%]{8,}=*/gi;
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
-const ACCOUNT_KEY_RE = /(AccountKey=)[^;'"\s]+/gi;
-const MAC_RE = /(The MAC signature found in the HTTP request ')[^']*(')/g;
+const ACCOUNT_KEY_RE = /(AccountKey(?:=|%(?:25)*3D))(?:[^;'"\s%&]|%(?!(?:25)*(?:3B|26)))+/gi;
+const MAC_RE = /(The MAC signature found in the HTTP request ')[^']*(')/gi;
 
 /**
- * Redacts every credential shape this product knows: SAS/trigger signatures in URLs, Shared Key
- * signatures, bearer tokens and bare JWTs, AccountKey=… in connection strings, and the MAC echoed in
- * Storage's AuthenticationFailed detail.
+ * Redacts every credential shape this product knows: SAS/trigger signatures in URLs (also
+ * percent-encoded inside another query value), Shared Key signatures, bearer tokens and bare JWTs,
+ * AccountKey=… in connection strings, and the MAC echoed in Storage's AuthenticationFailed detail.
+ * Idempotent: redacting redacted text changes nothing.
  */
 export function redactSecrets(text: string): string {
   return redactUri(text)
@@ -41,6 +52,60 @@ export function redactSecrets(text: string): string {
     .replace(JWT_RE, REDACTED)
     .replace(ACCOUNT_KEY_RE, `$1${REDACTED}`)
     .replace(MAC_RE, `$1${REDACTED}$2`);
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex -- as above, less the layout our own renderers produce
+const CONTROL_BUT_LAYOUT_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+const visible = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/**
+ * A log field as it enters an incident (user agent, URI, object key): secrets redacted and every control
+ * character, newlines included, made visible as `\uXXXX`, so nothing downstream ever holds them raw.
+ */
+export function sanitizeLogValue(text: string): string {
+  return redactSecrets(text).replace(CONTROL_RE, visible);
+}
+
+declare const outbound: unique symbol;
+/** A value that went through `sanitizeOutbound`: what a sink's serializer accepts. */
+export type Outbound<T> = T & { readonly [outbound]: true };
+
+/**
+ * The redaction boundary. Returns a copy of `value` in which every string (keys of plain objects
+ * included) has its secrets redacted and its control characters made visible (`\u0000`), except the
+ * newline and tab our own renderers use for layout. Idempotent, and a no-op on text that is already
+ * clean. Maps and Sets stay Maps and Sets; Dates become ISO strings, as JSON would make them; functions
+ * and symbols are dropped.
+ */
+export function sanitizeOutbound<T>(value: T): Outbound<T> {
+  return walk(value, 0) as Outbound<T>;
+}
+
+function cleanString(s: string): string {
+  return redactSecrets(s).replace(CONTROL_BUT_LAYOUT_RE, visible);
+}
+
+const MAX_DEPTH = 64;
+
+function walk(v: unknown, depth: number): unknown {
+  if (typeof v === "string") return cleanString(v);
+  if (v === null || typeof v !== "object")
+    return typeof v === "function" || typeof v === "symbol" ? undefined : v;
+  if (depth > MAX_DEPTH) return "[too deep]";
+  if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  if (v instanceof Error) return { name: v.name, message: cleanString(v.message) };
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [walk(k, depth + 1), walk(x, depth + 1)]));
+  if (v instanceof Set) return new Set([...v].map((x) => walk(x, depth + 1)));
+  const entries: Array<[string, unknown]> = [];
+  for (const [k, x] of Object.entries(v)) {
+    const w = walk(x, depth + 1);
+    if (w !== undefined) entries.push([cleanString(k), w]);
+  }
+  // fromEntries defines own properties, so a logged key such as `__proto__` stays data.
+  return Object.fromEntries(entries);
 }
 
 /** Shows a URL's scheme, host and path only: for webhook URLs whose query carries the secret. */

@@ -26,3 +26,5 @@ export class UsageError extends Error {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** The state store could not be used (unreachable, refused, failed): the message names it. */
+export const EXIT_STATE_STORE = 3;

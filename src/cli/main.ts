@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { sanitizeOutbound } from "../redact.js";
 import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.js";
 
 /** Sub-commands, loaded lazily so `auth-triage <cmd>` only pays for the modules it uses. */
@@ -21,7 +22,11 @@ Usage: auth-triage <command> [options]
 Commands:
 ${"%COMMANDS%"}
 
-Run 'auth-triage <command> --help' for a command's options.`;
+Run 'auth-triage <command> --help' for a command's options.
+
+Exit status: 0 success; 1 a notification failed or is still pending (run-once); 2 usage error,
+unreadable input, or nothing could be read (every record rejected); 3 the state store is unavailable
+(run-once; the message names it).`;
 
 async function topLevelHelp(): Promise<string> {
   const lines: string[] = [];
@@ -52,7 +57,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await cmd.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`auth-triage ${name}: ${err.message}\n`);
+      io.stderr.write(sanitizeOutbound(`auth-triage ${name}: ${err.message}\n`));
       return EXIT_USAGE;
     }
     throw err;
@@ -75,7 +80,9 @@ if (invokedAsScript()) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`auth-triage: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        sanitizeOutbound(`auth-triage: ${err instanceof Error ? err.message : String(err)}\n`),
+      );
       process.exitCode = 1;
     },
   );

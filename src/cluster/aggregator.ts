@@ -1,7 +1,7 @@
 import type { RecordObserver } from "../engine/contracts.js";
 import type { ClusterKey, ClusterPartial, SasWindowObservation } from "../model/incident.js";
 import { isAuthFailure, keySlotOf, type StorageRequest } from "../model/storage-request.js";
-import { redactUri } from "../redact.js";
+import { redactUri, sanitizeLogValue } from "../redact.js";
 import { SasTimesCache } from "./sas-window.js";
 import { TopCallers } from "./top-callers.js";
 
@@ -181,9 +181,9 @@ export class ClusterAggregator implements RecordObserver {
 
     const identity: Parameters<TopCallers["add"]>[0] = {};
     if (r.callerIp) identity.ip = r.callerIp;
-    if (r.userAgent) identity.userAgent = clip(r.userAgent);
+    if (r.userAgent) identity.userAgent = clip(sanitizeLogValue(r.userAgent));
     if (r.requesterObjectId) identity.requesterObjectId = r.requesterObjectId;
-    if (r.requesterUpn) identity.requesterUpn = r.requesterUpn;
+    if (r.requesterUpn) identity.requesterUpn = sanitizeLogValue(r.requesterUpn);
     const slot = keySlotOf(r.authHash);
     if (slot) identity.keySlot = slot;
     c.callers.add(identity, r.timeMs);
@@ -191,9 +191,10 @@ export class ClusterAggregator implements RecordObserver {
     if (r.uri && !c.sampledRawUris.has(r.uri)) {
       if (c.sampledRawUris.size >= SAMPLED_RAW_MEMO) c.sampledRawUris.clear();
       c.sampledRawUris.add(r.uri);
-      keepSmallest(c.sampleUris, clip(redactUri(r.uri)), this.limits.sampleUris);
+      keepSmallest(c.sampleUris, clip(sanitizeLogValue(r.uri)), this.limits.sampleUris);
     }
-    if (r.objectKey) keepSmallest(c.sampleObjectKeys, clip(r.objectKey), this.limits.sampleObjectKeys);
+    if (r.objectKey)
+      keepSmallest(c.sampleObjectKeys, clip(sanitizeLogValue(r.objectKey)), this.limits.sampleObjectKeys);
 
     const sas = this.sasTimes.get(r.uri);
     if (sas) {

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { DECISIONS, type Decision, type Incident } from "../model/incident.js";
 import type { ServiceType } from "../model/storage-request.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord, IncidentStatus } from "../state/contracts.js";
-import { redactSecrets } from "../redact.js";
 import { errorResponse, jsonResponse, type DashboardResponse } from "./http.js";
 
 /**
@@ -237,21 +236,6 @@ export function toListItem(record: IncidentRecord): IncidentListItem {
   return item;
 }
 
-/**
- * Every string leaving the API goes through the redactor: URIs, user agents and error texts come from
- * logs and delivery attempts and may carry SAS signatures, tokens or keys.
- */
-export function redactDeep<T>(value: T): T {
-  if (typeof value === "string") return redactSecrets(value) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v)) as T;
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [redactDeep(k), redactDeep(v)])) as T;
-  if (value !== null && typeof value === "object") {
-    // fromEntries defines own properties, so a logged key such as `__proto__` stays data.
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactSecrets(k), redactDeep(v)])) as T;
-  }
-  return value;
-}
-
 /** Called with store failures so the host can log them; the client only learns that the store failed. */
 export type ErrorReporter = (message: string, error: unknown) => void;
 
@@ -280,11 +264,7 @@ export async function handleListIncidents(
       total,
       offset: parsed.query.offset,
       limit: parsed.query.limit,
-      items: items.slice(0, parsed.query.limit).map((r) => {
-        // The timeline is numbers we computed: redact the rest, skip walking thousands of counts.
-        const { timeline, ...text } = toListItem(r);
-        return { ...redactDeep(text), timeline };
-      }),
+      items: items.slice(0, parsed.query.limit).map(toListItem),
     };
     return jsonResponse(200, body);
   } catch (err) {
@@ -317,10 +297,11 @@ export async function handleGetIncident(
     if (!record) {
       return errorResponse(404, {
         error: "not-found",
-        message: redactSecrets(`No incident with id ${trimmed}.`),
+        message: `No incident with id ${trimmed}.`,
       });
     }
-    const body: IncidentDetailResponse = redactDeep(record);
+    // jsonResponse is the redaction boundary of every answer (src/redact.ts).
+    const body: IncidentDetailResponse = record;
     return jsonResponse(200, body);
   } catch (err) {
     reportError?.("reading an incident failed", err);

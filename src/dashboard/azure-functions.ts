@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { IncidentReader } from "../state/contracts.js";
-import { redactSecrets } from "../redact.js";
+import { sanitizeOutbound } from "../redact.js";
 import { handleGetIncident, handleListIncidents, type ErrorReporter } from "./api.js";
 import { serveDashboardAsset } from "./assets.js";
 import { BASE_SECURITY_HEADERS, errorResponse, type DashboardResponse } from "./http.js";
@@ -27,7 +27,7 @@ function toInit(response: DashboardResponse): HttpResponseInit {
 function reporterFor(context: InvocationContext): ErrorReporter {
   return (message, error) =>
     context.error(
-      `dashboard: ${message}: ${redactSecrets(error instanceof Error ? error.message : String(error))}`,
+      sanitizeOutbound(`dashboard: ${message}: ${error instanceof Error ? error.message : String(error)}`),
     );
 }
 

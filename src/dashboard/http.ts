@@ -1,3 +1,5 @@
+import { sanitizeOutbound } from "../redact.js";
+
 /**
  * Framework-neutral HTTP response used by every dashboard handler, so the local node:http server and the
  * Azure Functions entry points send byte-identical answers with the same security headers.
@@ -47,7 +49,8 @@ export function jsonResponse(
       "Cache-Control": "no-store",
       ...extraHeaders,
     },
-    body: safeJsonStringify(value),
+    // The redaction boundary: every JSON answer (incidents, errors) is sanitized here, once.
+    body: safeJsonStringify(sanitizeOutbound(value)),
   };
 }
 

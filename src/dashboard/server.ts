@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { sanitizeOutbound } from "../redact.js";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import type { IncidentReader } from "../state/contracts.js";
@@ -130,7 +131,9 @@ function send(res: ServerResponse, response: DashboardResponse, headOnly: boolea
 }
 
 const defaultReporter: ErrorReporter = (message, error) => {
-  process.stderr.write(`dashboard: ${message}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    sanitizeOutbound(`dashboard: ${message}: ${error instanceof Error ? error.message : String(error)}\n`),
+  );
 };
 
 /** Starts the local dashboard on loopback. `port: 0` picks a free port; the returned url says which. */

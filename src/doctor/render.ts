@@ -1,10 +1,11 @@
-import { redactSecrets } from "../redact.js";
+import { sanitizeOutbound } from "../redact.js";
 import type { DoctorReport } from "./doctor.js";
 
 const MARK: Record<string, string> = { error: "✗", warning: "!", info: "·" };
 
-/** A report a person can paste into a ticket. Every line passes through redaction once more. */
-export function renderDoctorText(r: DoctorReport): string {
+/** A report a person can paste into a ticket, through the redaction boundary (values, then lines). */
+export function renderDoctorText(raw: DoctorReport): string {
+  const r = sanitizeOutbound(raw);
   const out: string[] = [];
   out.push(`Request:  ${r.request.method} ${r.request.url}`);
   if (r.response) {
@@ -49,9 +50,9 @@ export function renderDoctorText(r: DoctorReport): string {
   out.push("", `Verdict: ${r.verdict.decision}. ${r.verdict.summary}`);
   out.push("Wrong fix to avoid:");
   for (const a of r.verdict.avoid) out.push(`  - ${a}`);
-  return redactSecrets(out.join("\n")) + "\n";
+  return sanitizeOutbound(out.join("\n")) + "\n";
 }
 
 export function renderDoctorJson(r: DoctorReport): string {
-  return redactSecrets(JSON.stringify(r, null, 2)) + "\n";
+  return JSON.stringify(sanitizeOutbound(r), null, 2) + "\n";
 }

@@ -33,6 +33,8 @@ export interface AnalysisResult {
     clusters: number;
     /** AzureActivity events available to root-cause analysis. */
     activityEvents: number;
+    /** Time span of every valid row read, inside the window or not (absent when none was read). */
+    dataSpan?: { from: string; to: string };
   };
   incidents: Incident[];
   /** When this result was produced (the injected clock). */
@@ -88,6 +90,8 @@ export interface ResultFromPartialsOptions {
   rejections?: RejectionTally;
   outsideWindow?: number;
   limits?: Partial<ClusterLimits>;
+  /** Span of every valid row read (epoch ms), for saying where the data is when the window misses it. */
+  dataSpanMs?: { fromMs: number; toMs: number };
 }
 
 /** Builds the result from cluster partials: the path shared by local files and Log Analytics. */
@@ -111,6 +115,14 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
       outsideWindow: o.outsideWindow ?? 0,
       clusters,
       activityEvents: o.activity.length,
+      ...(o.dataSpanMs
+        ? {
+            dataSpan: {
+              from: new Date(o.dataSpanMs.fromMs).toISOString(),
+              to: new Date(o.dataSpanMs.toMs).toISOString(),
+            },
+          }
+        : {}),
     },
     incidents,
     generatedAt: o.clock.now().toISOString(),
@@ -170,7 +182,11 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
   const fromMs = o.window?.from?.getTime() ?? Number.NEGATIVE_INFINITY;
   const toMs = o.window?.to?.getTime() ?? Number.POSITIVE_INFINITY;
   let outsideWindow = 0;
+  let spanFromMs = Number.POSITIVE_INFINITY;
+  let spanToMs = Number.NEGATIVE_INFINITY;
   const take = (r: StorageRequest): void => {
+    if (r.timeMs < spanFromMs) spanFromMs = r.timeMs;
+    if (r.timeMs > spanToMs) spanToMs = r.timeMs;
     if (r.timeMs < fromMs || r.timeMs > toMs) {
       outsideWindow++;
       return;
@@ -199,6 +215,7 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
     rejections: o.rejections,
     outsideWindow,
   };
+  if (spanFromMs <= spanToMs) opts.dataSpanMs = { fromMs: spanFromMs, toMs: spanToMs };
   if (o.explainer) opts.explainer = o.explainer;
   if (o.limits) opts.limits = o.limits;
   return resultFromPartials(opts);

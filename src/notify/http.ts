@@ -1,4 +1,4 @@
-import { redactSecrets } from "../redact.js";
+import { describeSecretUrl, redactSecrets, sanitizeOutbound } from "../redact.js";
 
 /**
  * One HTTP POST of a JSON notification, classified for the retry stage (Alertmanager's notifiers return
@@ -35,9 +35,12 @@ export function httpSender(url: string): Sender {
       res = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": options.idempotencyKey },
-        body: JSON.stringify(body),
+        // The redaction boundary: whatever a caller built, what goes on the wire is sanitized.
+        body: JSON.stringify(sanitizeOutbound(body)),
         signal: AbortSignal.timeout(options.timeoutMs),
-        redirect: "error",
+        // Not followed (a POST re-sent elsewhere could leak the card), and not "error": fetch would
+        // report that as a network error, which is retried every run forever.
+        redirect: "manual",
       });
     } catch (err) {
       return { ok: false, retryable: true, error: describeNetworkError(err, options.timeoutMs) };
@@ -45,6 +48,16 @@ export function httpSender(url: string): Sender {
     // Drain the body so the connection is reused; its text may explain a 4xx (e.g. a flow error).
     const text = await res.text().catch(() => "");
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
+    if (res.status >= 300 && res.status < 400) {
+      // Permanent: the same URL will redirect again. The Location may carry a secret in its query.
+      const location = res.headers.get("location");
+      return {
+        ok: false,
+        retryable: false,
+        status: res.status,
+        error: `HTTP ${res.status}: the webhook URL redirects${location ? ` to ${describeSecretUrl(new URL(location, url).href)}` : ""}; redirects are not followed: configure the final URL`,
+      };
+    }
     const retryable = RETRYABLE_STATUS.has(res.status) || res.status >= 500;
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), options.nowMs ?? Date.now());
     const result: DeliveryResult = {

@@ -1,6 +1,12 @@
 import type { Clock } from "../clock.js";
 import { redactSecrets } from "../redact.js";
-import { ConcurrencyError, type Channel, type OutboxEntry, type TriageStore } from "../state/store.js";
+import {
+  ConcurrencyError,
+  type Channel,
+  type OutboxEntry,
+  type TriageStore,
+  type VersionedOutboxEntry,
+} from "../state/store.js";
 import type { Sender } from "./http.js";
 import { withRetry, type RetryDeps, type RetryPolicy } from "./retry.js";
 
@@ -9,7 +15,8 @@ import { withRetry, type RetryDeps, type RetryPolicy } from "./retry.js";
  * claimed first with a conditional write (a lease), so two overlapping runs never post the same one;
  * only the run holding the lease posts, then records the outcome. A crash between posting and recording
  * leaves the lease to expire and the notification is posted again on a later run, carrying the same
- * idempotency key: at-least-once delivery, with duplicates recognisable by receivers.
+ * idempotency key: at-least-once delivery, with duplicates recognisable by receivers. The lease is
+ * counted on the store's clock and outlasts the worst-case delivery (retry.ts worstCaseDeliveryMs).
  */
 export interface DeliveryDeps {
   store: TriageStore;
@@ -22,7 +29,19 @@ export interface DeliveryDeps {
   timeoutMs: number;
   /** Minimum spacing between posts to one channel (Teams throttles above 4 per second). */
   minSpacingMs: number;
-  log(message: string): void;
+  /** Deliveries at info; a notification still pending at warn; one that failed for good at error. */
+  log(level: "info" | "warn" | "error", message: string): void;
+}
+
+/** What went wrong with one notification this run (the run's --json report carries them). */
+export interface DeliveryError {
+  notificationId: string;
+  incidentId: string;
+  channel: Channel;
+  outcome: "pending" | "failed";
+  attempts: number;
+  status?: number;
+  error: string;
 }
 
 export interface DeliverySummary {
@@ -31,20 +50,24 @@ export interface DeliverySummary {
   stillPending: number;
   skippedLeased: number;
   attempts: number;
+  errors: DeliveryError[];
 }
 
 export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummary> {
-  const summary: DeliverySummary = { sent: 0, failed: 0, stillPending: 0, skippedLeased: 0, attempts: 0 };
+  const summary: DeliverySummary = {
+    sent: 0,
+    failed: 0,
+    stillPending: 0,
+    skippedLeased: 0,
+    attempts: 0,
+    errors: [],
+  };
   const pending = await deps.store.listOutbox({ outcome: "pending" });
   const lastPost = new Map<Channel, number>();
-  for (const { entry, etag } of pending) {
+  for (const versioned of pending) {
+    const { entry, etag } = versioned;
     const nowMs = deps.clock.now().getTime();
-    if (
-      entry.leaseOwner &&
-      entry.leaseOwner !== deps.runId &&
-      entry.leaseUntil &&
-      Date.parse(entry.leaseUntil) > nowMs
-    ) {
+    if (leaseHeld(versioned, deps.runId, nowMs)) {
       summary.skippedLeased++;
       continue;
     }
@@ -57,12 +80,18 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
       };
       delete failed.leaseOwner;
       delete failed.leaseUntil;
-      if (await tryUpdate(deps, failed, etag)) summary.failed++;
+      delete failed.leaseMs;
+      if (await tryUpdate(deps, failed, etag)) {
+        summary.failed++;
+        summary.errors.push(errorOf(failed, 0));
+        deps.log("error", `${entry.notificationId} to ${entry.channel} failed: ${failed.lastError}`);
+      }
       continue;
     }
     const claimed: OutboxEntry = {
       ...entry,
       leaseOwner: deps.runId,
+      leaseMs: deps.leaseMs,
       leaseUntil: new Date(nowMs + deps.leaseMs).toISOString(),
     };
     let claimEtag: string;
@@ -94,12 +123,14 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
     const done: OutboxEntry = { ...claimed, attempts: entry.attempts + attempts };
     delete done.leaseOwner;
     delete done.leaseUntil;
+    delete done.leaseMs;
     if (result.ok) {
       done.outcome = "sent";
       done.sentAt = deps.clock.now().toISOString();
       delete done.lastError;
       summary.sent++;
       deps.log(
+        "info",
         `sent ${entry.notificationId} to ${entry.channel} (${entry.reason}) after ${attempts} attempt(s)`,
       );
     } else {
@@ -108,17 +139,35 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliverySummar
         done.outcome = "pending";
         summary.stillPending++;
         deps.log(
-          `${entry.notificationId} to ${entry.channel} still pending after ${attempts} attempt(s): ${done.lastError}`,
+          "warn",
+          `${entry.notificationId} to ${entry.channel} still pending after ${attempts} attempt(s), retried next run: ${done.lastError}`,
         );
       } else {
         done.outcome = "failed";
         summary.failed++;
-        deps.log(`${entry.notificationId} to ${entry.channel} rejected, not retried: ${done.lastError}`);
+        deps.log(
+          "error",
+          `${entry.notificationId} to ${entry.channel} failed, not retried: ${done.lastError}`,
+        );
       }
+      summary.errors.push(errorOf(done, attempts, result.status));
     }
     await tryUpdate(deps, done, claimEtag);
   }
   return summary;
+}
+
+/**
+ * Whether another run's claim still holds. Judged on the store's clock (time since the claim was
+ * written, against the duration the claimant declared), so neither this run's clock nor the claimant's
+ * matters; only a claim from a store that cannot tell its own time, or written before leases carried a
+ * duration, falls back to the claimant's expiry against this run's clock.
+ */
+export function leaseHeld(v: VersionedOutboxEntry, runId: string, nowMs: number): boolean {
+  const e = v.entry;
+  if (!e.leaseOwner || e.leaseOwner === runId) return false;
+  if (e.leaseMs !== undefined && v.sinceWriteMs !== undefined) return v.sinceWriteMs < e.leaseMs;
+  return e.leaseUntil !== undefined && Date.parse(e.leaseUntil) > nowMs;
 }
 
 async function tryUpdate(deps: DeliveryDeps, entry: OutboxEntry, etag: string): Promise<boolean> {
@@ -128,10 +177,24 @@ async function tryUpdate(deps: DeliveryDeps, entry: OutboxEntry, etag: string): 
   } catch (err) {
     if (err instanceof ConcurrencyError) {
       deps.log(
+        "warn",
         `${entry.notificationId} to ${entry.channel}: outcome not recorded, another run took it over (${err.message})`,
       );
       return false;
     }
     throw err;
   }
+}
+
+function errorOf(e: OutboxEntry, attempts: number, status?: number): DeliveryError {
+  const out: DeliveryError = {
+    notificationId: e.notificationId,
+    incidentId: e.incidentId,
+    channel: e.channel,
+    outcome: e.outcome === "failed" ? "failed" : "pending",
+    attempts,
+    error: e.lastError ?? "",
+  };
+  if (status !== undefined) out.status = status;
+  return out;
 }

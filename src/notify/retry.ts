@@ -64,3 +64,16 @@ export async function withRetry(
     waitedMs += delay;
   }
 }
+
+/**
+ * The longest one notification's delivery can take in a run: every attempt timing out, and between
+ * attempts the longest wait honoured (a backoff or a Retry-After with its jitter), after the spacing
+ * between posts. A delivery lease shorter than this lets another run post the same notification.
+ */
+export function worstCaseDeliveryMs(policy: RetryPolicy, timeoutMs: number, minSpacingMs: number): number {
+  const longestWait = Math.max(policy.maxDelayMs, policy.maxRetryAfterMs + 250);
+  return minSpacingMs + policy.maxAttempts * timeoutMs + (policy.maxAttempts - 1) * longestWait;
+}
+
+/** Room for the claim and outcome writes (the store client's own retries) around the delivery. */
+export const LEASE_MARGIN_MS = 60_000;

@@ -1,5 +1,5 @@
 import type { CallerSummary, ChangeCandidate, Incident } from "../model/incident.js";
-import { redactSecrets } from "../redact.js";
+import { sanitizeOutbound } from "../redact.js";
 import { clip, escapeCardMarkdown } from "./markdown.js";
 import { REASON_WORDS, type NotificationView } from "./view.js";
 
@@ -58,9 +58,12 @@ export interface TeamsMessage {
   detailLevel: number;
 }
 
-export function buildTeamsMessage(view: NotificationView, maxBytes = TEAMS_MAX_BYTES): TeamsMessage {
+export function buildTeamsMessage(raw: NotificationView, maxBytes = TEAMS_MAX_BYTES): TeamsMessage {
+  // Redacted before rendering (Markdown escaping would split a token and hide it from the patterns)
+  // and measured after, so the size budget counts what is posted.
+  const view = sanitizeOutbound(raw);
   for (let level = 0; level < LEVELS.length; level++) {
-    const envelope = envelopeOf(renderCard(view, LEVELS[level]!));
+    const envelope = sanitizeOutbound(envelopeOf(renderCard(view, LEVELS[level]!)));
     const bytes = Buffer.byteLength(JSON.stringify(envelope), "utf8");
     if (bytes <= maxBytes) return { envelope, bytes, detailLevel: level };
   }
@@ -207,9 +210,7 @@ export function renderCard(view: NotificationView, level: DetailLevel): Adaptive
   if (level.samples > 0 && i.sampleUris.length > 0) {
     body.push(heading("Sample requests"));
     const shown = i.sampleUris.slice(0, level.samples);
-    body.push(
-      text(shown.map((u) => `- ${e(redactSecrets(u))}`).join("\n"), { fontType: "Monospace", size: "Small" }),
-    );
+    body.push(text(shown.map((u) => `- ${e(u)}`).join("\n"), { fontType: "Monospace", size: "Small" }));
     body.push(...more(shown.length, i.sampleUris.length, "samples", view));
   }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DECISIONS, type Incident } from "../model/incident.js";
-import { redactSecrets } from "../redact.js";
+import { sanitizeOutbound } from "../redact.js";
 import type { NotificationView } from "./view.js";
 
 /**
@@ -111,7 +111,8 @@ function covered(i: Incident): z.infer<typeof coveredSchema> {
   };
 }
 
-export function buildWebhookPayload(view: NotificationView): WebhookPayload {
+export function buildWebhookPayload(raw: NotificationView): WebhookPayload {
+  const view = sanitizeOutbound(raw);
   const i = view.incident;
   const payload: WebhookPayload = {
     schemaVersion: WEBHOOK_SCHEMA_VERSION,
@@ -141,7 +142,7 @@ export function buildWebhookPayload(view: NotificationView): WebhookPayload {
       topCallers: i.callers.slice(0, 20),
       causes: i.changes.slice(0, 10),
       clockSkew: { suspected: i.clockSkew.suspected, evidence: i.clockSkew.evidence.slice(0, 20) },
-      sampleUris: i.sampleUris.slice(0, 5).map(redactSecrets),
+      sampleUris: i.sampleUris.slice(0, 5),
     },
     covers: view.covers.slice(0, 50).map(covered),
   };

@@ -18,4 +18,4 @@ export function renderReport(result: AnalysisResult, format: ReportFormat): stri
 }
 
 export { renderJson, renderMarkdown, renderText };
-export { cleanText, escapeMarkdown, redactDeep } from "./sanitize.js";
+export { cleanText, escapeMarkdown } from "./sanitize.js";

@@ -1,7 +1,7 @@
 import type { AnalysisResult } from "../engine/analyze.js";
-import { redactDeep } from "./sanitize.js";
+import { sanitizeOutbound } from "../redact.js";
 
-/** Exactly one JSON object (issue 2's field names), secrets redacted in every string. */
+/** Exactly one JSON object (issue 2's field names), through the redaction boundary. */
 export function renderJson(result: AnalysisResult): string {
-  return JSON.stringify(redactDeep(result), null, 2) + "\n";
+  return JSON.stringify(sanitizeOutbound(result), null, 2) + "\n";
 }

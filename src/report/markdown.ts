@@ -1,4 +1,7 @@
 import type { AnalysisResult } from "../engine/analyze.js";
+import { describeInputHealth, inputHealth } from "../engine/input-health.js";
+import { sanitizeOutbound } from "../redact.js";
+import { analyzeReach } from "./text.js";
 import type { Incident } from "../model/incident.js";
 import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
 import { escapeMarkdown as e } from "./sanitize.js";
@@ -59,14 +62,18 @@ function incidentMarkdown(i: Incident, n: number): string[] {
 }
 
 /** Markdown for chat. Every log-derived string is escaped so it renders as text, never as a link. */
-export function renderMarkdown(result: AnalysisResult): string {
+export function renderMarkdown(raw: AnalysisResult): string {
+  // The redaction boundary first (escaping would split a token and hide it from the patterns).
+  const result = sanitizeOutbound(raw);
   const lines: string[] = [
     `## Storage auth triage: ${result.incidents.length} incident${result.incidents.length === 1 ? "" : "s"}`,
     "",
     `${timeRange(result.window.from, result.window.to)} · ${result.input.rows} rows · ` +
       `${result.input.failures} 401/403 failures · ${result.input.rejected} rejected records`,
   ];
-  if (result.incidents.length === 0) lines.push("", "No 401/403 failures in this window.");
+  const health = inputHealth({ ...result.input, window: result.window });
+  if (health.kind !== "ok") lines.push("", e(describeInputHealth(health, analyzeReach)));
+  else if (result.incidents.length === 0) lines.push("", "No 401/403 failures in this window.");
   else {
     lines.push("");
     result.incidents.forEach((i, k) =>

@@ -22,10 +22,3 @@ export function escapeMarkdown(value: string): string {
   // `@` would start an e-mail autolink, `&` an entity, `:` and `/` a URL autolink; the rest are syntax.
   return cleanText(value).replace(/[\\`*_{}[\]()#+\-.!|<>~:/&@]/g, (c) => `\\${c}`);
 }
-
-/** Redacts secrets in every string of a JSON-able value (defence in depth for --format json). */
-export function redactDeep<T>(value: T): T {
-  return JSON.parse(
-    JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? redactSecrets(v) : v)),
-  ) as T;
-}

@@ -1,4 +1,6 @@
 import type { AnalysisResult } from "../engine/analyze.js";
+import { describeInputHealth, inputHealth } from "../engine/input-health.js";
+import { sanitizeOutbound } from "../redact.js";
 import type { CallerSummary, Incident } from "../model/incident.js";
 import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
 import { cleanText as c } from "./sanitize.js";
@@ -86,16 +88,25 @@ function incidentText(i: Incident, n: number, total: number): string[] {
 }
 
 /** The default report: plain text a person can paste into a ticket. */
-export function renderText(result: AnalysisResult): string {
+export function renderText(raw: AnalysisResult): string {
+  // The redaction boundary first: cleanText then only escapes what is already clean.
+  const result = sanitizeOutbound(raw);
   const lines: string[] = [];
-  lines.push(`Storage auth triage: ${timeRange(result.window.from, result.window.to)}`);
+  const health = inputHealth({ ...result.input, window: result.window });
+  const nothingRead = health.kind === "nothing-read" || health.kind === "empty";
+  // With nothing read there is no data window to show (it would be the clock's instant).
+  lines.push(
+    `Storage auth triage: ${nothingRead ? "nothing could be read" : timeRange(result.window.from, result.window.to)}`,
+  );
   lines.push(
     `Rows analysed: ${result.input.rows}   401/403 failures: ${result.input.failures}   ` +
       `incidents: ${result.incidents.length}   rejected records: ${result.input.rejected}   ` +
       `activity events: ${result.input.activityEvents}` +
       (result.input.outsideWindow ? `   outside the window: ${result.input.outsideWindow}` : ""),
   );
-  if (result.incidents.length === 0) {
+  if (health.kind !== "ok") {
+    lines.push("", describeInputHealth(health, analyzeReach));
+  } else if (result.incidents.length === 0) {
     lines.push("", "No 401/403 failures in this window.");
   } else {
     lines.push("", "Most severe first:");
@@ -119,4 +130,9 @@ export function renderText(result: AnalysisResult): string {
     }
   }
   return lines.join("\n") + "\n";
+}
+
+/** How to reach data outside the window with `analyze`. */
+export function analyzeReach(data: { from: string; to: string }): string {
+  return `widen the window to reach it, e.g. --from ${data.from} --to ${data.to}, or leave --from/--to out`;
 }

@@ -1,5 +1,6 @@
 import type { PartialResultJson } from "../engine/partial-result.js";
 import type { Incident } from "../model/incident.js";
+import { sanitizeOutbound } from "../redact.js";
 import type { IncidentQuery, IncidentRecord } from "./contracts.js";
 import {
   ConcurrencyError,
@@ -18,7 +19,8 @@ import {
 /**
  * In-memory TriageStore with the same conditional-write semantics as the Table store (etags are
  * counters), for `--state memory`, the dashboard's standalone mode and tests. Values are cloned on the
- * way in and out so callers cannot mutate stored state behind its etag.
+ * way in and out so callers cannot mutate stored state behind its etag; on the way in through the
+ * redaction boundary (sanitizeOutbound), as the Table store does, so both keep the same text.
  */
 export class MemoryTriageStore implements TriageStore {
   readonly kind = "memory" as const;
@@ -28,8 +30,11 @@ export class MemoryTriageStore implements TriageStore {
     string,
     { record: StoredIncidentRecord; lifecycle: LifecycleState; etag: string }
   >();
-  /** key `${incidentId}|${seq}|${channel}` */
-  private readonly outbox = new Map<string, { entry: OutboxEntry; etag: string }>();
+  /** key `${incidentId}|${seq}|${channel}`; writtenAtMs by the store's clock, for leases. */
+  private readonly outbox = new Map<string, { entry: OutboxEntry; etag: string; writtenAtMs: number }>();
+
+  /** `now`: the store's own clock (tests move it; runs bring their own clocks, which it ignores). */
+  constructor(private readonly now: () => number = Date.now) {}
 
   private etag(): string {
     return `W/"${this.nextEtag++}"`;
@@ -83,18 +88,27 @@ export class MemoryTriageStore implements TriageStore {
     const etag = this.etag();
     this.incidents.set(
       id,
-      structuredClone(ledger ? { record, lifecycle, etag, ledger } : { record, lifecycle, etag }),
+      sanitizeOutbound(ledger ? { record, lifecycle, etag, ledger } : { record, lifecycle, etag }),
     );
     for (const e of newEntries)
-      this.outbox.set(outboxKey(e), { entry: structuredClone(e), etag: this.etag() });
+      this.outbox.set(outboxKey(e), {
+        entry: sanitizeOutbound(e),
+        etag: this.etag(),
+        writtenAtMs: this.now(),
+      });
     return etag;
   }
 
   async listOutbox(filter: { outcome?: OutboxEntry["outcome"] }): Promise<VersionedOutboxEntry[]> {
+    const now = this.now();
     return [...this.outbox.values()]
       .filter((v) => !filter.outcome || v.entry.outcome === filter.outcome)
       .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.entry.seq - b.entry.seq)
-      .map((v) => structuredClone(v));
+      .map((v) => ({
+        entry: structuredClone(v.entry),
+        etag: v.etag,
+        sinceWriteMs: now - v.writtenAtMs,
+      }));
   }
 
   async updateOutbox(entry: OutboxEntry, etag: string): Promise<string> {
@@ -102,7 +116,7 @@ export class MemoryTriageStore implements TriageStore {
     const current = this.outbox.get(key);
     if (!current || current.etag !== etag)
       throw new ConcurrencyError(`notification ${entry.notificationId} changed`);
-    const next = { entry: structuredClone(entry), etag: this.etag() };
+    const next = { entry: sanitizeOutbound(entry), etag: this.etag(), writtenAtMs: this.now() };
     this.outbox.set(key, next);
     return next.etag;
   }
@@ -129,8 +143,8 @@ export class MemoryTriageStore implements TriageStore {
     if (etag === undefined ? current !== undefined : current?.etag !== etag) {
       throw new ConcurrencyError(`candidate ${incident.id} changed`);
     }
-    const next: StoredCandidate = { incident: structuredClone(incident), etag: this.etag() };
-    if (ledger) next.ledger = structuredClone(ledger);
+    const next: StoredCandidate = { incident: sanitizeOutbound(incident), etag: this.etag() };
+    if (ledger) next.ledger = sanitizeOutbound(ledger);
     this.candidates.set(incident.id, next);
     return next.etag;
   }

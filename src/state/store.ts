@@ -86,7 +86,10 @@ export interface OutboxEntry {
   sentAt?: string;
   /** Delivery claim: another run must not send while the lease holds. */
   leaseOwner?: string;
+  /** The claiming run's own estimate of the expiry (its clock): for people; runs use leaseMs. */
   leaseUntil?: string;
+  /** How long the claim holds, counted on the store's clock from the claim's write (see sinceWriteMs). */
+  leaseMs?: number;
   /** The exact JSON body to POST. */
   payload: unknown;
 }
@@ -94,6 +97,12 @@ export interface OutboxEntry {
 export interface VersionedOutboxEntry {
   entry: OutboxEntry;
   etag: string;
+  /**
+   * Time since the entry was last written, by the store's own clock (Table storage: the response's Date
+   * minus the entity's Timestamp): lets a run judge a lease without trusting its own clock or the
+   * claiming run's. Absent when the store cannot tell.
+   */
+  sinceWriteMs?: number;
 }
 
 export interface Watermark {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from "@azure/data-tables";
 import type { PartialResultJson } from "../engine/partial-result.js";
 import type { Incident } from "../model/incident.js";
-import { redactSecrets } from "../redact.js";
+import { redactSecrets, sanitizeOutbound } from "../redact.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord } from "./contracts.js";
 import { chunk, fitIncident, LEDGER_BUDGET_CHARS, PAYLOAD_BUDGET_CHARS } from "./fit.js";
 import {
@@ -26,7 +26,8 @@ import {
  *   both in one partition lets an incident update and the notifications it decides commit in a single
  *   entity-group transaction, conditional on the incident's etag.
  * - `<prefix>cursors`: PartitionKey `cursor`, RowKey derived from the cursor name.
- * JSON that may be large is split across `<name>_<i>` properties (see fit.ts).
+ * JSON that may be large is split across `<name>_<i>` properties (see fit.ts). Every incident,
+ * notification and candidate is written through the redaction boundary (sanitizeOutbound).
  * The SDK is loaded lazily by `openTableTriageStore` so the function's cold start does not pay for it.
  */
 export type TableStoreConnection =
@@ -81,6 +82,11 @@ export async function openIncidentReader(
 
 export class TableTriageStore implements TriageStore {
   readonly kind = "table" as const;
+
+  /** The table service endpoint, for messages naming the store (no credential in it). */
+  get endpoint(): string {
+    return this.incidents.url;
+  }
 
   constructor(
     private readonly incidents: TableClient,
@@ -153,7 +159,7 @@ export class TableTriageStore implements TriageStore {
     const id = record.incident.id;
     const fitted = fitIncident(record.incident);
     const stored: StoredIncidentRecord = { ...record, incident: fitted.incident };
-    const ledgerJson = ledger ? JSON.stringify(ledger) : undefined;
+    const ledgerJson = ledger ? JSON.stringify(sanitizeOutbound(ledger)) : undefined;
     // A ledger too large for the entity is left out: the next run starts a new one (marked trimmed).
     const ledgerFits = ledgerJson !== undefined && ledgerJson.length <= LEDGER_BUDGET_CHARS;
     const life: LifecycleState =
@@ -188,10 +194,19 @@ export class TableTriageStore implements TriageStore {
     const query = filter.outcome
       ? this.odata`kind eq ${"notification"} and outcome eq ${filter.outcome}`
       : this.odata`kind eq ${"notification"}`;
-    const out: VersionedOutboxEntry[] = (await listAll(this.incidents, query)).map((e) => ({
-      entry: decodeOutbox(e),
-      etag: e.etag,
-    }));
+    // The service's Date (its clock now) against each entity's Timestamp (its clock at the last write).
+    let serverNowMs = NaN;
+    const entities = await listAll(this.incidents, query, (date) => {
+      serverNowMs = Date.parse(date);
+    });
+    const out: VersionedOutboxEntry[] = entities.map((e) => {
+      const v: VersionedOutboxEntry = { entry: decodeOutbox(e), etag: e.etag };
+      const writtenMs = Date.parse(String(e.timestamp ?? ""));
+      // The Date header has one-second resolution: never below zero.
+      if (Number.isFinite(serverNowMs) && Number.isFinite(writtenMs))
+        v.sinceWriteMs = Math.max(0, serverNowMs - writtenMs);
+      return v;
+    });
     return out.sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.entry.seq - b.entry.seq);
   }
 
@@ -229,11 +244,11 @@ export class TableTriageStore implements TriageStore {
     ledger?: PartialResultJson,
   ): Promise<string> {
     const fitted = fitIncident(incident).incident;
-    const ledgerJson = ledger ? JSON.stringify(ledger) : "";
+    const ledgerJson = ledger ? JSON.stringify(sanitizeOutbound(ledger)) : "";
     const entity: Entity = {
       partitionKey: CANDIDATE_PARTITION,
       rowKey: incident.id,
-      ...chunkProps("incident", JSON.stringify(fitted)),
+      ...chunkProps("incident", JSON.stringify(sanitizeOutbound(fitted))),
       ...(ledgerJson && ledgerJson.length <= LEDGER_BUDGET_CHARS ? chunkProps("ledger", ledgerJson) : {}),
     };
     try {
@@ -290,7 +305,9 @@ function joinChunks(e: Record<string, unknown>, name: string): string {
   return s;
 }
 
-function encodeIncident(r: StoredIncidentRecord, lifecycle: LifecycleState): Entity {
+function encodeIncident(raw: StoredIncidentRecord, rawLifecycle: LifecycleState): Entity {
+  const r = sanitizeOutbound(raw);
+  const lifecycle = sanitizeOutbound(rawLifecycle);
   const { incident, ...rest } = r;
   const e: Entity = {
     partitionKey: incident.id,
@@ -324,7 +341,8 @@ function outboxRowKey(e: Pick<OutboxEntry, "seq" | "channel">): string {
   return `n-${String(e.seq).padStart(8, "0")}-${e.channel}`;
 }
 
-function encodeOutbox(o: OutboxEntry): Entity {
+function encodeOutbox(raw: OutboxEntry): Entity {
+  const o = sanitizeOutbound(raw);
   const { payload, ...rest } = o;
   const payloadJson = JSON.stringify(payload);
   if (payloadJson.length > PAYLOAD_BUDGET_CHARS) {
@@ -387,10 +405,21 @@ async function getOrUndefined(
 }
 
 /** All entities matching a filter; a table not created yet (no run so far) reads as empty. */
-async function listAll(client: TableClient, filter: string): Promise<EntityResult[]> {
+async function listAll(
+  client: TableClient,
+  filter: string,
+  onDate?: (date: string) => void,
+): Promise<EntityResult[]> {
   const out: EntityResult[] = [];
+  const options: Parameters<TableClient["listEntities"]>[0] = { queryOptions: { filter } };
+  if (onDate) {
+    options.onResponse = (raw) => {
+      const date = raw.headers.get("date");
+      if (date) onDate(date);
+    };
+  }
   try {
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    for await (const e of client.listEntities<Record<string, unknown>>(options)) {
       out.push(e as EntityResult);
     }
   } catch (err) {

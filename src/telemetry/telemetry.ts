@@ -1,3 +1,4 @@
+import { sanitizeOutbound } from "../redact.js";
 import type { CycleReport } from "../timer/cycle.js";
 
 /**
@@ -60,7 +61,7 @@ async function clientFor(
         return client;
       })
       .catch((err: unknown) => {
-        warn(`telemetry disabled: ${err instanceof Error ? err.message : String(err)}`);
+        warn(sanitizeOutbound(`telemetry disabled: ${err instanceof Error ? err.message : String(err)}`));
         return undefined;
       });
     clients.set(key, p);
@@ -99,7 +100,8 @@ export async function createTelemetry(
           [METRICS.pending]: r.notifications.pending,
           [METRICS.duration]: r.durationMs,
         };
-        client.trackRequest({
+        // The redaction boundary: every item sent to Application Insights is sanitized.
+        const item = sanitizeOutbound({
           name: "triage-cycle",
           duration: r.durationMs,
           success: r.notifications.failed === 0,
@@ -111,18 +113,31 @@ export async function createTelemetry(
           },
           measurements: figures,
         });
-        for (const [name, value] of Object.entries(figures)) client.trackMetric({ name, value });
+        client.trackRequest(item);
+        for (const [name, value] of Object.entries(figures))
+          client.trackMetric(sanitizeOutbound({ name, value }));
       });
     },
     recordFailure(error, durationMs) {
       safely("failure", () => {
-        client.trackRequest({
-          name: "triage-cycle",
-          duration: durationMs,
-          success: false,
-          resultCode: "error",
+        client.trackRequest(
+          sanitizeOutbound({
+            name: "triage-cycle",
+            duration: durationMs,
+            success: false,
+            resultCode: "error",
+          }),
+        );
+        // A fresh Error carrying the sanitized name, message and stack only: the original's other
+        // properties (an SDK error's request, headers) never leave.
+        const clean = sanitizeOutbound({
+          name: error instanceof Error ? error.name : "Error",
+          message: error instanceof Error ? error.message : String(error),
         });
-        client.trackException({ exception: error instanceof Error ? error : new Error(String(error)) });
+        const exception = new Error(clean.message);
+        exception.name = clean.name;
+        if (error instanceof Error && error.stack) exception.stack = sanitizeOutbound(error.stack);
+        client.trackException({ exception });
       });
     },
     async flush() {

@@ -23,8 +23,8 @@ import { mergeIncident } from "../lifecycle/merge.js";
 import type { Incident } from "../model/incident.js";
 import type { Sender } from "../notify/http.js";
 import { incidentLink } from "../notify/links.js";
-import { deliverPending, type DeliverySummary } from "../notify/outbox.js";
-import type { RetryDeps, RetryPolicy } from "../notify/retry.js";
+import { deliverPending, type DeliveryError, type DeliverySummary } from "../notify/outbox.js";
+import { LEASE_MARGIN_MS, worstCaseDeliveryMs, type RetryDeps, type RetryPolicy } from "../notify/retry.js";
 import { buildTeamsMessage } from "../notify/teams-card.js";
 import type { NotificationView } from "../notify/view.js";
 import { buildWebhookPayload } from "../notify/webhook-payload.js";
@@ -59,7 +59,7 @@ export interface CycleDeps {
   retry: RetryDeps;
   telemetry: RunTelemetry;
   log(level: "info" | "warn" | "error", message: string): void;
-  /** Delivery claim length; a crashed run's claims expire after it. */
+  /** Delivery claim length (default: the worst-case delivery plus a margin); a crashed run's claims expire after it. */
   leaseMs?: number;
   timeoutMs?: number;
   minSpacingMs?: number;
@@ -85,9 +85,28 @@ export interface CycleReport {
     inhibited: number;
   };
   notifications: { decided: number; sent: number; failed: number; pending: number };
+  /** Valid rows read outside the window, and the span of all rows read, when the source knows them. */
+  outsideWindow?: number;
+  dataSpan?: { from: string; to: string };
+  /** Each notification that failed or stays pending this run, with its (redacted) error. */
+  notificationErrors: DeliveryError[];
   /** Conditional writes lost to a concurrent run (each re-read and re-decided). */
   conflicts: number;
   durationMs: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MIN_SPACING_MS = 300;
+
+/** A claim outlasts the worst-case delivery of the notification it covers, with room for the writes. */
+export function defaultLeaseMs(deps: Pick<CycleDeps, "retryPolicy" | "timeoutMs" | "minSpacingMs">): number {
+  return (
+    worstCaseDeliveryMs(
+      deps.retryPolicy,
+      deps.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      deps.minSpacingMs ?? DEFAULT_MIN_SPACING_MS,
+    ) + LEASE_MARGIN_MS
+  );
 }
 
 export function lifecycleConfigOf(s: TriageSettings): LifecycleConfig {
@@ -155,9 +174,17 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
       inhibited: 0,
     },
     notifications: { decided: 0, sent: 0, failed: 0, pending: 0 },
+    notificationErrors: [],
     conflicts: 0,
     durationMs: 0,
   };
+  if (analysis.outsideWindow !== undefined) report.outsideWindow = analysis.outsideWindow;
+  if (analysis.dataSpan) {
+    report.dataSpan = {
+      from: new Date(analysis.dataSpan.fromMs).toISOString(),
+      to: new Date(analysis.dataSpan.toMs).toISOString(),
+    };
+  }
 
   // The incidents in play: seen now, or open from earlier runs.
   // Open incidents, plus the stored state of what this run saw (resolved ones decide reopening): reads
@@ -261,14 +288,15 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     runId: deps.runId,
     policy: deps.retryPolicy,
     retry: deps.retry,
-    leaseMs: deps.leaseMs ?? 120_000,
-    timeoutMs: deps.timeoutMs ?? 10_000,
-    minSpacingMs: deps.minSpacingMs ?? 300,
-    log: (m) => deps.log("info", m),
+    leaseMs: deps.leaseMs ?? defaultLeaseMs(deps),
+    timeoutMs: deps.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    minSpacingMs: deps.minSpacingMs ?? DEFAULT_MIN_SPACING_MS,
+    log: deps.log,
   });
   report.notifications.sent = delivery.sent;
   report.notifications.failed = delivery.failed;
   report.notifications.pending = delivery.stillPending + delivery.skippedLeased;
+  report.notificationErrors = delivery.errors;
 
   // Advance the watermark only forward (a replay at an earlier --now leaves it alone).
   const current = await store.getWatermark(ANALYSIS_WATERMARK);

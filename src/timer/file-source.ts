@@ -55,6 +55,15 @@ export class FileIncidentSource implements IncidentSource {
       rejected: result.input.rejected,
       slices,
       activity,
+      outsideWindow: result.input.outsideWindow,
+      ...(result.input.dataSpan
+        ? {
+            dataSpan: {
+              fromMs: Date.parse(result.input.dataSpan.from),
+              toMs: Date.parse(result.input.dataSpan.to),
+            },
+          }
+        : {}),
     };
   }
 

@@ -7,23 +7,26 @@ import type { CycleReport } from "./cycle.js";
  * SDKs, the engine) is loaded on the first invocation, not when the worker indexes the app.
  */
 export async function triageTimerHandler(timer: Timer, context: InvocationContext): Promise<CycleReport> {
-  const { runTimerInvocation } = await import("./runtime.js");
+  const { runTimerInvocation, logInputHealth } = await import("./runtime.js");
+  const log = (level: "info" | "warn" | "error", message: string) =>
+    level === "error"
+      ? context.error(message)
+      : level === "warn"
+        ? context.warn(message)
+        : context.log(message);
   try {
-    return await runTimerInvocation({
+    const report = await runTimerInvocation({
       env: process.env,
       clock: systemClock,
       isPastDue: timer.isPastDue,
-      log: (level, message) =>
-        level === "error"
-          ? context.error(message)
-          : level === "warn"
-            ? context.warn(message)
-            : context.log(message),
+      log,
     });
+    logInputHealth(report, log);
+    return report;
   } catch (err) {
     // Said once in the invocation log, then rethrown so the host records the run as failed.
-    const { redactSecrets } = await import("../redact.js");
-    context.error(`triage run failed: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
+    const { sanitizeOutbound } = await import("../redact.js");
+    context.error(sanitizeOutbound(`triage run failed: ${err instanceof Error ? err.message : String(err)}`));
     throw err;
   }
 }

@@ -7,7 +7,10 @@ import {
   type TriageSettings,
 } from "../config/settings.js";
 import { httpSender, type Sender } from "../notify/http.js";
+import { sanitizeOutbound } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, realRetryDeps, type RetryDeps, type RetryPolicy } from "../notify/retry.js";
+import { describeInputHealth, inputHealth, type InputHealth } from "../engine/input-health.js";
+import { namedStore, storeName } from "../state/outage.js";
 import type { Channel, TriageStore } from "../state/store.js";
 import { createTelemetry } from "../telemetry/telemetry.js";
 import { runCycle, type CycleReport } from "./cycle.js";
@@ -55,7 +58,8 @@ export async function openTriageStore(state: StateSettings): Promise<TriageStore
         return new MemoryTriageStore();
       }
       const { openTableTriageStore } = await import("../state/table.js");
-      return openTableTriageStore(state);
+      const table = await openTableTriageStore(state);
+      return namedStore(table, storeName(table));
     })();
     p.catch(() => stores.delete(key));
     stores.set(key, p);
@@ -70,7 +74,12 @@ export function sendersFor(settings: TriageSettings): Partial<Record<Channel, Se
   return senders;
 }
 
-export async function runTimerInvocation(req: InvocationRequest): Promise<CycleReport> {
+export async function runTimerInvocation(request: InvocationRequest): Promise<CycleReport> {
+  // The redaction boundary of the run log (Functions invocation log, run-once's stderr): every line.
+  const req: InvocationRequest = {
+    ...request,
+    log: (level, message) => request.log(level, sanitizeOutbound(message)),
+  };
   const settings = loadSettings(req.env);
   const runId = req.overrides?.runId ?? randomUUID();
   req.log("info", `triage run ${runId}: ${describeSettings(settings)}`);
@@ -81,7 +90,10 @@ export async function runTimerInvocation(req: InvocationRequest): Promise<CycleR
   );
   const started = Date.now();
   try {
-    const store = req.overrides?.store ?? (await openTriageStore(settings.state));
+    // Failures of the store name it (StateStoreError): run-once gives them their own exit status.
+    const store = req.overrides?.store
+      ? namedStore(req.overrides.store, storeName(req.overrides.store))
+      : await openTriageStore(settings.state);
     const source =
       req.overrides?.source ??
       (await createIncidentSource(settings.source, store, {
@@ -127,4 +139,34 @@ export function summarizeReport(r: CycleReport): string {
     `${r.notifications.pending} pending; ${r.conflicts} decision(s) re-made because an overlapping run wrote first; ` +
     `${r.durationMs} ms`
   );
+}
+
+/** What the cycle could read (see src/engine/input-health.ts). */
+export function cycleInputHealth(r: CycleReport): InputHealth {
+  const outside = r.outsideWindow ?? 0;
+  const figures = {
+    rows: r.rowsScanned - outside,
+    rejected: r.rejected,
+    outsideWindow: outside,
+    window: r.window,
+  };
+  return inputHealth(r.dataSpan ? { ...figures, dataSpan: r.dataSpan } : figures);
+}
+
+/**
+ * Says at error level that nothing could be read, or at warn level that every row lies outside the
+ * window and where the data is. Called by the timer handler and run-once; not by the local stack, whose
+ * replay runs past the end of the data on purpose (to resolve what it opened).
+ */
+export function logInputHealth(report: CycleReport, log: RunLog): InputHealth {
+  const health = cycleInputHealth(report);
+  if (health.kind === "nothing-read") log("error", sanitizeOutbound(describeInputHealth(health, timerReach)));
+  else if (health.kind === "outside-window")
+    log("warn", sanitizeOutbound(describeInputHealth(health, timerReach)));
+  return health;
+}
+
+/** How a timer run reaches data outside its window: run at a time inside it. */
+export function timerReach(data: { from: string; to: string }): string {
+  return `nothing was analysed or sent; replay it as of a time inside that span (run-once --now ${data.to})`;
 }

@@ -33,6 +33,10 @@ export interface SourceAnalysis {
   slices?: PartialResult;
   /** The activity events causes were ranked against, to rank them again on the merged incident. */
   activity?: readonly ActivityEvent[];
+  /** Valid rows read but outside the window (sources that read whole files). */
+  outsideWindow?: number;
+  /** Span of every valid row read, inside the window or not, when the source knows it. */
+  dataSpan?: AnalysisWindowMs;
 }
 
 export interface IncidentSource {

@@ -65,10 +65,14 @@ describe("Azurite stopped mid-run and restarted", () => {
       // The first card post takes the state store down and is refused, so nothing is delivered in run 1.
       h.teams.script.push({ status: 503, before: az.stop });
       h.teams.fallback = { status: 503 };
-      await expect(h.run("2026-11-22T10:10:00Z")).rejects.toThrow();
+      // A short lease, so the test need not wait minutes for the crashed run's claim to expire.
+      await expect(h.run("2026-11-22T10:10:00Z", { leaseMs: 2_000 })).rejects.toThrow(
+        /state store unavailable: Azure Table storage at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1: /,
+      );
       await az.restart();
       h.teams.fallback = { status: 202 };
-      // Past the crashed run's delivery lease.
+      // The crashed run's claim expires on the store's clock (Azurite's), not the runs' (5 minutes apart).
+      await new Promise((r) => setTimeout(r, 3_000));
       const after = await h.run("2026-11-22T10:15:00Z");
       expect(after.notifications.decided).toBe(0); // decisions of run 1 were committed before the outage
       const later = await h.run("2026-11-22T10:20:00Z");

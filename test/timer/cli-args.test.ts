@@ -102,7 +102,8 @@ describe("local webhook receiver", () => {
       expect(r.received[0]).toMatchObject({ channel: "teams", idempotencyKey: "k1" });
       const text = printed.join("");
       expect(text).toContain("Storage auth failures: 403 AuthenticationFailed on contosodata");
-      expect(text).toContain("evil [31m_agent_");
+      // The redaction boundary shows the escape character as text; the card never carries it raw.
+      expect(text).toContain("evil\\u001b[31m_agent_");
       expect(text).not.toContain("\u001b");
       expect(text).toContain("== The wrong fix to avoid ==");
       expect((await fetch(r.teamsUrl, { method: "POST", body: "{" })).status).toBe(400);

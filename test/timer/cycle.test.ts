@@ -107,6 +107,44 @@ describe("timer cycle", () => {
     });
   });
 
+  it("a 3xx is a permanent failure, reported at error level with where it redirects (query hidden), never retried", async () => {
+    h.teams.fallback = {
+      status: 302,
+      headers: { location: "https://elsewhere.example.net/hook/path?sig=MOVEDSECRET" },
+    };
+    const first = await h.run("2026-11-22T10:10:00Z");
+    expect(first.notifications).toMatchObject({ sent: 1, failed: 1, pending: 0 });
+    expect(h.teams.received).toHaveLength(1);
+    expect(first.notificationErrors).toEqual([
+      expect.objectContaining({ channel: "teams", outcome: "failed", status: 302, attempts: 1 }),
+    ]);
+    expect(first.notificationErrors[0]!.error).toContain(
+      "redirects to https://elsewhere.example.net/hook/path",
+    );
+    expect(JSON.stringify(first)).not.toContain("MOVEDSECRET");
+    expect(h.logs.filter((l) => l.startsWith("error: ") && l.includes("HTTP 302"))).toHaveLength(1);
+    // A later run does not post it again.
+    const second = await h.run("2026-11-22T10:15:00Z");
+    expect(second.notifications).toMatchObject({ sent: 0, failed: 0, pending: 0 });
+    expect(h.teams.received).toHaveLength(1);
+  });
+
+  it("a notification still pending is logged at warn level and listed in the report with its error", async () => {
+    h.teams.fallback = { status: 503, body: "busy" };
+    const r = await h.run("2026-11-22T10:10:00Z");
+    expect(r.notificationErrors).toEqual([
+      expect.objectContaining({
+        channel: "teams",
+        outcome: "pending",
+        status: 503,
+        attempts: 4,
+        error: "HTTP 503: busy",
+      }),
+    ]);
+    expect(h.logs.filter((l) => l.startsWith("warn: ") && l.includes("still pending"))).toHaveLength(1);
+    expect(h.logs.filter((l) => l.startsWith("info: ") && l.includes("HTTP 503"))).toEqual([]);
+  });
+
   it("keeps a notification pending while the endpoint keeps failing, and delivers it on a later run", async () => {
     h.teams.fallback = { status: 502 };
     const first = await h.run("2026-11-22T10:10:00Z");

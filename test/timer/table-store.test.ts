@@ -242,3 +242,76 @@ describe("timer cycle on Table storage", () => {
     }
   });
 });
+
+describe("table store redaction boundary", () => {
+  it("writes no credential and no raw control character, whatever the caller hands it", async () => {
+    const { TableClient } = await import("@azure/data-tables");
+    const prefix = `r${Date.now().toString(36)}${prefixSeq++}`;
+    const s = await openTableTriageStore({
+      kind: "connection-string",
+      connectionString: azurite.connectionString,
+      tablePrefix: prefix,
+    });
+    await s.init();
+    const canary = "QtableCanary0123456789abcdef";
+    const r = record();
+    // Straight to the store, not through the engine: the store's own write function must sanitize.
+    r.incident.callers = [
+      {
+        ip: "10.1.2.3",
+        userAgent: `app/1.0 SharedKey stcontosodata:${canary}=\u0000\u001b[2J`,
+        count: 7,
+        firstSeen: "2026-11-22T10:00:00.000Z",
+        lastSeen: "2026-11-22T10:01:00.000Z",
+      },
+    ];
+    r.incident.sampleUris = [`https://a.blob.core.windows.net/c?x=1%26sig%3D${canary}%26se%3D1`];
+    const e = entry(r.incident.id, 1);
+    e.payload = { text: `Bearer ${canary}`, conn: `AccountKey=${canary};EndpointSuffix=x` };
+    e.lastError = `HTTP 500: The MAC signature found in the HTTP request '${canary}' is not the same`;
+    await s.commitIncident(r, { seq: 1 }, undefined, [e]);
+    await s.putCandidate({ ...r.incident, id: "inc-candidate01" }, undefined);
+
+    const raw: string[] = [];
+    for (const table of [`${prefix}incidents`, `${prefix}cursors`]) {
+      const client = TableClient.fromConnectionString(azurite.connectionString, table, {
+        allowInsecureConnection: true,
+      });
+      for await (const entity of client.listEntities()) raw.push(JSON.stringify(entity));
+    }
+    const all = raw.join("\n");
+    expect(raw.length).toBe(3);
+    expect(all).toContain("REDACTED");
+    expect(all).not.toContain(canary);
+    // Read back through the store (its JSON decoded): the control characters are visible text now.
+    const back = await s.loadIncident(r.incident.id);
+    const ua = back!.record.incident.callers[0]!.userAgent!;
+    expect(ua).toContain("\\u0000\\u001b[2J");
+    const texts: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === "string") texts.push(v);
+      else if (v && typeof v === "object") Object.values(v).forEach(walk);
+    };
+    walk([back, await s.listOutbox({}), await s.listCandidates()]);
+    expect(texts.length).toBeGreaterThan(20);
+    // eslint-disable-next-line no-control-regex -- finding raw control characters is the point
+    expect(texts.filter((t) => /[\u0000-\u0008\u000b-\u001f\u007f]/.test(t))).toEqual([]);
+    expect(JSON.stringify(back)).not.toContain(canary);
+  });
+});
+
+describe("table store lease time", () => {
+  it("tells each outbox entry's age by the service's own clock (Date against Timestamp)", async () => {
+    const s = await freshTableStore();
+    const r = record("leaseclock");
+    await s.commitIncident(r, { seq: 1 }, undefined, [entry(r.incident.id, 1)]);
+    const [v] = await s.listOutbox({ outcome: "pending" });
+    expect(v!.sinceWriteMs).toBeDefined();
+    // Just written: an age, not a date (a sanity bound on the arithmetic, not a timing budget).
+    expect(v!.sinceWriteMs!).toBeGreaterThanOrEqual(0);
+    expect(v!.sinceWriteMs!).toBeLessThan(3_600_000);
+    await new Promise((res) => setTimeout(res, 2_100));
+    const [later] = await s.listOutbox({ outcome: "pending" });
+    expect(later!.sinceWriteMs!).toBeGreaterThanOrEqual(1_000);
+  });
+});

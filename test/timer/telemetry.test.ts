@@ -106,4 +106,40 @@ describe("telemetry", () => {
       await h.hook.close();
     }
   });
+
+  it("sends a failed run's exception through the redaction boundary", async () => {
+    const canary = "QtelemetryCanary0123456789";
+    const store = new MemoryTriageStore();
+    // A store error whose message echoes a connection string and a SAS (as an SDK error can).
+    store.listIncidentStates = async () => {
+      throw new Error(
+        `table unreachable: AccountKey=${canary};EndpointSuffix=x https://a.table/x?sig=${canary}\u0000`,
+      );
+    };
+    const source = new TimelineSource([{ perMinute: minutes("2026-11-22T10:00:00Z", [4, 4]) }]);
+    const h = await harness(store, source);
+    try {
+      const failed = await h
+        .run(
+          "2026-11-22T10:05:00Z",
+          {},
+          {
+            APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=${endpoint}`,
+          },
+        )
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(Error);
+      const deadline = Date.now() + 20_000;
+      const exceptions = () => envelopes.filter((e) => e.data.baseType === "ExceptionData");
+      while (Date.now() < deadline && exceptions().length === 0) await new Promise((r) => setTimeout(r, 200));
+      const sent = JSON.stringify(exceptions());
+      expect(sent).toContain("table unreachable: AccountKey=REDACTED");
+      expect(sent).not.toContain(canary);
+      expect(JSON.stringify(envelopes)).not.toContain(canary);
+      expect(h.logs.join("\n")).not.toContain(canary);
+    } finally {
+      await h.teams.close();
+      await h.hook.close();
+    }
+  });
 });

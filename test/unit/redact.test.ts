@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { describeSecretUrl, redactSecrets, redactUri } from "../../src/redact.js";
+import fc from "fast-check";
+import {
+  describeSecretUrl,
+  redactSecrets,
+  redactUri,
+  sanitizeLogValue,
+  sanitizeOutbound,
+} from "../../src/redact.js";
 
 describe("redaction", () => {
   it("masks SAS sig values wherever they appear", () => {
@@ -41,5 +48,61 @@ describe("redaction leaves prose alone", () => {
   it("does not treat a following line as a bearer token", () => {
     expect(redactSecrets("Scheme:   Bearer\nTime:     2026")).toBe("Scheme:   Bearer\nTime:     2026");
     expect(redactSecrets("Authorization: Bearer abcdefgh12345")).toBe("Authorization: Bearer REDACTED");
+  });
+});
+
+describe("percent-encoded SAS inside a query value", () => {
+  it("redacts sig once and twice encoded, with upper- or lower-case escapes, and keeps the rest readable", () => {
+    expect(
+      redactUri("https://app/cb?next=https%3A%2F%2Fa.blob%2Fc%3Fsv%3D2025%26sig%3DAbC%252B9%26se%3D2026&x=1"),
+    ).toBe("https://app/cb?next=https%3A%2F%2Fa.blob%2Fc%3Fsv%3D2025%26sig%3DREDACTED%26se%3D2026&x=1");
+    expect(redactUri("u=x%253Fsv%253D1%2526sig%253DsEcReT%2526sp%253Dr")).toBe(
+      "u=x%253Fsv%253D1%2526sig%253DREDACTED%2526sp%253Dr",
+    );
+    expect(redactUri("q=a%26Sig%3dsEcReT%26b%3D1")).toBe("q=a%26Sig%3dREDACTED%26b%3D1");
+    expect(redactSecrets("conn AccountKey%3DsEcReT%3BEndpointSuffix%3Dx")).toBe(
+      "conn AccountKey%3DREDACTED%3BEndpointSuffix%3Dx",
+    );
+  });
+
+  it("is idempotent and leaves prose with the same words alone", () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const once = redactSecrets(s);
+        expect(redactSecrets(once)).toBe(once);
+        expect(sanitizeOutbound(sanitizeOutbound(s))).toBe(sanitizeOutbound(s));
+      }),
+    );
+    expect(redactSecrets("the signature code is shown in the sig column")).toBe(
+      "the signature code is shown in the sig column",
+    );
+  });
+});
+
+describe("sanitizeOutbound", () => {
+  it("walks objects, arrays, Maps and Sets, keeps keys such as __proto__ as data, escapes control characters", () => {
+    const input = JSON.parse('{"__proto__": {"polluted": "Bearer abcdefghijklmnop"}}') as Record<
+      string,
+      unknown
+    >;
+    const out = sanitizeOutbound({
+      a: ["x\u0000y", "line\nnext\ttab"],
+      m: new Map([["k", "?sig=abc"]]),
+      s: new Set(["AccountKey=xyz;"]),
+      input,
+      n: 3,
+      d: new Date(0),
+    });
+    expect(out.a).toEqual(["x\\u0000y", "line\nnext\ttab"]);
+    expect(out.m.get("k")).toBe("?sig=REDACTED");
+    expect([...out.s]).toEqual(["AccountKey=REDACTED;"]);
+    expect(Object.getPrototypeOf(out.input)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(out.input, "__proto__")?.value).toEqual({
+      polluted: "Bearer REDACTED",
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(out.n).toBe(3);
+    expect(out.d).toBe("1970-01-01T00:00:00.000Z");
+    expect(sanitizeLogValue("a\nb\u001b")).toBe("a\\u000ab\\u001b");
   });
 });

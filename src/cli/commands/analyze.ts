@@ -5,8 +5,10 @@ import { createRootCauseExplainer } from "../../correlate/index.js";
 import { analyze } from "../../engine/analyze.js";
 import type { RootCauseExplainer } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
+import { inputHealth } from "../../engine/input-health.js";
+import type { AnalysisResult } from "../../engine/analyze.js";
 import { renderReport } from "../../report/index.js";
-import { UsageError, type CliCommand, type CliIo } from "../command.js";
+import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "../command.js";
 import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
 import { analyzeArchiveAccount, analyzeWorkspaces, type RemoteSourceDeps } from "./analyze-remote.js";
 
@@ -58,8 +60,10 @@ listed most severe first. Records that fail validation are counted and listed (f
 reason), never silently dropped; they do not stop the run. SAS signatures and other secrets are never
 printed. Progress is shown on stderr when stderr is a terminal.
 
-Exit status: 0 on success (incidents or not); 2 on a usage error or an unreadable input, with a message
-saying what to fix.
+Exit status: 0 on success (incidents or not, and when every row falls outside --from/--to: the report
+says where the data is); 2 on a usage error or an unreadable input, with a message saying what to fix,
+including an input of which nothing could be read (every record rejected, or no record in --logs: the
+report still lists the rejected records).
 
 Examples:
   auth-triage analyze --logs samples/logs --activity samples/activity
@@ -123,7 +127,7 @@ export async function runAnalyze(
             deps.remote,
           );
       io.stdout.write(renderReport(result, args.format));
-      return 0;
+      return exitStatusOf(result, io, false);
     }
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
@@ -140,12 +144,31 @@ export async function runAnalyze(
     });
     if (onProgress) io.stderr.write("\r\u001b[2K");
     io.stdout.write(renderReport(result, args.format));
-    return 0;
+    return exitStatusOf(result, io, true);
   } catch (err) {
     if (onProgress) io.stderr.write("\r\u001b[2K");
     if (err instanceof InputError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/**
+ * 2 when nothing could be read (every record rejected; with --logs, also no record at all): the report
+ * still lists the rejections, and stderr says so in one line for scripts and people alike.
+ */
+function exitStatusOf(result: AnalysisResult, io: CliIo, files: boolean): number {
+  const health = inputHealth({ ...result.input, window: result.window });
+  if (health.kind === "nothing-read") {
+    io.stderr.write(
+      `auth-triage analyze: nothing could be read: all ${health.rejected} record(s) were rejected (see the report)\n`,
+    );
+    return EXIT_USAGE;
+  }
+  if (health.kind === "empty" && files) {
+    io.stderr.write("auth-triage analyze: nothing could be read: no Storage log records in --logs\n");
+    return EXIT_USAGE;
+  }
+  return EXIT_OK;
 }
 
 export function analyzeCommand(deps: AnalyzeCommandDeps = {}): CliCommand {

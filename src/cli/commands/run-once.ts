@@ -2,7 +2,17 @@ import { parseArgs } from "node:util";
 import { expandListFlags } from "./list-flags.js";
 import { fixedClock, systemClock } from "../../clock.js";
 import { SettingsError } from "../../config/settings.js";
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIo } from "../command.js";
+import { sanitizeOutbound } from "../../redact.js";
+import { StateStoreError } from "../../state/outage.js";
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_STATE_STORE,
+  EXIT_USAGE,
+  UsageError,
+  type CliCommand,
+  type CliIo,
+} from "../command.js";
 
 const HELP = `auth-triage run-once: run one timer cycle locally, through exactly the code path of the Azure
 Functions timer (settings → analysis → incident lifecycle → state → Teams/webhook delivery).
@@ -27,8 +37,16 @@ Usage:
 Every other TRIAGE_* app setting (thresholds, lookback, repeat/resolve intervals, silences; see
 docs/timer.md) is read from the environment, as in Azure.
 
-Exit status: 0 when the cycle ran and every notification was delivered; 1 when a notification failed
-or is still pending (it stays in state and is retried by the next run); 2 on a usage or settings error.
+Warnings and errors go to stderr as "warn: …" / "error: …" lines, also with --json (whose report lists
+each notification's error under notificationErrors). When every row lies outside the run's window (e.g.
+the bundled samples without --now) a warning says where the data is and which --now reaches it.
+
+Exit status:
+  0  the cycle ran and every notification decided was delivered (or none was due)
+  1  a notification failed for good (e.g. 4xx, a redirect) or is still pending (kept in state and
+     retried by the next run)
+  2  usage or settings error, or nothing could be read (every log record rejected)
+  3  the state store is unavailable (the message names it: Table storage endpoint or memory)
 `;
 
 const SOURCE_SETTINGS = [
@@ -105,22 +123,28 @@ const command: CliCommand = {
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { env, now, json } = runOnceEnv(argv, io.env);
-    const { runTimerInvocation, summarizeReport } = await import("../../timer/runtime.js");
+    const { runTimerInvocation, summarizeReport, logInputHealth } = await import("../../timer/runtime.js");
     let report;
+    const log = (level: "info" | "warn" | "error", message: string) => {
+      if (level !== "info" || !json) io.stderr.write(`${level}: ${message}\n`);
+    };
     try {
       report = await runTimerInvocation({
         env,
         clock: now ? fixedClock(now) : systemClock,
         isPastDue: false,
-        log: (level, message) => {
-          if (level !== "info" || !json) io.stderr.write(`${level}: ${message}\n`);
-        },
+        log,
       });
     } catch (err) {
       if (err instanceof SettingsError) throw new UsageError(err.message);
+      if (err instanceof StateStoreError) {
+        io.stderr.write(sanitizeOutbound(`error: ${err.message}\n`));
+        return EXIT_STATE_STORE;
+      }
       throw err;
     }
-    io.stdout.write(json ? JSON.stringify(report) + "\n" : summarizeReport(report) + "\n");
+    io.stdout.write(json ? JSON.stringify(sanitizeOutbound(report)) + "\n" : summarizeReport(report) + "\n");
+    if (logInputHealth(report, log).kind === "nothing-read") return EXIT_USAGE;
     return report.notifications.failed > 0 || report.notifications.pending > 0 ? EXIT_FAILURE : EXIT_OK;
   },
 };

@@ -4,7 +4,7 @@ import type { ActivityEvent } from "../../model/activity.js";
 import { activityEventFromLogAnalyticsRow } from "../activity-records.js";
 import type { CallerSummary, ClusterPartial, SasWindowObservation } from "../../model/incident.js";
 import { SERVICE_TYPES, type ServiceType } from "../../model/storage-request.js";
-import { redactUri } from "../../redact.js";
+import { redactUri, sanitizeLogValue } from "../../redact.js";
 import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
 import { mergeSamples, mergeSasWindows, mergeVersions } from "../../cluster/aggregator.js";
 import { sortCallers } from "../../cluster/top-callers.js";
@@ -175,9 +175,9 @@ export function clusterPartialFromRow(
     row.Callers.map((c) =>
       definedOnly({
         ip: c.ip,
-        userAgent: c.userAgent,
+        userAgent: c.userAgent === undefined ? undefined : sanitizeLogValue(c.userAgent),
         requesterObjectId: c.requesterObjectId,
-        requesterUpn: c.requesterUpn,
+        requesterUpn: c.requesterUpn === undefined ? undefined : sanitizeLogValue(c.requesterUpn),
         keySlot: c.keySlot as CallerSummary["keySlot"],
         count: c.count,
         firstSeen: new Date(c.firstSeen).toISOString(),
@@ -207,8 +207,8 @@ export function clusterPartialFromRow(
     lastSeenMs: row.LastSeen,
     perMinute,
     callers,
-    sampleUris: mergeSamples([row.SampleUris.map(redactUri)], caps.sampleUris),
-    sampleObjectKeys: mergeSamples([row.SampleObjectKeys], caps.sampleObjectKeys),
+    sampleUris: mergeSamples([row.SampleUris.map(sanitizeLogValue)], caps.sampleUris),
+    sampleObjectKeys: mergeSamples([row.SampleObjectKeys.map(sanitizeLogValue)], caps.sampleObjectKeys),
     sasWindows,
     operationVersions: mergeVersions([row.OperationVersions], caps.operationVersions),
   };
