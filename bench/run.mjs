@@ -518,4 +518,5 @@ async function main() {
 }
 
 if (process.argv[2] === "--child") await measure(process.argv[3], process.argv[4]);
+else if (process.argv[2] === "--generate") await generate(Number(process.env.BENCH_MB ?? 1024));
 else await main();

@@ -201,6 +201,18 @@ interface CallerState {
   lastBin?: CallerActivityRecord;
 }
 
+/** One raw spelling of an account name, with its callers by raw key. */
+interface RawAccount {
+  lower: string;
+  callers: Map<string, CallerState>;
+  /** The account's resource id is recorded (or can no longer be): rows need not look for it. */
+  resourceIdKnown: boolean;
+  /** An object id with upper-case letters was seen: lower-case ids may alias it. */
+  upperCaseIds: boolean;
+  /** Raw spellings of `lower` seen so far. */
+  spellings: number;
+}
+
 interface RowShape {
   userAgent: string | undefined;
   operationVersion: string | undefined;
@@ -225,7 +237,9 @@ function bump(rec: CallerValueRecord, t: number): void {
 export class EvidenceObserver implements RecordObserver {
   private readonly callers = new Map<string, CallerState>();
   /** raw AccountName → raw caller key (object id, IP or auth hash) → state; aliases of `callers`. */
-  private readonly byRawAccount = new Map<string, Map<string, CallerState>>();
+  private readonly byRawAccount = new Map<string, RawAccount>();
+  /** lower-case account → how many raw spellings of it were seen (1 almost always). */
+  private readonly spellings = new Map<string, number>();
   private readonly accounts = new Map<string, string>();
   private readonly truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   private cached: RootCauseEvidence | undefined;
@@ -239,20 +253,29 @@ export class EvidenceObserver implements RecordObserver {
     if (outcome === undefined || !Number.isFinite(r.timeMs)) return;
     this.cached = undefined;
     // Hot path: find the caller by the row's raw fields without building strings.
-    let byCaller = this.byRawAccount.get(r.account);
-    if (!byCaller) {
+    let acct = this.byRawAccount.get(r.account);
+    if (!acct) {
       if (this.byRawAccount.size >= this.limits.maxCallers) {
         this.truncated.droppedCallers++;
         return;
       }
-      byCaller = new Map();
-      this.byRawAccount.set(r.account, byCaller);
+      const lower = r.account.toLowerCase();
+      const n = (this.spellings.get(lower) ?? 0) + 1;
+      this.spellings.set(lower, n);
+      acct = { lower, callers: new Map(), resourceIdKnown: false, upperCaseIds: false, spellings: n };
+      this.byRawAccount.set(r.account, acct);
+      if (n > 1) for (const a of this.byRawAccount.values()) if (a.lower === lower) a.spellings = n;
     }
+    const byCaller = acct.callers;
     // `||`, not `??`: an empty object id falls through to the address, as in callerIdentityOf.
     const rawKey = r.requesterObjectId || r.callerIp || r.authHash || "";
     let state = byCaller.get(rawKey);
     if (!state) {
-      state = this.callerState(r);
+      if (this.surelyDropped(acct, r)) {
+        this.truncated.droppedCallers++;
+        return;
+      }
+      state = this.callerState(r, acct);
       if (!state) return;
       if (byCaller.size < this.limits.maxCallers) byCaller.set(rawKey, state);
     }
@@ -312,13 +335,44 @@ export class EvidenceObserver implements RecordObserver {
     this.bin(state, t, outcome === "ok");
   }
 
-  /** The canonical caller state of a row (slow path: once per distinct raw caller). */
-  private callerState(r: StorageRequest): CallerState | undefined {
-    const account = r.account.toLowerCase();
-    if (!this.accounts.has(account) && this.accounts.size < this.limits.maxCallers) {
-      const id = accountResourceIdOf(r.resourceId);
-      if (id) this.accounts.set(account, id);
+  /**
+   * Whether a row whose raw caller key missed can only be a new caller while the caller cap is full,
+   * decided without building its identity string: with a new address (or object id) per row, past the
+   * cap, this is nearly every row. Conservative: any doubt takes the slow path, which decides the same.
+   */
+  private surelyDropped(acct: RawAccount, r: StorageRequest): boolean {
+    if (this.callers.size < this.limits.maxCallers) return false;
+    // The slow path would still learn the account's resource id; and another spelling of the account,
+    // or a full alias map, could hold the same caller under another raw key.
+    if (!acct.resourceIdKnown || acct.spellings !== 1 || acct.callers.size >= this.limits.maxCallers)
+      return false;
+    const oid = r.requesterObjectId;
+    if (oid) {
+      // The identity is the lower-cased object id: a lower-case id can only alias an upper-case one.
+      if (acct.upperCaseIds) return false;
+      for (let i = 0; i < oid.length; i++) {
+        const c = oid.charCodeAt(i);
+        if ((c >= 65 && c <= 90) || c > 127) return false;
+      }
+      return true;
     }
+    // An address caller is only ever reached through its own address as the raw key.
+    return r.callerIp !== undefined && r.callerIp !== "";
+  }
+
+  /** The canonical caller state of a row (slow path: once per distinct raw caller). */
+  private callerState(r: StorageRequest, acct: RawAccount): CallerState | undefined {
+    const account = acct.lower;
+    if (!acct.resourceIdKnown) {
+      if (!this.accounts.has(account) && this.accounts.size < this.limits.maxCallers) {
+        const id = accountResourceIdOf(r.resourceId);
+        if (id) this.accounts.set(account, id);
+      }
+      // Known, or no longer learnable (the account map is full): later rows need not try.
+      acct.resourceIdKnown = this.accounts.has(account) || this.accounts.size >= this.limits.maxCallers;
+    }
+    if (r.requesterObjectId && r.requesterObjectId !== r.requesterObjectId.toLowerCase())
+      acct.upperCaseIds = true;
     const caller = callerIdentityOf(r);
     const key = account + "\u0000" + caller;
     let state = this.callers.get(key);
