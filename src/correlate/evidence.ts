@@ -1,4 +1,5 @@
 import { SasTimesCache, sasTimesOf as sasTimesOfUri, type SasTimes } from "../cluster/sas-window.js";
+import { detach } from "../detach.js";
 import type { RecordObserver } from "../engine/contracts.js";
 import {
   isAuthFailure,
@@ -187,19 +188,43 @@ function cleanUserAgent(ua: string): string {
   return s.length > 200 ? s.slice(0, 200) : s;
 }
 
+/**
+ * What is remembered of one caller. Arrays, not maps: a caller has a handful of records, one or two
+ * outcomes and a few bins, and at the caller cap (tens of thousands) per-caller maps dominated the heap
+ * and the garbage collector's work. Lookups scan; past SCAN_LIMIT entries a map index is built.
+ */
 interface CallerState {
   account: string;
   caller: string;
-  /** key = outcome \0 dimension \0 value */
-  records: Map<string, CallerValueRecord>;
-  /** key = outcome \0 dimension → distinct values */
-  valuesPerDimension: Map<string, number>;
-  outcomes: Set<string>;
-  bins: Map<number, CallerActivityRecord>;
-  /** Per outcome, the last row's raw fields and the records they hit: rows of one caller mostly repeat. */
-  shapes: Map<string, RowShape>;
-  lastBin?: CallerActivityRecord;
+  /** In first-seen order (the order evidence() lists them). */
+  records: CallerValueRecord[];
+  /** outcome \0 dimension \0 value → record, only once `records` outgrows a scan. */
+  recordIndex: Map<string, CallerValueRecord> | undefined;
+  /** Outcomes in first-seen order. */
+  outcomes: string[];
+  /** Per outcome (same index), distinct values per dimension (CALLER_DIMENSIONS order). */
+  valueCounts: number[][];
+  /** Per outcome (same index), the last row's raw fields and the records they hit: rows repeat. */
+  shapes: Array<RowShape | undefined>;
+  /** In first-seen order (oldest evicted first when full). */
+  bins: CallerActivityRecord[];
+  /** binStartMs → bin, only once `bins` outgrows a scan. */
+  binIndex: Map<number, CallerActivityRecord> | undefined;
+  lastBin: CallerActivityRecord | undefined;
 }
+
+/** Entries scanned before a caller's records or bins get a map index. */
+const SCAN_LIMIT = 24;
+
+const DIMENSION_INDEX: Readonly<Record<CallerDimension, number>> = {
+  all: 0,
+  userAgent: 1,
+  operationVersion: 2,
+  keySlot: 3,
+  authType: 4,
+  callerIp: 5,
+  credential: 6,
+};
 
 /** One raw spelling of an account name, with its callers by raw key. */
 interface RawAccount {
@@ -221,6 +246,29 @@ interface RowShape {
   callerIp: string | undefined;
   records: CallerValueRecord[];
   sasRecord: CallerValueRecord | undefined;
+}
+
+function recordKey(outcome: string, dimension: CallerDimension, value: string): string {
+  return outcome + "\u0000" + dimension + "\u0000" + value;
+}
+
+function findRecord(
+  state: CallerState,
+  outcome: string,
+  dimension: CallerDimension,
+  value: string,
+): CallerValueRecord | undefined {
+  if (state.recordIndex) return state.recordIndex.get(recordKey(outcome, dimension, value));
+  for (const r of state.records)
+    if (r.value === value && r.dimension === dimension && r.outcome === outcome) return r;
+  return undefined;
+}
+
+function findBin(state: CallerState, start: number): CallerActivityRecord | undefined {
+  if (state.binIndex) return state.binIndex.get(start);
+  for (let i = state.bins.length - 1; i >= 0; i--)
+    if (state.bins[i]!.binStartMs === start) return state.bins[i];
+  return undefined;
 }
 
 function bump(rec: CallerValueRecord, t: number): void {
@@ -277,18 +325,22 @@ export class EvidenceObserver implements RecordObserver {
       }
       state = this.callerState(r, acct);
       if (!state) return;
-      if (byCaller.size < this.limits.maxCallers) byCaller.set(rawKey, state);
+      if (byCaller.size < this.limits.maxCallers) byCaller.set(detach(rawKey), state);
     }
     const caller = state.caller;
-    if (!state.outcomes.has(outcome)) {
-      if (state.outcomes.size >= this.limits.maxOutcomesPerCaller) {
+    let o = state.outcomes.indexOf(outcome);
+    if (o < 0) {
+      if (state.outcomes.length >= this.limits.maxOutcomesPerCaller) {
         this.truncated.foldedValues++;
         return;
       }
-      state.outcomes.add(outcome);
+      o = state.outcomes.length;
+      state.outcomes.push(outcome);
+      state.valueCounts.push([0, 0, 0, 0, 0, 0, 0]);
+      state.shapes.push(undefined);
     }
     const t = r.timeMs;
-    const shape = state.shapes.get(outcome);
+    const shape = state.shapes[o];
     if (
       shape &&
       shape.userAgent === r.userAgent &&
@@ -303,35 +355,34 @@ export class EvidenceObserver implements RecordObserver {
       this.bin(state, t, outcome === "ok");
       return;
     }
-    const records: CallerValueRecord[] = [this.add(state, outcome, "all", "", t)];
+    const records: CallerValueRecord[] = [this.add(state, o, "all", "", t)];
     const ua = r.userAgent ? cleanUserAgent(r.userAgent) : "";
-    if (ua) records.push(this.add(state, outcome, "userAgent", ua, t));
+    if (ua) records.push(this.add(state, o, "userAgent", ua, t));
     const version = r.operationVersion ? r.operationVersion.trim() : "";
-    if (version) records.push(this.add(state, outcome, "operationVersion", version, t));
+    if (version) records.push(this.add(state, o, "operationVersion", version, t));
     const slot = keySlotOf(r.authHash);
-    if (slot) records.push(this.add(state, outcome, "keySlot", slot, t));
-    if (r.authType) records.push(this.add(state, outcome, "authType", r.authType, t));
-    if (r.callerIp && !caller.startsWith("ip:"))
-      records.push(this.add(state, outcome, "callerIp", r.callerIp, t));
+    if (slot) records.push(this.add(state, o, "keySlot", slot, t));
+    if (r.authType) records.push(this.add(state, o, "authType", r.authType, t));
+    if (r.callerIp && !caller.startsWith("ip:")) records.push(this.add(state, o, "callerIp", r.callerIp, t));
     const credential = credentialOf(r);
     let sasRecord: CallerValueRecord | undefined;
     if (credential) {
-      const rec = this.add(state, outcome, "credential", credential, t);
+      const rec = this.add(state, o, "credential", credential, t);
       records.push(rec);
       if (credential.startsWith("sas:")) {
         sasRecord = rec;
         this.noteSasTimes(rec, r, t);
       }
     }
-    state.shapes.set(outcome, {
-      userAgent: r.userAgent,
+    state.shapes[o] = {
+      userAgent: r.userAgent && detach(r.userAgent),
       operationVersion: r.operationVersion,
-      authHash: r.authHash,
+      authHash: r.authHash && detach(r.authHash),
       authType: r.authType,
       callerIp: r.callerIp,
       records,
       sasRecord,
-    });
+    };
     this.bin(state, t, outcome === "ok");
   }
 
@@ -384,11 +435,14 @@ export class EvidenceObserver implements RecordObserver {
       state = {
         account,
         caller,
-        records: new Map(),
-        valuesPerDimension: new Map(),
-        outcomes: new Set(),
-        bins: new Map(),
-        shapes: new Map(),
+        records: [],
+        recordIndex: undefined,
+        outcomes: [],
+        valueCounts: [],
+        shapes: [],
+        bins: [],
+        binIndex: undefined,
+        lastBin: undefined,
       };
       this.callers.set(key, state);
     }
@@ -397,23 +451,22 @@ export class EvidenceObserver implements RecordObserver {
 
   private add(
     state: CallerState,
-    outcome: string,
+    o: number,
     dimension: CallerDimension,
     value: string,
     t: number,
   ): CallerValueRecord {
-    let key = outcome + "\u0000" + dimension + "\u0000" + value;
-    let rec = state.records.get(key);
+    const outcome = state.outcomes[o]!;
+    let rec = findRecord(state, outcome, dimension, value);
     if (!rec) {
-      const dimKey = outcome + "\u0000" + dimension;
-      const n = state.valuesPerDimension.get(dimKey) ?? 0;
-      if (n >= this.limits.maxValuesPerDimension) {
+      const counts = state.valueCounts[o]!;
+      const d = DIMENSION_INDEX[dimension];
+      if (counts[d]! >= this.limits.maxValuesPerDimension) {
         this.truncated.foldedValues++;
         value = OTHER_VALUE;
-        key = dimKey + "\u0000" + value;
-        rec = state.records.get(key);
+        rec = findRecord(state, outcome, dimension, value);
       } else {
-        state.valuesPerDimension.set(dimKey, n + 1);
+        counts[d]!++;
       }
       if (!rec) {
         rec = {
@@ -421,12 +474,18 @@ export class EvidenceObserver implements RecordObserver {
           caller: state.caller,
           outcome,
           dimension,
-          value,
+          // Kept for the run: a copy, so it does not keep the row's line alive.
+          value: detach(value),
           count: 0,
           firstMs: t,
           lastMs: t,
         };
-        state.records.set(key, rec);
+        state.records.push(rec);
+        if (state.recordIndex) state.recordIndex.set(recordKey(outcome, dimension, value), rec);
+        else if (state.records.length > SCAN_LIMIT) {
+          state.recordIndex = new Map();
+          for (const r of state.records) state.recordIndex.set(recordKey(r.outcome, r.dimension, r.value), r);
+        }
       }
     }
     bump(rec, t);
@@ -455,20 +514,26 @@ export class EvidenceObserver implements RecordObserver {
 
   private bin(state: CallerState, t: number, ok: boolean): void {
     const start = Math.floor(t / ACTIVITY_BIN_MS) * ACTIVITY_BIN_MS;
-    let b = state.lastBin?.binStartMs === start ? state.lastBin : state.bins.get(start);
+    let b = state.lastBin?.binStartMs === start ? state.lastBin : findBin(state, start);
     if (!b) {
-      if (state.bins.size >= this.limits.maxBinsPerCaller) {
-        let oldest = Infinity;
-        for (const k of state.bins.keys()) if (k < oldest) oldest = k;
-        if (start < oldest) {
+      if (state.bins.length >= this.limits.maxBinsPerCaller) {
+        let oldest = 0;
+        for (let i = 1; i < state.bins.length; i++)
+          if (state.bins[i]!.binStartMs < state.bins[oldest]!.binStartMs) oldest = i;
+        const oldestStart = state.bins[oldest]!.binStartMs;
+        if (start < oldestStart) {
           this.truncated.droppedBins++;
           return;
         }
-        state.bins.delete(oldest);
+        state.bins.splice(oldest, 1);
+        state.binIndex?.delete(oldestStart);
         this.truncated.droppedBins++;
       }
       b = { account: state.account, caller: state.caller, binStartMs: start, ok: 0, failed: 0 };
-      state.bins.set(start, b);
+      state.bins.push(b);
+      if (state.binIndex) state.binIndex.set(start, b);
+      else if (state.bins.length > SCAN_LIMIT)
+        state.binIndex = new Map(state.bins.map((x) => [x.binStartMs, x]));
     }
     state.lastBin = b;
     if (ok) b.ok++;
@@ -481,8 +546,8 @@ export class EvidenceObserver implements RecordObserver {
     const callers: CallerValueRecord[] = [];
     const activity: CallerActivityRecord[] = [];
     for (const s of this.callers.values()) {
-      for (const r of s.records.values()) callers.push({ ...r });
-      for (const b of s.bins.values()) activity.push({ ...b });
+      for (const r of s.records) callers.push({ ...r });
+      for (const b of s.bins) activity.push({ ...b });
     }
     const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
     this.cached = { callers, activity, accounts, truncated: { ...this.truncated } };
