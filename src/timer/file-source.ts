@@ -28,7 +28,7 @@ export class FileIncidentSource implements IncidentSource {
       for await (const e of readActivityEvents([...this.activityPaths], { rejections })) activity.push(e);
     }
     const result = await analyze({
-      requests: readStorageRequestBatches([...this.logs], { rejections }),
+      requests: readStorageRequestBatches([...this.logs], { rejections, lean: true }),
       activity,
       // The engine's bounds are inclusive; the window is [from, to).
       window: { from: new Date(window.fromMs), to: new Date(window.toMs - 1) },
@@ -49,7 +49,7 @@ export class FileIncidentSource implements IncidentSource {
     const rejections = new RejectionCollector();
     let fromMs = Infinity;
     let toMs = -Infinity;
-    for await (const batch of readStorageRequestBatches([...this.logs], { rejections })) {
+    for await (const batch of readStorageRequestBatches([...this.logs], { rejections, lean: true })) {
       for (const r of batch) {
         if (r.timeMs < fromMs) fromMs = r.timeMs;
         if (r.timeMs > toMs) toMs = r.timeMs;

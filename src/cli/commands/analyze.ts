@@ -128,9 +128,10 @@ export async function runAnalyze(
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
     const result = await analyze({
+      // The engine reads only a few fields of rows that are not 401/403 (issue 13).
       requests: readStorageRequestBatches(
         args.logs,
-        onProgress ? { rejections, onProgress } : { rejections },
+        onProgress ? { rejections, onProgress, lean: true } : { rejections, lean: true },
       ),
       activity,
       window,
