@@ -1,5 +1,6 @@
 import { SasTimesCache, sasTimesOf as sasTimesOfUri, type SasTimes } from "../cluster/sas-window.js";
 import { detach } from "../detach.js";
+import type { EvidenceCapsReport } from "../engine/caps.js";
 import type { RecordObserver } from "../engine/contracts.js";
 import {
   isAuthFailure,
@@ -552,6 +553,44 @@ export class EvidenceObserver implements RecordObserver {
     const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
     this.cached = { callers, activity, accounts, truncated: { ...this.truncated } };
     return this.cached;
+  }
+
+  /** What the caps left out so far (exact counts). */
+  capsReached(): EvidenceCapsReport {
+    return {
+      callers: this.callers.size,
+      maxCallers: this.limits.maxCallers,
+      rowsOfDroppedCallers: this.truncated.droppedCallers,
+      foldedValues: this.truncated.foldedValues,
+      droppedBins: this.truncated.droppedBins,
+    };
+  }
+
+  /** Entries held, by kind: each is bounded by a cap, whatever the rows (tests check them). */
+  retainedEntries(): {
+    callers: number;
+    records: number;
+    bins: number;
+    rawAccounts: number;
+    rawCallerKeys: number;
+    accountIds: number;
+  } {
+    let records = 0;
+    let bins = 0;
+    for (const s of this.callers.values()) {
+      records += s.records.length;
+      bins += s.bins.length;
+    }
+    let rawCallerKeys = 0;
+    for (const a of this.byRawAccount.values()) rawCallerKeys += a.callers.size;
+    return {
+      callers: this.callers.size,
+      records,
+      bins,
+      rawAccounts: this.byRawAccount.size,
+      rawCallerKeys,
+      accountIds: this.accounts.size,
+    };
   }
 
   /** Number of (account, caller) pairs remembered: what memory grows with. */

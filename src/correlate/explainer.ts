@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from "../clock.js";
+import type { EvidenceCapsReport } from "../engine/caps.js";
 import type { RootCauseContext, RootCauseExplainer } from "../engine/contracts.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { ChangeCandidate, ClockSkewAssessment, Incident } from "../model/incident.js";
@@ -194,6 +195,10 @@ export class LocalRootCauseExplainer implements RootCauseExplainer {
   /** The evidence records learnt so far (to persist, merge or compare with Log Analytics). */
   evidence(): RootCauseEvidence {
     return this.observer.evidence();
+  }
+
+  capsReached(): EvidenceCapsReport {
+    return this.observer.capsReached();
   }
 
   explain(

@@ -1,6 +1,6 @@
 import type { AnalysisResult } from "../engine/analyze.js";
 import type { Incident } from "../model/incident.js";
-import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
+import { DECISION_LABEL, incidentFacts, shortTime, summarisedSentences, timeRange } from "./facts.js";
 import { escapeMarkdown as e } from "./sanitize.js";
 
 function incidentMarkdown(i: Incident, n: number): string[] {
@@ -66,6 +66,11 @@ export function renderMarkdown(result: AnalysisResult): string {
     `${timeRange(result.window.from, result.window.to)} · ${result.input.rows} rows · ` +
       `${result.input.failures} 401/403 failures · ${result.input.rejected} rejected records`,
   ];
+  const summarised = summarisedSentences(result.summarised);
+  if (summarised.length > 0) {
+    lines.push("", "**Summarised** (memory caps reached; every figure exact):", "");
+    for (const sentence of summarised) lines.push(`- ${sentence}`);
+  }
   if (result.incidents.length === 0) lines.push("", "No 401/403 failures in this window.");
   else {
     lines.push("");

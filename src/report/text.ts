@@ -1,6 +1,6 @@
 import type { AnalysisResult } from "../engine/analyze.js";
 import type { CallerSummary, Incident } from "../model/incident.js";
-import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
+import { DECISION_LABEL, incidentFacts, shortTime, summarisedSentences, timeRange } from "./facts.js";
 import { cleanText as c } from "./sanitize.js";
 
 function callerLine(caller: CallerSummary): string {
@@ -95,6 +95,11 @@ export function renderText(result: AnalysisResult): string {
       `activity events: ${result.input.activityEvents}` +
       (result.input.outsideWindow ? `   outside the window: ${result.input.outsideWindow}` : ""),
   );
+  const summarised = summarisedSentences(result.summarised);
+  if (summarised.length > 0) {
+    lines.push("", "Summarised (memory caps reached; every figure exact):");
+    for (const sentence of summarised) lines.push(`  - ${sentence}`);
+  }
   if (result.incidents.length === 0) {
     lines.push("", "No 401/403 failures in this window.");
   } else {

@@ -5,7 +5,7 @@ import { createRootCauseExplainer } from "../../correlate/index.js";
 import { analyze } from "../../engine/analyze.js";
 import type { RootCauseExplainer } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
-import { renderReport } from "../../report/index.js";
+import { writeReport } from "../../report/index.js";
 import { UsageError, type CliCommand, type CliIo } from "../command.js";
 import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
 import { analyzeArchiveAccount, analyzeWorkspaces, type RemoteSourceDeps } from "./analyze-remote.js";
@@ -122,7 +122,7 @@ export async function runAnalyze(
             rejections,
             deps.remote,
           );
-      io.stdout.write(renderReport(result, args.format));
+      writeReport(result, args.format, io.stdout);
       return 0;
     }
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
@@ -140,7 +140,7 @@ export async function runAnalyze(
       ...(explainer ? { explainer } : {}),
     });
     if (onProgress) io.stderr.write("\r\u001b[2K");
-    io.stdout.write(renderReport(result, args.format));
+    writeReport(result, args.format, io.stdout);
     return 0;
   } catch (err) {
     if (onProgress) io.stderr.write("\r\u001b[2K");
