@@ -50,8 +50,11 @@ Output:
                       markdown: the same for chat; log-derived text is escaped.
                       json: exactly one JSON object: window, input {rows, failures, rejected,
                       rejectedSamples, outsideWindow, clusters, activityEvents}, incidents [...],
-                      generatedAt.
+                      generatedAt, and summarised when a memory cap was reached; streamed.
   -h, --help          Show this help.
+
+Memory is bounded by caps (5,000 clusters, 500 incidents listed, 20,000 callers as evidence); what
+goes past a cap is counted exactly and the report says what was summarised (docs/cli.md).
 
 Incidents group the failures that share (account, HTTP status, error code, authentication type) and are
 listed most severe first. Records that fail validation are counted and listed (file, line, field,
