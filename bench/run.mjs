@@ -674,5 +674,8 @@ async function main() {
 }
 
 if (process.argv[2] === "--child") await measure(process.argv[3], process.argv[4]);
-else if (process.argv[2] === "--generate") await generate(Number(process.env.BENCH_MB ?? 1024));
-else await main();
+else if (process.argv[2] === "--generate") {
+  // Data only (BENCH_MB), e.g. to run single measurements with --child <kind> <file>.
+  await generate(Number(process.env.BENCH_MB ?? 1024));
+  await generateLa(Number(process.env.BENCH_MB ?? 1024));
+} else await main();

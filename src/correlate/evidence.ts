@@ -117,7 +117,7 @@ export interface EvidenceLimits {
 }
 
 export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = {
-  maxCallers: 20_000,
+  maxCallers: 10_000,
   maxValuesPerDimension: 12,
   maxOutcomesPerCaller: 8,
   maxBinsPerCaller: 576,
@@ -292,6 +292,7 @@ export class EvidenceObserver implements RecordObserver {
   private readonly accounts = new Map<string, string>();
   private readonly truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   private cached: RootCauseEvidence | undefined;
+  private cachedLive: RootCauseEvidence | undefined;
   /** The requests of one SAS share its query: each distinct one is parsed once. */
   private readonly sasTimes = new SasTimesCache();
 
@@ -301,6 +302,7 @@ export class EvidenceObserver implements RecordObserver {
     const outcome = outcomeOf(r);
     if (outcome === undefined || !Number.isFinite(r.timeMs)) return;
     this.cached = undefined;
+    this.cachedLive = undefined;
     // Hot path: find the caller by the row's raw fields without building strings.
     let acct = this.byRawAccount.get(r.account);
     if (!acct) {
@@ -418,7 +420,7 @@ export class EvidenceObserver implements RecordObserver {
     if (!acct.resourceIdKnown) {
       if (!this.accounts.has(account) && this.accounts.size < this.limits.maxCallers) {
         const id = accountResourceIdOf(r.resourceId);
-        if (id) this.accounts.set(account, id);
+        if (id) this.accounts.set(account, detach(id));
       }
       // Known, or no longer learnable (the account map is full): later rows need not try.
       acct.resourceIdKnown = this.accounts.has(account) || this.accounts.size >= this.limits.maxCallers;
@@ -539,6 +541,24 @@ export class EvidenceObserver implements RecordObserver {
     state.lastBin = b;
     if (ok) b.ok++;
     else b.failed++;
+  }
+
+  /**
+   * The accumulated records themselves, not copies (at the caller cap, copies doubled the heap while
+   * explaining): the same object until the next observation, after which it must not be used. For the
+   * explainer's index, which is rebuilt after any new observation.
+   */
+  liveEvidence(): RootCauseEvidence {
+    if (this.cachedLive) return this.cachedLive;
+    const callers: CallerValueRecord[] = [];
+    const activity: CallerActivityRecord[] = [];
+    for (const s of this.callers.values()) {
+      for (const r of s.records) callers.push(r);
+      for (const b of s.bins) activity.push(b);
+    }
+    const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
+    this.cachedLive = { callers, activity, accounts, truncated: { ...this.truncated } };
+    return this.cachedLive;
   }
 
   /** The accumulated records (copies; safe to keep). */

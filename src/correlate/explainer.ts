@@ -206,7 +206,7 @@ export class LocalRootCauseExplainer implements RootCauseExplainer {
     activity: readonly ActivityEvent[],
     context?: RootCauseContext,
   ): RootCauseResult {
-    const evidence = this.observer.evidence();
+    const evidence = this.observer.liveEvidence();
     if (this.indexFor?.evidence !== evidence)
       this.indexFor = { evidence, index: new EvidenceIndex(evidence) };
     const onsetMs = Date.parse(incident.firstSeen);

@@ -53,7 +53,7 @@ Output:
                       generatedAt, and summarised when a memory cap was reached; streamed.
   -h, --help          Show this help.
 
-Memory is bounded by caps (5,000 clusters, 500 incidents listed, 20,000 callers as evidence); what
+Memory is bounded by caps (5,000 clusters, 500 incidents listed, 10,000 callers as evidence); what
 goes past a cap is counted exactly and the report says what was summarised (docs/cli.md).
 
 Incidents group the failures that share (account, HTTP status, error code, authentication type) and are
