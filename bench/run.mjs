@@ -18,6 +18,7 @@ import {
   readFileSync,
   renameSync,
   mkdirSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -44,19 +45,38 @@ async function measure(kind, file) {
     const { DuckDBInstance } = await import("@duckdb/node-api");
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
-    await connection.run("SET threads=1");
+    await connection.run(`SET threads=${kind.startsWith("duckdb2") ? 2 : 1}`);
     const source = `read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited')`;
+    // Log Analytics NDJSON names the same columns differently from the archive's nested records.
+    const la = isLogAnalyticsFile(file);
+    const col = la
+      ? {
+          account: "AccountName",
+          service: "ServiceType",
+          operation: "OperationName",
+          status: "StatusCode",
+          statusText: "StatusText",
+          authType: "AuthenticationType",
+        }
+      : {
+          account: "properties.accountName",
+          service: "properties.serviceType",
+          operation: "operationName",
+          status: "statusCode",
+          statusText: "statusText",
+          authType: "identity.type",
+        };
     // "failures": what the product does, count every row and group only 401/403 by the cluster key (all
     // other rows fall into one NULL group); "all": group every row by the cluster key.
-    const onlyFailures = kind === "duckdb-failures";
+    const onlyFailures = kind.endsWith("-failures");
     const keyed = (expr, alias) =>
       onlyFailures
-        ? `CASE WHEN statusCode IN (401, 403) THEN ${expr} END AS ${alias}`
+        ? `CASE WHEN ${col.status} IN (401, 403) THEN ${expr} END AS ${alias}`
         : `${expr} AS ${alias}`;
     const reader = await connection.runAndReadAll(
-      `SELECT ${keyed("properties.accountName", "account")}, ${keyed("properties.serviceType", "service")},
-              ${keyed("operationName", "operation")}, ${keyed("statusCode", "status")},
-              ${keyed("statusText", "statusText")}, ${keyed("identity.type", "authType")}, count(*) AS n
+      `SELECT ${keyed(col.account, "account")}, ${keyed(col.service, "service")},
+              ${keyed(col.operation, "operation")}, ${keyed(col.status, "status")},
+              ${keyed(col.statusText, "statusText")}, ${keyed(col.authType, "authType")}, count(*) AS n
          FROM ${source}
         GROUP BY ALL`,
     );
@@ -123,21 +143,27 @@ async function measure(kind, file) {
       }
       groups = aggregator.partials().length;
     } else if (kind === "ours-pipeline") {
-      // What `auth-triage analyze` runs: batches into the engine (ClusterAggregator and the root-cause
-      // evidence observer see every row), then incidents with root causes.
+      // What `auth-triage analyze --format json` runs: lean batches into the engine (ClusterAggregator
+      // and the root-cause evidence observer see every row), incidents with root causes, and the JSON
+      // report streamed to a file.
       const { analyze } = await import(pathToFileURL(join(DIST, "engine", "analyze.js")).href);
       const { createRootCauseExplainer } = await import(
         pathToFileURL(join(DIST, "correlate", "index.js")).href
       );
       const { fixedClock } = await import(pathToFileURL(join(DIST, "clock.js")).href);
+      const { streamJson } = await import(pathToFileURL(join(DIST, "report", "index.js")).href);
       const clock = fixedClock("2024-05-02T00:00:00Z");
       const result = await analyze({
-        requests: readStorageRequestBatches([file], { rejections }),
+        requests: readStorageRequestBatches([file], { rejections, lean: true }),
         activity: [],
         explainer: createRootCauseExplainer({ clock }),
         clock,
         rejections,
       });
+      const out = createWriteStream(join(DATA_DIR, `report-${process.pid}.json`));
+      streamJson(result, out);
+      await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
+      rmSync(join(DATA_DIR, `report-${process.pid}.json`));
       rows = result.input.rows;
       failures = result.input.failures;
       groups = result.input.clusters;
@@ -361,6 +387,109 @@ function record(rand, timeMs) {
   };
 }
 
+function isLogAnalyticsFile(file) {
+  return /(^|\/)(la-|accounts-)[^/]*$/.test(file);
+}
+
+/** The same request as a StorageBlobLogs-style row (Log Analytics column names, as `az` exports it). */
+function laRow(rec) {
+  return {
+    TimeGenerated: rec.time,
+    AccountName: rec.properties.accountName,
+    ServiceType: rec.properties.serviceType,
+    Type: `Storage${rec.properties.serviceType[0].toUpperCase()}${rec.properties.serviceType.slice(1)}Logs`,
+    OperationName: rec.operationName,
+    StatusCode: String(rec.statusCode),
+    StatusText: rec.statusText,
+    AuthenticationType: rec.identity.type,
+    AuthenticationHash: rec.identity.tokenHash,
+    CallerIpAddress: rec.callerIpAddress,
+    UserAgentHeader: rec.properties.userAgentHeader,
+    OperationVersion: rec.operationVersion,
+    Uri: rec.uri,
+    ObjectKey: rec.properties.objectKey,
+    RequesterObjectId: rec.identity.requester?.objectId,
+    RequesterAppId: rec.identity.requester?.appId,
+    RequesterTenantId: rec.identity.requester?.tenantId,
+    RequesterAudience: rec.identity.requester?.audience,
+    AuthorizationDetails: rec.identity.authorization,
+    _ResourceId: rec.resourceId,
+    CorrelationId: rec.correlationId,
+    Protocol: rec.protocol,
+    TlsVersion: rec.properties.tlsVersion,
+    ClientRequestId: rec.properties.clientRequestId,
+    DurationMs: rec.durationMs,
+    ServerLatencyMs: rec.properties.serverLatencyMs,
+    RequestHeaderSize: rec.properties.requestHeaderSize,
+    ResponseHeaderSize: rec.properties.responseHeaderSize,
+    ResponseBodySize: rec.properties.responseBodySize,
+    Etag: rec.properties.etag,
+    MetricResponseType: rec.properties.metricResponseType,
+    Category: rec.category,
+    Location: rec.location,
+    SourceSystem: "Azure",
+  };
+}
+
+/** Writes `rows` lines made by `line(i)` to `path` (once; kept in bench/data). */
+async function writeLines(path, rows, line) {
+  if (existsSync(path)) return path;
+  process.stderr.write(`generating ${relative(ROOT, path)} (${rows.toLocaleString("en-US")} rows)…\n`);
+  const out = createWriteStream(path + ".tmp");
+  const write = (text) =>
+    out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once("drain", resolve));
+  for (let i = 0; i < rows;) {
+    const lines = [];
+    for (let k = 0; k < 1000 && i < rows; k++) lines.push(line(i++));
+    await write(lines.join("\n") + "\n");
+  }
+  await new Promise((r) => out.end(r));
+  renameSync(path + ".tmp", path);
+  return path;
+}
+
+/** Log Analytics NDJSON of about targetMB: the same generator, rendered as LA rows. */
+async function generateLa(targetMB) {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const path = join(DATA_DIR, `la-${targetMB}mb.ndjson`);
+  // LA rows of this generator are about 1.45 KB.
+  const rows = Math.round((targetMB * 1024 * 1024) / 1450);
+  const rand = mulberry32(0x5eed);
+  const start = Date.UTC(2024, 4, 1);
+  return writeLines(path, rows, (i) =>
+    JSON.stringify(laRow(record(rand, start + Math.floor((i * 86_400_000) / rows)))),
+  );
+}
+
+/**
+ * Many accounts (issue 13): `rows` LA rows over `accounts` accounts, a new caller address per row, 5%
+ * 401/403. Compact rows (only the columns an export of these tables always has).
+ */
+async function generateAccounts(rows, accounts) {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const path = join(DATA_DIR, `accounts-${rows}-${accounts}.ndjson`);
+  const start = Date.UTC(2024, 4, 1);
+  return writeLines(path, rows, (i) => {
+    const account = `st${(i % accounts).toString(36).padStart(6, "0")}`;
+    const failing = i % 20 === 7;
+    return JSON.stringify({
+      TimeGenerated: iso7(start + Math.floor((i * 3_600_000) / rows)),
+      AccountName: account,
+      ServiceType: "blob",
+      OperationName: failing ? "PutBlob" : "GetBlob",
+      StatusCode: failing ? "403" : "200",
+      StatusText: failing ? "AuthenticationFailed" : "Success",
+      AuthenticationType: "AccountKey",
+      AuthenticationHash: `key1(${(i % 977).toString(16).padStart(64, "0")})`,
+      CallerIpAddress: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${1024 + (i % 60000)}`,
+      UserAgentHeader: "azsdk-net-Storage.Blobs/12.19.1 (.NET 8.0.1; Linux)",
+      OperationVersion: "2023-11-03",
+      Uri: `https://${account}.blob.core.windows.net:443/data/${i}.json`,
+      _ResourceId: `/subscriptions/6b1d2c3e-0000-4000-8000-00000000aa01/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${account}/blobServices/default`,
+    });
+  });
+}
+
 async function generate(targetMB) {
   mkdirSync(DATA_DIR, { recursive: true });
   const full = join(DATA_DIR, `archive-${targetMB}mb.jsonl`);
@@ -465,6 +594,21 @@ async function main() {
   const pipelineTenth = engineBuilt
     ? add("ours: analyze pipeline at 10% of the input", "ours-pipeline", tenth)
     : undefined;
+  const duck2 = add("DuckDB 2 threads: read_json, 401/403 grouped", "duckdb2-failures", full);
+  // Issue 13: the same job over Log Analytics NDJSON, and memory with many accounts.
+  const laFile = await generateLa(targetMB);
+  const laPipeline = add("ours: analyze pipeline, Log Analytics NDJSON", "ours-pipeline", laFile);
+  const laDuck = add("DuckDB 1 thread: Log Analytics NDJSON, 401/403 grouped", "duckdb-failures", laFile);
+  const many = add(
+    "ours: analyze pipeline, 300k rows over 30k accounts, a new address per row",
+    "ours-pipeline",
+    await generateAccounts(300_000, 30_000),
+  );
+  const million = add(
+    "ours: analyze pipeline, 1M rows over 1M distinct accounts",
+    "ours-pipeline",
+    await generateAccounts(1_000_000, 1_000_000),
+  );
 
   const consistent =
     ours.rows === duck.rows && ours.groups === duck.groups && ours.failures === duck.failures;
@@ -500,6 +644,18 @@ async function main() {
             `${[engine, pipeline].every((e) => e.rows === duck.rows && e.failures === duck.failures && e.groups === duck.groups) ? "yes" : "NO"}.`,
         ]
       : []),
+    ...(pipeline
+      ? [
+          `The whole analyze (lean reading, root causes, JSON report written), DuckDB time / ours: archive JSON Lines ` +
+            `CPU ${fmt(duck.cpuMs / pipeline.cpuMs, 2)}×, wall ${fmt(duck.wallMs / pipeline.wallMs, 2)}×; Log Analytics NDJSON ` +
+            `(${fmt(laPipeline.bytes / 1e6)} MB) CPU ${fmt(laDuck.cpuMs / laPipeline.cpuMs, 2)}×, wall ` +
+            `${fmt(laDuck.wallMs / laPipeline.wallMs, 2)}× (same rows and failures: ${laDuck.rows === laPipeline.rows && laDuck.failures === laPipeline.failures ? "yes" : "NO"}); ` +
+            `against DuckDB with 2 threads (archive): wall ${fmt(duck2.wallMs / pipeline.wallMs, 2)}×.`,
+          `Peak RSS of the analyze pipeline: archive ${fmt(pipeline.maxRssMB)} MB, Log Analytics ${fmt(laPipeline.maxRssMB)} MB; ` +
+            `300k rows over 30k accounts with a new address per row ${fmt(many.maxRssMB)} MB (${fmt(many.wallMs / 1000, 1)} s); ` +
+            `1M distinct accounts ${fmt(million.maxRssMB)} MB (${fmt(million.wallMs / 1000, 1)} s, ${fmt(million.rows)} rows, completed).`,
+        ]
+      : []),
     `Peak RSS, ours: ${fmt(oursTenth.maxRssMB)} MB at 10% vs ${fmt(ours.maxRssMB)} MB at 100% of the rows; ` +
       `DuckDB: ${fmt(duckTenth.maxRssMB)} MB vs ${fmt(duck.maxRssMB)} MB` +
       (pipeline && pipelineTenth
@@ -518,4 +674,8 @@ async function main() {
 }
 
 if (process.argv[2] === "--child") await measure(process.argv[3], process.argv[4]);
-else await main();
+else if (process.argv[2] === "--generate") {
+  // Data only (BENCH_MB), e.g. to run single measurements with --child <kind> <file>.
+  await generate(Number(process.env.BENCH_MB ?? 1024));
+  await generateLa(Number(process.env.BENCH_MB ?? 1024));
+} else await main();

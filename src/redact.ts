@@ -83,9 +83,11 @@ export function sanitizeOutbound<T>(value: T): Outbound<T> {
   return walk(value, 0) as Outbound<T>;
 }
 
-function cleanString(s: string): string {
+/** The boundary for one string, for serializers that stream (the JSON report): what `sanitizeOutbound` does to each string. */
+export function sanitizeOutboundText(s: string): string {
   return redactSecrets(s).replace(CONTROL_BUT_LAYOUT_RE, visible);
 }
+const cleanString = sanitizeOutboundText;
 
 const MAX_DEPTH = 64;
 

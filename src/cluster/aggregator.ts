@@ -132,6 +132,11 @@ export class ClusterAggregator implements RecordObserver {
   rows = 0;
   /** 401/403 requests observed. */
   failures = 0;
+  /**
+   * What the cluster cap folded away (exact): 401/403 rows no longer in any kept cluster, and how many
+   * cluster entries were folded (a cluster folded twice, after it came back, counts twice).
+   */
+  readonly folded = { failures: 0, clusters: 0 };
   /** Earliest and latest request time observed (any status), NaN before the first row. */
   minTimeMs = Number.NaN;
   maxTimeMs = Number.NaN;
@@ -139,8 +144,17 @@ export class ClusterAggregator implements RecordObserver {
   private readonly sasTimes = new SasTimesCache();
   readonly limits: ClusterLimits;
 
-  constructor(limits: Partial<ClusterLimits> = {}) {
+  /**
+   * `maxClusters` bounds memory whatever the number of accounts: when a new cluster arrives at the cap,
+   * the half of the clusters with the fewest failures is folded into `folded` (their counts exactly, the
+   * rest of their detail dropped), so large clusters survive a flood of small ones.
+   */
+  constructor(
+    limits: Partial<ClusterLimits> = {},
+    readonly maxClusters: number = Number.POSITIVE_INFINITY,
+  ) {
     this.limits = { ...DEFAULT_CLUSTER_LIMITS, ...limits };
+    if (!(maxClusters >= 1)) throw new RangeError("maxClusters must be at least 1");
   }
 
   get clusterCount(): number {
@@ -158,6 +172,7 @@ export class ClusterAggregator implements RecordObserver {
     const ks = `${r.account.toLowerCase()}|${r.service}|${r.operation}|${r.statusCode}|${r.statusText}|${r.authType}`;
     let c = this.clusters.get(ks);
     if (!c) {
+      if (this.clusters.size >= this.maxClusters) this.foldSmallest();
       c = {
         key: clusterKeyOf(r),
         count: 0,
@@ -214,6 +229,18 @@ export class ClusterAggregator implements RecordObserver {
       this.limits.operationVersions,
       OTHER_VERSIONS,
     );
+  }
+
+  /** Folds the half of the clusters with the fewest failures (ties: the later cluster key first). */
+  private foldSmallest(): void {
+    const ranked = [...this.clusters].sort((a, b) => a[1].count - b[1].count || (a[0] < b[0] ? 1 : -1));
+    const n = Math.max(1, Math.floor(ranked.length / 2));
+    for (let i = 0; i < n; i++) {
+      const [ks, c] = ranked[i]!;
+      this.folded.failures += c.count;
+      this.folded.clusters++;
+      this.clusters.delete(ks);
+    }
   }
 
   /** Snapshot of the clusters, in cluster-key order so output does not depend on arrival order. */

@@ -4,7 +4,11 @@ import type { StorageRequest } from "../model/storage-request.js";
 import { activityEventFromObject } from "./activity-records.js";
 import { FileRecordParser, type RecordReader } from "./formats.js";
 import { InputError, expandInputPaths, openFileBytes } from "./input-files.js";
-import { storageRequestFromJsonBytes, storageRequestFromObject } from "./storage-records.js";
+import {
+  leanStorageRequestFromJsonBytes,
+  storageRequestFromJsonBytes,
+  storageRequestFromObject,
+} from "./storage-records.js";
 
 export { InputError } from "./input-files.js";
 
@@ -66,6 +70,10 @@ const STORAGE_READER: RecordReader<StorageRequest> = {
   fromObject: storageRequestFromObject,
   fromJsonBytes: storageRequestFromJsonBytes,
 };
+const LEAN_STORAGE_READER: RecordReader<StorageRequest> = {
+  fromObject: storageRequestFromObject,
+  fromJsonBytes: leanStorageRequestFromJsonBytes,
+};
 const ACTIVITY_READER: RecordReader<ActivityEvent> = { fromObject: activityEventFromObject };
 
 export interface ReadProgress {
@@ -78,6 +86,12 @@ export interface ReadProgress {
 export interface ReadStorageOptions {
   rejections: RejectionSink;
   onProgress?: (p: ReadProgress) => void;
+  /**
+   * For the engine: JSON Lines rows that are not 401/403 carry only LEAN_REQUEST_FIELDS
+   * (src/collect/storage-records.ts), the rest undefined; they are validated exactly as before, so the
+   * same rows are kept and the same ones rejected. 401/403 rows and other forms are read in full.
+   */
+  lean?: boolean;
 }
 
 export interface ReadActivityOptions {
@@ -128,6 +142,10 @@ export async function* readRecordBatches<T>(
   }
 }
 
+function storageReader(opts: ReadStorageOptions): RecordReader<StorageRequest> {
+  return opts.lean ? LEAN_STORAGE_READER : STORAGE_READER;
+}
+
 /**
  * Every storage request in `paths` (files or directories, recursive, sorted; `.gz` accepted), whatever
  * the form: Log Analytics exports (JSON array, NDJSON, CSV, Logs API response) or diagnostic-setting
@@ -138,7 +156,9 @@ export function readStorageRequests(
   paths: string[],
   opts: ReadStorageOptions,
 ): AsyncGenerator<StorageRequest> {
-  return new FlattenedBatches(readRecordBatches(paths, STORAGE_READER, opts.rejections, opts.onProgress));
+  return new FlattenedBatches(
+    readRecordBatches(paths, storageReader(opts), opts.rejections, opts.onProgress),
+  );
 }
 
 /** Same as readStorageRequests, one array per read chunk: fewer async hops for hot loops. */
@@ -146,7 +166,7 @@ export function readStorageRequestBatches(
   paths: string[],
   opts: ReadStorageOptions,
 ): AsyncGenerator<StorageRequest[]> {
-  return readRecordBatches(paths, STORAGE_READER, opts.rejections, opts.onProgress);
+  return readRecordBatches(paths, storageReader(opts), opts.rejections, opts.onProgress);
 }
 
 /** Every AzureActivity event in `paths`: Log Analytics exports or archived activity-log JSON Lines. */

@@ -28,7 +28,21 @@ export interface FieldSet {
   readonly maker: (names: readonly string[]) => (vals: unknown[]) => Record<string, unknown>;
 }
 
-export function compileFieldSet(spec: FieldSpec): FieldSet {
+/**
+ * What a check-only field (see compileFieldSet) holds after a scan: the JSON type of its value, not the
+ * value. Null still counts as absent.
+ */
+export const SEEN_STRING: unique symbol = Symbol("string");
+export const SEEN_NUMBER: unique symbol = Symbol("number");
+export const SEEN_BOOLEAN: unique symbol = Symbol("boolean");
+export const SEEN_CONTAINER: unique symbol = Symbol("object or array");
+
+/**
+ * Compiles a selection. Names in `checkOnly` get a slot like any other, but a scan records only the
+ * JSON type of their value (SEEN_*), so it can be validated without building a string or an object.
+ * Two sets compiled from the same spec have the same slots.
+ */
+export function compileFieldSet(spec: FieldSpec, checkOnly: ReadonlySet<string> = new Set()): FieldSet {
   const names: string[] = [];
   const build = (s: FieldSpec): KeyMatcher => {
     const m: KeyMatcher = { byLength: [] };
@@ -36,7 +50,8 @@ export function compileFieldSet(spec: FieldSpec): FieldSet {
       const node = s[key]!;
       let compiled: number | KeyMatcher;
       if (typeof node === "string") {
-        compiled = names.length;
+        // A check-only slot is stored as its bitwise complement (negative): one test in the scan loop.
+        compiled = checkOnly.has(node) ? ~names.length : names.length;
         names.push(node);
       } else {
         compiled = build(node);
@@ -274,11 +289,13 @@ function obj(
         if (i < 0) return FAIL;
         escaped = true;
       } else i = q + 1;
-      if (typeof node === "number")
-        vals[node] = escaped
-          ? (JSON.parse(text.slice(valueStart - 1, i)) as unknown)
-          : text.slice(valueStart, i - 1);
-      else if (node !== undefined) return FAIL;
+      if (typeof node === "number") {
+        if (node < 0) vals[~node] = SEEN_STRING;
+        else
+          vals[node] = escaped
+            ? (JSON.parse(text.slice(valueStart - 1, i)) as unknown)
+            : text.slice(valueStart, i - 1);
+      } else if (node !== undefined) return FAIL;
     } else if (node === undefined) {
       i = skip(b, i, end, depth + 1);
     } else if (typeof node === "number") {
@@ -286,15 +303,20 @@ function obj(
       if (c === 123 || c === 91) {
         i = skip(b, i, end, depth + 1);
         if (i < 0) return FAIL;
-        vals[node] = JSON.parse(text.slice(start, i)) as unknown;
+        if (node < 0) vals[~node] = SEEN_CONTAINER;
+        else vals[node] = JSON.parse(text.slice(start, i)) as unknown;
       } else if (c === 116 || c === 102 || c === 110) {
         i = skip(b, i, end, depth + 1);
         // null counts as absent, as in Log Analytics.
-        if (c !== 110) vals[node] = c === 116;
+        if (c !== 110) {
+          if (node < 0) vals[~node] = SEEN_BOOLEAN;
+          else vals[node] = c === 116;
+        }
       } else {
         i = num(b, i);
         if (i < 0) return FAIL;
-        vals[node] = numberValue(b, start, i, text, 0);
+        if (node < 0) vals[~node] = SEEN_NUMBER;
+        else vals[node] = numberValue(b, start, i, text, 0);
       }
     } else if (c === 123) {
       if (depth >= MAX_DEPTH) return FAIL;

@@ -1,7 +1,15 @@
 import { z } from "zod";
 import type { RejectionSink } from "../engine/contracts.js";
 import type { ServiceType, StorageRequest } from "../model/storage-request.js";
-import { compileFieldSet, extractFields, flattenFields } from "./json-fields.js";
+import {
+  SEEN_BOOLEAN,
+  SEEN_CONTAINER,
+  SEEN_NUMBER,
+  SEEN_STRING,
+  compileFieldSet,
+  extractFields,
+  flattenFields,
+} from "./json-fields.js";
 import { NOT_HANDLED, rejectAt, rejectZod, type RecordLocation } from "./record-location.js";
 import {
   INVALID_STATUS,
@@ -93,7 +101,7 @@ const same = (names: readonly string[]) => Object.fromEntries(names.map((n) => [
  * The fields read from either shape of storage record. One selection serves both, so a JSON Lines file
  * can mix Log Analytics rows (`TimeGenerated`…) and archive records (`time`…).
  */
-export const STORAGE_FIELDS = compileFieldSet({
+const STORAGE_SPEC = {
   ...same(Object.keys(logAnalyticsStorageRowSchema.shape)),
   ...same(Object.keys(archiveStorageRecordSchema.shape).filter((k) => !k.includes("."))),
   identity: {
@@ -117,7 +125,8 @@ export const STORAGE_FIELDS = compileFieldSet({
     tlsVersion: "properties.tlsVersion",
     sasExpiryStatus: "properties.sasExpiryStatus",
   },
-});
+};
+export const STORAGE_FIELDS = compileFieldSet(STORAGE_SPEC);
 
 const TIME_GENERATED_SLOT = STORAGE_FIELDS.names.indexOf("TimeGenerated");
 /** Only the fields each schema reads: half the properties to build per record. */
@@ -372,4 +381,203 @@ export function storageRequestFromJsonBytes(
 ): StorageRequest | undefined | typeof NOT_HANDLED {
   const vals = extractFields(bytes, start, end, line, STORAGE_FIELDS);
   return vals === undefined ? NOT_HANDLED : fromSlots(vals, at, sink);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Lean records (issue 13): 95% of rows are not 401/403, and the engine reads only a few fields of those.
+
+/** The StorageRequest fields the engine reads from a row that is not a 401/403 (see LEAN_FIELDS). */
+export const LEAN_REQUEST_FIELDS = [
+  "timeMs",
+  "account",
+  "service",
+  "operation",
+  "statusCode",
+  "statusText",
+  "authType",
+  "authHash",
+  "callerIp",
+  "userAgent",
+  "operationVersion",
+  "uri",
+  "requesterObjectId",
+  "resourceId",
+] as const satisfies ReadonlyArray<keyof StorageRequest>;
+
+type LeanField = (typeof LEAN_REQUEST_FIELDS)[number];
+const LEAN_COLUMN_KEYS: ReadonlySet<keyof StorageColumns> = new Set<keyof StorageColumns>([
+  ...LEAN_REQUEST_FIELDS.filter(
+    (f): f is Exclude<LeanField, "timeMs" | "statusCode"> => f !== "timeMs" && f !== "statusCode",
+  ),
+  "time",
+  "statusCode",
+]);
+
+/** Columns of both shapes the engine never reads from a success row: validated, not materialised. */
+const CHECK_ONLY = new Set<string>(
+  [LOG_ANALYTICS_COLUMNS, ARCHIVE_COLUMNS].flatMap((cols) =>
+    (Object.keys(cols) as Array<keyof StorageColumns>)
+      .filter((k) => !LEAN_COLUMN_KEYS.has(k))
+      .map((k) => cols[k]),
+  ),
+);
+/** Same slots as STORAGE_FIELDS; unread columns only have their JSON type recorded. */
+const LEAN_FIELDS = compileFieldSet(STORAGE_SPEC, CHECK_ONLY);
+
+/** JSON types a zod field accepts, as bits. */
+const STRING = 1;
+const NUMBER = 2;
+const BOOLEAN = 4;
+const CONTAINER = 8;
+const ANY = STRING | NUMBER | BOOLEAN | CONTAINER;
+
+function kindOf(v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v === "string" || v === SEEN_STRING) return STRING;
+  if (typeof v === "number" || v === SEEN_NUMBER) return NUMBER;
+  if (typeof v === "boolean" || v === SEEN_BOOLEAN) return BOOLEAN;
+  if (v === SEEN_CONTAINER || typeof v === "object") return CONTAINER;
+  return ANY + 1;
+}
+
+/** Per slot of one shape: which JSON types its schema accepts, and whether the field is required. */
+interface SlotCheck {
+  slot: number;
+  accepts: number;
+  required: boolean;
+}
+
+/** The type checks the shape's zod schema makes, read off the schema itself so the two cannot drift. */
+function slotChecks(schema: z.ZodObject): SlotCheck[] {
+  const accepts = (t: z.core.$ZodType): number => {
+    const def = t._zod.def;
+    switch (def.type) {
+      case "optional":
+        return accepts((def as z.core.$ZodOptionalDef).innerType);
+      case "union":
+        return (def as z.core.$ZodUnionDef).options.reduce((m, o) => m | accepts(o), 0);
+      case "string":
+        return STRING;
+      case "number":
+        return NUMBER;
+      case "boolean":
+        return BOOLEAN;
+      case "unknown":
+        return ANY;
+      default:
+        throw new Error(`lean records: unsupported schema type ${def.type}`);
+    }
+  };
+  return Object.entries(schema.shape as Record<string, z.core.$ZodType>).map(([name, t]) => ({
+    slot: STORAGE_FIELDS.names.indexOf(name),
+    accepts: accepts(t),
+    required: t._zod.def.type !== "optional",
+  }));
+}
+
+const LA_CHECKS = slotChecks(logAnalyticsStorageRowSchema);
+const ARCHIVE_CHECKS = slotChecks(archiveStorageRecordSchema);
+const slotOf = (name: string): number => STORAGE_FIELDS.names.indexOf(name);
+
+interface LeanShape {
+  checks: SlotCheck[];
+  slots: { [K in keyof StorageColumns]: number };
+  serviceOf(vals: unknown[]): ServiceType | undefined;
+}
+
+function leanShape(checks: SlotCheck[], cols: StorageColumns, serviceOf: LeanShape["serviceOf"]): LeanShape {
+  const slots = Object.fromEntries(
+    Object.entries(cols).map(([k, name]) => [k, slotOf(name)]),
+  ) as LeanShape["slots"];
+  return { checks, slots, serviceOf };
+}
+
+const LA_SERVICE_TYPE = slotOf("ServiceType");
+const LA_TYPE = slotOf("Type");
+const ARCHIVE_SERVICE_TYPE = slotOf("properties.serviceType");
+const LEAN_LA = leanShape(
+  LA_CHECKS,
+  LOG_ANALYTICS_COLUMNS,
+  (v) => serviceFromServiceType(text(v[LA_SERVICE_TYPE])) ?? serviceFromTable(text(v[LA_TYPE])),
+);
+const LEAN_ARCHIVE = leanShape(ARCHIVE_CHECKS, ARCHIVE_COLUMNS, (v) =>
+  serviceFromServiceType(text(v[ARCHIVE_SERVICE_TYPE])),
+);
+
+/**
+ * A row that is not a 401/403 with only LEAN_REQUEST_FIELDS filled in, or undefined when anything is
+ * unusual (a failure, a field of the wrong type, a bad time or status, no account or service): the
+ * full path then reads it, and rejects it exactly as it always has.
+ */
+function leanRequest(shape: LeanShape, v: unknown[]): StorageRequest | undefined {
+  const s = shape.slots;
+  const rawStatus = v[s.statusCode];
+  let status: number | null;
+  if (typeof rawStatus === "number")
+    status = Number.isInteger(rawStatus) && rawStatus >= 0 ? rawStatus : null;
+  else if (typeof rawStatus === "string") status = toStatusCode(rawStatus);
+  else return undefined;
+  if (status === null || status === INVALID_STATUS || status === 401 || status === 403) return undefined;
+  for (const c of shape.checks) {
+    const k = kindOf(v[c.slot]);
+    if (k === 0 ? c.required : (k & c.accepts) === 0) return undefined;
+  }
+  const timeMs = parseLoggedTime(v[s.time] as string);
+  if (Number.isNaN(timeMs)) return undefined;
+  const resourceId = text(v[s.resourceId]);
+  const account = text(v[s.account]) ?? accountFromResourceId(resourceId);
+  if (!account) return undefined;
+  const service = shape.serviceOf(v) ?? serviceFromResourceId(resourceId);
+  if (!service) return undefined;
+  // Same property order as storageRequestOfShape: one object shape for every record.
+  const r: Fields = {
+    timeMs,
+    account,
+    service,
+    operation: v[s.operation] as string,
+    statusCode: status,
+    statusText: text(v[s.statusText]) ?? "",
+    authType: text(v[s.authType]) ?? "",
+    authHash: text(v[s.authHash]),
+    callerIp: ipOf(v[s.callerIp]),
+    userAgent: userAgentOf(v[s.userAgent]),
+    operationVersion: text(v[s.operationVersion]),
+    uri: text(v[s.uri]),
+    objectKey: undefined,
+    requesterObjectId: text(v[s.requesterObjectId]),
+    requesterAppId: undefined,
+    requesterTenantId: undefined,
+    requesterUpn: undefined,
+    requesterAudience: undefined,
+    authorizationDetails: undefined,
+    resourceId,
+    correlationId: undefined,
+    protocol: undefined,
+    sasExpiryStatus: undefined,
+    tlsVersion: undefined,
+    clientRequestId: undefined,
+  };
+  return r;
+}
+
+/**
+ * JSON Lines fast path for the engine: one scan of the line that validates it whole but builds strings
+ * only for the fields the engine reads of a success row. A 401/403 row, or any row the lean checks
+ * cannot vouch for, goes through storageRequestFromJsonBytes (same records, same rejections).
+ */
+export function leanStorageRequestFromJsonBytes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  line: string,
+  at: RecordLocation,
+  sink: RejectionSink,
+): StorageRequest | undefined | typeof NOT_HANDLED {
+  const vals = extractFields(bytes, start, end, line, LEAN_FIELDS);
+  if (vals === undefined) return NOT_HANDLED;
+  const archive = vals[TIME_GENERATED_SLOT] === undefined && vals[TIME_SLOT] !== undefined;
+  return (
+    leanRequest(archive ? LEAN_ARCHIVE : LEAN_LA, vals) ??
+    storageRequestFromJsonBytes(bytes, start, end, line, at, sink)
+  );
 }

@@ -1,4 +1,6 @@
 import { SasTimesCache, sasTimesOf as sasTimesOfUri, type SasTimes } from "../cluster/sas-window.js";
+import { detach } from "../detach.js";
+import type { EvidenceCapsReport } from "../engine/caps.js";
 import type { RecordObserver } from "../engine/contracts.js";
 import {
   isAuthFailure,
@@ -115,7 +117,7 @@ export interface EvidenceLimits {
 }
 
 export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = {
-  maxCallers: 20_000,
+  maxCallers: 10_000,
   maxValuesPerDimension: 12,
   maxOutcomesPerCaller: 8,
   maxBinsPerCaller: 576,
@@ -187,18 +189,54 @@ function cleanUserAgent(ua: string): string {
   return s.length > 200 ? s.slice(0, 200) : s;
 }
 
+/**
+ * What is remembered of one caller. Arrays, not maps: a caller has a handful of records, one or two
+ * outcomes and a few bins, and at the caller cap (tens of thousands) per-caller maps dominated the heap
+ * and the garbage collector's work. Lookups scan; past SCAN_LIMIT entries a map index is built.
+ */
 interface CallerState {
   account: string;
   caller: string;
-  /** key = outcome \0 dimension \0 value */
-  records: Map<string, CallerValueRecord>;
-  /** key = outcome \0 dimension → distinct values */
-  valuesPerDimension: Map<string, number>;
-  outcomes: Set<string>;
-  bins: Map<number, CallerActivityRecord>;
-  /** Per outcome, the last row's raw fields and the records they hit: rows of one caller mostly repeat. */
-  shapes: Map<string, RowShape>;
-  lastBin?: CallerActivityRecord;
+  /** In first-seen order (the order evidence() lists them). */
+  records: CallerValueRecord[];
+  /** outcome \0 dimension \0 value → record, only once `records` outgrows a scan. */
+  recordIndex: Map<string, CallerValueRecord> | undefined;
+  /** Outcomes in first-seen order. */
+  outcomes: string[];
+  /** Per outcome (same index), distinct values per dimension (CALLER_DIMENSIONS order). */
+  valueCounts: number[][];
+  /** Per outcome (same index), the last row's raw fields and the records they hit: rows repeat. */
+  shapes: Array<RowShape | undefined>;
+  /** In first-seen order (oldest evicted first when full). */
+  bins: CallerActivityRecord[];
+  /** binStartMs → bin, only once `bins` outgrows a scan. */
+  binIndex: Map<number, CallerActivityRecord> | undefined;
+  lastBin: CallerActivityRecord | undefined;
+}
+
+/** Entries scanned before a caller's records or bins get a map index. */
+const SCAN_LIMIT = 24;
+
+const DIMENSION_INDEX: Readonly<Record<CallerDimension, number>> = {
+  all: 0,
+  userAgent: 1,
+  operationVersion: 2,
+  keySlot: 3,
+  authType: 4,
+  callerIp: 5,
+  credential: 6,
+};
+
+/** One raw spelling of an account name, with its callers by raw key. */
+interface RawAccount {
+  lower: string;
+  callers: Map<string, CallerState>;
+  /** The account's resource id is recorded (or can no longer be): rows need not look for it. */
+  resourceIdKnown: boolean;
+  /** An object id with upper-case letters was seen: lower-case ids may alias it. */
+  upperCaseIds: boolean;
+  /** Raw spellings of `lower` seen so far. */
+  spellings: number;
 }
 
 interface RowShape {
@@ -209,6 +247,29 @@ interface RowShape {
   callerIp: string | undefined;
   records: CallerValueRecord[];
   sasRecord: CallerValueRecord | undefined;
+}
+
+function recordKey(outcome: string, dimension: CallerDimension, value: string): string {
+  return outcome + "\u0000" + dimension + "\u0000" + value;
+}
+
+function findRecord(
+  state: CallerState,
+  outcome: string,
+  dimension: CallerDimension,
+  value: string,
+): CallerValueRecord | undefined {
+  if (state.recordIndex) return state.recordIndex.get(recordKey(outcome, dimension, value));
+  for (const r of state.records)
+    if (r.value === value && r.dimension === dimension && r.outcome === outcome) return r;
+  return undefined;
+}
+
+function findBin(state: CallerState, start: number): CallerActivityRecord | undefined {
+  if (state.binIndex) return state.binIndex.get(start);
+  for (let i = state.bins.length - 1; i >= 0; i--)
+    if (state.bins[i]!.binStartMs === start) return state.bins[i];
+  return undefined;
 }
 
 function bump(rec: CallerValueRecord, t: number): void {
@@ -225,10 +286,13 @@ function bump(rec: CallerValueRecord, t: number): void {
 export class EvidenceObserver implements RecordObserver {
   private readonly callers = new Map<string, CallerState>();
   /** raw AccountName → raw caller key (object id, IP or auth hash) → state; aliases of `callers`. */
-  private readonly byRawAccount = new Map<string, Map<string, CallerState>>();
+  private readonly byRawAccount = new Map<string, RawAccount>();
+  /** lower-case account → how many raw spellings of it were seen (1 almost always). */
+  private readonly spellings = new Map<string, number>();
   private readonly accounts = new Map<string, string>();
   private readonly truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   private cached: RootCauseEvidence | undefined;
+  private cachedLive: RootCauseEvidence | undefined;
   /** The requests of one SAS share its query: each distinct one is parsed once. */
   private readonly sasTimes = new SasTimesCache();
 
@@ -238,34 +302,48 @@ export class EvidenceObserver implements RecordObserver {
     const outcome = outcomeOf(r);
     if (outcome === undefined || !Number.isFinite(r.timeMs)) return;
     this.cached = undefined;
+    this.cachedLive = undefined;
     // Hot path: find the caller by the row's raw fields without building strings.
-    let byCaller = this.byRawAccount.get(r.account);
-    if (!byCaller) {
+    let acct = this.byRawAccount.get(r.account);
+    if (!acct) {
       if (this.byRawAccount.size >= this.limits.maxCallers) {
         this.truncated.droppedCallers++;
         return;
       }
-      byCaller = new Map();
-      this.byRawAccount.set(r.account, byCaller);
+      const lower = r.account.toLowerCase();
+      const n = (this.spellings.get(lower) ?? 0) + 1;
+      this.spellings.set(lower, n);
+      acct = { lower, callers: new Map(), resourceIdKnown: false, upperCaseIds: false, spellings: n };
+      this.byRawAccount.set(r.account, acct);
+      if (n > 1) for (const a of this.byRawAccount.values()) if (a.lower === lower) a.spellings = n;
     }
+    const byCaller = acct.callers;
     // `||`, not `??`: an empty object id falls through to the address, as in callerIdentityOf.
     const rawKey = r.requesterObjectId || r.callerIp || r.authHash || "";
     let state = byCaller.get(rawKey);
     if (!state) {
-      state = this.callerState(r);
+      if (this.surelyDropped(acct, r)) {
+        this.truncated.droppedCallers++;
+        return;
+      }
+      state = this.callerState(r, acct);
       if (!state) return;
-      if (byCaller.size < this.limits.maxCallers) byCaller.set(rawKey, state);
+      if (byCaller.size < this.limits.maxCallers) byCaller.set(detach(rawKey), state);
     }
     const caller = state.caller;
-    if (!state.outcomes.has(outcome)) {
-      if (state.outcomes.size >= this.limits.maxOutcomesPerCaller) {
+    let o = state.outcomes.indexOf(outcome);
+    if (o < 0) {
+      if (state.outcomes.length >= this.limits.maxOutcomesPerCaller) {
         this.truncated.foldedValues++;
         return;
       }
-      state.outcomes.add(outcome);
+      o = state.outcomes.length;
+      state.outcomes.push(outcome);
+      state.valueCounts.push([0, 0, 0, 0, 0, 0, 0]);
+      state.shapes.push(undefined);
     }
     const t = r.timeMs;
-    const shape = state.shapes.get(outcome);
+    const shape = state.shapes[o];
     if (
       shape &&
       shape.userAgent === r.userAgent &&
@@ -280,45 +358,75 @@ export class EvidenceObserver implements RecordObserver {
       this.bin(state, t, outcome === "ok");
       return;
     }
-    const records: CallerValueRecord[] = [this.add(state, outcome, "all", "", t)];
+    const records: CallerValueRecord[] = [this.add(state, o, "all", "", t)];
     const ua = r.userAgent ? cleanUserAgent(r.userAgent) : "";
-    if (ua) records.push(this.add(state, outcome, "userAgent", ua, t));
+    if (ua) records.push(this.add(state, o, "userAgent", ua, t));
     const version = r.operationVersion ? r.operationVersion.trim() : "";
-    if (version) records.push(this.add(state, outcome, "operationVersion", version, t));
+    if (version) records.push(this.add(state, o, "operationVersion", version, t));
     const slot = keySlotOf(r.authHash);
-    if (slot) records.push(this.add(state, outcome, "keySlot", slot, t));
-    if (r.authType) records.push(this.add(state, outcome, "authType", r.authType, t));
-    if (r.callerIp && !caller.startsWith("ip:"))
-      records.push(this.add(state, outcome, "callerIp", r.callerIp, t));
+    if (slot) records.push(this.add(state, o, "keySlot", slot, t));
+    if (r.authType) records.push(this.add(state, o, "authType", r.authType, t));
+    if (r.callerIp && !caller.startsWith("ip:")) records.push(this.add(state, o, "callerIp", r.callerIp, t));
     const credential = credentialOf(r);
     let sasRecord: CallerValueRecord | undefined;
     if (credential) {
-      const rec = this.add(state, outcome, "credential", credential, t);
+      const rec = this.add(state, o, "credential", credential, t);
       records.push(rec);
       if (credential.startsWith("sas:")) {
         sasRecord = rec;
         this.noteSasTimes(rec, r, t);
       }
     }
-    state.shapes.set(outcome, {
-      userAgent: r.userAgent,
+    state.shapes[o] = {
+      userAgent: r.userAgent && detach(r.userAgent),
       operationVersion: r.operationVersion,
-      authHash: r.authHash,
+      authHash: r.authHash && detach(r.authHash),
       authType: r.authType,
       callerIp: r.callerIp,
       records,
       sasRecord,
-    });
+    };
     this.bin(state, t, outcome === "ok");
   }
 
-  /** The canonical caller state of a row (slow path: once per distinct raw caller). */
-  private callerState(r: StorageRequest): CallerState | undefined {
-    const account = r.account.toLowerCase();
-    if (!this.accounts.has(account) && this.accounts.size < this.limits.maxCallers) {
-      const id = accountResourceIdOf(r.resourceId);
-      if (id) this.accounts.set(account, id);
+  /**
+   * Whether a row whose raw caller key missed can only be a new caller while the caller cap is full,
+   * decided without building its identity string: with a new address (or object id) per row, past the
+   * cap, this is nearly every row. Conservative: any doubt takes the slow path, which decides the same.
+   */
+  private surelyDropped(acct: RawAccount, r: StorageRequest): boolean {
+    if (this.callers.size < this.limits.maxCallers) return false;
+    // The slow path would still learn the account's resource id; and another spelling of the account,
+    // or a full alias map, could hold the same caller under another raw key.
+    if (!acct.resourceIdKnown || acct.spellings !== 1 || acct.callers.size >= this.limits.maxCallers)
+      return false;
+    const oid = r.requesterObjectId;
+    if (oid) {
+      // The identity is the lower-cased object id: a lower-case id can only alias an upper-case one.
+      if (acct.upperCaseIds) return false;
+      for (let i = 0; i < oid.length; i++) {
+        const c = oid.charCodeAt(i);
+        if ((c >= 65 && c <= 90) || c > 127) return false;
+      }
+      return true;
     }
+    // An address caller is only ever reached through its own address as the raw key.
+    return r.callerIp !== undefined && r.callerIp !== "";
+  }
+
+  /** The canonical caller state of a row (slow path: once per distinct raw caller). */
+  private callerState(r: StorageRequest, acct: RawAccount): CallerState | undefined {
+    const account = acct.lower;
+    if (!acct.resourceIdKnown) {
+      if (!this.accounts.has(account) && this.accounts.size < this.limits.maxCallers) {
+        const id = accountResourceIdOf(r.resourceId);
+        if (id) this.accounts.set(account, detach(id));
+      }
+      // Known, or no longer learnable (the account map is full): later rows need not try.
+      acct.resourceIdKnown = this.accounts.has(account) || this.accounts.size >= this.limits.maxCallers;
+    }
+    if (r.requesterObjectId && r.requesterObjectId !== r.requesterObjectId.toLowerCase())
+      acct.upperCaseIds = true;
     const caller = callerIdentityOf(r);
     const key = account + "\u0000" + caller;
     let state = this.callers.get(key);
@@ -330,11 +438,14 @@ export class EvidenceObserver implements RecordObserver {
       state = {
         account,
         caller,
-        records: new Map(),
-        valuesPerDimension: new Map(),
-        outcomes: new Set(),
-        bins: new Map(),
-        shapes: new Map(),
+        records: [],
+        recordIndex: undefined,
+        outcomes: [],
+        valueCounts: [],
+        shapes: [],
+        bins: [],
+        binIndex: undefined,
+        lastBin: undefined,
       };
       this.callers.set(key, state);
     }
@@ -343,23 +454,22 @@ export class EvidenceObserver implements RecordObserver {
 
   private add(
     state: CallerState,
-    outcome: string,
+    o: number,
     dimension: CallerDimension,
     value: string,
     t: number,
   ): CallerValueRecord {
-    let key = outcome + "\u0000" + dimension + "\u0000" + value;
-    let rec = state.records.get(key);
+    const outcome = state.outcomes[o]!;
+    let rec = findRecord(state, outcome, dimension, value);
     if (!rec) {
-      const dimKey = outcome + "\u0000" + dimension;
-      const n = state.valuesPerDimension.get(dimKey) ?? 0;
-      if (n >= this.limits.maxValuesPerDimension) {
+      const counts = state.valueCounts[o]!;
+      const d = DIMENSION_INDEX[dimension];
+      if (counts[d]! >= this.limits.maxValuesPerDimension) {
         this.truncated.foldedValues++;
         value = OTHER_VALUE;
-        key = dimKey + "\u0000" + value;
-        rec = state.records.get(key);
+        rec = findRecord(state, outcome, dimension, value);
       } else {
-        state.valuesPerDimension.set(dimKey, n + 1);
+        counts[d]!++;
       }
       if (!rec) {
         rec = {
@@ -367,12 +477,18 @@ export class EvidenceObserver implements RecordObserver {
           caller: state.caller,
           outcome,
           dimension,
-          value,
+          // Kept for the run: a copy, so it does not keep the row's line alive.
+          value: detach(value),
           count: 0,
           firstMs: t,
           lastMs: t,
         };
-        state.records.set(key, rec);
+        state.records.push(rec);
+        if (state.recordIndex) state.recordIndex.set(recordKey(outcome, dimension, value), rec);
+        else if (state.records.length > SCAN_LIMIT) {
+          state.recordIndex = new Map();
+          for (const r of state.records) state.recordIndex.set(recordKey(r.outcome, r.dimension, r.value), r);
+        }
       }
     }
     bump(rec, t);
@@ -401,24 +517,48 @@ export class EvidenceObserver implements RecordObserver {
 
   private bin(state: CallerState, t: number, ok: boolean): void {
     const start = Math.floor(t / ACTIVITY_BIN_MS) * ACTIVITY_BIN_MS;
-    let b = state.lastBin?.binStartMs === start ? state.lastBin : state.bins.get(start);
+    let b = state.lastBin?.binStartMs === start ? state.lastBin : findBin(state, start);
     if (!b) {
-      if (state.bins.size >= this.limits.maxBinsPerCaller) {
-        let oldest = Infinity;
-        for (const k of state.bins.keys()) if (k < oldest) oldest = k;
-        if (start < oldest) {
+      if (state.bins.length >= this.limits.maxBinsPerCaller) {
+        let oldest = 0;
+        for (let i = 1; i < state.bins.length; i++)
+          if (state.bins[i]!.binStartMs < state.bins[oldest]!.binStartMs) oldest = i;
+        const oldestStart = state.bins[oldest]!.binStartMs;
+        if (start < oldestStart) {
           this.truncated.droppedBins++;
           return;
         }
-        state.bins.delete(oldest);
+        state.bins.splice(oldest, 1);
+        state.binIndex?.delete(oldestStart);
         this.truncated.droppedBins++;
       }
       b = { account: state.account, caller: state.caller, binStartMs: start, ok: 0, failed: 0 };
-      state.bins.set(start, b);
+      state.bins.push(b);
+      if (state.binIndex) state.binIndex.set(start, b);
+      else if (state.bins.length > SCAN_LIMIT)
+        state.binIndex = new Map(state.bins.map((x) => [x.binStartMs, x]));
     }
     state.lastBin = b;
     if (ok) b.ok++;
     else b.failed++;
+  }
+
+  /**
+   * The accumulated records themselves, not copies (at the caller cap, copies doubled the heap while
+   * explaining): the same object until the next observation, after which it must not be used. For the
+   * explainer's index, which is rebuilt after any new observation.
+   */
+  liveEvidence(): RootCauseEvidence {
+    if (this.cachedLive) return this.cachedLive;
+    const callers: CallerValueRecord[] = [];
+    const activity: CallerActivityRecord[] = [];
+    for (const s of this.callers.values()) {
+      for (const r of s.records) callers.push(r);
+      for (const b of s.bins) activity.push(b);
+    }
+    const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
+    this.cachedLive = { callers, activity, accounts, truncated: { ...this.truncated } };
+    return this.cachedLive;
   }
 
   /** The accumulated records (copies; safe to keep). */
@@ -427,12 +567,50 @@ export class EvidenceObserver implements RecordObserver {
     const callers: CallerValueRecord[] = [];
     const activity: CallerActivityRecord[] = [];
     for (const s of this.callers.values()) {
-      for (const r of s.records.values()) callers.push({ ...r });
-      for (const b of s.bins.values()) activity.push({ ...b });
+      for (const r of s.records) callers.push({ ...r });
+      for (const b of s.bins) activity.push({ ...b });
     }
     const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
     this.cached = { callers, activity, accounts, truncated: { ...this.truncated } };
     return this.cached;
+  }
+
+  /** What the caps left out so far (exact counts). */
+  capsReached(): EvidenceCapsReport {
+    return {
+      callers: this.callers.size,
+      maxCallers: this.limits.maxCallers,
+      rowsOfDroppedCallers: this.truncated.droppedCallers,
+      foldedValues: this.truncated.foldedValues,
+      droppedBins: this.truncated.droppedBins,
+    };
+  }
+
+  /** Entries held, by kind: each is bounded by a cap, whatever the rows (tests check them). */
+  retainedEntries(): {
+    callers: number;
+    records: number;
+    bins: number;
+    rawAccounts: number;
+    rawCallerKeys: number;
+    accountIds: number;
+  } {
+    let records = 0;
+    let bins = 0;
+    for (const s of this.callers.values()) {
+      records += s.records.length;
+      bins += s.bins.length;
+    }
+    let rawCallerKeys = 0;
+    for (const a of this.byRawAccount.values()) rawCallerKeys += a.callers.size;
+    return {
+      callers: this.callers.size,
+      records,
+      bins,
+      rawAccounts: this.byRawAccount.size,
+      rawCallerKeys,
+      accountIds: this.accounts.size,
+    };
   }
 
   /** Number of (account, caller) pairs remembered: what memory grows with. */

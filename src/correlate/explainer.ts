@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from "../clock.js";
+import type { EvidenceCapsReport } from "../engine/caps.js";
 import type { RootCauseContext, RootCauseExplainer } from "../engine/contracts.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { ChangeCandidate, ClockSkewAssessment, Incident } from "../model/incident.js";
@@ -196,12 +197,16 @@ export class LocalRootCauseExplainer implements RootCauseExplainer {
     return this.observer.evidence();
   }
 
+  capsReached(): EvidenceCapsReport {
+    return this.observer.capsReached();
+  }
+
   explain(
     incident: Incident,
     activity: readonly ActivityEvent[],
     context?: RootCauseContext,
   ): RootCauseResult {
-    const evidence = this.observer.evidence();
+    const evidence = this.observer.liveEvidence();
     if (this.indexFor?.evidence !== evidence)
       this.indexFor = { evidence, index: new EvidenceIndex(evidence) };
     const onsetMs = Date.parse(incident.firstSeen);

@@ -1,9 +1,10 @@
 import type { Clock } from "../clock.js";
 import { ClusterAggregator, clusterKeyString, type ClusterLimits } from "../cluster/aggregator.js";
-import { buildIncidents } from "../incidents/build.js";
+import { buildIncidentsCapped } from "../incidents/build.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { ClusterPartial, Incident } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
+import { DEFAULT_ENGINE_CAPS, summarisedOf, type EngineCaps, type Summarised } from "./caps.js";
 import type { RejectedRecord, RejectionSink, RootCauseExplainer } from "./contracts.js";
 import { EvidenceIndex } from "../correlate/evidence.js";
 import { explainFromEvidence } from "../correlate/explainer.js";
@@ -39,6 +40,8 @@ export interface AnalysisResult {
   incidents: Incident[];
   /** When this result was produced (the injected clock). */
   generatedAt: string;
+  /** What the memory caps summarised (exact totals); absent when no cap was reached (docs/cli.md). */
+  summarised?: Summarised;
 }
 
 export interface AnalysisWindow {
@@ -59,6 +62,8 @@ export interface AnalyzeOptions {
   /** The sink the readers reported to; read after the requests are consumed. */
   rejections: RejectionSink & RejectionTally;
   limits?: Partial<ClusterLimits>;
+  /** Cluster and incident caps (DEFAULT_ENGINE_CAPS). */
+  caps?: Partial<EngineCaps>;
 }
 
 /**
@@ -92,19 +97,29 @@ export interface ResultFromPartialsOptions {
   limits?: Partial<ClusterLimits>;
   /** Span of every valid row read (epoch ms), for saying where the data is when the window misses it. */
   dataSpanMs?: { fromMs: number; toMs: number };
+  caps?: Partial<EngineCaps>;
+  /** Failures the reading side's cluster cap folded (ClusterAggregator.folded). */
+  folded?: { failures: number; clusters: number };
 }
 
 /** Builds the result from cluster partials: the path shared by local files and Log Analytics. */
 export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult {
-  const buildOpts: Parameters<typeof buildIncidents>[1] = {
+  const buildOpts: Parameters<typeof buildIncidentsCapped>[1] = {
     activity: o.activity,
     window: o.window,
     clock: o.clock,
   };
   if (o.explainer) buildOpts.explainer = o.explainer;
   if (o.limits) buildOpts.limits = o.limits;
-  const incidents = buildIncidents(o.partials, buildOpts);
+  const caps = { ...DEFAULT_ENGINE_CAPS, ...o.caps };
+  const { incidents, omitted } = buildIncidentsCapped(o.partials, buildOpts, caps.maxIncidents);
   const clusters = new Set(o.partials.map((p) => clusterKeyString(p.key))).size;
+  const summarised = summarisedOf({
+    caps,
+    ...(o.folded ? { folded: o.folded } : {}),
+    omitted,
+    ...(o.explainer?.capsReached ? { evidence: o.explainer.capsReached() } : {}),
+  });
   return {
     window: { from: new Date(o.window.fromMs).toISOString(), to: new Date(o.window.toMs).toISOString() },
     input: {
@@ -126,6 +141,7 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
     },
     incidents,
     generatedAt: o.clock.now().toISOString(),
+    ...(summarised ? { summarised } : {}),
   };
 }
 
@@ -177,7 +193,8 @@ export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
  * aggregator and to the root-cause observer; memory grows with clusters, not rows.
  */
 export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
-  const aggregator = new ClusterAggregator(o.limits);
+  const caps = { ...DEFAULT_ENGINE_CAPS, ...o.caps };
+  const aggregator = new ClusterAggregator(o.limits, caps.maxClusters);
   const observer = o.explainer?.observer;
   const fromMs = o.window?.from?.getTime() ?? Number.NEGATIVE_INFINITY;
   const toMs = o.window?.to?.getTime() ?? Number.POSITIVE_INFINITY;
@@ -214,6 +231,8 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
     clock: o.clock,
     rejections: o.rejections,
     outsideWindow,
+    caps,
+    folded: aggregator.folded,
   };
   if (spanFromMs <= spanToMs) opts.dataSpanMs = { fromMs: spanFromMs, toMs: spanToMs };
   if (o.explainer) opts.explainer = o.explainer;

@@ -1,6 +1,7 @@
 import type { ActivityEvent } from "../model/activity.js";
 import type { ClockSkewAssessment, ChangeCandidate, Incident } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
+import type { EvidenceCapsReport } from "./caps.js";
 
 /**
  * Narrow interfaces between pipeline stages. Each stage is its own module behind one of these, so the
@@ -30,6 +31,8 @@ export interface RecordObserver {
 export interface RootCauseExplainer {
   /** Sees every request (successes too), to learn callers' normal behaviour before onset. */
   readonly observer: RecordObserver;
+  /** What the evidence left out at its caps, for the report's `summarised` section (optional). */
+  capsReached?(): EvidenceCapsReport;
   explain(
     incident: Incident,
     activity: readonly ActivityEvent[],

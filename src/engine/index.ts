@@ -9,6 +9,13 @@ export {
   type RejectionTally,
   type ResultFromPartialsOptions,
 } from "./analyze.js";
+export {
+  DEFAULT_ENGINE_CAPS,
+  summarisedOf,
+  type EngineCaps,
+  type EvidenceCapsReport,
+  type Summarised,
+} from "./caps.js";
 export type {
   RecordObserver,
   RejectedRecord,

@@ -160,6 +160,24 @@ function incidentFrom(
  * on the id, so the order is the same in every run.
  */
 export function buildIncidents(partials: readonly ClusterPartial[], opts: BuildIncidentsOptions): Incident[] {
+  return buildIncidentsCapped(partials, opts, Number.POSITIVE_INFINITY).incidents;
+}
+
+/** Incidents past the incident cap: not listed, counted exactly. */
+export interface OmittedIncidents {
+  incidents: number;
+  failures: number;
+}
+
+/**
+ * buildIncidents keeping the `maxIncidents` most severe: the rest are counted, not explained or
+ * listed. Severity does not depend on the root-cause stage, so the cut is made before explaining.
+ */
+export function buildIncidentsCapped(
+  partials: readonly ClusterPartial[],
+  opts: BuildIncidentsOptions,
+  maxIncidents: number,
+): { incidents: Incident[]; omitted: OmittedIncidents } {
   const limits = { ...DEFAULT_CLUSTER_LIMITS, ...opts.limits };
   const byChallenge = new Map<string, { key: ChallengeKey; clusters: ClusterPartial[] }>();
   for (const p of mergePartials(partials, limits)) {
@@ -169,9 +187,12 @@ export function buildIncidents(partials: readonly ClusterPartial[], opts: BuildI
     if (group) group.clusters.push(p);
     else byChallenge.set(ks, { key, clusters: [p] });
   }
-  const incidents = [...byChallenge.values()].map((g) =>
-    incidentFrom(g.key, g.clusters, limits, opts.window.toMs),
-  );
+  const all = [...byChallenge.values()]
+    .map((g) => incidentFrom(g.key, g.clusters, limits, opts.window.toMs))
+    .sort(bySeverity);
+  const incidents = all.length > maxIncidents ? all.slice(0, maxIncidents) : all;
+  const omitted = { incidents: all.length - incidents.length, failures: 0 };
+  for (let i = incidents.length; i < all.length; i++) omitted.failures += all[i]!.count;
   if (opts.explainer) {
     for (const incident of incidents) {
       const { changes, clockSkew } = opts.explainer.explain(incident, opts.activity, {
@@ -184,5 +205,9 @@ export function buildIncidents(partials: readonly ClusterPartial[], opts: BuildI
       incident.guidance = guidanceWithRootCause(incident);
     }
   }
-  return incidents.sort((a, b) => b.severity - a.severity || b.count - a.count || a.id.localeCompare(b.id));
+  return { incidents: incidents.sort(bySeverity), omitted };
+}
+
+function bySeverity(a: Incident, b: Incident): number {
+  return b.severity - a.severity || b.count - a.count || a.id.localeCompare(b.id);
 }

@@ -1,4 +1,5 @@
 import { errorCodeEntry } from "../codes/error-codes.js";
+import type { Summarised } from "../engine/caps.js";
 import type { Incident } from "../model/incident.js";
 
 /** Facts every renderer states about an incident, computed once so text and Markdown agree. */
@@ -56,4 +57,35 @@ export function timeRange(fromIso: string, toIso: string): string {
   const a = shortTime(fromIso);
   const b = shortTime(toIso);
   return a.slice(0, 10) === b.slice(0, 10) ? `${a.slice(0, -4)} to ${b.slice(11)}` : `${a} to ${b}`;
+}
+
+/**
+ * What the memory caps summarised, one sentence per cap reached (numbers only, nothing log-derived), so
+ * text and Markdown say the same. Empty when no cap was reached.
+ */
+export function summarisedSentences(s: Summarised | undefined): string[] {
+  if (!s) return [];
+  const out: string[] = [];
+  if (s.clusters)
+    out.push(
+      `Clusters: more than ${s.clusters.cap} at once; ${s.clusters.foldedClusters} of the smallest were folded, ` +
+        `and their ${s.clusters.failures} failures are counted in the total but in no incident.`,
+    );
+  if (s.incidents)
+    out.push(
+      `Incidents: the ${s.incidents.cap} most severe are listed; ${s.incidents.omitted} more ` +
+        `(${s.incidents.failures} failures) are not listed or explained.`,
+    );
+  if (s.callers) {
+    const c = s.callers;
+    const parts = [
+      c.rowsOfDroppedCallers > 0
+        ? `${c.rowsOfDroppedCallers} rows came from callers past the cap of ${c.maxCallers} remembered callers (counted and clustered, not used as root-cause evidence)`
+        : "",
+      c.foldedValues > 0 ? `${c.foldedValues} caller values were folded into "(other)"` : "",
+      c.droppedBins > 0 ? `${c.droppedBins} per-caller activity bins were evicted` : "",
+    ].filter(Boolean);
+    out.push(`Root-cause evidence: ${parts.join("; ")}.`);
+  }
+  return out;
 }

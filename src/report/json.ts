@@ -1,7 +1,106 @@
 import type { AnalysisResult } from "../engine/analyze.js";
-import { sanitizeOutbound } from "../redact.js";
+import { sanitizeOutboundText } from "../redact.js";
 
 /** Exactly one JSON object (issue 2's field names), through the redaction boundary. */
 export function renderJson(result: AnalysisResult): string {
-  return JSON.stringify(sanitizeOutbound(result), null, 2) + "\n";
+  let out = "";
+  writeJsonChunks(result, (chunk) => {
+    out += chunk;
+  });
+  return out;
+}
+
+/** Pieces are gathered up to this size before they are handed on. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The JSON report as a sequence of chunks, without a redacted deep copy of the result and without one
+ * string of the whole document (issue 13): the same text as `JSON.stringify(sanitizeOutbound(result), null, 2)`
+ * followed by a line break, each string (and key) passed through the redaction boundary as it is written.
+ */
+export function writeJsonChunks(result: AnalysisResult, emit: (chunk: string) => void): void {
+  const w = new ChunkWriter(emit);
+  writeValue(w, result, "");
+  w.put("\n");
+  w.flush();
+}
+
+/**
+ * Writes the JSON report to `out` chunk by chunk as it is produced. (Node writes stdout to files and
+ * pipes synchronously on Linux, so no chunk waits in a buffer; elsewhere the stream buffers them.)
+ */
+export function streamJson(result: AnalysisResult, out: NodeJS.WritableStream): void {
+  writeJsonChunks(result, (chunk) => {
+    out.write(chunk);
+  });
+}
+
+class ChunkWriter {
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(private readonly emit: (chunk: string) => void) {}
+
+  put(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= CHUNK_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.size === 0) return;
+    this.emit(this.parts.join(""));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/** True for what JSON.stringify leaves out of objects (and writes as null in arrays). */
+function isSkipped(v: unknown): boolean {
+  return v === undefined || typeof v === "function" || typeof v === "symbol";
+}
+
+function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
+  let v = value;
+  if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function")
+    v = (v as { toJSON(): unknown }).toJSON();
+  if (v === null) return w.put("null");
+  switch (typeof v) {
+    case "string":
+      return w.put(JSON.stringify(sanitizeOutboundText(v)));
+    case "number":
+      return w.put(Number.isFinite(v) ? JSON.stringify(v) : "null");
+    case "boolean":
+      return w.put(v ? "true" : "false");
+    case "bigint":
+      throw new TypeError("Do not know how to serialize a BigInt");
+    case "object":
+      break;
+    default:
+      return w.put("null");
+  }
+  const inner = indent + "  ";
+  if (Array.isArray(v)) {
+    if (v.length === 0) return w.put("[]");
+    w.put("[\n");
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) w.put(",\n");
+      w.put(inner);
+      if (isSkipped(v[i])) w.put("null");
+      else writeValue(w, v[i], inner);
+    }
+    w.put("\n" + indent + "]");
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  let first = true;
+  for (const key of Object.keys(obj)) {
+    const item = obj[key];
+    if (isSkipped(item)) continue;
+    w.put(first ? "{\n" : ",\n");
+    first = false;
+    w.put(inner + JSON.stringify(sanitizeOutboundText(key)) + ": ");
+    writeValue(w, item, inner);
+  }
+  w.put(first ? "{}" : "\n" + indent + "}");
 }

@@ -3,7 +3,7 @@ import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
 import { analyzeReach } from "./text.js";
 import type { Incident } from "../model/incident.js";
-import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
+import { DECISION_LABEL, incidentFacts, shortTime, summarisedSentences, timeRange } from "./facts.js";
 import { escapeMarkdown as e } from "./sanitize.js";
 
 function incidentMarkdown(i: Incident, n: number): string[] {
@@ -71,6 +71,12 @@ export function renderMarkdown(raw: AnalysisResult): string {
     `${timeRange(result.window.from, result.window.to)} · ${result.input.rows} rows · ` +
       `${result.input.failures} 401/403 failures · ${result.input.rejected} rejected records`,
   ];
+  const summarised = summarisedSentences(result.summarised);
+  if (summarised.length > 0) {
+    lines.push("", "**Summarised** (memory caps reached; every figure exact):", "");
+    for (const sentence of summarised) lines.push(`- ${sentence}`);
+  }
+
   const health = inputHealth({ ...result.input, window: result.window });
   if (health.kind !== "ok") lines.push("", e(describeInputHealth(health, analyzeReach)));
   else if (result.incidents.length === 0) lines.push("", "No 401/403 failures in this window.");

@@ -2,7 +2,7 @@ import type { AnalysisResult } from "../engine/analyze.js";
 import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
 import type { CallerSummary, Incident } from "../model/incident.js";
-import { DECISION_LABEL, incidentFacts, shortTime, timeRange } from "./facts.js";
+import { DECISION_LABEL, incidentFacts, shortTime, summarisedSentences, timeRange } from "./facts.js";
 import { cleanText as c } from "./sanitize.js";
 
 function callerLine(caller: CallerSummary): string {
@@ -104,6 +104,11 @@ export function renderText(raw: AnalysisResult): string {
       `activity events: ${result.input.activityEvents}` +
       (result.input.outsideWindow ? `   outside the window: ${result.input.outsideWindow}` : ""),
   );
+  const summarised = summarisedSentences(result.summarised);
+  if (summarised.length > 0) {
+    lines.push("", "Summarised (memory caps reached; every figure exact):");
+    for (const sentence of summarised) lines.push(`  - ${sentence}`);
+  }
   if (health.kind !== "ok") {
     lines.push("", describeInputHealth(health, analyzeReach));
   } else if (result.incidents.length === 0) {

@@ -36,7 +36,7 @@ export class FileIncidentSource implements IncidentSource {
     const past = new SlicingObserver({ fromMs: 0, toMs: window.fromMs }, {}, window.fromMs);
     let rowsScanned = 0;
     let outsideWindow = 0;
-    for await (const batch of readStorageRequestBatches([...this.logs], { rejections })) {
+    for await (const batch of readStorageRequestBatches([...this.logs], { rejections, lean: true })) {
       for (const r of batch) {
         rowsScanned++;
         if (r.timeMs < window.fromMs || r.timeMs >= window.toMs) outsideWindow++;
@@ -71,7 +71,7 @@ export class FileIncidentSource implements IncidentSource {
     const rejections = new RejectionCollector();
     let fromMs = Infinity;
     let toMs = -Infinity;
-    for await (const batch of readStorageRequestBatches([...this.logs], { rejections })) {
+    for await (const batch of readStorageRequestBatches([...this.logs], { rejections, lean: true })) {
       for (const r of batch) {
         if (r.timeMs < fromMs) fromMs = r.timeMs;
         if (r.timeMs > toMs) toMs = r.timeMs;

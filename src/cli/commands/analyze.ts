@@ -7,7 +7,7 @@ import type { RootCauseExplainer } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import { inputHealth } from "../../engine/input-health.js";
 import type { AnalysisResult } from "../../engine/analyze.js";
-import { renderReport } from "../../report/index.js";
+import { writeReport } from "../../report/index.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "../command.js";
 import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
 import { analyzeArchiveAccount, analyzeWorkspaces, type RemoteSourceDeps } from "./analyze-remote.js";
@@ -52,8 +52,11 @@ Output:
                       markdown: the same for chat; log-derived text is escaped.
                       json: exactly one JSON object: window, input {rows, failures, rejected,
                       rejectedSamples, outsideWindow, clusters, activityEvents}, incidents [...],
-                      generatedAt.
+                      generatedAt, and summarised when a memory cap was reached; streamed.
   -h, --help          Show this help.
+
+Memory is bounded by caps (5,000 clusters, 500 incidents listed, 10,000 callers as evidence); what
+goes past a cap is counted exactly and the report says what was summarised (docs/cli.md).
 
 Incidents group the failures that share (account, HTTP status, error code, authentication type) and are
 listed most severe first. Records that fail validation are counted and listed (file, line, field,
@@ -126,15 +129,16 @@ export async function runAnalyze(
             rejections,
             deps.remote,
           );
-      io.stdout.write(renderReport(result, args.format));
+      writeReport(result, args.format, io.stdout);
       return exitStatusOf(result, io, false);
     }
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
     const result = await analyze({
+      // The engine reads only a few fields of rows that are not 401/403 (issue 13).
       requests: readStorageRequestBatches(
         args.logs,
-        onProgress ? { rejections, onProgress } : { rejections },
+        onProgress ? { rejections, onProgress, lean: true } : { rejections, lean: true },
       ),
       activity,
       window,
@@ -143,7 +147,7 @@ export async function runAnalyze(
       ...(explainer ? { explainer } : {}),
     });
     if (onProgress) io.stderr.write("\r\u001b[2K");
-    io.stdout.write(renderReport(result, args.format));
+    writeReport(result, args.format, io.stdout);
     return exitStatusOf(result, io, true);
   } catch (err) {
     if (onProgress) io.stderr.write("\r\u001b[2K");

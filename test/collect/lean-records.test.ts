@@ -1,0 +1,169 @@
+import fc from "fast-check";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/clock.js";
+import { readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
+import { RejectionCollector } from "../../src/collect/rejections.js";
+import { LEAN_REQUEST_FIELDS } from "../../src/collect/storage-records.js";
+import { createRootCauseExplainer } from "../../src/correlate/index.js";
+import { analyze } from "../../src/engine/analyze.js";
+import { isAuthFailure, type StorageRequest } from "../../src/model/storage-request.js";
+import {
+  storageRequestsToArchiveJsonLines,
+  storageRequestsToLogAnalyticsJsonArray,
+  storageRequestsToNdjson,
+} from "../sim/forms.js";
+import { generateAll } from "../sim/scenarios.js";
+import { archiveLine, storageRequestArb, tempDir } from "./helpers.js";
+
+/**
+ * Lean reading (issue 13): rows that are not 401/403 carry only the fields the engine reads of them.
+ * Held to the full reader: the same rows in the same order, 401/403 rows identical, the lean fields of
+ * the others identical, the same rejections (file, line, field, reason), and the same analysis.
+ */
+async function read(file: string, lean: boolean) {
+  const rejections = new RejectionCollector(1000);
+  const records: StorageRequest[] = [];
+  for await (const r of readStorageRequests([file], { rejections, lean })) records.push(r);
+  return { records, rejections: { count: rejections.count, samples: [...rejections.samples] } };
+}
+
+const LEAN = new Set<string>(LEAN_REQUEST_FIELDS);
+
+/** Checks one record; returns how many of the full record's fields the lean one left out. */
+function expectLeanOf(lean: StorageRequest, full: StorageRequest): number {
+  if (isAuthFailure(full)) {
+    expect(lean).toEqual(full);
+    return 0;
+  }
+  const kept = Object.fromEntries(Object.entries(full).filter(([k]) => LEAN.has(k)));
+  const leanKept = Object.fromEntries(Object.entries(lean).filter(([k]) => LEAN.has(k)));
+  expect(leanKept).toEqual(kept);
+  // The others are left out, except on lines the byte path hands to JSON.parse (non-ASCII…).
+  for (const [k, v] of Object.entries(lean))
+    if (!LEAN.has(k) && v !== undefined) expect(v, k).toEqual(full[k as keyof StorageRequest]);
+  return Object.entries(full).filter(
+    ([k, v]) => v !== undefined && lean[k as keyof StorageRequest] === undefined,
+  ).length;
+}
+
+/** Returns how many fields lean reading left out in all. */
+async function expectSameAsFull(file: string): Promise<number> {
+  const full = await read(file, false);
+  const lean = await read(file, true);
+  expect(lean.rejections).toEqual(full.rejections);
+  expect(lean.records.length).toBe(full.records.length);
+  return lean.records.reduce((n, r, i) => n + expectLeanOf(r, full.records[i]!), 0);
+}
+
+const FORMS: Record<string, (rs: StorageRequest[]) => string> = {
+  NDJSON: (rs) => storageRequestsToNdjson(rs, { quoteUserAgent: true, omitType: true }),
+  "NDJSON with native types": (rs) => storageRequestsToNdjson(rs, { nativeTypes: true }),
+  "archive JSON Lines": (rs) => storageRequestsToArchiveJsonLines(rs),
+  "archive JSON Lines without account/service": (rs) =>
+    storageRequestsToArchiveJsonLines(rs, { omitAccountAndService: true }),
+  "LA JSON array": (rs) => storageRequestsToLogAnalyticsJsonArray(rs, { nativeTypes: true, pretty: false }),
+};
+
+describe("lean reading matches the full reader", () => {
+  for (const [name, write] of Object.entries(FORMS)) {
+    it(`${name}: random requests`, async () => {
+      const dir = await tempDir();
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(storageRequestArb, { maxLength: 12 }), async (requests) => {
+          const file = join(dir, `input-${run++}`);
+          await writeFile(file, write(requests));
+          await expectSameAsFull(file);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  it("bad lines are rejected exactly as before, whatever field is wrong", async () => {
+    const la = (o: Record<string, unknown>) =>
+      JSON.stringify({
+        TimeGenerated: "2026-11-20T09:00:00.0000000Z",
+        AccountName: "stlean01",
+        ServiceType: "blob",
+        OperationName: "GetBlob",
+        StatusCode: 200,
+        StatusText: "Success",
+        AuthenticationType: "AccountKey",
+        CallerIpAddress: "10.0.0.1:5000",
+        CorrelationId: "5f6a1c2e-0000-4000-8000-000000000001",
+        ...o,
+      });
+    const lines = [
+      la({}),
+      la({ ObjectKey: { nested: true } }),
+      la({ CorrelationId: [1, 2] }),
+      la({ RequesterUpn: 5, Protocol: true }),
+      la({ AuthorizationDetails: [{ action: "x" }] }),
+      la({ OperationName: undefined }),
+      la({ OperationName: 5 }),
+      la({ TimeGenerated: "yesterday" }),
+      la({ StatusCode: "abc" }),
+      la({ StatusCode: 200.5 }),
+      la({ StatusCode: null }),
+      la({ StatusCode: "Unknown" }),
+      la({ StatusCode: "0x00000022" }),
+      la({ AccountName: undefined }),
+      la({ ServiceType: undefined }),
+      la({ StatusCode: 403, StatusText: "AuthenticationFailed", ObjectKey: {} }),
+      la({ CorrelationId: 'a"b\\c\u00e9' }),
+      la({}).replace('"StatusText"', '"CorrelationId":"\\x","StatusText"'),
+      la({}).replace('"StatusText"', '"CorrelationId":"a\u0001b","StatusText"'),
+      la({}).replace('"StatusText"', '"ClientRequestId":"unterminated,"StatusText"'),
+      la({}).slice(0, -1),
+      la({}) + " trailing",
+      la({}).replace('"StatusText"', '"TlsVersion":tru,"StatusText"'),
+      archiveLine(),
+      archiveLine({ statusCode: 200, statusText: "Success" }),
+      archiveLine({
+        statusCode: 200,
+        properties: { accountName: "stlean01", serviceType: "blob", objectKey: 5 },
+      }),
+      archiveLine({ statusCode: 200, identity: { type: "OAuth", requester: { upn: true } } }),
+      archiveLine({ statusCode: 200, protocol: 1 }),
+      archiveLine({ statusCode: 200, identity: "not an object" }),
+      archiveLine({ statusCode: 304, uri: { not: "a string" } }),
+      "",
+      "[1,2]",
+      "{}",
+    ];
+    const file = join(await tempDir(), "mixed.ndjson");
+    await writeFile(file, lines.join("\n") + "\n");
+    const full = await read(file, false);
+    // Kept and rejected rows of every kind are in the file, or the comparison proves little.
+    expect(full.rejections.count).toBeGreaterThan(15);
+    expect(full.records.filter((r) => !isAuthFailure(r)).length).toBeGreaterThan(4);
+    expect(await expectSameAsFull(file)).toBeGreaterThan(4);
+  });
+
+  it("every story in every JSON form gives the same analysis (incidents, root causes, counts)", async () => {
+    const data = generateAll({ seed: 21 });
+    const dir = await tempDir();
+    const clock = fixedClock("2026-11-20T12:00:00Z");
+    for (const [name, write] of Object.entries(FORMS)) {
+      const file = join(dir, name.replace(/\W+/g, "-"));
+      await writeFile(file, write(data.requests));
+      const run = async (lean: boolean) => {
+        const rejections = new RejectionCollector();
+        return analyze({
+          requests: readStorageRequestBatches([file], { rejections, lean }),
+          activity: data.activity,
+          clock,
+          rejections,
+          explainer: createRootCauseExplainer({ clock }),
+        });
+      };
+      const full = await run(false);
+      const lean = await run(true);
+      expect(full.incidents.length, name).toBeGreaterThan(5);
+      expect(JSON.stringify(lean), name).toBe(JSON.stringify(full));
+    }
+  });
+});
