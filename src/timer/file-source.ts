@@ -36,9 +36,13 @@ export class FileIncidentSource implements IncidentSource {
     const past = new SlicingObserver({ fromMs: 0, toMs: window.fromMs }, {}, window.fromMs);
     let rowsScanned = 0;
     let outsideWindow = 0;
+    let spanFromMs = Infinity;
+    let spanToMs = -Infinity;
     for await (const batch of readStorageRequestBatches([...this.logs], { rejections, lean: true })) {
       for (const r of batch) {
         rowsScanned++;
+        if (r.timeMs < spanFromMs) spanFromMs = r.timeMs;
+        if (r.timeMs > spanToMs) spanToMs = r.timeMs;
         if (r.timeMs < window.fromMs || r.timeMs >= window.toMs) outsideWindow++;
         if (r.timeMs < window.fromMs) past.observe(r);
         else slicer.observe(r);
@@ -56,14 +60,7 @@ export class FileIncidentSource implements IncidentSource {
       slices,
       activity,
       outsideWindow: result.input.outsideWindow,
-      ...(result.input.dataSpan
-        ? {
-            dataSpan: {
-              fromMs: Date.parse(result.input.dataSpan.from),
-              toMs: Date.parse(result.input.dataSpan.to),
-            },
-          }
-        : {}),
+      ...(spanFromMs <= spanToMs ? { dataSpan: { fromMs: spanFromMs, toMs: spanToMs } } : {}),
     };
   }
 
