@@ -99,6 +99,8 @@ export async function* mapOrdered<T, U>(
   source: Iterable<T> | AsyncIterable<T>,
   concurrency: number,
   fn: (item: T) => Promise<U>,
+  /** Releases a result never yielded because the consumer stopped early (e.g. an open download). */
+  discard?: (result: U) => void,
 ): AsyncGenerator<U> {
   const limit = Math.max(1, Math.floor(concurrency));
   const iterator =
@@ -124,6 +126,7 @@ export async function* mapOrdered<T, U>(
       yield await head;
     }
   } finally {
+    for (const p of inFlight) p.then(discard, () => undefined);
     if (!done) await iterator.return?.();
   }
 }
@@ -423,7 +426,15 @@ export async function readWindowedBlobs(
       yield b;
     }
   })();
-  for await (const opened of mapOrdered(counted, options.downloadConcurrency ?? DEFAULT_CONCURRENCY, open)) {
+  const discard = (o: Opened) => {
+    if (o.kind === "read") (o.stream as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
+  };
+  for await (const opened of mapOrdered(
+    counted,
+    options.downloadConcurrency ?? DEFAULT_CONCURRENCY,
+    open,
+    discard,
+  )) {
     if (opened.kind === "skip") continue;
     if (opened.kind === "remember") {
       pendingCommits.push(opened.commit);
