@@ -13,9 +13,10 @@ import { commitAll } from "./commit-all.js";
  * Interface:
  * - `BlobWindowLayout` describes a layout: which path segment starts the time partitions, and the
  *   prefix of one UTC hour (and optionally one UTC day) below a root.
- * - `listRoots(container, layout)` walks the container by `/` down to the roots: the prefixes whose
- *   children are time partitions (one per logged resource/service). It never descends into the time
- *   partitions, so it costs list calls per resource, not per blob.
+ * - `listRoots(container, layout)` finds the roots: the prefixes whose children are time partitions
+ *   (one per logged resource/service), never listing inside the time partitions. With the layout's
+ *   `rootDelimiter` that is one listing for every root at once; otherwise a walk by `/`, one call per
+ *   folder above the roots.
  * - `windowPrefixes(layout, window)` is the prefixes that cover exactly the hours touching the window
  *   (a day's prefix when the window covers most of that day and the layout has one).
  * - `listWindowBlobs(targets, layout, window)` streams the blobs of those prefixes under every root of
@@ -36,6 +37,12 @@ const DAY_MS = 24 * HOUR_MS;
 export interface BlobWindowLayout {
   /** True when a child segment (e.g. `y=2026/`, `2026/`) starts the time partitions below a root. */
   isTimeSegment(segment: string): boolean;
+  /**
+   * A string that occurs in a blob name only where its time partitions start, beginning with `/` (the
+   * archive's `/y=`). When given, the roots come from one listing with it as the delimiter (one call per
+   * 5 000 roots) instead of a walk folder by folder.
+   */
+  rootDelimiter?: string;
   /** Prefix, relative to a root, of every blob of the UTC hour starting at `hourMs`. */
   hourPrefix(hourMs: number): string;
   /** Prefix, relative to a root, of every blob of the UTC day starting at `dayMs` (one list call a day). */
@@ -183,6 +190,18 @@ export async function* listRoots(
   options: BlobWindowListOptions = {},
 ): AsyncGenerator<string> {
   const concurrency = options.listConcurrency ?? DEFAULT_CONCURRENCY;
+  const delimiter = layout.rootDelimiter;
+  if (delimiter !== undefined) {
+    // Blob names collapse at their first `delimiter`: Azure answers ".../DEFAULT/y=" for every blob of
+    // that resource, Azurite ".../DEFAULT/" (it cuts after the delimiter's first character); both give
+    // the root ".../DEFAULT/".
+    for await (const page of container.listBlobsByHierarchy(delimiter).byPage()) {
+      options.onListCall?.();
+      for (const p of page.segment.blobPrefixes ?? [])
+        yield p.name.endsWith(delimiter) ? p.name.slice(0, p.name.length - delimiter.length + 1) : p.name;
+    }
+    return;
+  }
   async function* walk(prefixes: string[], depth: number): AsyncGenerator<string> {
     if (depth > MAX_ROOT_DEPTH) return;
     for await (const level of mapOrdered(prefixes, concurrency, (p) =>

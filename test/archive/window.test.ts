@@ -219,7 +219,15 @@ describe("windowed archive reading at scale (Azurite behind a counting proxy)", 
     const roots: string[] = [];
     for await (const r of listRoots(read, ARCHIVE_LAYOUT)) roots.push(r);
     expect(roots).toEqual(ACCOUNTS.map(resource).sort());
-    // One call per folder down to the roots (the first 5 shared by the accounts), none below them.
+    // One listing with "/y=" as the delimiter finds every root; nothing below them is listed.
+    expect(proxy.counts.listCalls).toBe(1);
+    // Without the delimiter, the walk by "/" finds the same roots, one call per folder above them
+    // (the first 5 shared by the accounts).
+    proxy.reset();
+    const walked: string[] = [];
+    const { rootDelimiter: _, ...walking } = ARCHIVE_LAYOUT;
+    for await (const r of listRoots(read, walking)) walked.push(r);
+    expect(walked).toEqual(roots);
     expect(proxy.counts.listCalls).toBe(5 + 7 * ACCOUNTS.length);
 
     const logs = direct.getContainerClient("$logs");

@@ -27,6 +27,8 @@ export function hourOfBlob(name: string): number | undefined {
  */
 export const ARCHIVE_LAYOUT: BlobWindowLayout = {
   isTimeSegment: (segment) => /^y=\d{4}\/$/.test(segment),
+  // Resource ids never hold "=", so "/y=" first occurs where the hours start.
+  rootDelimiter: "/y=",
   hourPrefix: (hourMs) => {
     const { y, m, d, h } = utcParts(hourMs);
     return `y=${y}/m=${m}/d=${d}/h=${h}/`;
