@@ -27,6 +27,10 @@ import { commitAll } from "./commit-all.js";
  *   (so results do not depend on network timing). Cursors advance only through `commit()`.
  * - `mapOrdered(source, concurrency, fn)` is the bounded, order-keeping pool underneath.
  *
+ * A layout for another source is four small functions: see `ARCHIVE_LAYOUT` (archive/paths.ts) and, for
+ * classic `$logs` (`isTimeSegment` /^\d{4}\/$/, `hourPrefix` `YYYY/MM/DD/HH` which also matches the
+ * `hh00` folders, `dayPrefix` `YYYY/MM/DD/`), `CLASSIC_LAYOUT` in test/archive/window.test.ts.
+ *
  * Memory: at most `concurrency` list pages and `downloadConcurrency` paused response streams (their
  * buffers, not whole blobs), plus one summary per blob read.
  */
