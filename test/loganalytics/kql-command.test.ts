@@ -37,15 +37,62 @@ function queriesOf(stdout: string): string[] {
 }
 
 describe("auth-triage kql", () => {
-  test("prints the failure and activity queries; each analyses with zero diagnostics", async () => {
+  test("prints every query the product sends: failures, activity, root-cause evidence; each analyses with zero diagnostics", async () => {
     const { code, stdout } = await runKql([]);
     expect(code).toBe(0);
     const queries = queriesOf(stdout);
-    expect(queries).toHaveLength(2);
+    expect(queries).toHaveLength(3);
     for (const q of queries) expect(analyzeKql(q)).toEqual([]);
     expect(queries[0]).toContain("ingestion_time() > datetime(2026-11-22T10:59:00.000Z)");
     expect(queries[0]).toContain("ingestion_time() <= datetime(2026-11-22T11:59:00.000Z)");
     expect(queries[1]).toContain("AzureActivity");
+    expect(queries[2]).toMatch(/^\/\/ auth-triage: root-cause-evidence/m);
+    // Without --account the evidence query finds the failing accounts itself.
+    expect(queries[2]).toContain("tolower(AccountName) in (FailingAccounts)");
+    expect(queries[2]).toContain("FailingRank <= 100");
+  });
+
+  test("--account prints the evidence query as the product sends it for those accounts", async () => {
+    const { stdout } = await runKql(["--account", "contosoprod", "--account", "partnerdrop"]);
+    const evidence = queriesOf(stdout)[2]!;
+    expect(analyzeKql(evidence)).toEqual([]);
+    expect(evidence).toContain('tolower(AccountName) in ("contosoprod", "partnerdrop")');
+    const bad = await runKql(["--account", 'x") | take 1 //']).catch((e: Error) => e);
+    expect(bad).toBeInstanceOf(Error);
+    expect((bad as Error).message).toMatch(/--account: a storage account name/);
+  });
+
+  test("--target adx prints the external table definition and the same code-table query, both valid Kusto", async () => {
+    const { code, stdout } = await runKql([
+      "--target",
+      "adx",
+      "--archive-account",
+      "https://contosologs.blob.core.windows.net",
+      "--since",
+      "2h",
+    ]);
+    expect(code).toBe(0);
+    const [table, clusters] = queriesOf(stdout);
+    expect(table).toMatch(/^\.create-or-alter external table StorageLogArchive /);
+    expect(table).toContain(
+      "h@'https://contosologs.blob.core.windows.net/insights-logs-storageread;impersonate'",
+    );
+    expect(analyzeKql(table!, "adx")).toEqual([]);
+    expect(analyzeKql(clusters!, "adx")).toEqual([]);
+    expect(clusters).toContain("['time'] > datetime(2026-11-22T09:59:00.000Z)");
+    // The same code table as the Log Analytics query.
+    const la = queriesOf((await runKql([])).stdout)[0]!;
+    const decision = (q: string) => /\| extend Decision = [\s\S]*?KnownCode = [^\n]*/.exec(q)?.[0];
+    expect(decision(clusters!)).toBeDefined();
+    expect(decision(clusters!)).toBe(decision(la));
+  });
+
+  test("--target adx needs the archive account's blob endpoint, without a SAS", async () => {
+    await expect(runKql(["--target", "adx"])).rejects.toThrow(/needs --archive-account URL/);
+    await expect(
+      runKql(["--target", "adx", "--archive-account", "https://a.blob.core.windows.net/?sv=1&sig=abc"]),
+    ).rejects.toThrow(/no SAS, no key/);
+    await expect(runKql(["--target", "kusto"])).rejects.toThrow(/expected log-analytics or adx/);
   });
 
   test("--since sets the ingestion window", async () => {

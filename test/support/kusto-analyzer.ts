@@ -1,9 +1,15 @@
 import { createRequire } from "node:module";
+import {
+  ADX_ARCHIVE_TABLE,
+  ARCHIVE_PATH_COLUMNS,
+  ARCHIVE_RECORD_SCHEMA,
+} from "../../src/collect/adx/archive-kql.js";
 import { ALL_TABLE_SCHEMAS } from "../../src/collect/loganalytics/schemas.js";
 
 /**
  * Parses and semantically analyses KQL with the real Kusto language service (@kusto/language-service-next,
- * a Bridge.NET build of Kusto.Language), against a database holding the documented table schemas.
+ * a Bridge.NET build of Kusto.Language), against a database holding the documented table schemas (or, for
+ * `adx`, the archive's external table).
  */
 export interface KqlDiagnostic {
   severity: string;
@@ -47,10 +53,29 @@ function workspaceGlobals(): any {
   return globalState;
 }
 
-export function analyzeKql(query: string): KqlDiagnostic[] {
+let adxState: any;
+
+/** An Azure Data Explorer database holding the archive's external table (src/collect/adx/archive-kql.ts). */
+function adxGlobals(): any {
+  if (adxState) return adxState;
+  const { Kusto } = bridge();
+  const K = Kusto.Language;
+  const columns = [...ARCHIVE_RECORD_SCHEMA, ...ARCHIVE_PATH_COLUMNS]
+    .map(([n, t]) => `['${n}']:${t}`)
+    .join(", ");
+  const table = new K.Symbols.ExternalTableSymbol.$ctor4(ADX_ARCHIVE_TABLE, `(${columns})`, null);
+  const database = new K.Symbols.DatabaseSymbol.$ctor1("archive", [table]);
+  adxState = K.GlobalState.Default.WithDatabase(database);
+  return adxState;
+}
+
+export function analyzeKql(
+  query: string,
+  target: "log-analytics" | "adx" = "log-analytics",
+): KqlDiagnostic[] {
   const { Kusto, System } = bridge();
   const K = Kusto.Language;
-  const code = K.KustoCode.ParseAndAnalyze(query, workspaceGlobals());
+  const code = K.KustoCode.ParseAndAnalyze(query, target === "adx" ? adxGlobals() : workspaceGlobals());
   const list = code.GetDiagnostics();
   const count: number = System.Array.getCount(list, K.Diagnostic);
   const out: KqlDiagnostic[] = [];

@@ -546,6 +546,42 @@ function evaluateRootCauseEvidence(query: string, rows: IngestedRow[]): ResultTa
       )?.[1];
     if (accountId && !accountIds.has(account)) accountIds.set(account, accountId);
   }
+  // Keep the busiest failing callers per (account, challenge) and the busiest never-failing callers per
+  // account (ties by caller, ordinal); the others are dropped and counted per account.
+  const failingCap = Number(/FailingRank <= (\d+)/.exec(query)?.[1] ?? NaN);
+  const okCap = Number(/OkRank <= (\d+)/.exec(query)?.[1] ?? NaN);
+  const ordinal = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const totals = [...values.values()].filter((v) => v.dimension === "all");
+  const keptCallers = new Set<string>();
+  const callerKey = (account: string, caller: string) => `${account}\u0000${caller}`;
+  const failingGroups = new Map<string, Value[]>();
+  for (const v of totals.filter((t) => t.outcome !== "ok")) {
+    const g = `${v.account}\u0000${v.outcome}`;
+    failingGroups.set(g, [...(failingGroups.get(g) ?? []), v]);
+  }
+  for (const group of failingGroups.values())
+    group
+      .sort((a, b) => b.count - a.count || ordinal(a.caller, b.caller))
+      .slice(0, failingCap)
+      .forEach((v) => keptCallers.add(callerKey(v.account, v.caller)));
+  const everFailed = new Set(
+    totals.filter((t) => t.outcome !== "ok").map((t) => callerKey(t.account, t.caller)),
+  );
+  const okGroups = new Map<string, Value[]>();
+  for (const v of totals.filter((t) => t.outcome === "ok" && !everFailed.has(callerKey(t.account, t.caller))))
+    okGroups.set(v.account, [...(okGroups.get(v.account) ?? []), v]);
+  for (const group of okGroups.values())
+    group
+      .sort((a, b) => b.count - a.count || ordinal(a.caller, b.caller))
+      .slice(0, okCap)
+      .forEach((v) => keptCallers.add(callerKey(v.account, v.caller)));
+  const droppedPerAccount = new Map<string, Set<string>>();
+  for (const [id, v] of values) {
+    if (keptCallers.has(callerKey(v.account, v.caller))) continue;
+    values.delete(id);
+    droppedPerAccount.set(v.account, (droppedPerAccount.get(v.account) ?? new Set()).add(v.caller));
+  }
+  for (const [id, b] of bins) if (!keptCallers.has(callerKey(b.account, b.caller))) bins.delete(id);
   // Fold values beyond the cap per (account, caller, outcome, dimension), largest kept.
   const groups = new Map<string, Value[]>();
   for (const v of values.values()) {
@@ -574,6 +610,7 @@ function evaluateRootCauseEvidence(query: string, rows: IngestedRow[]): ResultTa
     { name: "Failed", type: "long" },
     { name: "BinStart", type: "datetime" },
     { name: "AccountResourceId", type: "string" },
+    { name: "DroppedCallers", type: "long" },
   ];
   const dt = (ms: number | null) => (ms === null ? null : kustoDatetime(ms));
   for (const group of groups.values()) {
@@ -684,6 +721,14 @@ function evaluateRootCauseEvidence(query: string, rows: IngestedRow[]): ResultTa
       null,
       id,
     ]);
+  }
+  for (const row of out) row.push(null);
+  for (const [account, callers] of droppedPerAccount) {
+    const row: unknown[] = columns.map(() => null);
+    row[0] = account;
+    row[columns.findIndex((c) => c.name === "Kind")] = "dropped";
+    row[columns.length - 1] = callers.size;
+    out.push(row);
   }
   return { name: "PrimaryResult", columns, rows: out };
 }

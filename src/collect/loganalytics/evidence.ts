@@ -11,6 +11,7 @@ import {
 } from "../../correlate/evidence.js";
 import type { RejectedRecord } from "../../engine/contracts.js";
 import { kqlString } from "../../codes/kql.js";
+import { DEFAULT_EVIDENCE_QUERY_CAPS, type EvidenceQueryCaps } from "./caps.js";
 import { QUERY_MARKER, kqlDatetime } from "./queries.js";
 import { STORAGE_LOG_TABLES } from "./schemas.js";
 import { kustoTimeMs, rowObjects, type Converted, type ResultOrigin, type ResultTable } from "./results.js";
@@ -18,7 +19,8 @@ import { kustoTimeMs, rowObjects, type Converted, type ResultOrigin, type Result
 /**
  * Root-cause evidence built server-side: the same caller records the root-cause stage's EvidenceObserver
  * (src/correlate/evidence.ts) builds row by row, as `summarize … by` over every request (successes too) of
- * the accounts that have failures, from the lookback before the first failure to the end of the window.
+ * the accounts that have failures, from the lookback before the first failure to the end of the window,
+ * for the callers the caps keep (EvidenceQueryCaps in caps.ts).
  * The result is a RootCauseEvidence, ready for `explainFromEvidence` and `mergeEvidence`.
  */
 export type ServerEvidence = RootCauseEvidence;
@@ -29,17 +31,34 @@ const EVIDENCE_OTHER_VALUE = OTHER_VALUE;
 const EVIDENCE_BIN_MINUTES = ACTIVITY_BIN_MS / 60_000;
 
 /**
- * The evidence query. `accounts` are the accounts with failures (lower case); [fromMs, toMs] the
- * TimeGenerated range. Three kinds of rows come back in one table, told apart by `Kind`.
+ * The evidence query. `accounts` are the accounts with failures (lower case), or "failing" for a
+ * self-contained query that finds them itself (what `auth-triage kql` prints for the portal); [fromMs,
+ * toMs] the TimeGenerated range. Callers are capped as EvidenceQueryCaps says. Four kinds of rows come
+ * back in one table, told apart by `Kind`.
  */
-export function rootCauseEvidenceQuery(accounts: readonly string[], fromMs: number, toMs: number): string {
-  const accountList = accounts.map((a) => kqlString(a.toLowerCase())).join(", ");
+export function rootCauseEvidenceQuery(
+  accounts: readonly string[] | "failing",
+  fromMs: number,
+  toMs: number,
+  caps: EvidenceQueryCaps = DEFAULT_EVIDENCE_QUERY_CAPS,
+): string {
   const group = "Account, Caller, Outcome, Dimension";
+  const inRange = `| where TimeGenerated > ${kqlDatetime(fromMs)} and TimeGenerated <= ${kqlDatetime(toMs)}`;
+  const accountsLet =
+    accounts === "failing"
+      ? `let FailingAccounts = union isfuzzy=true ${STORAGE_LOG_TABLES.join(", ")}
+${inRange}
+| where toint(StatusCode) in (401, 403)
+| distinct Account = tolower(AccountName);
+`
+      : "";
+  const accountFilter =
+    accounts === "failing" ? "FailingAccounts" : accounts.map((a) => kqlString(a.toLowerCase())).join(", ");
   return `${QUERY_MARKER} root-cause-evidence
-let Requests = materialize(
+${accountsLet}let Requests = materialize(
 union isfuzzy=true ${STORAGE_LOG_TABLES.join(", ")}
-| where TimeGenerated > ${kqlDatetime(fromMs)} and TimeGenerated <= ${kqlDatetime(toMs)}
-| where tolower(AccountName) in (${accountList})
+${inRange}
+| where tolower(AccountName) in (${accountFilter})
 | extend Status = toint(StatusCode)
 | where isnotnull(Status)
 | extend TrimmedIp = trim(@"\\s+", CallerIpAddress)
@@ -70,7 +89,30 @@ union isfuzzy=true ${STORAGE_LOG_TABLES.join(", ")}
     SasExpiry = todatetime(url_decode(extract(@"(?i)[?&]se=([^&#]+)", 1, Uri)))
 | project TimeGenerated, Account, Caller, Outcome, UserAgent, Version, KeySlot, AuthenticationType, CallerIp,
     Credential, SasStart, SasExpiry, _ResourceId);
-let ValueRecords = Requests
+// The callers kept: the busiest failing callers of each challenge, and the busiest that never failed.
+let FailingCallers = Requests
+| where Outcome != "ok"
+| summarize Failures = count() by Account, Outcome, Caller
+| sort by Account asc, Outcome asc, Failures desc, Caller asc
+| extend FailingRank = row_number(1, prev(Account) != Account or prev(Outcome) != Outcome)
+| where FailingRank <= ${caps.topCallersPerChallenge}
+| distinct Account, Caller;
+let OkCallers = Requests
+| summarize Requests = count(), Failures = countif(Outcome != "ok") by Account, Caller
+| where Failures == 0
+| sort by Account asc, Requests desc, Caller asc
+| extend OkRank = row_number(1, prev(Account) != Account)
+| where OkRank <= ${caps.topOkCallersPerAccount}
+| distinct Account, Caller;
+let KeptCallers = materialize(union FailingCallers, OkCallers | distinct Account, Caller);
+let Kept = Requests
+| join kind=leftsemi KeptCallers on Account, Caller;
+let DroppedCallers = Requests
+| distinct Account, Caller
+| join kind=leftanti KeptCallers on Account, Caller
+| summarize DroppedCallers = count() by Account
+| extend Kind = "dropped";
+let ValueRecords = Kept
 | extend Dims = pack_array(
     pack_array("all", ""),
     iff(isnotempty(UserAgent), pack_array("userAgent", UserAgent), dynamic([])),
@@ -102,7 +144,7 @@ let ValueRecords = Requests
     Folded = sum(Folded)
     by ${group}, Value
 | extend Kind = "value";
-let ActivityBins = Requests
+let ActivityBins = Kept
 | summarize Ok = countif(Outcome == "ok"), Failed = countif(Outcome != "ok")
     by Account, Caller, BinStart = bin(TimeGenerated, ${EVIDENCE_BIN_MINUTES}m)
 | extend Kind = "bin";
@@ -111,7 +153,7 @@ let AccountIds = Requests
 | where isnotempty(AccountResourceId)
 | summarize AccountResourceId = take_any(AccountResourceId) by Account
 | extend Kind = "account";
-union ValueRecords, ActivityBins, AccountIds`;
+union ValueRecords, ActivityBins, AccountIds, DroppedCallers`;
 }
 
 const optionalNumber = z
@@ -157,7 +199,18 @@ const AccountRowSchema = z.object({
   AccountResourceId: z.string().min(1),
 });
 
-const EvidenceRowSchema = z.discriminatedUnion("Kind", [ValueRowSchema, BinRowSchema, AccountRowSchema]);
+const DroppedRowSchema = z.object({
+  Kind: z.literal("dropped"),
+  Account: z.string().min(1),
+  DroppedCallers: count,
+});
+
+const EvidenceRowSchema = z.discriminatedUnion("Kind", [
+  ValueRowSchema,
+  BinRowSchema,
+  AccountRowSchema,
+  DroppedRowSchema,
+]);
 
 /** Evidence rows → the root-cause stage's records; bad rows are rejected with their row number. */
 export function evidenceFromTable(
@@ -194,6 +247,9 @@ export function evidenceFromTable(
       });
     } else if (row.Kind === "account") {
       evidence.accounts.push({ account: row.Account, resourceId: row.AccountResourceId });
+    } else if (row.Kind === "dropped") {
+      // Callers past the caps, counted (per account and query: a split counts its halves apiece).
+      evidence.truncated.droppedCallers += row.DroppedCallers;
     } else {
       const rec: CallerValueRecord = {
         account: row.Account,

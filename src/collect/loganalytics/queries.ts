@@ -87,9 +87,18 @@ export function failureClustersQuery(
   window: IngestionWindow,
   caps: PartialCaps = DEFAULT_PARTIAL_CAPS,
 ): string {
+  return failureClustersQueryOver(storageUnionKql(window), caps);
+}
+
+/**
+ * The failure-clusters query over any row source that has the Log Analytics storage columns
+ * (TimeGenerated, AccountName, StatusCode as a string, …): the workspace tables, or an Azure Data
+ * Explorer external table over the archive (src/collect/adx/archive-kql.ts), so both run the same code table.
+ */
+export function failureClustersQueryOver(rows: string, caps: PartialCaps = DEFAULT_PARTIAL_CAPS): string {
   const key = CLUSTER_KEY_COLUMNS.join(", ");
   return `${QUERY_MARKER} failure-clusters
-let InWindow = ${storageUnionKql(window)};
+let InWindow = ${rows};
 let AuthFailures = materialize(InWindow
 | where ${AUTH_FAILURE_FILTER}
 ${derivedColumnsKql()}

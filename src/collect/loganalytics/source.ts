@@ -5,7 +5,12 @@ import type { RejectedRecord } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import type { ClusterPartial } from "../../model/incident.js";
 import { mergePartials } from "../../cluster/aggregator.js";
-import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
+import {
+  DEFAULT_EVIDENCE_QUERY_CAPS,
+  DEFAULT_PARTIAL_CAPS,
+  type EvidenceQueryCaps,
+  type PartialCaps,
+} from "./caps.js";
 import {
   createLogsQueryClient,
   realRetryDeps,
@@ -16,12 +21,8 @@ import {
   type RetryDeps,
   type TokenCredential,
 } from "./client.js";
-import {
-  evidenceFromTable,
-  mergeServerEvidence,
-  rootCauseEvidenceQuery,
-  type ServerEvidence,
-} from "./evidence.js";
+import { mergeServerEvidence, type ServerEvidence } from "./evidence.js";
+import { runEvidenceQueries } from "./evidence-run.js";
 import {
   ACTIVITY_ROW_CAP,
   activityChangesQuery,
@@ -47,6 +48,8 @@ export interface LogAnalyticsSourceDeps {
   clientHooks?: LogsClientHooks;
   retry?: RetryDeps;
   caps?: PartialCaps;
+  /** Caller caps and account groups of the root-cause evidence query. */
+  evidenceCaps?: EvidenceQueryCaps;
   windowPolicy?: WindowPolicy;
 }
 
@@ -56,12 +59,18 @@ export interface WorkspaceRun {
   /** Backlog not read because the watermark was older than the catch-up limit. */
   skippedMs: number;
   queries: number;
+  /** Times a truncated or timed-out cluster window was halved. */
   splits: number;
   clusters: number;
   activityEvents: number;
   /** True when the activity query returned its row cap: older changes may be missing. */
   activityCapped: boolean;
-  /** False when the evidence result was truncated by the service (the records present are still valid). */
+  /** Times a truncated or timed-out evidence answer was asked again in halves. */
+  evidenceSplits?: number;
+  /**
+   * False when part of the evidence stayed truncated or timed out after every split (the records present
+   * are still valid).
+   */
   evidenceComplete: boolean;
 }
 
@@ -199,29 +208,20 @@ export async function collectFromLogAnalytics(
       if (settings.includeEvidence) {
         const accounts = [...new Set(workspacePartials.map((p) => p.key.account.toLowerCase()))].sort();
         const evidenceFromMs = firstFailureMs - settings.evidenceLookbackMinutes * 60_000;
-        const evidenceOutcome = await runQueryOnce(
+        const evidence = await runEvidenceQueries(
           logs,
           settings,
           workspaceId,
-          "root-cause-evidence",
-          rootCauseEvidenceQuery(accounts, evidenceFromMs, toMs),
-          { startTime: new Date(evidenceFromMs), endTime: new Date(toMs + 5 * 60_000) },
+          accounts,
+          { fromMs: evidenceFromMs, toMs },
+          deps.evidenceCaps ?? DEFAULT_EVIDENCE_QUERY_CAPS,
           retry,
         );
-        run.queries += 1;
-        if (evidenceOutcome.kind === "timeout") {
-          run.evidenceComplete = false;
-        } else {
-          // Evidence is context: a truncated answer still holds valid records, and the run says it is partial.
-          run.evidenceComplete = evidenceOutcome.kind === "complete";
-          const tables =
-            evidenceOutcome.kind === "complete" ? evidenceOutcome.tables : evidenceOutcome.partialTables;
-          if (tables[0]) {
-            const converted = evidenceFromTable(tables[0], { workspaceId, query: "root-cause-evidence" });
-            evidenceParts.push(converted.evidence);
-            rejected.push(...converted.rejected);
-          }
-        }
+        run.queries += evidence.queries;
+        run.evidenceSplits = evidence.splits;
+        run.evidenceComplete = evidence.complete;
+        evidenceParts.push(...evidence.parts);
+        rejected.push(...evidence.rejected);
       }
     }
 
