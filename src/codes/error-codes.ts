@@ -36,6 +36,8 @@ export interface ErrorCodeEntry {
    * kind of failure and the auth scheme, never the exact code.
    */
   classic?: true;
+  /** For a classic status: the error codes it may stand for (root causes are matched against these). */
+  standsFor?: readonly string[];
 }
 
 const ROTATE_KEYS = "Do not rotate or regenerate account keys before proving the signature itself is wrong.";
@@ -405,6 +407,14 @@ const NARROWING_FIREWALL = {
 export const CLASSIC_STATUSES: readonly ErrorCodeEntry[] = [
   {
     code: "AuthorizationError",
+    standsFor: [
+      "AuthenticationFailed",
+      "InvalidAuthenticationInfo",
+      "AuthorizationPermissionMismatch",
+      "KeyBasedAuthenticationNotPermitted",
+      "InsufficientAccountPermissions",
+      "RequestForbiddenByContainerEncryptionPolicy",
+    ],
     classic: true,
     httpStatus: [401, 403],
     meaning:
@@ -473,6 +483,14 @@ export const CLASSIC_STATUSES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "SASAuthorizationError",
+    standsFor: [
+      "AuthenticationFailed",
+      "AuthorizationPermissionMismatch",
+      "AuthorizationProtocolMismatch",
+      "AuthorizationResourceTypeMismatch",
+      "AuthorizationServiceMismatch",
+      "KeyBasedAuthenticationNotPermitted",
+    ],
     classic: true,
     httpStatus: [403],
     meaning:
@@ -506,6 +524,7 @@ export const CLASSIC_STATUSES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "AnonymousAuthorizationError",
+    standsFor: ["NoAuthenticationInformation", "PublicAccessNotPermitted", "ResourceNotFound"],
     classic: true,
     httpStatus: [401, 403, 404],
     meaning:
@@ -531,6 +550,7 @@ export const CLASSIC_STATUSES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "IpAuthorizationError",
+    standsFor: ["AuthorizationFailure"],
     classic: true,
     httpStatus: [403],
     meaning: "Classic status of a Shared Key request rejected by the account's network rules.",
@@ -538,6 +558,7 @@ export const CLASSIC_STATUSES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "OAuthIpAuthorizationError",
+    standsFor: ["AuthorizationFailure"],
     classic: true,
     httpStatus: [403],
     meaning: "Classic status of an OAuth request rejected by the account's network rules.",
@@ -545,6 +566,7 @@ export const CLASSIC_STATUSES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "NetworkAuthorizationError",
+    standsFor: ["AuthorizationFailure"],
     classic: true,
     httpStatus: [403],
     meaning:
@@ -553,6 +575,7 @@ export const CLASSIC_STATUSES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "SASIpAuthorizationError",
+    standsFor: ["AuthorizationFailure", "AuthorizationSourceIPMismatch"],
     classic: true,
     httpStatus: [403],
     meaning:
@@ -621,6 +644,12 @@ const BY_CODE = new Map(ALL_CODE_ENTRIES.map((e) => [e.code.toLowerCase(), e]));
 
 export function errorCodeEntry(code: string): ErrorCodeEntry | undefined {
   return BY_CODE.get(code.toLowerCase());
+}
+
+/** The error codes a logged value may mean: itself, plus those a classic status stands for. */
+export function codesMeantBy(code: string): readonly string[] {
+  const standsFor = errorCodeEntry(code)?.standsFor;
+  return standsFor ? [code, ...standsFor] : [code];
 }
 
 /** The verdict rule for a challenge: the first rule of the code whose auth types match. */
