@@ -2,33 +2,45 @@ import type { BlobServiceClient } from "@azure/storage-blob";
 import type { RejectionSink } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import { activityEventFromArchiveRecord } from "../activity-records.js";
-import { hourOfBlob } from "./paths.js";
+import {
+  type BlobWindowListOptions,
+  HOUR_MS,
+  blobFile,
+  listWindowBlobs,
+  mapOrdered,
+} from "../blob-window.js";
+import { ARCHIVE_LAYOUT } from "./paths.js";
 
 /** Container a subscription's activity log is archived to (reference §2). */
 export const ACTIVITY_LOG_CONTAINER = "insights-activity-logs";
 
-const HOUR_MS = 3_600_000;
-
 /**
  * AzureActivity events archived in the same account, for root causes: every event of (fromMs, toMs].
  * Not incremental on purpose: ranking needs the whole lookback each time, and activity arrives up to 20
- * minutes late into the blob of the hour it was received. Records map with the file readers' mapping.
+ * minutes late into the blob of the hour it was received. Only the hours of the window are listed, and
+ * blobs download in parallel (bounded, used in order). Records map with the file readers' mapping.
  */
 export async function readArchivedActivity(
   service: BlobServiceClient,
   window: { fromMs: number; toMs: number },
   rejections: RejectionSink,
+  options: BlobWindowListOptions & { downloadConcurrency?: number } = {},
 ): Promise<ActivityEvent[]> {
   const container = service.getContainerClient(ACTIVITY_LOG_CONTAINER);
-  if (!(await container.exists())) return [];
   const events: ActivityEvent[] = [];
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  for await (const item of container.listBlobsFlat()) {
-    const hourMs = hourOfBlob(item.name);
-    // A record lands in the blob of the hour it was received, at most an hour or so after it happened.
-    if (hourMs === undefined || hourMs + HOUR_MS <= window.fromMs || hourMs > window.toMs + HOUR_MS) continue;
-    const file = `${ACTIVITY_LOG_CONTAINER}/${item.name}`;
-    const bytes = await container.getBlobClient(item.name).downloadToBuffer();
+  // A record lands in the blob of the hour it was received, at most an hour or so after it happened.
+  const blobs = listWindowBlobs(
+    [{ accountName: service.accountName, container }],
+    ARCHIVE_LAYOUT,
+    { fromMs: window.fromMs, toMs: window.toMs + HOUR_MS },
+    options,
+  );
+  const downloads = mapOrdered(blobs, options.downloadConcurrency ?? 8, async (blob) => ({
+    file: blobFile(blob),
+    bytes: await container.getBlobClient(blob.name).downloadToBuffer(),
+  }));
+  for await (const { file, bytes } of downloads) {
     let text: string;
     try {
       text = decoder.decode(bytes);

@@ -1,3 +1,5 @@
+import { type BlobWindowLayout, utcParts } from "../blob-window.js";
+
 /** Containers a Storage diagnostic setting writes to when it archives to a storage account (reference §2). */
 export const STORAGE_LOG_CONTAINERS = [
   "insights-logs-storageread",
@@ -18,7 +20,23 @@ export function hourOfBlob(name: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/**
+ * The archive layout for windowed listing: a root is a resource's `resourceId=/SUBSCRIPTIONS/…/` prefix
+ * (the service sub-resource for storage logs, the subscription for the activity log); below it one
+ * `y=YYYY/m=MM/d=DD/h=HH/` folder per hour.
+ */
+export const ARCHIVE_LAYOUT: BlobWindowLayout = {
+  isTimeSegment: (segment) => /^y=\d{4}\/$/.test(segment),
+  hourPrefix: (hourMs) => {
+    const { y, m, d, h } = utcParts(hourMs);
+    return `y=${y}/m=${m}/d=${d}/h=${h}/`;
+  },
+  dayPrefix: (dayMs) => {
+    const { y, m, d } = utcParts(dayMs);
+    return `y=${y}/m=${m}/d=${d}/`;
+  },
+  hourOf: hourOfBlob,
+};
+
 /** The cursor key of a blob: account, container and name identify it across runs. */
-export function blobKey(accountName: string, container: string, name: string): string {
-  return `${accountName.toLowerCase()}/${container}/${name}`;
-}
+export { blobKey } from "../blob-window.js";
