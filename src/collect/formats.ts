@@ -31,7 +31,7 @@ export interface RecordReader<T> {
 }
 
 /** The input forms a file can be in; detected from its first bytes. */
-export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv" | "classic";
+export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv" | "classic" | "pretty-json";
 
 const RECORD_FIELD = "(record)";
 const FILE_FIELD = "(file)";
@@ -596,6 +596,14 @@ export class FileRecordParser<T> {
               "classic Storage Analytics log lines are storage logs; pass this file with --logs",
             );
         break;
+      case "pretty-json":
+        // One rejection for the file, not one per line of every object.
+        this.inner = new RefusedFile(
+          file,
+          sink,
+          "records are pretty-printed; expected one per line (JSON Lines), a JSON array, or a Logs API response",
+        );
+        break;
     }
     this.inner.push(head);
   }
@@ -622,7 +630,8 @@ function skipBom(b: Buffer): Buffer {
 
 /**
  * The form from the first significant bytes: `[` a JSON array, `{"tables"` a Logs API response, any
- * other `{` JSON Lines, `1.0;`/`2.0;` a classic Storage Analytics log, anything else CSV. Undefined while more bytes are needed (or, at the end, when
+ * other `{` JSON Lines (or pretty-printed objects, refused once), `1.0;`/`2.0;` a classic Storage Analytics
+ * log, anything else CSV. Undefined while more bytes are needed (or, at the end, when
  * the file holds nothing but whitespace).
  */
 export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefined {
@@ -643,5 +652,8 @@ export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefin
   if (b[j] !== 0x22) return "json-lines";
   const close = b.indexOf(0x22, j + 1);
   if (close < 0) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
-  return b.toString("latin1", j + 1, close) === "tables" ? "logs-api" : "json-lines";
+  if (b.toString("latin1", j + 1, close) === "tables") return "logs-api";
+  // A line break inside the first object before its first key: objects spread over lines (saved from a
+  // portal or a repo), which JSON Lines cannot be.
+  return b.subarray(i + 1, j).includes(0x0a) ? "pretty-json" : "json-lines";
 }

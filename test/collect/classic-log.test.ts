@@ -171,3 +171,31 @@ describe("classic lines: fields", () => {
     expect(rejections.samples[0]).toMatchObject({ field: "(file)", reason: expect.stringMatching(/--logs/) });
   });
 });
+
+describe("pretty-printed JSON records", () => {
+  it("are rejected once for the file, naming it, never as one malformed line each", async () => {
+    const record = {
+      time: "2024-05-01T10:00:00.0000000Z",
+      resourceId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default",
+      operationName: "GetBlob",
+      statusCode: 403,
+      statusText: "AuthorizationPermissionMismatch",
+    };
+    const text = [record, record, record].map((r) => JSON.stringify(r, null, 2)).join("\n");
+    const file = await writeTemp("PT1H.json", text);
+    const { records, rejections } = await readStorage([file]);
+    expect(records).toEqual([]);
+    expect(rejections.count).toBe(1);
+    expect(rejections.samples[0]).toMatchObject({
+      file,
+      line: 1,
+      field: "(file)",
+      reason: expect.stringMatching(/^records are pretty-printed; expected one per line/),
+    });
+    // A pretty-printed Logs API response is still a Logs API response.
+    const api = JSON.stringify({ tables: [{ name: "PrimaryResult", columns: [], rows: [] }] }, null, 2);
+    const { rejections: none } = await readStorage([await writeTemp("api.json", api)]);
+    expect(none.count).toBe(0);
+  });
+});
