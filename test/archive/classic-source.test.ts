@@ -1,4 +1,9 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
 import { BlobServiceClient } from "@azure/storage-blob";
+import { analyzeCommand } from "../../src/cli/commands/analyze.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InMemoryBlobCursorStore } from "../../src/collect/archive/cursor.js";
 import {
@@ -13,7 +18,33 @@ import type { RejectedRecord } from "../../src/engine/contracts.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { startCountingProxy, type CountingProxy } from "../support/counting-proxy.js";
-import { classicLogPathOf, storageRequestsToClassicLog } from "../sim/forms.js";
+import {
+  activityEventsToLogAnalyticsJsonArray,
+  classicLogPathOf,
+  storageRequestsToClassicLog,
+} from "../sim/forms.js";
+import { generateAll } from "../sim/scenarios.js";
+
+async function runAnalyze(
+  argv: string[],
+  nowMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let out = "";
+  let err = "";
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await analyzeCommand({ clock: fixedClock(new Date(nowMs).toISOString()) }).run(argv, {
+    stdout: sink((s) => (out += s)),
+    stderr: sink((s) => (err += s)),
+    env: {},
+  });
+  return { code, stdout: out, stderr: err };
+}
 
 const HOUR = 3_600_000;
 const NOW = Date.parse("2026-11-20T06:30:00Z");
@@ -154,4 +185,53 @@ describe("--classic-account source: `$logs` through Azurite's blob service", () 
     expect(result.droppedBeforeSince).toBeGreaterThan(0);
     expect(seen.every((r) => r.timeMs >= NOW - 20 * 60_000)).toBe(true);
   });
+
+  it("analyze --classic-account gives the same report as the downloaded `$logs` tree", async () => {
+    const sim = generateAll({ seed: 5 });
+    const byPath = new Map<string, StorageRequest[]>();
+    for (const r of sim.requests)
+      byPath.set(classicLogPathOf(r), [...(byPath.get(classicLogPathOf(r)) ?? []), r]);
+    const dir = await mkdtemp(join(tmpdir(), "classic-cli-"));
+    try {
+      for (const [path, requests] of byPath) {
+        const body = storageRequestsToClassicLog(requests, { version: "2.0" });
+        await put(path, body);
+        const local = join(dir, "logs", path);
+        await import("node:fs/promises").then((fs) => fs.mkdir(join(local, ".."), { recursive: true }));
+        await writeFile(local, body);
+      }
+      await writeFile(join(dir, "activity.json"), activityEventsToLogAnalyticsJsonArray(sim.activity));
+      const last = Math.max(...sim.requests.map((r) => r.timeMs));
+      const first = Math.min(...sim.requests.map((r) => r.timeMs));
+      const nowMs = last + 5 * 60_000;
+      const sinceMin = Math.ceil((nowMs - first) / 60_000) + 1;
+      const common = ["--activity", join(dir, "activity.json"), "--format", "json"];
+      const remote = await runAnalyze(
+        ["--classic-account", azurite.connectionString, "--since", `${sinceMin}m`, ...common],
+        nowMs,
+      );
+      expect(remote.stderr).toBe("");
+      expect(remote.code).toBe(0);
+      const files = await runAnalyze(
+        [
+          "--logs",
+          join(dir, "logs"),
+          "--from",
+          new Date(nowMs - sinceMin * 60_000).toISOString(),
+          "--to",
+          new Date(nowMs).toISOString(),
+          ...common,
+        ],
+        nowMs,
+      );
+      expect(files.code).toBe(0);
+      const a = JSON.parse(files.stdout) as { input: Record<string, unknown>; incidents: unknown[] };
+      const b = JSON.parse(remote.stdout) as typeof a;
+      expect(b.input).toMatchObject({ rows: sim.truth.rows, failures: sim.truth.failures, rejected: 0 });
+      expect(b.incidents).toEqual(a.incidents);
+      expect(b.incidents.length).toBeGreaterThan(5);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
