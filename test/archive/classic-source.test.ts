@@ -24,6 +24,8 @@ import {
   storageRequestsToClassicLog,
 } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
+import { openTableTriageStore } from "../../src/state/table.js";
+import { ClassicIncidentSource } from "../../src/timer/classic-source.js";
 
 async function runAnalyze(
   argv: string[],
@@ -234,4 +236,28 @@ describe("--classic-account source: `$logs` through Azurite's blob service", () 
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("the timer's classic source keeps its cursors in the Table store: a second cycle reads nothing twice", async () => {
+    const store = await openTableTriageStore({
+      kind: "connection-string",
+      connectionString: azurite.connectionString,
+      tablePrefix: `classic${Date.now().toString(36)}`,
+    });
+    await store.init();
+    const source = new ClassicIncidentSource(
+      { kind: "classic", accountUrls: [], connectionString: azurite.connectionString },
+      store,
+    );
+    expect(source.describe()).toBe("classic $logs of 1 account(s)");
+    const clock = fixedClock(new Date(NOW).toISOString());
+    const window = { fromMs: NOW - HOUR, toMs: NOW };
+    const first = await source.analyze(window, clock);
+    expect(first.rowsScanned).toBeGreaterThan(0);
+    expect(
+      first.incidents.some((i) => i.errorCode === "IpAuthorizationError" && i.decision === "network"),
+    ).toBe(true);
+    await source.commit();
+    const second = await source.analyze(window, clock);
+    expect(second.rowsScanned).toBe(0);
+  });
 });
