@@ -281,6 +281,8 @@ export function storageRequestFromClassicFields(
     requesterTenantId: v2 ? opt(fields, I.tenantId) : undefined,
     requesterUpn: v2 ? opt(fields, I.upn) : undefined,
     requesterAudience: v2 ? opt(fields, I.audience) : undefined,
+    requesterTokenIssuer: v2 ? opt(fields, I.issuer) : undefined,
+    delegatedResourceId: undefined,
     authorizationDetails: v2 ? parseDynamic(opt(fields, I.authorizationDetail)) : undefined,
     resourceId: undefined,
     correlationId: opt(fields, I.requestId),

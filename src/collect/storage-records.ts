@@ -44,6 +44,7 @@ export const logAnalyticsStorageRowSchema = z.object({
   RequesterTenantId: optionalText,
   RequesterUpn: optionalText,
   RequesterAudience: optionalText,
+  RequesterTokenIssuer: optionalText,
   AuthorizationDetails: z.unknown().optional(),
   ServiceType: optionalText,
   Type: optionalText,
@@ -78,6 +79,10 @@ export const archiveStorageRecordSchema = z.object({
   "identity.requester.objectId": optionalString,
   "identity.requester.tenantId": optionalString,
   "identity.requester.upn": optionalString,
+  "identity.requester.tokenIssuer": optionalString,
+  "identity.delegatedResource.resourceId": optionalString,
+  /** Seen in real exports under identity rather than properties; read when properties.objectKey is absent. */
+  "identity.properties.objectKey": optionalString,
   "properties.accountName": optionalString,
   "properties.serviceType": optionalString,
   "properties.userAgentHeader": optionalString,
@@ -85,6 +90,8 @@ export const archiveStorageRecordSchema = z.object({
   "properties.clientRequestId": optionalString,
   "properties.tlsVersion": optionalString,
   "properties.sasExpiryStatus": optionalString,
+  /** Documented twin of `uri`; read when `uri` is absent. */
+  "properties.requestUrl": optionalString,
 });
 
 const same = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, n]));
@@ -106,7 +113,10 @@ export const STORAGE_FIELDS = compileFieldSet({
       objectId: "identity.requester.objectId",
       tenantId: "identity.requester.tenantId",
       upn: "identity.requester.upn",
+      tokenIssuer: "identity.requester.tokenIssuer",
     },
+    delegatedResource: { resourceId: "identity.delegatedResource.resourceId" },
+    properties: { objectKey: "identity.properties.objectKey" },
   },
   properties: {
     accountName: "properties.accountName",
@@ -116,6 +126,7 @@ export const STORAGE_FIELDS = compileFieldSet({
     clientRequestId: "properties.clientRequestId",
     tlsVersion: "properties.tlsVersion",
     sasExpiryStatus: "properties.sasExpiryStatus",
+    requestUrl: "properties.requestUrl",
   },
 });
 
@@ -155,6 +166,8 @@ interface StorageColumns {
   requesterTenantId: string;
   requesterUpn: string;
   requesterAudience: string;
+  requesterTokenIssuer: string;
+  delegatedResourceId: string | undefined;
   authorizationDetails: string;
   correlationId: string;
   protocol: string;
@@ -167,10 +180,16 @@ interface StorageColumns {
 interface StorageShape {
   schema: typeof logAnalyticsStorageRowSchema | typeof archiveStorageRecordSchema;
   columns: StorageColumns;
+  /** Where a field is read when its column is absent (documented or seen twins). */
+  fallbacks?: { objectKey?: string; uri?: string };
   serviceOf(row: Record<string, unknown>): ServiceType | undefined;
 }
 
-type ColumnsOf<S extends z.ZodObject> = { [F in keyof StorageColumns]: keyof z.infer<S> & string };
+type ColumnsOf<S extends z.ZodObject> = {
+  [F in keyof StorageColumns]: undefined extends StorageColumns[F]
+    ? (keyof z.infer<S> & string) | undefined
+    : keyof z.infer<S> & string;
+};
 
 const LOG_ANALYTICS_COLUMNS: ColumnsOf<typeof logAnalyticsStorageRowSchema> = {
   time: "TimeGenerated",
@@ -192,6 +211,8 @@ const LOG_ANALYTICS_COLUMNS: ColumnsOf<typeof logAnalyticsStorageRowSchema> = {
   requesterTenantId: "RequesterTenantId",
   requesterUpn: "RequesterUpn",
   requesterAudience: "RequesterAudience",
+  requesterTokenIssuer: "RequesterTokenIssuer",
+  delegatedResourceId: undefined,
   authorizationDetails: "AuthorizationDetails",
   correlationId: "CorrelationId",
   protocol: "Protocol",
@@ -220,6 +241,8 @@ const ARCHIVE_COLUMNS: ColumnsOf<typeof archiveStorageRecordSchema> = {
   requesterTenantId: "identity.requester.tenantId",
   requesterUpn: "identity.requester.upn",
   requesterAudience: "identity.requester.audience",
+  requesterTokenIssuer: "identity.requester.tokenIssuer",
+  delegatedResourceId: "identity.delegatedResource.resourceId",
   authorizationDetails: "identity.authorization",
   correlationId: "correlationId",
   protocol: "protocol",
@@ -238,6 +261,7 @@ const LOG_ANALYTICS_SHAPE: StorageShape = {
 const ARCHIVE_SHAPE: StorageShape = {
   schema: archiveStorageRecordSchema,
   columns: ARCHIVE_COLUMNS,
+  fallbacks: { objectKey: "identity.properties.objectKey", uri: "properties.requestUrl" },
   serviceOf: (row) => serviceFromServiceType(text(row["properties.serviceType"])),
 };
 
@@ -282,7 +306,19 @@ function storageRequestOfShape(
     return undefined;
   }
   const resourceId = text(row[cols.resourceId]);
-  const account = text(row[cols.account]) ?? accountFromResourceId(resourceId);
+  const named = text(row[cols.account]);
+  const accountOfId = accountFromResourceId(resourceId);
+  if (named !== undefined && accountOfId !== undefined && named.toLowerCase() !== accountOfId.toLowerCase()) {
+    // Never pick one silently: the record is about one account or the other.
+    rejectAt(
+      sink,
+      at,
+      cols.account,
+      `names account ${JSON.stringify(named.slice(0, 64))} but ${cols.resourceId} is of account ${JSON.stringify(accountOfId.slice(0, 64))}`,
+    );
+    return undefined;
+  }
+  const account = named ?? accountOfId;
   if (!account) {
     rejectAt(sink, at, cols.account, "missing required field (and no storage account in the resource id)");
     return undefined;
@@ -304,13 +340,17 @@ function storageRequestOfShape(
     callerIp: ipOf(row[cols.callerIp]),
     userAgent: userAgentOf(row[cols.userAgent]),
     operationVersion: text(row[cols.operationVersion]),
-    uri: text(row[cols.uri]),
-    objectKey: text(row[cols.objectKey]),
+    uri: text(row[cols.uri]) ?? (shape.fallbacks?.uri ? text(row[shape.fallbacks.uri]) : undefined),
+    objectKey:
+      text(row[cols.objectKey]) ??
+      (shape.fallbacks?.objectKey ? text(row[shape.fallbacks.objectKey]) : undefined),
     requesterObjectId: text(row[cols.requesterObjectId]),
     requesterAppId: text(row[cols.requesterAppId]),
     requesterTenantId: text(row[cols.requesterTenantId]),
     requesterUpn: text(row[cols.requesterUpn]),
     requesterAudience: text(row[cols.requesterAudience]),
+    requesterTokenIssuer: text(row[cols.requesterTokenIssuer]),
+    delegatedResourceId: cols.delegatedResourceId ? text(row[cols.delegatedResourceId]) : undefined,
     authorizationDetails: parseDynamic(row[cols.authorizationDetails]),
     resourceId,
     correlationId: text(row[cols.correlationId]),
