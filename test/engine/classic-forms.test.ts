@@ -148,6 +148,13 @@ describe("classic Storage Analytics lines of every story through the real CLI", 
       expect(ambiguous).toBeGreaterThan(0);
       const network = result.incidents.filter((i) => i.errorCode.endsWith("IpAuthorizationError"));
       expect(network.length).toBeGreaterThan(0);
+      // The text report says which verdicts stay open, and what narrows them.
+      const io = captureIo();
+      await main(["analyze", "--logs", logs, "--format", "text"], io);
+      const open = result.incidents.filter((i) => i.ambiguous).length;
+      expect(
+        io.out().match(/^Ambiguous: the logged status leaves \w+ or \w+ open; narrow it by /gm)?.length,
+      ).toBe(open);
     });
   });
 });

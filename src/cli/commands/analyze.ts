@@ -46,8 +46,9 @@ Inputs (files or directories, read recursively; .gz accepted; the format is dete
                       Read classic Storage Analytics logs (the $logs container) of this account's
                       blob endpoint; repeat for several accounts. Needs Storage Blob Data Reader on
                       each. Lines carry a request status, not the error code: see docs/inputs.md.
-  --since DURATION    With --workspace, --archive-account or --classic-account: the last DURATION (default 1h; e.g. 30m,
-                      6h, 1d, PT2H), ending a minute ago. See docs/log-analytics.md.
+  --since DURATION    With --workspace, --archive-account or --classic-account: the last DURATION
+                      (default 1h; e.g. 30m, 6h, 1d, PT2H), ending a minute ago. See
+                      docs/log-analytics.md.
   --activity PATH...  AzureActivity exports (JSON, NDJSON, CSV) or archived activity logs
                       (insights-activity-logs), used to name the change behind each incident.
 
