@@ -99,6 +99,16 @@ const FIELD_COUNT: Record<string, number> = {
   "2.0": CLASSIC_FIELDS_2_0.length,
 };
 
+/** A split line with exactly the field count of its version: a whole line, not one still being written. */
+export function isWholeClassicLine(fields: readonly string[]): boolean {
+  return FIELD_COUNT[fields[0] ?? ""] === fields.length;
+}
+
+/** The name of field `i` (0-based) as the format documents it, for rejections. */
+export function classicFieldName(i: number): string {
+  return CLASSIC_FIELDS_2_0[i] ?? `field ${i + 1}`;
+}
+
 /** `1.0;` or `2.0;` at the start of a file (after a BOM and blank space): a classic log. */
 export function looksLikeClassicLog(b: Buffer, i: number): boolean {
   return (b[i] === 0x31 || b[i] === 0x32) && b[i + 1] === 0x2e && b[i + 2] === 0x30 && b[i + 3] === 0x3b;
@@ -336,7 +346,7 @@ export class ClassicLogParser<T> implements LineHandler {
     if (text.trim().length === 0) return;
     const fields = splitClassicLine(text);
     if (!Array.isArray(fields)) {
-      const name = CLASSIC_FIELDS_2_0[fields.field] ?? `field ${fields.field + 1}`;
+      const name = classicFieldName(fields.field);
       const hint = unterminated ? " (last line has no line break: truncated record?)" : "";
       rejectAt(this.sink, at, name, fields.problem + hint);
       return;

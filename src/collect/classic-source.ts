@@ -11,7 +11,12 @@ import {
   readWindowedBlobs,
   utcParts,
 } from "./blob-window.js";
-import { CLASSIC_FIELDS_1_0, splitClassicLine, storageRequestFromClassicFields } from "./classic-log.js";
+import {
+  classicFieldName,
+  isWholeClassicLine,
+  splitClassicLine,
+  storageRequestFromClassicFields,
+} from "./classic-log.js";
 import type { TokenCredential } from "./loganalytics/client.js";
 
 /**
@@ -117,10 +122,10 @@ export async function createClassicClients(
   return clients;
 }
 
-/** A complete classic line splits into a known field count; anything shorter is still being written. */
+/** A complete classic line has its version's field count; anything else may still be being written. */
 function isCompleteClassicLine(tail: Buffer): boolean {
   const fields = splitClassicLine(tail.toString("utf8").replace(/\r$/, ""));
-  return Array.isArray(fields) && fields.length >= CLASSIC_FIELDS_1_0.length;
+  return Array.isArray(fields) && isWholeClassicLine(fields);
 }
 
 export async function readClassicLogs(
@@ -171,7 +176,7 @@ export async function readClassicLogs(
       if (text.trim() === "") return false;
       const fields = splitClassicLine(text);
       if (!Array.isArray(fields)) {
-        rejections.reject({ ...at, field: `field ${fields.field + 1}`, reason: fields.problem });
+        rejections.reject({ ...at, field: classicFieldName(fields.field), reason: fields.problem });
         return false;
       }
       const request = storageRequestFromClassicFields(fields, at, rejections);
