@@ -28,6 +28,9 @@ param storageLogWorkspaceIds string[] = []
 @description('Resource id of a storage account that holds archived Storage logs (insights-logs-* containers). When set, the app reads this archive instead of workspaces (Storage Blob Data Reader on it). Empty: the app reads workspaces.')
 param archiveStorageAccountId string = ''
 
+@description('Resource ids of storage accounts that log with classic Storage Analytics ($logs). When set (and no archive is), the app reads their $logs instead of workspaces (Storage Blob Data Reader on each account). Empty: no classic logs.')
+param classicLogStorageAccountIds string[] = []
+
 @description('Existing storage accounts whose resource logs to switch on and send to the workspace above.')
 param diagnosticStorageAccounts diagnosedStorageAccount[] = []
 
@@ -95,7 +98,8 @@ var workspaceResourceId = createWorkspace ? newWorkspace.id : existingLogAnalyti
 var logWorkspaceIds = empty(storageLogWorkspaceIds) ? [workspaceResourceId] : storageLogWorkspaceIds
 // The triage reads exactly one source: the archive when one is given, else the workspaces.
 var readArchive = !empty(archiveStorageAccountId)
-var workspacesTheAppReads = readArchive ? [] : logWorkspaceIds
+var classicAccountsTheAppReads = readArchive ? [] : classicLogStorageAccountIds
+var workspacesTheAppReads = readArchive || !empty(classicAccountsTheAppReads) ? [] : logWorkspaceIds
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   name: 'appi-${baseName}-${nameSuffix}'
@@ -182,6 +186,18 @@ module archiveReader 'modules/archive-reader.bicep' = if (readArchive) {
   }
 }
 
+module classicLogReaders 'modules/classic-logs-reader.bicep' = [
+  for accountId in classicAccountsTheAppReads: {
+    name: take('authtriage-classicreader-${uniqueString(resourceGroup().id, accountId)}', 64)
+    scope: resourceGroup(split(accountId, '/')[2], split(accountId, '/')[4])
+    params: {
+      storageAccountName: last(split(accountId, '/'))
+      principalResourceId: identity.id
+      principalId: identity.properties.principalId
+    }
+  }
+]
+
 module storageDiagnostics 'modules/storage-diagnostics.bicep' = [
   for account in diagnosticStorageAccounts: {
     name: take('authtriage-diag-${uniqueString(resourceGroup().id, account.resourceId)}', 64)
@@ -195,8 +211,14 @@ module storageDiagnostics 'modules/storage-diagnostics.bicep' = [
   }
 ]
 
+// Blob endpoints by name (known before deployment); the readers above grant access to each.
+var classicAccountUrls = [
+  for accountId in classicAccountsTheAppReads: 'https://${last(split(accountId, '/'))}.blob.${environment().suffixes.storage}'
+]
+
 var triageSettings = union(triageOptions, {
   TRIAGE_ARCHIVE_ACCOUNT_URL: archiveReader.?outputs.blobEndpoint ?? ''
+  TRIAGE_CLASSIC_ACCOUNT_URLS: join(classicAccountUrls, ',')
   TRIAGE_SCHEDULE: triageSchedule
   TRIAGE_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(SecretUri=${vault.outputs.webhookSecretUri})'
   TRIAGE_STATE_TABLE_ENDPOINT: stateStorage.outputs.tableEndpoint

@@ -9,6 +9,8 @@ export interface Classification {
   meaning?: string;
   /** False when the error code is not in the table and the generic 401/403 rule was used. */
   knownCode: boolean;
+  /** The verdicts a classic status leaves open and what narrows them (absent when the code decides). */
+  ambiguous?: { between: Decision[]; narrowedBy: string };
 }
 
 export function classifyChallenge(
@@ -26,5 +28,7 @@ export function classifyChallenge(
     knownCode: entry !== undefined,
   };
   if (entry) out.meaning = entry.meaning;
+  if (rule.ambiguous)
+    out.ambiguous = { between: [...rule.ambiguous.between], narrowedBy: rule.ambiguous.narrowedBy };
   return out;
 }

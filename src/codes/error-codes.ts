@@ -14,8 +14,16 @@ export type LoggedAuthType = "AccountKey" | "SAS" | "OAuth" | "Anonymous" | "Ker
 export interface VerdictRule {
   /** Auth types this rule applies to; `*` matches any (rules are tried in order, first match wins). */
   authTypes: readonly LoggedAuthType[] | "*";
+  /** HTTP statuses this rule applies to; absent matches any (classic statuses differ by 401/403). */
+  statusCodes?: readonly number[];
   decision: Decision;
   guidance: Guidance;
+  /**
+   * Set when the logged value cannot decide the verdict on its own (a classic Storage Analytics status
+   * stands for several error codes): `decision` is the likeliest of `between`, and `narrowedBy` says what
+   * else in the logs tells them apart.
+   */
+  ambiguous?: { between: readonly Decision[]; narrowedBy: string };
 }
 
 export interface ErrorCodeEntry {
@@ -23,6 +31,13 @@ export interface ErrorCodeEntry {
   httpStatus: readonly number[];
   meaning: string;
   rules: readonly VerdictRule[];
+  /**
+   * A classic Storage Analytics request status (`$logs` lines), not a storage error code: it names the
+   * kind of failure and the auth scheme, never the exact code.
+   */
+  classic?: true;
+  /** For a classic status: the error codes it may stand for (root causes are matched against these). */
+  standsFor?: readonly string[];
 }
 
 const ROTATE_KEYS = "Do not rotate or regenerate account keys before proving the signature itself is wrong.";
@@ -365,6 +380,234 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
 ];
 
+/**
+ * Classic Storage Analytics (`$logs`) request statuses (learn.microsoft.com "Storage Analytics logged
+ * operations and status messages", and real lines such as `OAuthIpAuthorizationError`). They name the
+ * failure kind per auth scheme, not the error code: where one status covers codes with different verdicts
+ * the rule says so (`ambiguous`), and diagnostic settings are the way to the exact code.
+ */
+const EXACT_CODE_STEP =
+  "For the exact error code, send this account's logs through a diagnostic setting (StorageBlobLogs / StorageQueueLogs / StorageTableLogs): classic $logs lines only carry the status.";
+const NO_RBAC_FOR_NETWORK = "Do not add RBAC roles: a network rejection happens before roles are evaluated.";
+const NARROWING_FIREWALL = {
+  summary:
+    "The account's network rules (IP firewall, virtual-network rules, disabled public access, private endpoint) rejected these callers' addresses.",
+  steps: [
+    "Compare the failing caller IPs (requester-ip-address) with the account's allowed IP ranges and virtual networks.",
+    "Check networkAcls and publicNetworkAccess on the account, and whether they changed before onset.",
+    "For private endpoints, check that the callers resolve the account's endpoint to the private address.",
+  ],
+  avoid: [
+    ROTATE_KEYS,
+    NO_RBAC_FOR_NETWORK,
+    "Do not disable the firewall account-wide; add the specific range, subnet or private endpoint.",
+  ],
+};
+
+export const CLASSIC_STATUSES: readonly ErrorCodeEntry[] = [
+  {
+    code: "AuthorizationError",
+    standsFor: [
+      "AuthenticationFailed",
+      "InvalidAuthenticationInfo",
+      "AuthorizationPermissionMismatch",
+      "KeyBasedAuthenticationNotPermitted",
+      "InsufficientAccountPermissions",
+      "RequestForbiddenByContainerEncryptionPolicy",
+    ],
+    classic: true,
+    httpStatus: [401, 403],
+    meaning:
+      "Classic status of an authenticated (Shared Key or OAuth) request that was refused. The line does not carry the error code: a 403 may be a bad signature (AuthenticationFailed), a missing permission (AuthorizationPermissionMismatch) or disabled Shared Key access (KeyBasedAuthenticationNotPermitted).",
+    rules: [
+      {
+        authTypes: "*",
+        statusCodes: [401],
+        decision: "authentication",
+        guidance: {
+          summary:
+            "Storage refused to authenticate these requests (HTTP 401): the credential itself was not accepted, usually an OAuth token for the wrong audience or tenant, an expired token, or a malformed Authorization header.",
+          steps: [
+            "Read the 401's WWW-Authenticate challenge: authorization_uri names the tenant and resource_id the audience Storage expects.",
+            "On 2.0 lines compare the token's tenant, audience and issuer fields with the account's tenant and https://storage.azure.com.",
+            EXACT_CODE_STEP,
+          ],
+          avoid: [NO_RBAC_FOR_UNAUTHENTICATED, ROTATE_KEYS, NO_SECRET_LOGGING],
+        },
+      },
+      {
+        authTypes: ["OAuth"],
+        decision: "rbac",
+        ambiguous: {
+          between: ["rbac", "policy"],
+          narrowedBy:
+            "a 2.0 line's authorization-detail (a role evaluation means a missing or denied data role), the principal's user object id, and whether the same principal succeeds on other operations",
+        },
+        guidance: {
+          summary:
+            "An OAuth caller was refused (classic AuthorizationError, 403): most often the principal lacks a data-plane role at this scope (AuthorizationPermissionMismatch), less often an account setting forbids the operation. The classic line cannot tell which.",
+          steps: [
+            "Identify the principal (user-object-id on 2.0 lines) and list its Storage data role assignments at the account, container and higher scopes.",
+            "On 2.0 lines read authorization-detail: a role evaluation that found no matching assignment or a deny assignment confirms a permission problem.",
+            "Check whether the same principal succeeds on other operations (then the role lacks this action) or nowhere (then the role is missing).",
+            EXACT_CODE_STEP,
+          ],
+          avoid: [
+            ROTATE_KEYS,
+            "Do not fall back to account keys or a SAS to bypass RBAC.",
+            "Do not grant Owner or a subscription-wide data role: assign the narrowest data role at the narrowest scope.",
+          ],
+        },
+      },
+      {
+        authTypes: "*",
+        decision: "authentication",
+        ambiguous: {
+          between: ["authentication", "policy"],
+          narrowedBy:
+            "whether the same key slot succeeds from other callers (then a changed request or clock, not the key), an allowSharedKeyAccess change in the activity log (then policy), and the operation",
+        },
+        guidance: {
+          summary:
+            "Shared Key requests were refused (classic AuthorizationError, 403): either the signature did not validate (wrong or regenerated key, a request changed after signing, a clock more than 15 minutes off) or the account no longer allows Shared Key access. The classic line cannot tell which.",
+          steps: [
+            "Check the activity log for allowSharedKeyAccess=false on the account just before onset: then every key-signed request fails, whatever the key.",
+            "Check whether a key was regenerated before onset, and whether other callers still succeed with the same key.",
+            "If only some hosts fail, check their clocks (x-ms-date more than 15 minutes off).",
+            EXACT_CODE_STEP,
+          ],
+          avoid: [ROTATE_KEYS, NO_RBAC_FOR_UNAUTHENTICATED, NO_FIREWALL_FOR_SIGNATURE, NO_SECRET_LOGGING],
+        },
+      },
+    ],
+  },
+  {
+    code: "SASAuthorizationError",
+    standsFor: [
+      "AuthenticationFailed",
+      "AuthorizationPermissionMismatch",
+      "AuthorizationProtocolMismatch",
+      "AuthorizationResourceTypeMismatch",
+      "AuthorizationServiceMismatch",
+      "KeyBasedAuthenticationNotPermitted",
+    ],
+    classic: true,
+    httpStatus: [403],
+    meaning:
+      "Classic status of a SAS request that was refused: an expired, not-yet-valid or badly signed SAS (AuthenticationFailed), missing SAS permissions or resource types (Authorization*Mismatch), or a key-signed SAS on an account without Shared Key access.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "sas",
+        ambiguous: {
+          between: ["sas", "policy"],
+          narrowedBy:
+            "the SAS fields in request-url (st/se against the request time, sp against the operation, skoid for a user delegation SAS) and an allowSharedKeyAccess change in the activity log",
+        },
+        guidance: {
+          summary:
+            "SAS requests were refused (classic SASAuthorizationError): usually the SAS itself (expired, not yet valid, signed with a key since changed, or lacking the permission), unless the account stopped accepting key-signed SAS.",
+          steps: [
+            "Compare st/se in the failing request URLs with the request times: se in the past means expired; st in the future means the minting clock runs ahead.",
+            "Compare the SAS permissions (sp) and resource types (srt) with the failing operations.",
+            "Check the activity log for allowSharedKeyAccess=false or a key regeneration before onset.",
+            EXACT_CODE_STEP,
+          ],
+          avoid: [
+            "Do not regenerate keys to fix an expired or mis-scoped SAS: every other SAS signed with that key breaks too.",
+            NO_FIREWALL_FOR_SIGNATURE,
+            NO_SECRET_LOGGING,
+          ],
+        },
+      },
+    ],
+  },
+  {
+    code: "AnonymousAuthorizationError",
+    standsFor: ["NoAuthenticationInformation", "PublicAccessNotPermitted", "ResourceNotFound"],
+    classic: true,
+    httpStatus: [401, 403, 404],
+    meaning:
+      "Classic status of an anonymous request (no credentials) that was refused: the resource is not public or the account forbids public access.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "authentication",
+        guidance: {
+          summary:
+            "Requests arrived without credentials and were refused: anonymous access to a resource that is not public, or a client whose credential chain attached nothing.",
+          steps: [
+            "If anonymous access was intended, check allowBlobPublicAccess and the container's access level.",
+            "Otherwise check the client's credential configuration: a missing connection string, SAS or token provider.",
+          ],
+          avoid: [
+            NO_RBAC_FOR_UNAUTHENTICATED,
+            "Do not enable public blob access to silence the error unless the data is meant to be public.",
+          ],
+        },
+      },
+    ],
+  },
+  {
+    code: "IpAuthorizationError",
+    standsFor: ["AuthorizationFailure"],
+    classic: true,
+    httpStatus: [403],
+    meaning: "Classic status of a Shared Key request rejected by the account's network rules.",
+    rules: [{ authTypes: "*", decision: "network", guidance: NARROWING_FIREWALL }],
+  },
+  {
+    code: "OAuthIpAuthorizationError",
+    standsFor: ["AuthorizationFailure"],
+    classic: true,
+    httpStatus: [403],
+    meaning: "Classic status of an OAuth request rejected by the account's network rules.",
+    rules: [{ authTypes: "*", decision: "network", guidance: NARROWING_FIREWALL }],
+  },
+  {
+    code: "NetworkAuthorizationError",
+    standsFor: ["AuthorizationFailure"],
+    classic: true,
+    httpStatus: [403],
+    meaning:
+      "Classic status of a request rejected by the account's network configuration (firewall, virtual network, private endpoint, network security perimeter).",
+    rules: [{ authTypes: "*", decision: "network", guidance: NARROWING_FIREWALL }],
+  },
+  {
+    code: "SASIpAuthorizationError",
+    standsFor: ["AuthorizationFailure", "AuthorizationSourceIPMismatch"],
+    classic: true,
+    httpStatus: [403],
+    meaning:
+      "Classic status of a SAS request refused for its source address: the account's network rules, or the SAS's own IP range (sip).",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "network",
+        ambiguous: {
+          between: ["network", "sas"],
+          narrowedBy:
+            "the sip parameter in request-url: a sip range that excludes the caller means the SAS's own IP restriction (AuthorizationSourceIPMismatch), otherwise the account firewall",
+        },
+        guidance: {
+          summary:
+            "SAS requests were refused for their source address (classic SASIpAuthorizationError): the account's network rules reject the callers, or the SAS is bound to an IP range (sip) that excludes them.",
+          steps: [
+            "Look for sip in the failing request URLs: if it excludes the caller, mint the SAS for the real egress range.",
+            ...NARROWING_FIREWALL.steps,
+            EXACT_CODE_STEP,
+          ],
+          avoid: [
+            ROTATE_KEYS,
+            NO_RBAC_FOR_NETWORK,
+            "Do not disable the firewall account-wide or drop sip altogether; allow the specific range.",
+          ],
+        },
+      },
+    ],
+  },
+];
+
 /** Used for a 401/403 whose error code is not in the table: said plainly, never guessed into a bucket. */
 export const UNKNOWN_CODE_RULES: Record<401 | 403, VerdictRule> = {
   401: {
@@ -394,10 +637,19 @@ export const UNKNOWN_CODE_RULES: Record<401 | 403, VerdictRule> = {
   },
 };
 
-const BY_CODE = new Map(ERROR_CODES.map((e) => [e.code.toLowerCase(), e]));
+/** Every entry the verdict is read from: the storage error codes, then the classic statuses. */
+export const ALL_CODE_ENTRIES: readonly ErrorCodeEntry[] = [...ERROR_CODES, ...CLASSIC_STATUSES];
+
+const BY_CODE = new Map(ALL_CODE_ENTRIES.map((e) => [e.code.toLowerCase(), e]));
 
 export function errorCodeEntry(code: string): ErrorCodeEntry | undefined {
   return BY_CODE.get(code.toLowerCase());
+}
+
+/** The error codes a logged value may mean: itself, plus those a classic status stands for. */
+export function codesMeantBy(code: string): readonly string[] {
+  const standsFor = errorCodeEntry(code)?.standsFor;
+  return standsFor ? [code, ...standsFor] : [code];
 }
 
 /** The verdict rule for a challenge: the first rule of the code whose auth types match. */
@@ -405,6 +657,7 @@ export function verdictRuleFor(errorCode: string, authType: string, statusCode: 
   const entry = errorCodeEntry(errorCode);
   if (entry) {
     for (const rule of entry.rules) {
+      if (rule.statusCodes && !rule.statusCodes.includes(statusCode)) continue;
       if (rule.authTypes === "*" || rule.authTypes.some((t) => t.toLowerCase() === authType.toLowerCase())) {
         return rule;
       }

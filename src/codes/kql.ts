@@ -12,8 +12,10 @@ export function kqlString(s: string): string {
 export function verdictCaseKql(
   errorCodeColumn = "StatusText",
   authTypeColumn = "AuthenticationType",
+  statusCodeColumn = "StatusCode",
 ): string {
   const branches: string[] = [];
+  // Log Analytics tables carry error codes, never classic `$logs` statuses: those stay out of the KQL.
   for (const entry of ERROR_CODES) {
     for (const rule of entry.rules) {
       const codeTest = `${errorCodeColumn} =~ ${kqlString(entry.code)}`;
@@ -21,7 +23,10 @@ export function verdictCaseKql(
         rule.authTypes === "*"
           ? ""
           : ` and ${authTypeColumn} in~ (${rule.authTypes.map(kqlString).join(", ")})`;
-      branches.push(`${codeTest}${authTest}, ${kqlString(rule.decision)}`);
+      const statusTest = rule.statusCodes
+        ? ` and toint(${statusCodeColumn}) in (${rule.statusCodes.join(", ")})`
+        : "";
+      branches.push(`${codeTest}${authTest}${statusTest}, ${kqlString(rule.decision)}`);
     }
   }
   // Codes the table does not know fall back exactly as verdictRuleFor does.

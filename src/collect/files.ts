@@ -4,6 +4,7 @@ import type { StorageRequest } from "../model/storage-request.js";
 import { activityEventFromObject } from "./activity-records.js";
 import { FileRecordParser, type RecordReader } from "./formats.js";
 import { InputError, expandInputPaths, openFileBytes } from "./input-files.js";
+import { storageRequestFromClassicFields } from "./classic-log.js";
 import {
   leanStorageRequestFromJsonBytes,
   storageRequestFromJsonBytes,
@@ -69,10 +70,12 @@ class FlattenedBatches<T> implements AsyncGenerator<T, undefined, unknown> {
 const STORAGE_READER: RecordReader<StorageRequest> = {
   fromObject: storageRequestFromObject,
   fromJsonBytes: storageRequestFromJsonBytes,
+  fromClassicFields: storageRequestFromClassicFields,
 };
 const LEAN_STORAGE_READER: RecordReader<StorageRequest> = {
   fromObject: storageRequestFromObject,
   fromJsonBytes: leanStorageRequestFromJsonBytes,
+  fromClassicFields: storageRequestFromClassicFields,
 };
 const ACTIVITY_READER: RecordReader<ActivityEvent> = { fromObject: activityEventFromObject };
 

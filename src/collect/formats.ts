@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { RejectionSink } from "../engine/contracts.js";
+import { ClassicLogParser, looksLikeClassicLog, type ClassicFieldsReader } from "./classic-log.js";
 import {
   JsonStreamScanner,
   type CaptureProblem,
@@ -25,10 +26,12 @@ export interface RecordReader<T> {
     at: RecordLocation,
     sink: RejectionSink,
   ): T | undefined | typeof NOT_HANDLED;
+  /** Classic Storage Analytics lines (src/collect/classic-log.ts); absent where they make no record. */
+  fromClassicFields?: ClassicFieldsReader<T>;
 }
 
 /** The input forms a file can be in; detected from its first bytes. */
-export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv";
+export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv" | "classic" | "pretty-json";
 
 const RECORD_FIELD = "(record)";
 const FILE_FIELD = "(file)";
@@ -584,8 +587,40 @@ export class FileRecordParser<T> {
         this.inner = new JsonStreamScanner(new LogsApiPolicy(file, map, sink, out));
         head = skipBom(head);
         break;
+      case "classic":
+        this.inner = map.fromClassicFields
+          ? new ClassicLogParser(file, map.fromClassicFields, sink, out)
+          : new RefusedFile(
+              file,
+              sink,
+              "classic Storage Analytics log lines are storage logs; pass this file with --logs",
+            );
+        break;
+      case "pretty-json":
+        // One rejection for the file, not one per line of every object.
+        this.inner = new RefusedFile(
+          file,
+          sink,
+          "records are pretty-printed; expected one per line (JSON Lines), a JSON array, or a Logs API response",
+        );
+        break;
     }
     this.inner.push(head);
+  }
+}
+
+/** A whole file of a form this reader has no records in: one rejection, nothing read. */
+class RefusedFile implements Parser {
+  constructor(
+    private readonly file: string,
+    private readonly sink: RejectionSink,
+    private readonly reason: string,
+  ) {}
+
+  push(): void {}
+
+  end(): void {
+    rejectAt(this.sink, { file: this.file, line: 1 }, FILE_FIELD, this.reason);
   }
 }
 
@@ -595,7 +630,8 @@ function skipBom(b: Buffer): Buffer {
 
 /**
  * The form from the first significant bytes: `[` a JSON array, `{"tables"` a Logs API response, any
- * other `{` JSON Lines, anything else CSV. Undefined while more bytes are needed (or, at the end, when
+ * other `{` JSON Lines (or pretty-printed objects, refused once), `1.0;`/`2.0;` a classic Storage Analytics
+ * log, anything else CSV. Undefined while more bytes are needed (or, at the end, when
  * the file holds nothing but whitespace).
  */
 export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefined {
@@ -605,6 +641,10 @@ export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefin
   if (i >= b.length) return undefined;
   const c = b[i]!;
   if (c === 0x5b) return "json-array";
+  if (c === 0x31 || c === 0x32) {
+    if (b.length - i < 4 && !atEnd) return undefined;
+    return looksLikeClassicLog(b, i) ? "classic" : "csv";
+  }
   if (c !== 0x7b) return "csv";
   let j = i + 1;
   while (j < b.length && isSpaceByte(b[j]!)) j++;
@@ -612,5 +652,8 @@ export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefin
   if (b[j] !== 0x22) return "json-lines";
   const close = b.indexOf(0x22, j + 1);
   if (close < 0) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
-  return b.toString("latin1", j + 1, close) === "tables" ? "logs-api" : "json-lines";
+  if (b.toString("latin1", j + 1, close) === "tables") return "logs-api";
+  // A line break inside the first object before its first key: objects spread over lines (saved from a
+  // portal or a repo), which JSON Lines cannot be.
+  return b.subarray(i + 1, j).includes(0x0a) ? "pretty-json" : "json-lines";
 }

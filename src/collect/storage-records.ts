@@ -52,6 +52,7 @@ export const logAnalyticsStorageRowSchema = z.object({
   RequesterTenantId: optionalText,
   RequesterUpn: optionalText,
   RequesterAudience: optionalText,
+  RequesterTokenIssuer: optionalText,
   AuthorizationDetails: z.unknown().optional(),
   ServiceType: optionalText,
   Type: optionalText,
@@ -86,6 +87,10 @@ export const archiveStorageRecordSchema = z.object({
   "identity.requester.objectId": optionalString,
   "identity.requester.tenantId": optionalString,
   "identity.requester.upn": optionalString,
+  "identity.requester.tokenIssuer": optionalString,
+  "identity.delegatedResource.resourceId": optionalString,
+  /** Seen in real exports under identity rather than properties; read when properties.objectKey is absent. */
+  "identity.properties.objectKey": optionalString,
   "properties.accountName": optionalString,
   "properties.serviceType": optionalString,
   "properties.userAgentHeader": optionalString,
@@ -93,6 +98,8 @@ export const archiveStorageRecordSchema = z.object({
   "properties.clientRequestId": optionalString,
   "properties.tlsVersion": optionalString,
   "properties.sasExpiryStatus": optionalString,
+  /** Documented twin of `uri`; read when `uri` is absent. */
+  "properties.requestUrl": optionalString,
 });
 
 const same = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, n]));
@@ -114,7 +121,10 @@ const STORAGE_SPEC = {
       objectId: "identity.requester.objectId",
       tenantId: "identity.requester.tenantId",
       upn: "identity.requester.upn",
+      tokenIssuer: "identity.requester.tokenIssuer",
     },
+    delegatedResource: { resourceId: "identity.delegatedResource.resourceId" },
+    properties: { objectKey: "identity.properties.objectKey" },
   },
   properties: {
     accountName: "properties.accountName",
@@ -124,6 +134,7 @@ const STORAGE_SPEC = {
     clientRequestId: "properties.clientRequestId",
     tlsVersion: "properties.tlsVersion",
     sasExpiryStatus: "properties.sasExpiryStatus",
+    requestUrl: "properties.requestUrl",
   },
 };
 export const STORAGE_FIELDS = compileFieldSet(STORAGE_SPEC);
@@ -164,6 +175,8 @@ interface StorageColumns {
   requesterTenantId: string;
   requesterUpn: string;
   requesterAudience: string;
+  requesterTokenIssuer: string;
+  delegatedResourceId: string | undefined;
   authorizationDetails: string;
   correlationId: string;
   protocol: string;
@@ -176,10 +189,16 @@ interface StorageColumns {
 interface StorageShape {
   schema: typeof logAnalyticsStorageRowSchema | typeof archiveStorageRecordSchema;
   columns: StorageColumns;
+  /** Where a field is read when its column is absent (documented or seen twins). */
+  fallbacks?: { objectKey?: string; uri?: string };
   serviceOf(row: Record<string, unknown>): ServiceType | undefined;
 }
 
-type ColumnsOf<S extends z.ZodObject> = { [F in keyof StorageColumns]: keyof z.infer<S> & string };
+type ColumnsOf<S extends z.ZodObject> = {
+  [F in keyof StorageColumns]: undefined extends StorageColumns[F]
+    ? (keyof z.infer<S> & string) | undefined
+    : keyof z.infer<S> & string;
+};
 
 const LOG_ANALYTICS_COLUMNS: ColumnsOf<typeof logAnalyticsStorageRowSchema> = {
   time: "TimeGenerated",
@@ -201,6 +220,8 @@ const LOG_ANALYTICS_COLUMNS: ColumnsOf<typeof logAnalyticsStorageRowSchema> = {
   requesterTenantId: "RequesterTenantId",
   requesterUpn: "RequesterUpn",
   requesterAudience: "RequesterAudience",
+  requesterTokenIssuer: "RequesterTokenIssuer",
+  delegatedResourceId: undefined,
   authorizationDetails: "AuthorizationDetails",
   correlationId: "CorrelationId",
   protocol: "Protocol",
@@ -229,6 +250,8 @@ const ARCHIVE_COLUMNS: ColumnsOf<typeof archiveStorageRecordSchema> = {
   requesterTenantId: "identity.requester.tenantId",
   requesterUpn: "identity.requester.upn",
   requesterAudience: "identity.requester.audience",
+  requesterTokenIssuer: "identity.requester.tokenIssuer",
+  delegatedResourceId: "identity.delegatedResource.resourceId",
   authorizationDetails: "identity.authorization",
   correlationId: "correlationId",
   protocol: "protocol",
@@ -247,6 +270,7 @@ const LOG_ANALYTICS_SHAPE: StorageShape = {
 const ARCHIVE_SHAPE: StorageShape = {
   schema: archiveStorageRecordSchema,
   columns: ARCHIVE_COLUMNS,
+  fallbacks: { objectKey: "identity.properties.objectKey", uri: "properties.requestUrl" },
   serviceOf: (row) => serviceFromServiceType(text(row["properties.serviceType"])),
 };
 
@@ -291,7 +315,19 @@ function storageRequestOfShape(
     return undefined;
   }
   const resourceId = text(row[cols.resourceId]);
-  const account = text(row[cols.account]) ?? accountFromResourceId(resourceId);
+  const named = text(row[cols.account]);
+  const accountOfId = accountFromResourceId(resourceId);
+  if (named !== undefined && accountOfId !== undefined && named.toLowerCase() !== accountOfId.toLowerCase()) {
+    // Never pick one silently: the record is about one account or the other.
+    rejectAt(
+      sink,
+      at,
+      cols.account,
+      `names account ${JSON.stringify(named.slice(0, 64))} but ${cols.resourceId} is of account ${JSON.stringify(accountOfId.slice(0, 64))}`,
+    );
+    return undefined;
+  }
+  const account = named ?? accountOfId;
   if (!account) {
     rejectAt(sink, at, cols.account, "missing required field (and no storage account in the resource id)");
     return undefined;
@@ -313,13 +349,17 @@ function storageRequestOfShape(
     callerIp: ipOf(row[cols.callerIp]),
     userAgent: userAgentOf(row[cols.userAgent]),
     operationVersion: text(row[cols.operationVersion]),
-    uri: text(row[cols.uri]),
-    objectKey: text(row[cols.objectKey]),
+    uri: text(row[cols.uri]) ?? (shape.fallbacks?.uri ? text(row[shape.fallbacks.uri]) : undefined),
+    objectKey:
+      text(row[cols.objectKey]) ??
+      (shape.fallbacks?.objectKey ? text(row[shape.fallbacks.objectKey]) : undefined),
     requesterObjectId: text(row[cols.requesterObjectId]),
     requesterAppId: text(row[cols.requesterAppId]),
     requesterTenantId: text(row[cols.requesterTenantId]),
     requesterUpn: text(row[cols.requesterUpn]),
     requesterAudience: text(row[cols.requesterAudience]),
+    requesterTokenIssuer: text(row[cols.requesterTokenIssuer]),
+    delegatedResourceId: cols.delegatedResourceId ? text(row[cols.delegatedResourceId]) : undefined,
     authorizationDetails: parseDynamic(row[cols.authorizationDetails]),
     resourceId,
     correlationId: text(row[cols.correlationId]),
@@ -418,7 +458,8 @@ const CHECK_ONLY = new Set<string>(
   [LOG_ANALYTICS_COLUMNS, ARCHIVE_COLUMNS].flatMap((cols) =>
     (Object.keys(cols) as Array<keyof StorageColumns>)
       .filter((k) => !LEAN_COLUMN_KEYS.has(k))
-      .map((k) => cols[k]),
+      .map((k) => cols[k])
+      .filter((c): c is NonNullable<typeof c> => c !== undefined),
   ),
 );
 /** Same slots as STORAGE_FIELDS; unread columns only have their JSON type recorded. */
@@ -525,7 +566,12 @@ function leanRequest(shape: LeanShape, v: unknown[]): StorageRequest | undefined
   const timeMs = parseLoggedTime(v[s.time] as string);
   if (Number.isNaN(timeMs)) return undefined;
   const resourceId = text(v[s.resourceId]);
-  const account = text(v[s.account]) ?? accountFromResourceId(resourceId);
+  const named = text(v[s.account]);
+  const accountOfId = accountFromResourceId(resourceId);
+  // Disagreeing accounts are rejected by the full reader, which names both.
+  if (named !== undefined && accountOfId !== undefined && named.toLowerCase() !== accountOfId.toLowerCase())
+    return undefined;
+  const account = named ?? accountOfId;
   if (!account) return undefined;
   const service = shape.serviceOf(v) ?? serviceFromResourceId(resourceId);
   if (!service) return undefined;
@@ -550,6 +596,8 @@ function leanRequest(shape: LeanShape, v: unknown[]): StorageRequest | undefined
     requesterUpn: undefined,
     requesterAudience: undefined,
     authorizationDetails: undefined,
+    requesterTokenIssuer: undefined,
+    delegatedResourceId: undefined,
     resourceId,
     correlationId: undefined,
     protocol: undefined,

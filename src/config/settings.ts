@@ -15,6 +15,8 @@ export const SETTING = {
   workspaces: "TRIAGE_WORKSPACE_IDS",
   archiveAccountUrl: "TRIAGE_ARCHIVE_ACCOUNT_URL",
   archiveConnectionString: "TRIAGE_ARCHIVE_CONNECTION_STRING",
+  classicAccountUrls: "TRIAGE_CLASSIC_ACCOUNT_URLS",
+  classicConnectionString: "TRIAGE_CLASSIC_CONNECTION_STRING",
   logAnalyticsCloud: "TRIAGE_LOG_ANALYTICS_CLOUD",
   logAnalyticsEndpoint: "TRIAGE_LOG_ANALYTICS_ENDPOINT",
   logs: "TRIAGE_LOGS",
@@ -56,6 +58,8 @@ export type SourceSettings =
   | { kind: "workspaces"; workspaceIds: string[]; cloud: "public" | "china" | "usgov"; endpoint?: string }
   /** The archive account by blob endpoint (managed identity) or, for Azurite and local use, a connection string. */
   | { kind: "archive"; accountUrl: string; connectionString?: string }
+  /** Accounts whose classic `$logs` are read, by blob endpoint (managed identity) or, locally, a connection string. */
+  | { kind: "classic"; accountUrls: string[]; connectionString?: string }
   /** Local files: the CLI's run-once/local stack and tests. */
   | { kind: "files"; logs: string[]; activity: string[] };
 
@@ -280,16 +284,47 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
     }
     sources.push({ kind: "archive", accountUrl: archive.replace(/\/+$/, "") });
   }
+  const classicUrls = list(get(SETTING.classicAccountUrls));
+  const classicConnection = get(SETTING.classicConnectionString);
+  if (classicUrls.length > 0 || classicConnection !== undefined) {
+    for (const url of classicUrls) {
+      try {
+        const u = new URL(url);
+        if (u.protocol !== "https:" && !isLoopback(u)) throw new Error();
+        if (u.search !== "")
+          problems.push(
+            `${SETTING.classicAccountUrls}: give each account's blob endpoint without a query (no SAS); access uses the managed identity`,
+          );
+      } catch {
+        problems.push(
+          `${SETTING.classicAccountUrls}: expected blob endpoints of the logged accounts, comma-separated, e.g. https://contoso.blob.core.windows.net`,
+        );
+      }
+    }
+    if (
+      classicConnection !== undefined &&
+      !/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)=/i.test(classicConnection)
+    )
+      problems.push(
+        `${SETTING.classicConnectionString}: not a storage connection string (needs AccountName=… or BlobEndpoint=…)`,
+      );
+    const classic: SourceSettings = {
+      kind: "classic",
+      accountUrls: classicUrls.map((u) => u.replace(/\/+$/, "")),
+    };
+    if (classicConnection !== undefined) classic.connectionString = classicConnection;
+    sources.push(classic);
+  }
   if (logs.length > 0) sources.push({ kind: "files", logs, activity });
   else if (activity.length > 0)
     problems.push(`${SETTING.activity} is set but ${SETTING.logs} is not: give the log files too`);
   if (sources.length === 0) {
     problems.push(
-      `no log source: set ${SETTING.workspaces} (Log Analytics workspace ids, comma-separated) or ${SETTING.archiveAccountUrl} (archive storage account blob endpoint)`,
+      `no log source: set ${SETTING.workspaces} (Log Analytics workspace ids, comma-separated), ${SETTING.archiveAccountUrl} (archive storage account blob endpoint) or ${SETTING.classicAccountUrls} (accounts with classic $logs, comma-separated)`,
     );
   } else if (sources.length > 1) {
     problems.push(
-      `more than one log source (${sources.map((s) => s.kind).join(", ")}): set only one of ${SETTING.workspaces}, ${SETTING.archiveAccountUrl}, ${SETTING.logs}`,
+      `more than one log source (${sources.map((s) => s.kind).join(", ")}): set only one of ${SETTING.workspaces}, ${SETTING.archiveAccountUrl}, ${SETTING.classicAccountUrls}, ${SETTING.logs}`,
     );
   }
 
@@ -510,7 +545,9 @@ export function describeSettings(s: TriageSettings): string {
       ? `workspaces ${s.source.workspaceIds.join(",")}`
       : s.source.kind === "archive"
         ? `archive ${s.source.accountUrl}`
-        : `files (${s.source.logs.length} log path(s), ${s.source.activity.length} activity path(s))`;
+        : s.source.kind === "classic"
+          ? `classic $logs of ${s.source.accountUrls.length + (s.source.connectionString ? 1 : 0)} account(s)`
+          : `files (${s.source.logs.length} log path(s), ${s.source.activity.length} activity path(s))`;
   const state =
     s.state.kind === "memory"
       ? "memory"

@@ -1,3 +1,4 @@
+import { codesMeantBy } from "../codes/error-codes.js";
 import { findDeepCI, getCI, getPathCI, type ActivityChange } from "./activity.js";
 
 /**
@@ -768,7 +769,8 @@ export function fitOf(
   if (entry.noise) return undefined;
   return entry.fits.find(
     (rule) =>
-      matchesList(rule.errorCodes, incident.errorCode) &&
+      // A classic `$logs` status may mean several codes: a change fits when it fits any of them.
+      codesMeantBy(incident.errorCode).some((code) => matchesList(rule.errorCodes, code)) &&
       matchesList(rule.authTypes, incident.authType) &&
       (rule.when ?? []).every((c) => conditionHolds(c, change, incident, changeTimeMs)),
   );

@@ -1,3 +1,4 @@
+import { codesMeantBy } from "../codes/error-codes.js";
 import { redactSecrets } from "../redact.js";
 import {
   challengeOutcome,
@@ -95,8 +96,14 @@ const NETWORK_REJECTIONS = ["authorizationfailure", "authorizationsourceipmismat
 const NEW_HOST_ADVICE =
   "look at the new hosts themselves (the credential or SAS they were given, their clock, a proxy or gateway in front of them); network rules do not cause this error";
 
+/** A classic `$logs` status may mean several codes: it is a network rejection if any of them is. */
 function isNetworkRejection(code: string): boolean {
-  return NETWORK_REJECTIONS.includes(lc(code));
+  return codesMeantBy(code).some((c) => NETWORK_REJECTIONS.includes(lc(c)));
+}
+
+/** The spec's weight for the incident's code, or for the likeliest code a classic status stands for. */
+function weightOf(spec: Pick<DimensionSpec, "weight">, errorCode: string, authType: string): number {
+  return Math.max(...codesMeantBy(errorCode).map((c) => spec.weight(c, authType)));
 }
 
 function topValues(counts: Map<string, number>, max = 3): string {
@@ -202,7 +209,9 @@ export function detectLogChanges(
     const newAlsoSucceeds = okAfter(newValues).length > 0;
     const oldStillSucceeds = okAfter(oldValues).length > 0;
     const score =
-      spec.weight(incident.errorCode, incident.authType) * (0.5 + 0.5 * share) * (newAlsoSucceeds ? 0.6 : 1);
+      weightOf(spec, incident.errorCode, incident.authType) *
+      (0.5 + 0.5 * share) *
+      (newAlsoSucceeds ? 0.6 : 1);
     const beforeText = topValues(before);
     const afterText = topValues(after);
     const pct = Math.round(share * 100);
@@ -215,7 +224,7 @@ export function detectLogChanges(
         : "") +
       ".";
     candidates.push({
-      fit: spec.weight(incident.errorCode, incident.authType),
+      fit: weightOf(spec, incident.errorCode, incident.authType),
       candidate: {
         source: "logs",
         time: new Date(Number.isFinite(firstNewMs) ? firstNewMs : incident.onsetMs).toISOString(),
@@ -288,7 +297,7 @@ function newAddresses(
   const freshFailures = fresh.reduce((n, f) => n + f.failures, 0);
   const share = freshFailures / total;
   if (fresh.length === 0 || share < settings.minChangedShare) return undefined;
-  const w = NEW_ADDRESS_SPEC.weight(incident.errorCode, incident.authType);
+  const w = weightOf(NEW_ADDRESS_SPEC, incident.errorCode, incident.authType);
   const beforeText = topValues(known);
   const afterText = redactSecrets(listWords(fresh.map((f) => displayCaller(f.view.caller))));
   const firstMs = Math.min(...fresh.map((f) => f.firstFailureMs));

@@ -1,3 +1,4 @@
+import { codesMeantBy } from "../codes/error-codes.js";
 import type { ChangeCandidate, ClockSkewAssessment, Incident } from "../model/incident.js";
 import {
   ACTIVITY_BIN_MS,
@@ -64,17 +65,18 @@ export function assessClockSkew(input: SkewInput): ClockSkewAssessment {
   };
   const { evidence, ruledOut } = ctx;
   const auth = incident.authType.toLowerCase();
-  const code = incident.errorCode.toLowerCase();
+  // A classic `$logs` status stands for several codes: the indicators of each of them apply.
+  const codes = new Set(codesMeantBy(incident.errorCode).map((c) => c.toLowerCase()));
   let suspected = false;
 
-  if (code === "authenticationfailed" && auth === "sas") {
+  if (codes.has("authenticationfailed") && auth === "sas") {
     suspected = sasTimeIndicators(ctx) || suspected;
   }
-  if (code === "authenticationfailed" && (auth === "accountkey" || auth === "sas")) {
+  if (codes.has("authenticationfailed") && (auth === "accountkey" || auth === "sas")) {
     suspected = singleHostIndicators(ctx) || suspected;
     rotationRuleOut(input, ruledOut);
   }
-  if (code === "invalidauthenticationinfo" && auth === "oauth") {
+  if (codes.has("invalidauthenticationinfo") && auth === "oauth") {
     suspected = tokenHostIndicator(ctx) || suspected;
   }
   const result: ClockSkewAssessment = { suspected, evidence };

@@ -84,7 +84,7 @@ function incidentFrom(
   limits: ClusterLimits,
   windowToMs: number,
 ): Incident {
-  const { decision, guidance } = classifyChallenge(challenge);
+  const { decision, guidance, ambiguous } = classifyChallenge(challenge);
   const count = clusters.reduce((n, c) => n + c.count, 0);
   const firstSeenMs = Math.min(...clusters.map((c) => c.firstSeenMs));
   const lastSeenMs = Math.max(...clusters.map((c) => c.lastSeenMs));
@@ -150,6 +150,7 @@ function incidentFrom(
     clockSkew: { suspected: false, evidence: [] },
     severity: 0,
   };
+  if (ambiguous) incident.ambiguous = ambiguous;
   incident.severity = severityOf(incident, lastSeenMs, windowToMs);
   return incident;
 }

@@ -139,6 +139,11 @@ export interface Incident {
   lastSeen: string;
   decision: Decision;
   guidance: Guidance;
+  /**
+   * Set when the logged status leaves the verdict open (classic `$logs` statuses): the verdicts it is
+   * compatible with and what in the logs narrows them.
+   */
+  ambiguous?: { between: Decision[]; narrowedBy: string };
   clusters: ClusterSummary[];
   callers: CallerSummary[];
   /** [minute ISO, failures] ascending. */

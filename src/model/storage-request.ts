@@ -35,6 +35,10 @@ export interface StorageRequest {
   requesterTenantId?: string;
   requesterUpn?: string;
   requesterAudience?: string;
+  /** RequesterTokenIssuer / identity.requester.tokenIssuer / a 2.0 classic line's issuer. */
+  requesterTokenIssuer?: string;
+  /** identity.delegatedResource.resourceId: the resource a delegated token acts for. */
+  delegatedResourceId?: string;
   /** AuthorizationDetails / identity.authorization[], parsed when present. */
   authorizationDetails?: unknown;
   /** _ResourceId / resourceId (service sub-resource path). */

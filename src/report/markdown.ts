@@ -16,6 +16,11 @@ function incidentMarkdown(i: Incident, n: number): string[] {
     "",
   );
   if (f.meaning) out.push(`*${f.meaning}*`, "");
+  if (i.ambiguous)
+    out.push(
+      `**Ambiguous:** the logged status leaves ${i.ambiguous.between.join(" or ")} open; narrow it by ${e(i.ambiguous.narrowedBy)}.`,
+      "",
+    );
   out.push(
     `- **Failures:** ${i.count} from ${timeRange(i.firstSeen, i.lastSeen)} (${f.durationText})` +
       (f.peak ? `, peak ${f.peak.count}/min` : ""),

@@ -25,6 +25,10 @@ function incidentText(i: Incident, n: number, total: number): string[] {
   out.push(title, "=".repeat(Math.min(title.length, 100)));
   out.push(`Id:        ${i.id}   severity ${i.severity}`);
   out.push(`Verdict:   ${DECISION_LABEL[i.decision]}`);
+  if (i.ambiguous)
+    out.push(
+      `Ambiguous: the logged status leaves ${i.ambiguous.between.join(" or ")} open; narrow it by ${i.ambiguous.narrowedBy}`,
+    );
   out.push(`Summary:   ${c(i.guidance.summary)}`);
   if (f.meaning) out.push(`The code:  ${f.meaning}`);
   out.push(

@@ -117,7 +117,7 @@ export class ArchiveIncidentSource implements IncidentSource {
 }
 
 /** What the cycle needs of an analysis of new data (both production sources read incrementally). */
-function sourceAnalysisOf(result: AnalysisResult): SourceAnalysis {
+export function sourceAnalysisOf(result: AnalysisResult): SourceAnalysis {
   return {
     incidents: result.incidents,
     rowsScanned: result.input.rows,
@@ -129,7 +129,7 @@ function sourceAnalysisOf(result: AnalysisResult): SourceAnalysis {
 }
 
 /** Commits a source's read positions; losing to an overlapping run is harmless (see the class doc). */
-async function commitUnlessOvertaken(
+export async function commitUnlessOvertaken(
   commit: (() => Promise<void>) | undefined,
   conflict: abstract new (...args: never[]) => Error,
 ): Promise<void> {

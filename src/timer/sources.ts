@@ -25,5 +25,9 @@ export async function createIncidentSource(
       const { ArchiveIncidentSource } = await import("./remote-sources.js");
       return new ArchiveIncidentSource(source, store, options.hooks);
     }
+    case "classic": {
+      const { ClassicIncidentSource } = await import("./classic-source.js");
+      return new ClassicIncidentSource(source, store, options.hooks);
+    }
   }
 }

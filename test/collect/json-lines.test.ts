@@ -64,7 +64,7 @@ describe("archive JSON Lines (PT1H.json)", () => {
       [
         archiveLine({
           callerIpAddress: "[2001:db8::1]:443",
-          properties: { accountName: "a", serviceType: "blob", userAgentHeader: '"quoted/1.0"' },
+          properties: { accountName: "acct1", serviceType: "blob", userAgentHeader: '"quoted/1.0"' },
         }),
         archiveLine({ callerIpAddress: "2001:db8::2" }),
       ].join("\n"),

@@ -142,6 +142,7 @@ describe("compiled template (infra/main.bicep)", () => {
     for (const name of [
       "TRIAGE_WORKSPACE_IDS",
       "TRIAGE_ARCHIVE_ACCOUNT_URL",
+      "TRIAGE_CLASSIC_ACCOUNT_URLS",
       "TRIAGE_SCHEDULE",
       "TRIAGE_TEAMS_WEBHOOK_URL",
       "TRIAGE_STATE_TABLE_ENDPOINT",
@@ -168,7 +169,7 @@ describe("compiled template (infra/main.bicep)", () => {
     expect([...roleIds].sort()).toEqual(
       [
         "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", // Storage Table Data Contributor (state)
-        "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", // Storage Blob Data Reader (archive)
+        "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", // Storage Blob Data Reader (archive; classic $logs, per account)
         "3913510d-42f4-4e42-8a64-420c390055eb", // Monitoring Metrics Publisher (App Insights)
         "4633458b-17de-408a-b874-0445c86b69e6", // Key Vault Secrets User
         "73c42c96-874c-492b-b04d-ab87d138a893", // Log Analytics Reader (log workspaces)

@@ -226,7 +226,9 @@ describe("auth-triage analyze over the production sources", () => {
     const both = await run(["--logs", join(dir, "logs.ndjson"), "--workspace", WS]);
     expect(both.stderr).toMatch(/give one source/);
     const sinceWithFiles = await run(["--logs", join(dir, "logs.ndjson"), "--since", "1h"]);
-    expect(sinceWithFiles.stderr).toMatch(/--since goes with --workspace or --archive-account/);
+    expect(sinceWithFiles.stderr).toMatch(
+      /--since goes with --workspace, --archive-account or --classic-account/,
+    );
     const badId = await run(["--workspace", "prod-logs"], remoteDeps());
     expect(badId.stderr).toMatch(/workspace's GUID/);
     const none = await run([]);

@@ -395,3 +395,144 @@ export function activityArchivePathOf(e: ActivityEvent, subscriptionId: string):
     "PT1H.json",
   );
 }
+
+/** Storage Analytics request status of a request (the classic `$logs` field), by outcome and scheme. */
+export function classicStatusOf(r: StorageRequest): string {
+  const prefix = r.authType === "SAS" ? "SAS" : r.authType === "Anonymous" ? "Anonymous" : "";
+  const status = r.statusCode;
+  if (status === null || status < 400) return `${prefix}Success`;
+  if (status === 401 || status === 403) {
+    if (r.statusText === "AuthorizationFailure") {
+      if (r.authType === "SAS") return "SASIpAuthorizationError";
+      if (r.authType === "OAuth") return "OAuthIpAuthorizationError";
+      if (r.authType === "Anonymous") return "NetworkAuthorizationError";
+      return "IpAuthorizationError";
+    }
+    if (r.statusText === "AuthorizationSourceIPMismatch") return "SASIpAuthorizationError";
+    return `${prefix}AuthorizationError`;
+  }
+  if (status === 503) return `${prefix}ThrottlingError`;
+  return status >= 500 ? `${prefix}ServerOtherError` : `${prefix}ClientOtherError`;
+}
+
+const CLASSIC_AUTH: Record<string, string> = {
+  AccountKey: "authenticated",
+  SAS: "sas",
+  Anonymous: "anonymous",
+};
+
+/** A quoted classic field: `"`, `&`, `<`, `>` HTML-encoded as Storage Analytics writes them; `;` stays. */
+function classicQuoted(v: string | undefined): string {
+  if (v === undefined) return "";
+  return `"${v.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}"`;
+}
+
+/** Deterministic request id from the request's time and operation (classic lines always carry one). */
+function classicRequestId(r: StorageRequest): string {
+  if (r.correlationId !== undefined) return r.correlationId;
+  const hex = (Math.abs(Math.trunc(r.timeMs)) % 0xffffffff).toString(16).padStart(8, "0");
+  return `${hex}-0000-4000-8000-${r.operation.length.toString(16).padStart(12, "0")}`;
+}
+
+/**
+ * One request as a classic Storage Analytics line (learn.microsoft.com "Storage Analytics log format"):
+ * 30 fields in 1.0, 38 in 2.0 (the Entra fields filled for OAuth requests). The status is the classic
+ * request status (classicStatusOf), not the error code: that is what these logs lose.
+ */
+export function toClassicLine(r: StorageRequest, version: "1.0" | "2.0"): string {
+  const oauth = r.authType === "OAuth";
+  const auth = oauth ? (version === "1.0" ? "bearer" : "oauth") : (CLASSIC_AUTH[r.authType] ?? r.authType);
+  const fields = [
+    version,
+    isoWith7Digits(r.timeMs),
+    r.operation,
+    classicStatusOf(r),
+    r.statusCode === null ? "Unknown" : String(r.statusCode),
+    "12",
+    "9",
+    auth,
+    r.authType === "AccountKey" ? r.account : "",
+    r.account,
+    r.service,
+    classicQuoted(r.uri),
+    classicQuoted(r.objectKey),
+    classicRequestId(r),
+    "0",
+    r.callerIp === undefined ? "" : callerIpWithPort(r.callerIp, r),
+    r.operationVersion ?? "",
+    "512",
+    "0",
+    "256",
+    "0",
+    "0",
+    "",
+    "",
+    "",
+    "",
+    "",
+    classicQuoted(r.userAgent),
+    "",
+    classicQuoted(r.clientRequestId),
+  ];
+  if (version === "2.0") {
+    const entra = oauth && r.requesterObjectId !== undefined;
+    fields.push(
+      entra ? r.requesterObjectId! : "",
+      entra ? (r.requesterTenantId ?? "") : "",
+      entra ? (r.requesterAppId ?? "") : "",
+      entra ? (r.requesterAudience ?? "https://storage.azure.com") : "",
+      entra && r.requesterTenantId ? `https://sts.windows.net/${r.requesterTenantId}/` : "",
+      entra ? (r.requesterUpn ?? "") : "",
+      "",
+      r.authorizationDetails === undefined ? "" : classicQuoted(JSON.stringify(r.authorizationDetails)),
+    );
+  }
+  return fields.join(";");
+}
+
+export function storageRequestsToClassicLog(
+  requests: readonly StorageRequest[],
+  o: { version: "1.0" | "2.0"; crlf?: boolean },
+): string {
+  const eol = o.crlf ? "\r\n" : "\n";
+  return requests.map((r) => toClassicLine(r, o.version) + eol).join("");
+}
+
+/** Where Storage Analytics puts a request's line: `<service>/YYYY/MM/DD/hh00/000000.log` in `$logs`. */
+export function classicLogPathOf(r: StorageRequest): string {
+  const d = new Date(r.timeMs);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return join(
+    r.service,
+    String(d.getUTCFullYear()),
+    pad(d.getUTCMonth() + 1),
+    pad(d.getUTCDate()),
+    `${pad(d.getUTCHours())}00`,
+    "000000.log",
+  );
+}
+
+/** Lays requests out as a downloaded `$logs` container; `.gz` for one service to mix both. */
+export async function writeClassicLogsTree(
+  requests: readonly StorageRequest[],
+  root: string,
+  o: { version: "1.0" | "2.0"; gzipService?: ServiceType },
+): Promise<string[]> {
+  const { gzipSync } = await import("node:zlib");
+  const byPath = new Map<string, StorageRequest[]>();
+  for (const r of requests) {
+    const path = classicLogPathOf(r);
+    const list = byPath.get(path);
+    if (list) list.push(r);
+    else byPath.set(path, [r]);
+  }
+  const paths = [...byPath.keys()].sort();
+  for (const path of paths) {
+    const full = join(root, path);
+    await mkdir(dirname(full), { recursive: true });
+    const text = storageRequestsToClassicLog(byPath.get(path)!, o);
+    const service = path.split(/[\\/]/)[0];
+    await writeFile(full, service === o.gzipService ? gzipSync(text) : text);
+  }
+  return paths;
+}

@@ -98,6 +98,32 @@ describe("settings", () => {
     ).toMatch(/no SAS/);
   });
 
+  it("reads the classic $logs source: blob endpoints of one or more accounts, never with a SAS", () => {
+    const classic = loadSettings({
+      ...minimal,
+      TRIAGE_WORKSPACE_IDS: "",
+      TRIAGE_CLASSIC_ACCOUNT_URLS:
+        "https://contoso.blob.core.windows.net/, https://fabrikam.blob.core.windows.net",
+    });
+    expect(classic.source).toEqual({
+      kind: "classic",
+      accountUrls: ["https://contoso.blob.core.windows.net", "https://fabrikam.blob.core.windows.net"],
+    });
+    expect(
+      problems({
+        ...minimal,
+        TRIAGE_WORKSPACE_IDS: "",
+        TRIAGE_CLASSIC_ACCOUNT_URLS: "https://contoso.blob.core.windows.net/?sv=x&sig=TOPSECRETSIG",
+      })[0],
+    ).toMatch(/TRIAGE_CLASSIC_ACCOUNT_URLS: .*no SAS/);
+    expect(
+      problems({ ...minimal, TRIAGE_CLASSIC_ACCOUNT_URLS: "https://contoso.blob.core.windows.net" })[0],
+    ).toMatch(/more than one log source \(workspaces, classic\)/);
+    expect(
+      problems({ ...minimal, TRIAGE_WORKSPACE_IDS: "", TRIAGE_CLASSIC_CONNECTION_STRING: "nope" })[0],
+    ).toMatch(/TRIAGE_CLASSIC_CONNECTION_STRING: not a storage connection string/);
+  });
+
   it("validates the schedule as six-field NCRONTAB", () => {
     expect(problems({ ...minimal, TRIAGE_SCHEDULE: "*/5 * * * *" })[0]).toMatch(
       /has 5 fields.*leading seconds field/,

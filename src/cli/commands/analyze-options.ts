@@ -17,6 +17,7 @@ export const ANALYZE_FLAGS = {
   format: { type: "string" },
   workspace: { type: "string", multiple: true },
   "archive-account": { type: "string" },
+  "classic-account": { type: "string", multiple: true },
   since: { type: "string" },
   cloud: { type: "string" },
 } as const;
@@ -34,6 +35,8 @@ export interface AnalyzeArgs {
   workspaces?: string[];
   /** Archive account blob endpoint or connection string (--archive-account). */
   archiveAccount?: string;
+  /** Accounts whose classic `$logs` to read (--classic-account, repeatable): blob endpoints or connection strings. */
+  classicAccounts?: string[];
   /** --since for workspaces and archive accounts, in ms (default 1 h). */
   sinceMs?: number;
   /** --cloud for workspaces: public (default), china or usgov. */
@@ -115,9 +118,14 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     throw new UsageError(`${path}${issue.message}`);
   }
   const remote = parseRemoteSourceFlags(parsed.values, checked.data.logs.length > 0);
-  if (checked.data.logs.length === 0 && !remote.workspaces && !remote.archiveAccount) {
+  if (
+    checked.data.logs.length === 0 &&
+    !remote.workspaces &&
+    !remote.archiveAccount &&
+    !remote.classicAccounts
+  ) {
     throw new UsageError(
-      "no input: give --logs PATH... (files or directories of Storage logs), --workspace ID (Log Analytics) or --archive-account URL (archived logs)",
+      "no input: give --logs PATH... (files or directories of Storage logs), --workspace ID (Log Analytics), --archive-account URL (archived logs) or --classic-account URL (classic $logs)",
     );
   }
   const args: AnalyzeArgs = { ...checked.data, ...remote };
@@ -133,44 +141,60 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
 
 const CLOUDS = ["public", "china", "usgov"] as const;
 
-/** --workspace / --archive-account / --since / --cloud: the production sources, one at a time. */
+type RemoteFields = "workspaces" | "archiveAccount" | "classicAccounts" | "sinceMs" | "cloud";
+
+/** --workspace / --archive-account / --classic-account / --since / --cloud: the production sources, one at a time. */
 function parseRemoteSourceFlags(
   values: {
     workspace?: string[];
     "archive-account"?: string;
+    "classic-account"?: string[];
     since?: string;
     cloud?: string;
     from?: string;
     to?: string;
   },
   hasLogs: boolean,
-): Pick<AnalyzeArgs, "workspaces" | "archiveAccount" | "sinceMs" | "cloud"> {
+): Pick<AnalyzeArgs, RemoteFields> {
   const workspaces = values.workspace?.filter((w) => w.trim() !== "");
   const archiveAccount = values["archive-account"];
-  const sources = [hasLogs, (workspaces?.length ?? 0) > 0, archiveAccount !== undefined].filter(
-    Boolean,
-  ).length;
+  const classicAccounts = values["classic-account"];
+  const sources = [
+    hasLogs,
+    (workspaces?.length ?? 0) > 0,
+    archiveAccount !== undefined,
+    classicAccounts !== undefined,
+  ].filter(Boolean).length;
   if (sources > 1) {
     throw new UsageError(
-      "give one source: --logs PATH..., --workspace ID... or --archive-account URL, not several",
+      "give one source: --logs PATH..., --workspace ID..., --archive-account URL or --classic-account URL..., not several",
     );
   }
-  const out: Pick<AnalyzeArgs, "workspaces" | "archiveAccount" | "sinceMs" | "cloud"> = {};
+  const out: Pick<AnalyzeArgs, RemoteFields> = {};
   if (workspaces?.length) out.workspaces = workspaces;
   if (archiveAccount !== undefined) {
     if (archiveAccount.trim() === "")
       throw new UsageError("--archive-account: give the account's blob endpoint URL");
     out.archiveAccount = archiveAccount.trim();
   }
-  const remote = out.workspaces !== undefined || out.archiveAccount !== undefined;
+  if (classicAccounts !== undefined) {
+    const accounts = classicAccounts.map((a) => a.trim());
+    if (accounts.some((a) => a === ""))
+      throw new UsageError("--classic-account: give each logged account's blob endpoint URL");
+    out.classicAccounts = accounts;
+  }
+  const remote =
+    out.workspaces !== undefined || out.archiveAccount !== undefined || out.classicAccounts !== undefined;
   if (values.since !== undefined) {
     if (!remote)
-      throw new UsageError("--since goes with --workspace or --archive-account; for files use --from/--to");
+      throw new UsageError(
+        "--since goes with --workspace, --archive-account or --classic-account; for files use --from/--to",
+      );
     out.sinceMs = parseDuration("since", values.since);
   }
   if (remote && (values.from !== undefined || values.to !== undefined)) {
     throw new UsageError(
-      "--from/--to go with --logs; with --workspace or --archive-account use --since DURATION",
+      "--from/--to go with --logs; with --workspace, --archive-account or --classic-account use --since DURATION",
     );
   }
   if (values.cloud !== undefined) {

@@ -8,7 +8,9 @@ import {
 } from "../../collect/loganalytics/settings.js";
 import { InMemoryWatermarkStore } from "../../collect/loganalytics/watermark.js";
 import type { RejectionCollector } from "../../collect/rejections.js";
+import { parseClassicSettings } from "../../collect/classic-source.js";
 import { analyzeArchive } from "../../engine/analyze-archive.js";
+import { analyzeClassic } from "../../engine/analyze-classic.js";
 import { analyzeLogAnalytics } from "../../engine/analyze-log-analytics.js";
 import type { AnalysisResult } from "../../engine/analyze.js";
 import type { ActivityEvent } from "../../model/activity.js";
@@ -94,6 +96,41 @@ export async function analyzeArchiveAccount(
     settings,
     window: { fromMs: nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS), toMs: nowMs },
     // One-off run: nothing is remembered, so every blob of the window is read from the start.
+    cursors: new InMemoryBlobCursorStore(),
+    dropRecordsBeforeWindow: true,
+    extraActivity: activity,
+    clock,
+    rejections,
+    ...(deps.credential ? { credential: deps.credential } : {}),
+  });
+  return result;
+}
+
+const CONNECTION_STRING_RE = /(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)=/i;
+
+/** `--classic-account URL...`: the `$logs` container of each account, the last `--since`. */
+export async function analyzeClassicAccounts(
+  args: AnalyzeArgs & { classicAccounts: string[] },
+  activity: readonly ActivityEvent[],
+  clock: Clock,
+  rejections: RejectionCollector,
+  deps: RemoteSourceDeps = {},
+): Promise<AnalysisResult> {
+  let settings;
+  try {
+    settings = parseClassicSettings({
+      accountUrls: args.classicAccounts.filter((a) => !CONNECTION_STRING_RE.test(a)),
+      connectionStrings: args.classicAccounts.filter((a) => CONNECTION_STRING_RE.test(a)),
+    });
+  } catch {
+    throw new UsageError(
+      "--classic-account: give each logged account's blob endpoint URL, e.g. https://contoso.blob.core.windows.net",
+    );
+  }
+  const nowMs = clock.now().getTime();
+  const { result } = await analyzeClassic({
+    settings,
+    window: { fromMs: nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS), toMs: nowMs },
     cursors: new InMemoryBlobCursorStore(),
     dropRecordsBeforeWindow: true,
     extraActivity: activity,

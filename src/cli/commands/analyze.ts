@@ -10,7 +10,12 @@ import type { AnalysisResult } from "../../engine/analyze.js";
 import { writeReport } from "../../report/index.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "../command.js";
 import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
-import { analyzeArchiveAccount, analyzeWorkspaces, type RemoteSourceDeps } from "./analyze-remote.js";
+import {
+  analyzeArchiveAccount,
+  analyzeClassicAccounts,
+  analyzeWorkspaces,
+  type RemoteSourceDeps,
+} from "./analyze-remote.js";
 
 const HELP = `auth-triage analyze: cluster Azure Storage 401/403 failures into incidents, each with a verdict,
 what to do, and the wrong fix to avoid.
@@ -21,12 +26,15 @@ Usage:
   auth-triage analyze --workspace ID [--workspace ID...] [--since DURATION] [--cloud CLOUD]
                       [--activity PATH...] [--format …]
   auth-triage analyze --archive-account URL [--since DURATION] [--activity PATH...] [--format …]
+  auth-triage analyze --classic-account URL [--classic-account URL...] [--since DURATION]
+                      [--activity PATH...] [--format …]
 
 Inputs (files or directories, read recursively; .gz accepted; the format is detected):
   --logs PATH...      Storage resource logs: Log Analytics exports of StorageBlobLogs, StorageQueueLogs,
                       StorageTableLogs or StorageFileLogs (JSON array, NDJSON, CSV with a header row,
-                      Logs API JSON), or diagnostic-setting archives (PT1H.json JSON Lines under
-                      insights-logs-storageread|storagewrite|storagedelete/...). Repeat the flag or list
+                      Logs API JSON), diagnostic-setting archives (PT1H.json JSON Lines under
+                      insights-logs-storageread|storagewrite|storagedelete/...), or classic Storage
+                      Analytics logs (1.0/2.0 lines, a downloaded $logs tree). Repeat the flag or list
                       several paths after it. Required.
   --workspace ID      Query Log Analytics instead: the workspace's Workspace ID (a GUID). Repeat for
                       several workspaces. Failures are summarised inside Log Analytics; AzureActivity
@@ -36,8 +44,13 @@ Inputs (files or directories, read recursively; .gz accepted; the format is dete
   --archive-account URL
                       Read diagnostic-setting archives (PT1H.json blobs in insights-logs-storage*)
                       from this storage account's blob endpoint. Needs Storage Blob Data Reader.
-  --since DURATION    With --workspace or --archive-account: the last DURATION (default 1h; e.g. 30m,
-                      6h, 1d, PT2H), ending a minute ago. See docs/log-analytics.md.
+  --classic-account URL
+                      Read classic Storage Analytics logs (the $logs container) of this account's
+                      blob endpoint; repeat for several accounts. Needs Storage Blob Data Reader on
+                      each. Lines carry a request status, not the error code: see docs/inputs.md.
+  --since DURATION    With --workspace, --archive-account or --classic-account: the last DURATION
+                      (default 1h; e.g. 30m, 6h, 1d, PT2H), ending a minute ago. See
+                      docs/log-analytics.md.
   --activity PATH...  AzureActivity exports (JSON, NDJSON, CSV) or archived activity logs
                       (insights-activity-logs), used to name the change behind each incident.
 
@@ -113,22 +126,30 @@ export async function runAnalyze(
     if (args.from) window.from = args.from;
     if (args.to) window.to = args.to;
     const clock = deps.clock ?? systemClock;
-    if (args.workspaces || args.archiveAccount) {
-      const result = args.workspaces
-        ? await analyzeWorkspaces(
-            { ...args, workspaces: args.workspaces },
+    if (args.workspaces || args.archiveAccount || args.classicAccounts) {
+      const result = args.classicAccounts
+        ? await analyzeClassicAccounts(
+            { ...args, classicAccounts: args.classicAccounts },
             activity,
             clock,
             rejections,
             deps.remote,
           )
-        : await analyzeArchiveAccount(
-            { ...args, archiveAccount: args.archiveAccount! },
-            activity,
-            clock,
-            rejections,
-            deps.remote,
-          );
+        : args.workspaces
+          ? await analyzeWorkspaces(
+              { ...args, workspaces: args.workspaces },
+              activity,
+              clock,
+              rejections,
+              deps.remote,
+            )
+          : await analyzeArchiveAccount(
+              { ...args, archiveAccount: args.archiveAccount! },
+              activity,
+              clock,
+              rejections,
+              deps.remote,
+            );
       writeReport(result, args.format, io.stdout);
       return exitStatusOf(result, io, false);
     }
