@@ -130,3 +130,11 @@ export function permissionNeeded(method: string, url: URL, target: RequestTarget
   }
   return undefined;
 }
+
+/** The target with another service (from --service or the request's own evidence); the level is recomputed. */
+export function withService(target: RequestTarget, service: StorageService): RequestTarget {
+  const s = target.segments;
+  const base = s.length === 0 ? "service" : s.length === 1 ? "container" : "object";
+  const tableEntity = service === "table" && s.length === 1 && /\(.+\)$/.test(s[0]!);
+  return { ...target, service, level: tableEntity ? "object" : base };
+}
