@@ -146,8 +146,11 @@ export function diagnose(
   }
   const emulator = emulatorOf(url, target, res);
   const truncated = res?.body !== undefined && isTruncatedBody(res.body);
-  const error = truncated ? { ...storageErrorOf(res), stringToSign: undefined } : storageErrorOf(res);
-  findings.push(...responseOriginFindings(res, truncated));
+  const origin = responseOriginFindings(res, truncated);
+  // A body that is cut off, or not Storage's at all (an HTML page), holds no string-to-sign to trust.
+  const untrusted = truncated || origin.some((f) => f.severity === "error");
+  const error = untrusted ? { ...storageErrorOf(res), stringToSign: undefined } : storageErrorOf(res);
+  findings.push(...origin);
 
   // 1. Scheme integrity.
   const authorizations = headerAll(req.headers, "authorization");
@@ -337,7 +340,8 @@ export function diagnose(
         serverStringToSign: sasStringToSignOf(error.authenticationErrorDetail),
         errorCode: error.code,
         emulator: emulator !== undefined,
-        otherErrors: analysis.findings.some((f) => f.severity === "error"),
+        // A warning (an ambiguous path escape) explains a rejected signature better than the signature alone.
+        otherErrors: analysis.findings.some((f) => f.severity === "error" || f.severity === "warning"),
         keyCheck: options.keyCheck,
       }),
     );
@@ -376,7 +380,12 @@ export function diagnose(
     firstProblem?.decision ??
     (error.code ? verdictRuleFor(error.code, authType, res?.status ?? 403).decision : "authentication");
   const fromServer = error.code ? verdictRuleFor(error.code, authType, res?.status ?? 403) : undefined;
-  const verdictRule = fromServer?.decision === decision ? fromServer : representativeRule(decision);
+  const verdictRule =
+    fromServer?.decision === decision
+      ? fromServer
+      : decision === "authentication" && authType === "AccountKey"
+        ? verdictRuleFor("AuthenticationFailed", "AccountKey", 403)
+        : representativeRule(decision);
   const basis = weighEvidence({
     firstProblem,
     decision,
@@ -413,7 +422,13 @@ export function diagnose(
     firstProblem: firstProblem ? { ...firstProblem, detail: redactSecrets(firstProblem.detail) } : undefined,
     verdict: {
       decision,
-      summary: verdictRule.guidance.summary,
+      summary:
+        firstProblem &&
+        untrusted &&
+        firstProblem.decision === "network" &&
+        firstProblem.id !== "server-AuthorizationFailure"
+          ? "Something in front of Storage (a gateway, WAF or proxy) answered; Storage never judged the credential, so the answer says nothing about keys, tokens, SAS or roles."
+          : verdictRule.guidance.summary,
       steps: verdictRule.guidance.steps,
       avoid: verdictRule.guidance.avoid,
     },

@@ -15,7 +15,7 @@ export interface Emulator {
 }
 
 const EMULATOR_NOTE =
-  "The emulator's error codes differ from Azure's: Azurite answers a Shared Key or SAS signature that does not verify with 403 AuthorizationFailure (Azure: 403 AuthenticationFailed with the string-to-sign in AuthenticationErrorDetail; on Azure AuthorizationFailure means a firewall or network rule), bearer problems with 403 AuthenticationFailed (Azure: 401 InvalidAuthenticationInfo with a WWW-Authenticate challenge), and it has no firewall at all. The verdict therefore rests on the request's own evidence, not on the code.";
+  "The emulator's error codes differ from Azure's: Azurite answers a Shared Key or SAS signature that does not verify with 403 AuthorizationFailure (Azure: 403 AuthenticationFailed with the string-to-sign in AuthenticationErrorDetail; on Azure AuthorizationFailure means a firewall or network rule), token problems with 403 AuthenticationFailed (Azure: 401 InvalidAuthenticationInfo with a WWW-Authenticate challenge), and it has no firewall at all. The verdict therefore rests on the request's own evidence, not on the code.";
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|host\.docker\.internal|azurite)$/i;
 

@@ -106,7 +106,7 @@ export const explainCommand: CliCommand = {
         throw new UsageError(
           `environment variable ${name}: ${key.error.issues[0]?.message ?? "not a valid account key"}`,
         );
-      keyCheck = { source: `the key in $${name}`, sign: (s) => computeSharedKeySignature(s, key.data) };
+      keyCheck = { source: `The key in $${name}`, sign: (s) => computeSharedKeySignature(s, key.data) };
     }
     try {
       const result = explainCapture(
