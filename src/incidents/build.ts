@@ -8,6 +8,7 @@ import {
   type ClusterLimits,
 } from "../cluster/aggregator.js";
 import { TopCallers } from "../cluster/top-callers.js";
+import { normaliseActivity } from "../correlate/activity.js";
 import { guidanceWithRootCause } from "../correlate/guidance.js";
 import type { RootCauseExplainer } from "../engine/contracts.js";
 import type { ActivityEvent } from "../model/activity.js";
@@ -18,9 +19,12 @@ import {
   type ClusterPartial,
   type Decision,
   type Incident,
+  type RemedyEvidence,
 } from "../model/incident.js";
 import type { ServiceType } from "../model/storage-request.js";
 import { SERVICE_TYPES } from "../model/storage-request.js";
+import { buildRemedy } from "../remedy/build.js";
+import { mergeEvidence } from "../remedy/evidence.js";
 
 export interface BuildIncidentsOptions {
   activity: readonly ActivityEvent[];
@@ -169,9 +173,8 @@ export function buildIncidents(partials: readonly ClusterPartial[], opts: BuildI
     if (group) group.clusters.push(p);
     else byChallenge.set(ks, { key, clusters: [p] });
   }
-  const incidents = [...byChallenge.values()].map((g) =>
-    incidentFrom(g.key, g.clusters, limits, opts.window.toMs),
-  );
+  const groups = [...byChallenge.values()];
+  const incidents = groups.map((g) => incidentFrom(g.key, g.clusters, limits, opts.window.toMs));
   if (opts.explainer) {
     for (const incident of incidents) {
       const { changes, clockSkew } = opts.explainer.explain(incident, opts.activity, {
@@ -184,5 +187,17 @@ export function buildIncidents(partials: readonly ClusterPartial[], opts: BuildI
       incident.guidance = guidanceWithRootCause(incident);
     }
   }
+  // The remedy comes last: it reads the verdict, the ranked causes and the clock-skew assessment.
+  const changes = normaliseActivity(opts.activity).changes;
+  incidents.forEach((incident, k) => {
+    const clusters = groups[k]!.clusters;
+    const evidence = mergeEvidence(clusters.map((c) => c.remedyEvidence));
+    const byService: Partial<Record<ServiceType, RemedyEvidence>> = {};
+    for (const s of incident.services) {
+      const e = mergeEvidence(clusters.filter((c) => c.key.service === s).map((c) => c.remedyEvidence));
+      if (e) byService[s] = e;
+    }
+    incident.remedy = buildRemedy(incident, evidence ? { evidence, byService, changes } : { changes });
+  });
   return incidents.sort((a, b) => b.severity - a.severity || b.count - a.count || a.id.localeCompare(b.id));
 }
