@@ -371,12 +371,12 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
 
   // Permissions.
   const need = permissionNeeded(ctx.method, ctx.url, ctx.target);
-  if (need && f["sp"] && !need.anyOf.some((p) => f["sp"]!.includes(p))) {
+  if (need && f["sp"] && !need.anyOf.some((alt) => [...alt].every((p) => f["sp"]!.includes(p)))) {
     add({
       id: "sas-permission-mismatch",
       severity: "error",
       title: "The SAS lacks the permission for this operation",
-      detail: `${ctx.method.toUpperCase()} here means "${need.name}", which needs sp to include ${need.anyOf.map((p) => `'${p}'`).join(" or ")}; sp=${f["sp"]} (AuthorizationPermissionMismatch).`,
+      detail: `${ctx.method.toUpperCase()} here means "${need.name}", which needs sp to include ${need.anyOf.map((p) => `'${p}'`).join(" or ")} (missing from sp=${f["sp"]}) (AuthorizationPermissionMismatch).`,
     });
   }
   if (!f["sp"] && f["si"]) {
