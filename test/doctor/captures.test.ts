@@ -5,11 +5,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import { AZURITE_KEY } from "../../src/local/azurite.js";
+import { runCli } from "./cli.js";
 
 const DIR = join("test", "doctor", "captures");
 const KEY_ENV = "DOCTOR_CORPUS_ACCOUNT_KEY";
@@ -23,28 +22,10 @@ interface Capture {
   secrets: string[];
 }
 
-export const captures = readdirSync(DIR)
+const captures = readdirSync(DIR)
   .filter((f) => f.endsWith(".json"))
   .sort()
   .map((f) => ({ path: join(DIR, f), capture: JSON.parse(readFileSync(join(DIR, f), "utf8")) as Capture }));
-
-export async function runCli(args: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env,
-  });
-  return { code, stdout, stderr };
-}
 
 function argsFor(path: string, c: Capture): string[] {
   const args = ["explain", "--request", path];
