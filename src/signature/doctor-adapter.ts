@@ -1,9 +1,10 @@
 /**
  * Plugs the signature diff into the request doctor: `diagnose(exchange, response, { sharedKeyDiff:
- * sharedKeyDiffFindings })`. Maps each likely cause to a doctor Finding. Pure (type-only imports).
+ * sharedKeyDiffFindings })`. Maps each likely cause to a doctor Finding. Pure.
  */
 import type { CapturedExchange } from "../doctor/capture.js";
 import type { SharedKeyDiffContext } from "../doctor/doctor.js";
+import { versionRulesOutTable } from "../doctor/service-inference.js";
 import type { Finding } from "../doctor/finding.js";
 import { DuplicateSignedHeaderError } from "./canonical.js";
 import { explainSignatureMismatch, type CauseId, type SignatureExplanation } from "./diff.js";
@@ -92,7 +93,11 @@ export function sharedKeyDiffFindings(
     } catch (err) {
       if (!(err instanceof TargetResolutionError) || context.service) throw err;
       // The host does not tell the service: try each service's layout against the server's string.
-      const tried = SERVICES.flatMap((service) => {
+      // The Table service stopped at x-ms-version 2019-02-02: a newer version rules its layouts out.
+      const candidates = versionRulesOutTable(request.headers)
+        ? SERVICES.filter((s) => s !== "table")
+        : SERVICES;
+      const tried = candidates.flatMap((service) => {
         try {
           return [
             { service, e: explainSignatureMismatch(request, serverStringToSign, { ...overrides, service }) },
@@ -108,7 +113,7 @@ export function sharedKeyDiffFindings(
         id: "signature-service-matched",
         severity: "info",
         title: "Service told by the server's string-to-sign",
-        detail: `Neither the host nor the request names the service; of the blob, queue, table and file layouts, the ${best.service} layout matches the server's string-to-sign best (${differingRows(best.e)} differing field(s)), so the diff uses it. Pass --service to say it.`,
+        detail: `Neither the host nor the request names the service; of the ${candidates.join(", ")} layouts${candidates.length < SERVICES.length ? " (x-ms-version is newer than any Table accepts)" : ""}, the ${best.service} layout matches the server's string-to-sign best (${differingRows(best.e)} differing field(s)), so the diff uses it. Pass --service to say it.`,
         decision: "authentication",
       };
     }
