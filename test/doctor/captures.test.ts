@@ -64,6 +64,12 @@ describe("the corpus of real captures", () => {
     const text = await runCli(argsFor(path, c), env);
     expect(text.stdout).toContain(`Verdict: ${c.expect.decision}.`);
     expect(text.stdout).toContain("Decided by: ");
+    // Azurite's AuthorizationFailure would read as a firewall rejection: the evidence must say it overruled it.
+    if (report.response?.errorCode === "AuthorizationFailure" && c.expect.decision !== "network")
+      expect(text.stdout).toContain(
+        "Code overruled: The response's code AuthorizationFailure alone would mean network, but ",
+      );
+    if (c.name.endsWith(".azurite")) expect(report.emulator?.reason).toBeTruthy();
     for (const secret of c.secrets) {
       expect(json.stdout).not.toContain(secret);
       expect(text.stdout).not.toContain(secret);
