@@ -2,6 +2,7 @@ import type { RecordObserver } from "../engine/contracts.js";
 import type { ClusterKey, ClusterPartial, SasWindowObservation } from "../model/incident.js";
 import { isAuthFailure, keySlotOf, type StorageRequest } from "../model/storage-request.js";
 import { redactUri, sanitizeLogValue } from "../redact.js";
+import { EvidenceAccumulator, mergeEvidence } from "../remedy/evidence.js";
 import { SasTimesCache } from "./sas-window.js";
 import { TopCallers } from "./top-callers.js";
 
@@ -63,6 +64,7 @@ interface ClusterState {
   sampleObjectKeys: string[];
   sasWindows: Map<string, SasWindowObservation>;
   operationVersions: Map<string, number>;
+  evidence: EvidenceAccumulator;
 }
 
 /**
@@ -185,6 +187,7 @@ export class ClusterAggregator implements RecordObserver {
         sampleObjectKeys: [],
         sasWindows: new Map(),
         operationVersions: new Map(),
+        evidence: new EvidenceAccumulator(),
       };
       this.clusters.set(ks, c);
     }
@@ -229,6 +232,7 @@ export class ClusterAggregator implements RecordObserver {
       this.limits.operationVersions,
       OTHER_VERSIONS,
     );
+    c.evidence.observe(r);
   }
 
   /** Folds the half of the clusters with the fewest failures (ties: the later cluster key first). */
@@ -262,6 +266,7 @@ export class ClusterAggregator implements RecordObserver {
         operationVersions: Object.fromEntries(
           [...c.operationVersions].sort(([a], [b]) => a.localeCompare(b)),
         ),
+        remedyEvidence: c.evidence.snapshot(),
       });
     }
     return out;
@@ -340,6 +345,13 @@ export function mergeSamples(lists: ReadonlyArray<readonly string[]>, cap: numbe
 }
 
 function mergeGroup(parts: readonly ClusterPartial[], limits: ClusterLimits): ClusterPartial {
+  const merged = mergeGroupAggregates(parts, limits);
+  const evidence = mergeEvidence(parts.map((p) => p.remedyEvidence));
+  if (evidence) merged.remedyEvidence = evidence;
+  return merged;
+}
+
+function mergeGroupAggregates(parts: readonly ClusterPartial[], limits: ClusterLimits): ClusterPartial {
   const perMinute = new Map<number, number>();
   let count = 0;
   let firstSeenMs = Number.POSITIVE_INFINITY;

@@ -8,9 +8,10 @@
 // Must stay the first import (see the module).
 import "./zod-jitless.js";
 import { z } from "zod";
-import { storageErrorOf, parseRequestCapture, parseResponseCapture } from "../doctor/capture.js";
-import { diagnose, type DoctorReport } from "../doctor/doctor.js";
-import { renderDoctorText } from "../doctor/render.js";
+import { storageErrorOf, parseRequestCaptures, parseResponseCapture } from "../doctor/capture.js";
+import type { DoctorReport } from "../doctor/doctor.js";
+import { explainCapture, type ExplainedRequest } from "../doctor/explain.js";
+import { renderExplainText } from "../doctor/render.js";
 import { redactSecrets } from "../redact.js";
 import { DuplicateSignedHeaderError } from "../signature/canonical.js";
 import { explainSignatureMismatch, type SignatureExplanation } from "../signature/diff.js";
@@ -33,6 +34,13 @@ export const pastedInputSchema = z.object({
     .string()
     .regex(/^\d{1,3}(\.\d{1,3}){3}$/, { error: "client IP: expected an IPv4 address such as 203.0.113.7" })
     .optional(),
+  service: z
+    .enum(["blob", "queue", "file", "table"], { error: "service: blob, queue, file or table" })
+    .optional(),
+  account: z
+    .string()
+    .regex(/^[a-z0-9]{3,24}$/, { error: "account: 3-24 lower-case letters and digits" })
+    .optional(),
 });
 
 export type PastedInput = z.input<typeof pastedInputSchema>;
@@ -47,6 +55,8 @@ export type PasteDiagnosis =
       signatureNote?: string;
       /** The same report as `auth-triage explain` prints it, for copying into a ticket. */
       text: string;
+      /** Every request of the capture (a HAR may hold several): diagnosed, or why not. */
+      requests: ExplainedRequest[];
     }
   | { ok: false; error: string };
 
@@ -59,19 +69,34 @@ export function diagnosePaste(input: PastedInput): PasteDiagnosis {
     request: input.request,
     response: blankToUndefined(input.response),
     clientIp: blankToUndefined(input.clientIp),
+    service: blankToUndefined(input.service),
+    account: blankToUndefined(input.account),
   });
   if (!parsed.success) {
     return { ok: false, error: parsed.error.issues.map((i) => i.message).join("; ") };
   }
-  const { request, response, clientIp } = parsed.data;
+  const { request, response, clientIp, service, account } = parsed.data;
   try {
-    const exchange = parseRequestCapture(request, "request");
-    const pastedResponse = response ? parseResponseCapture(response, "response") : undefined;
-    const report = diagnose(exchange, pastedResponse, {
+    const explained = explainCapture(request, response, {
       ...(clientIp ? { clientIp } : {}),
+      ...(service ? { service } : {}),
+      ...(account ? { account } : {}),
       sharedKeyDiff: sharedKeyDiffFindings,
     });
-    const result: PasteDiagnosis = { ok: true, report, text: renderDoctorText(report) };
+    const report = explained.primary;
+    if (!report) {
+      const reasons = explained.requests.map((r) => ("skipped" in r ? r.skipped : "")).filter(Boolean);
+      return { ok: false, error: redactSecrets(`request: nothing to diagnose: ${reasons.join("; ")}`) };
+    }
+    const result: PasteDiagnosis = {
+      ok: true,
+      report,
+      text: renderExplainText(explained),
+      requests: explained.requests,
+    };
+    const primaryIndex = explained.requests.find((r) => "report" in r)!.index;
+    const exchange = parseRequestCaptures(request, "request")[primaryIndex]!;
+    const pastedResponse = response ? parseResponseCapture(response, "response") : undefined;
     const answer = pastedResponse ?? exchange.response;
     const serverString = storageErrorOf(answer).stringToSign;
     const sharedKey = exchange.request.headers.some(
@@ -80,7 +105,14 @@ export function diagnosePaste(input: PastedInput): PasteDiagnosis {
     if (sharedKey && serverString !== undefined) {
       try {
         // The whole body, not just the string: its Time lets the diff spot a stale or future date.
-        result.signature = explainSignatureMismatch(exchange.request, answer?.body ?? serverString);
+        result.signature = explainSignatureMismatch(exchange.request, answer?.body ?? serverString, {
+          ...(service
+            ? { service }
+            : report.request.service && report.request.serviceSource !== "host name"
+              ? { service: report.request.service as "blob" | "queue" | "table" | "file" }
+              : {}),
+          ...(account ? { account } : {}),
+        });
       } catch (err) {
         if (!(err instanceof TargetResolutionError || err instanceof DuplicateSignedHeaderError)) throw err;
         result.signatureNote = redactSecrets(err.message);

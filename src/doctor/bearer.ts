@@ -144,6 +144,8 @@ export interface BearerContext {
   xMsVersion?: string;
   challenge?: BearerChallenge;
   errorDetail?: string;
+  /** The request went to the storage emulator (Azurite), whose token checks differ from Azure's. */
+  emulator?: boolean;
 }
 
 export interface BearerAnalysis {
@@ -281,6 +283,28 @@ export function analyzeBearer(ctx: BearerContext): BearerAnalysis {
       severity: "error",
       title: "x-ms-version is too old for bearer tokens",
       detail: `x-ms-version ${ctx.xMsVersion} predates ${MIN_BEARER_VERSION}, the first version that accepts OAuth. Upgrade the client or set a newer version.`,
+      decision: "authentication",
+    });
+  }
+
+  // A delegated token (it has scp) must carry Storage's one delegated permission; .default grants it.
+  if (typeof claims.scp === "string" && !claims.scp.split(/\s+/).includes("user_impersonation")) {
+    findings.push({
+      id: "bearer-missing-scope",
+      severity: "error",
+      title: "The delegated token lacks Storage's user_impersonation scope",
+      detail: `scp is "${claims.scp}": a user token for Storage must carry user_impersonation. The app requested other scopes (or lacks the API permission "Azure Storage / user_impersonation"); request https://storage.azure.com/user_impersonation or https://storage.azure.com/.default. Adding RBAC roles will not help while the scope is missing.`,
+      decision: "authentication",
+    });
+  }
+
+  const v2Issuer = /^https:\/\/login\.microsoftonline\.com\/[^/]+\/v2\.0\/?$/i.test(claims.iss ?? "");
+  if (ctx.emulator && v2Issuer && /invalid token issuer/i.test(ctx.errorDetail ?? "")) {
+    findings.push({
+      id: "bearer-emulator-v2-issuer",
+      severity: "error",
+      title: "The emulator refuses v2 tokens",
+      detail: `The token's issuer is ${claims.iss} (a v2.0 token). Azurite's OAuth accepts only v1 issuers (https://sts.windows.net/<tenant>/), so it answers "Invalid token issuer." for any v2 token; Azure accepts both. Against Azurite use a v1 token (accessTokenAcceptedVersion 1 on the app, or a token for https://storage.azure.com); this says nothing about the token's tenant on Azure.`,
       decision: "authentication",
     });
   }

@@ -196,6 +196,32 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   return { request: withoutFormat(request), format: request.format };
 }
 
+/**
+ * Reads every request of a capture: a HAR file yields one exchange per entry (in order); any other shape
+ * yields the one request `parseRequestCapture` reads.
+ */
+export function parseRequestCaptures(text: string, where: string): CapturedExchange[] {
+  const trimmed = text.replace(/^\uFEFF/, "").trim();
+  if (trimmed.startsWith("{")) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (err) {
+      throw new CaptureError(
+        `${where}: looks like JSON but does not parse (${(err as Error).message}); was the capture cut off?`,
+      );
+    }
+    const entries = (doc as { log?: { entries?: unknown } } | null)?.log?.entries;
+    if (Array.isArray(entries)) {
+      if (entries.length === 0) throw new CaptureError(`${where}: the HAR file has no entries`);
+      return entries.map((entry, i) =>
+        parseRequestCapture(JSON.stringify(entry), `${where} (entry ${i + 1})`),
+      );
+    }
+  }
+  return [parseRequestCapture(text, where)];
+}
+
 /** Reads a separate response capture: raw HTTP, JSON, or just the XML error body. */
 export function parseResponseCapture(text: string, where: string): CapturedResponse {
   const trimmed = text.replace(/^\uFEFF/, "").trim();

@@ -16,24 +16,62 @@ import {
   type CapturedResponse,
 } from "./capture.js";
 import { orderFindings, type Finding } from "./finding.js";
-import { targetOf } from "./operation.js";
-import { analyzeSas, looksLikeSas, type SasKind } from "./sas.js";
+import { targetOf, withService, type StorageService } from "./operation.js";
+import { analyzeSas, looksLikeSas, sasSignatureFindings, type SasKind } from "./sas.js";
+import { inferServiceFromRequest } from "./service-inference.js";
+import { emulatorOf, responseOriginFindings, type Emulator } from "./origin.js";
+import { weighEvidence, type Basis } from "./weigh.js";
 
 export type Scheme = "SharedKey" | "SharedKeyLite" | "SAS" | "Bearer" | "Anonymous" | "Mixed" | "Unknown";
+
+/** A key the user supplied (--key-env), to tell a wrong key from a changed string. Never shown. */
+export interface KeyCheck {
+  /** Where the key came from, for the report: "the key in $STORAGE_KEY". */
+  source: string;
+  /** Base64 HMAC-SHA256 of the string with the key (node:crypto in the CLI). */
+  sign(stringToSign: string): string;
+}
+
+/** What the Shared Key diff needs besides the request and the server's string. */
+export interface SharedKeyDiffContext {
+  service?: StorageService;
+  account?: string;
+  keyCheck?: KeyCheck;
+}
 
 export interface DoctorOptions {
   /** The caller's egress IP, to check a SAS sip range. */
   clientIp?: string;
+  /** The service, when the host does not tell (--service). */
+  service?: StorageService;
+  /** The account, when the host does not tell (--account). */
+  account?: string;
+  keyCheck?: KeyCheck;
   /**
    * Shared Key string-to-sign diff, supplied by the signature diagnostics when the response carries the
    * server's string-to-sign. Returns findings in the doctor's shape.
    */
-  sharedKeyDiff?: (exchange: CapturedExchange, serverStringToSign: string) => Finding[];
+  sharedKeyDiff?: (
+    exchange: CapturedExchange,
+    serverStringToSign: string,
+    context?: SharedKeyDiffContext,
+  ) => Finding[];
 }
 
 export interface DoctorReport {
   scheme: Scheme;
-  request: { method: string; url: string; service?: string; account?: string };
+  request: {
+    method: string;
+    url: string;
+    service?: string;
+    account?: string;
+    /** How the service was told: "host name", "--service", or the request evidence that named it. */
+    serviceSource?: string;
+  };
+  /** Set when the request went to the storage emulator: its error codes differ from Azure's. */
+  emulator?: Emulator;
+  /** Which evidence decided the verdict, and why the response's code was overruled when it was. */
+  basis: Basis;
   response?: { status?: number; errorCode?: string; detail?: string };
   requestTime?: { iso: string; source: string };
   findings: Finding[];
@@ -92,8 +130,27 @@ export function diagnose(
     throw new Error(`the request URL is not a valid absolute URL: ${redactUri(req.url).slice(0, 200)}`);
   }
   const rawQuery = req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : "";
-  const target = targetOf(url);
-  const error = storageErrorOf(res);
+  let target = targetOf(url);
+  let serviceSource =
+    target.service && !target.pathStyle ? "host name" : target.service ? "emulator port" : undefined;
+  if (options.account) target = { ...target, account: options.account };
+  if (options.service) {
+    target = withService(target, options.service);
+    serviceSource = "--service";
+  } else if (!target.service || target.pathStyle) {
+    const inferred = inferServiceFromRequest(url, req.headers, target.pathStyle);
+    if (inferred && inferred.service !== target.service) {
+      target = withService(target, inferred.service);
+      serviceSource = inferred.reason;
+    } else if (inferred && !serviceSource) serviceSource = inferred.reason;
+  }
+  const emulator = emulatorOf(url, target, res);
+  const truncated = res?.body !== undefined && isTruncatedBody(res.body);
+  const origin = responseOriginFindings(res, truncated);
+  // A body that is cut off, or not Storage's at all (an HTML page), holds no string-to-sign to trust.
+  const untrusted = truncated || origin.some((f) => f.severity === "error");
+  const error = untrusted ? { ...storageErrorOf(res), stringToSign: undefined } : storageErrorOf(res);
+  findings.push(...origin);
 
   // 1. Scheme integrity.
   const authorizations = headerAll(req.headers, "authorization");
@@ -204,15 +261,28 @@ export function diagnose(
       });
     }
     const serverStringToSign = error.stringToSign;
+    const code = error.code?.toLowerCase();
     if (serverStringToSign && options.sharedKeyDiff) {
-      findings.push(...options.sharedKeyDiff({ ...exchange, request: req }, serverStringToSign));
-    } else if (error.code?.toLowerCase() === "authenticationfailed" && !serverStringToSign) {
+      findings.push(
+        ...options.sharedKeyDiff({ ...exchange, request: req }, serverStringToSign, {
+          // The host-derived service is what the diff would infer itself; pass what only the doctor knows.
+          ...(serviceSource && serviceSource !== "host name" && target.service
+            ? { service: target.service }
+            : {}),
+          ...(options.account || (target.pathStyle && target.account) ? { account: target.account } : {}),
+          ...(options.keyCheck ? { keyCheck: options.keyCheck } : {}),
+        }),
+      );
+    } else if (
+      !serverStringToSign &&
+      (code === "authenticationfailed" ||
+        (emulator && (code === "authorizationfailure" || code === "invalidauthenticationinfo")))
+    ) {
       findings.push({
-        id: "sharedkey-no-server-string",
-        severity: "info",
-        title: "Capture the server's string-to-sign",
-        detail:
-          "The response has no AuthenticationErrorDetail with the server's string-to-sign; capture the full error body to diff the signature field by field (auth-triage signature explain).",
+        id: "sharedkey-signature-rejected",
+        severity: "error",
+        title: "Storage rejected the Shared Key signature",
+        detail: `${emulator ? `The emulator answered ${error.code}, its answer to a signature that does not verify (Azure answers 403 AuthenticationFailed). ` : ""}The signature did not verify, and without the server's string-to-sign this capture cannot tell a wrong key from a request changed in transit (a proxy rewriting x-ms-date, adding Content-Type, re-encoding the path). ${emulator ? "Start Azurite with --debug FILE and pass its '[STRING TO SIGN]' line as the response (or to auth-triage signature explain)" : "Capture the whole error body: Azure's AuthenticationErrorDetail carries the string-to-sign"}; with it the exact differing field is named.`,
         decision: "authentication",
       });
     }
@@ -230,6 +300,7 @@ export function diagnose(
       xMsVersion: header(req.headers, "x-ms-version"),
       challenge,
       errorDetail: error.authenticationErrorDetail,
+      emulator: emulator !== undefined,
     });
     findings.push(...analysis.findings);
     bearerOut = {
@@ -261,6 +332,19 @@ export function diagnose(
       serverStringToSign: sasStringToSignOf(error.authenticationErrorDetail),
     });
     findings.push(...analysis.findings);
+    findings.push(
+      ...sasSignatureFindings({
+        sas: analysis.sas,
+        sig: url.searchParams.get("sig") ?? undefined,
+        target,
+        serverStringToSign: sasStringToSignOf(error.authenticationErrorDetail),
+        errorCode: error.code,
+        emulator: emulator !== undefined,
+        // A warning (an ambiguous path escape) explains a rejected signature better than the signature alone.
+        otherErrors: analysis.findings.some((f) => f.severity === "error" || f.severity === "warning"),
+        keyCheck: options.keyCheck,
+      }),
+    );
     sasOut = { kind: analysis.sas.kind, fields: analysis.sas.fields };
   }
   if (scheme === "Anonymous" && res?.status !== undefined && res.status >= 400) {
@@ -296,7 +380,19 @@ export function diagnose(
     firstProblem?.decision ??
     (error.code ? verdictRuleFor(error.code, authType, res?.status ?? 403).decision : "authentication");
   const fromServer = error.code ? verdictRuleFor(error.code, authType, res?.status ?? 403) : undefined;
-  const verdictRule = fromServer?.decision === decision ? fromServer : representativeRule(decision);
+  const verdictRule =
+    fromServer?.decision === decision
+      ? fromServer
+      : decision === "authentication" && authType === "AccountKey"
+        ? verdictRuleFor("AuthenticationFailed", "AccountKey", 403)
+        : representativeRule(decision);
+  const basis = weighEvidence({
+    firstProblem,
+    decision,
+    errorCode: error.code,
+    codeRule: fromServer,
+    emulator,
+  });
 
   return {
     scheme,
@@ -305,7 +401,10 @@ export function diagnose(
       url: redactUri(req.url),
       service: target.service,
       account: target.account,
+      ...(serviceSource ? { serviceSource } : {}),
     },
+    ...(emulator ? { emulator } : {}),
+    basis,
     response: res
       ? {
           status: res.status,
@@ -323,13 +422,34 @@ export function diagnose(
     firstProblem: firstProblem ? { ...firstProblem, detail: redactSecrets(firstProblem.detail) } : undefined,
     verdict: {
       decision,
-      summary: verdictRule.guidance.summary,
+      summary:
+        firstProblem &&
+        untrusted &&
+        firstProblem.decision === "network" &&
+        firstProblem.id !== "server-AuthorizationFailure"
+          ? "Something in front of Storage (a gateway, WAF or proxy) answered; Storage never judged the credential, so the answer says nothing about keys, tokens, SAS or roles."
+          : verdictRule.guidance.summary,
       steps: verdictRule.guidance.steps,
       avoid: verdictRule.guidance.avoid,
     },
     bearer: bearerOut,
     sas: sasOut,
   };
+}
+
+/** An XML or JSON error body that was cut off (a log line limit, a copy from a terminal). */
+function isTruncatedBody(body: string): boolean {
+  const b = body.replace(/^\uFEFF/, "").trim();
+  if (/^(<\?xml[^>]*>\s*)?<Error>/i.test(b)) return !/<\/Error>\s*$/i.test(b);
+  if (b.startsWith("{")) {
+    try {
+      JSON.parse(b);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** The table's guidance for a verdict when the response's code (if any) points elsewhere. */

@@ -2,6 +2,8 @@
  * Which Storage service and operation a request targets, and which SAS permission letters that operation
  * needs. Kept as data so the mapping can be read and extended without touching the checks.
  */
+import { operationPermissions } from "../permissions/index.js";
+
 export type StorageService = "blob" | "queue" | "table" | "file";
 
 export interface RequestTarget {
@@ -69,64 +71,90 @@ export function targetOf(url: URL): RequestTarget {
 }
 
 export interface OperationNeed {
-  /** Human name, e.g. "read blob". */
+  /** The logged operation name and what it does, e.g. "PutBlob (write a blob)". */
   name: string;
-  /** Any one of these permission letters suffices. */
+  /** Alternatives: every letter of one alternative must be in sp (from src/permissions, the one table). */
   anyOf: string[];
 }
 
-/**
- * The SAS permission an operation needs (Microsoft's "Create a service SAS" permission tables).
- * `comp` and method decide; unknown shapes return undefined rather than a guess.
- */
-export function permissionNeeded(method: string, url: URL, target: RequestTarget): OperationNeed | undefined {
+/** The logged operation name a request performs; undefined for shapes not mapped (never a guess). */
+export function operationOf(method: string, url: URL, target: RequestTarget): string | undefined {
   const m = method.toUpperCase();
   const comp = url.searchParams.get("comp")?.toLowerCase();
   const restype = url.searchParams.get("restype")?.toLowerCase();
-  const svc = target.service;
-  if (svc === "blob" || svc === "file") {
-    const obj = svc === "blob" ? "blob" : "file";
-    if (comp === "list") return { name: "list", anyOf: ["l"] };
-    if (comp === "tags") return { name: `${m === "GET" ? "read" : "write"} ${obj} tags`, anyOf: ["t"] };
-    if (
-      target.level === "object" ||
-      (restype !== "container" && restype !== "share" && restype !== "directory")
-    ) {
-      if (target.level !== "object") return undefined;
-      if (m === "GET" || m === "HEAD") return { name: `read ${obj}`, anyOf: ["r"] };
-      if (m === "DELETE") return { name: `delete ${obj}`, anyOf: ["d"] };
-      if (m === "PUT" && comp === "appendblock") return { name: "append block", anyOf: ["a", "w"] };
-      if (m === "PUT") return { name: `write ${obj}`, anyOf: ["w", "c"] };
-    }
-    if (m === "PUT") return { name: `create ${svc === "blob" ? "container" : "share"}`, anyOf: ["c", "w"] };
-    if (m === "DELETE") return { name: `delete ${svc === "blob" ? "container" : "share"}`, anyOf: ["d"] };
-    if (m === "GET" || m === "HEAD")
-      return { name: `read ${svc === "blob" ? "container" : "share"} properties`, anyOf: ["r"] };
-    return undefined;
-  }
-  if (svc === "queue") {
-    const messages = target.segments[1] === "messages";
-    if (!messages) {
-      if (m === "PUT") return { name: "create queue", anyOf: ["c"] };
-      if (m === "DELETE") return { name: "delete queue", anyOf: ["d"] };
-      if (m === "GET" || m === "HEAD") return { name: "read queue metadata", anyOf: ["r"] };
+  const level = target.level;
+  switch (target.service) {
+    case "blob":
+      if (comp === "list") return level === "service" ? "ListContainers" : "ListBlobs";
+      if (comp === "tags") return m === "GET" ? "GetBlobTags" : "SetBlobTags";
+      if (level === "object") {
+        if (comp === "block") return "PutBlock";
+        if (comp === "blocklist") return m === "GET" ? "GetBlockList" : "PutBlockList";
+        if (comp === "appendblock") return "AppendBlock";
+        if (comp === "metadata") return m === "GET" || m === "HEAD" ? "GetBlobMetadata" : "SetBlobMetadata";
+        if (comp) return undefined;
+        if (m === "GET") return "GetBlob";
+        if (m === "HEAD") return "GetBlobProperties";
+        if (m === "PUT") return "PutBlob";
+        if (m === "DELETE") return "DeleteBlob";
+        return undefined;
+      }
+      if (level === "container" && restype === "container" && !comp) {
+        if (m === "PUT") return "CreateContainer";
+        if (m === "DELETE") return "DeleteContainer";
+        if (m === "GET" || m === "HEAD") return "GetContainerProperties";
+      }
+      return undefined;
+    case "queue": {
+      const messages = target.segments[1] === "messages";
+      if (!messages) {
+        if (level === "service" && comp === "list") return "ListQueues";
+        if (comp === "metadata") return m === "PUT" ? "SetQueueMetadata" : "GetQueueMetadata";
+        if (comp) return undefined;
+        if (m === "PUT") return "CreateQueue";
+        if (m === "DELETE") return "DeleteQueue";
+        return undefined;
+      }
+      const single = target.segments.length > 2;
+      if (m === "POST") return "PutMessage";
+      if (m === "PUT") return "UpdateMessage";
+      if (m === "DELETE") return single ? "DeleteMessage" : "ClearMessages";
+      if (m === "GET") return url.searchParams.get("peekonly") === "true" ? "PeekMessages" : "GetMessages";
       return undefined;
     }
-    if (m === "POST") return { name: "add message", anyOf: ["a"] };
-    if (m === "PUT") return { name: "update message", anyOf: ["u"] };
-    if (m === "DELETE") return { name: "delete or clear messages", anyOf: ["p"] };
-    if (m === "GET") {
-      return url.searchParams.get("peekonly") === "true"
-        ? { name: "peek messages", anyOf: ["r"] }
-        : { name: "get messages", anyOf: ["p"] };
+    case "table": {
+      const first = target.segments[0] ?? "";
+      if (/^Tables(\(|$)/.test(first)) {
+        if (m === "GET") return "QueryTables";
+        if (m === "POST") return "CreateTable";
+        if (m === "DELETE") return "DeleteTable";
+        return undefined;
+      }
+      const entity = /\(.+\)$/.test(first);
+      if (m === "GET") return entity ? "QueryEntity" : "QueryEntities";
+      if (m === "POST") return "InsertEntity";
+      if (m === "PUT") return "UpdateEntity";
+      if (m === "MERGE" || m === "PATCH") return "MergeEntity";
+      if (m === "DELETE") return "DeleteEntity";
+      return undefined;
     }
-    return undefined;
+    default:
+      return undefined;
   }
-  if (svc === "table") {
-    if (m === "GET" || m === "HEAD") return { name: "query entities", anyOf: ["r"] };
-    if (m === "POST") return { name: "insert entity", anyOf: ["a"] };
-    if (m === "PUT" || m === "MERGE" || m === "PATCH") return { name: "update entity", anyOf: ["u"] };
-    if (m === "DELETE") return { name: "delete entity", anyOf: ["d"] };
-  }
-  return undefined;
+}
+
+/** The SAS permission an operation needs, from the one operation → permission table (src/permissions). */
+export function permissionNeeded(method: string, url: URL, target: RequestTarget): OperationNeed | undefined {
+  const op = target.service ? operationOf(method, url, target) : undefined;
+  const perms = op && target.service ? operationPermissions(target.service, op) : undefined;
+  if (!perms || perms.sas.length === 0) return undefined;
+  return { name: `${perms.operation} (${perms.does})`, anyOf: [...perms.sas] };
+}
+
+/** The target with another service (from --service or the request's own evidence); the level is recomputed. */
+export function withService(target: RequestTarget, service: StorageService): RequestTarget {
+  const s = target.segments;
+  const base = s.length === 0 ? "service" : s.length === 1 ? "container" : "object";
+  const tableEntity = service === "table" && s.length === 1 && /\(.+\)$/.test(s[0]!);
+  return { ...target, service, level: tableEntity ? "object" : base };
 }

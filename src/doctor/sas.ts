@@ -371,12 +371,12 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
 
   // Permissions.
   const need = permissionNeeded(ctx.method, ctx.url, ctx.target);
-  if (need && f["sp"] && !need.anyOf.some((p) => f["sp"]!.includes(p))) {
+  if (need && f["sp"] && !need.anyOf.some((alt) => [...alt].every((p) => f["sp"]!.includes(p)))) {
     add({
       id: "sas-permission-mismatch",
       severity: "error",
       title: "The SAS lacks the permission for this operation",
-      detail: `${ctx.method.toUpperCase()} here means "${need.name}", which needs sp to include ${need.anyOf.map((p) => `'${p}'`).join(" or ")}; sp=${f["sp"]} (AuthorizationPermissionMismatch).`,
+      detail: `${ctx.method.toUpperCase()} here means "${need.name}", which needs sp to include ${need.anyOf.map((p) => `'${p}'`).join(" or ")} (missing from sp=${f["sp"]}) (AuthorizationPermissionMismatch).`,
     });
   }
   if (!f["sp"] && f["si"]) {
@@ -396,4 +396,96 @@ export function canonicalResourceFromSasStringToSign(stringToSign: string): stri
     .split("\n")
     .map((l) => l.trim())
     .find((l) => /^\/(blob|file|queue|table)\/[^/]+/.test(l));
+}
+
+/** The SAS fields that appear verbatim as lines of every SAS string-to-sign that signs them. */
+const SIGNED_LINE_FIELDS = [
+  "sp",
+  "st",
+  "se",
+  "sip",
+  "spr",
+  "sv",
+  "sr",
+  "ss",
+  "srt",
+  "skoid",
+  "sktid",
+  "skt",
+  "ske",
+  "sks",
+  "skv",
+];
+
+export interface SasSignatureContext {
+  sas: SasFields;
+  sig?: string;
+  target: RequestTarget;
+  serverStringToSign?: string;
+  errorCode?: string;
+  emulator: boolean;
+  /** Whether the field checks already found an error (then that error explains the failure). */
+  otherErrors: boolean;
+  keyCheck?: { source: string; sign(stringToSign: string): string };
+}
+
+/**
+ * The signature itself. With the server's string-to-sign: when Storage signed exactly the values the SAS
+ * carries, the SAS arrived as minted and only the key (or the minting code) can be wrong; a supplied key
+ * (--key-env) then says which. Without it, a rejection the field checks cannot explain is named as such.
+ */
+export function sasSignatureFindings(ctx: SasSignatureContext): Finding[] {
+  if (ctx.otherErrors) return [];
+  const f = ctx.sas.fields;
+  const code = ctx.errorCode?.toLowerCase();
+  const sts = ctx.serverStringToSign;
+  if (sts !== undefined) {
+    const lines = new Set(sts.split("\n"));
+    const disagreeing = SIGNED_LINE_FIELDS.filter(
+      (k) => f[k] !== undefined && f[k] !== "" && !lines.has(f[k]!),
+    );
+    if (disagreeing.length > 0) {
+      return [
+        {
+          id: "sas-signed-other-values",
+          severity: "error",
+          title: "Storage signed other values than the SAS carries",
+          detail: `The string Storage signed does not contain ${disagreeing.map((k) => `${k}=${f[k]}`).join(", ")} as the SAS states it: the SAS was altered after minting (a field re-encoded or edited by hand or by a proxy), or built for another version's layout. Mint it again and pass it through unchanged.`,
+          decision: "sas",
+        },
+      ];
+    }
+    let keyNote = "";
+    if (ctx.keyCheck && ctx.sig) {
+      keyNote =
+        ctx.keyCheck.sign(sts) === ctx.sig
+          ? ` ${ctx.keyCheck.source} signs Storage's string to exactly this sig: the SAS is right for that key, so Storage holds another key (the account's keys were regenerated after the key was copied, or it is another account's key).`
+          : ` ${ctx.keyCheck.source} does not produce this sig over Storage's string: the SAS was minted with another key than that one (an old or regenerated key, the other key slot, another account's key).`;
+    }
+    return [
+      {
+        id: "sas-wrong-key",
+        severity: "error",
+        title: "The SAS arrived as minted: it was signed with another key",
+        detail: `Storage signed exactly the values the SAS carries (${SIGNED_LINE_FIELDS.filter((k) => f[k])
+          .map((k) => `${k}=${f[k]}`)
+          .join(
+            ", ",
+          )}) for ${ctx.target.account ?? "the account"}, and the signature still did not match: the SAS was ${ctx.sas.kind === "user-delegation" ? "signed with another user delegation key (one requested for another account, or revoked)" : "signed with a key Storage does not hold (a regenerated key, another account's key)"}, or the code that minted it builds another string.${keyNote} Mint a new SAS with the current key; do not change roles or the firewall.`,
+        decision: "sas",
+      },
+    ];
+  }
+  if (code === "authenticationfailed" || (ctx.emulator && code === "authorizationfailure")) {
+    return [
+      {
+        id: "sas-signature-rejected",
+        severity: "error",
+        title: "Storage rejected the SAS signature",
+        detail: `${ctx.emulator ? `The emulator answered ${ctx.errorCode}, its answer to a SAS whose signature does not verify (Azure answers 403 AuthenticationFailed with "Signature did not match"). ` : ""}Every SAS field checks out against the request, so the signature itself did not verify: minted with another key (a regenerated key, another account's), or altered after minting. ${ctx.emulator ? "Azurite's --debug log shows the string it signed ('String to sign is')" : "Capture the whole error body: AuthenticationErrorDetail says what Storage signed"}; pass --key-env with the account key to check the key.`,
+        decision: "sas",
+      },
+    ];
+  }
+  return [];
 }

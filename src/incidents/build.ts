@@ -8,6 +8,7 @@ import {
   type ClusterLimits,
 } from "../cluster/aggregator.js";
 import { TopCallers } from "../cluster/top-callers.js";
+import { normaliseActivity } from "../correlate/activity.js";
 import { guidanceWithRootCause } from "../correlate/guidance.js";
 import type { RootCauseExplainer } from "../engine/contracts.js";
 import type { ActivityEvent } from "../model/activity.js";
@@ -18,9 +19,12 @@ import {
   type ClusterPartial,
   type Decision,
   type Incident,
+  type RemedyEvidence,
 } from "../model/incident.js";
 import type { ServiceType } from "../model/storage-request.js";
 import { SERVICE_TYPES } from "../model/storage-request.js";
+import { buildRemedy } from "../remedy/build.js";
+import { mergeEvidence } from "../remedy/evidence.js";
 
 export interface BuildIncidentsOptions {
   activity: readonly ActivityEvent[];
@@ -188,12 +192,17 @@ export function buildIncidentsCapped(
     if (group) group.clusters.push(p);
     else byChallenge.set(ks, { key, clusters: [p] });
   }
-  const all = [...byChallenge.values()]
-    .map((g) => incidentFrom(g.key, g.clusters, limits, opts.window.toMs))
-    .sort(bySeverity);
-  const incidents = all.length > maxIncidents ? all.slice(0, maxIncidents) : all;
-  const omitted = { incidents: all.length - incidents.length, failures: 0 };
-  for (let i = incidents.length; i < all.length; i++) omitted.failures += all[i]!.count;
+  const groups = [...byChallenge.values()];
+  const all = groups
+    .map((g) => ({
+      incident: incidentFrom(g.key, g.clusters, limits, opts.window.toMs),
+      clusters: g.clusters,
+    }))
+    .sort((x, y) => bySeverity(x.incident, y.incident));
+  const listed = all.length > maxIncidents ? all.slice(0, maxIncidents) : all;
+  const incidents = listed.map((x) => x.incident);
+  const omitted = { incidents: all.length - listed.length, failures: 0 };
+  for (let i = listed.length; i < all.length; i++) omitted.failures += all[i]!.incident.count;
   if (opts.explainer) {
     for (const incident of incidents) {
       const { changes, clockSkew } = opts.explainer.explain(incident, opts.activity, {
@@ -206,6 +215,18 @@ export function buildIncidentsCapped(
       incident.guidance = guidanceWithRootCause(incident);
     }
   }
+  // The remedy comes last: it reads the verdict, the ranked causes and the clock-skew assessment.
+  const changes = normaliseActivity(opts.activity).changes;
+  incidents.forEach((incident, k) => {
+    const clusters = listed[k]!.clusters;
+    const evidence = mergeEvidence(clusters.map((c) => c.remedyEvidence));
+    const byService: Partial<Record<ServiceType, RemedyEvidence>> = {};
+    for (const s of incident.services) {
+      const e = mergeEvidence(clusters.filter((c) => c.key.service === s).map((c) => c.remedyEvidence));
+      if (e) byService[s] = e;
+    }
+    incident.remedy = buildRemedy(incident, evidence ? { evidence, byService, changes } : { changes });
+  });
   return { incidents: incidents.sort(bySeverity), omitted };
 }
 

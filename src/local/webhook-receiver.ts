@@ -119,7 +119,15 @@ export function renderTeamsEnvelope(body: unknown, bytes: number): string {
     out.push("(not an Adaptive Card envelope)");
   } else {
     renderElements(card.body, out);
-    for (const a of card.actions ?? []) if (a.url) out.push(`[Open in dashboard] ${a.url}`);
+    for (const raw of card.actions ?? []) {
+      const a = raw as { url?: string; title?: string; card?: { body?: unknown[] } };
+      // Show-cards hold the details a phone hides at first; the console shows them indented.
+      if (a.card?.body) {
+        out.push(`[${plain(a.title)}]`);
+        renderElements(a.card.body, out, "  ");
+      }
+      if (a.url) out.push(`[Open in dashboard] ${a.url}`);
+    }
   }
   return out.join("\n") + "\n";
 }

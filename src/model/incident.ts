@@ -86,6 +86,8 @@ export interface ClusterPartial {
   sasWindows: SasWindowObservation[];
   /** OperationVersion (x-ms-version) -> count. */
   operationVersions: Record<string, number>;
+  /** What the remedy needs (principals, containers, authorization details); absent from older sources. */
+  remedyEvidence?: RemedyEvidence;
 }
 
 export interface ClusterSummary {
@@ -157,4 +159,94 @@ export interface Incident {
   clockSkew: ClockSkewAssessment;
   /** Ordering score: higher is more severe. */
   severity: number;
+  /** The exact fix (src/remedy/); absent only on incidents stored before it existed. */
+  remedy?: Remedy;
+}
+
+/** A failing Microsoft Entra principal as the logs name it (Requester* columns, AuthorizationDetails). */
+export interface PrincipalObservation {
+  objectId: string;
+  appId?: string;
+  tenantId?: string;
+  upn?: string;
+  /** From AuthorizationDetails principals[].type (User, ServicePrincipal, Group…), when logged. */
+  type?: string;
+  count: number;
+}
+
+/** One AuthorizationDetails entry of failing requests, counted. */
+export interface AuthorizationObservation {
+  /** The data action evaluated, e.g. Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read. */
+  action: string;
+  /** Granted | Denied. */
+  result: string;
+  /** Policy | NoApplicablePolicy | MissingAttributes (ABAC)… */
+  reason?: string;
+  roleAssignmentId?: string;
+  roleDefinitionId?: string;
+  denyAssignmentId?: string;
+  count: number;
+}
+
+/**
+ * What the remedy stage needs beyond the incident's own fields, aggregated per cluster with caps:
+ * the account's resource id, the containers (queues, tables, shares) the failures hit, the failing
+ * principals and the authorization decisions logged for them. Optional: Log Analytics partials do not
+ * carry it yet, and the remedy then names what it could not learn.
+ */
+export interface RemedyEvidence {
+  /** ARM id of the storage account (from _ResourceId without the service sub-resource). */
+  resourceId?: string;
+  /** Container, queue, table or share name → failures (at most `cap` names). */
+  containers: Record<string, number>;
+  /** Failures whose container was not kept (cap reached) or not known. */
+  otherContainers: number;
+  principals: PrincipalObservation[];
+  authorization: AuthorizationObservation[];
+}
+
+/** A command the remedy gives. It never carries a secret; unknown values are named placeholders. */
+export interface RemedyCommand {
+  /** What running it does. */
+  purpose: string;
+  /** The exact command line (bash). */
+  command: string;
+  /** Placeholders left in the command (`<like-this>`), each with why the logs could not fill it. */
+  placeholders: Array<{ name: string; reason: string }>;
+  /** A risky, temporary path, named as such (e.g. re-enabling Shared Key). */
+  risky?: boolean;
+}
+
+export type RemedyKind =
+  | "assign-role"
+  | "wait-for-propagation"
+  | "restore-role-assignment"
+  | "abac-condition"
+  | "replace-sas"
+  | "fix-sas-clock"
+  | "move-to-entra-id"
+  | "allow-network"
+  | "fix-private-endpoint"
+  | "update-key"
+  | "fix-signature"
+  | "fix-token"
+  | "fix-clock"
+  | "investigate";
+
+/** The exact fix for an incident (docs/remedy.md): built once, in src/remedy/, by the incident builder. */
+export interface Remedy {
+  kind: RemedyKind;
+  /** What to change, in one sentence. */
+  change: string;
+  /** Commands to run, in order; empty when nothing should be run (then `noCommand` says why). */
+  commands: RemedyCommand[];
+  noCommand?: string;
+  /** A Bicep snippet for a lasting change, where one fits. */
+  bicep?: string;
+  /** Why this is the narrowest fix. */
+  whyNarrowest: string;
+  /** What would make this remedy wrong. */
+  wrongIf: string[];
+  /** The values the remedy was built from, for people and machines (principal, role, scope, letters…). */
+  facts: Array<{ label: string; value: string }>;
 }

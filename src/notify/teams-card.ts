@@ -125,26 +125,157 @@ function coverLine(i: Incident, max: number): string {
   return `- ${escapeCardMarkdown(clip(`${i.statusCode} ${i.errorCode} (${i.authType || "no auth type"}): ${i.count} failures in ${i.operations.join(", ")}`, max))}`;
 }
 
-export function renderCard(view: NotificationView, level: DetailLevel): AdaptiveCardJson {
+/** "20 Nov 09:16 UTC": readable on a phone; the ISO form stays in the webhook and the dashboard. */
+export function humanTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const d = new Date(ms);
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
+    d.getUTCMonth()
+  ];
+  const hh = String(d.getUTCHours()).padStart(2, "0");
+  const mm = String(d.getUTCMinutes()).padStart(2, "0");
+  return `${d.getUTCDate()} ${month} ${hh}:${mm} UTC`;
+}
+
+/** A time range that does not repeat the day: "20 Nov 09:11 – 09:18 UTC". */
+function humanRange(fromIso: string, toIso: string): string {
+  const a = humanTime(fromIso);
+  const b = humanTime(toIso);
+  const sameDay = a.split(" ").slice(0, 2).join(" ") === b.split(" ").slice(0, 2).join(" ");
+  return sameDay ? `${a.replace(/ UTC$/, "")} – ${b.split(" ")[2]} UTC` : `${a} – ${b}`;
+}
+
+/** Limits of the part shown first, so it stays about one phone screen (tested in a browser at 400 px). */
+export const FIRST_SHOWN = { change: 280, command: 300, cause: 220, avoid: 2, avoidChars: 160 } as const;
+
+/** The most likely cause in one sentence: the top-ranked change, else the clock-skew evidence. */
+function mostLikelyCause(i: Incident): string {
+  const top = i.changes[0];
+  if (top) return `${top.summary} (${humanTime(top.time)}, ${top.caller || "unknown caller"})`;
+  if (i.clockSkew.suspected) return `Clock skew: ${i.clockSkew.evidence[0] ?? "suspected"}`;
+  return "No change in the activity log or the logs explains the onset.";
+}
+
+/**
+ * The part shown first on a phone: the verdict, the most likely cause, the exact fix (first command) and
+ * the wrong fix. Everything else is behind the card's Action.ShowCard buttons.
+ */
+function firstShownBlocks(view: NotificationView, level: DetailLevel): unknown[] {
+  const i = view.incident;
+  const t = level.textChars;
+  const resolved = view.reason === "resolved";
+  const e = (s: string, max = t) => escapeCardMarkdown(clip(s, max));
+  const blocks: unknown[] = [
+    {
+      type: "Container",
+      style: resolved ? "good" : "attention",
+      bleed: true,
+      items: [
+        text(
+          `${resolved ? "Resolved" : "Storage auth failures"}: ${i.statusCode} ${e(i.errorCode, 80)} on ${e(i.account, 80)}`,
+          { size: "Large", weight: "Bolder" },
+        ),
+        text(`**${REASON_WORDS[view.reason]}**: ${e(view.detail, Math.max(t, 300))}`, { spacing: "Small" }),
+      ],
+    },
+    text(
+      `**Verdict: ${i.decision}** · ${i.count} failures · ${e(humanRange(i.firstSeen, i.lastSeen), 60)}` +
+        (resolved ? ` · resolved ${e(humanTime(view.resolvedAt ?? view.decidedAt), 40)}` : ""),
+    ),
+    text("**Most likely cause**", { spacing: "Small" }),
+    text(e(mostLikelyCause(i), FIRST_SHOWN.cause), { spacing: "None" }),
+  ];
+  if (resolved) return blocks;
+  blocks.push(...fixBlocks(i, e));
+  const avoid = i.guidance.avoid.slice(0, FIRST_SHOWN.avoid);
+  if (avoid.length > 0) {
+    blocks.push(
+      text("**Wrong fix to avoid**", { spacing: "Small", color: "Attention" }),
+      text(avoid.map((a) => `- ${e(a, FIRST_SHOWN.avoidChars)}`).join("\n"), {
+        spacing: "None",
+        color: "Attention",
+      }),
+    );
+  }
+  return blocks;
+}
+
+/** The exact fix in the first-shown part: what to change and the first command (or why none). */
+function fixBlocks(i: Incident, e: (s: string, max?: number) => string): unknown[] {
+  const r = i.remedy;
+  if (!r) return [];
+  const out: unknown[] = [
+    text("**Exact fix**", { spacing: "Small" }),
+    text(e(r.change, FIRST_SHOWN.change), { spacing: "None" }),
+  ];
+  const first = r.commands[0];
+  if (first) {
+    out.push(
+      text(`${first.risky ? "**Risky, temporary:** " : ""}${e(first.command, FIRST_SHOWN.command)}`, {
+        fontType: "Monospace",
+        size: "Small",
+        spacing: "Small",
+      }),
+    );
+    if (r.commands.length > 1) {
+      out.push(
+        text(`+${r.commands.length - 1} more command(s) under "Fix: commands and why"`, {
+          isSubtle: true,
+          size: "Small",
+          spacing: "None",
+        }),
+      );
+    }
+  } else {
+    out.push(
+      text(`No command: ${e(r.noCommand ?? "nothing to run", FIRST_SHOWN.change)}`, {
+        isSubtle: true,
+        spacing: "Small",
+      }),
+    );
+  }
+  return out;
+}
+
+/** Every command with its purpose and placeholders, the facts, why it is the narrowest and when it is wrong. */
+function remedyDetailBlocks(i: Incident, level: DetailLevel): unknown[] {
+  const r = i.remedy;
+  if (!r) return [];
+  const t = level.textChars;
+  const e = (s: string, max = t) => escapeCardMarkdown(clip(s, max));
+  const out: unknown[] = [];
+  r.commands.forEach((c, k) => {
+    out.push(
+      text(`${k + 1}. ${c.risky ? "**Risky, temporary:** " : ""}${e(c.purpose, Math.max(t, 300))}`, {
+        spacing: "Small",
+      }),
+    );
+    out.push(text(e(c.command, 1000), { fontType: "Monospace", size: "Small", spacing: "None" }));
+    for (const p of c.placeholders)
+      out.push(
+        text(`<${e(p.name, 60)}>: ${e(p.reason)}`, { isSubtle: true, size: "Small", spacing: "None" }),
+      );
+  });
+  if (r.facts.length > 0) {
+    out.push({
+      type: "FactSet",
+      facts: r.facts.slice(0, 12).map((f) => ({ title: e(f.label, 40), value: e(f.value) })),
+    });
+  }
+  out.push(text(`**Why the narrowest:** ${e(r.whyNarrowest, Math.max(t, 300))}`));
+  out.push(
+    text(r.wrongIf.map((w) => `- Wrong if: ${e(w, Math.max(t, 200))}`).join("\n"), { isSubtle: true }),
+  );
+  return out;
+}
+
+function detailBlocks(view: NotificationView, level: DetailLevel): unknown[] {
   const i = view.incident;
   const t = level.textChars;
   const resolved = view.reason === "resolved";
   const e = (s: string, max = t) => escapeCardMarkdown(clip(s, max));
   const body: unknown[] = [];
-
-  body.push({
-    type: "Container",
-    style: resolved ? "good" : "attention",
-    bleed: true,
-    items: [
-      text(
-        `${resolved ? "Resolved" : "Storage auth failures"}: ${i.statusCode} ${e(i.errorCode, 80)} on ${e(i.account, 80)}`,
-        { size: "Large", weight: "Bolder" },
-      ),
-      text(`**${REASON_WORDS[view.reason]}**: ${e(view.detail, Math.max(t, 300))}`, { spacing: "Small" }),
-    ],
-  });
-
   const ops = i.operations.slice(0, level.operations).map((o) => e(o, 60));
   const opsText =
     ops.join(", ") + (i.operations.length > ops.length ? ` +${i.operations.length - ops.length} more` : "");
@@ -152,7 +283,7 @@ export function renderCard(view: NotificationView, level: DetailLevel): Adaptive
     type: "FactSet",
     facts: [
       { title: "Verdict", value: `**${i.decision}**` },
-      { title: "Failures", value: `${i.count} (${e(i.firstSeen, 40)} → ${e(i.lastSeen, 40)})` },
+      { title: "Failures", value: `${i.count} (${e(humanRange(i.firstSeen, i.lastSeen), 60)})` },
       { title: "Auth type", value: e(i.authType || "none logged", 40) },
       { title: "Services", value: e(i.services.join(", "), 60) },
       { title: "Operations", value: opsText },
@@ -160,8 +291,8 @@ export function renderCard(view: NotificationView, level: DetailLevel): Adaptive
         title: "Status",
         value:
           view.status === "resolved"
-            ? `resolved at ${e(view.resolvedAt ?? view.decidedAt, 40)}`
-            : `open since ${e(view.openedAt, 40)}`,
+            ? `resolved at ${e(humanTime(view.resolvedAt ?? view.decidedAt), 40)}`
+            : `open since ${e(humanTime(view.openedAt), 40)}`,
       },
       { title: "Incident", value: e(i.id, 40) },
       { title: "Notification", value: e(view.notificationId, 60) },
@@ -228,14 +359,37 @@ export function renderCard(view: NotificationView, level: DetailLevel): Adaptive
       );
     }
   }
+  return body;
+}
 
-  const card: AdaptiveCardJson = {
+const subCard = (body: unknown[]) => ({
+  type: "AdaptiveCard",
+  $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+  body,
+});
+
+export function renderCard(view: NotificationView, level: DetailLevel): AdaptiveCardJson {
+  const i = view.incident;
+  const actions: unknown[] = [];
+  if (i.remedy && view.reason !== "resolved") {
+    actions.push({
+      type: "Action.ShowCard",
+      title: "Fix: commands and why",
+      card: subCard(remedyDetailBlocks(i, level)),
+    });
+  }
+  actions.push({
+    type: "Action.ShowCard",
+    title: "Details, callers and samples",
+    card: subCard(detailBlocks(view, level)),
+  });
+  if (view.link) actions.push({ type: "Action.OpenUrl", title: "Open in dashboard", url: view.link });
+  return {
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     type: "AdaptiveCard",
     version: CARD_VERSION,
-    body,
+    body: firstShownBlocks(view, level),
+    actions,
     msteams: { width: "Full" },
   };
-  if (view.link) card.actions = [{ type: "Action.OpenUrl", title: "Open in dashboard", url: view.link }];
-  return card;
 }

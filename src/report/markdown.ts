@@ -4,6 +4,7 @@ import { sanitizeOutbound } from "../redact.js";
 import { analyzeReach } from "./text.js";
 import type { Incident } from "../model/incident.js";
 import { DECISION_LABEL, incidentFacts, shortTime, summarisedSentences, timeRange } from "./facts.js";
+import { remedyMarkdown } from "./remedy.js";
 import { escapeMarkdown as e } from "./sanitize.js";
 
 function incidentMarkdown(i: Incident, n: number): string[] {
@@ -35,6 +36,7 @@ function incidentMarkdown(i: Incident, n: number): string[] {
       `- **SAS:** ${f.expired} failures after se (expired), ${f.notYetValid} before st (not yet valid)`,
     );
   }
+  if (i.remedy) out.push("", ...remedyMarkdown(i.remedy));
   out.push("", "**Top callers**", "");
   for (const c of i.callers.slice(0, 5)) {
     const who = [c.ip, c.keySlot, c.requesterUpn ?? c.requesterObjectId, c.userAgent]

@@ -3,6 +3,7 @@ import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
 import type { CallerSummary, Incident } from "../model/incident.js";
 import { DECISION_LABEL, incidentFacts, shortTime, summarisedSentences, timeRange } from "./facts.js";
+import { remedyText } from "./remedy.js";
 import { cleanText as c } from "./sanitize.js";
 
 function callerLine(caller: CallerSummary): string {
@@ -43,6 +44,7 @@ function incidentText(i: Incident, n: number, total: number): string[] {
     .sort((a, b) => b[1] - a[1])
     .map(([v, n2]) => `${c(v)} (${n2})`);
   if (versions.length) out.push(`x-ms-version: ${versions.join(", ")}`);
+  if (i.remedy) out.push("", ...remedyText(i.remedy));
   out.push("", "Top callers (failures, address, key slot or principal, user agent):");
   for (const caller of i.callers.slice(0, 10)) out.push(callerLine(caller));
   if (i.callers.length > 10) out.push(`      … and ${i.callers.length - 10} more`);

@@ -1,8 +1,10 @@
 /**
  * Plugs the signature diff into the request doctor: `diagnose(exchange, response, { sharedKeyDiff:
- * sharedKeyDiffFindings })`. Maps each likely cause to a doctor Finding. Pure (type-only imports).
+ * sharedKeyDiffFindings })`. Maps each likely cause to a doctor Finding. Pure.
  */
 import type { CapturedExchange } from "../doctor/capture.js";
+import type { SharedKeyDiffContext } from "../doctor/doctor.js";
+import { versionRulesOutTable } from "../doctor/service-inference.js";
 import type { Finding } from "../doctor/finding.js";
 import { DuplicateSignedHeaderError } from "./canonical.js";
 import { explainSignatureMismatch, type CauseId, type SignatureExplanation } from "./diff.js";
@@ -64,11 +66,63 @@ export function findingsFromExplanation(e: SignatureExplanation): Finding[] {
   return findings;
 }
 
+/** The services whose layouts are tried when neither the host nor the request names one. */
+const SERVICES = ["blob", "queue", "table", "file"] as const;
+
+function differingRows(e: SignatureExplanation): number {
+  const layoutPenalty = e.causes.some((c) => c.id === "layout-mismatch") ? 1000 : 0;
+  return layoutPenalty + e.rows.filter((r) => r.status !== "same").length;
+}
+
 /** The doctor's `sharedKeyDiff` hook. */
-export function sharedKeyDiffFindings(exchange: CapturedExchange, serverStringToSign: string): Finding[] {
+export function sharedKeyDiffFindings(
+  exchange: CapturedExchange,
+  serverStringToSign: string,
+  context: SharedKeyDiffContext = {},
+): Finding[] {
   const request = exchange.request;
+  const overrides = {
+    ...(context.service ? { service: context.service } : {}),
+    ...(context.account ? { account: context.account } : {}),
+  };
   try {
-    return findingsFromExplanation(explainSignatureMismatch(request, serverStringToSign));
+    let explanation: SignatureExplanation;
+    let matchedNote: Finding | undefined;
+    try {
+      explanation = explainSignatureMismatch(request, serverStringToSign, overrides);
+    } catch (err) {
+      if (!(err instanceof TargetResolutionError) || context.service) throw err;
+      // The host does not tell the service: try each service's layout against the server's string.
+      // The Table service stopped at x-ms-version 2019-02-02: a newer version rules its layouts out.
+      const candidates = versionRulesOutTable(request.headers)
+        ? SERVICES.filter((s) => s !== "table")
+        : SERVICES;
+      const tried = candidates.flatMap((service) => {
+        try {
+          return [
+            { service, e: explainSignatureMismatch(request, serverStringToSign, { ...overrides, service }) },
+          ];
+        } catch {
+          return [];
+        }
+      });
+      const best = tried.sort((a, b) => differingRows(a.e) - differingRows(b.e))[0];
+      if (!best) throw err;
+      explanation = best.e;
+      matchedNote = {
+        id: "signature-service-matched",
+        severity: "info",
+        title: "Service told by the server's string-to-sign",
+        detail: `Neither the host nor the request names the service; of the ${candidates.join(", ")} layouts${candidates.length < SERVICES.length ? " (x-ms-version is newer than any Table accepts)" : ""}, the ${best.service} layout matches the server's string-to-sign best (${differingRows(best.e)} differing field(s)), so the diff uses it. Pass --service to say it.`,
+        decision: "authentication",
+      };
+    }
+    const findings = findingsFromExplanation(explanation).map((f) =>
+      f.id === "signature-identical"
+        ? { ...f, detail: identicalDetail(f.detail, request, serverStringToSign, context) }
+        : f,
+    );
+    return matchedNote ? [...findings, matchedNote] : findings;
   } catch (err) {
     if (err instanceof TargetResolutionError || err instanceof DuplicateSignedHeaderError) {
       return [
@@ -76,11 +130,31 @@ export function sharedKeyDiffFindings(exchange: CapturedExchange, serverStringTo
           id: "signature-not-comparable",
           severity: "info",
           title: "The signature diff could not run",
-          detail: `${err.message} (auth-triage signature explain takes --account and --service).`,
+          detail: `${err.message} (auth-triage explain and signature explain take --account and --service).`,
           decision: "authentication",
         },
       ];
     }
     throw err;
   }
+}
+
+/** With identical strings: which key the request claims, and what a supplied key says. */
+function identicalDetail(
+  detail: string,
+  request: CapturedExchange["request"],
+  serverStringToSign: string,
+  context: SharedKeyDiffContext,
+): string {
+  const auth = request.headers.find((h) => h.name.toLowerCase() === "authorization")?.value ?? "";
+  const m = /^\s*(SharedKey(?:Lite)?)\s+([^:\s]+):(\S+)/.exec(auth);
+  if (!m) return detail;
+  const [, scheme, account, signature] = m;
+  const claim = ` The request claims one of ${account}'s two keys (${scheme} ${account}:…): Storage tries key1 and key2 and the signature matches neither.`;
+  if (!context.keyCheck) return `${detail}${claim}`;
+  const check =
+    context.keyCheck.sign(serverStringToSign) === signature
+      ? ` ${context.keyCheck.source} signs this exact string to the request's signature: the client holds that key, and Storage holds other keys (regenerated since it was copied, or it is another account's key).`
+      : ` ${context.keyCheck.source} does not produce the request's signature over this string: the client signed with another key than that one (an old or regenerated key, the other slot, another account's key).`;
+  return `${detail}${claim}${check}`;
 }

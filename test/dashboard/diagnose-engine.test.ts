@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -67,5 +68,50 @@ describe.each([
     const notHttp = engine().diagnosePaste({ request: "this is not a request" });
     expect(notHttp.ok).toBe(false);
     expect(!notHttp.ok && notHttp.error).toMatch(/^request/);
+  });
+});
+
+/** The corpus of real captures (test/doctor/captures): the page's engine, source and bundle, gives each expected answer. */
+const realCaptures = readdirSync(join("test", "doctor", "captures"))
+  .filter((f) => f.endsWith(".json"))
+  .sort()
+  .map((f) => join("test", "doctor", "captures", f));
+
+describe.each([
+  ["source", () => ({ diagnosePaste }) as Engine],
+  ["browser bundle", () => bundled],
+])("diagnose engine on the real captures (%s)", (_label, engine) => {
+  it.each(realCaptures)("%s", (path) => {
+    const text = readFileSync(path, "utf8");
+    const c = JSON.parse(text) as {
+      expect: { firstProblem: string; decision: string };
+      options?: { service?: "blob" | "queue" | "table" | "file" };
+      secrets: string[];
+    };
+    const result = engine().diagnosePaste({
+      request: text,
+      ...(c.options?.service ? { service: c.options.service } : {}),
+    });
+    if (!result.ok) throw new Error(result.error);
+    expect({ id: result.report.firstProblem?.id, decision: result.report.verdict.decision }).toEqual({
+      id: c.expect.firstProblem,
+      decision: c.expect.decision,
+    });
+    const everything = JSON.stringify(result);
+    for (const secret of c.secrets) expect(everything).not.toContain(secret);
+  });
+
+  it("answers each request of a HAR on its own", () => {
+    const result = engine().diagnosePaste({
+      request: readFileSync(join("test", "doctor", "captures", "several-requests.har"), "utf8"),
+    });
+    if (!result.ok) throw new Error(result.error);
+    expect(result.requests.map((r) => ("report" in r ? r.report.firstProblem?.id : "skipped"))).toEqual([
+      "skipped",
+      "skipped",
+      "sharedkey-signature-rejected",
+      "sas-permission-mismatch",
+    ]);
+    expect(result.text).toContain("The capture holds 4 requests; 2 diagnosed.");
   });
 });

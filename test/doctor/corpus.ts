@@ -661,7 +661,8 @@ export function buildCorpus(): DoctorCase[] {
     "GET",
     "/reports/q3.csv",
     blobSas({ blob: "q3.csv" }),
-    "server-AuthenticationFailed",
+    // Every field checks out and Storage still rejects the signature: the key is named, not just the code.
+    "sas-signature-rejected",
     { story: 14 },
   );
   sasCase(

@@ -57,13 +57,14 @@ describe("Teams card", () => {
       expect(text).toContain(needle);
     }
     const card = msg.envelope.attachments[0]!.content;
-    expect(card.actions).toEqual([
-      {
-        type: "Action.OpenUrl",
-        title: "Open in dashboard",
-        url: `https://triage.example.net/api/dashboard/#/incidents/${v.incident.id}`,
-      },
+    // Details sit behind a show-card so the part shown first fits a phone; the link stays last.
+    expect((card.actions as Array<{ type: string; title: string }>).map((a) => [a.type, a.title])).toEqual([
+      ["Action.ShowCard", "Details, callers and samples"],
+      ["Action.OpenUrl", "Open in dashboard"],
     ]);
+    expect(card.actions!.at(-1)).toMatchObject({
+      url: `https://triage.example.net/api/dashboard/#/incidents/${v.incident.id}`,
+    });
   });
 
   it("truncates gracefully to fit 24 KB: fewer callers and causes, '+N more' notes", () => {

@@ -1,17 +1,19 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { CaptureError, parseRequestCapture, parseResponseCapture } from "../../doctor/capture.js";
-import { diagnose } from "../../doctor/doctor.js";
-import { renderDoctorJson, renderDoctorText } from "../../doctor/render.js";
+import { CaptureError } from "../../doctor/capture.js";
+import { explainCapture } from "../../doctor/explain.js";
+import { renderExplainJson, renderExplainText } from "../../doctor/render.js";
 import { redactSecrets } from "../../redact.js";
 import { sharedKeyDiffFindings } from "../../signature/doctor-adapter.js";
 import { RequestInputError } from "../../signature/http-request.js";
+import { accountKeySchema, computeSharedKeySignature } from "../../signature/sign.js";
 import { EXIT_OK, UsageError, type CliCommand } from "../command.js";
 import { readInputFile as readInput } from "../read-input.js";
 
 const HELP = `auth-triage explain: diagnose one captured Storage request/response pair.
 
 Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--format text|json]
+                           [--service blob|queue|file|table] [--account NAME] [--key-env VAR]
 
   --request FILE    The request as raw HTTP text, JSON {method, url, headers[, body][, response]},
                     a HAR file or entry (its response is used too), or the HTTP logging that
@@ -19,12 +21,24 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, or just the XML
                     error body. Needed for the WWW-Authenticate challenge and the error detail.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip).
+  --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the
+                    emulator, custom domains, private endpoints, proxies). Without it the service is
+                    read from the request (queue /messages, Table OData headers and paths, Blob or
+                    Files headers and comp= values, the SAS) or, failing that, from which service's
+                    layout matches the server's string-to-sign.
+  --account NAME    The storage account, when the host does not tell.
+  --key-env VAR     Name of the environment variable holding the base64 account key. With the
+                    server's string-to-sign it tells a wrong key from a changed request (Shared Key
+                    and SAS). The key is never printed.
   --format FMT      text (default) or json.
 
 It reports, in order, the scheme in use and any mixed or duplicated auth metadata, then what is wrong
 with the bearer token (claims vs the challenge, lifetime, x-ms-version), the SAS (every field vs the
 request) or the Shared Key request (date, account, the server's string-to-sign), and the verdict
-(authentication, rbac, sas, network, policy) with the wrong fix to avoid.
+(authentication, rbac, sas, network, policy) with the wrong fix to avoid. The request's own evidence
+(the server's string-to-sign, the SAS fields, the token's claims, who answered) decides over the
+response's error code; the report says which evidence decided and when the code was overruled.
+A HAR with several requests gets one answer per failed Storage request.
 Tokens, keys and signatures are never printed: only claims and field values.
 Exit codes: 0 diagnosis printed; 2 unreadable or malformed input.`;
 
@@ -36,6 +50,23 @@ const Flags = z.object({
     .regex(/^\d{1,3}(\.\d{1,3}){3}$/, "--client-ip must be an IPv4 address")
     .optional(),
   format: z.enum(["text", "json"], { error: "--format must be text or json" }).default("text"),
+  service: z
+    .enum(["blob", "queue", "file", "table"], { error: "--service must be blob, queue, file or table" })
+    .optional(),
+  account: z
+    .string()
+    .regex(
+      /^[a-z0-9]{3,24}$/,
+      "--account must be 3-24 lower-case letters and digits (a storage account name)",
+    )
+    .optional(),
+  "key-env": z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      "--key-env takes the NAME of an environment variable, not the key itself",
+    )
+    .optional(),
 });
 
 export const explainCommand: CliCommand = {
@@ -52,6 +83,9 @@ export const explainCommand: CliCommand = {
           response: { type: "string" },
           "client-ip": { type: "string" },
           format: { type: "string" },
+          service: { type: "string" },
+          account: { type: "string" },
+          "key-env": { type: "string" },
         },
         strict: true,
       }).values;
@@ -61,16 +95,37 @@ export const explainCommand: CliCommand = {
     const parsed = Flags.safeParse(values);
     if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
     const flags = parsed.data;
+    let keyCheck: { source: string; sign(s: string): string } | undefined;
+    if (flags["key-env"]) {
+      const name = flags["key-env"];
+      const raw = io.env[name];
+      if (raw === undefined || raw === "")
+        throw new UsageError(`environment variable ${name} (from --key-env) is not set or empty`);
+      const key = accountKeySchema.safeParse(raw);
+      if (!key.success)
+        throw new UsageError(
+          `environment variable ${name}: ${key.error.issues[0]?.message ?? "not a valid account key"}`,
+        );
+      keyCheck = { source: `The key in $${name}`, sign: (s) => computeSharedKeySignature(s, key.data) };
+    }
     try {
-      const exchange = parseRequestCapture(await readInput(flags.request, "--request"), flags.request);
-      const response = flags.response
-        ? parseResponseCapture(await readInput(flags.response, "--response"), flags.response)
-        : undefined;
-      const report = diagnose(exchange, response, {
-        clientIp: flags["client-ip"],
-        sharedKeyDiff: sharedKeyDiffFindings,
-      });
-      io.stdout.write(flags.format === "json" ? renderDoctorJson(report) : renderDoctorText(report));
+      const result = explainCapture(
+        await readInput(flags.request, "--request"),
+        flags.response ? await readInput(flags.response, "--response") : undefined,
+        {
+          clientIp: flags["client-ip"],
+          sharedKeyDiff: sharedKeyDiffFindings,
+          ...(flags.service ? { service: flags.service } : {}),
+          ...(flags.account ? { account: flags.account } : {}),
+          ...(keyCheck ? { keyCheck } : {}),
+        },
+        { request: flags.request, response: flags.response ?? "response" },
+      );
+      if (!result.primary && result.requests.length === 1) {
+        const only = result.requests[0]!;
+        throw new UsageError(`${flags.request}: ${"skipped" in only ? only.skipped : "nothing to diagnose"}`);
+      }
+      io.stdout.write(flags.format === "json" ? renderExplainJson(result) : renderExplainText(result));
       return EXIT_OK;
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(redactSecrets(err.message));

@@ -159,7 +159,15 @@ function summaryPanel(report) {
     facts([
       ["Request", `${report.request.method} ${report.request.url}`, "code"],
       ["Account", report.request.account],
-      ["Service", report.request.service],
+      [
+        "Service",
+        report.request.service
+          ? `${report.request.service}${report.request.serviceSource && report.request.serviceSource !== "host name" ? ` (${report.request.serviceSource})` : ""}`
+          : undefined,
+      ],
+      ["Decided by", report.basis?.evidence],
+      ["Code overruled", report.basis?.overruled],
+      ["Emulator", report.emulator ? `${report.emulator.reason}. ${report.emulator.note}` : undefined],
       ["Response", responseLine || undefined],
       ["Server detail", report.response?.detail],
       [
@@ -392,6 +400,8 @@ async function runDiagnosis() {
     request: document.getElementById("diagnose-request").value,
     response: document.getElementById("diagnose-response").value,
     clientIp: document.getElementById("diagnose-client-ip").value,
+    service: document.getElementById("diagnose-service").value,
+    account: document.getElementById("diagnose-account").value,
   });
   renderDiagnosis(result);
   document.documentElement.dataset.diagnoseRuns = String(++runs);

@@ -1,0 +1,79 @@
+/**
+ * The one entry point both `auth-triage explain` and the dashboard's "Diagnose a request" page call: reads
+ * the capture (one request, or a HAR with several), sets aside what is not a Storage request or not a
+ * failure, and diagnoses each failed Storage request with the same options. Pure: the key check comes in
+ * as a function, so the browser bundle never needs node:crypto.
+ */
+import { redactUri } from "../redact.js";
+import {
+  CaptureError,
+  header,
+  parseRequestCaptures,
+  parseResponseCapture,
+  type CapturedExchange,
+} from "./capture.js";
+import { diagnose, type DoctorOptions, type DoctorReport } from "./doctor.js";
+
+export type ExplainedRequest =
+  { index: number; label: string; report: DoctorReport } | { index: number; label: string; skipped: string };
+
+export interface ExplainResult {
+  /** One item per request in the capture, in capture order. */
+  requests: ExplainedRequest[];
+  /** The request the single-request views show: the first one diagnosed. */
+  primary?: DoctorReport;
+}
+
+const STORAGE_HOST =
+  /\.(blob|queue|table|file|dfs)\.(core\.windows\.net|core\.chinacloudapi\.cn|core\.usgovcloudapi\.net|storage\.azure\.net)$/i;
+
+/** Why a request is not a Storage request, or undefined when something in it says it is one. */
+export function notStorageReason(exchange: CapturedExchange): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(exchange.request.url);
+  } catch {
+    return undefined; // diagnose() reports the bad URL itself
+  }
+  const h = exchange.request.headers;
+  if (STORAGE_HOST.test(url.hostname)) return undefined;
+  if (h.some((x) => /^x-ms-/i.test(x.name))) return undefined;
+  if (/^\s*SharedKey(Lite)?\s/i.test(header(h, "authorization") ?? "")) return undefined;
+  if (url.searchParams.has("sig") || (url.searchParams.has("sv") && url.searchParams.has("se")))
+    return undefined;
+  if (exchange.response && header(exchange.response.headers, "x-ms-request-id")) return undefined;
+  return `not an Azure Storage request: ${url.host} is not a Storage host name, and the request has no x-ms-* header, no Shared Key signature and no SAS (a token request, a page load, a call to another API?)`;
+}
+
+function labelOf(e: CapturedExchange): string {
+  const status = e.response?.status;
+  return `${e.request.method} ${redactUri(e.request.url)}${status !== undefined ? ` → ${status}` : ""}`;
+}
+
+export function explainCapture(
+  requestText: string,
+  responseText: string | undefined,
+  options: DoctorOptions,
+  where = { request: "request", response: "response" },
+): ExplainResult {
+  const exchanges = parseRequestCaptures(requestText, where.request);
+  const response = responseText ? parseResponseCapture(responseText, where.response) : undefined;
+  if (response && exchanges.length > 1)
+    throw new CaptureError(
+      `${where.response}: a separate response needs a capture with one request; ${where.request} holds ${exchanges.length}`,
+    );
+  const several = exchanges.length > 1;
+  const requests: ExplainedRequest[] = exchanges.map((e, index) => {
+    const label = labelOf(e);
+    const notStorage = notStorageReason(e);
+    if (notStorage) return { index, label, skipped: notStorage };
+    const status = (response ?? e.response)?.status;
+    if (several && status !== undefined && status < 400)
+      return { index, label, skipped: `it succeeded (${status}): nothing to diagnose` };
+    return { index, label, report: diagnose(e, response, options) };
+  });
+  const primary = requests.find(
+    (r): r is Extract<ExplainedRequest, { report: DoctorReport }> => "report" in r,
+  );
+  return { requests, ...(primary ? { primary: primary.report } : {}) };
+}

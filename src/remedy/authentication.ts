@@ -1,0 +1,152 @@
+import type { Incident, Remedy, RemedyCommand } from "../model/incident.js";
+import { accountRef, activityOf, command, fmtUtc, type RemedyContext } from "./context.js";
+import { placeholder, sh } from "./shell.js";
+
+const STORAGE_SCOPE = "https://storage.azure.com/.default";
+
+function slotsOf(incident: Incident): string[] {
+  return [...new Set(incident.callers.map((c) => c.keySlot).filter((s): s is "key1" | "key2" => !!s))].sort();
+}
+
+/** The resync command for a host, by the OS its user agent names. */
+function resyncFor(userAgent: string | undefined): string {
+  return /windows/i.test(userAgent ?? "") ? "w32tm /resync /force" : "sudo chronyc makestep";
+}
+
+/** Authentication: clock skew, rotated key, OAuth token, or a signature the client computes differently. */
+export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Remedy {
+  const account = accountRef(incident, ctx);
+  const facts: Remedy["facts"] = [];
+  const slots = slotsOf(incident);
+  if (slots.length) facts.push({ label: "Key slot", value: slots.join(", ") });
+
+  if (incident.authType === "OAuth") {
+    const tenant = incident.callers.length ? undefined : undefined;
+    const change = incident.changes.find((c) => c.score >= 0.3);
+    if (change)
+      facts.push({
+        label: "Changed",
+        value: `${change.summary} at ${fmtUtc(change.time)} by ${change.caller}`,
+      });
+    facts.push({
+      label: "Audience to request",
+      value: "https://storage.azure.com/ (scope https://storage.azure.com/.default)",
+    });
+    return {
+      kind: "fix-token",
+      change: `Storage rejected the bearer token before identifying anyone (${incident.errorCode}): the callers must request tokens for the audience https://storage.azure.com/ (scope ${STORAGE_SCOPE}) from the account's tenant, and send them unexpired${change ? `; it started after ${change.summary} (${fmtUtc(change.time)}, ${change.caller})` : ""}.`,
+      commands: [
+        command(
+          "Check that a token for Storage can be obtained in the account's tenant (prints only its expiry, never the token).",
+          `az account get-access-token --scope ${STORAGE_SCOPE} --tenant ${tenant ?? placeholder("tenant-id")} --query expiresOn --output tsv`,
+          [
+            {
+              name: "tenant-id",
+              reason:
+                "a rejected token is logged without its tenant; use the tenant of the storage account's subscription (az account show --query tenantId)",
+            },
+          ],
+        ),
+      ],
+      whyNarrowest:
+        "Only the token request changes (audience, tenant); no role, key or firewall rule is touched.",
+      wrongIf: [
+        "Granting roles does not help: the token was rejected before any role was checked.",
+        "The token is from the right audience and tenant but expired: then the client's token cache or clock is at fault.",
+      ],
+      facts,
+    };
+  }
+
+  if (incident.clockSkew.suspected) {
+    const hosts = incident.callers.filter((c) => c.ip).slice(0, 5);
+    facts.push({ label: "Hosts", value: hosts.map((h) => h.ip).join(", ") });
+    facts.push({
+      label: "Offset",
+      value:
+        "more than 15 minutes (Shared Key refuses a date header older than that); the exact offset is not logged",
+    });
+    for (const e of incident.clockSkew.evidence.slice(0, 2))
+      facts.push({ label: "Clock evidence", value: e });
+    const commands: RemedyCommand[] = hosts.map((h) =>
+      command(`On ${h.ip}: resynchronise the clock with its time source.`, resyncFor(h.userAgent)),
+    );
+    return {
+      kind: "fix-clock",
+      change: `The clock of ${hosts.map((h) => h.ip).join(", ")} is off by more than 15 minutes: fix its time sync (NTP); its Shared Key signatures are right otherwise.`,
+      commands,
+      whyNarrowest: "Only the drifting host changes; the key, the account and the other callers are fine.",
+      wrongIf: [
+        "Do not rotate keys: the same key works from the other hosts.",
+        "The host's clock is right and a proxy rewrites x-ms-date: then fix the proxy.",
+      ],
+      facts,
+    };
+  }
+
+  const rotated = incident.changes.find((c) => c.kind === "key-regenerated" && c.score >= 0.3);
+  if (rotated) {
+    const act = activityOf(rotated, ctx.changes);
+    const slot = act?.facts.keyName ?? slots[0];
+    const rg = account.known ? sh(account.resourceGroup) : account.resourceGroup;
+    facts.push({
+      label: "Changed",
+      value: `${slot ?? "a key"} regenerated at ${fmtUtc(rotated.time)} by ${rotated.caller}`,
+    });
+    const keyQuery = sh(`[?keyName=='${slot ?? "key1"}'].value | [0]`);
+    return {
+      kind: "update-key",
+      change: `The callers still sign with the old ${slot ?? "key"}, regenerated at ${fmtUtc(rotated.time)} by ${rotated.caller}: put the current ${slot ?? "key"} where they read it (or better, move them to Microsoft Entra ID).`,
+      commands: [
+        command(
+          `Store the current ${slot ?? "key"} in the secret the callers read, without printing it.`,
+          `az storage account keys list --account-name ${sh(incident.account)} --resource-group ${rg} --query ${keyQuery} --output tsv | az keyvault secret set --vault-name ${placeholder("key-vault-name")} --name ${placeholder("secret-name")} --file /dev/stdin --output none`,
+          [
+            { name: "key-vault-name", reason: "the logs do not say where the callers read their key from" },
+            { name: "secret-name", reason: "the logs do not say where the callers read their key from" },
+          ],
+        ),
+      ],
+      whyNarrowest: `Only the stale secret changes; ${slot === "key1" ? "key2" : "the other key"} and every caller already on the new key are untouched.`,
+      wrongIf: [
+        "Regenerating the key again breaks the callers that already moved to the new key.",
+        "The callers read a connection string from app settings, not Key Vault: update that setting instead.",
+      ],
+      facts,
+    };
+  }
+
+  // Signature mismatch with a valid key: something between the signer and Storage (or the signer) changed.
+  const change = incident.changes.find((c) => c.score >= 0.3);
+  if (change)
+    facts.push({
+      label: "Changed",
+      value: `${change.summary} at ${fmtUtc(change.time)} by ${change.caller}`,
+    });
+  return {
+    kind: "fix-signature",
+    change: `The key is current but the signature does not match what Storage computes: ${change ? `${change.summary} (${fmtUtc(change.time)}, ${change.caller}) is the likely trigger; ` : ""}undo it or fix the request the client signs (path prefix, added headers, encoding).`,
+    commands: [
+      command(
+        "Compare one failing request with the server's string-to-sign (from the error response), locally.",
+        `auth-triage signature explain --request ${placeholder("failing-request.http")} --server-string-to-sign ${placeholder("server-string-to-sign.txt")}`,
+        [
+          {
+            name: "failing-request.http",
+            reason: "the logs do not keep request headers; capture one failing request",
+          },
+          {
+            name: "server-string-to-sign.txt",
+            reason: "Storage returns it in the 403 body only, never in the logs",
+          },
+        ],
+      ),
+    ],
+    whyNarrowest: "Nothing in Azure changes: the request shape is fixed where it is produced.",
+    wrongIf: [
+      "Do not rotate keys: the key the callers use is the current one.",
+      "Do not add RBAC roles: these requests are signed with a key, not a token.",
+    ],
+    facts,
+  };
+}

@@ -1,0 +1,109 @@
+import type { ActivityChange } from "../correlate/activity.js";
+import { factsOf, type ChangeFacts } from "../correlate/catalog.js";
+import type { ChangeCandidate, Incident, RemedyCommand, RemedyEvidence } from "../model/incident.js";
+import type { ServiceType } from "../model/storage-request.js";
+import { lookup, sh } from "./shell.js";
+
+/** What a remedy is built from besides the incident: its evidence and the activity it was ranked against. */
+export interface RemedyContext {
+  evidence?: RemedyEvidence;
+  /** The same evidence per service, so each service's scope is judged on its own failures. */
+  byService?: Partial<Record<ServiceType, RemedyEvidence>>;
+  /** Normalised activity changes (src/correlate/activity.ts), to read request bodies of ranked causes. */
+  changes: readonly ActivityChange[];
+}
+
+/** The activity change behind a ranked cause, with its request-body facts. */
+export function activityOf(
+  candidate: ChangeCandidate,
+  changes: readonly ActivityChange[],
+): { change: ActivityChange; facts: ChangeFacts } | undefined {
+  if (candidate.source !== "activity") return undefined;
+  const t = Date.parse(candidate.time);
+  const change = changes.find(
+    (c) =>
+      c.timeMs === t &&
+      c.operation.toLowerCase() === candidate.operation.toLowerCase() &&
+      c.resourceId.toLowerCase() === candidate.resourceId.toLowerCase(),
+  );
+  return change ? { change, facts: factsOf(change) } : undefined;
+}
+
+/** Where the account's ARM id comes from: the logs, an activity event on the account, or a lookup. */
+export interface AccountRef {
+  /** The ARM id, or a `$(az storage account show …)` lookup that resolves it exactly when run. */
+  id: string;
+  /** Resource group name, or a lookup. */
+  resourceGroup: string;
+  known: boolean;
+}
+
+export function accountRef(incident: Incident, ctx: RemedyContext): AccountRef {
+  const fromLogs = ctx.evidence?.resourceId;
+  const suffix = `/providers/microsoft.storage/storageaccounts/${incident.account.toLowerCase()}`;
+  const fromActivity = [...incident.changes.map((c) => c.resourceId), ...ctx.changes.map((c) => c.resourceId)]
+    .map((r) => r.trim())
+    .find((r) => r.toLowerCase().endsWith(suffix));
+  const id = fromLogs ?? fromActivity;
+  if (id) {
+    const rg = /\/resourcegroups\/([^/]+)/i.exec(id)?.[1];
+    return { id, resourceGroup: rg ?? lookupRg(incident.account), known: true };
+  }
+  return {
+    id: lookup(`az storage account show --name ${sh(incident.account)} --query id --output tsv`),
+    resourceGroup: lookupRg(incident.account),
+    known: false,
+  };
+}
+
+function lookupRg(account: string): string {
+  return lookup(`az storage account show --name ${sh(account)} --query resourceGroup --output tsv`);
+}
+
+const SERVICE_PATH: Record<ServiceType, [string, string]> = {
+  blob: ["blobServices", "containers"],
+  queue: ["queueServices", "queues"],
+  table: ["tableServices", "tables"],
+  file: ["fileServices", "fileshares"],
+};
+
+/** The ARM scope of one container, queue, table or share. */
+export function containerScope(account: AccountRef, service: ServiceType, container: string): string {
+  const [svc, kind] = SERVICE_PATH[service];
+  // A lookup is a quoted word; the path is appended as its own (quoted if need be) word, so a name
+  // such as $web is never expanded by the shell.
+  if (!account.known) return account.id + sh(`/${svc}/default/${kind}/${container}`);
+  return sh(`${account.id}/${svc}/default/${kind}/${container}`);
+}
+
+export function accountScope(account: AccountRef): string {
+  return account.known ? sh(account.id) : account.id;
+}
+
+export function command(
+  purpose: string,
+  line: string,
+  placeholders: RemedyCommand["placeholders"] = [],
+  risky?: boolean,
+): RemedyCommand {
+  const c: RemedyCommand = { purpose, command: line, placeholders };
+  if (risky) c.risky = true;
+  return c;
+}
+
+export const fmtUtc = (iso: string): string => {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms)
+    ? new Date(ms)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d{3}Z$/, " UTC")
+    : iso;
+};
+
+export function fmtMinutes(ms: number): string {
+  const m = Math.round(Math.abs(ms) / 60_000);
+  if (m < 120) return `${m} min`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h} h` : `${Math.round(h / 24)} days`;
+}

@@ -1,0 +1,206 @@
+import type { AuthorizationObservation, PrincipalObservation, RemedyEvidence } from "../model/incident.js";
+import type { StorageRequest } from "../model/storage-request.js";
+
+/** Caps per cluster: the evidence grows with clusters, never with rows. */
+export const EVIDENCE_LIMITS = { containers: 20, principals: 20, authorization: 20 } as const;
+
+const MAX_FIELD = 512;
+const clip = (s: string): string => (s.length > MAX_FIELD ? s.slice(0, MAX_FIELD) : s);
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v.trim() ? clip(v.trim()) : undefined;
+}
+
+/** The storage account's ARM id from a logged _ResourceId (service sub-resource stripped). */
+export function accountResourceIdOf(resourceId: string | undefined): string | undefined {
+  if (!resourceId) return undefined;
+  const m =
+    /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.storage\/storageaccounts\/[^/]+)/i.exec(
+      resourceId.trim(),
+    );
+  return m ? m[1] : undefined;
+}
+
+/** Container, queue, table or share of an ObjectKey `/account/container/…` (table entities stripped). */
+export function containerOf(objectKey: string | undefined): string | undefined {
+  if (!objectKey) return undefined;
+  const seg = objectKey.split("/").filter((s) => s.length > 0)[1];
+  if (!seg) return undefined;
+  const paren = seg.indexOf("(");
+  const name = paren > 0 ? seg.slice(0, paren) : seg;
+  return name ? clip(name) : undefined;
+}
+
+interface AuthEntry {
+  action?: string;
+  result?: string;
+  reason?: string;
+  roleAssignmentId?: string;
+  roleDefinitionId?: string;
+  denyAssignmentId?: string;
+  principals: Array<{ id?: string; type?: string }>;
+}
+
+/** AuthorizationDetails / identity.authorization[] as logged: an array of entries (or one entry). */
+export function authorizationEntriesOf(details: unknown): AuthEntry[] {
+  const list = Array.isArray(details) ? details : details && typeof details === "object" ? [details] : [];
+  const out: AuthEntry[] = [];
+  for (const raw of list) {
+    if (!raw || typeof raw !== "object") continue;
+    const o = raw as Record<string, unknown>;
+    const get = (k: string): unknown => o[k] ?? o[k[0]!.toUpperCase() + k.slice(1)];
+    const principals = Array.isArray(get("principals")) ? (get("principals") as unknown[]) : [];
+    const e: AuthEntry = {
+      principals: principals
+        .filter((p): p is Record<string, unknown> => !!p && typeof p === "object")
+        .map((p) => {
+          const pp: { id?: string; type?: string } = {};
+          const id = str(p.id ?? p.Id);
+          const type = str(p.type ?? p.Type);
+          if (id) pp.id = id.toLowerCase();
+          if (type) pp.type = type;
+          return pp;
+        }),
+    };
+    const action = str(get("action"));
+    const result = str(get("result"));
+    const reason = str(get("reason"));
+    const ra = str(get("roleAssignmentId"));
+    const rd = str(get("roleDefinitionId"));
+    const da = str(get("denyAssignmentId"));
+    if (action) e.action = action;
+    if (result) e.result = result;
+    if (reason) e.reason = reason;
+    if (ra) e.roleAssignmentId = ra;
+    if (rd) e.roleDefinitionId = rd;
+    if (da) e.denyAssignmentId = da;
+    out.push(e);
+  }
+  return out;
+}
+
+function authKey(a: Omit<AuthorizationObservation, "count">): string {
+  return [a.action, a.result, a.reason, a.roleAssignmentId, a.roleDefinitionId, a.denyAssignmentId]
+    .map((x) => x ?? "")
+    .join("\u0001");
+}
+
+/** Bounded per-cluster accumulator of RemedyEvidence; the first values seen are kept, later ones counted. */
+export class EvidenceAccumulator {
+  private resourceId: string | undefined;
+  private readonly containers = new Map<string, number>();
+  private otherContainers = 0;
+  private readonly principals = new Map<string, PrincipalObservation>();
+  private readonly authorization = new Map<string, AuthorizationObservation>();
+
+  observe(r: StorageRequest): void {
+    if (!this.resourceId) this.resourceId = accountResourceIdOf(r.resourceId);
+    const c = containerOf(r.objectKey);
+    if (c && (this.containers.has(c) || this.containers.size < EVIDENCE_LIMITS.containers)) {
+      this.containers.set(c, (this.containers.get(c) ?? 0) + 1);
+    } else this.otherContainers++;
+    const entries =
+      r.authorizationDetails === undefined ? [] : authorizationEntriesOf(r.authorizationDetails);
+    const oid = r.requesterObjectId?.trim().toLowerCase();
+    if (oid) {
+      let p = this.principals.get(oid);
+      if (!p && this.principals.size < EVIDENCE_LIMITS.principals) {
+        p = { objectId: clip(oid), count: 0 };
+        this.principals.set(oid, p);
+      }
+      if (p) {
+        p.count++;
+        if (!p.appId && r.requesterAppId) p.appId = clip(r.requesterAppId.trim());
+        if (!p.tenantId && r.requesterTenantId) p.tenantId = clip(r.requesterTenantId.trim());
+        if (!p.upn && r.requesterUpn) p.upn = clip(r.requesterUpn.trim());
+        if (!p.type) {
+          const t = entries.flatMap((e) => e.principals).find((x) => x.id === oid && x.type)?.type;
+          if (t) p.type = t;
+        }
+      }
+    }
+    for (const e of entries) {
+      if (!e.action || !e.result) continue;
+      const obs: AuthorizationObservation = { action: e.action, result: e.result, count: 1 };
+      if (e.reason) obs.reason = e.reason;
+      if (e.roleAssignmentId) obs.roleAssignmentId = e.roleAssignmentId;
+      if (e.roleDefinitionId) obs.roleDefinitionId = e.roleDefinitionId;
+      if (e.denyAssignmentId) obs.denyAssignmentId = e.denyAssignmentId;
+      const k = authKey(obs);
+      const seen = this.authorization.get(k);
+      if (seen) seen.count++;
+      else if (this.authorization.size < EVIDENCE_LIMITS.authorization) this.authorization.set(k, obs);
+    }
+  }
+
+  snapshot(): RemedyEvidence {
+    const ev: RemedyEvidence = {
+      containers: Object.fromEntries([...this.containers].sort(([a], [b]) => a.localeCompare(b))),
+      otherContainers: this.otherContainers,
+      principals: sortPrincipals([...this.principals.values()].map((p) => ({ ...p }))),
+      authorization: sortAuthorization([...this.authorization.values()].map((a) => ({ ...a }))),
+    };
+    if (this.resourceId) ev.resourceId = this.resourceId;
+    return ev;
+  }
+}
+
+function sortPrincipals(list: PrincipalObservation[]): PrincipalObservation[] {
+  return list.sort((a, b) => b.count - a.count || a.objectId.localeCompare(b.objectId));
+}
+
+function sortAuthorization(list: AuthorizationObservation[]): AuthorizationObservation[] {
+  return list.sort((a, b) => b.count - a.count || authKey(a).localeCompare(authKey(b)));
+}
+
+/**
+ * Merge of evidence from several partials (or clusters), order-independent: counts summed, the
+ * `cap` largest kept (the rest counted as other containers or dropped for principals/authorization),
+ * the smallest resource id kept.
+ */
+export function mergeEvidence(parts: ReadonlyArray<RemedyEvidence | undefined>): RemedyEvidence | undefined {
+  const present = parts.filter((p): p is RemedyEvidence => p !== undefined);
+  if (present.length === 0) return undefined;
+  const containers = new Map<string, number>();
+  let other = 0;
+  const principals = new Map<string, PrincipalObservation>();
+  const authorization = new Map<string, AuthorizationObservation>();
+  let resourceId: string | undefined;
+  for (const p of present) {
+    if (p.resourceId && (!resourceId || p.resourceId.toLowerCase() < resourceId.toLowerCase()))
+      resourceId = p.resourceId;
+    for (const [c, n] of Object.entries(p.containers)) containers.set(c, (containers.get(c) ?? 0) + n);
+    other += p.otherContainers;
+    for (const pr of p.principals) {
+      const e = principals.get(pr.objectId);
+      if (!e) {
+        principals.set(pr.objectId, { ...pr });
+        continue;
+      }
+      e.count += pr.count;
+      e.appId ??= pr.appId;
+      e.tenantId ??= pr.tenantId;
+      e.upn ??= pr.upn;
+      e.type ??= pr.type;
+      for (const k of ["appId", "tenantId", "upn", "type"] as const) if (e[k] === undefined) delete e[k];
+    }
+    for (const a of p.authorization) {
+      const k = authKey(a);
+      const e = authorization.get(k);
+      if (e) e.count += a.count;
+      else authorization.set(k, { ...a });
+    }
+  }
+  const rankedContainers = [...containers].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  for (const [, n] of rankedContainers.slice(EVIDENCE_LIMITS.containers)) other += n;
+  const out: RemedyEvidence = {
+    containers: Object.fromEntries(
+      rankedContainers.slice(0, EVIDENCE_LIMITS.containers).sort(([a], [b]) => a.localeCompare(b)),
+    ),
+    otherContainers: other,
+    principals: sortPrincipals([...principals.values()]).slice(0, EVIDENCE_LIMITS.principals),
+    authorization: sortAuthorization([...authorization.values()]).slice(0, EVIDENCE_LIMITS.authorization),
+  };
+  if (resourceId) out.resourceId = resourceId;
+  return out;
+}
