@@ -1,4 +1,6 @@
 import { redactSecrets } from "../redact.js";
+import { remedyForDoctorReport } from "../remedy/from-doctor.js";
+import { remedyText } from "../report/remedy.js";
 import type { DoctorReport } from "./doctor.js";
 
 const MARK: Record<string, string> = { error: "✗", warning: "!", info: "·" };
@@ -49,9 +51,12 @@ export function renderDoctorText(r: DoctorReport): string {
   out.push("", `Verdict: ${r.verdict.decision}. ${r.verdict.summary}`);
   out.push("Wrong fix to avoid:");
   for (const a of r.verdict.avoid) out.push(`  - ${a}`);
+  const remedy = remedyForDoctorReport(r);
+  if (remedy) out.push("", ...remedyText(remedy));
   return redactSecrets(out.join("\n")) + "\n";
 }
 
 export function renderDoctorJson(r: DoctorReport): string {
-  return redactSecrets(JSON.stringify(r, null, 2)) + "\n";
+  const remedy = remedyForDoctorReport(r);
+  return redactSecrets(JSON.stringify(remedy ? { ...r, remedy } : r, null, 2)) + "\n";
 }
