@@ -1,4 +1,6 @@
 import { sanitizeOutbound } from "../redact.js";
+import { remedyForDoctorReport } from "../remedy/from-doctor.js";
+import { remedyText } from "../report/remedy.js";
 import type { DoctorReport } from "./doctor.js";
 import type { ExplainResult } from "./explain.js";
 
@@ -69,8 +71,22 @@ const verdict: TextSection = (r) => {
   return out;
 };
 
+/** The exact fix: the same remedy builder as the log analysis, fed with this one request. */
+const remedy: TextSection = (r) => {
+  const fix = remedyForDoctorReport(r);
+  return fix ? remedyText(fix) : [];
+};
+
 /** The sections of the text report, in order. */
-export const TEXT_SECTIONS: TextSection[] = [header, firstProblem, alsoFound, claims, sasFields, verdict];
+export const TEXT_SECTIONS: TextSection[] = [
+  header,
+  firstProblem,
+  alsoFound,
+  claims,
+  sasFields,
+  verdict,
+  remedy,
+];
 
 /** A report a person can paste into a ticket. Values, then the lines, pass through the redaction boundary. */
 export function renderDoctorText(
@@ -83,7 +99,8 @@ export function renderDoctorText(
 }
 
 export function renderDoctorJson(r: DoctorReport): string {
-  return JSON.stringify(sanitizeOutbound(r), null, 2) + "\n";
+  const remedy = remedyForDoctorReport(r);
+  return JSON.stringify(sanitizeOutbound(remedy ? { ...r, remedy } : r), null, 2) + "\n";
 }
 
 /** A capture with one request prints as that request's report; with several, one section per request. */

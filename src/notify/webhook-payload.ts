@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { DECISIONS, type Incident } from "../model/incident.js";
+import { DECISIONS, type Incident, type Remedy } from "../model/incident.js";
 import { sanitizeOutbound } from "../redact.js";
 import type { NotificationView } from "./view.js";
 
 /**
- * The generic JSON webhook, schema version 1 (documented in docs/webhook-schema.md). Additive changes
- * keep version "1"; anything that removes or retypes a field bumps it. Lists are bounded so a payload
- * stays well under 64 KB; the dashboard link gives the full incident.
+ * The generic JSON webhook (documented in docs/webhook-schema.md). An additive change bumps the minor
+ * version ("1" → "1.1" added `incident.remedy`); removing or retyping a field bumps the major one. Lists
+ * are bounded so a payload stays well under 64 KB; the dashboard link gives the full incident.
  */
-export const WEBHOOK_SCHEMA_VERSION = "1";
+export const WEBHOOK_SCHEMA_VERSION = "1.1";
 
 const NOTIFY_REASONS = [
   "first-detection",
@@ -46,6 +46,26 @@ const causeSchema = z.object({
   why: z.string(),
   before: z.string().optional(),
   after: z.string().optional(),
+});
+
+const remedySchema = z.object({
+  kind: z.string(),
+  change: z.string(),
+  commands: z
+    .array(
+      z.object({
+        purpose: z.string(),
+        command: z.string(),
+        placeholders: z.array(z.object({ name: z.string(), reason: z.string() })),
+        risky: z.boolean().optional(),
+      }),
+    )
+    .max(20),
+  noCommand: z.string().optional(),
+  bicep: z.string().optional(),
+  whyNarrowest: z.string(),
+  wrongIf: z.array(z.string()),
+  facts: z.array(z.object({ label: z.string(), value: z.string() })).max(30),
 });
 
 const coveredSchema = z.object({
@@ -90,6 +110,8 @@ export const webhookPayloadSchema = z.object({
     causes: z.array(causeSchema).max(10),
     clockSkew: z.object({ suspected: z.boolean(), evidence: z.array(z.string()) }),
     sampleUris: z.array(z.string()).max(5),
+    /** The exact fix (since 1.1); absent for incidents stored before remedies existed. */
+    remedy: remedySchema.optional(),
     link: z.url().optional(),
   }),
   accountWideCause: z.string().optional(),
@@ -109,6 +131,26 @@ function covered(i: Incident): z.infer<typeof coveredSchema> {
     firstSeen: i.firstSeen,
     lastSeen: i.lastSeen,
   };
+}
+
+/** The remedy as sent: bounded lists (its text already passed the boundary with the view). */
+function remedyPayload(r: Remedy): z.infer<typeof remedySchema> {
+  const out: z.infer<typeof remedySchema> = {
+    kind: r.kind,
+    change: r.change,
+    commands: r.commands.slice(0, 20).map((c) => ({
+      purpose: c.purpose,
+      command: c.command,
+      placeholders: c.placeholders,
+      ...(c.risky ? { risky: true } : {}),
+    })),
+    whyNarrowest: r.whyNarrowest,
+    wrongIf: r.wrongIf,
+    facts: r.facts.slice(0, 30).map((f) => ({ label: f.label, value: f.value })),
+  };
+  if (r.noCommand) out.noCommand = r.noCommand;
+  if (r.bicep) out.bicep = r.bicep;
+  return out;
 }
 
 export function buildWebhookPayload(raw: NotificationView): WebhookPayload {
@@ -146,6 +188,7 @@ export function buildWebhookPayload(raw: NotificationView): WebhookPayload {
     },
     covers: view.covers.slice(0, 50).map(covered),
   };
+  if (i.remedy) payload.incident.remedy = remedyPayload(i.remedy);
   if (view.resolvedAt) payload.incident.resolvedAt = view.resolvedAt;
   if (view.link) payload.incident.link = view.link;
   if (view.accountWideCause) payload.accountWideCause = view.accountWideCause;

@@ -21,7 +21,7 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
   if (slots.length) facts.push({ label: "Key slot", value: slots.join(", ") });
 
   if (incident.authType === "OAuth") {
-    const tenant = incident.callers.length ? undefined : undefined;
+    const tenant = ctx.tenant;
     const change = incident.changes.find((c) => c.score >= 0.3);
     if (change)
       facts.push({
@@ -32,20 +32,23 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
       label: "Audience to request",
       value: "https://storage.azure.com/ (scope https://storage.azure.com/.default)",
     });
+    if (tenant) facts.push({ label: "Tenant", value: `${tenant} (named by Storage's WWW-Authenticate challenge)` });
     return {
       kind: "fix-token",
       change: `Storage rejected the bearer token before identifying anyone (${incident.errorCode}): the callers must request tokens for the audience https://storage.azure.com/ (scope ${STORAGE_SCOPE}) from the account's tenant, and send them unexpired${change ? `; it started after ${change.summary} (${fmtUtc(change.time)}, ${change.caller})` : ""}.`,
       commands: [
         command(
           "Check that a token for Storage can be obtained in the account's tenant (prints only its expiry, never the token).",
-          `az account get-access-token --scope ${STORAGE_SCOPE} --tenant ${tenant ?? placeholder("tenant-id")} --query expiresOn --output tsv`,
-          [
-            {
-              name: "tenant-id",
-              reason:
-                "a rejected token is logged without its tenant; use the tenant of the storage account's subscription (az account show --query tenantId)",
-            },
-          ],
+          `az account get-access-token --scope ${STORAGE_SCOPE} --tenant ${tenant ? sh(tenant) : placeholder("tenant-id")} --query expiresOn --output tsv`,
+          tenant
+            ? []
+            : [
+                {
+                  name: "tenant-id",
+                  reason:
+                    "a rejected token is logged without its tenant; use the tenant of the storage account's subscription (az account show --query tenantId)",
+                },
+              ],
         ),
       ],
       whyNarrowest:

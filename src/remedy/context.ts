@@ -11,6 +11,8 @@ export interface RemedyContext {
   byService?: Partial<Record<ServiceType, RemedyEvidence>>;
   /** Normalised activity changes (src/correlate/activity.ts), to read request bodies of ranked causes. */
   changes: readonly ActivityChange[];
+  /** The account's tenant when known (a captured 401's bearer challenge names it). */
+  tenant?: string;
 }
 
 /** The activity change behind a ranked cause, with its request-body facts. */

@@ -49,7 +49,7 @@ export function policyRemedy(incident: Incident, ctx: RemedyContext): Remedy {
   }
   commands.push(
     command(
-      "RISKY, TEMPORARY: re-enable Shared Key for every caller of the account until the callers above are moved; turn it off again afterwards.",
+      "Re-enable Shared Key for every caller of the account until the callers above are moved; turn it off again afterwards.",
       `az storage account update --name ${sh(incident.account)} --resource-group ${account.known ? sh(account.resourceGroup) : account.resourceGroup} --allow-shared-key-access true`,
       [],
       true,

@@ -5,6 +5,10 @@ import { analyze } from "../../src/engine/analyze.js";
 import type { Incident, Remedy } from "../../src/model/incident.js";
 import { roleById, roleAllows, operationPermissions } from "../../src/permissions/index.js";
 import { SCENARIOS, generateScenario } from "../sim/scenarios.js";
+import { renderJson, renderMarkdown, renderText } from "../../src/report/index.js";
+import { remedyMarkdown } from "../../src/report/remedy.js";
+import { buildWebhookPayload } from "../../src/notify/webhook-payload.js";
+import { buildRemedy } from "../../src/remedy/build.js";
 
 async function incidentsOf(name: string): Promise<Incident[]> {
   const data = generateScenario(name);
@@ -278,5 +282,54 @@ describe("remedy per simulator story", () => {
         }
       }
     }
+  });
+});
+
+describe("the remedy everywhere a person decides", () => {
+  it("reports (text, markdown, json) and the webhook carry it", async () => {
+    const incidents = await incidentsOf("sas-permission-mismatch");
+    const inc = incidents[0]!;
+    const result = {
+      window: { from: inc.firstSeen, to: inc.lastSeen },
+      input: {
+        rows: 1,
+        failures: inc.count,
+        rejected: 0,
+        rejectedSamples: [],
+        outsideWindow: 0,
+        clusters: 1,
+        activityEvents: 0,
+      },
+      incidents,
+      generatedAt: inc.lastSeen,
+    };
+    const cmd = inc.remedy!.commands[0]!.command;
+    expect(renderText(result)).toContain(`$ ${cmd}`);
+    const md = renderMarkdown(result);
+    expect(md).toContain("```bash\n" + cmd + "\n```");
+    expect(JSON.parse(renderJson(result)).incidents[0].remedy.commands[0].command).toBe(cmd);
+    const payload = buildWebhookPayload({
+      notificationId: `${inc.id}-1`,
+      reason: "first-detection",
+      detail: "d",
+      decidedAt: inc.lastSeen,
+      status: "open",
+      openedAt: inc.firstSeen,
+      incident: inc,
+      covers: [],
+    });
+    expect(payload.schemaVersion).toBe("1.1");
+    expect(payload.incident.remedy).toMatchObject({ kind: "replace-sas", commands: [{ command: cmd }] });
+  });
+
+  it("a hostile container name is quoted in commands and cannot close a markdown fence", async () => {
+    const incidents = await incidentsOf("sas-permission-mismatch");
+    const inc = structuredClone(incidents[0]!);
+    inc.sampleObjectKeys = inc.sampleObjectKeys.map((k) => k.replace("user-uploads", "x$(rm -rf ~)```y"));
+    const r = buildRemedy(inc, { changes: [] });
+    const line = r.commands[0]!.command;
+    expect(line).toContain("'x$(rm -rf ~)```y'");
+    const md = remedyMarkdown(r).join("\n");
+    expect(md).toContain("````bash\n" + line + "\n````");
   });
 });

@@ -1,4 +1,4 @@
-/* global document, window, location, history, fetch, performance, ResizeObserver, IntersectionObserver, URLSearchParams, requestAnimationFrame */
+/* global document, window, location, history, fetch, performance, ResizeObserver, IntersectionObserver, URLSearchParams, requestAnimationFrame, navigator, setTimeout */
 /**
  * Storage Auth Triage dashboard: incidents table, charts, detail view. Vanilla ES module, no framework.
  *
@@ -719,6 +719,90 @@ function fact(label, value, className = "") {
   ];
 }
 
+/**
+ * Copies a command: the Clipboard API where the page is a secure context, otherwise the command's text
+ * is selected so Ctrl+C copies it. The button says what happened, through textContent.
+ */
+function copyButton(command, codeNode) {
+  const button = h("button", {
+    className: "copy",
+    text: "Copy",
+    attrs: { type: "button", "aria-label": "Copy command" },
+  });
+  button.addEventListener("click", () => {
+    const done = (word) => {
+      button.textContent = word;
+      setTimeout(() => (button.textContent = "Copy"), 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(command).then(
+        () => done("Copied"),
+        () => done("Select and copy"),
+      );
+      return;
+    }
+    const range = document.createRange();
+    range.selectNodeContents(codeNode);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    done("Selected: press Ctrl+C");
+  });
+  return button;
+}
+
+/** The exact fix: what to change, each command with a copy button, its placeholders, why and when wrong. */
+function renderRemedy(incident) {
+  const r = incident.remedy;
+  if (!r) return null;
+  const commands = (r.commands ?? []).map((c) => {
+    const code = h("code", { text: c.command });
+    return h("li", { className: c.risky ? "remedy-command risky" : "remedy-command" }, [
+      h("p", { className: "remedy-purpose", text: `${c.risky ? "Risky, temporary: " : ""}${c.purpose}` }),
+      h("div", { className: "remedy-code" }, [h("pre", {}, [code]), copyButton(c.command, code)]),
+      (c.placeholders ?? []).length
+        ? h(
+            "ul",
+            { className: "placeholders" },
+            c.placeholders.map((p) =>
+              h("li", {}, [h("code", { text: `<${p.name}>` }), h("span", { text: `: ${p.reason}` })]),
+            ),
+          )
+        : null,
+    ]);
+  });
+  return h(
+    "section",
+    { className: "remedy", attrs: { "aria-labelledby": "remedy-title", "data-remedy-kind": r.kind } },
+    [
+      h("h2", { text: "Exact fix", attrs: { id: "remedy-title" } }),
+      h("p", { className: "remedy-change", text: r.change }),
+      commands.length
+        ? h("ol", { className: "remedy-commands" }, commands)
+        : h("p", { className: "remedy-none", text: `No command: ${r.noCommand ?? "nothing to run"}` }),
+      (r.facts ?? []).length
+        ? table(
+            ["", ""],
+            r.facts.map((f) => [f.label, f.value]),
+            "remedy-facts",
+          )
+        : null,
+      h("p", {}, [h("strong", { text: "Why the narrowest: " }), h("span", { text: r.whyNarrowest })]),
+      h(
+        "ul",
+        { className: "wrong-if" },
+        (r.wrongIf ?? []).map((w) => h("li", { text: `Wrong if: ${w}` })),
+      ),
+      r.bicep
+        ? h("details", {}, [
+            h("summary", { text: "Lasting change (Bicep)" }),
+            h("pre", {}, [h("code", { text: r.bicep })]),
+          ])
+        : null,
+    ],
+  );
+}
+
 function renderDetail(record) {
   const article = document.getElementById("detail");
   const incident = record.incident;
@@ -894,6 +978,7 @@ function renderDetail(record) {
 
   article.append(
     header,
+    renderRemedy(incident),
     h("div", { className: "guidance-grid" }, [avoid, todo]),
     chartPanel,
     h("div", { className: "two-col" }, [renderCauses(incident), skewPanel]),
