@@ -16,6 +16,7 @@ import { deliverPending, type DeliverySummary } from "../notify/outbox.js";
 import type { RetryDeps, RetryPolicy } from "../notify/retry.js";
 import { buildTeamsMessage } from "../notify/teams-card.js";
 import type { NotificationView } from "../notify/view.js";
+import { buildIncidentRow } from "../monitor/incident-row.js";
 import { buildWebhookPayload } from "../notify/webhook-payload.js";
 import {
   ConcurrencyError,
@@ -25,7 +26,8 @@ import {
   type TriageStore,
 } from "../state/store.js";
 import type { RunTelemetry } from "../telemetry/telemetry.js";
-import type { IncidentSource } from "./source.js";
+import { checkInputs, describeInputHealth, type InputHealth } from "./input-health.js";
+import type { IncidentSource, SourceAnalysis } from "./source.js";
 
 /**
  * One timer cycle: analyse the window since the watermark, decide each incident's lifecycle, commit the
@@ -76,6 +78,8 @@ export interface CycleReport {
   /** Conditional writes lost to a concurrent run (each re-read and re-decided). */
   conflicts: number;
   durationMs: number;
+  /** Inputs found empty this run, with how to fix them (src/timer/input-health.ts). */
+  inputs?: InputHealth;
 }
 
 export function lifecycleConfigOf(s: TriageSettings): LifecycleConfig {
@@ -116,6 +120,12 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
 
   const analysis = await deps.source.analyze({ fromMs, toMs: nowMs }, deps.clock);
   const observed = new Map<string, Incident>(analysis.incidents.map((i) => [i.id, i]));
+  const inputs = checkInputs(
+    inputCountsOf(analysis),
+    { expectedAccounts: settings.expectedAccounts ?? [], sourceDescription: deps.source.describe() },
+    now,
+  );
+  if (inputs.problems.length > 0) deps.log("warn", describeInputHealth(inputs));
 
   const report: CycleReport = {
     runId: deps.runId,
@@ -143,6 +153,7 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     notifications: { decided: 0, sent: 0, failed: 0, pending: 0 },
     conflicts: 0,
     durationMs: 0,
+    inputs,
   };
 
   // The incidents in play: seen now, or open from earlier runs.
@@ -198,7 +209,9 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
       if (inhibitedBy) input.inhibitedBy = inhibitedBy;
       const outcome = decideIncident(input);
       if (!outcome.changed) break;
-      const entries = outcome.notification ? outboxEntriesFor(outcome, covers, group?.cause, deps, now) : [];
+      const entries = outcome.notification
+        ? outboxEntriesFor(outcome, covers, group?.cause, deps, now, inputs)
+        : [];
       try {
         await store.commitIncident(outcome.record!, outcome.lifecycle!, previous?.etag, entries);
         tally(report, previous, outcome, entries.length);
@@ -339,6 +352,7 @@ function outboxEntriesFor(
   cause: keyof typeof ACCOUNT_WIDE_CAUSE_WORDS | undefined,
   deps: CycleDeps,
   now: Date,
+  inputs: InputHealth,
 ): OutboxEntry[] {
   const record = outcome.record!;
   const n = outcome.notification!;
@@ -359,6 +373,7 @@ function outboxEntriesFor(
   const causeWords = cause ?? ownCause;
   if (causeWords) view.accountWideCause = ACCOUNT_WIDE_CAUSE_WORDS[causeWords];
   if (deps.settings.dashboardUrl) view.link = incidentLink(deps.settings.dashboardUrl, incident.id);
+  if (inputs.problems.length > 0) view.inputProblems = inputs.problems;
 
   const base = {
     incidentId: incident.id,
@@ -377,5 +392,16 @@ function outboxEntriesFor(
   if (deps.settings.webhookUrl) {
     entries.push({ ...base, channel: "webhook", payload: buildWebhookPayload(view) });
   }
+  if (deps.settings.monitor) {
+    entries.push({ ...base, channel: "monitor", payload: buildIncidentRow(view) });
+  }
   return entries;
+}
+
+/** What the source could tell about its inputs; fields it cannot tell stay unchecked. */
+function inputCountsOf(a: SourceAnalysis): Parameters<typeof checkInputs>[0] {
+  const counts: Parameters<typeof checkInputs>[0] = { storageRows: a.rowsScanned, failures: a.failures };
+  if (a.activityEvents !== undefined) counts.activityEvents = a.activityEvents;
+  if (a.accountsWithRows !== undefined) counts.accountsWithRows = a.accountsWithRows;
+  return counts;
 }

@@ -42,6 +42,7 @@ export class FileIncidentSource implements IncidentSource {
       failures: result.input.failures,
       clusters: result.input.clusters,
       rejected: result.input.rejected,
+      activityEvents: result.input.activityEvents,
     };
   }
 

@@ -123,6 +123,7 @@ function sourceAnalysisOf(result: AnalysisResult): SourceAnalysis {
     clusters: result.input.clusters,
     rejected: result.input.rejected,
     incremental: true,
+    activityEvents: result.input.activityEvents,
   };
 }
 

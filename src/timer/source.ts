@@ -24,6 +24,10 @@ export interface SourceAnalysis {
    * accumulates below-threshold challenges across runs.
    */
   incremental?: boolean;
+  /** AzureActivity events the analysis had for root causes (input-health: none means root causes are off). */
+  activityEvents?: number;
+  /** Lower-case storage accounts with at least one row (capped), when the source can tell. */
+  accountsWithRows?: string[];
 }
 
 export interface IncidentSource {
