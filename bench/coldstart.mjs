@@ -16,7 +16,9 @@ const HEAVY = [
   "@azure/data-tables",
   "@azure/identity",
   "@azure/monitor-query-logs",
-  "applicationinsights",
+  "@azure/monitor-opentelemetry-exporter",
+  "@azure/monitor-ingestion",
+  "@opentelemetry/sdk-metrics",
   "@azure/storage-blob",
 ];
 
