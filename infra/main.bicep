@@ -203,8 +203,10 @@ module archiveReader 'modules/archive-reader.bicep' = if (readArchive) {
   }
 }
 
+var accountsToCollect = filter(diagnosticStorageAccounts, account => account.?collectLogs ?? true)
+
 module storageDiagnostics 'modules/storage-diagnostics.bicep' = [
-  for account in filter(diagnosticStorageAccounts, account => account.?collectLogs ?? true): {
+  for account in accountsToCollect: {
     name: take('authtriage-diag-${uniqueString(resourceGroup().id, account.resourceId)}', 64)
     scope: resourceGroup(split(account.resourceId, '/')[2], split(account.resourceId, '/')[4])
     params: {
@@ -284,6 +286,8 @@ var triageSettings = union(triageOptions, {
   TRIAGE_MONITOR_ENDPOINT: incidentTable.?outputs.ingestionEndpoint ?? ''
   TRIAGE_MONITOR_RULE_ID: incidentTable.?outputs.ruleImmutableId ?? ''
   TRIAGE_MONITOR_STREAM: incidentTable.?outputs.streamName ?? ''
+  // The accounts whose logs this deployment switched on: one that sends nothing is reported every run.
+  TRIAGE_EXPECTED_ACCOUNTS: join(map(accountsToCollect, account => last(split(account.resourceId, '/'))), ',')
 })
 
 module functionApp 'modules/function-app.bicep' = {

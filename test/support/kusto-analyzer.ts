@@ -32,25 +32,30 @@ function bridge(): BridgeGlobals {
 
 let globalState: any;
 
-function workspaceGlobals(): any {
-  if (globalState) return globalState;
+function workspaceGlobals(extraTables?: Readonly<Record<string, Readonly<Record<string, string>>>>): any {
+  if (globalState && !extraTables) return globalState;
   const { Kusto } = bridge();
   const K = Kusto.Language;
-  const tables = Object.entries(ALL_TABLE_SCHEMAS).map(([name, schema]) => {
+  const tables = Object.entries({ ...ALL_TABLE_SCHEMAS, ...extraTables }).map(([name, schema]) => {
     const columns = Object.entries(schema)
       .map(([column, type]) => `['${column}']:${type}`)
       .join(", ");
     return new K.Symbols.TableSymbol.$ctor7(name, `(${columns})`, null);
   });
   const database = new K.Symbols.DatabaseSymbol.$ctor1("workspace", tables);
-  globalState = K.GlobalState.Default.WithDatabase(database);
-  return globalState;
+  const state = K.GlobalState.Default.WithDatabase(database);
+  if (!extraTables) globalState = state;
+  return state;
 }
 
-export function analyzeKql(query: string): KqlDiagnostic[] {
+/** `extraTables`: more tables (name → column → Kusto type) beside the documented ones, e.g. a custom table. */
+export function analyzeKql(
+  query: string,
+  extraTables?: Readonly<Record<string, Readonly<Record<string, string>>>>,
+): KqlDiagnostic[] {
   const { Kusto, System } = bridge();
   const K = Kusto.Language;
-  const code = K.KustoCode.ParseAndAnalyze(query, workspaceGlobals());
+  const code = K.KustoCode.ParseAndAnalyze(query, workspaceGlobals(extraTables));
   const list = code.GetDiagnostics();
   const count: number = System.Array.getCount(list, K.Diagnostic);
   const out: KqlDiagnostic[] = [];
