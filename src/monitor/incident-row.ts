@@ -63,6 +63,8 @@ export const INCIDENT_ROW_COLUMNS = [
 
 /** Longest text column value: log fields are attacker-controlled and a row must stay far below 1 MB. */
 export const MAX_TEXT = 4096;
+/** Largest Payload kept whole; a bigger one is replaced by a stub that says so. */
+export const MAX_PAYLOAD_BYTES = 128 * 1024;
 
 function text(value: string): string {
   const redacted = redactSecrets(value);
@@ -94,9 +96,20 @@ export function buildIncidentRow(view: NotificationView): IncidentRow {
     TopCause: top ? text(top.summary) : "",
     ClockSkewSuspected: i.clockSkew.suspected,
     Link: view.link ?? "",
-    // The webhook payload is bounded (lists capped, under 64 KB) and redacted by its builder.
-    Payload: buildWebhookPayload(view),
+    Payload: boundedPayload(view),
   };
   if (view.resolvedAt) row.ResolvedAt = view.resolvedAt;
   return row;
+}
+
+/** The webhook payload (redacted by its builder; lists capped), unless its text fields make it too big. */
+function boundedPayload(view: NotificationView): unknown {
+  const payload = buildWebhookPayload(view);
+  const bytes = Buffer.byteLength(JSON.stringify(payload));
+  if (bytes <= MAX_PAYLOAD_BYTES) return payload;
+  return {
+    schemaVersion: payload.schemaVersion,
+    idempotencyKey: payload.idempotencyKey,
+    truncated: `the webhook payload (${bytes} bytes) exceeds ${MAX_PAYLOAD_BYTES} bytes; the columns and the dashboard link carry the incident`,
+  };
 }
