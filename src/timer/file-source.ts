@@ -6,6 +6,9 @@ import { analyze } from "../engine/analyze.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { AnalysisWindowMs, IncidentSource, SourceAnalysis } from "./source.js";
 
+/** Distinct accounts remembered per analysis (memory bounded by a cap, never by rows). */
+const MAX_ACCOUNTS_SEEN = 10_000;
+
 /**
  * Local files through the local engine: the source of `run-once`, the local stack and tests. Each
  * analysis streams the files again (they may have grown) and keeps only the window's rows; activity
@@ -27,8 +30,20 @@ export class FileIncidentSource implements IncidentSource {
     if (this.activityPaths.length > 0) {
       for await (const e of readActivityEvents([...this.activityPaths], { rejections })) activity.push(e);
     }
+    // Which accounts have rows in the window (input-health names a listed account that has none).
+    const accounts = new Set<string>();
+    const batches = readStorageRequestBatches([...this.logs], { rejections });
+    const requests = async function* () {
+      for await (const batch of batches) {
+        for (const r of batch) {
+          if (accounts.size < MAX_ACCOUNTS_SEEN && r.timeMs >= window.fromMs && r.timeMs < window.toMs)
+            accounts.add(r.account.toLowerCase());
+        }
+        yield batch;
+      }
+    };
     const result = await analyze({
-      requests: readStorageRequestBatches([...this.logs], { rejections }),
+      requests: requests(),
       activity,
       // The engine's bounds are inclusive; the window is [from, to).
       window: { from: new Date(window.fromMs), to: new Date(window.toMs - 1) },
@@ -43,6 +58,8 @@ export class FileIncidentSource implements IncidentSource {
       clusters: result.input.clusters,
       rejected: result.input.rejected,
       activityEvents: result.input.activityEvents,
+      // Past the cap the set is incomplete: say nothing rather than name accounts that did send logs.
+      ...(accounts.size < MAX_ACCOUNTS_SEEN ? { accountsWithRows: [...accounts].sort() } : {}),
     };
   }
 
