@@ -4,6 +4,7 @@ import type { ServiceType } from "../model/storage-request.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord, IncidentStatus } from "../state/contracts.js";
 import { redactSecrets } from "../redact.js";
 import { errorResponse, jsonResponse, type DashboardResponse } from "./http.js";
+import { readInputHealth, type InputHealth } from "../timer/input-health.js";
 
 /**
  * The dashboard's JSON API as pure handlers over an IncidentReader: `GET /api/incidents` (filtered, paged
@@ -193,6 +194,8 @@ export interface IncidentListResponse {
   offset: number;
   limit: number;
   items: IncidentListItem[];
+  /** The timer's latest check of its inputs (src/timer/input-health.ts), when the reader has one. */
+  inputs?: InputHealth;
 }
 
 /** `GET /api/incidents/{id}` answers the stored record: the incident with its evidence, status and notification history. */
@@ -275,7 +278,10 @@ export async function handleListIncidents(
     });
   }
   try {
-    const { total, items } = await reader.list(parsed.query);
+    const [{ total, items }, inputs] = await Promise.all([
+      reader.list(parsed.query),
+      readInputHealth(reader),
+    ]);
     const body: IncidentListResponse = {
       total,
       offset: parsed.query.offset,
@@ -286,6 +292,7 @@ export async function handleListIncidents(
         return { ...redactDeep(text), timeline };
       }),
     };
+    if (inputs) body.inputs = redactDeep(inputs);
     return jsonResponse(200, body);
   } catch (err) {
     reportError?.("listing incidents failed", err);

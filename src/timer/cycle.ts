@@ -26,7 +26,7 @@ import {
   type TriageStore,
 } from "../state/store.js";
 import type { RunTelemetry } from "../telemetry/telemetry.js";
-import { checkInputs, describeInputHealth, type InputHealth } from "./input-health.js";
+import { checkInputs, describeInputHealth, saveInputHealth, type InputHealth } from "./input-health.js";
 import type { IncidentSource, SourceAnalysis } from "./source.js";
 
 /**
@@ -241,6 +241,10 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     minSpacingMs: deps.minSpacingMs ?? 300,
     log: (m) => deps.log("info", m),
   });
+  // The dashboard header shows the latest check; losing it must not fail the run.
+  await saveInputHealth(store, inputs).catch((err: unknown) =>
+    deps.log("warn", `could not save the input check: ${err instanceof Error ? err.message : String(err)}`),
+  );
   report.notifications.sent = delivery.sent;
   report.notifications.failed = delivery.failed;
   report.notifications.pending = delivery.stillPending + delivery.skippedLeased;

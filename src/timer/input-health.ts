@@ -93,3 +93,30 @@ export function describeInputHealth(health: InputHealth): string {
   if (health.problems.length === 0) return "inputs ok: Storage logs present";
   return `empty inputs: ${health.problems.map((p) => `${p.problem}; fix: ${p.fix}`).join(" | ")}`;
 }
+
+/** Where the last run's check is kept (a named value in the timer's store), for the dashboard header. */
+export const INPUT_HEALTH_KEY = "input-health";
+
+interface NamedValues {
+  getWatermark(name: string): Promise<{ value: string } | undefined>;
+  putWatermark(name: string, value: string): Promise<string>;
+}
+
+/** Keeps the latest check; the last writer wins (overlapping runs check the same inputs). */
+export async function saveInputHealth(store: NamedValues, health: InputHealth): Promise<void> {
+  await store.putWatermark(INPUT_HEALTH_KEY, JSON.stringify(health));
+}
+
+/** The latest check, when the reader is the timer's store and a run has saved one; never throws. */
+export async function readInputHealth(reader: object): Promise<InputHealth | undefined> {
+  const store = reader as Partial<NamedValues>;
+  if (typeof store.getWatermark !== "function") return undefined;
+  try {
+    const saved = await store.getWatermark(INPUT_HEALTH_KEY);
+    if (!saved) return undefined;
+    const parsed = JSON.parse(saved.value) as InputHealth;
+    return typeof parsed.checkedAt === "string" && Array.isArray(parsed.problems) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../src/clock.js";
+import { handleListIncidents, type IncidentListResponse } from "../../src/dashboard/api.js";
 import { MemoryTriageStore } from "../../src/state/memory.js";
 import { MAX_NAMED_ACCOUNTS, checkInputs, describeInputHealth } from "../../src/timer/input-health.js";
 import type { AnalysisWindowMs, SourceAnalysis } from "../../src/timer/source.js";
@@ -81,6 +82,11 @@ describe("a cycle with empty inputs", () => {
       const card = JSON.stringify(h.teams.received.map((r) => r.body));
       expect(card).toContain("**Missing input**: no AzureActivity rows around the failures");
       expect(card).toContain("stquiet02");
+      // The dashboard's list API carries the latest check for its header.
+      const response = await handleListIncidents(h.store, new URLSearchParams());
+      const body = JSON.parse(String(response.body)) as IncidentListResponse;
+      expect(body.inputs?.checkedAt).toBe("2026-11-22T10:05:00.000Z");
+      expect(body.inputs?.problems.map((p) => p.input)).toEqual(["activity-log", "account:stquiet02"]);
     } finally {
       await h.teams.close();
       await h.hook.close();
