@@ -31,8 +31,11 @@ param archiveStorageAccountId string = ''
 @description('Resource ids of storage accounts that log with classic Storage Analytics ($logs). When set (and no archive is), the app reads their $logs instead of workspaces (Storage Blob Data Reader on each account). Empty: no classic logs.')
 param classicLogStorageAccountIds string[] = []
 
-@description('Existing storage accounts whose resource logs to switch on and send to the workspace above.')
+@description('Existing storage accounts to triage: their resource logs are switched on and sent to the workspace above unless an entry says collectLogs: false.')
 param diagnosticStorageAccounts diagnosedStorageAccount[] = []
+
+@description('Export the subscription Activity Log to the workspace above (AzureActivity: without it no root cause is found). Turn off when the subscription already exports it to a workspace the app reads. Needs Monitoring Contributor on the subscription.')
+param exportActivityLog bool = true
 
 @description('NCRONTAB schedule (six fields, UTC) of the triage timer.')
 param triageSchedule string = '0 */5 * * * *'
@@ -57,6 +60,18 @@ param triageOptions { *: string } = {}
 @description('Deploy the Storage Auth Triage workbook.')
 param deployWorkbook bool = true
 
+@description('Private networking: the app joins a new virtual network (Flex VNet integration), host storage, state tables and Key Vault get private endpoints and private DNS zones, and their public network access is disabled. See docs/deploy.md for the log sources in this mode.')
+param privateNetworking bool = false
+
+@description('Address space of the virtual network created when privateNetworking is on (two /24 subnets are used).')
+param vnetAddressPrefix string = '10.42.0.0/23'
+
+@description('Write every incident notification to the StorageAuthTriage_CL table of the workspace above through the Logs Ingestion API (data collection endpoint and rule), for log search alerts, Action Groups and Sentinel.')
+param azureMonitorOutput bool = false
+
+@description('Email addresses an Action Group notifies from a log search alert on StorageAuthTriage_CL (needs azureMonitorOutput); empty: no alert.')
+param alertEmails string[] = []
+
 type resourceTags = { *: string }
 
 @description('An existing storage account whose Storage*Logs should be collected.')
@@ -65,6 +80,8 @@ type diagnosedStorageAccount = {
   resourceId: string
   @description('Services to collect; all four by default. Premium block-blob or file-only accounts need a subset.')
   services: ('blob' | 'queue' | 'table' | 'file')[]?
+  @description('Switch its resource logs on (default true); false when the account already sends them to the workspace.')
+  collectLogs: bool?
 }
 
 var nameSuffix = uniqueString(resourceGroup().id)
@@ -76,6 +93,7 @@ var createWorkspace = empty(existingLogAnalyticsWorkspaceId)
 var hostStorageAccountName = 'st${compactName}h${nameSuffix}'
 var stateStorageAccountName = 'st${compactName}s${nameSuffix}'
 var keyVaultName = 'kv${compactName}${nameSuffix}'
+var publicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: 'id-${baseName}-${nameSuffix}'
@@ -125,6 +143,7 @@ module hostStorage 'modules/storage-account.bicep' = {
     location: location
     tags: tags
     blobContainerNames: [deploymentContainerName]
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -134,6 +153,7 @@ module stateStorage 'modules/storage-account.bicep' = {
     name: stateStorageAccountName
     location: location
     tags: tags
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -146,6 +166,7 @@ module vault 'modules/key-vault.bicep' = {
     webhookSecretName: webhookSecretName
     webhookEditorPrincipalId: webhookEditorPrincipalId
     webhookEditorPrincipalType: webhookEditorPrincipalType
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -198,8 +219,10 @@ module classicLogReaders 'modules/classic-logs-reader.bicep' = [
   }
 ]
 
+var accountsToCollect = filter(diagnosticStorageAccounts, account => account.?collectLogs ?? true)
+
 module storageDiagnostics 'modules/storage-diagnostics.bicep' = [
-  for account in diagnosticStorageAccounts: {
+  for account in accountsToCollect: {
     name: take('authtriage-diag-${uniqueString(resourceGroup().id, account.resourceId)}', 64)
     scope: resourceGroup(split(account.resourceId, '/')[2], split(account.resourceId, '/')[4])
     params: {
@@ -216,12 +239,78 @@ var classicAccountUrls = [
   for accountId in classicAccountsTheAppReads: 'https://${last(split(accountId, '/'))}.blob.${environment().suffixes.storage}'
 ]
 
+
+module activityLog 'modules/activity-log.bicep' = if (exportActivityLog) {
+  name: take('authtriage-activity-${uniqueString(resourceGroup().id)}', 64)
+  scope: subscription()
+  params: {
+    workspaceResourceId: workspaceResourceId
+    settingName: 'storage-auth-triage-${uniqueString(resourceGroup().id)}'
+  }
+}
+
+// Private networking: the network and zones, then one private endpoint per sub-resource the app uses.
+module network 'modules/private-network.bicep' = if (privateNetworking) {
+  name: 'private-network'
+  params: {
+    name: 'vnet-${baseName}-${nameSuffix}'
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+  }
+}
+
+var privateEndpoints = [
+  { target: resourceId('Microsoft.Storage/storageAccounts', hostStorageAccountName), groupId: 'blob', name: 'host-blob' }
+  { target: resourceId('Microsoft.Storage/storageAccounts', hostStorageAccountName), groupId: 'queue', name: 'host-queue' }
+  { target: resourceId('Microsoft.Storage/storageAccounts', hostStorageAccountName), groupId: 'table', name: 'host-table' }
+  { target: resourceId('Microsoft.Storage/storageAccounts', stateStorageAccountName), groupId: 'table', name: 'state-table' }
+  { target: resourceId('Microsoft.KeyVault/vaults', keyVaultName), groupId: 'vault', name: 'vault' }
+]
+
+module endpoints 'modules/private-endpoint.bicep' = [
+  for endpoint in (privateNetworking ? privateEndpoints : []): {
+    name: 'pe-${endpoint.name}'
+    params: {
+      name: 'pe-${endpoint.name}-${nameSuffix}'
+      location: location
+      tags: tags
+      targetResourceId: endpoint.target
+      groupId: endpoint.groupId
+      subnetId: network.?outputs.endpointSubnetId ?? ''
+      privateDnsZoneId: network.?outputs.zoneIds[endpoint.groupId] ?? ''
+    }
+    dependsOn: [hostStorage, stateStorage, vault]
+  }
+]
+
+// Incidents in Azure Monitor: table, endpoint and rule beside the workspace (wherever it lives).
+module incidentTable 'modules/incident-table.bicep' = if (azureMonitorOutput) {
+  name: take('authtriage-incidents-${uniqueString(resourceGroup().id)}', 64)
+  scope: resourceGroup(split(workspaceResourceId, '/')[2], split(workspaceResourceId, '/')[4])
+  params: {
+    workspaceName: last(split(workspaceResourceId, '/'))
+    namePrefix: '${baseName}-${nameSuffix}'
+    tags: tags
+    principalId: identity.properties.principalId
+    principalResourceId: identity.id
+    publicNetworkAccess: publicNetworkAccess
+    alertEmails: alertEmails
+    alertFrequency: 'PT5M'
+  }
+}
+
 var triageSettings = union(triageOptions, {
   TRIAGE_ARCHIVE_ACCOUNT_URL: archiveReader.?outputs.blobEndpoint ?? ''
   TRIAGE_CLASSIC_ACCOUNT_URLS: join(classicAccountUrls, ',')
   TRIAGE_SCHEDULE: triageSchedule
   TRIAGE_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(SecretUri=${vault.outputs.webhookSecretUri})'
   TRIAGE_STATE_TABLE_ENDPOINT: stateStorage.outputs.tableEndpoint
+  TRIAGE_MONITOR_ENDPOINT: incidentTable.?outputs.ingestionEndpoint ?? ''
+  TRIAGE_MONITOR_RULE_ID: incidentTable.?outputs.ruleImmutableId ?? ''
+  TRIAGE_MONITOR_STREAM: incidentTable.?outputs.streamName ?? ''
+  // The accounts whose logs this deployment switched on: one that sends nothing is reported every run.
+  TRIAGE_EXPECTED_ACCOUNTS: join(map(accountsToCollect, account => last(split(account.resourceId, '/'))), ',')
 })
 
 module functionApp 'modules/function-app.bicep' = {
@@ -242,8 +331,10 @@ module functionApp 'modules/function-app.bicep' = {
     triageSettings: triageSettings
     // The Logs query API takes workspace GUIDs, which only the workspaces themselves know.
     logWorkspaceCustomerIds: [for (workspaceId, i) in workspacesTheAppReads: workspaceReaders[i].outputs.customerId]
+    virtualNetworkSubnetId: network.?outputs.appSubnetId ?? ''
   }
-  dependsOn: [appRoles]
+  // With private networking the app starts only once its storage and vault are reachable privately.
+  dependsOn: [appRoles, endpoints]
 }
 
 module workbook 'modules/workbook.bicep' = if (deployWorkbook) {
@@ -277,3 +368,6 @@ output workspaceResourceId string = workspaceResourceId
 
 @description('Resource id of the workbook, when deployed.')
 output workbookId string = workbook.?outputs.id ?? ''
+
+@description('Custom table that receives one row per notification when azureMonitorOutput is on.')
+output incidentTableName string = incidentTable.?outputs.tableName ?? ''

@@ -1,11 +1,16 @@
-// Builds the deployable Functions package: compiled JavaScript, production dependencies only, host.json and
-// package.json, zipped with host.json at the root (what Flex Consumption one-deploy expects).
-//   npm run package [-- --out path/to/app.zip]      default: dist-package/storage-auth-triage.zip
+// Builds the deployable Functions package: the function entry points bundled with rolldown (the app and its
+// production dependencies in a few ES modules; lazily loaded parts such as the Azure SDKs and telemetry
+// stay separate chunks, so indexing the app loads only what registration needs), the dashboard's static
+// files beside the code that serves them, host.json and a package.json naming the entry files. Zipped with
+// host.json at the root (what Flex Consumption one-deploy expects).
+//   npm run package [-- --out path/to/app.zip] [-- --stage DIR]
+//   default: dist-package/storage-auth-triage.zip; --stage also leaves the unpacked package in DIR (azd
+//   deploys that folder: azure.yaml `dist`).
 // The zip is written by Node itself (no `zip` binary needed, so it works on Windows and bare CI images).
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
-  copyFileSync,
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -14,36 +19,34 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32, deflateRawSync } from "node:zlib";
+import { build } from "rolldown";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** A bound on the package (the unbundled one held 18,909 files): the bundle must stay this small. */
+export const MAX_PACKAGE_FILES = 300;
+
+/** Provided by the Functions Node worker at run time; never bundled. */
+const WORKER_PROVIDED = new Set(["@azure/functions-core"]);
+
 function parseArgs(argv) {
   let out = join(repoRoot, "dist-package", "storage-auth-triage.zip");
+  let stageDir;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out" && argv[i + 1]) out = resolve(argv[++i]);
-    else throw new Error(`package.mjs: unknown argument '${argv[i]}' (usage: package.mjs [--out file.zip])`);
+    else if (argv[i] === "--stage" && argv[i + 1]) stageDir = resolve(argv[++i]);
+    else
+      throw new Error(
+        `package.mjs: unknown argument '${argv[i]}' (usage: package.mjs [--out file.zip] [--stage dir])`,
+      );
   }
-  return { out };
+  return { out, stageDir };
 }
-
-function run(command, args, cwd) {
-  const result = spawnSync(command, args, {
-    cwd,
-    stdio: ["ignore", "inherit", "inherit"],
-    shell: process.platform === "win32",
-  });
-  if (result.status !== 0)
-    throw new Error(
-      `package.mjs: '${command} ${args.join(" ")}' failed (exit ${result.status ?? result.signal})`,
-    );
-}
-
-// Files Node never loads at run time: type declarations, source maps, docs. They are most of node_modules.
-const NOT_NEEDED_AT_RUNTIME = /(\.d\.[cm]?ts|\.map|\.md|\.markdown)$/i;
 
 function listFiles(dir) {
   const files = [];
@@ -55,15 +58,80 @@ function listFiles(dir) {
   return files;
 }
 
-function pruneDevOnlyFiles(nodeModules) {
-  let removed = 0;
-  for (const file of listFiles(nodeModules)) {
-    if (NOT_NEEDED_AT_RUNTIME.test(file)) {
-      rmSync(file);
-      removed++;
-    }
+/** Bundles functions/*.ts into <stage>/dist/functions (entries) and dist/functions/chunks (shared, lazy). */
+async function bundleFunctions(stage) {
+  const functionsDir = join(repoRoot, "functions");
+  const entries = readdirSync(functionsDir)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+    .sort();
+  const outDir = join(stage, "dist", "functions");
+  const { output } = await build({
+    input: Object.fromEntries(entries.map((f) => [f.replace(/\.ts$/, ""), join(functionsDir, f)])),
+    platform: "node",
+    tsconfig: join(repoRoot, "tsconfig.json"),
+    logLevel: "warn",
+    // Built-ins and the worker's module are the only imports left to run time; anything else rolldown
+    // cannot resolve would fail in Azure on first use, so it fails the build here.
+    external: (id) => id.startsWith("node:") || isBuiltin(id) || WORKER_PROVIDED.has(id),
+    onLog(level, log, handler) {
+      if (log.code === "UNRESOLVED_IMPORT") throw new Error(`package.mjs: ${log.message}`);
+      handler(level, log);
+    },
+    output: {
+      dir: outDir,
+      format: "esm",
+      entryFileNames: "[name].js",
+      chunkFileNames: "chunks/[name]-[hash].js",
+      sourcemap: false,
+      minify: true,
+      comments: { legal: true },
+    },
+  });
+  return { entries: entries.map((f) => f.replace(/\.ts$/, ".js")), output, outDir };
+}
+
+/**
+ * The dashboard module finds its page files at ./assets/ beside itself (import.meta.url), so they go next
+ * to whichever output file rolldown put src/dashboard/assets.ts in.
+ */
+function placeDashboardAssets(output, outDir) {
+  const assetsModule = join(repoRoot, "src", "dashboard", "assets.ts");
+  const holder = output.find((item) => item.type === "chunk" && item.moduleIds.includes(assetsModule));
+  if (!holder) throw new Error("package.mjs: no bundle output holds src/dashboard/assets.ts");
+  const built = mkdtempSync(join(tmpdir(), "auth-triage-assets-"));
+  try {
+    runNode([join(repoRoot, "scripts/copy-dashboard-assets.mjs"), "--dist", built]);
+    cpSync(join(built, "src", "dashboard", "assets"), join(outDir, dirname(holder.fileName), "assets"), {
+      recursive: true,
+    });
+  } finally {
+    rmSync(built, { recursive: true, force: true });
   }
-  return removed;
+}
+
+function runNode(args) {
+  const result = spawnSync(process.execPath, args, {
+    cwd: repoRoot,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (result.status !== 0)
+    throw new Error(`package.mjs: 'node ${args.join(" ")}' failed (exit ${result.status ?? result.signal})`);
+}
+
+/** package.json of the package: what the worker reads (type, main), nothing to install. */
+function packageJsonFor() {
+  const source = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+  return {
+    name: source.name,
+    version: source.version,
+    description: source.description,
+    license: source.license,
+    private: true,
+    type: "module",
+    engines: source.engines,
+    // Matches exactly the entry files: chunks live one folder down and are loaded by them on demand.
+    main: "dist/functions/*.js",
+  };
 }
 
 // Minimal ZIP writer (PKWARE APPNOTE 4.3): deflate, UTF-8 names, UNIX permissions, fixed timestamps so the
@@ -133,50 +201,31 @@ function writeZip(rootDir, files, outFile) {
   writeFileSync(outFile, Buffer.concat([...chunks, ...central, end]));
 }
 
-function main() {
-  const { out } = parseArgs(process.argv.slice(2));
-  const stage = mkdtempSync(join(tmpdir(), "auth-triage-package-"));
+async function main() {
+  const { out, stageDir } = parseArgs(process.argv.slice(2));
+  const stage = stageDir ?? mkdtempSync(join(tmpdir(), "auth-triage-package-"));
+  if (stageDir) {
+    rmSync(stage, { recursive: true, force: true });
+    mkdirSync(stage, { recursive: true });
+  }
   try {
-    // Compile straight into the stage so stale files in dist/ can never slip into the package.
-    run(
-      process.execPath,
-      [
-        join(repoRoot, "node_modules/typescript/bin/tsc"),
-        "-p",
-        join(repoRoot, "tsconfig.json"),
-        "--outDir",
-        join(stage, "dist"),
-        "--sourceMap",
-        "false",
-      ],
-      repoRoot,
-    );
-    // The dashboard page and uPlot's browser build are not TypeScript: copy them beside the compiled module.
-    run(
-      process.execPath,
-      [join(repoRoot, "scripts/copy-dashboard-assets.mjs"), "--dist", join(stage, "dist")],
-      repoRoot,
-    );
-    for (const file of ["host.json", "package.json", "package-lock.json"])
-      copyFileSync(join(repoRoot, file), join(stage, file));
-    // Production dependencies exactly as locked; install scripts are not needed by any of them.
-    run(
-      "npm",
-      ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-      stage,
-    );
-    const pruned = pruneDevOnlyFiles(join(stage, "node_modules"));
-    rmSync(join(stage, "node_modules", ".package-lock.json"), { force: true });
+    const { output, outDir } = await bundleFunctions(stage);
+    placeDashboardAssets(output, outDir);
+    writeFileSync(join(stage, "host.json"), readFileSync(join(repoRoot, "host.json")));
+    writeFileSync(join(stage, "package.json"), `${JSON.stringify(packageJsonFor(), null, 2)}\n`);
     const files = listFiles(stage).sort();
+    if (files.length > MAX_PACKAGE_FILES)
+      throw new Error(`package.mjs: ${files.length} files, more than the ${MAX_PACKAGE_FILES} allowed`);
     writeZip(stage, files, out);
     chmodSync(out, 0o644);
     const size = statSync(out).size;
+    const unpacked = files.reduce((sum, f) => sum + statSync(f).size, 0);
     console.error(
-      `package: ${relative(process.cwd(), out) || out} (${files.length} files, ${(size / 1048576).toFixed(1)} MiB; ${pruned} declaration/map/doc files left out)`,
+      `package: ${relative(process.cwd(), out) || out} (${files.length} files, ${(size / 1048576).toFixed(1)} MiB zipped, ${(unpacked / 1048576).toFixed(1)} MiB unpacked)`,
     );
   } finally {
-    rmSync(stage, { recursive: true, force: true });
+    if (!stageDir) rmSync(stage, { recursive: true, force: true });
   }
 }
 
-main();
+await main();

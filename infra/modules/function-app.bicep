@@ -46,6 +46,12 @@ param triageSettings { *: string }
 @description('Workspace (customer) id GUIDs the triage queries, joined into TRIAGE_WORKSPACE_IDS.')
 param logWorkspaceCustomerIds string[]
 
+@description('Subnet for outbound VNet integration (delegated to Microsoft.App/environments); empty: no integration.')
+param virtualNetworkSubnetId string = ''
+
+@description('azd service name: `azd deploy` finds the app by the azd-service-name tag.')
+param azdServiceName string = 'triage'
+
 type resourceTags = { *: string }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -84,7 +90,7 @@ var triageSettingList = [for setting in items(allTriageSettings): { name: settin
 resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
-  tags: tags
+  tags: union(tags, { 'azd-service-name': azdServiceName })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -94,6 +100,10 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityResourceId
+    // With integration, all outbound traffic (storage, Key Vault references, the deployment package) goes
+    // through the network, so private endpoints and their DNS zones are used.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    outboundVnetRouting: empty(virtualNetworkSubnetId) ? null : { allTraffic: true }
     siteConfig: {
       minTlsVersion: '1.2'
       appSettings: concat(platformSettingList, triageSettingList)

@@ -22,6 +22,9 @@ param webhookEditorPrincipalId string
 @description('Principal type of webhookEditorPrincipalId.')
 param webhookEditorPrincipalType 'User' | 'Group' | 'ServicePrincipal'
 
+@description('Public network access: Disabled when the vault is reached only through a private endpoint.')
+param publicNetworkAccess 'Enabled' | 'Disabled' = 'Enabled'
+
 type resourceTags = { *: string }
 
 // Key Vault Secrets Officer: read and write secrets, nothing else (no keys, certificates or access policy).
@@ -38,8 +41,8 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: { defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny', bypass: 'AzureServices' }
   }
 }
 
@@ -52,6 +55,9 @@ resource webhookEditor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if
     principalType: webhookEditorPrincipalType
   }
 }
+
+@description('Resource id of the vault.')
+output id string = vault.id
 
 @description('Name of the vault.')
 output name string = vault.name

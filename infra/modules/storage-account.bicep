@@ -16,6 +16,9 @@ param tags resourceTags
 @description('Blob containers to create (e.g. the Flex deployment-package container).')
 param blobContainerNames string[] = []
 
+@description('Public network access: Disabled when the account is reached only through private endpoints.')
+param publicNetworkAccess 'Enabled' | 'Disabled' = 'Enabled'
+
 type resourceTags = { *: string }
 
 resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
@@ -32,8 +35,8 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: { defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny', bypass: 'AzureServices' }
   }
 }
 

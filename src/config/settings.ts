@@ -41,6 +41,10 @@ export const SETTING = {
   hostStorage: "AzureWebJobsStorage",
   hostStorageAccountName: "AzureWebJobsStorage__accountName",
   hostStorageTableUri: "AzureWebJobsStorage__tableServiceUri",
+  monitorEndpoint: "TRIAGE_MONITOR_ENDPOINT",
+  monitorRuleId: "TRIAGE_MONITOR_RULE_ID",
+  monitorStream: "TRIAGE_MONITOR_STREAM",
+  expectedAccounts: "TRIAGE_EXPECTED_ACCOUNTS",
 } as const;
 
 export const DEFAULTS = {
@@ -89,6 +93,19 @@ export interface TriageSettings {
   appInsightsConnectionString?: string;
   /** Entra ID ingestion (App Insights with local auth disabled): the managed identity to use. */
   appInsightsEntra?: { clientId?: string };
+  /** Incidents into an Azure Monitor custom table through the Logs Ingestion API (src/monitor/). */
+  monitor?: MonitorSettings;
+  /** Storage accounts whose logs the deployment switched on; one with no rows is reported (input-health). */
+  expectedAccounts?: string[];
+}
+
+export interface MonitorSettings {
+  /** Logs ingestion endpoint of the data collection endpoint (https). */
+  endpoint: string;
+  /** Immutable id of the data collection rule (dcr-…). */
+  ruleId: string;
+  /** Stream declared in the rule (Custom-…). */
+  stream: string;
 }
 
 export class SettingsError extends Error {
@@ -342,9 +359,13 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
     const p = webhookProblem(webhookUrl);
     if (p) problems.push(p);
   }
-  if (teamsWebhookUrl === undefined && webhookUrl === undefined) {
+  if (
+    teamsWebhookUrl === undefined &&
+    webhookUrl === undefined &&
+    get(SETTING.monitorEndpoint) === undefined
+  ) {
     problems.push(
-      `no notification destination: set ${SETTING.teamsWebhookUrl} (a Teams Workflows trigger URL) and/or ${SETTING.webhookUrl} (a generic JSON webhook)`,
+      `no notification destination: set ${SETTING.teamsWebhookUrl} (a Teams Workflows trigger URL) and/or ${SETTING.webhookUrl} (a generic JSON webhook) and/or ${SETTING.monitorEndpoint} with its rule and stream (Azure Monitor)`,
     );
   }
 
@@ -421,6 +442,14 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
   }
 
   const state = stateSettingsFrom(get, problems);
+  const monitor = monitorSettingsFrom(get, problems);
+  const expectedAccounts = list(get(SETTING.expectedAccounts));
+  const badAccounts = expectedAccounts.filter((a) => !/^[a-z0-9]{3,24}$/.test(a));
+  if (badAccounts.length > 0) {
+    problems.push(
+      `${SETTING.expectedAccounts}: '${badAccounts.join("', '")}' is not a storage account name (3-24 lowercase letters and digits)`,
+    );
+  }
 
   const settings: TriageSettings = {
     source: sources[0] ?? { kind: "files", logs: [], activity: [] },
@@ -435,6 +464,8 @@ export function loadSettings(rawEnv: Record<string, string | undefined>): Triage
     state,
   };
   if (teamsWebhookUrl !== undefined) settings.teamsWebhookUrl = teamsWebhookUrl;
+  if (monitor) settings.monitor = monitor;
+  if (expectedAccounts.length > 0) settings.expectedAccounts = expectedAccounts;
   if (webhookUrl !== undefined) settings.webhookUrl = webhookUrl;
   if (dashboardUrl !== undefined) settings.dashboardUrl = dashboardUrl.replace(/\/+$/, "");
   const ai = get(SETTING.appInsights);
@@ -557,6 +588,7 @@ export function describeSettings(s: TriageSettings): string {
   const dest = [
     s.teamsWebhookUrl ? `teams ${describeSecretUrl(s.teamsWebhookUrl)}` : undefined,
     s.webhookUrl ? `webhook ${describeSecretUrl(s.webhookUrl)}` : undefined,
+    s.monitor ? `azure monitor ${s.monitor.stream} via ${new URL(s.monitor.endpoint).host}` : undefined,
   ]
     .filter(Boolean)
     .join(", ");
@@ -566,4 +598,37 @@ export function describeSettings(s: TriageSettings): string {
     `resolve after ${formatDuration(s.resolveAfterMs)} quiet, rate factor ${s.rateGrowthFactor}; ` +
     `${s.silences.length} silence(s); telemetry ${s.appInsightsConnectionString ? "on" : "off"}`
   );
+}
+
+/** The three TRIAGE_MONITOR_* settings: all or none (the deployment sets them together). */
+function monitorSettingsFrom(
+  get: (k: string) => string | undefined,
+  problems: string[],
+): MonitorSettings | undefined {
+  const endpoint = get(SETTING.monitorEndpoint);
+  const ruleId = get(SETTING.monitorRuleId);
+  const stream = get(SETTING.monitorStream);
+  if (endpoint === undefined && ruleId === undefined && stream === undefined) return undefined;
+  const before = problems.length;
+  if (endpoint === undefined || ruleId === undefined || stream === undefined) {
+    problems.push(
+      `${SETTING.monitorEndpoint}, ${SETTING.monitorRuleId} and ${SETTING.monitorStream} go together (the data collection endpoint, rule immutable id and stream); set all three or none`,
+    );
+    return undefined;
+  }
+  try {
+    const u = new URL(endpoint);
+    if (u.protocol !== "https:") problems.push(`${SETTING.monitorEndpoint} must use https`);
+  } catch {
+    problems.push(
+      `${SETTING.monitorEndpoint}: '${endpoint}' is not a URL (the endpoint's logs ingestion URL, e.g. https://my-dce-a1b2.westeurope-1.ingest.monitor.azure.com)`,
+    );
+  }
+  if (!/^dcr-[0-9a-f]{32}$/i.test(ruleId))
+    problems.push(
+      `${SETTING.monitorRuleId}: '${ruleId}' is not a rule immutable id (dcr- and 32 hex digits)`,
+    );
+  if (!/^Custom-[A-Za-z0-9_]+$/.test(stream))
+    problems.push(`${SETTING.monitorStream}: '${stream}' is not a custom stream name (Custom-…)`);
+  return problems.length === before ? { endpoint: endpoint.replace(/\/+$/, ""), ruleId, stream } : undefined;
 }

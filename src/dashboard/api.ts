@@ -3,6 +3,7 @@ import { DECISIONS, type Decision, type Incident } from "../model/incident.js";
 import type { ServiceType } from "../model/storage-request.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord, IncidentStatus } from "../state/contracts.js";
 import { errorResponse, jsonResponse, type DashboardResponse } from "./http.js";
+import { readInputHealth, type InputHealth } from "../timer/input-health.js";
 
 /**
  * The dashboard's JSON API as pure handlers over an IncidentReader: `GET /api/incidents` (filtered, paged
@@ -192,6 +193,8 @@ export interface IncidentListResponse {
   offset: number;
   limit: number;
   items: IncidentListItem[];
+  /** The timer's latest check of its inputs (src/timer/input-health.ts), when the reader has one. */
+  inputs?: InputHealth;
 }
 
 /** `GET /api/incidents/{id}` answers the stored record: the incident with its evidence, status and notification history. */
@@ -259,13 +262,17 @@ export async function handleListIncidents(
     });
   }
   try {
-    const { total, items } = await reader.list(parsed.query);
+    const [{ total, items }, inputs] = await Promise.all([
+      reader.list(parsed.query),
+      readInputHealth(reader),
+    ]);
     const body: IncidentListResponse = {
       total,
       offset: parsed.query.offset,
       limit: parsed.query.limit,
       items: items.slice(0, parsed.query.limit).map(toListItem),
     };
+    if (inputs) body.inputs = inputs;
     return jsonResponse(200, body);
   } catch (err) {
     reportError?.("listing incidents failed", err);

@@ -315,6 +315,19 @@ function detailBlocks(view: NotificationView, level: DetailLevel): unknown[] {
     body.push(...more(shown.length, view.covers.length, "covered incidents", view));
   }
 
+  if (view.inputProblems && view.inputProblems.length > 0) {
+    // Said before the causes: an empty input explains an empty or weak "likely causes" section.
+    body.push(
+      text(
+        view.inputProblems
+          .slice(0, 5)
+          .map((p) => `**Missing input**: ${e(p.problem, 300)}. Fix: ${e(p.fix, 400)}`)
+          .join("\n\n"),
+        { color: "Warning", spacing: "Medium" },
+      ),
+    );
+  }
+
   body.push(heading("Likely causes"));
   if (i.changes.length === 0) {
     body.push(text("No change in the activity log or the logs explains the onset."));

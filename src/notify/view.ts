@@ -19,6 +19,8 @@ export interface NotificationView {
   accountWideCause?: string;
   /** Link to the incident on the dashboard, when a dashboard URL is configured. */
   link?: string;
+  /** Inputs that were empty in the run that decided this message, with how to fix them. */
+  inputProblems?: ReadonlyArray<{ problem: string; fix: string }>;
 }
 
 export const REASON_WORDS: Record<NotifyReason, string> = {

@@ -32,7 +32,8 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
       label: "Audience to request",
       value: "https://storage.azure.com/ (scope https://storage.azure.com/.default)",
     });
-    if (tenant) facts.push({ label: "Tenant", value: `${tenant} (named by Storage's WWW-Authenticate challenge)` });
+    if (tenant)
+      facts.push({ label: "Tenant", value: `${tenant} (named by Storage's WWW-Authenticate challenge)` });
     return {
       kind: "fix-token",
       change: `Storage rejected the bearer token before identifying anyone (${incident.errorCode}): the callers must request tokens for the audience https://storage.azure.com/ (scope ${STORAGE_SCOPE}) from the account's tenant, and send them unexpired${change ? `; it started after ${change.summary} (${fmtUtc(change.time)}, ${change.caller})` : ""}.`,

@@ -24,7 +24,7 @@ export interface NotificationRecord {
   reason: NotifyReason;
   /** Plain-words explanation of the reason, e.g. "rate grew 3.2x (40 → 128 per 5 min)". */
   detail: string;
-  channel: "teams" | "webhook";
+  channel: "teams" | "webhook" | "monitor";
   outcome: "sent" | "pending" | "failed";
   attempts: number;
   /** Last delivery error, redacted. */

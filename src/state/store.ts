@@ -67,7 +67,8 @@ export interface StoredCandidate {
   ledger?: PartialResultJson;
 }
 
-export type Channel = "teams" | "webhook";
+/** monitor: the Azure Monitor incident table (src/monitor/), delivered and retried like a webhook. */
+export type Channel = "teams" | "webhook" | "monitor";
 
 /** One notification to one channel: the outbox entry and, once delivered, the log entry. */
 export interface OutboxEntry {

@@ -27,6 +27,7 @@ import { deliverPending, type DeliveryError, type DeliverySummary } from "../not
 import { LEASE_MARGIN_MS, worstCaseDeliveryMs, type RetryDeps, type RetryPolicy } from "../notify/retry.js";
 import { buildTeamsMessage } from "../notify/teams-card.js";
 import type { NotificationView } from "../notify/view.js";
+import { buildIncidentRow } from "../monitor/incident-row.js";
 import { buildWebhookPayload } from "../notify/webhook-payload.js";
 import {
   ConcurrencyError,
@@ -37,6 +38,7 @@ import {
   type TriageStore,
 } from "../state/store.js";
 import type { RunTelemetry } from "../telemetry/telemetry.js";
+import { checkInputs, describeInputHealth, saveInputHealth, type InputHealth } from "./input-health.js";
 import type { IncidentSource, SourceAnalysis } from "./source.js";
 
 /**
@@ -93,6 +95,8 @@ export interface CycleReport {
   /** Conditional writes lost to a concurrent run (each re-read and re-decided). */
   conflicts: number;
   durationMs: number;
+  /** Inputs found empty this run, with how to fix them (src/timer/input-health.ts). */
+  inputs?: InputHealth;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -149,6 +153,12 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
 
   const analysis = await deps.source.analyze({ fromMs, toMs: nowMs }, deps.clock);
   const observed = new Map<string, Incident>(analysis.incidents.map((i) => [i.id, i]));
+  const inputs = checkInputs(
+    inputCountsOf(analysis),
+    { expectedAccounts: settings.expectedAccounts ?? [], sourceDescription: deps.source.describe() },
+    now,
+  );
+  if (inputs.problems.length > 0) deps.log("warn", describeInputHealth(inputs));
 
   const report: CycleReport = {
     runId: deps.runId,
@@ -177,6 +187,7 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     notificationErrors: [],
     conflicts: 0,
     durationMs: 0,
+    inputs,
   };
   if (analysis.outsideWindow !== undefined) report.outsideWindow = analysis.outsideWindow;
   if (analysis.dataSpan) {
@@ -262,7 +273,9 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
       if (inhibitedBy) input.inhibitedBy = inhibitedBy;
       const outcome = decideIncident(input);
       if (!outcome.changed) break;
-      const entries = outcome.notification ? outboxEntriesFor(outcome, covers, group?.cause, deps, now) : [];
+      const entries = outcome.notification
+        ? outboxEntriesFor(outcome, covers, group?.cause, deps, now, inputs)
+        : [];
       try {
         const ledger = useSlices ? r.ledger : previous?.ledger;
         await store.commitIncident(outcome.record!, outcome.lifecycle!, previous?.etag, entries, ledger);
@@ -293,6 +306,10 @@ export async function runCycle(deps: CycleDeps, trigger: { isPastDue: boolean })
     minSpacingMs: deps.minSpacingMs ?? DEFAULT_MIN_SPACING_MS,
     log: deps.log,
   });
+  // The dashboard header shows the latest check; losing it must not fail the run.
+  await saveInputHealth(store, inputs).catch((err: unknown) =>
+    deps.log("warn", `could not save the input check: ${err instanceof Error ? err.message : String(err)}`),
+  );
   report.notifications.sent = delivery.sent;
   report.notifications.failed = delivery.failed;
   report.notifications.pending = delivery.stillPending + delivery.skippedLeased;
@@ -465,6 +482,7 @@ function outboxEntriesFor(
   cause: keyof typeof ACCOUNT_WIDE_CAUSE_WORDS | undefined,
   deps: CycleDeps,
   now: Date,
+  inputs: InputHealth,
 ): OutboxEntry[] {
   const record = outcome.record!;
   const n = outcome.notification!;
@@ -485,6 +503,7 @@ function outboxEntriesFor(
   const causeWords = cause ?? ownCause;
   if (causeWords) view.accountWideCause = ACCOUNT_WIDE_CAUSE_WORDS[causeWords];
   if (deps.settings.dashboardUrl) view.link = incidentLink(deps.settings.dashboardUrl, incident.id);
+  if (inputs.problems.length > 0) view.inputProblems = inputs.problems;
 
   const base = {
     incidentId: incident.id,
@@ -503,5 +522,16 @@ function outboxEntriesFor(
   if (deps.settings.webhookUrl) {
     entries.push({ ...base, channel: "webhook", payload: buildWebhookPayload(view) });
   }
+  if (deps.settings.monitor) {
+    entries.push({ ...base, channel: "monitor", payload: buildIncidentRow(view) });
+  }
   return entries;
+}
+
+/** What the source could tell about its inputs; fields it cannot tell stay unchecked. */
+function inputCountsOf(a: SourceAnalysis): Parameters<typeof checkInputs>[0] {
+  const counts: Parameters<typeof checkInputs>[0] = { storageRows: a.rowsScanned, failures: a.failures };
+  if (a.activityEvents !== undefined) counts.activityEvents = a.activityEvents;
+  if (a.accountsWithRows !== undefined) counts.accountsWithRows = a.accountsWithRows;
+  return counts;
 }

@@ -6,6 +6,9 @@ import { mergeResults, SlicingObserver } from "../engine/partial-result.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { AnalysisWindowMs, IncidentSource, SourceAnalysis } from "./source.js";
 
+/** Distinct accounts remembered per analysis (memory bounded by a cap, never by rows). */
+const MAX_ACCOUNTS_SEEN = 10_000;
+
 /**
  * Local files through the local engine: the source of `run-once`, the local stack and tests. Each
  * analysis streams the files again (they may have grown) and keeps only the window's rows; activity
@@ -34,6 +37,7 @@ export class FileIncidentSource implements IncidentSource {
     // over the files would; for an incident already stored it nests in what it holds and adds nothing.
     const slicer = new SlicingObserver(window);
     const past = new SlicingObserver({ fromMs: 0, toMs: window.fromMs }, {}, window.fromMs);
+    const accounts = new Set<string>();
     let rowsScanned = 0;
     let outsideWindow = 0;
     let spanFromMs = Infinity;
@@ -41,6 +45,9 @@ export class FileIncidentSource implements IncidentSource {
     for await (const batch of readStorageRequestBatches([...this.logs], { rejections, lean: true })) {
       for (const r of batch) {
         rowsScanned++;
+        // Which accounts have rows in the window (input-health names a listed account that has none).
+        if (accounts.size < MAX_ACCOUNTS_SEEN && r.timeMs >= window.fromMs && r.timeMs < window.toMs)
+          accounts.add(r.account.toLowerCase());
         if (r.timeMs < spanFromMs) spanFromMs = r.timeMs;
         if (r.timeMs > spanToMs) spanToMs = r.timeMs;
         if (r.timeMs < window.fromMs || r.timeMs >= window.toMs) outsideWindow++;
@@ -61,6 +68,9 @@ export class FileIncidentSource implements IncidentSource {
       activity,
       outsideWindow: result.input.outsideWindow,
       ...(spanFromMs <= spanToMs ? { dataSpan: { fromMs: spanFromMs, toMs: spanToMs } } : {}),
+      activityEvents: result.input.activityEvents,
+      // Past the cap the set is incomplete: say nothing rather than name accounts that did send logs.
+      ...(accounts.size < MAX_ACCOUNTS_SEEN ? { accountsWithRows: [...accounts].sort() } : {}),
     };
   }
 

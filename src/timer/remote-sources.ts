@@ -125,6 +125,7 @@ export function sourceAnalysisOf(result: AnalysisResult): SourceAnalysis {
     clusters: result.input.clusters,
     rejected: result.input.rejected,
     incremental: true,
+    activityEvents: result.input.activityEvents,
   };
 }
 

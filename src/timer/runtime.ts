@@ -6,6 +6,7 @@ import {
   type StateSettings,
   type TriageSettings,
 } from "../config/settings.js";
+import { monitorSender, type MonitorClientHooks } from "../monitor/logs-ingestion.js";
 import { httpSender, type Sender } from "../notify/http.js";
 import { sanitizeOutbound } from "../redact.js";
 import { DEFAULT_RETRY_POLICY, realRetryDeps, type RetryDeps, type RetryPolicy } from "../notify/retry.js";
@@ -42,6 +43,8 @@ export interface InvocationRequest {
     runId?: string;
     /** Credential and client hooks for the Log Analytics / archive sources (tests: a local Logs API). */
     sourceHooks?: RemoteSourceHooks;
+    /** Credential and client hooks for the Azure Monitor channel (tests: a local Logs Ingestion API). */
+    monitorHooks?: MonitorClientHooks;
   };
 }
 
@@ -67,10 +70,14 @@ export async function openTriageStore(state: StateSettings): Promise<TriageStore
   return p;
 }
 
-export function sendersFor(settings: TriageSettings): Partial<Record<Channel, Sender>> {
+export function sendersFor(
+  settings: TriageSettings,
+  monitorHooks?: MonitorClientHooks,
+): Partial<Record<Channel, Sender>> {
   const senders: Partial<Record<Channel, Sender>> = {};
   if (settings.teamsWebhookUrl) senders.teams = httpSender(settings.teamsWebhookUrl);
   if (settings.webhookUrl) senders.webhook = httpSender(settings.webhookUrl);
+  if (settings.monitor) senders.monitor = monitorSender(settings.monitor, monitorHooks);
   return senders;
 }
 
@@ -105,7 +112,7 @@ export async function runTimerInvocation(request: InvocationRequest): Promise<Cy
         settings,
         store,
         source,
-        senders: sendersFor(settings),
+        senders: sendersFor(settings, req.overrides?.monitorHooks),
         clock: req.clock,
         runId,
         retryPolicy: req.overrides?.retryPolicy ?? DEFAULT_RETRY_POLICY,

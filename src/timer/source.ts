@@ -37,6 +37,10 @@ export interface SourceAnalysis {
   outsideWindow?: number;
   /** Span of every valid row read, inside the window or not, when the source knows it. */
   dataSpan?: AnalysisWindowMs;
+  /** AzureActivity events the analysis had for root causes (input-health: none means root causes are off). */
+  activityEvents?: number;
+  /** Lower-case storage accounts with at least one row (capped), when the source can tell. */
+  accountsWithRows?: string[];
 }
 
 export interface IncidentSource {

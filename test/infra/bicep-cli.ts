@@ -46,13 +46,16 @@ export interface BicepRun {
   stderr: string;
 }
 
-export async function runBicep(args: readonly string[]): Promise<BicepRun> {
+export async function runBicep(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BicepRun> {
   try {
     const { stdout, stderr } = await execFileAsync(locateBicep(), [...args], {
       cwd: REPO_ROOT,
       maxBuffer: 64 * 1024 * 1024,
       // The CLI is a self-contained .NET app: without libicu it aborts unless globalization is invariant.
-      env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: "1", BICEP_TRACING_ENABLED: "false" },
+      env: { ...env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: "1", BICEP_TRACING_ENABLED: "false" },
     });
     return { exitCode: 0, stdout, stderr };
   } catch (error) {

@@ -38,19 +38,20 @@ function bridge(): BridgeGlobals {
 
 let globalState: any;
 
-function workspaceGlobals(): any {
-  if (globalState) return globalState;
+function workspaceGlobals(extraTables?: Readonly<Record<string, Readonly<Record<string, string>>>>): any {
+  if (globalState && !extraTables) return globalState;
   const { Kusto } = bridge();
   const K = Kusto.Language;
-  const tables = Object.entries(ALL_TABLE_SCHEMAS).map(([name, schema]) => {
+  const tables = Object.entries({ ...ALL_TABLE_SCHEMAS, ...extraTables }).map(([name, schema]) => {
     const columns = Object.entries(schema)
       .map(([column, type]) => `['${column}']:${type}`)
       .join(", ");
     return new K.Symbols.TableSymbol.$ctor7(name, `(${columns})`, null);
   });
   const database = new K.Symbols.DatabaseSymbol.$ctor1("workspace", tables);
-  globalState = K.GlobalState.Default.WithDatabase(database);
-  return globalState;
+  const state = K.GlobalState.Default.WithDatabase(database);
+  if (!extraTables) globalState = state;
+  return state;
 }
 
 let adxState: any;
@@ -69,13 +70,20 @@ function adxGlobals(): any {
   return adxState;
 }
 
+/**
+ * `target`: the Log Analytics workspace (default), an Azure Data Explorer database with the archive's
+ * external table ("adx"), or the workspace with more tables (name → column → Kusto type), e.g. a custom table.
+ */
 export function analyzeKql(
   query: string,
-  target: "log-analytics" | "adx" = "log-analytics",
+  target:
+    "log-analytics" | "adx" | Readonly<Record<string, Readonly<Record<string, string>>>> = "log-analytics",
 ): KqlDiagnostic[] {
   const { Kusto, System } = bridge();
   const K = Kusto.Language;
-  const code = K.KustoCode.ParseAndAnalyze(query, target === "adx" ? adxGlobals() : workspaceGlobals());
+  const globals =
+    target === "adx" ? adxGlobals() : workspaceGlobals(typeof target === "object" ? target : undefined);
+  const code = K.KustoCode.ParseAndAnalyze(query, globals);
   const list = code.GetDiagnostics();
   const count: number = System.Array.getCount(list, K.Diagnostic);
   const out: KqlDiagnostic[] = [];

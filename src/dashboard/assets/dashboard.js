@@ -72,13 +72,30 @@ async function getJson(path) {
 async function loadAllIncidents() {
   const items = [];
   let total = 0;
+  let inputs;
   for (let offset = 0; offset < MAX_INCIDENTS; offset += PAGE_SIZE) {
     const page = await getJson(`/incidents?offset=${offset}&limit=${PAGE_SIZE}`);
     total = page.total;
+    inputs ??= page.inputs;
     items.push(...page.items);
     if (page.items.length < PAGE_SIZE || items.length >= total) break;
   }
-  return { items, total };
+  return { items, total, inputs };
+}
+
+/** The timer's latest input check: what is empty and how to fix it, above everything else. */
+function showInputProblems(inputs) {
+  const banner = document.getElementById("inputs-banner");
+  const problems = Array.isArray(inputs?.problems) ? inputs.problems : [];
+  banner.replaceChildren(
+    ...problems.map((p) =>
+      h("p", {}, [
+        h("strong", { text: "Missing input: " }),
+        h("span", { text: `${p.problem}. Fix: ${p.fix}` }),
+      ]),
+    ),
+  );
+  banner.hidden = problems.length === 0;
 }
 
 // ---------------------------------------------------------------------------------------------- dom
@@ -1075,7 +1092,8 @@ async function route() {
 async function refresh() {
   const status = document.getElementById("status-line");
   try {
-    const { items, total } = await loadAllIncidents();
+    const { items, total, inputs } = await loadAllIncidents();
+    showInputProblems(inputs);
     for (const item of items) item._search = searchableText(item);
     state.incidents = items;
     state.total = total;
