@@ -2,7 +2,7 @@ import type { LogsIngestionClient, LogsIngestionClientOptions } from "@azure/mon
 import type { TokenCredential } from "../collect/loganalytics/client.js";
 import type { MonitorSettings } from "../config/settings.js";
 import { parseRetryAfter, type DeliveryResult, type Sender } from "../notify/http.js";
-import { redactSecrets } from "../redact.js";
+import { redactSecrets, sanitizeOutbound } from "../redact.js";
 
 /**
  * Writes incident rows to the custom table through the Logs Ingestion API with @azure/monitor-ingestion
@@ -62,7 +62,8 @@ export async function uploadRows(
   options: { timeoutMs: number; nowMs?: number },
 ): Promise<DeliveryResult> {
   try {
-    await client.upload(settings.ruleId, settings.stream, rows, {
+    // The redaction boundary: rows leave the process for the workspace.
+    await client.upload(settings.ruleId, settings.stream, sanitizeOutbound(rows), {
       abortSignal: AbortSignal.timeout(options.timeoutMs),
       maxConcurrency: 1,
     });

@@ -11,6 +11,9 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const OUTBOUND = [
   /\bfetch\(/,
   /\.(trackRequest|trackException|trackMetric|trackTrace|trackEvent)\(/,
+  // OpenTelemetry to Application Insights, and the Logs Ingestion API.
+  /\.(startSpan|recordException|setAttribute|setAttributes)\(/,
+  /\bclient\.upload\(/,
   /\.(createEntity|updateEntity|upsertEntity|submitTransaction)\(/,
   /\bcontext\.(log|warn|error|info)\(/,
   /\bres\.end\(/,
@@ -40,7 +43,12 @@ describe("redaction boundary guard", () => {
 
   it("finds the sinks it guards (the scan works)", () => {
     expect(sinks.map((s) => s.path)).toEqual(
-      expect.arrayContaining(["src/notify/http.ts", "src/state/table.ts", "src/telemetry/telemetry.ts"]),
+      expect.arrayContaining([
+        "src/monitor/logs-ingestion.ts",
+        "src/notify/http.ts",
+        "src/state/table.ts",
+        "src/telemetry/telemetry.ts",
+      ]),
     );
   });
 
