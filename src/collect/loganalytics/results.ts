@@ -2,7 +2,15 @@ import { z } from "zod";
 import type { RejectedRecord } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import { activityEventFromLogAnalyticsRow } from "../activity-records.js";
-import type { CallerSummary, ClusterPartial, SasWindowObservation } from "../../model/incident.js";
+import type {
+  AuthorizationObservation,
+  CallerSummary,
+  ClusterPartial,
+  PrincipalObservation,
+  RemedyEvidence,
+  SasWindowObservation,
+} from "../../model/incident.js";
+import { mergeEvidence } from "../../remedy/evidence.js";
 import { SERVICE_TYPES, type ServiceType } from "../../model/storage-request.js";
 import { redactUri, sanitizeLogValue } from "../../redact.js";
 import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
@@ -115,6 +123,30 @@ const countBag = z
   .union([z.record(z.string(), kustoCount), z.null(), z.undefined(), z.literal("")])
   .transform((v) => (v && typeof v === "object" ? v : {}));
 
+const principalCell = z.object({
+  objectId: z.string().min(1),
+  appId: optionalText,
+  tenantId: optionalText,
+  upn: optionalText,
+  type: optionalText,
+  count: kustoCount,
+});
+
+const authorizationCell = z.object({
+  action: z.string().min(1),
+  result: z.string().min(1),
+  reason: optionalText,
+  roleAssignmentId: optionalText,
+  roleDefinitionId: optionalText,
+  denyAssignmentId: optionalText,
+  count: kustoCount,
+});
+
+/** A count that an unmatched left-outer join leaves null (no failures of that kind): zero. */
+const optionalCount = z
+  .union([kustoCount, z.null(), z.undefined(), z.literal("")])
+  .transform((v) => (typeof v === "number" ? v : 0));
+
 export const FailureClusterRowSchema = z.object({
   AccountName: z.string().min(1),
   ServiceType: serviceType,
@@ -131,6 +163,11 @@ export const FailureClusterRowSchema = z.object({
   SampleObjectKeys: dynamicArray(z.string()),
   SasWindows: dynamicArray(sasWindowCell),
   OperationVersions: countBag,
+  ResourceId: optionalText,
+  Containers: countBag,
+  OtherContainers: optionalCount,
+  Principals: dynamicArray(principalCell),
+  Authorization: dynamicArray(authorizationCell),
 });
 
 export type FailureClusterRow = z.infer<typeof FailureClusterRowSchema>;
@@ -193,6 +230,13 @@ export function clusterPartialFromRow(
     ],
     caps.sasWindows,
   );
+  const evidence: RemedyEvidence = {
+    containers: row.Containers,
+    otherContainers: row.OtherContainers,
+    principals: row.Principals.map((p) => definedOnly<PrincipalObservation>({ ...p })),
+    authorization: row.Authorization.map((a) => definedOnly<AuthorizationObservation>({ ...a })),
+  };
+  if (row.ResourceId) evidence.resourceId = row.ResourceId;
   return {
     key: {
       account: row.AccountName,
@@ -211,6 +255,8 @@ export function clusterPartialFromRow(
     sampleObjectKeys: mergeSamples([row.SampleObjectKeys.map(sanitizeLogValue)], caps.sampleObjectKeys),
     sasWindows,
     operationVersions: mergeVersions([row.OperationVersions], caps.operationVersions),
+    // Through the one merge, so caps and order are the local engine's whatever the query returned.
+    remedyEvidence: mergeEvidence([evidence])!,
   };
 }
 
