@@ -110,9 +110,11 @@ export class EvidenceAccumulator {
       }
       if (p) {
         p.count++;
-        if (!p.appId && r.requesterAppId) p.appId = clip(r.requesterAppId.trim());
-        if (!p.tenantId && r.requesterTenantId) p.tenantId = clip(r.requesterTenantId.trim());
-        if (!p.upn && r.requesterUpn) p.upn = clip(r.requesterUpn.trim());
+        // Blank values count as not logged (never an empty app id), as the Log Analytics query reads them.
+        p.appId ??= str(r.requesterAppId);
+        p.tenantId ??= str(r.requesterTenantId);
+        p.upn ??= str(r.requesterUpn);
+        for (const k of ["appId", "tenantId", "upn"] as const) if (p[k] === undefined) delete p[k];
         if (!p.type) {
           const t = entries.flatMap((e) => e.principals).find((x) => x.id === oid && x.type)?.type;
           if (t) p.type = t;
