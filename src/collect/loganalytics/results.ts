@@ -92,11 +92,12 @@ const statusCode = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return n;
 });
 
-/** Dynamic cells the SDK parsed; an unmatched left-outer join leaves them null. */
+/**
+ * Dynamic cells the SDK parsed; an unmatched left-outer join leaves them null. Normalised before the
+ * array check so that a bad item is reported by its path (`Principals.0.count`), not as the whole cell.
+ */
 const dynamicArray = <T extends z.ZodType>(item: T) =>
-  z
-    .union([z.array(item), z.null(), z.undefined(), z.literal("")])
-    .transform((v) => (Array.isArray(v) ? v : []));
+  z.preprocess((v) => (v === null || v === undefined || v === "" ? [] : v), z.array(item));
 
 const callerCell = z.object({
   ip: optionalText,
@@ -123,22 +124,23 @@ const countBag = z
   .union([z.record(z.string(), kustoCount), z.null(), z.undefined(), z.literal("")])
   .transform((v) => (v && typeof v === "object" ? v : {}));
 
+/** Evidence cells: bag_pack always writes every key, but a missing key is tolerated as "not logged". */
 const principalCell = z.object({
   objectId: z.string().min(1),
-  appId: optionalText,
-  tenantId: optionalText,
-  upn: optionalText,
-  type: optionalText,
+  appId: optionalText.optional(),
+  tenantId: optionalText.optional(),
+  upn: optionalText.optional(),
+  type: optionalText.optional(),
   count: kustoCount,
 });
 
 const authorizationCell = z.object({
   action: z.string().min(1),
   result: z.string().min(1),
-  reason: optionalText,
-  roleAssignmentId: optionalText,
-  roleDefinitionId: optionalText,
-  denyAssignmentId: optionalText,
+  reason: optionalText.optional(),
+  roleAssignmentId: optionalText.optional(),
+  roleDefinitionId: optionalText.optional(),
+  denyAssignmentId: optionalText.optional(),
   count: kustoCount,
 });
 
@@ -163,11 +165,12 @@ export const FailureClusterRowSchema = z.object({
   SampleObjectKeys: dynamicArray(z.string()),
   SasWindows: dynamicArray(sasWindowCell),
   OperationVersions: countBag,
-  ResourceId: optionalText,
-  Containers: countBag,
-  OtherContainers: optionalCount,
-  Principals: dynamicArray(principalCell),
-  Authorization: dynamicArray(authorizationCell),
+  // Evidence columns: a result without them (an older query shape) still converts, with empty evidence.
+  ResourceId: optionalText.optional(),
+  Containers: countBag.optional(),
+  OtherContainers: optionalCount.optional(),
+  Principals: dynamicArray(principalCell).optional(),
+  Authorization: dynamicArray(authorizationCell).optional(),
 });
 
 export type FailureClusterRow = z.infer<typeof FailureClusterRowSchema>;
@@ -231,10 +234,10 @@ export function clusterPartialFromRow(
     caps.sasWindows,
   );
   const evidence: RemedyEvidence = {
-    containers: row.Containers,
-    otherContainers: row.OtherContainers,
-    principals: row.Principals.map((p) => definedOnly<PrincipalObservation>({ ...p })),
-    authorization: row.Authorization.map((a) => definedOnly<AuthorizationObservation>({ ...a })),
+    containers: row.Containers ?? {},
+    otherContainers: row.OtherContainers ?? 0,
+    principals: (row.Principals ?? []).map((p) => definedOnly<PrincipalObservation>({ ...p })),
+    authorization: (row.Authorization ?? []).map((a) => definedOnly<AuthorizationObservation>({ ...a })),
   };
   if (row.ResourceId) evidence.resourceId = row.ResourceId;
   return {
