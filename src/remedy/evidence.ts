@@ -111,10 +111,12 @@ export class EvidenceAccumulator {
       if (p) {
         p.count++;
         // Blank values count as not logged (never an empty app id), as the Log Analytics query reads them.
-        p.appId ??= str(r.requesterAppId);
-        p.tenantId ??= str(r.requesterTenantId);
-        p.upn ??= str(r.requesterUpn);
-        for (const k of ["appId", "tenantId", "upn"] as const) if (p[k] === undefined) delete p[k];
+        const appId = p.appId ?? str(r.requesterAppId);
+        const tenantId = p.tenantId ?? str(r.requesterTenantId);
+        const upn = p.upn ?? str(r.requesterUpn);
+        if (appId) p.appId = appId;
+        if (tenantId) p.tenantId = tenantId;
+        if (upn) p.upn = upn;
         if (!p.type) {
           const t = entries.flatMap((e) => e.principals).find((x) => x.id === oid && x.type)?.type;
           if (t) p.type = t;
