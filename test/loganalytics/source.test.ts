@@ -375,6 +375,14 @@ describe("Log Analytics source through the real LogsQueryClient and a local Logs
       2 * run.splits + 1,
     );
     expectSamePartials(result.partials, reference);
+    // The remedy evidence of the split halves merges back into the local engine's for the whole.
+    const aggregator = new ClusterAggregator();
+    rowsAsTheFileReadersParseThem.forEach((r) => aggregator.observe(r));
+    const evidenceByKey = (parts: readonly ClusterPartial[]) =>
+      Object.fromEntries(parts.map((p) => [comparable(p).key, p.remedyEvidence]));
+    expect(evidenceByKey(result.partials)).toEqual(evidenceByKey(aggregator.partials()));
+    const evidence = result.partials.map((p) => p.remedyEvidence!);
+    expect(evidence.some((e) => e.principals.length > 0 && Object.keys(e.containers).length > 0)).toBe(true);
   });
 
   test("truncation that splitting cannot cure fails loudly instead of returning partial numbers", async () => {
