@@ -191,8 +191,8 @@ export interface AuthorizationObservation {
 /**
  * What the remedy stage needs beyond the incident's own fields, aggregated per cluster with caps:
  * the account's resource id, the containers (queues, tables, shares) the failures hit, the failing
- * principals and the authorization decisions logged for them. Optional: Log Analytics partials do not
- * carry it yet, and the remedy then names what it could not learn.
+ * principals and the authorization decisions logged for them. Optional: partials stored before it
+ * existed lack it, and the remedy then names what it could not learn.
  */
 export interface RemedyEvidence {
   /** ARM id of the storage account (from _ResourceId without the service sub-resource). */

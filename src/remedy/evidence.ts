@@ -110,9 +110,13 @@ export class EvidenceAccumulator {
       }
       if (p) {
         p.count++;
-        if (!p.appId && r.requesterAppId) p.appId = clip(r.requesterAppId.trim());
-        if (!p.tenantId && r.requesterTenantId) p.tenantId = clip(r.requesterTenantId.trim());
-        if (!p.upn && r.requesterUpn) p.upn = clip(r.requesterUpn.trim());
+        // Blank values count as not logged (never an empty app id), as the Log Analytics query reads them.
+        const appId = p.appId ?? str(r.requesterAppId);
+        const tenantId = p.tenantId ?? str(r.requesterTenantId);
+        const upn = p.upn ?? str(r.requesterUpn);
+        if (appId) p.appId = appId;
+        if (tenantId) p.tenantId = tenantId;
+        if (upn) p.upn = upn;
         if (!p.type) {
           const t = entries.flatMap((e) => e.principals).find((x) => x.id === oid && x.type)?.type;
           if (t) p.type = t;

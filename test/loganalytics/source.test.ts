@@ -176,10 +176,151 @@ describe("Log Analytics source through the real LogsQueryClient and a local Logs
     const exact = (p: ClusterPartial) => ({
       ...comparable(p),
       callers: p.callers,
+      remedyEvidence: p.remedyEvidence,
       sampleUriCount: undefined,
       sampleObjectKeyCount: undefined,
     });
     expect(result.partials.map(exact)).toEqual(local.map(exact));
+    // The remedy evidence the stories carry reaches the Log Analytics partials in full.
+    const evidence = result.partials.map((p) => p.remedyEvidence!);
+    expect(evidence.every((e) => e.resourceId !== undefined)).toBe(true);
+    expect(evidence.some((e) => Object.keys(e.containers).length > 0)).toBe(true);
+    expect(evidence.some((e) => e.principals.some((p) => p.appId && p.tenantId))).toBe(true);
+  });
+
+  /** OAuth failures as Log Analytics rows, one per spec, a minute apart, for the remedy-evidence tests. */
+  function oauthFailureRows(
+    specs: ReadonlyArray<{ objectKey?: string; objectId?: string; appId?: string; details?: unknown }>,
+  ) {
+    const t0 = START + 3_600_000;
+    return specs.map((spec, i) => {
+      const row: Record<string, unknown> = {
+        TimeGenerated: new Date(t0 + i * 1_000).toISOString(),
+        AccountName: "remedyacct",
+        ServiceType: "blob",
+        OperationName: "GetBlob",
+        StatusCode: "403",
+        StatusText: "AuthorizationPermissionMismatch",
+        AuthenticationType: "OAuth",
+        CallerIpAddress: "10.1.2.3:50000",
+        Uri: `https://remedyacct.blob.core.windows.net${spec.objectKey?.replace(/^\/remedyacct/, "") ?? "/"}`,
+        Type: "StorageBlobLogs",
+        _ResourceId: `${defaultResourceId("remedyacct", "blob")}`,
+      };
+      if (spec.objectKey !== undefined) row.ObjectKey = spec.objectKey;
+      if (spec.objectId !== undefined) row.RequesterObjectId = spec.objectId;
+      if (spec.appId !== undefined) row.RequesterAppId = spec.appId;
+      if (spec.objectId !== undefined) row.RequesterTenantId = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+      if (spec.details !== undefined) row.AuthorizationDetails = spec.details;
+      return { table: "StorageBlobLogs", ingestedAt: new Date(t0 + 10 * 60_000).toISOString(), row };
+    });
+  }
+
+  async function bothPaths(rows: ReturnType<typeof oauthFailureRows>) {
+    standIn.setRows(WS1, rows);
+    const aggregator = new ClusterAggregator();
+    rows.forEach((f, i) =>
+      aggregator.observe(
+        storageRequestFromObject(f.row, { file: "rows", line: i + 1 }, new RejectionCollector())!,
+      ),
+    );
+    const result = await collectFromLogAnalytics(
+      settings(),
+      deps(Date.parse(rows[0]!.ingestedAt) + 3_600_000),
+    );
+    expect(result.rejected).toEqual([]);
+    expect(result.partials).toHaveLength(1);
+    return { remote: result.partials[0]!.remedyEvidence!, local: aggregator.partials()[0]!.remedyEvidence! };
+  }
+
+  test("remedy evidence: every AuthorizationDetails form gives the local engine's principals and decisions", async () => {
+    const user = "5A3C0F4E-1B2D-4C3E-8F90-A1B2C3D4E5F6";
+    const app = "0b6e3b41-7c1d-4a55-9d0e-2f1a3b4c5d6e";
+    const denied = (id: string, type: string, caps = false) =>
+      caps
+        ? {
+            Action: "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+            Result: "Denied",
+            Reason: "NoApplicablePolicy",
+            Principals: [{ Id: id, Type: type }],
+          }
+        : {
+            action: "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+            result: "Denied",
+            reason: "NoApplicablePolicy",
+            principals: [{ id, type }],
+          };
+    const rows = oauthFailureRows([
+      {
+        objectKey: "/remedyacct/reports/q1.csv",
+        objectId: ` ${user} `,
+        details: [denied(user.toLowerCase(), "User")],
+      },
+      {
+        objectKey: "/remedyacct/reports/q2.csv",
+        objectId: user.toLowerCase(),
+        details: denied(user, "User", true),
+      },
+      { objectKey: "//remedyacct//reports/q3.csv", objectId: user, appId: "  " },
+      {
+        objectKey: "/remedyacct/ingest/a.json",
+        objectId: app,
+        appId: "7d0f7a0e-1111-4222-8333-944455556666",
+        details: JSON.stringify([
+          denied(app, "ServicePrincipal"),
+          { action: "x", reason: "no result: ignored" },
+        ]),
+      },
+      {
+        objectKey: "/remedyacct/ingest/b.json",
+        objectId: app,
+        details: [
+          {
+            ...denied(app, "ServicePrincipal"),
+            result: "Granted",
+            roleAssignmentId: "ra-1",
+            roleDefinitionId: "rd-1",
+          },
+          { ...denied(app, "ServicePrincipal"), reason: "Policy", denyAssignmentId: "da-1" },
+        ],
+      },
+      { objectKey: "/remedyacct" },
+      {},
+    ]);
+    const { remote, local } = await bothPaths(rows);
+    expect(remote).toEqual(local);
+    expect(remote).toMatchObject({
+      resourceId: defaultResourceId("remedyacct", "blob").replace(/\/blobServices\/default$/i, ""),
+      containers: { ingest: 2, reports: 3 },
+      otherContainers: 2,
+    });
+    expect(remote.principals.map((p) => [p.objectId, p.type, p.count])).toEqual([
+      [user.toLowerCase(), "User", 3],
+      [app, "ServicePrincipal", 2],
+    ]);
+    expect(remote.authorization.map((a) => a.count)).toEqual([3, 1, 1]);
+  });
+
+  test("remedy evidence past the caps: the busiest containers, principals and decisions are kept", async () => {
+    // 25 of each, the n-th seen 26-n times, busiest first: the local accumulator keeps the first 20 seen,
+    // the query the 20 busiest, and here those are the same.
+    const specs = [];
+    for (let n = 0; n < 25; n++)
+      for (let k = 0; k < 26 - n; k++)
+        specs.push({
+          objectKey: `/remedyacct/c${String(n).padStart(2, "0")}/blob${k}`,
+          objectId: `00000000-0000-4000-8000-0000000000${String(n).padStart(2, "0")}`,
+          details: [{ action: `action-${n}`, result: "Denied" }],
+        });
+    const { remote, local } = await bothPaths(oauthFailureRows(specs));
+    expect(remote).toEqual(local);
+    expect(Object.keys(remote.containers)).toHaveLength(20);
+    expect(remote.containers.c19).toBe(7);
+    expect(remote.otherContainers).toBe(6 + 5 + 4 + 3 + 2);
+    expect(remote.principals).toHaveLength(20);
+    expect(remote.authorization.map((a) => a.action)).toEqual(
+      Array.from({ length: 20 }, (_, n) => `action-${n}`),
+    );
   });
 
   test("five-minute runs with 3–20 minute ingestion delays neither lose nor double-count a row", async () => {
@@ -234,6 +375,14 @@ describe("Log Analytics source through the real LogsQueryClient and a local Logs
       2 * run.splits + 1,
     );
     expectSamePartials(result.partials, reference);
+    // The remedy evidence of the split halves merges back into the local engine's for the whole.
+    const aggregator = new ClusterAggregator();
+    rowsAsTheFileReadersParseThem.forEach((r) => aggregator.observe(r));
+    const evidenceByKey = (parts: readonly ClusterPartial[]) =>
+      Object.fromEntries(parts.map((p) => [comparable(p).key, p.remedyEvidence]));
+    expect(evidenceByKey(result.partials)).toEqual(evidenceByKey(aggregator.partials()));
+    const evidence = result.partials.map((p) => p.remedyEvidence!);
+    expect(evidence.some((e) => e.principals.length > 0 && Object.keys(e.containers).length > 0)).toBe(true);
   });
 
   test("truncation that splitting cannot cure fails loudly instead of returning partial numbers", async () => {

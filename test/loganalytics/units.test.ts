@@ -243,6 +243,51 @@ describe("result rows", () => {
     ]);
   });
 
+  test("the remedy evidence columns become remedyEvidence, capped and ordered by the one merge", () => {
+    const evidenceColumns = [
+      ...columns,
+      ...["ResourceId", "Containers", "OtherContainers", "Principals", "Authorization"].map((name) => ({
+        name,
+      })),
+    ];
+    const principal = (n: number) => ({ objectId: `oid-${String(n).padStart(2, "0")}`, appId: "", count: n });
+    const withEvidence = [
+      ...good,
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct",
+      { reports: 1 },
+      1,
+      // More than the cap, in no order: the merge keeps the busiest, busiest first.
+      Array.from({ length: 25 }, (_, i) => principal(((i * 7) % 25) + 1)),
+      [{ action: "read", result: "Denied", reason: "", count: 2 }],
+    ];
+    const badPrincipal = [...withEvidence];
+    badPrincipal[18] = [{ objectId: "oid", count: "many" }];
+    const { items, rejected } = clusterPartialsFromTable(
+      { columnDescriptors: evidenceColumns, rows: [withEvidence, badPrincipal] },
+      { workspaceId: "ws", query: "failure-clusters" },
+      DEFAULT_PARTIAL_CAPS,
+    );
+    expect(items).toHaveLength(1);
+    const evidence = items[0]!.remedyEvidence!;
+    expect(evidence).toMatchObject({
+      resourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct",
+      containers: { reports: 1 },
+      otherContainers: 1,
+      authorization: [{ action: "read", result: "Denied", count: 2 }],
+    });
+    expect(evidence.authorization[0]).not.toHaveProperty("reason");
+    expect(evidence.principals.map((p) => p.count)).toEqual(Array.from({ length: 20 }, (_, i) => 25 - i));
+    expect(evidence.principals[0]).toEqual({ objectId: "oid-25", count: 25 });
+    expect(rejected).toEqual([
+      {
+        file: "workspace ws (failure-clusters)",
+        line: 2,
+        field: "Principals.0.count",
+        reason: "not a count: many",
+      },
+    ]);
+  });
+
   test("Kusto datetimes with 7 fractional digits are truncated to milliseconds", () => {
     expect(kustoTimeMs("2026-01-01T00:00:00.1239999Z")).toBe(Date.parse("2026-01-01T00:00:00.123Z"));
     expect(kustoTimeMs("2026-01-01T00:00:00Z")).toBe(Date.parse("2026-01-01T00:00:00Z"));

@@ -115,6 +115,146 @@ function callerIpOf(raw: string): string {
   return t;
 }
 
+/** trim(@"\s+", s) (RE2's \s: ASCII white space) then substring(…, 0, 512), as the evidence columns do. */
+function evidenceText(v: unknown): string {
+  return str(v)
+    .replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "")
+    .slice(0, 512);
+}
+
+/** EvidenceText(v) of the query: only dynamic strings count. */
+function dynamicText(v: unknown): string {
+  return typeof v === "string" ? evidenceText(v) : "";
+}
+
+/** coalesce(o.name, o.Name) over a dynamic value. */
+function dynamicField(o: unknown, name: string): unknown {
+  if (!o || typeof o !== "object" || Array.isArray(o)) return undefined;
+  const r = o as Record<string, unknown>;
+  return r[name] ?? r[name[0]!.toUpperCase() + name.slice(1)];
+}
+
+/** AuthEntries of the query: an array as is, one object packed, JSON text parsed, anything else none. */
+function authEntriesOf(details: unknown): unknown[] {
+  let d = details;
+  if (typeof d === "string") {
+    try {
+      d = JSON.parse(d) as unknown;
+    } catch {
+      return [];
+    }
+  }
+  if (Array.isArray(d)) return d;
+  return d && typeof d === "object" ? [d] : [];
+}
+
+const AUTH_FIELDS = [
+  "action",
+  "result",
+  "reason",
+  "roleAssignmentId",
+  "roleDefinitionId",
+  "denyAssignmentId",
+] as const;
+
+/** Top `cap` of counted values: count desc, then the sort key asc (Kusto's ordinal string order). */
+function topByCount<T extends { count: number; sortKey: string }>(values: Iterable<T>, cap: number): T[] {
+  return [...values]
+    .sort((a, b) => b.count - a.count || (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+    .slice(0, cap);
+}
+
+/** The Containers/OtherContainers, Principals and Authorization columns of one cluster. */
+function remedyEvidenceCells(
+  group: readonly Failure[],
+  caps: { containers: number; principals: number; authorization: number },
+): [string, number, string | null, string | null] {
+  const containers = new Map<string, { name: string; count: number; sortKey: string }>();
+  let other = 0;
+  for (const f of group) {
+    if (f.container === "") {
+      other++;
+      continue;
+    }
+    const c = containers.get(f.container) ?? { name: f.container, count: 0, sortKey: f.container };
+    c.count++;
+    containers.set(f.container, c);
+  }
+  const kept = topByCount(containers.values(), caps.containers);
+  other += [...containers.values()].reduce((n, c) => n + c.count, 0) - kept.reduce((n, c) => n + c.count, 0);
+
+  const principals = new Map<
+    string,
+    {
+      objectId: string;
+      appId: string;
+      tenantId: string;
+      upn: string;
+      type: string;
+      count: number;
+      sortKey: string;
+    }
+  >();
+  for (const f of group) {
+    if (f.principalId === "") continue;
+    const p = principals.get(f.principalId) ?? {
+      objectId: f.principalId,
+      appId: "",
+      tenantId: "",
+      upn: "",
+      type: "",
+      count: 0,
+      sortKey: f.principalId,
+    };
+    p.count++;
+    if (p.appId === "") p.appId = f.appId;
+    if (p.tenantId === "") p.tenantId = f.tenantId;
+    if (p.upn === "") p.upn = f.principalUpn;
+    if (p.type === "") {
+      for (const entry of f.authEntries) {
+        const list = dynamicField(entry, "principals");
+        for (const ap of Array.isArray(list) ? list : []) {
+          const type = dynamicText(dynamicField(ap, "type"));
+          if (type !== "" && dynamicText(dynamicField(ap, "id")).toLowerCase() === f.principalId)
+            p.type ||= type;
+        }
+      }
+    }
+    principals.set(f.principalId, p);
+  }
+  const topPrincipals = topByCount(principals.values(), caps.principals).map(
+    ({ sortKey: _sortKey, ...p }) => p,
+  );
+
+  const authorization = new Map<
+    string,
+    Record<string, string | number> & { count: number; sortKey: string }
+  >();
+  for (const f of group) {
+    for (const entry of f.authEntries) {
+      const values = AUTH_FIELDS.map((k) => dynamicText(dynamicField(entry, k)));
+      if (values[0] === "" || values[1] === "") continue;
+      const id = values.join("\u0001");
+      const a = authorization.get(id) ?? {
+        ...Object.fromEntries(AUTH_FIELDS.map((k, i) => [k, values[i]!])),
+        count: 0,
+        sortKey: id,
+      };
+      a.count++;
+      authorization.set(id, a);
+    }
+  }
+  const topAuthorization = topByCount(authorization.values(), caps.authorization).map(
+    ({ sortKey: _sortKey, ...a }) => a,
+  );
+  return [
+    JSON.stringify(Object.fromEntries(kept.map((c) => [c.name, c.count]))),
+    other,
+    topPrincipals.length > 0 ? JSON.stringify(topPrincipals) : null,
+    topAuthorization.length > 0 ? JSON.stringify(topAuthorization) : null,
+  ];
+}
+
 interface Failure {
   time: number;
   clusterId: string;
@@ -129,6 +269,13 @@ interface Failure {
   version: string;
   sasStart: string;
   sasExpiry: string;
+  resourceId: string;
+  container: string;
+  principalId: string;
+  appId: string;
+  tenantId: string;
+  principalUpn: string;
+  authEntries: unknown[];
 }
 
 function timespanBounds(timespan: string | undefined): [number, number] {
@@ -160,6 +307,9 @@ function evaluateFailureClusters(
     callers: capOf(/CallerRank <= (\d+)/),
     sas: capOf(/SasRank <= (\d+)/),
     versions: capOf(/VersionRank <= (\d+)/),
+    containers: capOf(/ContainerRank <= (\d+)/),
+    principals: capOf(/PrincipalRank <= (\d+)/),
+    authorization: capOf(/AuthRank <= (\d+)/),
   };
   const [spanStart, spanEnd] = timespanBounds(timespan);
   const failures: Failure[] = [];
@@ -205,6 +355,18 @@ function evaluateFailureClusters(
       version: str(row.OperationVersion),
       sasStart: urlDecode(extract(/[?&]st=([^&#]*)/, uri)),
       sasExpiry: urlDecode(extract(/[?&]se=([^&#]*)/, uri)),
+      resourceId: extract(
+        /^\s*(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.storage\/storageaccounts\/[^/]+)/i,
+        str(row._ResourceId),
+      ),
+      container: ((seg) => (seg.indexOf("(") > 0 ? seg.slice(0, seg.indexOf("(")) : seg).slice(0, 512))(
+        extract(/^\/*[^/]+\/+([^/]+)/, str(row.ObjectKey)),
+      ),
+      principalId: evidenceText(str(row.RequesterObjectId).toLowerCase()),
+      appId: evidenceText(row.RequesterAppId),
+      tenantId: evidenceText(row.RequesterTenantId),
+      principalUpn: evidenceText(row.RequesterUpn),
+      authEntries: authEntriesOf(row.AuthorizationDetails),
     });
   }
   const byCluster = new Map<string, Failure[]>();
@@ -327,12 +489,14 @@ function evaluateFailureClusters(
       Object.keys(versions).length > 0 ? JSON.stringify(versions) : null,
       verdictRuleFor(statusText, authType, Number(statusCode)).decision,
       true,
+      group.find((f) => f.resourceId !== "")?.resourceId ?? "",
+      ...remedyEvidenceCells(group, caps),
       "cluster",
       null,
     ]);
   }
   out.sort((a, b) => Number(b[6]) - Number(a[6]));
-  out.push([...Array.from({ length: 17 }, () => null), "totals", rowsInWindow]);
+  out.push([...Array.from({ length: 22 }, () => null), "totals", rowsInWindow]);
   const columns: Column[] = [
     ...["AccountName", "ServiceType", "OperationName", "StatusCode", "StatusText", "AuthenticationType"].map(
       (name) => ({
@@ -351,6 +515,11 @@ function evaluateFailureClusters(
     { name: "OperationVersions", type: "dynamic" },
     { name: "Decision", type: "string" },
     { name: "KnownCode", type: "bool" },
+    { name: "ResourceId", type: "string" },
+    { name: "Containers", type: "dynamic" },
+    { name: "OtherContainers", type: "long" },
+    { name: "Principals", type: "dynamic" },
+    { name: "Authorization", type: "dynamic" },
     { name: "RowKind", type: "string" },
     { name: "RowsInWindow", type: "long" },
   ];

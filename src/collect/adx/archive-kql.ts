@@ -110,6 +110,8 @@ export function archiveRowsKql(fromMs: number, toMs: number, table = ADX_ARCHIVE
     `    AuthenticationType = tostring(identity.type), AuthenticationHash = tostring(identity.tokenHash),`,
     `    CallerIpAddress = callerIpAddress, UserAgentHeader = tostring(properties.userAgentHeader),`,
     `    RequesterObjectId = tostring(identity.requester.objectId), RequesterUpn = tostring(identity.requester.upn),`,
+    `    RequesterAppId = tostring(identity.requester.appId), RequesterTenantId = tostring(identity.requester.tenantId),`,
+    `    AuthorizationDetails = identity.authorization,`,
     `    Uri = uri, ObjectKey = tostring(properties.objectKey), OperationVersion = operationVersion,`,
     `    _ResourceId = resourceId, Type = ""`,
   ].join("\n");

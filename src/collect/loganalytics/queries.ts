@@ -1,5 +1,6 @@
 import { kqlString, knownAuthCodesKql, verdictCaseKql } from "../../codes/kql.js";
 import { DEFAULT_PARTIAL_CAPS, NO_VERSION, OTHER_VERSIONS, type PartialCaps } from "./caps.js";
+import { EVIDENCE_LIMITS } from "../../remedy/evidence.js";
 import { STORAGE_LOG_TABLES } from "./schemas.js";
 
 /**
@@ -103,12 +104,15 @@ let AuthFailures = materialize(InWindow
 | where ${AUTH_FAILURE_FILTER}
 ${derivedColumnsKql()}
 | extend ClusterId = strcat_delim("|", ${key})
+${remedyColumnsKql()}
 | project TimeGenerated, ClusterId, ${key}, CallerIp, UserAgent, RequesterObjectId, RequesterUpn, KeySlot,
-    Uri, ObjectKey, OperationVersion, SasStart, SasExpiry);
+    Uri, ObjectKey, OperationVersion, SasStart, SasExpiry,
+    AccountResourceId, Container, PrincipalId, PrincipalAppId, PrincipalTenantId, PrincipalUpn, AuthEntries);
 let Clusters = AuthFailures
 | summarize FailureCount = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated),
     SampleUris = make_set_if(Uri, isnotempty(Uri), ${caps.sampleUris}),
-    SampleObjectKeys = make_set_if(ObjectKey, isnotempty(ObjectKey), ${caps.sampleObjectKeys})
+    SampleObjectKeys = make_set_if(ObjectKey, isnotempty(ObjectKey), ${caps.sampleObjectKeys}),
+    ResourceId = take_anyif(AccountResourceId, isnotempty(AccountResourceId))
     by ClusterId, ${key}
 | extend Decision = ${verdictCaseKql("StatusText", "AuthenticationType")},
     KnownCode = StatusText in~ (${knownAuthCodesKql()});
@@ -147,16 +151,107 @@ let Versions = AuthFailures
 | extend Version = iff(VersionRank <= ${caps.operationVersions}, Version, ${kqlString(OTHER_VERSIONS)})
 | summarize VersionCount = sum(VersionCount) by ClusterId, Version
 | summarize OperationVersions = make_bag(bag_pack(Version, VersionCount)) by ClusterId;
+${remedyEvidenceKql()}
 Clusters
 | join kind=leftouter PerMinute on ClusterId
 | join kind=leftouter Callers on ClusterId
 | join kind=leftouter SasWindows on ClusterId
 | join kind=leftouter Versions on ClusterId
+| join kind=leftouter Containers on ClusterId
+| join kind=leftouter Principals on ClusterId
+| join kind=leftouter Authorization on ClusterId
 | project ${key}, FailureCount, FirstSeen, LastSeen, PerMinute, Callers,
-    SampleUris, SampleObjectKeys, SasWindows, OperationVersions, Decision, KnownCode, RowKind = "cluster"
+    SampleUris, SampleObjectKeys, SasWindows, OperationVersions, Decision, KnownCode,
+    ResourceId, Containers, OtherContainers, Principals, Authorization, RowKind = "cluster"
 | order by FailureCount desc
 // One extra row: how many requests the window held, failures or not (the report's "rows").
 | union (print RowKind = "totals", RowsInWindow = toscalar(InWindow | count))`;
+}
+
+/**
+ * Per-failure columns of the remedy evidence, with the local rules of src/remedy/evidence.ts: the account's
+ * ARM id from _ResourceId, the container as the second non-empty segment of ObjectKey (table entity keys
+ * `(…)` stripped), the requester's object id trimmed and lower case, and AuthorizationDetails as an array
+ * of entries (one object is one entry; JSON text is parsed). Texts are clipped to 512 characters.
+ */
+const EVIDENCE_TEXT_MAX = 512;
+
+function remedyColumnsKql(): string {
+  const text = (v: string) => `substring(trim(@"\\s+", ${v}), 0, ${EVIDENCE_TEXT_MAX})`;
+  return [
+    `| extend AccountResourceId = extract(@"(?i)^\\s*(/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.storage/storageaccounts/[^/]+)", 1, _ResourceId),`,
+    `    ContainerSegment = extract(@"^/*[^/]+/+([^/]+)", 1, ObjectKey),`,
+    `    PrincipalId = ${text("tolower(RequesterObjectId)")},`,
+    `    PrincipalAppId = ${text("RequesterAppId")},`,
+    `    PrincipalTenantId = ${text("RequesterTenantId")},`,
+    `    PrincipalUpn = ${text("RequesterUpn")},`,
+    `    AuthDetails = iff(gettype(AuthorizationDetails) == "string", todynamic(tostring(AuthorizationDetails)), AuthorizationDetails)`,
+    `| extend Container = substring(iff(indexof(ContainerSegment, "(") > 0,`,
+    `        substring(ContainerSegment, 0, indexof(ContainerSegment, "(")), ContainerSegment), 0, ${EVIDENCE_TEXT_MAX}),`,
+    `    AuthEntries = case(gettype(AuthDetails) == "array", AuthDetails,`,
+    `        gettype(AuthDetails) == "dictionary", pack_array(AuthDetails), dynamic([]))`,
+  ].join("\n");
+}
+
+/**
+ * The remedy evidence, summarised per cluster and capped as the local engine caps it (EVIDENCE_LIMITS):
+ * the busiest containers (the rest, and failures without a container, counted as other), the busiest
+ * principals with the first app id, tenant, UPN and AuthorizationDetails principal type logged for them,
+ * and the most frequent authorization entries. The local accumulator keeps the first values it sees and
+ * the merge keeps the largest; the query keeps the largest, so both agree whenever a cluster stays
+ * within the caps (see docs/log-analytics.md).
+ */
+function remedyEvidenceKql(): string {
+  const { containers, principals, authorization } = EVIDENCE_LIMITS;
+  const field = (name: string) =>
+    `EvidenceText(coalesce(AuthEntry.${name}, AuthEntry.${name[0]!.toUpperCase()}${name.slice(1)}))`;
+  return `let EvidenceText = (v: dynamic) {
+    substring(trim(@"\\s+", iff(gettype(v) == "string", tostring(v), "")), 0, ${EVIDENCE_TEXT_MAX})
+};
+let Containers = AuthFailures
+| summarize ContainerCount = count() by ClusterId, Container
+| extend Named = isnotempty(Container)
+| sort by ClusterId asc, Named desc, ContainerCount desc, Container asc
+| extend ContainerRank = row_number(1, prev(ClusterId) != ClusterId)
+| extend Kept = Named and ContainerRank <= ${containers}
+| summarize Containers = make_bag_if(bag_pack(Container, ContainerCount), Kept),
+    OtherContainers = sumif(ContainerCount, not(Kept)) by ClusterId;
+let PrincipalTypes = AuthFailures
+| where isnotempty(PrincipalId) and array_length(AuthEntries) > 0
+| mv-expand AuthEntry = AuthEntries
+| extend AuthPrincipals = coalesce(AuthEntry.principals, AuthEntry.Principals)
+| mv-expand AuthPrincipal = iff(gettype(AuthPrincipals) == "array", AuthPrincipals, dynamic([]))
+| extend AuthPrincipalId = tolower(EvidenceText(coalesce(AuthPrincipal.id, AuthPrincipal.Id))),
+    AuthPrincipalType = EvidenceText(coalesce(AuthPrincipal.type, AuthPrincipal.Type))
+| where AuthPrincipalId == PrincipalId and isnotempty(AuthPrincipalType)
+| summarize PrincipalType = take_any(AuthPrincipalType) by ClusterId, PrincipalId;
+let Principals = AuthFailures
+| where isnotempty(PrincipalId)
+| summarize PrincipalCount = count(), AppId = take_anyif(PrincipalAppId, isnotempty(PrincipalAppId)),
+    TenantId = take_anyif(PrincipalTenantId, isnotempty(PrincipalTenantId)),
+    Upn = take_anyif(PrincipalUpn, isnotempty(PrincipalUpn)) by ClusterId, PrincipalId
+| sort by ClusterId asc, PrincipalCount desc, PrincipalId asc
+| extend PrincipalRank = row_number(1, prev(ClusterId) != ClusterId)
+| where PrincipalRank <= ${principals}
+| join kind=leftouter PrincipalTypes on ClusterId, PrincipalId
+| summarize Principals = make_list(bag_pack("objectId", PrincipalId, "appId", AppId, "tenantId", TenantId,
+    "upn", Upn, "type", PrincipalType, "count", PrincipalCount), ${principals}) by ClusterId;
+let Authorization = AuthFailures
+| where array_length(AuthEntries) > 0
+| mv-expand AuthEntry = AuthEntries
+| extend AuthAction = ${field("action")}, AuthResult = ${field("result")},
+    AuthReason = ${field("reason")}, RoleAssignmentId = ${field("roleAssignmentId")},
+    RoleDefinitionId = ${field("roleDefinitionId")}, DenyAssignmentId = ${field("denyAssignmentId")}
+| where isnotempty(AuthAction) and isnotempty(AuthResult)
+| summarize AuthCount = count()
+    by ClusterId, AuthAction, AuthResult, AuthReason, RoleAssignmentId, RoleDefinitionId, DenyAssignmentId
+| sort by ClusterId asc, AuthCount desc, AuthAction asc, AuthResult asc, AuthReason asc, RoleAssignmentId asc,
+    RoleDefinitionId asc, DenyAssignmentId asc
+| extend AuthRank = row_number(1, prev(ClusterId) != ClusterId)
+| where AuthRank <= ${authorization}
+| summarize Authorization = make_list(bag_pack("action", AuthAction, "result", AuthResult, "reason", AuthReason,
+    "roleAssignmentId", RoleAssignmentId, "roleDefinitionId", RoleDefinitionId,
+    "denyAssignmentId", DenyAssignmentId, "count", AuthCount), ${authorization}) by ClusterId;`;
 }
 
 /** Resource providers whose control-plane changes can explain storage auth failures (reference §4). */

@@ -2,7 +2,15 @@ import { z } from "zod";
 import type { RejectedRecord } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import { activityEventFromLogAnalyticsRow } from "../activity-records.js";
-import type { CallerSummary, ClusterPartial, SasWindowObservation } from "../../model/incident.js";
+import type {
+  AuthorizationObservation,
+  CallerSummary,
+  ClusterPartial,
+  PrincipalObservation,
+  RemedyEvidence,
+  SasWindowObservation,
+} from "../../model/incident.js";
+import { mergeEvidence } from "../../remedy/evidence.js";
 import { SERVICE_TYPES, type ServiceType } from "../../model/storage-request.js";
 import { redactUri, sanitizeLogValue } from "../../redact.js";
 import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
@@ -84,11 +92,12 @@ const statusCode = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return n;
 });
 
-/** Dynamic cells the SDK parsed; an unmatched left-outer join leaves them null. */
+/**
+ * Dynamic cells the SDK parsed; an unmatched left-outer join leaves them null. Normalised before the
+ * array check so that a bad item is reported by its path (`Principals.0.count`), not as the whole cell.
+ */
 const dynamicArray = <T extends z.ZodType>(item: T) =>
-  z
-    .union([z.array(item), z.null(), z.undefined(), z.literal("")])
-    .transform((v) => (Array.isArray(v) ? v : []));
+  z.preprocess((v) => (v === null || v === undefined || v === "" ? [] : v), z.array(item));
 
 const callerCell = z.object({
   ip: optionalText,
@@ -115,6 +124,31 @@ const countBag = z
   .union([z.record(z.string(), kustoCount), z.null(), z.undefined(), z.literal("")])
   .transform((v) => (v && typeof v === "object" ? v : {}));
 
+/** Evidence cells: bag_pack always writes every key, but a missing key is tolerated as "not logged". */
+const principalCell = z.object({
+  objectId: z.string().min(1),
+  appId: optionalText.optional(),
+  tenantId: optionalText.optional(),
+  upn: optionalText.optional(),
+  type: optionalText.optional(),
+  count: kustoCount,
+});
+
+const authorizationCell = z.object({
+  action: z.string().min(1),
+  result: z.string().min(1),
+  reason: optionalText.optional(),
+  roleAssignmentId: optionalText.optional(),
+  roleDefinitionId: optionalText.optional(),
+  denyAssignmentId: optionalText.optional(),
+  count: kustoCount,
+});
+
+/** A count that an unmatched left-outer join leaves null (no failures of that kind): zero. */
+const optionalCount = z
+  .union([kustoCount, z.null(), z.undefined(), z.literal("")])
+  .transform((v) => (typeof v === "number" ? v : 0));
+
 export const FailureClusterRowSchema = z.object({
   AccountName: z.string().min(1),
   ServiceType: serviceType,
@@ -131,6 +165,12 @@ export const FailureClusterRowSchema = z.object({
   SampleObjectKeys: dynamicArray(z.string()),
   SasWindows: dynamicArray(sasWindowCell),
   OperationVersions: countBag,
+  // Evidence columns: a result without them (an older query shape) still converts, with empty evidence.
+  ResourceId: optionalText.optional(),
+  Containers: countBag.optional(),
+  OtherContainers: optionalCount.optional(),
+  Principals: dynamicArray(principalCell).optional(),
+  Authorization: dynamicArray(authorizationCell).optional(),
 });
 
 export type FailureClusterRow = z.infer<typeof FailureClusterRowSchema>;
@@ -193,6 +233,13 @@ export function clusterPartialFromRow(
     ],
     caps.sasWindows,
   );
+  const evidence: RemedyEvidence = {
+    containers: row.Containers ?? {},
+    otherContainers: row.OtherContainers ?? 0,
+    principals: (row.Principals ?? []).map((p) => definedOnly<PrincipalObservation>({ ...p })),
+    authorization: (row.Authorization ?? []).map((a) => definedOnly<AuthorizationObservation>({ ...a })),
+  };
+  if (row.ResourceId) evidence.resourceId = row.ResourceId;
   return {
     key: {
       account: row.AccountName,
@@ -211,6 +258,8 @@ export function clusterPartialFromRow(
     sampleObjectKeys: mergeSamples([row.SampleObjectKeys.map(sanitizeLogValue)], caps.sampleObjectKeys),
     sasWindows,
     operationVersions: mergeVersions([row.OperationVersions], caps.operationVersions),
+    // Through the one merge, so caps and order are the local engine's whatever the query returned.
+    remedyEvidence: mergeEvidence([evidence])!,
   };
 }
 
