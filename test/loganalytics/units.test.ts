@@ -261,7 +261,7 @@ describe("result rows", () => {
       [{ action: "read", result: "Denied", reason: "", count: 2 }],
     ];
     const badPrincipal = [...withEvidence];
-    badPrincipal[18] = [{ objectId: "oid", count: "many" }];
+    badPrincipal[18] = [{ objectId: "oid", count: "many" }] as unknown as (typeof badPrincipal)[number];
     const { items, rejected } = clusterPartialsFromTable(
       { columnDescriptors: evidenceColumns, rows: [withEvidence, badPrincipal] },
       { workspaceId: "ws", query: "failure-clusters" },
