@@ -14,6 +14,7 @@ import {
 import type { TokenCredential } from "./loganalytics/client.js";
 import type { RecordLocation } from "./record-location.js";
 import type { StorageRequest } from "../model/storage-request.js";
+import { parseSourceSettings } from "./settings-parse.js";
 
 /**
  * The classic-logs source: the `$logs` container of one or more storage accounts (Storage Analytics
@@ -67,12 +68,7 @@ export const ClassicSettingsSchema = z
 export type ClassicSettings = z.output<typeof ClassicSettingsSchema>;
 
 export function parseClassicSettings(input: unknown): ClassicSettings {
-  const parsed = ClassicSettingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`);
-    throw new Error(`invalid classic logs settings:\n  ${problems.join("\n  ")}`);
-  }
-  return parsed.data;
+  return parseSourceSettings(ClassicSettingsSchema, input, "classic logs");
 }
 
 export interface ClassicReadDeps {

@@ -8,6 +8,7 @@ import type { TokenCredential } from "../loganalytics/client.js";
 import type { BlobCursorStore } from "./cursor.js";
 import { ARCHIVE_LAYOUT, STORAGE_LOG_CONTAINERS } from "./paths.js";
 import { parseArchiveLine } from "./record.js";
+import { parseSourceSettings } from "../settings-parse.js";
 
 /**
  * Reads Storage diagnostic logs archived to a storage account: new and grown `PT1H.json` blobs of the
@@ -41,12 +42,7 @@ export const ArchiveSettingsSchema = z
 export type ArchiveSettings = z.output<typeof ArchiveSettingsSchema>;
 
 export function parseArchiveSettings(input: unknown): ArchiveSettings {
-  const parsed = ArchiveSettingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`);
-    throw new Error(`invalid archive settings:\n  ${problems.join("\n  ")}`);
-  }
-  return parsed.data;
+  return parseSourceSettings(ArchiveSettingsSchema, input, "archive");
 }
 
 export interface ArchiveReadDeps {
