@@ -29,7 +29,7 @@ import { commitAll } from "./commit-all.js";
  *
  * A layout for another source is four small functions: see `ARCHIVE_LAYOUT` (archive/paths.ts) and, for
  * classic `$logs` (`isTimeSegment` /^\d{4}\/$/, `hourPrefix` `YYYY/MM/DD/HH` which also matches the
- * `hh00` folders, `dayPrefix` `YYYY/MM/DD/`), `CLASSIC_LAYOUT` in test/archive/window.test.ts.
+ * `hh00` folders, `dayPrefix` `YYYY/MM/DD/`), `CLASSIC_LAYOUT` in classic-source.ts.
  *
  * Memory: at most `concurrency` list pages and `downloadConcurrency` paused response streams (their
  * buffers, not whole blobs), plus one summary per blob read.

@@ -3,14 +3,8 @@ import { z } from "zod";
 import type { Clock } from "../clock.js";
 import type { RecordObserver, RejectionSink } from "../engine/contracts.js";
 import type { BlobCursorStore } from "./archive/cursor.js";
-import {
-  type BlobReadSummary,
-  type BlobWindowLayout,
-  type BlobWindowTarget,
-  blobFile,
-  readWindowedBlobs,
-  utcParts,
-} from "./blob-window.js";
+import { type BlobWindowLayout, type BlobWindowTarget, blobFile, utcParts } from "./blob-window.js";
+import { type BlobRequestReadResult, readBlobRequests } from "./blob-requests.js";
 import {
   classicFieldName,
   isWholeClassicLine,
@@ -18,6 +12,9 @@ import {
   storageRequestFromClassicFields,
 } from "./classic-log.js";
 import type { TokenCredential } from "./loganalytics/client.js";
+import type { RecordLocation } from "./record-location.js";
+import type { StorageRequest } from "../model/storage-request.js";
+import { parseSourceSettings } from "./settings-parse.js";
 
 /**
  * The classic-logs source: the `$logs` container of one or more storage accounts (Storage Analytics
@@ -71,12 +68,7 @@ export const ClassicSettingsSchema = z
 export type ClassicSettings = z.output<typeof ClassicSettingsSchema>;
 
 export function parseClassicSettings(input: unknown): ClassicSettings {
-  const parsed = ClassicSettingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`);
-    throw new Error(`invalid classic logs settings:\n  ${problems.join("\n  ")}`);
-  }
-  return parsed.data;
+  return parseSourceSettings(ClassicSettingsSchema, input, "classic logs");
 }
 
 export interface ClassicReadDeps {
@@ -94,17 +86,8 @@ export interface ClassicReadOptions {
   dropRecordsBeforeSince?: boolean;
 }
 
-export interface ClassicReadResult {
+export interface ClassicReadResult extends BlobRequestReadResult {
   accounts: number;
-  blobsListed: number;
-  blobsRead: BlobReadSummary[];
-  records: number;
-  rejected: number;
-  droppedBeforeSince: number;
-  listCalls: number;
-  bytesRead: number;
-  /** Advances the blob cursors (conditional on the versions read); call after the records were used. */
-  commit(): Promise<void>;
 }
 
 /** One client per logged account, in the order given (URLs, then connection strings). */
@@ -128,6 +111,16 @@ function isCompleteClassicLine(tail: Buffer): boolean {
   return Array.isArray(fields) && isWholeClassicLine(fields);
 }
 
+/** One classic line (BOM stripped) → a request; field problems are rejected with the field's name. */
+function parseClassicLine(text: string, at: RecordLocation, sink: RejectionSink): StorageRequest | undefined {
+  const fields = splitClassicLine(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  if (!Array.isArray(fields)) {
+    sink.reject({ ...at, field: classicFieldName(fields.field), reason: fields.problem });
+    return undefined;
+  }
+  return storageRequestFromClassicFields(fields, at, sink);
+}
+
 export async function readClassicLogs(
   settings: ClassicSettings,
   options: ClassicReadOptions,
@@ -135,70 +128,24 @@ export async function readClassicLogs(
   clients?: readonly BlobServiceClient[],
 ): Promise<ClassicReadResult> {
   const services = clients ?? (await createClassicClients(settings, deps.credential));
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let rejected = 0;
-  let droppedBeforeSince = 0;
-  let records = 0;
-  const rejections: RejectionSink = {
-    reject: (r) => {
-      rejected++;
-      deps.rejections.reject(r);
-    },
-  };
   const targets: BlobWindowTarget[] = services.map((service) => ({
     accountName: service.accountName,
     container: service.getContainerClient(CLASSIC_LOGS_CONTAINER),
   }));
-  const read = await readWindowedBlobs(
+  const read = await readBlobRequests(
     targets,
     CLASSIC_LAYOUT,
     {
-      window: { fromMs: options.sinceMs, toMs: Math.max(options.sinceMs, deps.clock.now().getTime()) },
+      ...options,
       closedAfterHours: settings.closedAfterHours,
       listConcurrency: settings.listConcurrency,
       downloadConcurrency: settings.downloadConcurrency,
       isCompleteLastLine: isCompleteClassicLine,
-    },
-    { clock: deps.clock, cursors: deps.cursors, rejections },
-    (blob, bytes, lineNumber) => {
-      if (bytes.length === 0) return false;
       // Rejections name the account too: several accounts share the `$logs/…` blob names.
-      const file = `${blob.target.accountName}/${blobFile(blob)}`;
-      const at = { file, line: lineNumber };
-      let text: string;
-      try {
-        text = decoder.decode(bytes);
-      } catch {
-        rejections.reject({ ...at, field: "(record)", reason: "not valid UTF-8" });
-        return false;
-      }
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (text.trim() === "") return false;
-      const fields = splitClassicLine(text);
-      if (!Array.isArray(fields)) {
-        rejections.reject({ ...at, field: classicFieldName(fields.field), reason: fields.problem });
-        return false;
-      }
-      const request = storageRequestFromClassicFields(fields, at, rejections);
-      if (!request) return false;
-      if (options.dropRecordsBeforeSince && request.timeMs < options.sinceMs) {
-        droppedBeforeSince++;
-        return false;
-      }
-      records++;
-      deps.observer.observe(request);
-      return true;
+      fileOf: (blob) => `${blob.target.accountName}/${blobFile(blob)}`,
+      parseLine: parseClassicLine,
     },
+    deps,
   );
-  return {
-    accounts: targets.length,
-    blobsListed: read.blobsListed,
-    blobsRead: read.blobsRead,
-    records,
-    rejected,
-    droppedBeforeSince,
-    listCalls: read.listCalls,
-    bytesRead: read.bytesRead,
-    commit: read.commit,
-  };
+  return { accounts: targets.length, ...read };
 }

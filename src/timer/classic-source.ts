@@ -1,12 +1,10 @@
 import type { Clock } from "../clock.js";
 import { BlobCursorConflictError } from "../collect/archive/cursor.js";
 import { parseClassicSettings } from "../collect/classic-source.js";
-import { RejectionCollector } from "../collect/rejections.js";
 import type { SourceSettings } from "../config/settings.js";
 import { analyzeClassic } from "../engine/analyze-classic.js";
-import { blobCursorStoreOn } from "../state/cursors.js";
 import type { TriageStore } from "../state/store.js";
-import { commitUnlessOvertaken, sourceAnalysisOf, type RemoteSourceHooks } from "./remote-sources.js";
+import { PendingCommit, sourceAnalysisOf, timerBlobRun, type RemoteSourceHooks } from "./remote-sources.js";
 import type { AnalysisWindowMs, IncidentSource, SourceAnalysis } from "./source.js";
 
 /**
@@ -14,7 +12,7 @@ import type { AnalysisWindowMs, IncidentSource, SourceAnalysis } from "./source.
  * cursor table as the archive, keyed by account, container and blob), advanced only on commit().
  */
 export class ClassicIncidentSource implements IncidentSource {
-  private pending: (() => Promise<void>) | undefined;
+  private readonly pending = new PendingCommit(BlobCursorConflictError);
 
   constructor(
     private readonly source: Extract<SourceSettings, { kind: "classic" }>,
@@ -32,21 +30,14 @@ export class ClassicIncidentSource implements IncidentSource {
       accountUrls: this.source.accountUrls,
       connectionStrings: this.source.connectionString ? [this.source.connectionString] : [],
     });
-    const { result, commit } = await analyzeClassic({
-      settings,
-      window,
-      cursors: blobCursorStoreOn(this.store),
-      clock,
-      rejections: new RejectionCollector(),
-      ...(this.hooks.credential ? { credential: this.hooks.credential } : {}),
-    });
-    this.pending = commit;
+    const { result, commit } = await analyzeClassic(
+      timerBlobRun(settings, window, clock, this.store, this.hooks),
+    );
+    this.pending.hold(commit);
     return sourceAnalysisOf(result);
   }
 
-  async commit(): Promise<void> {
-    const commit = this.pending;
-    this.pending = undefined;
-    await commitUnlessOvertaken(commit, BlobCursorConflictError);
+  commit(): Promise<void> {
+    return this.pending.commit();
   }
 }

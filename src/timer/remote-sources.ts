@@ -9,6 +9,7 @@ import type { SourceSettings } from "../config/settings.js";
 import { analyzeArchive } from "../engine/analyze-archive.js";
 import { analyzeLogAnalytics } from "../engine/analyze-log-analytics.js";
 import type { AnalysisResult } from "../engine/analyze.js";
+import type { BlobAnalysisOptions } from "../engine/blob-analysis.js";
 import { blobCursorStoreOn, watermarkStoreOn } from "../state/cursors.js";
 import type { TriageStore } from "../state/store.js";
 import type { AnalysisWindowMs, IncidentSource, SourceAnalysis } from "./source.js";
@@ -25,7 +26,7 @@ export interface RemoteSourceHooks {
 }
 
 export class LogAnalyticsIncidentSource implements IncidentSource {
-  private pending: (() => Promise<void>) | undefined;
+  private readonly pending = new PendingCommit(WatermarkConflictError);
 
   constructor(
     private readonly source: Extract<SourceSettings, { kind: "workspaces" }>,
@@ -64,19 +65,17 @@ export class LogAnalyticsIncidentSource implements IncidentSource {
       },
       rejections: new RejectionCollector(),
     });
-    this.pending = commit;
+    this.pending.hold(commit);
     return { ...sourceAnalysisOf(result), slices, activity, window: read };
   }
 
-  async commit(): Promise<void> {
-    const commit = this.pending;
-    this.pending = undefined;
-    await commitUnlessOvertaken(commit, WatermarkConflictError);
+  commit(): Promise<void> {
+    return this.pending.commit();
   }
 }
 
 export class ArchiveIncidentSource implements IncidentSource {
-  private pending: (() => Promise<void>) | undefined;
+  private readonly pending = new PendingCommit(BlobCursorConflictError);
 
   constructor(
     private readonly source: Extract<SourceSettings, { kind: "archive" }>,
@@ -96,23 +95,15 @@ export class ArchiveIncidentSource implements IncidentSource {
         ? { connectionString: this.source.connectionString }
         : { accountUrl: this.source.accountUrl },
     );
-    const { result, slices, activity, commit } = await analyzeArchive({
-      settings,
-      // Blobs of hours that ended before the window are complete and were read by earlier runs.
-      window,
-      cursors: blobCursorStoreOn(this.store),
-      clock,
-      rejections: new RejectionCollector(),
-      ...(this.hooks.credential ? { credential: this.hooks.credential } : {}),
-    });
-    this.pending = commit;
+    const { result, slices, activity, commit } = await analyzeArchive(
+      timerBlobRun(settings, window, clock, this.store, this.hooks),
+    );
+    this.pending.hold(commit);
     return { ...sourceAnalysisOf(result), slices, activity };
   }
 
-  async commit(): Promise<void> {
-    const commit = this.pending;
-    this.pending = undefined;
-    await commitUnlessOvertaken(commit, BlobCursorConflictError);
+  commit(): Promise<void> {
+    return this.pending.commit();
   }
 }
 
@@ -126,6 +117,42 @@ export function sourceAnalysisOf(result: AnalysisResult): SourceAnalysis {
     rejected: result.input.rejected,
     incremental: true,
     activityEvents: result.input.activityEvents,
+  };
+}
+
+/** A source's read positions, held from analyze() until the cycle has committed its decisions. */
+export class PendingCommit {
+  private pending: (() => Promise<void>) | undefined;
+
+  constructor(private readonly conflict: abstract new (...args: never[]) => Error) {}
+
+  hold(commit: () => Promise<void>): void {
+    this.pending = commit;
+  }
+
+  async commit(): Promise<void> {
+    const commit = this.pending;
+    this.pending = undefined;
+    await commitUnlessOvertaken(commit, this.conflict);
+  }
+}
+
+/** A timer run over blobs: per-blob cursors in the timer's store, a fresh rejection tally. */
+export function timerBlobRun<S>(
+  settings: S,
+  window: AnalysisWindowMs,
+  clock: Clock,
+  store: TriageStore,
+  hooks: RemoteSourceHooks,
+): BlobAnalysisOptions<S> {
+  return {
+    settings,
+    // Blobs of hours that ended before the window are complete and were read by earlier runs.
+    window,
+    cursors: blobCursorStoreOn(store),
+    clock,
+    rejections: new RejectionCollector(),
+    ...(hooks.credential ? { credential: hooks.credential } : {}),
   };
 }
 

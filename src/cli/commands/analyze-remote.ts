@@ -13,6 +13,7 @@ import { analyzeArchive } from "../../engine/analyze-archive.js";
 import { analyzeClassic } from "../../engine/analyze-classic.js";
 import { analyzeLogAnalytics } from "../../engine/analyze-log-analytics.js";
 import type { AnalysisResult } from "../../engine/analyze.js";
+import type { BlobAnalysisOptions } from "../../engine/blob-analysis.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import { UsageError } from "../command.js";
 import type { AnalyzeArgs } from "./analyze-options.js";
@@ -71,6 +72,43 @@ export async function analyzeWorkspaces(
   return result;
 }
 
+/** A connection string (Azurite, key-based local use) rather than an account's blob endpoint (managed identity). */
+const CONNECTION_STRING_RE = /(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)=/i;
+
+/** Settings parsed from command-line values; on any problem, the usage error to show instead. */
+function settingsOrUsage<S>(parse: () => S, usage: string): S {
+  try {
+    return parse();
+  } catch {
+    throw new UsageError(usage);
+  }
+}
+
+/**
+ * A one-off run over blobs: the window is the last `--since` and nothing is remembered, so every blob of
+ * the window is read from the start and records logged before it are dropped.
+ */
+function oneOffBlobRun<S>(
+  settings: S,
+  args: AnalyzeArgs,
+  activity: readonly ActivityEvent[],
+  clock: Clock,
+  rejections: RejectionCollector,
+  deps: RemoteSourceDeps,
+): BlobAnalysisOptions<S> {
+  const nowMs = clock.now().getTime();
+  return {
+    settings,
+    window: { fromMs: nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS), toMs: nowMs },
+    cursors: new InMemoryBlobCursorStore(),
+    dropRecordsBeforeWindow: true,
+    extraActivity: activity,
+    clock,
+    rejections,
+    ...(deps.credential ? { credential: deps.credential } : {}),
+  };
+}
+
 export async function analyzeArchiveAccount(
   args: AnalyzeArgs & { archiveAccount: string },
   activity: readonly ActivityEvent[],
@@ -79,34 +117,16 @@ export async function analyzeArchiveAccount(
   deps: RemoteSourceDeps = {},
 ): Promise<AnalysisResult> {
   const target = args.archiveAccount;
-  // A connection string (Azurite, key-based local use) or the account's blob endpoint (managed identity).
-  const isConnectionString = /(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)=/i.test(target);
-  let settings;
-  try {
-    settings = parseArchiveSettings(
-      isConnectionString ? { connectionString: target } : { accountUrl: target },
-    );
-  } catch {
-    throw new UsageError(
-      "--archive-account: give the account's blob endpoint URL, e.g. https://contosologs.blob.core.windows.net",
-    );
-  }
-  const nowMs = clock.now().getTime();
-  const { result } = await analyzeArchive({
-    settings,
-    window: { fromMs: nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS), toMs: nowMs },
-    // One-off run: nothing is remembered, so every blob of the window is read from the start.
-    cursors: new InMemoryBlobCursorStore(),
-    dropRecordsBeforeWindow: true,
-    extraActivity: activity,
-    clock,
-    rejections,
-    ...(deps.credential ? { credential: deps.credential } : {}),
-  });
+  const settings = settingsOrUsage(
+    () =>
+      parseArchiveSettings(
+        CONNECTION_STRING_RE.test(target) ? { connectionString: target } : { accountUrl: target },
+      ),
+    "--archive-account: give the account's blob endpoint URL, e.g. https://contosologs.blob.core.windows.net",
+  );
+  const { result } = await analyzeArchive(oneOffBlobRun(settings, args, activity, clock, rejections, deps));
   return result;
 }
-
-const CONNECTION_STRING_RE = /(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)=/i;
 
 /** `--classic-account URL...`: the `$logs` container of each account, the last `--since`. */
 export async function analyzeClassicAccounts(
@@ -116,27 +136,14 @@ export async function analyzeClassicAccounts(
   rejections: RejectionCollector,
   deps: RemoteSourceDeps = {},
 ): Promise<AnalysisResult> {
-  let settings;
-  try {
-    settings = parseClassicSettings({
-      accountUrls: args.classicAccounts.filter((a) => !CONNECTION_STRING_RE.test(a)),
-      connectionStrings: args.classicAccounts.filter((a) => CONNECTION_STRING_RE.test(a)),
-    });
-  } catch {
-    throw new UsageError(
-      "--classic-account: give each logged account's blob endpoint URL, e.g. https://contoso.blob.core.windows.net",
-    );
-  }
-  const nowMs = clock.now().getTime();
-  const { result } = await analyzeClassic({
-    settings,
-    window: { fromMs: nowMs - (args.sinceMs ?? DEFAULT_SINCE_MS), toMs: nowMs },
-    cursors: new InMemoryBlobCursorStore(),
-    dropRecordsBeforeWindow: true,
-    extraActivity: activity,
-    clock,
-    rejections,
-    ...(deps.credential ? { credential: deps.credential } : {}),
-  });
+  const settings = settingsOrUsage(
+    () =>
+      parseClassicSettings({
+        accountUrls: args.classicAccounts.filter((a) => !CONNECTION_STRING_RE.test(a)),
+        connectionStrings: args.classicAccounts.filter((a) => CONNECTION_STRING_RE.test(a)),
+      }),
+    "--classic-account: give each logged account's blob endpoint URL, e.g. https://contoso.blob.core.windows.net",
+  );
+  const { result } = await analyzeClassic(oneOffBlobRun(settings, args, activity, clock, rejections, deps));
   return result;
 }

@@ -1,12 +1,14 @@
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { z } from "zod";
-import { type BlobReadSummary, blobFile, readWindowedBlobs } from "../blob-window.js";
+import { type BlobReadSummary, blobFile } from "../blob-window.js";
+import { type BlobRequestReadResult, readBlobRequests } from "../blob-requests.js";
 import type { Clock } from "../../clock.js";
 import type { RecordObserver, RejectionSink } from "../../engine/contracts.js";
 import type { TokenCredential } from "../loganalytics/client.js";
 import type { BlobCursorStore } from "./cursor.js";
 import { ARCHIVE_LAYOUT, STORAGE_LOG_CONTAINERS } from "./paths.js";
 import { parseArchiveLine } from "./record.js";
+import { parseSourceSettings } from "../settings-parse.js";
 
 /**
  * Reads Storage diagnostic logs archived to a storage account: new and grown `PT1H.json` blobs of the
@@ -40,12 +42,7 @@ export const ArchiveSettingsSchema = z
 export type ArchiveSettings = z.output<typeof ArchiveSettingsSchema>;
 
 export function parseArchiveSettings(input: unknown): ArchiveSettings {
-  const parsed = ArchiveSettingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`);
-    throw new Error(`invalid archive settings:\n  ${problems.join("\n  ")}`);
-  }
-  return parsed.data;
+  return parseSourceSettings(ArchiveSettingsSchema, input, "archive");
 }
 
 export interface ArchiveReadDeps {
@@ -70,20 +67,7 @@ export interface ArchiveReadOptions {
 
 export type { BlobReadSummary };
 
-export interface ArchiveReadResult {
-  blobsListed: number;
-  blobsRead: BlobReadSummary[];
-  records: number;
-  rejected: number;
-  /** Records before `sinceMs` dropped because dropRecordsBeforeSince was set. */
-  droppedBeforeSince: number;
-  /** List calls made: grows with the window and the logged resources, not with the history kept. */
-  listCalls: number;
-  /** Bytes downloaded. */
-  bytesRead: number;
-  /** Advances the blob cursors (conditional on the versions read); call after the records were used. */
-  commit(): Promise<void>;
-}
+export type ArchiveReadResult = BlobRequestReadResult;
 
 export async function createBlobServiceClient(
   settings: ArchiveSettings,
@@ -111,62 +95,22 @@ export async function readArchive(
   client?: BlobServiceClient,
 ): Promise<ArchiveReadResult> {
   const service = client ?? (await createBlobServiceClient(settings, deps.credential));
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let rejected = 0;
-  let droppedBeforeSince = 0;
-  let records = 0;
-  const rejections: RejectionSink = {
-    reject: (r) => {
-      rejected++;
-      deps.rejections.reject(r);
-    },
-  };
   const targets = settings.containers.map((name) => ({
     accountName: service.accountName,
     container: service.getContainerClient(name),
   }));
-  const read = await readWindowedBlobs(
+  return readBlobRequests(
     targets,
     ARCHIVE_LAYOUT,
     {
-      // Blobs of hours that ended before `sinceMs` are not listed; the newest hour may still be written.
-      window: { fromMs: options.sinceMs, toMs: Math.max(options.sinceMs, deps.clock.now().getTime()) },
+      ...options,
       closedAfterHours: settings.closedAfterHours,
       listConcurrency: settings.listConcurrency,
       downloadConcurrency: settings.downloadConcurrency,
       isCompleteLastLine: (tail) => isCompleteJson(tail.toString("utf8")),
+      fileOf: blobFile,
+      parseLine: parseArchiveLine,
     },
-    { clock: deps.clock, cursors: deps.cursors, rejections },
-    (blob, bytes, lineNumber) => {
-      if (bytes.length === 0) return false;
-      const file = blobFile(blob);
-      let text: string;
-      try {
-        text = decoder.decode(bytes);
-      } catch {
-        rejections.reject({ file, line: lineNumber, field: "(record)", reason: "not valid UTF-8" });
-        return false;
-      }
-      if (text.trim() === "") return false;
-      const request = parseArchiveLine(text, { file, line: lineNumber }, rejections);
-      if (!request) return false;
-      if (options.dropRecordsBeforeSince && request.timeMs < options.sinceMs) {
-        droppedBeforeSince++;
-        return false;
-      }
-      records++;
-      deps.observer.observe(request);
-      return true;
-    },
+    deps,
   );
-  return {
-    blobsListed: read.blobsListed,
-    blobsRead: read.blobsRead,
-    records,
-    rejected,
-    droppedBeforeSince,
-    listCalls: read.listCalls,
-    bytesRead: read.bytesRead,
-    commit: read.commit,
-  };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSourceSettings } from "../settings-parse.js";
 
 /** Logs API endpoint (with /v1: the SDK does not append it to a custom endpoint) and token scope per cloud. */
 export const LOG_ANALYTICS_CLOUDS = {
@@ -66,12 +67,7 @@ export type LogAnalyticsSettingsInput = z.input<typeof LogAnalyticsSettingsSchem
 
 /** Validates settings; the error lists every field to fix. */
 export function parseLogAnalyticsSettings(input: unknown): LogAnalyticsSettings {
-  const parsed = LogAnalyticsSettingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`);
-    throw new Error(`invalid Log Analytics settings:\n  ${problems.join("\n  ")}`);
-  }
-  return parsed.data;
+  return parseSourceSettings(LogAnalyticsSettingsSchema, input, "Log Analytics");
 }
 
 export function endpointAndScope(s: LogAnalyticsSettings): { endpoint: string; scope: string } {
