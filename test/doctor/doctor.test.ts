@@ -1,34 +1,15 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
 import { diagnose } from "../../src/doctor/doctor.js";
 import { targetOf } from "../../src/doctor/operation.js";
 import { analyzeSas } from "../../src/doctor/sas.js";
+import { runCli } from "./cli.js";
 import { buildCorpus, HOST, mintToken, NOW, TENANT } from "./corpus.js";
 
 const dir = mkdtempSync(join(tmpdir(), "doctor-"));
-
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
 
 const corpus = buildCorpus();
 
@@ -220,17 +201,7 @@ describe("docs/doctor.md", () => {
     const examples = [...doc.matchAll(/```\n\$ auth-triage (explain [^\n]+)\n([\s\S]*?)```/g)];
     expect(examples.length).toBeGreaterThanOrEqual(6);
     for (const [, command, printed] of examples) {
-      let stdout = "";
-      const code = await main(command!.split(" "), {
-        stdout: new Writable({
-          write(chunk, _enc, cb) {
-            stdout += chunk.toString();
-            cb();
-          },
-        }),
-        stderr: new Writable({ write: (_c, _e, cb) => cb() }),
-        env: { DOCTOR_CORPUS_ACCOUNT_KEY: AZURITE_KEY },
-      });
+      const { code, stdout } = await runCli(command!.split(" "), { DOCTOR_CORPUS_ACCOUNT_KEY: AZURITE_KEY });
       expect(code, command).toBe(0);
       expect(stdout, command).toBe(printed);
     }
