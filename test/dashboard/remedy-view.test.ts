@@ -103,9 +103,8 @@ describe("dashboard: exact fix in the detail view", () => {
     const order = await page.$$eval("#detail > *", (n) => n.map((x) => x.className));
     expect(order.indexOf("remedy")).toBeLessThan(order.indexOf("guidance-grid"));
     await page.click(".remedy-command:nth-child(2) .copy");
-    await page.waitForFunction(
-      "document.querySelector('.remedy-command:nth-child(2) .copy').textContent === 'Copied'",
-    );
+    // A locator wait, not a string predicate: the page's CSP forbids eval, and Playwright evals string predicates.
+    await page.locator(".remedy-command:nth-child(2) .copy", { hasText: "Copied" }).waitFor();
     expect(await page.evaluate("navigator.clipboard.readText()")).toBe(remedy.commands[1]!.command);
     await page.screenshot({ path: artifactPath("remedy.png"), fullPage: true });
     expect(problems).toEqual([]);
@@ -120,7 +119,7 @@ describe("dashboard: exact fix in the detail view", () => {
     expect(await page.evaluate("typeof window.__xss")).toBe("undefined");
     expect(await page.$$eval(".remedy img", (n) => n.length)).toBe(0);
     await page.click(".remedy .copy");
-    await page.waitForFunction("document.querySelector('.remedy .copy').textContent === 'Copied'");
+    await page.locator(".remedy .copy", { hasText: "Copied" }).first().waitFor();
     expect(await page.evaluate("navigator.clipboard.readText()")).toBe(`echo ${HOSTILE}`);
     expect(problems).toEqual([]);
     await page.close();
