@@ -3,7 +3,8 @@ import type { ActivityEvent } from "../model/activity.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import { activityEventFromObject } from "./activity-records.js";
 import { FileRecordParser, type RecordReader } from "./formats.js";
-import { InputError, expandInputPaths, openFileBytes } from "./input-files.js";
+import type { FilePiece } from "./byte-ranges.js";
+import { InputError, expandInputPaths, openFileBytes, openFileRange, type FileBytes } from "./input-files.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
 import {
   leanStorageRequestFromJsonBytes,
@@ -116,33 +117,59 @@ export async function* readRecordBatches<T>(
   rejections: RejectionSink,
   onProgress?: (p: ReadProgress) => void,
 ): AsyncGenerator<T[]> {
-  const files = await expandInputPaths(paths);
-  for (const file of files) {
-    const source = await openFileBytes(file);
+  for (const file of await expandInputPaths(paths)) {
     const parser = new FileRecordParser(file, reader, rejections);
-    try {
-      for await (const chunk of source.chunks) {
-        parser.push(chunk);
-        if (parser.out.length > 0) yield parser.out.splice(0);
-        onProgress?.({ file, bytes: source.bytesRead(), totalBytes: source.totalBytes });
-      }
-    } catch (err) {
-      if (!isZlibError(err)) {
-        if (err instanceof InputError) throw err;
-        const detail = err instanceof Error ? err.message : String(err);
-        throw new InputError(`${file}: read failed (${detail}); check the file and try again`, file);
-      }
-      // A damaged .gz: keep what was readable, report the rest, go on with the next file.
-      rejections.reject({
-        file,
-        line: 1,
-        field: "(file)",
-        reason: `gzip data is corrupt or truncated (${err.message}); records after the damage were not read`,
-      });
-    }
-    parser.end();
-    if (parser.out.length > 0) yield parser.out.splice(0);
+    yield* readInto(file, await openFileBytes(file), parser, rejections, onProgress);
   }
+}
+
+/** Feeds one source's chunks to its parser, yielding what each chunk completes. */
+async function* readInto<T>(
+  file: string,
+  source: FileBytes,
+  parser: FileRecordParser<T>,
+  rejections: RejectionSink,
+  onProgress?: (p: ReadProgress) => void,
+): AsyncGenerator<T[]> {
+  try {
+    for await (const chunk of source.chunks) {
+      parser.push(chunk);
+      if (parser.out.length > 0) yield parser.out.splice(0);
+      onProgress?.({ file, bytes: source.bytesRead(), totalBytes: source.totalBytes });
+    }
+  } catch (err) {
+    if (!isZlibError(err)) {
+      if (err instanceof InputError) throw err;
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new InputError(`${file}: read failed (${detail}); check the file and try again`, file);
+    }
+    // A damaged .gz: keep what was readable, report the rest, go on with the next file.
+    rejections.reject({
+      file,
+      line: 1,
+      field: "(file)",
+      reason: `gzip data is corrupt or truncated (${err.message}); records after the damage were not read`,
+    });
+  }
+  parser.end();
+  if (parser.out.length > 0) yield parser.out.splice(0);
+}
+
+/**
+ * The storage requests of one piece of the input (src/collect/byte-ranges.ts), read as the whole file
+ * would read them except that lines are numbered from the piece's start: `lines` receives how many the
+ * piece held, so the caller can renumber.
+ */
+export async function* readStorageRequestPiece(
+  piece: FilePiece,
+  opts: ReadStorageOptions,
+  lines: (n: number) => void,
+): AsyncGenerator<StorageRequest[]> {
+  const whole = piece.start === 0 && piece.end === piece.size;
+  const source = whole ? await openFileBytes(piece.file) : openFileRange(piece.file, piece.start, piece.end);
+  const parser = new FileRecordParser(piece.file, storageReader(opts), opts.rejections, piece.format);
+  yield* readInto(piece.file, source, parser, opts.rejections, opts.onProgress);
+  lines(parser.lines);
 }
 
 function storageReader(opts: ReadStorageOptions): RecordReader<StorageRequest> {

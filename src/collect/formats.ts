@@ -83,6 +83,10 @@ abstract class LineParser<T> extends RecordTarget<T> implements LineHandler, Par
     this.splitter.end();
   }
 
+  get lines(): number {
+    return this.splitter.lines;
+  }
+
   abstract line(
     text: string,
     lineNo: number,
@@ -538,11 +542,17 @@ export class FileRecordParser<T> {
     private readonly file: string,
     private readonly map: RecordReader<T>,
     private readonly sink: RejectionSink,
+    /** The form when known already (a piece of a split file, which has no head of its own). */
+    private readonly knownFormat?: FileFormat,
   ) {}
 
   push(chunk: Buffer): void {
     if (this.inner) {
       this.inner.push(chunk);
+      return;
+    }
+    if (this.knownFormat) {
+      this.start(this.knownFormat, chunk);
       return;
     }
     this.head.push(chunk);
@@ -557,7 +567,13 @@ export class FileRecordParser<T> {
     }
   }
 
+  /** Physical lines read so far, for the line-based forms (a split file's pieces are numbered from it). */
+  get lines(): number {
+    return this.inner instanceof LineParser ? this.inner.lines : 0;
+  }
+
   end(): void {
+    if (!this.inner && this.knownFormat) return;
     if (!this.inner) {
       const head = Buffer.concat(this.head, this.headBytes);
       const format = detectFormat(head, true);

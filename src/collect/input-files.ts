@@ -126,3 +126,20 @@ export async function openFileBytes(file: string): Promise<FileBytes> {
   }
   return { chunks, bytesRead: () => raw.bytesRead, totalBytes };
 }
+
+/** Bytes [start, end) of an uncompressed file, chunk by chunk (a piece of a split JSON Lines file). */
+export function openFileRange(file: string, start: number, end: number): FileBytes {
+  // createReadStream's `end` is inclusive; an empty range reads nothing.
+  const raw = createReadStream(file, {
+    highWaterMark: READ_CHUNK_BYTES,
+    start,
+    end: Math.max(start, end - 1),
+  });
+  const chunks: AsyncIterable<Buffer> = end > start ? (raw as AsyncIterable<Buffer>) : emptyChunks(raw);
+  return { chunks, bytesRead: () => raw.bytesRead, totalBytes: end - start };
+}
+
+async function* emptyChunks(raw: NodeJS.ReadableStream & { destroy(): void }): AsyncIterable<Buffer> {
+  raw.destroy();
+  yield* [];
+}

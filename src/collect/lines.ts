@@ -43,6 +43,11 @@ export class LineSplitter {
     private readonly maxLineBytes: number = MAX_RECORD_BYTES,
   ) {}
 
+  /** Physical lines handed on so far. */
+  get lines(): number {
+    return this.lineNo;
+  }
+
   push(chunk: Buffer): void {
     let start = 0;
     if (this.carryBytes > 0 || this.skipping) {

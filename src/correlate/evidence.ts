@@ -149,6 +149,7 @@ export function challengeOutcome(statusCode: number, errorCode: string, authType
 
 /** Case-insensitive comparison of outcomes (LA and files may differ in casing). */
 export function sameOutcome(a: string, b: string): boolean {
+  if (a === b) return true;
   return a.toLowerCase() === b.toLowerCase();
 }
 
@@ -631,19 +632,54 @@ function sumOpt(a: number | undefined, b: number | undefined): number | undefine
   return a + b;
 }
 
+/** What merged evidence says of its caps, as EvidenceObserver.capsReached says of one pass. */
+export function evidenceCapsOf(evidence: RootCauseEvidence, maxCallers: number): EvidenceCapsReport {
+  const callers = new Set(evidence.callers.map((r) => `${r.account.toLowerCase()}\u0000${r.caller}`));
+  return {
+    callers: callers.size,
+    maxCallers,
+    rowsOfDroppedCallers: evidence.truncated.droppedCallers,
+    foldedValues: evidence.truncated.foldedValues,
+    droppedBins: evidence.truncated.droppedBins,
+  };
+}
+
 /** Combines evidence from several sources (workspaces, windows, shards): sum counts, min first, max last. */
 export function mergeEvidence(...parts: readonly RootCauseEvidence[]): RootCauseEvidence {
-  const callers = new Map<string, CallerValueRecord>();
+  const callers: CallerValueRecord[] = [];
+  // (account, caller) → its records: a caller has a handful, so matching them scans (cheaper than one
+  // composite string key per record, which dominated merging large evidence).
+  const byCaller = new Map<
+    string,
+    { list: CallerValueRecord[]; index: Map<string, CallerValueRecord> | undefined }
+  >();
   const activity = new Map<string, CallerActivityRecord>();
   const accounts = new Map<string, string>();
   const truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   for (const p of parts) {
     for (const r of p.callers) {
       const account = r.account.toLowerCase();
-      const key = [account, r.caller, r.outcome.toLowerCase(), r.dimension, r.value].join("\u0000");
-      const cur = callers.get(key);
+      const callerKey = account + "\u0000" + r.caller;
+      let held = byCaller.get(callerKey);
+      if (held === undefined) {
+        held = { list: [], index: undefined };
+        byCaller.set(callerKey, held);
+      }
+      const recordKey = held.index ? `${r.outcome.toLowerCase()}\u0000${r.dimension}\u0000${r.value}` : "";
+      const cur = held.index
+        ? held.index.get(recordKey)
+        : held.list.find(
+            (c) => c.dimension === r.dimension && c.value === r.value && sameOutcome(c.outcome, r.outcome),
+          );
       if (!cur) {
-        callers.set(key, { ...r, account });
+        const copy = { ...r, account };
+        held.list.push(copy);
+        callers.push(copy);
+        if (held.index) held.index.set(recordKey, copy);
+        else if (held.list.length > SCAN_LIMIT)
+          held.index = new Map(
+            held.list.map((c) => [`${c.outcome.toLowerCase()}\u0000${c.dimension}\u0000${c.value}`, c]),
+          );
         continue;
       }
       cur.count += r.count;
@@ -679,7 +715,7 @@ export function mergeEvidence(...parts: readonly RootCauseEvidence[]): RootCause
     truncated.droppedBins += p.truncated.droppedBins;
   }
   return {
-    callers: [...callers.values()],
+    callers,
     activity: [...activity.values()],
     accounts: [...accounts].map(([account, resourceId]) => ({ account, resourceId })),
     truncated,

@@ -6,9 +6,10 @@ import type { ClusterPartial, Incident } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import { DEFAULT_ENGINE_CAPS, summarisedOf, type EngineCaps, type Summarised } from "./caps.js";
 import type { RejectedRecord, RejectionSink, RootCauseExplainer } from "./contracts.js";
-import { EvidenceIndex } from "../correlate/evidence.js";
+import { DEFAULT_EVIDENCE_LIMITS, EvidenceIndex, evidenceCapsOf } from "../correlate/evidence.js";
 import { explainFromEvidence } from "../correlate/explainer.js";
 import { parseRootCauseSettings, type RootCauseSettingsInput } from "../correlate/settings.js";
+import { RequestIntake } from "./intake.js";
 import { totalsOf, type PartialResult } from "./partial-result.js";
 
 /** What a rejection sink exposes after a run (RejectionCollector in src/collect/rejections.ts). */
@@ -172,6 +173,7 @@ export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
     failures: totals.failures,
     explainer: {
       observer: { observe: () => undefined },
+      capsReached: () => evidenceCapsOf(totals.evidence, DEFAULT_EVIDENCE_LIMITS.maxCallers),
       explain: (incident, activity, context) =>
         explainFromEvidence(
           incident,
@@ -185,6 +187,9 @@ export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
   if (o.rejections) opts.rejections = o.rejections;
   if (o.outsideWindow !== undefined) opts.outsideWindow = o.outsideWindow;
   if (o.limits) opts.limits = o.limits;
+  if (o.caps) opts.caps = o.caps;
+  if (o.folded) opts.folded = o.folded;
+  if (o.dataSpanMs) opts.dataSpanMs = o.dataSpanMs;
   return resultFromPartials(opts);
 }
 
@@ -195,31 +200,15 @@ export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
 export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
   const caps = { ...DEFAULT_ENGINE_CAPS, ...o.caps };
   const aggregator = new ClusterAggregator(o.limits, caps.maxClusters);
-  const observer = o.explainer?.observer;
-  const fromMs = o.window?.from?.getTime() ?? Number.NEGATIVE_INFINITY;
-  const toMs = o.window?.to?.getTime() ?? Number.POSITIVE_INFINITY;
-  let outsideWindow = 0;
-  let spanFromMs = Number.POSITIVE_INFINITY;
-  let spanToMs = Number.NEGATIVE_INFINITY;
-  const take = (r: StorageRequest): void => {
-    if (r.timeMs < spanFromMs) spanFromMs = r.timeMs;
-    if (r.timeMs > spanToMs) spanToMs = r.timeMs;
-    if (r.timeMs < fromMs || r.timeMs > toMs) {
-      outsideWindow++;
-      return;
-    }
-    aggregator.observe(r);
-    observer?.observe(r);
-  };
-  const takeItem = (item: StorageRequest | readonly StorageRequest[]): void => {
-    if (Array.isArray(item)) for (const r of item as readonly StorageRequest[]) take(r);
-    else take(item as StorageRequest);
-  };
+  const intake = new RequestIntake(aggregator, o.explainer?.observer, {
+    fromMs: o.window?.from?.getTime(),
+    toMs: o.window?.to?.getTime(),
+  });
   // `for await` over a synchronous iterable costs a promise per row: iterate those directly.
   if (Symbol.iterator in o.requests) {
-    for (const item of o.requests) takeItem(item);
+    for (const item of o.requests) intake.takeItem(item);
   } else {
-    for await (const item of o.requests) takeItem(item);
+    for await (const item of o.requests) intake.takeItem(item);
   }
   const window = resolveWindow(o.window, aggregator.minTimeMs, aggregator.maxTimeMs, o.clock);
   const opts: ResultFromPartialsOptions = {
@@ -230,11 +219,12 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
     activity: o.activity,
     clock: o.clock,
     rejections: o.rejections,
-    outsideWindow,
+    outsideWindow: intake.outsideWindow,
     caps,
     folded: aggregator.folded,
   };
-  if (spanFromMs <= spanToMs) opts.dataSpanMs = { fromMs: spanFromMs, toMs: spanToMs };
+  const dataSpanMs = intake.dataSpanMs();
+  if (dataSpanMs) opts.dataSpanMs = dataSpanMs;
   if (o.explainer) opts.explainer = o.explainer;
   if (o.limits) opts.limits = o.limits;
   return resultFromPartials(opts);

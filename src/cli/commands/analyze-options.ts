@@ -20,6 +20,7 @@ export const ANALYZE_FLAGS = {
   "classic-account": { type: "string", multiple: true },
   since: { type: "string" },
   cloud: { type: "string" },
+  threads: { type: "string" },
 } as const;
 
 /** Flags that take several paths: `--logs a b c` and `--logs a --logs b` both work. */
@@ -41,6 +42,8 @@ export interface AnalyzeArgs {
   sinceMs?: number;
   /** --cloud for workspaces: public (default), china or usgov. */
   cloud?: "public" | "china" | "usgov";
+  /** --threads for --logs: threads scanning the files (default: the cores, up to 4). */
+  threads?: number;
 }
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -131,12 +134,26 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
   const args: AnalyzeArgs = { ...checked.data, ...remote };
   if (parsed.values.from !== undefined) args.from = parseIsoFlag("from", parsed.values.from);
   if (parsed.values.to !== undefined) args.to = parseIsoFlag("to", parsed.values.to);
+  if (parsed.values.threads !== undefined) {
+    if (checked.data.logs.length === 0)
+      throw new UsageError("--threads applies to --logs (local files) only");
+    args.threads = parseThreads(parsed.values.threads);
+  }
   if (args.from && args.to && args.from.getTime() > args.to.getTime()) {
     throw new UsageError(
       `--from (${args.from.toISOString()}) is after --to (${args.to.toISOString()}); swap them`,
     );
   }
   return args;
+}
+
+const MAX_THREADS = 64;
+
+function parseThreads(value: string): number {
+  const n = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_THREADS)
+    throw new UsageError(`--threads '${value}' must be a whole number from 1 to ${MAX_THREADS}`);
+  return n;
 }
 
 const CLOUDS = ["public", "china", "usgov"] as const;

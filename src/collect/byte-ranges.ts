@@ -1,0 +1,121 @@
+import { open } from "node:fs/promises";
+import { detectFormat, type FileFormat } from "./formats.js";
+import { expandInputPaths, InputError } from "./input-files.js";
+
+/**
+ * Splitting the input of one `analyze` into contiguous parts of about equal size, one per thread.
+ *
+ * Only plain JSON Lines files (NDJSON exports, archive `PT1H.json`) are cut inside: a record never spans
+ * a line break there, so a cut just after a line break starts a part on a whole record. Every other form
+ * (compressed, CSV, JSON arrays, Logs API responses, classic logs) goes whole to the part it starts in.
+ * Parts keep the files' order, so joining their pieces gives the input back byte for byte.
+ */
+export interface FilePiece {
+  file: string;
+  /** Byte range [start, end) of the file; a piece never ends inside a line. */
+  start: number;
+  end: number;
+  /** The file's size: the piece that reaches it reads the last line as the file's last. */
+  size: number;
+  /** Set for a piece that does not start the file: its form, read off the file's head. */
+  format?: FileFormat;
+}
+
+export type ScanPart = FilePiece[];
+
+/** Parts smaller than this are not worth a thread (start-up, merge). */
+export const MIN_PART_BYTES = 8 * 1024 * 1024;
+
+const HEAD_BYTES = 64 * 1024;
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+const NEWLINE = 0x0a;
+
+interface InputFile {
+  file: string;
+  size: number;
+  /** Uncompressed JSON Lines: may be cut at line breaks. */
+  splittable: boolean;
+}
+
+async function describe(file: string): Promise<InputFile> {
+  const handle = await open(file, "r").catch((err: unknown) => {
+    throw new InputError(`${file}: cannot be read (${(err as Error).message})`, file);
+  });
+  try {
+    const size = (await handle.stat()).size;
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const bytes = head.subarray(0, bytesRead);
+    const gzip = bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1;
+    const splittable = !gzip && detectFormat(bytes, bytesRead === size) === "json-lines";
+    return { file, size, splittable };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The offset just after the first line break at or after `from` (the file's size when there is none). */
+async function nextLineStart(file: string, from: number, size: number): Promise<number> {
+  const handle = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    for (let at = from; at < size;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, at);
+      if (bytesRead === 0) break;
+      const nl = buf.subarray(0, bytesRead).indexOf(NEWLINE);
+      if (nl >= 0) return at + nl + 1;
+      at += bytesRead;
+    }
+    return size;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * At most `parts` parts of the files under `paths` (as readStorageRequests expands them), each about
+ * total / parts bytes and none smaller than `minPartBytes` unless it is the only one.
+ */
+export async function planScanParts(
+  paths: readonly string[],
+  parts: number,
+  minPartBytes: number = MIN_PART_BYTES,
+): Promise<ScanPart[]> {
+  const files = await Promise.all((await expandInputPaths(paths)).map(describe));
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const target = Math.max(minPartBytes, Math.ceil(total / Math.max(1, parts)));
+  const out: ScanPart[] = [];
+  let current: ScanPart = [];
+  let filled = 0;
+  const close = (): void => {
+    if (current.length > 0) out.push(current);
+    current = [];
+    filled = 0;
+  };
+  for (const f of files) {
+    let start = 0;
+    const format: FileFormat | undefined = f.splittable ? "json-lines" : undefined;
+    while (start < f.size || (start === 0 && f.size === 0)) {
+      const room = target - filled;
+      if (!f.splittable || f.size - start <= room || out.length === parts - 1) {
+        current.push(piece(f, start, f.size, format));
+        filled += f.size - start;
+        break;
+      }
+      const end = await nextLineStart(f.file, start + Math.max(1, room), f.size);
+      current.push(piece(f, start, end, format));
+      start = end;
+      close();
+    }
+    if (filled >= target && out.length < parts - 1) close();
+  }
+  close();
+  return out;
+}
+
+function piece(f: InputFile, start: number, end: number, format: FileFormat | undefined): FilePiece {
+  const p: FilePiece = { file: f.file, start, end, size: f.size };
+  if (start > 0 && format) p.format = format;
+  return p;
+}

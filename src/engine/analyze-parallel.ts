@@ -1,0 +1,139 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { Clock } from "../clock.js";
+import { planScanParts, MIN_PART_BYTES, type ScanPart } from "../collect/byte-ranges.js";
+import { InputError } from "../collect/input-files.js";
+import type { RejectionCollector } from "../collect/rejections.js";
+import type { ActivityEvent } from "../model/activity.js";
+import { resolveWindow, resultFromSlices, type AnalysisResult, type AnalysisWindow } from "./analyze.js";
+import { DEFAULT_ENGINE_CAPS, type EngineCaps } from "./caps.js";
+import type { Slice } from "./partial-result.js";
+import { scanPart, type PartScan, type PartScanRequest } from "./scan-part.js";
+import type { WorkerReply } from "./scan-worker.js";
+
+/** More threads than this stop paying off: the merge and each thread's heap grow with them. */
+export const MAX_SCAN_THREADS = 4;
+
+/** Threads `analyze` uses by default: the cores this process may use, up to MAX_SCAN_THREADS. */
+export function defaultScanThreads(): number {
+  return Math.max(1, Math.min(MAX_SCAN_THREADS, availableParallelism()));
+}
+
+export interface ParallelAnalyzeOptions {
+  paths: readonly string[];
+  threads: number;
+  activity: readonly ActivityEvent[];
+  window?: AnalysisWindow;
+  clock: Clock;
+  /** Receives every piece's rejections renumbered to the file's lines, in input order. */
+  rejections: RejectionCollector;
+  caps?: Partial<EngineCaps>;
+  /** Smallest part worth a thread (tests use small ones to split small files). */
+  minPartBytes?: number;
+}
+
+/**
+ * `analyze` over local files on several threads: the input is cut into contiguous parts
+ * (src/collect/byte-ranges.ts), each thread scans one with the same intake one pass uses, and the
+ * parts' summaries meet in the one merge (src/engine/partial-result.ts) before the one incident builder.
+ * The main thread scans the first part itself. Undefined when the input makes a single part: the caller
+ * then runs the one-pass `analyze`.
+ */
+export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<AnalysisResult | undefined> {
+  const parts = await planScanParts(o.paths, o.threads, o.minPartBytes ?? MIN_PART_BYTES);
+  if (parts.length < 2) return undefined;
+  const caps = { ...DEFAULT_ENGINE_CAPS, ...o.caps };
+  const window: PartScanRequest["window"] = {};
+  if (o.window?.from) window.fromMs = o.window.from.getTime();
+  if (o.window?.to) window.toMs = o.window.to.getTime();
+  const request = (part: ScanPart): PartScanRequest => ({
+    pieces: part,
+    window,
+    maxClusters: caps.maxClusters,
+  });
+  const [first, ...rest] = parts;
+  const scans = await Promise.all([scanPart(request(first!)), ...rest.map((p) => scanInWorker(request(p)))]);
+  renumberRejections(parts, scans, o.rejections);
+  return resultOfScans(scans, o, caps);
+}
+
+function scanInWorker(req: PartScanRequest): Promise<PartScan> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerScript(), { workerData: req });
+    let settled = false;
+    worker.once("message", (reply: WorkerReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.scan);
+      else if (reply.inputPath !== undefined) reject(new InputError(reply.message, reply.inputPath));
+      else reject(new Error(`a scan thread failed: ${reply.message}`));
+    });
+    worker.once("error", (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once("exit", (code) => {
+      if (!settled) reject(new Error(`a scan thread stopped (exit code ${code}) before reporting`));
+    });
+  });
+}
+
+/**
+ * The built worker next to this module. Under vitest this module runs from src/ as TypeScript, which a
+ * worker thread cannot load with its `.js` imports: it then runs the built copy (`npm test` builds first).
+ */
+function workerScript(): URL {
+  const here = import.meta.url;
+  if (here.endsWith(".ts"))
+    return new URL(here.replace(/\/src\/engine\/[^/]+\.ts$/, "/dist/src/engine/scan-worker.js"));
+  return new URL("./scan-worker.js", here);
+}
+
+/** Pieces number lines from their own start: add the lines of the same file's earlier pieces. */
+function renumberRejections(parts: ScanPart[], scans: PartScan[], sink: RejectionCollector): void {
+  const linesBefore = new Map<string, number>();
+  parts.forEach((part, i) => {
+    part.forEach((piece, k) => {
+      const r = scans[i]!.pieces[k]!;
+      const offset = piece.start === 0 ? 0 : (linesBefore.get(piece.file) ?? 0);
+      for (const s of r.samples) sink.reject({ ...s, line: s.line + offset });
+      sink.count += r.count - r.samples.length;
+      linesBefore.set(piece.file, offset + r.lines);
+    });
+  });
+}
+
+function resultOfScans(scans: PartScan[], o: ParallelAnalyzeOptions, caps: EngineCaps): AnalysisResult {
+  const slices: Slice[] = scans.map((s, i) => ({
+    // Parts never overlap: distinct read slices, each counted once.
+    span: { kind: "read", id: `part ${i + 1}`, fromMs: 0, toMs: 0 },
+    rows: s.rows,
+    failures: s.failures,
+    partials: s.partials,
+    evidence: s.evidence,
+  }));
+  const minTimeMs = Math.min(...scans.map((s) => s.minTimeMs).filter((t) => !Number.isNaN(t)));
+  const maxTimeMs = Math.max(...scans.map((s) => s.maxTimeMs).filter((t) => !Number.isNaN(t)));
+  const window = resolveWindow(o.window, minTimeMs, maxTimeMs, o.clock);
+  const spans = scans.flatMap((s) => (s.dataSpanMs ? [s.dataSpanMs] : []));
+  return resultFromSlices({
+    result: { slices },
+    window,
+    activity: o.activity,
+    clock: o.clock,
+    rejections: o.rejections,
+    outsideWindow: scans.reduce((n, s) => n + s.outsideWindow, 0),
+    caps,
+    folded: {
+      failures: scans.reduce((n, s) => n + s.folded.failures, 0),
+      clusters: scans.reduce((n, s) => n + s.folded.clusters, 0),
+    },
+    ...(spans.length
+      ? {
+          dataSpanMs: {
+            fromMs: Math.min(...spans.map((s) => s.fromMs)),
+            toMs: Math.max(...spans.map((s) => s.toMs)),
+          },
+        }
+      : {}),
+  });
+}

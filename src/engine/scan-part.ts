@@ -1,0 +1,67 @@
+import type { FilePiece } from "../collect/byte-ranges.js";
+import { readStorageRequestPiece } from "../collect/files.js";
+import { RejectionCollector } from "../collect/rejections.js";
+import { ClusterAggregator, type ClusterLimits } from "../cluster/aggregator.js";
+import { DEFAULT_EVIDENCE_LIMITS, EvidenceObserver, type RootCauseEvidence } from "../correlate/evidence.js";
+import type { ClusterPartial } from "../model/incident.js";
+import type { RejectedRecord } from "./contracts.js";
+import { RequestIntake } from "./intake.js";
+
+/** What one thread of a parallel `analyze` is given (structured-cloneable: it crosses to a worker). */
+export interface PartScanRequest {
+  pieces: FilePiece[];
+  window: { fromMs?: number; toMs?: number };
+  maxClusters: number;
+  limits?: Partial<ClusterLimits>;
+}
+
+/** One piece's rejections, numbered from the piece's first line, and how many lines it held. */
+export interface PieceRejections {
+  lines: number;
+  count: number;
+  samples: RejectedRecord[];
+}
+
+/** What one part gives back: the same summaries one pass keeps, ready for the one merge. */
+export interface PartScan {
+  rows: number;
+  failures: number;
+  partials: ClusterPartial[];
+  evidence: RootCauseEvidence;
+  outsideWindow: number;
+  dataSpanMs?: { fromMs: number; toMs: number };
+  /** Earliest and latest row inside the window (NaN when none), for resolving an open window. */
+  minTimeMs: number;
+  maxTimeMs: number;
+  folded: { failures: number; clusters: number };
+  pieces: PieceRejections[];
+}
+
+/** Reads the part's pieces in order through the same intake `analyze` uses. */
+export async function scanPart(req: PartScanRequest): Promise<PartScan> {
+  const aggregator = new ClusterAggregator(req.limits, req.maxClusters);
+  const evidence = new EvidenceObserver(DEFAULT_EVIDENCE_LIMITS);
+  const intake = new RequestIntake(aggregator, evidence, req.window);
+  const pieces: PieceRejections[] = [];
+  for (const piece of req.pieces) {
+    const rejections = new RejectionCollector();
+    let lines = 0;
+    for await (const batch of readStorageRequestPiece(piece, { rejections, lean: true }, (n) => (lines = n)))
+      intake.takeItem(batch);
+    pieces.push({ lines, count: rejections.count, samples: [...rejections.samples] });
+  }
+  const scan: PartScan = {
+    rows: aggregator.rows,
+    failures: aggregator.failures,
+    partials: aggregator.partials(),
+    evidence: evidence.evidence(),
+    outsideWindow: intake.outsideWindow,
+    minTimeMs: aggregator.minTimeMs,
+    maxTimeMs: aggregator.maxTimeMs,
+    folded: { ...aggregator.folded },
+    pieces,
+  };
+  const span = intake.dataSpanMs();
+  if (span) scan.dataSpanMs = span;
+  return scan;
+}

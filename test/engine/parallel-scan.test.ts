@@ -1,0 +1,180 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/clock.js";
+import { planScanParts } from "../../src/collect/byte-ranges.js";
+import { readActivityEvents, readStorageRequestBatches } from "../../src/collect/files.js";
+import { RejectionCollector } from "../../src/collect/rejections.js";
+import { createRootCauseExplainer } from "../../src/correlate/index.js";
+import { analyze, type AnalysisResult, type AnalysisWindow } from "../../src/engine/analyze.js";
+import { analyzeInParallel } from "../../src/engine/analyze-parallel.js";
+import { main } from "../../src/cli/main.js";
+import type { ActivityEvent } from "../../src/model/activity.js";
+import {
+  activityEventsToLogAnalyticsJsonArray,
+  storageRequestsToArchiveJsonLines,
+  storageRequestsToCsv,
+  storageRequestsToNdjson,
+  writeArchiveTree,
+} from "../sim/forms.js";
+import { generateAll, type ScenarioData } from "../sim/scenarios.js";
+import { captureIo } from "../cli/io.js";
+
+/**
+ * `analyze --threads N` cuts the input into parts scanned on worker threads and merged by the one merge.
+ * Within the caps it must give exactly what one pass gives: every story, every splittable form, windows,
+ * and rejected lines numbered as in the whole file. Worker threads run the built engine (npm test builds).
+ */
+const data: ScenarioData = generateAll({ seed: 21 });
+const clock = fixedClock("2026-11-21T00:00:00Z");
+let dir: string;
+let activityDir: string;
+let activity: ActivityEvent[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "parallel-scan-"));
+  activityDir = join(dir, "activity");
+  await mkdir(activityDir);
+  await writeFile(
+    join(activityDir, "AzureActivity.json"),
+    activityEventsToLogAnalyticsJsonArray(data.activity),
+  );
+  activity = [];
+  for await (const e of readActivityEvents([activityDir], { rejections: new RejectionCollector() }))
+    activity.push(e);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function onePass(paths: string[], window?: AnalysisWindow): Promise<AnalysisResult> {
+  const rejections = new RejectionCollector();
+  return analyze({
+    requests: readStorageRequestBatches(paths, { rejections, lean: true }),
+    activity,
+    clock,
+    rejections,
+    explainer: createRootCauseExplainer({ clock }),
+    ...(window ? { window } : {}),
+  });
+}
+
+async function inParallel(
+  paths: string[],
+  threads: number,
+  window?: AnalysisWindow,
+): Promise<AnalysisResult> {
+  const result = await analyzeInParallel({
+    paths,
+    threads,
+    activity,
+    clock,
+    rejections: new RejectionCollector(),
+    // Tiny parts, so these small files are cut into as many parts as there are threads.
+    minPartBytes: 1,
+    ...(window ? { window } : {}),
+  });
+  expect(result, "the input was cut into several parts").toBeDefined();
+  return result!;
+}
+
+const FORMS: Record<string, (root: string) => Promise<void>> = {
+  NDJSON: (root) => writeFile(join(root, "rows.ndjson"), storageRequestsToNdjson(data.requests)),
+  "archive JSON Lines, one file": (root) =>
+    writeFile(join(root, "PT1H.json"), storageRequestsToArchiveJsonLines(data.requests)),
+  "archive tree (many files, some cut)": async (root) => {
+    await writeArchiveTree(data.requests, root);
+  },
+  "CSV next to NDJSON (CSV is never cut)": async (root) => {
+    const half = Math.floor(data.requests.length / 2);
+    await writeFile(join(root, "a.csv"), storageRequestsToCsv(data.requests.slice(0, half)));
+    await writeFile(join(root, "b.ndjson"), storageRequestsToNdjson(data.requests.slice(half)));
+  },
+};
+
+describe("a parallel analyze gives what one pass gives", () => {
+  Object.entries(FORMS).forEach(([name, write], k) => {
+    it(name, async () => {
+      const root = join(dir, `form-${k}`);
+      await mkdir(root, { recursive: true });
+      await write(root);
+      const expected = await onePass([root]);
+      expect(expected.incidents.length).toBeGreaterThan(3);
+      for (const threads of [2, 3]) expect(await inParallel([root], threads)).toEqual(expected);
+    });
+  });
+
+  it("with --from/--to cutting through the data", async () => {
+    const root = join(dir, "window");
+    await mkdir(root, { recursive: true });
+    await FORMS["NDJSON"]!(root);
+    const times = data.requests.map((r) => r.timeMs).sort((a, b) => a - b);
+    const window = {
+      from: new Date(times[Math.floor(times.length / 4)]!),
+      to: new Date(times[Math.floor((3 * times.length) / 4)]!),
+    };
+    const expected = await onePass([root], window);
+    expect(expected.input.outsideWindow).toBeGreaterThan(0);
+    expect(await inParallel([root], 3, window)).toEqual(expected);
+  });
+
+  it("numbers rejected lines as in the whole file, counts all of them, keeps the same samples", async () => {
+    const root = join(dir, "bad");
+    await mkdir(root, { recursive: true });
+    const lines = storageRequestsToNdjson(data.requests).trimEnd().split("\n");
+    // Bad lines all through the file (more than the sample keeps), and a truncated last line.
+    for (let i = 5; i < lines.length; i += Math.floor(lines.length / 40))
+      lines[i] = `{"TimeGenerated": "nope", ${i}`;
+    const file = join(root, "rows.ndjson");
+    await writeFile(file, lines.join("\n") + "\n" + lines[1]!.slice(0, 40));
+    const parts = await planScanParts([file], 3, 1);
+    expect(parts.map((p) => p[0]!.start > 0)).toEqual([false, true, true]);
+    const expected = await onePass([root]);
+    expect(expected.input.rejected).toBeGreaterThan(40);
+    const got = await inParallel([root], 3);
+    expect(got.input.rejectedSamples).toEqual(expected.input.rejectedSamples);
+    expect(got).toEqual(expected);
+  });
+
+  it("cuts only after line breaks, and the pieces join back to the input", async () => {
+    const file = join(dir, "form-0", "rows.ndjson");
+    const bytes = await readFile(file);
+    for (const threads of [2, 3, 7]) {
+      const parts = await planScanParts([file], threads, 1);
+      expect(parts.length).toBe(threads);
+      const pieces = parts.flat();
+      expect(pieces[0]!.start).toBe(0);
+      expect(pieces.at(-1)!.end).toBe(bytes.length);
+      for (let i = 1; i < pieces.length; i++) {
+        expect(pieces[i]!.start).toBe(pieces[i - 1]!.end);
+        expect(bytes[pieces[i]!.start - 1]).toBe(0x0a);
+      }
+    }
+  });
+});
+
+describe("auth-triage analyze --threads", () => {
+  it("rejects a thread count that is not a whole number from 1 to 64", async () => {
+    for (const bad of ["0", "x", "1.5", "65"]) {
+      const io = captureIo();
+      const code = await main(["analyze", "--logs", activityDir, "--threads", bad], io);
+      expect(code).toBe(2);
+      expect(io.err()).toContain("--threads");
+    }
+  });
+
+  it("with --threads 2 reads a small input in one pass and reports it as usual", async () => {
+    const root = join(dir, "form-0");
+    const runs = await Promise.all(
+      ["1", "2"].map(async (threads) => {
+        const io = captureIo();
+        const code = await main(["analyze", "--logs", root, "--threads", threads, "--format", "json"], io);
+        expect(code).toBe(0);
+        const { generatedAt: _at, ...rest } = JSON.parse(io.out()) as AnalysisResult;
+        return rest;
+      }),
+    );
+    expect(runs[1]).toEqual(runs[0]);
+  });
+});
