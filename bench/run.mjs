@@ -7,7 +7,9 @@
  * each measurement in a fresh child process (clean peak RSS, no JIT or heap carried over):
  *   - ours: readStorageRequests + a group-by on the cluster key, done here; also the batch API and, when
  *     the engine's ClusterAggregator is built (dist/src/cluster/), the real clustering;
- *   - DuckDB (@duckdb/node-api, SET threads=1): read_json + GROUP BY on the same file;
+ *   - ours, the whole product: `auth-triage analyze --format json` run in the child through the CLI's
+ *     main(), with --threads 1 and with the default thread count (the input cut into parts);
+ *   - DuckDB (@duckdb/node-api, SET threads=1, and 2): read_json + GROUP BY on the same file;
  *   - peak RSS at 10% and 100% of the input.
  * Prints a table and writes the figures, date and machine into BENCHMARKS.md (between markers).
  */
@@ -22,10 +24,13 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { availableParallelism, cpus, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** What `auth-triage analyze` picks without --threads (src/engine/analyze-parallel.ts). */
+const defaultThreads = () => Math.max(1, Math.min(4, availableParallelism()));
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DATA_DIR = join(ROOT, "bench", "data");
@@ -142,33 +147,32 @@ async function measure(kind, file) {
         aggregator.observe(r);
       }
       groups = aggregator.partials().length;
-    } else if (kind === "ours-pipeline") {
-      // What `auth-triage analyze --format json` runs: lean batches into the engine (ClusterAggregator
-      // and the root-cause evidence observer see every row), incidents with root causes, and the JSON
-      // report streamed to a file.
-      const { analyze } = await import(pathToFileURL(join(DIST, "engine", "analyze.js")).href);
-      const { createRootCauseExplainer } = await import(
-        pathToFileURL(join(DIST, "correlate", "index.js")).href
-      );
-      const { fixedClock } = await import(pathToFileURL(join(DIST, "clock.js")).href);
-      const { streamJson } = await import(pathToFileURL(join(DIST, "report", "index.js")).href);
-      const clock = fixedClock("2024-05-02T00:00:00Z");
-      const result = await analyze({
-        requests: readStorageRequestBatches([file], { rejections, lean: true }),
-        activity: [],
-        explainer: createRootCauseExplainer({ clock }),
-        clock,
-        rejections,
-      });
-      const out = createWriteStream(join(DATA_DIR, `report-${process.pid}.json`));
-      streamJson(result, out);
+    } else if (kind.startsWith("ours-cli-")) {
+      // Exactly what a user runs: `auth-triage analyze --logs FILE --format json --threads N`, report
+      // streamed to a file; N = "default" leaves the thread count to the product.
+      const { main } = await import(pathToFileURL(join(DIST, "cli", "main.js")).href);
+      const threads = kind.slice("ours-cli-".length);
+      const reportPath = join(DATA_DIR, `report-${process.pid}.json`);
+      const out = createWriteStream(reportPath);
+      const argv = [
+        "analyze",
+        "--logs",
+        file,
+        "--format",
+        "json",
+        ...(threads === "default" ? [] : ["--threads", threads]),
+      ];
+      const code = await main(argv, { stdout: out, stderr: process.stderr, env: process.env });
       await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
-      rmSync(join(DATA_DIR, `report-${process.pid}.json`));
-      rows = result.input.rows;
-      failures = result.input.failures;
-      groups = result.input.clusters;
+      if (code !== 0) throw new Error(`auth-triage analyze exited ${code}`);
+      const report = JSON.parse(readFileSync(reportPath, "utf8"));
+      rmSync(reportPath);
+      rows = report.input.rows;
+      failures = report.input.failures;
+      groups = report.input.clusters;
+      rejected = report.input.rejected;
     } else throw new Error(`unknown measurement ${kind}`);
-    rejected = rejections.count;
+    if (!kind.startsWith("ours-cli-")) rejected = rejections.count;
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
@@ -584,7 +588,14 @@ async function main() {
     ? add("ours: readStorageRequests + engine ClusterAggregator", "ours-engine", full)
     : undefined;
   const pipeline = engineBuilt
-    ? add("ours: analyze pipeline (aggregator + root-cause observer + incidents)", "ours-pipeline", full)
+    ? add(
+        "ours: auth-triage analyze --threads 1 (one pass: reading, clusters, root causes, JSON report)",
+        "ours-cli-1",
+        full,
+      )
+    : undefined;
+  const threaded = engineBuilt
+    ? add(`ours: auth-triage analyze, default threads (${defaultThreads()} here)`, "ours-cli-default", full)
     : undefined;
   const duck = add("DuckDB 1 thread: read_json, 401/403 grouped by cluster key", "duckdb-failures", full);
   const oursAll = add("ours: readStorageRequests, every row grouped by cluster key", "ours-all", full);
@@ -592,21 +603,26 @@ async function main() {
   const oursTenth = add("ours at 10% of the input (401/403 grouped)", "ours-failures", tenth);
   const duckTenth = add("DuckDB at 10% of the input (401/403 grouped)", "duckdb-failures", tenth);
   const pipelineTenth = engineBuilt
-    ? add("ours: analyze pipeline at 10% of the input", "ours-pipeline", tenth)
+    ? add("ours: auth-triage analyze --threads 1 at 10% of the input", "ours-cli-1", tenth)
     : undefined;
   const duck2 = add("DuckDB 2 threads: read_json, 401/403 grouped", "duckdb2-failures", full);
   // Issue 13: the same job over Log Analytics NDJSON, and memory with many accounts.
   const laFile = await generateLa(targetMB);
-  const laPipeline = add("ours: analyze pipeline, Log Analytics NDJSON", "ours-pipeline", laFile);
+  const laPipeline = add("ours: auth-triage analyze --threads 1, Log Analytics NDJSON", "ours-cli-1", laFile);
+  const laThreaded = add(
+    "ours: auth-triage analyze, default threads, Log Analytics NDJSON",
+    "ours-cli-default",
+    laFile,
+  );
   const laDuck = add("DuckDB 1 thread: Log Analytics NDJSON, 401/403 grouped", "duckdb-failures", laFile);
   const many = add(
-    "ours: analyze pipeline, 300k rows over 30k accounts, a new address per row",
-    "ours-pipeline",
+    "ours: auth-triage analyze --threads 1, 300k rows over 30k accounts, a new address per row",
+    "ours-cli-1",
     await generateAccounts(300_000, 30_000),
   );
   const million = add(
-    "ours: analyze pipeline, 1M rows over 1M distinct accounts",
-    "ours-pipeline",
+    "ours: auth-triage analyze --threads 1, 1M rows over 1M distinct accounts",
+    "ours-cli-1",
     await generateAccounts(1_000_000, 1_000_000),
   );
 
@@ -638,8 +654,8 @@ async function main() {
     ...(engine && pipeline
       ? [
           `With the engine, DuckDB time / ours: ClusterAggregator CPU ${fmt(duck.cpuMs / engine.cpuMs, 2)}×, ` +
-            `the analyze pipeline (batches, ClusterAggregator, root-cause evidence observer, incidents; what ` +
-            `\`auth-triage analyze\` runs) CPU ${fmt(duck.cpuMs / pipeline.cpuMs, 2)}×, wall ` +
+            `\`auth-triage analyze --threads 1\` (reading, ClusterAggregator, root-cause evidence, incidents, the ` +
+            `JSON report) CPU ${fmt(duck.cpuMs / pipeline.cpuMs, 2)}×, wall ` +
             `${fmt(duck.wallMs / pipeline.wallMs, 2)}×; same rows, failures and clusters: ` +
             `${[engine, pipeline].every((e) => e.rows === duck.rows && e.failures === duck.failures && e.groups === duck.groups) ? "yes" : "NO"}.`,
         ]
@@ -651,7 +667,12 @@ async function main() {
             `(${fmt(laPipeline.bytes / 1e6)} MB) CPU ${fmt(laDuck.cpuMs / laPipeline.cpuMs, 2)}×, wall ` +
             `${fmt(laDuck.wallMs / laPipeline.wallMs, 2)}× (same rows and failures: ${laDuck.rows === laPipeline.rows && laDuck.failures === laPipeline.failures ? "yes" : "NO"}); ` +
             `against DuckDB with 2 threads (archive): wall ${fmt(duck2.wallMs / pipeline.wallMs, 2)}×.`,
-          `Peak RSS of the analyze pipeline: archive ${fmt(pipeline.maxRssMB)} MB, Log Analytics ${fmt(laPipeline.maxRssMB)} MB; ` +
+          `With the default threads (${defaultThreads()} here; the input cut into parts, merged by the one merge), DuckDB ` +
+            `time / ours: archive wall ${fmt(duck.wallMs / threaded.wallMs, 2)}×, CPU ${fmt(duck.cpuMs / threaded.cpuMs, 2)}×; ` +
+            `Log Analytics wall ${fmt(laDuck.wallMs / laThreaded.wallMs, 2)}×; against DuckDB with 2 threads (archive): ` +
+            `wall ${fmt(duck2.wallMs / threaded.wallMs, 2)}×. Peak RSS ${fmt(threaded.maxRssMB)} MB (archive), ` +
+            `${fmt(laThreaded.maxRssMB)} MB (Log Analytics).`,
+          `Peak RSS of the one-pass analyze: archive ${fmt(pipeline.maxRssMB)} MB, Log Analytics ${fmt(laPipeline.maxRssMB)} MB; ` +
             `300k rows over 30k accounts with a new address per row ${fmt(many.maxRssMB)} MB (${fmt(many.wallMs / 1000, 1)} s); ` +
             `1M distinct accounts ${fmt(million.maxRssMB)} MB (${fmt(million.wallMs / 1000, 1)} s, ${fmt(million.rows)} rows, completed).`,
         ]
@@ -659,7 +680,7 @@ async function main() {
     `Peak RSS, ours: ${fmt(oursTenth.maxRssMB)} MB at 10% vs ${fmt(ours.maxRssMB)} MB at 100% of the rows; ` +
       `DuckDB: ${fmt(duckTenth.maxRssMB)} MB vs ${fmt(duck.maxRssMB)} MB` +
       (pipeline && pipelineTenth
-        ? `; the analyze pipeline: ${fmt(pipelineTenth.maxRssMB)} MB vs ${fmt(pipeline.maxRssMB)} MB.`
+        ? `; the one-pass analyze: ${fmt(pipelineTenth.maxRssMB)} MB vs ${fmt(pipeline.maxRssMB)} MB.`
         : "."),
   ];
   process.stdout.write("\n" + summary.join("\n") + "\n");

@@ -3,6 +3,7 @@ import { Worker } from "node:worker_threads";
 import type { Clock } from "../clock.js";
 import { planScanParts, MIN_PART_BYTES, type ScanPart } from "../collect/byte-ranges.js";
 import { InputError } from "../collect/input-files.js";
+import { DEFAULT_EVIDENCE_LIMITS } from "../correlate/evidence.js";
 import type { RejectionCollector } from "../collect/rejections.js";
 import type { ActivityEvent } from "../model/activity.js";
 import { resolveWindow, resultFromSlices, type AnalysisResult, type AnalysisWindow } from "./analyze.js";
@@ -50,6 +51,7 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
     pieces: part,
     window,
     maxClusters: caps.maxClusters,
+    maxCallers: Math.ceil(DEFAULT_EVIDENCE_LIMITS.maxCallers / parts.length),
   });
   const [first, ...rest] = parts;
   const scans = await Promise.all([scanPart(request(first!)), ...rest.map((p) => scanInWorker(request(p)))]);

@@ -12,6 +12,8 @@ export interface PartScanRequest {
   pieces: FilePiece[];
   window: { fromMs?: number; toMs?: number };
   maxClusters: number;
+  /** This part's share of the evidence's caller cap, so the parts together hold what one pass holds. */
+  maxCallers: number;
   limits?: Partial<ClusterLimits>;
 }
 
@@ -40,7 +42,7 @@ export interface PartScan {
 /** Reads the part's pieces in order through the same intake `analyze` uses. */
 export async function scanPart(req: PartScanRequest): Promise<PartScan> {
   const aggregator = new ClusterAggregator(req.limits, req.maxClusters);
-  const evidence = new EvidenceObserver(DEFAULT_EVIDENCE_LIMITS);
+  const evidence = new EvidenceObserver({ ...DEFAULT_EVIDENCE_LIMITS, maxCallers: req.maxCallers });
   const intake = new RequestIntake(aggregator, evidence, req.window);
   const pieces: PieceRejections[] = [];
   for (const piece of req.pieces) {
