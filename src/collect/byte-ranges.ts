@@ -23,7 +23,7 @@ export interface FilePiece {
 
 export type ScanPart = FilePiece[];
 
-/** Parts smaller than this are not worth a thread (start-up, merge). */
+/** Parts smaller than this are not worth a thread (start-up, merge): under twice this, one pass. */
 export const MIN_PART_BYTES = 8 * 1024 * 1024;
 
 const HEAD_BYTES = 64 * 1024;
@@ -74,8 +74,8 @@ async function nextLineStart(file: string, from: number, size: number): Promise<
 }
 
 /**
- * At most `parts` parts of the files under `paths` (as readStorageRequests expands them), each about
- * total / parts bytes and none smaller than `minPartBytes` unless it is the only one.
+ * At most `parts` parts of the files under `paths` (as readStorageRequests expands them), of about equal
+ * size and, unless there is only one, none planned smaller than `minPartBytes`.
  */
 export async function planScanParts(
   paths: readonly string[],
@@ -84,7 +84,8 @@ export async function planScanParts(
 ): Promise<ScanPart[]> {
   const files = await Promise.all((await expandInputPaths(paths)).map(describe));
   const total = files.reduce((n, f) => n + f.size, 0);
-  const target = Math.max(minPartBytes, Math.ceil(total / Math.max(1, parts)));
+  const count = Math.max(1, Math.min(parts, Math.floor(total / minPartBytes)));
+  const target = Math.ceil(total / count);
   const out: ScanPart[] = [];
   let current: ScanPart = [];
   let filled = 0;
@@ -98,7 +99,7 @@ export async function planScanParts(
     const format: FileFormat | undefined = f.splittable ? "json-lines" : undefined;
     while (start < f.size || (start === 0 && f.size === 0)) {
       const room = target - filled;
-      if (!f.splittable || f.size - start <= room || out.length === parts - 1) {
+      if (!f.splittable || f.size - start <= room || out.length === count - 1) {
         current.push(piece(f, start, f.size, format));
         filled += f.size - start;
         break;
@@ -108,7 +109,7 @@ export async function planScanParts(
       start = end;
       close();
     }
-    if (filled >= target && out.length < parts - 1) close();
+    if (filled >= target && out.length < count - 1) close();
   }
   close();
   return out;

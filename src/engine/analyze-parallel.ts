@@ -31,6 +31,8 @@ export interface ParallelAnalyzeOptions {
   caps?: Partial<EngineCaps>;
   /** Smallest part worth a thread (tests use small ones to split small files). */
   minPartBytes?: number;
+  /** Told once the input is cut: how many parts (threads) and bytes in all. */
+  onPlanned?: (parts: number, bytes: number) => void;
 }
 
 /**
@@ -43,6 +45,10 @@ export interface ParallelAnalyzeOptions {
 export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<AnalysisResult | undefined> {
   const parts = await planScanParts(o.paths, o.threads, o.minPartBytes ?? MIN_PART_BYTES);
   if (parts.length < 2) return undefined;
+  o.onPlanned?.(
+    parts.length,
+    parts.flat().reduce((n, p) => n + p.end - p.start, 0),
+  );
   const caps = { ...DEFAULT_ENGINE_CAPS, ...o.caps };
   const window: PartScanRequest["window"] = {};
   if (o.window?.from) window.fromMs = o.window.from.getTime();

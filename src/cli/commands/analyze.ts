@@ -164,9 +164,23 @@ export async function runAnalyze(
     // An injected root-cause stage sees every row in one pass; the parallel scan uses the default one.
     const parallel =
       threads > 1 && !deps.explainer
-        ? await analyzeInParallel({ paths: args.logs, threads, activity, window, clock, rejections })
+        ? await analyzeInParallel({
+            paths: args.logs,
+            threads,
+            activity,
+            window,
+            clock,
+            rejections,
+            ...(onProgress
+              ? {
+                  onPlanned: (parts: number, bytes: number) =>
+                    io.stderr.write(`reading ${(bytes / 1_048_576).toFixed(1)} MB on ${parts} threads…`),
+                }
+              : {}),
+          })
         : undefined;
     if (parallel) {
+      if (onProgress) io.stderr.write("\r\u001b[2K");
       writeReport(parallel, args.format, io.stdout);
       return exitStatusOf(parallel, io, true);
     }
