@@ -3,6 +3,7 @@ import type { Incident, PrincipalObservation, Remedy } from "../model/incident.j
 import type { ServiceType } from "../model/storage-request.js";
 import { redactUri } from "../redact.js";
 import { buildRemedy } from "./build.js";
+import { targetOf, withService } from "../doctor/operation.js";
 
 const SCHEME_AUTH: Record<string, string> = {
   SharedKey: "AccountKey",
@@ -11,72 +12,6 @@ const SCHEME_AUTH: Record<string, string> = {
   Bearer: "OAuth",
   Anonymous: "Anonymous",
 };
-
-/**
- * The OperationName Storage would log for a request (Storage Analytics logged operations), from its
- * method and URL, so `explain` finds the same permissions the log-based remedy does. Undefined when
- * the shape is not one this knows.
- */
-export function loggedOperationOf(method: string, url: URL, service: ServiceType): string | undefined {
-  const m = method.toUpperCase();
-  const q = (k: string) => url.searchParams.get(k)?.toLowerCase();
-  const comp = q("comp");
-  const restype = q("restype");
-  const segments = url.pathname.split("/").filter(Boolean);
-  const onObject = segments.length >= 2;
-  if (service === "blob") {
-    if (comp === "list") return restype === "container" ? "ListBlobs" : "ListContainers";
-    if (restype === "container") {
-      if (m === "PUT") return comp === "metadata" ? "SetContainerMetadata" : "CreateContainer";
-      if (m === "DELETE") return "DeleteContainer";
-      return "GetContainerProperties";
-    }
-    if (!onObject) return undefined;
-    if (comp === "block") return "PutBlock";
-    if (comp === "blocklist") return m === "GET" ? "GetBlockList" : "PutBlockList";
-    if (comp === "lease") return "AcquireBlobLease";
-    if (comp === "metadata") return m === "PUT" ? "SetBlobMetadata" : "GetBlobMetadata";
-    if (comp === "tags") return m === "PUT" ? "SetBlobTags" : "GetBlobTags";
-    if (comp === "appendblock") return "AppendBlock";
-    if (comp === "page") return "PutPage";
-    if (comp === "properties") return "SetBlobProperties";
-    if (m === "GET") return "GetBlob";
-    if (m === "HEAD") return "GetBlobProperties";
-    if (m === "PUT") return "PutBlob";
-    if (m === "DELETE") return "DeleteBlob";
-    return undefined;
-  }
-  if (service === "queue") {
-    if (segments[1] === "messages") {
-      if (m === "POST") return "PutMessage";
-      if (m === "GET") return q("peekonly") === "true" ? "PeekMessages" : "GetMessages";
-      if (m === "PUT") return "UpdateMessage";
-      if (m === "DELETE") return url.searchParams.has("popreceipt") ? "DeleteMessage" : "ClearMessages";
-      return undefined;
-    }
-    if (comp === "list") return "ListQueues";
-    if (m === "PUT") return comp === "metadata" ? "SetQueueMetadata" : "CreateQueue";
-    if (m === "DELETE") return "DeleteQueue";
-    return "GetQueueMetadata";
-  }
-  if (service === "table") {
-    if (m === "GET" || m === "HEAD") return "QueryEntities";
-    if (m === "POST") return "InsertEntity";
-    if (m === "PUT") return "UpdateEntity";
-    if (m === "MERGE" || m === "PATCH") return "MergeEntity";
-    if (m === "DELETE") return "DeleteEntity";
-    return undefined;
-  }
-  if (comp === "list") return "ListFilesAndDirectories";
-  if (restype === "directory")
-    return m === "PUT" ? "CreateDirectory" : m === "DELETE" ? "DeleteDirectory" : "GetDirectoryProperties";
-  if (comp === "range") return "PutRange";
-  if (m === "GET") return "GetFile";
-  if (m === "HEAD") return "GetFileProperties";
-  if (m === "PUT") return "CreateFile";
-  if (m === "DELETE") return "DeleteFile";
-  return undefined;
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v.trim() ? v.trim() : undefined;
@@ -96,20 +31,13 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
   } catch {
     return undefined;
   }
-  const operation =
-    loggedOperationOf(r.request.method, url, svc) ?? `${r.request.method.toUpperCase()} request`;
+  // The doctor names the operation with the one request → OperationName map (src/doctor/operation.ts).
+  const operation = r.request.operation ?? `${r.request.method.toUpperCase()} request`;
   const at = r.requestTime?.iso ?? new Date(0).toISOString();
   const atMs = Date.parse(at);
-  const segments = url.pathname
-    .split("/")
-    .filter(Boolean)
-    .map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+  // The same target the doctor resolved: path-style URLs (the emulator, IP hosts) name the account
+  // first, which is not part of the object.
+  const segments = withService(targetOf(url), svc).segments;
   const st = r.sas?.fields["st"];
   const se = r.sas?.fields["se"];
   const incident: Incident = {
