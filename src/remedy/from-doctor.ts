@@ -94,6 +94,7 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     principals.push(p);
   }
   const container = segments[0];
+  const wrongKey = sasKeyNotCurrent(r);
   const ctx = {
     evidence: {
       containers: container ? { [container.replace(/\(.*$/, "")]: 1 } : {},
@@ -103,28 +104,18 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     },
     changes: [],
     ...(r.bearer?.challenge?.tenant ? { tenant: r.bearer.challenge.tenant } : {}),
+    ...(wrongKey ? { proven: { sasKeyNotCurrent: wrongKey } } : {}),
   };
-  const remedy = buildRemedy(incident, ctx);
-  // A capture with Storage's string-to-sign proves what logs cannot: the SAS arrived as minted, so its
-  // key, not the signer's canonicalisation, is what is wrong.
-  if (remedy.kind === "fix-signature" && r.findings.some((f) => f.id === "sas-wrong-key"))
-    return withWrongSasKey(remedy);
-  return remedy;
+  return buildRemedy(incident, ctx);
 }
 
-function withWrongSasKey(remedy: Remedy): Remedy {
-  return {
-    ...remedy,
-    kind: "update-key",
-    change:
-      "The SAS arrived exactly as minted and Storage signed the same values, yet the signature failed: it was signed with a key Storage does not hold (a regenerated key, the other slot, another account's key). Mint a new SAS with the current key, or better a user delegation SAS, which no key rotation can invalidate.",
-    noCommand:
-      "The key is a secret: fetch the current one in the tool that mints the SAS (never paste it into a ticket), or mint a user delegation SAS from Microsoft Entra ID.",
-    whyNarrowest:
-      "Only the SAS is re-minted, with the same permissions and target; no role, firewall rule or account setting changes.",
-    wrongIf: [
-      "The SAS was altered in transit (a proxy re-encoding it): then Storage's string would differ from the SAS fields, which it does not here.",
-      "Regenerating the account keys: every other key-signed SAS and client breaks too.",
-    ],
-  };
+/**
+ * The proof that the SAS key is not the account's current one, when the capture holds it: the doctor's
+ * sas-wrong-key finding (Storage's string-to-sign holds exactly the SAS's values, yet the signature
+ * failed). Logs cannot show this; a capture with the server's string can.
+ */
+function sasKeyNotCurrent(r: DoctorReport): string | undefined {
+  return r.findings.some((f) => f.id === "sas-wrong-key")
+    ? "Storage's string-to-sign holds exactly the SAS's values, yet the signature failed"
+    : undefined;
 }
