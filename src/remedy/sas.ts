@@ -215,7 +215,7 @@ export function sasRemedy(incident: Incident, ctx: RemedyContext): Remedy {
       change: `The SAS lacks ${missing ? `the permission letter(s) ${missing} (it has sp=${sp})` : ""}${missing && srMismatch ? " and " : ""}${srMismatch ? "container scope (sr=b, the operation targets the container)" : ""}: issue a SAS with sp=${letters}${srMismatch ? " and sr=c" : ""}.`,
       commands,
       ...(commands.length ? {} : { noCommand: mint.why }),
-      whyNarrowest: `sp=${letters} is exactly what ${incident.operations.join(", ")} need${needed !== sp ? `; sp=${sp} was not enough` : ""}; nothing else is added.`,
+      whyNarrowest: `sp=${letters} is exactly what ${incident.operations.join(", ")} need${incident.operations.length === 1 ? "s" : ""}${needed !== sp ? `; sp=${sp} was not enough` : ""}; nothing else is added.`,
       wrongIf: [
         "The caller is not supposed to write (a read-only SAS given on purpose): then the application is at fault, not the SAS.",
         ...wrongCommon,
