@@ -16,7 +16,7 @@ import {
   type CapturedResponse,
 } from "./capture.js";
 import { orderFindings, type Finding } from "./finding.js";
-import { targetOf, withService, type StorageService } from "./operation.js";
+import { operationOf, targetOf, withService, type StorageService } from "./operation.js";
 import { analyzeSas, looksLikeSas, sasSignatureFindings, type SasKind } from "./sas.js";
 import { inferServiceFromRequest } from "./service-inference.js";
 import { emulatorOf, responseOriginFindings, type Emulator } from "./origin.js";
@@ -65,6 +65,8 @@ export interface DoctorReport {
     url: string;
     service?: string;
     account?: string;
+    /** The OperationName Storage would log for this request (operationOf), when the shape is known. */
+    operation?: string;
     /** How the service was told: "host name", "--service", or the request evidence that named it. */
     serviceSource?: string;
   };
@@ -144,6 +146,7 @@ export function diagnose(
       serviceSource = inferred.reason;
     } else if (inferred && !serviceSource) serviceSource = inferred.reason;
   }
+  const operation = target.service ? operationOf(req.method, url, target, req.headers) : undefined;
   const emulator = emulatorOf(url, target, res);
   const truncated = res?.body !== undefined && isTruncatedBody(res.body);
   const origin = responseOriginFindings(res, truncated);
@@ -325,6 +328,7 @@ export function diagnose(
       rawQuery,
       method: req.method,
       target,
+      headers: req.headers,
       requestTimeMs,
       requestTimeSource,
       clientIp: options.clientIp,
@@ -401,6 +405,7 @@ export function diagnose(
       url: redactUri(req.url),
       service: target.service,
       account: target.account,
+      ...(operation ? { operation } : {}),
       ...(serviceSource ? { serviceSource } : {}),
     },
     ...(emulator ? { emulator } : {}),

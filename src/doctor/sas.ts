@@ -6,6 +6,7 @@ import { parseSasTime } from "../cluster/sas-window.js";
 import { decodeBase64 } from "./base64.js";
 import type { Finding } from "./finding.js";
 import { permissionNeeded, type RequestTarget } from "./operation.js";
+import type { HttpHeader } from "../signature/http-request.js";
 
 export type SasKind = "account" | "service" | "user-delegation";
 
@@ -109,6 +110,8 @@ export interface SasContext {
   rawQuery: string;
   method: string;
   target: RequestTarget;
+  /** The request's headers, where they tell operations apart (lease action, copy source). */
+  headers?: readonly HttpHeader[];
   requestTimeMs?: number;
   requestTimeSource?: string;
   clientIp?: string;
@@ -370,7 +373,7 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
   }
 
   // Permissions.
-  const need = permissionNeeded(ctx.method, ctx.url, ctx.target);
+  const need = permissionNeeded(ctx.method, ctx.url, ctx.target, ctx.headers);
   if (need && f["sp"] && !need.anyOf.some((alt) => [...alt].every((p) => f["sp"]!.includes(p)))) {
     add({
       id: "sas-permission-mismatch",

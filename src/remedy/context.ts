@@ -13,6 +13,16 @@ export interface RemedyContext {
   changes: readonly ActivityChange[];
   /** The account's tenant when known (a captured 401's bearer challenge names it). */
   tenant?: string;
+  /** Facts one captured request proves and logs cannot (`explain`); absent for log analysis. */
+  proven?: ProvenFacts;
+}
+
+export interface ProvenFacts {
+  /**
+   * The SAS was signed with a key that is not the account's current key: Storage's own string-to-sign
+   * holds exactly the SAS's values, yet the signature failed. The value says what proved it.
+   */
+  sasKeyNotCurrent?: string;
 }
 
 /** The activity change behind a ranked cause, with its request-body facts. */

@@ -215,9 +215,30 @@ export function sasRemedy(incident: Incident, ctx: RemedyContext): Remedy {
       change: `The SAS lacks ${missing ? `the permission letter(s) ${missing} (it has sp=${sp})` : ""}${missing && srMismatch ? " and " : ""}${srMismatch ? "container scope (sr=b, the operation targets the container)" : ""}: issue a SAS with sp=${letters}${srMismatch ? " and sr=c" : ""}.`,
       commands,
       ...(commands.length ? {} : { noCommand: mint.why }),
-      whyNarrowest: `sp=${letters} is exactly what ${incident.operations.join(", ")} need${needed !== sp ? `; sp=${sp} was not enough` : ""}; nothing else is added.`,
+      whyNarrowest: `sp=${letters} is exactly what ${incident.operations.join(", ")} need${incident.operations.length === 1 ? "s" : ""}${needed !== sp ? `; sp=${sp} was not enough` : ""}; nothing else is added.`,
       wrongIf: [
         "The caller is not supposed to write (a read-only SAS given on purpose): then the application is at fault, not the SAS.",
+        ...wrongCommon,
+      ],
+      facts,
+    };
+  }
+  // Proven by a capture, not inferred from the activity log: so it outranks a ranked key change and
+  // the signer fallback below.
+  const keyNotCurrent = ctx.proven?.sasKeyNotCurrent;
+  if (keyNotCurrent) {
+    facts.push({ label: "Signing key", value: `not the account's current key (proven: ${keyNotCurrent})` });
+    return {
+      kind: "replace-sas",
+      change: `The SAS was signed with a key that is not the account's current key (a regenerated key, the other slot, another account's key, or a revoked user delegation key): replace it with a user delegation SAS (sp=${letters}), which no key rotation can invalidate, or mint it again with the current key.`,
+      commands,
+      noCommand: commands.length
+        ? undefined
+        : `${mint.why}; until then, re-mint it with the current key in the tool that mints it (the key is a secret: never paste it into a ticket).`,
+      whyNarrowest: `Only the SAS is re-minted, with the letters the failing operations need (${letters}) on the same target; no role, firewall rule or account key changes.`,
+      wrongIf: [
+        "Regenerating the account keys instead: every other key-signed SAS and client breaks too, and this SAS stays wrong.",
+        "The SAS was altered in transit (a proxy re-encoding it): then Storage's string would differ from the SAS fields, which it does not here.",
         ...wrongCommon,
       ],
       facts,

@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
@@ -86,6 +87,68 @@ interface SarifLog {
   }[];
 }
 
+/** `--pattern` runs print one SARIF document per file, back to back: split them. */
+function jsonDocuments(text: string): unknown[] {
+  const docs: unknown[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{") {
+      if (depth++ === 0) start = i;
+    } else if (c === "}" && --depth === 0) docs.push(JSON.parse(text.slice(start, i + 1)));
+  }
+  if (depth !== 0) throw new Error(`bicep printed unbalanced JSON: ${text.slice(0, 200)}`);
+  return docs;
+}
+
+/**
+ * Diagnostics from a run's SARIF (stdout for lint, stderr otherwise; one document per file for `--pattern`
+ * runs), paths made relative to `root`. `what` names the input when a result has no location.
+ */
+export function diagnosticsFrom(
+  run: BicepRun,
+  sarifText: string,
+  what: string,
+  root: string = REPO_ROOT,
+): Diagnostic[] {
+  const trimmed = sarifText.trim();
+  const out: Diagnostic[] = [];
+  if (trimmed.startsWith("{")) {
+    for (const r of jsonDocuments(trimmed).flatMap((sarif) =>
+      (sarif as SarifLog).runs.flatMap((x) => x.results),
+    )) {
+      const location = r.locations?.[0]?.physicalLocation;
+      const uri = location?.artifactLocation.uri;
+      out.push({
+        file: uri ? relative(root, uri.startsWith("file:") ? fileURLToPath(uri) : uri) : what,
+        line: location?.region?.startLine ?? 0,
+        rule: r.ruleId,
+        // SARIF leaves out level when it is the default, "warning".
+        level: r.level ?? "warning",
+        message: r.message.text,
+      });
+    }
+  } else if (trimmed !== "") {
+    out.push({ file: what, line: 0, rule: "output", level: "error", message: trimmed });
+  }
+  if (run.exitCode !== 0 && out.length === 0) {
+    out.push({
+      file: what,
+      line: 0,
+      rule: "exit",
+      level: "error",
+      message: `exit ${run.exitCode}: ${run.stderr}`,
+    });
+  }
+  return out;
+}
+
 /** Every diagnostic (error, warning, info) of `bicep lint` or `bicep build` on one file, as data. */
 export async function diagnosticsOf(
   command: "lint" | "build" | "build-params",
@@ -101,35 +164,7 @@ export async function diagnosticsOf(
     args.push("--stdout");
   }
   const run = await runBicep(args);
-  const sarifText = command === "lint" ? run.stdout : run.stderr;
-  const diagnostics: Diagnostic[] = [];
-  const trimmed = sarifText.trim();
-  if (trimmed.startsWith("{")) {
-    const sarif = JSON.parse(trimmed) as SarifLog;
-    for (const result of sarif.runs.flatMap((r) => r.results)) {
-      const location = result.locations?.[0]?.physicalLocation;
-      diagnostics.push({
-        file: location?.artifactLocation.uri ?? file,
-        line: location?.region?.startLine ?? 0,
-        rule: result.ruleId,
-        // SARIF leaves out level when it is the default, "warning".
-        level: result.level ?? "warning",
-        message: result.message.text,
-      });
-    }
-  } else if (trimmed !== "") {
-    diagnostics.push({ file, line: 0, rule: "output", level: "error", message: trimmed });
-  }
-  if (run.exitCode !== 0 && diagnostics.length === 0) {
-    diagnostics.push({
-      file,
-      line: 0,
-      rule: "exit",
-      level: "error",
-      message: `bicep ${command} exited ${run.exitCode}: ${run.stderr}`,
-    });
-  }
-  return diagnostics;
+  return diagnosticsFrom(run, command === "lint" ? run.stdout : run.stderr, file);
 }
 
 /** Every .bicep and .bicepparam file under a folder, sorted. */

@@ -1,13 +1,12 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
 import {
   INFRA_DIR,
   REPO_ROOT,
   bicepFilesUnder,
+  diagnosticsFrom,
   runBicep,
-  type BicepRun,
   type Diagnostic,
 } from "./bicep-cli.js";
 
@@ -64,73 +63,6 @@ export interface InfraBuild {
     Variant["name"],
     { buildParams: Diagnostic[]; parameters: string; snapshot: Diagnostic[]; snapshotFile: string }
   >;
-}
-
-interface SarifLog {
-  runs: {
-    results: {
-      ruleId: string;
-      level?: string;
-      message: { text: string };
-      locations?: {
-        physicalLocation: { artifactLocation: { uri: string }; region?: { startLine?: number } };
-      }[];
-    }[];
-  }[];
-}
-
-/** `--pattern` runs print one SARIF document per file, back to back: split them. */
-function jsonDocuments(text: string): unknown[] {
-  const docs: unknown[] = [];
-  let depth = 0;
-  let inString = false;
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{") {
-      if (depth++ === 0) start = i;
-    } else if (c === "}" && --depth === 0) docs.push(JSON.parse(text.slice(start, i + 1)));
-  }
-  if (depth !== 0) throw new Error(`bicep printed unbalanced JSON: ${text.slice(0, 200)}`);
-  return docs;
-}
-
-/** Diagnostics from a run's SARIF (stdout for lint, stderr otherwise), paths made repository-relative. */
-function diagnosticsFrom(run: BicepRun, sarifText: string, what: string, root: string): Diagnostic[] {
-  const trimmed = sarifText.trim();
-  const out: Diagnostic[] = [];
-  if (trimmed.startsWith("{")) {
-    for (const r of jsonDocuments(trimmed).flatMap((sarif) =>
-      (sarif as SarifLog).runs.flatMap((x) => x.results),
-    )) {
-      const location = r.locations?.[0]?.physicalLocation;
-      const uri = location?.artifactLocation.uri;
-      out.push({
-        file: uri ? relative(root, uri.startsWith("file:") ? fileURLToPath(uri) : uri) : what,
-        line: location?.region?.startLine ?? 0,
-        rule: r.ruleId,
-        // SARIF leaves out level when it is the default, "warning".
-        level: r.level ?? "warning",
-        message: r.message.text,
-      });
-    }
-  } else if (trimmed !== "") {
-    out.push({ file: what, line: 0, rule: "output", level: "error", message: trimmed });
-  }
-  if (run.exitCode !== 0 && out.length === 0) {
-    out.push({
-      file: what,
-      line: 0,
-      rule: "exit",
-      level: "error",
-      message: `exit ${run.exitCode}: ${run.stderr}`,
-    });
-  }
-  return out;
 }
 
 /** Environment for one variant: the caller's, minus anything that would change the parameters. */
