@@ -1,6 +1,7 @@
 import type { RecordObserver } from "../engine/contracts.js";
 import type { ClusterKey, ClusterPartial, SasWindowObservation } from "../model/incident.js";
 import { isAuthFailure, keySlotOf, type StorageRequest } from "../model/storage-request.js";
+import { detach } from "../detach.js";
 import { redactUri, sanitizeLogValue } from "../redact.js";
 import { EvidenceAccumulator, mergeEvidence } from "../remedy/evidence.js";
 import { SasTimesCache } from "./sas-window.js";
@@ -208,7 +209,8 @@ export class ClusterAggregator implements RecordObserver {
 
     if (r.uri && !c.sampledRawUris.has(r.uri)) {
       if (c.sampledRawUris.size >= SAMPLED_RAW_MEMO) c.sampledRawUris.clear();
-      c.sampledRawUris.add(r.uri);
+      // Detached: a slice of the row's line would keep the whole line alive while it is remembered.
+      c.sampledRawUris.add(detach(r.uri));
       keepSmallest(c.sampleUris, clip(sanitizeLogValue(r.uri)), this.limits.sampleUris);
     }
     if (r.objectKey)

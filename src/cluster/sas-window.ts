@@ -1,3 +1,4 @@
+import { detach } from "../detach.js";
 /**
  * SAS validity parameters read from a logged Uri. Storage keeps `st`/`se` in the logged Uri (only `sig`
  * is masked), so comparing them with the request time tells expired from not-yet-valid SASes.
@@ -60,7 +61,7 @@ export class SasTimesCache {
     if (this.memo.has(query)) return this.memo.get(query);
     const times = sasTimesOfQuery(query);
     if (this.memo.size >= this.capacity) this.memo.clear();
-    this.memo.set(query, times);
+    this.memo.set(detach(query), times);
     return times;
   }
 }

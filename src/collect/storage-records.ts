@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { detach } from "../detach.js";
 import type { RejectionSink } from "../engine/contracts.js";
 import type { ServiceType, StorageRequest } from "../model/storage-request.js";
 import {
@@ -420,7 +421,20 @@ export function storageRequestFromJsonBytes(
   sink: RejectionSink,
 ): StorageRequest | undefined | typeof NOT_HANDLED {
   const vals = extractFields(bytes, start, end, line, STORAGE_FIELDS);
-  return vals === undefined ? NOT_HANDLED : fromSlots(vals, at, sink);
+  if (vals === undefined) return NOT_HANDLED;
+  if (isFailureSlot(vals[LA_STATUS_SLOT]) || isFailureSlot(vals[ARCHIVE_STATUS_SLOT]))
+    // The values are slices of the line, and a 401/403's are kept (samples, top callers): detached, a
+    // kept value no longer keeps its whole ~1.5 KB line alive.
+    for (let k = 0; k < vals.length; k++)
+      if (typeof vals[k] === "string") vals[k] = detach(vals[k] as string);
+  return fromSlots(vals, at, sink);
+}
+
+const LA_STATUS_SLOT = STORAGE_FIELDS.names.indexOf("StatusCode");
+const ARCHIVE_STATUS_SLOT = STORAGE_FIELDS.names.indexOf("statusCode");
+
+function isFailureSlot(v: unknown): boolean {
+  return v === 401 || v === 403 || v === "401" || v === "403";
 }
 
 // ---------------------------------------------------------------------------------------------------
