@@ -9,7 +9,7 @@ import type { RejectedRecord, RejectionSink, RootCauseExplainer } from "./contra
 import { DEFAULT_EVIDENCE_LIMITS, EvidenceIndex, evidenceCapsOf } from "../correlate/evidence.js";
 import { explainFromEvidence } from "../correlate/explainer.js";
 import { parseRootCauseSettings, type RootCauseSettingsInput } from "../correlate/settings.js";
-import { RequestIntake } from "./intake.js";
+import { RequestIntake, type IntakeSummary } from "./intake.js";
 import { totalsOf, type PartialResult } from "./partial-result.js";
 
 /** What a rejection sink exposes after a run (RejectionCollector in src/collect/rejections.ts). */
@@ -199,8 +199,29 @@ export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
  */
 export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
   const caps = { ...DEFAULT_ENGINE_CAPS, ...o.caps };
-  const aggregator = new ClusterAggregator(o.limits, caps.maxClusters);
-  const intake = new RequestIntake(aggregator, o.explainer?.observer, {
+  const scanned = await intakeAll(o, caps);
+  const window = resolveWindow(o.window, scanned.minTimeMs, scanned.maxTimeMs, o.clock);
+  const opts: ResultFromPartialsOptions = {
+    partials: scanned.partials,
+    rows: scanned.rows,
+    failures: scanned.failures,
+    window,
+    activity: o.activity,
+    clock: o.clock,
+    rejections: o.rejections,
+    outsideWindow: scanned.outsideWindow,
+    caps,
+    folded: scanned.folded,
+  };
+  if (scanned.dataSpanMs) opts.dataSpanMs = scanned.dataSpanMs;
+  if (o.explainer) opts.explainer = o.explainer;
+  if (o.limits) opts.limits = o.limits;
+  return resultFromPartials(opts);
+}
+
+/** Every request through one intake; only its summary outlives the scan. */
+async function intakeAll(o: AnalyzeOptions, caps: EngineCaps): Promise<IntakeSummary> {
+  const intake = new RequestIntake(new ClusterAggregator(o.limits, caps.maxClusters), o.explainer?.observer, {
     fromMs: o.window?.from?.getTime(),
     toMs: o.window?.to?.getTime(),
   });
@@ -210,22 +231,5 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
   } else {
     for await (const item of o.requests) intake.takeItem(item);
   }
-  const window = resolveWindow(o.window, aggregator.minTimeMs, aggregator.maxTimeMs, o.clock);
-  const opts: ResultFromPartialsOptions = {
-    partials: aggregator.partials(),
-    rows: aggregator.rows,
-    failures: aggregator.failures,
-    window,
-    activity: o.activity,
-    clock: o.clock,
-    rejections: o.rejections,
-    outsideWindow: intake.outsideWindow,
-    caps,
-    folded: aggregator.folded,
-  };
-  const dataSpanMs = intake.dataSpanMs();
-  if (dataSpanMs) opts.dataSpanMs = dataSpanMs;
-  if (o.explainer) opts.explainer = o.explainer;
-  if (o.limits) opts.limits = o.limits;
-  return resultFromPartials(opts);
+  return intake.summary();
 }

@@ -1,6 +1,21 @@
 import { ClusterAggregator } from "../cluster/aggregator.js";
+import type { ClusterPartial } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import type { RecordObserver } from "./contracts.js";
+
+/** What a scan leaves for building the result: everything but the aggregator's working state. */
+export interface IntakeSummary {
+  partials: ClusterPartial[];
+  rows: number;
+  failures: number;
+  /** Earliest and latest row inside the window (NaN when none), for resolving an open window. */
+  minTimeMs: number;
+  maxTimeMs: number;
+  folded: { failures: number; clusters: number };
+  outsideWindow: number;
+  /** The span of every row read, absent when none was. */
+  dataSpanMs?: { fromMs: number; toMs: number };
+}
 
 /**
  * Where every request of a local scan goes: rows outside the window are counted, the rest go to the
@@ -40,8 +55,22 @@ export class RequestIntake {
     else this.take(item as StorageRequest);
   }
 
-  /** The span of every row read, or undefined when none was. */
-  dataSpanMs(): { fromMs: number; toMs: number } | undefined {
-    return this.spanFromMs <= this.spanToMs ? { fromMs: this.spanFromMs, toMs: this.spanToMs } : undefined;
+  /**
+   * The summary of the scan. Callers keep this, not the intake: the aggregator's working state (top
+   * callers, memos) can then be collected before incidents are built.
+   */
+  summary(): IntakeSummary {
+    const a = this.aggregator;
+    const out: IntakeSummary = {
+      partials: a.partials(),
+      rows: a.rows,
+      failures: a.failures,
+      minTimeMs: a.minTimeMs,
+      maxTimeMs: a.maxTimeMs,
+      folded: { ...a.folded },
+      outsideWindow: this.outsideWindow,
+    };
+    if (this.spanFromMs <= this.spanToMs) out.dataSpanMs = { fromMs: this.spanFromMs, toMs: this.spanToMs };
+    return out;
   }
 }

@@ -3,9 +3,8 @@ import { readStorageRequestPiece } from "../collect/files.js";
 import { RejectionCollector } from "../collect/rejections.js";
 import { ClusterAggregator, type ClusterLimits } from "../cluster/aggregator.js";
 import { DEFAULT_EVIDENCE_LIMITS, EvidenceObserver, type RootCauseEvidence } from "../correlate/evidence.js";
-import type { ClusterPartial } from "../model/incident.js";
 import type { RejectedRecord } from "./contracts.js";
-import { RequestIntake } from "./intake.js";
+import { RequestIntake, type IntakeSummary } from "./intake.js";
 
 /** What one thread of a parallel `analyze` is given (structured-cloneable: it crosses to a worker). */
 export interface PartScanRequest {
@@ -24,18 +23,9 @@ export interface PieceRejections {
   samples: RejectedRecord[];
 }
 
-/** What one part gives back: the same summaries one pass keeps, ready for the one merge. */
-export interface PartScan {
-  rows: number;
-  failures: number;
-  partials: ClusterPartial[];
+/** What one part gives back: the same summary one pass keeps, ready for the one merge. */
+export interface PartScan extends IntakeSummary {
   evidence: RootCauseEvidence;
-  outsideWindow: number;
-  dataSpanMs?: { fromMs: number; toMs: number };
-  /** Earliest and latest row inside the window (NaN when none), for resolving an open window. */
-  minTimeMs: number;
-  maxTimeMs: number;
-  folded: { failures: number; clusters: number };
   pieces: PieceRejections[];
 }
 
@@ -52,18 +42,5 @@ export async function scanPart(req: PartScanRequest): Promise<PartScan> {
       intake.takeItem(batch);
     pieces.push({ lines, count: rejections.count, samples: [...rejections.samples] });
   }
-  const scan: PartScan = {
-    rows: aggregator.rows,
-    failures: aggregator.failures,
-    partials: aggregator.partials(),
-    evidence: evidence.evidence(),
-    outsideWindow: intake.outsideWindow,
-    minTimeMs: aggregator.minTimeMs,
-    maxTimeMs: aggregator.maxTimeMs,
-    folded: { ...aggregator.folded },
-    pieces,
-  };
-  const span = intake.dataSpanMs();
-  if (span) scan.dataSpanMs = span;
-  return scan;
+  return { ...intake.summary(), evidence: evidence.evidence(), pieces };
 }
