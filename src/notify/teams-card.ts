@@ -183,9 +183,14 @@ function firstShownBlocks(view: NotificationView, level: DetailLevel): unknown[]
       `**Verdict: ${i.decision}** · ${i.count} failures · ${e(humanRange(i.firstSeen, i.lastSeen), 60)}` +
         (resolved ? ` · resolved ${e(humanTime(view.resolvedAt ?? view.decidedAt), 40)}` : ""),
     ),
+  ];
+  // One short line on the phone; what narrows it is under "Details".
+  if (i.ambiguous)
+    blocks.push(text(ambiguousLine(i.ambiguous.between, e), { spacing: "None", isSubtle: true }));
+  blocks.push(
     text("**Most likely cause**", { spacing: "Small" }),
     text(e(mostLikelyCause(i), FIRST_SHOWN.cause), { spacing: "None" }),
-  ];
+  );
   if (resolved) return blocks;
   blocks.push(...fixBlocks(i, e));
   const avoid = i.guidance.avoid.slice(0, FIRST_SHOWN.avoid);
@@ -199,6 +204,11 @@ function firstShownBlocks(view: NotificationView, level: DetailLevel): unknown[]
     );
   }
   return blocks;
+}
+
+/** Plain words, as the text report says it: a classic `$logs` status leaves several verdicts open. */
+function ambiguousLine(between: readonly string[], e: (s: string, max?: number) => string): string {
+  return `**Ambiguous:** the logged status leaves ${between.map((d) => e(d, 20)).join(" or ")} open`;
 }
 
 /** The exact fix in the first-shown part: what to change and the first command (or why none). */
@@ -300,6 +310,13 @@ function detailBlocks(view: NotificationView, level: DetailLevel): unknown[] {
   });
 
   body.push(heading("What it means"), text(e(i.guidance.summary, Math.max(t, 400))));
+  if (i.ambiguous) {
+    body.push(
+      text(
+        `${ambiguousLine(i.ambiguous.between, e)}; narrow it by ${e(i.ambiguous.narrowedBy, Math.max(t, 300))}`,
+      ),
+    );
+  }
 
   if (view.accountWideCause || view.covers.length > 0) {
     body.push(heading("Account-wide cause"));
