@@ -17,7 +17,8 @@ export interface JsonScanPolicy {
   decide(frames: readonly JsonFrame[], isObject: boolean): ScanDecision;
   /**
    * A captured value. `text` is its JSON text, or undefined when it could not be decoded (`problem`).
-   * `line` is the physical line where the value starts.
+   * `line` is the physical line where the value starts (exact with `manyDocuments`; otherwise lines
+   * inside captured values are not counted).
    */
   value(
     frames: readonly JsonFrame[],
@@ -28,7 +29,7 @@ export interface JsonScanPolicy {
   ): void;
   /**
    * The structure is broken at the shallow level, or the input ended early; the rest is skipped.
-   * `line` is the physical line where it was noticed.
+   * `line` is the physical line where it was noticed (exact with `manyDocuments`, as for `value`).
    */
   fail(frames: readonly JsonFrame[], reason: string, line?: number): void;
 }
@@ -318,7 +319,8 @@ export class JsonStreamScanner {
       }
     }
     this.keep(buf, start, done ? end : n);
-    this.line += countLineFeeds(buf, start, done ? end : n);
+    // Only where records are located by line: counting costs a native search per line of every value.
+    if (this.manyDocuments) this.line += countLineFeeds(buf, start, done ? end : n);
     if (done) this.finishCapture();
     return done ? end : n;
   }
