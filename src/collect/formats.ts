@@ -461,7 +461,7 @@ class JsonObjectsPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
       this.sink,
       { file: this.file, line },
       FILE_FIELD,
-      `${reason}; the rest of the file was skipped (expected JSON objects one after another)`,
+      `${reason}; the rest of the file was skipped (expected JSON objects one after another: fix the file, or re-save it one record per line with jq -c .)`,
     );
   }
 }

@@ -186,7 +186,12 @@ function firstShownBlocks(view: NotificationView, level: DetailLevel): unknown[]
   ];
   // One short line on the phone; what narrows it is under "Details".
   if (i.ambiguous)
-    blocks.push(text(ambiguousLine(i.ambiguous.between, e), { spacing: "None", isSubtle: true }));
+    blocks.push(
+      text(`**Ambiguous:** ${verdictsOf(i.ambiguous.between, e)} (see details)`, {
+        spacing: "None",
+        isSubtle: true,
+      }),
+    );
   blocks.push(
     text("**Most likely cause**", { spacing: "Small" }),
     text(e(mostLikelyCause(i), FIRST_SHOWN.cause), { spacing: "None" }),
@@ -206,9 +211,9 @@ function firstShownBlocks(view: NotificationView, level: DetailLevel): unknown[]
   return blocks;
 }
 
-/** Plain words, as the text report says it: a classic `$logs` status leaves several verdicts open. */
-function ambiguousLine(between: readonly string[], e: (s: string, max?: number) => string): string {
-  return `**Ambiguous:** the logged status leaves ${between.map((d) => e(d, 20)).join(" or ")} open`;
+/** "rbac or policy": the verdicts a classic `$logs` status leaves open. */
+function verdictsOf(between: readonly string[], e: (s: string, max?: number) => string): string {
+  return between.map((d) => e(d, 20)).join(" or ");
 }
 
 /** The exact fix in the first-shown part: what to change and the first command (or why none). */
@@ -313,7 +318,8 @@ function detailBlocks(view: NotificationView, level: DetailLevel): unknown[] {
   if (i.ambiguous) {
     body.push(
       text(
-        `${ambiguousLine(i.ambiguous.between, e)}; narrow it by ${e(i.ambiguous.narrowedBy, Math.max(t, 300))}`,
+        // In the text report's words.
+        `**Ambiguous:** the logged status leaves ${verdictsOf(i.ambiguous.between, e)} open; narrow it by ${e(i.ambiguous.narrowedBy, Math.max(t, 300))}`,
       ),
     );
   }

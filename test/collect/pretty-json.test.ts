@@ -145,7 +145,7 @@ describe("pretty-printed archive records (PT1H.json through jq .)", () => {
         line: starts[1]! - 1,
         field: "(file)",
         reason: expect.stringMatching(
-          /unexpected ',' .*rest of the file was skipped \(expected JSON objects one after another\)/,
+          /unexpected ',' .*rest of the file was skipped \(expected JSON objects one after another: .*jq -c \.\)$/,
         ),
       },
     ]);
