@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { RejectionSink } from "../engine/contracts.js";
+import type { RejectedRecord, RejectionSink } from "../engine/contracts.js";
 import { ClassicLogParser, looksLikeClassicLog, type ClassicFieldsReader } from "./classic-log.js";
 import {
   JsonStreamScanner,
@@ -31,13 +31,22 @@ export interface RecordReader<T> {
 }
 
 /** The input forms a file can be in; detected from its first bytes. */
-export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv" | "classic" | "pretty-json";
+export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv" | "classic" | "json-objects";
 
 const RECORD_FIELD = "(record)";
 const FILE_FIELD = "(file)";
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Empty or only spaces, tabs and CRs (other characters, even Unicode spaces, make it a record). */
@@ -114,7 +123,41 @@ class JsonLinesParser<T> extends LineParser<T> {
     }
     if (isBlank(text)) return;
     const hint = unterminated ? " (last line has no line break: truncated record?)" : "";
-    mapJsonRecord(text, at, this.map, this.sink, this.out, bytes, bytesStart, hint);
+    mapJsonRecord(text, at, this.map, this.sink, this.out, bytes, bytesStart, hint, (t) =>
+      this.concatenated(t, at),
+    );
+  }
+
+  /**
+   * Objects written one after another on one line (`jq -j -c .`): read each, all located at this line.
+   * False (and nothing kept) unless the line is two or more JSON objects and nothing else; then one
+   * malformed line stays one rejection.
+   */
+  private concatenated(text: string, at: RecordLocation): boolean {
+    const records: T[] = [];
+    const rejected: RejectedRecord[] = [];
+    let values = 0;
+    let broken = false;
+    const policy = new JsonObjectsPolicy(this.file, this.map, { reject: (r) => rejected.push(r) }, records);
+    const scanner = new JsonStreamScanner(
+      {
+        decide: () => policy.decide(),
+        value: (frames, t, problem, bytes) => {
+          values++;
+          if (broken || t === undefined || t.charCodeAt(0) !== 0x7b || !isJson(t)) broken = true;
+          else policy.value(frames, t, problem, bytes, at.line);
+        },
+        fail: () => (broken = true),
+      },
+      MAX_RECORD_BYTES,
+      true,
+    );
+    scanner.push(Buffer.from(text, "utf8"));
+    scanner.end();
+    if (broken || values < 2) return false;
+    this.out.push(...records);
+    for (const r of rejected) this.sink.reject(r);
+    return true;
   }
 }
 
@@ -131,6 +174,8 @@ function mapJsonRecord<T>(
   bytes?: Buffer,
   bytesStart = 0,
   malformedHint = "",
+  /** Another reading of text that is not one JSON value; true when it took the record. */
+  otherwise?: (text: string) => boolean,
 ): void {
   if (bytes !== undefined && map.fromJsonBytes) {
     const fast = map.fromJsonBytes(bytes, bytesStart, bytesStart + text.length, text, at, sink);
@@ -143,6 +188,7 @@ function mapJsonRecord<T>(
   try {
     value = JSON.parse(text);
   } catch (err) {
+    if (otherwise?.(text)) return;
     const detail = err instanceof Error ? err.message : "parse error";
     rejectAt(sink, at, RECORD_FIELD, `malformed JSON: ${detail}${malformedHint}`);
     return;
@@ -395,6 +441,35 @@ function mapCapturedObject<T>(
   mapJsonRecord(text, at, map, sink, out, bytes);
 }
 
+/**
+ * JSON objects one after another, pretty-printed or not (`jq .` of a `PT1H.json`, a record saved from a
+ * portal or a repository): each object is a record, located by the physical line it starts on.
+ */
+class JsonObjectsPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
+  decide(): "capture" {
+    return "capture";
+  }
+
+  value(
+    _frames: readonly JsonFrame[],
+    text: string | undefined,
+    problem: CaptureProblem | undefined,
+    bytes?: Buffer,
+    line = 1,
+  ): void {
+    mapCapturedObject(text, problem, { file: this.file, line }, this.map, this.sink, this.out, bytes);
+  }
+
+  fail(_frames: readonly JsonFrame[], reason: string, line = 1): void {
+    rejectAt(
+      this.sink,
+      { file: this.file, line },
+      FILE_FIELD,
+      `${reason}; the rest of the file was skipped (expected JSON objects one after another: fix the file, or re-save it one record per line with jq -c .)`,
+    );
+  }
+}
+
 const logsApiColumnsSchema = z.array(z.object({ name: z.string(), type: z.string().optional() }));
 
 /** The Logs API response `{"tables":[{"name","columns":[{name,type}],"rows":[[…]]}]}`. */
@@ -612,13 +687,13 @@ export class FileRecordParser<T> {
               "classic Storage Analytics log lines are storage logs; pass this file with --logs",
             );
         break;
-      case "pretty-json":
-        // One rejection for the file, not one per line of every object.
-        this.inner = new RefusedFile(
-          file,
-          sink,
-          "records are pretty-printed; expected one per line (JSON Lines), a JSON array, or a Logs API response",
+      case "json-objects":
+        this.inner = new JsonStreamScanner(
+          new JsonObjectsPolicy(file, map, sink, out),
+          MAX_RECORD_BYTES,
+          true,
         );
+        head = skipBom(head);
         break;
     }
     this.inner.push(head);
@@ -646,9 +721,9 @@ function skipBom(b: Buffer): Buffer {
 
 /**
  * The form from the first significant bytes: `[` a JSON array, `{"tables"` a Logs API response, any
- * other `{` JSON Lines (or pretty-printed objects, refused once), `1.0;`/`2.0;` a classic Storage Analytics
- * log, anything else CSV. Undefined while more bytes are needed (or, at the end, when
- * the file holds nothing but whitespace).
+ * other `{` JSON Lines, unless the first object is spread over lines (pretty-printed: read as JSON
+ * objects one after another); `1.0;`/`2.0;` a classic Storage Analytics log, anything else CSV. Undefined
+ * while more bytes are needed (or, at the end, when the file holds nothing but whitespace).
  */
 export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefined {
   const b = skipBom(head);
@@ -665,11 +740,29 @@ export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefin
   let j = i + 1;
   while (j < b.length && isSpaceByte(b[j]!)) j++;
   if (j >= b.length) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
-  if (b[j] !== 0x22) return "json-lines";
-  const close = b.indexOf(0x22, j + 1);
-  if (close < 0) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
-  if (b.toString("latin1", j + 1, close) === "tables") return "logs-api";
-  // A line break inside the first object before its first key: objects spread over lines (saved from a
-  // portal or a repo), which JSON Lines cannot be.
-  return b.subarray(i + 1, j).includes(0x0a) ? "pretty-json" : "json-lines";
+  if (b[j] === 0x22) {
+    const close = b.indexOf(0x22, j + 1);
+    if (close < 0) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
+    if (b.toString("latin1", j + 1, close) === "tables") return "logs-api";
+  }
+  // A line break before the first key: `{` alone on its line, as every pretty-printer writes it.
+  if (b.subarray(i + 1, j).includes(0x0a)) return "json-objects";
+  return firstLineForm(b, i, atEnd);
+}
+
+/**
+ * `{ "key": value,` and the rest on the next lines is an object spread over lines too: its first line
+ * ends in `,`, `{`, `[` or `:`, where a JSON Lines record (even a broken one) rarely does. A first line
+ * longer than DETECT_LIMIT is a long record, so JSON Lines.
+ */
+function firstLineForm(b: Buffer, start: number, atEnd: boolean): FileFormat | undefined {
+  let end = b.indexOf(0x0a, start);
+  if (end < 0) {
+    if (!atEnd) return b.length > DETECT_LIMIT ? "json-lines" : undefined;
+    end = b.length;
+  }
+  let k = end - 1;
+  while (k > start && isSpaceByte(b[k]!)) k--;
+  const last = b[k];
+  return last === 0x2c || last === 0x7b || last === 0x5b || last === 0x3a ? "json-objects" : "json-lines";
 }

@@ -17,16 +17,21 @@ export interface JsonScanPolicy {
   decide(frames: readonly JsonFrame[], isObject: boolean): ScanDecision;
   /**
    * A captured value. `text` is its JSON text, or undefined when it could not be decoded (`problem`).
-   * `endLine` is the physical line where it ended.
+   * `line` is the physical line where the value starts (exact with `manyDocuments`; otherwise lines
+   * inside captured values are not counted).
    */
   value(
     frames: readonly JsonFrame[],
     text: string | undefined,
     problem: CaptureProblem | undefined,
     bytes?: Buffer,
+    line?: number,
   ): void;
-  /** The structure is broken at the shallow level, or the input ended early; the rest is skipped. */
-  fail(frames: readonly JsonFrame[], reason: string): void;
+  /**
+   * The structure is broken at the shallow level, or the input ended early; the rest is skipped.
+   * `line` is the physical line where it was noticed (exact with `manyDocuments`, as for `value`).
+   */
+  fail(frames: readonly JsonFrame[], reason: string, line?: number): void;
 }
 
 export type CaptureProblem = "invalid-utf8" | "too-large";
@@ -57,6 +62,17 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** Line feeds in buf[from, to): a native search per line, so compact JSON (few or none) costs next to nothing. */
+function countLineFeeds(buf: Buffer, from: number, to: number): number {
+  let count = 0;
+  let i = buf.indexOf(0x0a, from);
+  while (i >= 0 && i < to) {
+    count++;
+    i = buf.indexOf(0x0a, i + 1);
+  }
+  return count;
+}
+
 function startsLiteral(c: number): boolean {
   // digits, minus, and the first letters of true/false/null (anything else is malformed anyway and
   // JSON.parse will say so once captured).
@@ -68,6 +84,9 @@ function startsLiteral(c: number): boolean {
  * back whole values at the places the policy asks for (each element of a top-level array, each row of a
  * Logs API table), so memory is bounded by one value, never the file. Values are captured as bytes and
  * parsed by JSON.parse, which is far faster than tokenising everything in JS.
+ *
+ * With `manyDocuments`, the input may hold several top-level values one after another (objects saved
+ * pretty-printed, `jq .` output): each is handed to the policy in turn.
  */
 export class JsonStreamScanner {
   private readonly frames: JsonFrame[] = [];
@@ -79,10 +98,14 @@ export class JsonStreamScanner {
   private depth = 0;
   private inString = false;
   private escaped = false;
+  /** Physical line of the next byte, and of the value being captured (for rejections). */
+  private line = 1;
+  private valueLine = 1;
 
   constructor(
     private readonly policy: JsonScanPolicy,
     private readonly maxValueBytes: number = MAX_RECORD_BYTES,
+    private readonly manyDocuments = false,
   ) {}
 
   push(buf: Buffer): void {
@@ -95,11 +118,17 @@ export class JsonStreamScanner {
       }
       const c = buf[i]!;
       if (isSpace(c)) {
+        if (c === 0x0a) this.line++;
         i++;
         continue;
       }
       switch (this.state) {
         case State.Done:
+          if (this.manyDocuments) {
+            // The next document starts here; read this byte again as the start of a value.
+            this.state = State.Value;
+            break;
+          }
           this.failAt(`unexpected data after the end of the JSON document`);
           return;
         case State.Failed:
@@ -181,7 +210,8 @@ export class JsonStreamScanner {
     if (this.capture !== Capture.None) {
       this.capture = Capture.None;
       this.parts = [];
-      this.failAt("the file ends inside a value (truncated)");
+      // Named where the cut value starts: that is the record a reader goes looking for.
+      this.failAt("the file ends inside a value (truncated)", this.valueLine);
       return;
     }
     if (this.frames.length > 0) this.failAt("the file ends before the JSON document is closed (truncated)");
@@ -197,11 +227,11 @@ export class JsonStreamScanner {
     this.state = this.frames.length === 0 ? State.Done : State.AfterValue;
   }
 
-  private failAt(reason: string): void {
+  private failAt(reason: string, line = this.line): void {
     this.state = State.Failed;
     this.capture = Capture.None;
     this.parts = [];
-    this.policy.fail(this.frames, reason);
+    this.policy.fail(this.frames, reason, line);
   }
 
   private beginCapture(kind: Capture): void {
@@ -212,6 +242,7 @@ export class JsonStreamScanner {
     this.depth = 0;
     this.inString = false;
     this.escaped = false;
+    this.valueLine = this.line;
   }
 
   /** Consumes bytes of the value being captured from `start`; returns where scanning continues. */
@@ -288,6 +319,8 @@ export class JsonStreamScanner {
       }
     }
     this.keep(buf, start, done ? end : n);
+    // Only where records are located by line: counting costs a native search per line of every value.
+    if (this.manyDocuments) this.line += countLineFeeds(buf, start, done ? end : n);
     if (done) this.finishCapture();
     return done ? end : n;
   }
@@ -341,6 +374,6 @@ export class JsonStreamScanner {
     }
     this.state = this.frames.length === 0 ? State.Done : State.AfterValue;
     // `bytes` only for ASCII values, where text offsets equal byte offsets (fast paths rely on it).
-    this.policy.value(this.frames, text, problem, bytes);
+    this.policy.value(this.frames, text, problem, bytes, this.valueLine);
   }
 }

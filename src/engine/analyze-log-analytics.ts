@@ -16,6 +16,8 @@ export interface LogAnalyticsAnalysis {
   window: { fromMs: number; toMs: number };
   /** Advances the workspaces' watermarks past the window read; call once the result is safely used. */
   commit(): Promise<void>;
+  /** Accounts with any row in `accountsWindow`, when asked and known (src/collect/loganalytics/source.ts). */
+  accountsWithRows?: string[];
 }
 
 /**
@@ -54,5 +56,12 @@ export async function analyzeLogAnalytics(
     clock: deps.clock,
     rejections,
   });
-  return { result, slices, activity, window: collected.window, commit: collected.commit };
+  return {
+    result,
+    slices,
+    activity,
+    window: collected.window,
+    commit: collected.commit,
+    ...(collected.accountsWithRows ? { accountsWithRows: collected.accountsWithRows } : {}),
+  };
 }

@@ -183,9 +183,19 @@ function firstShownBlocks(view: NotificationView, level: DetailLevel): unknown[]
       `**Verdict: ${i.decision}** · ${i.count} failures · ${e(humanRange(i.firstSeen, i.lastSeen), 60)}` +
         (resolved ? ` · resolved ${e(humanTime(view.resolvedAt ?? view.decidedAt), 40)}` : ""),
     ),
+  ];
+  // One short line on the phone; what narrows it is under "Details".
+  if (i.ambiguous)
+    blocks.push(
+      text(`**Ambiguous:** ${verdictsOf(i.ambiguous.between, e)} (see details)`, {
+        spacing: "None",
+        isSubtle: true,
+      }),
+    );
+  blocks.push(
     text("**Most likely cause**", { spacing: "Small" }),
     text(e(mostLikelyCause(i), FIRST_SHOWN.cause), { spacing: "None" }),
-  ];
+  );
   if (resolved) return blocks;
   blocks.push(...fixBlocks(i, e));
   const avoid = i.guidance.avoid.slice(0, FIRST_SHOWN.avoid);
@@ -199,6 +209,11 @@ function firstShownBlocks(view: NotificationView, level: DetailLevel): unknown[]
     );
   }
   return blocks;
+}
+
+/** "rbac or policy": the verdicts a classic `$logs` status leaves open. */
+function verdictsOf(between: readonly string[], e: (s: string, max?: number) => string): string {
+  return between.map((d) => e(d, 20)).join(" or ");
 }
 
 /** The exact fix in the first-shown part: what to change and the first command (or why none). */
@@ -300,6 +315,14 @@ function detailBlocks(view: NotificationView, level: DetailLevel): unknown[] {
   });
 
   body.push(heading("What it means"), text(e(i.guidance.summary, Math.max(t, 400))));
+  if (i.ambiguous) {
+    body.push(
+      text(
+        // In the text report's words.
+        `**Ambiguous:** the logged status leaves ${verdictsOf(i.ambiguous.between, e)} open; narrow it by ${e(i.ambiguous.narrowedBy, Math.max(t, 300))}`,
+      ),
+    );
+  }
 
   if (view.accountWideCause || view.covers.length > 0) {
     body.push(heading("Account-wide cause"));

@@ -5,10 +5,10 @@ import type { NotificationView } from "./view.js";
 
 /**
  * The generic JSON webhook (documented in docs/webhook-schema.md). An additive change bumps the minor
- * version ("1" → "1.1" added `incident.remedy`); removing or retyping a field bumps the major one. Lists
+ * version ("1" → "1.1" added `incident.remedy`, "1.2" `incident.ambiguous`); removing or retyping a field bumps the major one. Lists
  * are bounded so a payload stays well under 64 KB; the dashboard link gives the full incident.
  */
-export const WEBHOOK_SCHEMA_VERSION = "1.1";
+export const WEBHOOK_SCHEMA_VERSION = "1.2";
 
 const NOTIFY_REASONS = [
   "first-detection",
@@ -110,6 +110,15 @@ export const webhookPayloadSchema = z.object({
     causes: z.array(causeSchema).max(10),
     clockSkew: z.object({ suspected: z.boolean(), evidence: z.array(z.string()) }),
     sampleUris: z.array(z.string()).max(5),
+    /** Since 1.2: the verdicts a classic `$logs` status leaves open, and what in the logs narrows them. */
+    ambiguous: z
+      .object({
+        between: z.array(
+          z.enum(DECISIONS as unknown as ["authentication", "rbac", "sas", "network", "policy"]),
+        ),
+        narrowedBy: z.string(),
+      })
+      .optional(),
     /** The exact fix (since 1.1); absent for incidents stored before remedies existed. */
     remedy: remedySchema.optional(),
     link: z.url().optional(),
@@ -188,6 +197,8 @@ export function buildWebhookPayload(raw: NotificationView): WebhookPayload {
     },
     covers: view.covers.slice(0, 50).map(covered),
   };
+  if (i.ambiguous)
+    payload.incident.ambiguous = { between: [...i.ambiguous.between], narrowedBy: i.ambiguous.narrowedBy };
   if (i.remedy) payload.incident.remedy = remedyPayload(i.remedy);
   if (view.resolvedAt) payload.incident.resolvedAt = view.resolvedAt;
   if (view.link) payload.incident.link = view.link;

@@ -51,8 +51,11 @@ export class LogAnalyticsIncidentSource implements IncidentSource {
       activity,
       window: read,
       commit,
+      accountsWithRows,
     } = await analyzeLogAnalytics(settings, {
       clock,
+      // Input health counts accounts over the cycle's window, as the file source does.
+      accountsWindow: window,
       watermarks: watermarkStoreOn(this.store),
       ...(this.hooks.credential ? { credential: this.hooks.credential } : {}),
       ...(this.hooks.logsClientHooks ? { clientHooks: this.hooks.logsClientHooks } : {}),
@@ -66,7 +69,13 @@ export class LogAnalyticsIncidentSource implements IncidentSource {
       rejections: new RejectionCollector(),
     });
     this.pending.hold(commit);
-    return { ...sourceAnalysisOf(result), slices, activity, window: read };
+    return {
+      ...sourceAnalysisOf(result),
+      slices,
+      activity,
+      window: read,
+      ...(accountsWithRows ? { accountsWithRows } : {}),
+    };
   }
 
   commit(): Promise<void> {

@@ -37,11 +37,11 @@ function queriesOf(stdout: string): string[] {
 }
 
 describe("auth-triage kql", () => {
-  test("prints every query the product sends: failures, activity, root-cause evidence; each analyses with zero diagnostics", async () => {
+  test("prints every query the product sends: failures, activity, root-cause evidence, input health; each analyses with zero diagnostics", async () => {
     const { code, stdout } = await runKql([]);
     expect(code).toBe(0);
     const queries = queriesOf(stdout);
-    expect(queries).toHaveLength(3);
+    expect(queries).toHaveLength(4);
     for (const q of queries) expect(analyzeKql(q)).toEqual([]);
     expect(queries[0]).toContain("ingestion_time() > datetime(2026-11-22T10:59:00.000Z)");
     expect(queries[0]).toContain("ingestion_time() <= datetime(2026-11-22T11:59:00.000Z)");
@@ -50,6 +50,12 @@ describe("auth-triage kql", () => {
     // Without --account the evidence query finds the failing accounts itself.
     expect(queries[2]).toContain("tolower(AccountName) in (FailingAccounts)");
     expect(queries[2]).toContain("FailingRank <= 100");
+    // The timer's input health: accounts with rows over its window by TimeGenerated, ending now.
+    expect(queries[3]).toMatch(/^\/\/ auth-triage: accounts-with-rows/m);
+    expect(queries[3]).toContain(
+      "TimeGenerated >= datetime(2026-11-22T11:00:00.000Z) and TimeGenerated < datetime(2026-11-22T12:00:00.000Z)",
+    );
+    expect(queries[3]).toContain("summarize RowCount = count() by Account");
   });
 
   test("--account prints the evidence query as the product sends it for those accounts", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import {
+  accountsWithRowsQuery,
   activityChangesQuery,
   failureClustersQuery,
   type IngestionWindow,
@@ -28,6 +29,13 @@ describe("generated KQL, analysed by the Kusto language service against the docu
 
   test("the activity-changes query has zero diagnostics", () => {
     expect(analyzeKql(activityChangesQuery(window.generatedAfterMs, window.ingestedUntilMs))).toEqual([]);
+  });
+
+  test("the accounts-with-rows (input health) query has zero diagnostics, and a misspelling is caught", () => {
+    const q = accountsWithRowsQuery(window.ingestedAfterMs, window.ingestedUntilMs);
+    expect(analyzeKql(q)).toEqual([]);
+    expect(analyzeKql(accountsWithRowsQuery(0, 1, 5))).toEqual([]);
+    expect(analyzeKql(q.replace("_ResourceId)", "_ResourceID)")).length).toBeGreaterThan(0);
   });
 
   test("a misspelled column is reported", () => {

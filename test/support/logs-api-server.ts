@@ -548,6 +548,39 @@ const ACTIVITY_COLUMNS: Column[] = [
   { name: "Claims_d", type: "dynamic" },
 ];
 
+/** accounts-with-rows: rows per account (lower case, from the resource id when empty) by TimeGenerated. */
+function evaluateAccountsWithRows(
+  query: string,
+  timespan: string | undefined,
+  rows: IngestedRow[],
+): ResultTable {
+  const from = literalMs(query, /TimeGenerated >= datetime\(([^)]+)\)/, "the accounts lower bound");
+  const to = literalMs(query, /TimeGenerated < datetime\(([^)]+)\)/, "the accounts upper bound");
+  const cap = Number(/\| take (\d+)/.exec(query)?.[1] ?? NaN);
+  const [spanStart, spanEnd] = timespanBounds(timespan);
+  const counts = new Map<string, number>();
+  for (const { table, row } of rows) {
+    if (!STORAGE_TABLES.has(table)) continue;
+    const time = Date.parse(str(row.TimeGenerated));
+    if (!(time >= from && time < to && time >= spanStart && time <= spanEnd)) continue;
+    const account = (
+      str(row.AccountName) ||
+      (/\/storageaccounts\/([^/]+)/i.exec(str(row._ResourceId))?.[1] ?? "")
+    ).toLowerCase();
+    if (account === "") continue;
+    counts.set(account, (counts.get(account) ?? 0) + 1);
+  }
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return {
+    name: "PrimaryResult",
+    columns: [
+      { name: "Account", type: "string" },
+      { name: "RowCount", type: "long" },
+    ],
+    rows: sorted.slice(0, cap).map(([account, n]) => [account, n]),
+  };
+}
+
 function evaluateActivityChanges(query: string, rows: IngestedRow[]): ResultTable {
   const from = literalMs(query, /TimeGenerated > datetime\(([^)]+)\)/, "the activity lower bound");
   const to = literalMs(query, /TimeGenerated <= datetime\(([^)]+)\)/, "the activity upper bound");
@@ -975,6 +1008,8 @@ export async function startLogsApiStandIn(): Promise<LogsApiStandIn> {
         else if (record.queryName === "activity-changes") table = evaluateActivityChanges(record.query, rows);
         else if (record.queryName === "root-cause-evidence")
           table = evaluateRootCauseEvidence(record.query, rows);
+        else if (record.queryName === "accounts-with-rows")
+          table = evaluateAccountsWithRows(record.query, body.timespan, rows);
         else throw new QueryShapeError(`stand-in does not know the query shape '${record.queryName}'`);
       } catch (err) {
         if (err instanceof QueryShapeError) return send(400, oneApiError("BadArgumentError", err.message));

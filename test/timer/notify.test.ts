@@ -170,7 +170,7 @@ describe("generic webhook payload v1", () => {
     });
     const p = buildWebhookPayload(v);
     expect(webhookPayloadSchema.parse(JSON.parse(JSON.stringify(p)))).toEqual(p);
-    expect(p.schemaVersion).toBe("1.1");
+    expect(p.schemaVersion).toBe("1.2");
     expect(p.idempotencyKey).toBe(v.notificationId);
     expect(p.incident.link).toBe(v.link);
     expect(p.covers).toHaveLength(1);

@@ -101,4 +101,104 @@ describe("timer over Log Analytics", () => {
       await h.hook.close();
     }
   });
+
+  it("input health: names a listed account with no row in the cycle's window, counted by the workspace", async () => {
+    const WS2 = "22222222-3333-4444-8555-666666666666";
+    const rows = asIngestedRows(fixture);
+    const template = rows.find((r) => r.table === "StorageBlobLogs")!;
+    const at = (ms: number) => new Date(ms).toISOString();
+    const withRow = (patch: Record<string, unknown>, timeMs: number) => ({
+      table: template.table,
+      ingestedAt: at(timeMs + 60_000),
+      row: { ...template.row, ...patch, TimeGenerated: at(timeMs) },
+    });
+    const resourceOf = (account: string) =>
+      String(template.row._ResourceId).replace(/storageaccounts\/[^/]+/, `storageaccounts/${account}`);
+    standIn.setRows(WS2, [
+      ...rows,
+      // Logged, but 13 hours ago: outside the 12-hour window.
+      withRow({ AccountName: "stolder03", _ResourceId: resourceOf("stolder03") }, AFTER_ALL - 13 * 3_600_000),
+      // In the window, the account only in the resource id (the query's fallback).
+      withRow({ AccountName: "", _ResourceId: resourceOf("stresonly04") }, AFTER_ALL - 3_600_000),
+    ]);
+    const store = await tableStore();
+    const h = await harness(store, undefined as never);
+    const before = standIn.requests.length;
+    try {
+      const report = await h.run(
+        new Date(AFTER_ALL).toISOString(),
+        {
+          source: undefined,
+          sourceHooks: {
+            credential: staticCredential(),
+            logsClientHooks: {
+              additionalPolicies: [
+                { policy: trustCertificatePolicy(standIn.certificate.cert), position: "perCall" },
+              ],
+            },
+          },
+        },
+        {
+          TRIAGE_WORKSPACE_IDS: WS2,
+          TRIAGE_LOG_ANALYTICS_ENDPOINT: standIn.endpoint,
+          TRIAGE_LOOKBACK: "12h",
+          TRIAGE_MAX_CATCH_UP: "1d",
+          TRIAGE_EXPECTED_ACCOUNTS: "contosoprod,partnerdrop,contosofiles,stresonly04,stolder03,stquiet02",
+        },
+      );
+      const silent = report.inputs?.problems.filter((p) => p.input.startsWith("account:"));
+      expect(silent?.map((p) => p.input)).toEqual(["account:stolder03", "account:stquiet02"]);
+      expect(silent?.[0]?.problem).toBe("storage account stolder03 sent no logs at all in this window");
+      // One accounts query per cycle, over the cycle's window by TimeGenerated.
+      const asked = standIn.requests.slice(before).filter((r) => r.queryName === "accounts-with-rows");
+      expect(asked).toHaveLength(1);
+      expect(asked[0]!.status).toBe(200);
+      expect(asked[0]!.query).toContain(`TimeGenerated < datetime(${at(AFTER_ALL)})`);
+      // The cycle's window starts on the minute grid.
+      const from = Math.floor((AFTER_ALL - 12 * 3_600_000) / 60_000) * 60_000;
+      expect(asked[0]!.query).toContain(`TimeGenerated >= datetime(${at(from)})`);
+    } finally {
+      await h.teams.close();
+      await h.hook.close();
+    }
+  });
+
+  it("input health: says nothing of the accounts when the workspace's accounts answer timed out", async () => {
+    const WS3 = "33333333-4444-4555-8666-777777777777";
+    standIn.setRows(WS3, asIngestedRows(fixture));
+    // The accounts query is the first a workspace is asked in a run.
+    standIn.enqueueFaults(WS3, { status: 504 });
+    const h = await harness(await tableStore(), undefined as never);
+    const before = standIn.requests.length;
+    try {
+      const report = await h.run(
+        new Date(AFTER_ALL).toISOString(),
+        {
+          source: undefined,
+          sourceHooks: {
+            credential: staticCredential(),
+            logsClientHooks: {
+              additionalPolicies: [
+                { policy: trustCertificatePolicy(standIn.certificate.cert), position: "perCall" },
+              ],
+            },
+          },
+        },
+        {
+          TRIAGE_WORKSPACE_IDS: WS3,
+          TRIAGE_LOG_ANALYTICS_ENDPOINT: standIn.endpoint,
+          TRIAGE_LOOKBACK: "12h",
+          TRIAGE_MAX_CATCH_UP: "1d",
+          TRIAGE_EXPECTED_ACCOUNTS: "contosoprod,stquiet02",
+        },
+      );
+      const mine = standIn.requests.slice(before);
+      expect(mine[0]).toMatchObject({ queryName: "accounts-with-rows", status: 504 });
+      expect(report.failures).toBeGreaterThan(0);
+      expect(report.inputs?.problems.filter((p) => p.input.startsWith("account:"))).toEqual([]);
+    } finally {
+      await h.teams.close();
+      await h.hook.close();
+    }
+  });
 });

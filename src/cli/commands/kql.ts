@@ -4,7 +4,11 @@ import { adxFailureClustersQuery, archiveExternalTableCommand } from "../../coll
 import { DEFAULT_EVIDENCE_QUERY_CAPS, DEFAULT_PARTIAL_CAPS } from "../../collect/loganalytics/caps.js";
 import { rootCauseEvidenceQuery } from "../../collect/loganalytics/evidence.js";
 import { LogAnalyticsSettingsSchema } from "../../collect/loganalytics/settings.js";
-import { activityChangesQuery, failureClustersQuery } from "../../collect/loganalytics/queries.js";
+import {
+  accountsWithRowsQuery,
+  activityChangesQuery,
+  failureClustersQuery,
+} from "../../collect/loganalytics/queries.js";
 import { DEFAULT_WINDOW_POLICY } from "../../collect/loganalytics/window.js";
 
 /** The evidence lookback the product uses by default (LogAnalyticsSettings.evidenceLookbackMinutes). */
@@ -16,9 +20,10 @@ import { parseDuration } from "../duration.js";
 const HELP = `auth-triage kql [--since DURATION] [--activity-lookback DURATION] [--account NAME]...
 auth-triage kql --target adx --archive-account URL [--since DURATION]
 
-Prints every query 'auth-triage analyze --workspace' sends to Log Analytics, ready to paste into the
-portal (Logs blade of the workspace); or, with --target adx, the same code-table query for Azure Data
-Explorer over the archive container, with the external table definition. Nothing is sent anywhere.
+Prints every query 'auth-triage analyze --workspace' and the timer send to Log Analytics, ready to
+paste into the portal (Logs blade of the workspace); or, with --target adx, the same code-table query
+for Azure Data Explorer over the archive container, with the external table definition. Nothing is
+sent anywhere.
 
   --since DURATION              failures ingested (adx: generated) during this span, ending one
                                 minute ago (default 1h; e.g. 30m, 2h, 1d, PT2H)
@@ -36,7 +41,9 @@ and StorageFileLogs into one row per cluster (account, service, operation, statu
 authentication type), so its result grows with the number of clusters, not of failures. The window is
 cut by ingestion_time(), as the timer does. The evidence query reads every request of the failing
 accounts, keeps the busiest callers per challenge, and is sent in groups of accounts and halved when
-an answer is too big; see docs/log-analytics.md, also for when to move to Azure Data Explorer.`;
+an answer is too big; see docs/log-analytics.md, also for when to move to Azure Data Explorer. The
+timer also counts the rows of each storage account in its window (--since, by TimeGenerated), to name
+a listed account (TRIAGE_EXPECTED_ACCOUNTS) that sent no logs at all.`;
 
 type Values = {
   since?: string;
@@ -105,8 +112,13 @@ export function kqlCommand(clock: Clock = systemClock): CliCommand {
       );
       io.stdout.write(
         rootCauseEvidenceQuery(accounts.length > 0 ? accounts : "failing", evidenceFromMs, ingestedUntilMs) +
-          "\n",
+          "\n\n",
       );
+      const nowMs = clock.now().getTime();
+      io.stdout.write(
+        `// 4. Input health (the timer): storage accounts with any row in the window, with their row counts\n`,
+      );
+      io.stdout.write(accountsWithRowsQuery(nowMs - sinceMs, nowMs) + "\n");
       return EXIT_OK;
     },
   };

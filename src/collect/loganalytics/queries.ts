@@ -18,7 +18,8 @@ export interface IngestionWindow {
   ingestedUntilMs: number;
 }
 
-export type QueryName = "failure-clusters" | "activity-changes" | "root-cause-evidence";
+export type QueryName =
+  "failure-clusters" | "activity-changes" | "root-cause-evidence" | "accounts-with-rows";
 
 export const QUERY_MARKER = "// auth-triage:";
 
@@ -252,6 +253,27 @@ let Authorization = AuthFailures
 | summarize Authorization = make_list(bag_pack("action", AuthAction, "result", AuthResult, "reason", AuthReason,
     "roleAssignmentId", RoleAssignmentId, "roleDefinitionId", RoleDefinitionId,
     "denyAssignmentId", DenyAssignmentId, "count", AuthCount), ${authorization}) by ClusterId;`;
+}
+
+/** Accounts one input-health answer may name; past it the list is incomplete and not used. */
+export const ACCOUNTS_WITH_ROWS_CAP = 10_000;
+
+/**
+ * Input health (src/timer/input-health.ts): the storage accounts with any request logged in the cycle's
+ * window, by TimeGenerated in [fromMs, toMs) as the file source counts it, each with its row count. The
+ * account name comes from the resource id when the column is empty, as in every query. At most `cap + 1`
+ * rows, so the caller can tell a cut list (then it says nothing rather than name an account that sent logs).
+ */
+export function accountsWithRowsQuery(fromMs: number, toMs: number, cap = ACCOUNTS_WITH_ROWS_CAP): string {
+  return `${QUERY_MARKER} accounts-with-rows
+union isfuzzy=true ${STORAGE_LOG_TABLES.join(", ")}
+| where TimeGenerated >= ${kqlDatetime(fromMs)} and TimeGenerated < ${kqlDatetime(toMs)}
+| extend Account = tolower(iff(isnotempty(AccountName), AccountName,
+    extract(@"(?i)/storageaccounts/([^/]+)", 1, _ResourceId)))
+| where isnotempty(Account)
+| summarize RowCount = count() by Account
+| order by RowCount desc, Account asc
+| take ${cap + 1}`;
 }
 
 /** Resource providers whose control-plane changes can explain storage auth failures (reference §4). */

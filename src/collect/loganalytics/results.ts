@@ -311,3 +311,21 @@ export function activityEventsFromTable(table: ResultTable, origin: ResultOrigin
   });
   return { items, rejected };
 }
+
+const AccountRowSchema = z.object({ Account: z.string().min(1), RowCount: kustoCount });
+
+/** The accounts-with-rows answer: lower-case account → rows in the window; a bad row is rejected. */
+export function accountsWithRowsFromTable(
+  table: ResultTable,
+  origin: ResultOrigin,
+): Converted<{ account: string; rows: number }> {
+  const items: Array<{ account: string; rows: number }> = [];
+  const rejected: RejectedRecord[] = [];
+  rowObjects(table).forEach((record, i) => {
+    const parsed = AccountRowSchema.safeParse(record);
+    if (parsed.success)
+      items.push({ account: parsed.data.Account.toLowerCase(), rows: parsed.data.RowCount });
+    else rejected.push(rejection(origin, i, parsed.error));
+  });
+  return { items, rejected };
+}

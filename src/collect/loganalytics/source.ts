@@ -24,12 +24,19 @@ import {
 import { mergeServerEvidence, type ServerEvidence } from "./evidence.js";
 import { runEvidenceQueries } from "./evidence-run.js";
 import {
+  ACCOUNTS_WITH_ROWS_CAP,
   ACTIVITY_ROW_CAP,
+  accountsWithRowsQuery,
   activityChangesQuery,
   failureClustersQuery,
   type IngestionWindow,
 } from "./queries.js";
-import { activityEventsFromTable, clusterPartialsFromTable, type Converted } from "./results.js";
+import {
+  accountsWithRowsFromTable,
+  activityEventsFromTable,
+  clusterPartialsFromTable,
+  type Converted,
+} from "./results.js";
 import type { LogAnalyticsSettings } from "./settings.js";
 import { WatermarkConflictError, workspaceWatermarkKey, type WatermarkStore } from "./watermark.js";
 import { DEFAULT_WINDOW_POLICY, planIngestionWindow, type WindowPolicy } from "./window.js";
@@ -51,6 +58,11 @@ export interface LogAnalyticsSourceDeps {
   /** Caller caps and account groups of the root-cause evidence query. */
   evidenceCaps?: EvidenceQueryCaps;
   windowPolicy?: WindowPolicy;
+  /**
+   * The timer's window: also ask which storage accounts have any row in it (input health names a listed
+   * account that has none). Absent: not asked.
+   */
+  accountsWindow?: { fromMs: number; toMs: number };
 }
 
 export interface WorkspaceRun {
@@ -87,6 +99,11 @@ export interface LogAnalyticsCollection {
   workspaces: WorkspaceRun[];
   /** The union of the windows read, for reports. */
   window: { fromMs: number; toMs: number };
+  /**
+   * Lower-case accounts with any row in `accountsWindow`, over every workspace read; absent when not
+   * asked, or when an answer was cut or incomplete (then nothing is said rather than something wrong).
+   */
+  accountsWithRows?: string[];
   /**
    * Advances every workspace's watermark to the end of the window read, conditional on the etag seen at
    * the start. Throws WatermarkConflictError if an overlapping run got there first.
@@ -128,6 +145,8 @@ export async function collectFromLogAnalytics(
   const rejected: RejectedRecord[] = [];
   const runs: WorkspaceRun[] = [];
   const pendingCommits: Array<() => Promise<void>> = [];
+  // Undefined once any workspace's answer could not be used.
+  let accountsWithRows: Set<string> | undefined = deps.accountsWindow ? new Set() : undefined;
 
   for (const workspaceId of settings.workspaceIds) {
     const key = workspaceWatermarkKey(workspaceId);
@@ -145,6 +164,14 @@ export async function collectFromLogAnalytics(
       evidenceComplete: true,
     };
     runs.push(run);
+    // Asked of every workspace, even one with nothing new to read: the accounts are over the timer's window.
+    if (deps.accountsWindow && accountsWithRows) {
+      const accounts = await accountsWithRowsOf(logs, settings, workspaceId, deps.accountsWindow, retry);
+      run.queries += 1;
+      rejected.push(...accounts.rejected);
+      if (accounts.items) for (const a of accounts.items) accountsWithRows.add(a);
+      else accountsWithRows = undefined;
+    }
     if (!plan.hasRows) continue;
 
     const origin = { workspaceId, query: "failure-clusters" };
@@ -233,6 +260,7 @@ export async function collectFromLogAnalytics(
 
   const partials = mergePartials(partialLists.flat(), caps);
   return {
+    ...(accountsWithRows ? { accountsWithRows: [...accountsWithRows].sort() } : {}),
     partials,
     rows,
     failures: partials.reduce((n, p) => n + p.count, 0),
@@ -250,5 +278,36 @@ export async function collectFromLogAnalytics(
         (err) => (err instanceof WatermarkConflictError ? err.key : undefined),
         (keys) => new WatermarkConflictError(keys),
       ),
+  };
+}
+
+/**
+ * One workspace's accounts with rows in the timer's window; `items` undefined when the answer was cut
+ * (cap reached, truncated, timed out) or had a bad row, so input health stays silent rather than wrong.
+ */
+async function accountsWithRowsOf(
+  logs: LogsQueryClient,
+  settings: LogAnalyticsSettings,
+  workspaceId: string,
+  window: { fromMs: number; toMs: number },
+  retry: RetryDeps,
+): Promise<{ items: string[] | undefined; rejected: RejectedRecord[] }> {
+  const outcome = await runQueryOnce(
+    logs,
+    settings,
+    workspaceId,
+    "accounts-with-rows",
+    accountsWithRowsQuery(window.fromMs, window.toMs),
+    { startTime: new Date(window.fromMs), endTime: new Date(window.toMs) },
+    retry,
+  );
+  if (outcome.kind !== "complete") return { items: undefined, rejected: [] };
+  const table = outcome.tables[0];
+  if (!table) return { items: [], rejected: [] };
+  const converted = accountsWithRowsFromTable(table, { workspaceId, query: "accounts-with-rows" });
+  const complete = converted.rejected.length === 0 && converted.items.length <= ACCOUNTS_WITH_ROWS_CAP;
+  return {
+    items: complete ? converted.items.map((a) => a.account) : undefined,
+    rejected: converted.rejected,
   };
 }

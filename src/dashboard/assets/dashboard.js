@@ -820,6 +820,17 @@ function renderRemedy(incident) {
   );
 }
 
+/** A classic `$logs` status that leaves several verdicts open, in the text report's words (or nothing). */
+function ambiguity(ambiguous) {
+  if (!ambiguous || !Array.isArray(ambiguous.between)) return null;
+  return h("p", { className: "detail-ambiguous", attrs: { "data-ambiguous": "" } }, [
+    h("strong", { text: "Ambiguous: " }),
+    h("span", {
+      text: `the logged status leaves ${ambiguous.between.map(String).join(" or ")} open; narrow it by ${String(ambiguous.narrowedBy ?? "")}`,
+    }),
+  ]);
+}
+
 function renderDetail(record) {
   const article = document.getElementById("detail");
   const incident = record.incident;
@@ -842,6 +853,7 @@ function renderDetail(record) {
         text: `Services: ${incident.services.join(", ")} · Operations: ${incident.operations.join(", ")}`,
       }),
     ]),
+    ambiguity(incident.ambiguous),
     h("p", { className: "detail-sub muted" }, [
       h("span", {
         text: [
