@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { detectFormat, type FileFormat } from "./formats.js";
 import { expandInputPaths, InputError } from "./input-files.js";
 
@@ -38,12 +38,22 @@ interface InputFile {
   splittable: boolean;
 }
 
-async function describe(file: string): Promise<InputFile> {
+/** Files whose heads are read at once: a tree of thousands of hourly blobs must not exhaust file handles. */
+const DESCRIBE_CONCURRENCY = 16;
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (err) {
+    throw new InputError(`${file}: cannot be read (${(err as Error).message})`, file);
+  }
+}
+
+async function describe(file: string, size: number): Promise<InputFile> {
   const handle = await open(file, "r").catch((err: unknown) => {
     throw new InputError(`${file}: cannot be read (${(err as Error).message})`, file);
   });
   try {
-    const size = (await handle.stat()).size;
     const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const bytes = head.subarray(0, bytesRead);
@@ -82,9 +92,18 @@ export async function planScanParts(
   parts: number,
   minPartBytes: number = MIN_PART_BYTES,
 ): Promise<ScanPart[]> {
-  const files = await Promise.all((await expandInputPaths(paths)).map(describe));
-  const total = files.reduce((n, f) => n + f.size, 0);
+  const names = await expandInputPaths(paths);
+  const sizes: number[] = [];
+  for (const name of names) sizes.push(await sizeOf(name));
+  const total = sizes.reduce((n, size) => n + size, 0);
   const count = Math.max(1, Math.min(parts, Math.floor(total / minPartBytes)));
+  // One part: every file whole, without reading any head.
+  if (count === 1) return [names.map((file, i) => ({ file, start: 0, end: sizes[i]!, size: sizes[i]! }))];
+  const files: InputFile[] = [];
+  for (let i = 0; i < names.length; i += DESCRIBE_CONCURRENCY) {
+    const batch = names.slice(i, i + DESCRIBE_CONCURRENCY);
+    files.push(...(await Promise.all(batch.map((file, k) => describe(file, sizes[i + k]!)))));
+  }
   const target = Math.ceil(total / count);
   const out: ScanPart[] = [];
   let current: ScanPart = [];
