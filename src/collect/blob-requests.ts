@@ -46,6 +46,8 @@ export interface BlobRequestReadDeps extends WindowedReadDeps {
 
 export interface BlobRequestReadResult {
   blobsListed: number;
+  /** Accounts with a log blob in the window (see WindowedReadResult.accountsListed). */
+  accountsListed?: string[];
   blobsRead: BlobReadSummary[];
   records: number;
   rejected: number;
@@ -111,6 +113,7 @@ export async function readBlobRequests(
   );
   return {
     blobsListed: read.blobsListed,
+    ...(read.accountsListed ? { accountsListed: read.accountsListed } : {}),
     blobsRead: read.blobsRead,
     records,
     rejected,

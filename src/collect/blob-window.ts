@@ -53,7 +53,12 @@ export interface BlobWindowLayout {
   dayPrefix?(dayMs: number): string;
   /** Start of the hour a blob (full name) covers, or undefined for a blob that is not a log blob. */
   hourOf(name: string): number | undefined;
+  /** The storage account whose logs a blob holds (lower case), for the input check of listed accounts. */
+  accountOf?(blob: WindowBlob): string | undefined;
 }
+
+/** Accounts remembered as having logs in the window; past this the input check is skipped, not guessed. */
+export const MAX_ACCOUNTS_LISTED = 10_000;
 
 /** Times are epoch ms; a blob belongs to the window when its hour overlaps [fromMs, toMs]. */
 export interface BlobWindow {
@@ -300,6 +305,11 @@ export interface BlobReadSummary {
 
 export interface WindowedReadResult {
   blobsListed: number;
+  /**
+   * Accounts with at least one log blob of an hour in the window, read or not (sorted, lower case); absent
+   * when the layout cannot tell or more than MAX_ACCOUNTS_LISTED have.
+   */
+  accountsListed?: string[];
   blobsRead: BlobReadSummary[];
   /** List calls made (roots and window prefixes). */
   listCalls: number;
@@ -443,9 +453,14 @@ export async function readWindowedBlobs(
   };
 
   const blobs = listWindowBlobs(targets, layout, options.window, listOptions);
+  const accounts = layout.accountOf ? new Set<string>() : undefined;
   const counted = (async function* () {
     for await (const b of blobs) {
       blobsListed++;
+      if (accounts && accounts.size <= MAX_ACCOUNTS_LISTED) {
+        const account = layout.accountOf!(b);
+        if (account) accounts.add(account);
+      }
       yield b;
     }
   })();
@@ -509,6 +524,7 @@ export async function readWindowedBlobs(
 
   return {
     blobsListed,
+    ...(accounts && accounts.size <= MAX_ACCOUNTS_LISTED ? { accountsListed: [...accounts].sort() } : {}),
     blobsRead,
     listCalls,
     bytesRead,

@@ -47,6 +47,8 @@ export const CLASSIC_LAYOUT: BlobWindowLayout = {
     return `${y}/${m}/${d}/`;
   },
   hourOf: hourOfClassicBlob,
+  // Each account keeps its own `$logs`.
+  accountOf: (blob) => blob.target.accountName.toLowerCase(),
 };
 
 export const ClassicSettingsSchema = z

@@ -17,6 +17,8 @@ export interface ArchiveAnalysis {
   slices: PartialResult;
   /** Activity the causes were ranked against. */
   activity: readonly ActivityEvent[];
+  /** Accounts with a log blob in the window, for the timer's input check (absent past its cap). */
+  accountsWithRows?: string[];
   /** Advances the blob cursors past what was read; call once the result is safely used. */
   commit(): Promise<void>;
 }
@@ -55,5 +57,11 @@ export async function analyzeArchive(o: ArchiveAnalysisOptions): Promise<Archive
     ],
   };
   const result = blobRunResult(o, run, { activity, droppedBeforeSince: read.droppedBeforeSince, partials });
-  return { result, slices, activity, commit: read.commit };
+  return {
+    result,
+    slices,
+    activity,
+    ...(read.accountsListed ? { accountsWithRows: read.accountsListed } : {}),
+    commit: read.commit,
+  };
 }

@@ -7,6 +7,8 @@ export type ClassicAnalysisOptions = BlobAnalysisOptions<ClassicSettings>;
 
 export interface ClassicAnalysis {
   result: AnalysisResult;
+  /** Accounts with a `$logs` blob in the window, for the timer's input check. */
+  accountsWithRows?: string[];
   /** Advances the blob cursors past what was read; call once the result is safely used. */
   commit(): Promise<void>;
 }
@@ -29,5 +31,9 @@ export async function analyzeClassic(o: ClassicAnalysisOptions): Promise<Classic
     activity: [...(o.extraActivity ?? [])],
     droppedBeforeSince: read.droppedBeforeSince,
   });
-  return { result, commit: read.commit };
+  return {
+    result,
+    ...(read.accountsListed ? { accountsWithRows: read.accountsListed } : {}),
+    commit: read.commit,
+  };
 }

@@ -30,11 +30,11 @@ export class ClassicIncidentSource implements IncidentSource {
       accountUrls: this.source.accountUrls,
       connectionStrings: this.source.connectionString ? [this.source.connectionString] : [],
     });
-    const { result, commit } = await analyzeClassic(
+    const { result, commit, accountsWithRows } = await analyzeClassic(
       timerBlobRun(settings, window, clock, this.store, this.hooks),
     );
     this.pending.hold(commit);
-    return sourceAnalysisOf(result);
+    return { ...sourceAnalysisOf(result), ...(accountsWithRows ? { accountsWithRows } : {}) };
   }
 
   commit(): Promise<void> {

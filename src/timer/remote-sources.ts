@@ -104,11 +104,16 @@ export class ArchiveIncidentSource implements IncidentSource {
         ? { connectionString: this.source.connectionString }
         : { accountUrl: this.source.accountUrl },
     );
-    const { result, slices, activity, commit } = await analyzeArchive(
+    const { result, slices, activity, commit, accountsWithRows } = await analyzeArchive(
       timerBlobRun(settings, window, clock, this.store, this.hooks),
     );
     this.pending.hold(commit);
-    return { ...sourceAnalysisOf(result), slices, activity };
+    return {
+      ...sourceAnalysisOf(result),
+      slices,
+      activity,
+      ...(accountsWithRows ? { accountsWithRows } : {}),
+    };
   }
 
   commit(): Promise<void> {

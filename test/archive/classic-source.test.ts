@@ -256,8 +256,13 @@ describe("--classic-account source: `$logs` through Azurite's blob service", () 
     expect(
       first.incidents.some((i) => i.errorCode === "IpAuthorizationError" && i.decision === "network"),
     ).toBe(true);
+    // Input check: the account has `$logs` blobs in the window, whether or not they are read again.
+    expect(first.accountsWithRows).toEqual([AZURITE_ACCOUNT]);
     await source.commit();
     const second = await source.analyze(window, clock);
     expect(second.rowsScanned).toBe(0);
+    expect(second.accountsWithRows).toEqual([AZURITE_ACCOUNT]);
+    const quiet = await source.analyze({ fromMs: NOW + 10 * HOUR, toMs: NOW + 11 * HOUR }, clock);
+    expect(quiet.accountsWithRows).toEqual([]);
   });
 });

@@ -70,6 +70,45 @@ function correlationIds(rs: StorageRequest[]): string[] {
 }
 
 describe("archived PT1H.json blobs in a storage account (Azurite)", () => {
+  test("names the accounts with a log blob of an hour in the window, read or not, for the input check", async () => {
+    const other = (hour: number) =>
+      blobName(hour).replace("/STORAGEACCOUNTS/CONTOSOPROD/", "/STORAGEACCOUNTS/StOther02/");
+    const body = lines.slice(0, 3).join("");
+    const put = (name: string) => read.getBlockBlobClient(name).upload(body, Buffer.byteLength(body));
+    await put(blobName(START));
+    // The other account logged only two days before the window.
+    await put(other(START - 48 * 3_600_000));
+    const cursors = new InMemoryBlobCursorStore();
+    const first = await readArchive(
+      settings(),
+      { sinceMs: START - 3_600_000 },
+      run(cursors, START + 600_000).deps,
+    );
+    expect(first.accountsListed).toEqual(["contosoprod"]);
+    await first.commit();
+    // Nothing new to read, and the account still logged in the window.
+    const again = await readArchive(
+      settings(),
+      { sinceMs: START - 3_600_000 },
+      run(cursors, START + 900_000).deps,
+    );
+    expect(again.blobsRead).toEqual([]);
+    expect(again.accountsListed).toEqual(["contosoprod"]);
+    await put(other(START));
+    const both = await readArchive(
+      settings(),
+      { sinceMs: START - 3_600_000 },
+      run(cursors, START + 1_200_000).deps,
+    );
+    expect(both.accountsListed).toEqual(["contosoprod", "stother02"]);
+    const later = await readArchive(
+      settings(),
+      { sinceMs: START + 5 * 3_600_000 },
+      run(cursors, START + 6 * 3_600_000).deps,
+    );
+    expect(later.accountsListed).toEqual([]);
+  });
+
   test("a growing append blob is read incrementally: nothing lost, nothing twice, a partial last line waits", async () => {
     const cursors = new InMemoryBlobCursorStore();
     const append = read.getAppendBlobClient(blobName(START));

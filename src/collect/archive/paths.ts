@@ -38,7 +38,15 @@ export const ARCHIVE_LAYOUT: BlobWindowLayout = {
     return `y=${y}/m=${m}/d=${d}/`;
   },
   hourOf: hourOfBlob,
+  accountOf: (blob) => accountOfBlob(blob.name),
 };
+
+const ACCOUNT_IN_PATH = /\/providers\/microsoft\.storage\/storageaccounts\/([^/]+)\//i;
+
+/** The storage account of a `resourceId=/SUBSCRIPTIONS/…/STORAGEACCOUNTS/<NAME>/…` blob, lower case. */
+export function accountOfBlob(name: string): string | undefined {
+  return ACCOUNT_IN_PATH.exec(name)?.[1]?.toLowerCase();
+}
 
 /** The cursor key of a blob: account, container and name identify it across runs. */
 export { blobKey } from "../blob-window.js";
