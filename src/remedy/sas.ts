@@ -84,6 +84,17 @@ function neededLetters(incident: Incident): string {
   return canonicalSasOrder([...letters].join(""));
 }
 
+function isBlobOnly(incident: Incident): boolean {
+  return incident.services.every((s) => s === "blob");
+}
+
+/** What replaces a SAS signed with a key that no longer holds: a user delegation SAS where az mints one. */
+function replacementOf(incident: Incident, letters: string): string {
+  return isBlobOnly(incident)
+    ? `replace it with a user delegation SAS (sp=${letters}), which no key rotation can invalidate, or mint it again with the current key`
+    : `mint it again with the current key (sp=${letters}); moving the callers to Microsoft Entra ID with a data role is what no key rotation can break`;
+}
+
 /** A command minting a user delegation SAS with exactly `letters`, valid for a short time. */
 export function mintCommand(
   incident: Incident,
@@ -91,7 +102,7 @@ export function mintCommand(
   letters: string,
   signedResource: string | undefined,
 ): { cmd?: RemedyCommand; why: string } {
-  if (!incident.services.every((s) => s === "blob")) {
+  if (!isBlobOnly(incident)) {
     return {
       why: "user delegation SAS through az is available for blobs only here; the callers should use Microsoft Entra ID with a data role instead",
     };
@@ -198,7 +209,7 @@ export function sasRemedy(incident: Incident, ctx: RemedyContext): Remedy {
     });
     return {
       kind: "replace-sas",
-      change: `The SAS expired at ${w?.se ? fmtUtc(w.se) : "its se"}: give the caller a new short-lived SAS with sp=${letters}${srMismatch ? " and sr=c" : ""}, minted from Microsoft Entra ID (user delegation), and have it renewed before expiry.`,
+      change: `The SAS expired at ${w?.se ? fmtUtc(w.se) : "its se"}: give the caller a new short-lived SAS with sp=${letters}${srMismatch ? " and sr=c" : ""}, ${isBlobOnly(incident) ? "minted from Microsoft Entra ID (user delegation)" : "minted with the current key"}, and have it renewed before expiry.`,
       commands,
       ...(commands.length ? {} : { noCommand: mint.why }),
       whyNarrowest: `The new SAS carries only the letters the failing operations need (${letters}) on ${srMismatch ? "the container" : "the same resource"}, and lives one hour instead of months.`,
@@ -230,7 +241,7 @@ export function sasRemedy(incident: Incident, ctx: RemedyContext): Remedy {
     facts.push({ label: "Signing key", value: `not the account's current key (proven: ${keyNotCurrent})` });
     return {
       kind: "replace-sas",
-      change: `The SAS was signed with a key that is not the account's current key (a regenerated key, the other slot, another account's key, or a revoked user delegation key): replace it with a user delegation SAS (sp=${letters}), which no key rotation can invalidate, or mint it again with the current key.`,
+      change: `The SAS was signed with a key that is not the account's current key (a regenerated key, the other slot, another account's key, or a revoked user delegation key): ${replacementOf(incident, letters)}.`,
       commands,
       noCommand: commands.length
         ? undefined
@@ -251,7 +262,7 @@ export function sasRemedy(incident: Incident, ctx: RemedyContext): Remedy {
     });
     return {
       kind: "replace-sas",
-      change: `The SAS was signed with ${incident.callers[0]?.keySlot ?? "a key"} before it was regenerated at ${fmtUtc(keyChange.time)} by ${keyChange.caller}: replace it with a user delegation SAS (sp=${letters}), which no key rotation can invalidate.`,
+      change: `The SAS was signed with ${incident.callers[0]?.keySlot ?? "a key"} before it was regenerated at ${fmtUtc(keyChange.time)} by ${keyChange.caller}: ${replacementOf(incident, letters)}.`,
       commands,
       ...(commands.length ? {} : { noCommand: mint.why }),
       whyNarrowest: `Same letters (${letters}) as the failing requests need, on the same target, without a key.`,
