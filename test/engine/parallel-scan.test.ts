@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/clock.js";
 import { planScanParts } from "../../src/collect/byte-ranges.js";
@@ -85,6 +86,14 @@ const FORMS: Record<string, (root: string) => Promise<void>> = {
     writeFile(join(root, "PT1H.json"), storageRequestsToArchiveJsonLines(data.requests)),
   "archive tree (many files, some cut)": async (root) => {
     await writeArchiveTree(data.requests, root);
+  },
+  "gzipped NDJSON next to plain NDJSON (.gz is never cut)": async (root) => {
+    const half = Math.floor(data.requests.length / 2);
+    await writeFile(
+      join(root, "a.ndjson.gz"),
+      gzipSync(storageRequestsToNdjson(data.requests.slice(0, half))),
+    );
+    await writeFile(join(root, "b.ndjson"), storageRequestsToNdjson(data.requests.slice(half)));
   },
   "CSV next to NDJSON (CSV is never cut)": async (root) => {
     const half = Math.floor(data.requests.length / 2);
