@@ -7,7 +7,10 @@
  */
 export const REDACTED = "REDACTED";
 
-/** Query parameters whose values are secrets: SAS signatures and Workflow trigger signatures. */
+/**
+ * Query (and connection-string) parameters whose values are secrets: SAS and Workflow trigger
+ * signatures, function keys, API keys, OAuth tokens and client secrets, passwords.
+ */
 const SECRET_QUERY_PARAMS = [
   "sig",
   "signature",
@@ -15,7 +18,12 @@ const SECRET_QUERY_PARAMS = [
   "sv_sig",
   "x-ms-signature",
   "api-key",
+  "apikey",
   "access_token",
+  "refresh_token",
+  "client_secret",
+  "password",
+  "pwd",
 ];
 
 // A query separator (? & ;), plain or percent-encoded once or more (%26, %2526, …): a SAS URL carried
@@ -38,11 +46,15 @@ const BEARER_RE = /\b(Bearer[ \t]+)[A-Za-z0-9\-_.~+/%]{8,}=*/gi;
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const ACCOUNT_KEY_RE = /(AccountKey(?:=|%(?:25)*3D))(?:[^;'"\s%&]|%(?!(?:25)*(?:3B|26)))+/gi;
 const MAC_RE = /(The MAC signature found in the HTTP request ')[^']*(')/gi;
+// Office 365 connector / Teams incoming webhook URLs carry their secret in the path, not the query.
+const OFFICE_WEBHOOK_RE =
+  /(https?:\/\/[a-z0-9.-]*(?:webhook\.office\.com|outlook\.office(?:365)?\.com)\/webhook[a-z0-9]*\/)[^\s'"<>]+/gi;
 
 /**
  * Redacts every credential shape this product knows: SAS/trigger signatures in URLs (also
- * percent-encoded inside another query value), Shared Key signatures, bearer tokens and bare JWTs,
- * AccountKey=… in connection strings, and the MAC echoed in Storage's AuthenticationFailed detail.
+ * percent-encoded inside another query value), client secrets and passwords in query or connection
+ * strings, Shared Key signatures, bearer tokens and bare JWTs, AccountKey=… in connection strings, the
+ * MAC echoed in Storage's AuthenticationFailed detail, and Teams / Office 365 webhook URL paths.
  * Idempotent: redacting redacted text changes nothing.
  */
 export function redactSecrets(text: string): string {
@@ -51,7 +63,8 @@ export function redactSecrets(text: string): string {
     .replace(BEARER_RE, `$1${REDACTED}`)
     .replace(JWT_RE, REDACTED)
     .replace(ACCOUNT_KEY_RE, `$1${REDACTED}`)
-    .replace(MAC_RE, `$1${REDACTED}$2`);
+    .replace(MAC_RE, `$1${REDACTED}$2`)
+    .replace(OFFICE_WEBHOOK_RE, `$1${REDACTED}`);
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must go

@@ -35,6 +35,32 @@ describe("redaction", () => {
     expect(out).toContain("SharedKey acct:REDACTED");
   });
 
+  it("masks client secrets, passwords and tokens in queries and connection strings, and Teams webhook paths", () => {
+    const text = [
+      "https://login.example/token?grant_type=client_credentials&client_secret=Q~abcDEF123456789abc&scope=x",
+      "Server=tcp:db;User ID=app;Password=Pa55w0rd!x;Encrypt=true",
+      "https://f.azurewebsites.net/api/run?code=a1b2c3d4e5f6g7h8i9j0&x=1",
+      "https://x.example/cb?refresh_token=0.AAAAbbbbCCCCdddd&apikey=k3yk3yk3y",
+      "https://contoso.webhook.office.com/webhookb2/1111-2222@3333-4444/IncomingWebhook/5555/6666",
+      "https://outlook.office.com/webhook/7777-8888@9999/IncomingWebhook/aaaa/bbbb",
+    ].join("\n");
+    const out = redactSecrets(text);
+    for (const secret of [
+      "Q~abcDEF",
+      "Pa55w0rd",
+      "a1b2c3d4",
+      "0.AAAAbbbb",
+      "k3yk3yk3y",
+      "1111-2222",
+      "7777-8888",
+    ])
+      expect(out).not.toContain(secret);
+    expect(out).toContain("scope=x");
+    expect(out).toContain("Encrypt=true");
+    expect(out).toContain("https://contoso.webhook.office.com/webhookb2/REDACTED");
+    expect(redactSecrets(out)).toBe(out);
+  });
+
   it("describes webhook URLs without their query", () => {
     const d = describeSecretUrl(
       "https://prod-01.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=secret",
