@@ -1,6 +1,6 @@
 import { open, stat } from "node:fs/promises";
 import { detectFormat, type FileFormat } from "./formats.js";
-import { expandInputPaths, InputError } from "./input-files.js";
+import { expandInputPaths, InputError, isGzipHead } from "./input-files.js";
 
 /**
  * Splitting the input of one `analyze` into contiguous parts of about equal size, one per thread.
@@ -27,8 +27,6 @@ export type ScanPart = FilePiece[];
 export const MIN_PART_BYTES = 8 * 1024 * 1024;
 
 const HEAD_BYTES = 64 * 1024;
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
 const NEWLINE = 0x0a;
 
 interface InputFile {
@@ -57,8 +55,7 @@ async function describe(file: string, size: number): Promise<InputFile> {
     const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const bytes = head.subarray(0, bytesRead);
-    const gzip = bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1;
-    const splittable = !gzip && detectFormat(bytes, bytesRead === size) === "json-lines";
+    const splittable = !isGzipHead(bytes) && detectFormat(bytes, bytesRead === size) === "json-lines";
     return { file, size, splittable };
   } finally {
     await handle.close();

@@ -88,6 +88,11 @@ export async function expandInputPaths(paths: readonly string[]): Promise<string
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
+
+/** Whether a file's first bytes are gzip's magic number. */
+export function isGzipHead(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+}
 /** Large reads: fewer chunks, fewer async hops in the hot loop. */
 const READ_CHUNK_BYTES = 256 * 1024;
 
@@ -109,7 +114,7 @@ export async function openFileBytes(file: string): Promise<FileBytes> {
       totalBytes = (await handle.stat()).size;
       const magic = Buffer.alloc(2);
       const { bytesRead } = await handle.read(magic, 0, 2, 0);
-      gzip = bytesRead === 2 && magic[0] === GZIP_MAGIC_0 && magic[1] === GZIP_MAGIC_1;
+      gzip = isGzipHead(magic.subarray(0, bytesRead));
     } finally {
       await handle.close();
     }

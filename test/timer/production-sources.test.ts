@@ -53,6 +53,16 @@ describe("timer over Log Analytics", () => {
     await standIn?.close();
   });
 
+  /** The real Logs client, trusting the stand-in's certificate. */
+  const standInHooks = () => ({
+    credential: staticCredential(),
+    logsClientHooks: {
+      additionalPolicies: [
+        { policy: trustCertificatePolicy(standIn.certificate.cert), position: "perCall" as const },
+      ],
+    },
+  });
+
   it("reads since the ingestion watermark kept in Table storage, notifies once, and reads nothing twice", async () => {
     const store = await tableStore();
     const h = await harness(store, undefined as never);
@@ -61,14 +71,7 @@ describe("timer over Log Analytics", () => {
         new Date(nowMs).toISOString(),
         {
           source: undefined,
-          sourceHooks: {
-            credential: staticCredential(),
-            logsClientHooks: {
-              additionalPolicies: [
-                { policy: trustCertificatePolicy(standIn.certificate.cert), position: "perCall" },
-              ],
-            },
-          },
+          sourceHooks: standInHooks(),
         },
         {
           TRIAGE_WORKSPACE_IDS: WS,
@@ -129,14 +132,7 @@ describe("timer over Log Analytics", () => {
         new Date(AFTER_ALL).toISOString(),
         {
           source: undefined,
-          sourceHooks: {
-            credential: staticCredential(),
-            logsClientHooks: {
-              additionalPolicies: [
-                { policy: trustCertificatePolicy(standIn.certificate.cert), position: "perCall" },
-              ],
-            },
-          },
+          sourceHooks: standInHooks(),
         },
         {
           TRIAGE_WORKSPACE_IDS: WS2,
@@ -175,14 +171,7 @@ describe("timer over Log Analytics", () => {
         new Date(AFTER_ALL).toISOString(),
         {
           source: undefined,
-          sourceHooks: {
-            credential: staticCredential(),
-            logsClientHooks: {
-              additionalPolicies: [
-                { policy: trustCertificatePolicy(standIn.certificate.cert), position: "perCall" },
-              ],
-            },
-          },
+          sourceHooks: standInHooks(),
         },
         {
           TRIAGE_WORKSPACE_IDS: WS3,
