@@ -11,6 +11,7 @@ import { analyze, type AnalysisResult } from "../../src/engine/analyze.js";
 import { incidentIdOf, type ChallengeKey, type Decision } from "../../src/model/incident.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { captureIo } from "../cli/io.js";
+import { analyzeJson } from "../support/analyze-json.js";
 import {
   activityEventsToLogAnalyticsJsonArray,
   classicStatusOf,
@@ -110,12 +111,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runCli(args: string[]): Promise<{ code: number; result: AnalysisResult; stderr: string }> {
-  const io = captureIo();
-  const code = await main(["analyze", ...args, "--format", "json"], io);
-  return { code, result: JSON.parse(io.out()) as AnalysisResult, stderr: io.err() };
-}
-
 describe("classic Storage Analytics lines of every story through the real CLI", () => {
   const forms: Record<string, (root: string) => Promise<void>> = {
     "1.0, a downloaded $logs tree with the queue logs gzipped": async (root) => {
@@ -133,7 +128,7 @@ describe("classic Storage Analytics lines of every story through the real CLI", 
       await mkdir(logs, { recursive: true });
       await write(logs);
       await writeFile(join(dir, `activity-${k}.json`), activityEventsToLogAnalyticsJsonArray(data.activity));
-      const { code, result, stderr } = await runCli([
+      const { code, result, stderr } = await analyzeJson([
         "--logs",
         logs,
         "--activity",

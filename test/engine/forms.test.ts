@@ -2,8 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { AnalysisResult } from "../../src/engine/analyze.js";
 import {
   activityEventsToArchiveJsonLines,
   activityEventsToCsv,
@@ -16,7 +14,7 @@ import {
   writeArchiveTree,
 } from "../sim/forms.js";
 import { generateAll, type ScenarioData } from "../sim/scenarios.js";
-import { captureIo } from "../cli/io.js";
+import { analyzeJson } from "../support/analyze-json.js";
 import { expectMatchesTruth } from "./truth.js";
 
 /**
@@ -67,12 +65,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runCli(args: string[]): Promise<{ code: number; result: AnalysisResult; stderr: string }> {
-  const io = captureIo();
-  const code = await main(["analyze", ...args, "--format", "json"], io);
-  return { code, result: JSON.parse(io.out()) as AnalysisResult, stderr: io.err() };
-}
-
 describe("every input form through the real CLI gives the ground truth", () => {
   const activityNames = Object.keys(ACTIVITY_FORMS);
   Object.entries(STORAGE_FORMS).forEach(([name, write], k) => {
@@ -84,7 +76,7 @@ describe("every input form through the real CLI gives the ground truth", () => {
       await mkdir(activity, { recursive: true });
       await write(logs);
       await ACTIVITY_FORMS[activityForm]!(activity);
-      const { code, result, stderr } = await runCli(["--logs", logs, "--activity", activity]);
+      const { code, result, stderr } = await analyzeJson(["--logs", logs, "--activity", activity]);
       expect(stderr).toBe("");
       expect(code).toBe(0);
       expect(result.input.rejected).toBe(0);
