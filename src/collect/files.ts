@@ -6,6 +6,7 @@ import { FileRecordParser, type RecordReader } from "./formats.js";
 import type { FilePiece } from "./byte-ranges.js";
 import { InputError, expandInputPaths, openFileBytes, openFileRange, type FileBytes } from "./input-files.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
+import { skimSuccessRow } from "./json-lines-skim.js";
 import {
   leanStorageRequestFromJsonBytes,
   storageRequestFromJsonBytes,
@@ -76,6 +77,7 @@ const STORAGE_READER: RecordReader<StorageRequest> = {
 const LEAN_STORAGE_READER: RecordReader<StorageRequest> = {
   fromObject: storageRequestFromObject,
   fromJsonBytes: leanStorageRequestFromJsonBytes,
+  fromJsonLine: skimSuccessRow,
   fromClassicFields: storageRequestFromClassicFields,
 };
 const ACTIVITY_READER: RecordReader<ActivityEvent> = { fromObject: activityEventFromObject };
@@ -92,8 +94,9 @@ export interface ReadStorageOptions {
   onProgress?: (p: ReadProgress) => void;
   /**
    * For the engine: JSON Lines rows that are not 401/403 carry only LEAN_REQUEST_FIELDS
-   * (src/collect/storage-records.ts), the rest undefined; they are validated exactly as before, so the
-   * same rows are kept and the same ones rejected. 401/403 rows and other forms are read in full.
+   * (src/collect/storage-records.ts), the rest undefined. Those of ASCII JSON Lines are read by key search
+   * (src/collect/json-lines-skim.ts), which does not check the fields it does not read; 401/403 rows,
+   * lines it cannot vouch for and other forms are read and checked in full.
    */
   lean?: boolean;
 }

@@ -26,6 +26,11 @@ export interface RecordReader<T> {
     at: RecordLocation,
     sink: RejectionSink,
   ): T | undefined | typeof NOT_HANDLED;
+  /**
+   * Optional fast path for a whole line of ASCII JSON Lines, given as a string that may view a larger
+   * one: the record, or undefined to leave the line to the other paths (it never rejects).
+   */
+  fromJsonLine?(line: string): T | undefined;
   /** Classic Storage Analytics lines (src/collect/classic-log.ts); absent where they make no record. */
   fromClassicFields?: ClassicFieldsReader<T>;
 }
@@ -108,6 +113,13 @@ abstract class LineParser<T> extends RecordTarget<T> implements LineHandler, Par
 
 /** NDJSON exports and archive JSON Lines: one JSON object per line. */
 class JsonLinesParser<T> extends LineParser<T> {
+  skim(line: string): boolean {
+    const r = this.map.fromJsonLine?.(line);
+    if (r === undefined) return false;
+    this.out.push(r);
+    return true;
+  }
+
   line(
     text: string,
     lineNo: number,

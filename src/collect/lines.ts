@@ -5,6 +5,12 @@ export const MAX_RECORD_BYTES = 1 << 20;
 
 const NEWLINE = 0x0a;
 
+/**
+ * Lines offered to a skimming handler are cut from strings of at most this many bytes of whole lines:
+ * V8 keeps strings under 128 KiB in the young generation, where they are cheapest to make and free.
+ */
+const SKIM_PIECE_BYTES = 64 * 1024;
+
 /** Why a physical line could not be decoded. */
 export type LineProblem = "invalid-utf8" | "too-long";
 
@@ -23,6 +29,12 @@ export interface LineHandler {
     bytes?: Buffer,
     bytesStart?: number,
   ): void;
+  /**
+   * Optional: takes a complete ASCII line given as a slice of a decoded run of lines, without a copy of
+   * its own. False hands the same line to `line` (decoded on its own, with its bytes). A taken line's
+   * strings view the run: whatever is kept of them must be copied (src/detach.ts).
+   */
+  skim?(line: string): boolean;
 }
 
 /**
@@ -110,9 +122,9 @@ export class LineSplitter {
   }
 
   /**
-   * Lines in chunk[start, end) where chunk[end] is the last line break of the run. Each line is decoded
-   * on its own: strings sliced out of it then pin only that line, never a whole chunk, when a later stage
-   * keeps them (samples, top-K callers).
+   * Lines in chunk[start, end) where chunk[end] is the last line break of the run. A line handed to
+   * `line` is decoded on its own: strings sliced out of it then pin only that line, never a whole chunk,
+   * when a later stage keeps them (samples, top-K callers).
    */
   private emitRun(chunk: Buffer, start: number, end: number): void {
     const run = chunk.subarray(start, end);
@@ -128,26 +140,64 @@ export class LineSplitter {
       }
       return;
     }
+    if (ascii && this.handler.skim) {
+      this.emitAsciiRun(chunk, start, end);
+      return;
+    }
     const encoding = ascii ? "latin1" : "utf8";
-    const max = this.maxLineBytes;
-    const handler = this.handler;
     let from = start;
     while (from <= end) {
       let stop = chunk.indexOf(NEWLINE, from);
       if (stop < 0 || stop > end) stop = end;
       const next = stop + 1;
       if (stop > from && chunk[stop - 1] === 13) stop--;
-      this.lineNo++;
-      if (stop - from > max) handler.line("", this.lineNo, "too-long", false);
-      else {
-        let line = chunk.toString(encoding, from, stop);
-        if (this.first) {
-          this.first = false;
-          if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-        }
-        handler.line(line, this.lineNo, undefined, false, chunk, from);
-      }
+      this.emitDecoded(chunk, from, stop, encoding);
       from = next;
+    }
+  }
+
+  /** One line of chunk[from, stop), decoded on its own. */
+  private emitDecoded(chunk: Buffer, from: number, stop: number, encoding: "latin1" | "utf8"): void {
+    this.lineNo++;
+    if (stop - from > this.maxLineBytes) {
+      this.handler.line("", this.lineNo, "too-long", false);
+      return;
+    }
+    let line = chunk.toString(encoding, from, stop);
+    if (this.first) {
+      this.first = false;
+      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    }
+    this.handler.line(line, this.lineNo, undefined, false, chunk, from);
+  }
+
+  /**
+   * An ASCII run for a handler that skims: decoded in pieces of whole lines (one string each, not one
+   * per line) and offered line by line as slices; a line the handler declines is decoded on its own.
+   */
+  private emitAsciiRun(chunk: Buffer, start: number, end: number): void {
+    const handler = this.handler;
+    this.first = false;
+    let from = start;
+    while (from <= end) {
+      let pieceEnd = end;
+      if (end - from > SKIM_PIECE_BYTES) {
+        pieceEnd = chunk.lastIndexOf(NEWLINE, from + SKIM_PIECE_BYTES);
+        if (pieceEnd < from) pieceEnd = chunk.indexOf(NEWLINE, from);
+      }
+      const piece = chunk.toString("latin1", from, pieceEnd);
+      let s = 0;
+      for (;;) {
+        const nl = piece.indexOf("\n", s);
+        let stop = nl < 0 ? piece.length : nl;
+        if (stop > s && piece.charCodeAt(stop - 1) === 13) stop--;
+        if (stop - s > this.maxLineBytes || !handler.skim!(piece.slice(s, stop)))
+          this.emitDecoded(chunk, from + s, from + stop, "latin1");
+        else this.lineNo++;
+        if (nl < 0) break;
+        s = nl + 1;
+      }
+      from = pieceEnd + 1;
     }
   }
 

@@ -589,22 +589,53 @@ function leanRequest(shape: LeanShape, v: unknown[]): StorageRequest | undefined
   if (!account) return undefined;
   const service = shape.serviceOf(v) ?? serviceFromResourceId(resourceId);
   if (!service) return undefined;
-  // Same property order as storageRequestOfShape: one object shape for every record.
-  const r: Fields = {
+  return leanSuccessRequest({
     timeMs,
     account,
     service,
     operation: v[s.operation] as string,
     statusCode: status,
-    statusText: text(v[s.statusText]) ?? "",
-    authType: text(v[s.authType]) ?? "",
+    statusText: text(v[s.statusText]),
+    authType: text(v[s.authType]),
     authHash: text(v[s.authHash]),
-    callerIp: ipOf(v[s.callerIp]),
-    userAgent: userAgentOf(v[s.userAgent]),
+    callerIp: text(v[s.callerIp]),
+    userAgent: text(v[s.userAgent]),
     operationVersion: text(v[s.operationVersion]),
     uri: text(v[s.uri]),
-    objectKey: undefined,
     requesterObjectId: text(v[s.requesterObjectId]),
+    resourceId,
+  });
+}
+
+/** The fields of a success row as logged (present, non-empty text or undefined). */
+export type SuccessFields = Pick<StorageRequest, "timeMs" | "account" | "service" | "operation"> & {
+  statusCode: number;
+} & {
+  [K in Exclude<LeanField, "timeMs" | "account" | "service" | "operation" | "statusCode">]:
+    string | undefined;
+};
+
+/**
+ * The record of a row that is not a 401/403: LEAN_REQUEST_FIELDS normalised as the full reader does,
+ * the rest undefined. Both readers of success rows build it here (leanRequest, json-lines-skim.ts).
+ */
+export function leanSuccessRequest(f: SuccessFields): StorageRequest {
+  // Same property order as storageRequestOfShape: one object shape for every record.
+  const r: Fields = {
+    timeMs: f.timeMs,
+    account: f.account,
+    service: f.service,
+    operation: f.operation,
+    statusCode: f.statusCode,
+    statusText: f.statusText ?? "",
+    authType: f.authType ?? "",
+    authHash: f.authHash,
+    callerIp: f.callerIp === undefined ? undefined : withoutPort(f.callerIp),
+    userAgent: f.userAgent === undefined ? undefined : stripSurroundingQuotes(f.userAgent),
+    operationVersion: f.operationVersion,
+    uri: f.uri,
+    objectKey: undefined,
+    requesterObjectId: f.requesterObjectId,
     requesterAppId: undefined,
     requesterTenantId: undefined,
     requesterUpn: undefined,
@@ -612,7 +643,7 @@ function leanRequest(shape: LeanShape, v: unknown[]): StorageRequest | undefined
     authorizationDetails: undefined,
     requesterTokenIssuer: undefined,
     delegatedResourceId: undefined,
-    resourceId,
+    resourceId: f.resourceId,
     correlationId: undefined,
     protocol: undefined,
     sasExpiryStatus: undefined,
@@ -621,6 +652,11 @@ function leanRequest(shape: LeanShape, v: unknown[]): StorageRequest | undefined
   };
   return r;
 }
+
+/** Where each shape keeps the fields of a success row (json-lines-skim.ts searches for their keys). */
+export type SuccessColumns = Pick<StorageColumns, Exclude<LeanField, "timeMs"> | "time" | "service">;
+export const LOG_ANALYTICS_SUCCESS_COLUMNS: SuccessColumns = LOG_ANALYTICS_COLUMNS;
+export const ARCHIVE_SUCCESS_COLUMNS: SuccessColumns = ARCHIVE_COLUMNS;
 
 /**
  * JSON Lines fast path for the engine: one scan of the line that validates it whole but builds strings

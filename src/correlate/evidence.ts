@@ -311,11 +311,12 @@ export class EvidenceObserver implements RecordObserver {
         this.truncated.droppedCallers++;
         return;
       }
-      const lower = r.account.toLowerCase();
+      // Kept for the run: copies, so they do not keep the row's line (or its run of lines) alive.
+      const lower = detach(r.account.toLowerCase());
       const n = (this.spellings.get(lower) ?? 0) + 1;
       this.spellings.set(lower, n);
       acct = { lower, callers: new Map(), resourceIdKnown: false, upperCaseIds: false, spellings: n };
-      this.byRawAccount.set(r.account, acct);
+      this.byRawAccount.set(detach(r.account), acct);
       if (n > 1) for (const a of this.byRawAccount.values()) if (a.lower === lower) a.spellings = n;
     }
     const byCaller = acct.callers;
@@ -380,10 +381,10 @@ export class EvidenceObserver implements RecordObserver {
     }
     state.shapes[o] = {
       userAgent: r.userAgent && detach(r.userAgent),
-      operationVersion: r.operationVersion,
+      operationVersion: r.operationVersion && detach(r.operationVersion),
       authHash: r.authHash && detach(r.authHash),
-      authType: r.authType,
-      callerIp: r.callerIp,
+      authType: detach(r.authType),
+      callerIp: r.callerIp && detach(r.callerIp),
       records,
       sasRecord,
     };
@@ -428,8 +429,8 @@ export class EvidenceObserver implements RecordObserver {
     }
     if (r.requesterObjectId && r.requesterObjectId !== r.requesterObjectId.toLowerCase())
       acct.upperCaseIds = true;
-    const caller = callerIdentityOf(r);
-    const key = account + "\u0000" + caller;
+    const caller = detach(callerIdentityOf(r));
+    const key = detach(account + "\u0000" + caller);
     let state = this.callers.get(key);
     if (!state) {
       if (this.callers.size >= this.limits.maxCallers) {

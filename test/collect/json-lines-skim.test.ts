@@ -1,0 +1,215 @@
+import fc from "fast-check";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { skimSuccessRow } from "../../src/collect/json-lines-skim.js";
+import { NOT_HANDLED } from "../../src/collect/record-location.js";
+import { RejectionCollector } from "../../src/collect/rejections.js";
+import {
+  LEAN_REQUEST_FIELDS,
+  leanStorageRequestFromJsonBytes,
+  storageRequestFromObject,
+} from "../../src/collect/storage-records.js";
+import { isAuthFailure, type StorageRequest } from "../../src/model/storage-request.js";
+import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson, toArchiveRecord } from "../sim/forms.js";
+import { generateAll } from "../sim/scenarios.js";
+import { archiveLine, storageRequestArb } from "./helpers.js";
+
+/**
+ * The key-search reader of success rows (src/collect/json-lines-skim.ts) is held to the full reader,
+ * line by line: whenever it answers, the full reader keeps the row, it is not a 401/403, and every field
+ * the engine reads of a success row is the same. It may decline anything; it must answer for the lines
+ * Storage and the exports write, or it would be no fast path.
+ */
+
+const at = { file: "line", line: 1 };
+
+/** What the full reader makes of one line: the record, or undefined when it rejects it. */
+function fullReading(line: string): StorageRequest | undefined {
+  const sink = new RejectionCollector(10);
+  const bytes = Buffer.from(line, "utf8");
+  if (bytes.length === line.length) {
+    const r = leanStorageRequestFromJsonBytes(bytes, 0, bytes.length, line, at, sink);
+    if (r !== NOT_HANDLED) return r;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  return storageRequestFromObject(value as Record<string, unknown>, at, sink);
+}
+
+const LEAN = new Set<string>(LEAN_REQUEST_FIELDS);
+const leanOf = (r: StorageRequest) => Object.fromEntries(Object.entries(r).filter(([k]) => LEAN.has(k)));
+
+/** Whether the skim answered; when it did, it agrees with the full reader. */
+function expectAgrees(line: string): boolean {
+  const skimmed = skimSuccessRow(line);
+  if (skimmed === undefined) return false;
+  const full = fullReading(line);
+  expect(full, line).toBeDefined();
+  expect(isAuthFailure(full!)).toBe(false);
+  expect(leanOf(skimmed), line).toEqual(leanOf(full!));
+  for (const [k, v] of Object.entries(skimmed)) if (!LEAN.has(k)) expect(v, k).toBeUndefined();
+  return true;
+}
+
+/** Every line agrees; returns how many success lines the skim answered, and how many there were. */
+function checkLines(text: string): { answered: number; successes: number } {
+  let answered = 0;
+  let successes = 0;
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const full = fullReading(line);
+    if (full && !isAuthFailure(full)) successes++;
+    if (expectAgrees(line)) answered++;
+  }
+  return { answered, successes };
+}
+
+const data = generateAll({ seed: 7 });
+
+describe("the key-search reader of success rows", () => {
+  it("reads every success row of the stories' archive JSON Lines as the full reader does", () => {
+    const { answered, successes } = checkLines(storageRequestsToArchiveJsonLines(data.requests));
+    expect(successes).toBeGreaterThan(1000);
+    // Rows with escapes in their values are left to the full reader; the rest are read here.
+    expect(answered / successes).toBeGreaterThan(0.95);
+  });
+
+  it("reads Log Analytics NDJSON (text and native types, with or without Type) as the full reader does", () => {
+    for (const o of [{}, { nativeTypes: true }, { omitType: true }]) {
+      const { answered, successes } = checkLines(storageRequestsToNdjson(data.requests, o));
+      expect(successes).toBeGreaterThan(1000);
+      expect(answered / successes).toBeGreaterThan(0.95);
+    }
+  });
+
+  it("reads the bundled archive samples as the full reader does", async () => {
+    const root = join(import.meta.dirname, "..", "..", "samples", "logs", "archive");
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".json"));
+    expect(files.length).toBeGreaterThan(0);
+    let answered = 0;
+    for (const f of files) answered += checkLines(await readFile(join(root, f), "utf8")).answered;
+    expect(answered).toBeGreaterThan(0);
+  });
+
+  it("agrees with the full reader on random requests in both shapes, in any order", () => {
+    fc.assert(
+      fc.property(fc.array(storageRequestArb, { minLength: 1, maxLength: 8 }), (requests) => {
+        checkLines(storageRequestsToArchiveJsonLines(requests));
+        checkLines(storageRequestsToNdjson(requests, { nativeTypes: true }));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  const success = {
+    ...toArchiveRecord(data.requests.find((r) => r.statusCode === 200 && r.requesterObjectId)!),
+  };
+
+  it("answers for a real-shaped archive success row, and declines what it cannot vouch for", () => {
+    const line = archiveLine({ statusCode: 200, statusText: "Success" });
+    expect(expectAgrees(line)).toBe(true);
+    const declined = [
+      archiveLine({ statusCode: 403 }),
+      archiveLine({ statusCode: "Unknown" }),
+      archiveLine({ statusCode: 200 }).replace(/":/g, '": '),
+      archiveLine({ statusCode: 200 }) + archiveLine({ statusCode: 200 }),
+      archiveLine({ statusCode: 200 }).slice(0, -1),
+      archiveLine({ statusCode: 200, operationName: 7 }),
+      archiveLine({ statusCode: 200, callerIpAddress: 10 }),
+      archiveLine({ statusCode: 200, uri: 'https://a/"quoted"' }),
+      archiveLine({ statusCode: 200, time: "yesterday" }),
+      archiveLine({ statusCode: 200, properties: { accountName: "other", serviceType: "blob" } }),
+    ];
+    for (const l of declined) expect(skimSuccessRow(l), l).toBeUndefined();
+  });
+
+  it("reads nested keys only where the full reader does", () => {
+    const base = JSON.parse(archiveLine({ statusCode: 200, statusText: "Success" })) as Record<
+      string,
+      unknown
+    >;
+    const identity = base.identity as Record<string, unknown>;
+    const variants: Array<Record<string, unknown>> = [
+      // `type` not first in identity, authorization (with principals' own `type`) before requester.
+      {
+        ...base,
+        identity: {
+          tokenHash: "X",
+          authorization: [{ principals: [{ id: "p", type: "User" }] }],
+          type: "OAuth",
+        },
+      },
+      {
+        ...base,
+        identity: { ...identity, delegatedResource: { resourceId: "/subscriptions/x", objectId: "d" } },
+      },
+      {
+        ...base,
+        identity: {
+          type: "OAuth",
+          delegatedResource: { resourceId: "/x", objectId: "d" },
+          requester: { objectId: "o" },
+        },
+      },
+      { ...base, identity: { type: "SAS", tokenHash: "key1(AB),SasSignature(CD)" }, resourceId: undefined },
+      { ...base, identity: { type: "OAuth", requester: null } },
+      { ...base, identity: null },
+      {
+        ...base,
+        identity: { type: "OAuth", requester: { appId: "a", nested: { objectId: "n" }, objectId: "o" } },
+      },
+      { identity: base.identity, ...base },
+      { properties: base.properties, uri: base.uri, ...base },
+    ];
+    for (const v of variants) expectAgrees(JSON.stringify(v));
+    expect(expectAgrees(JSON.stringify(variants[3]))).toBe(true);
+  });
+
+  const CONTAINERS = new Set(["identity", "properties"]);
+  const READ_KEYS = [
+    ...CONTAINERS,
+    ...["time", "resourceId", "operationName", "operationVersion", "statusCode", "statusText"],
+    // Not TimeGenerated: a line starting as an archive record is trusted to have none.
+    ...["callerIpAddress", "uri", "StatusCode", "AccountName", "Type"],
+  ];
+
+  it("agrees with the full reader on lines reordered, cut, run together or with odd values", () => {
+    const keys = Object.keys(success);
+    // Braces in values could pair up a cut line's braces again (see skimSuccessRow).
+    const text = (maxLength: number) => fc.string({ maxLength }).filter((t) => !/[{}]/.test(t));
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.constant(""),
+      fc.integer(),
+      fc.boolean(),
+      text(6),
+      fc.constantFrom("200", "403", "Unknown", "2024-05-01T10:00:00Z", "blob", "StorageBlobLogs"),
+      fc.record({ type: text(3), objectId: text(3) }),
+    );
+    const mangle = fc.record({
+      order: fc.shuffledSubarray(keys, { minLength: keys.length, maxLength: keys.length }),
+      drop: fc.subarray(keys, { maxLength: 3 }),
+      // Fields it reads (a success row's other fields are not checked: see skimSuccessRow).
+      set: fc.dictionary(fc.constantFrom(...READ_KEYS), value, { maxKeys: 2 }),
+      tail: fc.constantFrom("", ',"statusCode":403}', "}", " ", '{"time":"x"}'),
+    });
+    fc.assert(
+      fc.property(mangle, ({ order, drop, set, tail }) => {
+        const rec: Record<string, unknown> = {};
+        for (const k of order) if (!drop.includes(k)) rec[k] = success[k];
+        // Storage's nesting is trusted (see skimSuccessRow): a container is present, absent or null.
+        for (const [k, v] of Object.entries(set)) rec[k] = CONTAINERS.has(k) ? null : v;
+        const json = JSON.stringify(rec);
+        const line = tail.startsWith(",") ? json.slice(0, -1) + tail : json + tail;
+        expectAgrees(line);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
