@@ -23,21 +23,27 @@ import {
  *
  * It answers only when it can vouch for the row, which is why the search is sound: in a line with no
  * backslash every `"` delimits a string, so `"key":` can only be that key. Anything unusual is left to
- * the full reader (`leanStorageRequestFromJsonBytes`), which keeps or rejects the row exactly as it
- * always has: a 401/403, a status that is not a plain 3-digit number, or a second status; a line that does not start with
- * `{` and end with `}`, whose braces do not pair up (cut after a nested object), or in which a `}` is
- * followed by anything but `,` `}` `]` (objects run together);
- * a backslash anywhere; spacing after the first key; a value that is not a string or null where text is
- * read; a bad time; no account or service; an account its resource id contradicts. Archive records nest
- * keys that also occur deeper, so `identity.type` is read only as the first key of `identity`,
- * `identity.requester.objectId` only inside `requester`, and `resourceId` only before `identity`.
+ * the full reader (`leanStorageRequestFromJsonBytes`), which keeps or rejects the row as it always has:
+ * - a 401/403, or a status that is not a plain 3-digit number;
+ * - a line that does not start with `{` and end with `}`, whose braces do not pair up (cut after a
+ *   nested object), or in which a `}` is followed by anything but `,` `}` `]` (objects run together);
+ * - a backslash anywhere, or spacing after the first key;
+ * - a value that is not a string or null where text is read, a bad time, no account or service, or an
+ *   account its resource id contradicts.
+ * Archive records nest keys that also occur deeper, so `identity.type` is read only as the first key of
+ * `identity`, `identity.requester.objectId` only inside `requester`, and `resourceId` only before
+ * `identity`.
  *
- * What it does not check, by design (issue 13: no validating fields nobody reads): the values of the
- * fields a success row does not use (a `correlationId` that is not a string, say), and the nesting of
- * the record as Storage and the exports write it (a key of `properties` is not looked for elsewhere; a
- * container that is not an object is not noticed when nothing in it is read; a line starting
- * `{"time":` has no TimeGenerated too). Such a row is counted and analysed, not rejected. Braces are
- * counted, not parsed: a cut line whose string values hold braces that pair its own up again passes.
+ * What it does not check, by design (issue 13: no validating fields nobody reads), so that such a row
+ * is counted and analysed rather than rejected:
+ * - the values of the fields a success row does not use (a `correlationId` that is a number, say);
+ * - the record's nesting as Storage and the exports write it: a key of `properties` is not looked for
+ *   elsewhere, a container that is not an object goes unnoticed when nothing in it is read, and a line
+ *   starting `{"time":` is not searched for a TimeGenerated too;
+ * - a key written twice in one object (the full reader keeps the last; looking for a second status
+ *   cost a fifth of the search);
+ * - braces inside string values: braces are counted, not parsed, so a cut line whose values hold
+ *   braces that pair its own up again passes.
  *
  * The record is the one the full reader builds for the row (`leanSuccessRequest`); a test compares the
  * two on every line of the bundled samples, the simulator's stories and generated archives.
@@ -266,8 +272,6 @@ class Layout {
       if (at > cursor) cursor = at;
       else reordered = true;
       if (slot === STATUS) {
-        // A second status would be the one the full reader keeps: never read a 401/403 as a success.
-        if (find(line, key, at) >= 0) return false;
         this.statusAt = at;
         continue;
       }
