@@ -169,7 +169,9 @@ export async function* readStorageRequestPiece(
   lines: (n: number) => void,
 ): AsyncGenerator<StorageRequest[]> {
   const whole = piece.start === 0 && piece.end === piece.size;
-  const source = whole ? await openFileBytes(piece.file) : openFileRange(piece.file, piece.start, piece.end);
+  const source = whole
+    ? await openFileBytes(piece.file)
+    : await openFileRange(piece.file, piece.start, piece.end);
   const parser = new FileRecordParser(piece.file, storageReader(opts), opts.rejections, piece.format);
   yield* readInto(piece.file, source, parser, opts.rejections, opts.onProgress);
   lines(parser.lines);

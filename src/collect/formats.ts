@@ -649,9 +649,8 @@ export class FileRecordParser<T> {
     // grows with the file.
     const format = detectFormat(head, false) ?? (head.length > DETECT_LIMIT ? "json-lines" : undefined);
     if (format) this.start(format, head);
-    else {
-      this.head = [head];
-    }
+    // Kept until the form is known: a copy, as the chunk's memory is reused.
+    else this.head = [head === chunk ? Buffer.from(chunk) : head];
   }
 
   /** Physical lines read so far, for the line-based forms (a split file's pieces are numbered from it). */

@@ -203,6 +203,10 @@ export class JsonStreamScanner {
         }
       }
     }
+    // A value still open at the chunk's end keeps its bytes: copies, as the chunk's memory is reused.
+    if (this.capture !== Capture.None)
+      for (let k = 0; k < this.parts.length; k++)
+        if (this.parts[k]!.buffer === buf.buffer) this.parts[k] = Buffer.from(this.parts[k]!);
   }
 
   end(): void {

@@ -12,6 +12,9 @@ import {
   activityEventsToLogAnalyticsJsonArray,
   defaultResourceId,
   storageRequestsToArchiveJsonLines,
+  storageRequestsToCsv,
+  storageRequestsToLogAnalyticsJsonArray,
+  storageRequestsToLogsApiJson,
   writeArchiveTree,
 } from "../sim/forms.js";
 import { archiveLine, defined, gz, readActivity, readStorage, tempDir, writeTemp } from "./helpers.js";
@@ -85,6 +88,26 @@ describe("inputs on disk", () => {
     let seen = 0;
     for await (const _ of readStorageRequests([file], { rejections })) if (++seen === 10) break;
     expect(seen).toBe(10);
+  });
+
+  it("reads records that span the reused read buffers the same in every form", async () => {
+    // Over 2 MB each: every one of the three 256 KiB read buffers is refilled, and records cross their
+    // edges.
+    const requests = Array.from({ length: 9000 }, (_, i) => request(i, `acct${i % 7}`));
+    // One record longer than two buffers: its start must outlive its buffer's next use.
+    requests[4000]!.userAgent = "x".repeat(600_000);
+    const forms: Record<string, string> = {
+      "archive JSON Lines": storageRequestsToArchiveJsonLines(requests),
+      "pretty JSON array": storageRequestsToLogAnalyticsJsonArray(requests),
+      "Logs API": storageRequestsToLogsApiJson(requests),
+      CSV: storageRequestsToCsv(requests),
+    };
+    for (const [name, content] of Object.entries(forms)) {
+      expect(content.length, name).toBeGreaterThan(2 << 20);
+      const { records, rejections } = await readStorage([await writeTemp(`reuse-${name}`, content)]);
+      expect(rejections.count, name).toBe(0);
+      expect(records.map(defined), name).toEqual(requests.map(defined));
+    }
   });
 
   it("fails with an InputError naming the path for missing paths, empty directories and unreadable files", async () => {
