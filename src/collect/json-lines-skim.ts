@@ -218,8 +218,7 @@ const COLUMN_OF_SLOT: ReadonlyArray<keyof SuccessColumns> = [
 /**
  * The keys of one shape of record, searched in the order they were last found in: each from where the
  * previous one was found, so a line is scanned about once. A key found only before that point means the
- * writer orders its keys differently, and the order is learnt again from that line. A key once found
- * absent is searched from the line's start (it may be absent again, and then one scan tells).
+ * writer orders its keys differently, and the order is learnt again from that line.
  */
 class Layout {
   /** The text values of the line read last (they view the line). */
@@ -227,7 +226,6 @@ class Layout {
   /** Where the status value of the line read last starts, or ABSENT. */
   statusAt = ABSENT;
   private readonly positions = new Array<number>(SLOTS).fill(ABSENT);
-  private readonly sometimesAbsent = new Array<boolean>(SLOTS).fill(false);
   private order: number[];
   /** How a record of this shape starts when its time comes first. */
   readonly first: string;
@@ -247,20 +245,16 @@ class Layout {
 
   /** Reads the line's fields into `values` and `statusAt`; false to give up. */
   read(line: string): boolean {
-    const { keys, positions, values, sometimesAbsent } = this;
+    const { keys, positions, values } = this;
     let cursor = 0;
     let reordered = false;
     for (const slot of this.order) {
       const key = keys[slot]!;
-      let k: number;
-      if (sometimesAbsent[slot]) k = find(line, key, 0);
-      else {
-        k = find(line, key, cursor);
-        if (k < 0 && cursor > 0) {
-          k = find(line, key, 0);
-          if (k >= 0) reordered = true;
-        }
-        if (k < 0) sometimesAbsent[slot] = true;
+      let k = find(line, key, cursor);
+      if (k < 0 && cursor > 0) {
+        // Only the part before the cursor is left to search: an absent key costs one scan in all.
+        k = find(line.slice(0, cursor + key.tail.length + 1), key, 0);
+        if (k >= 0) reordered = true;
       }
       positions[slot] = k;
       if (k < 0) {
@@ -295,7 +289,10 @@ class Layout {
       if (at >= 0 && !line.startsWith("null", at)) return false;
     } else if (p[RESOURCE_ID]! > identity) return false;
     this.values[OBJECT_ID] = undefined;
-    const requester = identity < 0 ? ABSENT : valueAt(line, REQUESTER_KEY, identity);
+    // `requester` lies inside `identity`: before the first key found after it that is not identity's.
+    let bound = line.length;
+    for (const slot of OUTSIDE_IDENTITY) if (p[slot]! > identity && p[slot]! < bound) bound = p[slot]!;
+    const requester = identity < 0 ? ABSENT : valueAt(line.slice(0, bound), REQUESTER_KEY, identity);
     if (requester < 0 || line.startsWith("null", requester)) return true;
     if (line.charCodeAt(requester) !== 123) return false;
     const close = line.indexOf("}", requester);
@@ -316,6 +313,8 @@ class Layout {
   }
 }
 
+/** Slots whose archive keys lie outside `identity`. */
+const OUTSIDE_IDENTITY = [TIME, STATUS, OPERATION, ACCOUNT, SERVICE, RESOURCE_ID, CALLER_IP, USER_AGENT, URI];
 const IDENTITY_KEY = keyOf('"identity"');
 const REQUESTER_KEY = keyOf('"requester"');
 const OBJECT_ID_KEY = keyOf('"objectId"');
