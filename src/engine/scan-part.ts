@@ -42,5 +42,7 @@ export async function scanPart(req: PartScanRequest): Promise<PartScan> {
       intake.takeItem(batch);
     pieces.push({ lines, count: rejections.count, samples: [...rejections.samples] });
   }
-  return { ...intake.summary(), evidence: evidence.evidence(), pieces };
+  // The observer is done with: its own records, not copies (the merge copies, and so does a worker's
+  // message).
+  return { ...intake.summary(), evidence: evidence.liveEvidence(), pieces };
 }
