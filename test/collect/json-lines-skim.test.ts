@@ -129,6 +129,76 @@ describe("the key-search reader of success rows", () => {
     for (const l of declined) expect(skimSuccessRow(l), l).toBeUndefined();
   });
 
+  it("reads a record laid out as Storage documents it (uri before identity, delegatedResource last)", () => {
+    // The documented field order of a resource log entry, with an OAuth identity whose authorization
+    // entries carry their own `type` and conditions, and a delegated resource with its own resourceId
+    // and objectId after the requester.
+    const record = {
+      time: "2026-11-20T09:00:03.6020000Z",
+      resourceId:
+        "/subscriptions/6e602fb4-9b4f-4afe-afe3-0c1e76057539/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stdocs01/blobServices/default",
+      category: "StorageWrite",
+      operationName: "PutBlob",
+      operationVersion: "2025-01-05",
+      schemaVersion: "1.0",
+      statusCode: 201,
+      statusText: "Success",
+      durationMs: 5,
+      callerIpAddress: "192.0.2.10:51000",
+      correlationId: "0a6f65ed-c26a-003a-42a1-0f34a4000000",
+      location: "westeurope",
+      uri: "https://stdocs01.blob.core.windows.net:443/c/b.txt?timeout=10",
+      identity: {
+        type: "OAuth",
+        tokenHash: "F2F073C9702F5975E4167F6E6E9804DA48766743DB19D5AE7DB26AF7BCD8F922",
+        authorization: [
+          {
+            action: "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+            roleAssignmentId: "a1",
+            roleDefinitionId: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+            principals: [{ id: "p1", type: "ServicePrincipal" }],
+            denyAssignmentId: "",
+            type: "",
+            result: "Granted",
+            reason: "Policy",
+            conditionsUsed: { "Microsoft.Storage/storageAccounts/blobServices/containers:name": "c" },
+          },
+        ],
+        requester: {
+          appId: "7e791906-bf5b-4760-a662-fc11b73f208e",
+          audience: "https://storage.azure.com/",
+          objectId: "4b40799f-c15a-45ed-a0e1-b4a2869af48e",
+          tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+          tokenIssuer: "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
+        },
+        delegatedResource: { tenantId: "t2", resourceId: "/subscriptions/x/delegated", objectId: "d1" },
+      },
+      properties: {
+        accountName: "stdocs01",
+        requestUrl: "https://stdocs01.blob.core.windows.net:443/c/b.txt?timeout=10",
+        userAgentHeader: "azsdk-net-Storage.Blobs/12.22.2 (.NET 8.0.10; Microsoft Windows 10.0.20348)",
+        referrerHeader: "",
+        clientRequestId: "11ca0d6e-4ecc-dfc7-95f5-06f01414060c",
+        etag: "0x8DCC2CD9D9D588A",
+        serverLatencyMs: 4,
+        serviceType: "blob",
+        operationCount: 0,
+        requestHeaderSize: 2658,
+        conditionsUsed: "",
+      },
+      protocol: "HTTPS",
+      resourceType: "Microsoft.Storage/storageAccounts/blobServices",
+    };
+    const line = JSON.stringify(record);
+    expect(expectAgrees(line)).toBe(true);
+    const r = skimSuccessRow(line)!;
+    expect([r.requesterObjectId, r.resourceId, r.authType]).toEqual([
+      record.identity.requester.objectId,
+      record.resourceId,
+      "OAuth",
+    ]);
+  });
+
   it("reads nested keys only where the full reader does", () => {
     const base = JSON.parse(archiveLine({ statusCode: 200, statusText: "Success" })) as Record<
       string,
