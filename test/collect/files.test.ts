@@ -1,7 +1,8 @@
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError, readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
+import { openFileBytes } from "../../src/collect/input-files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
@@ -108,6 +109,23 @@ describe("inputs on disk", () => {
       expect(rejections.count, name).toBe(0);
       expect(records.map(defined), name).toEqual(requests.map(defined));
     }
+  });
+
+  it("reads a file that shrinks after it was opened up to its new end, nothing twice", async () => {
+    const content = Buffer.from(
+      storageRequestsToArchiveJsonLines(Array.from({ length: 2000 }, (_, i) => request(i))),
+    );
+    expect(content.length).toBeGreaterThan(1 << 20);
+    const file = await writeTemp("shrinking.json", content);
+    const source = await openFileBytes(file);
+    // Cut mid-chunk: the read there comes back short, and the reads already under way after it
+    // (beyond the new end) must not be used.
+    const cut = 300_000;
+    await truncate(file, cut);
+    const chunks: Buffer[] = [];
+    for await (const c of source.chunks) chunks.push(Buffer.from(c));
+    expect(Buffer.concat(chunks).equals(content.subarray(0, cut))).toBe(true);
+    expect(source.bytesRead()).toBe(cut);
   });
 
   it("fails with an InputError naming the path for missing paths, empty directories and unreadable files", async () => {
