@@ -33,6 +33,8 @@ export interface ParallelAnalyzeOptions {
   minPartBytes?: number;
   /** Told once the input is cut: how many parts (threads) and bytes in all. */
   onPlanned?: (parts: number, bytes: number) => void;
+  /** Called once every part is read, before incidents are built (as for `analyze`). */
+  afterScan?: () => void;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
   });
   const [first, ...rest] = parts;
   const scans = await Promise.all([scanPart(request(first!)), ...rest.map((p) => scanInWorker(request(p)))]);
+  o.afterScan?.();
   renumberRejections(parts, scans, o.rejections);
   return resultOfScans(scans, o, caps);
 }

@@ -65,6 +65,8 @@ export interface AnalyzeOptions {
   limits?: Partial<ClusterLimits>;
   /** Cluster and incident caps (DEFAULT_ENGINE_CAPS). */
   caps?: Partial<EngineCaps>;
+  /** Called once the rows are read, before incidents are built (the CLI collects garbage there). */
+  afterScan?: () => void;
 }
 
 /**
@@ -200,6 +202,7 @@ export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
 export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
   const caps = { ...DEFAULT_ENGINE_CAPS, ...o.caps };
   const scanned = await intakeAll(o, caps);
+  o.afterScan?.();
   const window = resolveWindow(o.window, scanned.minTimeMs, scanned.maxTimeMs, o.clock);
   const opts: ResultFromPartialsOptions = {
     partials: scanned.partials,

@@ -9,6 +9,7 @@ import type { ActivityEvent } from "../../model/activity.js";
 import { inputHealth } from "../../engine/input-health.js";
 import type { AnalysisResult } from "../../engine/analyze.js";
 import { writeReport } from "../../report/index.js";
+import { fullGarbageCollection } from "../collect-garbage.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "../command.js";
 import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
 import {
@@ -162,6 +163,7 @@ export async function runAnalyze(
       return exitStatusOf(result, io, false);
     }
     const threads = args.threads ?? defaultScanThreads();
+    const afterScan = fullGarbageCollection();
     // An injected root-cause stage sees every row in one pass; the parallel scan uses the default one.
     const parallel =
       threads > 1 && !deps.explainer
@@ -172,6 +174,7 @@ export async function runAnalyze(
             window,
             clock,
             rejections,
+            ...(afterScan ? { afterScan } : {}),
             ...(onProgress
               ? {
                   onPlanned: (parts: number, bytes: number) =>
@@ -198,6 +201,7 @@ export async function runAnalyze(
       clock,
       rejections,
       ...(explainer ? { explainer } : {}),
+      ...(afterScan ? { afterScan } : {}),
     });
     if (onProgress) io.stderr.write("\r\u001b[2K");
     writeReport(result, args.format, io.stdout);
