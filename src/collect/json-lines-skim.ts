@@ -1,6 +1,7 @@
 import type { StorageRequest } from "../model/storage-request.js";
 import {
   ARCHIVE_SUCCESS_COLUMNS,
+  LEAN_REQUEST_FIELDS,
   LOG_ANALYTICS_SUCCESS_COLUMNS,
   leanSuccessRequest,
   type SuccessColumns,
@@ -181,39 +182,26 @@ function oneWholeObject(line: string): boolean {
   return opens === closes;
 }
 
-// Slots of the fields of a success row.
-const TIME = 0;
-const STATUS = 1;
-const OPERATION = 2;
-const ACCOUNT = 3;
-const SERVICE = 4;
-const RESOURCE_ID = 5;
-const STATUS_TEXT = 6;
-const AUTH_TYPE = 7;
-const AUTH_HASH = 8;
-const CALLER_IP = 9;
-const USER_AGENT = 10;
-const OPERATION_VERSION = 11;
-const URI = 12;
-const OBJECT_ID = 13;
-const SLOTS = 14;
-
-const COLUMN_OF_SLOT: ReadonlyArray<keyof SuccessColumns> = [
-  "time",
-  "statusCode",
-  "operation",
-  "account",
-  "service",
-  "resourceId",
-  "statusText",
-  "authType",
-  "authHash",
-  "callerIp",
-  "userAgent",
-  "operationVersion",
-  "uri",
-  "requesterObjectId",
-];
+/** The columns of a success row, one slot each: the lean fields, the time read from its column. */
+const COLUMN_OF_SLOT: ReadonlyArray<keyof SuccessColumns> = LEAN_REQUEST_FIELDS.map((field) =>
+  field === "timeMs" ? "time" : field,
+);
+const slotOf = (column: keyof SuccessColumns): number => COLUMN_OF_SLOT.indexOf(column);
+const TIME = slotOf("time");
+const STATUS = slotOf("statusCode");
+const OPERATION = slotOf("operation");
+const ACCOUNT = slotOf("account");
+const SERVICE = slotOf("service");
+const RESOURCE_ID = slotOf("resourceId");
+const STATUS_TEXT = slotOf("statusText");
+const AUTH_TYPE = slotOf("authType");
+const AUTH_HASH = slotOf("authHash");
+const CALLER_IP = slotOf("callerIp");
+const USER_AGENT = slotOf("userAgent");
+const OPERATION_VERSION = slotOf("operationVersion");
+const URI = slotOf("uri");
+const OBJECT_ID = slotOf("requesterObjectId");
+const SLOTS = COLUMN_OF_SLOT.length;
 
 /**
  * The keys of one shape of record, searched in the order they were last found in: each from where the
@@ -351,20 +339,7 @@ let lastAccountOfId: string | undefined;
 function cachedAccountOf(resourceId: string | undefined): string | undefined {
   if (resourceId !== lastResourceId) {
     lastResourceId = resourceId;
-    lastAccountOfId = accountOfResourceId(resourceId);
+    lastAccountOfId = accountFromResourceId(resourceId);
   }
   return lastAccountOfId;
-}
-
-const ACCOUNTS_SEGMENT = "/storageAccounts/";
-
-/** accountFromResourceId (values.ts), without lower-casing the whole id when Azure's casing is used. */
-function accountOfResourceId(id: string | undefined): string | undefined {
-  if (!id) return undefined;
-  const at = id.indexOf(ACCOUNTS_SEGMENT);
-  if (at < 0) return accountFromResourceId(id);
-  const start = at + ACCOUNTS_SEGMENT.length;
-  const end = id.indexOf("/", start);
-  const account = end < 0 ? id.slice(start) : id.slice(start, end);
-  return account.length > 0 ? account : undefined;
 }

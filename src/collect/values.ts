@@ -217,10 +217,16 @@ export function serviceFromResourceId(id: string | undefined): ServiceType | und
   return undefined;
 }
 
-/** `…/storageAccounts/{acct}/…` → acct. */
+const ACCOUNTS_SEGMENT = "/storageAccounts/";
+const ANY_CASE_ACCOUNTS_SEGMENT = /\/storageaccounts\//i;
+
+/** `…/storageAccounts/{acct}/…` → acct (the first such segment, in any casing). */
 export function accountFromResourceId(id: string | undefined): string | undefined {
   if (!id) return undefined;
-  const at = id.toLowerCase().indexOf("/storageaccounts/");
+  // Azure's casing is found without lower-casing the whole id, which every success row paid for.
+  let at = id.indexOf(ACCOUNTS_SEGMENT);
+  if (at < 0 || ANY_CASE_ACCOUNTS_SEGMENT.test(id.slice(0, at)))
+    at = id.toLowerCase().indexOf("/storageaccounts/");
   if (at < 0) return undefined;
   const start = at + "/storageaccounts/".length;
   const end = id.indexOf("/", start);

@@ -7,7 +7,7 @@ import { storageRequestFromJsonBytes, storageRequestFromObject } from "../../src
 import { detectFormat } from "../../src/collect/formats.js";
 import { NOT_HANDLED } from "../../src/collect/record-location.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
-import { parseLoggedTime, withoutPort } from "../../src/collect/values.js";
+import { accountFromResourceId, parseLoggedTime, withoutPort } from "../../src/collect/values.js";
 import { stripPort, type StorageRequest } from "../../src/model/storage-request.js";
 import {
   storageRequestsToArchiveJsonLines,
@@ -323,6 +323,34 @@ describe("value helpers", () => {
     fc.assert(
       fc.property(ipish, (s) => {
         expect(withoutPort(s)).toBe(stripPort(s));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("accountFromResourceId reads the first storageAccounts segment in any casing", () => {
+    // The reading it must give: lower-case the id, take the first segment.
+    const reference = (id: string) => {
+      const at = id.toLowerCase().indexOf("/storageaccounts/");
+      if (at < 0) return undefined;
+      const rest = id.slice(at + "/storageaccounts/".length);
+      const acct = rest.includes("/") ? rest.slice(0, rest.indexOf("/")) : rest;
+      return acct.length > 0 ? acct : undefined;
+    };
+    const part = fc.oneof(
+      fc.constantFrom("/storageAccounts/", "/STORAGEACCOUNTS/", "/storageaccounts/", "/StorageAccounts/"),
+      fc.constantFrom(
+        "/subscriptions/s",
+        "/resourceGroups/rg",
+        "/providers/Microsoft.Storage",
+        "/blobServices",
+      ),
+      fc.stringMatching(/^[a-z0-9/]{0,8}$/),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 8 }), (parts) => {
+        const id = parts.join("");
+        expect(accountFromResourceId(id)).toBe(reference(id));
       }),
       { numRuns: 3000 },
     );
