@@ -8,7 +8,7 @@ import { staticCredential } from "../support/static-credential.js";
 import { asIngestedRows, generateStorageFixture } from "../support/storage-fixture.js";
 import { describeBlobCursorStore, describeWatermarkStore } from "../support/store-conformance.js";
 import { trustCertificatePolicy } from "../support/test-tls.js";
-import { harness } from "./harness.js";
+import { harness, type Harness } from "./harness.js";
 import { webhookPayloadSchema } from "../../src/notify/webhook-payload.js";
 
 /**
@@ -63,24 +63,28 @@ describe("timer over Log Analytics", () => {
     },
   });
 
+  /** One timer cycle at `nowMs` over Log Analytics through the stand-in, over the last 12 hours. */
+  const cycleOver = (
+    h: Harness,
+    nowMs: number,
+    env: Record<string, string> & { TRIAGE_WORKSPACE_IDS: string },
+  ) =>
+    h.run(
+      new Date(nowMs).toISOString(),
+      { source: undefined, sourceHooks: standInHooks() },
+      {
+        TRIAGE_LOG_ANALYTICS_ENDPOINT: standIn.endpoint,
+        TRIAGE_LOOKBACK: "12h",
+        TRIAGE_MAX_CATCH_UP: "1d",
+        ...env,
+      },
+    );
+
   it("reads since the ingestion watermark kept in Table storage, notifies once, and reads nothing twice", async () => {
     const store = await tableStore();
     const h = await harness(store, undefined as never);
     const run = (nowMs: number) =>
-      h.run(
-        new Date(nowMs).toISOString(),
-        {
-          source: undefined,
-          sourceHooks: standInHooks(),
-        },
-        {
-          TRIAGE_WORKSPACE_IDS: WS,
-          TRIAGE_LOG_ANALYTICS_ENDPOINT: standIn.endpoint,
-          TRIAGE_LOOKBACK: "12h",
-          TRIAGE_MAX_CATCH_UP: "1d",
-          TRIAGE_RESOLVE_AFTER: "12h",
-        },
-      );
+      cycleOver(h, nowMs, { TRIAGE_WORKSPACE_IDS: WS, TRIAGE_RESOLVE_AFTER: "12h" });
     try {
       const first = await run(AFTER_ALL);
       expect(first.failures).toBeGreaterThan(0);
@@ -128,20 +132,10 @@ describe("timer over Log Analytics", () => {
     const h = await harness(store, undefined as never);
     const before = standIn.requests.length;
     try {
-      const report = await h.run(
-        new Date(AFTER_ALL).toISOString(),
-        {
-          source: undefined,
-          sourceHooks: standInHooks(),
-        },
-        {
-          TRIAGE_WORKSPACE_IDS: WS2,
-          TRIAGE_LOG_ANALYTICS_ENDPOINT: standIn.endpoint,
-          TRIAGE_LOOKBACK: "12h",
-          TRIAGE_MAX_CATCH_UP: "1d",
-          TRIAGE_EXPECTED_ACCOUNTS: "contosoprod,partnerdrop,contosofiles,stresonly04,stolder03,stquiet02",
-        },
-      );
+      const report = await cycleOver(h, AFTER_ALL, {
+        TRIAGE_WORKSPACE_IDS: WS2,
+        TRIAGE_EXPECTED_ACCOUNTS: "contosoprod,partnerdrop,contosofiles,stresonly04,stolder03,stquiet02",
+      });
       const silent = report.inputs?.problems.filter((p) => p.input.startsWith("account:"));
       expect(silent?.map((p) => p.input)).toEqual(["account:stolder03", "account:stquiet02"]);
       expect(silent?.[0]?.problem).toBe("storage account stolder03 sent no logs at all in this window");
@@ -167,20 +161,10 @@ describe("timer over Log Analytics", () => {
     const h = await harness(await tableStore(), undefined as never);
     const before = standIn.requests.length;
     try {
-      const report = await h.run(
-        new Date(AFTER_ALL).toISOString(),
-        {
-          source: undefined,
-          sourceHooks: standInHooks(),
-        },
-        {
-          TRIAGE_WORKSPACE_IDS: WS3,
-          TRIAGE_LOG_ANALYTICS_ENDPOINT: standIn.endpoint,
-          TRIAGE_LOOKBACK: "12h",
-          TRIAGE_MAX_CATCH_UP: "1d",
-          TRIAGE_EXPECTED_ACCOUNTS: "contosoprod,stquiet02",
-        },
-      );
+      const report = await cycleOver(h, AFTER_ALL, {
+        TRIAGE_WORKSPACE_IDS: WS3,
+        TRIAGE_EXPECTED_ACCOUNTS: "contosoprod,stquiet02",
+      });
       const mine = standIn.requests.slice(before);
       expect(mine[0]).toMatchObject({ queryName: "accounts-with-rows", status: 504 });
       expect(report.failures).toBeGreaterThan(0);
