@@ -31,11 +31,12 @@ export interface ArchiveAnalysis {
 export async function analyzeArchive(o: ArchiveAnalysisOptions): Promise<ArchiveAnalysis> {
   const service = await createBlobServiceClient(o.settings, o.credential);
   const run = startBlobRun(o.clock);
-  const { aggregator, explainer } = run;
+  const { intake, explainer } = run;
+  const aggregator = intake.aggregator;
   const read = await readArchive(
     o.settings,
     blobReadOptions(o),
-    { clock: o.clock, cursors: o.cursors, observer: run.observer, rejections: o.rejections },
+    { clock: o.clock, cursors: o.cursors, observer: intake, rejections: o.rejections },
     service,
   );
   const firstFailureMs = Math.min(...aggregator.partials().map((p) => p.firstSeenMs), o.window.fromMs);

@@ -23,7 +23,7 @@ export async function analyzeClassic(o: ClassicAnalysisOptions): Promise<Classic
   const read = await readClassicLogs(o.settings, blobReadOptions(o), {
     clock: o.clock,
     cursors: o.cursors,
-    observer: run.observer,
+    observer: run.intake,
     rejections: o.rejections,
     ...(o.credential ? { credential: o.credential } : {}),
   });

@@ -5,7 +5,8 @@ import { ClusterAggregator } from "../cluster/aggregator.js";
 import { createRootCauseExplainer, type LocalRootCauseExplainer } from "../correlate/index.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { ClusterPartial } from "../model/incident.js";
-import type { RecordObserver, RejectionSink } from "./contracts.js";
+import type { RejectionSink } from "./contracts.js";
+import { RequestIntake } from "./intake.js";
 import { resultFromPartials, type AnalysisResult, type RejectionTally } from "./analyze.js";
 
 /**
@@ -27,25 +28,15 @@ export interface BlobAnalysisOptions<Settings> {
 }
 
 export interface BlobRun {
-  aggregator: ClusterAggregator;
+  /** Where the blob readers hand each request: the aggregator and the root-cause observer. */
+  intake: RequestIntake;
   explainer: LocalRootCauseExplainer;
-  /** Hands each request to both. */
-  observer: RecordObserver;
 }
 
+/** No window here: the blob readers drop what lies before it themselves (`blobReadOptions`). */
 export function startBlobRun(clock: Clock): BlobRun {
-  const aggregator = new ClusterAggregator();
   const explainer = createRootCauseExplainer({ clock });
-  return {
-    aggregator,
-    explainer,
-    observer: {
-      observe: (r) => {
-        aggregator.observe(r);
-        explainer.observer.observe(r);
-      },
-    },
-  };
+  return { intake: new RequestIntake(new ClusterAggregator(), explainer.observer), explainer };
 }
 
 /** The blob readers' options for the analysis window. */
@@ -63,9 +54,9 @@ export function blobRunResult<S>(
   read: { activity: readonly ActivityEvent[]; droppedBeforeSince: number; partials?: ClusterPartial[] },
 ): AnalysisResult {
   return resultFromPartials({
-    partials: read.partials ?? run.aggregator.partials(),
-    rows: run.aggregator.rows,
-    failures: run.aggregator.failures,
+    partials: read.partials ?? run.intake.aggregator.partials(),
+    rows: run.intake.aggregator.rows,
+    failures: run.intake.aggregator.failures,
     window: o.window,
     activity: read.activity,
     explainer: run.explainer,

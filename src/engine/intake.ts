@@ -20,9 +20,10 @@ export interface IntakeSummary {
 /**
  * Where every request of a local scan goes: rows outside the window are counted, the rest go to the
  * cluster aggregator and the root-cause observer; the span of every row read is kept for the report.
- * One pass over all rows (`analyze`) and each part of a parallel scan (`scanPart`) use this same step.
+ * One pass over all rows (`analyze`), each part of a parallel scan (`scanPart`) and the blob readers
+ * (`startBlobRun`) use this same step.
  */
-export class RequestIntake {
+export class RequestIntake implements RecordObserver {
   outsideWindow = 0;
   spanFromMs = Number.POSITIVE_INFINITY;
   spanToMs = Number.NEGATIVE_INFINITY;
@@ -38,7 +39,7 @@ export class RequestIntake {
     this.toMs = window.toMs ?? Number.POSITIVE_INFINITY;
   }
 
-  take(r: StorageRequest): void {
+  observe(r: StorageRequest): void {
     if (r.timeMs < this.spanFromMs) this.spanFromMs = r.timeMs;
     if (r.timeMs > this.spanToMs) this.spanToMs = r.timeMs;
     if (r.timeMs < this.fromMs || r.timeMs > this.toMs) {
@@ -51,8 +52,8 @@ export class RequestIntake {
 
   /** One request, or a batch of them. */
   takeItem(item: StorageRequest | readonly StorageRequest[]): void {
-    if (Array.isArray(item)) for (const r of item as readonly StorageRequest[]) this.take(r);
-    else this.take(item as StorageRequest);
+    if (Array.isArray(item)) for (const r of item as readonly StorageRequest[]) this.observe(r);
+    else this.observe(item as StorageRequest);
   }
 
   /**
