@@ -14,7 +14,7 @@ import {
 import type { TokenCredential } from "./loganalytics/client.js";
 import type { RecordLocation } from "./record-location.js";
 import type { StorageRequest } from "../model/storage-request.js";
-import { parseSourceSettings } from "./settings-parse.js";
+import { blobWindowSettingsShape, parseSourceSettings } from "./settings-parse.js";
 
 /**
  * The classic-logs source: the `$logs` container of one or more storage accounts (Storage Analytics
@@ -57,10 +57,7 @@ export const ClassicSettingsSchema = z
     accountUrls: z.array(z.string().url()).default([]),
     /** For Azurite or key-based local use; never logged. */
     connectionStrings: z.array(z.string().min(1)).default([]),
-    /** A blob whose hour started more than this long ago no longer grows; a partial last line there is truncated. */
-    closedAfterHours: z.number().int().min(1).max(48).default(3),
-    listConcurrency: z.number().int().min(1).max(64).default(8),
-    downloadConcurrency: z.number().int().min(1).max(64).default(8),
+    ...blobWindowSettingsShape,
   })
   .strict()
   .refine((s) => s.accountUrls.length + s.connectionStrings.length > 0, {

@@ -8,7 +8,7 @@ import type { TokenCredential } from "../loganalytics/client.js";
 import type { BlobCursorStore } from "./cursor.js";
 import { ARCHIVE_LAYOUT, STORAGE_LOG_CONTAINERS } from "./paths.js";
 import { parseArchiveLine } from "./record.js";
-import { parseSourceSettings } from "../settings-parse.js";
+import { blobWindowSettingsShape, parseSourceSettings } from "../settings-parse.js";
 
 /**
  * Reads Storage diagnostic logs archived to a storage account: new and grown `PT1H.json` blobs of the
@@ -27,12 +27,7 @@ export const ArchiveSettingsSchema = z
       .array(z.string().min(3))
       .min(1)
       .default([...STORAGE_LOG_CONTAINERS]),
-    /** A blob whose hour started more than this long ago no longer grows; a partial last line there is truncated. */
-    closedAfterHours: z.number().int().min(1).max(48).default(3),
-    /** List calls in flight at once. */
-    listConcurrency: z.number().int().min(1).max(64).default(8),
-    /** Blob downloads in flight at once, across blobs and logged accounts; lines are still used in order. */
-    downloadConcurrency: z.number().int().min(1).max(64).default(8),
+    ...blobWindowSettingsShape,
   })
   .strict()
   .refine((s) => (s.accountUrl === undefined) !== (s.connectionString === undefined), {
