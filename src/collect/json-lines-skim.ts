@@ -71,7 +71,13 @@ export function skimSuccessRow(line: string): StorageRequest | undefined {
   const resourceId = v[RESOURCE_ID];
   const named = v[ACCOUNT];
   const accountOfId = cachedAccountOf(resourceId);
-  if (named !== undefined && accountOfId !== undefined && named.toLowerCase() !== accountOfId.toLowerCase())
+  // Compared as written first: lower-casing both per row cost more than the rest of the account check.
+  if (
+    named !== undefined &&
+    accountOfId !== undefined &&
+    named !== accountOfId &&
+    named.toLowerCase() !== accountOfId.toLowerCase()
+  )
     return undefined;
   const account = named ?? accountOfId;
   if (!account) return undefined;
