@@ -7,7 +7,7 @@ import { runInNewContext } from "node:vm";
  * `analyze` calls it once, between reading the rows and building incidents: what the scan allocated
  * (decoded lines, records, the young strings the collector promoted) is dead by then but was not yet
  * collected, and explaining allocates on top of it. Collecting there took the peak of a one-pass
- * analyze of 1 GB from 205–227 MB to 198–203 MB (BENCHMARKS.md), for some 40 ms. V8 exposes `gc`
+ * analyze of 1 GB from about 210 MB to 175 MB (BENCHMARKS.md), for some 40 ms. V8 exposes `gc`
  * only behind a flag: set it here, at run time, and take the function from a fresh context.
  */
 export function fullGarbageCollection(): (() => void) | undefined {
