@@ -60,8 +60,8 @@ interface ClusterState {
   perMinute: Map<number, number>;
   callers: TopCallers;
   sampleUris: string[];
-  /** Raw URIs already considered for the sample (bounded memo), so a repeated URI is redacted once. */
-  sampledRawUris: Set<string>;
+  /** The raw URI sampled last (a copy), so a URI repeated by retries is redacted once. */
+  lastRawUri: string | undefined;
   sampleObjectKeys: string[];
   sasWindows: Map<string, SasWindowObservation>;
   operationVersions: Map<string, number>;
@@ -86,9 +86,6 @@ function keepSmallest(list: string[], value: string | undefined, cap: number): v
   list.splice(lo, 0, value);
   if (list.length > cap) list.pop();
 }
-
-/** Raw URIs remembered per cluster so a repeated URI is not redacted again (bounded: cleared when full). */
-const SAMPLED_RAW_MEMO = 256;
 
 function addCapped(map: Map<string, number>, key: string, n: number, cap: number, other: string): void {
   const target = map.has(key) || map.size < cap ? key : other;
@@ -184,7 +181,7 @@ export class ClusterAggregator implements RecordObserver {
         perMinute: new Map(),
         callers: new TopCallers(this.limits.topCallers),
         sampleUris: [],
-        sampledRawUris: new Set(),
+        lastRawUri: undefined,
         sampleObjectKeys: [],
         sasWindows: new Map(),
         operationVersions: new Map(),
@@ -207,10 +204,10 @@ export class ClusterAggregator implements RecordObserver {
     if (slot) identity.keySlot = slot;
     c.callers.add(identity, r.timeMs);
 
-    if (r.uri && !c.sampledRawUris.has(r.uri)) {
-      if (c.sampledRawUris.size >= SAMPLED_RAW_MEMO) c.sampledRawUris.clear();
-      // Detached: a slice of the row's line would keep the whole line alive while it is remembered.
-      c.sampledRawUris.add(detach(r.uri));
+    // A retry storm repeats one URI: redacted once while it repeats. Only the last is remembered, and
+    // compared before it is copied: a memo of every raw URI seen filled the old generation with copies.
+    if (r.uri && r.uri !== c.lastRawUri) {
+      c.lastRawUri = detach(r.uri);
       keepSmallest(c.sampleUris, clip(sanitizeLogValue(r.uri)), this.limits.sampleUris);
     }
     if (r.objectKey)
