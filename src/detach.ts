@@ -7,3 +7,27 @@
 export function detach(s: string): string {
   return s.length < 13 ? s : (" " + s).slice(1);
 }
+
+/**
+ * Detached copies shared by equal values: a value that many callers log (a user agent, an API version,
+ * an auth type) is kept once, not once per caller. Bounded: past `cap` distinct values, further ones are
+ * detached and not shared.
+ */
+export class SharedCopies {
+  private readonly copies = new Map<string, string>();
+
+  constructor(private readonly cap: number) {}
+
+  /** Distinct values held (at most `cap`). */
+  get size(): number {
+    return this.copies.size;
+  }
+
+  of(s: string): string {
+    const known = this.copies.get(s);
+    if (known !== undefined) return known;
+    const copy = detach(s);
+    if (this.copies.size < this.cap) this.copies.set(copy, copy);
+    return copy;
+  }
+}

@@ -1,5 +1,5 @@
 import { SasTimesCache, sasTimesOf as sasTimesOfUri, type SasTimes } from "../cluster/sas-window.js";
-import { detach } from "../detach.js";
+import { detach, SharedCopies } from "../detach.js";
 import type { EvidenceCapsReport } from "../engine/caps.js";
 import type { RecordObserver } from "../engine/contracts.js";
 import {
@@ -215,6 +215,26 @@ interface CallerState {
   lastBin: CallerActivityRecord | undefined;
 }
 
+/** Dimensions whose values many callers share; the others (addresses, credentials) are per caller. */
+const SHARED_DIMENSIONS: ReadonlySet<CallerDimension> = new Set([
+  "userAgent",
+  "operationVersion",
+  "authType",
+  "keySlot",
+]);
+/** Distinct shared values kept once: user agents and versions of a run number in the tens or hundreds. */
+const SHARED_VALUES = 4096;
+
+/**
+ * `list` with `item` appended. An empty list is replaced by a one-element literal: V8 gives an array's
+ * first push room for 17, and most callers hold one outcome and one activity bin (about 0.5 KB a caller).
+ */
+function appended<T>(list: T[], item: T): T[] {
+  if (list.length === 0) return [item];
+  list.push(item);
+  return list;
+}
+
 /** Entries scanned before a caller's records or bins get a map index. */
 const SCAN_LIMIT = 24;
 
@@ -296,6 +316,8 @@ export class EvidenceObserver implements RecordObserver {
   private cachedLive: RootCauseEvidence | undefined;
   /** The requests of one SAS share its query: each distinct one is parsed once. */
   private readonly sasTimes = new SasTimesCache();
+  /** Values of the dimensions many callers share (SHARED_DIMENSIONS), one copy each. */
+  private readonly shared = new SharedCopies(SHARED_VALUES);
 
   constructor(private readonly limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS) {}
 
@@ -340,9 +362,9 @@ export class EvidenceObserver implements RecordObserver {
         return;
       }
       o = state.outcomes.length;
-      state.outcomes.push(outcome);
-      state.valueCounts.push([0, 0, 0, 0, 0, 0, 0]);
-      state.shapes.push(undefined);
+      state.outcomes = appended(state.outcomes, outcome);
+      state.valueCounts = appended(state.valueCounts, [0, 0, 0, 0, 0, 0, 0]);
+      state.shapes = appended(state.shapes, undefined);
     }
     const t = r.timeMs;
     const shape = state.shapes[o];
@@ -380,12 +402,13 @@ export class EvidenceObserver implements RecordObserver {
       }
     }
     state.shapes[o] = {
-      userAgent: r.userAgent && detach(r.userAgent),
-      operationVersion: r.operationVersion && detach(r.operationVersion),
+      userAgent: r.userAgent && this.shared.of(r.userAgent),
+      operationVersion: r.operationVersion && this.shared.of(r.operationVersion),
       authHash: r.authHash && detach(r.authHash),
-      authType: detach(r.authType),
+      authType: this.shared.of(r.authType),
       callerIp: r.callerIp && detach(r.callerIp),
-      records,
+      // A copy of exactly its length: the pushes that built it left room for 17.
+      records: records.slice(),
       sasRecord,
     };
     this.bin(state, t, outcome === "ok");
@@ -479,8 +502,9 @@ export class EvidenceObserver implements RecordObserver {
           caller: state.caller,
           outcome,
           dimension,
-          // Kept for the run: a copy, so it does not keep the row's line alive.
-          value: detach(value),
+          // Kept for the run: a copy, so it does not keep the row's line alive; one copy of a value
+          // many callers share.
+          value: SHARED_DIMENSIONS.has(dimension) ? this.shared.of(value) : detach(value),
           count: 0,
           firstMs: t,
           lastMs: t,
@@ -535,7 +559,7 @@ export class EvidenceObserver implements RecordObserver {
         this.truncated.droppedBins++;
       }
       b = { account: state.account, caller: state.caller, binStartMs: start, ok: 0, failed: 0 };
-      state.bins.push(b);
+      state.bins = appended(state.bins, b);
       if (state.binIndex) state.binIndex.set(start, b);
       else if (state.bins.length > SCAN_LIMIT)
         state.binIndex = new Map(state.bins.map((x) => [x.binStartMs, x]));

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { detach, SharedCopies } from "../../src/detach.js";
+
+describe("detach", () => {
+  it("copies a slice to an equal string", () => {
+    const line = `{"userAgentHeader":"azsdk-js-storage-blob/12.17.0 (NODE-VERSION v20.11.0; Linux)"}`;
+    const slice = line.slice(20, -2);
+    expect(detach(slice)).toBe(slice);
+    expect(detach("short")).toBe("short");
+  });
+});
+
+describe("SharedCopies", () => {
+  it("gives equal values for equal inputs and holds each distinct value once", () => {
+    const shared = new SharedCopies(8);
+    const line = "2023-11-03|2023-11-03|AzCopy/10.22.2 Azure-Storage/0.15|AzCopy/10.22.2 Azure-Storage/0.15";
+    const [a, b, c, d] = line.split("|") as [string, string, string, string];
+    expect(shared.of(a)).toBe("2023-11-03");
+    expect(shared.of(b)).toBe("2023-11-03");
+    expect(shared.of(c)).toBe(d);
+    expect(shared.of(d)).toBe(c);
+    expect(shared.size).toBe(2);
+  });
+
+  it("stops sharing past its cap but still answers every value", () => {
+    const shared = new SharedCopies(3);
+    const values = Array.from({ length: 10 }, (_, i) => `user-agent/${i}.0 (a long enough value)`);
+    for (const v of values) expect(shared.of(v)).toBe(v);
+    for (const v of values) expect(shared.of(v)).toBe(v);
+    expect(shared.size).toBe(3);
+  });
+});
