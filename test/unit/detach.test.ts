@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { detach, SharedCopies } from "../../src/detach.js";
 
@@ -28,5 +29,22 @@ describe("SharedCopies", () => {
     for (const v of values) expect(shared.of(v)).toBe(v);
     for (const v of values) expect(shared.of(v)).toBe(v);
     expect(shared.size).toBe(3);
+  });
+});
+
+describe("detach, every string", () => {
+  it("is exact for control characters, quotes, backslashes and lone surrogates", () => {
+    const odd = 'a "quoted" \\ value\u0000\u001f\t\n with \ud800 and \udfff and 😀 and é';
+    expect(detach(odd)).toBe(odd);
+    expect(detach(odd.slice(3, 40))).toBe(odd.slice(3, 40));
+  });
+
+  it("gives back the same text for any UTF-16 string", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), fc.nat(20), (s, cut) => {
+        const slice = s.slice(Math.min(cut, s.length));
+        expect(detach(slice)).toBe(slice);
+      }),
+    );
   });
 });
