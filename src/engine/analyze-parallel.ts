@@ -71,10 +71,10 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
 
 /**
  * A scan thread's young generation. V8's default (16 MB semi-spaces, 32 MB or more committed) is sized for
- * a main thread; a scan's live set at any collection is one read chunk's records, so 16 MB in all costs
- * no time worth measuring and keeps some 15-20 MB per thread off the peak (BENCHMARKS.md).
+ * a main thread; a scan's live set at any collection is one read chunk's records, so 12 MB in all costs
+ * no time worth measuring and keeps some 20 MB per thread off the peak (BENCHMARKS.md).
  */
-const SCAN_THREAD_YOUNG_GENERATION_MB = 16;
+const SCAN_THREAD_YOUNG_GENERATION_MB = 12;
 
 /**
  * With a young generation that small, V8's allocation-site pretenuring sees a chunk's records survive
