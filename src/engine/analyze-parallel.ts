@@ -63,6 +63,11 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
     maxCallers: Math.ceil(DEFAULT_EVIDENCE_LIMITS.maxCallers / parts.length),
   });
   const [first, ...rest] = parts;
+  // With a young generation as small as the scan threads' (SCAN_THREAD_YOUNG_GENERATION_MB), V8's
+  // allocation-site pretenuring sees a chunk's records survive one collection (they wait in their batch)
+  // and allocates every later record in the old generation, where they die: the heap grew past 380 MB.
+  // V8 flags are per process and read as isolates start, so it is turned off before the threads start.
+  setFlagsFromString("--no-allocation-site-pretenuring");
   const scans = await Promise.all([scanPart(request(first!)), ...rest.map((p) => scanInWorker(request(p)))]);
   o.afterScan?.();
   renumberRejections(parts, scans, o.rejections);
@@ -76,21 +81,7 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
  */
 const SCAN_THREAD_YOUNG_GENERATION_MB = 12;
 
-/**
- * With a young generation that small, V8's allocation-site pretenuring sees a chunk's records survive
- * one collection (they wait in their batch) and starts allocating every later record in the old
- * generation, where they die: the heap then grew past 380 MB. V8 flags are per process and read as new
- * isolates start, so this is set before the first scan thread starts.
- */
-let pretenuringOff = false;
-function turnOffPretenuring(): void {
-  if (pretenuringOff) return;
-  setFlagsFromString("--no-allocation-site-pretenuring");
-  pretenuringOff = true;
-}
-
 function scanInWorker(req: PartScanRequest): Promise<PartScan> {
-  turnOffPretenuring();
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerScript(), {
       workerData: req,
