@@ -4,6 +4,7 @@ import { isAuthFailure, keySlotOf, type StorageRequest } from "../model/storage-
 import { detach } from "../detach.js";
 import { redactUri, sanitizeLogValue } from "../redact.js";
 import { EvidenceAccumulator, mergeEvidence } from "../remedy/evidence.js";
+import { addFailures, sumSeries } from "./failure-series.js";
 import { SasTimesCache } from "./sas-window.js";
 import { TopCallers } from "./top-callers.js";
 
@@ -58,6 +59,7 @@ interface ClusterState {
   firstSeenMs: number;
   lastSeenMs: number;
   perMinute: Map<number, number>;
+  bucketMinutes?: number;
   callers: TopCallers;
   sampleUris: string[];
   /** The raw URI sampled last (a copy), so a URI repeated by retries is redacted once. */
@@ -192,8 +194,7 @@ export class ClusterAggregator implements RecordObserver {
     c.count++;
     if (r.timeMs < c.firstSeenMs) c.firstSeenMs = r.timeMs;
     if (r.timeMs > c.lastSeenMs) c.lastSeenMs = r.timeMs;
-    const minute = minuteOf(r.timeMs);
-    c.perMinute.set(minute, (c.perMinute.get(minute) ?? 0) + 1);
+    addFailures(c, r.timeMs);
 
     const identity: Parameters<TopCallers["add"]>[0] = {};
     if (r.callerIp) identity.ip = r.callerIp;
@@ -257,6 +258,7 @@ export class ClusterAggregator implements RecordObserver {
         firstSeenMs: c.firstSeenMs,
         lastSeenMs: c.lastSeenMs,
         perMinute: new Map([...c.perMinute].sort((a, b) => a[0] - b[0])),
+        ...(c.bucketMinutes === undefined ? {} : { bucketMinutes: c.bucketMinutes }),
         callers: c.callers.summaries(),
         // Sorted as mergePartials leaves them, so a partial reads the same before and after a merge.
         sampleUris: [...c.sampleUris].sort(),
@@ -351,7 +353,6 @@ function mergeGroup(parts: readonly ClusterPartial[], limits: ClusterLimits): Cl
 }
 
 function mergeGroupAggregates(parts: readonly ClusterPartial[], limits: ClusterLimits): ClusterPartial {
-  const perMinute = new Map<number, number>();
   let count = 0;
   let firstSeenMs = Number.POSITIVE_INFINITY;
   let lastSeenMs = Number.NEGATIVE_INFINITY;
@@ -359,14 +360,13 @@ function mergeGroupAggregates(parts: readonly ClusterPartial[], limits: ClusterL
     count += p.count;
     if (p.firstSeenMs < firstSeenMs) firstSeenMs = p.firstSeenMs;
     if (p.lastSeenMs > lastSeenMs) lastSeenMs = p.lastSeenMs;
-    for (const [m, n] of p.perMinute) perMinute.set(m, (perMinute.get(m) ?? 0) + n);
   }
   return {
     key: { ...parts[0]!.key },
     count,
     firstSeenMs,
     lastSeenMs,
-    perMinute: new Map([...perMinute].sort((x, y) => x[0] - y[0])),
+    ...sumSeries(parts),
     callers: TopCallers.merge(
       limits.topCallers,
       parts.map((p) => p.callers),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DECISIONS, type Decision, type Incident } from "../model/incident.js";
 import type { ServiceType } from "../model/storage-request.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord, IncidentStatus } from "../state/contracts.js";
+import { BUCKET_LADDER, bucketMinutesOf } from "../cluster/failure-series.js";
 import { errorResponse, jsonResponse, type DashboardResponse } from "./http.js";
 import { readInputHealth, type InputHealth } from "../timer/input-health.js";
 
@@ -162,13 +163,12 @@ export interface Timeline {
   counts: number[];
 }
 
-/** Bucket sizes tried in order until a timeline has at most MAX_TIMELINE_BUCKETS entries. */
-const TIMELINE_BUCKETS = [1, 5, 15, 60, 360, 1440];
+/** Bucket sizes (BUCKET_LADDER) are tried in order until a timeline has at most this many entries. */
 export const MAX_TIMELINE_BUCKETS = 2880;
 const MINUTE_MS = 60_000;
 
-export function toTimeline(perMinute: ReadonlyArray<readonly [string, number]>): Timeline {
-  const points = perMinute
+export function toTimeline(incident: Pick<Incident, "perMinute" | "bucketMinutes">): Timeline {
+  const points = incident.perMinute
     .map(([minute, n]) => [Date.parse(minute), n] as const)
     .filter(([t, n]) => Number.isFinite(t) && Number.isFinite(n));
   if (points.length === 0) return { start: new Date(0).toISOString(), bucketMinutes: 1, counts: [] };
@@ -179,8 +179,10 @@ export function toTimeline(perMinute: ReadonlyArray<readonly [string, number]>):
     max = Math.max(max, t);
   }
   const spanMinutes = (max - min) / MINUTE_MS + 1;
+  // Never finer than the incident's own buckets (a long span's series is already widened).
   const bucketMinutes =
-    TIMELINE_BUCKETS.find((b) => spanMinutes / b <= MAX_TIMELINE_BUCKETS) ?? TIMELINE_BUCKETS.at(-1)!;
+    BUCKET_LADDER.find((b) => b >= bucketMinutesOf(incident) && spanMinutes / b <= MAX_TIMELINE_BUCKETS) ??
+    Math.max(BUCKET_LADDER.at(-1)!, bucketMinutesOf(incident));
   const bucketMs = bucketMinutes * MINUTE_MS;
   const start = Math.floor(min / bucketMs) * bucketMs;
   const counts = new Array<number>(Math.floor((max - start) / bucketMs) + 1).fill(0);
@@ -223,7 +225,7 @@ export function toListItem(record: IncidentRecord): IncidentListItem {
     clockSkewSuspected: inc.clockSkew.suspected,
     callerCount: inc.callers.length,
     notificationCount: record.notifications.length,
-    timeline: toTimeline(inc.perMinute),
+    timeline: toTimeline(inc),
   };
   if (record.resolvedAt !== undefined) item.resolvedAt = record.resolvedAt;
   if (record.silencedBy !== undefined) item.silencedBy = record.silencedBy;

@@ -7,6 +7,7 @@ import {
   mergeVersions,
   type ClusterLimits,
 } from "../cluster/aggregator.js";
+import { sumSeries } from "../cluster/failure-series.js";
 import { TopCallers } from "../cluster/top-callers.js";
 import { normaliseActivity } from "../correlate/activity.js";
 import { guidanceWithRootCause } from "../correlate/guidance.js";
@@ -95,7 +96,7 @@ function incidentFrom(
   const serviceSet = new Set<ServiceType>(clusters.map((c) => c.key.service));
   const services = SERVICE_TYPES.filter((s) => serviceSet.has(s));
   const operations = [...new Set(clusters.map((c) => c.key.operation))].sort();
-  const perMinute = new Map<number, number>();
+  const series = sumSeries(clusters);
   const sampleUris: string[] = [];
   const sampleObjectKeys: string[] = [];
   // Biggest clusters first, so samples and summaries show the dominant operations.
@@ -103,7 +104,6 @@ function incidentFrom(
     (a, b) => b.count - a.count || a.key.operation.localeCompare(b.key.operation),
   );
   for (const c of ordered) {
-    for (const [m, n] of c.perMinute) perMinute.set(m, (perMinute.get(m) ?? 0) + n);
     for (const u of c.sampleUris) {
       if (sampleUris.length < limits.sampleUris * 2 && !sampleUris.includes(u)) sampleUris.push(u);
     }
@@ -138,7 +138,8 @@ function incidentFrom(
       lastSeen: iso(c.lastSeenMs),
     })),
     callers,
-    perMinute: [...perMinute].sort((a, b) => a[0] - b[0]).map(([m, n]) => [iso(m), n]),
+    perMinute: [...series.perMinute].map(([m, n]) => [iso(m), n]),
+    ...(series.bucketMinutes === undefined ? {} : { bucketMinutes: series.bucketMinutes }),
     sampleUris,
     sampleObjectKeys,
     // The clusters' own merge rules, over the incident's clusters: bounded like each cluster.

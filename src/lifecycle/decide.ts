@@ -1,3 +1,4 @@
+import { bucketMinutesOf, isoSeriesAt, toIsoSeries } from "../cluster/failure-series.js";
 import { formatDuration } from "../config/duration.js";
 import type { ChangeCandidate, Incident } from "../model/incident.js";
 import { activeSilenceFor, type Silence } from "../silence/silence.js";
@@ -221,11 +222,13 @@ export function snapshotOf(
   config: Pick<LifecycleConfig, "lookbackMs" | "openThreshold">,
 ): NotifiedSnapshot {
   const all = [incident, ...covers];
-  const perMinute = new Map<string, number>();
-  for (const i of all) for (const [m, n] of i.perMinute) perMinute.set(m, (perMinute.get(m) ?? 0) + n);
+  const width = Math.max(...all.map(bucketMinutesOf));
+  const sum = new Map<number, number>();
+  for (const i of all) for (const [b, n] of isoSeriesAt(i, width)) sum.set(b, (sum.get(b) ?? 0) + n);
+  const combined = { perMinute: toIsoSeries(sum), bucketMinutes: width };
   return {
     at: now.toISOString(),
-    ratePer5Min: peakRatePer5Min({ perMinute: [...perMinute.entries()] }, now.getTime() - config.lookbackMs),
+    ratePer5Min: peakRatePer5Min(combined, now.getTime() - config.lookbackMs),
     count: all.reduce((n, i) => n + i.count, 0),
     operations: [...new Set(all.flatMap((i) => i.operations))].sort(),
     services: [...new Set(all.flatMap((i) => i.services))].sort(),

@@ -1,9 +1,17 @@
+import {
+  bucketMinutesOf,
+  bucketStartMs,
+  isoSeriesAt,
+  toIsoSeries,
+  type IsoSeries,
+} from "../cluster/failure-series.js";
 import type { CallerSummary, ChangeCandidate, Incident } from "../model/incident.js";
 
 /**
  * Folding one run's view of an incident into the stored one. Runs overlap (lookback, ingestion delay),
  * so the same failures are seen more than once: per-minute counts are merged by maximum per minute, and
- * the incident's total grows only by what a minute gained. Lists stay bounded.
+ * the incident's total grows only by what a minute gained. Lists stay bounded. A series widened past
+ * 2,880 failing minutes (a catch-up over more than two days) merges by bucket at the wider width.
  */
 export const HISTORY_MS = 48 * 3_600_000;
 const MAX_CALLERS = 50;
@@ -27,22 +35,25 @@ export function causeKey(c: ChangeCandidate): string {
   return (c.source === "activity" ? [...base, c.time] : base).join("|");
 }
 
-/** Peak failures in any 5-minute bucket (UTC-aligned) at or after `sinceMs`. */
-export function peakRatePer5Min(incident: Pick<Incident, "perMinute">, sinceMs = -Infinity): number {
-  const buckets = new Map<number, number>();
-  for (const [minute, n] of incident.perMinute) {
-    const t = Date.parse(minute);
-    if (t < sinceMs) continue;
-    const b = Math.floor(t / 300_000);
-    buckets.set(b, (buckets.get(b) ?? 0) + n);
-  }
+/**
+ * Peak failures in any 5-minute bucket (UTC-aligned) starting at or after `sinceMs`. A series of wider
+ * buckets cannot show a 5-minute peak: its buckets give their mean 5-minute rate, rounded up.
+ */
+export function peakRatePer5Min(incident: IsoSeries, sinceMs = -Infinity): number {
+  const width = bucketMinutesOf(incident);
+  const fives = new Map<number, number>();
   let peak = 0;
-  for (const v of buckets.values()) peak = Math.max(peak, v);
+  for (const [start, n] of isoSeriesAt(incident)) {
+    if (start < sinceMs) continue;
+    if (width > 5) peak = Math.max(peak, Math.ceil((n * 5) / width));
+    else fives.set(bucketStartMs(start, 5), (fives.get(bucketStartMs(start, 5)) ?? 0) + n);
+  }
+  for (const n of fives.values()) peak = Math.max(peak, n);
   return peak;
 }
 
-/** Failures at or after `sinceMs` according to the per-minute histogram. */
-export function failuresSince(incident: Pick<Incident, "perMinute">, sinceMs: number): number {
+/** Failures at or after `sinceMs` according to the histogram (buckets that start at or after it). */
+export function failuresSince(incident: IsoSeries, sinceMs: number): number {
   let n = 0;
   for (const [minute, c] of incident.perMinute) if (Date.parse(minute) >= sinceMs) n += c;
   return n;
@@ -60,19 +71,19 @@ function maxIso(a: string, b: string): string {
 }
 
 export function mergeIncident(prev: Incident, next: Incident): Incident {
-  const minutes = new Map<string, number>(prev.perMinute);
+  const width = Math.max(bucketMinutesOf(prev), bucketMinutesOf(next));
+  const buckets = isoSeriesAt(prev, width);
   let gained = 0;
-  for (const [m, n] of next.perMinute) {
-    const before = minutes.get(m) ?? 0;
+  for (const [b, n] of isoSeriesAt(next, width)) {
+    const before = buckets.get(b) ?? 0;
     if (n > before) {
       gained += n - before;
-      minutes.set(m, n);
+      buckets.set(b, n);
     }
   }
-  const newest = Math.max(...[...minutes.keys()].map((m) => Date.parse(m)), 0);
-  const perMinute = [...minutes.entries()]
-    .filter(([m]) => Date.parse(m) > newest - HISTORY_MS)
-    .sort((a, b) => Date.parse(a[0]) - Date.parse(b[0]));
+  const newest = Math.max(...buckets.keys(), 0);
+  for (const b of [...buckets.keys()]) if (b <= newest - HISTORY_MS) buckets.delete(b);
+  const perMinute = toIsoSeries(buckets);
 
   const callers = new Map<string, CallerSummary>();
   for (const c of [...prev.callers, ...next.callers]) {
@@ -141,6 +152,7 @@ export function mergeIncident(prev: Incident, next: Incident): Incident {
     clusters: [...clusters.values()].sort((a, b) => b.count - a.count),
     callers: [...callers.values()].sort((a, b) => b.count - a.count).slice(0, MAX_CALLERS),
     perMinute,
+    ...(width === 1 ? {} : { bucketMinutes: width }),
     sampleUris: [...new Set([...next.sampleUris, ...prev.sampleUris])].slice(0, MAX_SAMPLES),
     sampleObjectKeys: [...new Set([...next.sampleObjectKeys, ...prev.sampleObjectKeys])].slice(
       0,

@@ -67,16 +67,18 @@ export interface SasWindowObservation {
 
 /**
  * Mergeable per-cluster aggregate. The local engine builds it from rows; Log Analytics builds the same
- * thing server-side. Every field is bounded (top-K lists, capped samples) except the per-minute
- * histogram, which is bounded by the analysis window.
+ * thing server-side. Every field is bounded: top-K lists, capped samples, and a failure series of at
+ * most MAX_SERIES_BUCKETS buckets (src/cluster/failure-series.ts).
  */
 export interface ClusterPartial {
   key: ClusterKey;
   count: number;
   firstSeenMs: number;
   lastSeenMs: number;
-  /** minute start (epoch ms) -> failures in that minute. */
+  /** Bucket start (epoch ms) -> failures in that bucket: minutes unless `bucketMinutes` says wider. */
   perMinute: Map<number, number>;
+  /** Bucket width of `perMinute` in minutes when it is not 1 (series past MAX_SERIES_BUCKETS minutes). */
+  bucketMinutes?: number;
   /** Top callers by count (bounded). */
   callers: CallerSummary[];
   /** Redacted sample URIs (bounded). */
@@ -148,8 +150,13 @@ export interface Incident {
   ambiguous?: { between: Decision[]; narrowedBy: string };
   clusters: ClusterSummary[];
   callers: CallerSummary[];
-  /** [minute ISO, failures] ascending. */
+  /** [bucket start ISO, failures] ascending; buckets are minutes unless `bucketMinutes` says wider. */
   perMinute: Array<[string, number]>;
+  /**
+   * Bucket width of `perMinute` in minutes when it is not 1: a series with more than 2,880 failing
+   * minutes (a long span read at once) widens to 5, 15, 60, 360 or 1,440 minutes to stay bounded.
+   */
+  bucketMinutes?: number;
   sampleUris: string[];
   sampleObjectKeys: string[];
   sasWindows: SasWindowObservation[];

@@ -6,7 +6,8 @@ import type { Incident } from "../model/incident.js";
 export interface IncidentFacts {
   meaning?: string;
   durationText: string;
-  peak?: { minute: string; count: number };
+  /** The busiest bucket of the incident's series (minutes unless the series was widened). */
+  peak?: { minute: string; count: number; bucketMinutes: number };
   expired: number;
   notYetValid: number;
 }
@@ -28,10 +29,18 @@ export function incidentFacts(i: Incident): IncidentFacts {
   };
   const meaning = errorCodeEntry(i.errorCode)?.meaning;
   if (meaning) facts.meaning = meaning;
+  const bucketMinutes = i.bucketMinutes ?? 1;
   for (const [minute, count] of i.perMinute) {
-    if (!facts.peak || count > facts.peak.count) facts.peak = { minute, count };
+    if (!facts.peak || count > facts.peak.count) facts.peak = { minute, count, bucketMinutes };
   }
   return facts;
+}
+
+/** `peak 12/min`, or `peak 340 per hour` when the series was widened. */
+export function peakText(peak: NonNullable<IncidentFacts["peak"]>): string {
+  const m = peak.bucketMinutes;
+  const per = m === 1 ? "/min" : m === 60 ? " per hour" : m === 1440 ? " per day" : ` per ${m} min`;
+  return `peak ${peak.count}${per}`;
 }
 
 /** `2026-11-20T09:16:12.239Z` → `2026-11-20 09:16:12 UTC`. */

@@ -3,7 +3,14 @@ import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
 import { analyzeReach } from "./text.js";
 import type { Incident } from "../model/incident.js";
-import { DECISION_LABEL, incidentFacts, shortTime, summarisedSentences, timeRange } from "./facts.js";
+import {
+  DECISION_LABEL,
+  incidentFacts,
+  peakText,
+  shortTime,
+  summarisedSentences,
+  timeRange,
+} from "./facts.js";
 import { remedyMarkdown } from "./remedy.js";
 import { escapeMarkdown as e } from "./sanitize.js";
 
@@ -24,7 +31,7 @@ function incidentMarkdown(i: Incident, n: number): string[] {
     );
   out.push(
     `- **Failures:** ${i.count} from ${timeRange(i.firstSeen, i.lastSeen)} (${f.durationText})` +
-      (f.peak ? `, peak ${f.peak.count}/min` : ""),
+      (f.peak ? `, ${peakText(f.peak)}` : ""),
     `- **Operations:** ${i.clusters.map((c) => `${e(c.operation)} (${c.service}, ${c.count})`).join(", ")}`,
     `- **Incident id:** \`${i.id}\`, severity ${i.severity}`,
   );

@@ -2,7 +2,14 @@ import type { AnalysisResult } from "../engine/analyze.js";
 import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
 import type { CallerSummary, Incident } from "../model/incident.js";
-import { DECISION_LABEL, incidentFacts, shortTime, summarisedSentences, timeRange } from "./facts.js";
+import {
+  DECISION_LABEL,
+  incidentFacts,
+  peakText,
+  shortTime,
+  summarisedSentences,
+  timeRange,
+} from "./facts.js";
 import { remedyText } from "./remedy.js";
 import { cleanText as c } from "./sanitize.js";
 
@@ -34,7 +41,7 @@ function incidentText(i: Incident, n: number, total: number): string[] {
   if (f.meaning) out.push(`The code:  ${f.meaning}`);
   out.push(
     `Failures:  ${i.count} from ${timeRange(i.firstSeen, i.lastSeen)} (${f.durationText})` +
-      (f.peak ? `, peak ${f.peak.count}/min at ${shortTime(f.peak.minute)}` : ""),
+      (f.peak ? `, ${peakText(f.peak)} at ${shortTime(f.peak.minute)}` : ""),
   );
   out.push(`Services:  ${i.services.join(", ")}`);
   out.push(

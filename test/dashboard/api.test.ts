@@ -63,14 +63,14 @@ describe("GET /api/incidents", () => {
       ["2026-11-20T00:09:00.000Z", 1],
       ["2026-11-22T23:59:00.000Z", 2],
     ];
-    const timeline = toTimeline(perMinute);
+    const timeline = toTimeline({ perMinute });
     expect(timeline.bucketMinutes).toBe(5);
     expect(timeline.start).toBe("2026-11-20T00:05:00.000Z");
     expect(timeline.counts.length).toBeLessThanOrEqual(MAX_TIMELINE_BUCKETS);
     expect(timeline.counts[0]).toBe(5);
     expect(timeline.counts.at(-1)).toBe(2);
     expect(timeline.counts.reduce((a, b) => a + b, 0)).toBe(7);
-    expect(toTimeline([])).toEqual({ start: "1970-01-01T00:00:00.000Z", bucketMinutes: 1, counts: [] });
+    expect(toTimeline({ perMinute: [] })).toEqual({ start: "1970-01-01T00:00:00.000Z", bucketMinutes: 1, counts: [] });
   });
 
   it("passes every filter and the page to the reader, normalising times to ISO UTC", async () => {

@@ -35,6 +35,7 @@ function countsOf(partials: ClusterPartial[]) {
     first: p.firstSeenMs,
     last: p.lastSeenMs,
     perMinute: [...p.perMinute].sort((a, b) => a[0] - b[0]),
+    bucketMinutes: p.bucketMinutes ?? 1,
     versions: p.operationVersions,
     sas: [...p.sasWindows].sort((a, b) => `${a.st}${a.se}`.localeCompare(`${b.st}${b.se}`)),
     callerTotal: p.callers.reduce((n, c) => n + c.count, 0),

@@ -220,6 +220,23 @@ describe("result rows", () => {
     { "2025-01-05": 2 },
   ];
 
+  test("a per-minute bag longer than the series cap arrives widened, as the local engine counts it", () => {
+    const start = Date.parse("2026-01-01T00:00:00Z");
+    const bag: Record<string, number> = {};
+    for (let m = 0; m < 3 * 1440; m++) bag[new Date(start + m * 60_000).toISOString()] = 1;
+    const row = [...good];
+    row[6] = 3 * 1440;
+    row[9] = bag;
+    const { items } = clusterPartialsFromTable(
+      { columnDescriptors: columns, rows: [row] },
+      { workspaceId: "ws", query: "failure-clusters" },
+      DEFAULT_PARTIAL_CAPS,
+    );
+    expect(items[0]!.bucketMinutes).toBe(5);
+    expect(items[0]!.perMinute.size).toBe((3 * 1440) / 5);
+    expect([...items[0]!.perMinute.values()].every((n) => n === 5)).toBe(true);
+  });
+
   test("a bad row is rejected with workspace, query, row and field; the good ones still count", () => {
     const bad = [...good];
     bad[1] = "dfs";

@@ -13,6 +13,7 @@ export function comparable(p: ClusterPartial) {
     perMinute: [...p.perMinute.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([m, n]) => [new Date(m).toISOString(), n]),
+    bucketMinutes: p.bucketMinutes ?? 1,
     callers: p.callers,
     sasWindows: p.sasWindows,
     operationVersions: Object.fromEntries(Object.entries(p.operationVersions).sort()),

@@ -14,6 +14,27 @@ export interface ReferencePartial extends ClusterPartial {
   allObjectKeys: Set<string>;
 }
 
+/**
+ * Failures per bucket at the narrowest width of the ladder (1, 5, 15, 60, 360, 1440 minutes, then
+ * doubling) at which the cluster fills at most 2,880 buckets.
+ */
+export function referenceSeries(times: readonly number[]): {
+  perMinute: Map<number, number>;
+  bucketMinutes?: number;
+} {
+  const ladder = [1, 5, 15, 60, 360, 1440];
+  for (let i = 0; ; i++) {
+    const minutes = i < ladder.length ? ladder[i]! : 1440 * 2 ** (i - ladder.length + 1);
+    const counts = new Map<number, number>();
+    for (const t of times) {
+      const start = t - (((t % (minutes * 60_000)) + minutes * 60_000) % (minutes * 60_000));
+      counts.set(start, (counts.get(start) ?? 0) + 1);
+    }
+    if (counts.size <= 2880)
+      return minutes === 1 ? { perMinute: counts } : { perMinute: counts, bucketMinutes: minutes };
+  }
+}
+
 function param(uri: string, name: string): string | undefined {
   const m = new RegExp(`[?&]${name}=([^&#]*)`).exec(uri);
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
@@ -32,13 +53,10 @@ export function referencePartials(
   const out: ReferencePartial[] = [];
   for (const group of groups.values()) {
     const r0 = group[0]!;
-    const perMinute = new Map<number, number>();
     const callers = new Map<string, CallerSummary>();
     const sas = new Map<string, SasWindowObservation>();
     const versions: Record<string, number> = {};
     for (const r of group) {
-      const minute = Math.floor(r.timeMs / 60_000) * 60_000;
-      perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
       const slot = keySlotOf(r.authHash);
       const identity = [r.callerIp, r.userAgent, r.requesterObjectId, r.requesterUpn, slot]
         .map((v) => v ?? "")
@@ -102,7 +120,7 @@ export function referencePartials(
       count: group.length,
       firstSeenMs: Math.min(...group.map((r) => r.timeMs)),
       lastSeenMs: Math.max(...group.map((r) => r.timeMs)),
-      perMinute,
+      ...referenceSeries(group.map((r) => r.timeMs)),
       callers: [...callers.values()]
         .sort(
           (a, b) =>

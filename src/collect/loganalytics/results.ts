@@ -16,6 +16,7 @@ import { redactUri, sanitizeLogValue } from "../../redact.js";
 import { DEFAULT_PARTIAL_CAPS, type PartialCaps } from "./caps.js";
 import { mergeSamples, mergeSasWindows, mergeVersions } from "../../cluster/aggregator.js";
 import { sortCallers } from "../../cluster/top-callers.js";
+import { addFailures, sumSeries, type FailureSeries } from "../../cluster/failure-series.js";
 
 /**
  * Turns Logs API result tables into the engine's types. Every row is validated with zod; a bad row is
@@ -206,10 +207,10 @@ export function clusterPartialFromRow(
   row: FailureClusterRow,
   caps: PartialCaps = DEFAULT_PARTIAL_CAPS,
 ): ClusterPartial {
-  const perMinute = new Map<number, number>();
+  const series: FailureSeries = { perMinute: new Map() };
   for (const [minute, n] of Object.entries(row.PerMinute)) {
     const ms = kustoTimeMs(minute);
-    if (!Number.isNaN(ms)) perMinute.set(ms, (perMinute.get(ms) ?? 0) + n);
+    if (!Number.isNaN(ms)) addFailures(series, ms, n);
   }
   const callers: CallerSummary[] = sortCallers(
     row.Callers.map((c) =>
@@ -252,7 +253,7 @@ export function clusterPartialFromRow(
     count: row.FailureCount,
     firstSeenMs: row.FirstSeen,
     lastSeenMs: row.LastSeen,
-    perMinute,
+    ...sumSeries([series]),
     callers,
     sampleUris: mergeSamples([row.SampleUris.map(sanitizeLogValue)], caps.sampleUris),
     sampleObjectKeys: mergeSamples([row.SampleObjectKeys.map(sanitizeLogValue)], caps.sampleObjectKeys),

@@ -1024,6 +1024,7 @@ function renderDetail(record) {
       label: "Failures",
       color: DECISION_COLORS[incident.decision] ?? "#374151",
       points: incident.perMinute.map(([minute, n]) => [Date.parse(minute), n]),
+      bucketMinutes: incident.bucketMinutes ?? 1,
     },
   ];
   const { chart, bucketMinutes, data } = makeChart(chartBox, seriesList, 220, true);

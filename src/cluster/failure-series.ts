@@ -1,0 +1,111 @@
+/**
+ * A cluster's failures over time: failures per bucket of `bucketMinutes` minutes, keyed by the bucket's
+ * start (epoch ms). Buckets are one minute until the series has more than MAX_SERIES_BUCKETS non-empty
+ * buckets; then they widen along BUCKET_LADDER until it fits. Memory is bounded by the cap, not by the
+ * span read (months of archive).
+ *
+ * Exact under any split of the rows: the width is always the narrowest rung at which the whole set of
+ * failure times fills at most MAX_SERIES_BUCKETS buckets (widening only merges whole buckets, each rung
+ * divides the next, buckets are aligned to the epoch), so one pass, and any merge of parts, arrive at the
+ * same width and counts.
+ */
+export interface FailureSeries {
+  /** Bucket start (epoch ms) → failures in the bucket. */
+  perMinute: Map<number, number>;
+  /** Bucket width in minutes; absent means 1. */
+  bucketMinutes?: number;
+}
+
+/**
+ * 2,880 one-minute buckets hold the timer's longest window (two days of lookback) unwidened, so the
+ * timer's per-minute recounts stay exact; wider only happens over longer spans (the CLI over archives).
+ */
+export const MAX_SERIES_BUCKETS = 2880;
+
+/** The dashboard's timeline rungs: minute, 5 and 15 minutes, hour, 6 hours, day; then doubling. */
+export const BUCKET_LADDER: readonly number[] = [1, 5, 15, 60, 360, 1440];
+
+const MINUTE_MS = 60_000;
+
+export function bucketMinutesOf(series: { bucketMinutes?: number }): number {
+  return series.bucketMinutes ?? 1;
+}
+
+/** The next wider bucket width; each divides the next. */
+export function widerBucket(minutes: number): number {
+  return BUCKET_LADDER.find((m) => m > minutes) ?? minutes * 2;
+}
+
+export function bucketStartMs(timeMs: number, bucketMinutes: number): number {
+  const width = bucketMinutes * MINUTE_MS;
+  return Math.floor(timeMs / width) * width;
+}
+
+/** `counts` re-bucketed at `to` minutes (a multiple of their width). */
+function rebucketed(counts: ReadonlyMap<number, number>, to: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [start, n] of counts) {
+    const b = bucketStartMs(start, to);
+    out.set(b, (out.get(b) ?? 0) + n);
+  }
+  return out;
+}
+
+/** Widens `series` in place until it has at most MAX_SERIES_BUCKETS buckets. */
+function fit(series: FailureSeries): void {
+  let width = bucketMinutesOf(series);
+  while (series.perMinute.size > MAX_SERIES_BUCKETS) {
+    width = widerBucket(width);
+    series.perMinute = rebucketed(series.perMinute, width);
+  }
+  if (width !== 1 || series.bucketMinutes !== undefined) series.bucketMinutes = width;
+}
+
+/** Counts `n` failures at `timeMs` into `series`, widening it when it passes the cap. */
+export function addFailures(series: FailureSeries, timeMs: number, n = 1): void {
+  const b = bucketStartMs(timeMs, bucketMinutesOf(series));
+  const counts = series.perMinute;
+  const before = counts.get(b);
+  counts.set(b, (before ?? 0) + n);
+  if (before === undefined && counts.size > MAX_SERIES_BUCKETS) fit(series);
+}
+
+/** The sum of several series, at the width one pass over all their rows would have: sorted by time. */
+export function sumSeries(parts: Iterable<FailureSeries>): FailureSeries {
+  const list = [...parts];
+  const width = Math.max(1, ...list.map(bucketMinutesOf));
+  const sum = new Map<number, number>();
+  for (const p of list) {
+    for (const [start, n] of p.perMinute) {
+      const b = bucketStartMs(start, width);
+      sum.set(b, (sum.get(b) ?? 0) + n);
+    }
+  }
+  const out: FailureSeries = { perMinute: sum };
+  if (width !== 1) out.bucketMinutes = width;
+  fit(out);
+  out.perMinute = new Map([...out.perMinute].sort((a, b) => a[0] - b[0]));
+  return out;
+}
+
+/** The series as an incident carries it: `[bucket start ISO, failures]` ascending. */
+export interface IsoSeries {
+  perMinute: ReadonlyArray<readonly [string, number]>;
+  bucketMinutes?: number;
+}
+
+/** An incident's series as bucket start (ms) → failures, re-bucketed at `width` (a multiple of its own). */
+export function isoSeriesAt(series: IsoSeries, width: number = bucketMinutesOf(series)): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [iso, n] of series.perMinute) {
+    const b = bucketStartMs(Date.parse(iso), width);
+    out.set(b, (out.get(b) ?? 0) + n);
+  }
+  return out;
+}
+
+export function toIsoSeries(counts: ReadonlyMap<number, number>): Array<[string, number]> {
+  return [...counts]
+    .sort((a, b) => a[0] - b[0])
+    .map(([ms, n]): [string, number] => [new Date(ms).toISOString(), n]);
+}

@@ -1,0 +1,147 @@
+import fc from "fast-check";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ClusterAggregator, mergePartials } from "../../src/cluster/aggregator.js";
+import { addFailures, MAX_SERIES_BUCKETS, type FailureSeries } from "../../src/cluster/failure-series.js";
+import { main } from "../../src/cli/main.js";
+import { toTimeline } from "../../src/dashboard/api.js";
+import { mergeIncident, peakRatePer5Min } from "../../src/lifecycle/merge.js";
+import type { ClusterPartial } from "../../src/model/incident.js";
+import type { StorageRequest } from "../../src/model/storage-request.js";
+import { captureIo } from "../cli/io.js";
+import { storageRequestsToNdjson } from "../sim/forms.js";
+import { analyzeJson } from "../support/analyze-json.js";
+import { referenceSeries } from "../support/reference-partials.js";
+import { fixtureIncident } from "../timer/fixtures.js";
+
+const T0 = Date.parse("2026-11-01T00:00:00Z");
+const MINUTE = 60_000;
+
+function failure(timeMs: number, operation = "GetBlob"): StorageRequest {
+  return {
+    timeMs,
+    account: "stseries",
+    service: "blob",
+    operation,
+    statusCode: 403,
+    statusText: "AuthorizationPermissionMismatch",
+    authType: "OAuth",
+    requesterObjectId: "0b0b0b0b-1111-4222-8333-444444444444",
+    callerIp: "10.1.2.3",
+    userAgent: "azsdk-js-storage-blob/12.26.0",
+    operationVersion: "2025-01-05",
+    uri: "https://stseries.blob.core.windows.net:443/c/b.txt",
+    objectKey: "/stseries/c/b.txt",
+  };
+}
+
+function total(series: { perMinute: ReadonlyMap<number, number> }): number {
+  let n = 0;
+  for (const c of series.perMinute.values()) n += c;
+  return n;
+}
+
+function aggregate(rows: readonly StorageRequest[]): ClusterPartial[] {
+  const agg = new ClusterAggregator();
+  for (const r of rows) agg.observe(r);
+  return agg.partials();
+}
+
+describe("a cluster's failure series", () => {
+  it("stays per minute up to the cap and widens to 5-minute buckets one failing minute past it", () => {
+    const series: FailureSeries = { perMinute: new Map() };
+    for (let m = 0; m < MAX_SERIES_BUCKETS; m++) addFailures(series, T0 + m * MINUTE + 1_000);
+    expect(series.bucketMinutes).toBeUndefined();
+    expect(series.perMinute.size).toBe(MAX_SERIES_BUCKETS);
+    addFailures(series, T0 + MAX_SERIES_BUCKETS * MINUTE);
+    expect(series.bucketMinutes).toBe(5);
+    expect(series.perMinute.size).toBe(MAX_SERIES_BUCKETS / 5 + 1);
+    expect(total(series)).toBe(MAX_SERIES_BUCKETS + 1);
+  });
+
+  it("a month failing every minute is kept in 15-minute buckets with every failure counted", () => {
+    const series: FailureSeries = { perMinute: new Map() };
+    for (let m = 0; m < 30 * 1440; m++) addFailures(series, T0 + m * MINUTE, 2);
+    expect(series.bucketMinutes).toBe(15);
+    expect(series.perMinute.size).toBe((30 * 1440) / 15);
+    expect(total(series)).toBe(2 * 30 * 1440);
+  });
+
+  it("any split of the rows, merged, gives the one-pass series, which is the reference's", () => {
+    const time = fc.integer({ min: 0, max: 20 * 1440 * MINUTE });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(time, fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 6000 }),
+        fc.integer({ min: 1, max: 60 }),
+        (spec, clump) => {
+          // Clumped times make runs that stay narrow as well as runs that widen.
+          const rows = spec.map(([t, part]) => ({ r: failure(T0 + Math.floor(t / clump)), part }));
+          const whole = aggregate(rows.map((x) => x.r));
+          const parts = [0, 1, 2].map((k) => aggregate(rows.filter((x) => x.part === k).map((x) => x.r)));
+          const merged = mergePartials(parts.flat());
+          const ref = referenceSeries(rows.map((x) => x.r.timeMs));
+          for (const p of [whole[0]!, merged[0]!]) {
+            expect(p.bucketMinutes).toBe(ref.bucketMinutes);
+            expect([...p.perMinute]).toEqual([...ref.perMinute].sort((a, b) => a[0] - b[0]));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("a widened series through analyze, the lifecycle and the dashboard", () => {
+  const dir = mkdtempSync(join(tmpdir(), "series-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Three days failing every minute, over two operations of one challenge: one incident.
+  const rows = Array.from({ length: 3 * 1440 }, (_, m) =>
+    failure(T0 + m * MINUTE + 7_000, m % 2 ? "GetBlob" : "PutBlob"),
+  );
+  const file = join(dir, "three-days.ndjson");
+  writeFileSync(file, storageRequestsToNdjson(rows));
+
+  it("the report carries the widened series, its width and every failure; text gives the peak per bucket", async () => {
+    const { code, result } = await analyzeJson(["--logs", file, "--threads", "1"]);
+    expect(code).toBe(0);
+    const [incident] = result.incidents;
+    expect(incident!.count).toBe(3 * 1440);
+    expect(incident!.bucketMinutes).toBe(5);
+    expect(incident!.perMinute).toHaveLength((3 * 1440) / 5);
+    expect(incident!.perMinute.reduce((n, [, c]) => n + c, 0)).toBe(3 * 1440);
+    expect(incident!.perMinute[0]).toEqual(["2026-11-01T00:00:00.000Z", 5]);
+
+    const io = captureIo();
+    expect(await main(["analyze", "--logs", file, "--format", "text"], io)).toBe(0);
+    expect(io.out()).toContain("peak 5 per 5 min at 2026-11-01 00:00:00 UTC");
+  });
+
+  it("lifecycle merges a per-minute view into a widened one by bucket, and rates it by its mean", () => {
+    const minutes = (from: number, n: number, each: number): Array<[string, number]> =>
+      Array.from({ length: n }, (_, i) => [new Date(from + i * MINUTE).toISOString(), each]);
+    const prev = fixtureIncident({ perMinute: minutes(T0, 10, 3) });
+    const next = {
+      ...fixtureIncident({ perMinute: [[new Date(T0).toISOString(), 60]] }),
+      bucketMinutes: 60,
+    };
+    const merged = mergeIncident(prev, next);
+    expect(merged.bucketMinutes).toBe(60);
+    expect(merged.perMinute).toEqual([[new Date(T0).toISOString(), 60]]);
+    expect(merged.count).toBe(30 + 30);
+    expect(peakRatePer5Min(merged)).toBe(5);
+    expect(peakRatePer5Min(prev)).toBe(15);
+  });
+
+  it("the dashboard's timeline is never finer than the incident's buckets", () => {
+    const t = toTimeline({
+      perMinute: [
+        [new Date(T0).toISOString(), 40],
+        [new Date(T0 + 120 * MINUTE).toISOString(), 7],
+      ],
+      bucketMinutes: 60,
+    });
+    expect(t).toEqual({ start: new Date(T0).toISOString(), bucketMinutes: 60, counts: [40, 0, 7] });
+  });
+});
