@@ -13,12 +13,17 @@ import type { Slice } from "./partial-result.js";
 import { scanPart, type PartScan, type PartScanRequest } from "./scan-part.js";
 import type { WorkerReply } from "./scan-worker.js";
 
-/** More threads than this stop paying off: the merge and each thread's heap grow with them. */
-export const MAX_SCAN_THREADS = 4;
+/**
+ * Threads `analyze` uses unless told: each scan thread is an isolate of its own, some 35-45 MB at 1 GB
+ * (Node's worker environment about 12 MB, zod 8, the scan's working set and garbage the rest), and two
+ * are what keeps the whole analyze of 1 GB within 200 MB (BENCHMARKS.md: 196 MB with two, 229 with
+ * three, 243 with four). `--threads N` trades that memory for more cores.
+ */
+export const DEFAULT_MAX_SCAN_THREADS = 2;
 
-/** Threads `analyze` uses by default: the cores this process may use, up to MAX_SCAN_THREADS. */
+/** Threads `analyze` uses by default: the cores this process may use, up to DEFAULT_MAX_SCAN_THREADS. */
 export function defaultScanThreads(): number {
-  return Math.max(1, Math.min(MAX_SCAN_THREADS, availableParallelism()));
+  return Math.max(1, Math.min(DEFAULT_MAX_SCAN_THREADS, availableParallelism()));
 }
 
 export interface ParallelAnalyzeOptions {

@@ -42,7 +42,7 @@ export interface AnalyzeArgs {
   sinceMs?: number;
   /** --cloud for workspaces: public (default), china or usgov. */
   cloud?: "public" | "china" | "usgov";
-  /** --threads for --logs: threads scanning the files (default: the cores, up to 4). */
+  /** --threads for --logs: threads scanning the files (default: the cores, up to 2). */
   threads?: number;
 }
 
