@@ -535,10 +535,16 @@ async function generate(targetMB) {
 // ---------------------------------------------------------------------------------------------------
 // Parent: run the measurements, print and record them.
 
+/** The CLI runs with the Node flags its bin passes (src/cli/node-flags.ts): measured as users run it. */
+const CLI_NODE_FLAGS = existsSync(join(DIST, "cli", "node-flags.js"))
+  ? (await import(pathToFileURL(join(DIST, "cli", "node-flags.js")).href)).CLI_NODE_FLAGS
+  : [];
+
 function run(kind, file) {
+  const flags = kind.startsWith("ours-cli-") ? CLI_NODE_FLAGS : [];
   const child = spawnSync(
     process.execPath,
-    ["--expose-gc", fileURLToPath(import.meta.url), "--child", kind, file],
+    ["--expose-gc", ...flags, fileURLToPath(import.meta.url), "--child", kind, file],
     {
       encoding: "utf8",
       maxBuffer: 1 << 20,

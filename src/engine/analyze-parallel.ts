@@ -14,10 +14,10 @@ import { scanPart, type PartScan, type PartScanRequest } from "./scan-part.js";
 import type { WorkerReply } from "./scan-worker.js";
 
 /**
- * Threads `analyze` uses unless told: each scan thread is an isolate of its own, some 35-45 MB at 1 GB
+ * Threads `analyze` uses unless told: each scan thread is an isolate of its own, some 30-45 MB at 1 GB
  * (Node's worker environment about 12 MB, zod 8, the scan's working set and garbage the rest), and two
- * are what keeps the whole analyze of 1 GB within 200 MB (BENCHMARKS.md: 196 MB with two, 229 with
- * three, 243 with four). `--threads N` trades that memory for more cores.
+ * are what keeps the whole analyze of 1 GB well within 200 MB (BENCHMARKS.md: 172-177 MB with two,
+ * about 200 with three, 222-230 with four). `--threads N` trades that memory for more cores.
  */
 export const DEFAULT_MAX_SCAN_THREADS = 2;
 

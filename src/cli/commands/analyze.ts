@@ -67,7 +67,7 @@ Speed:
   --threads N         With --logs: scan on N threads (default: the cores this process may use, up to
                       2). Uncompressed JSON Lines files are cut at line breaks; other files go whole to
                       one thread. Each thread keeps its own capped summaries, merged before incidents
-                      are built, so memory grows with N (some 35-45 MB a thread), not with the input.
+                      are built, so memory grows with N (some 30-45 MB a thread), not with the input.
                       1 reads in one pass.
 
 Output:
