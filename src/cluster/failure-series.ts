@@ -73,7 +73,7 @@ export function addFailures(series: FailureSeries, timeMs: number, n = 1): void 
 /** The sum of several series, at the width one pass over all their rows would have: sorted by time. */
 export function sumSeries(parts: Iterable<FailureSeries>): FailureSeries {
   const list = [...parts];
-  const width = Math.max(1, ...list.map(bucketMinutesOf));
+  const width = list.reduce((w, p) => Math.max(w, bucketMinutesOf(p)), 1);
   const sum = new Map<number, number>();
   for (const p of list) {
     for (const [start, n] of p.perMinute) {
