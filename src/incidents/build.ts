@@ -7,7 +7,7 @@ import {
   mergeVersions,
   type ClusterLimits,
 } from "../cluster/aggregator.js";
-import { sumSeries } from "../cluster/failure-series.js";
+import { sumSeries, toIsoSeries } from "../cluster/failure-series.js";
 import { TopCallers } from "../cluster/top-callers.js";
 import { normaliseActivity } from "../correlate/activity.js";
 import { guidanceWithRootCause } from "../correlate/guidance.js";
@@ -138,7 +138,7 @@ function incidentFrom(
       lastSeen: iso(c.lastSeenMs),
     })),
     callers,
-    perMinute: [...series.perMinute].map(([m, n]) => [iso(m), n]),
+    perMinute: toIsoSeries(series.perMinute),
     ...(series.bucketMinutes === undefined ? {} : { bucketMinutes: series.bucketMinutes }),
     sampleUris,
     sampleObjectKeys,

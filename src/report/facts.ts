@@ -1,3 +1,4 @@
+import { bucketMinutesOf } from "../cluster/failure-series.js";
 import { errorCodeEntry } from "../codes/error-codes.js";
 import type { Summarised } from "../engine/caps.js";
 import type { Incident } from "../model/incident.js";
@@ -29,7 +30,7 @@ export function incidentFacts(i: Incident): IncidentFacts {
   };
   const meaning = errorCodeEntry(i.errorCode)?.meaning;
   if (meaning) facts.meaning = meaning;
-  const bucketMinutes = i.bucketMinutes ?? 1;
+  const bucketMinutes = bucketMinutesOf(i);
   for (const [minute, count] of i.perMinute) {
     if (!facts.peak || count > facts.peak.count) facts.peak = { minute, count, bucketMinutes };
   }
