@@ -70,7 +70,11 @@ describe("GET /api/incidents", () => {
     expect(timeline.counts[0]).toBe(5);
     expect(timeline.counts.at(-1)).toBe(2);
     expect(timeline.counts.reduce((a, b) => a + b, 0)).toBe(7);
-    expect(toTimeline({ perMinute: [] })).toEqual({ start: "1970-01-01T00:00:00.000Z", bucketMinutes: 1, counts: [] });
+    expect(toTimeline({ perMinute: [] })).toEqual({
+      start: "1970-01-01T00:00:00.000Z",
+      bucketMinutes: 1,
+      counts: [],
+    });
   });
 
   it("passes every filter and the page to the reader, normalising times to ISO UTC", async () => {

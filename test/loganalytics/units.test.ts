@@ -224,7 +224,7 @@ describe("result rows", () => {
     const start = Date.parse("2026-01-01T00:00:00Z");
     const bag: Record<string, number> = {};
     for (let m = 0; m < 3 * 1440; m++) bag[new Date(start + m * 60_000).toISOString()] = 1;
-    const row = [...good];
+    const row: unknown[] = [...good];
     row[6] = 3 * 1440;
     row[9] = bag;
     const { items } = clusterPartialsFromTable(
