@@ -122,6 +122,7 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
     ...(o.folded ? { folded: o.folded } : {}),
     omitted,
     ...(o.explainer?.capsReached ? { evidence: o.explainer.capsReached() } : {}),
+    incidents,
   });
   return {
     window: { from: new Date(o.window.fromMs).toISOString(), to: new Date(o.window.toMs).toISOString() },

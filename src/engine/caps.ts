@@ -1,3 +1,4 @@
+import { bucketMinutesOf, MAX_SERIES_BUCKETS } from "../cluster/failure-series.js";
 /**
  * The engine's memory caps beyond the per-cluster ones (issue 13): memory is bounded by these, never by
  * rows or accounts. What goes past a cap is counted exactly and reported in `summarised`.
@@ -43,6 +44,13 @@ export interface Summarised {
     failures: number;
   };
   callers?: EvidenceCapsReport;
+  /** Listed incidents whose failure series passed MAX_SERIES_BUCKETS minutes and was widened. */
+  series?: {
+    cap: number;
+    incidents: number;
+    /** The widest bucket among them, in minutes. */
+    widestBucketMinutes: number;
+  };
 }
 
 /** The summarised section, or undefined when no cap was reached. */
@@ -51,6 +59,8 @@ export function summarisedOf(parts: {
   folded?: { failures: number; clusters: number };
   omitted?: { incidents: number; failures: number };
   evidence?: EvidenceCapsReport;
+  /** The listed incidents, for their series' widths. */
+  incidents?: ReadonlyArray<{ bucketMinutes?: number }>;
 }): Summarised | undefined {
   const out: Summarised = {};
   if (parts.folded && parts.folded.clusters > 0)
@@ -67,5 +77,12 @@ export function summarisedOf(parts: {
     };
   const e = parts.evidence;
   if (e && e.rowsOfDroppedCallers + e.foldedValues + e.droppedBins > 0) out.callers = { ...e };
+  const widened = (parts.incidents ?? []).map(bucketMinutesOf).filter((m) => m > 1);
+  if (widened.length > 0)
+    out.series = {
+      cap: MAX_SERIES_BUCKETS,
+      incidents: widened.length,
+      widestBucketMinutes: Math.max(...widened),
+    };
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -97,5 +97,11 @@ export function summarisedSentences(s: Summarised | undefined): string[] {
     ].filter(Boolean);
     out.push(`Root-cause evidence: ${parts.join("; ")}.`);
   }
+  if (s.series)
+    out.push(
+      `Failure series: ${s.series.incidents} incident(s) failed in more than ${s.series.cap} distinct minutes; ` +
+        `their failures over time are counted in buckets of up to ${s.series.widestBucketMinutes} minutes ` +
+        `(bucketMinutes in the JSON), every failure still counted.`,
+    );
   return out;
 }
