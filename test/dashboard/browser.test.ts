@@ -305,6 +305,48 @@ describe("dashboard page", () => {
   });
 });
 
+describe("an incident whose failure series the engine widened to hourly buckets", () => {
+  let widenedServer: DashboardServer;
+  const record = makeRecord({
+    account: "contosoarchive",
+    decision: "rbac",
+    start: "2026-10-01T00:00:00Z",
+    perMinute: [1],
+  });
+  // A day in hourly buckets: left to itself the chart would draw a day in 15-minute buckets.
+  const hours = Array.from({ length: 24 }, (_, h): [string, number] => [
+    new Date(Date.parse("2026-10-01T00:00:00Z") + h * 3_600_000).toISOString(),
+    60,
+  ]);
+  Object.assign(record.incident, {
+    perMinute: hours,
+    bucketMinutes: 60,
+    count: 24 * 60,
+    lastSeen: "2026-10-01T23:59:00.000Z",
+  });
+  beforeAll(async () => {
+    widenedServer = await startDashboardServer({
+      reader: new FixtureIncidentReader([record]),
+      host: "127.0.0.1",
+      port: 0,
+    });
+  });
+  afterAll(async () => widenedServer?.close());
+
+  it("charts it in buckets no finer than its own and counts every failure", async () => {
+    const { page, problems } = await openPage(linkTo(widenedServer.url, record.incident.id));
+    await page.waitForSelector("#detail .detail-head");
+    const legend = await page.$eval("#detail-legend li", (li) => ({
+      total: Number(li.getAttribute("data-total")),
+      peak: Number(li.getAttribute("data-peak")),
+      text: li.textContent,
+    }));
+    expect(legend).toEqual({ total: 1440, peak: 60, text: expect.stringContaining("peak 60 per hour") });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
 describe("dashboard with 500 incidents", () => {
   let big: DashboardServer;
   beforeAll(async () => {

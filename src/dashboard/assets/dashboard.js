@@ -462,7 +462,7 @@ const MAX_POINTS = 160;
 function bucketMinutesFor(spanMinutes, coarsest) {
   return (
     BUCKETS.find((b) => b >= coarsest && b % coarsest === 0 && spanMinutes / b <= MAX_POINTS) ??
-    BUCKETS[BUCKETS.length - 1]
+    Math.max(BUCKETS[BUCKETS.length - 1], coarsest)
   );
 }
 
