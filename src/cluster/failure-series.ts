@@ -17,10 +17,11 @@ export interface FailureSeries {
 }
 
 /**
- * 2,880 one-minute buckets hold the timer's longest window (two days of lookback) unwidened, so the
- * timer's per-minute recounts stay exact; wider only happens over longer spans (the CLI over archives).
+ * The timer's longest window, two days of lookback, touches 2,880 minutes (2,881 when it starts
+ * mid-minute): 3,000 one-minute buckets hold it unwidened, so the timer's per-minute recounts stay
+ * exact; wider only happens over longer spans (the CLI over archives).
  */
-export const MAX_SERIES_BUCKETS = 2880;
+export const MAX_SERIES_BUCKETS = 3000;
 
 /** The dashboard's timeline rungs: minute, 5 and 15 minutes, hour, 6 hours, day; then doubling. */
 export const BUCKET_LADDER: readonly number[] = [1, 5, 15, 60, 360, 1440];

@@ -11,7 +11,7 @@ import type { CallerSummary, ChangeCandidate, Incident } from "../model/incident
  * Folding one run's view of an incident into the stored one. Runs overlap (lookback, ingestion delay),
  * so the same failures are seen more than once: per-minute counts are merged by maximum per minute, and
  * the incident's total grows only by what a minute gained. Lists stay bounded. A series widened past
- * 2,880 failing minutes (a catch-up over more than two days) merges by bucket at the wider width.
+ * 3,000 failing minutes (a catch-up over more than two days) merges by bucket at the wider width.
  */
 export const HISTORY_MS = 48 * 3_600_000;
 const MAX_CALLERS = 50;

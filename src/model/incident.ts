@@ -153,7 +153,7 @@ export interface Incident {
   /** [bucket start ISO, failures] ascending; buckets are minutes unless `bucketMinutes` says wider. */
   perMinute: Array<[string, number]>;
   /**
-   * Bucket width of `perMinute` in minutes when it is not 1: a series with more than 2,880 failing
+   * Bucket width of `perMinute` in minutes when it is not 1: a series with more than 3,000 failing
    * minutes (a long span read at once) widens to 5, 15, 60, 360 or 1,440 minutes to stay bounded.
    */
   bucketMinutes?: number;

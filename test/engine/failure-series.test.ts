@@ -112,13 +112,13 @@ describe("a widened series through analyze, the lifecycle and the dashboard", ()
     expect(incident!.perMinute).toHaveLength((3 * 1440) / 5);
     expect(incident!.perMinute.reduce((n, [, c]) => n + c, 0)).toBe(3 * 1440);
     expect(incident!.perMinute[0]).toEqual(["2026-11-01T00:00:00.000Z", 5]);
-    expect(result.summarised?.series).toEqual({ cap: 2880, incidents: 1, widestBucketMinutes: 5 });
+    expect(result.summarised?.series).toEqual({ cap: 3000, incidents: 1, widestBucketMinutes: 5 });
 
     const io = captureIo();
     expect(await main(["analyze", "--logs", file, "--format", "text"], io)).toBe(0);
     expect(io.out()).toContain("peak 5 per 5 min at 2026-11-01 00:00:00 UTC");
     expect(io.out()).toContain(
-      "Failure series: 1 incident(s) failed in more than 2880 distinct minutes; their failures over time are counted in buckets of up to 5 minutes",
+      "Failure series: 1 incident(s) failed in more than 3000 distinct minutes; their failures over time are counted in buckets of up to 5 minutes",
     );
   });
 

@@ -16,7 +16,7 @@ export interface ReferencePartial extends ClusterPartial {
 
 /**
  * Failures per bucket at the narrowest width of the ladder (1, 5, 15, 60, 360, 1440 minutes, then
- * doubling) at which the cluster fills at most 2,880 buckets.
+ * doubling) at which the cluster fills at most 3,000 buckets.
  */
 export function referenceSeries(times: readonly number[]): {
   perMinute: Map<number, number>;
@@ -30,7 +30,7 @@ export function referenceSeries(times: readonly number[]): {
       const start = t - (((t % (minutes * 60_000)) + minutes * 60_000) % (minutes * 60_000));
       counts.set(start, (counts.get(start) ?? 0) + 1);
     }
-    if (counts.size <= 2880)
+    if (counts.size <= 3000)
       return minutes === 1 ? { perMinute: counts } : { perMinute: counts, bucketMinutes: minutes };
   }
 }
