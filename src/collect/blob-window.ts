@@ -3,6 +3,7 @@ import type { Clock } from "../clock.js";
 import type { RejectionSink } from "../engine/contracts.js";
 import { type BlobCursor, type BlobCursorStore, BlobCursorConflictError } from "./archive/cursor.js";
 import { commitAll } from "./commit-all.js";
+import { mapOrdered } from "./map-ordered.js";
 
 /**
  * Windowed reading of hour-partitioned log blobs, shared by every blob source (the diagnostic-settings
@@ -25,7 +26,8 @@ import { commitAll } from "./commit-all.js";
  *   its cursor (`BlobCursorStore`, keyed by `blobKey`), with up to `downloadConcurrency` downloads in
  *   flight across blobs and accounts, and hands complete lines to `onLine` blob by blob in listing order
  *   (so results do not depend on network timing). Cursors advance only through `commit()`.
- * - `mapOrdered(source, concurrency, fn)` is the bounded, order-keeping pool underneath.
+ * - `mapOrdered(source, concurrency, fn)` (src/collect/map-ordered.ts) is the bounded, order-keeping pool
+ *   underneath.
  *
  * A layout for another source is four small functions: see `ARCHIVE_LAYOUT` (archive/paths.ts) and, for
  * classic `$logs` (`isTimeSegment` /^\d{4}\/$/, `hourPrefix` `YYYY/MM/DD/HH` which also matches the
@@ -105,46 +107,6 @@ export function utcParts(ms: number): { y: string; m: string; d: string; h: stri
     d: pad(t.getUTCDate()),
     h: pad(t.getUTCHours()),
   };
-}
-
-/**
- * Runs `fn` over `source` with at most `concurrency` calls in flight and yields the results in source
- * order. The source is pulled only as slots free up, so a long source costs constant memory.
- */
-export async function* mapOrdered<T, U>(
-  source: Iterable<T> | AsyncIterable<T>,
-  concurrency: number,
-  fn: (item: T) => Promise<U>,
-  /** Releases a result never yielded because the consumer stopped early (e.g. an open download). */
-  discard?: (result: U) => void,
-): AsyncGenerator<U> {
-  const limit = Math.max(1, Math.floor(concurrency));
-  const iterator =
-    Symbol.asyncIterator in source
-      ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
-      : (source as Iterable<T>)[Symbol.iterator]();
-  const inFlight: Array<Promise<U>> = [];
-  let done = false;
-  try {
-    for (;;) {
-      while (!done && inFlight.length < limit) {
-        const next = await iterator.next();
-        if (next.done) done = true;
-        else {
-          const p = fn(next.value);
-          // A rejection is observed when its turn comes; until then it must not count as unhandled.
-          p.catch(() => undefined);
-          inFlight.push(p);
-        }
-      }
-      const head = inFlight.shift();
-      if (head === undefined) return;
-      yield await head;
-    }
-  } finally {
-    for (const p of inFlight) p.then(discard, () => undefined);
-    if (!done) await iterator.return?.();
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type Dirent } from "node:fs";
 import { open, readdir, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { mapOrdered } from "./map-ordered.js";
 import { createGunzip } from "node:zlib";
 
 /**
@@ -31,27 +32,41 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
-  let names: string[];
+/** Directories listed at once under one directory (the system's file thread pool does the rest). */
+const LISTING_CONCURRENCY = 8;
+
+/**
+ * The files under `dir`, sorted. An archive tree holds a directory per hour (`y=/m=/d=/h=/m=00/`):
+ * entry types come with the listing instead of a `stat` per entry, and sibling directories are listed
+ * at once, in order (src/collect/map-ordered.ts). Listing 1,904 hourly files one directory and one
+ * `stat` at a time took 330 ms (BENCHMARKS.md). Only a symbolic link is followed with `stat`. The first
+ * path in sorted order that cannot be read is the one reported.
+ */
+async function walk(dir: string): Promise<string[]> {
+  let entries: Dirent[];
   try {
-    names = await readdir(dir);
+    entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
     throw describeFsError(err, dir);
   }
-  names.sort(byName);
-  for (const name of names) {
-    // Hidden files (.DS_Store, editor swap files) are never log exports.
-    if (name.startsWith(".")) continue;
-    const full = join(dir, name);
-    let info;
-    try {
-      info = await stat(full);
-    } catch (err) {
-      throw describeFsError(err, full);
+  // Hidden files (.DS_Store, editor swap files) are never log exports.
+  const visible = entries.filter((e) => !e.name.startsWith(".")).sort((a, b) => byName(a.name, b.name));
+  const files: string[] = [];
+  for await (const found of mapOrdered(visible, LISTING_CONCURRENCY, async (entry) => {
+    const full = join(dir, entry.name);
+    let info: { isDirectory(): boolean; isFile(): boolean } = entry;
+    if (entry.isSymbolicLink()) {
+      try {
+        info = await stat(full);
+      } catch (err) {
+        throw describeFsError(err, full);
+      }
     }
-    if (info.isDirectory()) await walk(full, out);
-    else if (info.isFile()) out.push(full);
-  }
+    if (info.isDirectory()) return walk(full);
+    return info.isFile() ? [full] : [];
+  }))
+    files.push(...found);
+  return files;
 }
 
 /**
@@ -70,9 +85,9 @@ export async function expandInputPaths(paths: readonly string[]): Promise<string
       throw describeFsError(err, path);
     }
     if (info.isDirectory()) {
-      const before = files.length;
-      await walk(path, files);
-      if (files.length === before)
+      const found = await walk(path);
+      files.push(...found);
+      if (found.length === 0)
         throw new InputError(
           `${path}: directory contains no files; point at the exported or downloaded log files`,
           path,
@@ -101,7 +116,8 @@ const READS_AHEAD = 2;
 export interface FileBytes {
   /**
    * Decompressed content, chunk by chunk. A chunk's memory is reused once the chunk after the next one
-   * is asked for: a reader that keeps bytes across chunks keeps a copy (as the line splitter does).
+   * is asked for, and by the next file once the chunks are done: a reader that keeps bytes across
+   * chunks keeps a copy (as the line splitter does).
    */
   chunks: AsyncIterable<Buffer>;
   /** Bytes of the file read so far (compressed bytes for .gz), for progress. */
@@ -147,21 +163,31 @@ export async function openFileRange(file: string, start: number, end: number): P
 }
 
 /**
+ * Read buffers of files that are done, for the next file: an archive is thousands of small `PT1H.json`
+ * files, and four fresh buffers per file (external memory V8 collects for) took more time in garbage
+ * collection than reading 1,904 files of 210 MB did (BENCHMARKS.md). Per thread (a module is per
+ * isolate), and bounded: a reader holds at most RING_SLOTS at a time.
+ */
+const sparedBuffers: Buffer[] = [];
+/** The chunk being worked on, the one before it (still valid, see FileBytes), and the reads ahead. */
+const RING_SLOTS = READS_AHEAD + 2;
+
+/**
  * Bytes [start, end) of an open file, with the next reads already under way while the caller works on
  * a chunk (a stream starts one only when asked; waiting for it showed as 6% idle in `analyze`), into a
  * few buffers used in turn: a fresh 256 KiB buffer per chunk cost more in page faults and garbage
- * collection than the read itself. The file is closed when the chunks are done, or when the caller
- * stops early.
+ * collection than the read itself. A ring slot gets its buffer when first read into (a file of one chunk
+ * needs one), from the buffers earlier files gave back. The file is closed, and its buffers given back,
+ * when the chunks are done, or when the caller stops early.
  */
 function readAhead(handle: FileHandle, start: number, end: number): FileBytes {
   let bytesRead = 0;
   const size = Math.max(0, Math.min(READ_CHUNK_BYTES, end - start));
-  // The chunk being worked on, the one before it (still valid, see FileBytes), and the reads ahead.
-  const ring = Array.from({ length: READS_AHEAD + 2 }, () => Buffer.allocUnsafe(size));
+  const ring: Buffer[] = [];
   let turn = 0;
   const readAt = (pos: number) => {
-    const slot = turn++ % ring.length;
-    const buffer = ring[slot]!;
+    const slot = turn++ % RING_SLOTS;
+    const buffer = (ring[slot] ??= sparedBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES));
     const read = handle.read(buffer, 0, Math.min(size, end - pos), pos);
     return { slot, chunk: read.then((r) => buffer.subarray(0, r.bytesRead)) };
   };
@@ -195,6 +221,8 @@ function readAhead(handle: FileHandle, start: number, end: number): FileBytes {
     } finally {
       for (const p of pending) await p.chunk.catch(() => undefined);
       await handle.close();
+      // The caller asked past the last chunk (or stopped): none of these is read from any more.
+      for (const b of ring.splice(0)) if (sparedBuffers.length < RING_SLOTS) sparedBuffers.push(b);
     }
   }
   return { chunks: chunks(), bytesRead: () => bytesRead, totalBytes: end - start };

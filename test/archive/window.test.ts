@@ -8,10 +8,10 @@ import {
   type BlobWindowLayout,
   listRoots,
   listWindowBlobs,
-  mapOrdered,
   utcParts,
   windowPrefixes,
 } from "../../src/collect/blob-window.js";
+import { mapOrdered } from "../../src/collect/map-ordered.js";
 import { fixedClock } from "../../src/clock.js";
 import type { RejectedRecord } from "../../src/engine/contracts.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";

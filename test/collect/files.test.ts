@@ -1,4 +1,4 @@
-import { chmod, mkdir, truncate, writeFile } from "node:fs/promises";
+import { chmod, mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError, readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
@@ -109,6 +109,32 @@ describe("inputs on disk", () => {
       expect(rejections.count, name).toBe(0);
       expect(records.map(defined), name).toEqual(requests.map(defined));
     }
+  });
+
+  it("reads file after file through the read buffers each hands on, whatever their sizes and forms", async () => {
+    const root = await tempDir();
+    const elsewhere = await tempDir();
+    const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => request(from + i));
+    // In sorted path order: multi-chunk, one line, gzip, two chunks, nested, behind a symbolic link.
+    const big = batch(0, 3000);
+    big[1500]!.userAgent = "y".repeat(300_000);
+    const parts: Array<[string, StorageRequest[], (r: StorageRequest[]) => Buffer | string]> = [
+      ["a.json", big, storageRequestsToArchiveJsonLines],
+      ["b.json", batch(3000, 1), storageRequestsToArchiveJsonLines],
+      ["c.json.gz", batch(3001, 500), (r) => gz(storageRequestsToArchiveJsonLines(r))],
+      ["d.json", batch(3501, 1200), storageRequestsToArchiveJsonLines],
+      ["e/f.json", batch(4701, 10), storageRequestsToArchiveJsonLines],
+    ];
+    for (const [name, rows, write] of parts) {
+      await mkdir(join(root, name, ".."), { recursive: true });
+      await writeFile(join(root, name), write(rows));
+    }
+    const linked = batch(4711, 20);
+    await writeFile(join(elsewhere, "h.json"), storageRequestsToArchiveJsonLines(linked));
+    await symlink(elsewhere, join(root, "g"));
+    const { records, rejections } = await readStorage([root]);
+    expect(rejections.count).toBe(0);
+    expect(records.map(defined)).toEqual([...parts.flatMap(([, rows]) => rows), ...linked].map(defined));
   });
 
   it("reads a file that shrinks after it was opened up to its new end, nothing twice", async () => {

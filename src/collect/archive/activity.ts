@@ -2,13 +2,8 @@ import type { BlobServiceClient } from "@azure/storage-blob";
 import type { RejectionSink } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import { activityEventFromArchiveRecord } from "../activity-records.js";
-import {
-  type BlobWindowListOptions,
-  HOUR_MS,
-  blobFile,
-  listWindowBlobs,
-  mapOrdered,
-} from "../blob-window.js";
+import { type BlobWindowListOptions, HOUR_MS, blobFile, listWindowBlobs } from "../blob-window.js";
+import { mapOrdered } from "../map-ordered.js";
 import { ARCHIVE_LAYOUT } from "./paths.js";
 
 /** Container a subscription's activity log is archived to (reference §2). */
