@@ -1,6 +1,7 @@
 import { open, stat } from "node:fs/promises";
 import { detectFormat, type FileFormat } from "./formats.js";
 import { expandInputPaths, InputError, isGzipHead } from "./input-files.js";
+import { mapOrdered } from "./map-ordered.js";
 
 /**
  * Splitting the input of one `analyze` into contiguous parts of about equal size, one per thread.
@@ -91,16 +92,20 @@ export async function planScanParts(
 ): Promise<ScanPart[]> {
   const names = await expandInputPaths(paths);
   const sizes: number[] = [];
-  for (const name of names) sizes.push(await sizeOf(name));
+  for await (const size of mapOrdered(names, DESCRIBE_CONCURRENCY, sizeOf)) sizes.push(size);
   const total = sizes.reduce((n, size) => n + size, 0);
   const count = Math.max(1, Math.min(parts, Math.floor(total / minPartBytes)));
   // One part: every file whole, without reading any head.
   if (count === 1) return [names.map((file, i) => ({ file, start: 0, end: sizes[i]!, size: sizes[i]! }))];
+  // A file smaller than a part is never cut, so its head is not read: a tree of thousands of hourly
+  // `PT1H.json` files is planned from their sizes alone.
   const files: InputFile[] = [];
-  for (let i = 0; i < names.length; i += DESCRIBE_CONCURRENCY) {
-    const batch = names.slice(i, i + DESCRIBE_CONCURRENCY);
-    files.push(...(await Promise.all(batch.map((file, k) => describe(file, sizes[i + k]!)))));
-  }
+  const described = mapOrdered(names.keys(), DESCRIBE_CONCURRENCY, async (i) =>
+    sizes[i]! < minPartBytes
+      ? { file: names[i]!, size: sizes[i]!, splittable: false }
+      : describe(names[i]!, sizes[i]!),
+  );
+  for await (const f of described) files.push(f);
   const target = Math.ceil(total / count);
   const out: ScanPart[] = [];
   let current: ScanPart = [];
