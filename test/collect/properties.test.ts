@@ -374,6 +374,31 @@ describe("value helpers", () => {
       ),
       { numRuns: 2000 },
     );
+    // Rows of one hour in any order, as an hourly archive file holds them (the parser remembers the hour),
+    // with seconds and minutes past 59 that must stay invalid.
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 61 }),
+            fc.integer({ min: 0, max: 61 }),
+            fc.integer({ min: 0, max: 9_999_999 }),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.integer({ min: 0, max: 23 }),
+        (times, hour) => {
+          for (const [mi, sec, frac] of times) {
+            const two = (n: number) => String(n).padStart(2, "0");
+            const text = `2024-05-01T${two(hour)}:${two(mi)}:${two(sec)}.${String(frac).padStart(7, "0")}Z`;
+            const expected =
+              mi > 59 || sec > 59 ? NaN : Date.UTC(2024, 4, 1, hour, mi, sec, Math.floor(frac / 10_000));
+            expect(parseLoggedTime(text)).toBe(expected);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
     expect(parseLoggedTime("5/23/2024, 8:41:12.283 PM")).toBe(Date.UTC(2024, 4, 23, 20, 41, 12, 283));
     expect(parseLoggedTime("5/23/2024, 12:01:00 AM")).toBe(Date.UTC(2024, 4, 23, 0, 1, 0));
     expect(parseLoggedTime("2024-05-01T10:00:00+02:00")).toBe(Date.UTC(2024, 4, 1, 8));
