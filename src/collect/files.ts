@@ -1,3 +1,4 @@
+import { GarbageBetweenFiles } from "../collect-garbage.js";
 import type { RejectionSink } from "../engine/contracts.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { StorageRequest } from "../model/storage-request.js";
@@ -120,9 +121,11 @@ export async function* readRecordBatches<T>(
   rejections: RejectionSink,
   onProgress?: (p: ReadProgress) => void,
 ): AsyncGenerator<T[]> {
+  const garbage = new GarbageBetweenFiles();
   for (const file of await expandInputPaths(paths)) {
     const parser = new FileRecordParser(file, reader, rejections);
     yield* readInto(file, await openFileBytes(file), parser, rejections, onProgress);
+    garbage.fileDone();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FilePiece } from "../collect/byte-ranges.js";
+import { GarbageBetweenFiles } from "../collect-garbage.js";
 import { readStorageRequestPiece } from "../collect/files.js";
 import { RejectionCollector } from "../collect/rejections.js";
 import { ClusterAggregator, type ClusterLimits } from "../cluster/aggregator.js";
@@ -35,12 +36,14 @@ export async function scanPart(req: PartScanRequest): Promise<PartScan> {
   const evidence = new EvidenceObserver({ ...DEFAULT_EVIDENCE_LIMITS, maxCallers: req.maxCallers });
   const intake = new RequestIntake(aggregator, evidence, req.window);
   const pieces: PieceRejections[] = [];
+  const garbage = new GarbageBetweenFiles();
   for (const piece of req.pieces) {
     const rejections = new RejectionCollector();
     let lines = 0;
     for await (const batch of readStorageRequestPiece(piece, { rejections, lean: true }, (n) => (lines = n)))
       intake.takeItem(batch);
     pieces.push({ lines, count: rejections.count, samples: [...rejections.samples] });
+    garbage.fileDone();
   }
   // The observer is done with: its own records, not copies (the merge copies, and so does a worker's
   // message).

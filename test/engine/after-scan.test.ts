@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fullGarbageCollection } from "../../src/cli/collect-garbage.js";
+import { fullGarbageCollection } from "../../src/collect-garbage.js";
 import { fixedClock } from "../../src/clock.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { createRootCauseExplainer } from "../../src/correlate/index.js";
@@ -9,7 +9,7 @@ import type { StorageRequest } from "../../src/model/storage-request.js";
 import { generateAll } from "../sim/scenarios.js";
 
 /**
- * The phase boundary the CLI collects garbage at (src/cli/collect-garbage.ts): once, after the last row
+ * The phase boundary the CLI collects garbage at (src/collect-garbage.ts): once, after the last row
  * is read and before any incident is explained.
  */
 describe("analyze's afterScan", () => {

@@ -9,7 +9,7 @@ import type { ActivityEvent } from "../../model/activity.js";
 import { inputHealth } from "../../engine/input-health.js";
 import type { AnalysisResult } from "../../engine/analyze.js";
 import { writeReport } from "../../report/index.js";
-import { fullGarbageCollection } from "../collect-garbage.js";
+import { fullGarbageCollection } from "../../collect-garbage.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "../command.js";
 import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
 import {
