@@ -15,8 +15,10 @@
  */
 import { spawnSync } from "node:child_process";
 import {
+  createReadStream,
   createWriteStream,
   existsSync,
+  readdirSync,
   readFileSync,
   renameSync,
   mkdirSync,
@@ -25,11 +27,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-
-/** What `auth-triage analyze` picks without --threads (src/engine/analyze-parallel.ts). */
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DATA_DIR = join(ROOT, "bench", "data");
@@ -37,6 +38,19 @@ const DIST = join(ROOT, "dist", "src");
 
 // ---------------------------------------------------------------------------------------------------
 // Child: one measurement, printed as one JSON line.
+
+function countFiles(path) {
+  return statSync(path).isDirectory()
+    ? readdirSync(path).reduce((n, name) => n + countFiles(join(path, name)), 0)
+    : 1;
+}
+
+/** Bytes of a file, or of every file under a directory. */
+function sizeOfInput(path) {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.size;
+  return readdirSync(path).reduce((n, name) => n + sizeOfInput(join(path, name)), 0);
+}
 
 async function measure(kind, file) {
   const c0 = process.cpuUsage();
@@ -59,7 +73,9 @@ async function measure(kind, file) {
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
     await connection.run(`SET threads=${kind.startsWith("duckdb2") ? 2 : 1}`);
-    const source = `read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited')`;
+    // A directory (an archive tree) is read as DuckDB reads many files: one glob.
+    const target = statSync(file).isDirectory() ? join(file, "**", "*.json") : file;
+    const source = `read_json('${target.replace(/'/g, "''")}', format = 'newline_delimited')`;
     // Log Analytics NDJSON names the same columns differently from the archive's nested records.
     const la = isLogAnalyticsFile(file);
     const col = la
@@ -184,7 +200,7 @@ async function measure(kind, file) {
     if (!kind.startsWith("ours-cli-")) rejected = rejections.count;
   }
   const { wallMs, cpu, maxRssMB } = measured ?? endOfWork();
-  const bytes = statSync(file).size;
+  const bytes = sizeOfInput(file);
   process.stdout.write(
     JSON.stringify({
       kind,
@@ -532,6 +548,57 @@ async function generate(targetMB) {
   return { full, tenth };
 }
 
+/**
+ * The same records as a diagnostic setting archives them: one `PT1H.json` per category, account, service
+ * and hour (`insights-logs-<category>/resourceId=<id>/y=/m=/d=/h=/m=00/PT1H.json`), thousands of small
+ * files, which is what `--logs` reads after an archive is downloaded.
+ */
+async function generateTree(full) {
+  const root = join(DATA_DIR, basename(full, ".jsonl") + "-tree");
+  if (existsSync(root)) return root;
+  process.stderr.write(`generating ${relative(ROOT, root)} from ${relative(ROOT, full)}…\n`);
+  const tmp = root + ".tmp";
+  rmSync(tmp, { recursive: true, force: true });
+  let hour = "";
+  let files = new Map();
+  const flush = () => {
+    for (const [path, lines] of files) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, lines.join("\n") + "\n");
+    }
+    files = new Map();
+  };
+  const lines = createInterface({ input: createReadStream(full), crlfDelay: Infinity });
+  for await (const line of lines) {
+    const time = /"time":"(\d{4})-(\d\d)-(\d\d)T(\d\d)/.exec(line);
+    const id = /"resourceId":"([^"]+)"/.exec(line);
+    const category = /"category":"([^"]+)"/.exec(line);
+    if (!time || !id || !category) throw new Error(`bench: unexpected archive line ${line.slice(0, 80)}`);
+    const [, y, m, d, h] = time;
+    if (`${y}${m}${d}${h}` !== hour) {
+      flush();
+      hour = `${y}${m}${d}${h}`;
+    }
+    const path = join(
+      tmp,
+      `insights-logs-${category[1].toLowerCase()}`,
+      `resourceId=${id[1].toUpperCase()}`,
+      `y=${y}`,
+      `m=${m}`,
+      `d=${d}`,
+      `h=${h}`,
+      "m=00",
+      "PT1H.json",
+    );
+    let list = files.get(path);
+    if (!list) files.set(path, (list = []));
+    list.push(line);
+  }
+  flush();
+  renameSync(tmp, root);
+  return root;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Parent: run the measurements, print and record them.
 
@@ -636,6 +703,23 @@ async function main() {
     laFile,
   );
   const laDuck = add("DuckDB 1 thread: Log Analytics NDJSON, 401/403 grouped", "duckdb-failures", laFile);
+  // The same archive as the diagnostic setting lays it out: thousands of hourly files.
+  const tree = await generateTree(full);
+  const treePipeline = add(
+    "ours: auth-triage analyze --threads 1, the same archive as hourly files",
+    "ours-cli-1",
+    tree,
+  );
+  const treeThreaded = add(
+    "ours: auth-triage analyze, default threads, hourly files",
+    "ours-cli-default",
+    tree,
+  );
+  const treeDuck = add(
+    "DuckDB 1 thread: the hourly files (one glob), 401/403 grouped",
+    "duckdb-failures",
+    tree,
+  );
   const many = add(
     "ours: auth-triage analyze --threads 1, 300k rows over 30k accounts, a new address per row",
     "ours-cli-1",
@@ -694,6 +778,11 @@ async function main() {
             `wall ${fmt(duck2.wallMs / threaded.wallMs, 2)}×. Peak RSS ${fmt(threaded.maxRssMB)} MB (archive), ` +
             `${fmt(laThreaded.maxRssMB)} MB (Log Analytics); with \`--threads 4\` ${fmt(fourThreads.maxRssMB)} MB ` +
             `(wall ${fmt(duck.wallMs / fourThreads.wallMs, 2)}× DuckDB's one thread, on ${m.nproc} CPUs).`,
+          `The same archive as ${fmt(countFiles(tree))} hourly \`PT1H.json\` files: one pass ${fmt(treePipeline.wallMs / 1000, 2)} s ` +
+            `(${fmt(treePipeline.maxRssMB)} MB), default threads ${fmt(treeThreaded.wallMs / 1000, 2)} s (${fmt(treeThreaded.maxRssMB)} MB); ` +
+            `DuckDB time / ours, wall: ${fmt(treeDuck.wallMs / treePipeline.wallMs, 2)}× (one pass), ` +
+            `${fmt(treeDuck.wallMs / treeThreaded.wallMs, 2)}× (default); same rows and failures: ` +
+            `${treeDuck.rows === treePipeline.rows && treeDuck.failures === treePipeline.failures ? "yes" : "NO"}.`,
           `Peak RSS of the one-pass analyze: archive ${fmt(pipeline.maxRssMB)} MB, Log Analytics ${fmt(laPipeline.maxRssMB)} MB; ` +
             `300k rows over 30k accounts with a new address per row ${fmt(many.maxRssMB)} MB (${fmt(many.wallMs / 1000, 1)} s); ` +
             `1M distinct accounts ${fmt(million.maxRssMB)} MB (${fmt(million.wallMs / 1000, 1)} s, ${fmt(million.rows)} rows, completed).`,
@@ -719,6 +808,7 @@ async function main() {
 if (process.argv[2] === "--child") await measure(process.argv[3], process.argv[4]);
 else if (process.argv[2] === "--generate") {
   // Data only (BENCH_MB), e.g. to run single measurements with --child <kind> <file>.
-  await generate(Number(process.env.BENCH_MB ?? 1024));
+  const { full } = await generate(Number(process.env.BENCH_MB ?? 1024));
+  await generateTree(full);
   await generateLa(Number(process.env.BENCH_MB ?? 1024));
 } else await main();
