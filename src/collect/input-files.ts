@@ -1,8 +1,8 @@
 import { createReadStream, type Dirent } from "node:fs";
 import { open, readdir, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { mapOrdered } from "./map-ordered.js";
 import { createGunzip } from "node:zlib";
+import { mapOrdered } from "./map-ordered.js";
 
 /**
  * An input that cannot be read at all (missing path, unreadable file, directory without files). Unlike a
