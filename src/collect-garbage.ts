@@ -1,6 +1,9 @@
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
+/** The thread's `gc`, once looked for: null until then, undefined where it cannot be had. */
+let exposed: (() => void) | undefined | null = null;
+
 /**
  * A full garbage collection on demand, or undefined where the runtime does not allow one.
  *
@@ -11,13 +14,17 @@ import { runInNewContext } from "node:vm";
  * only behind a flag: set it here, at run time, and take the function from a fresh context.
  */
 export function fullGarbageCollection(): (() => void) | undefined {
-  try {
-    setFlagsFromString("--expose-gc");
-    const gc: unknown = runInNewContext("gc");
-    return typeof gc === "function" ? () => void (gc as () => unknown)() : undefined;
-  } catch {
-    return undefined;
+  // Taken once per thread: each call otherwise sets a V8 flag and builds a fresh context.
+  if (exposed === null) {
+    try {
+      setFlagsFromString("--expose-gc");
+      const gc: unknown = runInNewContext("gc");
+      exposed = typeof gc === "function" ? () => void (gc as () => unknown)() : undefined;
+    } catch {
+      exposed = undefined;
+    }
   }
+  return exposed;
 }
 
 /** Old-generation growth between files that is collected at once (see GarbageBetweenFiles). */
@@ -32,15 +39,15 @@ const GROWTH_BETWEEN_COLLECTIONS_BYTES = 40 * 1024 * 1024;
  * A read of one large file never asks.
  */
 export class GarbageBetweenFiles {
-  private readonly collect = fullGarbageCollection();
   /** What the heap held after the last collection here (none yet: nothing). */
   private baseline = 0;
 
   /** Called when a file (or a piece of one) has been read. */
   fileDone(): void {
-    if (!this.collect) return;
     if (getHeapStatistics().used_heap_size - this.baseline <= GROWTH_BETWEEN_COLLECTIONS_BYTES) return;
-    this.collect();
+    const collect = fullGarbageCollection();
+    if (!collect) return;
+    collect();
     this.baseline = getHeapStatistics().used_heap_size;
   }
 }
