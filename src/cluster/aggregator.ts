@@ -4,7 +4,7 @@ import { isAuthFailure, keySlotOf, type StorageRequest } from "../model/storage-
 import { detach } from "../detach.js";
 import { redactUri, sanitizeLogValue } from "../redact.js";
 import { EvidenceAccumulator, mergeEvidence } from "../remedy/evidence.js";
-import { addFailures, sumSeries } from "./failure-series.js";
+import { addFailures, bucketStartMs, sumSeries } from "./failure-series.js";
 import { SasTimesCache } from "./sas-window.js";
 import { TopCallers } from "./top-callers.js";
 
@@ -30,10 +30,9 @@ export const DEFAULT_CLUSTER_LIMITS: ClusterLimits = {
 export const OTHER_VERSIONS = "(other)";
 /** OperationVersion bucket for requests that sent no x-ms-version. */
 export const NO_VERSION = "(none)";
-const MINUTE_MS = 60_000;
 
 export function minuteOf(timeMs: number): number {
-  return Math.floor(timeMs / MINUTE_MS) * MINUTE_MS;
+  return bucketStartMs(timeMs, 1);
 }
 
 /** Cluster key of a 401/403 request: the error code is StatusText, the auth type as logged. */
@@ -257,8 +256,7 @@ export class ClusterAggregator implements RecordObserver {
         count: c.count,
         firstSeenMs: c.firstSeenMs,
         lastSeenMs: c.lastSeenMs,
-        perMinute: new Map([...c.perMinute].sort((a, b) => a[0] - b[0])),
-        ...(c.bucketMinutes === undefined ? {} : { bucketMinutes: c.bucketMinutes }),
+        ...sumSeries([c]),
         callers: c.callers.summaries(),
         // Sorted as mergePartials leaves them, so a partial reads the same before and after a merge.
         sampleUris: [...c.sampleUris].sort(),

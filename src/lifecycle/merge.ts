@@ -46,7 +46,10 @@ export function peakRatePer5Min(incident: IsoSeries, sinceMs = -Infinity): numbe
   for (const [start, n] of isoSeriesAt(incident)) {
     if (start < sinceMs) continue;
     if (width > 5) peak = Math.max(peak, Math.ceil((n * 5) / width));
-    else fives.set(bucketStartMs(start, 5), (fives.get(bucketStartMs(start, 5)) ?? 0) + n);
+    else {
+      const five = bucketStartMs(start, 5);
+      fives.set(five, (fives.get(five) ?? 0) + n);
+    }
   }
   for (const n of fives.values()) peak = Math.max(peak, n);
   return peak;
