@@ -39,17 +39,10 @@ const DIST = join(ROOT, "dist", "src");
 // ---------------------------------------------------------------------------------------------------
 // Child: one measurement, printed as one JSON line.
 
-function countFiles(path) {
-  return statSync(path).isDirectory()
-    ? readdirSync(path).reduce((n, name) => n + countFiles(join(path, name)), 0)
-    : 1;
-}
-
-/** Bytes of a file, or of every file under a directory. */
-function sizeOfInput(path) {
+/** The sizes of a file, or of every file under a directory. */
+function fileSizes(path) {
   const info = statSync(path);
-  if (!info.isDirectory()) return info.size;
-  return readdirSync(path).reduce((n, name) => n + sizeOfInput(join(path, name)), 0);
+  return info.isDirectory() ? readdirSync(path).flatMap((name) => fileSizes(join(path, name))) : [info.size];
 }
 
 async function measure(kind, file) {
@@ -200,7 +193,7 @@ async function measure(kind, file) {
     if (!kind.startsWith("ours-cli-")) rejected = rejections.count;
   }
   const { wallMs, cpu, maxRssMB } = measured ?? endOfWork();
-  const bytes = sizeOfInput(file);
+  const bytes = fileSizes(file).reduce((n, size) => n + size, 0);
   process.stdout.write(
     JSON.stringify({
       kind,
@@ -778,7 +771,7 @@ async function main() {
             `wall ${fmt(duck2.wallMs / threaded.wallMs, 2)}×. Peak RSS ${fmt(threaded.maxRssMB)} MB (archive), ` +
             `${fmt(laThreaded.maxRssMB)} MB (Log Analytics); with \`--threads 4\` ${fmt(fourThreads.maxRssMB)} MB ` +
             `(wall ${fmt(duck.wallMs / fourThreads.wallMs, 2)}× DuckDB's one thread, on ${m.nproc} CPUs).`,
-          `The same archive as ${fmt(countFiles(tree))} hourly \`PT1H.json\` files: one pass ${fmt(treePipeline.wallMs / 1000, 2)} s ` +
+          `The same archive as ${fmt(fileSizes(tree).length)} hourly \`PT1H.json\` files: one pass ${fmt(treePipeline.wallMs / 1000, 2)} s ` +
             `(${fmt(treePipeline.maxRssMB)} MB), default threads ${fmt(treeThreaded.wallMs / 1000, 2)} s (${fmt(treeThreaded.maxRssMB)} MB); ` +
             `DuckDB time / ours, wall: ${fmt(treeDuck.wallMs / treePipeline.wallMs, 2)}× (one pass), ` +
             `${fmt(treeDuck.wallMs / treeThreaded.wallMs, 2)}× (default); same rows and failures: ` +
