@@ -123,9 +123,9 @@ export async function* readRecordBatches<T>(
 ): AsyncGenerator<T[]> {
   const garbage = new GarbageBetweenFiles();
   for (const file of await expandInputPaths(paths)) {
+    garbage.nextFile();
     const parser = new FileRecordParser(file, reader, rejections);
     yield* readInto(file, await openFileBytes(file), parser, rejections, onProgress);
-    garbage.fileDone();
   }
 }
 

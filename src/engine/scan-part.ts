@@ -38,12 +38,12 @@ export async function scanPart(req: PartScanRequest): Promise<PartScan> {
   const pieces: PieceRejections[] = [];
   const garbage = new GarbageBetweenFiles();
   for (const piece of req.pieces) {
+    garbage.nextFile();
     const rejections = new RejectionCollector();
     let lines = 0;
     for await (const batch of readStorageRequestPiece(piece, { rejections, lean: true }, (n) => (lines = n)))
       intake.takeItem(batch);
     pieces.push({ lines, count: rejections.count, samples: [...rejections.samples] });
-    garbage.fileDone();
   }
   // The observer is done with: its own records, not copies (the merge copies, and so does a worker's
   // message).

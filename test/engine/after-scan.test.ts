@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fullGarbageCollection } from "../../src/collect-garbage.js";
+import { fullGarbageCollection, GarbageBetweenFiles } from "../../src/collect-garbage.js";
 import { fixedClock } from "../../src/clock.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { createRootCauseExplainer } from "../../src/correlate/index.js";
@@ -44,5 +44,72 @@ describe("analyze's afterScan", () => {
     const gc = fullGarbageCollection();
     expect(gc).toBeTypeOf("function");
     expect(() => gc!()).not.toThrow();
+  });
+});
+
+describe("GarbageBetweenFiles", () => {
+  const MB = 1024 * 1024;
+  /** A heap at `start`; each next file sets what it holds, and a collection leaves `after` in it. */
+  function between(start: number) {
+    const collections: number[] = [];
+    let used = start;
+    let after = start;
+    const garbage = new GarbageBetweenFiles(
+      () => used,
+      () => () => {
+        collections.push(used);
+        used = after;
+      },
+    );
+    garbage.nextFile();
+    return {
+      collections,
+      nextFile(heapNow: number, afterCollection = heapNow) {
+        used = heapNow;
+        after = afterCollection;
+        garbage.nextFile();
+      },
+    };
+  }
+
+  it("counts the first 40 MB from an empty heap", () => {
+    const g = between(10 * MB);
+    g.nextFile(41 * MB, 30 * MB);
+    expect(g.collections).toEqual([41 * MB]);
+  });
+
+  it("collects before a file once the heap holds more than 40 MB over the last baseline, then counts from there", () => {
+    const g = between(10 * MB);
+    g.nextFile(35 * MB);
+    expect(g.collections).toEqual([]);
+    g.nextFile(51 * MB, 20 * MB);
+    expect(g.collections).toEqual([51 * MB]);
+    g.nextFile(55 * MB);
+    expect(g.collections).toEqual([51 * MB]);
+    g.nextFile(61 * MB, 22 * MB);
+    expect(g.collections).toEqual([51 * MB, 61 * MB]);
+  });
+
+  it("never collects for the first file, nor after the last", () => {
+    let collections = 0;
+    let used = 500 * MB;
+    const garbage = new GarbageBetweenFiles(
+      () => used,
+      () => () => collections++,
+    );
+    garbage.nextFile();
+    used = 900 * MB; // the one file's read grew the heap: analyze collects after it, not this
+    expect(collections).toBe(0);
+  });
+
+  it("does nothing where the runtime gives no collection", () => {
+    let used = 0;
+    const garbage = new GarbageBetweenFiles(
+      () => used,
+      () => undefined,
+    );
+    garbage.nextFile();
+    used = 100 * MB;
+    expect(() => garbage.nextFile()).not.toThrow();
   });
 });
