@@ -36,7 +36,10 @@ function both(rows: readonly StorageRequest[], limits?: EvidenceLimits) {
   return { fast: fast.evidence(), reference: reference.evidence() };
 }
 
-/** Past the cap: a new address or object id per row, ids in both cases, an account in two spellings. */
+/**
+ * Past the cap: a new address or object id per row, ids in both cases, an account in two spellings, and
+ * auth hashes that change from row to row with and without changing what the records read of them.
+ */
 function adversarial(): StorageRequest[] {
   const rows: StorageRequest[] = [];
   const t0 = Date.parse("2026-11-20T09:00:00Z");
@@ -52,7 +55,14 @@ function adversarial(): StorageRequest[] {
       statusCode: i % 5 === 0 ? 403 : 200,
       statusText: i % 5 === 0 ? "AuthenticationFailed" : "Success",
       authType: oauth ? "OAuth" : i % 4 < 2 ? "AccountKey" : "SAS",
-      authHash: oauth ? undefined : `key${1 + (i % 4 < 2 ? 0 : 1)}(${"AB".repeat(32)})`,
+      // A token hash per OAuth row (one per token); two shared keys; SAS tokens of a few signatures.
+      authHash: oauth
+        ? i % 9 === 0
+          ? undefined
+          : (i * 7919).toString(16).toUpperCase().padStart(64, "0")
+        : i % 4 < 2
+          ? `key1(${(i % 3 ? "AB" : "CD").repeat(32)})`
+          : `key${i % 8 < 4 ? 2 : 1}(${"AB".repeat(32)}),SasSignature(${String(i % 5).repeat(64)})`,
       // A new address per row on one account; a few repeating ones across both spellings of the other.
       callerIp: i % 13 === 0 ? undefined : i % 2 ? `10.1.${i % 7}.${i}` : `10.0.0.${i % 23}`,
       userAgent: `agent/${i % 4}`,
