@@ -83,12 +83,15 @@ async function nextLineStart(file: string, from: number, size: number): Promise<
 
 /**
  * At most `parts` parts of the files under `paths` (as readStorageRequests expands them), of about equal
- * size and, unless there is only one, none planned smaller than `minPartBytes`.
+ * size and, unless there is only one, none planned smaller than `minPartBytes`. The first part is planned
+ * `headStartBytes` larger (at most half a part), taken evenly from the others: the thread that reads it
+ * starts at once, the others only once their own runtime is up.
  */
 export async function planScanParts(
   paths: readonly string[],
   parts: number,
   minPartBytes: number = MIN_PART_BYTES,
+  headStartBytes = 0,
 ): Promise<ScanPart[]> {
   const names = await expandInputPaths(paths);
   const sizes: number[] = [];
@@ -106,7 +109,10 @@ export async function planScanParts(
       : describe(names[i]!, sizes[i]!),
   );
   for await (const f of described) files.push(f);
-  const target = Math.ceil(total / count);
+  const share = total / count;
+  const lead = Math.min(headStartBytes, share / 2);
+  const targetOf = (part: number): number =>
+    Math.ceil(part === 0 ? share + lead : share - lead / (count - 1));
   const out: ScanPart[] = [];
   let current: ScanPart = [];
   let filled = 0;
@@ -119,7 +125,7 @@ export async function planScanParts(
     let start = 0;
     const format: FileFormat | undefined = f.splittable ? "json-lines" : undefined;
     while (start < f.size || (start === 0 && f.size === 0)) {
-      const room = target - filled;
+      const room = targetOf(out.length) - filled;
       if (!f.splittable || f.size - start <= room || out.length === count - 1) {
         current.push(piece(f, start, f.size, format));
         filled += f.size - start;
@@ -130,7 +136,7 @@ export async function planScanParts(
       start = end;
       close();
     }
-    if (filled >= target && out.length < count - 1) close();
+    if (filled >= targetOf(out.length) && out.length < count - 1) close();
   }
   close();
   return out;

@@ -26,6 +26,14 @@ export function defaultScanThreads(): number {
   return Math.max(1, Math.min(DEFAULT_MAX_SCAN_THREADS, availableParallelism()));
 }
 
+/**
+ * What the main thread reads while a scan thread starts: its isolate, its modules and zod take some
+ * 0.25 s, and its summaries are cloned back when it ends. With equal parts the main thread waited
+ * 0.2-0.5 s for the other at 1 GB on two threads (BENCHMARKS.md); at about 150 MB/s a thread, this is
+ * the first part's head start.
+ */
+export const SCAN_THREAD_START_BYTES = 32 * 1024 * 1024;
+
 export interface ParallelAnalyzeOptions {
   paths: readonly string[];
   threads: number;
@@ -37,6 +45,8 @@ export interface ParallelAnalyzeOptions {
   caps?: Partial<EngineCaps>;
   /** Smallest part worth a thread (tests use small ones to split small files). */
   minPartBytes?: number;
+  /** How much more the main thread reads than each scan thread (SCAN_THREAD_START_BYTES unless told). */
+  headStartBytes?: number;
   /** Told once the input is cut: how many parts (threads) and bytes in all. */
   onPlanned?: (parts: number, bytes: number) => void;
   /** Called once every part is read, before incidents are built (as for `analyze`). */
@@ -51,7 +61,12 @@ export interface ParallelAnalyzeOptions {
  * then runs the one-pass `analyze`.
  */
 export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<AnalysisResult | undefined> {
-  const parts = await planScanParts(o.paths, o.threads, o.minPartBytes ?? MIN_PART_BYTES);
+  const parts = await planScanParts(
+    o.paths,
+    o.threads,
+    o.minPartBytes ?? MIN_PART_BYTES,
+    o.headStartBytes ?? SCAN_THREAD_START_BYTES,
+  );
   if (parts.length < 2) return undefined;
   o.onPlanned?.(
     parts.length,

@@ -146,11 +146,40 @@ describe("a parallel analyze gives what one pass gives", () => {
     expect(got).toEqual(expected);
   });
 
+  it("gives the first part, read by the thread that starts at once, its head start from the others", async () => {
+    const file = join(dir, "form-0", "rows.ndjson");
+    const size = (await readFile(file)).length;
+    const sizes = async (threads: number, headStart: number) =>
+      (await planScanParts([file], threads, 1, headStart)).map((p) =>
+        p.reduce((n, x) => n + x.end - x.start, 0),
+      );
+    const line = 2_000; // longer than any line of the file: a cut lands within one line of its target
+    for (const threads of [2, 3]) {
+      const share = size / threads;
+      const even = await sizes(threads, 0);
+      const lead = Math.floor(share / 4);
+      const ahead = await sizes(threads, lead);
+      expect(ahead.reduce((a, b) => a + b, 0)).toBe(size);
+      expect(Math.abs(ahead[0]! - (share + lead))).toBeLessThan(line);
+      for (const other of ahead.slice(1))
+        expect(Math.abs(other - (share - lead / (threads - 1)))).toBeLessThan(line);
+      expect(ahead[0]!).toBeGreaterThan(even[0]! + lead - line);
+      // At most half a part: the others never shrink below half of theirs.
+      const capped = await sizes(threads, size);
+      expect(Math.abs(capped[0]! - 1.5 * share)).toBeLessThan(line);
+    }
+  });
+
   it("cuts only after line breaks, and the pieces join back to the input", async () => {
     const file = join(dir, "form-0", "rows.ndjson");
     const bytes = await readFile(file);
-    for (const threads of [2, 3, 7]) {
-      const parts = await planScanParts([file], threads, 1);
+    for (const [threads, headStart] of [
+      [2, 0],
+      [3, 0],
+      [7, 0],
+      [3, 5_000],
+    ] as const) {
+      const parts = await planScanParts([file], threads, 1, headStart);
       expect(parts.length).toBe(threads);
       const pieces = parts.flat();
       expect(pieces[0]!.start).toBe(0);
