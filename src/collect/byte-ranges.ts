@@ -84,8 +84,9 @@ async function nextLineStart(file: string, from: number, size: number): Promise<
 /**
  * At most `parts` parts of the files under `paths` (as readStorageRequests expands them), of about equal
  * size and, unless there is only one, none planned smaller than `minPartBytes`. The first part is planned
- * `headStartBytes` larger (at most half a part), taken evenly from the others: the thread that reads it
- * starts at once, the others only once their own runtime is up.
+ * `headStartBytes` larger (at most half a part, and never leaving another under `minPartBytes`), taken
+ * evenly from the others: the thread that reads it starts at once, the others only once their own
+ * runtime is up.
  */
 export async function planScanParts(
   paths: readonly string[],
@@ -110,7 +111,8 @@ export async function planScanParts(
   );
   for await (const f of described) files.push(f);
   const share = total / count;
-  const lead = Math.min(headStartBytes, share / 2);
+  // Never so much that another part falls under minPartBytes (not worth its thread's start).
+  const lead = Math.min(headStartBytes, share / 2, (share - minPartBytes) * (count - 1));
   const targetOf = (part: number): number =>
     Math.ceil(part === 0 ? share + lead : share - lead / (count - 1));
   const out: ScanPart[] = [];

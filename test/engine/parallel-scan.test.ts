@@ -170,6 +170,14 @@ describe("a parallel analyze gives what one pass gives", () => {
       const capped = await sizes(threads, size);
       expect(Math.abs(capped[0]! - 1.5 * share)).toBeLessThan(line);
     }
+    // Nor below the smallest part worth a thread: two parts of a file 2.5 such parts long.
+    const minPart = Math.floor(size / 2.5);
+    const planned = (await planScanParts([file], 2, minPart, size)).map((p) =>
+      p.reduce((n, x) => n + x.end - x.start, 0),
+    );
+    expect(planned).toHaveLength(2);
+    expect(planned[1]!).toBeGreaterThan(minPart - line);
+    expect(planned[0]!).toBeGreaterThan(size / 2);
   });
 
   it("cuts only after line breaks, and the pieces join back to the input", async () => {
