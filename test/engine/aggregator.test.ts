@@ -5,6 +5,7 @@ import { sasTimesOf } from "../../src/cluster/sas-window.js";
 import type { ClusterPartial } from "../../src/model/incident.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { generateAll } from "../sim/scenarios.js";
+import { aggregate } from "../support/partial-compare.js";
 
 const T0 = Date.parse("2026-11-20T09:00:00Z");
 
@@ -40,12 +41,6 @@ function countsOf(partials: ClusterPartial[]) {
     sas: [...p.sasWindows].sort((a, b) => `${a.st}${a.se}`.localeCompare(`${b.st}${b.se}`)),
     callerTotal: p.callers.reduce((n, c) => n + c.count, 0),
   }));
-}
-
-function aggregate(rows: readonly StorageRequest[]): ClusterPartial[] {
-  const agg = new ClusterAggregator();
-  for (const r of rows) agg.observe(r);
-  return agg.partials();
 }
 
 describe("ClusterAggregator", () => {

@@ -3,16 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ClusterAggregator, mergePartials } from "../../src/cluster/aggregator.js";
+import { mergePartials } from "../../src/cluster/aggregator.js";
 import { addFailures, MAX_SERIES_BUCKETS, type FailureSeries } from "../../src/cluster/failure-series.js";
 import { main } from "../../src/cli/main.js";
 import { toTimeline } from "../../src/dashboard/api.js";
 import { mergeIncident, peakRatePer5Min } from "../../src/lifecycle/merge.js";
-import type { ClusterPartial } from "../../src/model/incident.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { captureIo } from "../cli/io.js";
 import { storageRequestsToNdjson } from "../sim/forms.js";
 import { analyzeJson } from "../support/analyze-json.js";
+import { aggregate } from "../support/partial-compare.js";
 import { referenceSeries } from "../support/reference-partials.js";
 import { fixtureIncident } from "../timer/fixtures.js";
 
@@ -41,12 +41,6 @@ function total(series: { perMinute: ReadonlyMap<number, number> }): number {
   let n = 0;
   for (const c of series.perMinute.values()) n += c;
   return n;
-}
-
-function aggregate(rows: readonly StorageRequest[]): ClusterPartial[] {
-  const agg = new ClusterAggregator();
-  for (const r of rows) agg.observe(r);
-  return agg.partials();
 }
 
 describe("a cluster's failure series", () => {

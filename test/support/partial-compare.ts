@@ -1,7 +1,15 @@
 import { expect } from "vitest";
-import { clusterKeyString } from "../../src/cluster/aggregator.js";
+import { ClusterAggregator, clusterKeyString } from "../../src/cluster/aggregator.js";
 import type { ClusterPartial } from "../../src/model/incident.js";
+import type { StorageRequest } from "../../src/model/storage-request.js";
 import type { ReferencePartial } from "./reference-partials.js";
+
+/** The partials one ClusterAggregator with the default limits keeps for `rows`, in one pass. */
+export function aggregate(rows: readonly StorageRequest[]): ClusterPartial[] {
+  const agg = new ClusterAggregator();
+  for (const r of rows) agg.observe(r);
+  return agg.partials();
+}
 
 /** The exactly-comparable part of a partial (samples are compared as subsets: a capped sample set is any N). */
 export function comparable(p: ClusterPartial) {
