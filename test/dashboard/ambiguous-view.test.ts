@@ -1,11 +1,12 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDashboardServer, type DashboardServer } from "../../src/dashboard/server.js";
+import type { DashboardServer } from "../../src/dashboard/server.js";
 import type { Incident } from "../../src/model/incident.js";
 import type { IncidentRecord } from "../../src/state/contracts.js";
 import { artifactPath, launchChromium } from "../support/browser.js";
 import { classicIncidents } from "../support/classic-incidents.js";
-import { FixtureIncidentReader, makeRecord } from "../support/incident-fixtures.js";
+import { makeRecord } from "../support/incident-fixtures.js";
+import { serveFixtures } from "../support/serve-fixtures.js";
 
 /** The detail view says when a classic `$logs` status leaves the verdict open, in the text report's words. */
 
@@ -39,11 +40,7 @@ beforeAll(async () => {
   });
   hostile.incident.ambiguous = { between: ["rbac", "policy"], narrowedBy: HOSTILE };
   browser = await launchChromium();
-  server = await startDashboardServer({
-    reader: new FixtureIncidentReader([recordOf(ambiguous), recordOf(decided), hostile]),
-    host: "127.0.0.1",
-    port: 0,
-  });
+  server = await serveFixtures([recordOf(ambiguous), recordOf(decided), hostile]);
 });
 
 afterAll(async () => {

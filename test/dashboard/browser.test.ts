@@ -1,9 +1,10 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDashboardServer, type DashboardServer } from "../../src/dashboard/server.js";
+import type { DashboardServer } from "../../src/dashboard/server.js";
 import type { IncidentRecord } from "../../src/state/contracts.js";
 import { artifactPath, launchChromium } from "../support/browser.js";
-import { FixtureIncidentReader, makeRecord, manyRecords } from "../support/incident-fixtures.js";
+import { makeRecord, manyRecords } from "../support/incident-fixtures.js";
+import { serveFixtures } from "../support/serve-fixtures.js";
 
 /**
  * The dashboard page in Debian's chromium: load, filter, sort, open an incident, read the charts, follow
@@ -110,11 +111,7 @@ let server: DashboardServer;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  server = await startDashboardServer({
-    reader: new FixtureIncidentReader(incidents),
-    host: "127.0.0.1",
-    port: 0,
-  });
+  server = await serveFixtures(incidents);
 });
 
 afterAll(async () => {
@@ -325,11 +322,7 @@ describe("an incident whose failure series the engine widened to hourly buckets"
     lastSeen: "2026-10-01T23:59:00.000Z",
   });
   beforeAll(async () => {
-    widenedServer = await startDashboardServer({
-      reader: new FixtureIncidentReader([record]),
-      host: "127.0.0.1",
-      port: 0,
-    });
+    widenedServer = await serveFixtures([record]);
   });
   afterAll(async () => widenedServer?.close());
 
@@ -350,11 +343,7 @@ describe("an incident whose failure series the engine widened to hourly buckets"
 describe("dashboard with 500 incidents", () => {
   let big: DashboardServer;
   beforeAll(async () => {
-    big = await startDashboardServer({
-      reader: new FixtureIncidentReader(manyRecords(500)),
-      host: "127.0.0.1",
-      port: 0,
-    });
+    big = await serveFixtures(manyRecords(500));
   });
   afterAll(async () => big?.close());
 
@@ -428,11 +417,7 @@ describe("hostile log strings", () => {
         },
       ],
     });
-    hostileServer = await startDashboardServer({
-      reader: new FixtureIncidentReader([hostile]),
-      host: "127.0.0.1",
-      port: 0,
-    });
+    hostileServer = await serveFixtures([hostile]);
   });
   afterAll(async () => hostileServer?.close());
 

@@ -2,12 +2,13 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDashboardServer, type DashboardServer } from "../../src/dashboard/server.js";
+import type { DashboardServer } from "../../src/dashboard/server.js";
 import { buildStringToSign } from "../../src/signature/canonical.js";
 import type { ParsedRequest } from "../../src/signature/http-request.js";
 import { azureErrorBody, ECHOED_MAC, serverStringToSign, STORIES } from "../signature/stories.js";
 import { artifactPath, launchChromium } from "../support/browser.js";
-import { FixtureIncidentReader, makeRecord } from "../support/incident-fixtures.js";
+import { makeRecord } from "../support/incident-fixtures.js";
+import { serveFixtures } from "../support/serve-fixtures.js";
 
 /**
  * The dashboard's "Diagnose a request" page in Debian's chromium: the request doctor and the signature
@@ -41,18 +42,14 @@ beforeAll(async () => {
   // The engine bundle is build output: produce it the way `npm run build` does.
   execFileSync(process.execPath, ["scripts/bundle-diagnose-engine.mjs"], { stdio: "pipe" });
   browser = await launchChromium();
-  server = await startDashboardServer({
-    reader: new FixtureIncidentReader([
-      makeRecord({
-        account: "contosoprod",
-        decision: "authentication",
-        start: "2026-11-22T09:58:00Z",
-        perMinute: [3, 5],
-      }),
-    ]),
-    host: "127.0.0.1",
-    port: 0,
-  });
+  server = await serveFixtures([
+    makeRecord({
+      account: "contosoprod",
+      decision: "authentication",
+      start: "2026-11-22T09:58:00Z",
+      perMinute: [3, 5],
+    }),
+  ]);
 }, 120_000);
 
 afterAll(async () => {

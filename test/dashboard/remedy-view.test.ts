@@ -2,12 +2,13 @@ import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/clock.js";
 import { createRootCauseExplainer } from "../../src/correlate/index.js";
-import { startDashboardServer, type DashboardServer } from "../../src/dashboard/server.js";
+import type { DashboardServer } from "../../src/dashboard/server.js";
 import { analyze } from "../../src/engine/analyze.js";
 import type { Remedy } from "../../src/model/incident.js";
 import type { IncidentRecord } from "../../src/state/contracts.js";
 import { artifactPath, launchChromium } from "../support/browser.js";
-import { FixtureIncidentReader, makeRecord } from "../support/incident-fixtures.js";
+import { makeRecord } from "../support/incident-fixtures.js";
+import { serveFixtures } from "../support/serve-fixtures.js";
 import { generateScenario } from "../sim/scenarios.js";
 
 /** The dashboard's detail view shows the remedy with a working copy button, and hostile strings stay text. */
@@ -63,11 +64,7 @@ beforeAll(async () => {
     viewport: { width: 1200, height: 1000 },
     permissions: ["clipboard-read", "clipboard-write"],
   });
-  server = await startDashboardServer({
-    reader: new FixtureIncidentReader(records),
-    host: "127.0.0.1",
-    port: 0,
-  });
+  server = await serveFixtures(records);
 });
 
 afterAll(async () => {

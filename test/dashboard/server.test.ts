@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_ASSET_PATHS, PAGE_CSP, withKeyedAssetUrls } from "../../src/dashboard/assets.js";
 import { startDashboardServer, type DashboardServer } from "../../src/dashboard/server.js";
 import { FixtureIncidentReader, makeRecord } from "../support/incident-fixtures.js";
+import { serveFixtures } from "../support/serve-fixtures.js";
 
 /** Raw HTTP so paths reach the server exactly as written (fetch would normalise `..`). */
 function rawGet(
@@ -38,11 +39,7 @@ const record = makeRecord({
 let server: DashboardServer;
 
 beforeAll(async () => {
-  server = await startDashboardServer({
-    reader: new FixtureIncidentReader([record]),
-    host: "127.0.0.1",
-    port: 0,
-  });
+  server = await serveFixtures([record]);
 });
 afterAll(async () => server?.close());
 
