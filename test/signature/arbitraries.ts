@@ -22,6 +22,24 @@ export const objectName = fc
   .map((parts) => parts.join(""))
   .filter((s) => s.trim().length > 0 && !/^\/|\/$/.test(s));
 
+/** Whether a path's `..` segments climb above where it starts (`..`, `../x`, `a/../..`). */
+function climbsAbove(path: string): boolean {
+  let depth = 0;
+  for (const segment of path.split("/")) {
+    if (segment === "..") depth--;
+    else if (segment !== "" && segment !== ".") depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
+/**
+ * A name for a directory under an Azure Files share: the URL parser resolves `..` segments, so a name
+ * that climbs above the share leaves no share in the URL, and the file-share SDK throws before it sends
+ * anything (seen with the name `..`). Every other awkward name, dot segments included, stays.
+ */
+export const fileShareName = objectName.filter((s) => !climbsAbove(s));
+
 /** Token characters (header names), apostrophe and hyphen included because they sort specially. */
 const tokenChars = [..."abcdefghijklmnopqrstuvwxyz0123456789-_.~!#$%&'*+^`|"];
 export const headerSuffix = fc

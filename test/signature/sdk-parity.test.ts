@@ -33,6 +33,7 @@ import {
   endpointStyle,
   extraQuery,
   metadata,
+  fileShareName,
   objectName,
   serviceUrl,
   standardHeaders,
@@ -209,7 +210,7 @@ describe("signatures are byte-identical to the Azure SDKs'", () => {
 
   it("@azure/storage-file-share (250 generated requests)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.record(common), async (c) => {
+      fc.asyncProperty(fc.record({ ...common, name: fileShareName }), async (c) => {
         const http = new CapturingHttpClient();
         const cred = new FileKeyCredential(c.account, c.key);
         const pipeline = storagePipeline((o) => newFilePipeline(cred, o), http, { ...c.standard, ...c.xms });
