@@ -34,11 +34,12 @@ function climbsAbove(path: string): boolean {
 }
 
 /**
- * A name for a directory under an Azure Files share: the URL parser resolves `..` segments, so a name
- * that climbs above the share leaves no share in the URL, and the file-share SDK throws before it sends
- * anything (seen with the name `..`). Every other awkward name, dot segments included, stays.
+ * A name for a blob under its container, or a directory under its share: the URL parser resolves `..`
+ * segments, so a name that climbs above its container leaves none in the URL, and the blob and
+ * file-share SDKs throw before they send anything (seen with the name `..`). Every other awkward name,
+ * dot segments included, stays.
  */
-export const fileShareName = objectName.filter((s) => !climbsAbove(s));
+export const nameUnderContainer = objectName.filter((s) => !climbsAbove(s));
 
 /** Token characters (header names), apostrophe and hyphen included because they sort specially. */
 const tokenChars = [..."abcdefghijklmnopqrstuvwxyz0123456789-_.~!#$%&'*+^`|"];

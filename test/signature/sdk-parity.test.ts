@@ -33,7 +33,7 @@ import {
   endpointStyle,
   extraQuery,
   metadata,
-  fileShareName,
+  nameUnderContainer,
   objectName,
   serviceUrl,
   standardHeaders,
@@ -98,7 +98,7 @@ function storagePipeline<P extends { factories: unknown[] }>(
 describe("signatures are byte-identical to the Azure SDKs'", () => {
   it("@azure/storage-blob (300 generated requests)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.record(common), async (c) => {
+      fc.asyncProperty(fc.record({ ...common, name: nameUnderContainer }), async (c) => {
         const http = new CapturingHttpClient();
         const cred = new StorageSharedKeyCredential(c.account, c.key);
         const pipeline = storagePipeline((o) => newBlobPipeline(cred, o), http, { ...c.standard, ...c.xms });
@@ -210,7 +210,7 @@ describe("signatures are byte-identical to the Azure SDKs'", () => {
 
   it("@azure/storage-file-share (250 generated requests)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.record({ ...common, name: fileShareName }), async (c) => {
+      fc.asyncProperty(fc.record({ ...common, name: nameUnderContainer }), async (c) => {
         const http = new CapturingHttpClient();
         const cred = new FileKeyCredential(c.account, c.key);
         const pipeline = storagePipeline((o) => newFilePipeline(cred, o), http, { ...c.standard, ...c.xms });
