@@ -22,4 +22,9 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // AssemblyScript: its 64-bit integer literals are exact (u64), not JavaScript numbers.
+    files: ["src/**/assembly/**/*.ts"],
+    rules: { "no-loss-of-precision": "off" },
+  },
 );

@@ -7,7 +7,7 @@ import { FileRecordParser, type RecordReader } from "./formats.js";
 import type { FilePiece } from "./byte-ranges.js";
 import { InputError, expandInputPaths, openFileBytes, openFileRange, type FileBytes } from "./input-files.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
-import { skimSuccessRow } from "./json-lines-skim.js";
+import { successRowSkim } from "./skim/json-lines-skim.js";
 import {
   leanStorageRequestFromJsonBytes,
   storageRequestFromJsonBytes,
@@ -78,7 +78,8 @@ const STORAGE_READER: RecordReader<StorageRequest> = {
 const LEAN_STORAGE_READER: RecordReader<StorageRequest> = {
   fromObject: storageRequestFromObject,
   fromJsonBytes: leanStorageRequestFromJsonBytes,
-  fromJsonLine: skimSuccessRow,
+  skimJsonLines: (chunk, start, end, maxLineBytes, out, decline) =>
+    successRowSkim().run(chunk, start, end, maxLineBytes, out, decline),
   fromClassicFields: storageRequestFromClassicFields,
 };
 const ACTIVITY_READER: RecordReader<ActivityEvent> = { fromObject: activityEventFromObject };
@@ -96,7 +97,7 @@ export interface ReadStorageOptions {
   /**
    * For the engine: JSON Lines rows that are not 401/403 carry only LEAN_REQUEST_FIELDS
    * (src/collect/storage-records.ts), the rest undefined. Those of ASCII JSON Lines are read by key search
-   * (src/collect/json-lines-skim.ts), which does not check the fields it does not read; 401/403 rows,
+   * (src/collect/skim/json-lines-skim.ts), which does not check the fields it does not read; 401/403 rows,
    * lines it cannot vouch for and other forms are read and checked in full.
    */
   lean?: boolean;

@@ -7,7 +7,13 @@ import {
   type JsonFrame,
   type JsonScanPolicy,
 } from "./json-scanner.js";
-import { LineSplitter, MAX_RECORD_BYTES, type LineHandler, type LineProblem } from "./lines.js";
+import {
+  LineSplitter,
+  MAX_RECORD_BYTES,
+  type DeclineLine,
+  type LineHandler,
+  type LineProblem,
+} from "./lines.js";
 import { NOT_HANDLED, rejectAt, type RecordLocation } from "./record-location.js";
 
 /** Turns one decoded record into T, or rejects it (and returns undefined). */
@@ -27,10 +33,17 @@ export interface RecordReader<T> {
     sink: RejectionSink,
   ): T | undefined | typeof NOT_HANDLED;
   /**
-   * Optional fast path for a whole line of ASCII JSON Lines, given as a string that may view a larger
-   * one: the record, or undefined to leave the line to the other paths (it never rejects).
+   * Optional fast path for runs of ASCII JSON Lines (LineHandler.skimRun): pushes the records of the
+   * lines it takes to `out` and leaves the others to the other paths through `decline` (it never rejects).
    */
-  fromJsonLine?(line: string): T | undefined;
+  skimJsonLines?(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    maxLineBytes: number,
+    out: T[],
+    decline: DeclineLine,
+  ): number;
   /** Classic Storage Analytics lines (src/collect/classic-log.ts); absent where they make no record. */
   fromClassicFields?: ClassicFieldsReader<T>;
 }
@@ -113,12 +126,10 @@ abstract class LineParser<T> extends RecordTarget<T> implements LineHandler, Par
 
 /** NDJSON exports and archive JSON Lines: one JSON object per line. */
 class JsonLinesParser<T> extends LineParser<T> {
-  skim(line: string): boolean {
-    const r = this.map.fromJsonLine?.(line);
-    if (r === undefined) return false;
-    this.out.push(r);
-    return true;
-  }
+  readonly skimRun = this.map.skimJsonLines
+    ? (chunk: Buffer, start: number, end: number, maxLineBytes: number, decline: DeclineLine): number =>
+        this.map.skimJsonLines!(chunk, start, end, maxLineBytes, this.out, decline)
+    : undefined;
 
   line(
     text: string,

@@ -1,15 +1,12 @@
 import { isAscii, isUtf8 } from "node:buffer";
 
+/** A line a skimming handler does not take: its bytes [from, stop) and its index in the run. */
+export type DeclineLine = (from: number, stop: number, index: number) => void;
+
 /** Longest record accepted (bytes of one line / one JSON element / one CSV record); longer ones are rejected. */
 export const MAX_RECORD_BYTES = 1 << 20;
 
 const NEWLINE = 0x0a;
-
-/**
- * Lines offered to a skimming handler are cut from strings of at most this many bytes of whole lines:
- * V8 keeps strings under 128 KiB in the young generation, where they are cheapest to make and free.
- */
-const SKIM_PIECE_BYTES = 64 * 1024;
 
 /** Why a physical line could not be decoded. */
 export type LineProblem = "invalid-utf8" | "too-long";
@@ -30,11 +27,12 @@ export interface LineHandler {
     bytesStart?: number,
   ): void;
   /**
-   * Optional: takes a complete ASCII line given as a slice of a decoded run of lines, without a copy of
-   * its own. False hands the same line to `line` (decoded on its own, with its bytes). A taken line's
-   * strings view the run: whatever is kept of them must be copied (src/detach.ts).
+   * Optional: reads a run of complete ASCII lines, chunk[start, end) split at `\n` (a `\r` before it
+   * dropped; the last line ends at `end`), itself. Every line it does not take it hands to `decline`, in
+   * order, with its index in the run, and the splitter passes that line to `line`. Returns the number of
+   * lines in the run.
    */
-  skim?(line: string): boolean;
+  skimRun?(chunk: Buffer, start: number, end: number, maxLineBytes: number, decline: DeclineLine): number;
 }
 
 /**
@@ -140,7 +138,7 @@ export class LineSplitter {
       }
       return;
     }
-    if (ascii && this.handler.skim) {
+    if (ascii && this.handler.skimRun) {
       this.emitAsciiRun(chunk, start, end);
       return;
     }
@@ -171,34 +169,15 @@ export class LineSplitter {
     this.handler.line(line, this.lineNo, undefined, false, chunk, from);
   }
 
-  /**
-   * An ASCII run for a handler that skims: decoded in pieces of whole lines (one string each, not one
-   * per line) and offered line by line as slices; a line the handler declines is decoded on its own.
-   */
+  /** An ASCII run for a handler that skims: a line it declines is decoded on its own. */
   private emitAsciiRun(chunk: Buffer, start: number, end: number): void {
-    const handler = this.handler;
     this.first = false;
-    let from = start;
-    while (from <= end) {
-      let pieceEnd = end;
-      if (end - from > SKIM_PIECE_BYTES) {
-        pieceEnd = chunk.lastIndexOf(NEWLINE, from + SKIM_PIECE_BYTES);
-        if (pieceEnd < from) pieceEnd = chunk.indexOf(NEWLINE, from);
-      }
-      const piece = chunk.toString("latin1", from, pieceEnd);
-      let s = 0;
-      for (;;) {
-        const nl = piece.indexOf("\n", s);
-        let stop = nl < 0 ? piece.length : nl;
-        if (stop > s && piece.charCodeAt(stop - 1) === 13) stop--;
-        if (stop - s > this.maxLineBytes || !handler.skim!(piece.slice(s, stop)))
-          this.emitDecoded(chunk, from + s, from + stop, "latin1");
-        else this.lineNo++;
-        if (nl < 0) break;
-        s = nl + 1;
-      }
-      from = pieceEnd + 1;
-    }
+    const before = this.lineNo;
+    const lines = this.handler.skimRun!(chunk, start, end, this.maxLineBytes, (from, stop, index) => {
+      this.lineNo = before + index;
+      this.emitDecoded(chunk, from, stop, "latin1");
+    });
+    this.lineNo = before + lines;
   }
 
   private emitSingle(buf: Buffer, start: number, end: number, unterminated: boolean): void {

@@ -617,9 +617,20 @@ export type SuccessFields = Pick<StorageRequest, "timeMs" | "account" | "service
 
 /**
  * The record of a row that is not a 401/403: LEAN_REQUEST_FIELDS normalised as the full reader does,
- * the rest undefined. Both readers of success rows build it here (leanRequest, json-lines-skim.ts).
+ * the rest undefined.
  */
-export function leanSuccessRequest(f: SuccessFields): StorageRequest {
+function leanSuccessRequest(f: SuccessFields): StorageRequest {
+  if (f.callerIp !== undefined) f.callerIp = withoutPort(f.callerIp);
+  if (f.userAgent !== undefined) f.userAgent = stripSurroundingQuotes(f.userAgent);
+  return leanSuccessRecord(f);
+}
+
+/**
+ * The record of a success row whose caller address and user agent are normalised already (`withoutPort`,
+ * `stripSurroundingQuotes`): both readers of success rows build it here (leanRequest, and
+ * json-lines-skim.ts, which normalises each distinct value once).
+ */
+export function leanSuccessRecord(f: Readonly<SuccessFields>): StorageRequest {
   // Same property order as storageRequestOfShape: one object shape for every record.
   const r: Fields = {
     timeMs: f.timeMs,
@@ -630,8 +641,8 @@ export function leanSuccessRequest(f: SuccessFields): StorageRequest {
     statusText: f.statusText ?? "",
     authType: f.authType ?? "",
     authHash: f.authHash,
-    callerIp: f.callerIp === undefined ? undefined : withoutPort(f.callerIp),
-    userAgent: f.userAgent === undefined ? undefined : stripSurroundingQuotes(f.userAgent),
+    callerIp: f.callerIp,
+    userAgent: f.userAgent,
     operationVersion: f.operationVersion,
     uri: f.uri,
     objectKey: undefined,

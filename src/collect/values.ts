@@ -138,13 +138,22 @@ function parseIsoCached(s: string): number {
   const t = parseIso(s);
   if (fastShape && !Number.isNaN(t)) {
     const hour = s.slice(0, 14);
-    const hourMs = parseIso(hour + "00Z");
+    const hourMs = hourStartMs(hour);
     if (!Number.isNaN(hourMs)) {
       lastHourText = hour;
       lastHourMs = hourMs;
     }
   }
   return t;
+}
+
+/**
+ * Epoch ms of an hour written `YYYY-MM-DDTHH:`, NaN when it is not one. A logged time of the common
+ * shape `YYYY-MM-DDTHH:MM:SS.fffffffZ`, its minutes and seconds in range and its fraction all digits,
+ * is this plus its minutes, seconds and whole milliseconds (the success-row skim reads times so).
+ */
+export function hourStartMs(hour: string): number {
+  return parseIso(hour + "00Z");
 }
 
 /** Epoch ms of a logged time, NaN when it is not a date. */

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { skimSuccessRow } from "../../src/collect/json-lines-skim.js";
+import { skimSuccessRow } from "../../src/collect/skim/json-lines-skim.js";
 import { NOT_HANDLED } from "../../src/collect/record-location.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import {
@@ -16,7 +16,7 @@ import { generateAll } from "../sim/scenarios.js";
 import { archiveLine, storageRequestArb } from "./helpers.js";
 
 /**
- * The key-search reader of success rows (src/collect/json-lines-skim.ts) is held to the full reader,
+ * The key-search reader of success rows (src/collect/skim/json-lines-skim.ts) is held to the full reader,
  * line by line: whenever it answers, the full reader keeps the row, it is not a 401/403, and every field
  * the engine reads of a success row is the same. It may decline anything; it must answer for the lines
  * Storage and the exports write, or it would be no fast path.

@@ -1,0 +1,530 @@
+// The success-row skim in WebAssembly (AssemblyScript; compiled by `npm run build:wasm` into
+// ../skim-wasm.ts). The JavaScript side (../json-lines-skim.ts) documents what a row must be to be taken;
+// this file does the byte work: it splits a run of ASCII lines, checks each line, finds the keys of its
+// layout and interns their text values, so that JavaScript gets one string per distinct value rather
+// than ~13 strings per row. Memory is laid out by hand (no allocator): offsets below, sizes fixed.
+
+// ---- Memory layout (bytes) ----
+/** Key patterns, 64 bytes each: [length i32][bytes]. Written by JavaScript before the first scan. */
+const KEYS: i32 = 1024;
+const KEY_BYTES: i32 = 64;
+/** Per layout: how many slots it searches, then their order. */
+const ORDERS: i32 = KEYS + KEY_BYTES * 32;
+/** Per layout: where each slot's key was found in the line read last. */
+const POSITIONS: i32 = ORDERS + 2 * 64;
+/** Per layout: the value of each slot in the line read last, two i32 each (see ROW_VALUES). */
+const VALUES: i32 = POSITIONS + 2 * 64;
+/** Per slot, one byte: 1 to intern its values, 0 to locate them (values that seldom repeat). Then scratch. */
+const INTERNED: i32 = VALUES + 2 * 128;
+/** One row of results per line: ROW_INTS i32. */
+const ROWS: i32 = 8192;
+const ROW_INTS: i32 = 36;
+const MAX_ROWS: i32 = 4096;
+/** The intern table: open addressing, [hash u32, id u32] per slot. */
+const TABLE: i32 = ROWS + MAX_ROWS * ROW_INTS * 4;
+const TABLE_SLOTS: i32 = 1 << 16;
+/** Per id: [offset i32, length i32] of its bytes in the arena. */
+const ENTRIES: i32 = TABLE + TABLE_SLOTS * 8;
+/** Ids are handed out up to half the table's slots, so a probe stays short. */
+const MAX_IDS: i32 = TABLE_SLOTS >> 1;
+const ARENA: i32 = ENTRIES + MAX_IDS * 8;
+const ARENA_BYTES: i32 = 4 << 20;
+/** The run of lines being read; the memory grows (from JavaScript) to fit a run. */
+const INPUT: i32 = ARENA + ARENA_BYTES;
+
+// ---- Slots: the order of LEAN_REQUEST_FIELDS (../../storage-records.ts), the time read from its column ----
+const TIME: i32 = 0;
+const STATUS: i32 = 4;
+const RESOURCE_ID: i32 = 13;
+const STATUS_TEXT: i32 = 5;
+const AUTH_TYPE: i32 = 6;
+const AUTH_HASH: i32 = 7;
+const OPERATION_VERSION: i32 = 10;
+const OBJECT_ID: i32 = 12;
+const SLOTS: i32 = 14;
+/** Key ids past the two layouts' slot keys (0–13 Log Analytics, 14–27 archive). */
+const IDENTITY_KEY: i32 = 28;
+const REQUESTER_KEY: i32 = 29;
+const OBJECT_ID_KEY: i32 = 30;
+const TABLE_KEY: i32 = 31;
+const LOG_ANALYTICS: i32 = 0;
+const ARCHIVE: i32 = 1;
+
+// ---- Row fields (i32 index within a row) ----
+// 0 line start, 1 line end (offsets into the run), 2 layout + 1 when taken (0 declined),
+// 3 status, 4 hour id, 5 ms within the hour (-1 unless the time has the common shape),
+// 6 time start, 7 time length, then two i32 per slot from ROW_VALUES: an interned slot's value id
+// (0 absent) and 0; a located slot's start in the run and length (0 absent).
+const ROW_VALUES: i32 = 8;
+
+/** Value ids: 0 absent (absent, null or ""), then interned texts from 1. */
+let nextId: i32 = 1;
+let arenaTop: i32 = ARENA;
+/** Set when the intern table may not hold the next line's values: the scan stops before that line. */
+let full: bool = false;
+/** Where the next scan resumes, as an offset into the run. */
+let resumeAt: i32 = 0;
+
+export function inputOffset(): i32 {
+  return INPUT;
+}
+export function keysOffset(): i32 {
+  return KEYS;
+}
+export function internedOffset(): i32 {
+  return INTERNED;
+}
+export function rowsOffset(): i32 {
+  return ROWS;
+}
+export function entriesOffset(): i32 {
+  return ENTRIES;
+}
+export function maxIds(): i32 {
+  return MAX_IDS;
+}
+export function rowInts(): i32 {
+  return ROW_INTS;
+}
+export function isFull(): bool {
+  return full;
+}
+export function resumeOffset(): i32 {
+  return resumeAt;
+}
+
+/** Forgets every interned value (JavaScript forgets their strings too). */
+export function resetInterned(): void {
+  memory.fill(TABLE, 0, TABLE_SLOTS * 8);
+  nextId = 1;
+  arenaTop = ARENA;
+  full = false;
+}
+
+/** Sets each layout's search order to slot order, skipping slots without a key. */
+export function initOrders(): void {
+  for (let layout = 0; layout < 2; layout++) {
+    const order = ORDERS + layout * 64;
+    let n = 0;
+    for (let slot = 0; slot < SLOTS; slot++) {
+      if (load<i32>(keyAt(layout * SLOTS + slot)) > 0) {
+        store<i32>(order + 4 + n * 4, slot);
+        n++;
+      }
+    }
+    store<i32>(order, n);
+  }
+  resetInterned();
+}
+
+function keyAt(id: i32): i32 {
+  return KEYS + id * KEY_BYTES;
+}
+
+/**
+ * Where `key` ("name": as bytes) starts at or after `from` and ends by `limit`, or -1. A 16-byte compare
+ * of the key's first letter and its colon picks candidates, which are then compared whole.
+ */
+function findKey(from: i32, limit: i32, id: i32): i32 {
+  const key = keyAt(id);
+  const klen = load<i32>(key);
+  const bytes = key + 4;
+  const lastStart = limit - klen;
+  if (from > lastStart) return -1;
+  const first = i8x16.splat(load<u8>(bytes + 1));
+  const colon = i8x16.splat(load<u8>(bytes + klen - 1));
+  for (let i = from; i <= lastStart; i += 16) {
+    let mask = i8x16.bitmask(
+      v128.and(i8x16.eq(v128.load(i + 1), first), i8x16.eq(v128.load(i + klen - 1), colon)),
+    );
+    while (mask != 0) {
+      const p = i + ctz(mask);
+      if (p > lastStart) return -1;
+      if (sameBytes(p, bytes, klen)) return p;
+      mask &= mask - 1;
+    }
+  }
+  return -1;
+}
+
+/** Whether the `len` bytes at `a` and at `b` are the same, compared 16 at a time. */
+function sameBytes(a: i32, b: i32, len: i32): bool {
+  let i = 0;
+  for (; i + 16 <= len; i += 16)
+    if (v128.any_true(v128.xor(v128.load(a + i), v128.load(b + i)))) return false;
+  for (; i < len; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
+}
+
+/** The first `"` in [from, end), or `end`. */
+function nextQuote(from: i32, end: i32): i32 {
+  const quote = i8x16.splat(34);
+  let i = from;
+  for (; i + 16 <= end; i += 16) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(i), quote));
+    if (m != 0) return i + ctz(m);
+  }
+  for (; i < end; i++) if (load<u8>(i) == 34) return i;
+  return end;
+}
+
+/** Where the value of key `id` starts (just after its colon), or -1. */
+function valueAt(from: i32, limit: i32, id: i32): i32 {
+  const k = findKey(from, limit, id);
+  return k < 0 ? -1 : k + load<i32>(keyAt(id));
+}
+
+function startsWithNull(at: i32, end: i32): bool {
+  return at + 4 <= end && load<u32>(at) == 0x6c6c756e;
+}
+
+const GIVE_UP: i32 = -1;
+
+/**
+ * Text at `at` as the full reader reads it into `value` (two i32, as in a row): absent for absent, null
+ * or "". False when it is not text.
+ */
+function readText(at: i32, end: i32, interned: bool, value: i32): bool {
+  store<i32>(value, 0);
+  store<i32>(value, 0, 4);
+  if (at < 0) return true;
+  if (at < end && load<u8>(at) == 34) {
+    const close = nextQuote(at + 1, end);
+    if (close >= end) return false;
+    const len = close - at - 1;
+    if (len == 0) return true;
+    if (interned) store<i32>(value, intern(at + 1, len));
+    else {
+      store<i32>(value, at + 1 - INPUT);
+      store<i32>(value, len, 4);
+    }
+    return true;
+  }
+  return startsWithNull(at, end);
+}
+
+/** A status other than 401/403: 100–599 as a number or a string of 3 digits; else -1. */
+function statusOf(at: i32, end: i32): i32 {
+  if (at < 0) return -1;
+  const quoted = at < end && load<u8>(at) == 34;
+  const d = quoted ? at + 1 : at;
+  if (d + 3 >= end) return -1;
+  const after = load<u8>(d + 3);
+  if (quoted ? after != 34 : after != 44 && after != 125) return -1;
+  const a = <i32>load<u8>(d) - 48;
+  const b = <i32>load<u8>(d + 1) - 48;
+  const c = <i32>load<u8>(d + 2) - 48;
+  if (a < 1 || a > 5 || b < 0 || b > 9 || c < 0 || c > 9) return -1;
+  const status = a * 100 + b * 10 + c;
+  return status == 401 || status == 403 ? -1 : status;
+}
+
+/**
+ * The id of bytes [at, at + len): the same id for the same bytes until the next reset. Its callers make
+ * room first (`scan` before each line, `tableOf`), so running out here is a bug, and traps.
+ */
+function intern(at: i32, len: i32): i32 {
+  // Eight bytes per multiply; the tail read as one word, the bytes past the value masked off.
+  let x: u64 = 0x9e3779b97f4a7c15 ^ (<u64>len);
+  let j = 0;
+  for (; j + 8 <= len; j += 8) x = (x ^ load<u64>(at + j)) * 0xff51afd7ed558ccd;
+  if (j < len)
+    x = (x ^ (load<u64>(at + j) & (((<u64>1) << ((<u64>(len - j)) << 3)) - 1))) * 0xff51afd7ed558ccd;
+  x ^= x >> 29;
+  const h = <u32>(x ^ (x >> 32));
+  let slot = h & (TABLE_SLOTS - 1);
+  for (;;) {
+    const e = TABLE + (slot << 3);
+    const id = load<i32>(e, 4);
+    if (id == 0) {
+      if (nextId >= MAX_IDS || arenaTop + len > ARENA + ARENA_BYTES) unreachable();
+      memory.copy(arenaTop, at, len);
+      store<u32>(e, h);
+      store<i32>(e, nextId, 4);
+      const entry = ENTRIES + (nextId << 3);
+      store<i32>(entry, arenaTop);
+      store<i32>(entry, len, 4);
+      arenaTop += len;
+      return nextId++;
+    }
+    if (load<u32>(e) == h) {
+      const entry = ENTRIES + (id << 3);
+      if (load<i32>(entry, 4) == len && sameBytes(load<i32>(entry), at, len)) return id;
+    }
+    slot = (slot + 1) & (TABLE_SLOTS - 1);
+  }
+  return 0;
+}
+
+/**
+ * One whole object with nothing to decline in its bytes: no backslash, as many `{` as `}`, and every `}`
+ * but the last followed (after spaces and tabs) by `,` `}` or `]`.
+ */
+function plainObject(s: i32, e: i32): bool {
+  const last = e - 1;
+  const backslash = i8x16.splat(92);
+  const open = i8x16.splat(123);
+  const close = i8x16.splat(125);
+  let opens = 0;
+  let closes = 1;
+  for (let i = s; i < e; i += 16) {
+    const block = v128.load(i);
+    const valid: i32 = e - i >= 16 ? 0xffff : (1 << (e - i)) - 1;
+    if ((i8x16.bitmask(i8x16.eq(block, backslash)) & valid) != 0) return false;
+    opens += popcnt(i8x16.bitmask(i8x16.eq(block, open)) & valid);
+    let closing = i8x16.bitmask(i8x16.eq(block, close)) & valid;
+    while (closing != 0) {
+      const p = i + ctz(closing);
+      closing &= closing - 1;
+      if (p >= last) continue;
+      closes++;
+      let j = p + 1;
+      let c = load<u8>(j);
+      while (c == 32 || c == 9) c = load<u8>(++j);
+      if (c != 44 && c != 125 && c != 93) return false;
+    }
+  }
+  return opens == closes;
+}
+
+/**
+ * Reads line [s, e) in `layout`: each slot's key searched from where the previous one was found, in the
+ * order the keys were last found in (learnt again when a line orders them otherwise). False to decline.
+ */
+function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
+  const order = ORDERS + layout * 64;
+  const positions = POSITIONS + layout * 64;
+  const values = VALUES + layout * 128;
+  const n = load<i32>(order);
+  let cursor = s;
+  let reordered = false;
+  let statusAt = -1;
+  for (let o = 0; o < n; o++) {
+    const slot = load<i32>(order + 4 + o * 4);
+    const id = layout * SLOTS + slot;
+    let k = findKey(cursor, e, id);
+    // Not found from the cursor: the rest of the line before it is searched once.
+    if (k < 0 && cursor > s) {
+      k = findKey(s, e, id);
+      if (k >= 0) reordered = true;
+    }
+    store<i32>(positions + slot * 4, k);
+    if (k < 0) {
+      store<i64>(values + slot * 8, 0);
+      continue;
+    }
+    const at = k + load<i32>(keyAt(id));
+    if (at > cursor) cursor = at;
+    else reordered = true;
+    if (slot == STATUS) {
+      statusAt = at;
+      continue;
+    }
+    if (slot == TIME) {
+      const time = readTime(at, e, row);
+      if (time == GIVE_UP) return false;
+      store<i64>(values + slot * 8, time);
+      continue;
+    }
+    if (!readText(at, e, load<u8>(INTERNED + slot) != 0, values + slot * 8)) return false;
+  }
+  if (reordered) learnOrder(layout);
+  if (layout == ARCHIVE && !archiveNesting(s, e)) return false;
+  store<i32>(row + 12, statusOf(statusAt, e));
+  memory.copy(row + ROW_VALUES * 4, values, SLOTS * 8);
+  return true;
+}
+
+/**
+ * The time, read as text is (1 when present, 0 for null or "", GIVE_UP). Its text is located for
+ * JavaScript; when it has the common shape `YYYY-MM-DDTHH:MM:SS.fffffffZ`, the hour is interned and the
+ * rest read into milliseconds (JavaScript parses each distinct hour once).
+ */
+function readTime(at: i32, e: i32, row: i32): i32 {
+  if (at >= e || load<u8>(at) != 34) return startsWithNull(at, e) ? 0 : GIVE_UP;
+  const close = nextQuote(at + 1, e);
+  if (close >= e) return GIVE_UP;
+  if (close == at + 1) return 0;
+  const t = at + 1;
+  const len = close - t;
+  store<i32>(row + 24, t - INPUT);
+  store<i32>(row + 28, len);
+  store<i32>(row + 20, -1);
+  const end = len - 1;
+  if (end <= 20 || load<u8>(t + 19) != 46 || load<u8>(t + end) != 90 || load<u8>(t + 16) != 58) return 1;
+  const mi = twoDigits(t + 14);
+  const sec = twoDigits(t + 17);
+  if (mi < 0 || mi > 59 || sec < 0 || sec > 59) return 1;
+  // Whole milliseconds: digits past the third only have to be digits.
+  let ms = 0;
+  let scale = 100;
+  for (let i = 20; i < end; i++) {
+    const d = <i32>load<u8>(t + i) - 48;
+    if (d < 0 || d > 9) return 1;
+    ms += d * scale;
+    scale /= 10;
+  }
+  store<i32>(row + 16, intern(t, 14));
+  store<i32>(row + 20, mi * 60000 + sec * 1000 + ms);
+  return 1;
+}
+
+function twoDigits(at: i32): i32 {
+  const a = <i32>load<u8>(at) - 48;
+  const b = <i32>load<u8>(at + 1) - 48;
+  return a < 0 || a > 9 || b < 0 || b > 9 ? -1 : a * 10 + b;
+}
+
+/** The search order sorted by where each key was found in the line read last (absent keys last; stable). */
+function learnOrder(layout: i32): void {
+  const order = ORDERS + layout * 64 + 4;
+  const positions = POSITIONS + layout * 64;
+  const n = load<i32>(order - 4);
+  for (let i = 1; i < n; i++) {
+    const slot = load<i32>(order + i * 4);
+    const at = positionFor(positions, slot);
+    let j = i - 1;
+    while (j >= 0 && positionFor(positions, load<i32>(order + j * 4)) > at) {
+      store<i32>(order + (j + 1) * 4, load<i32>(order + j * 4));
+      j--;
+    }
+    store<i32>(order + (j + 1) * 4, slot);
+  }
+}
+
+function positionFor(positions: i32, slot: i32): i32 {
+  const p = load<i32>(positions + slot * 4);
+  return p < 0 ? i32.MAX_VALUE : p;
+}
+
+/** Archive slots whose keys lie outside `identity`. */
+function outsideIdentity(slot: i32): bool {
+  return (
+    slot != STATUS_TEXT &&
+    slot != AUTH_TYPE &&
+    slot != AUTH_HASH &&
+    slot != OPERATION_VERSION &&
+    slot != OBJECT_ID
+  );
+}
+
+/**
+ * The archive's nested keys, where the full reader reads them: `identity.type` (or no identity at all),
+ * `resourceId` before `identity`, and `objectId` inside `requester`.
+ */
+function archiveNesting(s: i32, e: i32): bool {
+  const positions = POSITIONS + ARCHIVE * 64;
+  const values = VALUES + ARCHIVE * 128;
+  const identity = load<i32>(positions + AUTH_TYPE * 4);
+  if (identity < 0) {
+    const at = valueAt(s, e, IDENTITY_KEY);
+    if (at >= 0 && !startsWithNull(at, e)) return false;
+  } else if (load<i32>(positions + RESOURCE_ID * 4) > identity) return false;
+  store<i64>(values + OBJECT_ID * 8, 0);
+  if (identity < 0) return true;
+  // `requester` lies inside `identity`: before the first key found after it that is not identity's.
+  let bound = e;
+  for (let slot = 0; slot < SLOTS; slot++) {
+    if (!outsideIdentity(slot)) continue;
+    const p = load<i32>(positions + slot * 4);
+    if (p > identity && p < bound) bound = p;
+  }
+  const requester = valueAt(identity, bound, REQUESTER_KEY);
+  if (requester < 0 || startsWithNull(requester, e)) return true;
+  if (load<u8>(requester) != 123) return false;
+  let close = -1;
+  let nested = -1;
+  for (let i = requester + 1; i < e; i++) {
+    const c = load<u8>(i);
+    if (c == 125) {
+      close = i;
+      break;
+    }
+    if (c == 123 && nested < 0) nested = i;
+  }
+  if (close < 0 || nested >= 0) return false;
+  const at = valueAt(requester, e, OBJECT_ID_KEY);
+  if (at < 0 || at > close) return true;
+  return readText(at, e, load<u8>(INTERNED + OBJECT_ID) != 0, values + OBJECT_ID * 8);
+}
+
+/**
+ * The value id of the Log Analytics table (`Type`) of line [s, e) (offsets into the run), read only when
+ * a row's ServiceType names no service: 0 absent, GIVE_UP when not text or there is no room left.
+ */
+export function tableOf(s: i32, e: i32): i32 {
+  if (nextId + 1 >= MAX_IDS || arenaTop + (e - s) > ARENA + ARENA_BYTES) return GIVE_UP;
+  const value = INTERNED + 16;
+  return readText(valueAt(INPUT + s, INPUT + e, TABLE_KEY), INPUT + e, true, value)
+    ? load<i32>(value)
+    : GIVE_UP;
+}
+
+/** The line's layout: archive when it starts with the archive's time, else Log Analytics if it has a TimeGenerated. */
+function layoutOf(s: i32, e: i32): i32 {
+  const archiveTime = keyAt(ARCHIVE * SLOTS + TIME);
+  const len = load<i32>(archiveTime);
+  if (e - s > len && sameBytes(s + 1, archiveTime + 4, len)) return ARCHIVE;
+  return findKey(s, e, LOG_ANALYTICS * SLOTS + TIME) >= 0 ? LOG_ANALYTICS : ARCHIVE;
+}
+
+/** Reads line [s, e) into its row: taken when row + 8 holds its layout + 1. */
+function readLine(s: i32, e: i32, row: i32, maxLineBytes: i32): bool {
+  const n = e - s;
+  if (n < 2 || n > maxLineBytes || load<u8>(s) != 123 || load<u8>(e - 1) != 125) return false;
+  // Compact JSON only: nothing between the first key and its colon.
+  let q = s + 2;
+  while (q < e && load<u8>(q) != 34) q++;
+  if (q + 1 >= e || load<u8>(q + 1) != 58) return false;
+  if (!plainObject(s, e)) return false;
+  const layout = layoutOf(s, e);
+  if (!readLayout(layout, s, e, row)) return false;
+  store<i32>(row + 8, layout + 1);
+  return true;
+}
+
+/**
+ * Reads the lines of the run [from, length) (offsets into the input; lines end at `\n`, a `\r` before
+ * it dropped, the last line at `length`) into rows, until MAX_ROWS rows or a full intern table (then
+ * `isFull()`; the scan stops before a line, which the next call reads after `resetInterned()`). Returns the rows written; `resumeOffset()`
+ * says where the next call starts (`length + 1` when the run is done).
+ */
+export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
+  const end = INPUT + length;
+  const newline = i8x16.splat(10);
+  let s = INPUT + from;
+  let rows = 0;
+  while (s <= end && rows < MAX_ROWS) {
+    let e = s;
+    for (;;) {
+      if (e + 16 <= end) {
+        const m = i8x16.bitmask(i8x16.eq(v128.load(e), newline));
+        if (m != 0) {
+          e += ctz(m);
+          break;
+        }
+        e += 16;
+      } else {
+        while (e < end && load<u8>(e) != 10) e++;
+        break;
+      }
+    }
+    const next = e + 1;
+    if (e > s && load<u8>(e - 1) == 13) e--;
+    // A line interns at most 16 values, of at most its own length and an hour: room for them is made
+    // before the line, so a line is never cut short by a full table.
+    if (e - s <= maxLineBytes && (nextId + 16 > MAX_IDS || arenaTop + (e - s) + 64 > ARENA + ARENA_BYTES)) {
+      full = true;
+      break;
+    }
+    const row = ROWS + rows * ROW_INTS * 4;
+    store<i32>(row, s - INPUT);
+    store<i32>(row + 4, e - INPUT);
+    store<i32>(row + 8, 0);
+    readLine(s, e, row, maxLineBytes);
+    rows++;
+    s = next;
+  }
+  resumeAt = s - INPUT;
+  return rows;
+}

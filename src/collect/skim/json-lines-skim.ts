@@ -1,0 +1,451 @@
+import { isAscii } from "node:buffer";
+import type { StorageRequest } from "../../model/storage-request.js";
+import { MAX_RECORD_BYTES, type DeclineLine } from "../lines.js";
+import {
+  ARCHIVE_SUCCESS_COLUMNS,
+  LEAN_REQUEST_FIELDS,
+  LOG_ANALYTICS_SUCCESS_COLUMNS,
+  leanSuccessRecord,
+  type SuccessColumns,
+  type SuccessFields,
+} from "../storage-records.js";
+import {
+  accountFromResourceId,
+  hourStartMs,
+  parseLoggedTime,
+  serviceFromResourceId,
+  serviceFromServiceType,
+  serviceFromTable,
+  stripSurroundingQuotes,
+  withoutPort,
+} from "../values.js";
+import { SKIM_WASM_BASE64 } from "./skim-wasm.js";
+
+/**
+ * The success rows of JSON Lines, read by searching for their keys in the bytes (issue 13).
+ *
+ * Some 95% of logged requests succeed, and of those the engine reads a dozen fields for root-cause
+ * evidence. Walking every byte of their ~1.5 KB lines in JavaScript, to validate fields nobody reads,
+ * cost more than DuckDB's whole scan, and so did decoding them into strings. Here a run of ASCII lines
+ * is copied into WebAssembly memory (assembly/skim.ts) and each line is read there: its keys searched
+ * 16 bytes at a time, each from where the previous one was found, and its text values interned, so
+ * JavaScript makes one string per distinct value rather than a dozen per row.
+ *
+ * It answers only when it can vouch for the row, which is why the search is sound: in a line with no
+ * backslash every `"` delimits a string, so `"key":` can only be that key. Anything unusual is left to
+ * the full reader (`leanStorageRequestFromJsonBytes`), which keeps or rejects the row as it always has:
+ * - a 401/403, or a status that is not a plain 3-digit number;
+ * - a line that does not start with `{` and end with `}`, whose braces do not pair up (cut after a
+ *   nested object), or in which a `}` is followed by anything but `,` `}` `]` (objects run together);
+ * - a backslash anywhere, or spacing after the first key;
+ * - a value that is not a string or null where text is read, a bad time, no account or service, or an
+ *   account its resource id contradicts.
+ * Archive records nest keys that also occur deeper, so `identity.type` is read only as the first key of
+ * `identity`, `identity.requester.objectId` only inside `requester`, and `resourceId` only before
+ * `identity`.
+ *
+ * What it does not check, by design (issue 13: no validating fields nobody reads), so that such a row
+ * is counted and analysed rather than rejected:
+ * - the values of the fields a success row does not use (a `correlationId` that is a number, say);
+ * - the record's nesting as Storage and the exports write it: a key of `properties` is not looked for
+ *   elsewhere, a container that is not an object goes unnoticed when nothing in it is read, and a line
+ *   starting `{"time":` is not searched for a TimeGenerated too;
+ * - a key written twice in one object (the full reader keeps the last; looking for a second status
+ *   cost a fifth of the search);
+ * - braces inside string values: braces are counted, not parsed, so a cut line whose values hold
+ *   braces that pair its own up again passes.
+ *
+ * The record is the one the full reader builds for the row (`leanSuccessRecord`); a test compares the
+ * two on every line of the bundled samples, the simulator's stories and generated archives.
+ */
+
+/** The columns of a success row, one slot each: the lean fields, the time read from its column. */
+const COLUMN_OF_SLOT: ReadonlyArray<keyof SuccessColumns> = LEAN_REQUEST_FIELDS.map((field) =>
+  field === "timeMs" ? "time" : field,
+);
+const slotOf = (column: keyof SuccessColumns): number => COLUMN_OF_SLOT.indexOf(column);
+const TIME = slotOf("time");
+const OPERATION = slotOf("operation");
+const ACCOUNT = slotOf("account");
+const SERVICE = slotOf("service");
+const RESOURCE_ID = slotOf("resourceId");
+const STATUS_TEXT = slotOf("statusText");
+const AUTH_TYPE = slotOf("authType");
+const AUTH_HASH = slotOf("authHash");
+const CALLER_IP = slotOf("callerIp");
+const USER_AGENT = slotOf("userAgent");
+const OPERATION_VERSION = slotOf("operationVersion");
+const URI = slotOf("uri");
+const OBJECT_ID = slotOf("requesterObjectId");
+const SLOTS = COLUMN_OF_SLOT.length;
+/**
+ * Slots whose values seldom repeat (a blob's URI, an address with its port, a token's hash, a caller):
+ * located and decoded per row rather than interned, as interning them would only fill the table, and
+ * keep strings alive until it is reset, long enough to be copied into the old generation.
+ */
+const LOCATED_SLOTS = [URI, CALLER_IP, AUTH_HASH, OBJECT_ID];
+/** The slots assembly/skim.ts has as constants; checked when the module is set up. */
+const WASM_SLOTS = { time: 0, statusCode: 4, statusText: 5, authType: 6, authHash: 7 } as const;
+const WASM_SLOTS_TOO = { operationVersion: 10, requesterObjectId: 12, resourceId: 13 } as const;
+
+/** Key ids in the module: each layout's slot keys, then the nested archive keys and the table. */
+const ARCHIVE_KEYS = SLOTS;
+const IDENTITY_KEY = 2 * SLOTS;
+const REQUESTER_KEY = IDENTITY_KEY + 1;
+const OBJECT_ID_KEY = IDENTITY_KEY + 2;
+const TABLE_KEY = IDENTITY_KEY + 3;
+const KEY_BYTES = 64;
+
+/** Row fields written by the module (i32 offsets within a row). */
+const ROW_START = 0;
+const ROW_END = 1;
+const ROW_LAYOUT = 2;
+const ROW_STATUS = 3;
+const ROW_HOUR = 4;
+const ROW_MS_IN_HOUR = 5;
+const ROW_TIME_START = 6;
+const ROW_TIME_LENGTH = 7;
+const ROW_VALUES = 8;
+const TAKEN_LOG_ANALYTICS = 1;
+const GIVE_UP = -1;
+
+/**
+ * A run is read in windows of at most this many bytes, cut at a line break: the module's memory is sized
+ * to one. Files are read 256 KiB at a time (input-files.ts), so a run is nearly always one window.
+ */
+const WINDOW_BYTES = 1 << 20;
+/** The module reads up to this far past a line (16-byte loads). */
+const READ_PAST = 64;
+const PAGE = 65536;
+
+/** The parts of the WebAssembly API used here (TypeScript's ES libraries do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Node's Buffer decodes a range as Latin-1 without `toString`'s argument checks (its own fast path). */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+interface SkimExports {
+  memory: WasmMemory;
+  inputOffset(): number;
+  keysOffset(): number;
+  internedOffset(): number;
+  rowsOffset(): number;
+  entriesOffset(): number;
+  maxIds(): number;
+  rowInts(): number;
+  isFull(): number;
+  resumeOffset(): number;
+  resetInterned(): void;
+  initOrders(): void;
+  tableOf(start: number, end: number): number;
+  scan(from: number, length: number, maxLineBytes: number): number;
+}
+
+/** The key of `column` in one layout as searched: `"name":`, the last part of its path. */
+function keyOf(cols: SuccessColumns, column: keyof SuccessColumns): string {
+  const path = cols[column];
+  return JSON.stringify(path.slice(path.lastIndexOf(".") + 1)) + ":";
+}
+
+let compiled: object | undefined;
+
+/**
+ * One thread's skim: the module instance and, per value id, its string and what is derived from it.
+ * Ids live until the module's intern table fills; then both sides forget them together.
+ */
+class SuccessRowSkim {
+  private readonly wasm: SkimExports;
+  private readonly input: number;
+  private readonly rowsAt: number;
+  private readonly rowInts: number;
+  private readonly entriesAt: number;
+  private memoryBuffer!: ArrayBuffer;
+  private bytes!: Latin1Buffer;
+  private ints!: Int32Array;
+  // Per value id, sized to the module's ids up front: arrays written at scattered high indices turn into
+  // slow dictionaries.
+  private readonly texts: Array<string | undefined>;
+  private readonly hours: Array<number | undefined>;
+  private readonly userAgents: Array<string | undefined>;
+  /** Per resource id: its account (null when it names none). */
+  private readonly accountsOfIds: Array<string | null | undefined>;
+  /** Scratch fields of the row being built (leanSuccessRecord copies them). */
+  private readonly fields: SuccessFields = {
+    timeMs: 0,
+    account: "",
+    service: "blob",
+    operation: "",
+    statusCode: 0,
+    statusText: undefined,
+    authType: undefined,
+    authHash: undefined,
+    callerIp: undefined,
+    userAgent: undefined,
+    operationVersion: undefined,
+    uri: undefined,
+    requesterObjectId: undefined,
+    resourceId: undefined,
+  };
+
+  constructor() {
+    const slots = { ...WASM_SLOTS, ...WASM_SLOTS_TOO };
+    for (const [column, slot] of Object.entries(slots))
+      if (slotOf(column === "time" ? "time" : (column as keyof SuccessColumns)) !== slot)
+        throw new Error(`json-lines-skim: slot of ${column} is not ${slot} as assembly/skim.ts has it`);
+    compiled ??= new Module(Buffer.from(SKIM_WASM_BASE64, "base64"));
+    this.wasm = new Instance(compiled, {}).exports as SkimExports;
+    this.input = this.wasm.inputOffset();
+    this.rowsAt = this.wasm.rowsOffset() >> 2;
+    this.rowInts = this.wasm.rowInts();
+    this.entriesAt = this.wasm.entriesOffset() >> 2;
+    const ids = this.wasm.maxIds();
+    this.texts = new Array<string | undefined>(ids).fill(undefined);
+    this.hours = new Array<number | undefined>(ids).fill(undefined);
+    this.userAgents = new Array<string | undefined>(ids).fill(undefined);
+    this.accountsOfIds = new Array<string | null | undefined>(ids).fill(undefined);
+    this.ensureMemory(WINDOW_BYTES);
+    this.writeKeys();
+    const interned = this.wasm.internedOffset();
+    for (let slot = 0; slot < SLOTS; slot++)
+      this.bytes[interned + slot] = LOCATED_SLOTS.includes(slot) ? 0 : 1;
+    this.wasm.initOrders();
+  }
+
+  private writeKeys(): void {
+    const keys: Array<string | undefined> = [];
+    COLUMN_OF_SLOT.forEach((column, slot) => {
+      keys[slot] = keyOf(LOG_ANALYTICS_SUCCESS_COLUMNS, column);
+      keys[ARCHIVE_KEYS + slot] = keyOf(ARCHIVE_SUCCESS_COLUMNS, column);
+    });
+    // `type` as the first key of `identity`; `objectId` is searched inside `requester` instead.
+    keys[ARCHIVE_KEYS + AUTH_TYPE] = '"identity":{"type":';
+    keys[ARCHIVE_KEYS + OBJECT_ID] = undefined;
+    keys[IDENTITY_KEY] = '"identity":';
+    keys[REQUESTER_KEY] = '"requester":';
+    keys[OBJECT_ID_KEY] = '"objectId":';
+    keys[TABLE_KEY] = '"Type":';
+    const at = this.wasm.keysOffset();
+    keys.forEach((key, id) => {
+      const entry = at + id * KEY_BYTES;
+      this.ints[entry >> 2] = key?.length ?? 0;
+      if (key) this.bytes.write(key, entry + 4, "latin1");
+    });
+  }
+
+  private ensureMemory(runBytes: number): void {
+    const { memory } = this.wasm;
+    const needed = this.input + runBytes + READ_PAST;
+    if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    if (this.memoryBuffer !== memory.buffer) {
+      this.memoryBuffer = memory.buffer;
+      this.bytes = Buffer.from(memory.buffer) as Latin1Buffer;
+      this.ints = new Int32Array(memory.buffer);
+    }
+  }
+
+  /**
+   * Reads the ASCII lines of chunk[start, end) (split at `\n`, a `\r` before it dropped; the last line
+   * ends at `end`), pushing the record of each success row it takes to `out` and handing every other
+   * line to `decline`, in order. Returns how many lines there were.
+   */
+  run(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    maxLineBytes: number,
+    out: StorageRequest[],
+    decline: DeclineLine,
+  ): number {
+    let lines = 0;
+    let from = start;
+    for (;;) {
+      let stop = end;
+      if (end - from > WINDOW_BYTES) {
+        stop = chunk.lastIndexOf(0x0a, from + WINDOW_BYTES);
+        if (stop < from) {
+          // One line longer than a window, and so than any line a record may be: declined unread.
+          stop = chunk.indexOf(0x0a, from);
+          if (stop < 0 || stop > end) stop = end;
+          const last = stop > from && chunk[stop - 1] === 13 ? stop - 1 : stop;
+          decline(from, last, lines++);
+          if (stop >= end) return lines;
+          from = stop + 1;
+          continue;
+        }
+      }
+      lines += this.window(chunk, from, stop, maxLineBytes, out, decline, lines);
+      if (stop >= end) return lines;
+      from = stop + 1;
+    }
+  }
+
+  /** One window of whole lines: copied in once, then read in as many scans as the rows need. */
+  private window(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    maxLineBytes: number,
+    out: StorageRequest[],
+    decline: DeclineLine,
+    before: number,
+  ): number {
+    this.bytes.set(chunk.subarray(start, end), this.input);
+    const length = end - start;
+    let lines = 0;
+    for (let from = 0; from <= length;) {
+      const rows = this.wasm.scan(from, length, maxLineBytes);
+      const ints = this.ints;
+      for (let r = 0; r < rows; r++) {
+        const row = this.rowsAt + r * this.rowInts;
+        const record = ints[row + ROW_LAYOUT] === 0 ? undefined : this.record(row, ints);
+        if (record === undefined)
+          decline(start + ints[row + ROW_START]!, start + ints[row + ROW_END]!, before + lines);
+        else out.push(record);
+        lines++;
+      }
+      from = this.wasm.resumeOffset();
+      if (this.wasm.isFull()) this.forgetValues();
+    }
+    return lines;
+  }
+
+  /** How many times the intern table filled and was emptied. */
+  resets = 0;
+
+  private forgetValues(): void {
+    this.resets++;
+    this.wasm.resetInterned();
+    this.texts.fill(undefined);
+    this.hours.fill(undefined);
+    this.userAgents.fill(undefined);
+    this.accountsOfIds.fill(undefined);
+  }
+
+  /** The record of a row the module took, or undefined when what is left to check fails. */
+  private record(row: number, ints: Int32Array): StorageRequest | undefined {
+    const v = row + ROW_VALUES;
+    const status = ints[row + ROW_STATUS]!;
+    const operation = this.text(ints[v + 2 * OPERATION]!);
+    if (ints[v + 2 * TIME] === 0 || operation === undefined || status < 0) return undefined;
+    const msInHour = ints[row + ROW_MS_IN_HOUR]!;
+    const timeMs =
+      msInHour >= 0
+        ? this.hourMs(ints[row + ROW_HOUR]!) + msInHour
+        : parseLoggedTime(
+            this.bytes.toString(
+              "latin1",
+              this.input + ints[row + ROW_TIME_START]!,
+              this.input + ints[row + ROW_TIME_START]! + ints[row + ROW_TIME_LENGTH]!,
+            ),
+          );
+    if (Number.isNaN(timeMs)) return undefined;
+    const resourceIdId = ints[v + 2 * RESOURCE_ID]!;
+    const resourceId = this.text(resourceIdId);
+    const named = this.text(ints[v + 2 * ACCOUNT]!);
+    const accountOfId = this.accountOf(resourceIdId);
+    // Interned: equal names are the same string, so the case-blind compare runs only when they differ.
+    if (
+      named !== undefined &&
+      accountOfId !== undefined &&
+      named !== accountOfId &&
+      named.toLowerCase() !== accountOfId.toLowerCase()
+    )
+      return undefined;
+    const account = named ?? accountOfId;
+    if (!account) return undefined;
+    let service = serviceFromServiceType(this.text(ints[v + 2 * SERVICE]!));
+    if (!service && ints[row + ROW_LAYOUT] === TAKEN_LOG_ANALYTICS) {
+      const table = this.wasm.tableOf(ints[row + ROW_START]!, ints[row + ROW_END]!);
+      if (table === GIVE_UP) return undefined;
+      service = serviceFromTable(this.text(table));
+    }
+    service ??= serviceFromResourceId(resourceId);
+    if (!service) return undefined;
+    const f = this.fields;
+    f.timeMs = timeMs;
+    f.account = account;
+    f.service = service;
+    f.operation = operation;
+    f.statusCode = status;
+    f.statusText = this.text(ints[v + 2 * STATUS_TEXT]!);
+    f.authType = this.text(ints[v + 2 * AUTH_TYPE]!);
+    f.authHash = this.located(v + 2 * AUTH_HASH);
+    const callerIp = this.located(v + 2 * CALLER_IP);
+    f.callerIp = callerIp === undefined ? undefined : withoutPort(callerIp);
+    f.userAgent = this.userAgent(ints[v + 2 * USER_AGENT]!);
+    f.operationVersion = this.text(ints[v + 2 * OPERATION_VERSION]!);
+    f.uri = this.located(v + 2 * URI);
+    f.requesterObjectId = this.located(v + 2 * OBJECT_ID);
+    f.resourceId = resourceId;
+    return leanSuccessRecord(f);
+  }
+
+  /** The string of value `id`, decoded the first time it is asked for. */
+  private text(id: number): string | undefined {
+    if (id === 0) return undefined;
+    let s = this.texts[id];
+    if (s === undefined) {
+      const entry = this.entriesAt + id * 2;
+      const at = this.ints[entry]!;
+      s = this.bytes.latin1Slice(at, at + this.ints[entry + 1]!);
+      this.texts[id] = s;
+    }
+    return s;
+  }
+
+  private hourMs(id: number): number {
+    let ms = this.hours[id];
+    if (ms === undefined) this.hours[id] = ms = hourStartMs(this.text(id)!);
+    return ms;
+  }
+
+  /** A located value: decoded from the run, which is still in the module's memory. */
+  private located(value: number): string | undefined {
+    const length = this.ints[value + 1]!;
+    if (length === 0) return undefined;
+    const at = this.input + this.ints[value]!;
+    return this.bytes.latin1Slice(at, at + length);
+  }
+
+  private userAgent(id: number): string | undefined {
+    if (id === 0) return undefined;
+    return (this.userAgents[id] ??= stripSurroundingQuotes(this.text(id)!));
+  }
+
+  private accountOf(resourceIdId: number): string | undefined {
+    if (resourceIdId === 0) return undefined;
+    let account = this.accountsOfIds[resourceIdId];
+    if (account === undefined)
+      this.accountsOfIds[resourceIdId] = account = accountFromResourceId(this.text(resourceIdId)) ?? null;
+    return account ?? undefined;
+  }
+}
+
+let skim: SuccessRowSkim | undefined;
+
+/** This thread's skim, set up on first use (the timer's module load does not pay for it). */
+export function successRowSkim(): SuccessRowSkim {
+  return (skim ??= new SuccessRowSkim());
+}
+
+export type { SuccessRowSkim };
+
+/**
+ * One line (ASCII, no line break) through the skim, as the readers run it over lines of ASCII runs: its
+ * record, or undefined when the skim leaves it to the full reader.
+ */
+export function skimSuccessRow(line: string): StorageRequest | undefined {
+  const bytes = Buffer.from(line, "utf8");
+  if (bytes.length !== line.length || !isAscii(bytes) || line.includes("\n")) return undefined;
+  const out: StorageRequest[] = [];
+  successRowSkim().run(bytes, 0, bytes.length, MAX_RECORD_BYTES, out, () => undefined);
+  return out[0];
+}
