@@ -22,7 +22,7 @@ export async function compileSkim(root) {
       "--enable",
       "simd",
       "--initialMemory",
-      "96",
+      "48",
       "--outFile",
       "skim.wasm",
     ],

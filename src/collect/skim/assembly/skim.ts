@@ -22,13 +22,13 @@ const ROW_INTS: i32 = 36;
 const MAX_ROWS: i32 = 4096;
 /** The intern table: open addressing, [hash u32, id u32] per slot. */
 const TABLE: i32 = ROWS + MAX_ROWS * ROW_INTS * 4;
-const TABLE_SLOTS: i32 = 1 << 16;
+const TABLE_SLOTS: i32 = 1 << 14;
 /** Per id: [offset i32, length i32] of its bytes in the arena. */
 const ENTRIES: i32 = TABLE + TABLE_SLOTS * 8;
 /** Ids are handed out up to half the table's slots, so a probe stays short. */
 const MAX_IDS: i32 = TABLE_SLOTS >> 1;
 const ARENA: i32 = ENTRIES + MAX_IDS * 8;
-const ARENA_BYTES: i32 = 4 << 20;
+const ARENA_BYTES: i32 = 1 << 20;
 /** The run of lines being read; the memory grows (from JavaScript) to fit a run. */
 const INPUT: i32 = ARENA + ARENA_BYTES;
 
