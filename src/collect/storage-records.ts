@@ -186,9 +186,82 @@ interface StorageColumns {
   clientRequestId: string;
 }
 
+/** JSON types a zod field accepts, as bits. */
+const STRING = 1;
+const NUMBER = 2;
+const BOOLEAN = 4;
+const CONTAINER = 8;
+const ANY = STRING | NUMBER | BOOLEAN | CONTAINER;
+
+function kindOf(v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v === "string" || v === SEEN_STRING) return STRING;
+  if (typeof v === "number" || v === SEEN_NUMBER) return NUMBER;
+  if (typeof v === "boolean" || v === SEEN_BOOLEAN) return BOOLEAN;
+  if (v === SEEN_CONTAINER || typeof v === "object") return CONTAINER;
+  return ANY + 1;
+}
+
+/** Per field of one shape: which JSON types its schema accepts, and whether the field is required. */
+export interface SlotCheck {
+  name: string;
+  slot: number;
+  accepts: number;
+  required: boolean;
+}
+
+/** The type checks the shape's zod schema makes, read off the schema itself so the two cannot drift. */
+export function slotChecks(schema: z.ZodObject): SlotCheck[] {
+  const accepts = (t: z.core.$ZodType): number => {
+    const def = t._zod.def;
+    switch (def.type) {
+      case "optional":
+        return accepts((def as z.core.$ZodOptionalDef).innerType);
+      case "union":
+        return (def as z.core.$ZodUnionDef).options.reduce((m, o) => m | accepts(o), 0);
+      case "string":
+        return STRING;
+      case "number":
+        return NUMBER;
+      case "boolean":
+        return BOOLEAN;
+      case "unknown":
+        return ANY;
+      default:
+        throw new Error(`lean records: unsupported schema type ${def.type}`);
+    }
+  };
+  return Object.entries(schema.shape as Record<string, z.core.$ZodType>).map(([name, t]) => ({
+    name,
+    slot: STORAGE_FIELDS.names.indexOf(name),
+    accepts: accepts(t),
+    required: t._zod.def.type !== "optional",
+  }));
+}
+
+const LA_CHECKS = slotChecks(logAnalyticsStorageRowSchema);
+const ARCHIVE_CHECKS = slotChecks(archiveStorageRecordSchema);
+
+/**
+ * Whether `row` passes its shape's schema, told by the schema's own type checks: its fields hold no
+ * transforms, so a row that passes is what zod would return (the rows are made with the schema's keys
+ * only), and zod, which allocates several objects per row, is needed only to word a rejection.
+ */
+export function passesSchemaChecks(checks: readonly SlotCheck[], row: Record<string, unknown>): boolean {
+  for (const c of checks) {
+    const v = row[c.name];
+    const k = kindOf(v);
+    if (k === 0 ? c.required : (k & c.accepts) === 0) return false;
+    // zod's numbers are finite; only a field of any type (z.unknown) takes NaN or Infinity.
+    if (k === NUMBER && c.accepts !== ANY && !Number.isFinite(v)) return false;
+  }
+  return true;
+}
 /** One shape of storage record: its schema, its column names, and how it tells the service. */
 interface StorageShape {
   schema: typeof logAnalyticsStorageRowSchema | typeof archiveStorageRecordSchema;
+  /** The schema's type checks (slotChecks), so that a row that passes needs no zod parse. */
+  checks: readonly SlotCheck[];
   columns: StorageColumns;
   /** Where a field is read when its column is absent (documented or seen twins). */
   fallbacks?: { objectKey?: string; uri?: string };
@@ -263,6 +336,7 @@ const ARCHIVE_COLUMNS: ColumnsOf<typeof archiveStorageRecordSchema> = {
 
 const LOG_ANALYTICS_SHAPE: StorageShape = {
   schema: logAnalyticsStorageRowSchema,
+  checks: LA_CHECKS,
   columns: LOG_ANALYTICS_COLUMNS,
   // Exports without ServiceType still name their table (StorageBlobLogs…) in Type.
   serviceOf: (row) => serviceFromServiceType(text(row.ServiceType)) ?? serviceFromTable(text(row.Type)),
@@ -270,6 +344,7 @@ const LOG_ANALYTICS_SHAPE: StorageShape = {
 
 const ARCHIVE_SHAPE: StorageShape = {
   schema: archiveStorageRecordSchema,
+  checks: ARCHIVE_CHECKS,
   columns: ARCHIVE_COLUMNS,
   fallbacks: { objectKey: "identity.properties.objectKey", uri: "properties.requestUrl" },
   serviceOf: (row) => serviceFromServiceType(text(row["properties.serviceType"])),
@@ -295,12 +370,15 @@ function storageRequestOfShape(
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined {
-  const parsed = shape.schema.safeParse(raw);
-  if (!parsed.success) {
-    rejectZod(sink, at, raw, parsed.error);
-    return undefined;
+  let row = raw;
+  if (!passesSchemaChecks(shape.checks, raw)) {
+    const parsed = shape.schema.safeParse(raw);
+    if (!parsed.success) {
+      rejectZod(sink, at, raw, parsed.error);
+      return undefined;
+    }
+    row = parsed.data;
   }
-  const row: Record<string, unknown> = parsed.data;
   const cols = shape.columns;
   const time = row[cols.time] as string;
   const timeMs = parseLoggedTime(time);
@@ -479,59 +557,6 @@ const CHECK_ONLY = new Set<string>(
 /** Same slots as STORAGE_FIELDS; unread columns only have their JSON type recorded. */
 const LEAN_FIELDS = compileFieldSet(STORAGE_SPEC, CHECK_ONLY);
 
-/** JSON types a zod field accepts, as bits. */
-const STRING = 1;
-const NUMBER = 2;
-const BOOLEAN = 4;
-const CONTAINER = 8;
-const ANY = STRING | NUMBER | BOOLEAN | CONTAINER;
-
-function kindOf(v: unknown): number {
-  if (v === undefined) return 0;
-  if (typeof v === "string" || v === SEEN_STRING) return STRING;
-  if (typeof v === "number" || v === SEEN_NUMBER) return NUMBER;
-  if (typeof v === "boolean" || v === SEEN_BOOLEAN) return BOOLEAN;
-  if (v === SEEN_CONTAINER || typeof v === "object") return CONTAINER;
-  return ANY + 1;
-}
-
-/** Per slot of one shape: which JSON types its schema accepts, and whether the field is required. */
-interface SlotCheck {
-  slot: number;
-  accepts: number;
-  required: boolean;
-}
-
-/** The type checks the shape's zod schema makes, read off the schema itself so the two cannot drift. */
-function slotChecks(schema: z.ZodObject): SlotCheck[] {
-  const accepts = (t: z.core.$ZodType): number => {
-    const def = t._zod.def;
-    switch (def.type) {
-      case "optional":
-        return accepts((def as z.core.$ZodOptionalDef).innerType);
-      case "union":
-        return (def as z.core.$ZodUnionDef).options.reduce((m, o) => m | accepts(o), 0);
-      case "string":
-        return STRING;
-      case "number":
-        return NUMBER;
-      case "boolean":
-        return BOOLEAN;
-      case "unknown":
-        return ANY;
-      default:
-        throw new Error(`lean records: unsupported schema type ${def.type}`);
-    }
-  };
-  return Object.entries(schema.shape as Record<string, z.core.$ZodType>).map(([name, t]) => ({
-    slot: STORAGE_FIELDS.names.indexOf(name),
-    accepts: accepts(t),
-    required: t._zod.def.type !== "optional",
-  }));
-}
-
-const LA_CHECKS = slotChecks(logAnalyticsStorageRowSchema);
-const ARCHIVE_CHECKS = slotChecks(archiveStorageRecordSchema);
 const slotOf = (name: string): number => STORAGE_FIELDS.names.indexOf(name);
 
 interface LeanShape {

@@ -5,7 +5,13 @@ import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/clock.js";
 import { readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
-import { LEAN_REQUEST_FIELDS } from "../../src/collect/storage-records.js";
+import {
+  LEAN_REQUEST_FIELDS,
+  archiveStorageRecordSchema,
+  logAnalyticsStorageRowSchema,
+  passesSchemaChecks,
+  slotChecks,
+} from "../../src/collect/storage-records.js";
 import { createRootCauseExplainer } from "../../src/correlate/index.js";
 import { analyze } from "../../src/engine/analyze.js";
 import { isAuthFailure, type StorageRequest } from "../../src/model/storage-request.js";
@@ -166,4 +172,39 @@ describe("lean reading matches the full reader", () => {
       expect(JSON.stringify(lean), name).toBe(JSON.stringify(full));
     }
   });
+});
+
+describe("the schema's type checks", () => {
+  // A record that passes them is read without a zod parse (storageRequestOfShape), and lean rows are
+  // read by them alone: they must say what zod says, for any value in any field.
+  const value = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.string({ maxLength: 4 }),
+    fc.double(),
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant({}),
+    fc.constant([1]),
+  );
+  for (const [name, schema] of [
+    ["Log Analytics", logAnalyticsStorageRowSchema],
+    ["archive", archiveStorageRecordSchema],
+  ] as const) {
+    it(`accept exactly the ${name} rows zod accepts`, () => {
+      const checks = slotChecks(schema);
+      const fields = Object.keys(schema.shape);
+      fc.assert(
+        // A well-typed row (text in every field) but for one or two fields: each check is where it bites.
+        fc.property(fc.nat(fields.length - 1), value, fc.nat(fields.length - 1), value, (a, va, b, vb) => {
+          const row: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f, "x"]));
+          row[fields[a]!] = va;
+          row[fields[b]!] = vb;
+          expect(passesSchemaChecks(checks, row), JSON.stringify(row)).toBe(schema.safeParse(row).success);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  }
 });
