@@ -67,7 +67,8 @@ export class TopCallers {
       this.entries.set(key, { identity: { ...identity }, count, error, firstSeenMs, lastSeenMs });
       return;
     }
-    const [minKey, min] = this.minEntry();
+    const minKey = this.minKey();
+    const min = this.entries.get(minKey)!;
     this.entries.delete(minKey);
     this.entries.set(key, {
       identity: { ...identity },
@@ -78,17 +79,18 @@ export class TopCallers {
     });
   }
 
-  private minEntry(): [string, CallerEntry] {
+  /** The least frequent caller's key; called per eviction, so it walks the entries without allocating. */
+  private minKey(): string {
     let minKey = "";
     let min: CallerEntry | undefined;
-    for (const [k, e] of this.entries) {
+    this.entries.forEach((e, k) => {
       // Ties break on the key so the evicted entry does not depend on insertion order.
       if (!min || e.count < min.count || (e.count === min.count && k > minKey)) {
         min = e;
         minKey = k;
       }
-    }
-    return [minKey, min!];
+    });
+    return minKey;
   }
 
   /**

@@ -1,0 +1,46 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { callerKeyOf, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
+
+/**
+ * The space-saving table against a plain model of it: a new caller at capacity replaces the least
+ * frequent entry (ties: the greatest key), and its count is added to the newcomer's.
+ */
+function model(capacity: number, adds: Array<[CallerIdentity, number]>) {
+  const entries = new Map<string, { identity: CallerIdentity; count: number }>();
+  for (const [identity, count] of adds) {
+    const key = callerKeyOf(identity);
+    const e = entries.get(key);
+    if (e) e.count += count;
+    else if (entries.size < capacity) entries.set(key, { identity, count });
+    else {
+      const [minKey, min] = [...entries].sort(
+        ([ka, a], [kb, b]) => a.count - b.count || (ka < kb ? 1 : -1),
+      )[0]!;
+      entries.delete(minKey);
+      entries.set(key, { identity, count: min.count + count });
+    }
+  }
+  return new Map([...entries].map(([k, e]) => [k, e.count]));
+}
+
+describe("TopCallers", () => {
+  it("evicts the least frequent caller, ties by key, as the model does", () => {
+    const caller = fc.record({
+      ip: fc.constantFrom("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.tuple(caller, fc.integer({ min: 1, max: 3 })), { maxLength: 40 }),
+        (capacity, adds) => {
+          const top = new TopCallers(capacity);
+          adds.forEach(([c, n], i) => top.add(c, i, n));
+          const got = new Map(top.summaries().map((s) => [callerKeyOf(s), s.count]));
+          expect(got).toEqual(model(capacity, adds));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
