@@ -80,6 +80,29 @@ describe("the success-row skim in WebAssembly", () => {
     });
   });
 
+  it("leaves to the full reader a line whose values an empty intern table could not hold", () => {
+    // 30 bytes under MAX_RECORD_BYTES, over the module's 1 MiB of text less its margin: read by the full
+    // reader, not scanned again and again for room.
+    const line = archiveLine({ statusCode: 200 });
+    const withAgent = (userAgentHeader: string) =>
+      archiveLine({
+        statusCode: 200,
+        properties: { accountName: "acct1", serviceType: "blob", userAgentHeader },
+      });
+    const big = withAgent("u".repeat((1 << 20) - 30 - withAgent("").length));
+    expect(big.length).toBe((1 << 20) - 30);
+    const run = Buffer.from([line, big, line].join("\n"), "latin1");
+    const out: StorageRequest[] = [];
+    const declined: number[] = [];
+    const count = successRowSkim().run(run, 0, run.length, 1 << 20, out, (_f, _s, index) =>
+      declined.push(index),
+    );
+    expect(count).toBe(3);
+    expect(declined).toEqual([1]);
+    expect(fullReading(big)?.userAgent?.length).toBe(big.length - withAgent("").length);
+    expect(out).toEqual([fullReading(line), fullReading(line)]);
+  });
+
   it("declines, unread, a line longer than a window and goes on with the next", () => {
     const line = archiveLine({ statusCode: 200 });
     const long = archiveLine({

@@ -85,8 +85,16 @@ const SLOTS = COLUMN_OF_SLOT.length;
  */
 const LOCATED_SLOTS = [URI, CALLER_IP, AUTH_HASH, OBJECT_ID];
 /** The slots assembly/skim.ts has as constants; checked when the module is set up. */
-const WASM_SLOTS = { time: 0, statusCode: 4, statusText: 5, authType: 6, authHash: 7 } as const;
-const WASM_SLOTS_TOO = { operationVersion: 10, requesterObjectId: 12, resourceId: 13 } as const;
+const WASM_SLOTS: ReadonlyArray<[keyof SuccessColumns, number]> = [
+  ["time", 0],
+  ["statusCode", 4],
+  ["statusText", 5],
+  ["authType", 6],
+  ["authHash", 7],
+  ["operationVersion", 10],
+  ["requesterObjectId", 12],
+  ["resourceId", 13],
+];
 
 /** Key ids in the module: each layout's slot keys, then the nested archive keys and the table. */
 const ARCHIVE_KEYS = SLOTS;
@@ -196,9 +204,8 @@ class SuccessRowSkim {
   };
 
   constructor() {
-    const slots = { ...WASM_SLOTS, ...WASM_SLOTS_TOO };
-    for (const [column, slot] of Object.entries(slots))
-      if (slotOf(column === "time" ? "time" : (column as keyof SuccessColumns)) !== slot)
+    for (const [column, slot] of WASM_SLOTS)
+      if (slotOf(column) !== slot)
         throw new Error(`json-lines-skim: slot of ${column} is not ${slot} as assembly/skim.ts has it`);
     compiled ??= new Module(Buffer.from(SKIM_WASM_BASE64, "base64"));
     this.wasm = new Instance(compiled, {}).exports as SkimExports;
@@ -234,6 +241,7 @@ class SuccessRowSkim {
     keys[TABLE_KEY] = '"Type":';
     const at = this.wasm.keysOffset();
     keys.forEach((key, id) => {
+      if (key && key.length > KEY_BYTES - 4) throw new Error(`json-lines-skim: key ${key} is too long`);
       const entry = at + id * KEY_BYTES;
       this.ints[entry >> 2] = key?.length ?? 0;
       if (key) this.bytes.write(key, entry + 4, "latin1");

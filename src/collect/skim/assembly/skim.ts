@@ -512,16 +512,21 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
     const next = e + 1;
     if (e > s && load<u8>(e - 1) == 13) e--;
     // A line interns at most 16 values, of at most its own length and an hour: room for them is made
-    // before the line, so a line is never cut short by a full table.
-    if (e - s <= maxLineBytes && (nextId + 16 > MAX_IDS || arenaTop + (e - s) + 64 > ARENA + ARENA_BYTES)) {
-      full = true;
-      break;
+    // before the line, so a line is never cut short by a full table. A line too long for even an empty
+    // table is left to the full reader.
+    let readable = e - s <= maxLineBytes;
+    if (readable && (nextId + 16 > MAX_IDS || arenaTop + (e - s) + 64 > ARENA + ARENA_BYTES)) {
+      if (nextId > 1) {
+        full = true;
+        break;
+      }
+      readable = false;
     }
     const row = ROWS + rows * ROW_INTS * 4;
     store<i32>(row, s - INPUT);
     store<i32>(row + 4, e - INPUT);
     store<i32>(row + 8, 0);
-    readLine(s, e, row, maxLineBytes);
+    if (readable) readLine(s, e, row, maxLineBytes);
     rows++;
     s = next;
   }
