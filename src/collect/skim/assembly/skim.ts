@@ -303,9 +303,10 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
     const slot = load<i32>(order + 4 + o * 4);
     const id = layout * SLOTS + slot;
     let k = findKey(cursor, e, id);
-    // Not found from the cursor: the rest of the line before it is searched once.
+    // Not found from the cursor: the part of the line before it is searched (a key starting there may
+    // end past the cursor), so an absent key costs one pass over the line.
     if (k < 0 && cursor > s) {
-      k = findKey(s, e, id);
+      k = findKey(s, min(e, cursor - 1 + load<i32>(keyAt(id))), id);
       if (k >= 0) reordered = true;
     }
     store<i32>(positions + slot * 4, k);
