@@ -228,7 +228,7 @@ export function slotChecks(schema: z.ZodObject): SlotCheck[] {
       case "unknown":
         return ANY;
       default:
-        throw new Error(`lean records: unsupported schema type ${def.type}`);
+        throw new Error(`storage records: unsupported schema type ${def.type}`);
     }
   };
   return Object.entries(schema.shape as Record<string, z.core.$ZodType>).map(([name, t]) => ({
@@ -257,6 +257,7 @@ export function passesSchemaChecks(checks: readonly SlotCheck[], row: Record<str
   }
   return true;
 }
+
 /** One shape of storage record: its schema, its column names, and how it tells the service. */
 interface StorageShape {
   schema: typeof logAnalyticsStorageRowSchema | typeof archiveStorageRecordSchema;
