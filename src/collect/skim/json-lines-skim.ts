@@ -444,8 +444,6 @@ export function successRowSkim(): SuccessRowSkim {
   return (skim ??= new SuccessRowSkim());
 }
 
-export type { SuccessRowSkim };
-
 /**
  * One line (ASCII, no line break) through the skim, as the readers run it over lines of ASCII runs: its
  * record, or undefined when the skim leaves it to the full reader.
