@@ -242,19 +242,21 @@ export function slotChecks(schema: z.ZodObject): SlotCheck[] {
 const LA_CHECKS = slotChecks(logAnalyticsStorageRowSchema);
 const ARCHIVE_CHECKS = slotChecks(archiveStorageRecordSchema);
 
+/** Whether the field of `c` takes `v` (a value, or a SEEN_* mark of one) as its zod schema does. */
+function takes(c: SlotCheck, v: unknown): boolean {
+  const k = kindOf(v);
+  if (k === 0) return !c.required;
+  // zod's numbers are finite; only a field of any type (z.unknown) takes NaN or Infinity.
+  return (k & c.accepts) !== 0 && (typeof v !== "number" || Number.isFinite(v) || c.accepts === ANY);
+}
+
 /**
  * Whether `row` passes its shape's schema, told by the schema's own type checks: its fields hold no
  * transforms, so a row that passes is what zod would return (the rows are made with the schema's keys
  * only), and zod, which allocates several objects per row, is needed only to word a rejection.
  */
 export function passesSchemaChecks(checks: readonly SlotCheck[], row: Record<string, unknown>): boolean {
-  for (const c of checks) {
-    const v = row[c.name];
-    const k = kindOf(v);
-    if (k === 0 ? c.required : (k & c.accepts) === 0) return false;
-    // zod's numbers are finite; only a field of any type (z.unknown) takes NaN or Infinity.
-    if (k === NUMBER && c.accepts !== ANY && !Number.isFinite(v)) return false;
-  }
+  for (const c of checks) if (!takes(c, row[c.name])) return false;
   return true;
 }
 
@@ -599,10 +601,7 @@ function leanRequest(shape: LeanShape, v: unknown[]): StorageRequest | undefined
   else if (typeof rawStatus === "string") status = toStatusCode(rawStatus);
   else return undefined;
   if (status === null || status === INVALID_STATUS || status === 401 || status === 403) return undefined;
-  for (const c of shape.checks) {
-    const k = kindOf(v[c.slot]);
-    if (k === 0 ? c.required : (k & c.accepts) === 0) return undefined;
-  }
+  for (const c of shape.checks) if (!takes(c, v[c.slot])) return undefined;
   const timeMs = parseLoggedTime(v[s.time] as string);
   if (Number.isNaN(timeMs)) return undefined;
   const resourceId = text(v[s.resourceId]);
