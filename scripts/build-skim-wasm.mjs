@@ -4,7 +4,7 @@
 // the build, the bundles and the tests then need no compiler. test/collect/skim-wasm.test.ts compiles
 // it again and fails when the committed module is not what the source compiles to.
 //   node scripts/build-skim-wasm.mjs [--check]   --check: compare only, exit 1 when stale
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileSkim, SKIM_MODULE_FILE, skimModuleSource } from "./skim-wasm-compile.mjs";
@@ -12,7 +12,7 @@ import { compileSkim, SKIM_MODULE_FILE, skimModuleSource } from "./skim-wasm-com
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const target = join(root, SKIM_MODULE_FILE);
 const source = skimModuleSource(await compileSkim(root));
-const current = readFileSync(target, { encoding: "utf8", flag: "a+" });
+const current = existsSync(target) ? readFileSync(target, "utf8") : "";
 if (process.argv.includes("--check")) {
   if (current !== source) {
     process.stderr.write(`${SKIM_MODULE_FILE} is stale: run npm run build:wasm\n`);

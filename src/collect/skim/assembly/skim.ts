@@ -469,19 +469,16 @@ function layoutOf(s: i32, e: i32): i32 {
   return findKey(s, e, LOG_ANALYTICS * SLOTS + TIME) >= 0 ? LOG_ANALYTICS : ARCHIVE;
 }
 
-/** Reads line [s, e) into its row: taken when row + 8 holds its layout + 1. */
-function readLine(s: i32, e: i32, row: i32, maxLineBytes: i32): bool {
-  const n = e - s;
-  if (n < 2 || n > maxLineBytes || load<u8>(s) != 123 || load<u8>(e - 1) != 125) return false;
+/** Reads line [s, e), of at most maxLineBytes, into its row: taken when row + 8 holds its layout + 1. */
+function readLine(s: i32, e: i32, row: i32): void {
+  if (e - s < 2 || load<u8>(s) != 123 || load<u8>(e - 1) != 125) return;
   // Compact JSON only: nothing between the first key and its colon.
   let q = s + 2;
   while (q < e && load<u8>(q) != 34) q++;
-  if (q + 1 >= e || load<u8>(q + 1) != 58) return false;
-  if (!plainObject(s, e)) return false;
+  if (q + 1 >= e || load<u8>(q + 1) != 58) return;
+  if (!plainObject(s, e)) return;
   const layout = layoutOf(s, e);
-  if (!readLayout(layout, s, e, row)) return false;
-  store<i32>(row + 8, layout + 1);
-  return true;
+  if (readLayout(layout, s, e, row)) store<i32>(row + 8, layout + 1);
 }
 
 /**
@@ -527,7 +524,7 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
     store<i32>(row, s - INPUT);
     store<i32>(row + 4, e - INPUT);
     store<i32>(row + 8, 0);
-    if (readable) readLine(s, e, row, maxLineBytes);
+    if (readable) readLine(s, e, row);
     rows++;
     s = next;
   }
