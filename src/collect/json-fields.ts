@@ -87,8 +87,18 @@ function isHex(c: number | undefined): boolean {
   return c !== undefined && ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102));
 }
 
-/** The line being scanned and its next backslash (recomputed only once passed), to jump over strings. */
-const scan = { text: "", nextBackslash: -1 };
+/**
+ * The line being scanned and its next backslash (recomputed only once passed), to jump over strings;
+ * `copies` when string values are copied out of the line's bytes rather than sliced from its text.
+ */
+const scan: { text: string; nextBackslash: number; copies: Latin1Bytes | undefined } = {
+  text: "",
+  nextBackslash: -1,
+  copies: undefined,
+};
+
+/** Node's Buffer with its one-byte decoder: a flat string of exactly the bytes, sharing nothing. */
+type Latin1Bytes = Buffer & { latin1Slice(start: number, end: number): string };
 
 /** Short strings (keys, codes) are looped over byte by byte; longer ones jump to the quote natively. */
 const SHORT_STRING = 24;
@@ -294,7 +304,9 @@ function obj(
         else
           vals[node] = escaped
             ? (JSON.parse(text.slice(valueStart - 1, i)) as unknown)
-            : text.slice(valueStart, i - 1);
+            : scan.copies
+              ? scan.copies.latin1Slice(valueStart, i - 1)
+              : text.slice(valueStart, i - 1);
       } else if (node !== undefined) return FAIL;
     } else if (node === undefined) {
       i = skip(b, i, end, depth + 1);
@@ -340,6 +352,10 @@ function obj(
 /**
  * The set's fields (by slot) from the JSON object in bytes[start, end), whose ASCII text is `text`
  * (text.charCodeAt(k) === bytes[start + k]); undefined when the fast path cannot vouch for the line.
+ *
+ * String values are slices of `text`, which keep the whole line alive as long as they live; with
+ * `copies` (and bytes in a Buffer) each is a copy of its own bytes instead, for a row whose values are
+ * kept: cheaper than slicing and then detaching every one.
  */
 export function extractFields(
   bytes: Uint8Array,
@@ -347,6 +363,7 @@ export function extractFields(
   end: number,
   text: string,
   set: FieldSet,
+  copies = false,
 ): unknown[] | undefined {
   // A view bounded to the line: no scan can run on into the next line.
   const b = bytes.subarray(start, end);
@@ -356,6 +373,7 @@ export function extractFields(
   const vals = new Array<unknown>(set.names.length);
   scan.text = text;
   scan.nextBackslash = -1;
+  scan.copies = copies && Buffer.isBuffer(b) ? (b as Latin1Bytes) : undefined;
   try {
     i = obj(b, i, n, set.matcher, vals, text, 0);
   } catch {
@@ -363,6 +381,7 @@ export function extractFields(
     return undefined;
   } finally {
     scan.text = "";
+    scan.copies = undefined;
   }
   if (i < 0) return undefined;
   return ws(b, i) === n ? vals : undefined;

@@ -501,14 +501,54 @@ export function storageRequestFromJsonBytes(
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined | typeof NOT_HANDLED {
-  const vals = extractFields(bytes, start, end, line, STORAGE_FIELDS);
+  return fullRequestFromJsonBytes(bytes, start, end, line, at, sink, false);
+}
+
+/**
+ * storageRequestFromJsonBytes; `likelyFailure` when the line has already been seen to carry a 401/403
+ * status (mentionsAuthFailure), so its values are copied out of the bytes at once.
+ */
+function fullRequestFromJsonBytes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  line: string,
+  at: RecordLocation,
+  sink: RejectionSink,
+  likelyFailure: boolean,
+): StorageRequest | undefined | typeof NOT_HANDLED {
+  const vals = extractFields(bytes, start, end, line, STORAGE_FIELDS, likelyFailure);
   if (vals === undefined) return NOT_HANDLED;
-  if (isFailureSlot(vals[LA_STATUS_SLOT]) || isFailureSlot(vals[ARCHIVE_STATUS_SLOT]))
+  if (!likelyFailure && (isFailureSlot(vals[LA_STATUS_SLOT]) || isFailureSlot(vals[ARCHIVE_STATUS_SLOT])))
     // The values are slices of the line, and a 401/403's are kept (samples, top callers): detached, a
     // kept value no longer keeps its whole ~1.5 KB line alive.
     for (let k = 0; k < vals.length; k++)
       if (typeof vals[k] === "string") vals[k] = detach(vals[k] as string);
   return fromSlots(vals, at, sink);
+}
+
+const STATUS_KEY_TAIL = Buffer.from('tatusCode"', "latin1");
+
+/**
+ * Whether the first `…tatusCode"` key of line bytes[start, end) (StatusCode, statusCode) has the value
+ * 401 or 403, as a number or a string. A quote inside a JSON string is escaped, so the bytes can only be
+ * a key; a false answer either way costs time, never a different record (the full reader decides).
+ */
+function mentionsAuthFailure(bytes: Uint8Array, start: number, end: number): boolean {
+  if (!Buffer.isBuffer(bytes)) return false;
+  // Every Storage log line has the key: the search stops within this line or the next.
+  let i = bytes.indexOf(STATUS_KEY_TAIL, start);
+  if (i < 0 || i >= end) return false;
+  i += STATUS_KEY_TAIL.length;
+  while (i < end && (bytes[i] === 32 || bytes[i] === 9)) i++;
+  if (bytes[i++] !== 58) return false;
+  while (i < end && (bytes[i] === 32 || bytes[i] === 9)) i++;
+  if (bytes[i] === 34) i++;
+  if (i + 3 > end || bytes[i] !== 52 || bytes[i + 1] !== 48) return false;
+  const last = bytes[i + 2];
+  if (last !== 49 && last !== 51) return false;
+  // 401 or 403, not the first digits of a longer number.
+  return i + 3 === end || bytes[i + 3]! < 48 || bytes[i + 3]! > 57;
 }
 
 const LA_STATUS_SLOT = STORAGE_FIELDS.names.indexOf("StatusCode");
@@ -707,11 +747,14 @@ export function leanStorageRequestFromJsonBytes(
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined | typeof NOT_HANDLED {
+  // A 401/403 is read in full whatever the lean reading says: read it in full at once.
+  if (mentionsAuthFailure(bytes, start, end))
+    return fullRequestFromJsonBytes(bytes, start, end, line, at, sink, true);
   const vals = extractFields(bytes, start, end, line, LEAN_FIELDS);
   if (vals === undefined) return NOT_HANDLED;
   const archive = vals[TIME_GENERATED_SLOT] === undefined && vals[TIME_SLOT] !== undefined;
   return (
     leanRequest(archive ? LEAN_ARCHIVE : LEAN_LA, vals) ??
-    storageRequestFromJsonBytes(bytes, start, end, line, at, sink)
+    fullRequestFromJsonBytes(bytes, start, end, line, at, sink, false)
   );
 }

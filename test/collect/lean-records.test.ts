@@ -119,6 +119,19 @@ describe("lean reading matches the full reader", () => {
       la({ AccountName: undefined }),
       la({ ServiceType: undefined }),
       la({ StatusCode: 403, StatusText: "AuthenticationFailed", ObjectKey: {} }),
+      // 401/403 lines go to the full reader before any lean reading: every spelling of the status.
+      la({ StatusCode: 401, StatusText: "AuthenticationFailed" }).replace(
+        '"StatusCode":401',
+        '"StatusCode" :\t401',
+      ),
+      la({ StatusCode: "403", StatusText: "AuthorizationFailure", CorrelationId: "a\\b" }),
+      la({ StatusCode: 403, StatusText: "AuthorizationFailure", RequesterUpn: 5 }),
+      la({ StatusCode: 4030 }),
+      la({ StatusCode: 401 }).replace('"StatusCode":401', '"StatusCode":401.5'),
+      la({ StatusCode: 200, StatusText: "Success" }).replace(
+        '"AccountName"',
+        '"XStatusCode":403,"AccountName"',
+      ),
       la({ CorrelationId: 'a"b\\c\u00e9' }),
       la({}).replace('"StatusText"', '"CorrelationId":"\\x","StatusText"'),
       la({}).replace('"StatusText"', '"CorrelationId":"a\u0001b","StatusText"'),
