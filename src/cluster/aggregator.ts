@@ -102,6 +102,28 @@ function clip(s: string): string {
   return s.length > MAX_KEPT_STRING ? s.slice(0, MAX_KEPT_STRING - 1) + "…" : s;
 }
 
+/** Distinct user agents and UPNs remembered sanitised; past it, the memo starts over. */
+const SANITIZED_MEMO_SIZE = 1024;
+
+/**
+ * `sanitizeLogValue` of values that repeat row after row (user agents, UPNs), worked out once each: its
+ * secret patterns cost more per row than the rest of a 401/403's clustering.
+ */
+class SanitizedValues {
+  private readonly known = new Map<string, string>();
+
+  of(raw: string): string {
+    let clean = this.known.get(raw);
+    if (clean === undefined) {
+      const key = detach(raw);
+      clean = sanitizeLogValue(key);
+      if (this.known.size >= SANITIZED_MEMO_SIZE) this.known.clear();
+      this.known.set(key, clean);
+    }
+    return clean;
+  }
+}
+
 function addSasWindow(map: Map<string, SasWindowObservation>, obs: SasWindowObservation, cap: number): void {
   let key = `${obs.st ?? ""}\u0001${obs.se ?? ""}`;
   if (!map.has(key) && map.size >= cap) key = OTHER_SAS_WINDOW;
@@ -143,6 +165,7 @@ export class ClusterAggregator implements RecordObserver {
   maxTimeMs = Number.NaN;
   private readonly clusters = new Map<string, ClusterState>();
   private readonly sasTimes = new SasTimesCache();
+  private readonly sanitized = new SanitizedValues();
   readonly limits: ClusterLimits;
 
   /**
@@ -197,9 +220,9 @@ export class ClusterAggregator implements RecordObserver {
 
     const identity: Parameters<TopCallers["add"]>[0] = {};
     if (r.callerIp) identity.ip = r.callerIp;
-    if (r.userAgent) identity.userAgent = clip(sanitizeLogValue(r.userAgent));
+    if (r.userAgent) identity.userAgent = clip(this.sanitized.of(r.userAgent));
     if (r.requesterObjectId) identity.requesterObjectId = r.requesterObjectId;
-    if (r.requesterUpn) identity.requesterUpn = sanitizeLogValue(r.requesterUpn);
+    if (r.requesterUpn) identity.requesterUpn = this.sanitized.of(r.requesterUpn);
     const slot = keySlotOf(r.authHash);
     if (slot) identity.keySlot = slot;
     c.callers.add(identity, r.timeMs);

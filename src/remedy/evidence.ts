@@ -24,11 +24,28 @@ export function accountResourceIdOf(resourceId: string | undefined): string | un
 /** Container, queue, table or share of an ObjectKey `/account/container/…` (table entities stripped). */
 export function containerOf(objectKey: string | undefined): string | undefined {
   if (!objectKey) return undefined;
-  const seg = objectKey.split("/").filter((s) => s.length > 0)[1];
+  const seg = secondSegment(objectKey);
   if (!seg) return undefined;
   const paren = seg.indexOf("(");
   const name = paren > 0 ? seg.slice(0, paren) : seg;
   return name ? clip(name) : undefined;
+}
+
+/** The second non-empty `/`-separated segment, found without splitting (it runs for every 401/403). */
+function secondSegment(path: string): string | undefined {
+  let segments = 0;
+  let i = 0;
+  while (i < path.length) {
+    if (path.charCodeAt(i) === 47) {
+      i++;
+      continue;
+    }
+    let end = path.indexOf("/", i);
+    if (end < 0) end = path.length;
+    if (++segments === 2) return path.slice(i, end);
+    i = end;
+  }
+  return undefined;
 }
 
 interface AuthEntry {

@@ -100,6 +100,22 @@ describe("ClusterAggregator", () => {
     }
   });
 
+  it("keeps user agents and UPNs sanitised however often, and however many distinct ones, they repeat", () => {
+    // More distinct user agents than the aggregator's memo of sanitised values holds, each seen twice.
+    const rows: StorageRequest[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const userAgent = `app/${i % 1500} Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln${i % 1500}\u0007`;
+      const requesterUpn = `user${i % 1500}@contoso.com\nforged line`;
+      rows.push(failure({ callerIp: `10.0.${i % 7}.1`, userAgent, requesterUpn, timeMs: T0 + i }));
+    }
+    const [p] = aggregate(rows);
+    expect(p!.callers.length).toBe(20);
+    for (const c of p!.callers) {
+      expect(c.userAgent).toMatch(/^app\/\d+ Bearer REDACTED\\u0007$/);
+      expect(c.requesterUpn).toMatch(/^user\d+@contoso\.com\\u000aforged line$/);
+    }
+  });
+
   it("keeps at most MAX_KEPT_STRING characters of any log-derived string", () => {
     const huge = "x".repeat(100_000);
     const [p] = aggregate([
