@@ -659,9 +659,19 @@ function sumOpt(a: number | undefined, b: number | undefined): number | undefine
 
 /** What merged evidence says of its caps, as EvidenceObserver.capsReached says of one pass. */
 export function evidenceCapsOf(evidence: RootCauseEvidence, maxCallers: number): EvidenceCapsReport {
-  const callers = new Set(evidence.callers.map((r) => `${r.account.toLowerCase()}\u0000${r.caller}`));
+  // Callers per account, not one composite string per record (merged evidence holds tens of thousands).
+  const byAccount = new Map<string, Set<string>>();
+  let callers = 0;
+  for (const r of evidence.callers) {
+    const account = r.account.toLowerCase();
+    let seen = byAccount.get(account);
+    if (!seen) byAccount.set(account, (seen = new Set()));
+    if (seen.has(r.caller)) continue;
+    seen.add(r.caller);
+    callers++;
+  }
   return {
-    callers: callers.size,
+    callers,
     maxCallers,
     rowsOfDroppedCallers: evidence.truncated.droppedCallers,
     foldedValues: evidence.truncated.foldedValues,
@@ -672,23 +682,26 @@ export function evidenceCapsOf(evidence: RootCauseEvidence, maxCallers: number):
 /** Combines evidence from several sources (workspaces, windows, shards): sum counts, min first, max last. */
 export function mergeEvidence(...parts: readonly RootCauseEvidence[]): RootCauseEvidence {
   const callers: CallerValueRecord[] = [];
-  // (account, caller) → its records: a caller has a handful, so matching them scans (cheaper than one
+  // account → caller → its records: a caller has a handful, so matching them scans (cheaper than one
   // composite string key per record, which dominated merging large evidence).
-  const byCaller = new Map<
+  const byAccount = new Map<
     string,
-    { list: CallerValueRecord[]; index: Map<string, CallerValueRecord> | undefined }
+    Map<string, { list: CallerValueRecord[]; index: Map<string, CallerValueRecord> | undefined }>
   >();
-  const activity = new Map<string, CallerActivityRecord>();
+  // account → caller → bin start → bin, and the bins in first-seen order.
+  const activity = new Map<string, Map<string, Map<number, CallerActivityRecord>>>();
+  const binsInOrder: CallerActivityRecord[] = [];
   const accounts = new Map<string, string>();
   const truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   for (const p of parts) {
     for (const r of p.callers) {
       const account = r.account.toLowerCase();
-      const callerKey = account + "\u0000" + r.caller;
-      let held = byCaller.get(callerKey);
+      let byCaller = byAccount.get(account);
+      if (byCaller === undefined) byAccount.set(account, (byCaller = new Map()));
+      let held = byCaller.get(r.caller);
       if (held === undefined) {
         held = { list: [], index: undefined };
-        byCaller.set(callerKey, held);
+        byCaller.set(r.caller, held);
       }
       const recordKey = held.index ? `${r.outcome.toLowerCase()}\u0000${r.dimension}\u0000${r.value}` : "";
       const cur = held.index
@@ -725,10 +738,16 @@ export function mergeEvidence(...parts: readonly RootCauseEvidence[]): RootCause
     }
     for (const b of p.activity) {
       const account = b.account.toLowerCase();
-      const key = [account, b.caller, b.binStartMs].join("\u0000");
-      const cur = activity.get(key);
-      if (!cur) activity.set(key, { ...b, account });
-      else {
+      let byCaller = activity.get(account);
+      if (!byCaller) activity.set(account, (byCaller = new Map()));
+      let bins = byCaller.get(b.caller);
+      if (!bins) byCaller.set(b.caller, (bins = new Map()));
+      const cur = bins.get(b.binStartMs);
+      if (!cur) {
+        const bin = { ...b, account };
+        bins.set(b.binStartMs, bin);
+        binsInOrder.push(bin);
+      } else {
         cur.ok += b.ok;
         cur.failed += b.failed;
       }
@@ -741,7 +760,7 @@ export function mergeEvidence(...parts: readonly RootCauseEvidence[]): RootCause
   }
   return {
     callers,
-    activity: [...activity.values()],
+    activity: binsInOrder,
     accounts: [...accounts].map(([account, resourceId]) => ({ account, resourceId })),
     truncated,
   };
@@ -770,7 +789,8 @@ export class EvidenceIndex {
     for (const r of evidence.callers) {
       const v = this.view(r.account, r.caller);
       v.records.push(r);
-      const key = r.outcome.toLowerCase() + "\u0000" + r.dimension;
+      // The memoised key lookups use: no string built per record.
+      const key = lookupKeyOf(r.outcome, r.dimension);
       const list = v.byOutcomeDimension.get(key);
       if (list) list.push(r);
       else v.byOutcomeDimension.set(key, [r]);
