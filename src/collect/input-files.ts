@@ -1,4 +1,4 @@
-import { createReadStream, type Dirent } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, readSync, type Dirent } from "node:fs";
 import { open, readdir, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
@@ -109,7 +109,7 @@ export function isGzipHead(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
 }
 /** Large reads: fewer chunks, fewer async hops in the hot loop. */
-const READ_CHUNK_BYTES = 256 * 1024;
+export const READ_CHUNK_BYTES = 256 * 1024;
 /** Reads under way while the caller works on a chunk. */
 const READS_AHEAD = 2;
 
@@ -125,8 +125,13 @@ export interface FileBytes {
   totalBytes: number;
 }
 
-/** Opens a file as a stream of (decompressed) chunks; gzip is detected from the magic bytes. */
+/**
+ * Opens a file as a stream of (decompressed) chunks; gzip is detected from the magic bytes. A file of one
+ * chunk or less (an archive's hourly `PT1H.json` is about 200 KB) is read at once, synchronously.
+ */
 export async function openFileBytes(file: string): Promise<FileBytes> {
+  const small = readSmallFile(file);
+  if (small) return small;
   let handle: FileHandle;
   let totalBytes: number;
   let gzip: boolean;
@@ -151,6 +156,51 @@ export async function openFileBytes(file: string): Promise<FileBytes> {
   // A read error on the file must surface through the gunzip iterator, not as an unhandled event.
   raw.on("error", (err) => chunks.destroy(err));
   return { chunks, bytesRead: () => raw.bytesRead, totalBytes };
+}
+
+/**
+ * The whole of an uncompressed file of at most one chunk, read synchronously into a spared buffer; or
+ * undefined for a larger or gzip file, which is streamed. Each asynchronous open, stat, read and close
+ * waits for the file thread pool: for an archive of 5,394 hourly files, those waits took longer than
+ * reading the rows (BENCHMARKS.md). A file this small is in memory or one read away.
+ */
+function readSmallFile(file: string): FileBytes | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (err) {
+    throw describeFsError(err, file);
+  }
+  let buffer: Buffer | undefined;
+  try {
+    const size = fstatSync(fd).size;
+    if (size > READ_CHUNK_BYTES) return undefined;
+    buffer = sparedBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, length);
+      if (n === 0 || (length += n) === buffer.length) break;
+    }
+    // A whole chunk (the file may have grown since it was sized), or compressed: streamed instead.
+    if (length === buffer.length || isGzipHead(buffer.subarray(0, length))) return undefined;
+    const whole = buffer;
+    buffer = undefined;
+    return { chunks: oneChunk(whole, length), bytesRead: () => length, totalBytes: size };
+  } catch (err) {
+    throw describeFsError(err, file);
+  } finally {
+    closeSync(fd);
+    if (buffer && sparedBuffers.length < RING_SLOTS) sparedBuffers.push(buffer);
+  }
+}
+
+/** The file's one chunk; its buffer is spared for the next file once the chunk is done. */
+async function* oneChunk(buffer: Buffer, length: number): AsyncGenerator<Buffer> {
+  try {
+    if (length > 0) yield buffer.subarray(0, length);
+  } finally {
+    if (sparedBuffers.length < RING_SLOTS) sparedBuffers.push(buffer);
+  }
 }
 
 /** Bytes [start, end) of an uncompressed file, chunk by chunk (a piece of a split JSON Lines file). */

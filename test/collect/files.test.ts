@@ -2,7 +2,7 @@ import { chmod, mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError, readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
-import { openFileBytes } from "../../src/collect/input-files.js";
+import { READ_CHUNK_BYTES, openFileBytes } from "../../src/collect/input-files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
@@ -135,6 +135,39 @@ describe("inputs on disk", () => {
     const { records, rejections } = await readStorage([root]);
     expect(rejections.count).toBe(0);
     expect(records.map(defined)).toEqual([...parts.flatMap(([, rows]) => rows), ...linked].map(defined));
+  });
+
+  it("reads files of up to one read chunk at once, and those past it streamed, to the same records", async () => {
+    const root = await tempDir();
+    const expected: StorageRequest[] = [];
+    let next = 0;
+    // Rows, then blank lines up to exactly `size` bytes; the last file is a chunk with a row cut by its end.
+    const sized = async (name: string, size: number, rows: number) => {
+      const batch = Array.from({ length: rows }, () => request(next++));
+      const text = storageRequestsToArchiveJsonLines(batch);
+      await writeFile(join(root, name), text + "\n".repeat(size - Buffer.byteLength(text)));
+      expected.push(...batch);
+    };
+    await sized("a.json", 0, 0);
+    await sized("b.json", READ_CHUNK_BYTES - 1, 100);
+    await sized("c.json", READ_CHUNK_BYTES, 100);
+    await sized("d.json", READ_CHUNK_BYTES + 1, 100);
+    await sized("e.json", 1000, 1);
+    const { records, rejections } = await readStorage([root]);
+    expect(rejections.count).toBe(0);
+    expect(records.map(defined)).toEqual(expected.map(defined));
+    for (const [name, size] of [
+      ["b.json", READ_CHUNK_BYTES - 1],
+      ["c.json", READ_CHUNK_BYTES],
+      ["d.json", READ_CHUNK_BYTES + 1],
+    ] as const) {
+      const source = await openFileBytes(join(root, name));
+      let bytes = 0;
+      for await (const c of source.chunks) bytes += c.length;
+      expect(bytes, name).toBe(size);
+      expect(source.bytesRead(), name).toBe(size);
+      expect(source.totalBytes, name).toBe(size);
+    }
   });
 
   it("reads a file that shrinks after it was opened up to its new end, nothing twice", async () => {
