@@ -299,6 +299,71 @@ function bump(rec: CallerValueRecord, t: number): void {
   if (t > rec.lastMs) rec.lastMs = t;
 }
 
+/** Most slots of the filter of raw caller keys: past half of them (32,768 keys) it says "maybe" to all. */
+const KEY_FILTER_MAX_SLOTS = 1 << 16;
+
+/**
+ * Which strings may have been added: a probe of 32-bit hashes in a typed array, small enough to stay in
+ * the processor's cache while the scan streams the input through it. With a new caller address on nearly
+ * every row (past the caller cap, most rows of a large run), the lookup in the callers map missed its
+ * cache three times a row and was the largest single cost of the scan (BENCHMARKS.md). No answer is
+ * ever wrong in the "no" direction; a "maybe" is settled by the map. It starts small and doubles at half
+ * full (the timer keeps an observer per minute of its window).
+ */
+class KeyFilter {
+  private slots = new Int32Array(64);
+  private used = 0;
+  private saturated = false;
+
+  mayHold(key: string): boolean {
+    if (this.saturated) return true;
+    const h = hashOf(key);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const slot = slots[i]!;
+      if (slot === 0) return false;
+      if (slot === h) return true;
+    }
+  }
+
+  add(key: string): void {
+    if (this.saturated) return;
+    if ((this.used + 1) * 2 > this.slots.length) {
+      if (this.slots.length >= KEY_FILTER_MAX_SLOTS) {
+        this.saturated = true;
+        return;
+      }
+      const old = this.slots;
+      this.slots = new Int32Array(old.length * 2);
+      this.used = 0;
+      for (const h of old) if (h !== 0) this.insert(h);
+    }
+    this.insert(hashOf(key));
+  }
+
+  private insert(h: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const slot = slots[i]!;
+      if (slot === h) return;
+      if (slot === 0) {
+        slots[i] = h;
+        this.used++;
+        return;
+      }
+    }
+  }
+}
+
+/** FNV-1a of the UTF-16 code units, never 0 (0 marks an empty slot). */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h | 1;
+}
+
 /**
  * Learns, from every request of a run (successes too), what each caller looked like. Feed it every
  * StorageRequest; read `evidence()` whenever needed (it is cheap to call repeatedly: cached until the
@@ -318,6 +383,8 @@ export class EvidenceObserver implements RecordObserver {
   private readonly sasTimes = new SasTimesCache();
   /** Values of the dimensions many callers share (SHARED_DIMENSIONS), one copy each. */
   private readonly shared = new SharedCopies(SHARED_VALUES);
+  /** Every raw caller key of every account's `callers`: most rows of a new caller need no map lookup. */
+  private readonly knownKeys = new KeyFilter();
 
   constructor(private readonly limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS) {}
 
@@ -344,7 +411,7 @@ export class EvidenceObserver implements RecordObserver {
     const byCaller = acct.callers;
     // `||`, not `??`: an empty object id falls through to the address, as in callerIdentityOf.
     const rawKey = r.requesterObjectId || r.callerIp || r.authHash || "";
-    let state = byCaller.get(rawKey);
+    let state = this.knownKeys.mayHold(rawKey) ? byCaller.get(rawKey) : undefined;
     if (!state) {
       if (this.surelyDropped(acct, r)) {
         this.truncated.droppedCallers++;
@@ -352,7 +419,10 @@ export class EvidenceObserver implements RecordObserver {
       }
       state = this.callerState(r, acct);
       if (!state) return;
-      if (byCaller.size < this.limits.maxCallers) byCaller.set(detach(rawKey), state);
+      if (byCaller.size < this.limits.maxCallers) {
+        byCaller.set(detach(rawKey), state);
+        this.knownKeys.add(rawKey);
+      }
     }
     const caller = state.caller;
     let o = state.outcomes.indexOf(outcome);

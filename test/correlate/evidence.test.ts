@@ -107,6 +107,30 @@ describe("evidence records", () => {
     expect(e.truncated.droppedBins).toBeGreaterThan(0);
   });
 
+  // A full cap: a row whose caller the observer misses is dropped. In front of the callers map is a
+  // filter of known keys, which answers "maybe" to all past 32,768 keys: below and past that, every
+  // caller seen twice must be one caller with two requests. Object ids and addresses as raw keys, over
+  // several accounts.
+  it.each([1_000, 40_000])("finds each of %i callers again with its caller cap full", (callers) => {
+    const obs = new EvidenceObserver({
+      maxCallers: callers,
+      maxValuesPerDimension: 12,
+      maxOutcomesPerCaller: 8,
+      maxBinsPerCaller: 4,
+    });
+    const caller = (i: number) =>
+      i % 2 === 0
+        ? { account: `st${i % 5}`, requesterObjectId: `${i}-aaaa-bbbb-cccc`, authType: "OAuth" }
+        : { account: `st${i % 5}`, callerIp: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` };
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < callers; i++) obs.observe(req({ timeMs: at(round), ...caller(i) }));
+    const e = obs.evidence();
+    expect(e.truncated.droppedCallers).toBe(0);
+    const all = e.callers.filter((r) => r.dimension === "all");
+    expect(all).toHaveLength(callers);
+    expect(all.every((r) => r.count === 2)).toBe(true);
+  });
+
   it("treats empty fields as absent, as the server-side summarise does", () => {
     const obs = new EvidenceObserver();
     obs.observe(
