@@ -76,16 +76,25 @@ export function sumSeries(parts: Iterable<FailureSeries>): FailureSeries {
   const list = [...parts];
   const width = list.reduce((w, p) => Math.max(w, bucketMinutesOf(p)), 1);
   const sum = new Map<number, number>();
+  // A cluster's series is built in time order, mostly: sorted only when a bucket came out of order.
+  let ordered = true;
+  let last = Number.NEGATIVE_INFINITY;
   for (const p of list) {
     for (const [start, n] of p.perMinute) {
       const b = bucketStartMs(start, width);
-      sum.set(b, (sum.get(b) ?? 0) + n);
+      const before = sum.get(b);
+      if (before === undefined) {
+        if (b < last) ordered = false;
+        last = b;
+      }
+      sum.set(b, (before ?? 0) + n);
     }
   }
   const out: FailureSeries = { perMinute: sum };
   if (width !== 1) out.bucketMinutes = width;
+  // Widening keeps ascending buckets ascending.
   fit(out);
-  out.perMinute = new Map([...out.perMinute].sort((a, b) => a[0] - b[0]));
+  if (!ordered) out.perMinute = new Map([...out.perMinute].sort((a, b) => a[0] - b[0]));
   return out;
 }
 

@@ -60,6 +60,40 @@ function isSkipped(v: unknown): boolean {
   return v === undefined || typeof v === "function" || typeof v === "symbol";
 }
 
+/** A string as the report writes it: through the redaction boundary, then JSON-quoted. */
+function stringText(s: string): string {
+  return JSON.stringify(sanitizeOutboundText(s));
+}
+
+/** Keys written so far, as written: a report repeats a few dozen keys thousands of times. */
+const keyTexts = new Map<string, string>();
+const KEY_TEXTS = 1024;
+
+function keyText(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = stringText(key);
+    if (keyTexts.size >= KEY_TEXTS) keyTexts.clear();
+    keyTexts.set(key, text);
+  }
+  return text;
+}
+
+/** The text of an array of strings, finite numbers and booleans only; undefined for any other array. */
+function flatArray(v: readonly unknown[], inner: string, indent: string): string | undefined {
+  let out = "[";
+  for (let i = 0; i < v.length; i++) {
+    const item = v[i];
+    let text: string;
+    if (typeof item === "string") text = stringText(item);
+    else if (typeof item === "number" && Number.isFinite(item)) text = JSON.stringify(item);
+    else if (typeof item === "boolean") text = item ? "true" : "false";
+    else return undefined;
+    out += (i > 0 ? ",\n" : "\n") + inner + text;
+  }
+  return out + "\n" + indent + "]";
+}
+
 function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
   let v = value;
   if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function")
@@ -67,7 +101,7 @@ function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
   if (v === null) return w.put("null");
   switch (typeof v) {
     case "string":
-      return w.put(JSON.stringify(sanitizeOutboundText(v)));
+      return w.put(stringText(v));
     case "number":
       return w.put(Number.isFinite(v) ? JSON.stringify(v) : "null");
     case "boolean":
@@ -82,6 +116,10 @@ function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
   const inner = indent + "  ";
   if (Array.isArray(v)) {
     if (v.length === 0) return w.put("[]");
+    // Most arrays in a report are pairs or lists of plain values (an incident's per-minute series):
+    // one piece each, not one per token.
+    const flat = flatArray(v, inner, indent);
+    if (flat !== undefined) return w.put(flat);
     w.put("[\n");
     for (let i = 0; i < v.length; i++) {
       if (i > 0) w.put(",\n");
@@ -99,7 +137,7 @@ function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
     if (isSkipped(item)) continue;
     w.put(first ? "{\n" : ",\n");
     first = false;
-    w.put(inner + JSON.stringify(sanitizeOutboundText(key)) + ": ");
+    w.put(inner + keyText(key) + ": ");
     writeValue(w, item, inner);
   }
   w.put(first ? "{}" : "\n" + indent + "}");

@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mergePartials } from "../../src/cluster/aggregator.js";
-import { addFailures, MAX_SERIES_BUCKETS, type FailureSeries } from "../../src/cluster/failure-series.js";
+import {
+  addFailures,
+  MAX_SERIES_BUCKETS,
+  sumSeries,
+  type FailureSeries,
+} from "../../src/cluster/failure-series.js";
 import { main } from "../../src/cli/main.js";
 import { toTimeline } from "../../src/dashboard/api.js";
 import { mergeIncident, peakRatePer5Min } from "../../src/lifecycle/merge.js";
@@ -61,6 +66,28 @@ describe("a cluster's failure series", () => {
     expect(series.bucketMinutes).toBe(15);
     expect(series.perMinute.size).toBe((30 * 1440) / 15);
     expect(total(series)).toBe(2 * 30 * 1440);
+  });
+
+  it("sums series into ascending buckets, whatever order their failures came in", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 4000 * MINUTE }), { maxLength: 300 }), { maxLength: 4 }),
+        fc.boolean(),
+        (parts, sortFirst) => {
+          const series = parts.map((times) => {
+            const s: FailureSeries = { perMinute: new Map() };
+            for (const t of sortFirst ? [...times].sort((a, b) => a - b) : times) addFailures(s, T0 + t);
+            return s;
+          });
+          const sum = sumSeries(series);
+          const keys = [...sum.perMinute.keys()];
+          expect(keys).toEqual([...keys].sort((a, b) => a - b));
+          expect(total(sum)).toBe(parts.reduce((n, times) => n + times.length, 0));
+          expect(sum.perMinute.size).toBeLessThanOrEqual(MAX_SERIES_BUCKETS);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("any split of the rows, merged, gives the one-pass series, which is the reference's", () => {
