@@ -113,6 +113,11 @@ const statusTexts = [
   "",
 ];
 
+const hex64 = fc.stringMatching(/^[0-9A-F]{64}$/);
+const sasAuthHash = fc
+  .tuple(fc.constantFrom("key1", "key2"), hex64, hex64)
+  .map(([slot, key, sig]) => `${slot}(${key}),SasSignature(${sig})`);
+
 /** Arbitrary storage requests that every form can carry exactly. */
 export const storageRequestArb: fc.Arbitrary<StorageRequest> = fc
   .record(
@@ -124,7 +129,8 @@ export const storageRequestArb: fc.Arbitrary<StorageRequest> = fc
       statusCode: fc.oneof(fc.constant(null), fc.constantFrom(200, 201, 304, 401, 403, 404, 409, 412, 500)),
       statusText: fc.oneof(fc.constantFrom(...statusTexts), someText),
       authType: fc.constantFrom("AccountKey", "SAS", "OAuth", "Anonymous", "Kerberos", ""),
-      authHash: fc.option(someText, { nil: undefined }),
+      // Key and token hashes as logged, a SAS's with its signature's hash (its URI is then read).
+      authHash: fc.option(fc.oneof(someText, sasAuthHash), { nil: undefined }),
       callerIp: fc.option(fc.oneof(fc.ipV4(), fc.ipV6()), { nil: undefined }),
       userAgent: fc.option(
         someText.filter((s) => !(s.length >= 2 && s.startsWith('"') && s.endsWith('"'))),

@@ -14,7 +14,7 @@ import {
 } from "../../src/collect/storage-records.js";
 import { createRootCauseExplainer } from "../../src/correlate/index.js";
 import { analyze } from "../../src/engine/analyze.js";
-import { isAuthFailure, type StorageRequest } from "../../src/model/storage-request.js";
+import { isAuthFailure, sasSignatureHashOf, type StorageRequest } from "../../src/model/storage-request.js";
 import {
   storageRequestsToArchiveJsonLines,
   storageRequestsToLogAnalyticsJsonArray,
@@ -142,8 +142,25 @@ describe("lean reading matches the full reader", () => {
       // A number JSON can write but not hold (zod's numbers are finite); the backslash takes the line
       // past the skim to the lean byte reader.
       la({ CorrelationId: "a\\b" }).replace('"AccountKey"', "1e999"),
+      // Success rows of a SAS, with and without the signature's hash (root-cause evidence reads its URI).
+      la({
+        AuthenticationType: "SAS",
+        AuthenticationHash: `key1(${"A".repeat(64)}),SasSignature(${"B".repeat(64)})`,
+        Uri: "https://stlean01.blob.core.windows.net:443/c/b.txt?sv=2022-11-02&st=2026-11-20T08%3A00%3A00Z&se=2026-11-20T10%3A00%3A00Z&sr=b&sp=r&sig=XXXXX",
+      }),
+      la({
+        AuthenticationType: "SAS",
+        AuthenticationHash: `key2(${"C".repeat(64)})`,
+        Uri: "https://stlean01.blob.core.windows.net:443/c/b.txt?sv=2022-11-02&se=2026-11-21&sig=XXXXX",
+      }),
       archiveLine(),
       archiveLine({ statusCode: 200, statusText: "Success" }),
+      archiveLine({
+        statusCode: 200,
+        statusText: "Success",
+        identity: { type: "SAS", tokenHash: `key1(${"D".repeat(64)}),SasSignature(${"E".repeat(64)})` },
+        uri: "https://stlean01.blob.core.windows.net:443/c/d.txt?sv=2022-11-02&se=2026-11-21T00%3A00%3A00Z&sig=XXXXX",
+      }),
       archiveLine({
         statusCode: 200,
         properties: { accountName: "stlean01", serviceType: "blob", objectKey: 5 },
@@ -162,6 +179,8 @@ describe("lean reading matches the full reader", () => {
     // Kept and rejected rows of every kind are in the file, or the comparison proves little.
     expect(full.rejections.count).toBeGreaterThan(15);
     expect(full.records.filter((r) => !isAuthFailure(r)).length).toBeGreaterThan(4);
+    const signedSuccesses = full.records.filter((r) => !isAuthFailure(r) && sasSignatureHashOf(r.authHash));
+    expect(signedSuccesses.length).toBe(2);
     expect(await expectSameAsFull(file)).toBeGreaterThan(4);
   });
 
