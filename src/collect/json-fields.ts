@@ -354,8 +354,8 @@ function obj(
  * (text.charCodeAt(k) === bytes[start + k]); undefined when the fast path cannot vouch for the line.
  *
  * String values are slices of `text`, which keep the whole line alive as long as they live; with
- * `copies` (and bytes in a Buffer) each is a copy of its own bytes instead, for a row whose values are
- * kept: cheaper than slicing and then detaching every one.
+ * `copies` (bytes in a Buffer) each is a copy of its own bytes instead, for a row whose values are kept:
+ * cheaper than slicing and then detaching every one.
  */
 export function extractFields(
   bytes: Uint8Array,

@@ -517,9 +517,11 @@ function fullRequestFromJsonBytes(
   sink: RejectionSink,
   likelyFailure: boolean,
 ): StorageRequest | undefined | typeof NOT_HANDLED {
-  const vals = extractFields(bytes, start, end, line, STORAGE_FIELDS, likelyFailure);
+  // Copies can be made from a Buffer only (extractFields slices otherwise).
+  const copies = likelyFailure && Buffer.isBuffer(bytes);
+  const vals = extractFields(bytes, start, end, line, STORAGE_FIELDS, copies);
   if (vals === undefined) return NOT_HANDLED;
-  if (!likelyFailure && (isFailureSlot(vals[LA_STATUS_SLOT]) || isFailureSlot(vals[ARCHIVE_STATUS_SLOT])))
+  if (!copies && (isFailureSlot(vals[LA_STATUS_SLOT]) || isFailureSlot(vals[ARCHIVE_STATUS_SLOT])))
     // The values are slices of the line, and a 401/403's are kept (samples, top callers): detached, a
     // kept value no longer keeps its whole ~1.5 KB line alive.
     for (let k = 0; k < vals.length; k++)
@@ -536,19 +538,21 @@ const STATUS_KEY_TAIL = Buffer.from('tatusCode"', "latin1");
  */
 function mentionsAuthFailure(bytes: Uint8Array, start: number, end: number): boolean {
   if (!Buffer.isBuffer(bytes)) return false;
-  // Every Storage log line has the key: the search stops within this line or the next.
-  let i = bytes.indexOf(STATUS_KEY_TAIL, start);
-  if (i < 0 || i >= end) return false;
+  // Searched in the line only: a run of lines without the key must not each search the whole chunk.
+  const line = bytes.subarray(start, end);
+  let i = line.indexOf(STATUS_KEY_TAIL);
+  if (i < 0) return false;
+  const n = line.length;
   i += STATUS_KEY_TAIL.length;
-  while (i < end && (bytes[i] === 32 || bytes[i] === 9)) i++;
-  if (bytes[i++] !== 58) return false;
-  while (i < end && (bytes[i] === 32 || bytes[i] === 9)) i++;
-  if (bytes[i] === 34) i++;
-  if (i + 3 > end || bytes[i] !== 52 || bytes[i + 1] !== 48) return false;
-  const last = bytes[i + 2];
+  while (i < n && (line[i] === 32 || line[i] === 9)) i++;
+  if (i >= n || line[i++] !== 58) return false;
+  while (i < n && (line[i] === 32 || line[i] === 9)) i++;
+  if (line[i] === 34) i++;
+  if (i + 3 > n || line[i] !== 52 || line[i + 1] !== 48) return false;
+  const last = line[i + 2];
   if (last !== 49 && last !== 51) return false;
   // 401 or 403, not the first digits of a longer number.
-  return i + 3 === end || bytes[i + 3]! < 48 || bytes[i + 3]! > 57;
+  return i + 3 === n || line[i + 3]! < 48 || line[i + 3]! > 57;
 }
 
 const LA_STATUS_SLOT = STORAGE_FIELDS.names.indexOf("StatusCode");
