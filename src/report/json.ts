@@ -35,9 +35,13 @@ export function streamJson(result: AnalysisResult, out: NodeJS.WritableStream): 
   });
 }
 
+/** Keys a writer remembers as written: a report repeats a few dozen keys thousands of times. */
+const KEY_TEXTS = 1024;
+
 class ChunkWriter {
   private parts: string[] = [];
   private size = 0;
+  private readonly keyTexts = new Map<string, string>();
 
   constructor(private readonly emit: (chunk: string) => void) {}
 
@@ -45,6 +49,17 @@ class ChunkWriter {
     this.parts.push(s);
     this.size += s.length;
     if (this.size >= CHUNK_CHARS) this.flush();
+  }
+
+  /** A key as written (stringText), worked out once per report. */
+  keyText(key: string): string {
+    let text = this.keyTexts.get(key);
+    if (text === undefined) {
+      text = stringText(key);
+      if (this.keyTexts.size >= KEY_TEXTS) this.keyTexts.clear();
+      this.keyTexts.set(key, text);
+    }
+    return text;
   }
 
   flush(): void {
@@ -63,20 +78,6 @@ function isSkipped(v: unknown): boolean {
 /** A string as the report writes it: through the redaction boundary, then JSON-quoted. */
 function stringText(s: string): string {
   return JSON.stringify(sanitizeOutboundText(s));
-}
-
-/** Keys written so far, as written: a report repeats a few dozen keys thousands of times. */
-const keyTexts = new Map<string, string>();
-const KEY_TEXTS = 1024;
-
-function keyText(key: string): string {
-  let text = keyTexts.get(key);
-  if (text === undefined) {
-    text = stringText(key);
-    if (keyTexts.size >= KEY_TEXTS) keyTexts.clear();
-    keyTexts.set(key, text);
-  }
-  return text;
 }
 
 /** The text of an array of strings, finite numbers and booleans only; undefined for any other array. */
@@ -137,7 +138,7 @@ function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
     if (isSkipped(item)) continue;
     w.put(first ? "{\n" : ",\n");
     first = false;
-    w.put(inner + keyText(key) + ": ");
+    w.put(inner + w.keyText(key) + ": ");
     writeValue(w, item, inner);
   }
   w.put(first ? "{}" : "\n" + indent + "}");
