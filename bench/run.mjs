@@ -10,7 +10,10 @@
  *   - ours, the whole product: `auth-triage analyze --format json` run in the child through the CLI's
  *     main(), with --threads 1 and with the default thread count (the input cut into parts);
  *   - DuckDB (@duckdb/node-api, SET threads=1, and 2): read_json + GROUP BY on the same file;
- *   - peak RSS at 10% and 100% of the input.
+ *   - peak RSS at 10% and 100% of the input;
+ *   - the headline ratios, DuckDB's one thread against the whole analyze, in BENCH_ROUNDS (3) interleaved
+ *     rounds over the archive and the Log Analytics file: DuckDB, then one pass, then the default
+ *     threads, back to back, so that a busy shared machine weighs on both sides of each ratio alike.
  * Prints a table and writes the figures, date and machine into BENCHMARKS.md (between markers).
  */
 import { spawnSync } from "node:child_process";
@@ -642,8 +645,40 @@ function row(label, m) {
   return `| ${label} | ${fmt(m.rows)} | ${fmt(m.groups)} | ${fmt(m.wallMs / 1000, 2)} | ${fmt(m.cpuMs / 1000, 2)} | ${fmt(m.rows / (m.wallMs / 1000))} | ${fmt(mb / (m.wallMs / 1000), 1)} | ${fmt(mb / (m.cpuMs / 1000), 1)} | ${fmt(m.maxRssMB)} |`;
 }
 
+/**
+ * DuckDB's wall time over ours, round by round: DuckDB (one thread), the one-pass analyze and the
+ * default threads back to back, `rounds` times.
+ */
+function interleavedRatios(file, rounds) {
+  const onePass = [];
+  const threads = [];
+  const duckSeconds = [];
+  for (let i = 0; i < rounds; i++) {
+    process.stderr.write(`running round ${i + 1} of ${rounds}: DuckDB, one pass, default threads…\n`);
+    const duck = run("duckdb-failures", file);
+    const one = run("ours-cli-1", file);
+    const dflt = run("ours-cli-default", file);
+    if (one.rows !== duck.rows || dflt.rows !== duck.rows || one.failures !== duck.failures)
+      throw new Error(`interleaved round over ${file}: ours and DuckDB disagree on rows or failures`);
+    onePass.push(duck.wallMs / one.wallMs);
+    threads.push(duck.wallMs / dflt.wallMs);
+    duckSeconds.push(duck.wallMs / 1000);
+  }
+  return { onePass, threads, duckSeconds };
+}
+
+/** `median× (min–max×)` of ratios. */
+function spread(values, unit = "×") {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return `${fmt(median, 2)}${unit} (${fmt(sorted[0], 2)}–${fmt(sorted.at(-1), 2)}${unit})`;
+}
+
 async function main() {
   const targetMB = Number(process.env.BENCH_MB ?? 1024);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error("BENCH_ROUNDS must be a positive integer");
   if (!Number.isFinite(targetMB) || targetMB <= 0)
     throw new Error("BENCH_MB must be a positive number of MB");
   const { full, tenth } = await generate(targetMB);
@@ -713,6 +748,9 @@ async function main() {
     "duckdb-failures",
     tree,
   );
+  const headline = engineBuilt
+    ? { archive: interleavedRatios(full, rounds), la: interleavedRatios(laFile, rounds) }
+    : undefined;
   const many = add(
     "ours: auth-triage analyze --threads 1, 300k rows over 30k accounts, a new address per row",
     "ours-cli-1",
@@ -749,6 +787,16 @@ async function main() {
     `DuckDB time / ours, 401/403 grouped (the product's job): wall ${fmt(ratioWall, 2)}×, CPU ${fmt(ratioCpu, 2)}×; ` +
       `batch API, CPU ${fmt(ratioBatchCpu, 2)}×. Every row grouped: wall ${fmt(ratioAllWall, 2)}×, CPU ` +
       `${fmt(ratioAllCpu, 2)}× (above 1 means we are faster).`,
+    ...(headline
+      ? [
+          `The whole analyze against DuckDB's one thread, DuckDB time / ours (wall), median and range of ` +
+            `${rounds} interleaved rounds: archive JSON Lines one pass ${spread(headline.archive.onePass)}, ` +
+            `default threads ${spread(headline.archive.threads)}, DuckDB taking ` +
+            `${spread(headline.archive.duckSeconds, " s")}; Log Analytics NDJSON one pass ` +
+            `${spread(headline.la.onePass)}, default threads ${spread(headline.la.threads)}, DuckDB taking ` +
+            `${spread(headline.la.duckSeconds, " s")}.`,
+        ]
+      : []),
     ...(engine && pipeline
       ? [
           `With the engine, DuckDB time / ours: ClusterAggregator CPU ${fmt(duck.cpuMs / engine.cpuMs, 2)}×, ` +
