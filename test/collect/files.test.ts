@@ -92,7 +92,7 @@ describe("inputs on disk", () => {
   });
 
   it("reads records that span the reused read buffers the same in every form", async () => {
-    // Over 2 MB each: every one of the three 256 KiB read buffers is refilled, and records cross their
+    // Over 2 MB each: every one of the six 256 KiB read buffers is refilled, and records cross their
     // edges.
     const requests = Array.from({ length: 9000 }, (_, i) => request(i, `acct${i % 7}`));
     // One record longer than two buffers: its start must outlive its buffer's next use.
