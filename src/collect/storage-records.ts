@@ -492,7 +492,11 @@ export function storageRequestFromObject(
   return fromSlots(flat.vals, at, sink);
 }
 
-/** JSON Lines fast path: the fields straight from the bytes; NOT_HANDLED sends the line to JSON.parse. */
+/**
+ * JSON Lines fast path: the fields straight from the bytes; NOT_HANDLED sends the line to JSON.parse.
+ * `likelyFailure` when the line has already been seen to carry a 401/403 status (mentionsAuthFailure),
+ * so its values are copied out of the bytes at once.
+ */
 export function storageRequestFromJsonBytes(
   bytes: Uint8Array,
   start: number,
@@ -500,22 +504,7 @@ export function storageRequestFromJsonBytes(
   line: string,
   at: RecordLocation,
   sink: RejectionSink,
-): StorageRequest | undefined | typeof NOT_HANDLED {
-  return fullRequestFromJsonBytes(bytes, start, end, line, at, sink, false);
-}
-
-/**
- * storageRequestFromJsonBytes; `likelyFailure` when the line has already been seen to carry a 401/403
- * status (mentionsAuthFailure), so its values are copied out of the bytes at once.
- */
-function fullRequestFromJsonBytes(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  line: string,
-  at: RecordLocation,
-  sink: RejectionSink,
-  likelyFailure: boolean,
+  likelyFailure = false,
 ): StorageRequest | undefined | typeof NOT_HANDLED {
   // Copies can be made from a Buffer only (extractFields slices otherwise).
   const copies = likelyFailure && Buffer.isBuffer(bytes);
@@ -753,12 +742,12 @@ export function leanStorageRequestFromJsonBytes(
 ): StorageRequest | undefined | typeof NOT_HANDLED {
   // A 401/403 is read in full whatever the lean reading says: read it in full at once.
   if (mentionsAuthFailure(bytes, start, end))
-    return fullRequestFromJsonBytes(bytes, start, end, line, at, sink, true);
+    return storageRequestFromJsonBytes(bytes, start, end, line, at, sink, true);
   const vals = extractFields(bytes, start, end, line, LEAN_FIELDS);
   if (vals === undefined) return NOT_HANDLED;
   const archive = vals[TIME_GENERATED_SLOT] === undefined && vals[TIME_SLOT] !== undefined;
   return (
     leanRequest(archive ? LEAN_ARCHIVE : LEAN_LA, vals) ??
-    fullRequestFromJsonBytes(bytes, start, end, line, at, sink, false)
+    storageRequestFromJsonBytes(bytes, start, end, line, at, sink)
   );
 }
