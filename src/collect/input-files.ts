@@ -182,7 +182,7 @@ function readSmallFile(file: string): FileBytes | undefined {
   try {
     const size = fstatSync(fd).size;
     if (size > READ_CHUNK_BYTES) return undefined;
-    buffer = sparedBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+    buffer = readBuffer();
     let length = 0;
     for (;;) {
       const n = readSync(fd, buffer, length, buffer.length - length, length);
@@ -197,7 +197,7 @@ function readSmallFile(file: string): FileBytes | undefined {
     throw describeFsError(err, file);
   } finally {
     closeSync(fd);
-    if (buffer && sparedBuffers.length < RING_SLOTS) sparedBuffers.push(buffer);
+    if (buffer) spare(buffer);
   }
 }
 
@@ -206,7 +206,7 @@ async function* oneChunk(buffer: Buffer, length: number): AsyncGenerator<Buffer>
   try {
     if (length > 0) yield buffer.subarray(0, length);
   } finally {
-    if (sparedBuffers.length < RING_SLOTS) sparedBuffers.push(buffer);
+    spare(buffer);
   }
 }
 
@@ -229,6 +229,16 @@ const sparedBuffers: Buffer[] = [];
 /** The chunk being worked on, the one before it (still valid, see FileBytes), and the reads ahead. */
 const RING_SLOTS = READS_AHEAD + 2;
 
+/** A read buffer an earlier file gave back, or a new one. */
+function readBuffer(): Buffer {
+  return sparedBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+}
+
+/** Gives a read buffer back for the next file (at most RING_SLOTS are kept). */
+function spare(buffer: Buffer): void {
+  if (sparedBuffers.length < RING_SLOTS) sparedBuffers.push(buffer);
+}
+
 /**
  * Bytes [start, end) of an open file, with the next reads already under way while the caller works on
  * a chunk (a stream starts one only when asked; waiting for it showed as 6% idle in `analyze`), into a
@@ -244,7 +254,7 @@ function readAhead(handle: FileHandle, start: number, end: number): FileBytes {
   let turn = 0;
   const readAt = (pos: number) => {
     const slot = turn++ % RING_SLOTS;
-    const buffer = (ring[slot] ??= sparedBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES));
+    const buffer = (ring[slot] ??= readBuffer());
     const read = handle.read(buffer, 0, Math.min(size, end - pos), pos);
     return { slot, chunk: read.then((r) => buffer.subarray(0, r.bytesRead)) };
   };
@@ -279,7 +289,7 @@ function readAhead(handle: FileHandle, start: number, end: number): FileBytes {
       for (const p of pending) await p.chunk.catch(() => undefined);
       await handle.close();
       // The caller asked past the last chunk (or stopped): none of these is read from any more.
-      for (const b of ring.splice(0)) if (sparedBuffers.length < RING_SLOTS) sparedBuffers.push(b);
+      for (const b of ring.splice(0)) spare(b);
     }
   }
   return { chunks: chunks(), bytesRead: () => bytesRead, totalBytes: end - start };
