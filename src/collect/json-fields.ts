@@ -91,14 +91,17 @@ function isHex(c: number | undefined): boolean {
  * The line being scanned and its next backslash (recomputed only once passed), to jump over strings;
  * `copies` when string values are copied out of the line's bytes rather than sliced from its text.
  */
-const scan: { text: string; nextBackslash: number; copies: Latin1Bytes | undefined } = {
+const scan: { text: string; nextBackslash: number; copies: Latin1Buffer | undefined } = {
   text: "",
   nextBackslash: -1,
   copies: undefined,
 };
 
-/** Node's Buffer with its one-byte decoder: a flat string of exactly the bytes, sharing nothing. */
-type Latin1Bytes = Buffer & { latin1Slice(start: number, end: number): string };
+/**
+ * Node's Buffer with its one-byte decoder, which decodes a range as Latin-1 without `toString`'s argument
+ * checks: a flat string of exactly the bytes, sharing nothing.
+ */
+export type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
 
 /** Short strings (keys, codes) are looped over byte by byte; longer ones jump to the quote natively. */
 const SHORT_STRING = 24;
@@ -373,7 +376,7 @@ export function extractFields(
   const vals = new Array<unknown>(set.names.length);
   scan.text = text;
   scan.nextBackslash = -1;
-  scan.copies = copies && Buffer.isBuffer(b) ? (b as Latin1Bytes) : undefined;
+  scan.copies = copies && Buffer.isBuffer(b) ? (b as Latin1Buffer) : undefined;
   try {
     i = obj(b, i, n, set.matcher, vals, text, 0);
   } catch {

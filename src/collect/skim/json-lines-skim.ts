@@ -1,6 +1,7 @@
 import { isAscii } from "node:buffer";
 import type { StorageRequest } from "../../model/storage-request.js";
 import { MAX_RECORD_BYTES, type DeclineLine } from "../lines.js";
+import type { Latin1Buffer } from "../json-fields.js";
 import {
   ARCHIVE_SUCCESS_COLUMNS,
   LEAN_REQUEST_FIELDS,
@@ -136,9 +137,6 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-/** Node's Buffer decodes a range as Latin-1 without `toString`'s argument checks (its own fast path). */
-type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
 
 interface SkimExports {
   memory: WasmMemory;
