@@ -316,15 +316,7 @@ class KeyFilter {
   private saturated = false;
 
   mayHold(key: string): boolean {
-    if (this.saturated) return true;
-    const h = hashOf(key);
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const slot = slots[i]!;
-      if (slot === 0) return false;
-      if (slot === h) return true;
-    }
+    return this.saturated || this.slots[this.slotFor(hashOf(key))] !== 0;
   }
 
   add(key: string): void {
@@ -343,17 +335,19 @@ class KeyFilter {
   }
 
   private insert(h: number): void {
+    const i = this.slotFor(h);
+    if (this.slots[i] !== 0) return;
+    this.slots[i] = h;
+    this.used++;
+  }
+
+  /** The slot holding `h`, or the empty one where it would go (linear probing; never full). */
+  private slotFor(h: number): number {
     const slots = this.slots;
     const mask = slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const slot = slots[i]!;
-      if (slot === h) return;
-      if (slot === 0) {
-        slots[i] = h;
-        this.used++;
-        return;
-      }
-    }
+    let i = h & mask;
+    while (slots[i] !== 0 && slots[i] !== h) i = (i + 1) & mask;
+    return i;
   }
 }
 
