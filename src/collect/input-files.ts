@@ -166,8 +166,8 @@ export async function openFileBytes(file: string): Promise<FileBytes> {
 }
 
 /**
- * The whole of an uncompressed file of at most one chunk, read synchronously into a spared buffer; or
- * undefined for a larger or gzip file, which is streamed. Each asynchronous open, stat, read and close
+ * The whole of a file of at most one chunk, read synchronously into a spared buffer (decompressed from
+ * there when it is gzip); or undefined for a larger file, which is streamed. Each asynchronous open, stat, read and close
  * waits for the file thread pool: for an archive of 5,394 hourly files, those waits took longer than
  * reading the rows (BENCHMARKS.md). A file this small is in memory or one read away.
  */
@@ -188,8 +188,14 @@ function readSmallFile(file: string): FileBytes | undefined {
       const n = readSync(fd, buffer, length, buffer.length - length, length);
       if (n === 0 || (length += n) === buffer.length) break;
     }
-    // A whole chunk (the file may have grown since it was sized), or compressed: streamed instead.
-    if (length === buffer.length || isGzipHead(buffer.subarray(0, length))) return undefined;
+    // A whole chunk (the file may have grown since it was sized): streamed instead.
+    if (length === buffer.length) return undefined;
+    if (isGzipHead(buffer.subarray(0, length))) {
+      // Decompressed from a copy of what was read (the buffer goes back below), not read again.
+      const chunks = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+      chunks.end(Buffer.from(buffer.subarray(0, length)));
+      return { chunks, bytesRead: () => length, totalBytes: size };
+    }
     const whole = buffer;
     buffer = undefined;
     return { chunks: oneChunk(whole, length), bytesRead: () => length, totalBytes: size };

@@ -55,7 +55,7 @@ describe("inputs on disk", () => {
     expect(again.records.map(key)).toEqual(records.map(key));
   });
 
-  it("streams .gz files (detected by content, not name) and reports a damaged one without stopping", async () => {
+  it("reads .gz files (detected by content, not name) and reports a damaged one without stopping", async () => {
     const dir = await tempDir();
     const text = storageRequestsToArchiveJsonLines(Array.from({ length: 500 }, (_, i) => request(i)));
     await writeFile(join(dir, "a.json.gz"), gz(text));
@@ -67,6 +67,26 @@ describe("inputs on disk", () => {
     expect(records.length).toBeGreaterThanOrEqual(1500);
     expect(records.length).toBeLessThan(2000);
     expect(rejections.samples.some((r) => r.file.endsWith("c.json.gz") && /gzip/.test(r.reason))).toBe(true);
+  });
+
+  it("streams a .gz file past one read chunk, and reports one damaged past it without stopping", async () => {
+    const dir = await tempDir();
+    // Random hex in every row keeps the compressed file larger than one read chunk (READ_CHUNK_BYTES).
+    let seed = 7;
+    const noise = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0).toString(16).padStart(8, "0");
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({
+      ...request(i),
+      userAgent: `agent/${Array.from({ length: 8 }, noise).join("")}`,
+    }));
+    const whole = gz(storageRequestsToArchiveJsonLines(rows));
+    expect(whole.length).toBeGreaterThan(READ_CHUNK_BYTES + 1000);
+    await writeFile(join(dir, "a.json.gz"), whole);
+    await writeFile(join(dir, "b.json.gz"), whole.subarray(0, whole.length - 1000));
+    const { records, rejections } = await readStorage([dir]);
+    expect(records.slice(0, rows.length).map(defined)).toEqual(rows.map(defined));
+    expect(records.length).toBeGreaterThan(rows.length);
+    expect(records.length).toBeLessThan(2 * rows.length);
+    expect(rejections.samples.some((r) => r.file.endsWith("b.json.gz") && /gzip/.test(r.reason))).toBe(true);
   });
 
   it("reports progress per file with byte counts", async () => {
