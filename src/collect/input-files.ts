@@ -8,7 +8,7 @@ import {
   statSync,
   type Dirent,
 } from "node:fs";
-import { open, stat, type FileHandle } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 
@@ -112,13 +112,8 @@ const GZIP_MAGIC_1 = 0x8b;
 export function isGzipHead(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
 }
-/** Large reads: fewer chunks, fewer async hops in the hot loop. */
+/** Large reads: fewer chunks, fewer hops in the hot loop. */
 export const READ_CHUNK_BYTES = 256 * 1024;
-/**
- * Reads under way while the caller works on a chunk: with two, a one-pass analyze of 1 GB still waited
- * 110-145 ms for its reads (CPU profile, idle); with four, 45 (BENCHMARKS.md, eighth round).
- */
-const READS_AHEAD = 4;
 
 export interface FileBytes {
   /**
@@ -133,62 +128,57 @@ export interface FileBytes {
 }
 
 /**
- * Opens a file as a stream of (decompressed) chunks; gzip is detected from the magic bytes. A file of one
- * chunk or less (an archive's hourly `PT1H.json` is about 200 KB) is read at once, synchronously.
+ * Opens a file as a stream of (decompressed) chunks; gzip is detected from the magic bytes. The file is
+ * opened and sized once: a file of one chunk or less (an archive's hourly `PT1H.json` is about 200 KB)
+ * is read at once, a larger one chunk by chunk (see readInTurn).
  */
 export async function openFileBytes(file: string): Promise<FileBytes> {
-  const small = readSmallFile(file);
-  if (small) return small;
-  let handle: FileHandle;
-  let totalBytes: number;
-  let gzip: boolean;
+  const fd = openForReading(file);
+  let handedOver = false;
+  let size: number;
   try {
-    handle = await open(file, "r");
-  } catch (err) {
-    throw describeFsError(err, file);
-  }
-  try {
-    totalBytes = (await handle.stat()).size;
+    size = fstatSync(fd).size;
+    if (size <= READ_CHUNK_BYTES) {
+      const small = readSmallFile(fd, size);
+      if (small) return small;
+    }
     const magic = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(magic, 0, 2, 0);
-    gzip = isGzipHead(magic.subarray(0, bytesRead));
+    if (!isGzipHead(magic.subarray(0, readSync(fd, magic, 0, 2, 0)))) {
+      handedOver = true;
+      return readInTurn(fd, 0, size);
+    }
   } catch (err) {
-    await handle.close();
     throw describeFsError(err, file);
+  } finally {
+    if (!handedOver) closeSync(fd);
   }
-  if (!gzip) return readAhead(handle, 0, totalBytes);
-  await handle.close();
   const raw = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   const chunks = raw.pipe(createGunzip({ chunkSize: READ_CHUNK_BYTES }));
   // A read error on the file must surface through the gunzip iterator, not as an unhandled event.
   raw.on("error", (err) => chunks.destroy(err));
-  return { chunks, bytesRead: () => raw.bytesRead, totalBytes };
+  return { chunks, bytesRead: () => raw.bytesRead, totalBytes: size };
 }
 
-/**
- * The whole of a file of at most one chunk, read synchronously into a spared buffer (decompressed from
- * there when it is gzip); or undefined for a larger file, which is streamed. Each asynchronous open, stat, read and close
- * waits for the file thread pool: for an archive of 5,394 hourly files, those waits took longer than
- * reading the rows (BENCHMARKS.md). A file this small is in memory or one read away.
- */
-function readSmallFile(file: string): FileBytes | undefined {
-  let fd: number;
+function openForReading(file: string): number {
   try {
-    fd = openSync(file, "r");
+    return openSync(file, "r");
   } catch (err) {
     throw describeFsError(err, file);
   }
-  let buffer: Buffer | undefined;
+}
+
+/**
+ * The whole of a file of at most one chunk, read into a spared buffer (decompressed from there when it
+ * is gzip); or undefined when it grew to a whole chunk since it was sized, to be streamed instead.
+ */
+function readSmallFile(fd: number, size: number): FileBytes | undefined {
+  let buffer: Buffer | undefined = readBuffer();
   try {
-    const size = fstatSync(fd).size;
-    if (size > READ_CHUNK_BYTES) return undefined;
-    buffer = readBuffer();
     let length = 0;
     for (;;) {
       const n = readSync(fd, buffer, length, buffer.length - length, length);
       if (n === 0 || (length += n) === buffer.length) break;
     }
-    // A whole chunk (the file may have grown since it was sized): streamed instead.
     if (length === buffer.length) return undefined;
     if (isGzipHead(buffer.subarray(0, length))) {
       // Decompressed from a copy of what was read (the buffer goes back below), not read again.
@@ -199,10 +189,7 @@ function readSmallFile(file: string): FileBytes | undefined {
     const whole = buffer;
     buffer = undefined;
     return { chunks: oneChunk(whole, length), bytesRead: () => length, totalBytes: size };
-  } catch (err) {
-    throw describeFsError(err, file);
   } finally {
-    closeSync(fd);
     if (buffer) spare(buffer);
   }
 }
@@ -218,84 +205,58 @@ async function* oneChunk(buffer: Buffer, length: number): AsyncGenerator<Buffer>
 
 /** Bytes [start, end) of an uncompressed file, chunk by chunk (a piece of a split JSON Lines file). */
 export async function openFileRange(file: string, start: number, end: number): Promise<FileBytes> {
-  try {
-    return readAhead(await open(file, "r"), start, end);
-  } catch (err) {
-    throw describeFsError(err, file);
-  }
+  return readInTurn(openForReading(file), start, end);
 }
 
 /**
  * Read buffers of files that are done, for the next file: an archive is thousands of small `PT1H.json`
- * files, and four fresh buffers per file (external memory V8 collects for) took more time in garbage
+ * files, and fresh buffers per file (external memory V8 collects for) took more time in garbage
  * collection than reading 1,904 files of 210 MB did (BENCHMARKS.md). Per thread (a module is per
- * isolate), and bounded: a reader holds at most RING_SLOTS at a time.
+ * isolate), and bounded: a reader holds at most two at a time.
  */
 const sparedBuffers: Buffer[] = [];
-/** The chunk being worked on, the one before it (still valid, see FileBytes), and the reads ahead. */
-const RING_SLOTS = READS_AHEAD + 2;
+const SPARED_BUFFERS = 2;
 
 /** A read buffer an earlier file gave back, or a new one. */
 function readBuffer(): Buffer {
   return sparedBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
 }
 
-/** Gives a read buffer back for the next file (at most RING_SLOTS are kept). */
+/** Gives a read buffer back for the next file (at most SPARED_BUFFERS are kept). */
 function spare(buffer: Buffer): void {
-  if (sparedBuffers.length < RING_SLOTS) sparedBuffers.push(buffer);
+  if (sparedBuffers.length < SPARED_BUFFERS) sparedBuffers.push(buffer);
 }
 
 /**
- * Bytes [start, end) of an open file, with the next reads already under way while the caller works on
- * a chunk (a stream starts one only when asked; waiting for it showed as 6% idle in `analyze`), into a
- * few buffers used in turn: a fresh 256 KiB buffer per chunk cost more in page faults and garbage
- * collection than the read itself. A ring slot gets its buffer when first read into (a file of one chunk
- * needs one), from the buffers earlier files gave back. The file is closed, and its buffers given back,
- * when the chunks are done, or when the caller stops early.
+ * Bytes [start, end) of an open file, each chunk read when it is asked for, synchronously, into two
+ * buffers used in turn (the chunk asked for and the one before it, still valid: see FileBytes). Reads
+ * on the file thread pool, four ahead, cost more than they saved: each woke a pool thread, and the
+ * wake-ups took 150-310 ms of a thread's time per GB against some 75 ms for the copies themselves
+ * (BENCHMARKS.md, ninth round); the kernel reads ahead of a file read in order anyway. The file is
+ * closed, and its buffers given back, when the chunks are done, or when the caller stops early.
  */
-function readAhead(handle: FileHandle, start: number, end: number): FileBytes {
+function readInTurn(fd: number, start: number, end: number): FileBytes {
   let bytesRead = 0;
-  const size = Math.max(0, Math.min(READ_CHUNK_BYTES, end - start));
-  const ring: Buffer[] = [];
-  let turn = 0;
-  const readAt = (pos: number) => {
-    const slot = turn++ % RING_SLOTS;
-    const buffer = (ring[slot] ??= readBuffer());
-    const read = handle.read(buffer, 0, Math.min(size, end - pos), pos);
-    return { slot, chunk: read.then((r) => buffer.subarray(0, r.bytesRead)) };
-  };
   async function* chunks(): AsyncGenerator<Buffer> {
-    const pending: Array<ReturnType<typeof readAt>> = [];
-    let next = start;
-    const fill = () => {
-      while (pending.length < READS_AHEAD && next < end) {
-        pending.push(readAt(next));
-        next += Math.min(size, end - next);
-      }
-    };
+    const buffers: Buffer[] = [];
     try {
-      fill();
-      while (pending.length > 0) {
-        const { slot, chunk: read } = pending.shift()!;
-        const chunk = await read;
-        if (chunk.length === 0) break;
-        const expected = Math.min(size, end - (start + bytesRead));
-        bytesRead += chunk.length;
-        if (chunk.length < expected) {
-          // A short read (the file shrank, or the system gave less): the reads after it start at the
-          // wrong place, so they are dropped, and reading goes on from here into the next buffers.
-          for (const p of pending.splice(0)) await p.chunk.catch(() => undefined);
-          next = start + bytesRead;
-          turn = slot + 1;
-        }
-        fill();
-        yield chunk;
+      for (let turn = 0; start + bytesRead < end; turn++) {
+        const buffer = (buffers[turn & 1] ??= readBuffer());
+        const n = readSync(
+          fd,
+          buffer,
+          0,
+          Math.min(buffer.length, end - start - bytesRead),
+          start + bytesRead,
+        );
+        // The file shrank: what is left of the range is not there.
+        if (n === 0) break;
+        bytesRead += n;
+        yield buffer.subarray(0, n);
       }
     } finally {
-      for (const p of pending) await p.chunk.catch(() => undefined);
-      await handle.close();
-      // The caller asked past the last chunk (or stopped): none of these is read from any more.
-      for (const b of ring.splice(0)) spare(b);
+      closeSync(fd);
+      for (const b of buffers) spare(b);
     }
   }
   return { chunks: chunks(), bytesRead: () => bytesRead, totalBytes: end - start };
