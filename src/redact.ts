@@ -92,6 +92,18 @@ export function sanitizeLogValue(text: string): string {
   return redactSecrets(text).replace(CONTROL_RE, visible);
 }
 
+/**
+ * How many leading characters of `text` sanitizeLogValue keeps as they are: every pattern it redacts
+ * starts at or after a MAY_HOLD_SECRET_RE match, and it escapes nothing before a control character. A
+ * caller that only compares the sanitized text can often decide on this prefix without sanitizing.
+ */
+export function sanitizedPrefixLength(text: string): number {
+  const secret = text.search(MAY_HOLD_SECRET_RE);
+  const control = text.search(CONTROL_RE);
+  if (secret < 0) return control < 0 ? text.length : control;
+  return control < 0 ? secret : Math.min(secret, control);
+}
+
 declare const outbound: unique symbol;
 /** A value that went through `sanitizeOutbound`: what a sink's serializer accepts. */
 export type Outbound<T> = T & { readonly [outbound]: true };

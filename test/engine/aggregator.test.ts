@@ -4,10 +4,15 @@ import { ClusterAggregator, MAX_KEPT_STRING, mergePartials } from "../../src/clu
 import { sasTimesOf } from "../../src/cluster/sas-window.js";
 import type { ClusterPartial } from "../../src/model/incident.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
+import { sanitizeLogValue } from "../../src/redact.js";
 import { generateAll } from "../sim/scenarios.js";
 import { aggregate } from "../support/partial-compare.js";
 
 const T0 = Date.parse("2026-11-20T09:00:00Z");
+
+/** What the aggregator keeps of a long value: its start and an ellipsis. */
+const clipped = (s: string): string =>
+  s.length > MAX_KEPT_STRING ? s.slice(0, MAX_KEPT_STRING - 1) + "…" : s;
 
 function failure(over: Partial<StorageRequest> = {}): StorageRequest {
   return {
@@ -114,6 +119,46 @@ describe("ClusterAggregator", () => {
       expect(c.userAgent).toMatch(/^app\/\d+ Bearer REDACTED\\u0007$/);
       expect(c.requesterUpn).toMatch(/^user\d+@contoso\.com\\u000aforged line$/);
     }
+  });
+
+  it("samples the smallest sanitised URIs and object keys, whatever secrets, control characters and lengths they hold", () => {
+    // Sanitizing is skipped for a value that surely cannot be kept: the samples must be exactly those
+    // of sanitizing every one.
+    const part = fc.constantFrom(
+      "https://st.blob.core.windows.net/c/",
+      "a",
+      "b",
+      "?sv=1&sig=",
+      "%3Fsig%3D",
+      "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln",
+      "Bearer abcdefghijk",
+      "\u0001",
+      "\n",
+      "z".repeat(MAX_KEPT_STRING - 5),
+    );
+    const value = fc.array(part, { minLength: 1, maxLength: 5 }).map((p) => p.join(""));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 40 }), (pairs) => {
+        const a = new ClusterAggregator({ sampleUris: 3, sampleObjectKeys: 4 });
+        for (const [uri, objectKey] of pairs) a.observe(failure({ uri, objectKey }));
+        const smallest = (values: string[], cap: number) =>
+          [...new Set(values.map((v) => clipped(sanitizeLogValue(v))))].sort().slice(0, cap);
+        const [p] = a.partials();
+        expect(p!.sampleUris).toEqual(
+          smallest(
+            pairs.map(([u]) => u),
+            3,
+          ),
+        );
+        expect(p!.sampleObjectKeys).toEqual(
+          smallest(
+            pairs.map(([, k]) => k),
+            4,
+          ),
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("keeps at most MAX_KEPT_STRING characters of any log-derived string", () => {

@@ -4,9 +4,15 @@ import {
   describeSecretUrl,
   redactSecrets,
   redactUri,
+  sanitizedPrefixLength,
   sanitizeLogValue,
   sanitizeOutbound,
 } from "../../src/redact.js";
+
+/** What sanitizeLogValue may change text from: a secret shape's start or a control character. */
+const MAY_CHANGE_FROM =
+  // eslint-disable-next-line no-control-regex -- control characters are one of them
+  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|eyj|bearer|sharedkey|webhook|mac signature)/i;
 
 describe("redaction", () => {
   it("masks SAS sig values wherever they appear", () => {
@@ -130,5 +136,39 @@ describe("sanitizeOutbound", () => {
     expect(out.n).toBe(3);
     expect(out.d).toBe("1970-01-01T00:00:00.000Z");
     expect(sanitizeLogValue("a\nb\u001b")).toBe("a\\u000ab\\u001b");
+  });
+
+  it("keeps every character of a log value before sanitizedPrefixLength as it is", () => {
+    // Pieces of every shape sanitizeLogValue changes, amid ordinary URI text.
+    const piece = fc.constantFrom(
+      "https://a.blob.core.windows.net/c/b",
+      "?sv=2022-11-02&sig=abc%2Bdef%3D",
+      "&se=2026-01-01",
+      "%26sig%3Dxyz",
+      "SharedKey acct:ctzMq410TV3wS7upTB=",
+      "Bearer abcdefghijklmnop",
+      "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln",
+      "AccountKey=c2VjcmV0",
+      "The MAC signature found in the HTTP request 'abc' x",
+      "https://x.webhook.office.com/webhookb2/secret/path",
+      "\u0000",
+      "\n",
+      "\u2028",
+      "/",
+      "z",
+      "A",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), fc.string({ maxLength: 12 }), (pieces, tail) => {
+        const text = pieces.join("") + tail;
+        const kept = sanitizedPrefixLength(text);
+        expect(kept).toBeGreaterThanOrEqual(0);
+        expect(kept).toBeLessThanOrEqual(text.length);
+        expect(sanitizeLogValue(text).startsWith(text.slice(0, kept))).toBe(true);
+        // Not shorter than it must be: it ends where one of those shapes could begin, or at the end.
+        if (kept < text.length) expect(text.slice(kept)).toMatch(MAY_CHANGE_FROM);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
