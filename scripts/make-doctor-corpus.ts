@@ -53,7 +53,7 @@ import {
   generateQueueSASQueryParameters,
 } from "@azure/storage-queue";
 import type { TokenCredential } from "@azure/core-auth";
-import { AZURITE_ACCOUNT, AZURITE_KEY, freePort, startAzurite } from "../src/local/azurite.js";
+import { AZURITE_ACCOUNT, AZURITE_KEY, freePorts, startAzurite } from "../src/local/azurite.js";
 import type { Decision } from "../src/model/incident.js";
 import type { HttpHeader } from "../src/signature/http-request.js";
 import { signRequest } from "../src/signature/sign.js";
@@ -123,7 +123,7 @@ class BreakingProxy {
   ) {}
 
   async start(): Promise<void> {
-    this.port = await freePort();
+    [this.port] = (await freePorts(1)) as [number];
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((r) => this.server!.listen(this.port, "127.0.0.1", r));
   }

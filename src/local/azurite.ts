@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
 
 /**
@@ -36,16 +36,30 @@ export const AZURITE_ACCOUNT = "devstoreaccount1";
 export const AZURITE_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-export async function freePort(): Promise<number> {
+/**
+ * `count` distinct free loopback ports. Each port's socket stays open until all are found: a port
+ * closed at once could be handed out again by the next request (it happened, and Azurite's queue
+ * service then failed to listen on its blob service's port).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) servers.push(await listeningOnFreePort());
+    return servers.map((srv) => {
+      const addr = srv.address();
+      return typeof addr === "object" && addr ? addr.port : 0;
+    });
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
+  }
+}
+
+function listeningOnFreePort(): Promise<Server> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.listen(0, "127.0.0.1", () => resolve(srv));
   });
 }
 
@@ -56,9 +70,13 @@ function azuriteEntry(): string {
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
-  const blobPort = options.ports?.blob ?? (await freePort());
-  const queuePort = options.ports?.queue ?? (await freePort());
-  const tablePort = options.ports?.table ?? (await freePort());
+  const fixed = [options.ports?.blob, options.ports?.queue, options.ports?.table];
+  const free = await freePorts(fixed.filter((port) => port === undefined).length);
+  const [blobPort, queuePort, tablePort] = fixed.map((port) => port ?? free.shift()!) as [
+    number,
+    number,
+    number,
+  ];
   const args = [
     azuriteEntry(),
     "--disableTelemetry",
