@@ -141,6 +141,8 @@ export async function openFileBytes(file: string): Promise<FileBytes> {
     if (size <= READ_CHUNK_BYTES) {
       const small = readSmallFile(fd, size);
       if (small) return small;
+      // It grew to a whole chunk or more since it was sized: streamed to its new end.
+      size = fstatSync(fd).size;
     }
     const magic = Buffer.alloc(2);
     if (!isGzipHead(magic.subarray(0, readSync(fd, magic, 0, 2, 0)))) {
