@@ -1,4 +1,5 @@
 import type { RejectionSink } from "../engine/contracts.js";
+import type { RecordSink } from "./formats.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import { LineSplitter, MAX_RECORD_BYTES, type LineHandler, type LineProblem } from "./lines.js";
 import { rejectAt, type RecordLocation } from "./record-location.js";
@@ -319,7 +320,7 @@ export class ClassicLogParser<T> implements LineHandler {
     private readonly file: string,
     private readonly map: ClassicFieldsReader<T>,
     private readonly sink: RejectionSink,
-    private readonly out: T[],
+    private readonly out: RecordSink<T>,
   ) {}
 
   push(chunk: Buffer): void {

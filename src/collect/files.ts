@@ -1,9 +1,9 @@
 import { GarbageBetweenFiles } from "../collect-garbage.js";
-import type { RejectionSink } from "../engine/contracts.js";
+import type { RecordObserver, RejectionSink } from "../engine/contracts.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import { activityEventFromObject } from "./activity-records.js";
-import { FileRecordParser, type RecordReader } from "./formats.js";
+import { FileRecordParser, type RecordReader, type RecordSink } from "./formats.js";
 import type { FilePiece } from "./byte-ranges.js";
 import { InputError, expandInputPaths, openFileBytes, openFileRange, type FileBytes } from "./input-files.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
@@ -82,7 +82,31 @@ const LEAN_STORAGE_READER: RecordReader<StorageRequest> = {
     successRowSkim().run(chunk, start, end, maxLineBytes, out, decline),
   fromClassicFields: storageRequestFromClassicFields,
 };
+/** LEAN_STORAGE_READER whose skimmed success rows are lent (see scanStorageRequests). */
+const LENDING_STORAGE_READER: RecordReader<StorageRequest> = {
+  ...LEAN_STORAGE_READER,
+  skimJsonLines: (chunk, start, end, maxLineBytes, out, decline) =>
+    successRowSkim().run(chunk, start, end, maxLineBytes, out, decline, true),
+};
 const ACTIVITY_READER: RecordReader<ActivityEvent> = { fromObject: activityEventFromObject };
+
+/** An observer's own failure, carried through the reader's error handling untouched. */
+class ObserverFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+/** Hands each record to `observer` as the parser makes it. */
+function observing(observer: RecordObserver): RecordSink<StorageRequest> {
+  return {
+    push(r: StorageRequest): void {
+      try {
+        observer.observe(r);
+      } catch (err) {
+        throw new ObserverFailure(err);
+      }
+    },
+  };
+}
 
 export interface ReadProgress {
   file: string;
@@ -121,13 +145,20 @@ export async function* readRecordBatches<T>(
   reader: RecordReader<T>,
   rejections: RejectionSink,
   onProgress?: (p: ReadProgress) => void,
+  /** Where records go instead of the batches (which are then empty). */
+  sink?: RecordSink<T>,
 ): AsyncGenerator<T[]> {
   const garbage = new GarbageBetweenFiles();
   for (const file of await expandInputPaths(paths)) {
     garbage.nextFile();
-    const parser = new FileRecordParser(file, reader, rejections);
+    const parser = new FileRecordParser(file, reader, rejections, undefined, sink);
     yield* readInto(file, await openFileBytes(file), parser, rejections, onProgress);
   }
+}
+
+/** Runs a reader whose records go to a sink: nothing is yielded but the reading itself. */
+async function drain(batches: AsyncGenerator<unknown[]>): Promise<void> {
+  for await (const batch of batches) void batch;
 }
 
 /** Feeds one source's chunks to its parser, yielding what each chunk completes. */
@@ -141,10 +172,12 @@ async function* readInto<T>(
   try {
     for await (const chunk of source.chunks) {
       parser.push(chunk);
-      if (parser.out.length > 0) yield parser.out.splice(0);
+      const batch = parser.batch();
+      if (batch) yield batch;
       onProgress?.({ file, bytes: source.bytesRead(), totalBytes: source.totalBytes });
     }
   } catch (err) {
+    if (err instanceof ObserverFailure) throw err.cause;
     if (!isZlibError(err)) {
       if (err instanceof InputError) throw err;
       const detail = err instanceof Error ? err.message : String(err);
@@ -158,26 +191,38 @@ async function* readInto<T>(
       reason: `gzip data is corrupt or truncated (${err.message}); records after the damage were not read`,
     });
   }
-  parser.end();
-  if (parser.out.length > 0) yield parser.out.splice(0);
+  try {
+    parser.end();
+  } catch (err) {
+    throw err instanceof ObserverFailure ? err.cause : err;
+  }
+  const batch = parser.batch();
+  if (batch) yield batch;
 }
 
 /**
- * The storage requests of one piece of the input (src/collect/byte-ranges.ts), read as the whole file
- * would read them except that lines are numbered from the piece's start: `lines` receives how many the
- * piece held, so the caller can renumber.
+ * The storage requests of one piece of the input (src/collect/byte-ranges.ts), handed to `observer` as
+ * scanStorageRequests hands them, read as the whole file would read them except that lines are numbered
+ * from the piece's start: `lines` receives how many the piece held, so the caller can renumber.
  */
-export async function* readStorageRequestPiece(
+export async function scanStorageRequestPiece(
   piece: FilePiece,
   opts: ReadStorageOptions,
+  observer: RecordObserver,
   lines: (n: number) => void,
-): AsyncGenerator<StorageRequest[]> {
+): Promise<void> {
   const whole = piece.start === 0 && piece.end === piece.size;
   const source = whole
     ? await openFileBytes(piece.file)
     : await openFileRange(piece.file, piece.start, piece.end);
-  const parser = new FileRecordParser(piece.file, storageReader(opts), opts.rejections, piece.format);
-  yield* readInto(piece.file, source, parser, opts.rejections, opts.onProgress);
+  const parser = new FileRecordParser(
+    piece.file,
+    LENDING_STORAGE_READER,
+    opts.rejections,
+    piece.format,
+    observing(observer),
+  );
+  await drain(readInto(piece.file, source, parser, opts.rejections, opts.onProgress));
   lines(parser.lines);
 }
 
@@ -197,6 +242,22 @@ export function readStorageRequests(
 ): AsyncGenerator<StorageRequest> {
   return new FlattenedBatches(
     readRecordBatches(paths, storageReader(opts), opts.rejections, opts.onProgress),
+  );
+}
+
+/**
+ * Every storage request in `paths`, as readStorageRequests reads them with `lean`, handed to `observer`
+ * as each is read, in input order: what the one-pass `analyze` does with them. A success row of ASCII
+ * JSON Lines is lent: one object, refilled for the next row, whose values are decoded only when asked
+ * for, so it is valid only during the call; the observer keeps values, never the record.
+ */
+export async function scanStorageRequests(
+  paths: string[],
+  opts: ReadStorageOptions,
+  observer: RecordObserver,
+): Promise<void> {
+  await drain(
+    readRecordBatches(paths, LENDING_STORAGE_READER, opts.rejections, opts.onProgress, observing(observer)),
   );
 }
 

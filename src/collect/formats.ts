@@ -41,11 +41,19 @@ export interface RecordReader<T> {
     start: number,
     end: number,
     maxLineBytes: number,
-    out: T[],
+    out: RecordSink<T>,
     decline: DeclineLine,
   ): number;
   /** Classic Storage Analytics lines (src/collect/classic-log.ts); absent where they make no record. */
   fromClassicFields?: ClassicFieldsReader<T>;
+}
+
+/**
+ * Where a parser puts the records it makes, in input order: an array the caller drains after each push,
+ * or an observer that takes each record as it is made (see FileRecordParser).
+ */
+export interface RecordSink<T> {
+  push(record: T): unknown;
 }
 
 /** The input forms a file can be in; detected from its first bytes. */
@@ -94,7 +102,7 @@ abstract class RecordTarget<T> {
     protected readonly file: string,
     protected readonly map: RecordReader<T>,
     protected readonly sink: RejectionSink,
-    protected readonly out: T[],
+    protected readonly out: RecordSink<T>,
   ) {}
 }
 
@@ -178,7 +186,7 @@ class JsonLinesParser<T> extends LineParser<T> {
     scanner.push(Buffer.from(text, "utf8"));
     scanner.end();
     if (broken || values < 2) return false;
-    this.out.push(...records);
+    for (const r of records) this.out.push(r);
     for (const r of rejected) this.sink.reject(r);
     return true;
   }
@@ -193,7 +201,7 @@ function mapJsonRecord<T>(
   at: RecordLocation,
   map: RecordReader<T>,
   sink: RejectionSink,
-  out: T[],
+  out: RecordSink<T>,
   bytes?: Buffer,
   bytesStart = 0,
   malformedHint = "",
@@ -447,7 +455,7 @@ function mapCapturedObject<T>(
   at: RecordLocation,
   map: RecordReader<T>,
   sink: RejectionSink,
-  out: T[],
+  out: RecordSink<T>,
   bytes?: Buffer,
 ): void {
   if (text === undefined) {
@@ -630,7 +638,6 @@ function isSpaceByte(c: number): boolean {
  * streams through the matching parser. Records land in `out`, which the caller drains after each push.
  */
 export class FileRecordParser<T> {
-  readonly out: T[] = [];
   private inner: Parser | undefined;
   private head: Buffer[] = [];
   private headBytes = 0;
@@ -642,7 +649,15 @@ export class FileRecordParser<T> {
     private readonly sink: RejectionSink,
     /** The form when known already (a piece of a split file, which has no head of its own). */
     private readonly knownFormat?: FileFormat,
+    /** Where records go: by default an array drained by `batch()`. */
+    readonly out: RecordSink<T> = [],
   ) {}
+
+  /** The records made since the last call, when they go to an array; undefined when there are none. */
+  batch(): T[] | undefined {
+    const out = this.out;
+    return Array.isArray(out) && out.length > 0 ? (out as T[]).splice(0) : undefined;
+  }
 
   push(chunk: Buffer): void {
     if (this.inner) {

@@ -5,7 +5,7 @@ import type { ActivityEvent } from "../model/activity.js";
 import type { ClusterPartial, Incident } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import { DEFAULT_ENGINE_CAPS, summarisedOf, type EngineCaps, type Summarised } from "./caps.js";
-import type { RejectedRecord, RejectionSink, RootCauseExplainer } from "./contracts.js";
+import type { RecordObserver, RejectedRecord, RejectionSink, RootCauseExplainer } from "./contracts.js";
 import { DEFAULT_EVIDENCE_LIMITS, EvidenceIndex, evidenceCapsOf } from "../correlate/evidence.js";
 import { explainFromEvidence } from "../correlate/explainer.js";
 import { parseRootCauseSettings, type RootCauseSettingsInput } from "../correlate/settings.js";
@@ -51,10 +51,15 @@ export interface AnalysisWindow {
 }
 
 export interface AnalyzeOptions {
-  /** Requests one by one, or in batches (src/collect/files.ts readStorageRequestBatches) for fewer async hops. */
+  /**
+   * Requests one by one, or in batches (src/collect/files.ts readStorageRequestBatches) for fewer async
+   * hops; or a scan that hands each request to the observer it is given as it reads it
+   * (scanStorageRequests), which may lend records: `analyze` keeps none.
+   */
   requests:
     | AsyncIterable<StorageRequest | readonly StorageRequest[]>
-    | Iterable<StorageRequest | readonly StorageRequest[]>;
+    | Iterable<StorageRequest | readonly StorageRequest[]>
+    | ((observer: RecordObserver) => Promise<void>);
   activity: readonly ActivityEvent[];
   /** Rows outside [from, to] are counted but not analysed; a missing bound is the data's own. */
   window?: AnalysisWindow;
@@ -230,7 +235,9 @@ async function intakeAll(o: AnalyzeOptions, caps: EngineCaps): Promise<IntakeSum
     toMs: o.window?.to?.getTime(),
   });
   // `for await` over a synchronous iterable costs a promise per row: iterate those directly.
-  if (Symbol.iterator in o.requests) {
+  if (typeof o.requests === "function") {
+    await o.requests(intake);
+  } else if (Symbol.iterator in o.requests) {
     for (const item of o.requests) intake.takeItem(item);
   } else {
     for await (const item of o.requests) intake.takeItem(item);

@@ -1,6 +1,6 @@
 import type { FilePiece } from "../collect/byte-ranges.js";
 import { GarbageBetweenFiles } from "../collect-garbage.js";
-import { readStorageRequestPiece } from "../collect/files.js";
+import { scanStorageRequestPiece } from "../collect/files.js";
 import { RejectionCollector } from "../collect/rejections.js";
 import { ClusterAggregator, type ClusterLimits } from "../cluster/aggregator.js";
 import { DEFAULT_EVIDENCE_LIMITS, EvidenceObserver, type RootCauseEvidence } from "../correlate/evidence.js";
@@ -41,8 +41,7 @@ export async function scanPart(req: PartScanRequest): Promise<PartScan> {
     garbage.nextFile();
     const rejections = new RejectionCollector();
     let lines = 0;
-    for await (const batch of readStorageRequestPiece(piece, { rejections, lean: true }, (n) => (lines = n)))
-      intake.takeItem(batch);
+    await scanStorageRequestPiece(piece, { rejections }, intake, (n) => (lines = n));
     pieces.push({ lines, count: rejections.count, samples: [...rejections.samples] });
   }
   // The observer is done with: its own records, not copies (the merge copies, and so does a worker's

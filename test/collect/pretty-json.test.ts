@@ -163,10 +163,10 @@ describe("pretty-printed archive records (PT1H.json through jq .)", () => {
       const out: StorageRequest[] = [];
       for (let k = 0; k < bytes.length; k += size) {
         parser.push(bytes.subarray(k, k + size));
-        out.push(...parser.out.splice(0));
+        out.push(...(parser.batch() ?? []));
       }
       parser.end();
-      out.push(...parser.out.splice(0));
+      out.push(...(parser.batch() ?? []));
       expect(parser.format, `chunk ${size}`).toBe("json-objects");
       expect(out, `chunk ${size}`).toEqual(archiveRecords.filter((_, k) => k !== 7));
       expect(

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from "../../clock.js";
-import { InputError, readActivityEvents, readStorageRequestBatches } from "../../collect/files.js";
+import { InputError, readActivityEvents, scanStorageRequests } from "../../collect/files.js";
 import { RejectionCollector } from "../../collect/rejections.js";
 import { createRootCauseExplainer } from "../../correlate/index.js";
 import { analyzeInParallel, defaultScanThreads } from "../../engine/analyze-parallel.js";
@@ -192,11 +192,10 @@ export async function runAnalyze(
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
     const result = await analyze({
-      // The engine reads only a few fields of rows that are not 401/403 (issue 13).
-      requests: readStorageRequestBatches(
-        args.logs,
-        onProgress ? { rejections, onProgress, lean: true } : { rejections, lean: true },
-      ),
+      // Each request goes to the engine as it is read; of rows that are not 401/403 the engine reads
+      // only a few fields (issue 13).
+      requests: (observer) =>
+        scanStorageRequests(args.logs, onProgress ? { rejections, onProgress } : { rejections }, observer),
       activity,
       window,
       clock,

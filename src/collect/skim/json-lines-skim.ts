@@ -1,5 +1,6 @@
 import { isAscii } from "node:buffer";
-import type { StorageRequest } from "../../model/storage-request.js";
+import type { ServiceType, StorageRequest } from "../../model/storage-request.js";
+import type { RecordSink } from "../formats.js";
 import { MAX_RECORD_BYTES, type DeclineLine } from "../lines.js";
 import type { Latin1Buffer } from "../json-fields.js";
 import {
@@ -57,7 +58,9 @@ import { SKIM_WASM_BASE64 } from "./skim-wasm.js";
  *   braces that pair its own up again passes.
  *
  * The record is the one the full reader builds for the row (`leanSuccessRecord`); a test compares the
- * two on every line of the bundled samples, the simulator's stories and generated archives.
+ * two on every line of the bundled samples, the simulator's stories and generated archives. A lending
+ * run (scanStorageRequests) hands out one LentSuccessRow instead, refilled per row, whose values are the
+ * same when read during the consumer's call (test/collect/scan-requests.test.ts).
  */
 
 /** The columns of a success row, one slot each: the lean fields, the time read from its column. */
@@ -267,9 +270,11 @@ class SuccessRowSkim {
     start: number,
     end: number,
     maxLineBytes: number,
-    out: StorageRequest[],
+    out: RecordSink<StorageRequest>,
     decline: DeclineLine,
+    lend = false,
   ): number {
+    this.lend = lend;
     let lines = 0;
     let from = start;
     for (;;) {
@@ -299,7 +304,7 @@ class SuccessRowSkim {
     start: number,
     end: number,
     maxLineBytes: number,
-    out: StorageRequest[],
+    out: RecordSink<StorageRequest>,
     decline: DeclineLine,
     before: number,
   ): number {
@@ -335,7 +340,14 @@ class SuccessRowSkim {
     this.accountsOfIds.fill(undefined);
   }
 
-  /** The record of a row the module took, or undefined when what is left to check fails. */
+  /** Whether this run's records are lent (see `run`). */
+  private lend = false;
+  private lentRow: LentSuccessRow | undefined;
+
+  /**
+   * The record of a row the module took, or undefined when what is left to check fails: a new record,
+   * or when lending the one LentSuccessRow, refilled.
+   */
   private record(row: number, ints: Int32Array): StorageRequest | undefined {
     const v = row + ROW_VALUES;
     const status = ints[row + ROW_STATUS]!;
@@ -375,6 +387,23 @@ class SuccessRowSkim {
     }
     service ??= serviceFromResourceId(resourceId);
     if (!service) return undefined;
+    if (this.lend) {
+      const lent = (this.lentRow ??= new LentSuccessRow(this));
+      lent.refill(
+        timeMs,
+        account,
+        service,
+        operation,
+        status,
+        this.text(ints[v + 2 * STATUS_TEXT]!),
+        this.text(ints[v + 2 * AUTH_TYPE]!),
+        this.userAgent(ints[v + 2 * USER_AGENT]!),
+        this.text(ints[v + 2 * OPERATION_VERSION]!),
+        resourceId,
+        v,
+      );
+      return lent;
+    }
     const f = this.fields;
     f.timeMs = timeMs;
     f.account = account;
@@ -414,7 +443,7 @@ class SuccessRowSkim {
   }
 
   /** A located value: decoded from the run, which is still in the module's memory. */
-  private located(value: number): string | undefined {
+  located(value: number): string | undefined {
     const length = this.ints[value + 1]!;
     if (length === 0) return undefined;
     const at = this.input + this.ints[value]!;
@@ -434,6 +463,106 @@ class SuccessRowSkim {
     return account ?? undefined;
   }
 }
+
+/**
+ * The one record a lending skim hands out for every success row it takes (scanStorageRequests). Its
+ * values are set per row; the four that seldom repeat (URI, caller address, auth hash, object id) are
+ * decoded from the row's bytes only when read, and then kept for the row: a consumer that drops the row
+ * at its caller cap reads one of them, not four. Valid only while the consumer's `observe` runs: after
+ * it, the object and the bytes are the next row's.
+ */
+class LentSuccessRow implements StorageRequest {
+  timeMs = 0;
+  account = "";
+  service: ServiceType = "blob";
+  operation = "";
+  statusCode: number | null = 0;
+  statusText = "";
+  authType = "";
+  userAgent: string | undefined = undefined;
+  operationVersion: string | undefined = undefined;
+  resourceId: string | undefined = undefined;
+  objectKey: string | undefined = undefined;
+  requesterAppId: string | undefined = undefined;
+  requesterTenantId: string | undefined = undefined;
+  requesterUpn: string | undefined = undefined;
+  requesterAudience: string | undefined = undefined;
+  requesterTokenIssuer: string | undefined = undefined;
+  delegatedResourceId: string | undefined = undefined;
+  authorizationDetails: unknown = undefined;
+  correlationId: string | undefined = undefined;
+  protocol: string | undefined = undefined;
+  sasExpiryStatus: string | undefined = undefined;
+  tlsVersion: string | undefined = undefined;
+  clientRequestId: string | undefined = undefined;
+  /** The row's values (ROW_VALUES in the module's rows), where the located slots are found. */
+  private values = 0;
+  /** Decoded located values of this row; NOT_READ until asked for. */
+  private decodedUri: string | undefined | typeof NOT_READ = NOT_READ;
+  private decodedCallerIp: string | undefined | typeof NOT_READ = NOT_READ;
+  private decodedAuthHash: string | undefined | typeof NOT_READ = NOT_READ;
+  private decodedObjectId: string | undefined | typeof NOT_READ = NOT_READ;
+
+  constructor(private readonly skim: SuccessRowSkim) {}
+
+  refill(
+    timeMs: number,
+    account: string,
+    service: ServiceType,
+    operation: string,
+    statusCode: number,
+    statusText: string | undefined,
+    authType: string | undefined,
+    userAgent: string | undefined,
+    operationVersion: string | undefined,
+    resourceId: string | undefined,
+    values: number,
+  ): void {
+    this.timeMs = timeMs;
+    this.account = account;
+    this.service = service;
+    this.operation = operation;
+    this.statusCode = statusCode;
+    this.statusText = statusText ?? "";
+    this.authType = authType ?? "";
+    this.userAgent = userAgent;
+    this.operationVersion = operationVersion;
+    this.resourceId = resourceId;
+    this.values = values;
+    this.decodedUri = NOT_READ;
+    this.decodedCallerIp = NOT_READ;
+    this.decodedAuthHash = NOT_READ;
+    this.decodedObjectId = NOT_READ;
+  }
+
+  get uri(): string | undefined {
+    if (this.decodedUri === NOT_READ) this.decodedUri = this.skim.located(this.values + 2 * URI);
+    return this.decodedUri;
+  }
+
+  get callerIp(): string | undefined {
+    if (this.decodedCallerIp === NOT_READ) {
+      const ip = this.skim.located(this.values + 2 * CALLER_IP);
+      this.decodedCallerIp = ip === undefined ? undefined : withoutPort(ip);
+    }
+    return this.decodedCallerIp;
+  }
+
+  get authHash(): string | undefined {
+    if (this.decodedAuthHash === NOT_READ)
+      this.decodedAuthHash = this.skim.located(this.values + 2 * AUTH_HASH);
+    return this.decodedAuthHash;
+  }
+
+  get requesterObjectId(): string | undefined {
+    if (this.decodedObjectId === NOT_READ)
+      this.decodedObjectId = this.skim.located(this.values + 2 * OBJECT_ID);
+    return this.decodedObjectId;
+  }
+}
+
+/** A located value not decoded yet. */
+const NOT_READ: unique symbol = Symbol("not read");
 
 let skim: SuccessRowSkim | undefined;
 

@@ -1,0 +1,133 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStorageRequests, scanStorageRequests } from "../../src/collect/files.js";
+import { RejectionCollector } from "../../src/collect/rejections.js";
+import type { StorageRequest } from "../../src/model/storage-request.js";
+import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
+import { generateAll } from "../sim/scenarios.js";
+import { archiveLine } from "./helpers.js";
+
+/**
+ * scanStorageRequests hands each request to an observer as it reads it, and lends the success rows it
+ * skims (one object, refilled, its values decoded when read). Seen during each call, every request must
+ * be exactly what the batches give, in the same order, with the same rejections.
+ */
+
+/** Every field of a request as it reads now (a lent row's values are gone after the call). */
+function snapshot(r: StorageRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of FIELDS) out[k] = r[k];
+  return out;
+}
+const FIELDS: ReadonlyArray<keyof StorageRequest> = [
+  "timeMs",
+  "account",
+  "service",
+  "operation",
+  "statusCode",
+  "statusText",
+  "authType",
+  "authHash",
+  "callerIp",
+  "userAgent",
+  "operationVersion",
+  "uri",
+  "objectKey",
+  "requesterObjectId",
+  "requesterAppId",
+  "requesterTenantId",
+  "requesterUpn",
+  "requesterAudience",
+  "requesterTokenIssuer",
+  "delegatedResourceId",
+  "authorizationDetails",
+  "resourceId",
+  "correlationId",
+  "protocol",
+  "sasExpiryStatus",
+  "tlsVersion",
+  "clientRequestId",
+];
+
+async function scanned(paths: string[]) {
+  const rejections = new RejectionCollector();
+  const seen: Array<Record<string, unknown>> = [];
+  await scanStorageRequests(paths, { rejections }, { observe: (r) => seen.push(snapshot(r)) });
+  return { seen, rejected: rejections.count, samples: rejections.samples };
+}
+
+async function batched(paths: string[]) {
+  const rejections = new RejectionCollector();
+  const seen: Array<Record<string, unknown>> = [];
+  for await (const r of readStorageRequests(paths, { rejections, lean: true })) seen.push(snapshot(r));
+  return { seen, rejected: rejections.count, samples: rejections.samples };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "scan-requests-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("scanStorageRequests", () => {
+  const data = generateAll({ seed: 11 });
+
+  it("hands the observer what the batches carry, lent success rows included, in every form", async () => {
+    const forms: Array<[string, string]> = [
+      ["archive.json", storageRequestsToArchiveJsonLines(data.requests)],
+      ["la.ndjson", storageRequestsToNdjson(data.requests, { nativeTypes: true })],
+      ["la-text.ndjson", storageRequestsToNdjson(data.requests, {})],
+      // Lines the skim declines amid lines it takes: failures, a non-ASCII value, bad rows, blanks.
+      [
+        "mixed.json",
+        [
+          archiveLine({ statusCode: 200, statusText: "Success" }),
+          archiveLine({ statusCode: 403 }),
+          archiveLine({ statusCode: 200, properties: { accountName: "stäcct", serviceType: "blob" } }),
+          "not json",
+          "",
+          archiveLine({ statusCode: 200, time: "yesterday" }),
+          archiveLine({ statusCode: 201, callerIpAddress: "[2001:db8::1]:443" }),
+        ].join("\n"),
+      ],
+    ];
+    for (const [name, text] of forms) {
+      const file = join(dir, name);
+      await writeFile(file, text);
+      const got = await scanned([file]);
+      const want = await batched([file]);
+      expect(got.seen.length, name).toBe(want.seen.length);
+      expect(got.seen, name).toEqual(want.seen);
+      expect(got.rejected, name).toBe(want.rejected);
+      expect(got.samples, name).toEqual(want.samples);
+    }
+  });
+
+  it("reads the bundled samples as the batches do", async () => {
+    const samples = join(import.meta.dirname, "..", "..", "samples", "logs");
+    const got = await scanned([samples]);
+    expect(got.seen.length).toBeGreaterThan(0);
+    expect(got).toEqual(await batched([samples]));
+  });
+
+  it("throws an observer's own error as it is, not as a failed read", async () => {
+    const file = join(dir, "one.json");
+    await writeFile(file, archiveLine({ statusCode: 200, statusText: "Success" }) + "\n");
+    const boom = new Error("observer failed");
+    await expect(
+      scanStorageRequests(
+        [file],
+        { rejections: new RejectionCollector() },
+        {
+          observe: () => {
+            throw boom;
+          },
+        },
+      ),
+    ).rejects.toBe(boom);
+  });
+});
