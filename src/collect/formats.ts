@@ -635,7 +635,8 @@ function isSpaceByte(c: number): boolean {
 
 /**
  * Reads one file's records whatever its form: buffers the first bytes until the form is known, then
- * streams through the matching parser. Records land in `out`, which the caller drains after each push.
+ * streams through the matching parser. Records land in `out`: an array the caller drains with `batch()`
+ * after each push, or a sink that takes each record as it is made.
  */
 export class FileRecordParser<T> {
   private inner: Parser | undefined;
