@@ -387,23 +387,6 @@ class SuccessRowSkim {
     }
     service ??= serviceFromResourceId(resourceId);
     if (!service) return undefined;
-    if (this.lend) {
-      const lent = (this.lentRow ??= new LentSuccessRow(this));
-      lent.refill(
-        timeMs,
-        account,
-        service,
-        operation,
-        status,
-        this.text(ints[v + 2 * STATUS_TEXT]!),
-        this.text(ints[v + 2 * AUTH_TYPE]!),
-        this.userAgent(ints[v + 2 * USER_AGENT]!),
-        this.text(ints[v + 2 * OPERATION_VERSION]!),
-        resourceId,
-        v,
-      );
-      return lent;
-    }
     const f = this.fields;
     f.timeMs = timeMs;
     f.account = account;
@@ -412,14 +395,18 @@ class SuccessRowSkim {
     f.statusCode = status;
     f.statusText = this.text(ints[v + 2 * STATUS_TEXT]!);
     f.authType = this.text(ints[v + 2 * AUTH_TYPE]!);
-    f.authHash = this.located(v + 2 * AUTH_HASH);
-    const callerIp = this.located(v + 2 * CALLER_IP);
-    f.callerIp = callerIp === undefined ? undefined : withoutPort(callerIp);
     f.userAgent = this.userAgent(ints[v + 2 * USER_AGENT]!);
     f.operationVersion = this.text(ints[v + 2 * OPERATION_VERSION]!);
+    f.resourceId = resourceId;
+    if (this.lend) {
+      const lent = (this.lentRow ??= new LentSuccessRow(this));
+      lent.refill(f, v);
+      return lent;
+    }
+    f.authHash = this.located(v + 2 * AUTH_HASH);
+    f.callerIp = this.callerIp(v);
     f.uri = this.located(v + 2 * URI);
     f.requesterObjectId = this.located(v + 2 * OBJECT_ID);
-    f.resourceId = resourceId;
     return leanSuccessRecord(f);
   }
 
@@ -440,6 +427,12 @@ class SuccessRowSkim {
     let ms = this.hours[id];
     if (ms === undefined) this.hours[id] = ms = hourStartMs(this.text(id)!);
     return ms;
+  }
+
+  /** The caller address of the row whose values start at `values`, without its port. */
+  callerIp(values: number): string | undefined {
+    const ip = this.located(values + 2 * CALLER_IP);
+    return ip === undefined ? undefined : withoutPort(ip);
   }
 
   /** A located value: decoded from the run, which is still in the module's memory. */
@@ -505,29 +498,18 @@ class LentSuccessRow implements StorageRequest {
 
   constructor(private readonly skim: SuccessRowSkim) {}
 
-  refill(
-    timeMs: number,
-    account: string,
-    service: ServiceType,
-    operation: string,
-    statusCode: number,
-    statusText: string | undefined,
-    authType: string | undefined,
-    userAgent: string | undefined,
-    operationVersion: string | undefined,
-    resourceId: string | undefined,
-    values: number,
-  ): void {
-    this.timeMs = timeMs;
-    this.account = account;
-    this.service = service;
-    this.operation = operation;
-    this.statusCode = statusCode;
-    this.statusText = statusText ?? "";
-    this.authType = authType ?? "";
-    this.userAgent = userAgent;
-    this.operationVersion = operationVersion;
-    this.resourceId = resourceId;
+  /** This row's values: `f`'s, but for the located ones, which are read from the row at `values`. */
+  refill(f: Readonly<SuccessFields>, values: number): void {
+    this.timeMs = f.timeMs;
+    this.account = f.account;
+    this.service = f.service;
+    this.operation = f.operation;
+    this.statusCode = f.statusCode;
+    this.statusText = f.statusText ?? "";
+    this.authType = f.authType ?? "";
+    this.userAgent = f.userAgent;
+    this.operationVersion = f.operationVersion;
+    this.resourceId = f.resourceId;
     this.values = values;
     this.decodedUri = NOT_READ;
     this.decodedCallerIp = NOT_READ;
@@ -541,10 +523,7 @@ class LentSuccessRow implements StorageRequest {
   }
 
   get callerIp(): string | undefined {
-    if (this.decodedCallerIp === NOT_READ) {
-      const ip = this.skim.located(this.values + 2 * CALLER_IP);
-      this.decodedCallerIp = ip === undefined ? undefined : withoutPort(ip);
-    }
+    if (this.decodedCallerIp === NOT_READ) this.decodedCallerIp = this.skim.callerIp(this.values);
     return this.decodedCallerIp;
   }
 
