@@ -156,9 +156,16 @@ export async function* readRecordBatches<T>(
   }
 }
 
-/** Runs a reader whose records go to a sink: nothing is yielded but the reading itself. */
+/**
+ * Runs a reader whose records go to an observer (`observing`): nothing is yielded but the reading itself,
+ * and the observer's own failure comes out as it was thrown.
+ */
 async function drain(batches: AsyncGenerator<unknown[]>): Promise<void> {
-  for await (const batch of batches) void batch;
+  try {
+    for await (const batch of batches) void batch;
+  } catch (err) {
+    throw err instanceof ObserverFailure ? err.cause : err;
+  }
 }
 
 /** Feeds one source's chunks to its parser, yielding what each chunk completes. */
@@ -177,7 +184,8 @@ async function* readInto<T>(
       onProgress?.({ file, bytes: source.bytesRead(), totalBytes: source.totalBytes });
     }
   } catch (err) {
-    if (err instanceof ObserverFailure) throw err.cause;
+    // Not the file's: passed on for `drain` to unwrap.
+    if (err instanceof ObserverFailure) throw err;
     if (!isZlibError(err)) {
       if (err instanceof InputError) throw err;
       const detail = err instanceof Error ? err.message : String(err);
@@ -191,11 +199,7 @@ async function* readInto<T>(
       reason: `gzip data is corrupt or truncated (${err.message}); records after the damage were not read`,
     });
   }
-  try {
-    parser.end();
-  } catch (err) {
-    throw err instanceof ObserverFailure ? err.cause : err;
-  }
+  parser.end();
   const batch = parser.batch();
   if (batch) yield batch;
 }
