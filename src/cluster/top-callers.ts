@@ -15,21 +15,28 @@ export interface CallerIdentity {
 }
 
 interface CallerEntry {
+  key: string;
   identity: CallerIdentity;
   count: number;
-  /** Over-estimation bound inherited from an evicted entry (0 when the count is exact). */
-  error: number;
   firstSeenMs: number;
   lastSeenMs: number;
 }
 
 export function callerKeyOf(c: CallerIdentity): string {
-  // The separator cannot occur in an IP, a GUID or a key slot; user agents are the last field.
+  // The separator cannot occur in an IP, a GUID or a key slot; user agents are the last field. Joined,
+  // not concatenated: a map lookup of a concatenation flattens it first.
   return [c.ip ?? "", c.requesterObjectId ?? "", c.keySlot ?? "", c.userAgent ?? ""].join("\u0001");
 }
 
 export class TopCallers {
-  private readonly entries = new Map<string, CallerEntry>();
+  /** The entries by key, for lookups. */
+  private readonly byKey = new Map<string, CallerEntry>();
+  /**
+   * The same entries in a plain array, where an eviction looks for the least frequent: with a new
+   * caller on most 401/403 rows, every row past capacity evicts, and walking the map with a callback
+   * was a fifth of clustering a row (BENCHMARKS.md, tenth round).
+   */
+  private readonly list: CallerEntry[] = [];
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
@@ -37,60 +44,55 @@ export class TopCallers {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.list.length;
   }
 
+  /** Counts a request of `identity`, which the table keeps: pass a fresh object, not one reused. */
   add(identity: CallerIdentity, timeMs: number, count = 1): void {
-    this.addEntry(callerKeyOf(identity), identity, count, 0, timeMs, timeMs);
-  }
-
-  private addEntry(
-    key: string,
-    identity: CallerIdentity,
-    count: number,
-    error: number,
-    firstSeenMs: number,
-    lastSeenMs: number,
-  ): void {
-    const existing = this.entries.get(key);
+    const key = callerKeyOf(identity);
+    const existing = this.byKey.get(key);
     if (existing) {
       existing.count += count;
-      existing.error += error;
-      if (firstSeenMs < existing.firstSeenMs) existing.firstSeenMs = firstSeenMs;
-      if (lastSeenMs > existing.lastSeenMs) existing.lastSeenMs = lastSeenMs;
+      if (timeMs < existing.firstSeenMs) existing.firstSeenMs = timeMs;
+      if (timeMs > existing.lastSeenMs) existing.lastSeenMs = timeMs;
       if (!existing.identity.requesterUpn && identity.requesterUpn) {
         existing.identity.requesterUpn = identity.requesterUpn;
       }
       return;
     }
-    if (this.entries.size < this.capacity) {
-      this.entries.set(key, { identity: { ...identity }, count, error, firstSeenMs, lastSeenMs });
+    if (this.list.length < this.capacity) {
+      const entry = { key, identity, count, firstSeenMs: timeMs, lastSeenMs: timeMs };
+      this.byKey.set(key, entry);
+      this.list.push(entry);
       return;
     }
-    const minKey = this.minKey();
-    const min = this.entries.get(minKey)!;
-    this.entries.delete(minKey);
-    this.entries.set(key, {
-      identity: { ...identity },
+    const at = this.leastFrequent();
+    const min = this.list[at]!;
+    this.byKey.delete(min.key);
+    const entry = {
+      key,
+      identity,
       count: min.count + count,
-      error: min.count + error,
-      firstSeenMs,
-      lastSeenMs,
-    });
+      firstSeenMs: timeMs,
+      lastSeenMs: timeMs,
+    };
+    this.byKey.set(key, entry);
+    this.list[at] = entry;
   }
 
-  /** The least frequent caller's key; called per eviction, so it walks the entries without allocating. */
-  private minKey(): string {
-    let minKey = "";
-    let min: CallerEntry | undefined;
-    this.entries.forEach((e, k) => {
-      // Ties break on the key so the evicted entry does not depend on insertion order.
-      if (!min || e.count < min.count || (e.count === min.count && k > minKey)) {
+  /** Where the least frequent caller is; ties break on the key, so arrival order does not decide. */
+  private leastFrequent(): number {
+    const list = this.list;
+    let at = 0;
+    let min = list[0]!;
+    for (let i = 1; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.count < min.count || (e.count === min.count && e.key > min.key)) {
         min = e;
-        minKey = k;
+        at = i;
       }
-    });
-    return minKey;
+    }
+    return at;
   }
 
   /**
@@ -118,7 +120,7 @@ export class TopCallers {
 
   summaries(): CallerSummary[] {
     const out: CallerSummary[] = [];
-    for (const e of this.entries.values()) {
+    for (const e of this.list) {
       // Identity first, then the figures: the order people read a caller in JSON.
       const s = { ...e.identity } as CallerSummary;
       s.count = e.count;
