@@ -848,6 +848,8 @@ export class EvidenceIndex {
   /** callersOf results: every incident of an account asks for them several times. */
   private readonly callerLists = new Map<string, readonly CallerView[]>();
   private readonly byValue = new Map<string, ReadonlyMap<string, readonly CallerValueRecord[]>>();
+  /** callersWith, per account: lower(outcome) \0 dimension → the callers with such records. */
+  private readonly callersByKey = new Map<string, Map<string, CallerView[]>>();
 
   constructor(readonly evidence: RootCauseEvidence) {
     for (const r of evidence.callers) {
@@ -891,6 +893,28 @@ export class EvidenceIndex {
       this.callerLists.set(acct, list);
     }
     return list;
+  }
+
+  /**
+   * The callers of an account with records of one outcome and dimension, in callersOf order: each
+   * incident asks for the few callers that failed with its challenge, and asking every caller of the
+   * account (hundreds) for each of hundreds of incidents was a sixth of building them (BENCHMARKS.md,
+   * tenth round).
+   */
+  callersWith(account: string, outcome: string, dimension: CallerDimension): readonly CallerView[] {
+    const acct = account.toLowerCase();
+    let byKey = this.callersByKey.get(acct);
+    if (!byKey) {
+      byKey = new Map();
+      for (const v of this.callersOf(acct))
+        for (const key of v.byOutcomeDimension.keys()) {
+          const list = byKey.get(key);
+          if (list) list.push(v);
+          else byKey.set(key, [v]);
+        }
+      this.callersByKey.set(acct, byKey);
+    }
+    return byKey.get(lookupKeyOf(outcome, dimension)) ?? NO_CALLERS;
   }
 
   /**
@@ -945,6 +969,7 @@ function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
 }
 
 const NO_RECORDS: readonly CallerValueRecord[] = Object.freeze([]);
+const NO_CALLERS: readonly CallerView[] = Object.freeze([]);
 
 /** Records of one caller for an outcome and dimension. */
 export function recordsOf(

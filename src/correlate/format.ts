@@ -41,11 +41,11 @@ export function shortHash(hash: string): string {
   return hash.length > 10 ? hash.slice(0, 8) + "…" : hash;
 }
 
-/** `a, b and 3 more`. */
-export function listWords(items: readonly string[], max = 3): string {
-  if (items.length === 0) return "";
+/** `a, b and 3 more`: the first `max` items, of `count` in all (those given, unless told). */
+export function listWords(items: readonly string[], max = 3, count = items.length): string {
+  if (count === 0) return "";
   const shown = items.slice(0, max);
-  const rest = items.length - shown.length;
+  const rest = count - shown.length;
   if (rest > 0) return `${shown.join(", ")} and ${rest} more`;
   if (shown.length === 1) return shown[0]!;
   return `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}`;

@@ -106,12 +106,31 @@ function weightOf(spec: Pick<DimensionSpec, "weight">, errorCode: string, authTy
   return Math.max(...codesMeantBy(errorCode).map((c) => spec.weight(c, authType)));
 }
 
-function topValues(counts: Map<string, number>, max = 3): string {
-  const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+/** Most counted first; ties by value. */
+const byCountThenValue = (a: [string, number], b: [string, number]): number =>
+  b[1] - a[1] || a[0].localeCompare(b[0]);
+
+/**
+ * The `max` most counted values in words ("a, b, c and 12 more"). Only those are sorted: an account's
+ * known addresses number in the hundreds, and sorting them all for each incident was most of the time
+ * spent looking for new addresses.
+ */
+export function topValues(counts: Map<string, number>, max = 3): string {
+  const top: Array<[string, number]> = [];
+  for (const entry of counts) {
+    if (top.length === max && byCountThenValue(entry, top[max - 1]!) >= 0) continue;
+    let i = top.length === max ? max - 1 : top.length;
+    while (i > 0 && byCountThenValue(entry, top[i - 1]!) < 0) {
+      top[i] = top[i - 1]!;
+      i--;
+    }
+    top[i] = entry;
+  }
   return redactSecrets(
     listWords(
-      sorted.map(([v]) => v || "(empty)"),
+      top.map(([v]) => v || "(empty)"),
       max,
+      counts.size,
     ),
   );
 }
@@ -141,9 +160,9 @@ export function failingCallersOf(
   const known = memo.get(key);
   if (known) return known;
   const out: FailingCaller[] = [];
-  for (const view of index.callersOf(account)) {
-    const all = recordsOf(view, outcome, "all")[0];
-    if (all) out.push({ view, failures: all.count, firstFailureMs: all.firstMs });
+  for (const view of index.callersWith(account, outcome, "all")) {
+    const all = recordsOf(view, outcome, "all")[0]!;
+    out.push({ view, failures: all.count, firstFailureMs: all.firstMs });
   }
   out.sort((a, b) => b.failures - a.failures || a.view.caller.localeCompare(b.view.caller));
   memo.set(key, out);
@@ -203,7 +222,7 @@ export function detectLogChanges(
     if (callers.length === 0 || share < settings.minChangedShare) continue;
     const okAfter = (values: Set<string>): CallerValueRecord[] =>
       index
-        .callersOf(incident.account)
+        .callersWith(incident.account, "ok", spec.dimension)
         .flatMap((v) => recordsOf(v, "ok", spec.dimension))
         .filter((r) => values.has(r.value) && r.lastMs >= incident.onsetMs);
     const newAlsoSucceeds = okAfter(newValues).length > 0;
@@ -247,28 +266,33 @@ export function detectLogChanges(
   return { candidates, changedCallers };
 }
 
-/** Each address caller of an account with its successes, per index: every incident of it asks. */
-const addressMemo = new WeakMap<
-  EvidenceIndex,
-  Map<string, ReadonlyArray<{ address: string; oks: readonly CallerValueRecord[] }>>
->();
+/** An address caller of an account and its successes; `firstOkMs` is the earliest of them. */
+interface KnownAddress {
+  address: string;
+  oks: readonly CallerValueRecord[];
+  firstOkMs: number;
+}
 
-function addressesOf(
-  index: EvidenceIndex,
-  account: string,
-): ReadonlyArray<{ address: string; oks: readonly CallerValueRecord[] }> {
+/**
+ * Each address caller of an account with its successes, earliest success first, per index: every
+ * incident of the account asks which of them succeeded before its onset, a prefix of this list.
+ */
+const addressMemo = new WeakMap<EvidenceIndex, Map<string, readonly KnownAddress[]>>();
+
+function addressesOf(index: EvidenceIndex, account: string): readonly KnownAddress[] {
   let memo = addressMemo.get(index);
   if (!memo) addressMemo.set(index, (memo = new Map()));
   const key = account.toLowerCase();
   let list = memo.get(key);
   if (!list) {
-    const found: Array<{ address: string; oks: readonly CallerValueRecord[] }> = [];
-    for (const v of index.callersOf(account)) {
+    const found: KnownAddress[] = [];
+    for (const v of index.callersWith(account, "ok", "all")) {
       if (!v.caller.startsWith("ip:")) continue;
       const oks = recordsOf(v, "ok", "all");
-      if (oks.length > 0) found.push({ address: displayCaller(v.caller), oks });
+      const firstOkMs = Math.min(...oks.map((r) => r.firstMs));
+      found.push({ address: displayCaller(v.caller), oks, firstOkMs });
     }
-    memo.set(key, (list = found));
+    memo.set(key, (list = found.sort((x, y) => x.firstOkMs - y.firstOkMs)));
   }
   return list;
 }
@@ -284,9 +308,9 @@ function newAddresses(
   settings: RootCauseSettings,
 ): ScoredCandidate | undefined {
   const known = new Map<string, number>();
-  for (const { address, oks } of addressesOf(index, incident.account)) {
-    const ok = oks.find((r) => r.firstMs < incident.onsetMs);
-    if (ok) known.set(address, ok.count);
+  for (const { address, oks, firstOkMs } of addressesOf(index, incident.account)) {
+    if (firstOkMs >= incident.onsetMs) break;
+    known.set(address, oks.find((r) => r.firstMs < incident.onsetMs)!.count);
   }
   if (known.size === 0) return undefined;
   const fresh = failing.filter(

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  CALLER_DIMENSIONS,
   callerIdentityOf,
   credentialOf,
+  EvidenceIndex,
   EvidenceObserver,
   explainFromEvidence,
   mergeEvidence,
@@ -13,6 +15,7 @@ import {
   sasTimesOf,
   type RootCauseEvidence,
 } from "../../src/correlate/index.js";
+import { recordsOf } from "../../src/correlate/evidence.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import {
   ACCOUNT_ID,
@@ -72,6 +75,34 @@ describe("evidence records", () => {
     );
     expect(merged).toEqual(one);
     expect(one.changes.map((c) => c.kind)).toEqual(["sdk-changed"]);
+  });
+
+  it("lists the callers with records of an outcome and dimension as scanning every caller would", () => {
+    const observer = new EvidenceObserver();
+    // Two accounts (one spelt in capitals), failures with two challenges, callers by key and address.
+    [
+      ...rows,
+      ...traffic(at(-30), at(10), MIN, { callerIp: "10.0.0.7", account: "StOther" }),
+      ...traffic(
+        at(0),
+        at(20),
+        MIN,
+        failing({ authHash: "key2(ABC)", account: "stother" }, "AuthorizationFailure"),
+      ),
+    ].forEach((r) => observer.observe(r));
+    const evidence = observer.evidence();
+    const index = new EvidenceIndex(evidence);
+    const outcomes = new Set(evidence.callers.map((r) => r.outcome));
+    let nonEmpty = 0;
+    for (const account of ["prodstore", "STOTHER", "nosuch"])
+      for (const outcome of [...outcomes, "OK", "none"])
+        for (const dimension of CALLER_DIMENSIONS) {
+          const got = index.callersWith(account, outcome, dimension);
+          const want = index.callersOf(account).filter((v) => recordsOf(v, outcome, dimension).length > 0);
+          expect(got).toEqual(want);
+          if (got.length) nonEmpty++;
+        }
+    expect(nonEmpty).toBeGreaterThan(10);
   });
 
   it("grows with callers and values, not rows", () => {

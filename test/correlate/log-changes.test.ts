@@ -1,5 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { listWords } from "../../src/correlate/format.js";
 import { describeRootCause } from "../../src/correlate/index.js";
+import { topValues } from "../../src/correlate/log-changes.js";
 import {
   ACCOUNT_ID,
   activityOp,
@@ -178,5 +181,38 @@ describe("changes seen in the logs", () => {
     ];
     const { result } = runScenario(requests, [], AF, at(60));
     expect(kinds(result)).toEqual([]);
+  });
+});
+
+describe("values in words", () => {
+  // The full sort topValues avoids: most counted first, ties by value, then listWords.
+  function reference(counts: Map<string, number>, max: number): string {
+    const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    return listWords(
+      sorted.map(([v]) => v || "(empty)"),
+      max,
+    );
+  }
+
+  it("names the most counted values as a full sort would, and how many more there are", () => {
+    fc.assert(
+      fc.property(
+        // Few distinct counts and short values: ties on counts, and an empty value, are common.
+        fc.array(fc.tuple(fc.constantFrom("", "a", "b", "B", "c", "10.0.0.1", "10.0.0.10", "é"), fc.nat(4)), {
+          maxLength: 12,
+        }),
+        fc.integer({ min: 1, max: 5 }),
+        (entries, max) => {
+          const counts = new Map(entries);
+          expect(topValues(counts, max)).toBe(reference(counts, max));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("words a count larger than the items given", () => {
+    expect(listWords(["a", "b", "c"], 3, 10)).toBe("a, b, c and 7 more");
+    expect(listWords([], 3, 0)).toBe("");
   });
 });
