@@ -115,7 +115,30 @@ export function isoSeriesAt(series: IsoSeries, width: number = bucketMinutesOf(s
 }
 
 export function toIsoSeries(counts: ReadonlyMap<number, number>): Array<[string, number]> {
-  return [...counts]
-    .sort((a, b) => a[0] - b[0])
-    .map(([ms, n]): [string, number] => [new Date(ms).toISOString(), n]);
+  const times = new MinuteTimes();
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([ms, n]): [string, number] => [times.iso(ms), n]);
+}
+
+const HOUR_MS = 60 * MINUTE_MS;
+
+/**
+ * ISO texts of whole minutes in time order, the hour's part made once: a report's series hold up to
+ * 3,000 buckets per incident, and a Date per bucket was most of the time spent writing them.
+ */
+class MinuteTimes {
+  private hourMs = Number.NaN;
+  /** `YYYY-MM-DDTHH:` of hourMs. */
+  private hourText = "";
+
+  iso(ms: number): string {
+    if (ms % MINUTE_MS !== 0) return new Date(ms).toISOString();
+    const hourMs = Math.floor(ms / HOUR_MS) * HOUR_MS;
+    if (hourMs !== this.hourMs) {
+      this.hourMs = hourMs;
+      const text = new Date(hourMs).toISOString();
+      this.hourText = text.slice(0, text.length - "00:00.000Z".length);
+    }
+    const minute = (ms - hourMs) / MINUTE_MS;
+    return this.hourText + (minute < 10 ? "0" : "") + minute + ":00.000Z";
+  }
 }

@@ -8,6 +8,7 @@ import {
   addFailures,
   MAX_SERIES_BUCKETS,
   sumSeries,
+  toIsoSeries,
   type FailureSeries,
 } from "../../src/cluster/failure-series.js";
 import { main } from "../../src/cli/main.js";
@@ -168,5 +169,23 @@ describe("a widened series through analyze, the lifecycle and the dashboard", ()
       bucketMinutes: 60,
     });
     expect(t).toEqual({ start: new Date(T0).toISOString(), bucketMinutes: 60, counts: [40, 0, 7] });
+  });
+});
+
+describe("series times", () => {
+  it("writes each bucket's start as Date's toISOString does, before 1970 and past year 9999 too", () => {
+    const ms = fc.oneof(
+      // Bucket starts (whole minutes) over ±100,000 years, and any millisecond.
+      fc.integer({ min: -52_560_000_000, max: 52_560_000_000 }).map((m) => m * MINUTE),
+      fc.integer({ min: -8.64e15, max: 8.64e15 }),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(ms, { maxLength: 40 }), (starts) => {
+        const counts = new Map(starts.map((t, i) => [t, i + 1]));
+        const want = [...counts].sort((a, b) => a[0] - b[0]).map(([t, n]) => [new Date(t).toISOString(), n]);
+        expect(toIsoSeries(counts)).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
