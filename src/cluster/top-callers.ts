@@ -134,5 +134,9 @@ export class TopCallers {
 
 /** Most frequent first; ties by identity so output order is stable across runs. */
 export function sortCallers(list: CallerSummary[]): CallerSummary[] {
-  return list.sort((a, b) => b.count - a.count || callerKeyOf(a).localeCompare(callerKeyOf(b)));
+  // Each caller's key made once, not twice per comparison.
+  const keyed = list.map((c) => ({ c, key: callerKeyOf(c) }));
+  keyed.sort((a, b) => b.c.count - a.c.count || a.key.localeCompare(b.key));
+  for (let i = 0; i < keyed.length; i++) list[i] = keyed[i]!.c;
+  return list;
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { callerKeyOf, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
+import { callerKeyOf, sortCallers, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
 
 /**
  * The space-saving table against a plain model of it: a new caller at capacity replaces the least
@@ -40,6 +40,31 @@ describe("TopCallers", () => {
           expect(got).toEqual(model(capacity, adds));
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("sortCallers", () => {
+  it("orders callers as the comparator on their keys does: most requests first, ties by key", () => {
+    const caller = fc.record(
+      {
+        ip: fc.constantFrom("10.0.0.1", "10.0.0.10", "10.0.0.2"),
+        userAgent: fc.constantFrom("azsdk-js/12", "azsdk-net/12", "curl/8"),
+        keySlot: fc.constantFrom("key1" as const, "key2" as const),
+        count: fc.integer({ min: 1, max: 3 }),
+        firstSeen: fc.constant("2026-12-01T00:00:00.000Z"),
+        lastSeen: fc.constant("2026-12-01T00:00:00.000Z"),
+      },
+      { requiredKeys: ["count", "firstSeen", "lastSeen"] },
+    );
+    fc.assert(
+      fc.property(fc.array(caller, { maxLength: 30 }), (list) => {
+        const want = [...list].sort(
+          (a, b) => b.count - a.count || callerKeyOf(a).localeCompare(callerKeyOf(b)),
+        );
+        expect(sortCallers([...list])).toEqual(want);
+      }),
       { numRuns: 500 },
     );
   });
