@@ -91,7 +91,7 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
   // Each thread's isolate compiles the same hot functions again, on V8's background threads, which on a
   // machine whose cores all scan take their time from the scans: compiling them was some 13% of a
   // one-pass analyze's CPU, most of it the inlined callees. Without inlining, a two-thread analyze of
-  // 1 GB took 4-11% less time in every pair measured (BENCHMARKS.md, tenth round); one pass, which
+  // 1 GB took 1-11% less time in every pair measured (BENCHMARKS.md, tenth round); one pass, which
   // compiles on an idle core, gains nothing from it, and keeps it.
   setFlagsFromString("--no-turbo-inlining");
   const scans = await Promise.all([scanPart(request(first!)), ...rest.map((p) => scanInWorker(request(p)))]);
