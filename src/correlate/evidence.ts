@@ -3,6 +3,13 @@ import { detach, SharedCopies } from "../detach.js";
 import type { EvidenceCapsReport } from "../engine/caps.js";
 import type { RecordObserver } from "../engine/contracts.js";
 import {
+  callerKeyHash,
+  CallerKeyKind,
+  callerKeyKindOf,
+  hasCallerKeyFromBytes,
+  rawCallerKeyOf,
+} from "../model/caller-key.js";
+import {
   isAuthFailure,
   keySlotOf,
   sasSignatureHashOf,
@@ -303,7 +310,7 @@ function bump(rec: CallerValueRecord, t: number): void {
 const KEY_FILTER_MAX_SLOTS = 1 << 16;
 
 /**
- * Which strings may have been added: a probe of 32-bit hashes in a typed array, small enough to stay in
+ * Which caller keys may have been added, by their callerKeyHash: a probe in a typed array, small enough to stay in
  * the processor's cache while the scan streams the input through it. With a new caller address on nearly
  * every row (past the caller cap, most rows of a large run), the lookup in the callers map missed its
  * cache three times a row and was the largest single cost of the scan (BENCHMARKS.md). No answer is
@@ -315,11 +322,13 @@ class KeyFilter {
   private used = 0;
   private saturated = false;
 
-  mayHold(key: string): boolean {
-    return this.saturated || this.slots[this.slotFor(hashOf(key))] !== 0;
+  /** Whether a key of this callerKeyHash may have been added. */
+  mayHold(hash: number): boolean {
+    return this.saturated || this.slots[this.slotFor(hash)] !== 0;
   }
 
-  add(key: string): void {
+  /** Adds a key by its callerKeyHash. */
+  add(hash: number): void {
     if (this.saturated) return;
     if ((this.used + 1) * 2 > this.slots.length) {
       if (this.slots.length >= KEY_FILTER_MAX_SLOTS) {
@@ -331,7 +340,7 @@ class KeyFilter {
       this.used = 0;
       for (const h of old) if (h !== 0) this.insert(h);
     }
-    this.insert(hashOf(key));
+    this.insert(hash);
   }
 
   private insert(h: number): void {
@@ -345,17 +354,11 @@ class KeyFilter {
   private slotFor(h: number): number {
     const slots = this.slots;
     const mask = slots.length - 1;
-    let i = h & mask;
+    // Hashes are odd (0 marks an empty slot): their low bit alone would start every probe at an odd slot.
+    let i = (h ^ (h >>> 15)) & mask;
     while (slots[i] !== 0 && slots[i] !== h) i = (i + 1) & mask;
     return i;
   }
-}
-
-/** FNV-1a of the UTF-16 code units, never 0 (0 marks an empty slot). */
-function hashOf(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h | 1;
 }
 
 /**
@@ -403,19 +406,23 @@ export class EvidenceObserver implements RecordObserver {
       if (n > 1) for (const a of this.byRawAccount.values()) if (a.lower === lower) a.spellings = n;
     }
     const byCaller = acct.callers;
-    // `||`, not `??`: an empty object id falls through to the address, as in callerIdentityOf.
-    const rawKey = r.requesterObjectId || r.callerIp || r.authHash || "";
-    let state = this.knownKeys.mayHold(rawKey) ? byCaller.get(rawKey) : undefined;
+    // A row read from bytes tells its caller key's hash and kind without the string: a row of a caller
+    // past the cap, most rows of a large run, then decodes none of its caller fields.
+    const fromBytes = hasCallerKeyFromBytes(r);
+    let rawKey = fromBytes ? undefined : rawCallerKeyOf(r);
+    const maybeKnown = this.knownKeys.mayHold(fromBytes ? r.callerKeyHash() : callerKeyHash(rawKey!));
+    let state = maybeKnown ? byCaller.get((rawKey ??= rawCallerKeyOf(r))) : undefined;
     if (!state) {
-      if (this.surelyDropped(acct, r)) {
+      if (this.surelyDropped(acct, fromBytes ? r.callerKeyKind() : callerKeyKindOf(r))) {
         this.truncated.droppedCallers++;
         return;
       }
       state = this.callerState(r, acct);
       if (!state) return;
       if (byCaller.size < this.limits.maxCallers) {
+        rawKey ??= rawCallerKeyOf(r);
         byCaller.set(detach(rawKey), state);
-        this.knownKeys.add(rawKey);
+        this.knownKeys.add(callerKeyHash(rawKey));
       }
     }
     const caller = state.caller;
@@ -483,24 +490,16 @@ export class EvidenceObserver implements RecordObserver {
    * decided without building its identity string: with a new address (or object id) per row, past the
    * cap, this is nearly every row. Conservative: any doubt takes the slow path, which decides the same.
    */
-  private surelyDropped(acct: RawAccount, r: StorageRequest): boolean {
+  private surelyDropped(acct: RawAccount, key: CallerKeyKind): boolean {
     if (this.callers.size < this.limits.maxCallers) return false;
     // The slow path would still learn the account's resource id; and another spelling of the account,
     // or a full alias map, could hold the same caller under another raw key.
     if (!acct.resourceIdKnown || acct.spellings !== 1 || acct.callers.size >= this.limits.maxCallers)
       return false;
-    const oid = r.requesterObjectId;
-    if (oid) {
-      // The identity is the lower-cased object id: a lower-case id can only alias an upper-case one.
-      if (acct.upperCaseIds) return false;
-      for (let i = 0; i < oid.length; i++) {
-        const c = oid.charCodeAt(i);
-        if ((c >= 65 && c <= 90) || c > 127) return false;
-      }
-      return true;
-    }
+    // The identity is the lower-cased object id: a lower-case id can only alias an upper-case one.
+    if (key === CallerKeyKind.LOWER_CASE_OBJECT_ID) return !acct.upperCaseIds;
     // An address caller is only ever reached through its own address as the raw key.
-    return r.callerIp !== undefined && r.callerIp !== "";
+    return key === CallerKeyKind.ADDRESS;
   }
 
   /** The canonical caller state of a row (slow path: once per distinct raw caller). */

@@ -1,9 +1,17 @@
+import fc from "fast-check";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStorageRequests, scanStorageRequests } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
+import { DEFAULT_EVIDENCE_LIMITS, EvidenceObserver } from "../../src/correlate/evidence.js";
+import {
+  callerKeyHash,
+  callerKeyKindOf,
+  hasCallerKeyFromBytes,
+  rawCallerKeyOf,
+} from "../../src/model/caller-key.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
@@ -94,6 +102,61 @@ describe("scanStorageRequests", () => {
     const want = await batched([samples]);
     expect(want.seen.length).toBeGreaterThan(0);
     expect(await scanned([samples], want.fields)).toEqual(want);
+  });
+
+  it("tells a lent row's caller key hash and kind from its bytes as from its decoded fields", async () => {
+    // Values made of what matters to the key: case, spaces, brackets, colons (JSON escapes the other
+    // characters String.prototype.trim takes, and the skim leaves a line with a backslash to the reader).
+    const text = (max: number) =>
+      fc
+        .array(fc.constantFrom("a", "z", "A", "F", "Z", "0", ".", ":", "[", "]", " ", "-"), {
+          maxLength: max,
+        })
+        .map((cs) => cs.join(""));
+    const optional = (max: number) => fc.option(text(max), { nil: undefined });
+    let checked = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(optional(12), optional(16), optional(8)), { minLength: 1, maxLength: 20 }),
+        async (rows) => {
+          const file = join(dir, "caller-keys.json");
+          const lines = rows.map(([objectId, ip, hash]) => {
+            const identity: Record<string, unknown> = { type: "OAuth", requester: { objectId } };
+            if (hash !== undefined) identity.tokenHash = hash;
+            return archiveLine({ statusCode: 200, statusText: "Success", callerIpAddress: ip, identity });
+          });
+          await writeFile(file, lines.join("\n"));
+          await scanStorageRequests(
+            [file],
+            { rejections: new RejectionCollector() },
+            {
+              observe: (r) => {
+                if (!hasCallerKeyFromBytes(r)) return;
+                checked++;
+                expect(r.callerKeyHash()).toBe(callerKeyHash(rawCallerKeyOf(r)));
+                expect(r.callerKeyKind()).toBe(callerKeyKindOf(r));
+              },
+            },
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it("gives the root-cause evidence what the batches give it, at a caller cap that drops most callers", async () => {
+    const file = join(dir, "evidence.json");
+    await writeFile(file, storageRequestsToArchiveJsonLines(data.requests));
+    const limits = { ...DEFAULT_EVIDENCE_LIMITS, maxCallers: 4 };
+    const fromRecords = new EvidenceObserver(limits);
+    for await (const r of readStorageRequests([file], { rejections: new RejectionCollector(), lean: true }))
+      fromRecords.observe(r);
+    const fromScan = new EvidenceObserver(limits);
+    await scanStorageRequests([file], { rejections: new RejectionCollector() }, fromScan);
+    const want = fromRecords.evidence();
+    expect(want.truncated.droppedCallers).toBeGreaterThan(100);
+    expect(fromScan.evidence()).toEqual(want);
   });
 
   it("throws an observer's own error as it is, not as a failed read", async () => {

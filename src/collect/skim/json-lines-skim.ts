@@ -1,4 +1,5 @@
 import { isAscii } from "node:buffer";
+import { callerKeyHashOfBytes, CallerKeyKind, type CallerKeyFromBytes } from "../../model/caller-key.js";
 import type { ServiceType, StorageRequest } from "../../model/storage-request.js";
 import type { RecordSink } from "../formats.js";
 import { MAX_RECORD_BYTES, type DeclineLine } from "../lines.js";
@@ -435,6 +436,53 @@ class SuccessRowSkim {
     return ip === undefined ? undefined : withoutPort(ip);
   }
 
+  /** The kind of the caller key callerKeyHashAt read last. */
+  callerKeyKind: CallerKeyKind = CallerKeyKind.NONE;
+
+  /**
+   * callerKeyHash(rawCallerKeyOf(row)) of the row whose values start at `values`, read from its bytes,
+   * and its kind in `callerKeyKind`: the object id, else the address without its port (as withoutPort
+   * cuts it), else the auth hash. The run is ASCII, so each byte is one character.
+   */
+  callerKeyHashAt(values: number): number {
+    const bytes = this.bytes;
+    const ints = this.ints;
+    let at = this.input + ints[values + 2 * OBJECT_ID]!;
+    let end = at + ints[values + 2 * OBJECT_ID + 1]!;
+    if (end > at) {
+      let kind: CallerKeyKind = CallerKeyKind.LOWER_CASE_OBJECT_ID;
+      for (let i = at; i < end; i++) if (bytes[i]! >= 65 && bytes[i]! <= 90) kind = CallerKeyKind.OBJECT_ID;
+      this.callerKeyKind = kind;
+      return callerKeyHashOfBytes(bytes, at, end);
+    }
+    at = this.input + ints[values + 2 * CALLER_IP]!;
+    end = at + ints[values + 2 * CALLER_IP + 1]!;
+    if (end > at) {
+      // withoutPort on bytes: trimmed of what String.prototype.trim takes (tab to carriage return, space),
+      // then `[host]:port` → host, `host:port` → host, a bare IPv6 address kept.
+      while (at < end && isTrimmedByte(bytes[at]!)) at++;
+      while (end > at && isTrimmedByte(bytes[end - 1]!)) end--;
+      if (end > at && bytes[at] === 91) {
+        const close = indexOfByte(bytes, 93, at, end);
+        if (close > at) {
+          at++;
+          end = close;
+        }
+      } else {
+        const colon = indexOfByte(bytes, 58, at, end);
+        if (colon >= 0 && indexOfByte(bytes, 58, colon + 1, end) < 0) end = colon;
+      }
+      if (end > at) {
+        this.callerKeyKind = CallerKeyKind.ADDRESS;
+        return callerKeyHashOfBytes(bytes, at, end);
+      }
+    }
+    at = this.input + ints[values + 2 * AUTH_HASH]!;
+    end = at + ints[values + 2 * AUTH_HASH + 1]!;
+    this.callerKeyKind = end > at ? CallerKeyKind.AUTH_HASH : CallerKeyKind.NONE;
+    return callerKeyHashOfBytes(bytes, at, end);
+  }
+
   /** A located value: decoded from the run, which is still in the module's memory. */
   located(value: number): string | undefined {
     const length = this.ints[value + 1]!;
@@ -460,11 +508,12 @@ class SuccessRowSkim {
 /**
  * The one record a lending skim hands out for every success row it takes (scanStorageRequests). Its
  * values are set per row; the four that seldom repeat (URI, caller address, auth hash, object id) are
- * decoded from the row's bytes only when read, and then kept for the row: a consumer that drops the row
- * at its caller cap reads one of them, not four. Valid only while the consumer's `observe` runs: after
- * it, the object and the bytes are the next row's.
+ * decoded from the row's bytes only when read, and then kept for the row. The root-cause evidence asks it
+ * for its caller key's hash and kind instead (CallerKeyFromBytes), read from the same bytes: a row it
+ * drops at its caller cap, most rows of a large run, decodes none of them. Valid only while the
+ * consumer's `observe` runs: after it, the object and the bytes are the next row's.
  */
-class LentSuccessRow implements StorageRequest {
+class LentSuccessRow implements StorageRequest, CallerKeyFromBytes {
   timeMs = 0;
   account = "";
   service: ServiceType = "blob";
@@ -495,6 +544,9 @@ class LentSuccessRow implements StorageRequest {
   private decodedCallerIp: string | undefined | typeof NOT_READ = NOT_READ;
   private decodedAuthHash: string | undefined | typeof NOT_READ = NOT_READ;
   private decodedObjectId: string | undefined | typeof NOT_READ = NOT_READ;
+  /** This row's callerKeyHash and kind; the kind is -1 until asked for. */
+  private keyHash = 0;
+  private keyKind: CallerKeyKind | -1 = -1;
 
   constructor(private readonly skim: SuccessRowSkim) {}
 
@@ -515,6 +567,20 @@ class LentSuccessRow implements StorageRequest {
     this.decodedCallerIp = NOT_READ;
     this.decodedAuthHash = NOT_READ;
     this.decodedObjectId = NOT_READ;
+    this.keyKind = -1;
+  }
+
+  callerKeyHash(): number {
+    if (this.keyKind === -1) {
+      this.keyHash = this.skim.callerKeyHashAt(this.values);
+      this.keyKind = this.skim.callerKeyKind;
+    }
+    return this.keyHash;
+  }
+
+  callerKeyKind(): CallerKeyKind {
+    if (this.keyKind === -1) this.callerKeyHash();
+    return this.keyKind as CallerKeyKind;
   }
 
   get uri(): string | undefined {
@@ -538,6 +604,17 @@ class LentSuccessRow implements StorageRequest {
       this.decodedObjectId = this.skim.located(this.values + 2 * OBJECT_ID);
     return this.decodedObjectId;
   }
+}
+
+/** What String.prototype.trim takes from ASCII text: tab, line feed, vertical tab, form feed, carriage return, space. */
+function isTrimmedByte(b: number): boolean {
+  return (b >= 9 && b <= 13) || b === 32;
+}
+
+/** Where byte `b` first is in bytes[from, end), or -1. */
+function indexOfByte(bytes: Uint8Array, b: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (bytes[i] === b) return i;
+  return -1;
 }
 
 /** A located value not decoded yet. */

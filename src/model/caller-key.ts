@@ -1,0 +1,70 @@
+import type { StorageRequest } from "./storage-request.js";
+
+/**
+ * A request's raw caller key: the field the root-cause evidence finds its caller by before it builds the
+ * caller's identity (src/correlate/evidence.ts). `||`, not `??`: an empty object id falls through to the
+ * address, as callerIdentityOf does.
+ */
+export function rawCallerKeyOf(
+  r: Pick<StorageRequest, "requesterObjectId" | "callerIp" | "authHash">,
+): string {
+  return r.requesterObjectId || r.callerIp || r.authHash || "";
+}
+
+/** Which field the raw caller key is, and for an object id, whether it can be told apart by its case. */
+export const CallerKeyKind = {
+  /** No object id, address or auth hash. */
+  NONE: 0,
+  /** An object id of no upper-case or non-ASCII letter: only an upper-case spelling can alias it. */
+  LOWER_CASE_OBJECT_ID: 1,
+  /** Any other object id. */
+  OBJECT_ID: 2,
+  ADDRESS: 3,
+  AUTH_HASH: 4,
+} as const;
+export type CallerKeyKind = (typeof CallerKeyKind)[keyof typeof CallerKeyKind];
+
+/**
+ * A request that answers, without making the string, what the evidence needs to tell a caller it has
+ * never seen: the hash and kind of its raw caller key. The skim's lent success rows do (most rows of a
+ * large run come from such callers, past the caller cap), reading them from the row's bytes.
+ */
+export interface CallerKeyFromBytes {
+  /** callerKeyHash(rawCallerKeyOf(this)). */
+  callerKeyHash(): number;
+  callerKeyKind(): CallerKeyKind;
+}
+
+export function hasCallerKeyFromBytes(r: object): r is CallerKeyFromBytes {
+  return typeof (r as Partial<CallerKeyFromBytes>).callerKeyHash === "function";
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a of the UTF-16 code units, never 0 (0 marks an empty slot of the evidence's key filter). */
+export function callerKeyHash(s: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h | 1;
+}
+
+/** callerKeyHash of the latin1 text of bytes[start, end): the same number, without the string. */
+export function callerKeyHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
+  return h | 1;
+}
+
+/** An upper-case ASCII letter or any character past ASCII. */
+const UPPER_OR_NOT_ASCII = /[A-Z\u0080-\uffff]/;
+
+/** The kind of rawCallerKeyOf(r). */
+export function callerKeyKindOf(
+  r: Pick<StorageRequest, "requesterObjectId" | "callerIp" | "authHash">,
+): CallerKeyKind {
+  const oid = r.requesterObjectId;
+  if (oid) return UPPER_OR_NOT_ASCII.test(oid) ? CallerKeyKind.OBJECT_ID : CallerKeyKind.LOWER_CASE_OBJECT_ID;
+  if (r.callerIp) return CallerKeyKind.ADDRESS;
+  return r.authHash ? CallerKeyKind.AUTH_HASH : CallerKeyKind.NONE;
+}
