@@ -56,6 +56,22 @@ export function callerKeyHashOfBytes(bytes: Uint8Array, start: number, end: numb
   return h | 1;
 }
 
+/**
+ * callerKeyHashOfBytes of an object id's bytes and whether one of them is an upper-case letter or not
+ * ASCII (its kind is then OBJECT_ID, not LOWER_CASE_OBJECT_ID), in one pass: the hash is odd, so its low
+ * bit carries the answer. `v | 1` is the hash, `v & 1` the answer.
+ */
+export function objectIdHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  let upper = false;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if ((b >= 65 && b <= 90) || b > 127) upper = true;
+    h = Math.imul(h ^ b, FNV_PRIME);
+  }
+  return upper ? h | 1 : h & ~1;
+}
+
 /** An upper-case ASCII letter or any character past ASCII. */
 const UPPER_OR_NOT_ASCII = /[A-Z\u0080-\uffff]/;
 

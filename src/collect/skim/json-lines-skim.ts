@@ -1,5 +1,10 @@
 import { isAscii } from "node:buffer";
-import { callerKeyHashOfBytes, CallerKeyKind, type CallerKeyFromBytes } from "../../model/caller-key.js";
+import {
+  callerKeyHashOfBytes,
+  CallerKeyKind,
+  objectIdHashOfBytes,
+  type CallerKeyFromBytes,
+} from "../../model/caller-key.js";
 import type { ServiceType, StorageRequest } from "../../model/storage-request.js";
 import type { RecordSink } from "../formats.js";
 import { MAX_RECORD_BYTES, type DeclineLine } from "../lines.js";
@@ -450,10 +455,9 @@ class SuccessRowSkim {
     let at = this.input + ints[values + 2 * OBJECT_ID]!;
     let end = at + ints[values + 2 * OBJECT_ID + 1]!;
     if (end > at) {
-      let kind: CallerKeyKind = CallerKeyKind.LOWER_CASE_OBJECT_ID;
-      for (let i = at; i < end; i++) if (bytes[i]! >= 65 && bytes[i]! <= 90) kind = CallerKeyKind.OBJECT_ID;
-      this.callerKeyKind = kind;
-      return callerKeyHashOfBytes(bytes, at, end);
+      const v = objectIdHashOfBytes(bytes, at, end);
+      this.callerKeyKind = v & 1 ? CallerKeyKind.OBJECT_ID : CallerKeyKind.LOWER_CASE_OBJECT_ID;
+      return v | 1;
     }
     at = this.input + ints[values + 2 * CALLER_IP]!;
     end = at + ints[values + 2 * CALLER_IP + 1]!;
