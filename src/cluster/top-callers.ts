@@ -34,7 +34,7 @@ export class TopCallers {
   /**
    * The same entries in a plain array, where an eviction looks for the least frequent: with a new
    * caller on most 401/403 rows, every row past capacity evicts, and walking the map with a callback
-   * was a fifth of clustering a row (BENCHMARKS.md, tenth round).
+   * was about a tenth of clustering a row (BENCHMARKS.md, tenth round).
    */
   private readonly list: CallerEntry[] = [];
 

@@ -310,8 +310,8 @@ function bump(rec: CallerValueRecord, t: number): void {
 const KEY_FILTER_MAX_SLOTS = 1 << 16;
 
 /**
- * Which caller keys may have been added, by their callerKeyHash: a probe in a typed array, small enough to stay in
- * the processor's cache while the scan streams the input through it. With a new caller address on nearly
+ * Which caller keys may have been added, by their callerKeyHash: a probe in a typed array, small enough
+ * to stay in the processor's cache while the scan streams the input through it. With a new caller address on nearly
  * every row (past the caller cap, most rows of a large run), the lookup in the callers map missed its
  * cache three times a row and was the largest single cost of the scan (BENCHMARKS.md). No answer is
  * ever wrong in the "no" direction; a "maybe" is settled by the map. It starts small and doubles at half
@@ -897,7 +897,7 @@ export class EvidenceIndex {
   /**
    * The callers of an account with records of one outcome and dimension, in callersOf order: each
    * incident asks for the few callers that failed with its challenge, and asking every caller of the
-   * account (hundreds) for each of hundreds of incidents was a sixth of building them (BENCHMARKS.md,
+   * account (hundreds) for each of hundreds of incidents was some 14% of building them (BENCHMARKS.md,
    * tenth round).
    */
   callersWith(account: string, outcome: string, dimension: CallerDimension): readonly CallerView[] {

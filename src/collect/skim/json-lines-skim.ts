@@ -610,7 +610,7 @@ class LentSuccessRow implements StorageRequest, CallerKeyFromBytes {
   }
 }
 
-/** What String.prototype.trim takes from ASCII text: tab, line feed, vertical tab, form feed, carriage return, space. */
+/** What String.prototype.trim takes from ASCII text: tab to carriage return (9-13), and space. */
 function isTrimmedByte(b: number): boolean {
   return (b >= 9 && b <= 13) || b === 32;
 }
