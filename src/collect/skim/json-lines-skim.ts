@@ -192,6 +192,8 @@ class SuccessRowSkim {
   private readonly userAgents: Array<string | undefined>;
   /** Per resource id: its account (null when it names none). */
   private readonly accountsOfIds: Array<string | null | undefined>;
+  /** Per ServiceType value: its service (null when it names none). */
+  private readonly servicesOfIds: Array<ServiceType | null | undefined>;
   /** Scratch fields of the row being built (leanSuccessRecord copies them). */
   private readonly fields: SuccessFields = {
     timeMs: 0,
@@ -225,6 +227,7 @@ class SuccessRowSkim {
     this.hours = new Array<number | undefined>(ids).fill(undefined);
     this.userAgents = new Array<string | undefined>(ids).fill(undefined);
     this.accountsOfIds = new Array<string | null | undefined>(ids).fill(undefined);
+    this.servicesOfIds = new Array<ServiceType | null | undefined>(ids).fill(undefined);
     this.ensureMemory(WINDOW_BYTES);
     this.writeKeys();
     const interned = this.wasm.internedOffset();
@@ -344,6 +347,7 @@ class SuccessRowSkim {
     this.hours.fill(undefined);
     this.userAgents.fill(undefined);
     this.accountsOfIds.fill(undefined);
+    this.servicesOfIds.fill(undefined);
   }
 
   /** Whether this run's records are lent (see `run`). */
@@ -385,7 +389,7 @@ class SuccessRowSkim {
       return undefined;
     const account = named ?? accountOfId;
     if (!account) return undefined;
-    let service = serviceFromServiceType(this.text(ints[v + 2 * SERVICE]!));
+    let service = this.serviceOf(ints[v + 2 * SERVICE]!);
     if (!service && ints[row + ROW_LAYOUT] === TAKEN_LOG_ANALYTICS) {
       const table = this.wasm.tableOf(ints[row + ROW_START]!, ints[row + ROW_END]!);
       if (table === GIVE_UP) return undefined;
@@ -498,6 +502,14 @@ class SuccessRowSkim {
   private userAgent(id: number): string | undefined {
     if (id === 0) return undefined;
     return (this.userAgents[id] ??= stripSurroundingQuotes(this.text(id)!));
+  }
+
+  private serviceOf(id: number): ServiceType | undefined {
+    if (id === 0) return undefined;
+    let service = this.servicesOfIds[id];
+    if (service === undefined)
+      this.servicesOfIds[id] = service = serviceFromServiceType(this.text(id)) ?? null;
+    return service ?? undefined;
   }
 
   private accountOf(resourceIdId: number): string | undefined {
