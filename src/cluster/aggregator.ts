@@ -216,7 +216,9 @@ export class ClusterAggregator implements RecordObserver {
     this.failures++;
 
     // Same string as clusterKeyString(clusterKeyOf(r)), without building the key object per row.
-    const ks = `${r.account.toLowerCase()}|${r.service}|${r.operation}|${r.statusCode}|${r.statusText}|${r.authType}`;
+    // Joined, not a template: a concatenation is a chain the map lookup must first flatten.
+    const key = [r.account.toLowerCase(), r.service, r.operation, r.statusCode, r.statusText, r.authType];
+    const ks = key.join("|");
     let c = this.clusters.get(ks);
     if (!c) {
       if (this.clusters.size >= this.maxClusters) this.foldSmallest();
