@@ -505,19 +505,23 @@ class SuccessRowSkim {
   }
 
   private serviceOf(id: number): ServiceType | undefined {
-    if (id === 0) return undefined;
-    let service = this.servicesOfIds[id];
-    if (service === undefined)
-      this.servicesOfIds[id] = service = serviceFromServiceType(this.text(id)) ?? null;
-    return service ?? undefined;
+    return this.derived(this.servicesOfIds, id, serviceFromServiceType);
   }
 
   private accountOf(resourceIdId: number): string | undefined {
-    if (resourceIdId === 0) return undefined;
-    let account = this.accountsOfIds[resourceIdId];
-    if (account === undefined)
-      this.accountsOfIds[resourceIdId] = account = accountFromResourceId(this.text(resourceIdId)) ?? null;
-    return account ?? undefined;
+    return this.derived(this.accountsOfIds, resourceIdId, accountFromResourceId);
+  }
+
+  /** derive(text of value `id`), worked out once per id and kept in `known` (null when it gives none). */
+  private derived<T>(
+    known: Array<T | null | undefined>,
+    id: number,
+    derive: (text: string | undefined) => T | undefined,
+  ): T | undefined {
+    if (id === 0) return undefined;
+    let value = known[id];
+    if (value === undefined) known[id] = value = derive(this.text(id)) ?? null;
+    return value ?? undefined;
   }
 }
 
