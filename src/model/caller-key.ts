@@ -49,17 +49,10 @@ export function callerKeyHash(s: string): number {
   return h | 1;
 }
 
-/** callerKeyHash of the latin1 text of bytes[start, end): the same number, without the string. */
-export function callerKeyHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
-  return h | 1;
-}
-
 /**
- * callerKeyHashOfBytes of an object id's bytes and whether one of them is an upper-case letter or not
- * ASCII (its kind is then OBJECT_ID, not LOWER_CASE_OBJECT_ID), in one pass: the hash is odd, so its low
- * bit carries the answer. `v | 1` is the hash, `v & 1` the answer.
+ * callerKeyHash of the latin1 text of bytes[start, end) and whether one of them is an upper-case letter
+ * or not ASCII (an object id's kind is then OBJECT_ID, not LOWER_CASE_OBJECT_ID), in one pass: the hash
+ * is odd, so its low bit carries the answer. `v | 1` is the hash, `v & 1` the answer.
  */
 export function objectIdHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
   let h = FNV_OFFSET;
@@ -70,6 +63,11 @@ export function objectIdHashOfBytes(bytes: Uint8Array, start: number, end: numbe
     h = Math.imul(h ^ b, FNV_PRIME);
   }
   return upper ? h | 1 : h & ~1;
+}
+
+/** callerKeyHash of the latin1 text of bytes[start, end): the same number, without the string. */
+export function callerKeyHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
+  return objectIdHashOfBytes(bytes, start, end) | 1;
 }
 
 /** An upper-case ASCII letter or any character past ASCII. */
