@@ -1,6 +1,5 @@
 import fc from "fast-check";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStorageRequests, scanStorageRequests } from "../../src/collect/files.js";
@@ -15,7 +14,7 @@ import {
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
-import { archiveLine } from "./helpers.js";
+import { archiveLine, tempDir } from "./helpers.js";
 
 /**
  * scanStorageRequests hands each request to an observer as it reads it, and lends the success rows it
@@ -57,7 +56,7 @@ async function scanned(paths: string[], fields: readonly string[]) {
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "scan-requests-"));
+  dir = await tempDir();
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
