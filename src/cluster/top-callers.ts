@@ -20,6 +20,8 @@ interface CallerEntry {
   count: number;
   firstSeenMs: number;
   lastSeenMs: number;
+  /** Where the entry is in the heap. */
+  at: number;
 }
 
 export function callerKeyOf(c: CallerIdentity): string {
@@ -28,15 +30,20 @@ export function callerKeyOf(c: CallerIdentity): string {
   return [c.ip ?? "", c.requesterObjectId ?? "", c.keySlot ?? "", c.userAgent ?? ""].join("\u0001");
 }
 
+/** Whether `a` is evicted before `b`: fewer requests, ties by the greater key, so arrival order does not decide. */
+function evictsBefore(a: CallerEntry, b: CallerEntry): boolean {
+  return a.count < b.count || (a.count === b.count && a.key > b.key);
+}
+
 export class TopCallers {
   /** The entries by key, for lookups. */
   private readonly byKey = new Map<string, CallerEntry>();
   /**
-   * The same entries in a plain array, where an eviction looks for the least frequent: with a new
-   * caller on most 401/403 rows, every row past capacity evicts, and walking the map with a callback
-   * was about a tenth of clustering a row (BENCHMARKS.md, tenth round).
+   * The same entries as a binary heap, the next to evict at the root: with a new caller on most 401/403
+   * rows, every row past capacity evicts, and finding the least frequent by walking every entry was a
+   * quarter of clustering a row (BENCHMARKS.md, eleventh round).
    */
-  private readonly list: CallerEntry[] = [];
+  private readonly heap: CallerEntry[] = [];
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
@@ -44,7 +51,7 @@ export class TopCallers {
   }
 
   get size(): number {
-    return this.list.length;
+    return this.heap.length;
   }
 
   /** Counts a request of `identity`, which the table keeps: pass a fresh object, not one reused. */
@@ -58,41 +65,57 @@ export class TopCallers {
       if (!existing.identity.requesterUpn && identity.requesterUpn) {
         existing.identity.requesterUpn = identity.requesterUpn;
       }
+      // More requests can only move it away from the root.
+      this.siftDown(existing.at);
       return;
     }
-    if (this.list.length < this.capacity) {
-      const entry = { key, identity, count, firstSeenMs: timeMs, lastSeenMs: timeMs };
+    const heap = this.heap;
+    if (heap.length < this.capacity) {
+      const entry = { key, identity, count, firstSeenMs: timeMs, lastSeenMs: timeMs, at: heap.length };
       this.byKey.set(key, entry);
-      this.list.push(entry);
+      heap.push(entry);
+      this.siftUp(entry.at);
       return;
     }
-    const at = this.leastFrequent();
-    const min = this.list[at]!;
+    const min = heap[0]!;
     this.byKey.delete(min.key);
-    const entry = {
-      key,
-      identity,
-      count: min.count + count,
-      firstSeenMs: timeMs,
-      lastSeenMs: timeMs,
-    };
+    const entry = { key, identity, count: min.count + count, firstSeenMs: timeMs, lastSeenMs: timeMs, at: 0 };
     this.byKey.set(key, entry);
-    this.list[at] = entry;
+    heap[0] = entry;
+    this.siftDown(0);
   }
 
-  /** Where the least frequent caller is; ties break on the key, so arrival order does not decide. */
-  private leastFrequent(): number {
-    const list = this.list;
-    let at = 0;
-    let min = list[0]!;
-    for (let i = 1; i < list.length; i++) {
-      const e = list[i]!;
-      if (e.count < min.count || (e.count === min.count && e.key > min.key)) {
-        min = e;
-        at = i;
-      }
+  private siftUp(at: number): void {
+    const heap = this.heap;
+    const entry = heap[at]!;
+    while (at > 0) {
+      const parentAt = (at - 1) >> 1;
+      const parent = heap[parentAt]!;
+      if (!evictsBefore(entry, parent)) break;
+      heap[at] = parent;
+      parent.at = at;
+      at = parentAt;
     }
-    return at;
+    heap[at] = entry;
+    entry.at = at;
+  }
+
+  private siftDown(at: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    const entry = heap[at]!;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= n) break;
+      if (child + 1 < n && evictsBefore(heap[child + 1]!, heap[child]!)) child++;
+      const next = heap[child]!;
+      if (!evictsBefore(next, entry)) break;
+      heap[at] = next;
+      next.at = at;
+      at = child;
+    }
+    heap[at] = entry;
+    entry.at = at;
   }
 
   /**
@@ -120,7 +143,7 @@ export class TopCallers {
 
   summaries(): CallerSummary[] {
     const out: CallerSummary[] = [];
-    for (const e of this.list) {
+    for (const e of this.heap) {
       // Identity first, then the figures: the order people read a caller in JSON.
       const s = { ...e.identity } as CallerSummary;
       s.count = e.count;
