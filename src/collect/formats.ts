@@ -21,14 +21,15 @@ export interface RecordReader<T> {
   /** A record already parsed to an object keyed by column or field name. */
   fromObject(raw: Record<string, unknown>, at: RecordLocation, sink: RejectionSink): T | undefined;
   /**
-   * Optional fast path for one ASCII JSON Lines line, given as bytes[start, end) and its text;
-   * NOT_HANDLED sends the line through JSON.parse + fromObject instead.
+   * Optional fast path for one ASCII JSON Lines line, given as bytes[start, end) and its text, or
+   * without it (a line the skim declined, not decoded yet); NOT_HANDLED sends the line through
+   * JSON.parse + fromObject instead (decoding it first).
    */
   fromJsonBytes?(
     bytes: Uint8Array,
     start: number,
     end: number,
-    text: string,
+    text: string | undefined,
     at: RecordLocation,
     sink: RejectionSink,
   ): T | undefined | typeof NOT_HANDLED;
@@ -138,6 +139,20 @@ class JsonLinesParser<T> extends LineParser<T> {
     ? (chunk: Buffer, start: number, end: number, maxLineBytes: number, decline: DeclineLine): number =>
         this.map.skimJsonLines!(chunk, start, end, maxLineBytes, this.out, decline)
     : undefined;
+
+  /**
+   * A line the skim declined, offered as bytes before it is decoded: read when the reader can do without
+   * its text (a 401/403, whose values are copied out of the bytes), with the record or the rejection
+   * `line` would give. False leaves the line to `line`.
+   */
+  declined(bytes: Buffer, start: number, end: number, lineNo: number): boolean {
+    if (!this.map.fromJsonBytes) return false;
+    const at: RecordLocation = { file: this.file, line: lineNo };
+    const r = this.map.fromJsonBytes(bytes, start, end, undefined, at, this.sink);
+    if (r === NOT_HANDLED) return false;
+    if (r !== undefined) this.out.push(r);
+    return true;
+  }
 
   line(
     text: string,

@@ -88,14 +88,27 @@ function isHex(c: number | undefined): boolean {
 }
 
 /**
- * The line being scanned and its next backslash (recomputed only once passed), to jump over strings;
- * `copies` when string values are copied out of the line's bytes rather than sliced from its text.
+ * The line being scanned and its next backslash (recomputed only once passed), to jump over strings:
+ * its text, or undefined when only its bytes are at hand; `copies`, its bytes in a Buffer, when string
+ * values are copied out of them rather than sliced from the text.
  */
-const scan: { text: string; nextBackslash: number; copies: Latin1Buffer | undefined } = {
-  text: "",
+const scan: { text: string | undefined; nextBackslash: number; copies: Latin1Buffer | undefined } = {
+  text: undefined,
   nextBackslash: -1,
   copies: undefined,
 };
+
+/** The line's text from..to: sliced from its text, or copied from its bytes when there is no text. */
+function lineText(from: number, to: number): string {
+  return scan.text !== undefined ? scan.text.slice(from, to) : scan.copies!.latin1Slice(from, to);
+}
+
+/** Where the line's next `"` (34) or `\` (92) is from `from`, or -1. */
+function nextIn(code: 34 | 92, from: number): number {
+  return scan.text !== undefined
+    ? scan.text.indexOf(code === 34 ? '"' : "\\", from)
+    : scan.copies!.indexOf(code, from);
+}
 
 /**
  * Node's Buffer with its one-byte decoder, which decodes a range as Latin-1 without `toString`'s argument
@@ -105,6 +118,11 @@ export type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): s
 
 /** Short strings (keys, codes) are looped over byte by byte; longer ones jump to the quote natively. */
 const SHORT_STRING = 24;
+/**
+ * V8 keeps a slice of at least this many characters as a view on its parent; a shorter one is a copy of
+ * its own, which slicing makes without the native call that copying out of the bytes costs.
+ */
+const MIN_SLICED_STRING = 13;
 
 /**
  * From the opening quote at i: index after the closing quote, or FAIL. Raw control characters inside
@@ -121,10 +139,10 @@ function str(b: Uint8Array, i: number, end: number): number {
     i++;
   }
   if (i >= end) return FAIL;
-  const q = scan.text.indexOf('"', i);
+  const q = nextIn(34, i);
   if (q < 0) return FAIL;
   if (scan.nextBackslash < i) {
-    const bs = scan.text.indexOf("\\", i);
+    const bs = nextIn(92, i);
     scan.nextBackslash = bs < 0 ? end : bs;
   }
   if (scan.nextBackslash < q) return escapedStr(b, scan.nextBackslash, end);
@@ -199,7 +217,7 @@ function lit(b: Uint8Array, i: number, c0: number, c1: number, c2: number, c3: n
 function skip(b: Uint8Array, i: number, end: number, depth: number): number {
   const c = b[i];
   if (c === 34) return str(b, i, end);
-  if (c === 123) return depth > MAX_DEPTH ? FAIL : obj(b, i, end, NO_FIELDS, NO_VALUES, scan.text, depth);
+  if (c === 123) return depth > MAX_DEPTH ? FAIL : obj(b, i, end, NO_FIELDS, NO_VALUES, depth);
   if (c === 91) {
     if (depth > MAX_DEPTH) return FAIL;
     i = ws(b, i + 1);
@@ -234,7 +252,7 @@ function lookup(m: KeyMatcher, b: Uint8Array, from: number, length: number): num
 }
 
 /** Parses a plain non-negative integer directly from bytes (status codes), else via Number(). */
-function numberValue(b: Uint8Array, from: number, to: number, text: string, base: number): number {
+function numberValue(b: Uint8Array, from: number, to: number): number {
   if (to - from <= 15) {
     let v = 0;
     let j = from;
@@ -245,7 +263,7 @@ function numberValue(b: Uint8Array, from: number, to: number, text: string, base
     }
     if (j === to) return v;
   }
-  return Number(text.slice(from - base, to - base));
+  return Number(lineText(from, to));
 }
 
 const NO_FIELDS: KeyMatcher = { byLength: [] };
@@ -255,15 +273,7 @@ const NO_VALUES: unknown[] = [];
  * One object from `{` at i, with the common tokens (keys, string values, numbers) handled inline: the
  * per-token cost of calls dominated the scan, so only containers recurse.
  */
-function obj(
-  b: Uint8Array,
-  i: number,
-  end: number,
-  m: KeyMatcher,
-  vals: unknown[],
-  text: string,
-  depth: number,
-): number {
+function obj(b: Uint8Array, i: number, end: number, m: KeyMatcher, vals: unknown[], depth: number): number {
   i++;
   let c = b[i];
   while (c === 32 || c === 9 || c === 10 || c === 13) c = b[++i];
@@ -290,10 +300,10 @@ function obj(
       const shortEnd = valueStart + SHORT_STRING < end ? valueStart + SHORT_STRING : end;
       c = b[q];
       while (q < shortEnd && c !== 34 && c !== 92 && c! >= 32) c = b[++q];
-      if (c !== 34 || q >= shortEnd) q = text.indexOf('"', valueStart);
+      if (c !== 34 || q >= shortEnd) q = nextIn(34, valueStart);
       if (q < 0) return FAIL;
       if (scan.nextBackslash < valueStart) {
-        const bs = text.indexOf("\\", valueStart);
+        const bs = nextIn(92, valueStart);
         scan.nextBackslash = bs < 0 ? end : bs;
       }
       let escaped = false;
@@ -306,10 +316,10 @@ function obj(
         if (node < 0) vals[~node] = SEEN_STRING;
         else
           vals[node] = escaped
-            ? (JSON.parse(text.slice(valueStart - 1, i)) as unknown)
-            : scan.copies
+            ? (JSON.parse(lineText(valueStart - 1, i)) as unknown)
+            : scan.copies && i - 1 - valueStart >= MIN_SLICED_STRING
               ? scan.copies.latin1Slice(valueStart, i - 1)
-              : text.slice(valueStart, i - 1);
+              : lineText(valueStart, i - 1);
       } else if (node !== undefined) return FAIL;
     } else if (node === undefined) {
       i = skip(b, i, end, depth + 1);
@@ -319,7 +329,7 @@ function obj(
         i = skip(b, i, end, depth + 1);
         if (i < 0) return FAIL;
         if (node < 0) vals[~node] = SEEN_CONTAINER;
-        else vals[node] = JSON.parse(text.slice(start, i)) as unknown;
+        else vals[node] = JSON.parse(lineText(start, i)) as unknown;
       } else if (c === 116 || c === 102 || c === 110) {
         i = skip(b, i, end, depth + 1);
         // null counts as absent, as in Log Analytics.
@@ -331,11 +341,11 @@ function obj(
         i = num(b, i);
         if (i < 0) return FAIL;
         if (node < 0) vals[~node] = SEEN_NUMBER;
-        else vals[node] = numberValue(b, start, i, text, 0);
+        else vals[node] = numberValue(b, start, i);
       }
     } else if (c === 123) {
       if (depth >= MAX_DEPTH) return FAIL;
-      i = obj(b, i, end, node, vals, text, depth + 1);
+      i = obj(b, i, end, node, vals, depth + 1);
     } else if (c === 110) {
       i = lit(b, i, 110, 117, 108, 108, 0);
     } else {
@@ -358,32 +368,35 @@ function obj(
  *
  * String values are slices of `text`, which keep the whole line alive as long as they live; with
  * `copies` (bytes in a Buffer) each is a copy of its own bytes instead, for a row whose values are kept:
- * cheaper than slicing and then detaching every one.
+ * cheaper than slicing and then detaching every one. With copies the text may be left undefined: the line
+ * is then read from its bytes alone, and never decoded whole.
  */
 export function extractFields(
   bytes: Uint8Array,
   start: number,
   end: number,
-  text: string,
+  text: string | undefined,
   set: FieldSet,
   copies = false,
 ): unknown[] | undefined {
   // A view bounded to the line: no scan can run on into the next line.
   const b = bytes.subarray(start, end);
+  const copiesFrom = copies && Buffer.isBuffer(b) ? (b as Latin1Buffer) : undefined;
+  if (text === undefined && copiesFrom === undefined) return undefined;
   const n = b.length;
   let i = ws(b, 0);
   if (b[i] !== 123) return undefined;
   const vals = new Array<unknown>(set.names.length);
   scan.text = text;
   scan.nextBackslash = -1;
-  scan.copies = copies && Buffer.isBuffer(b) ? (b as Latin1Buffer) : undefined;
+  scan.copies = copiesFrom;
   try {
-    i = obj(b, i, n, set.matcher, vals, text, 0);
+    i = obj(b, i, n, set.matcher, vals, 0);
   } catch {
     // JSON.parse refused an escaped string or a nested value: the general path reports it.
     return undefined;
   } finally {
-    scan.text = "";
+    scan.text = undefined;
     scan.copies = undefined;
   }
   if (i < 0) return undefined;

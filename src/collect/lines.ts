@@ -33,6 +33,12 @@ export interface LineHandler {
    * lines in the run.
    */
   skimRun?(chunk: Buffer, start: number, end: number, maxLineBytes: number, decline: DeclineLine): number;
+  /**
+   * Optional: a line skimRun declined, as bytes[start, end), before it is decoded; true when the handler
+   * took it, false to have it decoded and passed to `line`. Lines of 401/403s are nearly all declined,
+   * and are read from their bytes without the text of the whole line.
+   */
+  declined?(bytes: Buffer, start: number, end: number, lineNo: number): boolean;
 }
 
 /**
@@ -175,6 +181,8 @@ export class LineSplitter {
     const before = this.lineNo;
     const lines = this.handler.skimRun!(chunk, start, end, this.maxLineBytes, (from, stop, index) => {
       this.lineNo = before + index;
+      if (stop - from <= this.maxLineBytes && this.handler.declined?.(chunk, from, stop, this.lineNo + 1))
+        return;
       this.emitDecoded(chunk, from, stop, "latin1");
     });
     this.lineNo = before + lines;

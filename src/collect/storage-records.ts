@@ -495,13 +495,13 @@ export function storageRequestFromObject(
 /**
  * JSON Lines fast path: the fields straight from the bytes; NOT_HANDLED sends the line to JSON.parse.
  * `likelyFailure` when the line has already been seen to carry a 401/403 status (mentionsAuthFailure),
- * so its values are copied out of the bytes at once.
+ * so its values are copied out of the bytes at once; the line's text is then not needed.
  */
 export function storageRequestFromJsonBytes(
   bytes: Uint8Array,
   start: number,
   end: number,
-  line: string,
+  line: string | undefined,
   at: RecordLocation,
   sink: RejectionSink,
   likelyFailure = false,
@@ -730,19 +730,22 @@ export const ARCHIVE_SUCCESS_COLUMNS: SuccessColumns = ARCHIVE_COLUMNS;
 /**
  * JSON Lines fast path for the engine: one scan of the line that validates it whole but builds strings
  * only for the fields the engine reads of a success row. A 401/403 row, or any row the lean checks
- * cannot vouch for, goes through storageRequestFromJsonBytes (same records, same rejections).
+ * cannot vouch for, goes through storageRequestFromJsonBytes (same records, same rejections). Without
+ * the line's text only a 401/403 is read here: the skim's success rows are taken before, and a 401/403's
+ * values are copied out of its bytes, so its line is never decoded whole (JsonLinesParser.declined).
  */
 export function leanStorageRequestFromJsonBytes(
   bytes: Uint8Array,
   start: number,
   end: number,
-  line: string,
+  line: string | undefined,
   at: RecordLocation,
   sink: RejectionSink,
 ): StorageRequest | undefined | typeof NOT_HANDLED {
   // A 401/403 is read in full whatever the lean reading says: read it in full at once.
   if (mentionsAuthFailure(bytes, start, end))
     return storageRequestFromJsonBytes(bytes, start, end, line, at, sink, true);
+  if (line === undefined) return NOT_HANDLED;
   const vals = extractFields(bytes, start, end, line, LEAN_FIELDS);
   if (vals === undefined) return NOT_HANDLED;
   const archive = vals[TIME_GENERATED_SLOT] === undefined && vals[TIME_SLOT] !== undefined;
