@@ -298,7 +298,7 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
   const n = load<i32>(order);
   let cursor = s;
   let reordered = false;
-  let statusAt = -1;
+  let status = -1;
   for (let o = 0; o < n; o++) {
     const slot = load<i32>(order + 4 + o * 4);
     const id = layout * SLOTS + slot;
@@ -318,7 +318,9 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
     if (at > cursor) cursor = at;
     else reordered = true;
     if (slot == STATUS) {
-      statusAt = at;
+      // A 401/403 (or a status that is not one) is declined whatever the rest says: no further search.
+      status = statusOf(at, e);
+      if (status < 0) return false;
       continue;
     }
     if (slot == TIME) {
@@ -331,7 +333,7 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
   }
   if (reordered) learnOrder(layout);
   if (layout == ARCHIVE && !archiveNesting(s, e)) return false;
-  store<i32>(row + 12, statusOf(statusAt, e));
+  store<i32>(row + 12, status);
   memory.copy(row + ROW_VALUES * 4, values, SLOTS * 8);
   return true;
 }
