@@ -7,6 +7,7 @@ import { EvidenceAccumulator, mergeEvidence } from "../remedy/evidence.js";
 import { addFailures, bucketStartMs, sumSeries } from "./failure-series.js";
 import { SasTimesCache } from "./sas-window.js";
 import { TopCallers } from "./top-callers.js";
+import { compareText } from "../order.js";
 
 /** Bounds per cluster: memory grows with the number of clusters, never with the number of rows. */
 export interface ClusterLimits {
@@ -309,9 +310,7 @@ export class ClusterAggregator implements RecordObserver {
         sampleUris: [...c.sampleUris].sort(),
         sampleObjectKeys: [...c.sampleObjectKeys].sort(),
         sasWindows: [...c.sasWindows.values()].map((w) => ({ ...w })).sort(compareSasWindows),
-        operationVersions: Object.fromEntries(
-          [...c.operationVersions].sort(([a], [b]) => a.localeCompare(b)),
-        ),
+        operationVersions: Object.fromEntries([...c.operationVersions].sort(([a], [b]) => compareText(a, b))),
         remedyEvidence: c.evidence.snapshot(),
       });
     }
@@ -321,9 +320,7 @@ export class ClusterAggregator implements RecordObserver {
 
 /** Most failures first; ties by st, then se, so the order never depends on arrival. */
 export function compareSasWindows(a: SasWindowObservation, b: SasWindowObservation): number {
-  return (
-    b.count - a.count || (a.st ?? "").localeCompare(b.st ?? "") || (a.se ?? "").localeCompare(b.se ?? "")
-  );
+  return b.count - a.count || compareText(a.st ?? "", b.st ?? "") || compareText(a.se ?? "", b.se ?? "");
 }
 
 function addSasCounts(into: SasWindowObservation, w: SasWindowObservation): void {
@@ -376,11 +373,11 @@ export function mergeVersions(
   }
   const ranked = [...sums]
     .filter(([v]) => v !== OTHER_VERSIONS)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
   const out = new Map<string, number>(ranked.slice(0, cap));
   const overflow = ranked.slice(cap).reduce((n, [, c]) => n + c, 0) + (sums.get(OTHER_VERSIONS) ?? 0);
   if (overflow > 0) out.set(OTHER_VERSIONS, overflow);
-  return Object.fromEntries([...out].sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries([...out].sort(([a], [b]) => compareText(a, b)));
 }
 
 /** Distinct values in sorted order, the first `cap` kept: the same whichever side a value came from. */

@@ -1,4 +1,5 @@
 import type { CallerSummary } from "../model/incident.js";
+import { compareText } from "../order.js";
 
 /**
  * Top-K callers with the space-saving algorithm (Metwally et al.): at most `capacity` entries are kept;
@@ -159,7 +160,7 @@ export class TopCallers {
 export function sortCallers(list: CallerSummary[]): CallerSummary[] {
   // Each caller's key made once, not twice per comparison.
   const keyed = list.map((c) => ({ c, key: callerKeyOf(c) }));
-  keyed.sort((a, b) => b.c.count - a.c.count || a.key.localeCompare(b.key));
+  keyed.sort((a, b) => b.c.count - a.c.count || compareText(a.key, b.key));
   for (let i = 0; i < keyed.length; i++) list[i] = keyed[i]!.c;
   return list;
 }

@@ -1,4 +1,5 @@
 import type { ActivityEvent } from "../model/activity.js";
+import { compareText } from "../order.js";
 
 /**
  * AzureActivity as logged → one change per operation (reference §4 traps): start and end events share a
@@ -209,8 +210,8 @@ export function normaliseActivity(events: readonly ActivityEvent[]): NormalisedA
   changes.sort(
     (a, b) =>
       a.timeMs - b.timeMs ||
-      a.operationKey.localeCompare(b.operationKey) ||
-      a.resourceKey.localeCompare(b.resourceKey),
+      compareText(a.operationKey, b.operationKey) ||
+      compareText(a.resourceKey, b.resourceKey),
   );
   return { changes, failedOperations, mergedEvents, invalidEvents };
 }

@@ -19,6 +19,7 @@ import { rankActivity, type ScoredCandidate } from "./rank.js";
 import { placeAccount } from "./scope.js";
 import { parseRootCauseSettings, type RootCauseSettings, type RootCauseSettingsInput } from "./settings.js";
 import { assessClockSkew } from "./skew.js";
+import { compareText } from "../order.js";
 
 export interface RootCauseResult {
   changes: ChangeCandidate[];
@@ -96,8 +97,8 @@ function compareScored(a: ScoredCandidate, b: ScoredCandidate): number {
     b.candidate.score - a.candidate.score ||
     b.fit - a.fit ||
     Date.parse(b.candidate.time) - Date.parse(a.candidate.time) ||
-    a.candidate.operation.localeCompare(b.candidate.operation) ||
-    a.candidate.resourceId.localeCompare(b.candidate.resourceId)
+    compareText(a.candidate.operation, b.candidate.operation) ||
+    compareText(a.candidate.resourceId, b.candidate.resourceId)
   );
 }
 

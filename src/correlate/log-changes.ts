@@ -11,6 +11,7 @@ import {
 import { displayCaller, fmtTime, listWords, round3 } from "./format.js";
 import type { ScoredCandidate } from "./rank.js";
 import type { RootCauseSettings } from "./settings.js";
+import { compareText } from "../order.js";
 
 /**
  * Changes seen in the logs themselves: at onset, each failing caller is compared with the same caller
@@ -108,7 +109,7 @@ function weightOf(spec: Pick<DimensionSpec, "weight">, errorCode: string, authTy
 
 /** Most counted first; ties by value. */
 const byCountThenValue = (a: [string, number], b: [string, number]): number =>
-  b[1] - a[1] || a[0].localeCompare(b[0]);
+  b[1] - a[1] || compareText(a[0], b[0]);
 
 /**
  * The `max` most counted values in words ("a, b, c and 12 more"). Only those are sorted: an account's
@@ -164,7 +165,7 @@ export function failingCallersOf(
     const all = recordsOf(view, outcome, "all")[0]!;
     out.push({ view, failures: all.count, firstFailureMs: all.firstMs });
   }
-  out.sort((a, b) => b.failures - a.failures || a.view.caller.localeCompare(b.view.caller));
+  out.sort((a, b) => b.failures - a.failures || compareText(a.view.caller, b.view.caller));
   memo.set(key, out);
   return out;
 }

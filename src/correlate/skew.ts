@@ -11,6 +11,7 @@ import type { ActivityChange } from "./activity.js";
 import { displayCaller, fmtDuration, fmtTime, fmtTimeSeconds, listWords, shortHash } from "./format.js";
 import { failingCallersOf, type FailingCaller } from "./log-changes.js";
 import type { RootCauseSettings } from "./settings.js";
+import { compareText } from "../order.js";
 
 /**
  * Clock-skew indicators from the logs alone (server logs carry neither x-ms-date nor the error detail):
@@ -131,7 +132,7 @@ function sasTimeIndicators(ctx: IndicatorContext): boolean {
 
   let suspected = false;
   const tokens = [...byToken.values()].sort(
-    (a, b) => b.notYetValid - a.notYetValid || a.value.localeCompare(b.value),
+    (a, b) => b.notYetValid - a.notYetValid || compareText(a.value, b.value),
   );
   let future = 0;
   for (const t of tokens) {
@@ -218,7 +219,7 @@ function singleHostIndicators(ctx: IndicatorContext): boolean {
   // signing looks like; only intermittent successes or a burst after idle are specific to a clock.
   const top = input.ranked[0];
   const pathChange = top?.kind && CHANGES_AFTER_SIGNING.has(top.kind) ? top : undefined;
-  for (const [value, hosts] of [...failingHosts].sort((a, b) => a[0].localeCompare(b[0]))) {
+  for (const [value, hosts] of [...failingHosts].sort((a, b) => compareText(a[0], b[0]))) {
     const okHosts = new Set<string>();
     for (const r of succeeded.get(value) ?? []) {
       if (r.caller.startsWith("ip:") && r.lastMs >= onsetMs && r.firstMs <= lastSeenMs) okHosts.add(r.caller);

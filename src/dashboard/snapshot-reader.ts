@@ -1,5 +1,6 @@
 import type { Incident } from "../model/incident.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord } from "../state/contracts.js";
+import { compareText } from "../order.js";
 
 /**
  * A read-only IncidentReader over a fixed set of records: what `auth-triage serve` shows when it analysed
@@ -12,7 +13,7 @@ export class SnapshotIncidentReader implements IncidentReader {
 
   constructor(records: readonly IncidentRecord[]) {
     this.records = [...records].sort(
-      (a, b) => b.incident.severity - a.incident.severity || a.incident.id.localeCompare(b.incident.id),
+      (a, b) => b.incident.severity - a.incident.severity || compareText(a.incident.id, b.incident.id),
     );
   }
 

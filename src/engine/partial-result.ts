@@ -16,6 +16,7 @@ import {
   type CallerSummary,
 } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
+import { compareText } from "../order.js";
 
 /**
  * The one merge of partial results. Every source (files, Log Analytics, archive blobs) and every run of
@@ -74,7 +75,7 @@ function spanKey(s: Slice): string {
 function compareSlices(a: Slice, b: Slice): number {
   const la = a.span.toMs - a.span.fromMs;
   const lb = b.span.toMs - b.span.fromMs;
-  return lb - la || a.span.fromMs - b.span.fromMs || spanKey(a).localeCompare(spanKey(b));
+  return lb - la || a.span.fromMs - b.span.fromMs || compareText(spanKey(a), spanKey(b));
 }
 
 /**

@@ -26,6 +26,7 @@ import type { ServiceType } from "../model/storage-request.js";
 import { SERVICE_TYPES } from "../model/storage-request.js";
 import { buildRemedy } from "../remedy/build.js";
 import { mergeEvidence } from "../remedy/evidence.js";
+import { compareText } from "../order.js";
 
 export interface BuildIncidentsOptions {
   activity: readonly ActivityEvent[];
@@ -101,7 +102,7 @@ function incidentFrom(
   const sampleObjectKeys: string[] = [];
   // Biggest clusters first, so samples and summaries show the dominant operations.
   const ordered = [...clusters].sort(
-    (a, b) => b.count - a.count || a.key.operation.localeCompare(b.key.operation),
+    (a, b) => b.count - a.count || compareText(a.key.operation, b.key.operation),
   );
   for (const c of ordered) {
     for (const u of c.sampleUris) {
@@ -232,5 +233,5 @@ export function buildIncidentsCapped(
 }
 
 function bySeverity(a: Incident, b: Incident): number {
-  return b.severity - a.severity || b.count - a.count || a.id.localeCompare(b.id);
+  return b.severity - a.severity || b.count - a.count || compareText(a.id, b.id);
 }

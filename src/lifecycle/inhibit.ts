@@ -1,4 +1,5 @@
 import type { Incident } from "../model/incident.js";
+import { compareText } from "../order.js";
 
 /**
  * Inhibition (Alertmanager's idea, specialised): when an account-wide cause is active, the incidents it
@@ -69,12 +70,12 @@ export function planInhibition(
       (a, b) =>
         Number(announcedPrimaries.has(b.id)) - Number(announcedPrimaries.has(a.id)) ||
         b.count - a.count ||
-        a.id.localeCompare(b.id),
+        compareText(a.id, b.id),
     );
     const primary = ranked[0]!;
     candidates.push({ cause: accountWideCauseOf(primary)!, account: primary.account.toLowerCase(), primary });
   }
-  candidates.sort((a, b) => b.primary.count - a.primary.count || a.primary.id.localeCompare(b.primary.id));
+  candidates.sort((a, b) => b.primary.count - a.primary.count || compareText(a.primary.id, b.primary.id));
 
   const inhibitedBy = new Map<string, string>();
   const groups: InhibitionGroup[] = [];

@@ -1,6 +1,7 @@
 import type { ServiceType } from "../model/storage-request.js";
 import { operationPermissions, permissionsInTable, type OperationPermissions } from "./operations.js";
 import { BUILT_IN_ROLES, isDataAction, roleGrants, type RoleDefinition } from "./roles.js";
+import { compareText } from "../order.js";
 
 /**
  * Every permission the model knows: those the operation table names and every concrete (wildcard-free)
@@ -59,7 +60,7 @@ export interface RoleChoices {
  */
 export function smallestRoleFor(ops: readonly OperationPermissions[]): RoleDefinition | undefined {
   const fits = BUILT_IN_ROLES.filter((r) => ops.every((op) => roleAllows(r, op)));
-  fits.sort((a, b) => roleSize(a) - roleSize(b) || a.roleName.localeCompare(b.roleName));
+  fits.sort((a, b) => roleSize(a) - roleSize(b) || compareText(a.roleName, b.roleName));
   return fits[0];
 }
 
@@ -79,7 +80,7 @@ export function chooseRoles(ops: ReadonlyArray<{ service: ServiceType; operation
   }
   const choices: RoleChoice[] = [];
   const uncovered: ServiceType[] = [];
-  for (const [service, list] of [...byService].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [service, list] of [...byService].sort(([a], [b]) => compareText(a, b))) {
     const role = smallestRoleFor(list);
     if (role) choices.push({ service, role, operations: list.map((p) => p.operation).sort() });
     else uncovered.push(service);

@@ -1,5 +1,6 @@
 import type { AuthorizationObservation, PrincipalObservation, RemedyEvidence } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
+import { compareText } from "../order.js";
 
 /** Caps per cluster: the evidence grows with clusters, never with rows. */
 export const EVIDENCE_LIMITS = { containers: 20, principals: 20, authorization: 20 } as const;
@@ -156,7 +157,7 @@ export class EvidenceAccumulator {
 
   snapshot(): RemedyEvidence {
     const ev: RemedyEvidence = {
-      containers: Object.fromEntries([...this.containers].sort(([a], [b]) => a.localeCompare(b))),
+      containers: Object.fromEntries([...this.containers].sort(([a], [b]) => compareText(a, b))),
       otherContainers: this.otherContainers,
       principals: sortPrincipals([...this.principals.values()].map((p) => ({ ...p }))),
       authorization: sortAuthorization([...this.authorization.values()].map((a) => ({ ...a }))),
@@ -167,11 +168,11 @@ export class EvidenceAccumulator {
 }
 
 function sortPrincipals(list: PrincipalObservation[]): PrincipalObservation[] {
-  return list.sort((a, b) => b.count - a.count || a.objectId.localeCompare(b.objectId));
+  return list.sort((a, b) => b.count - a.count || compareText(a.objectId, b.objectId));
 }
 
 function sortAuthorization(list: AuthorizationObservation[]): AuthorizationObservation[] {
-  return list.sort((a, b) => b.count - a.count || authKey(a).localeCompare(authKey(b)));
+  return list.sort((a, b) => b.count - a.count || compareText(authKey(a), authKey(b)));
 }
 
 /**
@@ -212,11 +213,11 @@ export function mergeEvidence(parts: ReadonlyArray<RemedyEvidence | undefined>):
       else authorization.set(k, { ...a });
     }
   }
-  const rankedContainers = [...containers].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const rankedContainers = [...containers].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
   for (const [, n] of rankedContainers.slice(EVIDENCE_LIMITS.containers)) other += n;
   const out: RemedyEvidence = {
     containers: Object.fromEntries(
-      rankedContainers.slice(0, EVIDENCE_LIMITS.containers).sort(([a], [b]) => a.localeCompare(b)),
+      rankedContainers.slice(0, EVIDENCE_LIMITS.containers).sort(([a], [b]) => compareText(a, b)),
     ),
     otherContainers: other,
     principals: sortPrincipals([...principals.values()]).slice(0, EVIDENCE_LIMITS.principals),

@@ -15,6 +15,7 @@ import {
   type VersionedOutboxEntry,
   type Watermark,
 } from "./store.js";
+import { compareText } from "../order.js";
 
 /**
  * In-memory TriageStore with the same conditional-write semantics as the Table store (etags are
@@ -103,7 +104,7 @@ export class MemoryTriageStore implements TriageStore {
     const now = this.now();
     return [...this.outbox.values()]
       .filter((v) => !filter.outcome || v.entry.outcome === filter.outcome)
-      .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.entry.seq - b.entry.seq)
+      .sort((a, b) => compareText(a.entry.at, b.entry.at) || a.entry.seq - b.entry.seq)
       .map((v) => ({
         entry: structuredClone(v.entry),
         etag: v.etag,
@@ -125,7 +126,7 @@ export class MemoryTriageStore implements TriageStore {
     return [...this.outbox.values()]
       .filter((v) => v.entry.incidentId === incidentId)
       .map((v) => structuredClone(v.entry))
-      .sort((a, b) => a.seq - b.seq || a.channel.localeCompare(b.channel));
+      .sort((a, b) => a.seq - b.seq || compareText(a.channel, b.channel));
   }
 
   private readonly candidates = new Map<string, StoredCandidate>();

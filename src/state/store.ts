@@ -7,6 +7,7 @@ import type {
   NotificationRecord,
   NotifyReason,
 } from "./contracts.js";
+import { compareText } from "../order.js";
 
 /**
  * The timer's write-side state: watermarks, incidents with their lifecycle, and the notification outbox
@@ -195,7 +196,7 @@ export function selectIncidents(
     (a, b) =>
       Date.parse(b.incident.lastSeen) - Date.parse(a.incident.lastSeen) ||
       b.incident.severity - a.incident.severity ||
-      a.incident.id.localeCompare(b.incident.id),
+      compareText(a.incident.id, b.incident.id),
   );
   const offset = Math.max(0, Math.floor(q.offset ?? 0));
   const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE_SIZE)));

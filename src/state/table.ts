@@ -18,6 +18,7 @@ import {
   type VersionedOutboxEntry,
   type Watermark,
 } from "./store.js";
+import { compareText } from "../order.js";
 
 /**
  * TriageStore on Azure Table storage. Layout:
@@ -207,7 +208,7 @@ export class TableTriageStore implements TriageStore {
         v.sinceWriteMs = Math.max(0, serverNowMs - writtenMs);
       return v;
     });
-    return out.sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.entry.seq - b.entry.seq);
+    return out.sort((a, b) => compareText(a.entry.at, b.entry.at) || a.entry.seq - b.entry.seq);
   }
 
   async updateOutbox(entry: OutboxEntry, etag: string): Promise<string> {
@@ -221,7 +222,7 @@ export class TableTriageStore implements TriageStore {
   async notificationsOf(incidentId: string): Promise<OutboxEntry[]> {
     const query = this.odata`PartitionKey eq ${incidentId} and kind eq ${"notification"}`;
     const out: OutboxEntry[] = (await listAll(this.incidents, query)).map(decodeOutbox);
-    return out.sort((a, b) => a.seq - b.seq || a.channel.localeCompare(b.channel));
+    return out.sort((a, b) => a.seq - b.seq || compareText(a.channel, b.channel));
   }
 
   // ---- below-threshold candidates (cursors table, partition "candidate") ----

@@ -19,6 +19,7 @@ import {
   UA_NEW,
   UA_OLD,
 } from "./scenario.js";
+import { compareText } from "../../src/order.js";
 
 const hostA = { callerIp: "10.0.0.4" };
 const hostB = { callerIp: "10.0.0.5" };
@@ -187,7 +188,7 @@ describe("changes seen in the logs", () => {
 describe("values in words", () => {
   // The full sort topValues avoids: most counted first, ties by value, then listWords.
   function reference(counts: Map<string, number>, max: number): string {
-    const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const sorted = [...counts].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
     return listWords(
       sorted.map(([v]) => v || "(empty)"),
       max,

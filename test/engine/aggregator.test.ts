@@ -7,6 +7,7 @@ import type { StorageRequest } from "../../src/model/storage-request.js";
 import { sanitizeLogValue } from "../../src/redact.js";
 import { generateAll } from "../sim/scenarios.js";
 import { aggregate } from "../support/partial-compare.js";
+import { compareText } from "../../src/order.js";
 
 const T0 = Date.parse("2026-11-20T09:00:00Z");
 
@@ -43,7 +44,7 @@ function countsOf(partials: ClusterPartial[]) {
     perMinute: [...p.perMinute].sort((a, b) => a[0] - b[0]),
     bucketMinutes: p.bucketMinutes ?? 1,
     versions: p.operationVersions,
-    sas: [...p.sasWindows].sort((a, b) => `${a.st}${a.se}`.localeCompare(`${b.st}${b.se}`)),
+    sas: [...p.sasWindows].sort((a, b) => compareText(`${a.st}${a.se}`, `${b.st}${b.se}`)),
     callerTotal: p.callers.reduce((n, c) => n + c.count, 0),
   }));
 }

@@ -3,6 +3,7 @@ import { ClusterAggregator, clusterKeyString } from "../../src/cluster/aggregato
 import type { ClusterPartial } from "../../src/model/incident.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import type { ReferencePartial } from "./reference-partials.js";
+import { compareText } from "../../src/order.js";
 
 /** The partials one ClusterAggregator with the default limits keeps for `rows`, in one pass. */
 export function aggregate(rows: readonly StorageRequest[]): ClusterPartial[] {
@@ -31,7 +32,7 @@ export function comparable(p: ClusterPartial) {
 }
 
 function byKey(a: { key: string }, b: { key: string }): number {
-  return a.key.localeCompare(b.key);
+  return compareText(a.key, b.key);
 }
 
 /** Asserts that partials equal the reference: exact aggregates, samples drawn from the right sets. */

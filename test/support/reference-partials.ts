@@ -2,6 +2,7 @@ import type { PartialCaps } from "../../src/collect/loganalytics/caps.js";
 import type { CallerSummary, ClusterPartial, SasWindowObservation } from "../../src/model/incident.js";
 import { isAuthFailure, keySlotOf, type StorageRequest } from "../../src/model/storage-request.js";
 import { redactUri } from "../../src/redact.js";
+import { compareText } from "../../src/order.js";
 
 /**
  * The ClusterPartial contract computed directly from StorageRequests, written independently of the Log
@@ -125,8 +126,8 @@ export function referencePartials(
         .sort(
           (a, b) =>
             b.count - a.count ||
-            a.firstSeen.localeCompare(b.firstSeen) ||
-            identityOf(a).localeCompare(identityOf(b)),
+            compareText(a.firstSeen, b.firstSeen) ||
+            compareText(identityOf(a), identityOf(b)),
         )
         .slice(0, caps.topCallers),
       sampleUris: [...allUris].sort().slice(0, caps.sampleUris),
@@ -134,12 +135,10 @@ export function referencePartials(
       sasWindows: [...sas.values()]
         .sort(
           (a, b) =>
-            b.count - a.count ||
-            (a.st ?? "").localeCompare(b.st ?? "") ||
-            (a.se ?? "").localeCompare(b.se ?? ""),
+            b.count - a.count || compareText(a.st ?? "", b.st ?? "") || compareText(a.se ?? "", b.se ?? ""),
         )
         .slice(0, caps.sasWindows),
-      operationVersions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => a.localeCompare(b))),
+      operationVersions: Object.fromEntries(Object.entries(versions).sort(([a], [b]) => compareText(a, b))),
       allUris,
       allObjectKeys,
     });

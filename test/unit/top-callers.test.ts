@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { callerKeyOf, sortCallers, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
+import { compareText } from "../../src/order.js";
 
 /**
  * The space-saving table against a plain model of it: a new caller at capacity replaces the least
@@ -61,7 +62,7 @@ describe("sortCallers", () => {
     fc.assert(
       fc.property(fc.array(caller, { maxLength: 30 }), (list) => {
         const want = [...list].sort(
-          (a, b) => b.count - a.count || callerKeyOf(a).localeCompare(callerKeyOf(b)),
+          (a, b) => b.count - a.count || compareText(callerKeyOf(a), callerKeyOf(b)),
         );
         expect(sortCallers([...list])).toEqual(want);
       }),

@@ -40,6 +40,7 @@ import {
 import type { LogAnalyticsSettings } from "./settings.js";
 import { WatermarkConflictError, workspaceWatermarkKey, type WatermarkStore } from "./watermark.js";
 import { DEFAULT_WINDOW_POLICY, planIngestionWindow, type WindowPolicy } from "./window.js";
+import { compareText } from "../../order.js";
 
 /**
  * The Log Analytics source: for each workspace, plan the ingestion window from its watermark, fetch the
@@ -112,7 +113,7 @@ export interface LogAnalyticsCollection {
 }
 
 function byTime(a: ActivityEvent, b: ActivityEvent): number {
-  return a.timeMs - b.timeMs || (a.eventDataId ?? "").localeCompare(b.eventDataId ?? "");
+  return a.timeMs - b.timeMs || compareText(a.eventDataId ?? "", b.eventDataId ?? "");
 }
 
 /** Several workspaces may receive the same subscription's activity log: keep each event once. */
