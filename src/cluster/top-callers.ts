@@ -41,8 +41,8 @@ export class TopCallers {
   private readonly byKey = new Map<string, CallerEntry>();
   /**
    * The same entries as a binary heap, the next to evict at the root: with a new caller on most 401/403
-   * rows, every row past capacity evicts, and finding the least frequent by walking every entry was a
-   * quarter of clustering a row (BENCHMARKS.md, eleventh round).
+   * rows, every row past capacity evicts, and finding the least frequent took a comparison with every
+   * entry (a string comparison each when the counts tie, as they then do), where the heap takes log k.
    */
   private readonly heap: CallerEntry[] = [];
 
