@@ -3,6 +3,8 @@ import type { Incident } from "../model/incident.js";
 import { sanitizeOutbound } from "../redact.js";
 import type { IncidentQuery, IncidentRecord } from "./contracts.js";
 import {
+  byNotificationSeq,
+  byOutboxTime,
   ConcurrencyError,
   selectIncidents,
   withNotifications,
@@ -15,7 +17,6 @@ import {
   type VersionedOutboxEntry,
   type Watermark,
 } from "./store.js";
-import { compareText } from "../order.js";
 
 /**
  * In-memory TriageStore with the same conditional-write semantics as the Table store (etags are
@@ -104,7 +105,7 @@ export class MemoryTriageStore implements TriageStore {
     const now = this.now();
     return [...this.outbox.values()]
       .filter((v) => !filter.outcome || v.entry.outcome === filter.outcome)
-      .sort((a, b) => compareText(a.entry.at, b.entry.at) || a.entry.seq - b.entry.seq)
+      .sort((a, b) => byOutboxTime(a.entry, b.entry))
       .map((v) => ({
         entry: structuredClone(v.entry),
         etag: v.etag,
@@ -126,7 +127,7 @@ export class MemoryTriageStore implements TriageStore {
     return [...this.outbox.values()]
       .filter((v) => v.entry.incidentId === incidentId)
       .map((v) => structuredClone(v.entry))
-      .sort((a, b) => a.seq - b.seq || compareText(a.channel, b.channel));
+      .sort(byNotificationSeq);
   }
 
   private readonly candidates = new Map<string, StoredCandidate>();

@@ -154,6 +154,16 @@ export interface TriageStore extends IncidentReader {
   close(): Promise<void>;
 }
 
+/** The order listOutbox gives, in every store: oldest first, then by sequence. */
+export function byOutboxTime(a: OutboxEntry, b: OutboxEntry): number {
+  return compareText(a.at, b.at) || a.seq - b.seq;
+}
+
+/** The order notificationsOf gives, in every store: by sequence, then by channel. */
+export function byNotificationSeq(a: OutboxEntry, b: OutboxEntry): number {
+  return a.seq - b.seq || compareText(a.channel, b.channel);
+}
+
 export function toNotificationRecord(e: OutboxEntry): NotificationRecord {
   const r: NotificationRecord = {
     at: e.at,

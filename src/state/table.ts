@@ -6,6 +6,8 @@ import { redactSecrets, sanitizeOutbound } from "../redact.js";
 import type { IncidentQuery, IncidentReader, IncidentRecord } from "./contracts.js";
 import { chunk, fitIncident, LEDGER_BUDGET_CHARS, PAYLOAD_BUDGET_CHARS } from "./fit.js";
 import {
+  byNotificationSeq,
+  byOutboxTime,
   ConcurrencyError,
   selectIncidents,
   withNotifications,
@@ -18,7 +20,6 @@ import {
   type VersionedOutboxEntry,
   type Watermark,
 } from "./store.js";
-import { compareText } from "../order.js";
 
 /**
  * TriageStore on Azure Table storage. Layout:
@@ -208,7 +209,7 @@ export class TableTriageStore implements TriageStore {
         v.sinceWriteMs = Math.max(0, serverNowMs - writtenMs);
       return v;
     });
-    return out.sort((a, b) => compareText(a.entry.at, b.entry.at) || a.entry.seq - b.entry.seq);
+    return out.sort((a, b) => byOutboxTime(a.entry, b.entry));
   }
 
   async updateOutbox(entry: OutboxEntry, etag: string): Promise<string> {
@@ -222,7 +223,7 @@ export class TableTriageStore implements TriageStore {
   async notificationsOf(incidentId: string): Promise<OutboxEntry[]> {
     const query = this.odata`PartitionKey eq ${incidentId} and kind eq ${"notification"}`;
     const out: OutboxEntry[] = (await listAll(this.incidents, query)).map(decodeOutbox);
-    return out.sort((a, b) => a.seq - b.seq || compareText(a.channel, b.channel));
+    return out.sort(byNotificationSeq);
   }
 
   // ---- below-threshold candidates (cursors table, partition "candidate") ----
