@@ -234,6 +234,16 @@ describe("the key-search reader of success rows", () => {
         ...base,
         identity: { type: "OAuth", requester: { appId: "a", nested: { objectId: "n" }, objectId: "o" } },
       },
+      // A nested object whose braces share a 16-byte block; a requester without objectId, one follows it.
+      { ...base, identity: { type: "OAuth", requester: { n: {}, objectId: "o" } } },
+      {
+        ...base,
+        identity: {
+          type: "OAuth",
+          requester: { appId: "7e791906-bf5b-4760-a662-fc11b73f208e", tenantId: "t" },
+          delegatedResource: { objectId: "d" },
+        },
+      },
       { identity: base.identity, ...base },
       { properties: base.properties, uri: base.uri, ...base },
     ];

@@ -435,20 +435,33 @@ function archiveNesting(s: i32, e: i32): bool {
   const requester = valueAt(identity, bound, REQUESTER_KEY);
   if (requester < 0 || startsWithNull(requester, e)) return true;
   if (load<u8>(requester) != 123) return false;
-  let close = -1;
-  let nested = -1;
-  for (let i = requester + 1; i < e; i++) {
-    const c = load<u8>(i);
-    if (c == 125) {
-      close = i;
-      break;
-    }
-    if (c == 123 && nested < 0) nested = i;
-  }
-  if (close < 0 || nested >= 0) return false;
-  const at = valueAt(requester, e, OBJECT_ID_KEY);
-  if (at < 0 || at > close) return true;
+  const close = flatObjectEnd(requester + 1, e);
+  if (close < 0) return false;
+  // The key must end inside `requester`, so its value starts by the closing brace.
+  const at = valueAt(requester, close, OBJECT_ID_KEY);
+  if (at < 0) return true;
   return readText(at, e, load<u8>(INTERNED + OBJECT_ID) != 0, values + OBJECT_ID * 8);
+}
+
+/**
+ * The first `}` in [from, e) when no `{` comes before it, else -1: the end of an object that nests
+ * nothing, found 16 bytes at a time (half of the archive's rows carry a `requester` of some 270 bytes).
+ */
+function flatObjectEnd(from: i32, e: i32): i32 {
+  const open = i8x16.splat(123);
+  const close = i8x16.splat(125);
+  for (let i = from; i < e; i += 16) {
+    const block = v128.load(i);
+    const valid: i32 = e - i >= 16 ? 0xffff : (1 << (e - i)) - 1;
+    const closing = i8x16.bitmask(i8x16.eq(block, close)) & valid;
+    const opening = i8x16.bitmask(i8x16.eq(block, open)) & valid;
+    if (closing != 0) {
+      const first = closing & -closing;
+      return (opening & (first - 1)) != 0 ? -1 : i + ctz(closing);
+    }
+    if (opening != 0) return -1;
+  }
+  return -1;
 }
 
 /**
