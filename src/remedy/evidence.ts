@@ -59,6 +59,11 @@ interface AuthEntry {
   principals: Array<{ id?: string; type?: string }>;
 }
 
+/** A field of a logged authorization entry: camel case in archives, Pascal case in Log Analytics. */
+function fieldOf(o: Record<string, unknown>, camel: string, pascal: string): unknown {
+  return o[camel] ?? o[pascal];
+}
+
 /** AuthorizationDetails / identity.authorization[] as logged: an array of entries (or one entry). */
 export function authorizationEntriesOf(details: unknown): AuthEntry[] {
   const list = Array.isArray(details) ? details : details && typeof details === "object" ? [details] : [];
@@ -66,26 +71,26 @@ export function authorizationEntriesOf(details: unknown): AuthEntry[] {
   for (const raw of list) {
     if (!raw || typeof raw !== "object") continue;
     const o = raw as Record<string, unknown>;
-    const get = (k: string): unknown => o[k] ?? o[k[0]!.toUpperCase() + k.slice(1)];
-    const principals = Array.isArray(get("principals")) ? (get("principals") as unknown[]) : [];
-    const e: AuthEntry = {
-      principals: principals
-        .filter((p): p is Record<string, unknown> => !!p && typeof p === "object")
-        .map((p) => {
-          const pp: { id?: string; type?: string } = {};
-          const id = str(p.id ?? p.Id);
-          const type = str(p.type ?? p.Type);
-          if (id) pp.id = id.toLowerCase();
-          if (type) pp.type = type;
-          return pp;
-        }),
-    };
-    const action = str(get("action"));
-    const result = str(get("result"));
-    const reason = str(get("reason"));
-    const ra = str(get("roleAssignmentId"));
-    const rd = str(get("roleDefinitionId"));
-    const da = str(get("denyAssignmentId"));
+    const listed = fieldOf(o, "principals", "Principals");
+    const principals: AuthEntry["principals"] = [];
+    if (Array.isArray(listed))
+      for (const p of listed as unknown[]) {
+        if (!p || typeof p !== "object") continue;
+        const q = p as Record<string, unknown>;
+        const pp: { id?: string; type?: string } = {};
+        const id = str(fieldOf(q, "id", "Id"));
+        const type = str(fieldOf(q, "type", "Type"));
+        if (id) pp.id = id.toLowerCase();
+        if (type) pp.type = type;
+        principals.push(pp);
+      }
+    const e: AuthEntry = { principals };
+    const action = str(fieldOf(o, "action", "Action"));
+    const result = str(fieldOf(o, "result", "Result"));
+    const reason = str(fieldOf(o, "reason", "Reason"));
+    const ra = str(fieldOf(o, "roleAssignmentId", "RoleAssignmentId"));
+    const rd = str(fieldOf(o, "roleDefinitionId", "RoleDefinitionId"));
+    const da = str(fieldOf(o, "denyAssignmentId", "DenyAssignmentId"));
     if (action) e.action = action;
     if (result) e.result = result;
     if (reason) e.reason = reason;
