@@ -124,13 +124,13 @@ export class TopCallers {
    * keep the union, then keep the `capacity` largest. Counts of kept callers are exact sums.
    */
   static merge(capacity: number, parts: readonly CallerSummary[][]): CallerSummary[] {
-    const byKey = new Map<string, CallerSummary>();
+    const byKey = new Map<string, KeyedCaller>();
     for (const list of parts) {
       for (const c of list) {
         const key = callerKeyOf(c);
-        const e = byKey.get(key);
+        const e = byKey.get(key)?.caller;
         if (!e) {
-          byKey.set(key, { ...c });
+          byKey.set(key, { caller: { ...c }, key });
           continue;
         }
         e.count += c.count;
@@ -139,28 +139,37 @@ export class TopCallers {
         if (!e.requesterUpn && c.requesterUpn) e.requesterUpn = c.requesterUpn;
       }
     }
-    return sortCallers([...byKey.values()]).slice(0, capacity);
+    return sortedByKey([...byKey.values()]).slice(0, capacity);
   }
 
   summaries(): CallerSummary[] {
-    const out: CallerSummary[] = [];
+    const keyed: KeyedCaller[] = [];
     for (const e of this.heap) {
       // Identity first, then the figures: the order people read a caller in JSON.
       const s = { ...e.identity } as CallerSummary;
       s.count = e.count;
       s.firstSeen = new Date(e.firstSeenMs).toISOString();
       s.lastSeen = new Date(e.lastSeenMs).toISOString();
-      out.push(s);
+      keyed.push({ caller: s, key: e.key });
     }
-    return sortCallers(out);
+    return sortedByKey(keyed);
   }
+}
+
+/** A caller with its callerKeyOf, made once: merging callers and sorting them made each key twice. */
+interface KeyedCaller {
+  caller: CallerSummary;
+  key: string;
 }
 
 /** Most frequent first; ties by identity so output order is stable across runs. */
 export function sortCallers(list: CallerSummary[]): CallerSummary[] {
-  // Each caller's key made once, not twice per comparison.
-  const keyed = list.map((c) => ({ c, key: callerKeyOf(c) }));
-  keyed.sort((a, b) => b.c.count - a.c.count || compareText(a.key, b.key));
-  for (let i = 0; i < keyed.length; i++) list[i] = keyed[i]!.c;
+  const sorted = sortedByKey(list.map((c) => ({ caller: c, key: callerKeyOf(c) })));
+  for (let i = 0; i < sorted.length; i++) list[i] = sorted[i]!;
   return list;
+}
+
+function sortedByKey(keyed: KeyedCaller[]): CallerSummary[] {
+  keyed.sort((a, b) => b.caller.count - a.caller.count || compareText(a.key, b.key));
+  return keyed.map((k) => k.caller);
 }
