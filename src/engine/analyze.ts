@@ -108,6 +108,8 @@ export interface ResultFromPartialsOptions {
   caps?: Partial<EngineCaps>;
   /** Failures the reading side's cluster cap folded (ClusterAggregator.folded). */
   folded?: { failures: number; clusters: number };
+  /** The partials are mergePartials' output under `limits` (BuildIncidentsOptions.merged). */
+  merged?: boolean;
 }
 
 /** Builds the result from cluster partials: the path shared by local files and Log Analytics. */
@@ -119,6 +121,7 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
   };
   if (o.explainer) buildOpts.explainer = o.explainer;
   if (o.limits) buildOpts.limits = o.limits;
+  if (o.merged) buildOpts.merged = true;
   const caps = { ...DEFAULT_ENGINE_CAPS, ...o.caps };
   const { incidents, omitted } = buildIncidentsCapped(o.partials, buildOpts, caps.maxIncidents);
   const clusters = new Set(o.partials.map((p) => clusterKeyString(p.key))).size;
@@ -156,7 +159,7 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
 
 export interface ResultFromSlicesOptions extends Omit<
   ResultFromPartialsOptions,
-  "partials" | "rows" | "failures" | "explainer"
+  "partials" | "rows" | "failures" | "explainer" | "merged"
 > {
   /** Slices merged with mergeResults: the one merge every source and the timer use. */
   result: PartialResult;
@@ -177,6 +180,7 @@ export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
     activity: o.activity,
     clock: o.clock,
     partials: totals.partials,
+    merged: true,
     rows: totals.rows,
     failures: totals.failures,
     explainer: {

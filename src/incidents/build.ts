@@ -36,6 +36,11 @@ export interface BuildIncidentsOptions {
   /** Reserved for stages that need "now"; incidents themselves depend only on the data and the window. */
   clock: Clock;
   limits?: Partial<ClusterLimits>;
+  /**
+   * The partials are already mergePartials' output under the same limits (resultFromSlices merges
+   * slices with totalsOf): merging them again would change nothing, and copy every cluster.
+   */
+  merged?: boolean;
 }
 
 /**
@@ -187,7 +192,7 @@ export function buildIncidentsCapped(
 ): { incidents: Incident[]; omitted: OmittedIncidents } {
   const limits = { ...DEFAULT_CLUSTER_LIMITS, ...opts.limits };
   const byChallenge = new Map<string, { key: ChallengeKey; clusters: ClusterPartial[] }>();
-  for (const p of mergePartials(partials, limits)) {
+  for (const p of opts.merged ? partials : mergePartials(partials, limits)) {
     const key = challengeOf(p.key);
     const ks = challengeString(key);
     const group = byChallenge.get(ks);

@@ -251,9 +251,12 @@ describe("ClusterAggregator", () => {
       sasWindows: [w("3", 2), w("2", 1), { count: 4, expired: 0, notYetValid: 4 }],
       operationVersions: { c: 3, "(other)": 2 },
     };
-    const [m] = mergePartials([left, right], { sasWindows: 2, operationVersions: 2 });
+    const caps = { sasWindows: 2, operationVersions: 2 };
+    const [m] = mergePartials([left, right], caps);
     expect(m!.sasWindows).toEqual([w("1", 5), w("2", 2), { count: 6, expired: 2, notYetValid: 4 }]);
     expect(m!.operationVersions).toEqual({ "(other)": 3, a: 5, c: 3 });
+    // Merged under caps, it merges to itself: the incident builder takes totalsOf's output as it is.
+    expect(mergePartials([m!], caps)).toEqual([m]);
   });
 
   it("merge redacts sample URIs coming from other sources and keeps lists bounded", () => {
