@@ -9,6 +9,7 @@ import type { RejectionCollector } from "../collect/rejections.js";
 import type { ActivityEvent } from "../model/activity.js";
 import { resolveWindow, resultFromSlices, type AnalysisResult, type AnalysisWindow } from "./analyze.js";
 import { DEFAULT_ENGINE_CAPS, type EngineCaps } from "./caps.js";
+import { unpackEvidence } from "./evidence-wire.js";
 import type { Slice } from "./partial-result.js";
 import { scanPart, type PartScan, type PartScanRequest } from "./scan-part.js";
 import type { WorkerReply } from "./scan-worker.js";
@@ -117,7 +118,7 @@ function scanInWorker(req: PartScanRequest): Promise<PartScan> {
     let settled = false;
     worker.once("message", (reply: WorkerReply) => {
       settled = true;
-      if (reply.ok) resolve(reply.scan);
+      if (reply.ok) resolve({ ...reply.scan, evidence: unpackEvidence(reply.scan.evidence) });
       else if (reply.inputPath !== undefined) reject(new InputError(reply.message, reply.inputPath));
       else reject(new Error(`a scan thread failed: ${reply.message}`));
     });

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { InputError } from "../collect/input-files.js";
+import { packedBuffers, packEvidence, type PackedEvidence } from "./evidence-wire.js";
 import { scanPart, type PartScan, type PartScanRequest } from "./scan-part.js";
 
 /**
@@ -7,11 +8,21 @@ import { scanPart, type PartScan, type PartScanRequest } from "./scan-part.js";
  * posts the summaries back. An input that cannot be read is posted as such, so the main thread can
  * report it as the one-thread run would (an InputError naming the path).
  */
-export type WorkerReply = { ok: true; scan: PartScan } | { ok: false; message: string; inputPath?: string };
+export type WorkerReply =
+  { ok: true; scan: PostedPartScan } | { ok: false; message: string; inputPath?: string };
+
+/** A PartScan as posted: its evidence packed (src/engine/evidence-wire.ts). */
+export interface PostedPartScan extends Omit<PartScan, "evidence"> {
+  evidence: PackedEvidence;
+}
 
 try {
-  const scan = await scanPart(workerData as PartScanRequest);
-  parentPort!.postMessage({ ok: true, scan } satisfies WorkerReply);
+  const { evidence, ...rest } = await scanPart(workerData as PartScanRequest);
+  const packed = packEvidence(evidence);
+  parentPort!.postMessage(
+    { ok: true, scan: { ...rest, evidence: packed } } satisfies WorkerReply,
+    packedBuffers(packed),
+  );
 } catch (err) {
   const reply: WorkerReply =
     err instanceof InputError
