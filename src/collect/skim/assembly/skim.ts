@@ -147,13 +147,21 @@ function findKey(from: i32, limit: i32, id: i32): i32 {
   return -1;
 }
 
-/** Whether the `len` bytes at `a` and at `b` are the same, compared 16 at a time. */
+/**
+ * Whether the `len` bytes at `a` and at `b` are the same, compared 16 at a time; the last block overlaps
+ * the one before it, or is masked when `len` is under 16 (both sides may be read past `len`: the run has
+ * READ_PAST bytes after it, a key its 64-byte slot, the arena its input).
+ */
 function sameBytes(a: i32, b: i32, len: i32): bool {
+  if (len < 16) {
+    const equal = i8x16.bitmask(i8x16.eq(v128.load(a), v128.load(b)));
+    const wanted = (1 << len) - 1;
+    return (equal & wanted) == wanted;
+  }
   let i = 0;
   for (; i + 16 <= len; i += 16)
     if (v128.any_true(v128.xor(v128.load(a + i), v128.load(b + i)))) return false;
-  for (; i < len; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
-  return true;
+  return i == len || !v128.any_true(v128.xor(v128.load(a + len - 16), v128.load(b + len - 16)));
 }
 
 /** The first `"` in [from, end), or `end`. */
