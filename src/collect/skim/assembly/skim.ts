@@ -275,37 +275,6 @@ function intern(at: i32, len: i32): i32 {
 }
 
 /**
- * One whole object with nothing to decline in its bytes: no backslash, as many `{` as `}`, and every `}`
- * but the last followed (after spaces and tabs) by `,` `}` or `]`.
- */
-function plainObject(s: i32, e: i32): bool {
-  const last = e - 1;
-  const backslash = i8x16.splat(92);
-  const open = i8x16.splat(123);
-  const close = i8x16.splat(125);
-  let opens = 0;
-  let closes = 1;
-  for (let i = s; i < e; i += 16) {
-    const block = v128.load(i);
-    const valid: i32 = e - i >= 16 ? 0xffff : (1 << (e - i)) - 1;
-    if ((i8x16.bitmask(i8x16.eq(block, backslash)) & valid) != 0) return false;
-    opens += popcnt(i8x16.bitmask(i8x16.eq(block, open)) & valid);
-    let closing = i8x16.bitmask(i8x16.eq(block, close)) & valid;
-    while (closing != 0) {
-      const p = i + ctz(closing);
-      closing &= closing - 1;
-      if (p >= last) continue;
-      closes++;
-      let j = p + 1;
-      let c = load<u8>(j);
-      while (c == 32 || c == 9) c = load<u8>(++j);
-      if (c != 44 && c != 125 && c != 93) return false;
-    }
-  }
-  return opens == closes;
-}
-
-/**
  * Reads line [s, e) in `layout`: each slot's key searched from where the previous one was found, in the
  * order the keys were last found in (learnt again when a line orders them otherwise). False to decline.
  */
@@ -503,6 +472,13 @@ function layoutOf(s: i32, e: i32): i32 {
   return findKey(s, e, LOG_ANALYTICS * SLOTS + TIME) >= 0 ? LOG_ANALYTICS : ARCHIVE;
 }
 
+/**
+ * Whether the line `scan` found last is one whole object with nothing to decline in its bytes: no
+ * backslash, as many `{` as `}`, and every `}` but the last followed (after spaces and tabs) by `,` `}` or
+ * `]`. Worked out while the line's end is searched for, rather than in a second pass over it.
+ */
+let linePlain = false;
+
 /** Reads line [s, e), of at most maxLineBytes, into its row: taken when row + 8 holds its layout + 1. */
 function readLine(s: i32, e: i32, row: i32): void {
   if (e - s < 2 || load<u8>(s) != 123 || load<u8>(e - 1) != 125) return;
@@ -510,7 +486,7 @@ function readLine(s: i32, e: i32, row: i32): void {
   let q = s + 2;
   while (q < e && load<u8>(q) != 34) q++;
   if (q + 1 >= e || load<u8>(q + 1) != 58) return;
-  if (!plainObject(s, e)) return;
+  if (!linePlain) return;
   const layout = layoutOf(s, e);
   if (readLayout(layout, s, e, row)) store<i32>(row + 8, layout + 1);
 }
@@ -524,25 +500,53 @@ function readLine(s: i32, e: i32, row: i32): void {
 export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
   const end = INPUT + length;
   const newline = i8x16.splat(10);
+  const backslash = i8x16.splat(92);
+  const open = i8x16.splat(123);
+  const close = i8x16.splat(125);
   let s = INPUT + from;
   let rows = 0;
   while (s <= end && rows < MAX_ROWS) {
+    // The line's end, and on the way whether it is one plain object (see linePlain): one pass.
     let e = s;
+    let escapes = false;
+    let opens = 0;
+    let closes = 0;
+    let badCloses = 0;
+    let lastBadClose = -1;
     for (;;) {
-      if (e + 16 <= end) {
-        const m = i8x16.bitmask(i8x16.eq(v128.load(e), newline));
-        if (m != 0) {
-          e += ctz(m);
-          break;
+      const block = v128.load(e);
+      const inRun: i32 = end - e >= 16 ? 0xffff : (1 << (end - e)) - 1;
+      const breaks = i8x16.bitmask(i8x16.eq(block, newline)) & inRun;
+      const inLine = breaks != 0 ? (breaks & -breaks) - 1 : inRun;
+      if ((i8x16.bitmask(i8x16.eq(block, backslash)) & inLine) != 0) escapes = true;
+      opens += popcnt(i8x16.bitmask(i8x16.eq(block, open)) & inLine);
+      let closing = i8x16.bitmask(i8x16.eq(block, close)) & inLine;
+      while (closing != 0) {
+        const p = e + ctz(closing);
+        closing &= closing - 1;
+        closes++;
+        let j = p + 1;
+        let c = load<u8>(j);
+        while (c == 32 || c == 9) c = load<u8>(++j);
+        if (c != 44 && c != 125 && c != 93) {
+          badCloses++;
+          lastBadClose = p;
         }
-        e += 16;
-      } else {
-        while (e < end && load<u8>(e) != 10) e++;
+      }
+      if (breaks != 0) {
+        e += ctz(breaks);
         break;
       }
+      if (inRun != 0xffff) {
+        e = end;
+        break;
+      }
+      e += 16;
     }
     const next = e + 1;
     if (e > s && load<u8>(e - 1) == 13) e--;
+    // Only the last `}` may be followed by the line's end.
+    linePlain = !escapes && opens == closes && (badCloses == 0 || (badCloses == 1 && lastBadClose == e - 1));
     // A line interns at most 16 values, of at most its own length and an hour: room for them is made
     // before the line, so a line is never cut short by a full table. A line too long for even an empty
     // table is left to the full reader.
