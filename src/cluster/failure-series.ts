@@ -116,7 +116,15 @@ export function isoSeriesAt(series: IsoSeries, width: number = bucketMinutesOf(s
 
 export function toIsoSeries(counts: ReadonlyMap<number, number>): Array<[string, number]> {
   const times = new MinuteTimes();
-  return [...counts].sort((a, b) => a[0] - b[0]).map(([ms, n]): [string, number] => [times.iso(ms), n]);
+  // Series come in time order (sumSeries sorts them): sorted here only when they do not.
+  let last = Number.NEGATIVE_INFINITY;
+  for (const ms of counts.keys()) {
+    if (ms < last) return [...counts].sort((a, b) => a[0] - b[0]).map(([m, n]) => [times.iso(m), n]);
+    last = ms;
+  }
+  const out: Array<[string, number]> = [];
+  for (const [ms, n] of counts) out.push([times.iso(ms), n]);
+  return out;
 }
 
 const HOUR_MS = 60 * MINUTE_MS;
