@@ -30,9 +30,10 @@ export function defaultScanThreads(): number {
 /**
  * What the main thread reads while a scan thread starts: its isolate, its modules and zod take some
  * 0.3 s, about 100 MB at the 300-350 MB/s a thread scans the archive. With 32 MiB the main thread ended
- * its part 90-310 ms before the other thread's summaries arrived at 1 GB on two threads; with 96 MiB
- * the scan thread is done first and the main thread waits only while it decodes them (about 90 ms), and
- * more makes the main thread the later one (BENCHMARKS.md, twelfth round).
+ * its part 80-330 ms before the other thread's summaries arrived at 1 GB on two threads; with 96 MiB
+ * the scan thread is done first and the main thread waits only while it decodes them (42-53 ms once the
+ * evidence came as columns), and more makes the main thread the later one (BENCHMARKS.md, twelfth
+ * round).
  */
 export const SCAN_THREAD_START_BYTES = 96 * 1024 * 1024;
 

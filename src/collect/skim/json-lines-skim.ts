@@ -36,7 +36,7 @@ import { SKIM_WASM_BASE64 } from "./skim-wasm.js";
  * evidence. Walking every byte of their ~1.5 KB lines in JavaScript, to validate fields nobody reads,
  * cost more than DuckDB's whole scan, and so did decoding them into strings. Here a run of ASCII lines
  * is copied into WebAssembly memory (assembly/skim.ts) and each line is read there: its keys searched
- * 16 bytes at a time, each from where the previous one was found, and its text values interned, so
+ * 16 bytes at a time, each from the end of the value before it, and its text values interned, so
  * JavaScript makes one string per distinct value rather than a dozen per row.
  *
  * It answers only when it can vouch for the row, which is why the search is sound: in a line with no

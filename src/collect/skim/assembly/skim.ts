@@ -275,8 +275,9 @@ function intern(at: i32, len: i32): i32 {
 }
 
 /**
- * Reads line [s, e) in `layout`: each slot's key searched from where the previous one was found, in the
- * order the keys were last found in (learnt again when a line orders them otherwise). False to decline.
+ * Reads line [s, e) in `layout`: each slot's key searched from the end of the previous slot's value, in
+ * the order the keys were last found in (learnt again when a line orders them otherwise). False to
+ * decline.
  */
 function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
   const order = ORDERS + layout * 64;
