@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { compareText } from "../order.js";
 import { createGunzip } from "node:zlib";
 
 /**
@@ -35,11 +36,6 @@ function describeFsError(err: unknown, path: string): InputError {
   return new InputError(`${path}: cannot be read (${detail}); check the path and its permissions`, path);
 }
 
-/** Code-unit order, not locale order: the same tree is read in the same order on every machine. */
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * The files under `dir`, sorted. An archive tree holds a directory per hour (`y=/m=/d=/h=/m=00/`):
  * entry types come with the listing instead of a `stat` per entry, and only a symbolic link is followed
@@ -55,7 +51,7 @@ function walk(dir: string): string[] {
     throw describeFsError(err, dir);
   }
   // Hidden files (.DS_Store, editor swap files) are never log exports.
-  const visible = entries.filter((e) => !e.name.startsWith(".")).sort((a, b) => byName(a.name, b.name));
+  const visible = entries.filter((e) => !e.name.startsWith(".")).sort((a, b) => compareText(a.name, b.name));
   const files: string[] = [];
   for (const entry of visible) {
     const full = join(dir, entry.name);

@@ -2,6 +2,7 @@ import { SasTimesCache, sasTimesOf as sasTimesOfUri, type SasTimes } from "../cl
 import { detach, SharedCopies } from "../detach.js";
 import type { EvidenceCapsReport } from "../engine/caps.js";
 import type { RecordObserver } from "../engine/contracts.js";
+import { compareText } from "../order.js";
 import {
   callerKeyHash,
   CallerKeyKind,
@@ -886,9 +887,7 @@ export class EvidenceIndex {
     let list = this.callerLists.get(acct);
     if (!list) {
       // In caller order, not arrival order: evidence merged from slices in any order explains the same.
-      list = [...(this.byAccount.get(acct)?.values() ?? [])].sort((a, b) =>
-        a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : 0,
-      );
+      list = [...(this.byAccount.get(acct)?.values() ?? [])].sort((a, b) => compareText(a.caller, b.caller));
       this.callerLists.set(acct, list);
     }
     return list;

@@ -5,6 +5,7 @@
  */
 import { decodeBase64Utf8 } from "./base64.js";
 import type { Finding } from "./finding.js";
+import { compareText } from "../order.js";
 
 export interface TokenClaims {
   aud?: string | string[];
@@ -46,7 +47,7 @@ const SHOWN_CLAIMS = [
   "ver",
 ];
 
-/** Version that first accepted bearer tokens on the data plane. */
+/** Version that first accepted bearer tokens on the data plane. Versions are dates: they order as text. */
 export const MIN_BEARER_VERSION = "2017-11-09";
 
 /** The storage resource's well-known application id, accepted as an audience. */
@@ -129,10 +130,6 @@ function tenantOfIssuer(iss: string | undefined): string | undefined {
     iss,
   );
   return m?.[1]?.toLowerCase();
-}
-
-function compareVersions(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export interface BearerContext {
@@ -277,7 +274,7 @@ export function analyzeBearer(ctx: BearerContext): BearerAnalysis {
       detail: `Bearer tokens need x-ms-version ${MIN_BEARER_VERSION} or later; without it Storage answers "Authentication scheme Bearer is not supported in this version". A library upgrade or a proxy dropped the header.`,
       decision: "authentication",
     });
-  } else if (compareVersions(ctx.xMsVersion, MIN_BEARER_VERSION) < 0) {
+  } else if (compareText(ctx.xMsVersion, MIN_BEARER_VERSION) < 0) {
     findings.push({
       id: "bearer-old-version",
       severity: "error",

@@ -15,6 +15,7 @@
 import type { ServiceType } from "../model/storage-request.js";
 import { compareCanonicalHeaderNames } from "./header-order.js";
 import { headerValue, type HttpHeader, type ParsedRequest } from "./http-request.js";
+import { compareText } from "../order.js";
 
 export type StorageService = ServiceType;
 export type SharedKeyScheme = "SharedKey" | "SharedKeyLite";
@@ -214,10 +215,6 @@ export function parseQuery(query: string): QueryParameter[] {
   return [...groups].map(([name, values]) => ({ name, values }));
 }
 
-function ordinal(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * The first line of CanonicalizedResource: "/" + account + encoded path. Against the emulator the path
  * already starts with the account, so the account appears twice, as the spec says it should.
@@ -231,9 +228,9 @@ export function canonicalizedResource(account: string, url: string): StringToSig
   const fields: StringToSignField[] = [
     { kind: "resource", name: "resource", value: resourcePath(account, url) },
   ];
-  const params = parseQuery(urlParts(url).query).sort((a, b) => ordinal(a.name, b.name));
+  const params = parseQuery(urlParts(url).query).sort((a, b) => compareText(a.name, b.name));
   for (const p of params) {
-    fields.push({ kind: "query", name: p.name, value: [...p.values].sort(ordinal).join(",") });
+    fields.push({ kind: "query", name: p.name, value: [...p.values].sort(compareText).join(",") });
   }
   return fields;
 }
