@@ -1,4 +1,4 @@
-import { chmod, mkdir, symlink, truncate, writeFile } from "node:fs/promises";
+import { chmod, mkdir, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError, readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
@@ -74,9 +74,9 @@ describe("inputs on disk", () => {
     // Random hex in every row keeps the compressed file larger than one read chunk (READ_CHUNK_BYTES).
     let seed = 7;
     const noise = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0).toString(16).padStart(8, "0");
-    const rows = Array.from({ length: 10_000 }, (_, i) => ({
+    const rows = Array.from({ length: 16_000 }, (_, i) => ({
       ...request(i),
-      userAgent: `agent/${Array.from({ length: 8 }, noise).join("")}`,
+      userAgent: `agent/${Array.from({ length: 16 }, noise).join("")}`,
     }));
     const whole = gz(storageRequestsToArchiveJsonLines(rows));
     expect(whole.length).toBeGreaterThan(READ_CHUNK_BYTES + 1000);
@@ -112,11 +112,11 @@ describe("inputs on disk", () => {
   });
 
   it("reads records that span the reused read buffers the same in every form", async () => {
-    // Over 2 MB each: every one of the six 256 KiB read buffers is refilled, and records cross their
-    // edges.
+    // Over three read chunks each: both read buffers are refilled, and records cross their edges.
     const requests = Array.from({ length: 9000 }, (_, i) => request(i, `acct${i % 7}`));
-    // One record longer than two buffers: its start must outlive its buffer's next use.
-    requests[4000]!.userAgent = "x".repeat(600_000);
+    // Records nearly as long as a read buffer: each crosses an edge, its start read a buffer earlier.
+    requests[2000]!.userAgent = "x".repeat(READ_CHUNK_BYTES - 100_000);
+    requests[6000]!.userAgent = "z".repeat(READ_CHUNK_BYTES - 100_000);
     const forms: Record<string, string> = {
       "archive JSON Lines": storageRequestsToArchiveJsonLines(requests),
       "pretty JSON array": storageRequestsToLogAnalyticsJsonArray(requests),
@@ -124,7 +124,7 @@ describe("inputs on disk", () => {
       CSV: storageRequestsToCsv(requests),
     };
     for (const [name, content] of Object.entries(forms)) {
-      expect(content.length, name).toBeGreaterThan(2 << 20);
+      expect(content.length, name).toBeGreaterThan(3 * READ_CHUNK_BYTES);
       const { records, rejections } = await readStorage([await writeTemp(`reuse-${name}`, content)]);
       expect(rejections.count, name).toBe(0);
       expect(records.map(defined), name).toEqual(requests.map(defined));
@@ -137,19 +137,23 @@ describe("inputs on disk", () => {
     const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => request(from + i));
     // In sorted path order: multi-chunk, one line, gzip, two chunks, nested, behind a symbolic link.
     const big = batch(0, 3000);
-    big[1500]!.userAgent = "y".repeat(300_000);
+    big[1500]!.userAgent = "y".repeat(READ_CHUNK_BYTES / 2);
     const parts: Array<[string, StorageRequest[], (r: StorageRequest[]) => Buffer | string]> = [
       ["a.json", big, storageRequestsToArchiveJsonLines],
       ["b.json", batch(3000, 1), storageRequestsToArchiveJsonLines],
       ["c.json.gz", batch(3001, 500), (r) => gz(storageRequestsToArchiveJsonLines(r))],
-      ["d.json", batch(3501, 1200), storageRequestsToArchiveJsonLines],
-      ["e/f.json", batch(4701, 10), storageRequestsToArchiveJsonLines],
+      ["d.json", batch(3501, 2400), storageRequestsToArchiveJsonLines],
+      ["e/f.json", batch(5901, 10), storageRequestsToArchiveJsonLines],
     ];
     for (const [name, rows, write] of parts) {
       await mkdir(join(root, name, ".."), { recursive: true });
       await writeFile(join(root, name), write(rows));
     }
-    const linked = batch(4711, 20);
+    const sizeOf = async (name: string) => (await stat(join(root, name))).size;
+    expect(await sizeOf("a.json")).toBeGreaterThan(2 * READ_CHUNK_BYTES);
+    expect(await sizeOf("d.json")).toBeGreaterThan(READ_CHUNK_BYTES);
+    expect(await sizeOf("d.json")).toBeLessThan(2 * READ_CHUNK_BYTES);
+    const linked = batch(5911, 20);
     await writeFile(join(elsewhere, "h.json"), storageRequestsToArchiveJsonLines(linked));
     await symlink(elsewhere, join(root, "g"));
     const { records, rejections } = await readStorage([root]);
@@ -194,7 +198,7 @@ describe("inputs on disk", () => {
     const content = Buffer.from(
       storageRequestsToArchiveJsonLines(Array.from({ length: 2000 }, (_, i) => request(i))),
     );
-    expect(content.length).toBeGreaterThan(1 << 20);
+    expect(content.length).toBeGreaterThan(READ_CHUNK_BYTES);
     const file = await writeTemp("shrinking.json", content);
     const source = await openFileBytes(file);
     // Cut mid-chunk: the read there comes back short, and the reads already under way after it
