@@ -210,10 +210,15 @@ export class ClusterAggregator implements RecordObserver {
     return this.clusters.size;
   }
 
-  observe(r: StorageRequest): void {
+  /** Counts a request at `timeMs` in the rows and their span: all `observe` does with a success. */
+  countRow(timeMs: number): void {
     this.rows++;
-    if (Number.isNaN(this.minTimeMs) || r.timeMs < this.minTimeMs) this.minTimeMs = r.timeMs;
-    if (Number.isNaN(this.maxTimeMs) || r.timeMs > this.maxTimeMs) this.maxTimeMs = r.timeMs;
+    if (Number.isNaN(this.minTimeMs) || timeMs < this.minTimeMs) this.minTimeMs = timeMs;
+    if (Number.isNaN(this.maxTimeMs) || timeMs > this.maxTimeMs) this.maxTimeMs = timeMs;
+  }
+
+  observe(r: StorageRequest): void {
+    this.countRow(r.timeMs);
     if (!isAuthFailure(r)) return;
     this.failures++;
 

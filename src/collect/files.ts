@@ -1,6 +1,7 @@
 import { GarbageBetweenFiles } from "../collect-garbage.js";
 import type { RecordObserver, RejectionSink } from "../engine/contracts.js";
 import type { ActivityEvent } from "../model/activity.js";
+import { hasUnseenCallerShortcut, type UnseenCallerShortcut } from "../model/caller-key.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import { activityEventFromObject } from "./activity-records.js";
 import { FileRecordParser, type RecordReader, type RecordSink } from "./formats.js";
@@ -95,9 +96,12 @@ class ObserverFailure {
   constructor(readonly cause: unknown) {}
 }
 
-/** Hands each record to `observer` as the parser makes it. */
+/**
+ * Hands each record to `observer` as the parser makes it; offers the skim the observer's shortcut for
+ * rows it would only count, when it has one.
+ */
 function observing(observer: RecordObserver): RecordSink<StorageRequest> {
-  return {
+  const sink: RecordSink<StorageRequest> & Partial<UnseenCallerShortcut> = {
     push(r: StorageRequest): void {
       try {
         observer.observe(r);
@@ -106,6 +110,15 @@ function observing(observer: RecordObserver): RecordSink<StorageRequest> {
       }
     },
   };
+  if (hasUnseenCallerShortcut(observer))
+    sink.countsOnly = (account, timeMs, keyHash, keyKind) => {
+      try {
+        return observer.countsOnly(account, timeMs, keyHash, keyKind);
+      } catch (err) {
+        throw new ObserverFailure(err);
+      }
+    };
+  return sink;
 }
 
 export interface ReadProgress {

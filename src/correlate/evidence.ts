@@ -386,6 +386,26 @@ export class EvidenceObserver implements RecordObserver {
 
   constructor(private readonly limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS) {}
 
+  /**
+   * Whether `observe` of a success row of `account`, whose raw caller key has this callerKeyHash and kind,
+   * would only count it as a row of a dropped caller: what a reader that has those without making the
+   * row asks (UnseenCallerShortcut), then calling countDroppedRow instead. The same tests as `observe`.
+   */
+  dropsSuccessRow(account: string, keyHash: number, keyKind: CallerKeyKind): boolean {
+    // While callers are still taken, a new one is kept: no row of an unseen caller is dropped.
+    if (this.callers.size < this.limits.maxCallers) return false;
+    const acct = this.byRawAccount.get(account);
+    if (!acct) return this.byRawAccount.size >= this.limits.maxCallers;
+    return !this.knownKeys.mayHold(keyHash) && this.surelyDropped(acct, keyKind);
+  }
+
+  /** What `observe` does with a row dropsSuccessRow said it would drop. */
+  countDroppedRow(): void {
+    this.cached = undefined;
+    this.cachedLive = undefined;
+    this.truncated.droppedCallers++;
+  }
+
   observe(r: StorageRequest): void {
     const outcome = outcomeOf(r);
     if (outcome === undefined || !Number.isFinite(r.timeMs)) return;

@@ -1,4 +1,5 @@
 import type { ActivityEvent } from "../model/activity.js";
+import type { CallerKeyKind } from "../model/caller-key.js";
 import type { ClockSkewAssessment, ChangeCandidate, Incident } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
 import type { EvidenceCapsReport } from "./caps.js";
@@ -25,6 +26,20 @@ export interface RejectionSink {
 /** Anything that consumes every storage request of a run (clustering, root-cause evidence, …). */
 export interface RecordObserver {
   observe(r: StorageRequest): void;
+}
+
+/**
+ * An observer that can tell from a success row's account and caller key alone that it would only count
+ * the row (the root-cause evidence, past its caller cap): the intake then counts it without the row.
+ */
+export interface SuccessRowGate {
+  dropsSuccessRow(account: string, keyHash: number, keyKind: CallerKeyKind): boolean;
+  /** What `observe` would have done with such a row. */
+  countDroppedRow(): void;
+}
+
+export function hasSuccessRowGate(o: object): o is SuccessRowGate & RecordObserver {
+  return typeof (o as Partial<SuccessRowGate>).dropsSuccessRow === "function";
 }
 
 /** Root-cause stage: given incidents and change events, say what most likely changed and whether skew is suspected. */

@@ -1,7 +1,8 @@
 import { ClusterAggregator } from "../cluster/aggregator.js";
 import type { ClusterPartial } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
-import type { RecordObserver } from "./contracts.js";
+import type { CallerKeyKind, UnseenCallerShortcut } from "../model/caller-key.js";
+import { hasSuccessRowGate, type RecordObserver, type SuccessRowGate } from "./contracts.js";
 
 /** What a scan leaves for building the result: everything but the aggregator's working state. */
 export interface IntakeSummary {
@@ -23,10 +24,11 @@ export interface IntakeSummary {
  * One pass over all rows (`analyze`), each part of a parallel scan (`scanPart`) and the blob readers
  * (`startBlobRun`) use this same step.
  */
-export class RequestIntake implements RecordObserver {
+export class RequestIntake implements RecordObserver, UnseenCallerShortcut {
   outsideWindow = 0;
   spanFromMs = Number.POSITIVE_INFINITY;
   spanToMs = Number.NEGATIVE_INFINITY;
+  private readonly gate: SuccessRowGate | undefined;
   private readonly fromMs: number;
   private readonly toMs: number;
 
@@ -35,8 +37,30 @@ export class RequestIntake implements RecordObserver {
     private readonly observer: RecordObserver | undefined,
     window: { fromMs?: number | undefined; toMs?: number | undefined } = {},
   ) {
+    this.gate = observer !== undefined && hasSuccessRowGate(observer) ? observer : undefined;
     this.fromMs = window.fromMs ?? Number.NEGATIVE_INFINITY;
     this.toMs = window.toMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * UnseenCallerShortcut: a success row that is outside the window, or that the root-cause observer
+   * would drop (or there is none), is counted here as `observe` would count it, and never made.
+   */
+  countsOnly(account: string, timeMs: number, keyHash: number, keyKind: CallerKeyKind): boolean {
+    if (!Number.isFinite(timeMs)) return false;
+    const inWindow = timeMs >= this.fromMs && timeMs <= this.toMs;
+    const gate = this.gate;
+    if (inWindow && this.observer !== undefined && !gate?.dropsSuccessRow(account, keyHash, keyKind))
+      return false;
+    if (timeMs < this.spanFromMs) this.spanFromMs = timeMs;
+    if (timeMs > this.spanToMs) this.spanToMs = timeMs;
+    if (!inWindow) {
+      this.outsideWindow++;
+      return true;
+    }
+    this.aggregator.countRow(timeMs);
+    gate?.countDroppedRow();
+    return true;
   }
 
   observe(r: StorageRequest): void {

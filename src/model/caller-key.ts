@@ -35,6 +35,20 @@ export interface CallerKeyFromBytes {
   callerKeyKind(): CallerKeyKind;
 }
 
+/**
+ * What a reader that knows a success row's account, time and caller key (hash and kind) before making
+ * the row may ask where the row goes: whether all it would do with the row is count it (a caller past
+ * the root-cause evidence's cap: most rows of a large run). It has then counted it, and the row is never
+ * made.
+ */
+export interface UnseenCallerShortcut {
+  countsOnly(account: string, timeMs: number, keyHash: number, keyKind: CallerKeyKind): boolean;
+}
+
+export function hasUnseenCallerShortcut(o: object): o is UnseenCallerShortcut {
+  return typeof (o as Partial<UnseenCallerShortcut>).countsOnly === "function";
+}
+
 export function hasCallerKeyFromBytes(r: object): r is CallerKeyFromBytes {
   return typeof (r as Partial<CallerKeyFromBytes>).callerKeyHash === "function";
 }
@@ -47,27 +61,6 @@ export function callerKeyHash(s: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h | 1;
-}
-
-/**
- * callerKeyHash of the latin1 text of bytes[start, end) and whether one of them is an upper-case letter
- * or not ASCII (an object id's kind is then OBJECT_ID, not LOWER_CASE_OBJECT_ID), in one pass: the hash
- * is odd, so its low bit carries the answer. `v | 1` is the hash, `v & 1` the answer.
- */
-export function objectIdHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  let upper = false;
-  for (let i = start; i < end; i++) {
-    const b = bytes[i]!;
-    if ((b >= 65 && b <= 90) || b > 127) upper = true;
-    h = Math.imul(h ^ b, FNV_PRIME);
-  }
-  return upper ? h | 1 : h & ~1;
-}
-
-/** callerKeyHash of the latin1 text of bytes[start, end): the same number, without the string. */
-export function callerKeyHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
-  return objectIdHashOfBytes(bytes, start, end) | 1;
 }
 
 /** An upper-case ASCII letter or any character past ASCII. */

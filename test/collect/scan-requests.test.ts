@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStorageRequests, scanStorageRequests } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
+import { ClusterAggregator } from "../../src/cluster/aggregator.js";
 import { DEFAULT_EVIDENCE_LIMITS, EvidenceObserver } from "../../src/correlate/evidence.js";
+import { RequestIntake } from "../../src/engine/intake.js";
 import {
   callerKeyHash,
   callerKeyKindOf,
@@ -156,6 +158,43 @@ describe("scanStorageRequests", () => {
     const want = fromRecords.evidence();
     expect(want.truncated.droppedCallers).toBeGreaterThan(100);
     expect(fromScan.evidence()).toEqual(want);
+  });
+
+  it("counts without making them the rows the intake would only count, to the same summary and evidence", async () => {
+    const file = join(dir, "counted.json");
+    await writeFile(file, storageRequestsToArchiveJsonLines(data.requests));
+    const times = data.requests.map((r) => r.timeMs).sort((a, b) => a - b);
+    // A window that leaves rows out at both ends; no observer, an observer past its caller cap.
+    const window = {
+      fromMs: times[Math.floor(times.length / 5)]!,
+      toMs: times[Math.floor(times.length * 0.8)]!,
+    };
+    const limits = { ...DEFAULT_EVIDENCE_LIMITS, maxCallers: 4 };
+    for (const [name, evidence, win] of [
+      ["capped evidence", true, {}],
+      ["capped evidence, window", true, window],
+      ["no evidence, window", false, window],
+    ] as const) {
+      const make = () => {
+        const observer = evidence ? new EvidenceObserver(limits) : undefined;
+        return { observer, intake: new RequestIntake(new ClusterAggregator({}, 1000), observer, win) };
+      };
+      const want = make();
+      for await (const r of readStorageRequests([file], { rejections: new RejectionCollector(), lean: true }))
+        want.intake.observe(r);
+      const got = make();
+      let counted = 0;
+      const countsOnly = got.intake.countsOnly.bind(got.intake);
+      got.intake.countsOnly = (...args) => {
+        const done = countsOnly(...args);
+        if (done) counted++;
+        return done;
+      };
+      await scanStorageRequests([file], { rejections: new RejectionCollector() }, got.intake);
+      expect(counted, name).toBeGreaterThan(100);
+      expect(got.intake.summary(), name).toEqual(want.intake.summary());
+      expect(got.observer?.evidence(), name).toEqual(want.observer?.evidence());
+    }
   });
 
   it("throws an observer's own error as it is, not as a failed read", async () => {

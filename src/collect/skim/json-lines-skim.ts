@@ -1,9 +1,9 @@
 import { isAscii } from "node:buffer";
 import {
-  callerKeyHashOfBytes,
   CallerKeyKind,
-  objectIdHashOfBytes,
+  hasUnseenCallerShortcut,
   type CallerKeyFromBytes,
+  type UnseenCallerShortcut,
 } from "../../model/caller-key.js";
 import type { ServiceType, StorageRequest } from "../../model/storage-request.js";
 import type { RecordSink } from "../formats.js";
@@ -91,13 +91,15 @@ const SLOTS = COLUMN_OF_SLOT.length;
 /**
  * Slots whose values seldom repeat (a blob's URI, an address with its port, a token's hash, a caller):
  * located and decoded per row rather than interned, as interning them would only fill the table, and
- * keep strings alive until it is reset, long enough to be copied into the old generation.
+ * keep strings alive until it is reset, long enough to be copied into the old generation. The module
+ * reads the caller key from the last three where they are located.
  */
 const LOCATED_SLOTS = [URI, CALLER_IP, AUTH_HASH, OBJECT_ID];
 /** The slots assembly/skim.ts has as constants; checked when the module is set up. */
 const WASM_SLOTS: ReadonlyArray<[keyof SuccessColumns, number]> = [
   ["time", 0],
   ["statusCode", 4],
+  ["callerIp", 8],
   ["statusText", 5],
   ["authType", 6],
   ["authHash", 7],
@@ -124,6 +126,8 @@ const ROW_MS_IN_HOUR = 5;
 const ROW_TIME_START = 6;
 const ROW_TIME_LENGTH = 7;
 const ROW_VALUES = 8;
+/** The caller key's hash and CallerKeyKind, read by the module from the located slots below. */
+const ROW_CALLER_KEY = ROW_VALUES + 2 * SLOTS;
 const TAKEN_LOG_ANALYTICS = 1;
 const GIVE_UP = -1;
 
@@ -222,6 +226,8 @@ class SuccessRowSkim {
     this.input = this.wasm.inputOffset();
     this.rowsAt = this.wasm.rowsOffset() >> 2;
     this.rowInts = this.wasm.rowInts();
+    if (this.rowInts !== ROW_CALLER_KEY + 2)
+      throw new Error(`json-lines-skim: a row is ${this.rowInts} ints, not ${ROW_CALLER_KEY + 2}`);
     this.entriesAt = this.wasm.entriesOffset() >> 2;
     const ids = this.wasm.maxIds();
     this.texts = new Array<string | undefined>(ids).fill(undefined);
@@ -285,6 +291,7 @@ class SuccessRowSkim {
     lend = false,
   ): number {
     this.lend = lend;
+    this.shortcut = lend && hasUnseenCallerShortcut(out) ? out : undefined;
     let lines = 0;
     let from = start;
     for (;;) {
@@ -329,7 +336,7 @@ class SuccessRowSkim {
         const record = ints[row + ROW_LAYOUT] === 0 ? undefined : this.record(row, ints);
         if (record === undefined)
           decline(start + ints[row + ROW_START]!, start + ints[row + ROW_END]!, before + lines);
-        else out.push(record);
+        else if (record !== COUNTED) out.push(record);
         lines++;
       }
       from = this.wasm.resumeOffset();
@@ -353,13 +360,16 @@ class SuccessRowSkim {
 
   /** Whether this run's records are lent (see `run`). */
   private lend = false;
+  /** The lending run's consumer, when it may count a row without it (UnseenCallerShortcut). */
+  private shortcut: UnseenCallerShortcut | undefined;
   private lentRow: LentSuccessRow | undefined;
 
   /**
    * The record of a row the module took, or undefined when what is left to check fails: a new record,
-   * or when lending the one LentSuccessRow, refilled.
+   * or when lending the one LentSuccessRow, refilled; COUNTED when the consumer counted the row without
+   * it (UnseenCallerShortcut).
    */
-  private record(row: number, ints: Int32Array): StorageRequest | undefined {
+  private record(row: number, ints: Int32Array): StorageRequest | typeof COUNTED | undefined {
     const v = row + ROW_VALUES;
     const status = ints[row + ROW_STATUS]!;
     const operation = this.text(ints[v + 2 * OPERATION]!);
@@ -398,6 +408,9 @@ class SuccessRowSkim {
     }
     service ??= serviceFromResourceId(resourceId);
     if (!service) return undefined;
+    const keyHash = ints[row + ROW_CALLER_KEY]!;
+    const keyKind = ints[row + ROW_CALLER_KEY + 1]! as CallerKeyKind;
+    if (this.shortcut?.countsOnly(account, timeMs, keyHash, keyKind)) return COUNTED;
     const f = this.fields;
     f.timeMs = timeMs;
     f.account = account;
@@ -411,7 +424,7 @@ class SuccessRowSkim {
     f.resourceId = resourceId;
     if (this.lend) {
       const lent = (this.lentRow ??= new LentSuccessRow(this));
-      lent.refill(f, v);
+      lent.refill(f, v, keyHash, keyKind);
       return lent;
     }
     f.authHash = this.located(v + 2 * AUTH_HASH);
@@ -444,52 +457,6 @@ class SuccessRowSkim {
   callerIp(values: number): string | undefined {
     const ip = this.located(values + 2 * CALLER_IP);
     return ip === undefined ? undefined : withoutPort(ip);
-  }
-
-  /** The kind of the caller key callerKeyHashAt read last. */
-  callerKeyKind: CallerKeyKind = CallerKeyKind.NONE;
-
-  /**
-   * callerKeyHash(rawCallerKeyOf(row)) of the row whose values start at `values`, read from its bytes,
-   * and its kind in `callerKeyKind`: the object id, else the address without its port (as withoutPort
-   * cuts it), else the auth hash. The run is ASCII, so each byte is one character.
-   */
-  callerKeyHashAt(values: number): number {
-    const bytes = this.bytes;
-    const ints = this.ints;
-    let at = this.input + ints[values + 2 * OBJECT_ID]!;
-    let end = at + ints[values + 2 * OBJECT_ID + 1]!;
-    if (end > at) {
-      const v = objectIdHashOfBytes(bytes, at, end);
-      this.callerKeyKind = v & 1 ? CallerKeyKind.OBJECT_ID : CallerKeyKind.LOWER_CASE_OBJECT_ID;
-      return v | 1;
-    }
-    at = this.input + ints[values + 2 * CALLER_IP]!;
-    end = at + ints[values + 2 * CALLER_IP + 1]!;
-    if (end > at) {
-      // withoutPort on bytes: trimmed of what String.prototype.trim takes (tab to carriage return, space),
-      // then `[host]:port` → host, `host:port` → host, a bare IPv6 address kept.
-      while (at < end && isTrimmedByte(bytes[at]!)) at++;
-      while (end > at && isTrimmedByte(bytes[end - 1]!)) end--;
-      if (end > at && bytes[at] === 91) {
-        const close = indexOfByte(bytes, 93, at, end);
-        if (close > at) {
-          at++;
-          end = close;
-        }
-      } else {
-        const colon = indexOfByte(bytes, 58, at, end);
-        if (colon >= 0 && indexOfByte(bytes, 58, colon + 1, end) < 0) end = colon;
-      }
-      if (end > at) {
-        this.callerKeyKind = CallerKeyKind.ADDRESS;
-        return callerKeyHashOfBytes(bytes, at, end);
-      }
-    }
-    at = this.input + ints[values + 2 * AUTH_HASH]!;
-    end = at + ints[values + 2 * AUTH_HASH + 1]!;
-    this.callerKeyKind = end > at ? CallerKeyKind.AUTH_HASH : CallerKeyKind.NONE;
-    return callerKeyHashOfBytes(bytes, at, end);
   }
 
   /** A located value: decoded from the run, which is still in the module's memory. */
@@ -530,9 +497,10 @@ class SuccessRowSkim {
  * The one record a lending skim hands out for every success row it takes (scanStorageRequests). Its
  * values are set per row; the four that seldom repeat (URI, caller address, auth hash, object id) are
  * decoded from the row's bytes only when read, and then kept for the row. The root-cause evidence asks it
- * for its caller key's hash and kind instead (CallerKeyFromBytes), read from the same bytes: a row it
- * drops at its caller cap, most rows of a large run, decodes none of them. Valid only while the
- * consumer's `observe` runs: after it, the object and the bytes are the next row's.
+ * for its caller key's hash and kind instead (CallerKeyFromBytes), which the module read from the same
+ * bytes. A row whose caller the evidence drops at its cap, most rows of a large run, is not even lent:
+ * the consumer counts it from the key (UnseenCallerShortcut). Valid only while the consumer's `observe`
+ * runs: after it, the object and the bytes are the next row's.
  */
 class LentSuccessRow implements StorageRequest, CallerKeyFromBytes {
   timeMs = 0;
@@ -565,14 +533,14 @@ class LentSuccessRow implements StorageRequest, CallerKeyFromBytes {
   private decodedCallerIp: string | undefined | typeof NOT_READ = NOT_READ;
   private decodedAuthHash: string | undefined | typeof NOT_READ = NOT_READ;
   private decodedObjectId: string | undefined | typeof NOT_READ = NOT_READ;
-  /** This row's callerKeyHash and kind; the kind is -1 until asked for. */
+  /** This row's callerKeyHash and kind, as the module read them from its bytes. */
   private keyHash = 0;
-  private keyKind: CallerKeyKind | -1 = -1;
+  private keyKind: CallerKeyKind = CallerKeyKind.NONE;
 
   constructor(private readonly skim: SuccessRowSkim) {}
 
   /** This row's values: `f`'s, but for the located ones, which are read from the row at `values`. */
-  refill(f: Readonly<SuccessFields>, values: number): void {
+  refill(f: Readonly<SuccessFields>, values: number, keyHash: number, keyKind: CallerKeyKind): void {
     this.timeMs = f.timeMs;
     this.account = f.account;
     this.service = f.service;
@@ -588,20 +556,16 @@ class LentSuccessRow implements StorageRequest, CallerKeyFromBytes {
     this.decodedCallerIp = NOT_READ;
     this.decodedAuthHash = NOT_READ;
     this.decodedObjectId = NOT_READ;
-    this.keyKind = -1;
+    this.keyHash = keyHash;
+    this.keyKind = keyKind;
   }
 
   callerKeyHash(): number {
-    if (this.keyKind === -1) {
-      this.keyHash = this.skim.callerKeyHashAt(this.values);
-      this.keyKind = this.skim.callerKeyKind;
-    }
     return this.keyHash;
   }
 
   callerKeyKind(): CallerKeyKind {
-    if (this.keyKind === -1) this.callerKeyHash();
-    return this.keyKind as CallerKeyKind;
+    return this.keyKind;
   }
 
   get uri(): string | undefined {
@@ -627,16 +591,8 @@ class LentSuccessRow implements StorageRequest, CallerKeyFromBytes {
   }
 }
 
-/** What String.prototype.trim takes from ASCII text: tab to carriage return (9-13), and space. */
-function isTrimmedByte(b: number): boolean {
-  return (b >= 9 && b <= 13) || b === 32;
-}
-
-/** Where byte `b` first is in bytes[from, end), or -1. */
-function indexOfByte(bytes: Uint8Array, b: number, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (bytes[i] === b) return i;
-  return -1;
-}
+/** What `record` returns for a row the consumer counted without it. */
+const COUNTED: unique symbol = Symbol("counted");
 
 /** A located value not decoded yet. */
 const NOT_READ: unique symbol = Symbol("not read");

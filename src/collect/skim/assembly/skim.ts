@@ -1,8 +1,9 @@
 // The success-row skim in WebAssembly (AssemblyScript; compiled by `npm run build:wasm` into
 // ../skim-wasm.ts). The JavaScript side (../json-lines-skim.ts) documents what a row must be to be taken;
 // this file does the byte work: it splits a run of ASCII lines, checks each line, finds the keys of its
-// layout and interns their text values, so that JavaScript gets one string per distinct value rather
-// than ~13 strings per row. Memory is laid out by hand (no allocator): offsets below, sizes fixed.
+// layout, interns their text values and hashes the row's caller key, so that JavaScript gets one string
+// per distinct value rather than ~13 strings per row, and none for a caller it will not keep. Memory
+// is laid out by hand (no allocator): offsets below, sizes fixed.
 
 // ---- Memory layout (bytes) ----
 /** Key patterns, 64 bytes each: [length i32][bytes]. Written by JavaScript before the first scan. */
@@ -18,7 +19,7 @@ const VALUES: i32 = POSITIONS + 2 * 64;
 const INTERNED: i32 = VALUES + 2 * 128;
 /** One row of results per line: ROW_INTS i32. */
 const ROWS: i32 = 8192;
-const ROW_INTS: i32 = 36;
+const ROW_INTS: i32 = 38;
 const MAX_ROWS: i32 = 4096;
 /** The intern table: open addressing, [hash u32, id u32] per slot. */
 const TABLE: i32 = ROWS + MAX_ROWS * ROW_INTS * 4;
@@ -36,6 +37,7 @@ const INPUT: i32 = ARENA + ARENA_BYTES;
 const TIME: i32 = 0;
 const STATUS: i32 = 4;
 const RESOURCE_ID: i32 = 13;
+const CALLER_IP: i32 = 8;
 const STATUS_TEXT: i32 = 5;
 const AUTH_TYPE: i32 = 6;
 const AUTH_HASH: i32 = 7;
@@ -54,8 +56,10 @@ const ARCHIVE: i32 = 1;
 // 0 line start, 1 line end (offsets into the run), 2 layout + 1 when taken (0 declined),
 // 3 status, 4 hour id, 5 ms within the hour (-1 unless the time has the common shape),
 // 6 time start, 7 time length, then two i32 per slot from ROW_VALUES: an interned slot's value id
-// (0 absent) and 0; a located slot's start in the run and length (0 absent).
+// (0 absent) and 0; a located slot's start in the run and length (0 absent). Then the caller key's
+// hash and kind (ROW_CALLER_KEY).
 const ROW_VALUES: i32 = 8;
+const ROW_CALLER_KEY: i32 = ROW_VALUES + 2 * SLOTS;
 
 /** Value ids: 0 absent (absent, null or ""), then interned texts from 1. */
 let nextId: i32 = 1;
@@ -489,7 +493,86 @@ function readLine(s: i32, e: i32, row: i32): void {
   if (q + 1 >= e || load<u8>(q + 1) != 58) return;
   if (!linePlain) return;
   const layout = layoutOf(s, e);
-  if (readLayout(layout, s, e, row)) store<i32>(row + 8, layout + 1);
+  if (readLayout(layout, s, e, row)) {
+    store<i32>(row + 8, layout + 1);
+    callerKey(row);
+  }
+}
+
+// ---- The caller key (../../../model/caller-key.ts) ----
+const FNV_OFFSET: u32 = 0x811c9dc5;
+const FNV_PRIME: u32 = 0x01000193;
+const KIND_NONE: i32 = 0;
+const KIND_LOWER_CASE_OBJECT_ID: i32 = 1;
+const KIND_OBJECT_ID: i32 = 2;
+const KIND_ADDRESS: i32 = 3;
+const KIND_AUTH_HASH: i32 = 4;
+
+/**
+ * callerKeyHash(rawCallerKeyOf(row)) and its CallerKeyKind into the row's ROW_CALLER_KEY ints: the
+ * object id, else the address as withoutPort cuts it, else the auth hash. The three slots are located
+ * (JavaScript sets them so), and the line is ASCII: each byte is one character.
+ */
+function callerKey(row: i32): void {
+  const out = row + ROW_CALLER_KEY * 4;
+  let at = INPUT + load<i32>(row + (ROW_VALUES + 2 * OBJECT_ID) * 4);
+  let end = at + load<i32>(row + (ROW_VALUES + 2 * OBJECT_ID) * 4, 4);
+  if (end > at) {
+    // The kind tells whether only an upper-case spelling could alias the id.
+    let h = FNV_OFFSET;
+    let upper = false;
+    for (let i = at; i < end; i++) {
+      const b = load<u8>(i);
+      if ((b >= 65 && b <= 90) || b > 127) upper = true;
+      h = (h ^ b) * FNV_PRIME;
+    }
+    store<u32>(out, h | 1);
+    store<i32>(out, upper ? KIND_OBJECT_ID : KIND_LOWER_CASE_OBJECT_ID, 4);
+    return;
+  }
+  at = INPUT + load<i32>(row + (ROW_VALUES + 2 * CALLER_IP) * 4);
+  end = at + load<i32>(row + (ROW_VALUES + 2 * CALLER_IP) * 4, 4);
+  if (end > at) {
+    // withoutPort: trimmed as String.prototype.trim trims (tab to carriage return, space), then
+    // `[host]:port` → host, `host:port` → host, a bare IPv6 address kept.
+    while (at < end && isTrimmed(load<u8>(at))) at++;
+    while (end > at && isTrimmed(load<u8>(end - 1))) end--;
+    if (end > at && load<u8>(at) == 91) {
+      const close = byteIn(93, at, end);
+      if (close > at) {
+        at++;
+        end = close;
+      }
+    } else {
+      const colon = byteIn(58, at, end);
+      if (colon >= 0 && byteIn(58, colon + 1, end) < 0) end = colon;
+    }
+    if (end > at) {
+      store<u32>(out, fnv(at, end) | 1);
+      store<i32>(out, KIND_ADDRESS, 4);
+      return;
+    }
+  }
+  at = INPUT + load<i32>(row + (ROW_VALUES + 2 * AUTH_HASH) * 4);
+  end = at + load<i32>(row + (ROW_VALUES + 2 * AUTH_HASH) * 4, 4);
+  store<u32>(out, fnv(at, end) | 1);
+  store<i32>(out, end > at ? KIND_AUTH_HASH : KIND_NONE, 4);
+}
+
+function fnv(at: i32, end: i32): u32 {
+  let h = FNV_OFFSET;
+  for (let i = at; i < end; i++) h = (h ^ load<u8>(i)) * FNV_PRIME;
+  return h;
+}
+
+function isTrimmed(b: u8): bool {
+  return (b >= 9 && b <= 13) || b == 32;
+}
+
+/** Where byte `b` first is in [from, end), or -1. */
+function byteIn(b: u8, from: i32, end: i32): i32 {
+  for (let i = from; i < end; i++) if (load<u8>(i) == b) return i;
+  return -1;
 }
 
 /**
