@@ -173,6 +173,7 @@ function resultOfScans(scans: PartScan[], o: ParallelAnalyzeOptions, caps: Engin
   const spans = scans.flatMap((s) => (s.dataSpanMs ? [s.dataSpanMs] : []));
   return resultFromSlices({
     result: { slices },
+    owned: true,
     window,
     activity: o.activity,
     clock: o.clock,

@@ -163,6 +163,8 @@ export interface ResultFromSlicesOptions extends Omit<
 > {
   /** Slices merged with mergeResults: the one merge every source and the timer use. */
   result: PartialResult;
+  /** Nothing else holds the slices or reads them again (a parallel scan's parts): merged in place. */
+  owned?: boolean;
   /** Root-cause settings (defaults when absent). */
   rootCause?: RootCauseSettingsInput;
 }
@@ -172,7 +174,7 @@ export interface ResultFromSlicesOptions extends Omit<
  * evidence against the merged incident's own onset, caps applied once by the incident builder.
  */
 export function resultFromSlices(o: ResultFromSlicesOptions): AnalysisResult {
-  const totals = totalsOf(o.result, o.limits);
+  const totals = totalsOf(o.result, o.limits, o.owned);
   const settings = parseRootCauseSettings(o.rootCause ?? {});
   const index = new EvidenceIndex(totals.evidence);
   const opts: ResultFromPartialsOptions = {

@@ -4,6 +4,7 @@ import {
   emptyEvidence,
   EvidenceObserver,
   mergeEvidence,
+  mergeOwnedEvidence,
   type RootCauseEvidence,
 } from "../correlate/evidence.js";
 import type { RecordObserver } from "./contracts.js";
@@ -102,18 +103,23 @@ export function mergeResults(...parts: readonly PartialResult[]): PartialResult 
   return { slices: [...kept, ...reads.values()].sort(compareSlices) };
 }
 
-/** Totals over every slice: the cluster partials and evidence one pass over the same rows gives. */
+/**
+ * Totals over every slice: the cluster partials and evidence one pass over the same rows gives. `owned`
+ * when nothing else holds the slices' evidence or reads it again (mergeOwnedEvidence).
+ */
 export function totalsOf(
   result: PartialResult,
   limits: Partial<ClusterLimits> = {},
+  owned = false,
 ): { partials: ClusterPartial[]; evidence: RootCauseEvidence; rows: number; failures: number } {
   const slices = [...result.slices].sort(compareSlices);
+  const evidence = slices.map((s) => s.evidence);
   return {
     partials: mergePartials(
       slices.flatMap((s) => s.partials),
       limits,
     ),
-    evidence: mergeEvidence(...slices.map((s) => s.evidence)),
+    evidence: owned ? mergeOwnedEvidence(evidence) : mergeEvidence(...evidence),
     rows: slices.reduce((n, s) => n + s.rows, 0),
     failures: slices.reduce((n, s) => n + s.failures, 0),
   };

@@ -15,7 +15,7 @@ import {
   sasTimesOf,
   type RootCauseEvidence,
 } from "../../src/correlate/index.js";
-import { recordsOf } from "../../src/correlate/evidence.js";
+import { mergeOwnedEvidence, recordsOf } from "../../src/correlate/evidence.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import {
   ACCOUNT_ID,
@@ -54,6 +54,21 @@ describe("evidence records", () => {
     const b = new EvidenceObserver();
     for (const r of rows) (rand() < 0.5 ? a : b).observe(r);
     expect(canonical(mergeEvidence(a.evidence(), b.evidence()))).toEqual(canonical(whole.evidence()));
+  });
+
+  it("merges parts it may change in place into what the copying merge gives", () => {
+    const rand = seeded(7);
+    const shards = [new EvidenceObserver(), new EvidenceObserver(), new EvidenceObserver()];
+    for (const r of rows) shards[Math.floor(rand() * 3)]!.observe(r);
+    const parts = structuredClone(shards.map((o) => o.evidence()));
+    // A part from a source that keeps the account's spelling: merged records take the lower case.
+    for (const r of [...parts[0]!.callers, ...parts[0]!.activity]) r.account = r.account.toUpperCase();
+    const before = structuredClone(parts);
+    const want = mergeEvidence(...parts);
+    expect(parts).toEqual(before);
+    const owned = mergeOwnedEvidence(structuredClone(parts));
+    expect(owned).toEqual(want);
+    expect(owned.callers.some((r) => r.count > 1)).toBe(true);
   });
 
   it("explains the same from merged shards as from one observer", () => {
