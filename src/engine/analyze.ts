@@ -227,6 +227,8 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalysisResult> {
     outsideWindow: scanned.outsideWindow,
     caps,
     folded: scanned.folded,
+    // One aggregator's partials are what mergePartials makes of them (test/engine/aggregator.test.ts).
+    merged: true,
   };
   if (scanned.dataSpanMs) opts.dataSpanMs = scanned.dataSpanMs;
   if (o.explainer) opts.explainer = o.explainer;
