@@ -15,4 +15,4 @@ export {
   type ClusterLimits,
 } from "./aggregator.js";
 export { SasTimesCache, parseSasTime, sasTimesOf, type SasTimes } from "./sas-window.js";
-export { TopCallers, callerKeyOf, sortCallers, type CallerIdentity } from "./top-callers.js";
+export { TopCallers, compareCallers, sortCallers, type CallerIdentity } from "./top-callers.js";

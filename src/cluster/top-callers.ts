@@ -16,7 +16,6 @@ export interface CallerIdentity {
 }
 
 interface CallerEntry {
-  key: string;
   identity: CallerIdentity;
   count: number;
   firstSeenMs: number;
@@ -25,20 +24,73 @@ interface CallerEntry {
   at: number;
 }
 
-export function callerKeyOf(c: CallerIdentity): string {
-  // The separator cannot occur in an IP, a GUID or a key slot; user agents are the last field. Joined,
-  // not concatenated: a map lookup of a concatenation flattens it first.
-  return [c.ip ?? "", c.requesterObjectId ?? "", c.keySlot ?? "", c.userAgent ?? ""].join("\u0001");
+/**
+ * The order of callers, wherever they are ranked: by address, object id, key slot, then user agent
+ * (code units). Field by field, so that no separator can make two callers one.
+ */
+export function compareCallers(a: CallerIdentity, b: CallerIdentity): number {
+  return (
+    compareText(a.ip ?? "", b.ip ?? "") ||
+    compareText(a.requesterObjectId ?? "", b.requesterObjectId ?? "") ||
+    compareText(a.keySlot ?? "", b.keySlot ?? "") ||
+    compareText(a.userAgent ?? "", b.userAgent ?? "")
+  );
 }
 
-/** Whether `a` is evicted before `b`: fewer requests, ties by the greater key, so arrival order does not decide. */
+/** Whether two identities are one caller: the fields compareCallers ranks by (not the UPN) are equal. */
+function sameCaller(a: CallerIdentity, b: CallerIdentity): boolean {
+  return (
+    (a.ip ?? "") === (b.ip ?? "") &&
+    (a.requesterObjectId ?? "") === (b.requesterObjectId ?? "") &&
+    (a.keySlot ?? "") === (b.keySlot ?? "") &&
+    (a.userAgent ?? "") === (b.userAgent ?? "")
+  );
+}
+
+/** Whether `a` is evicted before `b`: fewer requests, ties by the later caller, so arrival order does not decide. */
 function evictsBefore(a: CallerEntry, b: CallerEntry): boolean {
-  return a.count < b.count || (a.count === b.count && a.key > b.key);
+  return a.count < b.count || (a.count === b.count && compareCallers(a.identity, b.identity) > 0);
+}
+
+/**
+ * Items grouped by their caller's address, found again by the other fields: with a new address on most
+ * 401/403 rows, a map keyed by the whole identity hashed a new string of some 100 characters per row,
+ * where an address is some 12.
+ */
+class ByAddress<T> {
+  private readonly groups = new Map<string, T[]>();
+
+  constructor(private readonly identityOf: (item: T) => CallerIdentity) {}
+
+  find(identity: CallerIdentity): T | undefined {
+    const group = this.groups.get(identity.ip ?? "");
+    if (group === undefined) return undefined;
+    for (const item of group) if (sameCaller(this.identityOf(item), identity)) return item;
+    return undefined;
+  }
+
+  add(item: T): void {
+    const address = this.identityOf(item).ip ?? "";
+    const group = this.groups.get(address);
+    if (group === undefined) this.groups.set(address, [item]);
+    else group.push(item);
+  }
+
+  remove(item: T): void {
+    const address = this.identityOf(item).ip ?? "";
+    const group = this.groups.get(address)!;
+    if (group.length === 1) this.groups.delete(address);
+    else group.splice(group.indexOf(item), 1);
+  }
+
+  values(): T[] {
+    return [...this.groups.values()].flat();
+  }
 }
 
 export class TopCallers {
-  /** The entries by key, for lookups. */
-  private readonly byKey = new Map<string, CallerEntry>();
+  /** The entries, for lookups by identity. */
+  private readonly entries = new ByAddress<CallerEntry>((e) => e.identity);
   /**
    * The same entries as a binary heap, the next to evict at the root: with a new caller on most 401/403
    * rows, every row past capacity evicts, and finding the least frequent took a comparison with every
@@ -57,8 +109,7 @@ export class TopCallers {
 
   /** Counts a request of `identity`, which the table keeps: pass a fresh object, not one reused. */
   add(identity: CallerIdentity, timeMs: number, count = 1): void {
-    const key = callerKeyOf(identity);
-    const existing = this.byKey.get(key);
+    const existing = this.entries.find(identity);
     if (existing) {
       existing.count += count;
       if (timeMs < existing.firstSeenMs) existing.firstSeenMs = timeMs;
@@ -72,16 +123,17 @@ export class TopCallers {
     }
     const heap = this.heap;
     if (heap.length < this.capacity) {
-      const entry = { key, identity, count, firstSeenMs: timeMs, lastSeenMs: timeMs, at: heap.length };
-      this.byKey.set(key, entry);
+      const entry = { identity, count, firstSeenMs: timeMs, lastSeenMs: timeMs, at: heap.length };
+      this.entries.add(entry);
       heap.push(entry);
       this.siftUp(entry.at);
       return;
     }
+    // The least frequent entry makes way, its count the newcomer's error bound.
     const min = heap[0]!;
-    this.byKey.delete(min.key);
-    const entry = { key, identity, count: min.count + count, firstSeenMs: timeMs, lastSeenMs: timeMs, at: 0 };
-    this.byKey.set(key, entry);
+    this.entries.remove(min);
+    const entry = { identity, count: min.count + count, firstSeenMs: timeMs, lastSeenMs: timeMs, at: 0 };
+    this.entries.add(entry);
     heap[0] = entry;
     this.siftDown(0);
   }
@@ -124,13 +176,12 @@ export class TopCallers {
    * keep the union, then keep the `capacity` largest. Counts of kept callers are exact sums.
    */
   static merge(capacity: number, parts: readonly CallerSummary[][]): CallerSummary[] {
-    const byKey = new Map<string, KeyedCaller>();
+    const merged = new ByAddress<CallerSummary>((c) => c);
     for (const list of parts) {
       for (const c of list) {
-        const key = callerKeyOf(c);
-        const e = byKey.get(key)?.caller;
+        const e = merged.find(c);
         if (!e) {
-          byKey.set(key, { caller: { ...c }, key });
+          merged.add({ ...c });
           continue;
         }
         e.count += c.count;
@@ -139,37 +190,24 @@ export class TopCallers {
         if (!e.requesterUpn && c.requesterUpn) e.requesterUpn = c.requesterUpn;
       }
     }
-    return sortedByKey([...byKey.values()]).slice(0, capacity);
+    return sortCallers(merged.values()).slice(0, capacity);
   }
 
   summaries(): CallerSummary[] {
-    const keyed: KeyedCaller[] = [];
+    const out: CallerSummary[] = [];
     for (const e of this.heap) {
       // Identity first, then the figures: the order people read a caller in JSON.
       const s = { ...e.identity } as CallerSummary;
       s.count = e.count;
       s.firstSeen = new Date(e.firstSeenMs).toISOString();
       s.lastSeen = new Date(e.lastSeenMs).toISOString();
-      keyed.push({ caller: s, key: e.key });
+      out.push(s);
     }
-    return sortedByKey(keyed);
+    return sortCallers(out);
   }
 }
 
-/** A caller with its callerKeyOf, made once: merging callers and sorting them made each key twice. */
-interface KeyedCaller {
-  caller: CallerSummary;
-  key: string;
-}
-
-/** Most frequent first; ties by identity so output order is stable across runs. */
+/** Most frequent first; ties by compareCallers so output order is stable across runs. In place. */
 export function sortCallers(list: CallerSummary[]): CallerSummary[] {
-  const sorted = sortedByKey(list.map((c) => ({ caller: c, key: callerKeyOf(c) })));
-  for (let i = 0; i < sorted.length; i++) list[i] = sorted[i]!;
-  return list;
-}
-
-function sortedByKey(keyed: KeyedCaller[]): CallerSummary[] {
-  keyed.sort((a, b) => b.caller.count - a.caller.count || compareText(a.key, b.key));
-  return keyed.map((k) => k.caller);
+  return list.sort((a, b) => b.count - a.count || compareCallers(a, b));
 }

@@ -1,7 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { callerKeyOf, sortCallers, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
+import { sortCallers, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
+import type { CallerSummary } from "../../src/model/incident.js";
 import { compareText } from "../../src/order.js";
+
+/**
+ * A caller's fields joined: for the values below (no control characters), comparing these compares the
+ * fields one by one, as the product ranks callers.
+ */
+function keyOf(c: CallerIdentity): string {
+  return [c.ip ?? "", c.requesterObjectId ?? "", c.keySlot ?? "", c.userAgent ?? ""].join("\u0001");
+}
 
 /**
  * The space-saving table against a plain model of it: a new caller at capacity replaces the least
@@ -10,7 +19,7 @@ import { compareText } from "../../src/order.js";
 function model(capacity: number, adds: Array<[CallerIdentity, number]>) {
   const entries = new Map<string, { identity: CallerIdentity; count: number }>();
   for (const [identity, count] of adds) {
-    const key = callerKeyOf(identity);
+    const key = keyOf(identity);
     const e = entries.get(key);
     if (e) e.count += count;
     else if (entries.size < capacity) entries.set(key, { identity, count });
@@ -27,9 +36,16 @@ function model(capacity: number, adds: Array<[CallerIdentity, number]>) {
 
 describe("TopCallers", () => {
   it("evicts the least frequent caller, ties by key, as the model does", () => {
-    const caller = fc.record({
-      ip: fc.constantFrom("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"),
-    });
+    // Callers sharing an address, told apart by their other fields, and callers without one.
+    const caller = fc.record(
+      {
+        ip: fc.constantFrom("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.10"),
+        requesterObjectId: fc.constantFrom("0a", "0b"),
+        keySlot: fc.constantFrom("key1" as const, "key2" as const),
+        userAgent: fc.constantFrom("azsdk-js/12", "azsdk-net/12"),
+      },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 4 }),
@@ -37,7 +53,7 @@ describe("TopCallers", () => {
         (capacity, adds) => {
           const top = new TopCallers(capacity);
           adds.forEach(([c, n], i) => top.add(c, i, n));
-          const got = new Map(top.summaries().map((s) => [callerKeyOf(s), s.count]));
+          const got = new Map(top.summaries().map((s) => [keyOf(s), s.count]));
           expect(got).toEqual(model(capacity, adds));
         },
       ),
@@ -46,8 +62,60 @@ describe("TopCallers", () => {
   });
 });
 
+describe("TopCallers.merge", () => {
+  it("sums the counts of each caller across parts and keeps the largest, as the model does", () => {
+    const summary = fc.record(
+      {
+        ip: fc.constantFrom("10.0.0.1", "10.0.0.2", "10.0.0.10"),
+        userAgent: fc.constantFrom("azsdk-js/12", "curl/8"),
+        keySlot: fc.constantFrom("key1" as const, "key2" as const),
+        count: fc.integer({ min: 1, max: 5 }),
+        firstSeen: fc.constantFrom("2026-12-01T00:00:00.000Z", "2026-12-01T01:00:00.000Z"),
+        lastSeen: fc.constantFrom("2026-12-01T02:00:00.000Z", "2026-12-01T03:00:00.000Z"),
+      },
+      { requiredKeys: ["count", "firstSeen", "lastSeen"] },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.uniqueArray(summary, { selector: keyOf, maxLength: 8 }), { maxLength: 4 }),
+        (capacity, parts) => {
+          const byKey = new Map<string, CallerSummary>();
+          for (const c of parts.flat()) {
+            const e = byKey.get(keyOf(c));
+            if (!e) byKey.set(keyOf(c), { ...c });
+            else {
+              e.count += c.count;
+              if (c.firstSeen < e.firstSeen) e.firstSeen = c.firstSeen;
+              if (c.lastSeen > e.lastSeen) e.lastSeen = c.lastSeen;
+            }
+          }
+          const want = [...byKey.values()]
+            .sort((a, b) => b.count - a.count || compareText(keyOf(a), keyOf(b)))
+            .slice(0, capacity);
+          expect(TopCallers.merge(capacity, parts)).toEqual(want);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps callers apart whose fields would read the same joined", () => {
+    const seen = { count: 1, firstSeen: "2026-12-01T00:00:00.000Z", lastSeen: "2026-12-01T00:00:00.000Z" };
+    const merged = TopCallers.merge(5, [
+      [{ ip: "10.0.0.1\u0001oid", ...seen }],
+      [{ ip: "10.0.0.1", requesterObjectId: "oid", ...seen }],
+    ]);
+    expect(merged.map((c) => c.count)).toEqual([1, 1]);
+    const top = new TopCallers(5);
+    top.add({ ip: "10.0.0.1\u0001oid" }, 0);
+    top.add({ ip: "10.0.0.1", requesterObjectId: "oid" }, 0);
+    expect(top.size).toBe(2);
+  });
+});
+
 describe("sortCallers", () => {
-  it("orders callers as the comparator on their keys does: most requests first, ties by key", () => {
+  it("orders callers as the comparator on their joined fields does: most requests first, ties by fields", () => {
     const caller = fc.record(
       {
         ip: fc.constantFrom("10.0.0.1", "10.0.0.10", "10.0.0.2"),
@@ -61,9 +129,7 @@ describe("sortCallers", () => {
     );
     fc.assert(
       fc.property(fc.array(caller, { maxLength: 30 }), (list) => {
-        const want = [...list].sort(
-          (a, b) => b.count - a.count || compareText(callerKeyOf(a), callerKeyOf(b)),
-        );
+        const want = [...list].sort((a, b) => b.count - a.count || compareText(keyOf(a), keyOf(b)));
         expect(sortCallers([...list])).toEqual(want);
       }),
       { numRuns: 500 },
