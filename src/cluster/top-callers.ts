@@ -15,17 +15,8 @@ export interface CallerIdentity {
   keySlot?: "key1" | "key2";
 }
 
-interface CallerEntry {
-  identity: CallerIdentity;
-  count: number;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  /** Where the entry is in the heap. */
-  at: number;
-}
-
 /**
- * The order of callers, wherever they are ranked: by address, object id, key slot, then user agent
+ * The order of callers, wherever they are listed: by address, object id, key slot, then user agent
  * (code units). Field by field, so that no separator can make two callers one.
  */
 export function compareCallers(a: CallerIdentity, b: CallerIdentity): number {
@@ -37,7 +28,7 @@ export function compareCallers(a: CallerIdentity, b: CallerIdentity): number {
   );
 }
 
-/** Whether two identities are one caller: the fields compareCallers ranks by (not the UPN) are equal. */
+/** Whether two identities are one caller: the fields compareCallers orders by (not the UPN) are equal. */
 function sameCaller(a: CallerIdentity, b: CallerIdentity): boolean {
   return (
     (a.ip ?? "") === (b.ip ?? "") &&
@@ -47,128 +38,135 @@ function sameCaller(a: CallerIdentity, b: CallerIdentity): boolean {
   );
 }
 
-/** Whether `a` is evicted before `b`: fewer requests, ties by the later caller, so arrival order does not decide. */
-function evictsBefore(a: CallerEntry, b: CallerEntry): boolean {
-  return a.count < b.count || (a.count === b.count && compareCallers(a.identity, b.identity) > 0);
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function fnv(h: number, s: string | undefined): number {
+  if (s !== undefined) for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return Math.imul(h ^ 0xffff, FNV_PRIME);
 }
 
 /**
- * Items grouped by their caller's address, found again by the other fields: with a new address on most
- * 401/403 rows, a map keyed by the whole identity hashed a new string of some 100 characters per row,
- * where an address is some 12.
+ * A number for a caller: equal callers have equal ones. Of the short fields only (the user agent is long
+ * and seldom tells callers of one address apart); sameCaller settles who a number is.
  */
-class ByAddress<T> {
-  private readonly groups = new Map<string, T[]>();
-
-  constructor(private readonly identityOf: (item: T) => CallerIdentity) {}
-
-  find(identity: CallerIdentity): T | undefined {
-    const group = this.groups.get(identity.ip ?? "");
-    if (group === undefined) return undefined;
-    for (const item of group) if (sameCaller(this.identityOf(item), identity)) return item;
-    return undefined;
-  }
-
-  add(item: T): void {
-    const address = this.identityOf(item).ip ?? "";
-    const group = this.groups.get(address);
-    if (group === undefined) this.groups.set(address, [item]);
-    else group.push(item);
-  }
-
-  remove(item: T): void {
-    const address = this.identityOf(item).ip ?? "";
-    const group = this.groups.get(address)!;
-    if (group.length === 1) this.groups.delete(address);
-    else group.splice(group.indexOf(item), 1);
-  }
-
-  values(): T[] {
-    return [...this.groups.values()].flat();
-  }
+export function callerHash(c: CallerIdentity): number {
+  return fnv(fnv(fnv(FNV_OFFSET, c.ip), c.requesterObjectId), c.keySlot);
 }
 
 export class TopCallers {
-  /** The entries, for lookups by identity. */
-  private readonly entries = new ByAddress<CallerEntry>((e) => e.identity);
+  // One slot per entry, in columns: an add reads a few small arrays rather than an object per entry met
+  // (with a new address on most 401/403 rows, every row evicts, and the objects an eviction touched were
+  // mostly out of the processor's cache by the cluster's next row).
+  private readonly identities: CallerIdentity[] = [];
+  private readonly hashes: Int32Array;
+  private readonly counts: Float64Array;
+  private readonly firstSeenMs: Float64Array;
+  private readonly lastSeenMs: Float64Array;
   /**
-   * The same entries as a binary heap, the next to evict at the root: with a new caller on most 401/403
-   * rows, every row past capacity evicts, and finding the least frequent took a comparison with every
-   * entry (a string comparison each when the counts tie, as they then do), where the heap takes log k.
+   * The slots as a binary heap, the next to evict at the root (log k per eviction, where finding the
+   * least frequent took a comparison with every entry), and where each slot is in it.
    */
-  private readonly heap: CallerEntry[] = [];
+  private readonly heap: Int32Array;
+  private readonly heapAt: Int32Array;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError("capacity must be a positive integer");
+    this.hashes = new Int32Array(capacity);
+    this.counts = new Float64Array(capacity);
+    this.firstSeenMs = new Float64Array(capacity);
+    this.lastSeenMs = new Float64Array(capacity);
+    this.heap = new Int32Array(capacity);
+    this.heapAt = new Int32Array(capacity);
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.identities.length;
   }
 
   /** Counts a request of `identity`, which the table keeps: pass a fresh object, not one reused. */
   add(identity: CallerIdentity, timeMs: number, count = 1): void {
-    const existing = this.entries.find(identity);
-    if (existing) {
-      existing.count += count;
-      if (timeMs < existing.firstSeenMs) existing.firstSeenMs = timeMs;
-      if (timeMs > existing.lastSeenMs) existing.lastSeenMs = timeMs;
-      if (!existing.identity.requesterUpn && identity.requesterUpn) {
-        existing.identity.requesterUpn = identity.requesterUpn;
-      }
+    const hash = callerHash(identity);
+    const n = this.identities.length;
+    for (let slot = 0; slot < n; slot++) {
+      if (this.hashes[slot] !== hash) continue;
+      const known = this.identities[slot]!;
+      if (!sameCaller(known, identity)) continue;
+      this.counts[slot]! += count;
+      if (timeMs < this.firstSeenMs[slot]!) this.firstSeenMs[slot] = timeMs;
+      if (timeMs > this.lastSeenMs[slot]!) this.lastSeenMs[slot] = timeMs;
+      if (!known.requesterUpn && identity.requesterUpn) known.requesterUpn = identity.requesterUpn;
       // More requests can only move it away from the root.
-      this.siftDown(existing.at);
+      this.siftDown(this.heapAt[slot]!);
       return;
     }
-    const heap = this.heap;
-    if (heap.length < this.capacity) {
-      const entry = { identity, count, firstSeenMs: timeMs, lastSeenMs: timeMs, at: heap.length };
-      this.entries.add(entry);
-      heap.push(entry);
-      this.siftUp(entry.at);
+    if (n < this.capacity) {
+      this.fill(n, identity, hash, count, timeMs);
+      this.heap[n] = n;
+      this.heapAt[n] = n;
+      this.siftUp(n);
       return;
     }
-    // The least frequent entry makes way, its count the newcomer's error bound.
-    const min = heap[0]!;
-    this.entries.remove(min);
-    const entry = { identity, count: min.count + count, firstSeenMs: timeMs, lastSeenMs: timeMs, at: 0 };
-    this.entries.add(entry);
-    heap[0] = entry;
+    // The least frequent entry makes way; its count is the newcomer's error bound.
+    const slot = this.heap[0]!;
+    this.fill(slot, identity, hash, this.counts[slot]! + count, timeMs);
     this.siftDown(0);
+  }
+
+  private fill(slot: number, identity: CallerIdentity, hash: number, count: number, timeMs: number): void {
+    this.identities[slot] = identity;
+    this.hashes[slot] = hash;
+    this.counts[slot] = count;
+    this.firstSeenMs[slot] = timeMs;
+    this.lastSeenMs[slot] = timeMs;
+  }
+
+  /**
+   * Whether slot `a` is evicted before slot `b`: fewer requests; ties by the greater hash, then the later
+   * caller, so that arrival order does not decide.
+   */
+  private evictsBefore(a: number, b: number): boolean {
+    const ca = this.counts[a]!;
+    const cb = this.counts[b]!;
+    if (ca !== cb) return ca < cb;
+    const ha = this.hashes[a]!;
+    const hb = this.hashes[b]!;
+    if (ha !== hb) return ha > hb;
+    return compareCallers(this.identities[a]!, this.identities[b]!) > 0;
   }
 
   private siftUp(at: number): void {
     const heap = this.heap;
-    const entry = heap[at]!;
+    const slot = heap[at]!;
     while (at > 0) {
       const parentAt = (at - 1) >> 1;
       const parent = heap[parentAt]!;
-      if (!evictsBefore(entry, parent)) break;
+      if (!this.evictsBefore(slot, parent)) break;
       heap[at] = parent;
-      parent.at = at;
+      this.heapAt[parent] = at;
       at = parentAt;
     }
-    heap[at] = entry;
-    entry.at = at;
+    heap[at] = slot;
+    this.heapAt[slot] = at;
   }
 
   private siftDown(at: number): void {
     const heap = this.heap;
-    const n = heap.length;
-    const entry = heap[at]!;
+    const n = this.identities.length;
+    const slot = heap[at]!;
     for (;;) {
       let child = 2 * at + 1;
       if (child >= n) break;
-      if (child + 1 < n && evictsBefore(heap[child + 1]!, heap[child]!)) child++;
+      if (child + 1 < n && this.evictsBefore(heap[child + 1]!, heap[child]!)) child++;
       const next = heap[child]!;
-      if (!evictsBefore(next, entry)) break;
+      if (!this.evictsBefore(next, slot)) break;
       heap[at] = next;
-      next.at = at;
+      this.heapAt[next] = at;
       at = child;
     }
-    heap[at] = entry;
-    entry.at = at;
+    heap[at] = slot;
+    this.heapAt[slot] = at;
   }
 
   /**
@@ -176,12 +174,18 @@ export class TopCallers {
    * keep the union, then keep the `capacity` largest. Counts of kept callers are exact sums.
    */
   static merge(capacity: number, parts: readonly CallerSummary[][]): CallerSummary[] {
-    const merged = new ByAddress<CallerSummary>((c) => c);
+    const byHash = new Map<number, CallerSummary[]>();
+    const merged: CallerSummary[] = [];
     for (const list of parts) {
       for (const c of list) {
-        const e = merged.find(c);
+        const hash = callerHash(c);
+        const same = byHash.get(hash);
+        const e = same?.find((m) => sameCaller(m, c));
         if (!e) {
-          merged.add({ ...c });
+          const copy = { ...c };
+          if (same) same.push(copy);
+          else byHash.set(hash, [copy]);
+          merged.push(copy);
           continue;
         }
         e.count += c.count;
@@ -190,19 +194,19 @@ export class TopCallers {
         if (!e.requesterUpn && c.requesterUpn) e.requesterUpn = c.requesterUpn;
       }
     }
-    return sortCallers(merged.values()).slice(0, capacity);
+    return sortCallers(merged).slice(0, capacity);
   }
 
   summaries(): CallerSummary[] {
     const out: CallerSummary[] = [];
-    for (const e of this.heap) {
+    this.identities.forEach((identity, slot) => {
       // Identity first, then the figures: the order people read a caller in JSON.
-      const s = { ...e.identity } as CallerSummary;
-      s.count = e.count;
-      s.firstSeen = new Date(e.firstSeenMs).toISOString();
-      s.lastSeen = new Date(e.lastSeenMs).toISOString();
+      const s = { ...identity } as CallerSummary;
+      s.count = this.counts[slot]!;
+      s.firstSeen = new Date(this.firstSeenMs[slot]!).toISOString();
+      s.lastSeen = new Date(this.lastSeenMs[slot]!).toISOString();
       out.push(s);
-    }
+    });
     return sortCallers(out);
   }
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sortCallers, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
+import { callerHash, sortCallers, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
 import type { CallerSummary } from "../../src/model/incident.js";
 import { compareText } from "../../src/order.js";
 
@@ -14,7 +14,8 @@ function keyOf(c: CallerIdentity): string {
 
 /**
  * The space-saving table against a plain model of it: a new caller at capacity replaces the least
- * frequent entry (ties: the greatest key), and its count is added to the newcomer's.
+ * frequent entry (ties: the greatest callerHash, then the greatest key), and its count is added to the
+ * newcomer's.
  */
 function model(capacity: number, adds: Array<[CallerIdentity, number]>) {
   const entries = new Map<string, { identity: CallerIdentity; count: number }>();
@@ -25,7 +26,8 @@ function model(capacity: number, adds: Array<[CallerIdentity, number]>) {
     else if (entries.size < capacity) entries.set(key, { identity, count });
     else {
       const [minKey, min] = [...entries].sort(
-        ([ka, a], [kb, b]) => a.count - b.count || (ka < kb ? 1 : -1),
+        ([ka, a], [kb, b]) =>
+          a.count - b.count || callerHash(b.identity) - callerHash(a.identity) || (ka < kb ? 1 : -1),
       )[0]!;
       entries.delete(minKey);
       entries.set(key, { identity, count: min.count + count });
@@ -35,7 +37,7 @@ function model(capacity: number, adds: Array<[CallerIdentity, number]>) {
 }
 
 describe("TopCallers", () => {
-  it("evicts the least frequent caller, ties by key, as the model does", () => {
+  it("evicts the least frequent caller, ties by hash then key, as the model does", () => {
     // Callers sharing an address, told apart by their other fields, and callers without one.
     const caller = fc.record(
       {
