@@ -54,31 +54,32 @@ export function callerHash(c: CallerIdentity): number {
   return fnv(fnv(fnv(FNV_OFFSET, c.ip), c.requesterObjectId), c.keySlot);
 }
 
+/** A slot's numbers in TopCallers.numbers, NUMBERS per slot. */
+const HASH = 0;
+const COUNT = 1;
+const FIRST_SEEN = 2;
+const LAST_SEEN = 3;
+/** Where the slot is in the heap. */
+const HEAP_AT = 4;
+const NUMBERS = 5;
+
 export class TopCallers {
-  // One slot per entry, in columns: an add reads a few small arrays rather than an object per entry met
-  // (with a new address on most 401/403 rows, every row evicts, and the objects an eviction touched were
-  // mostly out of the processor's cache by the cluster's next row).
+  // One slot per entry: its identity, and its numbers in one array that V8 keeps unboxed. An add reads
+  // that array rather than an object per entry met: with a new address on most 401/403 rows every row
+  // evicts, and the objects an eviction touched were mostly out of the processor's cache by the cluster's
+  // next row. A plain array, not a typed one: a typed array's memory lies outside the heap until a
+  // collection finds it unreachable, and with a million accounts, tables come and go by the thousand.
   private readonly identities: CallerIdentity[] = [];
-  private readonly hashes: Int32Array;
-  private readonly counts: Float64Array;
-  private readonly firstSeenMs: Float64Array;
-  private readonly lastSeenMs: Float64Array;
+  private readonly numbers: number[] = [];
   /**
-   * The slots as a binary heap, the next to evict at the root (log k per eviction, where finding the
-   * least frequent took a comparison with every entry), and where each slot is in it.
+   * The slots as a binary heap, the next to evict at the root: log k per eviction, where finding the
+   * least frequent took a comparison with every entry.
    */
-  private readonly heap: Int32Array;
-  private readonly heapAt: Int32Array;
+  private readonly heap: number[] = [];
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError("capacity must be a positive integer");
-    this.hashes = new Int32Array(capacity);
-    this.counts = new Float64Array(capacity);
-    this.firstSeenMs = new Float64Array(capacity);
-    this.lastSeenMs = new Float64Array(capacity);
-    this.heap = new Int32Array(capacity);
-    this.heapAt = new Int32Array(capacity);
   }
 
   get size(): number {
@@ -88,38 +89,37 @@ export class TopCallers {
   /** Counts a request of `identity`, which the table keeps: pass a fresh object, not one reused. */
   add(identity: CallerIdentity, timeMs: number, count = 1): void {
     const hash = callerHash(identity);
+    const nums = this.numbers;
     const n = this.identities.length;
     for (let slot = 0; slot < n; slot++) {
-      if (this.hashes[slot] !== hash) continue;
+      const at = slot * NUMBERS;
+      if (nums[at + HASH] !== hash) continue;
       const known = this.identities[slot]!;
       if (!sameCaller(known, identity)) continue;
-      this.counts[slot]! += count;
-      if (timeMs < this.firstSeenMs[slot]!) this.firstSeenMs[slot] = timeMs;
-      if (timeMs > this.lastSeenMs[slot]!) this.lastSeenMs[slot] = timeMs;
+      nums[at + COUNT]! += count;
+      if (timeMs < nums[at + FIRST_SEEN]!) nums[at + FIRST_SEEN] = timeMs;
+      if (timeMs > nums[at + LAST_SEEN]!) nums[at + LAST_SEEN] = timeMs;
       if (!known.requesterUpn && identity.requesterUpn) known.requesterUpn = identity.requesterUpn;
       // More requests can only move it away from the root.
-      this.siftDown(this.heapAt[slot]!);
+      this.siftDown(nums[at + HEAP_AT]!);
       return;
     }
     if (n < this.capacity) {
-      this.fill(n, identity, hash, count, timeMs);
-      this.heap[n] = n;
-      this.heapAt[n] = n;
+      this.identities.push(identity);
+      nums.push(hash, count, timeMs, timeMs, n);
+      this.heap.push(n);
       this.siftUp(n);
       return;
     }
     // The least frequent entry makes way; its count is the newcomer's error bound.
     const slot = this.heap[0]!;
-    this.fill(slot, identity, hash, this.counts[slot]! + count, timeMs);
-    this.siftDown(0);
-  }
-
-  private fill(slot: number, identity: CallerIdentity, hash: number, count: number, timeMs: number): void {
+    const at = slot * NUMBERS;
     this.identities[slot] = identity;
-    this.hashes[slot] = hash;
-    this.counts[slot] = count;
-    this.firstSeenMs[slot] = timeMs;
-    this.lastSeenMs[slot] = timeMs;
+    nums[at + HASH] = hash;
+    nums[at + COUNT]! += count;
+    nums[at + FIRST_SEEN] = timeMs;
+    nums[at + LAST_SEEN] = timeMs;
+    this.siftDown(0);
   }
 
   /**
@@ -127,13 +127,20 @@ export class TopCallers {
    * caller, so that arrival order does not decide.
    */
   private evictsBefore(a: number, b: number): boolean {
-    const ca = this.counts[a]!;
-    const cb = this.counts[b]!;
+    const nums = this.numbers;
+    const ca = nums[a * NUMBERS + COUNT]!;
+    const cb = nums[b * NUMBERS + COUNT]!;
     if (ca !== cb) return ca < cb;
-    const ha = this.hashes[a]!;
-    const hb = this.hashes[b]!;
+    const ha = nums[a * NUMBERS + HASH]!;
+    const hb = nums[b * NUMBERS + HASH]!;
     if (ha !== hb) return ha > hb;
     return compareCallers(this.identities[a]!, this.identities[b]!) > 0;
+  }
+
+  /** Puts `slot` at heap position `at`. */
+  private place(slot: number, at: number): void {
+    this.heap[at] = slot;
+    this.numbers[slot * NUMBERS + HEAP_AT] = at;
   }
 
   private siftUp(at: number): void {
@@ -143,17 +150,15 @@ export class TopCallers {
       const parentAt = (at - 1) >> 1;
       const parent = heap[parentAt]!;
       if (!this.evictsBefore(slot, parent)) break;
-      heap[at] = parent;
-      this.heapAt[parent] = at;
+      this.place(parent, at);
       at = parentAt;
     }
-    heap[at] = slot;
-    this.heapAt[slot] = at;
+    this.place(slot, at);
   }
 
   private siftDown(at: number): void {
     const heap = this.heap;
-    const n = this.identities.length;
+    const n = heap.length;
     const slot = heap[at]!;
     for (;;) {
       let child = 2 * at + 1;
@@ -161,12 +166,10 @@ export class TopCallers {
       if (child + 1 < n && this.evictsBefore(heap[child + 1]!, heap[child]!)) child++;
       const next = heap[child]!;
       if (!this.evictsBefore(next, slot)) break;
-      heap[at] = next;
-      this.heapAt[next] = at;
+      this.place(next, at);
       at = child;
     }
-    heap[at] = slot;
-    this.heapAt[slot] = at;
+    this.place(slot, at);
   }
 
   /**
@@ -200,11 +203,12 @@ export class TopCallers {
   summaries(): CallerSummary[] {
     const out: CallerSummary[] = [];
     this.identities.forEach((identity, slot) => {
+      const at = slot * NUMBERS;
       // Identity first, then the figures: the order people read a caller in JSON.
       const s = { ...identity } as CallerSummary;
-      s.count = this.counts[slot]!;
-      s.firstSeen = new Date(this.firstSeenMs[slot]!).toISOString();
-      s.lastSeen = new Date(this.lastSeenMs[slot]!).toISOString();
+      s.count = this.numbers[at + COUNT]!;
+      s.firstSeen = new Date(this.numbers[at + FIRST_SEEN]!).toISOString();
+      s.lastSeen = new Date(this.numbers[at + LAST_SEEN]!).toISOString();
       out.push(s);
     });
     return sortCallers(out);
