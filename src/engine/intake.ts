@@ -48,30 +48,38 @@ export class RequestIntake implements RecordObserver, UnseenCallerShortcut {
    */
   countsOnly(account: string, timeMs: number, keyHash: number, keyKind: CallerKeyKind): boolean {
     if (!Number.isFinite(timeMs)) return false;
-    const inWindow = timeMs >= this.fromMs && timeMs <= this.toMs;
     const gate = this.gate;
-    if (inWindow && this.observer !== undefined && !gate?.dropsSuccessRow(account, keyHash, keyKind))
+    if (
+      !this.outsideWindowAt(timeMs) &&
+      this.observer !== undefined &&
+      !gate?.dropsSuccessRow(account, keyHash, keyKind)
+    )
       return false;
-    if (timeMs < this.spanFromMs) this.spanFromMs = timeMs;
-    if (timeMs > this.spanToMs) this.spanToMs = timeMs;
-    if (!inWindow) {
-      this.outsideWindow++;
-      return true;
-    }
+    if (!this.admits(timeMs)) return true;
     this.aggregator.countRow(timeMs);
     gate?.countDroppedRow();
     return true;
   }
 
   observe(r: StorageRequest): void {
-    if (r.timeMs < this.spanFromMs) this.spanFromMs = r.timeMs;
-    if (r.timeMs > this.spanToMs) this.spanToMs = r.timeMs;
-    if (r.timeMs < this.fromMs || r.timeMs > this.toMs) {
-      this.outsideWindow++;
-      return;
-    }
+    if (!this.admits(r.timeMs)) return;
     this.aggregator.observe(r);
     this.observer?.observe(r);
+  }
+
+  /** Takes a row's time into the span of what was read; false (and counted) when it is outside the window. */
+  private admits(timeMs: number): boolean {
+    if (timeMs < this.spanFromMs) this.spanFromMs = timeMs;
+    if (timeMs > this.spanToMs) this.spanToMs = timeMs;
+    if (this.outsideWindowAt(timeMs)) {
+      this.outsideWindow++;
+      return false;
+    }
+    return true;
+  }
+
+  private outsideWindowAt(timeMs: number): boolean {
+    return timeMs < this.fromMs || timeMs > this.toMs;
   }
 
   /** One request, or a batch of them. */
