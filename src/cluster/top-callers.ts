@@ -1,4 +1,5 @@
 import type { CallerSummary } from "../model/incident.js";
+import { FNV_OFFSET, fnvText } from "../model/caller-key.js";
 import { compareText } from "../order.js";
 
 /**
@@ -38,12 +39,9 @@ function sameCaller(a: CallerIdentity, b: CallerIdentity): boolean {
   );
 }
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-function fnv(h: number, s: string | undefined): number {
-  if (s !== undefined) for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return Math.imul(h ^ 0xffff, FNV_PRIME);
+/** fnvText over one field, then over U+FFFF (no field's text), so that fields never run together. */
+function fnvField(h: number, s: string | undefined): number {
+  return fnvText(fnvText(h, s ?? ""), "\uffff");
 }
 
 /**
@@ -51,7 +49,7 @@ function fnv(h: number, s: string | undefined): number {
  * and seldom tells callers of one address apart); sameCaller settles who a number is.
  */
 export function callerHash(c: CallerIdentity): number {
-  return fnv(fnv(fnv(FNV_OFFSET, c.ip), c.requesterObjectId), c.keySlot);
+  return fnvField(fnvField(fnvField(FNV_OFFSET, c.ip), c.requesterObjectId), c.keySlot);
 }
 
 /** A slot's numbers in TopCallers.numbers, NUMBERS per slot. */

@@ -53,14 +53,19 @@ export function hasCallerKeyFromBytes(r: object): r is CallerKeyFromBytes {
   return typeof (r as Partial<CallerKeyFromBytes>).callerKeyHash === "function";
 }
 
-const FNV_OFFSET = 0x811c9dc5;
+/** FNV-1a's start; its step is fnvText (assembly/skim.ts hashes bytes with the same two numbers). */
+export const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
+
+/** FNV-1a hash `h` continued over the UTF-16 code units of `s`. */
+export function fnvText(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
 
 /** FNV-1a of the UTF-16 code units, never 0 (0 marks an empty slot of the evidence's key filter). */
 export function callerKeyHash(s: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h | 1;
+  return fnvText(FNV_OFFSET, s) | 1;
 }
 
 /** An upper-case ASCII letter or any character past ASCII. */
