@@ -870,10 +870,15 @@ export interface CallerView {
   account: string;
   caller: string;
   records: CallerValueRecord[];
+  /**
+   * lower(outcome) \0 dimension of each record (same index), memoised (lookupKeyOf): what recordsOf
+   * compares. A caller holds a handful of records; a map per caller and a list per key cost more to build
+   * than all the lookups save: they were half of the index, which was a third of explaining 300 incidents
+   * over 10,000 callers, most of it collecting them (BENCHMARKS.md, fourteenth round).
+   */
+  keys: string[];
   /** Ascending by binStartMs. */
   bins: CallerActivityRecord[];
-  /** lower(outcome) \0 dimension → records, so lookups do not scan. */
-  byOutcomeDimension: Map<string, CallerValueRecord[]>;
 }
 
 /** Evidence indexed by account, built once per evidence snapshot. */
@@ -890,11 +895,7 @@ export class EvidenceIndex {
     for (const r of evidence.callers) {
       const v = this.view(r.account, r.caller);
       v.records.push(r);
-      // The memoised key lookups use: no string built per record.
-      const key = lookupKeyOf(r.outcome, r.dimension);
-      const list = v.byOutcomeDimension.get(key);
-      if (list) list.push(r);
-      else v.byOutcomeDimension.set(key, [r]);
+      v.keys.push(lookupKeyOf(r.outcome, r.dimension));
     }
     for (const b of evidence.activity) this.view(b.account, b.caller).bins.push(b);
     for (const m of this.byAccount.values())
@@ -911,7 +912,7 @@ export class EvidenceIndex {
     }
     let v = m.get(caller);
     if (!v) {
-      v = { account: acct, caller, records: [], bins: [], byOutcomeDimension: new Map() };
+      v = { account: acct, caller, records: [], keys: [], bins: [] };
       m.set(caller, v);
     }
     return v;
@@ -940,10 +941,11 @@ export class EvidenceIndex {
     if (!byKey) {
       byKey = new Map();
       for (const v of this.callersOf(acct))
-        for (const key of v.byOutcomeDimension.keys()) {
+        for (const key of v.keys) {
           const list = byKey.get(key);
-          if (list) list.push(v);
-          else byKey.set(key, [v]);
+          if (!list) byKey.set(key, [v]);
+          // A caller with several records of a key is listed once.
+          else if (list[list.length - 1] !== v) list.push(v);
         }
       this.callersByKey.set(acct, byKey);
     }
@@ -1010,5 +1012,8 @@ export function recordsOf(
   outcome: string,
   dimension: CallerDimension,
 ): readonly CallerValueRecord[] {
-  return view.byOutcomeDimension.get(lookupKeyOf(outcome, dimension)) ?? NO_RECORDS;
+  const key = lookupKeyOf(outcome, dimension);
+  let found: CallerValueRecord[] | undefined;
+  for (let i = 0; i < view.keys.length; i++) if (view.keys[i] === key) (found ??= []).push(view.records[i]!);
+  return found ?? NO_RECORDS;
 }
