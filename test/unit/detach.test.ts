@@ -1,6 +1,21 @@
 import fc from "fast-check";
+import { getHeapStatistics } from "node:v8";
 import { describe, expect, it } from "vitest";
+import { fullGarbageCollection } from "../../src/collect-garbage.js";
 import { detach, SharedCopies } from "../../src/detach.js";
+
+/** Heap bytes that `make` leaves reachable (through what it returns), measured between full collections. */
+function retainedBytes(make: () => unknown): number {
+  const gc = fullGarbageCollection();
+  expect(gc, "a full collection must be available to measure").toBeDefined();
+  gc!();
+  const before = getHeapStatistics().used_heap_size;
+  const kept = make();
+  gc!();
+  const after = getHeapStatistics().used_heap_size;
+  expect(kept).toBeDefined();
+  return after - before;
+}
 
 describe("detach", () => {
   it("copies a slice to an equal string", () => {
@@ -8,6 +23,33 @@ describe("detach", () => {
     const slice = line.slice(20, -2);
     expect(detach(slice)).toBe(slice);
     expect(detach("short")).toBe("short");
+  });
+});
+
+describe("detach, memory", () => {
+  // A line per value, each 64 KB: what a value that kept its line would hold on to.
+  const cutFromLines = (n: number, keep: (s: string) => string) =>
+    Array.from({ length: n }, (_, i) =>
+      keep(
+        `${"x".repeat(65_536)}caller-${String(i).padStart(8, "0")}-identity${"y".repeat(64)}`.slice(
+          65_536,
+          65_536 + 40,
+        ),
+      ),
+    );
+
+  it("keeps none of the line a value was cut from", () => {
+    const lines = 200;
+    // A plain slice keeps its 64 KB line: 12.8 MB here.
+    expect(retainedBytes(() => cutFromLines(lines, (s) => s))).toBeGreaterThan(lines * 65_536);
+    expect(retainedBytes(() => cutFromLines(lines, detach))).toBeLessThan(lines * 1024);
+  });
+
+  it("is one flat string, not a view on a fresh copy", () => {
+    // 40 characters: some 56 bytes flat; a view on a copy adds its own 20-32 bytes.
+    const values = 20_000;
+    const perValue = retainedBytes(() => cutFromLines(values, detach)) / values;
+    expect(perValue).toBeLessThan(72);
   });
 });
 
