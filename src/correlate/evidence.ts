@@ -777,44 +777,54 @@ export function mergeOwnedEvidence(parts: readonly RootCauseEvidence[]): RootCau
   return mergeEvidenceOf(parts, true);
 }
 
+/** What a merge holds of one caller: its records and bins, each a list scanned until it outgrows one. */
+interface MergedCaller {
+  records: CallerValueRecord[];
+  recordIndex: Map<string, CallerValueRecord> | undefined;
+  bins: CallerActivityRecord[];
+  binIndex: Map<number, CallerActivityRecord> | undefined;
+}
+
 function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): RootCauseEvidence {
   const callers: CallerValueRecord[] = [];
-  // account → caller → its records: a caller has a handful, so matching them scans (cheaper than one
-  // composite string key per record, which dominated merging large evidence).
-  const byAccount = new Map<
-    string,
-    Map<string, { list: CallerValueRecord[]; index: Map<string, CallerValueRecord> | undefined }>
-  >();
-  // account → caller → bin start → bin, and the bins in first-seen order.
-  const activity = new Map<string, Map<string, Map<number, CallerActivityRecord>>>();
+  // account → caller → what is held of it. A caller has a handful of records and bins: matching them
+  // scans (cheaper than one composite string key per record, which dominated merging large evidence),
+  // and one holder serves both (a map of bins per caller was a fifth of merging a parallel scan's parts).
+  const byAccount = new Map<string, Map<string, MergedCaller>>();
+  const heldOf = (account: string, caller: string): MergedCaller => {
+    let byCaller = byAccount.get(account);
+    if (byCaller === undefined) byAccount.set(account, (byCaller = new Map()));
+    let held = byCaller.get(caller);
+    if (held === undefined) {
+      held = { records: [], recordIndex: undefined, bins: [], binIndex: undefined };
+      byCaller.set(caller, held);
+    }
+    return held;
+  };
   const binsInOrder: CallerActivityRecord[] = [];
   const accounts = new Map<string, string>();
   const truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   for (const p of parts) {
     for (const r of p.callers) {
       const account = r.account.toLowerCase();
-      let byCaller = byAccount.get(account);
-      if (byCaller === undefined) byAccount.set(account, (byCaller = new Map()));
-      let held = byCaller.get(r.caller);
-      if (held === undefined) {
-        held = { list: [], index: undefined };
-        byCaller.set(r.caller, held);
-      }
-      const recordKey = held.index ? `${r.outcome.toLowerCase()}\u0000${r.dimension}\u0000${r.value}` : "";
-      const cur = held.index
-        ? held.index.get(recordKey)
-        : held.list.find(
+      const held = heldOf(account, r.caller);
+      const recordKey = held.recordIndex
+        ? `${r.outcome.toLowerCase()}\u0000${r.dimension}\u0000${r.value}`
+        : "";
+      const cur = held.recordIndex
+        ? held.recordIndex.get(recordKey)
+        : held.records.find(
             (c) => c.dimension === r.dimension && c.value === r.value && sameOutcome(c.outcome, r.outcome),
           );
       if (!cur) {
         const copy = owned ? r : { ...r };
         copy.account = account;
-        held.list.push(copy);
+        held.records.push(copy);
         callers.push(copy);
-        if (held.index) held.index.set(recordKey, copy);
-        else if (held.list.length > SCAN_LIMIT)
-          held.index = new Map(
-            held.list.map((c) => [`${c.outcome.toLowerCase()}\u0000${c.dimension}\u0000${c.value}`, c]),
+        if (held.recordIndex) held.recordIndex.set(recordKey, copy);
+        else if (held.records.length > SCAN_LIMIT)
+          held.recordIndex = new Map(
+            held.records.map((c) => [`${c.outcome.toLowerCase()}\u0000${c.dimension}\u0000${c.value}`, c]),
           );
         continue;
       }
@@ -836,16 +846,18 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
     }
     for (const b of p.activity) {
       const account = b.account.toLowerCase();
-      let byCaller = activity.get(account);
-      if (!byCaller) activity.set(account, (byCaller = new Map()));
-      let bins = byCaller.get(b.caller);
-      if (!bins) byCaller.set(b.caller, (bins = new Map()));
-      const cur = bins.get(b.binStartMs);
+      const held = heldOf(account, b.caller);
+      const cur = held.binIndex
+        ? held.binIndex.get(b.binStartMs)
+        : held.bins.find((c) => c.binStartMs === b.binStartMs);
       if (!cur) {
         const bin = owned ? b : { ...b };
         bin.account = account;
-        bins.set(b.binStartMs, bin);
+        held.bins.push(bin);
         binsInOrder.push(bin);
+        if (held.binIndex) held.binIndex.set(bin.binStartMs, bin);
+        else if (held.bins.length > SCAN_LIMIT)
+          held.binIndex = new Map(held.bins.map((c) => [c.binStartMs, c]));
       } else {
         cur.ok += b.ok;
         cur.failed += b.failed;
