@@ -789,7 +789,7 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
   const callers: CallerValueRecord[] = [];
   // account → caller → what is held of it. A caller has a handful of records and bins: matching them
   // scans (cheaper than one composite string key per record, which dominated merging large evidence),
-  // and one holder serves both (a map of bins per caller was a fifth of merging a parallel scan's parts).
+  // and one holder serves both (a map of bins per caller was a tenth of merging a parallel scan's parts).
   const byAccount = new Map<string, Map<string, MergedCaller>>();
   const heldOf = (account: string, caller: string): MergedCaller => {
     let byCaller = byAccount.get(account);
@@ -885,8 +885,8 @@ export interface CallerView {
   /**
    * lower(outcome) \0 dimension of each record (same index), memoised (lookupKeyOf): what recordsOf
    * compares. A caller holds a handful of records; a map per caller and a list per key cost more to build
-   * than all the lookups save: they were half of the index, which was a third of explaining 300 incidents
-   * over 10,000 callers, most of it collecting them (BENCHMARKS.md, fourteenth round).
+   * than all the lookups save: over 10,000 callers the index took 64-72 ms with them, 39-45 without, most
+   * of the difference the collector copying them (BENCHMARKS.md, fourteenth round).
    */
   keys: string[];
   /** Ascending by binStartMs. */

@@ -149,8 +149,8 @@ function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
       const item: unknown = v[i];
       if (isSkipped(item)) w.put("null");
       // An element (an incident, a caller) that the boundary would leave as it is: written by V8's own
-      // JSON.stringify, a few times faster than piece by piece, then indented to its place. It holds no
-      // raw line break to indent wrongly: JSON escapes those inside strings.
+      // JSON.stringify, faster than piece by piece, then indented to its place. It holds no raw line
+      // break to indent wrongly: JSON escapes those inside strings.
       else if (item !== null && typeof item === "object" && passesUnchanged(item))
         w.put(JSON.stringify(item, null, 2).replaceAll("\n", "\n" + inner));
       else writeValue(w, item, inner);
