@@ -98,6 +98,8 @@ describe("evidence records", () => {
     [
       ...rows,
       ...traffic(at(-30), at(10), MIN, { callerIp: "10.0.0.7", account: "StOther" }),
+      // The same caller with a second user agent: two records of one key, listed once.
+      ...traffic(at(-25), at(-20), MIN, { callerIp: "10.0.0.7", account: "StOther", userAgent: UA_NEW }),
       ...traffic(
         at(0),
         at(20),
@@ -118,6 +120,12 @@ describe("evidence records", () => {
           if (got.length) nonEmpty++;
         }
     expect(nonEmpty).toBeGreaterThan(10);
+    const twoAgents = index
+      .callersWith("stother", "ok", "userAgent")
+      .filter((v) => v.caller === "ip:10.0.0.7");
+    expect(twoAgents).toHaveLength(1);
+    expect(recordsOf(twoAgents[0]!, "OK", "userAgent").map((r) => r.value)).toContain(UA_NEW);
+    expect(recordsOf(twoAgents[0]!, "ok", "userAgent")).toHaveLength(2);
   });
 
   it("grows with callers and values, not rows", () => {
