@@ -294,11 +294,23 @@ function findRecord(
   return undefined;
 }
 
-function findBin(state: CallerState, start: number): CallerActivityRecord | undefined {
-  if (state.binIndex) return state.binIndex.get(start);
-  for (let i = state.bins.length - 1; i >= 0; i--)
-    if (state.bins[i]!.binStartMs === start) return state.bins[i];
+/** A caller's bins as the observer and a merge hold them: a list, with a map index once it outgrows a scan. */
+interface HeldBins {
+  bins: CallerActivityRecord[];
+  binIndex: Map<number, CallerActivityRecord> | undefined;
+}
+
+function findBin(held: HeldBins, start: number): CallerActivityRecord | undefined {
+  if (held.binIndex) return held.binIndex.get(start);
+  for (let i = held.bins.length - 1; i >= 0; i--) if (held.bins[i]!.binStartMs === start) return held.bins[i];
   return undefined;
+}
+
+/** Adds a bin findBin did not find. */
+function holdBin(held: HeldBins, bin: CallerActivityRecord): void {
+  held.bins = appended(held.bins, bin);
+  if (held.binIndex) held.binIndex.set(bin.binStartMs, bin);
+  else if (held.bins.length > SCAN_LIMIT) held.binIndex = new Map(held.bins.map((x) => [x.binStartMs, x]));
 }
 
 function bump(rec: CallerValueRecord, t: number): void {
@@ -643,10 +655,7 @@ export class EvidenceObserver implements RecordObserver {
         this.truncated.droppedBins++;
       }
       b = { account: state.account, caller: state.caller, binStartMs: start, ok: 0, failed: 0 };
-      state.bins = appended(state.bins, b);
-      if (state.binIndex) state.binIndex.set(start, b);
-      else if (state.bins.length > SCAN_LIMIT)
-        state.binIndex = new Map(state.bins.map((x) => [x.binStartMs, x]));
+      holdBin(state, b);
     }
     state.lastBin = b;
     if (ok) b.ok++;
@@ -778,11 +787,14 @@ export function mergeOwnedEvidence(parts: readonly RootCauseEvidence[]): RootCau
 }
 
 /** What a merge holds of one caller: its records and bins, each a list scanned until it outgrows one. */
-interface MergedCaller {
+interface MergedCaller extends HeldBins {
   records: CallerValueRecord[];
   recordIndex: Map<string, CallerValueRecord> | undefined;
-  bins: CallerActivityRecord[];
-  binIndex: Map<number, CallerActivityRecord> | undefined;
+}
+
+/** A merged record's identity: outcomes compare case-blind (sameOutcome). */
+function mergedRecordKey(r: CallerValueRecord): string {
+  return `${r.outcome.toLowerCase()}\u0000${r.dimension}\u0000${r.value}`;
 }
 
 function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): RootCauseEvidence {
@@ -808,11 +820,10 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
     for (const r of p.callers) {
       const account = r.account.toLowerCase();
       const held = heldOf(account, r.caller);
-      const recordKey = held.recordIndex
-        ? `${r.outcome.toLowerCase()}\u0000${r.dimension}\u0000${r.value}`
-        : "";
-      const cur = held.recordIndex
-        ? held.recordIndex.get(recordKey)
+      const index = held.recordIndex;
+      const key = index ? mergedRecordKey(r) : "";
+      const cur = index
+        ? index.get(key)
         : held.records.find(
             (c) => c.dimension === r.dimension && c.value === r.value && sameOutcome(c.outcome, r.outcome),
           );
@@ -821,11 +832,9 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
         copy.account = account;
         held.records.push(copy);
         callers.push(copy);
-        if (held.recordIndex) held.recordIndex.set(recordKey, copy);
+        if (index) index.set(key, copy);
         else if (held.records.length > SCAN_LIMIT)
-          held.recordIndex = new Map(
-            held.records.map((c) => [`${c.outcome.toLowerCase()}\u0000${c.dimension}\u0000${c.value}`, c]),
-          );
+          held.recordIndex = new Map(held.records.map((c) => [mergedRecordKey(c), c]));
         continue;
       }
       cur.count += r.count;
@@ -847,17 +856,12 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
     for (const b of p.activity) {
       const account = b.account.toLowerCase();
       const held = heldOf(account, b.caller);
-      const cur = held.binIndex
-        ? held.binIndex.get(b.binStartMs)
-        : held.bins.find((c) => c.binStartMs === b.binStartMs);
+      const cur = findBin(held, b.binStartMs);
       if (!cur) {
         const bin = owned ? b : { ...b };
         bin.account = account;
-        held.bins.push(bin);
+        holdBin(held, bin);
         binsInOrder.push(bin);
-        if (held.binIndex) held.binIndex.set(bin.binStartMs, bin);
-        else if (held.bins.length > SCAN_LIMIT)
-          held.binIndex = new Map(held.bins.map((c) => [c.binStartMs, c]));
       } else {
         cur.ok += b.ok;
         cur.failed += b.failed;
