@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run build`: compiles src/ and functions/ to dist/ (tsc) and adds the dashboard assets
-// (scripts/copy-dashboard-assets.mjs). Skips both when nothing they read changed since the last build,
+// `npm run build`: compiles src/ and functions/ to dist/ (tsc), adds the dashboard assets
+// (scripts/copy-dashboard-assets.mjs) and bundles the CLI, the installed bin, into dist/cli/
+// (scripts/bundle-cli.mjs). Skips all three when nothing they read changed since the last build,
 // so `npm run cli -- --help` starts at once on a built checkout; tsc itself runs incrementally
 // (dist/.tsbuildinfo, removed with dist/) when something did change.
 //   node scripts/build.mjs [--quiet]   --quiet: print nothing but errors (npm run --silent cli)
@@ -16,7 +17,7 @@ const stampFile = join(dist, ".build-stamp");
 const quiet = process.argv.includes("--quiet");
 
 // Everything the build reads: sources, the compiler settings, the asset scripts and the dependency
-// versions (uPlot is copied from node_modules, rolldown bundles the diagnose engine).
+// versions (uPlot is copied from node_modules, rolldown bundles the diagnose engine and the CLI).
 const INPUT_DIRS = ["src", "functions"];
 const INPUT_FILES = [
   "tsconfig.json",
@@ -25,9 +26,10 @@ const INPUT_FILES = [
   "scripts/build.mjs",
   "scripts/copy-dashboard-assets.mjs",
   "scripts/bundle-diagnose-engine.mjs",
+  "scripts/bundle-cli.mjs",
 ];
 // Outputs that must exist for a build to count as done (a partly deleted dist/ is rebuilt).
-const OUTPUTS = ["dist/src/cli/main.js", "dist/src/dashboard/assets/index.html"];
+const OUTPUTS = ["dist/src/cli/main.js", "dist/src/dashboard/assets/index.html", "dist/cli/auth-triage.js"];
 
 function* walk(dir) {
   if (!existsSync(dir)) return;
@@ -75,5 +77,6 @@ run([
   join(dist, ".tsbuildinfo"),
 ]);
 run([join(root, "scripts", "copy-dashboard-assets.mjs"), ...(quiet ? ["--quiet"] : [])]);
+run([join(root, "scripts", "bundle-cli.mjs"), ...(quiet ? ["--quiet"] : [])]);
 mkdirSync(dist, { recursive: true });
 writeFileSync(stampFile, print + "\n");

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILT_CLI, ensureBuiltCli } from "../support/built-cli.js";
 import { main } from "../../src/cli/main.js";
 import type { AnalysisResult } from "../../src/engine/analyze.js";
 import { storageRequestsToNdjson } from "../sim/forms.js";
@@ -12,15 +12,11 @@ import { generateScenario } from "../sim/scenarios.js";
 import { captureIo } from "./io.js";
 
 const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, "../..");
-const BUILT_CLI = join(ROOT, "dist/src/cli/main.js");
 let dir: string;
 let logs: string;
 
 beforeAll(async () => {
-  // `npm test` builds first; build here only when run on its own from a clean checkout.
-  if (!existsSync(BUILT_CLI))
-    await run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", ROOT]);
+  await ensureBuiltCli();
   dir = await mkdtemp(join(tmpdir(), "engine-cli-"));
   logs = join(dir, "rows.ndjson");
   const data = generateScenario("shared-key-disabled");

@@ -1,21 +1,16 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { BUILT_CLI, ensureBuiltCli } from "../support/built-cli.js";
 import type { AnalysisResult } from "../../src/engine/analyze.js";
 import { compareText } from "../../src/order.js";
 import { archiveLine, writeTemp } from "../collect/helpers.js";
 
 const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, "../..");
-const BUILT_CLI = join(ROOT, "dist/src/cli/main.js");
 
 describe("the order of ties", () => {
   it("is code-unit order, whatever the machine's locale", async () => {
-    // `npm test` builds first; build here only when run on its own from a clean checkout.
-    if (!existsSync(BUILT_CLI))
-      await run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", ROOT]);
+    await ensureBuiltCli();
     // One failure from each of four callers that differ only in their user agent: equal counts, so the
     // callers are ordered by key. Danish collation puts "AB" before "ab" and "aa" after "å".
     const agents = ["aa-client/1.0", "ab-client/1.0", "AB-client/1.0", "å-client/1.0"];

@@ -34,11 +34,20 @@ Ctrl-C stops everything cleanly (Azurite, receiver, dashboard).
 `;
 
 function defaultPath(rel: string): string | undefined {
-  const candidates = [
-    resolve(rel),
-    join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", rel),
-  ];
+  const root = checkoutRoot();
+  const candidates = [resolve(rel), ...(root === undefined ? [] : [join(root, rel)])];
   return candidates.find((p) => existsSync(p));
+}
+
+/**
+ * The nearest folder above this module with a package.json: the checkout, whether this runs from src/,
+ * from tsc's dist/src/ or from the CLI bundle in dist/cli/.
+ */
+function checkoutRoot(): string | undefined {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 interface LocalArgs {

@@ -1,0 +1,90 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MIN_PART_BYTES, planScanParts } from "../../src/collect/byte-ranges.js";
+import type { AnalysisResult } from "../../src/engine/analyze.js";
+import { SCAN_THREAD_START_BYTES } from "../../src/engine/analyze-parallel.js";
+import { storageRequestsToNdjson } from "../sim/forms.js";
+import { generateScenario } from "../sim/scenarios.js";
+import { analyzeJson } from "../support/analyze-json.js";
+import { BUILT_CLI, ensureBuiltCli } from "../support/built-cli.js";
+
+const run = promisify(execFile);
+
+// Records every module a thread loads, main thread or scan thread, one line each.
+const LOAD_LOGGER = `
+import { registerHooks } from "node:module";
+import { appendFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
+registerHooks({
+  load(url, context, next) {
+    appendFileSync(process.env.LOAD_LOG, (isMainThread ? "main " : "scan ") + url + "\\n");
+    return next(url, context);
+  },
+});
+`;
+
+let dir: string;
+let logs: string;
+
+beforeAll(async () => {
+  await ensureBuiltCli();
+  dir = await mkdtemp(join(tmpdir(), "cli-bundle-"));
+  logs = join(dir, "rows.ndjson");
+  // A story repeated until the input is large enough for the CLI to give a second thread a part.
+  const story = storageRequestsToNdjson(generateScenario("shared-key-disabled").requests);
+  const copies = Math.ceil((2 * MIN_PART_BYTES + 1024 * 1024) / story.length);
+  await writeFile(logs, story.repeat(copies));
+}, 60_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the installed auth-triage (the bundle in dist/cli/)", () => {
+  it("is the build's rolldown output, its scan thread beside it", () => {
+    expect(BUILT_CLI).toMatch(/dist\/cli\/auth-triage\.js$/);
+    expect(readFileSync(join(dirname(BUILT_CLI), "scan-worker.js"), "utf8")).toContain("postMessage");
+  });
+
+  it("analyzes on two threads loading nothing from node_modules, and reports what the sources report", async () => {
+    expect(await planScanParts([logs], 2, MIN_PART_BYTES, SCAN_THREAD_START_BYTES)).toHaveLength(2);
+    const logger = join(dir, "load-logger.mjs");
+    const loadLog = join(dir, "loaded.txt");
+    await writeFile(logger, LOAD_LOGGER);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "--import",
+        pathToFileURL(logger).href,
+        BUILT_CLI,
+        "analyze",
+        "--logs",
+        logs,
+        "--threads",
+        "2",
+        "--format",
+        "json",
+      ],
+      { env: { ...process.env, LOAD_LOG: loadLog }, maxBuffer: 64 * 1024 * 1024 },
+    );
+    const loaded = readFileSync(loadLog, "utf8").trim().split("\n");
+    const ours = loaded.filter((line) => !line.includes(" node:") && !line.endsWith(logger));
+    const scanThread = ours.filter((line) => line.startsWith("scan "));
+    expect(scanThread[0]).toBe(`scan ${pathToFileURL(join(dirname(BUILT_CLI), "scan-worker.js")).href}`);
+    expect(ours.filter((line) => line.startsWith("main ")).length).toBeGreaterThan(0);
+    for (const line of ours) expect(line).toContain(pathToFileURL(dirname(BUILT_CLI)).href + "/");
+
+    const { generatedAt: _bundled, ...bundled } = JSON.parse(stdout) as AnalysisResult;
+    const reference = await analyzeJson(["--logs", logs, "--threads", "1"]);
+    expect(reference.code).toBe(0);
+    const { generatedAt: _reference, ...expected } = reference.result;
+    expect(bundled).toEqual(expected);
+    expect(bundled.input.rows).toBeGreaterThan(0);
+  }, 120_000);
+});
