@@ -2,8 +2,8 @@
 // Bundles the CLI (src/cli/main.ts) and its scan thread (src/engine/scan-worker.ts) with rolldown into
 // dist/cli/: auth-triage.js (the installed bin), scan-worker.js and the chunks they share, all in one
 // folder, since a module finds the scan thread's script beside itself. Why: `auth-triage analyze` loaded
-// some 175 modules (80 of ours, 95 of zod), and resolving and linking them was a tenth of a second of
-// every run and of every scan thread's start (BENCHMARKS.md, fifteenth round). zod is bundled; every
+// some 175 modules (80 of ours, 95 of zod), and resolving and linking them cost every run some 65 ms and
+// every scan thread's start some 70 ms (BENCHMARKS.md, fifteenth round). zod is bundled; every
 // other package stays in node_modules, loaded only by the commands that use it (the Azure SDKs, Azurite).
 // The dashboard's files go beside the chunk that serves them, as in the Functions package.
 // `npm run build` runs it after tsc and scripts/copy-dashboard-assets.mjs.
