@@ -48,10 +48,16 @@ const CLI_BIN = join(ROOT, JSON.parse(readFileSync(join(ROOT, "package.json"), "
 // ---------------------------------------------------------------------------------------------------
 // Child: one measurement, printed as one JSON line.
 
+/** `path` itself, or every file under it when it is a directory. */
+function filesOf(path) {
+  return statSync(path).isDirectory()
+    ? readdirSync(path).flatMap((name) => filesOf(join(path, name)))
+    : [path];
+}
+
 /** The sizes of a file, or of every file under a directory. */
 function fileSizes(path) {
-  const info = statSync(path);
-  return info.isDirectory() ? readdirSync(path).flatMap((name) => fileSizes(join(path, name))) : [info.size];
+  return filesOf(path).map((f) => statSync(f).size);
 }
 
 async function measure(kind, file) {
@@ -617,16 +623,14 @@ const CLI_NODE_FLAGS = existsSync(join(DIST, "cli", "node-flags.js"))
  * took 2.06 s of wall clock for 1.52 s of CPU), and the next side did not.
  */
 function warmPageCache(path) {
-  if (statSync(path).isDirectory()) {
-    for (const name of readdirSync(path)) warmPageCache(join(path, name));
-    return;
-  }
-  const fd = openSync(path, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(8 << 20);
-    while (readSync(fd, buffer, 0, buffer.length, null) > 0);
-  } finally {
-    closeSync(fd);
+  const buffer = Buffer.allocUnsafe(8 << 20);
+  for (const file of filesOf(path)) {
+    const fd = openSync(file, "r");
+    try {
+      while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
