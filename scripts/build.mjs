@@ -27,6 +27,7 @@ const INPUT_FILES = [
   "scripts/copy-dashboard-assets.mjs",
   "scripts/bundle-diagnose-engine.mjs",
   "scripts/bundle-cli.mjs",
+  "scripts/place-dashboard-assets.mjs",
 ];
 // Outputs that must exist for a build to count as done (a partly deleted dist/ is rebuilt).
 const OUTPUTS = ["dist/src/cli/main.js", "dist/src/dashboard/assets/index.html", "dist/cli/auth-triage.js"];

@@ -5,14 +5,15 @@
 // some 175 modules (80 of ours, 95 of zod), and resolving and linking them cost every run some 65 ms and
 // every scan thread's start some 70 ms (BENCHMARKS.md, fifteenth round). zod is bundled; every
 // other package stays in node_modules, loaded only by the commands that use it (the Azure SDKs, Azurite).
-// The dashboard's files go beside the chunk that serves them, as in the Functions package.
+// The dashboard's files go beside the chunk that serves them (scripts/place-dashboard-assets.mjs).
 // `npm run build` runs it after tsc and scripts/copy-dashboard-assets.mjs.
 //   node scripts/bundle-cli.mjs [--quiet]
-import { chmodSync, cpSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
+import { placeDashboardAssets } from "./place-dashboard-assets.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -58,13 +59,10 @@ export async function bundleCli(dist = join(root, "dist"), { quiet = false } = {
   if (readFileSync(bin, "utf8").split("\n")[0] !== shebang)
     throw new Error(`bundle-cli: ${bin} does not start with main.ts's line ${shebang}`);
   chmodSync(bin, 0o755);
-  const assets = join(root, "src", "dashboard", "assets.ts");
-  const holder = output.find((item) => item.type === "chunk" && item.moduleIds.includes(assets));
-  if (!holder) throw new Error("bundle-cli: no chunk holds src/dashboard/assets.ts");
   const built = join(dist, "src", "dashboard", "assets");
   if (!existsSync(built))
     throw new Error(`bundle-cli: ${built} is missing: run scripts/copy-dashboard-assets.mjs first`);
-  cpSync(built, join(outDir, dirname(holder.fileName), "assets"), { recursive: true });
+  placeDashboardAssets(output, outDir, built);
   if (!quiet) process.stderr.write(`cli: ${bin} (${output.length} files)\n`);
   return bin;
 }

@@ -10,7 +10,6 @@
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
-  cpSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -25,6 +24,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32, deflateRawSync } from "node:zlib";
 import { build } from "rolldown";
+import { placeDashboardAssets } from "./place-dashboard-assets.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -90,20 +90,12 @@ async function bundleFunctions(stage) {
   return { entries: entries.map((f) => f.replace(/\.ts$/, ".js")), output, outDir };
 }
 
-/**
- * The dashboard module finds its page files at ./assets/ beside itself (import.meta.url), so they go next
- * to whichever output file rolldown put src/dashboard/assets.ts in.
- */
-function placeDashboardAssets(output, outDir) {
-  const assetsModule = join(repoRoot, "src", "dashboard", "assets.ts");
-  const holder = output.find((item) => item.type === "chunk" && item.moduleIds.includes(assetsModule));
-  if (!holder) throw new Error("package.mjs: no bundle output holds src/dashboard/assets.ts");
+/** The dashboard's files, built afresh, beside the chunk that serves them (scripts/place-dashboard-assets.mjs). */
+function addDashboardAssets(output, outDir) {
   const built = mkdtempSync(join(tmpdir(), "auth-triage-assets-"));
   try {
     runNode([join(repoRoot, "scripts/copy-dashboard-assets.mjs"), "--dist", built]);
-    cpSync(join(built, "src", "dashboard", "assets"), join(outDir, dirname(holder.fileName), "assets"), {
-      recursive: true,
-    });
+    placeDashboardAssets(output, outDir, join(built, "src", "dashboard", "assets"));
   } finally {
     rmSync(built, { recursive: true, force: true });
   }
@@ -210,7 +202,7 @@ async function main() {
   }
   try {
     const { output, outDir } = await bundleFunctions(stage);
-    placeDashboardAssets(output, outDir);
+    addDashboardAssets(output, outDir);
     writeFileSync(join(stage, "host.json"), readFileSync(join(repoRoot, "host.json")));
     writeFileSync(join(stage, "package.json"), `${JSON.stringify(packageJsonFor(), null, 2)}\n`);
     const files = listFiles(stage).sort();
