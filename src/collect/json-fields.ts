@@ -11,7 +11,7 @@ export interface FieldSpec {
   readonly [key: string]: string | FieldSpec;
 }
 
-interface KeyMatcher {
+export interface KeyMatcher {
   /** Candidate keys by length, as bytes: a line's key is compared in place, never allocated. */
   byLength: Array<Array<{ key: Uint8Array; node: number | KeyMatcher }> | undefined>;
 }
@@ -251,8 +251,16 @@ function lookup(m: KeyMatcher, b: Uint8Array, from: number, length: number): num
   return undefined;
 }
 
-/** Parses a plain non-negative integer directly from bytes (status codes), else via Number(). */
-function numberValue(b: Uint8Array, from: number, to: number): number {
+/**
+ * The value of the JSON number at b[from, to): a plain non-negative integer (status codes) read from its
+ * bytes, anything else through Number() of its text.
+ */
+export function numberValue(
+  b: Uint8Array,
+  from: number,
+  to: number,
+  text: (from: number, to: number) => string = lineText,
+): number {
   if (to - from <= 15) {
     let v = 0;
     let j = from;
@@ -263,7 +271,7 @@ function numberValue(b: Uint8Array, from: number, to: number): number {
     }
     if (j === to) return v;
   }
-  return Number(lineText(from, to));
+  return Number(text(from, to));
 }
 
 const NO_FIELDS: KeyMatcher = { byLength: [] };

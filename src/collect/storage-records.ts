@@ -10,8 +10,10 @@ import {
   compileFieldSet,
   extractFields,
   flattenFields,
+  type Latin1Buffer,
 } from "./json-fields.js";
 import { NOT_HANDLED, rejectAt, rejectZod, type RecordLocation } from "./record-location.js";
+import { FieldLocator } from "./skim/field-locator.js";
 import {
   INVALID_STATUS,
   accountFromResourceId,
@@ -508,7 +510,10 @@ export function storageRequestFromJsonBytes(
 ): StorageRequest | undefined | typeof NOT_HANDLED {
   // Copies can be made from a Buffer only (extractFields slices otherwise).
   const copies = likelyFailure && Buffer.isBuffer(bytes);
-  const vals = extractFields(bytes, start, end, line, STORAGE_FIELDS, copies);
+  const vals =
+    (copies
+      ? (storageFieldLocator ??= new FieldLocator(STORAGE_FIELDS)).fields(bytes as Latin1Buffer, start, end)
+      : undefined) ?? extractFields(bytes, start, end, line, STORAGE_FIELDS, copies);
   if (vals === undefined) return NOT_HANDLED;
   if (!copies && (isFailureSlot(vals[LA_STATUS_SLOT]) || isFailureSlot(vals[ARCHIVE_STATUS_SLOT])))
     // The values are slices of the line, and a 401/403's are kept (samples, top callers): detached, a
@@ -517,6 +522,9 @@ export function storageRequestFromJsonBytes(
       if (typeof vals[k] === "string") vals[k] = detach(vals[k] as string);
   return fromSlots(vals, at, sink);
 }
+
+/** This thread's locator of STORAGE_FIELDS, made when the first 401/403 is read. */
+let storageFieldLocator: FieldLocator | undefined;
 
 const STATUS_KEY_TAIL = Buffer.from('tatusCode"', "latin1");
 

@@ -27,7 +27,7 @@ import {
   stripSurroundingQuotes,
   withoutPort,
 } from "../values.js";
-import { SKIM_WASM_BASE64 } from "./skim-wasm.js";
+import { growMemoryTo, instantiateSkimModule, READ_PAST, type WasmMemory } from "./skim-module.js";
 
 /**
  * The success rows of JSON Lines, read by searching for their keys in the bytes (issue 13).
@@ -137,20 +137,6 @@ const GIVE_UP = -1;
  * larger windows, with the same reads, took more time.
  */
 const WINDOW_BYTES = 1 << 20;
-/** The module reads up to this far past a line (16-byte loads). */
-const READ_PAST = 64;
-const PAGE = 65536;
-
-/** The parts of the WebAssembly API used here (TypeScript's ES libraries do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface SkimExports {
   memory: WasmMemory;
@@ -174,8 +160,6 @@ function keyOf(cols: SuccessColumns, column: keyof SuccessColumns): string {
   const path = cols[column];
   return JSON.stringify(path.slice(path.lastIndexOf(".") + 1)) + ":";
 }
-
-let compiled: object | undefined;
 
 /**
  * One thread's skim: the module instance and, per value id, its string and what is derived from it.
@@ -221,8 +205,7 @@ class SuccessRowSkim {
     for (const [column, slot] of WASM_SLOTS)
       if (slotOf(column) !== slot)
         throw new Error(`json-lines-skim: slot of ${column} is not ${slot} as assembly/skim.ts has it`);
-    compiled ??= new Module(Buffer.from(SKIM_WASM_BASE64, "base64"));
-    this.wasm = new Instance(compiled, {}).exports as SkimExports;
+    this.wasm = instantiateSkimModule<SkimExports>();
     this.input = this.wasm.inputOffset();
     this.rowsAt = this.wasm.rowsOffset() >> 2;
     this.rowInts = this.wasm.rowInts();
@@ -267,8 +250,7 @@ class SuccessRowSkim {
 
   private ensureMemory(runBytes: number): void {
     const { memory } = this.wasm;
-    const needed = this.input + runBytes + READ_PAST;
-    if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    growMemoryTo(memory, this.input + runBytes + READ_PAST);
     if (this.memoryBuffer !== memory.buffer) {
       this.memoryBuffer = memory.buffer;
       this.bytes = Buffer.from(memory.buffer) as Latin1Buffer;

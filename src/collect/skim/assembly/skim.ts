@@ -2,8 +2,9 @@
 // ../skim-wasm.ts). The JavaScript side (../json-lines-skim.ts) documents what a row must be to be taken;
 // this file does the byte work: it splits a run of ASCII lines, checks each line, finds the keys of its
 // layout, interns their text values and hashes the row's caller key, so that JavaScript gets one string
-// per distinct value rather than ~13 strings per row, and none for a caller it will not keep. Memory
-// is laid out by hand (no allocator): offsets below, sizes fixed.
+// per distinct value rather than ~13 strings per row, and none for a caller it will not keep. For the
+// lines it declines (401/403s, nearly all), `locate` finds where every field the full reader reads lies
+// in the line (../field-locator.ts). Memory is laid out by hand (no allocator): offsets below, sizes fixed.
 
 // ---- Memory layout (bytes) ----
 /** Key patterns, 64 bytes each: [length i32][bytes]. Written by JavaScript before the first scan. */
@@ -30,8 +31,15 @@ const ENTRIES: i32 = TABLE + TABLE_SLOTS * 8;
 const MAX_IDS: i32 = TABLE_SLOTS >> 1;
 const ARENA: i32 = ENTRIES + MAX_IDS * 8;
 const ARENA_BYTES: i32 = 1 << 20;
-/** The run of lines being read; the memory grows (from JavaScript) to fit a run. */
-const INPUT: i32 = ARENA + ARENA_BYTES;
+/** Field location (see `locate`): the key matchers, written by JavaScript once. */
+const MATCHERS: i32 = ARENA + ARENA_BYTES;
+const MATCHERS_BYTES: i32 = 1 << 14;
+/** Field location: the values found in the line read last, FOUND_INTS i32 each. */
+const FOUND: i32 = MATCHERS + MATCHERS_BYTES;
+const FOUND_INTS: i32 = 4;
+const MAX_FOUND: i32 = 256;
+/** The run of lines being read (or the one line located); the memory grows (from JavaScript) to fit. */
+const INPUT: i32 = FOUND + MAX_FOUND * FOUND_INTS * 4;
 
 // ---- Slots: the order of LEAN_REQUEST_FIELDS (../../storage-records.ts), the time read from its column ----
 const TIME: i32 = 0;
@@ -652,4 +660,265 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
   }
   resumeAt = s - INPUT;
   return rows;
+}
+
+// ---- Field location: every field the full reader reads, for a line the skim declines ----
+// The same walk as json-fields.ts's `obj` over one line at INPUT, with the same results where both
+// answer; it may refuse what that walk takes (then JavaScript walks the line), never the reverse: it also
+// refuses raw control characters and bytes past ASCII in strings, and objects nested past LOCATE_DEPTH.
+
+/**
+ * A matcher (at MATCHERS + its offset): [longest key length i32], then per key length 0..longest two
+ * i32, [first entry, entries], then entries of four i32: [key length, key address, nested matcher
+ * offset or -1, value]. A value is the field's slot, or its complement for a field whose value is only
+ * typed (json-fields.ts, check-only). JavaScript writes them (field-locator.ts); the first is the top's.
+ */
+const ENTRY_BYTES: i32 = 16;
+const NO_MATCHER: i32 = -1;
+/** Kinds of value found (FOUND entries: [value, kind, start, end], start and end offsets into the line). */
+const FOUND_STRING: i32 = 1;
+const FOUND_ESCAPED: i32 = 2;
+const FOUND_NUMBER: i32 = 3;
+const FOUND_TRUE: i32 = 4;
+const FOUND_FALSE: i32 = 5;
+const FOUND_CONTAINER: i32 = 6;
+const LOCATE_DEPTH: i32 = 32;
+const REFUSED: i32 = -1;
+
+let lineEnd: i32 = 0;
+let found: i32 = 0;
+/** Whether the string stringEnd read last held an escape. */
+let escaped: bool = false;
+
+export function matchersOffset(): i32 {
+  return MATCHERS;
+}
+export function matchersBytes(): i32 {
+  return MATCHERS_BYTES;
+}
+export function foundOffset(): i32 {
+  return FOUND;
+}
+
+/**
+ * Walks the JSON object that is the line of `length` bytes at INPUT, validating it whole, and records
+ * each value of a matched field in FOUND, in line order (a later value of a field wins; null records
+ * nothing). Returns how many values it recorded, or -1 when it cannot vouch for the line.
+ */
+export function locate(length: i32): i32 {
+  lineEnd = INPUT + length;
+  found = 0;
+  let i = skipSpace(INPUT);
+  if (i >= lineEnd || load<u8>(i) != 123) return REFUSED;
+  i = objectAt(i, MATCHERS, 0);
+  if (i < 0) return REFUSED;
+  return skipSpace(i) == lineEnd ? found : REFUSED;
+}
+
+function isSpace(c: u32): bool {
+  return c == 32 || c == 9 || c == 10 || c == 13;
+}
+
+function skipSpace(i: i32): i32 {
+  while (i < lineEnd && isSpace(load<u8>(i))) i++;
+  return i;
+}
+
+/** The entry of `matcher` (NO_MATCHER: none) for the key at [at, at + len), or 0. */
+function entryOf(matcher: i32, at: i32, len: i32): i32 {
+  if (matcher == NO_MATCHER || len > load<i32>(matcher)) return 0;
+  const bucket = matcher + 4 + len * 8;
+  let entry = load<i32>(bucket);
+  const last = entry + load<i32>(bucket, 4) * ENTRY_BYTES;
+  for (; entry < last; entry += ENTRY_BYTES)
+    if (load<u8>(load<i32>(entry, 4)) == load<u8>(at) && sameBytes(load<i32>(entry, 4), at, len))
+      return entry;
+  return 0;
+}
+
+function record(value: i32, kind: i32, start: i32, end: i32): bool {
+  if (found >= MAX_FOUND) return false;
+  const out = FOUND + found * FOUND_INTS * 4;
+  store<i32>(out, value);
+  store<i32>(out, kind, 4);
+  store<i32>(out, start - INPUT, 8);
+  store<i32>(out, end - INPUT, 12);
+  found++;
+  return true;
+}
+
+/** From `{` at i: just past its `}`, recording the fields `matcher` names (NO_MATCHER: none); or -1. */
+function objectAt(i: i32, matcher: i32, depth: i32): i32 {
+  i = skipSpace(i + 1);
+  if (i < lineEnd && load<u8>(i) == 125) return i + 1;
+  for (;;) {
+    if (i >= lineEnd || load<u8>(i) != 34) return REFUSED;
+    const keyStart = i + 1;
+    let k = keyStart;
+    for (;;) {
+      if (k >= lineEnd) return REFUSED;
+      const c = load<u8>(k);
+      if (c == 34) break;
+      if (c == 92 || c < 32 || c > 127) return REFUSED;
+      k++;
+    }
+    const entry = entryOf(matcher, keyStart, k - keyStart);
+    i = skipSpace(k + 1);
+    if (i >= lineEnd || load<u8>(i) != 58) return REFUSED;
+    i = skipSpace(i + 1);
+    if (i >= lineEnd) return REFUSED;
+    const c = load<u8>(i);
+    if (entry == 0) i = valueEnd(i, depth + 1);
+    else if (load<i32>(entry, 8) != NO_MATCHER) {
+      // A nested field's value must be an object, or null.
+      if (c == 123) i = depth >= LOCATE_DEPTH ? REFUSED : objectAt(i, load<i32>(entry, 8), depth + 1);
+      else if (c == 110) i = literalEnd(i, 0x6c6c756e, 4);
+      else return REFUSED;
+    } else {
+      const start = i;
+      const value = load<i32>(entry, 12);
+      if (c == 34) {
+        i = stringEnd(i);
+        if (i >= 0 && !record(value, escaped ? FOUND_ESCAPED : FOUND_STRING, start, i)) return REFUSED;
+      } else if (c == 123 || c == 91) {
+        i = valueEnd(i, depth + 1);
+        if (i >= 0 && !record(value, FOUND_CONTAINER, start, i)) return REFUSED;
+      } else if (c == 116) {
+        i = literalEnd(i, 0x65757274, 4);
+        if (i >= 0 && !record(value, FOUND_TRUE, start, i)) return REFUSED;
+      } else if (c == 102) {
+        i = literalEnd(i, 0x736c6166, 5);
+        if (i >= 0 && load<u8>(i - 1) != 101) i = REFUSED;
+        if (i >= 0 && !record(value, FOUND_FALSE, start, i)) return REFUSED;
+      } else if (c == 110) i = literalEnd(i, 0x6c6c756e, 4);
+      else {
+        i = numberEnd(i);
+        if (i >= 0 && !record(value, FOUND_NUMBER, start, i)) return REFUSED;
+      }
+    }
+    if (i < 0) return REFUSED;
+    i = skipSpace(i);
+    if (i >= lineEnd) return REFUSED;
+    const d = load<u8>(i);
+    if (d == 125) return i + 1;
+    if (d != 44) return REFUSED;
+    i = skipSpace(i + 1);
+  }
+  return REFUSED;
+}
+
+/** Past the literal whose first four bytes (little-endian) are `word`, `length` bytes long; or -1. */
+function literalEnd(i: i32, word: u32, length: i32): i32 {
+  if (i + length > lineEnd || load<u32>(i) != word) return REFUSED;
+  return i + length;
+}
+
+/**
+ * From the `"` at i: just past the closing quote, or -1 (no closing quote, a bad escape, a raw control
+ * character or a byte past ASCII). Sets `escaped`. Sixteen bytes at a time to the next byte of note.
+ */
+function stringEnd(i: i32): i32 {
+  escaped = false;
+  const quote = i8x16.splat(34);
+  const backslash = i8x16.splat(92);
+  const space = i8x16.splat(32);
+  let p = i + 1;
+  for (;;) {
+    if (p + 16 <= lineEnd) {
+      const block = v128.load(p);
+      // Signed: bytes past ASCII are below 32 too.
+      const mask = i8x16.bitmask(
+        v128.or(v128.or(i8x16.eq(block, quote), i8x16.eq(block, backslash)), i8x16.lt_s(block, space)),
+      );
+      if (mask == 0) {
+        p += 16;
+        continue;
+      }
+      p += ctz(mask);
+    } else {
+      while (p < lineEnd) {
+        const c = load<u8>(p);
+        if (c == 34 || c == 92 || c < 32 || c > 127) break;
+        p++;
+      }
+      if (p >= lineEnd) return REFUSED;
+    }
+    const c = load<u8>(p);
+    if (c == 34) return p + 1;
+    if (c != 92 || p + 1 >= lineEnd) return REFUSED;
+    escaped = true;
+    const e = load<u8>(p + 1);
+    if (e == 117) {
+      if (p + 6 > lineEnd || !isHex(load<u8>(p + 2)) || !isHex(load<u8>(p + 3))) return REFUSED;
+      if (!isHex(load<u8>(p + 4)) || !isHex(load<u8>(p + 5))) return REFUSED;
+      p += 6;
+    } else if (e == 34 || e == 92 || e == 47 || e == 98 || e == 102 || e == 110 || e == 114 || e == 116)
+      p += 2;
+    else return REFUSED;
+  }
+  return REFUSED;
+}
+
+function isHex(c: u32): bool {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+function isDigit(i: i32): bool {
+  if (i >= lineEnd) return false;
+  const c = load<u8>(i);
+  return c >= 48 && c <= 57;
+}
+
+/** From a number at i: just past it, or -1 (JSON's grammar). */
+function numberEnd(i: i32): i32 {
+  if (i < lineEnd && load<u8>(i) == 45) i++;
+  if (i >= lineEnd) return REFUSED;
+  const first = load<u8>(i);
+  if (first == 48) i++;
+  else if (first >= 49 && first <= 57) {
+    i++;
+    while (isDigit(i)) i++;
+  } else return REFUSED;
+  if (i < lineEnd && load<u8>(i) == 46) {
+    i++;
+    if (!isDigit(i)) return REFUSED;
+    while (isDigit(i)) i++;
+  }
+  if (i < lineEnd && (load<u8>(i) == 101 || load<u8>(i) == 69)) {
+    i++;
+    if (i < lineEnd && (load<u8>(i) == 43 || load<u8>(i) == 45)) i++;
+    if (!isDigit(i)) return REFUSED;
+    while (isDigit(i)) i++;
+  }
+  return i;
+}
+
+/** Past the value at i, validated and recording nothing; or -1. */
+function valueEnd(i: i32, depth: i32): i32 {
+  const c = load<u8>(i);
+  if (c == 34) return stringEnd(i);
+  if (c == 123) return depth > LOCATE_DEPTH ? REFUSED : objectAt(i, NO_MATCHER, depth);
+  if (c == 91) {
+    if (depth > LOCATE_DEPTH) return REFUSED;
+    i = skipSpace(i + 1);
+    if (i < lineEnd && load<u8>(i) == 93) return i + 1;
+    for (;;) {
+      if (i >= lineEnd) return REFUSED;
+      i = valueEnd(i, depth + 1);
+      if (i < 0) return REFUSED;
+      i = skipSpace(i);
+      if (i >= lineEnd) return REFUSED;
+      const d = load<u8>(i);
+      if (d == 93) return i + 1;
+      if (d != 44) return REFUSED;
+      i = skipSpace(i + 1);
+    }
+  }
+  if (c == 116) return literalEnd(i, 0x65757274, 4);
+  if (c == 102) {
+    const end = literalEnd(i, 0x736c6166, 5);
+    return end >= 0 && load<u8>(end - 1) == 101 ? end : REFUSED;
+  }
+  if (c == 110) return literalEnd(i, 0x6c6c756e, 4);
+  return numberEnd(i);
 }
