@@ -160,19 +160,24 @@ export class LineSplitter {
     }
   }
 
-  /** One line of chunk[from, stop), decoded on its own. */
+  /**
+   * One line of chunk[from, stop), decoded on its own. Its bytes go with it only when it is ASCII: the
+   * handler reads them at its text's offsets, which a character of more than one byte would shift.
+   */
   private emitDecoded(chunk: Buffer, from: number, stop: number, encoding: "latin1" | "utf8"): void {
     this.lineNo++;
     if (stop - from > this.maxLineBytes) {
       this.handler.line("", this.lineNo, "too-long", false);
       return;
     }
-    let line = chunk.toString(encoding, from, stop);
+    const ascii = encoding === "latin1" || isAscii(chunk.subarray(from, stop));
+    let line = chunk.toString(ascii ? "latin1" : "utf8", from, stop);
     if (this.first) {
       this.first = false;
       if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     }
-    this.handler.line(line, this.lineNo, undefined, false, chunk, from);
+    if (ascii) this.handler.line(line, this.lineNo, undefined, false, chunk, from);
+    else this.handler.line(line, this.lineNo, undefined, false);
   }
 
   /** An ASCII run for a handler that skims: a line it declines is decoded on its own. */

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { readStorageRequests } from "../../src/collect/files.js";
+import { RejectionCollector } from "../../src/collect/rejections.js";
+import { isAuthFailure, type StorageRequest } from "../../src/model/storage-request.js";
 import { archiveLine, readStorage, writeTemp } from "./helpers.js";
 
 describe("archive JSON Lines (PT1H.json)", () => {
@@ -163,6 +166,40 @@ describe("archive JSON Lines (PT1H.json)", () => {
     expect(rejections.samples).toEqual([
       expect.objectContaining({ line: 2, reason: expect.stringMatching(/UTF-8/) }),
     ]);
+  });
+
+  it("reads values past ASCII exactly, whatever spaces follow the line's object", async () => {
+    // A line with characters of more than one byte is decoded as UTF-8: its text is shorter than its
+    // bytes, so no value may be read from the bytes at the text's offsets, even when the bytes up to the
+    // text's length (spaces following the object) hold a whole object.
+    const objectKeys = ["/acct1/c/a", "/acct1/c/файл-名前"];
+    // The value past ASCII last in the line: nothing after it trips a walk that reads at wrong offsets.
+    const lines = [403, 200, 401, 404].map((statusCode, k) =>
+      archiveLine({
+        statusCode,
+        callerIpAddress: "10.0.0.1:5000",
+        uri: undefined,
+        protocol: undefined,
+        properties: {
+          accountName: "acct1",
+          serviceType: "blob",
+          objectKey: objectKeys[k % 2],
+          userAgentHeader: "café",
+        },
+      }),
+    );
+    const text = lines.map((l) => l + " ".repeat(12) + "\n").join("");
+    const file = await writeTemp("PT1H.json", text);
+    for (const lean of [false, true]) {
+      const rejections = new RejectionCollector(10);
+      const records: StorageRequest[] = [];
+      for await (const r of readStorageRequests([file], { rejections, lean })) records.push(r);
+      expect(rejections.count).toBe(0);
+      expect(records.map((r) => r.userAgent)).toEqual(["café", "café", "café", "café"]);
+      expect(records.map((r) => r.callerIp)).toEqual(["10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.1"]);
+      for (const [k, r] of records.entries())
+        if (isAuthFailure(r)) expect(r.objectKey).toBe(objectKeys[k % 2]);
+    }
   });
 
   it("accepts CRLF line ends, a BOM, blank lines and escaped strings", async () => {
