@@ -40,6 +40,26 @@ export function redactUri(text: string): string {
   return text.replace(SECRET_PARAM_RE, `$1${REDACTED}`);
 }
 
+// The same parameters written as `name=value` in free text (a user agent, a UPN), after a space, a
+// comma, a parenthesis or at the start; `code` only in a query, where it is a function key: in prose
+// `code=403` is a status.
+const FREE_SECRET_PARAM_RE = new RegExp(
+  `((?:^|[\\s,(])(?:${SECRET_QUERY_PARAMS.filter((p) => p !== "code").join("|")})${EQ})${VALUE}`,
+  "gi",
+);
+
+/**
+ * A bare account key, of Storage or Cosmos DB: 64 bytes in base64, 86 characters then `==`, alone (no
+ * base64 character on either side); in a URL `+`, `/` and `=` may be percent-encoded.
+ */
+const BASE64_UNIT = "(?:[A-Za-z0-9+/]|%2[BbFf])";
+const BARE_KEY_RE = new RegExp(
+  `(?<!${BASE64_UNIT})${BASE64_UNIT}{86}(?:==|%3[Dd]%3[Dd])(?![A-Za-z0-9+/=]|%3[Dd]|%2[BbFf])`,
+  "g",
+);
+/** What every bare key holds, searched first: most text with an `=` has no `==`. */
+const KEY_PADDING_RE = /==|%3d%3d/i;
+
 const AUTH_HEADER_RE = /\b(SharedKey(?:Lite)?\s+[^:\s]+:)[A-Za-z0-9+/=%]+/gi;
 // Same-line whitespace only, and a token-like length, so prose such as "Bearer\nTime" is left alone.
 const BEARER_RE = /\b(Bearer[ \t]+)[A-Za-z0-9\-_.~+/%]{8,}=*/gi;
@@ -53,8 +73,9 @@ const OFFICE_WEBHOOK_RE =
 /**
  * Redacts every credential shape this product knows: SAS/trigger signatures in URLs (also
  * percent-encoded inside another query value), client secrets and passwords in query or connection
- * strings, Shared Key signatures, bearer tokens and bare JWTs, AccountKey=… in connection strings, the
- * MAC echoed in Storage's AuthenticationFailed detail, and Teams / Office 365 webhook URL paths.
+ * strings or as `name=value` in free text, Shared Key signatures, bearer tokens and bare JWTs,
+ * AccountKey=… in connection strings and bare account keys, the MAC echoed in Storage's
+ * AuthenticationFailed detail, and Teams / Office 365 webhook URL paths.
  * Idempotent: redacting redacted text changes nothing.
  */
 export function redactSecrets(text: string): string {
@@ -69,7 +90,9 @@ export function redactSecrets(text: string): string {
 const MAY_HOLD_SECRET_RE = /[=%]|eyJ|bearer|sharedkey|webhook|mac signature/i;
 
 function redactAll(text: string): string {
-  return redactUri(text)
+  const keyless = KEY_PADDING_RE.test(text) ? text.replace(BARE_KEY_RE, REDACTED) : text;
+  return redactUri(keyless)
+    .replace(FREE_SECRET_PARAM_RE, `$1${REDACTED}`)
     .replace(AUTH_HEADER_RE, `$1${REDACTED}`)
     .replace(BEARER_RE, `$1${REDACTED}`)
     .replace(JWT_RE, REDACTED)
@@ -98,7 +121,12 @@ export function sanitizeLogValue(text: string): string {
  * caller that only compares the sanitized text can often decide on this prefix without sanitizing.
  */
 export function sanitizedPrefixLength(text: string): number {
-  const secret = text.search(MAY_HOLD_SECRET_RE);
+  let secret = text.search(MAY_HOLD_SECRET_RE);
+  // A bare key is the one shape redacted from before its `=` or `%`.
+  if (secret >= 0 && KEY_PADDING_RE.test(text)) {
+    const key = text.search(BARE_KEY_RE);
+    if (key >= 0 && key < secret) secret = key;
+  }
   const control = text.search(CONTROL_RE);
   if (secret < 0) return control < 0 ? text.length : control;
   return control < 0 ? secret : Math.min(secret, control);

@@ -66,6 +66,10 @@ const SHAPES: Array<{ name: string; wrap: (canary: string) => string }> = [
   },
   { name: "double-encoded SAS", wrap: (c) => `/redirect?u=x%253Fsv%253D1%2526sig%253D${c}%2526sp%253Dr` },
   { name: "encoded SAS, lower-case escapes", wrap: (c) => `q=a%26SIG%3d${c}%26b%3D1` },
+  // A Storage account key alone: 64 bytes in base64, 86 characters and `==`.
+  { name: "bare account key", wrap: (c) => `${c}${"A".repeat(86 - c.length)}==` },
+  { name: "percent-encoded bare key", wrap: (c) => `${c}%2B${"A".repeat(85 - c.length)}%3D%3D` },
+  { name: "client secret as name=value", wrap: (c) => `client_secret=${c}` },
 ];
 
 /** Real user agents around the secret (from the samples: .NET, JS, Python, Go SDKs). */

@@ -12,7 +12,7 @@ import {
 /** What sanitizeLogValue may change text from: a secret shape's start or a control character. */
 const MAY_CHANGE_FROM =
   // eslint-disable-next-line no-control-regex -- control characters are one of them
-  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|eyj|bearer|sharedkey|webhook|mac signature)/i;
+  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|eyj|bearer|sharedkey|webhook|mac signature|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D))/i;
 
 describe("redaction", () => {
   it("masks SAS sig values wherever they appear", () => {
@@ -65,6 +65,37 @@ describe("redaction", () => {
     expect(out).toContain("Encrypt=true");
     expect(out).toContain("https://contoso.webhook.office.com/webhookb2/REDACTED");
     expect(redactSecrets(out)).toBe(out);
+  });
+
+  it("masks secrets written as name=value in free text, and bare account keys, plain or percent-encoded", () => {
+    // A Storage account key: 64 bytes in base64.
+    const key = Buffer.alloc(64, 0xfb).toString("base64");
+    expect(key).toHaveLength(88);
+    const encoded = encodeURIComponent(key);
+    const text = [
+      "my-tool/1.0 client_secret=Q~abcDEF123456789abc (Linux)",
+      "agent,password=Pa55w0rd!x",
+      "(pwd%3Dhunter22)",
+      `batch-runner key ${key} v2`,
+      `https://app.example/cb?k=${encoded}&x=1`,
+      `AccountKey=${key};EndpointSuffix=core.windows.net`,
+    ].join("\n");
+    const out = redactSecrets(text);
+    for (const secret of ["Q~abcDEF", "Pa55w0rd", "hunter22", key.slice(0, 40), encoded.slice(0, 40)])
+      expect(out).not.toContain(secret);
+    expect(out).toContain("my-tool/1.0 client_secret=REDACTED (Linux)");
+    expect(out).toContain("batch-runner key REDACTED v2");
+    expect(out).toContain("?k=REDACTED&x=1");
+    expect(out).toContain("AccountKey=REDACTED;EndpointSuffix=core.windows.net");
+    expect(redactSecrets(out)).toBe(out);
+    // Longer or shorter base64, a status written as code=…, a hash: not keys, not secrets.
+    for (const plain of [
+      `${"A".repeat(87)}==`,
+      `${"A".repeat(85)}==`,
+      "status code=403 (AuthorizationFailure)",
+      "sha256=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=",
+    ])
+      expect(redactSecrets(plain)).toBe(plain);
   });
 
   it("describes webhook URLs without their query", () => {
@@ -151,6 +182,10 @@ describe("sanitizeOutbound", () => {
       "AccountKey=c2VjcmV0",
       "The MAC signature found in the HTTP request 'abc' x",
       "https://x.webhook.office.com/webhookb2/secret/path",
+      " client_secret=abc",
+      Buffer.alloc(64, 7).toString("base64"),
+      encodeURIComponent(Buffer.alloc(64, 0xfb).toString("base64")),
+      "==",
       "\u0000",
       "\n",
       "\u2028",
