@@ -10,8 +10,8 @@ import {
 
 /**
  * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
- * ({method,url,headers} / {status,headers,body}), a HAR file or entry, or the HTTP logging of the Azure
- * SDKs that `az … --debug` prints. The format is detected, not configured.
+ * ({method,url,headers} / {status,headers,body}), a HAR file or entry, the HTTP logging of the Azure
+ * SDKs that `az … --debug` prints, or what `curl -v` prints. The format is detected, not configured.
  */
 export interface CapturedResponse {
   status?: number;
@@ -24,7 +24,7 @@ export interface CapturedExchange {
   request: Omit<ParsedRequest, "format">;
   response?: CapturedResponse;
   /** Which format the request was read from. */
-  format: ParsedRequest["format"] | "sdk-log";
+  format: ParsedRequest["format"] | "sdk-log" | "curl-verbose";
 }
 
 export class CaptureError extends Error {
@@ -158,6 +158,91 @@ function parseSdkLog(text: string, where: string): CapturedExchange {
   };
 }
 
+/** `curl -v` output: a request line sent (`> GET /c/b HTTP/1.1`) and curl's notes or the answer. */
+const CURL_REQUEST_LINE = /^> ?[A-Za-z]+ \S+ HTTP\/[\d.]+[ \t]*$/m;
+const CURL_NOTE_OR_ANSWER = /^(?:\* |< ?HTTP\/)/m;
+/** curl's own lines: notes, and the data markers `-v` prints for bytes it does not show. */
+const CURL_NOTE = /^(?:\*(?: |$)|[{}] \[\d+ bytes data\]$)/;
+/** The note curl appends when a body does not end with a line break. */
+const CURL_TRAILING_NOTE = /\* (?:Connection #\d+ to host .*|Closing connection.*)$/;
+
+interface CurlExchange {
+  sent: string[];
+  received: string[];
+  body: string[];
+  /** The port curl said it connected to, for the URL's scheme. */
+  port?: number;
+}
+
+/**
+ * A `curl -v` transcript as a terminal shows it (stderr and stdout together): `*` notes, `>` lines sent,
+ * `<` lines received, and the body, which curl writes to stdout and so may come before or after its last
+ * notes. With several requests in it (redirects, retries), the last one answered 4xx or 5xx is read,
+ * else the last one.
+ */
+function parseCurlVerbose(text: string, where: string): CapturedExchange {
+  const exchanges: CurlExchange[] = [];
+  let current: CurlExchange | undefined;
+  let port: number | undefined;
+  let part: "sent" | "received" | "after" = "after";
+  for (const line of text.replace(/\r\n/g, "\n").split("\n")) {
+    if (CURL_NOTE.test(line)) {
+      const connected = /\bConnected to \S+ \([^)]*\) port (\d+)/.exec(line);
+      if (connected) port = Number(connected[1]);
+      continue;
+    }
+    if (line.startsWith(">") && part !== "received") {
+      if (part !== "sent") {
+        current = { sent: [], received: [], body: [], ...(port === undefined ? {} : { port }) };
+        exchanges.push(current);
+        part = "sent";
+      }
+      current!.sent.push(line.replace(/^> ?/, ""));
+    } else if (current && part !== "after" && line.startsWith("<")) {
+      const content = line.replace(/^< ?/, "");
+      part = "received";
+      // The blank line after the headers ends them.
+      if (content.trim() === "") part = "after";
+      else current.received.push(content);
+    } else if (current && part === "after") current.body.push(line.replace(CURL_TRAILING_NOTE, ""));
+  }
+  if (exchanges.length === 0) throw new CaptureError(`${where}: no request line ("> GET /… HTTP/1.1") found`);
+  const answered = exchanges.map((e) => ({ e, status: curlStatus(e) }));
+  const chosen =
+    [...answered].reverse().find((x) => x.status !== undefined && x.status >= 400) ?? answered.at(-1)!;
+  const request = parseRawHttp(chosen.e.sent.join("\n"), where);
+  // curl names the port it reached: plain HTTP on port 80, whatever the host (Azurite's is told by the host).
+  if (chosen.e.port === 80) request.url = request.url.replace(/^https:/i, "http:");
+  return {
+    request: withoutFormat(request),
+    ...(chosen.status === undefined ? {} : { response: curlResponse(chosen.e, chosen.status, where) }),
+    format: "curl-verbose",
+  };
+}
+
+function curlStatus(e: CurlExchange): number | undefined {
+  const m = /^HTTP\/[\d.]+\s+(\d{3})/.exec(e.received[0] ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+function curlResponse(e: CurlExchange, status: number, where: string): CapturedResponse {
+  const headers: HttpHeader[] = [];
+  e.received.slice(1).forEach((line) => {
+    const colon = line.indexOf(":");
+    if (colon <= 0)
+      throw new CaptureError(`${where}: expected "< Name: value" in the response, got "${line}"`);
+    headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
+  });
+  let body = e.body;
+  // With -i the headers are printed again, unprefixed, before the body.
+  if (/^HTTP\/[\d.]+\s+\d{3}/.test(body[0] ?? "")) {
+    const blank = body.findIndex((l) => l.trim() === "");
+    body = blank < 0 ? [] : body.slice(blank + 1);
+  }
+  const text = body.join("\n").trim();
+  return { status, headers, ...(text.length > 0 ? { body: text } : {}) };
+}
+
 function withoutFormat(r: ParsedRequest): CapturedExchange["request"] {
   const { format: _format, ...rest } = r;
   return rest;
@@ -192,6 +277,8 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
     };
   }
   if (SDK_LOG_URL.test(trimmed)) return parseSdkLog(trimmed, where);
+  if (CURL_REQUEST_LINE.test(trimmed) && CURL_NOTE_OR_ANSWER.test(trimmed))
+    return parseCurlVerbose(trimmed, where);
   const request = parseRawHttp(trimmed, where);
   return { request: withoutFormat(request), format: request.format };
 }

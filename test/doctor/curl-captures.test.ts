@@ -1,0 +1,148 @@
+/**
+ * `curl -v` transcripts (what people paste when curl got a 403): the real ones in
+ * test/doctor/captures/curl/, made by scripts/make-curl-captures.ts with the machine's curl against
+ * Azurite, get their expected verdict and first cause from `auth-triage explain` and from the dashboard's
+ * engine; the reader's rules are held on the shapes curl prints in other runs.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseRequestCapture } from "../../src/doctor/capture.js";
+import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
+import { runCli } from "./cli.js";
+
+const DIR = join("test", "doctor", "captures", "curl");
+
+interface CurlCapture {
+  name: string;
+  story: string;
+  expect: { decision: string; firstProblem: string };
+  secrets: string[];
+}
+
+const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as CurlCapture[];
+
+describe("real curl -v transcripts", () => {
+  it("are there", () => {
+    expect(index.map((c) => c.name).sort()).toEqual([
+      "blob-sas-expired",
+      "blob-sas-missing-permission",
+      "blob-sas-wrong-key",
+    ]);
+  });
+
+  it.each(index.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const path = join(DIR, `${c.name}.txt`);
+    const text = readFileSync(path, "utf8");
+    expect(parseRequestCapture(text, path).format).toBe("curl-verbose");
+    const json = await runCli(["explain", "--request", path, "--format", "json"]);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect({ firstProblem: report.firstProblem?.id, decision: report.verdict.decision }).toEqual(c.expect);
+    expect(report.emulator?.reason).toBeTruthy();
+    const plain = await runCli(["explain", "--request", path]);
+    expect(plain.stdout).toContain(`Verdict: ${c.expect.decision}.`);
+    // The transcript carries each signature (URL-encoded, as curl sent it); neither spelling comes out.
+    for (const secret of c.secrets) {
+      expect(text).toContain(encodeURIComponent(secret));
+      for (const form of [secret, encodeURIComponent(secret)]) {
+        expect(json.stdout).not.toContain(form);
+        expect(plain.stdout).not.toContain(form);
+      }
+    }
+    const pasted = diagnosePaste({ request: text });
+    if (!pasted.ok) throw new Error(pasted.error);
+    expect({
+      firstProblem: pasted.report.firstProblem?.id,
+      decision: pasted.report.verdict.decision,
+    }).toEqual(c.expect);
+  });
+});
+
+const sasUrl = "/c/b.txt?sv=2023-11-03&se=2026-01-01T00%3A00%3A00Z&sr=b&sp=r&sig=c2lnbmF0dXJl";
+
+describe("the curl -v reader", () => {
+  it("takes the failed exchange of a transcript with redirects, over HTTP on port 80, with CRLF and -i", () => {
+    const transcript = [
+      "*   Trying 10.1.2.3:80...",
+      "* Connected to files.contoso.com (10.1.2.3) port 80 (#0)",
+      "> GET /old HTTP/1.1",
+      "> Host: files.contoso.com",
+      ">",
+      "< HTTP/1.1 301 Moved Permanently",
+      "< Location: http://files.contoso.com" + sasUrl,
+      "<",
+      "* Issue another request to this URL: 'http://files.contoso.com" + sasUrl + "'",
+      "> GET " + sasUrl + " HTTP/1.1",
+      "> Host: files.contoso.com",
+      "> x-ms-version: 2023-11-03",
+      "> ",
+      "< HTTP/1.1 403 Server failed to authenticate the request.",
+      "< Content-Type: application/xml",
+      "< x-ms-error-code: AuthenticationFailed",
+      "< ",
+      "{ [215 bytes data]",
+      "* Connection #0 to host files.contoso.com left intact",
+      "HTTP/1.1 403 Server failed to authenticate the request.",
+      "Content-Type: application/xml",
+      "",
+      '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>x</Message>' +
+        "<AuthenticationErrorDetail>Signed expiry time [Thu, 01 Jan 2026 00:00:00 GMT] has to be after signed start time</AuthenticationErrorDetail></Error>",
+    ].join("\r\n");
+    const exchange = parseRequestCapture(transcript, "curl.txt");
+    expect(exchange.format).toBe("curl-verbose");
+    expect(exchange.request.method).toBe("GET");
+    expect(exchange.request.url).toBe(`http://files.contoso.com${sasUrl}`);
+    expect(exchange.request.headers).toContainEqual({ name: "x-ms-version", value: "2023-11-03" });
+    expect(exchange.response?.status).toBe(403);
+    expect(exchange.response?.headers).toContainEqual({
+      name: "x-ms-error-code",
+      value: "AuthenticationFailed",
+    });
+    // The body without the headers -i printed again.
+    expect(exchange.response?.body).toMatch(/^<\?xml/);
+    expect(exchange.response?.body).toContain("<AuthenticationErrorDetail>Signed expiry time");
+  });
+
+  it("reads a body with no line break before curl's last note, and a request that got no answer", () => {
+    const answered = parseRequestCapture(
+      [
+        "> GET " + sasUrl + " HTTP/2",
+        "> Host: acct.blob.core.windows.net",
+        ">",
+        "< HTTP/2 403",
+        "< x-ms-error-code: AuthorizationFailure",
+        "<",
+        "<Error><Code>AuthorizationFailure</Code></Error>* Connection #0 to host acct.blob.core.windows.net left intact",
+      ].join("\n"),
+      "h2.txt",
+    );
+    expect(answered.request.url).toBe(`https://acct.blob.core.windows.net${sasUrl}`);
+    expect(answered.response).toEqual({
+      status: 403,
+      headers: [{ name: "x-ms-error-code", value: "AuthorizationFailure" }],
+      body: "<Error><Code>AuthorizationFailure</Code></Error>",
+    });
+    const unanswered = parseRequestCapture(
+      [
+        "*   Trying 10.0.0.9:443...",
+        "> GET /c/b HTTP/1.1",
+        "> Host: acct.blob.core.windows.net",
+        ">",
+        "* Recv failure: Connection reset by peer",
+      ].join("\n"),
+      "reset.txt",
+    );
+    expect(unanswered.format).toBe("curl-verbose");
+    expect(unanswered.response).toBeUndefined();
+  });
+
+  it("names the file when a transcript has no request line, and keeps plain raw HTTP its own format", () => {
+    expect(() =>
+      parseRequestCapture("* Could not resolve host: nowhere\n< HTTP/1.1 403 x", "bad.txt"),
+    ).toThrow(/bad\.txt/);
+    expect(
+      parseRequestCapture("GET /c/b HTTP/1.1\nHost: acct.blob.core.windows.net\n", "raw.txt").format,
+    ).toBe("http");
+  });
+});
