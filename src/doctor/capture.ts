@@ -248,7 +248,10 @@ function withoutFormat(r: ParsedRequest): CapturedExchange["request"] {
   return rest;
 }
 
-/** Reads the request capture (which may also hold the response: HAR, SDK logs). */
+/** Where a raw session's response starts: a status line (`HTTP/1.1 403 …`) after a blank line. */
+const RAW_ANSWER = /\r?\n[ \t]*\r?\n(?=HTTP\/\d(?:\.\d)? \d{3}\b)/;
+
+/** Reads the request capture (which may also hold the response: HAR, SDK logs, curl -v, a raw session). */
 export function parseRequestCapture(text: string, where: string): CapturedExchange {
   const trimmed = text.replace(/^\uFEFF/, "").trim();
   if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
@@ -279,8 +282,14 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   if (SDK_LOG_URL.test(trimmed)) return parseSdkLog(trimmed, where);
   if (CURL_REQUEST_LINE.test(trimmed) && CURL_NOTE_OR_ANSWER.test(trimmed))
     return parseCurlVerbose(trimmed, where);
-  const request = parseRawHttp(trimmed, where);
-  return { request: withoutFormat(request), format: request.format };
+  // A raw session (Fiddler, Burp, a paste of both): the response's status line after a blank line.
+  const answer = RAW_ANSWER.exec(trimmed);
+  const request = parseRawHttp(answer ? trimmed.slice(0, answer.index) : trimmed, where);
+  return {
+    request: withoutFormat(request),
+    ...(answer ? { response: parseRawHttpResponse(trimmed.slice(answer.index).trimStart(), where) } : {}),
+    format: request.format,
+  };
 }
 
 /**

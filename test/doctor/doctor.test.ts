@@ -151,6 +151,32 @@ describe("capture formats", () => {
     expect(report.response?.errorCode).toBe("AuthorizationFailure");
   });
 
+  it("reads a raw session: the request, its body, then the response, as Fiddler or Burp save them", () => {
+    const session = [
+      `PUT https://${HOST}/reports/q3.csv HTTP/1.1`,
+      `Host: ${HOST}`,
+      "x-ms-version: 2023-11-03",
+      "x-ms-blob-type: BlockBlob",
+      "Content-Length: 7",
+      "",
+      "a,b\n1,2",
+      "",
+      "HTTP/1.1 403 This request is not authorized to perform this operation.",
+      "x-ms-error-code: AuthorizationFailure",
+      "",
+      '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationFailure</Code><Message>no</Message></Error>',
+    ].join("\r\n");
+    const exchange = parseRequestCapture(session, "session.txt");
+    expect(exchange.request.method).toBe("PUT");
+    expect(exchange.request.body).toBe("a,b\n1,2");
+    expect(exchange.response?.status).toBe(403);
+    expect(exchange.response?.headers).toEqual([{ name: "x-ms-error-code", value: "AuthorizationFailure" }]);
+    expect(exchange.response?.body).toContain("<Code>AuthorizationFailure</Code>");
+    expect(diagnose(exchange, undefined).response?.errorCode).toBe("AuthorizationFailure");
+    // A request alone still reads as a request alone.
+    expect(parseRequestCapture(session.split("\r\n\r\nHTTP/")[0]!, "request.txt").response).toBeUndefined();
+  });
+
   it("names the file and line of malformed input and exits 2, without echoing secrets", async () => {
     const p = join(dir, "bad.http");
     writeFileSync(p, `GET /x HTTP/1.1\nHost: ${HOST}\nthis line has no colon sig=SECRETSIG\n`);

@@ -15,7 +15,8 @@ const HELP = `auth-triage explain: diagnose one captured Storage request/respons
 Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--format text|json]
                            [--service blob|queue|file|table] [--account NAME] [--key-env VAR]
 
-  --request FILE    The request as raw HTTP text, JSON {method, url, headers[, body][, response]},
+  --request FILE    The request as raw HTTP text (its response may follow it, as Fiddler and Burp
+                    save a session), JSON {method, url, headers[, body][, response]},
                     a HAR file or entry (its response is used too), the HTTP logging that
                     'az … --debug' prints (Request URL/method/headers, Response status/headers),
                     or what 'curl -v' prints (its response and body are used too).
