@@ -11,7 +11,8 @@ import {
 /**
  * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, the HTTP logging of the Azure
- * SDKs that `az … --debug` prints, or what `curl -v` prints. The format is detected, not configured.
+ * SDKs (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info), or what `curl -v`
+ * prints. The format is detected, not configured.
  */
 export interface CapturedResponse {
   status?: number;
@@ -243,6 +244,63 @@ function curlResponse(e: CurlExchange, status: number, where: string): CapturedR
   return { status, headers, ...(text.length > 0 ? { body: text } : {}) };
 }
 
+/** The Azure SDK for JavaScript's HTTP logging (AZURE_LOG_LEVEL=info): `azure:<package>:info Request: {`. */
+const JS_SDK_LINE = /^(?:\S+ )?azure:[\w.-]+:(?:verbose|info|warning|error) (.*)$/;
+const JS_SDK_REQUEST = /^(?:\S+ )?azure:[\w.-]+:(?:verbose|info|warning|error) Request: \{\s*$/m;
+
+/**
+ * The HTTP logging of the Azure SDK for JavaScript: each try's `Request: {…}` (url, method, headers) and
+ * its `Response status code: N` and `Headers: {…}`, as pretty-printed JSON. The SDK hides the signature
+ * and other secrets (`REDACTED`); the body is not logged. With retries, the last try answered 4xx or
+ * 5xx is read, else the last.
+ */
+function parseJsSdkLog(text: string, where: string): CapturedExchange {
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  const tries: Array<{
+    request: Record<string, unknown>;
+    status?: number;
+    headers?: Record<string, unknown>;
+  }> = [];
+  for (let i = 0; i < lines.length; i++) {
+    const message = JS_SDK_LINE.exec(lines[i]!)?.[1];
+    if (message === undefined) continue;
+    const block = (): Record<string, unknown> => {
+      // Pretty-printed: the object ends at the first `}` alone at the start of a line.
+      const end = lines.findIndex((l, k) => k > i && l === "}");
+      if (end < 0) throw new CaptureError(`${where}:${i + 1}: the logged object does not end (a "}" line)`);
+      const json = ["{", ...lines.slice(i + 1, end + 1)].join("\n");
+      const at = i + 1;
+      i = end;
+      try {
+        return JSON.parse(json) as Record<string, unknown>;
+      } catch (err) {
+        throw new CaptureError(`${where}:${at}: the logged object is not JSON (${(err as Error).message})`);
+      }
+    };
+    if (/^Request: \{\s*$/.test(message)) tries.push({ request: block() });
+    else if (tries.length > 0) {
+      const status = /^Response status code: (\d{3})/.exec(message);
+      if (status) tries.at(-1)!.status = Number(status[1]);
+      else if (/^Headers: \{\s*$/.test(message)) tries.at(-1)!.headers = block();
+    }
+  }
+  const chosen = [...tries].reverse().find((t) => (t.status ?? 0) >= 400) ?? tries.at(-1);
+  if (!chosen) throw new CaptureError(`${where}: no "Request: {" line found`);
+  const { url, method } = chosen.request;
+  if (typeof url !== "string") throw new CaptureError(`${where}: the logged request has no url`);
+  return {
+    request: {
+      method: typeof method === "string" ? method.toUpperCase() : "GET",
+      url,
+      headers: headersFromUnknown(chosen.request["headers"], where),
+    },
+    ...(chosen.status === undefined
+      ? {}
+      : { response: { status: chosen.status, headers: headersFromUnknown(chosen.headers, where) } }),
+    format: "sdk-log",
+  };
+}
+
 function withoutFormat(r: ParsedRequest): CapturedExchange["request"] {
   const { format: _format, ...rest } = r;
   return rest;
@@ -280,6 +338,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
     };
   }
   if (SDK_LOG_URL.test(trimmed)) return parseSdkLog(trimmed, where);
+  if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (CURL_REQUEST_LINE.test(trimmed) && CURL_NOTE_OR_ANSWER.test(trimmed))
     return parseCurlVerbose(trimmed, where);
   // A raw session (Fiddler, Burp, a paste of both): the response's status line after a blank line.

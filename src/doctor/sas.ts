@@ -8,6 +8,9 @@ import type { Finding } from "./finding.js";
 import { permissionNeeded, type RequestTarget } from "./operation.js";
 import type { HttpHeader } from "../signature/http-request.js";
 
+/** What loggers write in place of a signature (the Azure SDKs and az write REDACTED). */
+const LOGGER_PLACEHOLDER = /^(?:\[?REDACTED\]?|<REDACTED>|\*{3,}|x{3,})$/i;
+
 export type SasKind = "account" | "service" | "user-delegation";
 
 /** Every documented SAS query field (sig excluded: it is a secret). */
@@ -165,7 +168,14 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
       });
     } else {
       const decoded = ctx.url.searchParams.get("sig") ?? "";
-      if (decodeBase64(decoded).length !== 32) {
+      if (LOGGER_PLACEHOLDER.test(decoded)) {
+        add({
+          id: "sas-sig-hidden",
+          severity: "info",
+          title: "The capture hides the signature",
+          detail: `sig reads "${decoded}": the logger that captured the request (the Azure SDKs' HTTP logging, az --debug) hid it, so it is not checked here; every other SAS field is. When they all check out, the signature itself (the key it was signed with) is what to check: capture the request with curl -v or a proxy, or pass the server's error detail.`,
+        });
+      } else if (decodeBase64(decoded).length !== 32) {
         add({
           id: "sas-sig-malformed",
           severity: "error",

@@ -18,8 +18,9 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
   --request FILE    The request as raw HTTP text (its response may follow it, as Fiddler and Burp
                     save a session), JSON {method, url, headers[, body][, response]},
                     a HAR file or entry (its response is used too), the HTTP logging that
-                    'az … --debug' prints (Request URL/method/headers, Response status/headers),
-                    or what 'curl -v' prints (its response and body are used too).
+                    'az … --debug' prints (Request URL/method/headers, Response status/headers)
+                    or the JavaScript SDK prints with AZURE_LOG_LEVEL=info, or what 'curl -v'
+                    prints (its response and body are used too).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, or just the XML
                     error body. Needed for the WWW-Authenticate challenge and the error detail.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip).

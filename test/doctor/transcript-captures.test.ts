@@ -1,40 +1,33 @@
 /**
- * `curl -v` transcripts (what people paste when curl got a 403): the real ones in
- * test/doctor/captures/curl/, made by scripts/make-curl-captures.ts with the machine's curl against
- * Azurite, get their expected verdict and first cause from `auth-triage explain` and from the dashboard's
- * engine; the reader's rules are held on the shapes curl prints in other runs.
+ * Transcripts of failing calls as people capture them: what `curl -v` prints, and the Azure SDK for
+ * JavaScript's logging (AZURE_LOG_LEVEL=info). The real ones in test/doctor/captures/transcripts/, made
+ * by scripts/make-transcript-captures.ts (the machine's curl and the real SDK against Azurite), get their
+ * expected verdict and first cause from `auth-triage explain` and from the dashboard's engine; the
+ * readers' rules are held on the shapes curl and the SDK print in other runs.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRequestCapture } from "../../src/doctor/capture.js";
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
+import type { TranscriptCapture } from "../../scripts/make-transcript-captures.js";
 import { runCli } from "./cli.js";
 
-const DIR = join("test", "doctor", "captures", "curl");
+const DIR = join("test", "doctor", "captures", "transcripts");
+const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as TranscriptCapture[];
 
-interface CurlCapture {
-  name: string;
-  story: string;
-  expect: { decision: string; firstProblem: string };
-  secrets: string[];
-}
-
-const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as CurlCapture[];
-
-describe("real curl -v transcripts", () => {
-  it("are there", () => {
-    expect(index.map((c) => c.name).sort()).toEqual([
-      "blob-sas-expired",
-      "blob-sas-missing-permission",
-      "blob-sas-wrong-key",
-    ]);
+describe("real transcripts of failing calls", () => {
+  it("cover each story with curl -v and with the JavaScript SDK's logging", () => {
+    const stories = ["blob-sas-expired", "blob-sas-missing-permission", "blob-sas-wrong-key"];
+    expect(index.map((c) => c.name).sort()).toEqual(
+      ["curl", "js-sdk"].flatMap((tool) => stories.map((story) => `${tool}-${story}`)),
+    );
   });
 
   it.each(index.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const path = join(DIR, `${c.name}.txt`);
     const text = readFileSync(path, "utf8");
-    expect(parseRequestCapture(text, path).format).toBe("curl-verbose");
+    expect(parseRequestCapture(text, path).format).toBe(c.tool === "curl" ? "curl-verbose" : "sdk-log");
     const json = await runCli(["explain", "--request", path, "--format", "json"]);
     expect(json.code, json.stderr).toBe(0);
     const report = JSON.parse(json.stdout);
@@ -42,14 +35,18 @@ describe("real curl -v transcripts", () => {
     expect(report.emulator?.reason).toBeTruthy();
     const plain = await runCli(["explain", "--request", path]);
     expect(plain.stdout).toContain(`Verdict: ${c.expect.decision}.`);
-    // The transcript carries each signature (URL-encoded, as curl sent it); neither spelling comes out.
+    // curl's transcript carries each signature (URL-encoded, as sent), the SDK's hides it: neither
+    // spelling comes out, and a hidden one is said to be hidden rather than malformed.
     for (const secret of c.secrets) {
-      expect(text).toContain(encodeURIComponent(secret));
+      if (c.tool === "curl") expect(text).toContain(encodeURIComponent(secret));
       for (const form of [secret, encodeURIComponent(secret)]) {
         expect(json.stdout).not.toContain(form);
         expect(plain.stdout).not.toContain(form);
       }
     }
+    const ids = (report.findings as Array<{ id: string }>).map((f) => f.id);
+    expect(ids.includes("sas-sig-hidden")).toBe(c.tool === "js-sdk");
+    expect(ids).not.toContain("sas-sig-malformed");
     const pasted = diagnosePaste({ request: text });
     if (!pasted.ok) throw new Error(pasted.error);
     expect({
@@ -144,5 +141,69 @@ describe("the curl -v reader", () => {
     expect(
       parseRequestCapture("GET /c/b HTTP/1.1\nHost: acct.blob.core.windows.net\n", "raw.txt").format,
     ).toBe("http");
+  });
+});
+
+describe("the JavaScript SDK's log reader", () => {
+  const request = (url: string, extra: string[] = []) => [
+    "azure:storage-blob:info Request: {",
+    `  "url": "${url}",`,
+    '  "method": "PUT",',
+    '  "headers": {',
+    '    "x-ms-version": "2023-11-03",',
+    '    "authorization": "REDACTED"',
+    "  },",
+    '  "timeout": 0',
+    "}",
+    ...extra,
+  ];
+  const response = (status: number, code: string) => [
+    `azure:storage-blob:info Response status code: ${status}`,
+    "azure:storage-blob:info Headers: {",
+    `  "x-ms-error-code": "${code}",`,
+    '  "date": "Sat, 05 Dec 2026 09:00:00 GMT"',
+    "}",
+  ];
+
+  it("reads the last try that failed among retries, with timestamps before each line", () => {
+    const log = [
+      "azure:storage-common:info RetryPolicy: =====> Try=1 Primary",
+      ...request("https://acct.blob.core.windows.net/c/a.txt"),
+      ...response(503, "ServerBusy"),
+      "azure:storage-common:info RetryPolicy: =====> Try=2 Primary",
+      ...request("https://acct.blob.core.windows.net/c/b.txt"),
+      ...response(403, "AuthorizationPermissionMismatch"),
+      "azure:storage-common:info RetryPolicy: Attempt(s) 2 >= maxTries 2, no further try.",
+    ].map((line, k) =>
+      line.startsWith("azure:") && k % 2 === 0 ? `2026-12-05T09:00:00.000Z ${line}` : line,
+    );
+    const exchange = parseRequestCapture(log.join("\n"), "sdk.log");
+    expect(exchange.format).toBe("sdk-log");
+    expect(exchange.request).toEqual({
+      method: "PUT",
+      url: "https://acct.blob.core.windows.net/c/b.txt",
+      headers: [
+        { name: "x-ms-version", value: "2023-11-03" },
+        { name: "authorization", value: "REDACTED" },
+      ],
+    });
+    expect(exchange.response).toEqual({
+      status: 403,
+      headers: [
+        { name: "x-ms-error-code", value: "AuthorizationPermissionMismatch" },
+        { name: "date", value: "Sat, 05 Dec 2026 09:00:00 GMT" },
+      ],
+    });
+  });
+
+  it("names the file and line of a logged object cut off or not JSON", () => {
+    const cut = request("https://acct.blob.core.windows.net/c/b.txt").slice(0, 5).join("\n");
+    expect(() => parseRequestCapture(cut, "cut.log")).toThrow(/cut\.log:1: the logged object does not end/);
+    const broken = request("https://acct.blob.core.windows.net/c/b.txt")
+      .join("\n")
+      .replace('"method"', "method");
+    expect(() => parseRequestCapture(broken, "broken.log")).toThrow(
+      /broken\.log:1: the logged object is not JSON/,
+    );
   });
 });

@@ -1,0 +1,149 @@
+/**
+ * `npm run corpus:transcripts`: real transcripts of failing Storage requests as people capture them,
+ * for the doctor's readers of tool output (test/doctor/transcript-captures.test.ts). It starts Azurite
+ * (`--disableTelemetry`, free ports), writes a blob with the real SDK, breaks a SAS the way people do
+ * (expired, missing a permission, signed with another key), and makes each failing call twice:
+ * - with the machine's `curl -v`: what curl prints (stderr and stdout, as a terminal shows them);
+ * - with the Azure SDK for JavaScript in a child process run with `AZURE_LOG_LEVEL=info`: its stderr.
+ * Each goes to test/doctor/captures/transcripts/<tool>-<story>.txt, with index.json saying what each
+ * is and what the doctor must answer. Azurite's port and the times differ per run, so the transcripts
+ * are made once and committed; this script remakes them.
+ */
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../src/local/azurite.js";
+
+export interface TranscriptCapture {
+  /** `<tool>-<story>`, the file's name without `.txt`. */
+  name: string;
+  tool: "curl" | "js-sdk";
+  story: string;
+  expect: { decision: string; firstProblem: string };
+  /** Values that must never appear in the doctor's output (the signatures). */
+  secrets: string[];
+}
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..", "..");
+const DIR = join(ROOT, "test", "doctor", "captures", "transcripts");
+const HOUR = 3_600_000;
+
+interface Story {
+  name: string;
+  story: string;
+  expect: TranscriptCapture["expect"];
+  sas: string;
+  write: boolean;
+}
+
+/** The SDK's call, run in a child with the SDK's logging on, as a user would (the URL as argv[1]). */
+const SDK_CALL = `
+import { BlobClient } from "@azure/storage-blob";
+const [url, write] = process.argv.slice(1);
+const blob = new BlobClient(url, undefined, { retryOptions: { maxTries: 1 } }).getBlockBlobClient();
+try {
+  if (write === "write") await blob.upload("a,b", 3);
+  else await blob.download();
+} catch (err) {
+  console.error(\`RestError: \${err.message.split("\\n")[0]} (\${err.statusCode} \${err.code})\`);
+}
+`;
+
+function curlTranscript(url: string, write: boolean): string {
+  const args = write ? ["-X", "PUT", "-H", "x-ms-blob-type: BlockBlob", "--data-binary", "a,b"] : [];
+  try {
+    // -v to stderr, the body to stdout, both into one text as a terminal shows them.
+    return execFileSync("sh", ["-c", 'curl -v -sS "$@" 2>&1', "curl", ...args, url], { encoding: "utf8" });
+  } catch (err) {
+    return String((err as { stdout?: string }).stdout ?? "");
+  }
+}
+
+function sdkTranscript(url: string, write: boolean): string {
+  const run = spawnSync(
+    process.execPath,
+    ["--input-type=module", "-e", SDK_CALL, url, write ? "write" : "read"],
+    { cwd: ROOT, env: { ...process.env, AZURE_LOG_LEVEL: "info" }, encoding: "utf8" },
+  );
+  return run.stderr;
+}
+
+async function main(): Promise<void> {
+  const azurite = await startAzurite();
+  try {
+    const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
+    const container = new BlobServiceClient(azurite.blobEndpoint, credential).getContainerClient("reports");
+    await container.create();
+    const blob = container.getBlockBlobClient("2026/q3.csv");
+    await blob.upload("a,b\n1,2\n", 8);
+    const now = Date.now();
+    const sas = (permissions: string, startsOn: number, expiresOn: number, key = credential) =>
+      generateBlobSASQueryParameters(
+        {
+          containerName: "reports",
+          blobName: "2026/q3.csv",
+          permissions: BlobSASPermissions.parse(permissions),
+          startsOn: new Date(startsOn),
+          expiresOn: new Date(expiresOn),
+          version: "2023-11-03",
+        },
+        key,
+      ).toString();
+    const otherKey = new StorageSharedKeyCredential(
+      AZURITE_ACCOUNT,
+      Buffer.from("a key this account never had: transcripts").toString("base64"),
+    );
+    const stories: Story[] = [
+      {
+        name: "blob-sas-expired",
+        story: "A service SAS that expired an hour ago, used to read the blob.",
+        expect: { decision: "sas", firstProblem: "sas-expired" },
+        sas: sas("r", now - 3 * HOUR, now - HOUR),
+        write: false,
+      },
+      {
+        name: "blob-sas-missing-permission",
+        story: "A read-only service SAS used to overwrite the blob.",
+        expect: { decision: "sas", firstProblem: "sas-permission-mismatch" },
+        sas: sas("r", now - HOUR, now + HOUR),
+        write: true,
+      },
+      {
+        name: "blob-sas-wrong-key",
+        story: "A service SAS signed with a key the account does not have (rotated, or another account's).",
+        // The SDK's log hides the signature: only the server's answer is left to tell it.
+        expect: { decision: "sas", firstProblem: "sas-signature-rejected" },
+        sas: sas("r", now - HOUR, now + HOUR, otherKey),
+        write: false,
+      },
+    ];
+    rmSync(DIR, { recursive: true, force: true });
+    mkdirSync(DIR, { recursive: true });
+    const index: TranscriptCapture[] = [];
+    for (const s of stories) {
+      const url = `${blob.url}?${s.sas}`;
+      const secrets = [new URLSearchParams(s.sas).get("sig")!];
+      for (const [tool, transcript] of [
+        ["curl", curlTranscript(url, s.write)],
+        ["js-sdk", sdkTranscript(url, s.write)],
+      ] as const) {
+        const name = `${tool}-${s.name}`;
+        writeFileSync(join(DIR, `${name}.txt`), transcript);
+        index.push({ name, tool, story: s.story, expect: s.expect, secrets });
+      }
+    }
+    writeFileSync(join(DIR, "index.json"), JSON.stringify(index, null, 2) + "\n");
+    process.stderr.write(`corpus:transcripts: wrote ${index.length} transcripts to ${DIR}\n`);
+  } finally {
+    await azurite.stop();
+  }
+}
+
+await main();
