@@ -59,9 +59,9 @@ export class FieldLocator {
   private memoryBuffer!: ArrayBuffer;
   private bytes!: Latin1Buffer;
   private ints!: Int32Array;
-  /** The line being read, for numberValue's fallback. */
-  private line!: Latin1Buffer;
-  private readonly lineText = (from: number, to: number): string => this.line.latin1Slice(from, to);
+  /** The bytes of the line being read, for numberValue's fallback; let go of after each line. */
+  private line: Latin1Buffer | undefined;
+  private readonly lineText = (from: number, to: number): string => this.line!.latin1Slice(from, to);
 
   constructor(private readonly set: FieldSet) {
     this.wasm = instantiateSkimModule<LocatorExports>();
@@ -101,6 +101,8 @@ export class FieldLocator {
     } catch {
       // JSON.parse refused an escape or a nested value, as extractFields would: the general path names it.
       return undefined;
+    } finally {
+      this.line = undefined;
     }
     return vals;
   }
