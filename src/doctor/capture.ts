@@ -266,8 +266,10 @@ function parseJsSdkLog(text: string, where: string): CapturedExchange {
     if (message === undefined) continue;
     const block = (): Record<string, unknown> => {
       // Pretty-printed: the object ends at the first `}` alone at the start of a line.
-      const end = lines.findIndex((l, k) => k > i && l === "}");
-      if (end < 0) throw new CaptureError(`${where}:${i + 1}: the logged object does not end (a "}" line)`);
+      let end = i + 1;
+      while (end < lines.length && lines[end] !== "}") end++;
+      if (end >= lines.length)
+        throw new CaptureError(`${where}:${i + 1}: the logged object does not end (a "}" line)`);
       const json = ["{", ...lines.slice(i + 1, end + 1)].join("\n");
       const at = i + 1;
       i = end;
