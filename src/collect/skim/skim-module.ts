@@ -11,7 +11,7 @@ interface WasmApi {
 }
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-export const WASM_PAGE = 65536;
+const WASM_PAGE = 65536;
 /** The module reads up to this far past a line (16-byte loads): memory holds that much past any input. */
 export const READ_PAST = 64;
 
