@@ -8,7 +8,7 @@ import {
   type KeyMatcher,
   type Latin1Buffer,
 } from "../json-fields.js";
-import { growMemoryTo, instantiateSkimModule, READ_PAST, type WasmMemory } from "./skim-module.js";
+import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-module.js";
 
 /**
  * The fields of a whole line, located in WebAssembly (`locate` in assembly/skim.ts) for the lines the
@@ -56,9 +56,7 @@ export class FieldLocator {
   private readonly wasm: LocatorExports;
   private readonly input: number;
   private readonly foundAt: number;
-  private memoryBuffer!: ArrayBuffer;
-  private bytes!: Latin1Buffer;
-  private ints!: Int32Array;
+  private readonly memory: ModuleMemory;
   /** The bytes of the line being read, for numberValue's fallback; let go of after each line. */
   private line: Latin1Buffer | undefined;
   private readonly lineText = (from: number, to: number): string => this.line!.latin1Slice(from, to);
@@ -67,7 +65,7 @@ export class FieldLocator {
     this.wasm = instantiateSkimModule<LocatorExports>();
     this.input = this.wasm.inputOffset();
     this.foundAt = this.wasm.foundOffset() >> 2;
-    this.ensureMemory(0);
+    this.memory = new ModuleMemory(this.wasm.memory, this.input, 0);
     this.writeMatchers();
   }
 
@@ -76,12 +74,12 @@ export class FieldLocator {
    * the module cannot vouch for it.
    */
   fields(bytes: Latin1Buffer, start: number, end: number): unknown[] | undefined {
-    this.ensureMemory(end - start);
-    bytes.copy(this.bytes, this.input, start, end);
+    this.memory.fit(end - start);
+    bytes.copy(this.memory.bytes, this.input, start, end);
     const n = this.wasm.locate(end - start);
     if (n < 0) return undefined;
     const vals = new Array<unknown>(this.set.names.length);
-    const ints = this.ints;
+    const ints = this.memory.ints;
     this.line = bytes;
     try {
       for (let k = 0, at = this.foundAt; k < n; k++, at += ENTRY_INTS) {
@@ -107,16 +105,6 @@ export class FieldLocator {
     return vals;
   }
 
-  private ensureMemory(lineBytes: number): void {
-    const { memory } = this.wasm;
-    growMemoryTo(memory, this.input + lineBytes + READ_PAST);
-    if (this.memoryBuffer !== memory.buffer) {
-      this.memoryBuffer = memory.buffer;
-      this.bytes = Buffer.from(memory.buffer) as Latin1Buffer;
-      this.ints = new Int32Array(memory.buffer);
-    }
-  }
-
   /**
    * The set's matchers, as the module reads them (assembly/skim.ts, before `locate`): the top one first,
    * each placed before the matchers nested in it, then the keys.
@@ -138,7 +126,7 @@ export class FieldLocator {
       const entries = m.byLength.reduce((n, bucket) => n + (bucket?.length ?? 0), 0);
       next += 4 + m.byLength.length * 8 + entries * ENTRY_INTS * 4;
     }
-    const ints = this.ints;
+    const { bytes, ints } = this.memory;
     for (const m of matchers) {
       const p = at.get(m)!;
       ints[p >> 2] = m.byLength.length - 1;
@@ -150,7 +138,7 @@ export class FieldLocator {
         for (const c of list) {
           if (next + c.key.length + KEY_SLACK > limit)
             throw new Error("field-locator: the fields' keys do not fit");
-          this.bytes.set(c.key, next);
+          bytes.set(c.key, next);
           const e = entry >> 2;
           ints[e] = c.key.length;
           ints[e + 1] = next;

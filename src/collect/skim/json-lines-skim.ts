@@ -27,7 +27,7 @@ import {
   stripSurroundingQuotes,
   withoutPort,
 } from "../values.js";
-import { growMemoryTo, instantiateSkimModule, READ_PAST, type WasmMemory } from "./skim-module.js";
+import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-module.js";
 
 /**
  * The success rows of JSON Lines, read by searching for their keys in the bytes (issue 13).
@@ -171,9 +171,9 @@ class SuccessRowSkim {
   private readonly rowsAt: number;
   private readonly rowInts: number;
   private readonly entriesAt: number;
-  private memoryBuffer!: ArrayBuffer;
-  private bytes!: Latin1Buffer;
-  private ints!: Int32Array;
+  /** Views on the module's memory, sized once to a window (it never grows after). */
+  private readonly bytes: Latin1Buffer;
+  private readonly ints: Int32Array;
   // Per value id, sized to the module's ids up front: arrays written at scattered high indices turn into
   // slow dictionaries.
   private readonly texts: Array<string | undefined>;
@@ -218,7 +218,9 @@ class SuccessRowSkim {
     this.userAgents = new Array<string | undefined>(ids).fill(undefined);
     this.accountsOfIds = new Array<string | null | undefined>(ids).fill(undefined);
     this.servicesOfIds = new Array<ServiceType | null | undefined>(ids).fill(undefined);
-    this.ensureMemory(WINDOW_BYTES);
+    const memory = new ModuleMemory(this.wasm.memory, this.input, WINDOW_BYTES);
+    this.bytes = memory.bytes;
+    this.ints = memory.ints;
     this.writeKeys();
     const interned = this.wasm.internedOffset();
     for (let slot = 0; slot < SLOTS; slot++)
@@ -246,16 +248,6 @@ class SuccessRowSkim {
       this.ints[entry >> 2] = key?.length ?? 0;
       if (key) this.bytes.write(key, entry + 4, "latin1");
     });
-  }
-
-  private ensureMemory(runBytes: number): void {
-    const { memory } = this.wasm;
-    growMemoryTo(memory, this.input + runBytes + READ_PAST);
-    if (this.memoryBuffer !== memory.buffer) {
-      this.memoryBuffer = memory.buffer;
-      this.bytes = Buffer.from(memory.buffer) as Latin1Buffer;
-      this.ints = new Int32Array(memory.buffer);
-    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Latin1Buffer } from "../json-fields.js";
 import { SKIM_WASM_BASE64 } from "./skim-wasm.js";
 
 /** The parts of the WebAssembly API used here (TypeScript's ES libraries do not declare it). */
@@ -13,7 +14,7 @@ const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi })
 
 const WASM_PAGE = 65536;
 /** The module reads up to this far past a line (16-byte loads): memory holds that much past any input. */
-export const READ_PAST = 64;
+const READ_PAST = 64;
 
 let compiled: object | undefined;
 
@@ -26,9 +27,34 @@ export function instantiateSkimModule<Exports>(): Exports {
   return new Instance(compiled, {}).exports as Exports;
 }
 
-/** Grows `memory` to at least `bytes`; true when it grew (views on its old buffer are then detached). */
-export function growMemoryTo(memory: WasmMemory, bytes: number): boolean {
-  if (memory.buffer.byteLength >= bytes) return false;
-  memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
-  return true;
+/**
+ * An instance's memory as JavaScript reads and writes it: room for an input at `input` (and READ_PAST
+ * after it), and views on it. Growing the memory detaches the views on its old buffer, so `fit` makes
+ * new ones whenever it grew.
+ */
+export class ModuleMemory {
+  bytes!: Latin1Buffer;
+  ints!: Int32Array;
+  private buffer: ArrayBuffer | undefined;
+
+  constructor(
+    private readonly memory: WasmMemory,
+    private readonly input: number,
+    inputBytes: number,
+  ) {
+    this.fit(inputBytes);
+  }
+
+  /** Room for `inputBytes` at the input. */
+  fit(inputBytes: number): void {
+    const { memory } = this;
+    const needed = this.input + inputBytes + READ_PAST;
+    if (memory.buffer.byteLength < needed)
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / WASM_PAGE));
+    if (this.buffer !== memory.buffer) {
+      this.buffer = memory.buffer;
+      this.bytes = Buffer.from(memory.buffer) as Latin1Buffer;
+      this.ints = new Int32Array(memory.buffer);
+    }
+  }
 }
