@@ -208,40 +208,31 @@ function parseCurlVerbose(text: string, where: string): CapturedExchange {
     } else if (current && part === "after") current.body.push(line.replace(CURL_TRAILING_NOTE, ""));
   }
   if (exchanges.length === 0) throw new CaptureError(`${where}: no request line ("> GET /… HTTP/1.1") found`);
-  const answered = exchanges.map((e) => ({ e, status: curlStatus(e) }));
-  const chosen =
-    [...answered].reverse().find((x) => x.status !== undefined && x.status >= 400) ?? answered.at(-1)!;
+  const answered = exchanges.map((e) => ({ e, response: curlResponse(e, where) }));
+  const chosen = [...answered].reverse().find((x) => (x.response?.status ?? 0) >= 400) ?? answered.at(-1)!;
   const request = parseRawHttp(chosen.e.sent.join("\n"), where);
   // curl names the port it reached: plain HTTP on port 80, whatever the host (Azurite's is told by the host).
   if (chosen.e.port === 80) request.url = request.url.replace(/^https:/i, "http:");
   return {
     request: withoutFormat(request),
-    ...(chosen.status === undefined ? {} : { response: curlResponse(chosen.e, chosen.status, where) }),
+    ...(chosen.response ? { response: chosen.response } : {}),
     format: "curl-verbose",
   };
 }
 
-function curlStatus(e: CurlExchange): number | undefined {
-  const m = /^HTTP\/[\d.]+\s+(\d{3})/.exec(e.received[0] ?? "");
-  return m ? Number(m[1]) : undefined;
-}
-
-function curlResponse(e: CurlExchange, status: number, where: string): CapturedResponse {
-  const headers: HttpHeader[] = [];
-  e.received.slice(1).forEach((line) => {
-    const colon = line.indexOf(":");
-    if (colon <= 0)
-      throw new CaptureError(`${where}: expected "< Name: value" in the response, got "${line}"`);
-    headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
-  });
+/** The response curl printed for an exchange, read as raw HTTP is; undefined when none came. */
+function curlResponse(e: CurlExchange, where: string): CapturedResponse | undefined {
   let body = e.body;
   // With -i the headers are printed again, unprefixed, before the body.
   if (/^HTTP\/[\d.]+\s+\d{3}/.test(body[0] ?? "")) {
     const blank = body.findIndex((l) => l.trim() === "");
     body = blank < 0 ? [] : body.slice(blank + 1);
   }
-  const text = body.join("\n").trim();
-  return { status, headers, ...(text.length > 0 ? { body: text } : {}) };
+  const response = parseRawHttpResponse(
+    [...e.received, "", body.join("\n").trim()].join("\n"),
+    `${where} (the response curl printed)`,
+  );
+  return response.status === undefined ? undefined : response;
 }
 
 /** The Azure SDK for JavaScript's HTTP logging (AZURE_LOG_LEVEL=info): `azure:<package>:info Request: {`. */
@@ -348,7 +339,9 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   const request = parseRawHttp(answer ? trimmed.slice(0, answer.index) : trimmed, where);
   return {
     request: withoutFormat(request),
-    ...(answer ? { response: parseRawHttpResponse(trimmed.slice(answer.index).trimStart(), where) } : {}),
+    ...(answer
+      ? { response: parseRawHttpResponse(trimmed.slice(answer.index).trimStart(), `${where} (the response)`) }
+      : {}),
     format: request.format,
   };
 }
