@@ -4,7 +4,10 @@
  * (`--disableTelemetry`, free ports), writes a blob with the real SDK, breaks a SAS the way people do
  * (expired, missing a permission, signed with another key), and makes each failing call twice:
  * - with the machine's `curl -v`: what curl prints (stderr and stdout, as a terminal shows them);
- * - with the Azure SDK for JavaScript in a child process run with `AZURE_LOG_LEVEL=info`: its stderr.
+ * - with the Azure SDK for JavaScript in a child process run with `AZURE_LOG_LEVEL=info`: its stderr;
+ * - with the Azure SDK for .NET (scripts/dotnet-sdk-capture, built with the machine's `dotnet`), its
+ *   HTTP logging written by Azure.Core's console listener and by a Microsoft.Extensions.Logging console
+ *   logger, then the RequestFailedException the program catches: stdout and stderr as a terminal shows.
  * Each goes to test/doctor/captures/transcripts/<tool>-<story>.txt, with index.json saying what each
  * is and what the doctor must answer. Azurite's port and the times differ per run, so the transcripts
  * are made once and committed; this script remakes them.
@@ -16,7 +19,8 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../src/local/azurite.js";
@@ -24,7 +28,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../src/local/azurite
 export interface TranscriptCapture {
   /** `<tool>-<story>`, the file's name without `.txt`. */
   name: string;
-  tool: "curl" | "js-sdk";
+  tool: "curl" | "js-sdk" | "dotnet-sdk" | "dotnet-ilogger";
   story: string;
   expect: { decision: string; firstProblem: string };
   /** Values that must never appear in the doctor's output (the signatures). */
@@ -75,7 +79,44 @@ function sdkTranscript(url: string, write: boolean): string {
   return run.stderr;
 }
 
+/** Builds scripts/dotnet-sdk-capture (NuGet restore included) into a temporary folder; returns its dll. */
+function buildDotnetCapture(): { dll: string; cleanUp: () => void } {
+  const artifacts = mkdtempSync(join(tmpdir(), "dotnet-sdk-capture-"));
+  const project = join(ROOT, "scripts", "dotnet-sdk-capture");
+  const build = spawnSync(
+    "dotnet",
+    ["build", project, "-c", "Release", "--artifacts-path", artifacts, "-nologo", "-v", "quiet"],
+    { encoding: "utf8" },
+  );
+  if (build.error || build.status !== 0)
+    throw new Error(
+      `corpus:transcripts: building ${project} needs the .NET SDK (dotnet) and NuGet: ` +
+        (build.error?.message ?? build.stdout + build.stderr),
+    );
+  return {
+    dll: join(artifacts, "bin", "dotnet-sdk-capture", "release", "dotnet-sdk-capture.dll"),
+    cleanUp: () => rmSync(artifacts, { recursive: true, force: true }),
+  };
+}
+
+function dotnetTranscript(
+  dll: string,
+  url: string,
+  write: boolean,
+  logger: "event-source" | "ilogger",
+): string {
+  // Both streams into one text, as a terminal shows them.
+  return execFileSync(
+    "sh",
+    ["-c", 'dotnet "$@" 2>&1', "dotnet", dll, url, write ? "write" : "read", logger],
+    {
+      encoding: "utf8",
+    },
+  );
+}
+
 async function main(): Promise<void> {
+  const dotnet = buildDotnetCapture();
   const azurite = await startAzurite();
   try {
     const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
@@ -133,6 +174,8 @@ async function main(): Promise<void> {
       for (const [tool, transcript] of [
         ["curl", curlTranscript(url, s.write)],
         ["js-sdk", sdkTranscript(url, s.write)],
+        ["dotnet-sdk", dotnetTranscript(dotnet.dll, url, s.write, "event-source")],
+        ["dotnet-ilogger", dotnetTranscript(dotnet.dll, url, s.write, "ilogger")],
       ] as const) {
         const name = `${tool}-${s.name}`;
         writeFileSync(join(DIR, `${name}.txt`), transcript);
@@ -143,6 +186,7 @@ async function main(): Promise<void> {
     process.stderr.write(`corpus:transcripts: wrote ${index.length} transcripts to ${DIR}\n`);
   } finally {
     await azurite.stop();
+    dotnet.cleanUp();
   }
 }
 

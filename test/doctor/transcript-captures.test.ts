@@ -1,14 +1,16 @@
 /**
- * Transcripts of failing calls as people capture them: what `curl -v` prints, and the Azure SDK for
- * JavaScript's logging (AZURE_LOG_LEVEL=info). The real ones in test/doctor/captures/transcripts/, made
- * by scripts/make-transcript-captures.ts (the machine's curl and the real SDK against Azurite), get their
+ * Transcripts of failing calls as people capture them: what `curl -v` prints, the Azure SDK for
+ * JavaScript's logging (AZURE_LOG_LEVEL=info), and the Azure SDK for .NET's logging (Azure.Core's console
+ * listener, and a Microsoft.Extensions.Logging console logger) followed by the exception the program
+ * prints. The real ones in test/doctor/captures/transcripts/, made by
+ * scripts/make-transcript-captures.ts (the machine's curl and the real SDKs against Azurite), get their
  * expected verdict and first cause from `auth-triage explain` and from the dashboard's engine; the
  * readers' rules are held on the shapes curl and the SDK print in other runs.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseRequestCapture } from "../../src/doctor/capture.js";
+import { parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import type { TranscriptCapture } from "../../scripts/make-transcript-captures.js";
 import { runCli } from "./cli.js";
@@ -17,10 +19,12 @@ const DIR = join("test", "doctor", "captures", "transcripts");
 const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as TranscriptCapture[];
 
 describe("real transcripts of failing calls", () => {
-  it("cover each story with curl -v and with the JavaScript SDK's logging", () => {
+  it("cover each story with curl -v and with the JavaScript and .NET SDKs' logging", () => {
     const stories = ["blob-sas-expired", "blob-sas-missing-permission", "blob-sas-wrong-key"];
     expect(index.map((c) => c.name).sort()).toEqual(
-      ["curl", "js-sdk"].flatMap((tool) => stories.map((story) => `${tool}-${story}`)),
+      ["curl", "dotnet-ilogger", "dotnet-sdk", "js-sdk"].flatMap((tool) =>
+        stories.map((story) => `${tool}-${story}`),
+      ),
     );
   });
 
@@ -33,9 +37,11 @@ describe("real transcripts of failing calls", () => {
     const report = JSON.parse(json.stdout);
     expect({ firstProblem: report.firstProblem?.id, decision: report.verdict.decision }).toEqual(c.expect);
     expect(report.emulator?.reason).toBeTruthy();
+    // The .NET transcripts' bodies come from the exception's Content: the error's Time dates the request.
+    if (c.tool.startsWith("dotnet")) expect(report.requestTime.source).toBe("the error's Time");
     const plain = await runCli(["explain", "--request", path]);
     expect(plain.stdout).toContain(`Verdict: ${c.expect.decision}.`);
-    // curl's transcript carries each signature (URL-encoded, as sent), the SDK's hides it: neither
+    // curl's transcript carries each signature (URL-encoded, as sent), the SDKs' hide it: neither
     // spelling comes out, and a hidden one is said to be hidden rather than malformed.
     for (const secret of c.secrets) {
       if (c.tool === "curl") expect(text).toContain(encodeURIComponent(secret));
@@ -45,7 +51,7 @@ describe("real transcripts of failing calls", () => {
       }
     }
     const ids = (report.findings as Array<{ id: string }>).map((f) => f.id);
-    expect(ids.includes("sas-sig-hidden")).toBe(c.tool === "js-sdk");
+    expect(ids.includes("sas-sig-hidden")).toBe(c.tool !== "curl");
     expect(ids).not.toContain("sas-sig-malformed");
     const pasted = diagnosePaste({ request: text });
     if (!pasted.ok) throw new Error(pasted.error);
@@ -204,6 +210,128 @@ describe("the JavaScript SDK's log reader", () => {
       .replace('"method"', "method");
     expect(() => parseRequestCapture(broken, "broken.log")).toThrow(
       /broken\.log:1: the logged object is not JSON/,
+    );
+  });
+});
+
+describe("the .NET SDK's log reader", () => {
+  const url =
+    "https://acct.blob.core.windows.net/c/b.txt?sv=2023-11-03&se=2026-01-01T00%3A00%3A00Z&sr=b&sp=r&sig=REDACTED";
+  const listener = (level: string, message: string[]) => [
+    `[${level}] Azure-Core: ${message[0]}`,
+    ...message.slice(1),
+  ];
+  const ilogger = (level: string, event: number, message: string[]) => [
+    `${level}: Azure.Core[${event}]`,
+    ...message.map((line) => `      ${line}`),
+  ];
+  const requestEvent = (id: string, target = url) => [
+    `Request [${id}] PUT ${target}`,
+    "x-ms-version:2023-11-03",
+    "Authorization:REDACTED",
+    "client assembly: Azure.Storage.Blobs",
+  ];
+  const errorEvent = (id: string, status: number, code: string) => [
+    `Error response [${id}] ${status} Some reason. (00.1s)`,
+    `x-ms-error-code:${code}`,
+    "Date:Thu, 01 Jan 2026 01:00:00 GMT",
+  ];
+  const exception = [
+    "Azure.RequestFailedException: This request is not authorized to perform this operation.",
+    "RequestId:0f1e",
+    "Time:2026-01-01T01:00:00.123Z",
+    "Status: 403 (This request is not authorized to perform this operation.)",
+    "ErrorCode: AuthorizationFailure",
+    "",
+    "Content:",
+    '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationFailure</Code><Message>no</Message></Error>',
+    "",
+    "Headers:",
+    "x-ms-error-code: AuthorizationFailure",
+    "Date: Thu, 01 Jan 2026 01:00:00 GMT",
+    "",
+    "   at Azure.Storage.Blobs.BlockBlobRestClient.UploadAsync()",
+  ];
+
+  it("reads the last failed try of the console listener's log, with CRLF, and the exception's body", () => {
+    const log = [
+      ...listener("Informational", requestEvent("a1")),
+      ...listener("Warning", errorEvent("a1", 503, "ServerBusy")),
+      "[Informational] Azure-Core: Request [a1] attempt number 1 took 00.1s",
+      ...listener("Informational", requestEvent("a1", url.replace("b.txt", "c.txt"))),
+      ...listener("Warning", errorEvent("a1", 403, "AuthorizationFailure")),
+      ...exception,
+    ];
+    const exchange = parseRequestCapture(log.join("\r\n"), "net.log");
+    expect(exchange.format).toBe("sdk-log");
+    expect(exchange.request).toEqual({
+      method: "PUT",
+      url: url.replace("b.txt", "c.txt"),
+      headers: [
+        { name: "x-ms-version", value: "2023-11-03" },
+        { name: "Authorization", value: "REDACTED" },
+      ],
+    });
+    expect(exchange.response?.status).toBe(403);
+    expect(exchange.response?.headers).toContainEqual({
+      name: "x-ms-error-code",
+      value: "AuthorizationFailure",
+    });
+    expect(exchange.response?.body).toMatch(/^<\?xml.*<Code>AuthorizationFailure<\/Code>.*<\/Error>$/);
+  });
+
+  it("reads a Microsoft.Extensions.Logging console log printed after the exception, and logged content", () => {
+    const log = [
+      ...exception,
+      ...ilogger("info", 1, requestEvent("b2")),
+      ...ilogger("warn", 8, errorEvent("b2", 403, "AuthorizationPermissionMismatch")),
+      ...ilogger("info", 9, [
+        'Error response [b2] content: <?xml version="1.0"?>',
+        "<Error><Code>AuthorizationPermissionMismatch</Code></Error>",
+      ]),
+      "info: Microsoft.Hosting.Lifetime[0]",
+      "      Application is shutting down...",
+    ];
+    const exchange = parseRequestCapture(log.join("\n"), "ilogger.log");
+    expect(exchange.request.url).toBe(url);
+    // With content logging on, the logged content is the body, not the exception's.
+    expect(exchange.response).toEqual({
+      status: 403,
+      headers: [
+        { name: "x-ms-error-code", value: "AuthorizationPermissionMismatch" },
+        { name: "Date", value: "Thu, 01 Jan 2026 01:00:00 GMT" },
+      ],
+      body: '<?xml version="1.0"?>\n<Error><Code>AuthorizationPermissionMismatch</Code></Error>',
+    });
+  });
+
+  it("leaves out an exception whose status is not the logged answer's, and keeps a request with no answer", () => {
+    const log = [
+      ...listener("Informational", requestEvent("c3")),
+      ...listener("Warning", errorEvent("c3", 401, "InvalidAuthenticationInfo")),
+      ...exception,
+    ];
+    expect(parseRequestCapture(log.join("\n"), "other.log").response?.body).toBeUndefined();
+    const unanswered = parseRequestCapture(
+      listener("Informational", requestEvent("d4")).join("\n"),
+      "alone.log",
+    );
+    expect(unanswered.request.method).toBe("PUT");
+    expect(unanswered.response).toBeUndefined();
+  });
+
+  it("reads the exception's text alone as the response, and names the line of a bad header", () => {
+    expect(parseResponseCapture(exception.join("\n"), "exception.txt")).toEqual({
+      status: 403,
+      headers: [
+        { name: "x-ms-error-code", value: "AuthorizationFailure" },
+        { name: "Date", value: "Thu, 01 Jan 2026 01:00:00 GMT" },
+      ],
+      body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationFailure</Code><Message>no</Message></Error>',
+    });
+    const broken = [...exception.slice(0, 10), "not a header", ...exception.slice(10)];
+    expect(() => parseResponseCapture(["Unhandled exception.", ...broken].join("\n"), "bad.txt")).toThrow(
+      /^bad\.txt:12: under "Headers:" expected "Name: value"$/,
     );
   });
 });

@@ -19,10 +19,12 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     save a session), JSON {method, url, headers[, body][, response]},
                     a HAR file or entry (its response is used too), the HTTP logging that
                     'az … --debug' prints (Request URL/method/headers, Response status/headers)
-                    or the JavaScript SDK prints with AZURE_LOG_LEVEL=info, or what 'curl -v'
-                    prints (its response and body are used too).
-  --response FILE   The response as raw HTTP text, JSON {status, headers, body}, or just the XML
-                    error body. Needed for the WWW-Authenticate challenge and the error detail.
+                    or the JavaScript SDK prints with AZURE_LOG_LEVEL=info, the .NET SDK's
+                    event-source logging (console listener or ILogger, with the exception the
+                    program printed), or what 'curl -v' prints (its response and body are used too).
+  --response FILE   The response as raw HTTP text, JSON {status, headers, body}, the text of a .NET
+                    RequestFailedException, or just the XML error body. Needed for the
+                    WWW-Authenticate challenge and the error detail.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip).
   --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the
                     emulator, custom domains, private endpoints, proxies). Without it the service is

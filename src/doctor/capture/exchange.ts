@@ -1,0 +1,58 @@
+import { headerValue, headerValues, type HttpHeader, type ParsedRequest } from "../../signature/index.js";
+
+export interface CapturedResponse {
+  status?: number;
+  headers: HttpHeader[];
+  body?: string;
+}
+
+/** What every capture reader gives: the request, the response when the capture holds one, and its format. */
+export interface CapturedExchange {
+  /** Parsed by the signature diagnostics' request parser (raw HTTP, JSON, HAR entry), or from SDK logs. */
+  request: Omit<ParsedRequest, "format">;
+  response?: CapturedResponse;
+  /** Which format the request was read from. */
+  format: ParsedRequest["format"] | "sdk-log" | "curl-verbose";
+}
+
+export class CaptureError extends Error {
+  override name = "CaptureError";
+}
+
+export function header(headers: HttpHeader[], name: string): string | undefined {
+  return headerValue({ headers }, name);
+}
+
+export function headerAll(headers: HttpHeader[], name: string): string[] {
+  return headerValues({ headers }, name);
+}
+
+/** Headers as a capture writes them: an object (a value may be a list), [name, value] pairs or {name, value}. */
+export function headersFromUnknown(h: unknown, where: string): HttpHeader[] {
+  if (h === undefined || h === null) return [];
+  if (Array.isArray(h)) {
+    return h.map((entry, i) => {
+      if (Array.isArray(entry) && entry.length === 2)
+        return { name: String(entry[0]), value: String(entry[1]) };
+      if (entry && typeof entry === "object" && "name" in entry && "value" in entry) {
+        const e = entry as { name: unknown; value: unknown };
+        return { name: String(e.name), value: String(e.value) };
+      }
+      throw new CaptureError(`${where}: header ${i + 1} is neither [name, value] nor {name, value}`);
+    });
+  }
+  if (typeof h === "object") {
+    const out: HttpHeader[] = [];
+    for (const [k, v] of Object.entries(h as Record<string, unknown>)) {
+      for (const item of Array.isArray(v) ? v : [v]) out.push({ name: k, value: String(item) });
+    }
+    return out;
+  }
+  throw new CaptureError(`${where}: headers must be an object or a list`);
+}
+
+/** A request as the exchange carries it: the reader, not the request parser, names the format. */
+export function withoutFormat(r: ParsedRequest): CapturedExchange["request"] {
+  const { format: _format, ...rest } = r;
+  return rest;
+}
