@@ -9,7 +9,9 @@ export const REDACTED = "REDACTED";
 
 /**
  * Query (and connection-string) parameters whose values are secrets: SAS and Workflow trigger
- * signatures, function keys, API keys, OAuth tokens and client secrets, passwords.
+ * signatures, function keys, API and API Management subscription keys, OAuth and SAS tokens, client
+ * secrets, passwords, and Service Bus and Event Hubs keys (`SharedAccessKey=` in their connection
+ * strings).
  */
 const SECRET_QUERY_PARAMS = [
   "sig",
@@ -19,11 +21,17 @@ const SECRET_QUERY_PARAMS = [
   "x-ms-signature",
   "api-key",
   "apikey",
+  "subscription-key",
   "access_token",
   "refresh_token",
+  "id_token",
+  "token",
+  "sas_token",
+  "sastoken",
   "client_secret",
   "password",
   "pwd",
+  "sharedaccesskey",
 ];
 
 // A query separator (? & ;), plain or percent-encoded once or more (%26, %2526, …): a SAS URL carried
@@ -66,16 +74,25 @@ const BEARER_RE = /\b(Bearer[ \t]+)[A-Za-z0-9\-_.~+/%]{8,}=*/gi;
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const ACCOUNT_KEY_RE = /(AccountKey(?:=|%(?:25)*3D))(?:[^;'"\s%&]|%(?!(?:25)*(?:3B|26)))+/gi;
 const MAC_RE = /(The MAC signature found in the HTTP request ')[^']*(')/gi;
-// Office 365 connector / Teams incoming webhook URLs carry their secret in the path, not the query.
-const OFFICE_WEBHOOK_RE =
-  /(https?:\/\/[a-z0-9.-]*(?:webhook\.office\.com|outlook\.office(?:365)?\.com)\/webhook[a-z0-9]*\/)[^\s'"<>]+/gi;
+// Webhook URLs that carry their secret in the path, not the query: Office 365 connectors and Teams
+// incoming webhooks, Slack's incoming webhooks and workflow triggers, Discord's webhooks.
+const WEBHOOK_PATH_RE = new RegExp(
+  String.raw`(https?://(?:[a-z0-9.-]*(?:webhook\.office\.com|outlook\.office(?:365)?\.com)/webhook[a-z0-9]*` +
+    String.raw`|hooks\.slack\.com/(?:services|workflows|triggers)|(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks)/)` +
+    String.raw`[^\s'"<>]+`,
+  "gi",
+);
+// Keys sent as headers, written as `Name: value` (a pasted request, a logged header).
+const SECRET_HEADER_RE =
+  /\b((?:x-functions-key|ocp-apim-subscription-key|x-ms-encryption-key|x-api-key|api-key)[ \t]*:[ \t]*)[^\s,;'"<>()]+/gi;
 
 /**
  * Redacts every credential shape this product knows: SAS/trigger signatures in URLs (also
  * percent-encoded inside another query value), client secrets and passwords in query or connection
  * strings or as `name=value` in free text, Shared Key signatures, bearer tokens and bare JWTs,
- * AccountKey=… in connection strings and bare account keys, the MAC echoed in Storage's
- * AuthenticationFailed detail, and Teams / Office 365 webhook URL paths.
+ * AccountKey=… in connection strings and bare account keys, keys written as headers, the MAC echoed
+ * in Storage's AuthenticationFailed detail, and the paths of Teams / Office 365, Slack and Discord
+ * webhook URLs.
  * Idempotent: redacting redacted text changes nothing.
  */
 export function redactSecrets(text: string): string {
@@ -84,10 +101,10 @@ export function redactSecrets(text: string): string {
 
 /**
  * Something every pattern above needs (`=` or `%` for parameters and account keys, the scheme words,
- * `eyJ`, the MAC text, `webhook`): one test instead of seven passes over text that has none of them,
+ * `eyJ`, the MAC text, `webhook` or Slack's host, a header name ending in `-key`): one test instead of seven passes over text that has none of them,
  * which is most user agents and URIs without a query.
  */
-const MAY_HOLD_SECRET_RE = /[=%]|eyJ|bearer|sharedkey|webhook|mac signature/i;
+const MAY_HOLD_SECRET_RE = /[=%]|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature/i;
 
 function redactAll(text: string): string {
   const keyless = KEY_PADDING_RE.test(text) ? text.replace(BARE_KEY_RE, REDACTED) : text;
@@ -98,7 +115,8 @@ function redactAll(text: string): string {
     .replace(JWT_RE, REDACTED)
     .replace(ACCOUNT_KEY_RE, `$1${REDACTED}`)
     .replace(MAC_RE, `$1${REDACTED}$2`)
-    .replace(OFFICE_WEBHOOK_RE, `$1${REDACTED}`);
+    .replace(WEBHOOK_PATH_RE, `$1${REDACTED}`)
+    .replace(SECRET_HEADER_RE, `$1${REDACTED}`);
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must go

@@ -70,6 +70,14 @@ const SHAPES: Array<{ name: string; wrap: (canary: string) => string }> = [
   { name: "bare account key", wrap: (c) => `${c}${"A".repeat(86 - c.length)}==` },
   { name: "percent-encoded bare key", wrap: (c) => `${c}%2B${"A".repeat(85 - c.length)}%3D%3D` },
   { name: "client secret as name=value", wrap: (c) => `client_secret=${c}` },
+  {
+    name: "Service Bus connection string",
+    wrap: (c) => `Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=${c}=`,
+  },
+  { name: "Slack webhook", wrap: (c) => `https://hooks.slack.com/services/T0AB/B0CD/${c}` },
+  { name: "Discord webhook", wrap: (c) => `https://discord.com/api/webhooks/1234/${c}` },
+  { name: "function key header", wrap: (c) => `x-functions-key: ${c}` },
+  { name: "token as name=value", wrap: (c) => `token=${c}` },
 ];
 
 /** Real user agents around the secret (from the samples: .NET, JS, Python, Go SDKs). */

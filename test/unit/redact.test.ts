@@ -12,7 +12,7 @@ import {
 /** What sanitizeLogValue may change text from: a secret shape's start or a control character. */
 const MAY_CHANGE_FROM =
   // eslint-disable-next-line no-control-regex -- control characters are one of them
-  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|eyj|bearer|sharedkey|webhook|mac signature|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D))/i;
+  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|eyj|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D))/i;
 
 describe("redaction", () => {
   it("masks SAS sig values wherever they appear", () => {
@@ -95,6 +95,46 @@ describe("redaction", () => {
       "status code=403 (AuthorizationFailure)",
       "sha256=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=",
     ])
+      expect(redactSecrets(plain)).toBe(plain);
+  });
+
+  it("masks Service Bus keys, Slack and Discord webhook paths, keys written as headers, and tokens", () => {
+    const text = [
+      "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=sb1Key2Abc3Def4=",
+      "SharedAccessKey=eh5Key6Ghi7=;EntityPath=hub",
+      "https://hooks.slack.com/services/T0AAAA/B0BBBB/sl4ckT0ken5678",
+      "https://discord.com/api/webhooks/1234567890/d1sc0rdT0ken_x",
+      "MyApp/1.0 (x-functions-key: fnK3y0123456789==)",
+      "Ocp-Apim-Subscription-Key:ap1mK3y0123",
+      "x-ms-encryption-key: cpkK3yMDEyMzQ1Njc4OWFi=",
+      "https://api.contoso.com/v1?subscription-key=subK3y0123&format=json",
+      "curl/8.5 token=ghp_t0ken0123456789",
+      "https://app.example/cb?id_token=idT0ken01&sas_token=s4sT0ken01",
+    ].join("\n");
+    const out = redactSecrets(text);
+    for (const secret of [
+      "sb1Key2",
+      "eh5Key6",
+      "sl4ckT0ken",
+      "d1sc0rdT0ken",
+      "fnK3y",
+      "ap1mK3y",
+      "cpkK3y",
+      "subK3y",
+      "ghp_t0ken",
+      "idT0ken",
+      "s4sT0ken",
+    ])
+      expect(out).not.toContain(secret);
+    expect(out).toContain("SharedAccessKeyName=Root;SharedAccessKey=REDACTED");
+    expect(out).toContain(";EntityPath=hub");
+    expect(out).toContain("https://hooks.slack.com/services/REDACTED");
+    expect(out).toContain("https://discord.com/api/webhooks/REDACTED");
+    expect(out).toContain("MyApp/1.0 (x-functions-key: REDACTED)");
+    expect(out).toContain("&format=json");
+    expect(redactSecrets(out)).toBe(out);
+    // A header that names a key without giving one, and ordinary Slack links, are left alone.
+    for (const plain of ["see https://slack.com/help/articles/123", "x-ms-blob-type: BlockBlob"])
       expect(redactSecrets(plain)).toBe(plain);
   });
 
@@ -183,6 +223,12 @@ describe("sanitizeOutbound", () => {
       "The MAC signature found in the HTTP request 'abc' x",
       "https://x.webhook.office.com/webhookb2/secret/path",
       " client_secret=abc",
+      ";SharedAccessKey=c2Vj",
+      "https://hooks.slack.com/services/T0/B0/x",
+      "https://discord.com/api/webhooks/1/x",
+      " x-functions-key: abc",
+      "Ocp-Apim-Subscription-Key:abc",
+      " token=abc",
       Buffer.alloc(64, 7).toString("base64"),
       encodeURIComponent(Buffer.alloc(64, 0xfb).toString("base64")),
       "==",
