@@ -58,7 +58,8 @@ export interface RecordSink<T> {
 }
 
 /** The input forms a file can be in; detected from its first bytes. */
-export type FileFormat = "json-lines" | "json-array" | "logs-api" | "csv" | "classic" | "json-objects";
+export type FileFormat =
+  "json-lines" | "json-array" | "logs-api" | "records" | "csv" | "classic" | "json-objects";
 
 const RECORD_FIELD = "(record)";
 const FILE_FIELD = "(file)";
@@ -516,6 +517,60 @@ class JsonObjectsPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
   }
 }
 
+/**
+ * Azure Monitor's envelope `{"records": [record, …]}`: what a diagnostic setting streams to Event Hubs
+ * (each event's body; dumped one per line or saved pretty-printed) and what older archives hold in one
+ * blob. Each element of `records` is a record (archive or Log Analytics shape, as in JSON Lines), located
+ * by the physical line it starts on; other keys of the envelope are ignored.
+ */
+class RecordsEnvelopePolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
+  private envelopes = 0;
+
+  decide(frames: readonly JsonFrame[], isObject: boolean): "descend" | "capture" {
+    if (frames.length === 0) {
+      if (!isObject) return "capture";
+      this.envelopes++;
+      return "descend";
+    }
+    // `records` is walked when it is a list; anything else is captured (and refused in `value`).
+    if (frames.length === 1) return frames[0]!.key === "records" && !isObject ? "descend" : "capture";
+    return "capture";
+  }
+
+  value(
+    frames: readonly JsonFrame[],
+    text: string | undefined,
+    problem: CaptureProblem | undefined,
+    bytes?: Buffer,
+    line = 1,
+  ): void {
+    if (frames.length === 0) {
+      rejectAt(this.sink, { file: this.file, line }, FILE_FIELD, 'expected an envelope {"records": [...]}');
+      return;
+    }
+    if (frames.length === 1) {
+      if (frames[0]!.key === "records")
+        rejectAt(this.sink, { file: this.file, line }, "records", "must be a list of records");
+      return;
+    }
+    const at: RecordLocation = {
+      file: this.file,
+      line,
+      unit: `record ${frames[1]!.index + 1} of envelope ${this.envelopes}`,
+    };
+    mapCapturedObject(text, problem, at, this.map, this.sink, this.out, bytes);
+  }
+
+  fail(_frames: readonly JsonFrame[], reason: string, line = 1): void {
+    rejectAt(
+      this.sink,
+      { file: this.file, line },
+      FILE_FIELD,
+      `${reason}; the rest of the file was skipped (expected {"records": [...]} envelopes one after another)`,
+    );
+  }
+}
+
 const logsApiColumnsSchema = z.array(z.object({ name: z.string(), type: z.string().optional() }));
 
 /** The Logs API response `{"tables":[{"name","columns":[{name,type}],"rows":[[…]]}]}`. */
@@ -731,6 +786,14 @@ export class FileRecordParser<T> {
         this.inner = new JsonStreamScanner(new LogsApiPolicy(file, map, sink, out));
         head = skipBom(head);
         break;
+      case "records":
+        this.inner = new JsonStreamScanner(
+          new RecordsEnvelopePolicy(file, map, sink, out),
+          MAX_RECORD_BYTES,
+          true,
+        );
+        head = skipBom(head);
+        break;
       case "classic":
         this.inner = map.fromClassicFields
           ? new ClassicLogParser(file, map.fromClassicFields, sink, out)
@@ -773,8 +836,8 @@ function skipBom(b: Buffer): Buffer {
 }
 
 /**
- * The form from the first significant bytes: `[` a JSON array, `{"tables"` a Logs API response, any
- * other `{` JSON Lines, unless the first object is spread over lines (pretty-printed: read as JSON
+ * The form from the first significant bytes: `[` a JSON array, `{"tables"` a Logs API response,
+ * `{"records"` Azure Monitor's envelope, any other `{` JSON Lines, unless the first object is spread over lines (pretty-printed: read as JSON
  * objects one after another); `1.0;`/`2.0;` a classic Storage Analytics log, anything else CSV. Undefined
  * while more bytes are needed (or, at the end, when the file holds nothing but whitespace).
  */
@@ -796,7 +859,9 @@ export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefin
   if (b[j] === 0x22) {
     const close = b.indexOf(0x22, j + 1);
     if (close < 0) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
-    if (b.toString("latin1", j + 1, close) === "tables") return "logs-api";
+    const key = b.toString("latin1", j + 1, close);
+    if (key === "tables") return "logs-api";
+    if (key === "records") return "records";
   }
   // A line break before the first key: `{` alone on its line, as every pretty-printer writes it.
   if (b.subarray(i + 1, j).includes(0x0a)) return "json-objects";

@@ -11,6 +11,7 @@ import {
   storageRequestsToLogAnalyticsJsonArray,
   storageRequestsToLogsApiJson,
   storageRequestsToNdjson,
+  storageRequestsToRecordsEnvelopes,
   writeArchiveTree,
 } from "../sim/forms.js";
 import { generateAll, type ScenarioData } from "../sim/scenarios.js";
@@ -49,6 +50,8 @@ const STORAGE_FORMS: Record<string, Writer> = {
   },
   "archive JSON Lines, one file": (root) =>
     writeFile(join(root, "PT1H.json"), storageRequestsToArchiveJsonLines(data.requests)),
+  'Event Hubs bodies ({"records": [...]} per line)': (root) =>
+    writeFile(join(root, "eventhub.json"), storageRequestsToRecordsEnvelopes(data.requests, 50)),
 };
 
 const ACTIVITY_FORMS: Record<string, (root: string) => Promise<void>> = {

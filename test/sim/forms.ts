@@ -247,6 +247,23 @@ export function storageRequestsToArchiveJsonLines(
   return requests.map((r) => JSON.stringify(toArchiveRecord(r, o)) + "\n").join("");
 }
 
+/**
+ * As a diagnostic setting streams them to Event Hubs: events whose body is `{"records": [...]}`, one
+ * per line, `perEvent` archive records each.
+ */
+export function storageRequestsToRecordsEnvelopes(
+  requests: readonly StorageRequest[],
+  perEvent: number,
+  o: ArchiveWriteOptions = {},
+): string {
+  const lines: string[] = [];
+  for (let i = 0; i < requests.length; i += perEvent)
+    lines.push(
+      JSON.stringify({ records: requests.slice(i, i + perEvent).map((r) => toArchiveRecord(r, o)) }),
+    );
+  return lines.join("\n") + "\n";
+}
+
 /** Where a diagnostic setting would put a request's record, relative to the download root. */
 export function archivePathOf(r: StorageRequest): string {
   const resourceId = r.resourceId ?? defaultResourceId(r.account, r.service);
