@@ -7,6 +7,7 @@ import { activityEventFromObject } from "./activity-records.js";
 import { FileRecordParser, type RecordReader, type RecordSink } from "./formats.js";
 import type { FilePiece } from "./byte-ranges.js";
 import { InputError, expandInputPaths, openFileBytes, openFileRange, type FileBytes } from "./input-files.js";
+import { TextEncodingError } from "./text-encoding.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
 import { successRowSkim } from "./skim/json-lines-skim.js";
 import {
@@ -199,17 +200,23 @@ async function* readInto<T>(
   } catch (err) {
     // Not the file's: passed on for `drain` to unwrap.
     if (err instanceof ObserverFailure) throw err;
-    if (!isZlibError(err)) {
+    // A damaged .gz or UTF-16 text: keep what was readable, report the rest, go on with the next file.
+    const damage =
+      err instanceof TextEncodingError
+        ? err.message
+        : isZlibError(err)
+          ? `gzip data is corrupt or truncated (${err.message})`
+          : undefined;
+    if (damage === undefined) {
       if (err instanceof InputError) throw err;
       const detail = err instanceof Error ? err.message : String(err);
       throw new InputError(`${file}: read failed (${detail}); check the file and try again`, file);
     }
-    // A damaged .gz: keep what was readable, report the rest, go on with the next file.
     rejections.reject({
       file,
       line: 1,
       field: "(file)",
-      reason: `gzip data is corrupt or truncated (${err.message}); records after the damage were not read`,
+      reason: `${damage}; records after the damage were not read`,
     });
   }
   parser.end();

@@ -12,6 +12,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { compareText } from "../order.js";
 import { createGunzip } from "node:zlib";
+import { utf8Chunks } from "./text-encoding.js";
 
 /**
  * An input that cannot be read at all (missing path, unreadable file, directory without files). Unlike a
@@ -129,11 +130,17 @@ export interface FileBytes {
 }
 
 /**
- * Opens a file as a stream of (decompressed) chunks; gzip is detected from the magic bytes. The file is
- * opened and sized once: a file of one chunk or less (an archive's hourly `PT1H.json` is about 200 KB)
- * is read at once, a larger one chunk by chunk (see readInTurn).
+ * Opens a file as a stream of (decompressed) chunks of UTF-8: gzip is detected from the magic bytes,
+ * UTF-16 from its byte order mark (src/collect/text-encoding.ts). The file is opened and sized once: a
+ * file of one chunk or less (an archive's hourly `PT1H.json` is about 200 KB) is read at once, a larger
+ * one chunk by chunk (see readInTurn).
  */
 export async function openFileBytes(file: string): Promise<FileBytes> {
+  const bytes = await openRawFileBytes(file);
+  return { ...bytes, chunks: utf8Chunks(bytes.chunks) };
+}
+
+async function openRawFileBytes(file: string): Promise<FileBytes> {
   const fd = openForReading(file);
   let handedOver = false;
   let size: number;
