@@ -248,9 +248,12 @@ function mapJsonRecord<T>(
   if (r !== undefined) out.push(r);
 }
 
-/** RFC 4180 fields of one complete record (quoted fields, doubled quotes, embedded commas/newlines). */
-export function splitCsvRecord(s: string): string[] {
-  if (s.indexOf('"') < 0) return s.split(",");
+/**
+ * RFC 4180 fields of one complete record (quoted fields, doubled quotes, embedded delimiters and
+ * newlines), split at `delimiter` (a comma unless the header said otherwise: see csvDelimiterOf).
+ */
+export function splitCsvRecord(s: string, delimiter: CsvDelimiter = ","): string[] {
+  if (s.indexOf('"') < 0) return s.split(delimiter);
   const out: string[] = [];
   const n = s.length;
   let i = 0;
@@ -274,8 +277,8 @@ export function splitCsvRecord(s: string): string[] {
           break;
         }
       }
-      // Lenient about text between a closing quote and the next comma: keep it rather than lose it.
-      const c = s.indexOf(",", i);
+      // Lenient about text between a closing quote and the next delimiter: keep it rather than lose it.
+      const c = s.indexOf(delimiter, i);
       if (c < 0) {
         out.push(v + s.slice(i));
         break;
@@ -283,7 +286,7 @@ export function splitCsvRecord(s: string): string[] {
       out.push(v + s.slice(i, c));
       i = c + 1;
     } else {
-      const c = s.indexOf(",", i);
+      const c = s.indexOf(delimiter, i);
       if (c < 0) {
         out.push(s.slice(i));
         break;
@@ -293,6 +296,25 @@ export function splitCsvRecord(s: string): string[] {
     }
   }
   return out;
+}
+
+export type CsvDelimiter = "," | ";" | "\t";
+const CSV_DELIMITERS: readonly CsvDelimiter[] = [",", ";", "\t"];
+
+/**
+ * The delimiter of a CSV file, from its header: whichever of comma, semicolon and tab it holds most of
+ * outside quotes. Excel and PowerShell's `Export-Csv -UseCulture` write `;` where the decimal separator
+ * is a comma; a result grid copied from the portal or Kusto Explorer is tab-separated.
+ */
+export function csvDelimiterOf(header: string): CsvDelimiter {
+  const unquoted = header.replace(/"[^"]*"/g, "");
+  let best: CsvDelimiter = ",";
+  let most = 0;
+  for (const d of CSV_DELIMITERS) {
+    const n = unquoted.split(d).length - 1;
+    if (n > most) [best, most] = [d, n];
+  }
+  return best;
 }
 
 function countQuotes(s: string): number {
@@ -306,13 +328,18 @@ function countQuotes(s: string): number {
 }
 
 const TIME_COLUMNS = new Set(["TimeGenerated", "time"]);
+/** The first line of Windows PowerShell's Export-Csv: `#TYPE System.Management.Automation.PSCustomObject`. */
+const POWERSHELL_TYPE_LINE = /^#TYPE [\w.`[\],+]+\s*$/;
 
 /**
  * CSV with a header row, on top of the line splitter: a record spans physical lines while a quoted field
- * is open (odd number of quotes so far). The portal writes headers like `TimeGenerated [UTC]`.
+ * is open (odd number of quotes so far). The portal writes headers like `TimeGenerated [UTC]`; the
+ * delimiter is the header's (comma, semicolon or tab), and Windows PowerShell's `#TYPE …` line before the
+ * header is skipped.
  */
 class CsvParser<T> extends LineParser<T> {
   private header: string[] | undefined;
+  private delimiter: CsvDelimiter = ",";
   /** Why rows cannot be read (unusable header), reported once per row. */
   private headerProblem: string | undefined;
   private headerLine = 0;
@@ -386,7 +413,7 @@ class CsvParser<T> extends LineParser<T> {
       rejectAt(this.sink, at, RECORD_FIELD, this.headerProblem);
       return;
     }
-    const fields = splitCsvRecord(text);
+    const fields = splitCsvRecord(text, this.delimiter);
     const header = this.header;
     if (fields.length !== header.length) {
       rejectAt(
@@ -408,9 +435,12 @@ class CsvParser<T> extends LineParser<T> {
   }
 
   private readHeader(text: string, lineNo: number, problem: string | undefined): void {
+    // Windows PowerShell's Export-Csv writes the objects' type first unless told -NoTypeInformation.
+    if (!problem && POWERSHELL_TYPE_LINE.test(text)) return;
     this.headerLine = lineNo;
     const at: RecordLocation = { file: this.file, line: lineNo };
-    const names = splitCsvRecord(text).map((raw) => raw.trim());
+    this.delimiter = csvDelimiterOf(text);
+    const names = splitCsvRecord(text, this.delimiter).map((raw) => raw.trim());
     let localTime: string | undefined;
     this.header = names.map((name) => {
       const bracket = name.endsWith("]") ? name.lastIndexOf(" [") : -1;

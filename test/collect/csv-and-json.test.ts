@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { splitCsvRecord } from "../../src/collect/formats.js";
+import { csvDelimiterOf, splitCsvRecord } from "../../src/collect/formats.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
+import { activityEventsToCsv } from "../sim/forms.js";
+import { generateAll } from "../sim/scenarios.js";
 import {
   defaultResourceId,
   storageRequestsToArchiveJsonLines,
@@ -8,7 +10,7 @@ import {
   storageRequestsToLogAnalyticsJsonArray,
   storageRequestsToLogsApiJson,
 } from "../sim/forms.js";
-import { defined, readStorage, writeTemp } from "./helpers.js";
+import { defined, readActivity, readStorage, writeTemp } from "./helpers.js";
 
 const base: StorageRequest = {
   timeMs: Date.UTC(2024, 4, 1, 13, 5, 9, 283),
@@ -30,6 +32,41 @@ describe("CSV exports", () => {
   it("splits RFC 4180 records: quotes, doubled quotes, commas and empty fields", () => {
     expect(splitCsvRecord('a,"b,c","say ""hi""",,"",x')).toEqual(["a", "b,c", 'say "hi"', "", "", "x"]);
     expect(splitCsvRecord("a,b,")).toEqual(["a", "b", ""]);
+  });
+
+  it("splits at the header's delimiter: semicolon and tab, outside quotes", () => {
+    expect(csvDelimiterOf("TimeGenerated;AccountName;UserAgentHeader")).toBe(";");
+    expect(csvDelimiterOf("TimeGenerated\tAccountName\tUri")).toBe("\t");
+    expect(csvDelimiterOf('"Time;Generated",AccountName,Uri')).toBe(",");
+    expect(csvDelimiterOf("TimeGenerated")).toBe(",");
+    expect(splitCsvRecord('a;"b;c";"x,y";', ";")).toEqual(["a", "b;c", "x,y", ""]);
+    expect(splitCsvRecord("a\tb,c\t", "\t")).toEqual(["a", "b,c", ""]);
+  });
+
+  it("reads CSV as Excel, PowerShell and copied grids write it: ;, tabs, #TYPE and quoted fields", async () => {
+    const rows = [base, { ...base, statusCode: 200, statusText: "Success", userAgent: "a;b\tc" }];
+    const comma = await readStorage([await writeTemp("rows.csv", storageRequestsToCsv(rows))]);
+    expect(comma.rejections.count).toBe(0);
+    for (const o of [
+      { delimiter: ";" },
+      { delimiter: "\t" },
+      { powershell: true },
+      { powershell: true, delimiter: ";", portal: true },
+    ]) {
+      const read = await readStorage([await writeTemp("rows.csv", storageRequestsToCsv(rows, o))]);
+      expect({ o, rejected: read.rejections.samples }).toEqual({ o, rejected: [] });
+      expect(read.records).toEqual(comma.records);
+    }
+    const { activity } = generateAll({ seed: 3 });
+    const events = await readActivity([await writeTemp("AzureActivity.csv", activityEventsToCsv(activity))]);
+    const semicolons = await readActivity([
+      await writeTemp(
+        "AzureActivity.csv",
+        activityEventsToCsv(activity, { delimiter: ";", powershell: true }),
+      ),
+    ]);
+    expect(events.events.length).toBeGreaterThan(0);
+    expect(semicolons.events).toEqual(events.events);
   });
 
   it("round-trips the portal's CSV: BOM, `TimeGenerated [UTC]`, US times, embedded newlines and quotes", async () => {

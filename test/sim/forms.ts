@@ -115,14 +115,30 @@ export function storageRequestsToNdjson(
   return requests.map((r) => JSON.stringify(toLogAnalyticsRow(r, o)) + "\n").join("");
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
-export function csvField(v: unknown): string {
-  if (v === undefined || v === null) return "";
+/**
+ * RFC 4180 field: quoted when it holds the delimiter, a quote, CR or LF (or `always`, as PowerShell's
+ * Export-Csv quotes every field).
+ */
+export function csvField(v: unknown, delimiter = ",", always = false): string {
+  if (v === undefined || v === null) return always ? '""' : "";
   const s = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  return always || /["\r\n]/.test(s) || s.includes(delimiter) || s !== s.trim()
+    ? `"${s.replace(/"/g, '""')}"`
+    : s;
 }
 
-function toCsv(rows: Record<string, unknown>[], headerOf: (column: string) => string, bom: boolean): string {
+interface CsvLayout {
+  bom: boolean;
+  delimiter?: string;
+  /** Windows PowerShell's Export-Csv: a `#TYPE` line first, every field quoted. */
+  powershell?: boolean;
+}
+
+function toCsv(
+  rows: Record<string, unknown>[],
+  headerOf: (column: string) => string,
+  layout: CsvLayout,
+): string {
   const columns: string[] = [];
   const seen = new Set<string>();
   for (const row of rows)
@@ -132,14 +148,21 @@ function toCsv(rows: Record<string, unknown>[], headerOf: (column: string) => st
         columns.push(k);
       }
   if (columns.length === 0) return "";
-  const lines = [columns.map((c) => csvField(headerOf(c))).join(",")];
-  for (const row of rows) lines.push(columns.map((c) => csvField(row[c])).join(","));
-  return (bom ? "\ufeff" : "") + lines.join("\r\n") + "\r\n";
+  const d = layout.delimiter ?? ",";
+  const field = (v: unknown) => csvField(v, d, layout.powershell);
+  const lines = [columns.map((c) => field(headerOf(c))).join(d)];
+  if (layout.powershell) lines.unshift("#TYPE System.Management.Automation.PSCustomObject");
+  for (const row of rows) lines.push(columns.map((c) => field(row[c])).join(d));
+  return (layout.bom ? "\ufeff" : "") + lines.join("\r\n") + "\r\n";
 }
 
 export interface CsvWriteOptions extends LogAnalyticsWriteOptions {
   /** Portal style: `TimeGenerated [UTC]` header, `M/D/YYYY, h:mm:ss.fff AM` times, and a BOM. */
   portal?: boolean;
+  /** `;` as Excel and `Export-Csv -UseCulture` write where the decimal separator is a comma, or a tab. */
+  delimiter?: string;
+  /** Windows PowerShell's Export-Csv: a `#TYPE` line first, every field quoted. */
+  powershell?: boolean;
 }
 
 export function storageRequestsToCsv(requests: readonly StorageRequest[], o: CsvWriteOptions = {}): string {
@@ -148,11 +171,11 @@ export function storageRequestsToCsv(requests: readonly StorageRequest[], o: Csv
     if (o.portal) row.TimeGenerated = portalTime(r.timeMs);
     return row;
   });
-  return toCsv(
-    rows,
-    (c) => (o.portal && c === "TimeGenerated" ? "TimeGenerated [UTC]" : c),
-    o.portal ?? false,
-  );
+  return toCsv(rows, (c) => (o.portal && c === "TimeGenerated" ? "TimeGenerated [UTC]" : c), {
+    bom: o.portal ?? false,
+    ...(o.delimiter === undefined ? {} : { delimiter: o.delimiter }),
+    ...(o.powershell === undefined ? {} : { powershell: o.powershell }),
+  });
 }
 
 function logsApiType(column: string): string {
@@ -351,17 +374,20 @@ export function activityEventsToLogAnalyticsJsonArray(events: readonly ActivityE
   );
 }
 
-export function activityEventsToCsv(events: readonly ActivityEvent[], o: { portal?: boolean } = {}): string {
+export function activityEventsToCsv(
+  events: readonly ActivityEvent[],
+  o: Pick<CsvWriteOptions, "portal" | "delimiter" | "powershell"> = {},
+): string {
   const rows = events.map((e) => {
     const row = toActivityRow(e, { dynamicAsText: true });
     if (o.portal) row.TimeGenerated = portalTime(e.timeMs);
     return row;
   });
-  return toCsv(
-    rows,
-    (c) => (o.portal && c === "TimeGenerated" ? "TimeGenerated [UTC]" : c),
-    o.portal ?? false,
-  );
+  return toCsv(rows, (c) => (o.portal && c === "TimeGenerated" ? "TimeGenerated [UTC]" : c), {
+    bom: o.portal ?? false,
+    ...(o.delimiter === undefined ? {} : { delimiter: o.delimiter }),
+    ...(o.powershell === undefined ? {} : { powershell: o.powershell }),
+  });
 }
 
 /** An archived activity-log record (`insights-activity-logs`). */

@@ -28,14 +28,13 @@ Usage:
 
 Inputs (files or directories, read recursively; .gz accepted; the format is detected):
   --logs PATH...      Storage resource logs: Log Analytics exports of StorageBlobLogs, StorageQueueLogs,
-                      StorageTableLogs or StorageFileLogs (JSON array, NDJSON, CSV with a header row,
-                      Logs API JSON), diagnostic-setting archives (PT1H.json JSON Lines under
-                      insights-logs-storageread|storagewrite|storagedelete/...; pretty-printed
+                      StorageTableLogs or StorageFileLogs (JSON array, NDJSON, CSV or TSV with a
+                      header row, Logs API JSON), diagnostic-setting archives (PT1H.json JSON Lines
+                      under insights-logs-storageread|storagewrite|storagedelete/...; pretty-printed
                       records, e.g. saved with jq ., are read too), Event Hubs event bodies
                       ({"records": [...]}, one per line or pretty-printed), or classic Storage
-                      Analytics logs (1.0/2.0 lines, a downloaded $logs tree). Repeat the flag or list
-                      several paths
-                      after it. Required.
+                      Analytics logs (1.0/2.0 lines, a downloaded $logs tree). UTF-8, or UTF-16 with
+                      a byte order mark. Repeat the flag or list several paths after it. Required.
   --workspace ID      Query Log Analytics instead: the workspace's Workspace ID (a GUID). Repeat for
                       several workspaces. Failures are summarised inside Log Analytics; AzureActivity
                       and root-cause evidence are read from the same workspaces. Needs Log Analytics
