@@ -8,8 +8,11 @@ import type { Finding } from "./finding.js";
 import { permissionNeeded, type RequestTarget } from "./operation.js";
 import type { HttpHeader } from "../signature/http-request.js";
 
-/** What loggers write in place of a signature (the Azure SDKs and az write REDACTED). */
-const LOGGER_PLACEHOLDER = /^(?:\[?REDACTED\]?|<REDACTED>|\*{3,}|x{3,})$/i;
+/**
+ * What loggers write in place of a value: the Azure SDKs and az write REDACTED, the Python Storage SDK's
+ * debug logging `*****` (and, for the signature, `sig=*****`).
+ */
+const LOGGER_PLACEHOLDER = /^(?:sig=)?(?:\[?REDACTED\]?|<REDACTED>|\*{3,}|x{3,})$/i;
 
 export type SasKind = "account" | "service" | "user-delegation";
 
@@ -51,7 +54,10 @@ export const SAS_FIELDS = [
 
 export interface SasFields {
   kind: SasKind;
+  /** Every field as the capture has it, hidden ones included (`sv=REDACTED`). */
   fields: Record<string, string>;
+  /** Fields whose value a logger replaced (LOGGER_PLACEHOLDER): present, but not checked. */
+  hidden: string[];
   /** A signature is present (its value is never kept). */
   hasSignature: boolean;
 }
@@ -65,16 +71,26 @@ export function looksLikeSas(url: URL): boolean {
 
 export function parseSas(url: URL): SasFields {
   const fields: Record<string, string> = {};
+  const hidden: string[] = [];
   for (const name of SAS_FIELDS) {
     const v = url.searchParams.get(name);
-    if (v !== null) fields[name] = v;
+    if (v === null) continue;
+    fields[name] = v;
+    if (LOGGER_PLACEHOLDER.test(v)) hidden.push(name);
   }
   const kind: SasKind = fields["skoid"]
     ? "user-delegation"
     : fields["srt"] || fields["ss"]
       ? "account"
       : "service";
-  return { kind, fields, hasSignature: url.searchParams.has("sig") };
+  return { kind, fields, hidden, hasSignature: url.searchParams.has("sig") };
+}
+
+/** The fields that can be checked: those the capture shows (a hidden field is present but unknown). */
+function shownFields(sas: SasFields): Record<string, string> {
+  const shown = { ...sas.fields };
+  for (const name of sas.hidden) delete shown[name];
+  return shown;
 }
 
 function ipToNumber(ip: string): number | undefined {
@@ -130,7 +146,8 @@ const SKEW_WINDOW_MS = 15 * MINUTE;
 
 export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding[] } {
   const sas = parseSas(ctx.url);
-  const f = sas.fields;
+  const f = shownFields(sas);
+  const hidden = (name: string) => sas.hidden.includes(name);
   const findings: Finding[] = [];
   const add = (finding: Omit<Finding, "decision"> & { decision?: Finding["decision"] }) =>
     findings.push({ decision: "sas", ...finding });
@@ -173,7 +190,7 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
           id: "sas-sig-hidden",
           severity: "info",
           title: "The capture hides the signature",
-          detail: `sig reads "${decoded}": the logger that captured the request (the Azure SDKs' HTTP logging, az --debug) hid it, so it is not checked here; every other SAS field is. When they all check out, the signature itself (the key it was signed with) is what to check: capture the request with curl -v or a proxy, or pass the server's error detail.`,
+          detail: `sig reads "${decoded}": the logger that captured the request (the Azure SDKs' HTTP logging, az --debug) hid it, so it is not checked here; every other SAS field the capture shows is. When they all check out, the signature itself (the key it was signed with) is what to check: capture the request with curl -v or a proxy, or pass the server's error detail.`,
         });
       } else if (decodeBase64(decoded).length !== 32) {
         add({
@@ -187,13 +204,23 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
     }
   }
 
-  if (!f["sv"]) {
+  if (sas.hidden.length > 0) {
     add({
-      id: "sas-no-version",
-      severity: "error",
-      title: "The SAS has no sv",
-      detail: "Every SAS needs a signed version (sv).",
+      id: "sas-fields-hidden",
+      severity: "info",
+      title: "The capture hides SAS fields",
+      detail: `${sas.hidden.join(", ")} ${sas.hidden.length === 1 ? "reads" : "read"} "${sas.fields[sas.hidden[0]!]}": the logger that captured the request hid ${sas.hidden.length === 1 ? "its value" : "their values"} (the Azure SDK for Python's HTTP logging hides every query parameter), so ${sas.hidden.length === 1 ? "it is" : "they are"} not checked here. Capture the request with curl -v or a proxy, or check the SAS as it was minted.`,
     });
+  }
+
+  if (f["sv"] === undefined) {
+    if (!hidden("sv"))
+      add({
+        id: "sas-no-version",
+        severity: "error",
+        title: "The SAS has no sv",
+        detail: "Every SAS needs a signed version (sv).",
+      });
   } else if (!/^\d{4}-\d{2}-\d{2}$/.test(f["sv"])) {
     add({
       id: "sas-bad-version",
@@ -218,7 +245,7 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
         detail: `${field}=${f[field]} is not ISO 8601 UTC.`,
       });
   }
-  if (!f["se"] && !f["si"])
+  if (!f["se"] && !f["si"] && !hidden("se") && !hidden("si"))
     add({
       id: "sas-no-expiry",
       severity: "error",
@@ -392,7 +419,7 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
       detail: `${ctx.method.toUpperCase()} here means "${need.name}", which needs sp to include ${need.anyOf.map((p) => `'${p}'`).join(" or ")} (missing from sp=${f["sp"]}) (AuthorizationPermissionMismatch).`,
     });
   }
-  if (!f["sp"] && f["si"]) {
+  if (!f["sp"] && !hidden("sp") && f["si"]) {
     add({
       id: "sas-stored-policy",
       severity: "info",
@@ -449,7 +476,7 @@ export interface SasSignatureContext {
  */
 export function sasSignatureFindings(ctx: SasSignatureContext): Finding[] {
   if (ctx.otherErrors) return [];
-  const f = ctx.sas.fields;
+  const f = shownFields(ctx.sas);
   const code = ctx.errorCode?.toLowerCase();
   const sts = ctx.serverStringToSign;
   if (sts !== undefined) {
@@ -495,7 +522,7 @@ export function sasSignatureFindings(ctx: SasSignatureContext): Finding[] {
         id: "sas-signature-rejected",
         severity: "error",
         title: "Storage rejected the SAS signature",
-        detail: `${ctx.emulator ? `The emulator answered ${ctx.errorCode}, its answer to a SAS whose signature does not verify (Azure answers 403 AuthenticationFailed with "Signature did not match"). ` : ""}Every SAS field checks out against the request, so the signature itself did not verify: minted with another key (a regenerated key, another account's), or altered after minting. ${ctx.emulator ? "Azurite's --debug log shows the string it signed ('String to sign is')" : "Capture the whole error body: AuthenticationErrorDetail says what Storage signed"}; pass --key-env with the account key to check the key.`,
+        detail: `${ctx.emulator ? `The emulator answered ${ctx.errorCode}, its answer to a SAS whose signature does not verify (Azure answers 403 AuthenticationFailed with "Signature did not match"). ` : ""}${ctx.sas.hidden.length > 0 ? `Every SAS field the capture shows checks out against the request, but it hides ${ctx.sas.hidden.join(", ")}: either one of those is wrong (an expired se, a missing permission in sp) or the signature itself did not verify` : "Every SAS field checks out against the request, so the signature itself did not verify"}: minted with another key (a regenerated key, another account's), or altered after minting. ${ctx.emulator ? "Azurite's --debug log shows the string it signed ('String to sign is')" : "Capture the whole error body: AuthenticationErrorDetail says what Storage signed"}; pass --key-env with the account key to check the key.`,
         decision: "sas",
       },
     ];

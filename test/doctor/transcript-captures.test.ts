@@ -14,6 +14,7 @@ import { parseRequestCapture, parseResponseCapture } from "../../src/doctor/capt
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import type { TranscriptCapture } from "../../scripts/make-transcript-captures.js";
 import { runCli } from "./cli.js";
+import { writeTemp } from "../collect/helpers.js";
 
 const DIR = join("test", "doctor", "captures", "transcripts");
 const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as TranscriptCapture[];
@@ -333,5 +334,115 @@ describe("the .NET SDK's log reader", () => {
     expect(() => parseResponseCapture(["Unhandled exception.", ...broken].join("\n"), "bad.txt")).toThrow(
       /^bad\.txt:12: under "Headers:" expected "Name: value"$/,
     );
+  });
+});
+
+describe("the Python SDK's log reader", () => {
+  const sasQuery = "sv=2023-11-03&st=2026-12-05T08%3A00%3A00Z&se=2026-12-05T09%3A00%3A00Z&sr=b&sp=r";
+  const blobUrl = "https://stcontoso01.blob.core.windows.net/reports/q3.csv";
+  /**
+   * The Storage SDK's policy (logging_enable=True), one record per line, as its source writes them; a
+   * body's lines after its first are that record's, without a prefix.
+   */
+  const storagePolicy = (prefix: (k: number) => string, body: string[]) => [
+    ...[
+      `Request URL: '${blobUrl}?${sasQuery}&sig=sig=*****'`,
+      "Request method: 'GET'",
+      "Request headers:",
+      "    'x-ms-range': 'bytes=0-33554431'",
+      "    'x-ms-version': '2025-01-05'",
+      "    'x-ms-date': 'Sat, 05 Dec 2026 10:15:02 GMT'",
+      "Request body:",
+      "Hidden body, please use logging_body to show body",
+      "Response status: 403",
+      "Response headers:",
+      "    'Content-Type': 'application/xml'",
+      "    'x-ms-request-id': '3b0c2a71-601e-0045-1f5e-47f0a2000000'",
+      "    'x-ms-error-code': 'AuthenticationFailed'",
+      "    'Date': 'Sat, 05 Dec 2026 10:15:02 GMT'",
+      "Response content:",
+      ...body.slice(0, 1),
+    ].map((line, k) => prefix(k) + line),
+    ...body.slice(1),
+  ];
+  const bytesBody =
+    'b\'\\xef\\xbb\\xbf<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code>' +
+    "<Message>Server failed to authenticate the request.\\nRequestId:3b0c2a71\\nTime:2026-12-05T10:15:02.5013344Z</Message>" +
+    "<AuthenticationErrorDetail>Signed expiry time [Sat, 05 Dec 2026 09:00:00 GMT] must be after signed start time [Sat, 05 Dec 2026 08:00:00 GMT] caf\\xc3\\xa9</AuthenticationErrorDetail></Error>'";
+
+  it("reads each line past its logging prefix, and the body Python printed as bytes", async () => {
+    for (const prefix of [
+      () => "DEBUG:azure.storage.blob._shared.policies:",
+      (k: number) => `2026-12-05 10:15:02,${100 + k} - azure.storage.blob._shared.policies - DEBUG - `,
+    ]) {
+      const log = storagePolicy(prefix, [bytesBody]).join("\n");
+      const exchange = parseRequestCapture(log, "python.log");
+      expect(exchange.request.headers).toContainEqual({ name: "x-ms-version", value: "2025-01-05" });
+      expect(exchange.response?.headers).toContainEqual({
+        name: "x-ms-error-code",
+        value: "AuthenticationFailed",
+      });
+      expect(exchange.response?.body).toMatch(/^<\?xml version="1.0"/);
+      expect(exchange.response?.body).toContain("request.\nRequestId:3b0c2a71\nTime:");
+      expect(exchange.response?.body).toContain("start time [Sat, 05 Dec 2026 08:00:00 GMT] café<");
+      const path = await writeTemp("python.log", log);
+      const report = JSON.parse((await runCli(["explain", "--request", path, "--format", "json"])).stdout);
+      const ids = (report.findings as Array<{ id: string }>).map((f) => f.id);
+      expect(report.firstProblem.id).toBe("sas-expired");
+      expect(ids).toContain("sas-sig-hidden");
+      expect(ids).not.toContain("sas-sig-malformed");
+      expect(report.response.errorCode).toBe("AuthenticationFailed");
+    }
+  });
+
+  it("takes a body the policy logged as text over lines, and none where it says there is none", () => {
+    const text = storagePolicy(
+      () => "DEBUG:azure.storage.blob._shared.policies:",
+      [
+        '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed.',
+        "RequestId:3b0c2a71",
+        "Time:2026-12-05T10:15:02.5013344Z</Message></Error>",
+      ],
+    );
+    expect(parseRequestCapture(text.join("\n"), "text.log").response?.body).toBe(
+      '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed.\nRequestId:3b0c2a71\nTime:2026-12-05T10:15:02.5013344Z</Message></Error>',
+    );
+    const binary = storagePolicy(
+      () => "DEBUG:azure.storage.blob._shared.policies:",
+      ["Body contains binary data."],
+    );
+    expect(parseRequestCapture(binary.join("\n"), "binary.log").response?.body).toBeUndefined();
+  });
+
+  it("treats SAS fields azure-core's logging hid as hidden, not malformed", async () => {
+    const hiddenQuery = "sv=REDACTED&st=REDACTED&se=REDACTED&sr=REDACTED&sp=REDACTED&sig=REDACTED";
+    const log = [
+      `INFO:azure.core.pipeline.policies.http_logging_policy:Request URL: '${blobUrl}?${hiddenQuery}'`,
+      "Request method: 'GET'",
+      "Request headers:",
+      "    'x-ms-version': 'REDACTED'",
+      "    'x-ms-date': 'REDACTED'",
+      "No body was attached to the request",
+      "INFO:azure.core.pipeline.policies.http_logging_policy:Response status: 403",
+      "Response headers:",
+      "    'x-ms-request-id': '3b0c2a71-601e-0045-1f5e-47f0a2000000'",
+      "    'x-ms-error-code': 'AuthenticationFailed'",
+      "    'Date': 'Sat, 05 Dec 2026 10:15:02 GMT'",
+    ].join("\n");
+    const path = await writeTemp("core.log", log);
+    const report = JSON.parse((await runCli(["explain", "--request", path, "--format", "json"])).stdout);
+    const ids = (report.findings as Array<{ id: string }>).map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(["sas-sig-hidden", "sas-fields-hidden"]));
+    for (const wrong of [
+      "sas-bad-version",
+      "sas-bad-start",
+      "sas-bad-expiry",
+      "sas-permission-mismatch",
+      "sas-no-expiry",
+    ])
+      expect(ids).not.toContain(wrong);
+    expect(report.firstProblem.id).toBe("sas-signature-rejected");
+    expect(report.firstProblem.detail).toContain("it hides sv, sr, sp, st, se");
+    expect(report.verdict.decision).toBe("sas");
   });
 });

@@ -17,11 +17,12 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
 
   --request FILE    The request as raw HTTP text (its response may follow it, as Fiddler and Burp
                     save a session), JSON {method, url, headers[, body][, response]},
-                    a HAR file or entry (its response is used too), the HTTP logging that
-                    'az … --debug' prints (Request URL/method/headers, Response status/headers)
-                    or the JavaScript SDK prints with AZURE_LOG_LEVEL=info, the .NET SDK's
-                    event-source logging (console listener or ILogger, with the exception the
-                    program printed), or what 'curl -v' prints (its response and body are used too).
+                    a HAR file or entry (its response is used too), the Python SDK's HTTP
+                    logging, as 'az … --debug' prints it (Request URL/method/headers, Response
+                    status/headers/content, each line's logging prefix read off), the JavaScript
+                    SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
+                    listener or ILogger, with the exception the program printed), or what 'curl -v'
+                    prints (its response and body are used too).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, the text of a .NET
                     RequestFailedException, or just the XML error body. Needed for the
                     WWW-Authenticate challenge and the error detail.
