@@ -8,6 +8,8 @@
  * - with the Azure SDK for .NET (scripts/dotnet-sdk-capture, built with the machine's `dotnet`), its
  *   HTTP logging written by Azure.Core's console listener and by a Microsoft.Extensions.Logging console
  *   logger, then the RequestFailedException the program catches: stdout and stderr as a terminal shows.
+ * Browsers' CORS preflights are captured with curl alone (OPTIONS with the page's Origin), once with no
+ * CORS rule on the service and once with a rule for another origin: no SDK sends a preflight.
  * Each goes to test/doctor/captures/transcripts/<tool>-<story>.txt, with index.json saying what each
  * is and what the doctor must answer. Azurite's port and the times differ per run, so the transcripts
  * are made once and committed; this script remakes them.
@@ -68,6 +70,21 @@ function curlTranscript(url: string, write: boolean): string {
   } catch (err) {
     return String((err as { stdout?: string }).stdout ?? "");
   }
+}
+
+/** A browser's preflight for a PUT of the blob from `origin`, as curl -v shows it. */
+function curlPreflight(url: string, origin: string): string {
+  const args = [
+    "-X",
+    "OPTIONS",
+    "-H",
+    `Origin: ${origin}`,
+    "-H",
+    "Access-Control-Request-Method: PUT",
+    "-H",
+    "Access-Control-Request-Headers: content-type,x-ms-blob-type,x-ms-version",
+  ];
+  return execFileSync("sh", ["-c", 'curl -v -sS "$@" 2>&1', "curl", ...args, url], { encoding: "utf8" });
 }
 
 function sdkTranscript(url: string, write: boolean): string {
@@ -181,6 +198,40 @@ async function main(): Promise<void> {
         writeFileSync(join(DIR, `${name}.txt`), transcript);
         index.push({ name, tool, story: s.story, expect: s.expect, secrets });
       }
+    }
+    const uploadSas = sas("cw", now - HOUR, now + HOUR);
+    const page = "https://app.contoso.com";
+    const corsStories = [
+      {
+        name: "blob-cors-no-rule",
+        story: "A page at https://app.contoso.com uploads with a SAS; the blob service has no CORS rule.",
+      },
+      {
+        name: "blob-cors-other-origin",
+        story: "The same upload; the blob service's one CORS rule is for https://portal.contoso.com.",
+        rules: [
+          {
+            allowedOrigins: "https://portal.contoso.com",
+            allowedMethods: "GET,PUT",
+            allowedHeaders: "*",
+            exposedHeaders: "*",
+            maxAgeInSeconds: 3600,
+          },
+        ],
+      },
+    ];
+    const service = new BlobServiceClient(azurite.blobEndpoint, credential);
+    for (const c of corsStories) {
+      await service.setProperties({ cors: c.rules ?? [] });
+      const name = `curl-${c.name}`;
+      writeFileSync(join(DIR, `${name}.txt`), curlPreflight(`${blob.url}?${uploadSas}`, page));
+      index.push({
+        name,
+        tool: "curl",
+        story: c.story,
+        expect: { decision: "policy", firstProblem: "cors-preflight-refused" },
+        secrets: [new URLSearchParams(uploadSas).get("sig")!],
+      });
     }
     writeFileSync(join(DIR, "index.json"), JSON.stringify(index, null, 2) + "\n");
     process.stderr.write(`corpus:transcripts: wrote ${index.length} transcripts to ${DIR}\n`);

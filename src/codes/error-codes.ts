@@ -319,6 +319,32 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
     ],
   },
   {
+    code: "CorsPreflightFailure",
+    httpStatus: [403],
+    meaning:
+      "A browser's CORS preflight (OPTIONS) found no CORS rule of the service that allows its origin, method and request headers; no credential was looked at. Failed anonymous requests are seldom logged, so this shows mostly in browser captures.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "policy",
+        guidance: {
+          summary:
+            "The service's CORS rules do not allow what the browser asked for (its origin, method or request headers), so the browser never sent the real request: nothing about keys, SAS, tokens or roles was judged.",
+          steps: [
+            "Read the preflight's Origin, Access-Control-Request-Method and Access-Control-Request-Headers.",
+            "Compare them with the service's CORS rules (az storage cors list): origins match exactly, scheme and port included.",
+            "Add one rule for exactly that origin, method and headers on the service the page calls (blob, file, queue or table).",
+          ],
+          avoid: [
+            "Do not rotate keys, mint a new SAS or add RBAC roles: a preflight carries no credential.",
+            "Do not allow origin '*' with every method: any site could then drive browsers that hold a SAS.",
+            NO_FIREWALL_FOR_SIGNATURE,
+          ],
+        },
+      },
+    ],
+  },
+  {
     code: "InsufficientAccountPermissions",
     httpStatus: [403],
     meaning:

@@ -8,6 +8,7 @@ import { verdictRuleFor, type LoggedAuthType, type VerdictRule } from "../codes/
 import type { Decision } from "../model/incident.js";
 import { redactSecrets, redactUri } from "../redact.js";
 import { analyzeBearer, parseBearerChallenge } from "./bearer.js";
+import { corsFindings, corsPreflightOf, type CorsPreflight } from "./cors.js";
 import {
   header,
   headerAll,
@@ -82,6 +83,8 @@ export interface DoctorReport {
   verdict: { decision: Decision; summary: string; steps: string[]; avoid: string[] };
   bearer?: { claims?: Record<string, unknown>; challenge?: { tenant?: string; resourceId?: string } };
   sas?: { kind: SasKind; fields: Record<string, string> };
+  /** The browser's CORS preflight the request is, when it is one. */
+  cors?: CorsPreflight;
 }
 
 const MINUTE = 60_000;
@@ -154,6 +157,10 @@ export function diagnose(
   const untrusted = truncated || origin.some((f) => f.severity === "error");
   const error = untrusted ? { ...storageErrorOf(res), stringToSign: undefined } : storageErrorOf(res);
   findings.push(...origin);
+
+  // 0. A browser's CORS preflight is answered from the CORS rules alone: no credential is checked.
+  const preflight = corsPreflightOf(req.method, req.headers);
+  findings.push(...corsFindings(preflight, res, error.code, target.service));
 
   // 1. Scheme integrity.
   const authorizations = headerAll(req.headers, "authorization");
@@ -439,6 +446,7 @@ export function diagnose(
     },
     bearer: bearerOut,
     sas: sasOut,
+    ...(preflight ? { cors: preflight } : {}),
   };
 }
 

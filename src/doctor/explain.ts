@@ -68,6 +68,13 @@ export function explainCapture(
     const notStorage = notStorageReason(e);
     if (notStorage) return { index, label, skipped: notStorage };
     const status = (response ?? e.response)?.status;
+    // A HAR's status 0: the browser got no answer to show (blocked after a refused preflight, cancelled).
+    if (several && status === 0)
+      return {
+        index,
+        label,
+        skipped: "the browser got no answer to it (status 0): blocked, cancelled or offline",
+      };
     if (several && status !== undefined && status < 400)
       return { index, label, skipped: `it succeeded (${status}): nothing to diagnose` };
     return { index, label, report: diagnose(e, response, options) };

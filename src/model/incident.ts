@@ -232,6 +232,7 @@ export type RemedyKind =
   | "replace-sas"
   | "fix-sas-clock"
   | "move-to-entra-id"
+  | "add-cors-rule"
   | "allow-network"
   | "fix-private-endpoint"
   | "update-key"

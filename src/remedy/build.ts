@@ -1,5 +1,6 @@
 import type { Incident, Remedy } from "../model/incident.js";
 import { authenticationRemedy } from "./authentication.js";
+import { corsRemedy } from "./cors.js";
 import type { RemedyContext } from "./context.js";
 import { networkRemedy } from "./network.js";
 import { policyRemedy } from "./policy.js";
@@ -18,7 +19,10 @@ export function buildRemedy(incident: Incident, ctx: RemedyContext): Remedy {
     case "sas":
       return sasRemedy(incident, ctx);
     case "policy":
-      return policyRemedy(incident, ctx);
+      // The one policy code that is not about the account's auth settings: its CORS rules.
+      return incident.errorCode === "CorsPreflightFailure"
+        ? corsRemedy(incident, ctx)
+        : policyRemedy(incident, ctx);
     case "network":
       return networkRemedy(incident, ctx);
     case "authentication":

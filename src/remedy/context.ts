@@ -23,6 +23,8 @@ export interface ProvenFacts {
    * holds exactly the SAS's values, yet the signature failed. The value says what proved it.
    */
   sasKeyNotCurrent?: string;
+  /** A browser's refused CORS preflight: what it asked to send, from where. */
+  corsPreflight?: { origin: string; method: string; headers: string[] };
 }
 
 /** The activity change behind a ranked cause, with its request-body facts. */

@@ -45,7 +45,11 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     account,
     services: [svc],
     statusCode: r.response?.status ?? 403,
-    errorCode: r.response?.errorCode ?? r.firstProblem.id,
+    // A refused preflight is CorsPreflightFailure whatever the answer's code said (Azure's has none at times).
+    errorCode:
+      r.firstProblem.id === "cors-preflight-refused"
+        ? "CorsPreflightFailure"
+        : (r.response?.errorCode ?? r.firstProblem.id),
     authType: SCHEME_AUTH[r.scheme] ?? r.scheme,
     operations: [operation],
     count: 1,
@@ -104,7 +108,14 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     },
     changes: [],
     ...(r.bearer?.challenge?.tenant ? { tenant: r.bearer.challenge.tenant } : {}),
-    ...(wrongKey ? { proven: { sasKeyNotCurrent: wrongKey } } : {}),
+    ...(wrongKey || r.cors
+      ? {
+          proven: {
+            ...(wrongKey ? { sasKeyNotCurrent: wrongKey } : {}),
+            ...(r.cors ? { corsPreflight: r.cors } : {}),
+          },
+        }
+      : {}),
   };
   return buildRemedy(incident, ctx);
 }

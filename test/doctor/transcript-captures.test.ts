@@ -20,12 +20,16 @@ const DIR = join("test", "doctor", "captures", "transcripts");
 const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as TranscriptCapture[];
 
 describe("real transcripts of failing calls", () => {
-  it("cover each story with curl -v and with the JavaScript and .NET SDKs' logging", () => {
+  it("cover each SAS story with curl -v and the JavaScript and .NET SDKs' logging, and browsers' preflights with curl", () => {
     const stories = ["blob-sas-expired", "blob-sas-missing-permission", "blob-sas-wrong-key"];
     expect(index.map((c) => c.name).sort()).toEqual(
-      ["curl", "dotnet-ilogger", "dotnet-sdk", "js-sdk"].flatMap((tool) =>
-        stories.map((story) => `${tool}-${story}`),
-      ),
+      [
+        ...["curl", "dotnet-ilogger", "dotnet-sdk", "js-sdk"].flatMap((tool) =>
+          stories.map((story) => `${tool}-${story}`),
+        ),
+        "curl-blob-cors-no-rule",
+        "curl-blob-cors-other-origin",
+      ].sort(),
     );
   });
 
@@ -53,6 +57,13 @@ describe("real transcripts of failing calls", () => {
     }
     const ids = (report.findings as Array<{ id: string }>).map((f) => f.id);
     expect(ids.includes("sas-sig-hidden")).toBe(c.tool !== "curl");
+    if (c.expect.firstProblem === "cors-preflight-refused") {
+      // The exact fix is a CORS rule for what the browser asked, never a credential change.
+      expect(report.remedy.kind).toBe("add-cors-rule");
+      expect(report.remedy.commands[1].command).toContain(
+        "--services b --origins https://app.contoso.com --methods PUT --allowed-headers content-type x-ms-blob-type x-ms-version",
+      );
+    }
     expect(ids).not.toContain("sas-sig-malformed");
     const pasted = diagnosePaste({ request: text });
     if (!pasted.ok) throw new Error(pasted.error);
