@@ -9,6 +9,7 @@ import type { Decision } from "../model/incident.js";
 import { redactSecrets, redactUri } from "../redact.js";
 import { analyzeBearer, parseBearerChallenge } from "./bearer.js";
 import { corsFindings, corsPreflightOf, type CorsPreflight } from "./cors.js";
+import { isHiddenByLogger } from "./hidden.js";
 import {
   header,
   headerAll,
@@ -23,7 +24,8 @@ import { inferServiceFromRequest } from "./service-inference.js";
 import { emulatorOf, responseOriginFindings, type Emulator } from "./origin.js";
 import { weighEvidence, type Basis } from "./weigh.js";
 
-export type Scheme = "SharedKey" | "SharedKeyLite" | "SAS" | "Bearer" | "Anonymous" | "Mixed" | "Unknown";
+export type Scheme =
+  "SharedKey" | "SharedKeyLite" | "SAS" | "Bearer" | "Anonymous" | "Mixed" | "Hidden" | "Unknown";
 
 /** A key the user supplied (--key-env), to tell a wrong key from a changed string. Never shown. */
 export interface KeyCheck {
@@ -97,10 +99,12 @@ const SCHEME_AUTH_TYPE: Record<Scheme, LoggedAuthType | undefined> = {
   Bearer: "OAuth",
   Anonymous: "Anonymous",
   Mixed: undefined,
+  Hidden: undefined,
   Unknown: undefined,
 };
 
 function schemeOfAuthorization(value: string): Scheme {
+  if (isHiddenByLogger(value)) return "Hidden";
   const word = value.trim().split(/\s+/)[0]?.toLowerCase();
   if (word === "sharedkey") return "SharedKey";
   if (word === "sharedkeylite") return "SharedKeyLite";
@@ -193,7 +197,15 @@ export function diagnose(
     });
   } else if (authorizations.length === 1) {
     scheme = schemes[0]!;
-    if (scheme === "Unknown") {
+    if (scheme === "Hidden") {
+      findings.push({
+        id: "auth-hidden",
+        severity: "info",
+        title: "The capture hides the Authorization header",
+        detail: `It reads "${authorizations[0]!.trim()}": the logger that captured the request (the Azure SDKs' HTTP logging, az --debug) hid it, so its scheme and credential are not checked here, and the server's answer decides the verdict. To check the credential itself, capture the request with curl -v or a proxy.`,
+        decision: "authentication",
+      });
+    } else if (scheme === "Unknown") {
       findings.push({
         id: "auth-unknown-scheme",
         severity: "error",
@@ -297,12 +309,22 @@ export function diagnose(
       });
     }
   }
-  if (effective === "Bearer") {
-    const value = authorizations.find((a) => /^Bearer/i.test(a.trim())) ?? "";
+  const bearerToken = (authorizations.find((a) => /^Bearer/i.test(a.trim())) ?? "")
+    .trim()
+    .replace(/^Bearer\s+/i, "");
+  if (effective === "Bearer" && isHiddenByLogger(bearerToken)) {
+    findings.push({
+      id: "bearer-token-hidden",
+      severity: "info",
+      title: "The capture hides the bearer token",
+      detail: `The token reads "${bearerToken}": the logger hid it, so its audience, tenant and lifetime are not checked here, and the server's answer decides the verdict. To check the token, capture it with curl -v or a proxy, or decode it where it is issued.`,
+      decision: "authentication",
+    });
+  } else if (effective === "Bearer") {
     const challengeHeader = res ? header(res.headers, "www-authenticate") : undefined;
     const challenge = challengeHeader ? parseBearerChallenge(challengeHeader) : undefined;
     const analysis = analyzeBearer({
-      token: value.trim().replace(/^Bearer\s+/i, ""),
+      token: bearerToken,
       host: url.host,
       protocol: url.protocol.replace(":", ""),
       requestTimeMs,

@@ -5,14 +5,9 @@
 import { parseSasTime } from "../cluster/sas-window.js";
 import { decodeBase64 } from "./base64.js";
 import type { Finding } from "./finding.js";
+import { isHiddenByLogger } from "./hidden.js";
 import { permissionNeeded, type RequestTarget } from "./operation.js";
 import type { HttpHeader } from "../signature/http-request.js";
-
-/**
- * What loggers write in place of a value: the Azure SDKs and az write REDACTED, the Python Storage SDK's
- * debug logging `*****` (and, for the signature, `sig=*****`).
- */
-const LOGGER_PLACEHOLDER = /^(?:sig=)?(?:\[?REDACTED\]?|<REDACTED>|\*{3,}|x{3,})$/i;
 
 export type SasKind = "account" | "service" | "user-delegation";
 
@@ -56,7 +51,7 @@ export interface SasFields {
   kind: SasKind;
   /** Every field as the capture has it, hidden ones included (`sv=REDACTED`). */
   fields: Record<string, string>;
-  /** Fields whose value a logger replaced (LOGGER_PLACEHOLDER): present, but not checked. */
+  /** Fields whose value a logger replaced (isHiddenByLogger): present, but not checked. */
   hidden: string[];
   /** A signature is present (its value is never kept). */
   hasSignature: boolean;
@@ -76,7 +71,7 @@ export function parseSas(url: URL): SasFields {
     const v = url.searchParams.get(name);
     if (v === null) continue;
     fields[name] = v;
-    if (LOGGER_PLACEHOLDER.test(v)) hidden.push(name);
+    if (isHiddenByLogger(v)) hidden.push(name);
   }
   const kind: SasKind = fields["skoid"]
     ? "user-delegation"
@@ -185,7 +180,7 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
       });
     } else {
       const decoded = ctx.url.searchParams.get("sig") ?? "";
-      if (LOGGER_PLACEHOLDER.test(decoded)) {
+      if (isHiddenByLogger(decoded)) {
         add({
           id: "sas-sig-hidden",
           severity: "info",

@@ -75,6 +75,8 @@ export function describePrincipal(p: Principal): string {
   const names = [p.upn, p.objectId && `object id ${p.objectId}`, p.appId && `app id ${p.appId}`].filter(
     Boolean,
   );
+  // No name at all: the logs or the capture did not say who called (a hidden token, no Requester* columns).
+  if (names.length === 0) return "the failing principal (<principal-object-id>)";
   return `${p.type === "User" ? "user" : p.type === "Group" ? "group" : "service principal"} ${names.join(", ")}`;
 }
 

@@ -127,10 +127,50 @@ describe("capture formats", () => {
     expect(exchange.format).toBe("sdk-log");
     expect(exchange.request.method).toBe("GET");
     expect(exchange.response?.status).toBe(403);
-    // az redacts the Authorization header, so the scheme cannot be read: the doctor says what the server said.
+    // az redacts the Authorization header, so the scheme cannot be read: the doctor says it is hidden, not
+    // unknown, and the server's answer decides (an RBAC verdict, never "do not add roles").
     const report = diagnose(exchange, undefined);
     expect(report.response?.errorCode).toBe("AuthorizationPermissionMismatch");
-    expect(report.findings.some((f) => f.id === "auth-unknown-scheme")).toBe(true);
+    expect(report.scheme).toBe("Hidden");
+    const ids = report.findings.map((f) => f.id);
+    expect(ids).toContain("auth-hidden");
+    expect(ids).not.toContain("auth-unknown-scheme");
+    expect(report.verdict.decision).toBe("rbac");
+  });
+
+  it("leaves a token or Authorization header a logger hid unchecked, in every SDK's spelling", () => {
+    const capture = (authorization: string) =>
+      parseRequestCapture(
+        [
+          `GET /reports/q3.csv HTTP/1.1`,
+          `Host: ${HOST}`,
+          "x-ms-version: 2025-01-05",
+          `Authorization: ${authorization}`,
+          "",
+          "HTTP/1.1 403 This request is not authorized to perform this operation using this permission.",
+          "x-ms-error-code: AuthorizationPermissionMismatch",
+          "x-ms-request-id: 3b0c2a71-601e-0045-1f5e-47f0a2000000",
+          "Date: Sat, 05 Dec 2026 10:15:02 GMT",
+        ].join("\n"),
+        "hidden.txt",
+      );
+    for (const [authorization, scheme, finding] of [
+      ["REDACTED", "Hidden", "auth-hidden"],
+      ["*****", "Hidden", "auth-hidden"],
+      ["Bearer REDACTED", "Bearer", "bearer-token-hidden"],
+      ["Bearer *****", "Bearer", "bearer-token-hidden"],
+    ] as const) {
+      const report = diagnose(capture(authorization), undefined);
+      const ids = report.findings.map((f) => f.id);
+      expect({ authorization, scheme: report.scheme, decision: report.verdict.decision }).toEqual({
+        authorization,
+        scheme,
+        decision: "rbac",
+      });
+      expect(ids).toContain(finding);
+      for (const wrong of ["auth-unknown-scheme", "bearer-not-jwt", "bearer-authenticated-no-role"])
+        expect(ids).not.toContain(wrong);
+    }
   });
 
   it("reads JSON requests with header pairs and a response with only the XML body", () => {
