@@ -8,6 +8,9 @@
  * - with the Azure SDK for .NET (scripts/dotnet-sdk-capture, built with the machine's `dotnet`), its
  *   HTTP logging written by Azure.Core's console listener and by a Microsoft.Extensions.Logging console
  *   logger, then the RequestFailedException the program catches: stdout and stderr as a terminal shows.
+ * AzCopy (the npm package @azure-tools/azcopy-linux, fetched into a temporary folder) copies with an
+ * expired SAS and uploads with a read-only one: its job log at --log-level DEBUG, and what it prints on
+ * the terminal (the Go SDK's error text, without the URL's query).
  * Browsers' CORS preflights are captured with curl alone (OPTIONS with the page's Origin), once with no
  * CORS rule on the service and once with a rule for another origin: no SDK sends a preflight.
  * Each goes to test/doctor/captures/transcripts/<tool>-<story>.txt, with index.json saying what each
@@ -17,11 +20,12 @@
 import {
   BlobSASPermissions,
   BlobServiceClient,
+  ContainerSASPermissions,
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +34,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../src/local/azurite
 export interface TranscriptCapture {
   /** `<tool>-<story>`, the file's name without `.txt`. */
   name: string;
-  tool: "curl" | "js-sdk" | "dotnet-sdk" | "dotnet-ilogger";
+  tool: "curl" | "js-sdk" | "dotnet-sdk" | "dotnet-ilogger" | "azcopy-log" | "azcopy-console";
   story: string;
   expect: { decision: string; firstProblem: string };
   /** Values that must never appear in the doctor's output (the signatures). */
@@ -132,8 +136,41 @@ function dotnetTranscript(
   );
 }
 
+const AZCOPY_PACKAGE = "@azure-tools/azcopy-linux@10.32.2";
+
+/** AzCopy's Linux binary from npm, into a temporary folder (it is 57 MB, and only this script needs it). */
+function fetchAzCopy(): { exe: string; cleanUp: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "azcopy-"));
+  const install = spawnSync("npm", ["install", "--no-save", "--prefix", dir, AZCOPY_PACKAGE], {
+    encoding: "utf8",
+  });
+  if (install.error || install.status !== 0)
+    throw new Error(`corpus:transcripts: npm could not fetch ${AZCOPY_PACKAGE}: ${install.stderr}`);
+  const exe = join(dir, "node_modules", "@azure-tools", "azcopy-linux", "dist", "bin", "azcopy_linux_amd64");
+  chmodSync(exe, 0o755);
+  return { exe, cleanUp: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** One AzCopy job: its job log (DEBUG) and what it printed, both streams as a terminal shows them. */
+function azcopyTranscripts(exe: string, args: string[]): { log: string; printed: string } {
+  const logs = mkdtempSync(join(tmpdir(), "azcopy-logs-"));
+  try {
+    const run = spawnSync(exe, [...args, "--log-level", "DEBUG"], {
+      encoding: "utf8",
+      env: { ...process.env, AZCOPY_LOG_LOCATION: logs, AZCOPY_JOB_PLAN_LOCATION: logs },
+      timeout: 120_000,
+    });
+    const job = /Job ([0-9a-f-]{36}) has started/.exec(run.stdout)?.[1];
+    if (!job) throw new Error(`corpus:transcripts: AzCopy started no job: ${run.stdout}${run.stderr}`);
+    return { log: readFileSync(join(logs, `${job}.log`), "utf8"), printed: run.stdout + run.stderr };
+  } finally {
+    rmSync(logs, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const dotnet = buildDotnetCapture();
+  const azcopy = fetchAzCopy();
   const azurite = await startAzurite();
   try {
     const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
@@ -199,6 +236,57 @@ async function main(): Promise<void> {
         index.push({ name, tool, story: s.story, expect: s.expect, secrets });
       }
     }
+    const containerSas = (permissions: string, startsOn: number, expiresOn: number) =>
+      generateBlobSASQueryParameters(
+        {
+          containerName: "reports",
+          permissions: ContainerSASPermissions.parse(permissions),
+          startsOn: new Date(startsOn),
+          expiresOn: new Date(expiresOn),
+          version: "2023-11-03",
+        },
+        credential,
+      ).toString();
+    const upload = join(mkdtempSync(join(tmpdir(), "azcopy-upload-")), "q4.csv");
+    writeFileSync(upload, "a,b\n3,4\n");
+    const azcopyStories = [
+      {
+        name: "blob-sas-expired",
+        story: "AzCopy downloads the blob with a container SAS that expired an hour ago.",
+        args: (q: string) => [
+          "copy",
+          `${container.url}/2026/q3.csv?${q}`,
+          `${upload}.down`,
+          "--from-to",
+          "BlobLocal",
+        ],
+        sas: containerSas("rl", now - 3 * HOUR, now - HOUR),
+        log: { decision: "sas", firstProblem: "sas-expired" },
+        // Azurite answers an expired SAS AuthorizationFailure; without the query the code is all there is.
+        console: { decision: "network", firstProblem: "server-AuthorizationFailure" },
+      },
+      {
+        name: "blob-sas-missing-permission",
+        story: "AzCopy uploads a file with a read-and-list container SAS.",
+        args: (q: string) => ["copy", upload, `${container.url}/2026/q4.csv?${q}`, "--from-to", "LocalBlob"],
+        sas: containerSas("rl", now - HOUR, now + HOUR),
+        log: { decision: "sas", firstProblem: "sas-permission-mismatch" },
+        // The code alone reads as a token's missing role: the doctor names the SAS reading beside it.
+        console: { decision: "rbac", firstProblem: "server-AuthorizationPermissionMismatch" },
+      },
+    ];
+    for (const a of azcopyStories) {
+      const { log, printed } = azcopyTranscripts(azcopy.exe, a.args(a.sas));
+      const secrets = [new URLSearchParams(a.sas).get("sig")!];
+      for (const [tool, transcript, expect] of [
+        ["azcopy-log", log, a.log],
+        ["azcopy-console", printed, a.console],
+      ] as const) {
+        const name = `${tool}-${a.name}`;
+        writeFileSync(join(DIR, `${name}.txt`), transcript);
+        index.push({ name, tool, story: a.story, expect, secrets });
+      }
+    }
     const uploadSas = sas("cw", now - HOUR, now + HOUR);
     const page = "https://app.contoso.com";
     const corsStories = [
@@ -238,6 +326,7 @@ async function main(): Promise<void> {
   } finally {
     await azurite.stop();
     dotnet.cleanUp();
+    azcopy.cleanUp();
   }
 }
 

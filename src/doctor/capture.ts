@@ -6,6 +6,7 @@ import {
   parseRequestFailedException,
 } from "./capture/dotnet-sdk-log.js";
 import { CaptureError, header, type CapturedExchange, type CapturedResponse } from "./capture/exchange.js";
+import { GO_RESPONSE_ERROR, GO_SDK_LOG, parseGoResponseError, parseGoSdkLog } from "./capture/go-sdk-log.js";
 import { parseJsonCapture, responseFromJson } from "./capture/json-har.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
 import { parsePythonSdkLog, SDK_LOG_URL } from "./capture/python-sdk-log.js";
@@ -23,7 +24,7 @@ export {
  * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, the HTTP logging of the Azure
  * SDKs (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event
- * source), or what `curl -v`
+ * source, the Go SDK's as AzCopy logs and prints it), or what `curl -v`
  * prints. The format is detected, not configured; each format's reader is a file of ./capture/.
  */
 
@@ -35,6 +36,21 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   if (SDK_LOG_URL.test(trimmed)) return parsePythonSdkLog(trimmed, where);
   if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
+  if (GO_SDK_LOG.test(trimmed)) return parseGoSdkLog(trimmed, where);
+  if (GO_RESPONSE_ERROR.test(trimmed)) {
+    const { request, response } = parseGoResponseError(trimmed, where);
+    if (!request)
+      throw new CaptureError(
+        `${where}: the error names no request ("METHOD https://…" before "RESPONSE NNN:")`,
+      );
+    return {
+      request: { ...request, headers: [] },
+      response,
+      format: "sdk-log",
+      credentialNotShown:
+        "the Go SDK's error text (what AzCopy prints) leaves out the URL's query and every header",
+    };
+  }
   if (CURL_REQUEST_LINE.test(trimmed) && CURL_NOTE_OR_ANSWER.test(trimmed))
     return parseCurlVerbose(trimmed, where);
   return parseRawSession(trimmed, where);
@@ -68,7 +84,8 @@ export function parseRequestCaptures(text: string, where: string): CapturedExcha
 
 /**
  * Reads a separate response capture: raw HTTP, JSON, the text of a .NET RequestFailedException (its
- * `Status:`, `Content:` and `Headers:`), or just the XML error body.
+ * `Status:`, `Content:` and `Headers:`) or of a Go azcore.ResponseError (`RESPONSE 403: …`, as AzCopy
+ * prints it), or just the XML error body.
  */
 export function parseResponseCapture(text: string, where: string): CapturedResponse {
   const trimmed = text.replace(/^\uFEFF/, "").trim();
@@ -82,6 +99,7 @@ export function parseResponseCapture(text: string, where: string): CapturedRespo
   if (!trimmed.startsWith("HTTP/")) {
     const exception = parseRequestFailedException(trimmed, where);
     if (exception) return exception;
+    if (GO_RESPONSE_ERROR.test(trimmed)) return parseGoResponseError(trimmed, where).response;
   }
   return parseRawHttpResponse(trimmed, where);
 }

@@ -214,6 +214,9 @@ export function diagnose(
         decision: "authentication",
       });
     }
+  } else if (!sasPresent && exchange.credentialNotShown) {
+    scheme = "Hidden";
+    findings.push(credentialNotShownFinding(exchange.credentialNotShown, error.code, res?.status ?? 403));
   } else {
     scheme = sasPresent ? "SAS" : "Anonymous";
   }
@@ -469,6 +472,26 @@ export function diagnose(
     bearer: bearerOut,
     sas: sasOut,
     ...(preflight ? { cors: preflight } : {}),
+  };
+}
+
+/**
+ * A capture that cannot show the credential: the server's answer decides, and where that answer means
+ * one thing for a SAS and another for a token or key, both are named.
+ */
+function credentialNotShownFinding(why: string, code: string | undefined, status: number): Finding {
+  const sas = code ? verdictRuleFor(code, "SAS", status).decision : undefined;
+  const other = code ? verdictRuleFor(code, "OAuth", status).decision : undefined;
+  const split =
+    code && sas !== other
+      ? ` ${code} means ${sas} for a SAS and ${other} for a token: check which credential the caller used (a SAS in the URL, or a login such as azcopy login).`
+      : "";
+  return {
+    id: "auth-not-shown",
+    severity: "info",
+    title: "The capture does not show the credential",
+    detail: `${why[0]!.toUpperCase()}${why.slice(1)}, so the scheme and credential are not checked here and the server's answer decides the verdict.${split} For a field-by-field answer, capture the request with its URL and headers (AzCopy's log at --log-level DEBUG, curl -v).`,
+    decision: "authentication",
   };
 }
 

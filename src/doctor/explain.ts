@@ -41,7 +41,10 @@ export function notStorageReason(exchange: CapturedExchange): string | undefined
   if (/^\s*SharedKey(Lite)?\s/i.test(header(h, "authorization") ?? "")) return undefined;
   if (url.searchParams.has("sig") || (url.searchParams.has("sv") && url.searchParams.has("se")))
     return undefined;
-  if (exchange.response && header(exchange.response.headers, "x-ms-request-id")) return undefined;
+  // Storage's answer: its request id, or its error code (all a Go SDK error text keeps of the headers).
+  const res = exchange.response;
+  if (res && (header(res.headers, "x-ms-request-id") || header(res.headers, "x-ms-error-code")))
+    return undefined;
   return `not an Azure Storage request: ${url.host} is not a Storage host name, and the request has no x-ms-* header, no Shared Key signature and no SAS (a token request, a page load, a call to another API?)`;
 }
 

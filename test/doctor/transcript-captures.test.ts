@@ -20,12 +20,15 @@ const DIR = join("test", "doctor", "captures", "transcripts");
 const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as TranscriptCapture[];
 
 describe("real transcripts of failing calls", () => {
-  it("cover each SAS story with curl -v and the JavaScript and .NET SDKs' logging, and browsers' preflights with curl", () => {
+  it("cover each SAS story with curl -v, the SDKs' logging and AzCopy, and browsers' preflights with curl", () => {
     const stories = ["blob-sas-expired", "blob-sas-missing-permission", "blob-sas-wrong-key"];
     expect(index.map((c) => c.name).sort()).toEqual(
       [
         ...["curl", "dotnet-ilogger", "dotnet-sdk", "js-sdk"].flatMap((tool) =>
           stories.map((story) => `${tool}-${story}`),
+        ),
+        ...["azcopy-console", "azcopy-log"].flatMap((tool) =>
+          ["blob-sas-expired", "blob-sas-missing-permission"].map((story) => `${tool}-${story}`),
         ),
         "curl-blob-cors-no-rule",
         "curl-blob-cors-other-origin",
@@ -56,7 +59,9 @@ describe("real transcripts of failing calls", () => {
       }
     }
     const ids = (report.findings as Array<{ id: string }>).map((f) => f.id);
-    expect(ids.includes("sas-sig-hidden")).toBe(c.tool !== "curl");
+    // Every logger hides the signature; AzCopy's terminal text shows no query at all.
+    expect(ids.includes("sas-sig-hidden")).toBe(c.tool !== "curl" && c.tool !== "azcopy-console");
+    if (c.tool === "azcopy-console") expect(ids).toContain("auth-not-shown");
     if (c.expect.firstProblem === "cors-preflight-refused") {
       // The exact fix is a CORS rule for what the browser asked, never a credential change.
       expect(report.remedy.kind).toBe("add-cors-rule");
@@ -455,5 +460,66 @@ describe("the Python SDK's log reader", () => {
     expect(report.firstProblem.id).toBe("sas-signature-rejected");
     expect(report.firstProblem.detail).toContain("it hides sv, sr, sp, st, se");
     expect(report.verdict.decision).toBe("sas");
+  });
+});
+
+describe("the Go SDK's log and error readers (AzCopy)", () => {
+  const url =
+    "http://127.0.0.1:43313/devstoreaccount1/reports/up.txt?se=2026-12-05T12%3A53%3A52Z&sig=-REDACTED-&sp=r&sr=c&st=2026-12-05T10%3A53%3A52Z&sv=2023-11-03";
+  /** A job log at AzCopy's default level, as it wrote one here: an earlier try, then the failed one. */
+  const infoLog = [
+    '2026/12/05 11:53:52 INFO: [P#0-T#0] Starting transfer: Source "/tmp/up.txt" Destination "http://127.0.0.1:43313/devstoreaccount1/reports/up.txt".',
+    "2026/12/05 11:53:52 ==> REQUEST/RESPONSE (Try=1/3.1ms, OpTime=3.2ms) -- RESPONSE STATUS CODE ERROR",
+    "   GET http://127.0.0.1:43313/devstoreaccount1/reports?restype=container&sig=-REDACTED-&sv=2023-11-03",
+    "   X-Ms-Request-Id: [11111111-e438-4e22-b626-fa93845b845b]",
+    'Response Details: <?xml version="1.0" encoding="UTF-8" standalone="yes"?> <Error>   <Code>ServerBusy</Code> ',
+    "",
+    "2026/12/05 11:53:52 ==> REQUEST/RESPONSE (Try=1/9.950741ms, OpTime=11.145995ms) -- RESPONSE STATUS CODE ERROR",
+    `   PUT ${url}`,
+    "   X-Ms-Request-Id: [028b08c4-e438-4e22-b626-fa93845b845b]",
+    'Response Details: <?xml version="1.0" encoding="UTF-8" standalone="yes"?> <Error>   <Code>AuthorizationPermissionMismatch</Code>   <Message>This request is not authorized to perform this operation using this permission. </Message> ',
+    "",
+    "2026/12/05 11:53:52 ERR: [P#0-T#0] UPLOADFAILED: /tmp/up.txt : 403 : 403 This request is not authorized to perform this operation using this permission.. When Committing block list. X-Ms-Request-Id: 028b08c4-e438-4e22-b626-fa93845b845b",
+  ].join("\n");
+
+  it("reads the last failed try of a job log at the default level: status from the failure line, the answer's id, the abridged error", () => {
+    const exchange = parseRequestCapture(infoLog, "azcopy.log");
+    expect(exchange.format).toBe("sdk-log");
+    expect(exchange.request).toEqual({ method: "PUT", url, headers: [] });
+    expect(exchange.response).toEqual({
+      status: 403,
+      headers: [{ name: "X-Ms-Request-Id", value: "028b08c4-e438-4e22-b626-fa93845b845b" }],
+      body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This request is not authorized to perform this operation using this permission.</Message></Error>',
+    });
+  });
+
+  it("reads the Go SDK's error text as a response, and as a request when it names one", () => {
+    const text = [
+      "INFO: Authentication failed, it is either not correct, or expired, or does not have the correct permission PUT https://stcontoso01.blob.core.windows.net/reports/up.txt",
+      "--------------------------------------------------------------------------------",
+      "RESPONSE 403: 403 This request is not authorized to perform this operation using this permission.",
+      "ERROR CODE: AuthorizationPermissionMismatch",
+      "--------------------------------------------------------------------------------",
+      '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>no</Message></Error>',
+      "--------------------------------------------------------------------------------",
+    ].join("\n");
+    const response = parseResponseCapture(text, "error.txt");
+    expect(response).toEqual({
+      status: 403,
+      headers: [{ name: "x-ms-error-code", value: "AuthorizationPermissionMismatch" }],
+      body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>no</Message></Error>',
+    });
+    const exchange = parseRequestCapture(text, "error.txt");
+    expect(exchange.request).toEqual({
+      method: "PUT",
+      url: "https://stcontoso01.blob.core.windows.net/reports/up.txt",
+      headers: [],
+    });
+    expect(exchange.credentialNotShown).toMatch(/leaves out the URL's query/);
+    const noBody = text.replace(/<\?xml.*<\/Error>/, "Response contained no body");
+    expect(parseResponseCapture(noBody, "nobody.txt").body).toBeUndefined();
+    expect(() => parseRequestCapture(text.split("\n").slice(1).join("\n"), "bare.txt")).toThrow(
+      /bare\.txt: the error names no request/,
+    );
   });
 });

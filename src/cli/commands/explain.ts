@@ -21,11 +21,12 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     logging, as 'az … --debug' prints it (Request URL/method/headers, Response
                     status/headers/content, each line's logging prefix read off), the JavaScript
                     SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
-                    listener or ILogger, with the exception the program printed), or what 'curl -v'
-                    prints (its response and body are used too).
+                    listener or ILogger, with the exception the program printed), AzCopy's job log
+                    or terminal output (the Go SDK's), or what 'curl -v' prints (its response and
+                    body are used too).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, the text of a .NET
-                    RequestFailedException, or just the XML error body. Needed for the
-                    WWW-Authenticate challenge and the error detail.
+                    RequestFailedException or of a Go SDK error (as AzCopy prints it), or just the
+                    XML error body. Needed for the WWW-Authenticate challenge and the error detail.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip).
   --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the
                     emulator, custom domains, private endpoints, proxies). Without it the service is
