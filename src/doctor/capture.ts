@@ -120,9 +120,17 @@ export function storageErrorOf(res: CapturedResponse | undefined): StorageError 
   const parsed = res.body ? parseServerAuthError(res.body) : undefined;
   const timeMs = parsed?.time ? Date.parse(parsed.time) : NaN;
   return {
-    code: header(res.headers, "x-ms-error-code") ?? parsed?.errorCode,
+    code: header(res.headers, "x-ms-error-code") ?? parsed?.errorCode ?? codeLineOf(res.body),
     authenticationErrorDetail: parsed?.detail,
     stringToSign: parsed?.stringToSign,
     timeMs: Number.isNaN(timeMs) ? undefined : timeMs,
   };
+}
+
+/**
+ * The code of an error written as text: the Python Storage SDK's exception ends its message with
+ * `ErrorCode:AuthorizationPermissionMismatch`, and azure-core's with `Code: …`.
+ */
+function codeLineOf(body: string | undefined): string | undefined {
+  return body ? /^(?:ErrorCode|Code):\s*([A-Za-z]+)\s*$/m.exec(body)?.[1] : undefined;
 }

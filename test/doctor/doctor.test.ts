@@ -173,6 +173,22 @@ describe("capture formats", () => {
     }
   });
 
+  it("reads the error code of an SDK exception's text given as the response", () => {
+    const request = parseRequestCapture(
+      `GET /reports/q3.csv HTTP/1.1\nHost: ${HOST}\nx-ms-version: 2025-01-05\nAuthorization: Bearer REDACTED\n`,
+      "req.txt",
+    );
+    // The Python Storage SDK's exception message, and a Java BlobStorageException with the XML in quotes.
+    for (const text of [
+      "This request is not authorized to perform this operation using this permission.\nRequestId:3b0c2a71\nTime:2026-12-05T10:15:02.5013344Z\nErrorCode:AuthorizationPermissionMismatch\n",
+      'com.azure.storage.blob.models.BlobStorageException: Status code 403, "<?xml version=\\"1.0\\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>no\nTime:2026-12-05T10:15:02Z</Message></Error>"',
+    ]) {
+      const report = diagnose(request, parseResponseCapture(text, "res.txt"));
+      expect(report.response?.errorCode).toBe("AuthorizationPermissionMismatch");
+      expect(report.verdict.decision).toBe("rbac");
+    }
+  });
+
   it("reads JSON requests with header pairs and a response with only the XML body", () => {
     const exchange = parseRequestCapture(
       JSON.stringify({
