@@ -55,6 +55,36 @@ export const archiveActivityRecordSchema = z.object({
   properties: z.unknown().optional(),
 });
 
+/** `{ value, localizedValue }`, as the Activity Log API writes names and statuses; or plain text. */
+const localizable = z
+  .union([z.string(), z.object({ value: optionalText, localizedValue: optionalText }).passthrough()])
+  .nullish();
+
+/**
+ * An event as the Activity Log API returns it: what `az monitor activity-log list` prints (a JSON array),
+ * the way to read the activity log without a workspace or an archive.
+ */
+export const restActivityEventSchema = z.object({
+  eventTimestamp: z.string(),
+  operationName: localizable,
+  status: localizable,
+  subStatus: localizable,
+  category: localizable,
+  resourceId: optionalText,
+  resourceGroupName: optionalText,
+  subscriptionId: optionalText,
+  resourceProviderName: localizable,
+  correlationId: optionalText,
+  eventDataId: optionalText,
+  operationId: optionalText,
+  caller: optionalText,
+  level: optionalText,
+  httpRequest: z.object({ clientIpAddress: optionalText }).passthrough().nullish(),
+  authorization: z.unknown().optional(),
+  claims: z.unknown().optional(),
+  properties: z.unknown().optional(),
+});
+
 /** `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/…` parts. */
 function resourceIdParts(id: string): { subscriptionId?: string; resourceGroup?: string; provider?: string } {
   const parts = id.split("/");
@@ -167,11 +197,65 @@ export function activityEventFromArchiveRecord(
   return e;
 }
 
+/** The value of a `{ value, localizedValue }` name (the value, not the words of the portal's language). */
+function valueOf(v: z.output<typeof localizable>): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === "string" ? text(v) : text(v.value);
+}
+
+export function activityEventFromRestEvent(
+  raw: unknown,
+  at: RecordLocation,
+  sink: RejectionSink,
+): ActivityEvent | undefined {
+  const parsed = restActivityEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    rejectZod(sink, at, raw, parsed.error);
+    return undefined;
+  }
+  const ev = parsed.data;
+  const timeMs = parseLoggedTime(ev.eventTimestamp);
+  if (Number.isNaN(timeMs)) {
+    rejectAt(sink, at, "eventTimestamp", `not a date: ${JSON.stringify(ev.eventTimestamp.slice(0, 40))}`);
+    return undefined;
+  }
+  const operationName = valueOf(ev.operationName);
+  const status = valueOf(ev.status);
+  const resourceId = text(ev.resourceId);
+  if (!operationName || !status || !resourceId) {
+    const field = !operationName ? "operationName.value" : !status ? "status.value" : "resourceId";
+    rejectAt(sink, at, field, "missing required field");
+    return undefined;
+  }
+  const parts = resourceIdParts(resourceId);
+  const e: ActivityEvent = { timeMs, operationName, status, resourceId };
+  const display = typeof ev.operationName === "object" ? text(ev.operationName?.localizedValue) : undefined;
+  if (display && display !== operationName) set(e, "operationDisplayName", display);
+  set(e, "subStatus", valueOf(ev.subStatus));
+  set(e, "category", valueOf(ev.category));
+  set(e, "correlationId", text(ev.correlationId));
+  set(e, "eventDataId", text(ev.eventDataId));
+  set(e, "operationId", text(ev.operationId));
+  set(e, "resourceGroup", text(ev.resourceGroupName) ?? parts.resourceGroup);
+  set(e, "subscriptionId", text(ev.subscriptionId) ?? parts.subscriptionId);
+  set(e, "resourceProvider", valueOf(ev.resourceProviderName) ?? parts.provider);
+  set(e, "caller", text(ev.caller));
+  set(e, "callerIpAddress", text(ev.httpRequest?.clientIpAddress));
+  set(e, "level", text(ev.level));
+  set(e, "properties", parseDynamicObject(ev.properties));
+  set(e, "authorization", parseDynamicObject(ev.authorization));
+  set(e, "claims", parseDynamicObject(ev.claims));
+  return e;
+}
+
+/** An activity record in whichever shape it came: Log Analytics row, archived record or API event. */
 export function activityEventFromObject(
   raw: Record<string, unknown>,
   at: RecordLocation,
   sink: RejectionSink,
 ): ActivityEvent | undefined {
+  if (raw.TimeGenerated === undefined && raw.eventTimestamp !== undefined)
+    return activityEventFromRestEvent(raw, at, sink);
   return raw.TimeGenerated === undefined && raw.time !== undefined
     ? activityEventFromArchiveRecord(raw, at, sink)
     : activityEventFromLogAnalyticsRow(raw, at, sink);

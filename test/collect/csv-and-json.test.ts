@@ -260,3 +260,74 @@ describe("Logs API edge cases", () => {
     expect(records.map(defined)).toEqual([base, base]);
   });
 });
+
+describe("activity events as the Activity Log API returns them (az monitor activity-log list)", () => {
+  const event = {
+    authorization: {
+      action: "Microsoft.Storage/storageAccounts/regenerateKey/action",
+      scope:
+        "/subscriptions/748679f3-e512-4b6c-a0b7-587b8997b2e2/resourceGroups/rg-batch/providers/Microsoft.Storage/storageAccounts/stpipelinejobs08",
+    },
+    caller: "alice@contoso.com",
+    category: { localizedValue: "Administrative", value: "Administrative" },
+    claims: { ipaddr: "203.0.113.7" },
+    correlationId: "5b1a7c0e-2f0d-4f7e-9a49-6c0c2e1f8d11",
+    description: "",
+    eventDataId: "8d2e6f3a-91c4-4f0b-8a2e-2c1d5b7e9f00",
+    eventName: { localizedValue: "End request", value: "EndRequest" },
+    eventTimestamp: "2026-11-20T09:14:02.1234567Z",
+    httpRequest: { clientIpAddress: "203.0.113.7", method: "POST" },
+    level: "Informational",
+    operationId: "5b1a7c0e-2f0d-4f7e-9a49-6c0c2e1f8d11",
+    operationName: {
+      localizedValue: "Regenerate Storage Account Keys",
+      value: "Microsoft.Storage/storageAccounts/regenerateKey/action",
+    },
+    properties: { statusCode: "OK", serviceRequestId: null },
+    resourceGroupName: "rg-batch",
+    resourceId:
+      "/subscriptions/748679f3-e512-4b6c-a0b7-587b8997b2e2/resourceGroups/rg-batch/providers/Microsoft.Storage/storageAccounts/stpipelinejobs08",
+    resourceProviderName: { localizedValue: "Microsoft.Storage", value: "Microsoft.Storage" },
+    status: { localizedValue: "Succeeded", value: "Succeeded" },
+    subStatus: { localizedValue: "", value: "" },
+    submissionTimestamp: "2026-11-20T09:15:33.000Z",
+    subscriptionId: "748679f3-e512-4b6c-a0b7-587b8997b2e2",
+    tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  };
+
+  it("reads each event's values, not the portal's words, and names what is missing", async () => {
+    const missing = { ...event, status: { localizedValue: "", value: null } };
+    const { events, rejections } = await readActivity([
+      await writeTemp("activity.json", JSON.stringify([event, missing], null, 2)),
+    ]);
+    expect(events).toEqual([
+      {
+        timeMs: Date.parse("2026-11-20T09:14:02.123Z"),
+        operationName: "Microsoft.Storage/storageAccounts/regenerateKey/action",
+        operationDisplayName: "Regenerate Storage Account Keys",
+        status: "Succeeded",
+        resourceId: event.resourceId,
+        category: "Administrative",
+        correlationId: event.correlationId,
+        eventDataId: event.eventDataId,
+        operationId: event.operationId,
+        resourceGroup: "rg-batch",
+        subscriptionId: "748679f3-e512-4b6c-a0b7-587b8997b2e2",
+        resourceProvider: "Microsoft.Storage",
+        caller: "alice@contoso.com",
+        callerIpAddress: "203.0.113.7",
+        level: "Informational",
+        properties: { statusCode: "OK", serviceRequestId: null },
+        authorization: event.authorization,
+        claims: { ipaddr: "203.0.113.7" },
+      },
+    ]);
+    expect(rejections.samples).toEqual([
+      expect.objectContaining({
+        line: 2,
+        field: "status.value",
+        reason: expect.stringContaining("missing required field"),
+      }),
+    ]);
+  });
+});

@@ -6,6 +6,7 @@ import {
   activityEventsToArchiveJsonLines,
   activityEventsToCsv,
   activityEventsToLogAnalyticsJsonArray,
+  activityEventsToRestApiJsonArray,
   storageRequestsToArchiveJsonLines,
   storageRequestsToCsv,
   storageRequestsToLogAnalyticsJsonArray,
@@ -59,6 +60,8 @@ const ACTIVITY_FORMS: Record<string, (root: string) => Promise<void>> = {
     writeFile(join(root, "AzureActivity.json"), activityEventsToLogAnalyticsJsonArray(data.activity)),
   CSV: (root) => writeFile(join(root, "AzureActivity.csv"), activityEventsToCsv(data.activity)),
   archive: (root) => writeFile(join(root, "PT1H.json"), activityEventsToArchiveJsonLines(data.activity)),
+  "az monitor activity-log list": (root) =>
+    writeFile(join(root, "activity.json"), activityEventsToRestApiJsonArray(data.activity)),
 };
 
 beforeAll(async () => {

@@ -419,6 +419,40 @@ export function toArchivedActivityRecord(e: ActivityEvent): Record<string, unkno
   return rec;
 }
 
+/** An event as the Activity Log API returns it (what `az monitor activity-log list` prints). */
+export function toRestActivityEvent(e: ActivityEvent): Record<string, unknown> {
+  const localized = (value: string | undefined, words?: string) =>
+    value === undefined ? undefined : { value, localizedValue: words ?? value };
+  const rec: Record<string, unknown> = {
+    eventTimestamp: isoWith7Digits(e.timeMs),
+    operationName: localized(e.operationName, e.operationDisplayName),
+    status: localized(e.status),
+    resourceId: e.resourceId,
+  };
+  const put = (k: string, v: unknown) => {
+    if (v !== undefined) rec[k] = v;
+  };
+  put("subStatus", localized(e.subStatus));
+  put("category", localized(e.category));
+  put("correlationId", e.correlationId);
+  put("eventDataId", e.eventDataId);
+  put("operationId", e.operationId);
+  put("resourceGroupName", e.resourceGroup);
+  put("subscriptionId", e.subscriptionId);
+  put("resourceProviderName", localized(e.resourceProvider));
+  put("caller", e.caller);
+  if (e.callerIpAddress !== undefined) rec.httpRequest = { clientIpAddress: e.callerIpAddress };
+  put("level", e.level);
+  put("authorization", e.authorization);
+  put("claims", e.claims);
+  put("properties", e.properties);
+  return rec;
+}
+
+export function activityEventsToRestApiJsonArray(events: readonly ActivityEvent[]): string {
+  return JSON.stringify(events.map(toRestActivityEvent), null, 2) + "\n";
+}
+
 export function activityEventsToArchiveJsonLines(events: readonly ActivityEvent[]): string {
   return events.map((e) => JSON.stringify(toArchivedActivityRecord(e)) + "\n").join("");
 }
