@@ -8,6 +8,7 @@ import type { Finding } from "./finding.js";
 import { isHiddenByLogger } from "./hidden.js";
 import { permissionNeeded, type RequestTarget } from "./operation.js";
 import type { HttpHeader } from "../signature/http-request.js";
+import { SERVICE_LETTER } from "../model/storage-request.js";
 
 export type SasKind = "account" | "service" | "user-delegation";
 
@@ -56,8 +57,6 @@ export interface SasFields {
   /** A signature is present (its value is never kept). */
   hasSignature: boolean;
 }
-
-const SERVICE_LETTER: Record<string, string> = { blob: "b", queue: "q", table: "t", file: "f" };
 
 /** True when the query looks like a SAS (has `sig` or the fields a SAS always carries). */
 export function looksLikeSas(url: URL): boolean {

@@ -5,6 +5,14 @@
  */
 export type ServiceType = "blob" | "queue" | "table" | "file";
 
+/** A service's one letter, as a SAS's `ss` and `az storage … --services` write it. */
+export const SERVICE_LETTER: Readonly<Record<ServiceType, string>> = {
+  blob: "b",
+  queue: "q",
+  table: "t",
+  file: "f",
+};
+
 export const SERVICE_TYPES: readonly ServiceType[] = ["blob", "queue", "table", "file"];
 
 export interface StorageRequest {

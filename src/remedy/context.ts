@@ -81,6 +81,11 @@ const SERVICE_PATH: Record<ServiceType, [string, string]> = {
   file: ["fileServices", "fileshares"],
 };
 
+/** A service's ARM child resource type under the account (`blobServices`…). */
+export function serviceResourceType(service: ServiceType): string {
+  return SERVICE_PATH[service][0];
+}
+
 /** The ARM scope of one container, queue, table or share. */
 export function containerScope(account: AccountRef, service: ServiceType, container: string): string {
   const [svc, kind] = SERVICE_PATH[service];

@@ -1,15 +1,8 @@
 import type { Incident, Remedy } from "../model/incident.js";
-import type { ServiceType } from "../model/storage-request.js";
-import { command, type RemedyContext } from "./context.js";
+import { SERVICE_LETTER, type ServiceType } from "../model/storage-request.js";
+import { command, serviceResourceType, type RemedyContext } from "./context.js";
 import { placeholder, sh } from "./shell.js";
 
-const SERVICE_LETTER: Record<ServiceType, string> = { blob: "b", queue: "q", table: "t", file: "f" };
-const SERVICE_RESOURCE: Record<ServiceType, string> = {
-  blob: "blobServices",
-  queue: "queueServices",
-  table: "tableServices",
-  file: "fileServices",
-};
 /** Response headers a page usually reads from Storage: request ids and the error code for support. */
 const EXPOSED_HEADERS = ["x-ms-request-id", "x-ms-error-code", "etag"];
 const MAX_AGE_SECONDS = 3600;
@@ -62,7 +55,7 @@ export function corsRemedy(incident: Incident, ctx: RemedyContext): Remedy {
       "// ARM replaces the whole list: keep the rules the service has, and add this one.",
       ...services.map((s) =>
         [
-          `resource ${s}Cors 'Microsoft.Storage/storageAccounts/${SERVICE_RESOURCE[s]}@2023-05-01' = {`,
+          `resource ${s}Cors 'Microsoft.Storage/storageAccounts/${serviceResourceType(s)}@2023-05-01' = {`,
           `  name: '${incident.account.replace(/'/g, "")}/default'`,
           "  properties: {",
           "    cors: {",
