@@ -547,11 +547,15 @@ class JsonObjectsPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
   }
 }
 
+/** The keys of a list envelope: Azure Monitor's `records`, and `value` of Azure's REST list responses. */
+const ENVELOPE_KEYS = new Set(["records", "value"]);
+
 /**
- * Azure Monitor's envelope `{"records": [record, …]}`: what a diagnostic setting streams to Event Hubs
- * (each event's body; dumped one per line or saved pretty-printed) and what older archives hold in one
- * blob. Each element of `records` is a record (archive or Log Analytics shape, as in JSON Lines), located
- * by the physical line it starts on; other keys of the envelope are ignored.
+ * A list envelope: Azure Monitor's `{"records": [record, …]}`, what a diagnostic setting streams to Event
+ * Hubs (each event's body; dumped one per line or saved pretty-printed) and what older archives hold in
+ * one blob; and `{"value": [event, …], "nextLink": …}`, an Azure REST list response as the Activity Log
+ * API (or `az rest`) returns it. Each element is a record (archive or Log Analytics shape, as in JSON
+ * Lines; or an activity event), located by the physical line it starts on; other keys are ignored.
  */
 class RecordsEnvelopePolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
   private envelopes = 0;
@@ -562,8 +566,8 @@ class RecordsEnvelopePolicy<T> extends RecordTarget<T> implements JsonScanPolicy
       this.envelopes++;
       return "descend";
     }
-    // `records` is walked when it is a list; anything else is captured (and refused in `value`).
-    if (frames.length === 1) return frames[0]!.key === "records" && !isObject ? "descend" : "capture";
+    // The list is walked; anything else is captured (and refused in `value` when it is the list's key).
+    if (frames.length === 1) return ENVELOPE_KEYS.has(frames[0]!.key) && !isObject ? "descend" : "capture";
     return "capture";
   }
 
@@ -579,8 +583,9 @@ class RecordsEnvelopePolicy<T> extends RecordTarget<T> implements JsonScanPolicy
       return;
     }
     if (frames.length === 1) {
-      if (frames[0]!.key === "records")
-        rejectAt(this.sink, { file: this.file, line }, "records", "must be a list of records");
+      const key = frames[0]!.key;
+      if (ENVELOPE_KEYS.has(key))
+        rejectAt(this.sink, { file: this.file, line }, key, "must be a list of records");
       return;
     }
     const at: RecordLocation = {
@@ -867,7 +872,7 @@ function skipBom(b: Buffer): Buffer {
 
 /**
  * The form from the first significant bytes: `[` a JSON array, `{"tables"` a Logs API response,
- * `{"records"` Azure Monitor's envelope, any other `{` JSON Lines, unless the first object is spread over lines (pretty-printed: read as JSON
+ * `{"records"` or `{"value"` a list envelope, any other `{` JSON Lines, unless the first object is spread over lines (pretty-printed: read as JSON
  * objects one after another); `1.0;`/`2.0;` a classic Storage Analytics log, anything else CSV. Undefined
  * while more bytes are needed (or, at the end, when the file holds nothing but whitespace).
  */
@@ -891,7 +896,7 @@ export function detectFormat(head: Buffer, atEnd: boolean): FileFormat | undefin
     if (close < 0) return atEnd || b.length > DETECT_LIMIT ? "json-lines" : undefined;
     const key = b.toString("latin1", j + 1, close);
     if (key === "tables") return "logs-api";
-    if (key === "records") return "records";
+    if (ENVELOPE_KEYS.has(key)) return "records";
   }
   // A line break before the first key: `{` alone on its line, as every pretty-printer writes it.
   if (b.subarray(i + 1, j).includes(0x0a)) return "json-objects";

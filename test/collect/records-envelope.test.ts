@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { detectFormat } from "../../src/collect/formats.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
-import { storageRequestsToNdjson } from "../sim/forms.js";
+import { activityEventsToRestApiJsonArray, storageRequestsToNdjson } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
-import { gz, readStorage, writeTemp } from "./helpers.js";
+import { gz, readActivity, readStorage, writeTemp } from "./helpers.js";
 
 /**
  * Azure Monitor's envelope `{"records": [...]}`, as a diagnostic setting streams Storage logs to Event
@@ -51,9 +51,9 @@ beforeAll(async () => {
   expect(archiveRecords.length).toBeGreaterThan(50);
 });
 
-describe("Azure Monitor's records envelope", () => {
+describe("list envelopes: Azure Monitor's records, Azure REST's value", () => {
   it("is told by its first key, compact or pretty-printed", () => {
-    for (const head of ['{"records":[', '\uFEFF {\n  "records": [\n', '{ "records" : []}'])
+    for (const head of ['{"records":[', '\uFEFF {\n  "records": [\n', '{ "records" : []}', '{"value":[{'])
       expect(detectFormat(Buffer.from(head), true)).toBe("records");
     expect(detectFormat(Buffer.from('{"recordsCount":1,"time":"x"}\n'), true)).toBe("json-lines");
   });
@@ -85,6 +85,17 @@ describe("Azure Monitor's records envelope", () => {
     expect(direct.rejections.count).toBe(0);
     expect(wrapped.rejections.count).toBe(0);
     expect(wrapped.records).toEqual(direct.records);
+  });
+
+  it("reads an Azure REST list response ({value, nextLink}) of activity events as their array", async () => {
+    const { activity } = generateAll({ seed: 5 });
+    const array = activityEventsToRestApiJsonArray(activity);
+    const page = JSON.stringify({ value: JSON.parse(array) as unknown, nextLink: null }, null, 2);
+    const direct = await readActivity([await writeTemp("events.json", array)]);
+    const listed = await readActivity([await writeTemp("page.json", page)]);
+    expect(direct.events.length).toBeGreaterThan(0);
+    expect(listed.rejections.samples).toEqual([]);
+    expect(listed.events).toEqual(direct.events);
   });
 
   it("rejects a broken record at the line it starts on and reads the rest", async () => {
