@@ -171,6 +171,8 @@ function azcopyTranscripts(exe: string, args: string[]): { log: string; printed:
 async function main(): Promise<void> {
   const dotnet = buildDotnetCapture();
   const azcopy = fetchAzCopy();
+  // The file AzCopy uploads and the one it would download into.
+  const scratch = mkdtempSync(join(tmpdir(), "azcopy-files-"));
   const azurite = await startAzurite();
   try {
     const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
@@ -247,7 +249,7 @@ async function main(): Promise<void> {
         },
         credential,
       ).toString();
-    const upload = join(mkdtempSync(join(tmpdir(), "azcopy-upload-")), "q4.csv");
+    const upload = join(scratch, "q4.csv");
     writeFileSync(upload, "a,b\n3,4\n");
     const azcopyStories = [
       {
@@ -327,6 +329,7 @@ async function main(): Promise<void> {
     await azurite.stop();
     dotnet.cleanUp();
     azcopy.cleanUp();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
