@@ -8,6 +8,7 @@ import {
 import { CaptureError, header, type CapturedExchange, type CapturedResponse } from "./capture/exchange.js";
 import { GO_RESPONSE_ERROR, GO_SDK_LOG, parseGoResponseError, parseGoSdkLog } from "./capture/go-sdk-log.js";
 import { parseJsonCapture, responseFromJson } from "./capture/json-har.js";
+import { JAVA_SDK_LOG, parseJavaSdkLog } from "./capture/java-sdk-log.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
 import { parsePythonSdkLog, SDK_LOG_URL } from "./capture/python-sdk-log.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
@@ -24,7 +25,7 @@ export {
  * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, the HTTP logging of the Azure
  * SDKs (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event
- * source, the Go SDK's as AzCopy logs and prints it), or what `curl -v`
+ * source, the Go SDK's as AzCopy logs and prints it, the Java SDK's), or what `curl -v`
  * prints. The format is detected, not configured; each format's reader is a file of ./capture/.
  */
 
@@ -37,6 +38,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
   if (GO_SDK_LOG.test(trimmed)) return parseGoSdkLog(trimmed, where);
+  if (JAVA_SDK_LOG.test(trimmed)) return parseJavaSdkLog(trimmed, where);
   if (GO_RESPONSE_ERROR.test(trimmed)) {
     const { request, response } = parseGoResponseError(trimmed, where);
     if (!request)
@@ -82,6 +84,8 @@ export function parseRequestCaptures(text: string, where: string): CapturedExcha
   return [parseRequestCapture(text, where)];
 }
 
+const JAVA_STATUS = /StorageException: Status code (\d{3}),/;
+
 /**
  * Reads a separate response capture: raw HTTP, JSON, the text of a .NET RequestFailedException (its
  * `Status:`, `Content:` and `Headers:`) or of a Go azcore.ResponseError (`RESPONSE 403: …`, as AzCopy
@@ -100,6 +104,9 @@ export function parseResponseCapture(text: string, where: string): CapturedRespo
     const exception = parseRequestFailedException(trimmed, where);
     if (exception) return exception;
     if (GO_RESPONSE_ERROR.test(trimmed)) return parseGoResponseError(trimmed, where).response;
+    // Java's BlobStorageException: `Status code 403, "<?xml …"`.
+    const java = JAVA_STATUS.exec(trimmed);
+    if (java) return { status: Number(java[1]), headers: [], body: trimmed };
   }
   return parseRawHttpResponse(trimmed, where);
 }

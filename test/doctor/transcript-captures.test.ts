@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
+import { diagnose } from "../../src/doctor/doctor.js";
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import type { TranscriptCapture } from "../../scripts/make-transcript-captures.js";
 import { runCli } from "./cli.js";
@@ -521,5 +522,95 @@ describe("the Go SDK's log and error readers (AzCopy)", () => {
     expect(() => parseRequestCapture(text.split("\n").slice(1).join("\n"), "bare.txt")).toThrow(
       /bare\.txt: the error names no request/,
     );
+  });
+});
+
+describe("the Java SDK's log reader", () => {
+  const url =
+    "https://stcontoso01.blob.core.windows.net/reports/q3.csv?sv=REDACTED&st=REDACTED&se=REDACTED&sr=REDACTED&sp=REDACTED&sig=REDACTED";
+  /** One line per event, after whatever the logging backend writes first (azure-core's own, logback's). */
+  const event = (prefix: string, fields: Record<string, unknown>) => `${prefix}${JSON.stringify(fields)}`;
+  const log = [
+    event(
+      "2026-12-05 10:15:01.120 [main] [INFO] com.azure.storage.blob.implementation.BlobsImpl$BlobsService - ",
+      {
+        "az.sdk.message": "HTTP request",
+        method: "GET",
+        url,
+        tryCount: 1,
+        "x-ms-version": "2025-01-05",
+        authorization: "REDACTED",
+        contentLength: 0,
+      },
+    ),
+    event(
+      "2026-12-05 10:15:01.300 [main] [INFO] com.azure.storage.blob.implementation.BlobsImpl$BlobsService - ",
+      {
+        "az.sdk.message": "HTTP response",
+        contentLength: "0",
+        statusCode: 503,
+        url,
+        durationMs: 180,
+        "x-ms-error-code": "ServerBusy",
+      },
+    ),
+    event("10:15:02.123 [main] INFO  c.a.s.b.i.BlobsImpl$BlobsService -- ", {
+      "az.sdk.message": "HTTP request",
+      method: "GET",
+      url,
+      tryCount: 2,
+      "x-ms-version": "2025-01-05",
+      "user-agent": "azsdk-java-azure-storage-blob/12.29.0 (17.0.15; Linux; 6.1.0)",
+      contentLength: 0,
+    }),
+    event("10:15:02.140 [main] INFO  c.a.s.b.i.BlobsImpl$BlobsService -- ", {
+      "az.sdk.message": "HTTP response",
+      contentLength: "279",
+      statusCode: 403,
+      url,
+      durationMs: 17,
+      "x-ms-request-id": "3b0c2a71-601e-0045-1f5e-47f0a2000000",
+      "x-ms-error-code": "AuthorizationPermissionMismatch",
+      date: "Sat, 05 Dec 2026 10:15:02 GMT",
+      body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>no</Message></Error>',
+    }),
+  ].join("\n");
+
+  it("reads the last try answered 4xx, its headers and logged body, past any backend's prefix", () => {
+    const exchange = parseRequestCapture(log, "java.log");
+    expect(exchange.format).toBe("sdk-log");
+    expect(exchange.request).toEqual({
+      method: "GET",
+      url,
+      headers: [
+        { name: "x-ms-version", value: "2025-01-05" },
+        { name: "user-agent", value: "azsdk-java-azure-storage-blob/12.29.0 (17.0.15; Linux; 6.1.0)" },
+      ],
+    });
+    expect(exchange.response).toEqual({
+      status: 403,
+      headers: [
+        { name: "x-ms-request-id", value: "3b0c2a71-601e-0045-1f5e-47f0a2000000" },
+        { name: "x-ms-error-code", value: "AuthorizationPermissionMismatch" },
+        { name: "date", value: "Sat, 05 Dec 2026 10:15:02 GMT" },
+      ],
+      body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>no</Message></Error>',
+    });
+    // Everything the logger hid is hidden, not malformed: the answer's code decides.
+    const report = diagnose(exchange, undefined);
+    expect(report.verdict.decision).toBe("sas");
+    const ids = report.findings.map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(["sas-sig-hidden", "sas-fields-hidden"]));
+    expect(ids).not.toContain("sas-bad-version");
+  });
+
+  it("names the line of an event cut off, and reads Java's exception text as the response", () => {
+    const cut = log.split("\n")[0]!.slice(0, 160);
+    expect(() => parseRequestCapture(cut, "cut.log")).toThrow(/^cut\.log:1: the logged event is not JSON/);
+    const exception =
+      'com.azure.storage.blob.models.BlobStorageException: Status code 403, "<?xml version=\\"1.0\\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>no</Message></Error>"';
+    const response = parseResponseCapture(exception, "exception.txt");
+    expect(response.status).toBe(403);
+    expect(response.body).toContain("<Code>AuthorizationPermissionMismatch</Code>");
   });
 });

@@ -21,9 +21,9 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     logging, as 'az … --debug' prints it (Request URL/method/headers, Response
                     status/headers/content, each line's logging prefix read off), the JavaScript
                     SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
-                    listener or ILogger, with the exception the program printed), AzCopy's job log
-                    or terminal output (the Go SDK's), or what 'curl -v' prints (its response and
-                    body are used too).
+                    listener or ILogger, with the exception the program printed), the Java SDK's
+                    (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's), or
+                    what 'curl -v' prints (its response and body are used too).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, the text of a .NET
                     RequestFailedException or of a Go SDK error (as AzCopy prints it), or just the
                     XML error body. Needed for the WWW-Authenticate challenge and the error detail.
