@@ -1,5 +1,11 @@
 import { parseRawHttp } from "../../signature/index.js";
-import { CaptureError, withoutFormat, type CapturedExchange, type CapturedResponse } from "./exchange.js";
+import {
+  CaptureError,
+  withoutFormat,
+  type CapturedExchange,
+  type CapturedResponse,
+  lastFailedTry,
+} from "./exchange.js";
 import { parseRawHttpResponse } from "./raw-http.js";
 
 /** `curl -v` output: a request line sent (`> GET /c/b HTTP/1.1`) and curl's notes or the answer. */
@@ -52,7 +58,7 @@ export function parseCurlVerbose(text: string, where: string): CapturedExchange 
   }
   if (exchanges.length === 0) throw new CaptureError(`${where}: no request line ("> GET /… HTTP/1.1") found`);
   const answered = exchanges.map((e) => ({ e, response: curlResponse(e, where) }));
-  const chosen = [...answered].reverse().find((x) => (x.response?.status ?? 0) >= 400) ?? answered.at(-1)!;
+  const chosen = lastFailedTry(answered, (x) => x.response?.status)!;
   const request = parseRawHttp(chosen.e.sent.join("\n"), where);
   // curl names the port it reached: plain HTTP on port 80, whatever the host (Azurite's is told by the host).
   if (chosen.e.port === 80) request.url = request.url.replace(/^https:/i, "http:");

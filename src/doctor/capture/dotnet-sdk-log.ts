@@ -1,5 +1,5 @@
 import type { HttpHeader } from "../../signature/index.js";
-import { CaptureError, type CapturedExchange, type CapturedResponse } from "./exchange.js";
+import { CaptureError, type CapturedExchange, type CapturedResponse, lastFailedTry } from "./exchange.js";
 
 /**
  * The Azure SDK for .NET: the HTTP logging of Azure.Core's event source and the text of a
@@ -114,7 +114,7 @@ export function parseDotnetSdkLog(text: string, where: string): CapturedExchange
       answered.response = { status, headers: loggedHeaders(event) };
     }
   }
-  const chosen = tries.findLast((t) => (t.response?.status ?? 0) >= 400) ?? tries.at(-1);
+  const chosen = lastFailedTry(tries, (t) => t.response?.status);
   if (!chosen) throw new CaptureError(`${where}: no "Request [id] METHOD url" event found`);
   const exception = parseRequestFailedException(text, where);
   let response = chosen.response;

@@ -61,3 +61,11 @@ export function withoutFormat(r: ParsedRequest): CapturedExchange["request"] {
   const { format: _format, ...rest } = r;
   return rest;
 }
+
+/**
+ * The try worth diagnosing among a capture's tries (retries, redirects, token refreshes): the last one
+ * answered 4xx or 5xx, else the last one.
+ */
+export function lastFailedTry<T>(tries: readonly T[], statusOf: (t: T) => number | undefined): T | undefined {
+  return tries.findLast((t) => (statusOf(t) ?? 0) >= 400) ?? tries.at(-1);
+}

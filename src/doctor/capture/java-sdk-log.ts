@@ -1,5 +1,5 @@
 import type { HttpHeader } from "../../signature/index.js";
-import { CaptureError, type CapturedExchange, type CapturedResponse } from "./exchange.js";
+import { CaptureError, type CapturedExchange, type CapturedResponse, lastFailedTry } from "./exchange.js";
 
 /**
  * The HTTP logging of the Azure SDK for Java (azure-core's HttpLoggingPolicy, `AZURE_LOG_LEVEL` with
@@ -65,7 +65,7 @@ export function parseJavaSdkLog(text: string, where: string): CapturedExchange {
       if (asked) asked.response = e;
     }
   }
-  const chosen = tries.findLast((t) => Number(t.response?.fields["statusCode"] ?? 0) >= 400) ?? tries.at(-1);
+  const chosen = lastFailedTry(tries, (t) => Number(t.response?.fields["statusCode"] ?? 0));
   if (!chosen) throw new CaptureError(`${where}: no {"az.sdk.message":"HTTP request",…} event found`);
   const { method, url } = chosen.request.fields;
   if (typeof url !== "string") throw new CaptureError(`${where}: the logged request has no url`);

@@ -1,4 +1,4 @@
-import { CaptureError, headersFromUnknown, type CapturedExchange } from "./exchange.js";
+import { CaptureError, headersFromUnknown, type CapturedExchange, lastFailedTry } from "./exchange.js";
 
 /** The Azure SDK for JavaScript's HTTP logging (AZURE_LOG_LEVEL=info): `azure:<package>:info Request: {`. */
 const JS_SDK_LINE = /^(?:\S+ )?azure:[\w.-]+:(?:verbose|info|warning|error) (.*)$/;
@@ -42,7 +42,7 @@ export function parseJsSdkLog(text: string, where: string): CapturedExchange {
       else if (/^Headers: \{\s*$/.test(message)) tries.at(-1)!.headers = block();
     }
   }
-  const chosen = [...tries].reverse().find((t) => (t.status ?? 0) >= 400) ?? tries.at(-1);
+  const chosen = lastFailedTry(tries, (t) => t.status);
   if (!chosen) throw new CaptureError(`${where}: no "Request: {" line found`);
   const { url, method } = chosen.request;
   if (typeof url !== "string") throw new CaptureError(`${where}: the logged request has no url`);
