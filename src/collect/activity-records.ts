@@ -85,6 +85,14 @@ export const restActivityEventSchema = z.object({
   properties: z.unknown().optional(),
 });
 
+/** The event's time, or undefined (and the record rejected, naming `field`) when it is not a date. */
+function timeOf(value: string, field: string, at: RecordLocation, sink: RejectionSink): number | undefined {
+  const timeMs = parseLoggedTime(value);
+  if (!Number.isNaN(timeMs)) return timeMs;
+  rejectAt(sink, at, field, `not a date: ${JSON.stringify(value.slice(0, 40))}`);
+  return undefined;
+}
+
 /** `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/…` parts. */
 function resourceIdParts(id: string): { subscriptionId?: string; resourceGroup?: string; provider?: string } {
   const parts = id.split("/");
@@ -115,11 +123,8 @@ export function activityEventFromLogAnalyticsRow(
     return undefined;
   }
   const row = parsed.data;
-  const timeMs = parseLoggedTime(row.TimeGenerated);
-  if (Number.isNaN(timeMs)) {
-    rejectAt(sink, at, "TimeGenerated", `not a date: ${JSON.stringify(row.TimeGenerated.slice(0, 40))}`);
-    return undefined;
-  }
+  const timeMs = timeOf(row.TimeGenerated, "TimeGenerated", at, sink);
+  if (timeMs === undefined) return undefined;
   const opValue = text(row.OperationNameValue);
   const operationName = opValue ?? text(row.OperationName);
   if (!operationName) {
@@ -167,11 +172,8 @@ export function activityEventFromArchiveRecord(
     return undefined;
   }
   const rec = parsed.data;
-  const timeMs = parseLoggedTime(rec.time);
-  if (Number.isNaN(timeMs)) {
-    rejectAt(sink, at, "time", `not a date: ${JSON.stringify(rec.time.slice(0, 40))}`);
-    return undefined;
-  }
+  const timeMs = timeOf(rec.time, "time", at, sink);
+  if (timeMs === undefined) return undefined;
   const status = String(rec.resultType);
   if (!status || !rec.operationName || !rec.resourceId) {
     const field = !status ? "resultType" : !rec.operationName ? "operationName" : "resourceId";
@@ -214,11 +216,8 @@ export function activityEventFromRestEvent(
     return undefined;
   }
   const ev = parsed.data;
-  const timeMs = parseLoggedTime(ev.eventTimestamp);
-  if (Number.isNaN(timeMs)) {
-    rejectAt(sink, at, "eventTimestamp", `not a date: ${JSON.stringify(ev.eventTimestamp.slice(0, 40))}`);
-    return undefined;
-  }
+  const timeMs = timeOf(ev.eventTimestamp, "eventTimestamp", at, sink);
+  if (timeMs === undefined) return undefined;
   const operationName = valueOf(ev.operationName);
   const status = valueOf(ev.status);
   const resourceId = text(ev.resourceId);
