@@ -1,9 +1,12 @@
 import type { Incident, Remedy } from "../model/incident.js";
+import { accountConfigurationRemedy } from "./account-configuration.js";
+import { accountDisabledRemedy } from "./account-disabled.js";
 import { authenticationRemedy } from "./authentication.js";
 import { corsRemedy } from "./cors.js";
 import type { RemedyContext } from "./context.js";
+import { encryptionScopeRemedy } from "./encryption-scope.js";
 import { networkRemedy } from "./network.js";
-import { policyRemedy } from "./policy.js";
+import { sharedKeyDisabledRemedy } from "./shared-key-disabled.js";
 import { rbacRemedy } from "./rbac.js";
 import { sasRemedy } from "./sas.js";
 
@@ -19,15 +22,25 @@ export function buildRemedy(incident: Incident, ctx: RemedyContext): Remedy {
     case "sas":
       return sasRemedy(incident, ctx);
     case "policy":
-      // The one policy code that is not about the account's auth settings: its CORS rules.
-      return incident.errorCode === "CorsPreflightFailure"
-        ? corsRemedy(incident, ctx)
-        : policyRemedy(incident, ctx);
+      return (POLICY_REMEDIES[incident.errorCode] ?? accountConfigurationRemedy)(incident, ctx);
     case "network":
       return networkRemedy(incident, ctx);
     case "authentication":
       return authenticationRemedy(incident, ctx);
   }
 }
+
+/**
+ * Each "policy" code is a different setting refusing every caller, so each has its own fix: Shared Key
+ * turned off, CORS rules, a disabled account, the container's encryption scope. A policy code without
+ * its own entry (none today; a test holds that) reads the account's configuration first.
+ */
+export const POLICY_REMEDIES: Readonly<Record<string, (incident: Incident, ctx: RemedyContext) => Remedy>> = {
+  KeyBasedAuthenticationNotPermitted: sharedKeyDisabledRemedy,
+  CorsPreflightFailure: corsRemedy,
+  AccountIsDisabled: accountDisabledRemedy,
+  InsufficientAccountPermissions: accountConfigurationRemedy,
+  RequestForbiddenByContainerEncryptionPolicy: encryptionScopeRemedy,
+};
 
 export type { RemedyContext } from "./context.js";

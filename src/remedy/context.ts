@@ -95,6 +95,20 @@ export function containerScope(account: AccountRef, service: ServiceType, contai
   return sh(`${account.id}/${svc}/default/${kind}/${container}`);
 }
 
+/**
+ * The containers (queues, tables, shares) the failures hit: the remedy evidence's names, else those of
+ * the sample object keys (`/account/container/...`).
+ */
+export function failingContainers(incident: Incident, evidence: RemedyEvidence | undefined): string[] {
+  const names = evidence ? Object.keys(evidence.containers) : [];
+  if (names.length) return names;
+  return [
+    ...new Set(
+      incident.sampleObjectKeys.map((k) => k.split("/").filter(Boolean)[1]).filter((x): x is string => !!x),
+    ),
+  ];
+}
+
 export function accountScope(account: AccountRef): string {
   return account.known ? sh(account.id) : account.id;
 }

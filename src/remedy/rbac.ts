@@ -13,6 +13,7 @@ import {
   activityOf,
   command,
   containerScope,
+  failingContainers,
   fmtMinutes,
   fmtUtc,
   type AccountRef,
@@ -97,17 +98,7 @@ export function narrowestScope(
     };
   }
   const ev = ctx.byService?.[service] ?? ctx.evidence;
-  const names = ev ? Object.keys(ev.containers) : [];
-  const containers =
-    names.length > 0
-      ? names
-      : [
-          ...new Set(
-            incident.sampleObjectKeys
-              .map((k) => k.split("/").filter(Boolean)[1])
-              .filter((x): x is string => !!x),
-          ),
-        ];
+  const containers = failingContainers(incident, ev);
   const complete = ev ? ev.otherContainers === 0 : false;
   if (containers.length === 1 && complete) {
     const c = containers[0]!;

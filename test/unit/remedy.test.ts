@@ -5,6 +5,8 @@ import { analyze } from "../../src/engine/analyze.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import type { Incident } from "../../src/model/incident.js";
 import type { ServiceType, StorageRequest } from "../../src/model/storage-request.js";
+import { ALL_CODE_ENTRIES } from "../../src/codes/error-codes.js";
+import { POLICY_REMEDIES } from "../../src/remedy/build.js";
 
 /** Remedies for stories the simulator does not tell: a removed role, an ABAC condition, queues, private callers. */
 
@@ -159,5 +161,101 @@ describe("network remedies beyond the simulator", () => {
     expect(rule.command).toContain("--resource-group rg-data");
     expect(rule.placeholders.map((p) => p.name)).toEqual(["vnet-name", "subnet-name"]);
     for (const c of r.commands) expect(c.command).not.toContain("--default-action");
+  });
+});
+
+describe("policy remedies: each setting that refuses every caller has its own fix", () => {
+  const commandsOf = (r: NonNullable<Incident["remedy"]>) => r.commands.map((c) => c.command).join("\n");
+  const WRONG_FOR_POLICY = [
+    "role assignment",
+    "allow-shared-key-access",
+    "keys renew",
+    "generate-sas",
+    "network-rule",
+  ];
+
+  it("every policy code of the code table has its own remedy builder", () => {
+    const policyCodes = ALL_CODE_ENTRIES.filter((e) => e.rules.some((r) => r.decision === "policy")).map(
+      (e) => e.code,
+    );
+    expect(policyCodes.length).toBeGreaterThan(0);
+    for (const code of policyCodes) expect(POLICY_REMEDIES[code], code).toBeDefined();
+  });
+
+  it("AccountIsDisabled: read the subscription's state; nothing about keys, roles, SAS or the network", async () => {
+    const i = await incidentOf(failures(6, { statusText: "AccountIsDisabled" }));
+    const r = i.remedy!;
+    expect(i.decision).toBe("policy");
+    expect(r.kind).toBe("reactivate-subscription");
+    expect(commandsOf(r)).toContain(`az account show --subscription ${SUB}`);
+    for (const c of r.commands) expect(c.placeholders).toEqual([]);
+    for (const w of WRONG_FOR_POLICY) expect(commandsOf(r)).not.toContain(w);
+    expect(r.facts).toContainEqual({ label: "Subscription", value: SUB });
+  });
+
+  it("AccountIsDisabled without the account's ARM id: the subscription is looked up when the command runs", async () => {
+    const i = await incidentOf(failures(6, { statusText: "AccountIsDisabled", resourceId: undefined }));
+    expect(commandsOf(i.remedy!)).toContain(
+      `--subscription "$(az storage account show --name stunit01 --query id --output tsv | cut -d/ -f3)"`,
+    );
+  });
+
+  it("InsufficientAccountPermissions on the secondary endpoint: says so, and reads the redundancy", async () => {
+    const i = await incidentOf(
+      failures(
+        6,
+        {
+          statusText: "InsufficientAccountPermissions",
+          authType: "AccountKey",
+          authHash: "key1(ABC)",
+          uri: "https://stunit01-secondary.blob.core.windows.net:443/raw/a.csv",
+        },
+        "PutBlob",
+      ),
+    );
+    const r = i.remedy!;
+    expect(r.kind).toBe("check-account-configuration");
+    expect(r.change).toContain("stunit01-secondary.blob.core.windows.net");
+    expect(r.facts).toContainEqual({
+      label: "Endpoint",
+      value: "stunit01-secondary.blob.core.windows.net (secondary, read-only)",
+    });
+    expect(commandsOf(r)).toContain("sku:sku.name");
+    for (const w of WRONG_FOR_POLICY) expect(commandsOf(r)).not.toContain(w);
+  });
+
+  it("InsufficientAccountPermissions on the primary endpoint: no secondary claim", async () => {
+    const i = await incidentOf(failures(6, { statusText: "InsufficientAccountPermissions" }));
+    expect(i.remedy!.kind).toBe("check-account-configuration");
+    expect(i.remedy!.change).not.toContain("secondary endpoint");
+    expect(i.remedy!.facts.map((f) => f.label)).not.toContain("Endpoint");
+  });
+
+  it("RequestForbiddenByContainerEncryptionPolicy: the container's enforced scope is read; the callers change", async () => {
+    const i = await incidentOf(
+      failures(
+        6,
+        { statusText: "RequestForbiddenByContainerEncryptionPolicy", authType: "OAuth" },
+        "PutBlob",
+      ),
+    );
+    const r = i.remedy!;
+    expect(r.kind).toBe("use-container-encryption-scope");
+    expect(r.change).toContain("x-ms-encryption-scope");
+    expect(commandsOf(r)).toBe(
+      `az storage container-rm show --storage-account stunit01 --resource-group rg-data --name raw --query "{defaultEncryptionScope:defaultEncryptionScope, denyEncryptionScopeOverride:denyEncryptionScopeOverride}" --output table`,
+    );
+    for (const w of WRONG_FOR_POLICY) expect(commandsOf(r)).not.toContain(w);
+  });
+
+  it("a hostile container name stays one quoted word", async () => {
+    const i = await incidentOf(
+      failures(3, {
+        statusText: "RequestForbiddenByContainerEncryptionPolicy",
+        objectKey: "/stunit01/x$(id)/a.csv",
+        uri: "https://stunit01.blob.core.windows.net:443/x%24(id)/a.csv",
+      }),
+    );
+    expect(commandsOf(i.remedy!)).toMatch(/ --name 'x\$[^']*' --query /);
   });
 });

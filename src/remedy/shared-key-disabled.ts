@@ -5,7 +5,7 @@ import { narrowestScope, operationsOf } from "./rbac.js";
 import { placeholder, sh } from "./shell.js";
 
 /** KeyBasedAuthenticationNotPermitted: move the callers to Entra ID; re-enabling Shared Key is the named risky path. */
-export function policyRemedy(incident: Incident, ctx: RemedyContext): Remedy {
+export function sharedKeyDisabledRemedy(incident: Incident, ctx: RemedyContext): Remedy {
   const account = accountRef(incident, ctx);
   const choice = chooseRoles(operationsOf(incident));
   const facts: Remedy["facts"] = incident.callers.slice(0, 5).map((c) => ({
