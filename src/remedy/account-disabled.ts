@@ -21,7 +21,7 @@ export function accountDisabledRemedy(incident: Incident, ctx: RemedyContext): R
         `az account show --subscription ${subscriptionArg} --query "{subscription:name, state:state}" --output table`,
       ),
       command(
-        "Read the account's own state, which stays readable through ARM while its data is refused.",
+        "Read the account's own state through Azure Resource Manager.",
         `az storage account show --name ${sh(incident.account)} --query "{provisioningState:provisioningState, primary:statusOfPrimary, secondary:statusOfSecondary}" --output table`,
       ),
     ],

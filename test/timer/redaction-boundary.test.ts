@@ -78,6 +78,13 @@ const SHAPES: Array<{ name: string; wrap: (canary: string) => string }> = [
   { name: "Discord webhook", wrap: (c) => `https://discord.com/api/webhooks/1234/${c}` },
   { name: "function key header", wrap: (c) => `x-functions-key: ${c}` },
   { name: "token as name=value", wrap: (c) => `token=${c}` },
+  { name: "HTTP Basic credentials", wrap: (c) => `Proxy-Authorization: Basic ${c}==` },
+  { name: "GitHub token", wrap: (c) => `ghp_${c.padEnd(36, "0")}` },
+  { name: "Entra client secret", wrap: (c) => `aBc8Q~${c.padEnd(31, "x")}` },
+  {
+    name: "App Configuration connection string",
+    wrap: (c) => `Endpoint=https://appcs.azconfig.io;Id=ab12;Secret=${c}=`,
+  },
 ];
 
 /** Real user agents around the secret (from the samples: .NET, JS, Python, Go SDKs). */

@@ -12,7 +12,7 @@ import {
 /** What sanitizeLogValue may change text from: a secret shape's start or a control character. */
 const MAY_CHANGE_FROM =
   // eslint-disable-next-line no-control-regex -- control characters are one of them
-  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|eyj|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D))/i;
+  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|eyj|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D)|basic[ \t]|gh[pousr]_|github_pat_|xox[abposr]-|aiza|npm_|[\s\S]{0,4}Q~)/i;
 
 describe("redaction", () => {
   it("masks SAS sig values wherever they appear", () => {
@@ -96,6 +96,58 @@ describe("redaction", () => {
       "sha256=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=",
     ])
       expect(redactSecrets(plain)).toBe(plain);
+  });
+
+  it("masks HTTP Basic credentials, tokens known by their prefix, Entra client secrets, App Configuration and SignalR keys", () => {
+    const text = [
+      "Proxy-Authorization: Basic dXNlcjpwYXNzd29yZA==",
+      '{"name":"Authorization","value":"Basic YWxpY2U6czNjcmV0"}',
+      "MyTool/2.0 (ghp_Gh0123456789abcdefghijklmnopqrstuvWX)",
+      "deploy github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+      "bot xoxb-1234567890-abcdefghijklmnop",
+      "maps AIzaSyA1234567890abcdefghijklmnopqrstuv",
+      "npm_abcdefghijklmnopqrstuvwxyz0123456789 publish",
+      "client Abc8Q~xyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456 end",
+      "Endpoint=https://appcs.azconfig.io;Id=ab12;Secret=appC0nfigS3cret=",
+      "Endpoint=https://sig.service.signalr.net;AccessKey=s1gnalRK3y=;Version=1.0;",
+    ].join("\n");
+    const out = redactSecrets(text);
+    for (const secret of [
+      "dXNlcjpwYXNzd29yZA",
+      "YWxpY2U6czNjcmV0",
+      "Gh0123456789",
+      "11ABCDEFG",
+      "1234567890-abcdef",
+      "SyA1234567890",
+      "npm_abc",
+      "xyzABCDEFG",
+      "appC0nfigS3cret",
+      "s1gnalRK3y",
+    ])
+      expect(out).not.toContain(secret);
+    expect(out).toContain("Proxy-Authorization: Basic REDACTED");
+    expect(out).toContain("MyTool/2.0 (REDACTED)");
+    expect(out).toContain("client REDACTED end");
+    expect(out).toContain(";Id=ab12;Secret=REDACTED");
+    expect(out).toContain(";AccessKey=REDACTED;Version=1.0;");
+    expect(redactSecrets(out)).toBe(out);
+    // Prose about Basic authentication, short lookalikes and ordinary words stay.
+    for (const plain of [
+      "Basic authentication is disabled",
+      "Basic Authentication",
+      "ghp_short",
+      "the AIza prefix",
+      "Q~ alone, and 8Q~ without a body",
+      "https://registry.npmjs.org/npm_stats",
+    ])
+      expect(redactSecrets(plain)).toBe(plain);
+  });
+
+  it("sanitizedPrefixLength never reaches into a secret that starts before its marker", () => {
+    const text = "agent/1.0 Abc8Q~xyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456";
+    const kept = sanitizedPrefixLength(text);
+    expect(sanitizeLogValue(text).startsWith(text.slice(0, kept))).toBe(true);
+    expect(kept).toBeLessThanOrEqual(text.indexOf("Abc8Q~"));
   });
 
   it("masks Service Bus keys, Slack and Discord webhook paths, keys written as headers, and tokens", () => {
@@ -229,6 +281,11 @@ describe("sanitizeOutbound", () => {
       " x-functions-key: abc",
       "Ocp-Apim-Subscription-Key:abc",
       " token=abc",
+      "Basic dXNlcjpwYXNz",
+      "ghp_" + "a1".repeat(18),
+      "xoxb-1234567890",
+      "Abc8Q~" + "z".repeat(32),
+      "8Q~",
       Buffer.alloc(64, 7).toString("base64"),
       encodeURIComponent(Buffer.alloc(64, 0xfb).toString("base64")),
       "==",
