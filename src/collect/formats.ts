@@ -451,6 +451,9 @@ class CsvParser<T> extends LineParser<T> {
       return base;
     });
     if (problem) this.headerProblem = `header on line ${lineNo} unreadable: ${problem}`;
+    else if (names.some((n) => LOOKS_LIKE_A_TIME.test(n)))
+      // `az … --output tsv` (and some scripts) write rows without the column names.
+      this.headerProblem = `line ${lineNo} is a row, not a header: the file has no column names (as 'az … --output tsv' writes); export with --output json, or as CSV with its header row`;
     else if (!this.header.some((n) => TIME_COLUMNS.has(n)))
       this.headerProblem = `not a recognised log export: the header on line ${lineNo} has no TimeGenerated column`;
     else if (localTime)
@@ -458,6 +461,9 @@ class CsvParser<T> extends LineParser<T> {
     if (this.headerProblem) rejectAt(this.sink, at, "(header)", this.headerProblem);
   }
 }
+
+/** A cell that is a date-time, never a column name: the "header" is a row. */
+const LOOKS_LIKE_A_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\d{1,2}\/\d{1,2}\/\d{4},? \d{1,2}:\d{2}/;
 
 /** A JSON array of row objects (portal / `az monitor log-analytics query` output). */
 class JsonArrayPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {

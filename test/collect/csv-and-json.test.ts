@@ -125,6 +125,28 @@ describe("CSV exports", () => {
     });
   });
 
+  it("says a file without column names (az --output tsv) has no header, whatever the time format", async () => {
+    for (const first of [
+      "2024-05-01T10:00:00.1234567Z",
+      "2024-05-01 10:00:00",
+      "5/1/2024, 10:00:00.000 AM",
+    ]) {
+      const tsv = await writeTemp(
+        "rows.tsv",
+        `${first}\tstacct01\tGetBlob\t403\tAuthorizationPermissionMismatch\n` +
+          "2024-05-01T10:01:00Z\tstacct01\tGetBlob\t403\tAuthorizationPermissionMismatch\n",
+      );
+      const { records, rejections } = await readStorage([tsv]);
+      expect(records).toHaveLength(0);
+      expect(rejections.count).toBe(2);
+      expect(rejections.samples[0]).toMatchObject({
+        line: 1,
+        field: "(header)",
+        reason: expect.stringMatching(/^line 1 is a row, not a header: .*--output tsv.*--output json/),
+      });
+    }
+  });
+
   it("rejects a CSV record over the cap (an unclosed quote) and resynchronises", async () => {
     const header = "TimeGenerated,AccountName,ServiceType,OperationName,StatusCode\n";
     const good = "2024-05-01T00:00:00Z,a,blob,GetBlob,403\n";
