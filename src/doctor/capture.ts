@@ -11,6 +11,7 @@ import { parseJsonCapture, responseFromJson } from "./capture/json-har.js";
 import { JAVA_SDK_LOG, parseJavaSdkLog } from "./capture/java-sdk-log.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
 import { parsePythonSdkLog, SDK_LOG_URL } from "./capture/python-sdk-log.js";
+import { isRestErrorJson, parseRestErrorResponse } from "./capture/rest-error-json.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
 
 export {
@@ -23,7 +24,8 @@ export {
 
 /**
  * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
- * ({method,url,headers} / {status,headers,body}), a HAR file or entry, the HTTP logging of the Azure
+ * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Storage Explorer's error details
+ * (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure
  * SDKs (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event
  * source, the Go SDK's as AzCopy logs and prints it, the Java SDK's), or what `curl -v`
  * prints. The format is detected, not configured; each format's reader is a file of ./capture/.
@@ -94,11 +96,14 @@ const JAVA_STATUS = /StorageException: Status code (\d{3}),/;
 export function parseResponseCapture(text: string, where: string): CapturedResponse {
   const trimmed = text.replace(/^\uFEFF/, "").trim();
   if (trimmed.startsWith("{")) {
+    let doc: Record<string, unknown>;
     try {
-      return responseFromJson(JSON.parse(trimmed) as Record<string, unknown>, where);
+      doc = JSON.parse(trimmed) as Record<string, unknown>;
     } catch (err) {
       throw new CaptureError(`${where}: looks like JSON but does not parse (${(err as Error).message})`);
     }
+    if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);
+    return responseFromJson(doc, where);
   }
   if (!trimmed.startsWith("HTTP/")) {
     const exception = parseRequestFailedException(trimmed, where);

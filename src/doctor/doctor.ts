@@ -6,7 +6,7 @@
  */
 import { verdictRuleFor, type LoggedAuthType, type VerdictRule } from "../codes/error-codes.js";
 import type { Decision } from "../model/incident.js";
-import { redactSecrets, redactUri } from "../redact.js";
+import { redactSecrets, redactUri, sanitizeLogValue } from "../redact.js";
 import { analyzeBearer, parseBearerChallenge } from "./bearer.js";
 import { corsFindings, corsPreflightOf, type CorsPreflight } from "./cors.js";
 import { isHiddenByLogger } from "./hidden.js";
@@ -72,6 +72,8 @@ export interface DoctorReport {
     operation?: string;
     /** How the service was told: "host name", "--service", or the request evidence that named it. */
     serviceSource?: string;
+    /** The User-Agent sent (secrets redacted, control characters made visible): who made the call. */
+    userAgent?: string;
   };
   /** Set when the request went to the storage emulator: its error codes differ from Azure's. */
   emulator?: Emulator;
@@ -430,6 +432,7 @@ export function diagnose(
     emulator,
   });
 
+  const userAgent = header(req.headers, "user-agent");
   return {
     scheme,
     request: {
@@ -439,6 +442,7 @@ export function diagnose(
       account: target.account,
       ...(operation ? { operation } : {}),
       ...(serviceSource ? { serviceSource } : {}),
+      ...(userAgent ? { userAgent: sanitizeLogValue(userAgent) } : {}),
     },
     ...(emulator ? { emulator } : {}),
     basis,

@@ -77,7 +77,10 @@ export function describePrincipal(p: Principal): string {
     Boolean,
   );
   // No name at all: the logs or the capture did not say who called (a hidden token, no Requester* columns).
-  if (names.length === 0) return "the failing principal (<principal-object-id>)";
+  if (names.length === 0)
+    return p.type === "User"
+      ? "the signed-in user (<principal-object-id>)"
+      : "the failing principal (<principal-object-id>)";
   return `${p.type === "User" ? "user" : p.type === "Group" ? "group" : "service principal"} ${names.join(", ")}`;
 }
 
@@ -130,7 +133,10 @@ function assignCommand(
     oid = placeholder("principal-object-id");
     placeholders.push({
       name: "principal-object-id",
-      reason: "the failing requests carry no RequesterObjectId (the token was not logged with an identity)",
+      reason:
+        p.type === "User"
+          ? "the failing requests carry no RequesterObjectId; the user who signed in can print theirs with: az ad signed-in-user show --query id --output tsv"
+          : "the failing requests carry no RequesterObjectId (the token was not logged with an identity)",
     });
   }
   return command(
@@ -153,6 +159,17 @@ function bicepAssignment(p: Principal, role: RoleDefinition, label: string): str
     `  }`,
     `}`,
   ].join("\n");
+}
+
+/**
+ * The principal when the logs name none: a user when every failing caller is Azure Storage Explorer,
+ * which signs users in (its error details hide the token), else a service principal.
+ */
+function unloggedPrincipal(incident: Incident): Principal {
+  const agents = incident.callers.map((c) => c.userAgent ?? "");
+  if (agents.length > 0 && agents.every((ua) => /Azure Storage Explorer/i.test(ua)))
+    return { type: "User", typeBasis: "the requests come from Azure Storage Explorer, which signs users in" };
+  return { type: "ServicePrincipal", typeBasis: "not logged" };
 }
 
 function operationsOf(incident: Incident): Array<{ service: ServiceType; operation: string }> {
@@ -320,8 +337,9 @@ export function rbacRemedy(incident: Incident, ctx: RemedyContext): Remedy {
   const choice = chooseRoles(ops);
   const commands: RemedyCommand[] = [];
   const bicep: string[] = [];
-  const who: Principal[] =
-    principals.length > 0 ? principals : [{ type: "ServicePrincipal", typeBasis: "not logged" }];
+  const who: Principal[] = principals.length > 0 ? principals : [unloggedPrincipal(incident)];
+  if (principals.length === 0 && who[0]!.type === "User")
+    facts.push({ label: "Principal", value: `${describePrincipal(who[0]!)} (User: ${who[0]!.typeBasis})` });
   for (const c of choice.choices) {
     const scope = narrowestScope(incident, c.service, account, ctx);
     facts.push({

@@ -22,11 +22,13 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     status/headers/content, each line's logging prefix read off), the JavaScript
                     SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
                     listener or ILogger, with the exception the program printed), the Java SDK's
-                    (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's), or
-                    what 'curl -v' prints (its response and body are used too).
+                    (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
+                    Azure Storage Explorer's error details (its response is used too), or what
+                    'curl -v' prints (its response and body are used too).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, the text of a .NET
-                    RequestFailedException or of a Go SDK error (as AzCopy prints it), or just the
-                    XML error body. Needed for the WWW-Authenticate challenge and the error detail.
+                    RequestFailedException or of a Go SDK error (as AzCopy prints it), a JavaScript
+                    SDK RestError as JSON, or just the XML error body. Needed for the
+                    WWW-Authenticate challenge and the error detail.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip).
   --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the
                     emulator, custom domains, private endpoints, proxies). Without it the service is

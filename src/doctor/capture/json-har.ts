@@ -1,4 +1,5 @@
 import { parseRequestJson } from "../../signature/index.js";
+import { isRestErrorJson, parseRestErrorJson } from "./rest-error-json.js";
 import {
   CaptureError,
   headersFromUnknown,
@@ -43,7 +44,10 @@ function harEntry(doc: Record<string, unknown>, where: string): Record<string, u
   return undefined;
 }
 
-/** A request as JSON ({method, url, headers[, body][, response]}), or a HAR file or entry (its failed entry). */
+/**
+ * A request as JSON ({method, url, headers[, body][, response]}), a HAR file or entry (its failed entry),
+ * or the JavaScript SDK's RestError as JSON (Storage Explorer's error details).
+ */
 export function parseJsonCapture(text: string, where: string): CapturedExchange {
   let doc: unknown;
   try {
@@ -53,6 +57,8 @@ export function parseJsonCapture(text: string, where: string): CapturedExchange 
   }
   if (!doc || typeof doc !== "object" || Array.isArray(doc))
     throw new CaptureError(`${where}: expected a JSON object`);
+  if (isRestErrorJson(doc as Record<string, unknown>))
+    return parseRestErrorJson(doc as Record<string, unknown>, where);
   const entry = harEntry(doc as Record<string, unknown>, where) ?? (doc as Record<string, unknown>);
   const res = entry["response"];
   const request = parseRequestJson(
