@@ -1,4 +1,5 @@
 import { parseServerAuthError } from "../signature/index.js";
+import { CURL_COMMAND, parseCurlCommand } from "./capture/curl-command.js";
 import { CURL_NOTE_OR_ANSWER, CURL_REQUEST_LINE, parseCurlVerbose } from "./capture/curl-verbose.js";
 import {
   DOTNET_SDK_REQUEST,
@@ -27,8 +28,8 @@ export {
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Storage Explorer's error details
  * (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure
  * SDKs (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event
- * source, the Go SDK's as AzCopy logs and prints it, the Java SDK's), or what `curl -v`
- * prints. The format is detected, not configured; each format's reader is a file of ./capture/.
+ * source, the Go SDK's as AzCopy logs and prints it, the Java SDK's), what `curl -v` prints, or a
+ * curl command line (a browser's "Copy as cURL"). The format is detected, not configured; each format's reader is a file of ./capture/.
  */
 
 /** Reads the request capture (which may also hold the response: HAR, SDK logs, curl -v, a raw session). */
@@ -57,6 +58,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   }
   if (CURL_REQUEST_LINE.test(trimmed) && CURL_NOTE_OR_ANSWER.test(trimmed))
     return parseCurlVerbose(trimmed, where);
+  if (CURL_COMMAND.test(trimmed)) return parseCurlCommand(trimmed, where);
   return parseRawSession(trimmed, where);
 }
 
