@@ -1,6 +1,7 @@
 import { parseServerAuthError } from "../signature/index.js";
 import { CURL_COMMAND, parseCurlCommand } from "./capture/curl-command.js";
 import { CURL_NOTE_OR_ANSWER, CURL_REQUEST_LINE, parseCurlVerbose } from "./capture/curl-verbose.js";
+import { FETCH_CALL, parseFetchCall } from "./capture/fetch-call.js";
 import {
   DOTNET_SDK_REQUEST,
   parseDotnetSdkLog,
@@ -29,7 +30,7 @@ export {
  * (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure
  * SDKs (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event
  * source, the Go SDK's as AzCopy logs and prints it, the Java SDK's), what `curl -v` prints, or a
- * curl command line (a browser's "Copy as cURL"). The format is detected, not configured; each format's reader is a file of ./capture/.
+ * curl command line or a fetch call (a browser's "Copy as cURL", "Copy as fetch"). The format is detected, not configured; each format's reader is a file of ./capture/.
  */
 
 /** Reads the request capture (which may also hold the response: HAR, SDK logs, curl -v, a raw session). */
@@ -59,6 +60,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   if (CURL_REQUEST_LINE.test(trimmed) && CURL_NOTE_OR_ANSWER.test(trimmed))
     return parseCurlVerbose(trimmed, where);
   if (CURL_COMMAND.test(trimmed)) return parseCurlCommand(trimmed, where);
+  if (FETCH_CALL.test(trimmed)) return parseFetchCall(trimmed, where);
   return parseRawSession(trimmed, where);
 }
 

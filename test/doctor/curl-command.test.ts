@@ -1,10 +1,9 @@
 import { execFile } from "node:child_process";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRequestCapture } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
+import { startRecordingServer, type Received } from "./recording-server.js";
 
 /**
  * A curl command line as a request capture: a browser's "Copy as cURL" (bash and cmd), a script's
@@ -15,42 +14,20 @@ import { explainCapture } from "../../src/doctor/explain.js";
 
 const run = promisify(execFile);
 
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-let server: Server;
+let server: Awaited<ReturnType<typeof startRecordingServer>>;
 let base: string;
-const received: Received[] = [];
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      received.push({
-        method: req.method!,
-        url: req.url!,
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-      });
-      res.writeHead(403, { "x-ms-error-code": "AuthorizationPermissionMismatch" }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startRecordingServer();
+  base = server.base;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 
 /** Runs the command with the real bash and curl; what the local server got. */
 async function sent(command: string): Promise<Received> {
-  received.length = 0;
+  server.received.length = 0;
   await run("bash", ["-c", `${command} --silent --output /dev/null`]);
-  expect(received).toHaveLength(1);
-  return received[0]!;
+  expect(server.received).toHaveLength(1);
+  return server.received[0]!;
 }
 
 const SAS =

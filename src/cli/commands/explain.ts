@@ -24,8 +24,8 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     listener or ILogger, with the exception the program printed), the Java SDK's
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
                     Azure Storage Explorer's error details (its response is used too), what
-                    'curl -v' prints (its response and body are used too), or a curl command line
-                    (a browser's "Copy as cURL", bash or cmd).
+                    'curl -v' prints (its response and body are used too), a curl command line
+                    (a browser's "Copy as cURL", bash or cmd) or a browser's "Copy as fetch".
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, the text of a .NET
                     RequestFailedException or of a Go SDK error (as AzCopy prints it), a JavaScript
                     SDK RestError as JSON, or just the XML error body. Needed for the
