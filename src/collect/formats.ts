@@ -451,6 +451,11 @@ class CsvParser<T> extends LineParser<T> {
       return base;
     });
     if (problem) this.headerProblem = `header on line ${lineNo} unreadable: ${problem}`;
+    else if (/^- [A-Za-z_]\w*:/.test(text))
+      this.headerProblem = `line ${lineNo} is YAML (as 'az … --output yaml' writes), not a header row: export with --output json`;
+    else if (names.length === 1 && names[0]!.split(/\s{2,}/).some((n) => TIME_COLUMNS.has(n)))
+      // `az … --output table` pads columns with spaces and cuts long values to fit.
+      this.headerProblem = `line ${lineNo} is a table heading (as 'az … --output table' writes, long values cut to fit): export with --output json`;
     else if (names.some((n) => LOOKS_LIKE_A_TIME.test(n)))
       // `az … --output tsv` (and some scripts) write rows without the column names.
       this.headerProblem = `line ${lineNo} is a row, not a header: the file has no column names (as 'az … --output tsv' writes); export with --output json, or as CSV with its header row`;

@@ -147,6 +147,34 @@ describe("CSV exports", () => {
     }
   });
 
+  it("names az's table and YAML output as such, with the way to export", async () => {
+    const table = await writeTemp(
+      "rows.txt",
+      "TimeGenerated                 AccountName    OperationName    StatusCode\n" +
+        "----------------------------  -------------  ---------------  ------------\n" +
+        "2024-05-01T10:00:00Z          stacct01       GetBlob          403\n",
+    );
+    const yaml = await writeTemp(
+      "rows.yaml",
+      "- AccountName: stacct01\n  OperationName: GetBlob\n  StatusCode: 403\n  TimeGenerated: '2024-05-01T10:00:00Z'\n",
+    );
+    const { records, rejections } = await readStorage([table, yaml]);
+    expect(records).toHaveLength(0);
+    const headers = rejections.samples.filter((r) => r.field === "(header)");
+    expect(headers).toEqual([
+      expect.objectContaining({
+        file: table,
+        line: 1,
+        reason: expect.stringMatching(/table heading .*--output table.*--output json/),
+      }),
+      expect.objectContaining({
+        file: yaml,
+        line: 1,
+        reason: expect.stringMatching(/YAML .*--output yaml.*--output json/),
+      }),
+    ]);
+  });
+
   it("rejects a CSV record over the cap (an unclosed quote) and resynchronises", async () => {
     const header = "TimeGenerated,AccountName,ServiceType,OperationName,StatusCode\n";
     const good = "2024-05-01T00:00:00Z,a,blob,GetBlob,403\n";
