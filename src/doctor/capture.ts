@@ -1,4 +1,5 @@
 import { parseServerAuthError } from "../signature/index.js";
+import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
 import { CURL_COMMAND, parseCurlCommand } from "./capture/curl-command.js";
 import { CURL_NOTE_OR_ANSWER, CURL_REQUEST_LINE, parseCurlVerbose } from "./capture/curl-verbose.js";
 import { FETCH_CALL, parseFetchCall } from "./capture/fetch-call.js";
@@ -26,7 +27,8 @@ export {
 
 /**
  * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
- * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Storage Explorer's error details
+ * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Azurite's debug log, Storage
+ * Explorer's error details
  * (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure
  * SDKs (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event
  * source, the Go SDK's as AzCopy logs and prints it, the Java SDK's), what `curl -v` prints, or a
@@ -38,6 +40,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   const trimmed = text.replace(/^\uFEFF/, "").trim();
   if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
   if (trimmed.startsWith("{")) return parseJsonCapture(trimmed, where);
+  if (AZURITE_DEBUG_LOG.test(trimmed)) return parseAzuriteDebugLog(trimmed, where);
   if (SDK_LOG_URL.test(trimmed)) return parsePythonSdkLog(trimmed, where);
   if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);

@@ -309,7 +309,7 @@ export function diagnose(
         id: "sharedkey-signature-rejected",
         severity: "error",
         title: "Storage rejected the Shared Key signature",
-        detail: `${emulator ? `The emulator answered ${error.code}, its answer to a signature that does not verify (Azure answers 403 AuthenticationFailed). ` : ""}The signature did not verify, and without the server's string-to-sign this capture cannot tell a wrong key from a request changed in transit (a proxy rewriting x-ms-date, adding Content-Type, re-encoding the path). ${emulator ? "Start Azurite with --debug FILE and pass its '[STRING TO SIGN]' line as the response (or to auth-triage signature explain)" : "Capture the whole error body: Azure's AuthenticationErrorDetail carries the string-to-sign"}; with it the exact differing field is named.`,
+        detail: `${emulator ? `The emulator answered ${error.code}, its answer to a signature that does not verify (Azure answers 403 AuthenticationFailed). ` : ""}The signature did not verify, and without the server's string-to-sign this capture cannot tell a wrong key from a request changed in transit (a proxy rewriting x-ms-date, adding Content-Type, re-encoding the path). ${emulator ? "Start Azurite with --debug FILE and pass that log as the request: it holds the request and Azurite's string-to-sign" : "Capture the whole error body: Azure's AuthenticationErrorDetail carries the string-to-sign"}; with it the exact differing field is named.`,
         decision: "authentication",
       });
     }

@@ -3,6 +3,12 @@ import { accountRef, activityOf, command, fmtUtc, type RemedyContext } from "./c
 import { placeholder, sh } from "./shell.js";
 
 const STORAGE_SCOPE = "https://storage.azure.com/.default";
+/**
+ * SHA-256 of the storage emulator's published devstoreaccount1 key as text (AZURITE_KEY in
+ * src/local/azurite.ts; a test holds them together): what a client's key is compared with by hash.
+ */
+export const AZURITE_WELL_KNOWN_KEY_SHA256 =
+  "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059";
 
 function slotsOf(incident: Incident): string[] {
   return [...new Set(incident.callers.map((c) => c.keySlot).filter((s): s is "key1" | "key2" => !!s))].sort();
@@ -120,6 +126,10 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
     };
   }
 
+  // Proven by a capture: the request arrived as signed, so the key (or the signer) is what differs.
+  const asSigned = ctx.proven?.sharedKeyArrivedAsSigned;
+  if (asSigned) return signedWithAnotherKey(incident, ctx, asSigned, facts);
+
   // Signature mismatch with a valid key: something between the signer and Storage (or the signer) changed.
   const change = incident.changes.find((c) => c.score >= 0.3);
   if (change)
@@ -152,5 +162,60 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
       "Do not add RBAC roles: these requests are signed with a key, not a token.",
     ],
     facts,
+  };
+}
+
+/**
+ * A Shared Key request that arrived exactly as signed: the key the client holds is not one of the
+ * account's, or its signing code is wrong. Compared by hash, so no key is ever printed.
+ */
+function signedWithAnotherKey(
+  incident: Incident,
+  ctx: RemedyContext,
+  proof: string,
+  facts: Remedy["facts"],
+): Remedy {
+  facts.push({
+    label: "Signing key",
+    value: `not one of the account's keys, or the signer is wrong (proven: ${proof})`,
+  });
+  const clientKey = command(
+    "Hash the key the client signs with, read from its configuration without echoing it (read -rs), to compare with the account's.",
+    'read -rs CLIENT_ACCOUNT_KEY && printf %s "$CLIENT_ACCOUNT_KEY" | sha256sum',
+  );
+  const common = {
+    whyNarrowest:
+      "Only the client's copy of the key (or its signing code) changes: the account's keys, the other callers and every network rule stay as they are.",
+    wrongIf: [
+      "Regenerating the account's keys: every caller holding a current key breaks, and this client still holds a wrong one.",
+      "The key hashes match: then the client's own signing code builds another string than Storage does (a custom signer, a key not base64-decoded before the HMAC).",
+    ],
+    facts,
+  };
+  if (ctx.proven?.emulator) {
+    facts.push({
+      label: "Emulator key",
+      value: `devstoreaccount1's well-known key hashes to ${AZURITE_WELL_KNOWN_KEY_SHA256} (as the command hashes)`,
+    });
+    return {
+      kind: "update-key",
+      change: `The request arrived as signed, so the client signs with a key the emulator does not have for ${incident.account}: use the emulator's well-known devstoreaccount1 key (or the one AZURITE_ACCOUNTS sets), or fix the client's signing code.`,
+      commands: [clientKey],
+      ...common,
+    };
+  }
+  const account = accountRef(incident, ctx);
+  const rg = account.known ? sh(account.resourceGroup) : account.resourceGroup;
+  return {
+    kind: "update-key",
+    change: `The request arrived as signed, so the client signs with a key that is not one of ${incident.account}'s current keys (a regenerated key, another account's key, a key with stray characters): compare the client's key with the account's by hash, then put the current key where the client reads it (or better, move it to Microsoft Entra ID).`,
+    commands: [
+      command(
+        "Hash the account's two current keys (key1, then key2) without printing them.",
+        `az storage account keys list --account-name ${sh(incident.account)} --resource-group ${rg} --query "[].value" --output tsv | while read -r key; do printf %s "$key" | sha256sum; done`,
+      ),
+      clientKey,
+    ],
+    ...common,
   };
 }

@@ -23,6 +23,14 @@ export interface ProvenFacts {
    * holds exactly the SAS's values, yet the signature failed. The value says what proved it.
    */
   sasKeyNotCurrent?: string;
+  /**
+   * A Shared Key request arrived exactly as signed (Storage's string-to-sign is the one the request
+   * implies), yet the signature failed: the key the client signs with, or its signing code, differs.
+   * The value says what proved it.
+   */
+  sharedKeyArrivedAsSigned?: string;
+  /** The capture was answered by the storage emulator: its account keys are not Azure's. */
+  emulator?: boolean;
   /** A browser's refused CORS preflight: what it asked to send, from where. */
   corsPreflight?: { origin: string; method: string; headers: string[] };
 }

@@ -101,6 +101,7 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
   }
   const container = segments[0];
   const wrongKey = sasKeyNotCurrent(r);
+  const asSigned = sharedKeyArrivedAsSigned(r);
   const ctx = {
     evidence: {
       containers: container ? { [container.replace(/\(.*$/, "")]: 1 } : {},
@@ -110,11 +111,13 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     },
     changes: [],
     ...(r.bearer?.challenge?.tenant ? { tenant: r.bearer.challenge.tenant } : {}),
-    ...(wrongKey || r.cors
+    ...(wrongKey || asSigned || r.cors
       ? {
           proven: {
             ...(wrongKey ? { sasKeyNotCurrent: wrongKey } : {}),
+            ...(asSigned ? { sharedKeyArrivedAsSigned: asSigned } : {}),
             ...(r.cors ? { corsPreflight: r.cors } : {}),
+            ...(r.emulator ? { emulator: true } : {}),
           },
         }
       : {}),
@@ -130,5 +133,15 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
 function sasKeyNotCurrent(r: DoctorReport): string | undefined {
   return r.findings.some((f) => f.id === "sas-wrong-key")
     ? "Storage's string-to-sign holds exactly the SAS's values, yet the signature failed"
+    : undefined;
+}
+
+/**
+ * The proof that a Shared Key request arrived as it was signed: the signature diff found Storage's
+ * string-to-sign identical to the request's own, so only the key (or the client's signer) can differ.
+ */
+function sharedKeyArrivedAsSigned(r: DoctorReport): string | undefined {
+  return r.findings.some((f) => f.id === "signature-identical")
+    ? "Storage's string-to-sign is exactly the one the request implies, yet the signature failed"
     : undefined;
 }

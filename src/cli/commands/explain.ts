@@ -16,7 +16,9 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                            [--service blob|queue|file|table] [--account NAME] [--key-env VAR]
 
   --request FILE    The request as raw HTTP text (its response may follow it, as Fiddler and Burp
-                    save a session), JSON {method, url, headers[, body][, response]},
+                    save a session), JSON {method, url, headers[, body][, response]}, Azurite's
+                    debug log (azurite --debug FILE: the request, its answer and the emulator's
+                    string-to-sign),
                     a HAR file or entry (its response is used too), the Python SDK's HTTP
                     logging, as 'az … --debug' prints it (Request URL/method/headers, Response
                     status/headers/content, each line's logging prefix read off), the JavaScript

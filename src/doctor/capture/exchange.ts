@@ -12,7 +12,8 @@ export interface CapturedExchange {
   request: Omit<ParsedRequest, "format">;
   response?: CapturedResponse;
   /** Which format the request was read from. */
-  format: ParsedRequest["format"] | "sdk-log" | "curl-verbose" | "curl-command" | "fetch-call";
+  format:
+    ParsedRequest["format"] | "sdk-log" | "curl-verbose" | "curl-command" | "fetch-call" | "azurite-log";
   /**
    * Why the capture cannot show the request's credential at all (a format that prints the URL without
    * its query and no headers): the doctor then says so rather than calling the request anonymous.
