@@ -48,6 +48,7 @@ const BASH_COMMANDS: Record<string, string> = {
   ].join("\n"),
   "Firefox, one line": `curl 'BASE/uploads/photo.jpg?${SAS}' -X PUT -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' -H 'Accept: */*' -H 'x-ms-blob-type: BlockBlob' -H 'x-ms-version: 2023-11-03' -H 'Origin: https://app.contoso.com' --data-raw 'hello'`,
   "a script: double quotes, options after the URL, a bearer token": `curl -sS "BASE/invoices?restype=container&comp=list" -H "x-ms-version: 2025-01-05" -H "Authorization: Bearer eyJ0eXAiOiJKV1QifQ.e30.c2ln" -H "x-ms-date: Sat, 05 Dec 2026 13:00:00 GMT"`,
+  "-G with --data-urlencode, options run together (-sSXGET, -H'…')": `curl -sSXGET -G 'BASE/invoices' --data-urlencode 'restype=container' --data-urlencode 'comp=list' --data-urlencode "prefix=2026 q3/(draft)*" -H'x-ms-version: 2025-01-05'`,
   "HEAD with -I and a user agent": `curl -I -A 'azsdk-js-storage-blob/12.26.0' 'BASE/c/b.txt?${SAS}' -H 'x-ms-version: 2023-11-03'`,
 };
 

@@ -11,14 +11,9 @@ export const CURL_COMMAND = /^(?:\$\s*)?curl(?:\.exe)?\s/;
 /** Options whose value is the next word, and what the request takes from each. */
 const HEADER_OPTIONS = new Set(["-H", "--header"]);
 const METHOD_OPTIONS = new Set(["-X", "--request"]);
-const DATA_OPTIONS = new Set([
-  "-d",
-  "--data",
-  "--data-raw",
-  "--data-binary",
-  "--data-ascii",
-  "--data-urlencode",
-]);
+const DATA_OPTIONS = new Set(["-d", "--data", "--data-raw", "--data-binary", "--data-ascii"]);
+/** Short options that take a value, which may be attached (`-XPUT`, `-H'x: y'`) or the next word. */
+const SHORT_WITH_VALUE = new Set("XHdAobcemxUwrTu");
 /** Other options with a value: read past, as they change nothing Storage judges. */
 const VALUE_OPTIONS = new Set([
   "-o",
@@ -51,11 +46,12 @@ const VALUE_OPTIONS = new Set([
 ]);
 
 export function parseCurlCommand(text: string, where: string): CapturedExchange {
-  const words = shellWords(text.replace(/^\$\s*/, ""), where);
+  const words = optionWords(shellWords(text.replace(/^\$\s*/, ""), where));
   let method: string | undefined;
   let url: string | undefined;
   let body: string | undefined;
   let uploads = false;
+  let get = false;
   const headers: Array<[string, string]> = [];
   for (let i = 1; i < words.length; i++) {
     const w = words[i]!;
@@ -72,6 +68,8 @@ export function parseCurlCommand(text: string, where: string): CapturedExchange 
         headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
     } else if (METHOD_OPTIONS.has(w)) method = next().toUpperCase();
     else if (DATA_OPTIONS.has(w)) body = (body === undefined ? "" : body + "&") + next();
+    else if (w === "--data-urlencode") body = (body === undefined ? "" : body + "&") + urlEncodedData(next());
+    else if (w === "-G" || w === "--get") get = true;
     else if (w === "-A" || w === "--user-agent") headers.push(["User-Agent", next()]);
     else if (w === "--oauth2-bearer") headers.push(["Authorization", `Bearer ${next()}`]);
     else if (w === "--url") url = next();
@@ -83,6 +81,11 @@ export function parseCurlCommand(text: string, where: string): CapturedExchange 
     else if (!w.startsWith("-") && url === undefined) url = w;
   }
   if (url === undefined) throw new CaptureError(`${where}: the curl command names no URL`);
+  // -G sends the data as the URL's query, with GET.
+  if (get && body !== undefined) {
+    url += (url.includes("?") ? "&" : "?") + body;
+    body = undefined;
+  }
   const request = parseRequestJson(
     JSON.stringify({
       method: method ?? (uploads ? "PUT" : body !== undefined ? "POST" : "GET"),
@@ -93,6 +96,46 @@ export function parseCurlCommand(text: string, where: string): CapturedExchange 
     where,
   );
   return { request: withoutFormat(request), format: "curl-command" };
+}
+
+/**
+ * Short options as one word each, their values as the next: `-XPUT` → `-X PUT`, `-sSX PUT` →
+ * `-s -S -X PUT` (curl takes no `--long=value`). Other words pass unchanged.
+ */
+function optionWords(words: string[]): string[] {
+  const out: string[] = [];
+  for (const w of words) {
+    if (/^-[A-Za-z]{2}/.test(w)) {
+      for (let k = 1; k < w.length; k++) {
+        out.push(`-${w[k]}`);
+        if (SHORT_WITH_VALUE.has(w[k]!)) {
+          if (k + 1 < w.length) out.push(w.slice(k + 1));
+          break;
+        }
+      }
+    } else out.push(w);
+  }
+  return out;
+}
+
+/**
+ * `--data-urlencode` as curl 7.88 sends it: `content` and `=content` encoded whole, `name=content` with
+ * the content encoded; a space as `+`, every other byte but letters, digits and `-._~` as `%xx` (other
+ * versions may write `%20` and capitals). `@file` forms name a file the capture does not hold: as written.
+ */
+function urlEncodedData(arg: string): string {
+  const encode = (v: string) =>
+    [...new TextEncoder().encode(v)]
+      .map((b) => {
+        const c = String.fromCharCode(b);
+        if (c === " ") return "+";
+        return /[A-Za-z0-9\-._~]/.test(c) ? c : `%${b.toString(16).padStart(2, "0")}`;
+      })
+      .join("");
+  const eq = arg.indexOf("=");
+  if (eq === 0) return encode(arg.slice(1));
+  if (eq > 0) return `${arg.slice(0, eq)}=${encode(arg.slice(eq + 1))}`;
+  return arg.includes("@") ? arg : encode(arg);
 }
 
 /**
