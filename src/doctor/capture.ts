@@ -28,11 +28,11 @@ export {
 /**
  * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Azurite's debug log, Storage
- * Explorer's error details
- * (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure
- * SDKs (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event
- * source, the Go SDK's as AzCopy logs and prints it, the Java SDK's), what `curl -v` prints, or a
- * curl command line or a fetch call (a browser's "Copy as cURL", "Copy as fetch"). The format is detected, not configured; each format's reader is a file of ./capture/.
+ * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
+ * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
+ * the Go SDK's as AzCopy logs and prints it, the Java SDK's), what `curl -v` prints, a curl command line
+ * or a fetch call (a browser's "Copy as cURL", "Copy as fetch"). The format is detected, not configured;
+ * each format's reader is a file of ./capture/.
  */
 
 /** Reads the request capture (which may also hold the response: HAR, SDK logs, curl -v, a raw session). */

@@ -2,9 +2,9 @@ import { parseRequestJson } from "../../signature/index.js";
 import { CaptureError, headersFromUnknown, withoutFormat, type CapturedExchange } from "./exchange.js";
 
 /**
- * A call of `fetch` with a URL and options: what a browser's "Copy as fetch" gives (Chrome and Edge, also "for
- * Node.js"; Firefox's starts with `await`). The options are a JSON object (headers, body, method). It
- * holds the request only; the answer comes with --response.
+ * A call of `fetch` with a URL and options: what a browser's "Copy as fetch" gives (Chrome and Edge,
+ * also "for Node.js"; Firefox's starts with `await`). The options are a JSON object (headers, body,
+ * method). It holds the request only; the answer comes with --response.
  */
 export const FETCH_CALL = /^(?:await\s+)?fetch\s*\(/;
 
