@@ -57,7 +57,7 @@ export function parseAzuriteDebugLog(text: string, where: string): CapturedExcha
     const sts = STRING_TO_SIGN.exec(message);
     if (sts) t.stringToSign = sts[0];
     const body = BODY.exec(message);
-    if (body) t.body = JSON.parse(body[1]!) as string;
+    if (body) t.body = jsonString(body[1]!, `${where}:${index + 1}: HTTP body`);
     const end = END.exec(message);
     if (end) {
       t.status = Number(end[1]);
@@ -67,7 +67,12 @@ export function parseAzuriteDebugLog(text: string, where: string): CapturedExcha
   const chosen = lastFailedTry(order, (t) => t.status);
   if (!chosen) throw new CaptureError(`${where}: Azurite's log holds no request (no RequestMethod= line)`);
   // Azurite logs the URL without the port; the Host header has it.
-  const logged = new URL(chosen.url);
+  let logged: URL;
+  try {
+    logged = new URL(chosen.url);
+  } catch {
+    throw new CaptureError(`${where}:${chosen.line}: RequestURL is not a URL`);
+  }
   const host = typeof chosen.headers["host"] === "string" ? chosen.headers["host"] : logged.host;
   const request = parseRequestJson(
     JSON.stringify({
@@ -103,4 +108,12 @@ function jsonObject(text: string, where: string): Record<string, unknown> {
     // Reported below.
   }
   throw new CaptureError(`${where}: not a JSON object of headers`);
+}
+
+function jsonString(text: string, where: string): string {
+  try {
+    return JSON.parse(text) as string;
+  } catch {
+    throw new CaptureError(`${where}: not a JSON string`);
+  }
 }

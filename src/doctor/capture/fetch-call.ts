@@ -16,7 +16,12 @@ export function parseFetchCall(text: string, where: string): CapturedExchange {
     throw new CaptureError(
       `${where}: a call of fetch, but not as the browser copies it (a double-quoted URL, then a JSON options object)`,
     );
-  const url = JSON.parse(m[1]!) as string;
+  let url: string;
+  try {
+    url = JSON.parse(m[1]!) as string;
+  } catch (err) {
+    throw new CaptureError(`${where}: the URL is not a JSON string (${(err as Error).message})`);
+  }
   let options: Record<string, unknown> = {};
   if (m[2]) {
     try {

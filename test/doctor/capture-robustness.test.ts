@@ -1,0 +1,91 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CaptureError, parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
+import { RequestInputError } from "../../src/signature/index.js";
+
+/**
+ * Whatever is pasted, a capture reader answers or says what is wrong (CaptureError, RequestInputError):
+ * captures of every newer form, cut anywhere and with quotes, escapes and brackets dropped in, never
+ * crash a reader.
+ */
+
+const SAMPLES = [
+  `curl 'https://st01.blob.core.windows.net/c/b?sp=r&sig=abc' \\\n  -X 'PUT' \\\n  -H 'x-ms-version: 2023-11-03' \\\n  --data-raw $'a\\nb'`,
+  `curl ^"https://st01.blob.core.windows.net/c/b^" ^\r\n  -H ^"x-ms-version: 2023-11-03^"`,
+  `curl -sSXGET -G "https://st01.blob.core.windows.net/c" --data-urlencode "restype=container"`,
+  `fetch("https://st01.blob.core.windows.net/c/b?sp=r&sig=abc", {\n  "headers": {"x-ms-version": "2023-11-03"},\n  "body": "x",\n  "method": "PUT"\n});`,
+  JSON.stringify({
+    name: "RestError",
+    code: "AuthorizationPermissionMismatch",
+    statusCode: 403,
+    request: {
+      url: "https://st01.blob.core.windows.net/?comp=list",
+      method: "GET",
+      headers: {
+        _headersMap: { authorization: { name: "authorization", value: "Bearer JSON Web Token Redacted" } },
+      },
+    },
+    response: { status: 403, headers: { _headersMap: {} }, bodyAsText: "<Error><Code>X</Code></Error>" },
+  }),
+  [
+    `2026-12-05T13:55:15.953Z 1f info: BlobStorageContextMiddleware: RequestMethod=GET RequestURL=http://127.0.0.1/devstoreaccount1/c?restype=container RequestHeaders:{"x-ms-version":"2025-01-05","host":"127.0.0.1:10000","authorization":"SharedKey devstoreaccount1:abc="} ClientIP=127.0.0.1 Protocol=http HTTPVersion=1.1`,
+    `2026-12-05T13:55:15.966Z 1f info: BlobSharedKeyAuthenticator:validate() [STRING TO SIGN]:"GET\\n\\n/devstoreaccount1/devstoreaccount1/c\\nrestype:container"`,
+    `2026-12-05T13:55:15.968Z 1f error: ErrorMiddleware: Set HTTP body: "<Error><Code>AuthorizationFailure</Code></Error>"`,
+    `2026-12-05T13:55:15.970Z 1f info: EndMiddleware: End response. TotalTimeInMS=17 StatusCode=403 StatusMessage=x Headers={"x-ms-error-code":"AuthorizationFailure"}`,
+  ].join("\n"),
+];
+
+const damaged = fc.record({
+  sample: fc.nat({ max: SAMPLES.length - 1 }),
+  // Half of them whole: damage inside a complete capture reaches the readers' inner parsing.
+  cut: fc.oneof(fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
+  inserts: fc.array(
+    fc.record({
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+      text: fc.constantFrom('"', "'", "\\", "{", "}", "^", "$'", "\n", "%", "\\u"),
+    }),
+    { maxLength: 3 },
+  ),
+});
+
+function damage(d: { sample: number; cut: number; inserts: Array<{ at: number; text: string }> }): string {
+  let text = SAMPLES[d.sample]!;
+  text = text.slice(0, Math.max(1, Math.floor(text.length * (0.3 + 0.7 * d.cut))));
+  for (const i of d.inserts) {
+    const at = Math.floor(text.length * i.at);
+    text = text.slice(0, at) + i.text + text.slice(at);
+  }
+  return text;
+}
+
+describe("capture readers under damage", () => {
+  it("every sample reads as it is", () => {
+    for (const s of SAMPLES) expect(() => parseRequestCapture(s, "x")).not.toThrow();
+  });
+
+  it("bad escapes and a broken URL inside a complete capture are refused with the place", () => {
+    const azurite = SAMPLES[5]!;
+    for (const [text, reason] of [
+      [SAMPLES[3]!.replace("sig=abc", "sig=ab\\uZZ"), /x: the URL is not a JSON string/],
+      [azurite.replace("<Error>", "\\x<Error>"), /x:3: HTTP body: not a JSON string/],
+      [azurite.replace("RequestURL=http://127.0.0.1/", "RequestURL=::nope/"), /x:1: RequestURL is not a URL/],
+    ] as const)
+      expect(() => parseRequestCapture(text, "x")).toThrow(reason);
+  });
+
+  it("a damaged capture is read or refused with a reason, never a crash", () => {
+    fc.assert(
+      fc.property(damaged, (d) => {
+        const text = damage(d);
+        for (const read of [() => parseRequestCapture(text, "x"), () => parseResponseCapture(text, "x")]) {
+          try {
+            read();
+          } catch (err) {
+            expect(err instanceof CaptureError || err instanceof RequestInputError, String(err)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
