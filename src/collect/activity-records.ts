@@ -247,7 +247,96 @@ export function activityEventFromRestEvent(
   return e;
 }
 
-/** An activity record in whichever shape it came: Log Analytics row, archived record or API event. */
+/**
+ * An event as Azure PowerShell writes it: `Get-AzActivityLog | ConvertTo-Json` (Az.Monitor's
+ * PSEventData, or PSEventDataNoDetails without -DetailedOutput). Names and statuses are the invariant
+ * values; EventTimestamp is ISO 8601 (PowerShell 7) or `/Date(ms)/` (Windows PowerShell 5.1); Level
+ * may be the enum's number; Properties and Claims are `{Content: {...}}`, or a type name when
+ * ConvertTo-Json's default depth cut them off.
+ */
+export const powerShellActivityEventSchema = z.object({
+  EventTimestamp: z.string(),
+  OperationName: optionalText,
+  Status: optionalText,
+  SubStatus: optionalText,
+  Category: optionalText,
+  ResourceId: optionalText,
+  ResourceGroupName: optionalText,
+  SubscriptionId: optionalText,
+  ResourceProviderName: optionalText,
+  CorrelationId: optionalText,
+  EventDataId: optionalText,
+  OperationId: optionalText,
+  Caller: optionalText,
+  Level: optionalText,
+  HttpRequest: z.object({ ClientIpAddress: optionalText }).passthrough().nullish(),
+  Authorization: z.unknown().optional(),
+  Claims: z.unknown().optional(),
+  Properties: z.unknown().optional(),
+});
+
+/** Az.Monitor's EventLevel, as ConvertTo-Json writes an enum: its number. */
+const EVENT_LEVELS = ["Critical", "Error", "Warning", "Informational", "Verbose"];
+/** .NET's JSON date of Windows PowerShell 5.1: milliseconds since the epoch, an offset for display only. */
+const DOTNET_JSON_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+
+export function activityEventFromPowerShell(
+  raw: unknown,
+  at: RecordLocation,
+  sink: RejectionSink,
+): ActivityEvent | undefined {
+  const parsed = powerShellActivityEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    rejectZod(sink, at, raw, parsed.error);
+    return undefined;
+  }
+  const ev = parsed.data;
+  const dotnet = DOTNET_JSON_DATE.exec(ev.EventTimestamp.trim());
+  const timeMs = dotnet ? Number(dotnet[1]) : timeOf(ev.EventTimestamp, "EventTimestamp", at, sink);
+  if (timeMs === undefined) return undefined;
+  const operationName = text(ev.OperationName);
+  const status = text(ev.Status);
+  const resourceId = text(ev.ResourceId);
+  if (!operationName || !status || !resourceId) {
+    const field = !operationName ? "OperationName" : !status ? "Status" : "ResourceId";
+    rejectAt(sink, at, field, "missing required field");
+    return undefined;
+  }
+  const parts = resourceIdParts(resourceId);
+  const e: ActivityEvent = { timeMs, operationName, status, resourceId };
+  set(e, "subStatus", text(ev.SubStatus));
+  set(e, "category", text(ev.Category));
+  set(e, "correlationId", text(ev.CorrelationId));
+  set(e, "eventDataId", text(ev.EventDataId));
+  set(e, "operationId", text(ev.OperationId));
+  set(e, "resourceGroup", text(ev.ResourceGroupName) ?? parts.resourceGroup);
+  set(e, "subscriptionId", text(ev.SubscriptionId) ?? parts.subscriptionId);
+  set(e, "resourceProvider", text(ev.ResourceProviderName) ?? parts.provider);
+  set(e, "caller", text(ev.Caller));
+  set(e, "callerIpAddress", text(ev.HttpRequest?.ClientIpAddress));
+  set(e, "level", typeof ev.Level === "number" ? EVENT_LEVELS[ev.Level] : text(ev.Level));
+  set(e, "properties", parseDynamicObject(contentOf(ev.Properties)));
+  set(e, "authorization", lowerCaseKeys(parseDynamicObject(ev.Authorization)));
+  set(e, "claims", parseDynamicObject(contentOf(ev.Claims)));
+  return e;
+}
+
+/** A PSDictionaryElement's dictionary: `{Content: {...}}`. */
+function contentOf(v: unknown): unknown {
+  return v && typeof v === "object" && "Content" in v ? (v as { Content: unknown }).Content : v;
+}
+
+/** PSEventDataAuthorization's `Action`, `Scope`… as the API's `action`, `scope`…. */
+function lowerCaseKeys(o: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  return (
+    o && Object.fromEntries(Object.entries(o).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v]))
+  );
+}
+
+/**
+ * An activity record in whichever shape it came: Log Analytics row, archived record, API event or
+ * Azure PowerShell event.
+ */
 export function activityEventFromObject(
   raw: Record<string, unknown>,
   at: RecordLocation,
@@ -255,6 +344,8 @@ export function activityEventFromObject(
 ): ActivityEvent | undefined {
   if (raw.TimeGenerated === undefined && raw.eventTimestamp !== undefined)
     return activityEventFromRestEvent(raw, at, sink);
+  if (raw.TimeGenerated === undefined && raw.EventTimestamp !== undefined)
+    return activityEventFromPowerShell(raw, at, sink);
   return raw.TimeGenerated === undefined && raw.time !== undefined
     ? activityEventFromArchiveRecord(raw, at, sink)
     : activityEventFromLogAnalyticsRow(raw, at, sink);

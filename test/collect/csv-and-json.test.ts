@@ -380,4 +380,75 @@ describe("activity events as the Activity Log API returns them (az monitor activ
       }),
     ]);
   });
+
+  it("reads the same event as Get-AzActivityLog | ConvertTo-Json writes it, at the default depth too", async () => {
+    const ps = {
+      Authorization: {
+        Action: event.authorization.action,
+        Condition: null,
+        Role: null,
+        Scope: event.authorization.scope,
+      },
+      Caller: "alice@contoso.com",
+      Claims: "Microsoft.Azure.Commands.Insights.OutputClasses.PSDictionaryElement",
+      CorrelationId: event.correlationId,
+      Description: "",
+      EventDataId: event.eventDataId,
+      EventName: "EndRequest",
+      Category: "Administrative",
+      EventTimestamp: "/Date(1795166042123)/",
+      HttpRequest: { ClientId: null, ClientIpAddress: "203.0.113.7", Method: "POST", Url: null },
+      Level: 3,
+      OperationId: event.operationId,
+      OperationName: "Microsoft.Storage/storageAccounts/regenerateKey/action",
+      Properties: { Content: { statusCode: "OK" } },
+      ResourceGroupName: "rg-batch",
+      ResourceProviderName: "Microsoft.Storage",
+      ResourceId: event.resourceId,
+      Status: "Succeeded",
+      SubmissionTimestamp: "/Date(1795166133000+0100)/",
+      SubscriptionId: "748679f3-e512-4b6c-a0b7-587b8997b2e2",
+      SubStatus: "",
+    };
+    const noOperation = { ...ps, OperationName: null };
+    const badDate = { ...ps, EventTimestamp: "yesterday" };
+    const { events, rejections } = await readActivity([
+      await writeTemp("activity.json", JSON.stringify([ps, noOperation, badDate], null, 4)),
+    ]);
+    expect(events).toEqual([
+      {
+        timeMs: Date.parse("2026-11-20T09:14:02.123Z"),
+        operationName: "Microsoft.Storage/storageAccounts/regenerateKey/action",
+        status: "Succeeded",
+        resourceId: event.resourceId,
+        category: "Administrative",
+        correlationId: event.correlationId,
+        eventDataId: event.eventDataId,
+        operationId: event.operationId,
+        resourceGroup: "rg-batch",
+        subscriptionId: "748679f3-e512-4b6c-a0b7-587b8997b2e2",
+        resourceProvider: "Microsoft.Storage",
+        caller: "alice@contoso.com",
+        callerIpAddress: "203.0.113.7",
+        level: "Informational",
+        properties: { statusCode: "OK" },
+        authorization: {
+          action: event.authorization.action,
+          condition: null,
+          role: null,
+          scope: event.authorization.scope,
+        },
+      },
+    ]);
+    expect(rejections.samples).toEqual([
+      expect.objectContaining({
+        field: "OperationName",
+        reason: expect.stringContaining("missing required field"),
+      }),
+      expect.objectContaining({
+        field: "EventTimestamp",
+        reason: expect.stringContaining('not a date: "yesterday"'),
+      }),
+    ]);
+  });
 });

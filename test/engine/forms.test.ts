@@ -6,6 +6,7 @@ import {
   activityEventsToArchiveJsonLines,
   activityEventsToCsv,
   activityEventsToLogAnalyticsJsonArray,
+  activityEventsToPowerShellJson,
   activityEventsToRestApiJsonArray,
   storageRequestsToArchiveJsonLines,
   storageRequestsToCsv,
@@ -62,6 +63,13 @@ const ACTIVITY_FORMS: Record<string, (root: string) => Promise<void>> = {
   archive: (root) => writeFile(join(root, "PT1H.json"), activityEventsToArchiveJsonLines(data.activity)),
   "az monitor activity-log list": (root) =>
     writeFile(join(root, "activity.json"), activityEventsToRestApiJsonArray(data.activity)),
+  "Get-AzActivityLog | ConvertTo-Json (PowerShell 7)": (root) =>
+    writeFile(join(root, "activity.json"), activityEventsToPowerShellJson(data.activity)),
+  "Get-AzActivityLog | ConvertTo-Json > file (Windows PowerShell 5.1, UTF-16)": (root) =>
+    writeFile(
+      join(root, "activity.json"),
+      activityEventsToPowerShellJson(data.activity, { windowsPowerShell: true }),
+    ),
 };
 
 beforeAll(async () => {

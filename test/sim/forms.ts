@@ -449,6 +449,72 @@ export function toRestActivityEvent(e: ActivityEvent): Record<string, unknown> {
   return rec;
 }
 
+/**
+ * An event as `Get-AzActivityLog | ConvertTo-Json -Depth 5` writes it (Az.Monitor's PSEventData):
+ * PascalCase, the names' invariant values, Level as the enum's number, Properties and Claims as a
+ * PSDictionaryElement (`{Content: {string: string}}`). Windows PowerShell 5.1 writes dates as
+ * `/Date(ms)/`, PowerShell 7 as ISO 8601.
+ */
+export function toPowerShellActivityEvent(
+  e: ActivityEvent,
+  o: { windowsPowerShell?: boolean } = {},
+): Record<string, unknown> {
+  const levels = ["Critical", "Error", "Warning", "Informational", "Verbose"];
+  const dictionary = (d: Record<string, unknown> | undefined) =>
+    d && {
+      Content: Object.fromEntries(
+        Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+      ),
+    };
+  const capitalised = (d: Record<string, unknown> | undefined) =>
+    d && Object.fromEntries(Object.entries(d).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), v]));
+  const rec: Record<string, unknown> = {
+    Authorization: capitalised(e.authorization) ?? null,
+    Caller: e.caller ?? null,
+    Claims: dictionary(e.claims) ?? { Content: {} },
+    CorrelationId: e.correlationId ?? null,
+    Description: "",
+    EventDataId: e.eventDataId ?? null,
+    EventName: "EndRequest",
+    Category: e.category ?? null,
+    EventTimestamp: o.windowsPowerShell ? `/Date(${e.timeMs})/` : isoWith7Digits(e.timeMs),
+    HttpRequest: e.callerIpAddress
+      ? { ClientId: null, ClientIpAddress: e.callerIpAddress, Method: "POST", Url: null }
+      : null,
+    Id: `${e.resourceId}/events/${e.eventDataId ?? "x"}/ticks/${e.timeMs}`,
+    Level: e.level !== undefined && levels.includes(e.level) ? levels.indexOf(e.level) : 3,
+    OperationId: e.operationId ?? null,
+    OperationName: e.operationName,
+    Properties: dictionary(e.properties) ?? { Content: {} },
+    ResourceGroupName: e.resourceGroup ?? null,
+    ResourceProviderName: e.resourceProvider ?? null,
+    ResourceId: e.resourceId,
+    Status: e.status,
+    SubmissionTimestamp: o.windowsPowerShell ? `/Date(${e.timeMs + 5000})/` : isoWith7Digits(e.timeMs + 5000),
+    SubscriptionId: e.subscriptionId ?? null,
+    SubStatus: e.subStatus ?? "",
+  };
+  return rec;
+}
+
+/**
+ * `Get-AzActivityLog | ConvertTo-Json` saved to a file: PowerShell 7 writes UTF-8; Windows PowerShell
+ * 5.1's `>` writes UTF-16 with a byte order mark, and escapes `/` in its dates (`"\/Date(…)\/"`).
+ */
+export function activityEventsToPowerShellJson(
+  events: readonly ActivityEvent[],
+  o: { windowsPowerShell?: boolean } = {},
+): Buffer {
+  const json = JSON.stringify(
+    events.map((e) => toPowerShellActivityEvent(e, o)),
+    null,
+    4,
+  );
+  if (!o.windowsPowerShell) return Buffer.from(json + "\n", "utf8");
+  const escaped = json.replace(/"\/Date\((\d+)\)\/"/g, '"\\/Date($1)\\/"');
+  return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(escaped + "\r\n", "utf16le")]);
+}
+
 export function activityEventsToRestApiJsonArray(events: readonly ActivityEvent[]): string {
   return JSON.stringify(events.map(toRestActivityEvent), null, 2) + "\n";
 }

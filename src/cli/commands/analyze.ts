@@ -51,8 +51,9 @@ Inputs (files or directories, read recursively; .gz accepted; the format is dete
                       (default 1h; e.g. 30m, 6h, 1d, PT2H), ending a minute ago. See
                       docs/log-analytics.md.
   --activity PATH...  AzureActivity exports (JSON, NDJSON, CSV), archived activity logs
-                      (insights-activity-logs) or what 'az monitor activity-log list' prints, used
-                      to name the change behind each incident.
+                      (insights-activity-logs), what 'az monitor activity-log list' prints or
+                      'Get-AzActivityLog | ConvertTo-Json -Depth 5', used to name the change behind
+                      each incident.
 
 Window:
   --from ISO          Analyse only requests at or after this time, e.g. 2026-11-20T09:00:00Z.
