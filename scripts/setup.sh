@@ -2,7 +2,9 @@
 # Installs what the tests need beyond npm packages, on a fresh Debian machine:
 #   - Debian's chromium (dashboard browser tests drive it with playwright-core)
 #   - the Bicep CLI from NuGet (infra build and lint)
-#   - unzip (the deployable-package test) and openssl (the Log Analytics stand-in's test certificate)
+#   - PowerShell 7 from NuGet (the doctor runs browsers' "Copy as PowerShell" snippets with it)
+#   - unzip (the deployable-package test), openssl (the Log Analytics stand-in's test certificate) and
+#     curl (the doctor runs "Copy as cURL" commands with it)
 # Idempotent: re-running skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (Debian packages)" >&2
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -23,4 +26,5 @@ fi
 if [ -f tools/bicep/bicep.csproj ]; then
   bash tools/bicep/restore.sh
 fi
+bash tools/pwsh/restore.sh
 echo "setup: done" >&2

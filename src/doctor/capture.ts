@@ -13,6 +13,7 @@ import { GO_RESPONSE_ERROR, GO_SDK_LOG, parseGoResponseError, parseGoSdkLog } fr
 import { parseJsonCapture, responseFromJson } from "./capture/json-har.js";
 import { JAVA_SDK_LOG, parseJavaSdkLog } from "./capture/java-sdk-log.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
+import { parsePowerShellWebRequest, POWERSHELL_WEB_REQUEST } from "./capture/powershell-web-request.js";
 import { parsePythonSdkLog, SDK_LOG_URL } from "./capture/python-sdk-log.js";
 import { isRestErrorJson, parseRestErrorResponse } from "./capture/rest-error-json.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
@@ -30,9 +31,9 @@ export {
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Azurite's debug log, Storage
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
- * the Go SDK's as AzCopy logs and prints it, the Java SDK's), what `curl -v` prints, a curl command line
- * or a fetch call (a browser's "Copy as cURL", "Copy as fetch"). The format is detected, not configured;
- * each format's reader is a file of ./capture/.
+ * the Go SDK's as AzCopy logs and prints it, the Java SDK's), what `curl -v` prints, a curl command line,
+ * a fetch call or an Invoke-WebRequest call (a browser's "Copy as cURL", "Copy as fetch", "Copy as
+ * PowerShell"). The format is detected, not configured; each format's reader is a file of ./capture/.
  */
 
 /** Reads the request capture (which may also hold the response: HAR, SDK logs, curl -v, a raw session). */
@@ -64,6 +65,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
     return parseCurlVerbose(trimmed, where);
   if (CURL_COMMAND.test(trimmed)) return parseCurlCommand(trimmed, where);
   if (FETCH_CALL.test(trimmed)) return parseFetchCall(trimmed, where);
+  if (POWERSHELL_WEB_REQUEST.test(trimmed)) return parsePowerShellWebRequest(trimmed, where);
   return parseRawSession(trimmed, where);
 }
 

@@ -28,6 +28,16 @@ const SAMPLES = [
     response: { status: 403, headers: { _headersMap: {} }, bodyAsText: "<Error><Code>X</Code></Error>" },
   }),
   [
+    "$session = New-Object Microsoft.PowerShell.Commands.WebRequestSession",
+    '$session.UserAgent = "Mozilla/5.0"',
+    'Invoke-WebRequest -UseBasicParsing -Uri "https://st01.blob.core.windows.net/c/b?sp=r&sig=abc" `',
+    '-Method "PUT" `',
+    "-Headers @{",
+    '"x-ms-version"="2023-11-03"',
+    "} `",
+    '-Body ([System.Text.Encoding]::UTF8.GetBytes("caf$([char]233) `"q`""))',
+  ].join("\r\n"),
+  [
     `2026-12-05T13:55:15.953Z 1f info: BlobStorageContextMiddleware: RequestMethod=GET RequestURL=http://127.0.0.1/devstoreaccount1/c?restype=container RequestHeaders:{"x-ms-version":"2025-01-05","host":"127.0.0.1:10000","authorization":"SharedKey devstoreaccount1:abc="} ClientIP=127.0.0.1 Protocol=http HTTPVersion=1.1`,
     `2026-12-05T13:55:15.966Z 1f info: BlobSharedKeyAuthenticator:validate() [STRING TO SIGN]:"GET\\n\\n/devstoreaccount1/devstoreaccount1/c\\nrestype:container"`,
     `2026-12-05T13:55:15.968Z 1f error: ErrorMiddleware: Set HTTP body: "<Error><Code>AuthorizationFailure</Code></Error>"`,
@@ -64,7 +74,7 @@ describe("capture readers under damage", () => {
   });
 
   it("bad escapes and a broken URL inside a complete capture are refused with the place", () => {
-    const azurite = SAMPLES[5]!;
+    const azurite = SAMPLES[6]!;
     for (const [text, reason] of [
       [SAMPLES[3]!.replace("sig=abc", "sig=ab\\uZZ"), /x: the URL is not a JSON string/],
       [azurite.replace("<Error>", "\\x<Error>"), /x:3: HTTP body: not a JSON string/],

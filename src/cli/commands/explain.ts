@@ -27,7 +27,8 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
                     Azure Storage Explorer's error details (its response is used too), what
                     'curl -v' prints (its response and body are used too), a curl command line
-                    (a browser's "Copy as cURL", bash or cmd) or a browser's "Copy as fetch".
+                    (a browser's "Copy as cURL", bash or cmd), a browser's "Copy as fetch" or
+                    "Copy as PowerShell" (Invoke-WebRequest).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, the text of a .NET
                     RequestFailedException or of a Go SDK error (as AzCopy prints it), a JavaScript
                     SDK RestError as JSON, or just the XML error body. Needed for the

@@ -13,7 +13,13 @@ export interface CapturedExchange {
   response?: CapturedResponse;
   /** Which format the request was read from. */
   format:
-    ParsedRequest["format"] | "sdk-log" | "curl-verbose" | "curl-command" | "fetch-call" | "azurite-log";
+    | ParsedRequest["format"]
+    | "sdk-log"
+    | "curl-verbose"
+    | "curl-command"
+    | "fetch-call"
+    | "azurite-log"
+    | "powershell-web-request";
   /**
    * Why the capture cannot show the request's credential at all (a format that prints the URL without
    * its query and no headers): the doctor then says so rather than calling the request anonymous.

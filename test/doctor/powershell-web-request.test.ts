@@ -1,0 +1,102 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRequestCapture } from "../../src/doctor/capture.js";
+import { explainCapture } from "../../src/doctor/explain.js";
+import { startRecordingServer } from "./recording-server.js";
+
+/**
+ * A browser's "Copy as PowerShell" (and a script's Invoke-RestMethod) as the request. What each sends
+ * is decided by the real PowerShell 7 (tools/pwsh/restore.sh, run by `npm run setup`): every snippet
+ * is run against a local server, and the headers and body the doctor reads must be what arrived.
+ */
+
+const run = promisify(execFile);
+
+function pwshPath(): string {
+  const recorded = join(import.meta.dirname, "..", "..", ".tools", "pwsh-path");
+  const path =
+    process.env["PWSH_PATH"] ?? (existsSync(recorded) ? readFileSync(recorded, "utf8").trim() : "");
+  if (!path || !existsSync(path)) throw new Error("PowerShell 7 is not installed: run `npm run setup`");
+  return path;
+}
+
+let server: Awaited<ReturnType<typeof startRecordingServer>>;
+beforeAll(async () => {
+  server = await startRecordingServer();
+});
+afterAll(() => server.close());
+
+const SAS =
+  "sv=2023-11-03&se=2026-12-05T12%3A00%3A00Z&sr=b&sp=r&sig=c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmE%3D";
+
+const SNIPPETS: Record<string, (base: string) => string> = {
+  "Chrome, Copy as PowerShell": (base) =>
+    [
+      "$session = New-Object Microsoft.PowerShell.Commands.WebRequestSession",
+      '$session.UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"',
+      `Invoke-WebRequest -UseBasicParsing -Uri "${base}/uploads/photo.jpg?${SAS}" \``,
+      '-Method "PUT" `',
+      "-WebSession $session `",
+      "-Headers @{",
+      '"accept"="*/*"',
+      '  "origin"="https://app.contoso.com"',
+      '  "x-ms-blob-type"="BlockBlob"',
+      '  "x-ms-version"="2023-11-03"',
+      "} `",
+      '-ContentType "text/plain" `',
+      '-Body ([System.Text.Encoding]::UTF8.GetBytes("caf$([char]233) `"quoted`" `$HOME"))',
+    ].join("\r\n"),
+  "a script's Invoke-RestMethod with single quotes": (base) =>
+    `Invoke-RestMethod -Method Put -Uri '${base}/uploads/notes.txt?${SAS}' -Headers @{ 'x-ms-version' = '2023-11-03'; 'x-ms-blob-type' = 'BlockBlob' } -ContentType 'text/plain' -Body 'it''s here'`,
+  "a GET with no method": (base) =>
+    `Invoke-WebRequest -Uri "${base}/c/b.txt?${SAS}" -Headers @{"x-ms-version"="2023-11-03"}`,
+};
+
+describe("a PowerShell web request as the request", () => {
+  for (const [name, snippet] of Object.entries(SNIPPETS)) {
+    it(`${name}: what the doctor reads is what PowerShell sends`, async () => {
+      server.received.length = 0;
+      const text = snippet(server.base);
+      await run(pwshPath(), [
+        "-NoProfile",
+        "-NonInteractive",
+        "-Command",
+        `try {\n${text}\n} catch {}\nexit 0`,
+      ]);
+      expect(server.received).toHaveLength(1);
+      const got = server.received[0]!;
+      const read = parseRequestCapture(text, "iwr.ps1");
+      expect(read.format).toBe("powershell-web-request");
+      expect(read.request.method).toBe(got.method);
+      expect(new URL(read.request.url).pathname + new URL(read.request.url).search).toBe(got.url);
+      for (const h of read.request.headers)
+        expect({ [h.name]: got.headers[h.name.toLowerCase()] }).toEqual({ [h.name]: h.value });
+      expect(read.request.body ?? "").toBe(got.body);
+    }, 30_000);
+  }
+
+  it("is diagnosed: a read-only SAS used to write", () => {
+    const text = SNIPPETS["Chrome, Copy as PowerShell"]!("https://stcontoso01.blob.core.windows.net");
+    const result = explainCapture(text, undefined, {});
+    expect(result.primary?.firstProblem?.id).toBe("sas-permission-mismatch");
+    expect(JSON.stringify(result)).not.toContain("c2lnbmF0dXJl");
+  });
+
+  it("a broken call names what is wrong", () => {
+    expect(() => parseRequestCapture('Invoke-WebRequest -Method "PUT"', "iwr.ps1")).toThrow(
+      /iwr\.ps1: .*has no -Uri/,
+    );
+    expect(() =>
+      parseRequestCapture('Invoke-WebRequest -Uri "https://a.blob.core.windows.net/c', "iwr.ps1"),
+    ).toThrow(/iwr\.ps1: a double quote is not closed/);
+    expect(() =>
+      parseRequestCapture(
+        'Invoke-WebRequest -Uri "https://a.blob.core.windows.net/c" -Headers @{ "a"="b"',
+        "iwr.ps1",
+      ),
+    ).toThrow(/the -Headers table is not closed/);
+  });
+});
