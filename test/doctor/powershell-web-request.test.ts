@@ -1,10 +1,7 @@
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRequestCapture } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
+import { runPwsh } from "../pwsh.js";
 import { startRecordingServer } from "./recording-server.js";
 
 /**
@@ -12,16 +9,6 @@ import { startRecordingServer } from "./recording-server.js";
  * is decided by the real PowerShell 7 (tools/pwsh/restore.sh, run by `npm run setup`): every snippet
  * is run against a local server, and the headers and body the doctor reads must be what arrived.
  */
-
-const run = promisify(execFile);
-
-function pwshPath(): string {
-  const recorded = join(import.meta.dirname, "..", "..", ".tools", "pwsh-path");
-  const path =
-    process.env["PWSH_PATH"] ?? (existsSync(recorded) ? readFileSync(recorded, "utf8").trim() : "");
-  if (!path || !existsSync(path)) throw new Error("PowerShell 7 is not installed: run `npm run setup`");
-  return path;
-}
 
 let server: Awaited<ReturnType<typeof startRecordingServer>>;
 beforeAll(async () => {
@@ -60,12 +47,8 @@ describe("a PowerShell web request as the request", () => {
     it(`${name}: what the doctor reads is what PowerShell sends`, async () => {
       server.received.length = 0;
       const text = snippet(server.base);
-      await run(pwshPath(), [
-        "-NoProfile",
-        "-NonInteractive",
-        "-Command",
-        `try {\n${text}\n} catch {}\nexit 0`,
-      ]);
+      // Storage's 403 makes Invoke-WebRequest throw: what was sent is what counts.
+      await runPwsh(`try {\n${text}\n} catch {}\nexit 0`);
       expect(server.received).toHaveLength(1);
       const got = server.received[0]!;
       const read = parseRequestCapture(text, "iwr.ps1");
