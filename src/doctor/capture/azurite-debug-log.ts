@@ -1,9 +1,9 @@
-import { parseRequestJson } from "../../signature/index.js";
 import {
   CaptureError,
+  checkedRequest,
   headersFromUnknown,
   lastFailedTry,
-  withoutFormat,
+  pairs,
   type CapturedExchange,
   type CapturedResponse,
 } from "./exchange.js";
@@ -74,18 +74,15 @@ export function parseAzuriteDebugLog(text: string, where: string): CapturedExcha
     throw new CaptureError(`${where}:${chosen.line}: RequestURL is not a URL`);
   }
   const host = typeof chosen.headers["host"] === "string" ? chosen.headers["host"] : logged.host;
-  const request = parseRequestJson(
-    JSON.stringify({
+  const request = checkedRequest(
+    {
       method: chosen.method,
       url: `${logged.protocol}//${host}${logged.pathname}${logged.search}`,
-      headers: headersFromUnknown(chosen.headers, `${where}:${chosen.line}: RequestHeaders`).map((h) => [
-        h.name,
-        h.value,
-      ]),
-    }),
+      headers: pairs(headersFromUnknown(chosen.headers, `${where}:${chosen.line}: RequestHeaders`)),
+    },
     `${where}:${chosen.line}`,
   );
-  return { request: withoutFormat(request), ...responseOf(chosen, where), format: "azurite-log" };
+  return { request, ...responseOf(chosen, where), format: "azurite-log" };
 }
 
 function responseOf(t: Traced, where: string): { response?: CapturedResponse } {

@@ -1,5 +1,4 @@
-import { parseRequestJson } from "../../signature/index.js";
-import { CaptureError, withoutFormat, type CapturedExchange } from "./exchange.js";
+import { CaptureError, checkedRequest, type CapturedExchange } from "./exchange.js";
 
 /**
  * A curl command line: what a browser's "Copy as cURL" gives (bash, or cmd with `^` escapes), or a
@@ -86,16 +85,9 @@ export function parseCurlCommand(text: string, where: string): CapturedExchange 
     url += (url.includes("?") ? "&" : "?") + body;
     body = undefined;
   }
-  const request = parseRequestJson(
-    JSON.stringify({
-      method: method ?? (uploads ? "PUT" : body !== undefined ? "POST" : "GET"),
-      url,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-    }),
-    where,
-  );
-  return { request: withoutFormat(request), format: "curl-command" };
+  // curl's own choice when no -X: POST with data, PUT with -T.
+  method ??= uploads ? "PUT" : body !== undefined ? "POST" : "GET";
+  return { request: checkedRequest({ method, url, headers, body }, where), format: "curl-command" };
 }
 
 /**

@@ -1,4 +1,10 @@
-import { headerValue, headerValues, type HttpHeader, type ParsedRequest } from "../../signature/index.js";
+import {
+  headerValue,
+  headerValues,
+  parseRequestJson,
+  type HttpHeader,
+  type ParsedRequest,
+} from "../../signature/index.js";
 
 export interface CapturedResponse {
   status?: number;
@@ -61,6 +67,25 @@ export function headersFromUnknown(h: unknown, where: string): HttpHeader[] {
     return out;
   }
   throw new CaptureError(`${where}: headers must be an object or a list`);
+}
+
+/**
+ * A request a reader assembled from its own format (a command, a call, a log), checked as a JSON request
+ * is (an absolute URL, a method, well-formed headers), the failure naming `where`.
+ */
+export function checkedRequest(
+  parts: { method: string; url: string; headers: Array<[string, string]>; body?: string | undefined },
+  where: string,
+): CapturedExchange["request"] {
+  const { body, ...rest } = parts;
+  return withoutFormat(
+    parseRequestJson(JSON.stringify(body === undefined ? rest : { ...rest, body }), where),
+  );
+}
+
+/** Headers as [name, value] pairs, the form checkedRequest takes. */
+export function pairs(headers: readonly HttpHeader[]): Array<[string, string]> {
+  return headers.map((h) => [h.name, h.value]);
 }
 
 /** A request as the exchange carries it: the reader, not the request parser, names the format. */

@@ -1,5 +1,10 @@
-import { parseRequestJson } from "../../signature/index.js";
-import { CaptureError, headersFromUnknown, withoutFormat, type CapturedExchange } from "./exchange.js";
+import {
+  CaptureError,
+  checkedRequest,
+  headersFromUnknown,
+  pairs,
+  type CapturedExchange,
+} from "./exchange.js";
 
 /**
  * A call of `fetch` with a URL and options: what a browser's "Copy as fetch" gives (Chrome and Edge,
@@ -32,10 +37,6 @@ export function parseFetchCall(text: string, where: string): CapturedExchange {
   }
   const method = typeof options["method"] === "string" ? options["method"] : "GET";
   const body = typeof options["body"] === "string" ? options["body"] : undefined;
-  const headers = headersFromUnknown(options["headers"], `${where}: headers`).map((h) => [h.name, h.value]);
-  const request = parseRequestJson(
-    JSON.stringify({ method, url, headers, ...(body !== undefined ? { body } : {}) }),
-    where,
-  );
-  return { request: withoutFormat(request), format: "fetch-call" };
+  const headers = pairs(headersFromUnknown(options["headers"], `${where}: headers`));
+  return { request: checkedRequest({ method, url, headers, body }, where), format: "fetch-call" };
 }

@@ -1,5 +1,4 @@
-import { parseRequestJson } from "../../signature/index.js";
-import { CaptureError, withoutFormat, type CapturedExchange } from "./exchange.js";
+import { CaptureError, checkedRequest, type CapturedExchange } from "./exchange.js";
 
 /**
  * A PowerShell `Invoke-WebRequest` (or `Invoke-RestMethod`) call: what a browser's "Copy as
@@ -60,11 +59,7 @@ export function parsePowerShellWebRequest(text: string, where: string): Captured
     }
   }
   if (url === undefined) throw new CaptureError(`${where}: the Invoke-WebRequest call has no -Uri`);
-  const request = parseRequestJson(
-    JSON.stringify({ method, url, headers, ...(body !== undefined ? { body } : {}) }),
-    where,
-  );
-  return { request: withoutFormat(request), format: "powershell-web-request" };
+  return { request: checkedRequest({ method, url, headers, body }, where), format: "powershell-web-request" };
 }
 
 /** A cursor over the command's text that reads PowerShell's words, strings and hashtables. */

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { parseRequestJson, type HttpHeader } from "../../signature/index.js";
+import type { HttpHeader } from "../../signature/index.js";
 import {
   CaptureError,
+  checkedRequest,
   headersFromUnknown,
-  withoutFormat,
+  pairs,
   type CapturedExchange,
   type CapturedResponse,
 } from "./exchange.js";
@@ -60,16 +61,16 @@ export function parseRestErrorJson(doc: Record<string, unknown>, where: string):
     throw new CaptureError(
       `${where}: the error names no request (today's SDKs leave it out of the error's JSON): pass this file as --response, with the request captured another way (the SDK's logging, curl -v, a HAR)`,
     );
-  const request = parseRequestJson(
-    JSON.stringify({
+  const request = checkedRequest(
+    {
       method: e.request.method ?? "GET",
       url: e.request.url,
-      headers: headersOf(e.request.headers, `${where}: request.headers`).map((h) => [h.name, h.value]),
-    }),
+      headers: pairs(headersOf(e.request.headers, `${where}: request.headers`)),
+    },
     where,
   );
   const response = restErrorResponseOf(e, where);
-  return { request: withoutFormat(request), ...(response ? { response } : {}), format: "sdk-log" };
+  return { request, ...(response ? { response } : {}), format: "sdk-log" };
 }
 
 /** The response a RestError holds, in either shape; CaptureError when it holds none. */
