@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { expect } from "vitest";
+import type { CapturedExchange } from "../../src/doctor/capture.js";
 
 /** What a request that reached the recording server carried. */
 export interface Received {
@@ -39,4 +41,17 @@ export async function startRecordingServer(): Promise<{
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * What a reader read from a command's text, held against what the client really sent: the method, the
+ * path and query, every header read (with its value), and the body.
+ */
+export function expectReadAsSent(read: CapturedExchange["request"], got: Received): void {
+  expect(read.method).toBe(got.method);
+  const url = new URL(read.url);
+  expect(url.pathname + url.search).toBe(got.url);
+  for (const h of read.headers)
+    expect({ [h.name]: got.headers[h.name.toLowerCase()] }).toEqual({ [h.name]: h.value });
+  expect(read.body ?? "").toBe(got.body);
 }
