@@ -98,7 +98,8 @@ export function parseRequestCaptures(text: string, where: string): CapturedExcha
 const JAVA_STATUS = /StorageException: Status code (\d{3}),/;
 
 /**
- * Reads a separate response capture: raw HTTP, JSON, the text of a .NET RequestFailedException (its
+ * Reads a separate response capture: raw HTTP, JSON, Azurite's debug log (the answer to its last failed
+ * request, with the string-to-sign), the text of a .NET RequestFailedException (its
  * `Status:`, `Content:` and `Headers:`) or of a Go azcore.ResponseError (`RESPONSE 403: …`, as AzCopy
  * prints it), or just the XML error body.
  */
@@ -113,6 +114,11 @@ export function parseResponseCapture(text: string, where: string): CapturedRespo
     }
     if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);
     return responseFromJson(doc, where);
+  }
+  if (AZURITE_DEBUG_LOG.test(trimmed)) {
+    const { response } = parseAzuriteDebugLog(trimmed, where);
+    if (!response) throw new CaptureError(`${where}: Azurite's log holds no answer to its last request`);
+    return response;
   }
   if (!trimmed.startsWith("HTTP/")) {
     const exception = parseRequestFailedException(trimmed, where);

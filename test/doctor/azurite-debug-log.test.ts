@@ -9,7 +9,7 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRequestCapture } from "../../src/doctor/capture.js";
+import { parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
 import { renderExplainText } from "../../src/doctor/render.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../../src/local/azurite.js";
@@ -104,6 +104,16 @@ describe("Azurite's debug log as the capture", () => {
     expect(signatures.length).toBeGreaterThanOrEqual(2);
     const text = renderExplainText(result) + JSON.stringify(result) + JSON.stringify(remedy);
     for (const sig of signatures) expect(text).not.toContain(sig);
+  });
+
+  it("as --response beside another capture of the request: the answer and Azurite's string-to-sign", () => {
+    const request = parseRequestCapture(wrongKeyLog, "azurite.log").request;
+    const response = parseResponseCapture(wrongKeyLog, "azurite.log");
+    expect(response.status).toBe(403);
+    const report = explainCapture(JSON.stringify(request), wrongKeyLog, {
+      sharedKeyDiff: sharedKeyDiffFindings,
+    }).primary!;
+    expect(report.firstProblem?.id).toBe("signature-identical");
   });
 
   it("an expired SAS: told from the SAS fields, with a replacement that is not the key", () => {

@@ -16,22 +16,22 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                            [--service blob|queue|file|table] [--account NAME] [--key-env VAR]
 
   --request FILE    The request as raw HTTP text (its response may follow it, as Fiddler and Burp
-                    save a session), JSON {method, url, headers[, body][, response]}, Azurite's
-                    debug log (azurite --debug FILE: the request, its answer and the emulator's
-                    string-to-sign),
-                    a HAR file or entry (its response is used too), the Python SDK's HTTP
+                    save a session), JSON {method, url, headers[, body][, response]}, a HAR file or
+                    entry (its response is used too), Azurite's debug log (azurite --debug FILE: the
+                    request, its answer and the emulator's string-to-sign), the Python SDK's HTTP
                     logging, as 'az … --debug' prints it (Request URL/method/headers, Response
                     status/headers/content, each line's logging prefix read off), the JavaScript
                     SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
                     listener or ILogger, with the exception the program printed), the Java SDK's
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
                     Azure Storage Explorer's error details (its response is used too), what
-                    'curl -v' prints (its response and body are used too), a curl command line
-                    (a browser's "Copy as cURL", bash or cmd), a browser's "Copy as fetch" or
+                    'curl -v' prints (its response and body are used too), a curl command line (a
+                    browser's "Copy as cURL", bash or cmd), or a browser's "Copy as fetch" or
                     "Copy as PowerShell" (Invoke-WebRequest).
-  --response FILE   The response as raw HTTP text, JSON {status, headers, body}, the text of a .NET
-                    RequestFailedException or of a Go SDK error (as AzCopy prints it), a JavaScript
-                    SDK RestError as JSON, or just the XML error body. Needed for the
+  --response FILE   The response as raw HTTP text, JSON {status, headers, body}, Azurite's debug log
+                    (the answer to its last failed request, with its string-to-sign), the text of a
+                    .NET RequestFailedException or of a Go SDK error (as AzCopy prints it), a
+                    JavaScript SDK RestError as JSON, or just the XML error body. Needed for the
                     WWW-Authenticate challenge and the error detail.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip).
   --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the
