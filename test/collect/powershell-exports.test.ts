@@ -9,8 +9,9 @@ import { join } from "node:path";
 /**
  * Log Analytics rows as PowerShell saves them, written by the real PowerShell 7: the rows as
  * Invoke-AzOperationalInsightsQuery returns them (objects with text values), then Export-Csv (every
- * field quoted), Export-Csv -Delimiter ';' (a comma-decimal culture's -UseCulture) and ConvertTo-Json.
- * Each reads to exactly the rows of the JSON they came from.
+ * field quoted), Export-Csv -Delimiter ';' (a comma-decimal culture's -UseCulture), ConvertTo-Json, and
+ * what Windows PowerShell 5.1 does by default (a #TYPE line, UTF-16 files). Each reads to exactly the
+ * rows of the JSON they came from.
  */
 
 const requests: StorageRequest[] = generateAll({ seed: 11 }).requests.slice(0, 400);
@@ -37,9 +38,18 @@ describe("Log Analytics rows saved by the real PowerShell 7", () => {
         `$rows | Export-Csv -NoTypeInformation -Path '${join(dir, "rows.csv")}'`,
         `$rows | Export-Csv -NoTypeInformation -Delimiter ';' -Path '${join(dir, "rows-semicolon.csv")}'`,
         `$rows | ConvertTo-Json -Depth 5 | Set-Content -Path '${join(dir, "rows-ps.json")}'`,
+        // What Windows PowerShell 5.1 writes by default: the #TYPE line, and UTF-16 for `>` / Out-File.
+        `$rows | Export-Csv -IncludeTypeInformation -Path '${join(dir, "rows-type.csv")}'`,
+        `$rows | ConvertTo-Json -Depth 5 | Out-File -Encoding unicode -FilePath '${join(dir, "rows-utf16.json")}'`,
       ].join("\n"),
     );
-    for (const name of ["rows.csv", "rows-semicolon.csv", "rows-ps.json"]) {
+    for (const name of [
+      "rows.csv",
+      "rows-semicolon.csv",
+      "rows-ps.json",
+      "rows-type.csv",
+      "rows-utf16.json",
+    ]) {
       const read = await readStorage([join(dir, name)]);
       expect({ name, rejected: read.rejections.samples }).toEqual({ name, rejected: [] });
       expect(read.records).toEqual(truth.records);
