@@ -63,9 +63,10 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   }
   if (CURL_REQUEST_LINE.test(trimmed) && CURL_NOTE_OR_ANSWER.test(trimmed))
     return parseCurlVerbose(trimmed, where);
+  // Before curl: Windows PowerShell's `curl -Uri …` is Invoke-WebRequest.
+  if (POWERSHELL_WEB_REQUEST.test(trimmed)) return parsePowerShellWebRequest(trimmed, where);
   if (CURL_COMMAND.test(trimmed)) return parseCurlCommand(trimmed, where);
   if (FETCH_CALL.test(trimmed)) return parseFetchCall(trimmed, where);
-  if (POWERSHELL_WEB_REQUEST.test(trimmed)) return parsePowerShellWebRequest(trimmed, where);
   return parseRawSession(trimmed, where);
 }
 

@@ -64,6 +64,24 @@ describe("a PowerShell web request as the request", () => {
     expect(JSON.stringify(result)).not.toContain("c2lnbmF0dXJl");
   });
 
+  it("Windows PowerShell 5.1's curl alias is Invoke-WebRequest; curl.exe and real curl stay curl", () => {
+    const alias = parseRequestCapture(
+      'curl -Uri "https://stcontoso01.blob.core.windows.net/c/b?sp=r&sig=abc" -Method PUT -Headers @{"x-ms-version"="2023-11-03"} -Body "x"',
+      "ps51.txt",
+    );
+    expect(alias.format).toBe("powershell-web-request");
+    expect(alias.request).toMatchObject({
+      method: "PUT",
+      headers: [{ name: "x-ms-version", value: "2023-11-03" }],
+      body: "x",
+    });
+    for (const real of [
+      'curl.exe -X PUT -H "x-ms-version: 2023-11-03" "https://stcontoso01.blob.core.windows.net/c/b"',
+      "curl -X PUT 'https://stcontoso01.blob.core.windows.net/c/b?Method=x' -H 'x-ms-version: 2023-11-03'",
+    ])
+      expect(parseRequestCapture(real, "cmd.txt").format).toBe("curl-command");
+  });
+
   it("a broken call names what is wrong", () => {
     expect(() => parseRequestCapture('Invoke-WebRequest -Method "PUT"', "iwr.ps1")).toThrow(
       /iwr\.ps1: .*has no -Uri/,

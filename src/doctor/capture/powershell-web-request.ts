@@ -7,15 +7,22 @@ import { CaptureError, checkedRequest, type CapturedExchange } from "./exchange.
  * PowerShell reads them: double quotes with backtick escapes and `$([char]N)`, single quotes with `''`.
  * It holds the request only; the answer comes with --response.
  */
-export const POWERSHELL_WEB_REQUEST = /(?:^|[\s;|(])(?:Invoke-WebRequest|Invoke-RestMethod|iwr|irm)\s+-/im;
+export const POWERSHELL_WEB_REQUEST =
+  /(?:^|[\s;|(])(?:(?:Invoke-WebRequest|Invoke-RestMethod|iwr|irm)\s+-|(?:curl|wget)\s+(?=[^\n]*\s-(?:Uri|Method|Headers|Body|ContentType|UseBasicParsing)\b))/im;
 
+/**
+ * The call: the cmdlet or its alias; else Windows PowerShell 5.1's `curl` or `wget`, aliases of
+ * Invoke-WebRequest there (told from the real curl by PowerShell's parameters, as POWERSHELL_WEB_REQUEST
+ * does; `curl.exe` is always the real one).
+ */
 const CALL = /(?:^|[\s;|(])(?:Invoke-WebRequest|Invoke-RestMethod|iwr|irm)(?=\s)/im;
+const ALIAS_CALL = /(?:^|[\s;|(])(?:curl|wget)(?=\s)/im;
 const USER_AGENT = /\$\w+\.UserAgent\s*=\s*/;
 
 export function parsePowerShellWebRequest(text: string, where: string): CapturedExchange {
   // A backtick at a line's end continues the command.
   const src = text.replace(/`\r?\n/g, " ");
-  const call = CALL.exec(src);
+  const call = CALL.exec(src) ?? ALIAS_CALL.exec(src);
   if (!call) throw new CaptureError(`${where}: no Invoke-WebRequest call`);
   const headers: Array<[string, string]> = [];
   const agent = USER_AGENT.exec(src.slice(0, call.index + 1));
