@@ -1,9 +1,14 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseRequestCapture } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
-import { expectReadAsSent, startRecordingServer, type Received } from "./recording-server.js";
+import {
+  expectReadAsSent,
+  READ_ONLY_SAS as SAS,
+  useRecordingServer,
+  type Received,
+} from "./recording-server.js";
 
 /**
  * A curl command line as a request capture: a browser's "Copy as cURL" (bash and cmd), a script's
@@ -14,24 +19,12 @@ import { expectReadAsSent, startRecordingServer, type Received } from "./recordi
 
 const run = promisify(execFile);
 
-let server: Awaited<ReturnType<typeof startRecordingServer>>;
-let base: string;
-beforeAll(async () => {
-  server = await startRecordingServer();
-  base = server.base;
-});
-afterAll(() => server.close());
+const server = useRecordingServer();
 
 /** Runs the command with the real bash and curl; what the local server got. */
-async function sent(command: string): Promise<Received> {
-  server.received.length = 0;
-  await run("bash", ["-c", `${command} --silent --output /dev/null`]);
-  expect(server.received).toHaveLength(1);
-  return server.received[0]!;
+function sent(command: string): Promise<Received> {
+  return server().sentBy(() => run("bash", ["-c", `${command} --silent --output /dev/null`]));
 }
-
-const SAS =
-  "sv=2023-11-03&se=2026-12-05T12%3A00%3A00Z&sr=b&sp=r&sig=c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmE%3D";
 
 /** Bash-form commands in the shapes people paste. `BASE` is the local server. */
 const BASH_COMMANDS: Record<string, string> = {
@@ -55,7 +48,7 @@ const BASH_COMMANDS: Record<string, string> = {
 describe("a curl command line as the request", () => {
   for (const [name, template] of Object.entries(BASH_COMMANDS)) {
     it(`${name}: what the doctor reads is what bash and curl send`, async () => {
-      const command = template.replaceAll("BASE", base);
+      const command = template.replaceAll("BASE", server().base);
       const got = await sent(command);
       const read = parseRequestCapture(command, "cmd.txt");
       expect(read.format).toBe("curl-command");

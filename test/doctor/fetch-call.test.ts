@@ -1,22 +1,15 @@
 import { runInNewContext } from "node:vm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseRequestCapture } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
-import { expectReadAsSent, startRecordingServer } from "./recording-server.js";
+import { expectReadAsSent, READ_ONLY_SAS as SAS, useRecordingServer } from "./recording-server.js";
 
 /**
  * A browser's "Copy as fetch" as a request capture. Each call is also run with Node's own fetch against
  * a local server: every header and the body the doctor reads from the text must be what arrived.
  */
 
-let server: Awaited<ReturnType<typeof startRecordingServer>>;
-beforeAll(async () => {
-  server = await startRecordingServer();
-});
-afterAll(() => server.close());
-
-const SAS =
-  "sv=2023-11-03&se=2026-12-05T12%3A00%3A00Z&sr=b&sp=r&sig=c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmE%3D";
+const server = useRecordingServer();
 
 const CALLS: Record<string, (base: string) => string> = {
   "Chrome, Copy as fetch": (base) => `fetch("${base}/uploads/photo.jpg?${SAS}", {
@@ -51,15 +44,14 @@ const CALLS: Record<string, (base: string) => string> = {
 describe("a fetch call as the request", () => {
   for (const [name, call] of Object.entries(CALLS)) {
     it(`${name}: what the doctor reads is what fetch sends`, async () => {
-      server.received.length = 0;
-      const text = call(server.base);
-      // The call as the browser copied it, its answer awaited (Chrome's copy has no `await`).
-      const answer = (await runInNewContext(`(async () => await (${text.replace(/;\s*$/, "")}))()`, {
-        fetch,
-      })) as Response;
-      await answer.text();
-      expect(server.received).toHaveLength(1);
-      const got = server.received[0]!;
+      const text = call(server().base);
+      const got = await server().sentBy(async () => {
+        // The call as the browser copied it, its answer awaited (Chrome's copy has no `await`).
+        const answer = (await runInNewContext(`(async () => await (${text.replace(/;\s*$/, "")}))()`, {
+          fetch,
+        })) as Response;
+        await answer.text();
+      });
       const read = parseRequestCapture(text, "fetch.js");
       expect(read.format).toBe("fetch-call");
       expectReadAsSent(read.request, got);

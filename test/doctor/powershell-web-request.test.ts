@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseRequestCapture } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
 import { runPwsh } from "../pwsh.js";
-import { expectReadAsSent, startRecordingServer } from "./recording-server.js";
+import { expectReadAsSent, READ_ONLY_SAS as SAS, useRecordingServer } from "./recording-server.js";
 
 /**
  * A browser's "Copy as PowerShell" (and a script's Invoke-RestMethod) as the request. What each sends
@@ -10,14 +10,7 @@ import { expectReadAsSent, startRecordingServer } from "./recording-server.js";
  * is run against a local server, and the headers and body the doctor reads must be what arrived.
  */
 
-let server: Awaited<ReturnType<typeof startRecordingServer>>;
-beforeAll(async () => {
-  server = await startRecordingServer();
-});
-afterAll(() => server.close());
-
-const SAS =
-  "sv=2023-11-03&se=2026-12-05T12%3A00%3A00Z&sr=b&sp=r&sig=c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmE%3D";
+const server = useRecordingServer();
 
 const SNIPPETS: Record<string, (base: string) => string> = {
   "Chrome, Copy as PowerShell": (base) =>
@@ -45,12 +38,9 @@ const SNIPPETS: Record<string, (base: string) => string> = {
 describe("a PowerShell web request as the request", () => {
   for (const [name, snippet] of Object.entries(SNIPPETS)) {
     it(`${name}: what the doctor reads is what PowerShell sends`, async () => {
-      server.received.length = 0;
-      const text = snippet(server.base);
+      const text = snippet(server().base);
       // Storage's 403 makes Invoke-WebRequest throw: what was sent is what counts.
-      await runPwsh(`try {\n${text}\n} catch {}\nexit 0`);
-      expect(server.received).toHaveLength(1);
-      const got = server.received[0]!;
+      const got = await server().sentBy(() => runPwsh(`try {\n${text}\n} catch {}\nexit 0`));
       const read = parseRequestCapture(text, "iwr.ps1");
       expect(read.format).toBe("powershell-web-request");
       expectReadAsSent(read.request, got);
