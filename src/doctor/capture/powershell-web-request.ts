@@ -105,8 +105,7 @@ class Reader {
   value(): string {
     this.skipSpace();
     const c = this.peek();
-    if (c === '"') return this.doubleQuoted();
-    if (c === "'") return this.singleQuoted();
+    if (c === '"' || c === "'") return this.quoted(c);
     const m = /^[^\s;|`()]+/.exec(this.s.slice(this.i));
     if (!m) this.fail("expected a value");
     this.i += m[0].length;
@@ -147,26 +146,31 @@ class Reader {
     }
   }
 
-  private doubleQuoted(): string {
+  /**
+   * A quoted string: a doubled quote inside is one quote; in double quotes (expandable strings) a
+   * backtick escapes and `$([char]N)` is that character, in single quotes every other character is
+   * itself.
+   */
+  private quoted(quote: '"' | "'"): string {
+    const expandable = quote === '"';
     let out = "";
     for (this.i++; !this.atEnd(); this.i++) {
       const c = this.peek();
-      if (c === '"') {
-        // "" inside a double-quoted string is one quote.
-        if (this.s[this.i + 1] === '"') {
-          out += '"';
+      if (c === quote) {
+        if (this.s[this.i + 1] === quote) {
+          out += quote;
           this.i++;
           continue;
         }
         this.i++;
         return out;
       }
-      if (c === "`") {
+      if (expandable && c === "`") {
         const e = this.s[++this.i] ?? "";
         out += ESCAPES[e] ?? e;
         continue;
       }
-      if (c === "$") {
+      if (expandable && c === "$") {
         const char = /^\$\(\[char\](\d+)\)/i.exec(this.s.slice(this.i));
         if (char) {
           out += String.fromCharCode(Number(char[1]));
@@ -176,25 +180,7 @@ class Reader {
       }
       out += c;
     }
-    this.fail("a double quote is not closed");
-  }
-
-  private singleQuoted(): string {
-    let out = "";
-    for (this.i++; !this.atEnd(); this.i++) {
-      const c = this.peek();
-      if (c === "'") {
-        if (this.s[this.i + 1] === "'") {
-          out += "'";
-          this.i++;
-          continue;
-        }
-        this.i++;
-        return out;
-      }
-      out += c;
-    }
-    this.fail("a single quote is not closed");
+    this.fail(`a ${expandable ? "double" : "single"} quote is not closed`);
   }
 }
 
