@@ -91,9 +91,16 @@ const SECRET_HEADER_RE =
 // them): base64 of user:password. A plain word after "Basic" ("Basic authentication") is prose.
 const BASIC_RE = /\b([Bb]asic[ \t]+)(?![A-Z]?[a-z]+(?![A-Za-z0-9+/=]))[A-Za-z0-9+/]{8,}={0,2}/g;
 // Tokens recognisable by their own prefix wherever they stand: GitHub (classic and fine-grained), Slack,
-// Google API keys, npm; and Microsoft Entra client secrets (three characters, a digit, `Q~`).
+// Google API keys, npm, AWS access key ids; and Microsoft Entra client secrets (three characters, a
+// digit, `Q~`).
 const PREFIXED_TOKEN_RE =
-  /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255}|xox[abposr]-[A-Za-z0-9-]{10,250}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_-])/g;
+  /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255}|xox[abposr]-[A-Za-z0-9-]{10,250}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|(?:AKIA|ASIA)[0-9A-Z]{16})(?![A-Za-z0-9_-])/g;
+// The password of a URL's user info (`http://user:password@proxy:3128`, as curl -v and SDK logs print a
+// proxy from HTTPS_PROXY); the user name stays, to say whose it was.
+const URL_PASSWORD_RE = /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:'"<>]+:)[^\s/?#@'"<>]+(?=@)/g;
+// A PEM private key's body (also with JSON's `\n` escapes, and when cut off before its END line).
+const PEM_PRIVATE_KEY_RE =
+  /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?:[A-Za-z0-9+/=:,\s]|\\[nr]|-(?!----END))+/g;
 const ENTRA_CLIENT_SECRET_RE =
   /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,64}(?![A-Za-z0-9_~.-])/g;
 
@@ -102,7 +109,8 @@ const ENTRA_CLIENT_SECRET_RE =
  * percent-encoded inside another query value), client secrets and passwords in query or connection
  * strings or as `name=value` in free text, Shared Key signatures, bearer tokens and bare JWTs,
  * AccountKey=… in connection strings and bare account keys, keys written as headers, HTTP Basic
- * credentials, tokens known by their prefix (GitHub, Slack, Google, npm, Entra client secrets), the MAC
+ * credentials, tokens known by their prefix (GitHub, Slack, Google, npm, AWS, Entra client secrets), the
+ * password in a URL's user info, PEM private keys, the MAC
  * echoed in Storage's AuthenticationFailed detail, and the paths of Teams / Office 365, Slack and Discord
  * webhook URLs.
  * Idempotent: redacting redacted text changes nothing.
@@ -123,7 +131,8 @@ const MAY_HOLD_SECRET_RE = /[=%]|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\
  * case-insensitive test with these in it took four times as long over user agents. An Entra client
  * secret's `Q~` stands ENTRA_SECRET_LEAD characters after where it starts.
  */
-const MAY_HOLD_TOKEN_RE = /gh[pousr]_|github_pat_|xox[abposr]-|AIza|npm_|Q~|[Bb]asic[ \t]/;
+const MAY_HOLD_TOKEN_RE =
+  /gh[pousr]_|github_pat_|xox[abposr]-|AIza|npm_|AKIA|ASIA|Q~|[Bb]asic[ \t]|PRIVATE KEY|:\/\/[^\s/@]*:[^\s/@]*@/;
 const ENTRA_SECRET_LEAD = 4;
 
 function mayHoldSecret(text: string): boolean {
@@ -143,7 +152,7 @@ function firstSecretAt(text: string): number {
 
 function redactAll(text: string): string {
   const keyless = KEY_PADDING_RE.test(text) ? text.replace(BARE_KEY_RE, REDACTED) : text;
-  return redactUri(keyless)
+  const redacted = redactUri(keyless)
     .replace(FREE_SECRET_PARAM_RE, `$1${REDACTED}`)
     .replace(AUTH_HEADER_RE, `$1${REDACTED}`)
     .replace(BEARER_RE, `$1${REDACTED}`)
@@ -155,6 +164,9 @@ function redactAll(text: string): string {
     .replace(BASIC_RE, `$1${REDACTED}`)
     .replace(PREFIXED_TOKEN_RE, REDACTED)
     .replace(ENTRA_CLIENT_SECRET_RE, REDACTED);
+  // Rare shapes behind a plain search for what each needs: most redacted text has a query, not these.
+  const userless = redacted.includes("@") ? redacted.replace(URL_PASSWORD_RE, `$1${REDACTED}`) : redacted;
+  return userless.includes("PRIVATE KEY") ? userless.replace(PEM_PRIVATE_KEY_RE, `$1${REDACTED}`) : userless;
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must go

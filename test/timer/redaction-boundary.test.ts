@@ -81,6 +81,11 @@ const SHAPES: Array<{ name: string; wrap: (canary: string) => string }> = [
   { name: "HTTP Basic credentials", wrap: (c) => `Proxy-Authorization: Basic ${c}==` },
   { name: "GitHub token", wrap: (c) => `ghp_${c.padEnd(36, "0")}` },
   { name: "Entra client secret", wrap: (c) => `aBc8Q~${c.padEnd(31, "x")}` },
+  { name: "proxy password in a URL", wrap: (c) => `http://svc-proxy:${c}@10.0.0.1:3128` },
+  {
+    name: "PEM private key",
+    wrap: (c) => `-----BEGIN PRIVATE KEY-----\nMIIEv${c}\n-----END PRIVATE KEY-----`,
+  },
   {
     name: "App Configuration connection string",
     wrap: (c) => `Endpoint=https://appcs.azconfig.io;Id=ab12;Secret=${c}=`,

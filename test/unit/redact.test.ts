@@ -143,6 +143,31 @@ describe("redaction", () => {
       expect(redactSecrets(plain)).toBe(plain);
   });
 
+  it("masks a URL's password, PEM private keys and AWS access key ids", () => {
+    const text = [
+      "* Uses proxy env variable HTTPS_PROXY == 'http://svc-proxy:Pr0xyPa55@10.0.0.1:3128'",
+      '{"key":"-----BEGIN RSA PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0B\\nBKcwggSjAgEAAoIB\\n-----END RSA PRIVATE KEY-----\\n"}',
+      "aws-cli/2.15 AKIAIOSFODNN7EXAMPLE",
+      // Cut off before its END line: the rest of the text is taken as the key's, the safe side.
+      "-----BEGIN ENCRYPTED PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIFHzBJBgkqhkiG",
+    ].join("\n");
+    const out = redactSecrets(text);
+    for (const secret of ["Pr0xyPa55", "MIIEvQ", "BKcwggSj", "Proc-Type", "MIIFHz", "IOSFODNN7"])
+      expect(out).not.toContain(secret);
+    expect(out).toContain("'http://svc-proxy:REDACTED@10.0.0.1:3128'");
+    expect(out).toContain("-----BEGIN RSA PRIVATE KEY-----REDACTED-----END RSA PRIVATE KEY-----");
+    expect(out).toContain("aws-cli/2.15 REDACTED");
+    expect(redactSecrets(out)).toBe(out);
+    // An address with a user but no password, a path with '@', a region: not secrets.
+    for (const plain of [
+      "mailto:alice@contoso.com, alice@contoso.com",
+      "https://contoso.com:443/files/x@2x.png",
+      "SOUTHEASTASIA eastasia",
+      "-----BEGIN CERTIFICATE-----",
+    ])
+      expect(redactSecrets(plain)).toBe(plain);
+  });
+
   it("sanitizedPrefixLength never reaches into a secret that starts before its marker", () => {
     const text = "agent/1.0 Abc8Q~xyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456";
     const kept = sanitizedPrefixLength(text);
