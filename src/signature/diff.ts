@@ -66,6 +66,8 @@ export type CauseId =
   | "header-order"
   | "account-changed"
   | "path-encoding-changed"
+  | "path-double-encoded"
+  | "path-case-changed"
   | "path-prefix-added"
   | "path-prefix-removed"
   | "path-changed"
@@ -294,6 +296,25 @@ function resourceCauses(client: string, server: string, notes: string[]): Likely
         id: "path-encoding-changed",
         field: "resource",
         explanation: `The path is the same once decoded but is encoded differently: ${what}. The service signs the path exactly as it receives it. Make the proxy forward the original encoding (for IIS/ARR: useOriginalURLEncoding and allowDoubleEscaping), or avoid reserved characters in names.`,
+      });
+    } else if (safeDecode(s.path) === c.path || safeDecode(c.path) === s.path) {
+      const again = safeDecode(s.path) === c.path;
+      const [from, to] = again ? [c.path, s.path] : [s.path, c.path];
+      const escapes = [...new Set(to.match(/%25[0-9A-Fa-f]{2}/g) ?? [])].slice(0, 3);
+      const pairs = escapes.map((e) => `'${e.slice(0, 1)}${e.slice(3)}' ${again ? "as" : "from"} '${e}'`);
+      const seen = pairs.length ? ` (${pairs.join(", ")})` : "";
+      causes.push({
+        id: "path-double-encoded",
+        field: "resource",
+        explanation: again
+          ? `The server saw the path percent-encoded once more than the client sent it${seen}: a proxy or gateway encoded an already encoded URL after signing (nginx proxy_pass with a URI part, a rewrite rule, an API gateway's backend URL template). Make it forward the path exactly as received. ${describe(from)} was signed.`
+          : `The server saw the path decoded once more than the client sent it${seen}: a proxy or gateway decoded the URL after signing and forwarded it decoded. Make it forward the path exactly as received. ${describe(from)} was signed.`,
+      });
+    } else if (c.path.toLowerCase() === s.path.toLowerCase()) {
+      causes.push({
+        id: "path-case-changed",
+        field: "resource",
+        explanation: `The path differs only in letter case (${describe(c.path)} signed, ${describe(s.path)} seen): a proxy or rewrite rule changed the case after signing (a lower-case URL rule, a case-insensitive router). Blob, file and queue names are case-sensitive: forward the path unchanged.`,
       });
     } else if (s.path.endsWith(c.path) && s.path.length > c.path.length) {
       const prefix = s.path.slice(0, s.path.length - c.path.length);

@@ -34,6 +34,8 @@ const TITLES: Record<CauseId, string> = {
   "header-order": "The x-ms-* headers were signed in another order",
   "account-changed": "The server signed for another account",
   "path-encoding-changed": "The path was re-encoded in transit",
+  "path-double-encoded": "The path was percent-encoded (or decoded) once more in transit",
+  "path-case-changed": "A proxy changed the path's letter case",
   "path-prefix-added": "A proxy added a path prefix",
   "path-prefix-removed": "A proxy removed a path prefix",
   "path-changed": "The path changed after signing",

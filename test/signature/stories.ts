@@ -50,6 +50,8 @@ export const STORIES: Story[] = (() => {
   const apm = base("/data/report.csv");
   const iis = base("/media/a%2Cb%2Cc.jpg");
   const nginx = base("/backups/db.bak");
+  const spaced = base("/media/q3%20final.csv");
+  const cased = base("/media/Reports/Q3-Summary.pdf");
   const emptyPut = base("/tmp?restype=container", [["Content-Length", "0"]], "PUT");
   const upload = base(
     "/uploads/n.json",
@@ -87,6 +89,22 @@ export const STORIES: Story[] = (() => {
       title: "IIS in front decoded %2C",
       signed: iis,
       received: { ...iis, url: "https://contoso.blob.core.windows.net/media/a,b,c.jpg" },
+      target: blob,
+      errorTime: "2026-11-03T10:15:02.0000000Z",
+    },
+    {
+      id: "path-double-encoded",
+      title: "An nginx proxy_pass with a URI encoded '%20' again",
+      signed: spaced,
+      received: { ...spaced, url: "https://contoso.blob.core.windows.net/media/q3%2520final.csv" },
+      target: blob,
+      errorTime: "2026-11-03T10:15:02.0000000Z",
+    },
+    {
+      id: "path-case-changed",
+      title: "A lower-case URL rule in front of Storage",
+      signed: cased,
+      received: { ...cased, url: "https://contoso.blob.core.windows.net/media/reports/q3-summary.pdf" },
       target: blob,
       errorTime: "2026-11-03T10:15:02.0000000Z",
     },
