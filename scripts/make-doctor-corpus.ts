@@ -840,6 +840,84 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: "blob-sharedkey-space-double-encoded",
+    story:
+      "A reverse proxy (nginx proxy_pass with a URI part) encodes the '%' of '%20' again after the client signed.",
+    service: "blob",
+    scheme: "SharedKey",
+    mutation: (r) => ({ ...r, path: r.path.replace(/%20/g, "%2520") }),
+    run: (ctx, c) =>
+      ok(
+        blobClient(ctx, c, blobKey)
+          .getContainerClient("reports")
+          .getBlobClient("q3 final.csv")
+          .getProperties(),
+      ),
+    azurite: sk("authentication", "sharedkey-signature-rejected"),
+    azure: {
+      expect: sk("authentication", "signature-path-double-encoded"),
+      build: azureSharedKeyAnswer("blob"),
+    },
+  },
+  {
+    name: "blob-sharedkey-path-lowercased",
+    story: "A lower-case URL rule in front of Storage lower-cases the path after the client signed.",
+    service: "blob",
+    scheme: "SharedKey",
+    mutation: (r) => ({ ...r, path: r.path.toLowerCase() }),
+    run: (ctx, c) =>
+      ok(blobClient(ctx, c, blobKey).getContainerClient("reports").getBlobClient("Q3.csv").getProperties()),
+    azurite: sk("authentication", "sharedkey-signature-rejected"),
+    azure: {
+      expect: sk("authentication", "signature-path-case-changed"),
+      build: azureSharedKeyAnswer("blob"),
+    },
+  },
+  {
+    name: "blob-sharedkey-conditional-added",
+    story: "A caching proxy adds If-None-Match to revalidate a GET after the client signed.",
+    service: "blob",
+    scheme: "SharedKey",
+    mutation: (r) => setHeader(r, "If-None-Match", '"0x8DCC2CD9D9D588A"'),
+    run: (ctx, c) =>
+      ok(blobClient(ctx, c, blobKey).getContainerClient("reports").getBlobClient("q3.csv").download()),
+    azurite: sk("authentication", "sharedkey-signature-rejected"),
+    azure: {
+      expect: sk("authentication", "signature-standard-header-changed"),
+      build: azureSharedKeyAnswer("blob"),
+    },
+  },
+  {
+    name: "blob-sharedkey-query-added",
+    story: "A gateway appends a cache-busting query parameter after the client signed.",
+    service: "blob",
+    scheme: "SharedKey",
+    mutation: (r) => ({ ...r, path: `${r.path}${r.path.includes("?") ? "&" : "?"}_=1764930000000` }),
+    run: (ctx, c) =>
+      ok(blobClient(ctx, c, blobKey).getContainerClient("reports").getBlobClient("q3.csv").getProperties()),
+    azurite: sk("authentication", "sharedkey-signature-rejected"),
+    azure: { expect: sk("authentication", "signature-query-changed"), build: azureSharedKeyAnswer("blob") },
+  },
+  {
+    name: "blob-sharedkey-metadata-added",
+    story: "An upload proxy adds an x-ms-meta-* header after the client signed.",
+    service: "blob",
+    scheme: "SharedKey",
+    mutation: (r) => setHeader(r, "x-ms-meta-edge", "fra1"),
+    run: (ctx, c) =>
+      ok(
+        blobClient(ctx, c, blobKey)
+          .getContainerClient("reports")
+          .getBlockBlobClient("upload.txt")
+          .upload("hello", 5),
+      ),
+    azurite: sk("authentication", "sharedkey-signature-rejected"),
+    azure: {
+      expect: sk("authentication", "signature-header-added-after-signing"),
+      build: azureSharedKeyAnswer("blob"),
+    },
+  },
+  {
     name: "blob-sharedkeylite-wrong-key",
     story: "Shared Key Lite signed with a key the account does not have.",
     service: "blob",
@@ -1126,6 +1204,19 @@ const SCENARIOS: Scenario[] = [
     azurite: sk("authentication", "sharedkey-signature-rejected"),
     azure: {
       expect: sk("authentication", "signature-content-type-changed"),
+      build: azureSharedKeyAnswer("queue"),
+    },
+  },
+  {
+    name: "queue-sharedkey-version-pinned",
+    story: "A gateway pins x-ms-version to an older version after the client signed.",
+    service: "queue",
+    scheme: "SharedKey",
+    mutation: (r) => setHeader(r, "x-ms-version", "2019-12-12"),
+    run: (ctx, c) => ok(queueClient(ctx, c, queueKey).getQueueClient("orders").sendMessage("hi")),
+    azurite: sk("authentication", "sharedkey-signature-rejected"),
+    azure: {
+      expect: sk("authentication", "signature-version-changed"),
       build: azureSharedKeyAnswer("queue"),
     },
   },
