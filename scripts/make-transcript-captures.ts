@@ -8,6 +8,11 @@
  * - with the Azure SDK for .NET (scripts/dotnet-sdk-capture, built with the machine's `dotnet`), its
  *   HTTP logging written by Azure.Core's console listener and by a Microsoft.Extensions.Logging console
  *   logger, then the RequestFailedException the program catches: stdout and stderr as a terminal shows.
+ * - with the Azure SDK for Python (scripts/python-sdk-capture.py, Debian's python3 and
+ *   python3-azure-storage), its Storage policy's and azure-core's logging at DEBUG, urllib3's line and
+ *   the exception it prints: stderr;
+ * - with the Azure CLI (Debian's azure-cli), `az storage blob download|upload --debug`: stderr.
+ * A wrong account key in a connection string is used with the Python SDK and the CLI too.
  * AzCopy (the npm package @azure-tools/azcopy-linux, fetched into a temporary folder) copies with an
  * expired SAS and uploads with a read-only one: its job log at --log-level DEBUG, and what it prints on
  * the terminal (the Go SDK's error text, without the URL's query).
@@ -25,7 +30,7 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,14 +39,32 @@ import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../src/local/azurite
 export interface TranscriptCapture {
   /** `<tool>-<story>`, the file's name without `.txt`. */
   name: string;
-  tool: "curl" | "js-sdk" | "dotnet-sdk" | "dotnet-ilogger" | "azcopy-log" | "azcopy-console";
+  tool:
+    | "curl"
+    | "js-sdk"
+    | "dotnet-sdk"
+    | "dotnet-ilogger"
+    | "python-sdk"
+    | "az-cli"
+    | "azcopy-log"
+    | "azcopy-console";
   story: string;
   expect: { decision: string; firstProblem: string };
   /** Values that must never appear in the doctor's output (the signatures). */
   secrets: string[];
 }
 
-const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..", "..");
+/** The checkout: the nearest directory above this file with a package.json (from scripts/ and dist/scripts/). */
+function findRoot(): string {
+  let dir = resolve(fileURLToPath(import.meta.url), "..");
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = resolve(dir, "..");
+    if (up === dir) throw new Error("make-transcript-captures: no package.json above the script");
+    dir = up;
+  }
+  return dir;
+}
+const ROOT = findRoot();
 const DIR = join(ROOT, "test", "doctor", "captures", "transcripts");
 const HOUR = 3_600_000;
 
@@ -134,6 +157,58 @@ function dotnetTranscript(
       encoding: "utf8",
     },
   );
+}
+
+/** Debian's Python, where python3-azure-storage is installed (npm run setup). */
+export const DEBIAN_PYTHON = "/usr/bin/python3";
+
+/** scripts/python-sdk-capture.py's stderr: what the SDK logged and the exception it printed. */
+export function pythonTranscript(
+  url: string,
+  write: boolean,
+  style: "basic" | "asctime",
+  connectionString?: string,
+): string {
+  const script = join(ROOT, "scripts", "python-sdk-capture.py");
+  const args = [
+    script,
+    url,
+    write ? "write" : "read",
+    style,
+    ...(connectionString ? [connectionString] : []),
+  ];
+  const run = spawnSync(DEBIAN_PYTHON, args, { encoding: "utf8", timeout: 120_000 });
+  if (run.error || !/Response status|" \d{3} /.test(run.stderr))
+    throw new Error(`python-sdk-capture.py logged no request: ${run.error?.message ?? run.stderr}`);
+  return run.stderr;
+}
+
+/**
+ * `az storage blob download` (or `upload`) with `--debug`: its stderr. Its own configuration folder,
+ * so nothing of the user's is read or written, and no telemetry.
+ */
+export function azTranscript(target: string[], write: boolean): string {
+  const scratch = mkdtempSync(join(tmpdir(), "az-capture-"));
+  try {
+    const file = join(scratch, "q3.csv");
+    writeFileSync(file, "a,b\n");
+    const verb = write ? ["upload", "--overwrite"] : ["download"];
+    const run = spawnSync("az", ["storage", "blob", ...verb, ...target, "--file", file, "--debug"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: {
+        ...process.env,
+        AZURE_CONFIG_DIR: join(scratch, "az"),
+        AZURE_CORE_COLLECT_TELEMETRY: "false",
+        AZURE_CORE_NO_COLOR: "true",
+      },
+    });
+    if (run.error || !/HTTP\/1\.1" \d{3}/.test(run.stderr))
+      throw new Error(`az sent no request: ${run.error?.message ?? run.stderr.slice(-2000)}`);
+    return run.stderr;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 const AZCOPY_PACKAGE = "@azure-tools/azcopy-linux@10.32.2";
@@ -232,11 +307,33 @@ async function main(): Promise<void> {
         ["js-sdk", sdkTranscript(url, s.write)],
         ["dotnet-sdk", dotnetTranscript(dotnet.dll, url, s.write, "event-source")],
         ["dotnet-ilogger", dotnetTranscript(dotnet.dll, url, s.write, "ilogger")],
+        ["python-sdk", pythonTranscript(url, s.write, "basic")],
+        ["az-cli", azTranscript(["--blob-url", url], s.write)],
       ] as const) {
         const name = `${tool}-${s.name}`;
         writeFileSync(join(DIR, `${name}.txt`), transcript);
         index.push({ name, tool, story: s.story, expect: s.expect, secrets });
       }
+    }
+    // A connection string with a key the account does not have: the logs hide the Authorization header.
+    const wrongKey = Buffer.from("a key this account never had: transcripts").toString("base64");
+    const connection = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${wrongKey};BlobEndpoint=${azurite.blobEndpoint}`;
+    const sharedKey = {
+      name: "blob-sharedkey-wrong-key",
+      story:
+        "A connection string whose account key the account does not have (rotated), used to read the blob.",
+      expect: { decision: "authentication", firstProblem: "sharedkey-signature-rejected" },
+    };
+    for (const [tool, transcript] of [
+      ["python-sdk", pythonTranscript(blob.url, false, "asctime", connection)],
+      [
+        "az-cli",
+        azTranscript(["--connection-string", connection, "-c", "reports", "-n", "2026/q3.csv"], false),
+      ],
+    ] as const) {
+      const name = `${tool}-${sharedKey.name}`;
+      writeFileSync(join(DIR, `${name}.txt`), transcript);
+      index.push({ name, tool, story: sharedKey.story, expect: sharedKey.expect, secrets: [wrongKey] });
     }
     const containerSas = (permissions: string, startsOn: number, expiresOn: number) =>
       generateBlobSASQueryParameters(
@@ -333,4 +430,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

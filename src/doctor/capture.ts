@@ -14,7 +14,7 @@ import { parseJsonCapture, responseFromJson } from "./capture/json-har.js";
 import { JAVA_SDK_LOG, parseJavaSdkLog } from "./capture/java-sdk-log.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
 import { parsePowerShellWebRequest, POWERSHELL_WEB_REQUEST } from "./capture/powershell-web-request.js";
-import { parsePythonSdkLog, SDK_LOG_URL } from "./capture/python-sdk-log.js";
+import { parsePythonSdkLog, SDK_LOG_URL, URLLIB3_REQUEST } from "./capture/python-sdk-log.js";
 import { isRestErrorJson, parseRestErrorResponse } from "./capture/rest-error-json.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
 
@@ -42,7 +42,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
   if (trimmed.startsWith("{")) return parseJsonCapture(trimmed, where);
   if (AZURITE_DEBUG_LOG.test(trimmed)) return parseAzuriteDebugLog(trimmed, where);
-  if (SDK_LOG_URL.test(trimmed)) return parsePythonSdkLog(trimmed, where);
+  if (SDK_LOG_URL.test(trimmed) || URLLIB3_REQUEST.test(trimmed)) return parsePythonSdkLog(trimmed, where);
   if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
   if (GO_SDK_LOG.test(trimmed)) return parseGoSdkLog(trimmed, where);
@@ -57,6 +57,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
       request: { ...request, headers: [] },
       response,
       format: "sdk-log",
+      queryNotShown: true,
       credentialNotShown:
         "the Go SDK's error text (what AzCopy prints) leaves out the URL's query and every header",
     };

@@ -396,6 +396,25 @@ export function diagnose(
     });
   }
 
+  // The emulator has no firewall: with the credential hidden and no SAS in the URL (one the capture
+  // shows), its AuthorizationFailure is its answer to a Shared Key signature that does not verify (a
+  // token gets AuthenticationFailed).
+  if (
+    emulator &&
+    effective === "Hidden" &&
+    !exchange.queryNotShown &&
+    error.code?.toLowerCase() === "authorizationfailure" &&
+    !findings.some((f) => f.severity === "error")
+  ) {
+    findings.push({
+      id: "sharedkey-signature-rejected",
+      severity: "error",
+      title: "Storage rejected the Shared Key signature",
+      detail: `The emulator answered ${error.code}, its answer to a Shared Key or SAS signature that does not verify (it has no firewall; Azure answers 403 AuthenticationFailed), and the URL carries no SAS. The capture hides the Authorization header, so it cannot tell a wrong key from a request changed in transit. Start Azurite with --debug FILE and pass that log as the request: it holds the request and Azurite's string-to-sign, and with it the exact differing field is named.`,
+      decision: "authentication",
+    });
+  }
+
   // 3. What the server said, when nothing above explains it.
   const authType = SCHEME_AUTH_TYPE[effective ?? "Unknown"] ?? "";
   if (error.code && !findings.some((f) => f.severity === "error")) {
@@ -421,7 +440,8 @@ export function diagnose(
   const verdictRule =
     fromServer?.decision === decision
       ? fromServer
-      : decision === "authentication" && authType === "AccountKey"
+      : decision === "authentication" &&
+          (authType === "AccountKey" || firstProblem?.id === "sharedkey-signature-rejected")
         ? verdictRuleFor("AuthenticationFailed", "AccountKey", 403)
         : representativeRule(decision);
   const basis = weighEvidence({

@@ -4,12 +4,14 @@
  * failure, and diagnoses each failed Storage request with the same options. Pure: the key check comes in
  * as a function, so the browser bundle never needs node:crypto.
  */
+import { errorCodeEntry } from "../codes/error-codes.js";
 import { redactUri } from "../redact.js";
 import {
   CaptureError,
   header,
   parseRequestCaptures,
   parseResponseCapture,
+  storageErrorOf,
   type CapturedExchange,
 } from "./capture.js";
 import { diagnose, type DoctorOptions, type DoctorReport } from "./doctor.js";
@@ -41,10 +43,13 @@ export function notStorageReason(exchange: CapturedExchange): string | undefined
   if (/^\s*SharedKey(Lite)?\s/i.test(header(h, "authorization") ?? "")) return undefined;
   if (url.searchParams.has("sig") || (url.searchParams.has("sv") && url.searchParams.has("se")))
     return undefined;
-  // Storage's answer: its request id, or its error code (all a Go SDK error text keeps of the headers).
+  // Storage's answer: its request id, or its error code (all a Go SDK error text keeps of the headers),
+  // or its XML error with a Storage code (all urllib3's line and az's exception keep of the answer).
   const res = exchange.response;
   if (res && (header(res.headers, "x-ms-request-id") || header(res.headers, "x-ms-error-code")))
     return undefined;
+  const code = storageErrorOf(res).code;
+  if (code !== undefined && errorCodeEntry(code) !== undefined) return undefined;
   return `not an Azure Storage request: ${url.host} is not a Storage host name, and the request has no x-ms-* header, no Shared Key signature and no SAS (a token request, a page load, a call to another API?)`;
 }
 

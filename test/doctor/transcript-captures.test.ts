@@ -1,8 +1,9 @@
 /**
  * Transcripts of failing calls as people capture them: what `curl -v` prints, the Azure SDK for
- * JavaScript's logging (AZURE_LOG_LEVEL=info), and the Azure SDK for .NET's logging (Azure.Core's console
+ * JavaScript's logging (AZURE_LOG_LEVEL=info), the Azure SDK for .NET's logging (Azure.Core's console
  * listener, and a Microsoft.Extensions.Logging console logger) followed by the exception the program
- * prints. The real ones in test/doctor/captures/transcripts/, made by
+ * prints, the Azure SDK for Python's logging at DEBUG (its Storage policy, azure-core and urllib3) and
+ * `az storage blob … --debug`. The real ones in test/doctor/captures/transcripts/, made by
  * scripts/make-transcript-captures.ts (the machine's curl and the real SDKs against Azurite), get their
  * expected verdict and first cause from `auth-triage explain` and from the dashboard's engine; the
  * readers' rules are held on the shapes curl and the SDK print in other runs.
@@ -21,13 +22,15 @@ const DIR = join("test", "doctor", "captures", "transcripts");
 const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as TranscriptCapture[];
 
 describe("real transcripts of failing calls", () => {
-  it("cover each SAS story with curl -v, the SDKs' logging and AzCopy, and browsers' preflights with curl", () => {
+  it("cover each SAS story with curl -v, the SDKs' logging, az and AzCopy, a wrong account key with Python and az, and browsers' preflights with curl", () => {
     const stories = ["blob-sas-expired", "blob-sas-missing-permission", "blob-sas-wrong-key"];
     expect(index.map((c) => c.name).sort()).toEqual(
       [
-        ...["curl", "dotnet-ilogger", "dotnet-sdk", "js-sdk"].flatMap((tool) =>
+        ...["curl", "dotnet-ilogger", "dotnet-sdk", "js-sdk", "python-sdk", "az-cli"].flatMap((tool) =>
           stories.map((story) => `${tool}-${story}`),
         ),
+        "python-sdk-blob-sharedkey-wrong-key",
+        "az-cli-blob-sharedkey-wrong-key",
         ...["azcopy-console", "azcopy-log"].flatMap((tool) =>
           ["blob-sas-expired", "blob-sas-missing-permission"].map((story) => `${tool}-${story}`),
         ),
@@ -60,9 +63,13 @@ describe("real transcripts of failing calls", () => {
       }
     }
     const ids = (report.findings as Array<{ id: string }>).map((f) => f.id);
-    // Every logger hides the signature; AzCopy's terminal text shows no query at all.
-    expect(ids.includes("sas-sig-hidden")).toBe(c.tool !== "curl" && c.tool !== "azcopy-console");
+    // Every SDK logger hides the signature, but urllib3's line under Python's (and az's) shows the URL
+    // as sent; AzCopy's terminal text shows no query at all; a Shared Key request has no SAS.
+    const sasShown = ["curl", "python-sdk", "az-cli", "azcopy-console"].includes(c.tool);
+    expect(ids.includes("sas-sig-hidden")).toBe(!sasShown && c.name.includes("-sas-"));
     if (c.tool === "azcopy-console") expect(ids).toContain("auth-not-shown");
+    // az prints only urllib3's line of a Shared Key request: no header, so no credential to see.
+    if (c.tool === "az-cli" && !c.name.includes("-sas-")) expect(ids).toContain("auth-not-shown");
     if (c.expect.firstProblem === "cors-preflight-refused") {
       // The exact fix is a CORS rule for what the browser asked, never a credential change.
       expect(report.remedy.kind).toBe("add-cors-rule");

@@ -31,6 +31,8 @@ export interface CapturedExchange {
    * its query and no headers): the doctor then says so rather than calling the request anonymous.
    */
   credentialNotShown?: string;
+  /** The capture leaves out the URL's query, so a SAS may be there unseen (the Go SDK's error text). */
+  queryNotShown?: boolean;
 }
 
 export class CaptureError extends Error {

@@ -1,26 +1,40 @@
 import type { HttpHeader } from "../../signature/index.js";
-import { CaptureError, type CapturedExchange } from "./exchange.js";
+import { isHiddenByLogger } from "../hidden.js";
+import { CaptureError, type CapturedExchange, type CapturedResponse } from "./exchange.js";
 
 /**
- * The HTTP logging of the Azure SDK for Python, which is also what `az … --debug` prints: `Request URL:
- * '…'`, `Request method: '…'`, `Request headers:` and `Response status: N`, `Response headers:`, each
- * header as `    'name': 'value'`. Two loggers write it:
+ * The HTTP logging of the Azure SDK for Python, and what `az … --debug` prints: `Request URL: '…'`,
+ * `Request method: '…'`, `Request headers:` and `Response status: N`, `Response headers:`, each header
+ * as `    'name': 'value'`. Several loggers write one request, and a real log interleaves them:
  * - azure-core's HttpLoggingPolicy (INFO): one record per request and per response, the lines after
- *   the first without the logging prefix; most values `REDACTED`, no body;
+ *   the first without the logging prefix; every query value and most headers `REDACTED`, no body;
  * - the Storage SDKs' own policy (DEBUG, `logging_enable=True`): one record per line, so with a logging
  *   format each line carries its prefix (`DEBUG:azure.storage.blob._shared.policies:    'x-ms-version':
- *   …`); the signature and Authorization `*****`, and with `logging_body=True` the response's body after
- *   `Response content:`, as Python prints bytes (`b'<?xml …'`).
+ *   …`); only the signature (`sig=*****`) and Authorization hidden, and with `logging_body=True` the
+ *   response's body after `Response content:`, as Python prints bytes (`b'<?xml …'`);
+ * - urllib3 (DEBUG): one line per request sent, `http://host:port "GET /path?query HTTP/1.1" 403 None`,
+ *   the query whole. It is all `az … --debug` shows of a Storage data request in some versions.
+ * Then the program (or az) prints the exception: its message, `ErrorCode:…` and `Content: <?xml …`.
+ * Each try's records are read together and each value is taken from the record that shows it; the body,
+ * when no logger wrote it, from the exception's `Content:`.
  */
 export const SDK_LOG_URL = /Request URL:\s*'([^']+)'/;
+/** urllib3's line for a request it sent: the origin, then `"METHOD target HTTP/1.1" status length`. */
+export const URLLIB3_REQUEST = /(https?:\/\/[^\s"/]+) "([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /;
 
-const REQUEST_METHOD = /Request method:\s*'([A-Za-z]+)'/;
-const RESPONSE_STATUS = /Response status:\s*(\d{3})/;
+const REQUEST_METHOD = /^Request method:\s*'([A-Za-z]+)'/;
+const RESPONSE_STATUS = /^Response status:\s*(\d{3})/;
 /** A header as Python's repr writes it, after at least two spaces: `    'name': 'value'` (or "…"). */
-const LOGGED_HEADER = /\s{2}(['"])(.+?)\1:\s*(['"])(.*)\3\s*$/;
+const LOGGED_HEADER = /^\s{2,}(['"])(.+?)\1:\s*(['"])(.*)\3\s*$/;
+/** Lines the loggers write about a request's body, which end its headers. */
+const REQUEST_BODY_NOTE =
+  /^(?:Request body:|No body was attached|A body is sent with the request|File upload)/;
 /** Lines the Storage policy writes where there is no body to show. */
 const NO_BODY = /^(?:Body contains (?:binary|image) data\.|Body is streamable|File attachments: .*)$/;
-const LEVELS = "(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)";
+const LEVEL = String.raw`\b(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b`;
+/** A logger's name: dotted (`azure.storage.blob._shared.policies`, `urllib3.connectionpool`). */
+const LOGGER_NAME = String.raw`[A-Za-z_]\w*(?:\.\w+)+`;
+const PREFIX_TOKEN = new RegExp(`(${LOGGER_NAME}|\\d+|${LEVEL})`);
 
 interface LoggedLine {
   text: string;
@@ -29,96 +43,275 @@ interface LoggedLine {
 }
 
 /**
- * The lines of the log with the logging prefix taken off. The prefix is what precedes `Request URL:`,
- * with its numbers (times, thread ids) and level free to vary from record to record.
+ * The pattern of one logger's prefix, from the text before a line's message: its numbers (times,
+ * thread ids), level and logger name free to vary, so every logger writing in the same format matches.
  */
-function loggedLines(lines: string[], urlLine: string): LoggedLine[] {
-  const prefix = urlLine.slice(0, urlLine.search(/Request URL:/));
-  if (prefix.trim() === "") return lines.map((text) => ({ text, record: false }));
-  const pattern = new RegExp(
-    "^" +
-      prefix
-        .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-        .replace(/\d+/g, "\\d+")
-        .replace(new RegExp(LEVELS, "g"), LEVELS),
-  );
+function prefixPattern(prefix: string): RegExp {
+  const source = prefix
+    .split(PREFIX_TOKEN)
+    .map((part, i) => {
+      if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      if (/^\d+$/.test(part)) return "\\d+";
+      return new RegExp(`^${LEVEL}$`).test(part) ? LEVEL : LOGGER_NAME;
+    })
+    .join("");
+  return new RegExp(`^${source}`);
+}
+
+/** The lines of the log with each record's logging prefix taken off (the formats seen before messages). */
+function loggedLines(lines: string[]): LoggedLine[] {
+  const patterns: RegExp[] = [];
+  const seen = new Set<string>();
+  for (const line of lines) {
+    const at = messageStart(line);
+    if (at <= 0) continue;
+    const p = prefixPattern(line.slice(0, at));
+    if (!seen.has(p.source)) {
+      seen.add(p.source);
+      patterns.push(p);
+    }
+  }
   return lines.map((line) => {
-    const m = pattern.exec(line);
-    return m ? { text: line.slice(m[0].length), record: true } : { text: line, record: false };
+    for (const p of patterns) {
+      const m = p.exec(line);
+      if (m) return { text: line.slice(m[0].length), record: true };
+    }
+    return { text: line, record: false };
   });
 }
 
-/** The last request that has a 4xx or 5xx response, else the last request. */
+/** Where a known message starts in a line (`Request URL:` or urllib3's request), -1 in any other line. */
+function messageStart(line: string): number {
+  const url = line.search(/Request URL:/);
+  if (url >= 0) return url;
+  const sent = URLLIB3_REQUEST.exec(line);
+  return sent ? sent.index : -1;
+}
+
+interface LoggedRequest {
+  url: string;
+  method?: string;
+  headers: HttpHeader[];
+}
+
+interface LoggedResponse {
+  status: number;
+  headers: HttpHeader[];
+  body?: string;
+}
+
+/** One try: what each logger wrote of one request and its answer. */
+interface Try {
+  requests: LoggedRequest[];
+  /** urllib3's line: what was sent, the query whole, and the status. */
+  sent?: { origin: string; method: string; target: string; status: number };
+  responses: LoggedResponse[];
+  /** The try's first line, and the line after its last record (the exception's text may follow). */
+  start: number;
+  end: number;
+}
+
+/** The last try answered 4xx or 5xx, else the last try, read from every logger's records. */
 export function parsePythonSdkLog(text: string, where: string): CapturedExchange {
   const raw = text.replace(/\r\n/g, "\n").split("\n");
-  // Take the last request block that has a response: az retries and refreshes tokens before the failure.
-  let start = -1;
-  for (let i = raw.length - 1; i >= 0; i--) {
-    if (SDK_LOG_URL.test(raw[i]!)) {
-      start = i;
-      const hasFailure = raw.slice(i).some((l) => /Response status:\s*[45]\d\d/.test(l));
-      if (hasFailure) break;
-    }
-  }
-  if (start < 0) throw new CaptureError(`${where}: no "Request URL:" line found`);
-  const url = SDK_LOG_URL.exec(raw[start]!)![1]!;
-  const lines = loggedLines(raw, raw[start]!);
-  let method = "GET";
-  const requestHeaders: HttpHeader[] = [];
-  const responseHeaders: HttpHeader[] = [];
-  let status: number | undefined;
-  let body: string | undefined;
+  const lines = loggedLines(raw);
+  const tries = triesOf(lines);
+  const failed = tries.filter((t) => (statusOf(t) ?? 0) >= 400);
+  const chosen = failed[failed.length - 1] ?? tries[tries.length - 1];
+  if (!chosen) throw new CaptureError(`${where}: no "Request URL:" line and no urllib3 request line found`);
+  const next = tries[tries.indexOf(chosen) + 1];
+  const request = requestOf(chosen);
+  const status = statusOf(chosen);
+  const exceptionBody = contentOfException(lines, chosen.end, next ? next.start : lines.length);
+  const loggedBody = chosen.responses.find((r) => r.body !== undefined)?.body;
+  const body = loggedBody ?? exceptionBody;
+  const response: CapturedResponse | undefined =
+    status === undefined
+      ? undefined
+      : {
+          status,
+          headers: mergedHeaders(chosen.responses.map((r) => r.headers)),
+          ...(body === undefined ? {} : { body }),
+        };
+  const exchange: CapturedExchange = { request, response, format: "sdk-log" };
+  if (chosen.requests.length === 0 && !/[?&]sig=/i.test(request.url))
+    exchange.credentialNotShown =
+      "the log shows only urllib3's line of this request (all that some `az … --debug` versions print of it): the method and URL, not the headers";
+  return exchange;
+}
+
+function statusOf(t: Try): number | undefined {
+  return t.responses[0]?.status ?? t.sent?.status;
+}
+
+/** Every try in the log, each logger's records of one request together. */
+function triesOf(lines: LoggedLine[]): Try[] {
+  const tries: Try[] = [];
+  let current: Try | undefined;
   let section: "none" | "request" | "response" = "none";
-  for (let i = start + 1; i < lines.length; i++) {
-    const line = lines[i]!.text;
-    if (SDK_LOG_URL.test(line)) break;
-    const mm = REQUEST_METHOD.exec(line);
-    if (mm) method = mm[1]!.toUpperCase();
-    if (/Request headers:/.test(line)) section = "request";
-    else if (/Response headers:/.test(line)) section = "response";
-    else if (/Request body:|No body was attached/.test(line)) section = "none";
-    const ms = RESPONSE_STATUS.exec(line);
-    if (ms) {
-      status = Number(ms[1]);
-      section = "none";
+  let at = 0;
+  const open = (): Try => {
+    // A request logged after an answer (or after urllib3 sent it) is the next try's.
+    if (!current || current.responses.length > 0 || current.sent) {
+      current = { requests: [], responses: [], start: at, end: at };
+      tries.push(current);
     }
-    if (/Response content:\s*$/.test(line)) {
+    return current;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    at = i;
+    const line = lines[i]!.text;
+    const url = SDK_LOG_URL.exec(line);
+    if (url && line.trimStart().startsWith("Request URL:")) {
+      open().requests.push({ url: url[1]!, headers: [] });
       section = "none";
-      const content = loggedBody(lines, i + 1);
-      if (content !== undefined) body = content;
+      current!.end = i + 1;
       continue;
     }
-    const hm = LOGGED_HEADER.exec(line);
-    if (hm && section !== "none") {
-      (section === "request" ? requestHeaders : responseHeaders).push({ name: hm[2]!, value: hm[4]! });
+    const sent = URLLIB3_REQUEST.exec(line);
+    if (sent) {
+      const t = current && !current.sent && current.responses.length === 0 ? current : open();
+      t.sent = { origin: sent[1]!, method: sent[2]!, target: sent[3]!, status: Number(sent[4]) };
+      t.end = i + 1;
+      section = "none";
+      continue;
     }
+    if (!current) continue;
+    const method = REQUEST_METHOD.exec(line);
+    const status = RESPONSE_STATUS.exec(line);
+    if (method && current.requests.length > 0)
+      current.requests[current.requests.length - 1]!.method = method[1];
+    else if (/^Request headers:/.test(line)) section = "request";
+    else if (/^Response headers:/.test(line)) section = "response";
+    else if (status) {
+      current.responses.push({ status: Number(status[1]), headers: [] });
+      section = "none";
+    } else if (/^Response content:\s*$/.test(line)) {
+      section = "none";
+      const answer = current.responses[current.responses.length - 1];
+      const content = loggedBody(lines, i + 1);
+      if (answer && content !== undefined) answer.body = content.text;
+      if (content) i = content.last;
+    } else {
+      const h = LOGGED_HEADER.exec(line);
+      if (h && section === "request" && current.requests.length > 0)
+        current.requests[current.requests.length - 1]!.headers.push({ name: h[2]!, value: h[4]! });
+      else if (h && section === "response" && current.responses.length > 0)
+        current.responses[current.responses.length - 1]!.headers.push({ name: h[2]!, value: h[4]! });
+      else {
+        if (REQUEST_BODY_NOTE.test(line) || !h) section = "none";
+        continue;
+      }
+    }
+    current.end = i + 1;
   }
-  return {
-    request: { method, url, headers: requestHeaders },
-    response:
-      status !== undefined
-        ? { status, headers: responseHeaders, ...(body === undefined ? {} : { body }) }
-        : undefined,
-    format: "sdk-log",
-  };
+  return tries;
 }
 
 /**
- * The body logged after `Response content:`: the next record, its lines up to the record after it (an
- * XML error's message spans lines), unless the policy said there is none to show.
+ * The request of a try: the URL that hides the fewest query values, its hidden ones filled from
+ * urllib3's line when that shows the same request; each header from the record that shows its value.
  */
-function loggedBody(lines: LoggedLine[], from: number): string | undefined {
-  const first = lines[from];
-  if (!first || NO_BODY.test(first.text.trim()) || SDK_LOG_URL.test(first.text)) return undefined;
-  const parts = [first.text];
-  for (let i = from + 1; i < lines.length && !lines[i]!.record; i++) {
-    if (SDK_LOG_URL.test(lines[i]!.text) || RESPONSE_STATUS.test(lines[i]!.text)) break;
-    parts.push(lines[i]!.text);
-  }
-  const text = parts.join("\n").trim();
-  return text === "" ? undefined : fromBytesRepr(text);
+function requestOf(t: Try): CapturedExchange["request"] {
+  const method = t.requests.find((r) => r.method)?.method?.toUpperCase() ?? t.sent?.method ?? "GET";
+  const sentUrl = t.sent ? t.sent.origin + t.sent.target : undefined;
+  const logged = [...t.requests].sort((a, b) => hiddenValues(a.url) - hiddenValues(b.url))[0]?.url;
+  const url = logged === undefined ? sentUrl! : sentUrl && sameRequest(logged, sentUrl) ? sentUrl : logged;
+  return { method, url, headers: mergedHeaders(t.requests.map((r) => r.headers)) };
 }
 
+function queryOf(url: string): Array<[string, string]> {
+  const q = url.indexOf("?");
+  if (q < 0) return [];
+  return url
+    .slice(q + 1)
+    .split("&")
+    .filter((p) => p !== "")
+    .map((p) => {
+      const eq = p.indexOf("=");
+      return eq < 0 ? [p, ""] : [p.slice(0, eq), p.slice(eq + 1)];
+    });
+}
+
+function hiddenValues(url: string): number {
+  return queryOf(url).filter(([, v]) => isHiddenByLogger(safeDecode(v))).length;
+}
+
+/** urllib3's URL is the logged one with its hidden values shown: the same path and parameters, and the same shown values. */
+function sameRequest(logged: string, sent: string): boolean {
+  const path = (u: string) => u.split("?")[0]!.replace(/^https?:\/\/[^/]+/, "");
+  if (path(logged) !== path(sent)) return false;
+  const a = queryOf(logged);
+  const b = new Map(queryOf(sent));
+  return (
+    a.length === b.size &&
+    a.every(([k, v]) => b.has(k) && (isHiddenByLogger(safeDecode(v)) || b.get(k) === v))
+  );
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** One list of headers from each logger's: every name in first-seen order, valued by the first logger that shows it. */
+function mergedHeaders(lists: HttpHeader[][]): HttpHeader[] {
+  const out: HttpHeader[] = [];
+  const at = new Map<string, number>();
+  for (const list of lists) {
+    for (const h of list) {
+      const key = h.name.toLowerCase();
+      const i = at.get(key);
+      if (i === undefined) {
+        at.set(key, out.length);
+        out.push({ name: h.name, value: h.value });
+      } else if (isHiddenByLogger(out[i]!.value) && !isHiddenByLogger(h.value))
+        out[i] = { name: h.name, value: h.value };
+    }
+  }
+  return out;
+}
+
+/**
+ * The body logged after `Response content:`: the next record and its lines up to the record after it
+ * (an XML error's message spans lines), unless the policy said there is none to show. In a log whose
+ * records carry a prefix, a line without one is not the body: the policy logged none (no
+ * `logging_body`) and the program's own output follows.
+ */
+function loggedBody(lines: LoggedLine[], from: number): { text: string; last: number } | undefined {
+  const first = lines[from];
+  const prefixed = lines.some((l) => l.record);
+  if (!first || (prefixed && !first.record)) return undefined;
+  if (NO_BODY.test(first.text.trim()) || SDK_LOG_URL.test(first.text)) return undefined;
+  const parts = [first.text];
+  let last = from;
+  for (let i = from + 1; i < lines.length && !lines[i]!.record; i++) {
+    if (SDK_LOG_URL.test(lines[i]!.text) || RESPONSE_STATUS.test(lines[i]!.text.trim())) break;
+    parts.push(lines[i]!.text);
+    last = i;
+  }
+  const text = parts.join("\n").trim();
+  return text === "" ? undefined : { text: fromBytesRepr(text), last };
+}
+
+/**
+ * The XML error in the exception's text after a try (`Content: <?xml …` up to `</Error>`), as
+ * azure-core's HttpResponseError prints it, when no logger wrote the body.
+ */
+function contentOfException(lines: LoggedLine[], from: number, to: number): string | undefined {
+  for (let i = from; i < to; i++) {
+    const m = /Content:\s*(<\?xml.*|<Error>.*)$/.exec(lines[i]!.text);
+    if (!m) continue;
+    let xml = m[1]!;
+    for (let k = i + 1; k < to && !xml.includes("</Error>"); k++) xml += "\n" + lines[k]!.text;
+    const end = xml.indexOf("</Error>");
+    return end >= 0 ? xml.slice(0, end + "</Error>".length) : undefined;
+  }
+  return undefined;
+}
 /** Python's repr of bytes (`b'<?xml …\n…'`) as the text it holds; any other text as it is. */
 function fromBytesRepr(text: string): string {
   const m = /^b(['"])([\s\S]*)\1$/.exec(text);

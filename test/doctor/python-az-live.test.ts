@@ -1,0 +1,124 @@
+/**
+ * The doctor on what the real Azure SDK for Python and the real Azure CLI print, run now against
+ * Azurite (Debian's python3-azure-storage and azure-cli, installed by `npm run setup`): each failing
+ * call's log, as the user would paste it, gets the cause the call was broken with, and no signature or
+ * key comes out. The committed transcripts (transcript-captures.test.ts) pin one run; this one holds
+ * the readers to the tools as installed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
+import { azTranscript, pythonTranscript } from "../../scripts/make-transcript-captures.js";
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";
+import { writeTemp } from "../collect/helpers.js";
+import { runCli } from "./cli.js";
+
+const HOUR = 3_600_000;
+const WRONG_KEY = Buffer.from("a key the account never had: live test").toString("base64");
+
+describe("the real Python SDK and az CLI against Azurite", () => {
+  let azurite: AzuriteInstance;
+  let blobUrl: string;
+  let sas: (permissions: string, startsOn: number, expiresOn: number, key?: string) => string;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
+    const container = new BlobServiceClient(azurite.blobEndpoint, credential).getContainerClient("reports");
+    await container.create();
+    const blob = container.getBlockBlobClient("2026/q3.csv");
+    await blob.upload("a,b\n1,2\n", 8);
+    blobUrl = blob.url;
+    sas = (permissions, startsOn, expiresOn, key = AZURITE_KEY) =>
+      generateBlobSASQueryParameters(
+        {
+          containerName: "reports",
+          blobName: "2026/q3.csv",
+          permissions: BlobSASPermissions.parse(permissions),
+          startsOn: new Date(startsOn),
+          expiresOn: new Date(expiresOn),
+          version: "2023-11-03",
+        },
+        new StorageSharedKeyCredential(AZURITE_ACCOUNT, key),
+      ).toString();
+  }, 60_000);
+
+  afterAll(async () => {
+    await azurite?.stop();
+  });
+
+  async function explain(
+    log: string,
+  ): Promise<{ report: { firstProblem?: { id: string }; verdict: { decision: string } }; out: string }> {
+    const path = await writeTemp("captured.log", log);
+    const run = await runCli(["explain", "--request", path, "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    return { report: JSON.parse(run.stdout), out: run.stdout };
+  }
+
+  const cases = [
+    {
+      story: "an expired SAS read",
+      write: false,
+      permissions: "r",
+      from: -3 * HOUR,
+      to: -HOUR,
+      key: AZURITE_KEY,
+      expect: ["sas", "sas-expired"],
+    },
+    {
+      story: "a read-only SAS used to write",
+      write: true,
+      permissions: "r",
+      from: -HOUR,
+      to: HOUR,
+      key: AZURITE_KEY,
+      expect: ["sas", "sas-permission-mismatch"],
+    },
+    {
+      story: "a SAS signed with another key",
+      write: false,
+      permissions: "r",
+      from: -HOUR,
+      to: HOUR,
+      key: WRONG_KEY,
+      expect: ["sas", "sas-signature-rejected"],
+    },
+  ] as const;
+
+  for (const c of cases) {
+    it(`reads the Python SDK's log and az --debug for ${c.story}`, async () => {
+      const query = sas(c.permissions, Date.now() + c.from, Date.now() + c.to, c.key);
+      const sig = new URLSearchParams(query).get("sig")!;
+      const url = `${blobUrl}?${query}`;
+      for (const log of [
+        pythonTranscript(url, c.write, "basic"),
+        pythonTranscript(url, c.write, "asctime"),
+        azTranscript(["--blob-url", url], c.write),
+      ]) {
+        const { report, out } = await explain(log);
+        expect([report.verdict.decision, report.firstProblem?.id]).toEqual(c.expect);
+        for (const form of [sig, encodeURIComponent(sig)]) expect(out).not.toContain(form);
+      }
+    }, 120_000);
+  }
+
+  it("reads both for an account key the account does not have, and never prints the key", async () => {
+    const connection = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${WRONG_KEY};BlobEndpoint=${azurite.blobEndpoint}`;
+    for (const log of [
+      pythonTranscript(blobUrl, false, "asctime", connection),
+      azTranscript(["--connection-string", connection, "-c", "reports", "-n", "2026/q3.csv"], false),
+    ]) {
+      const { report, out } = await explain(log);
+      expect([report.verdict.decision, report.firstProblem?.id]).toEqual([
+        "authentication",
+        "sharedkey-signature-rejected",
+      ]);
+      expect(out).not.toContain(WRONG_KEY);
+    }
+  }, 120_000);
+});
