@@ -3,7 +3,7 @@
  * needs. Kept as data so the mapping can be read and extended without touching the checks.
  */
 import { operationPermissions } from "../permissions/index.js";
-import type { HttpHeader } from "../signature/http-request.js";
+import { safeDecode, type HttpHeader } from "../signature/http-request.js";
 
 export type StorageService = "blob" | "queue" | "table" | "file";
 
@@ -33,14 +33,6 @@ const EMULATOR_PORTS: Record<string, StorageService> = {
   "10001": "queue",
   "10002": "table",
 };
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
 
 export function targetOf(url: URL): RequestTarget {
   const rawPath = url.pathname;

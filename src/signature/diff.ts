@@ -26,7 +26,7 @@ import {
   type StringToSignField,
 } from "./canonical.js";
 import { compareCanonicalHeaderNames } from "./header-order.js";
-import { headerValue, type ParsedRequest } from "./http-request.js";
+import { headerValue, safeDecode, type ParsedRequest } from "./http-request.js";
 import { parseServerAuthError, type ServerAuthError } from "./server-error.js";
 import { resolveSigningTarget, type ResolvedTarget, type TargetOverrides } from "./target.js";
 
@@ -238,14 +238,6 @@ function align(client: StringToSignField[], server: StringToSignField[]): Aligne
 
 // ---------------------------------------------------------------------------------------------------
 // Causes
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
 
 /** Percent-escapes present in `from` that appear decoded in `to`, as [escape, character] pairs. */
 function escapeChanges(from: string, to: string): [string, string][] {

@@ -1,4 +1,4 @@
-import type { HttpHeader } from "../../signature/index.js";
+import { safeDecode, type HttpHeader } from "../../signature/index.js";
 import { isHiddenByLogger } from "../hidden.js";
 import { CaptureError, type CapturedExchange, type CapturedResponse } from "./exchange.js";
 
@@ -249,14 +249,6 @@ function sameRequest(logged: string, sent: string): boolean {
   );
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /** One list of headers from each logger's: every name in first-seen order, valued by the first logger that shows it. */
 function mergedHeaders(lists: HttpHeader[][]): HttpHeader[] {
   const out: HttpHeader[] = [];
@@ -312,6 +304,7 @@ function contentOfException(lines: LoggedLine[], from: number, to: number): stri
   }
   return undefined;
 }
+
 /** Python's repr of bytes (`b'<?xml …\n…'`) as the text it holds; any other text as it is. */
 function fromBytesRepr(text: string): string {
   const m = /^b(['"])([\s\S]*)\1$/.exec(text);
