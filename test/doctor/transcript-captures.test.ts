@@ -438,6 +438,31 @@ describe("the Python SDK's log reader", () => {
     expect(parseRequestCapture(binary.join("\n"), "binary.log").response?.body).toBeUndefined();
   });
 
+  it("reads each try of a real log apart: the last one answered 4xx, its fields from the logger that shows them", () => {
+    // The real transcript (the Storage policy, azure-core and urllib3 interleaved), after a first try
+    // of the same request that a busy server answered 503, as the SDK's retry policy logs it.
+    const real = readFileSync(join(DIR, "python-sdk-blob-sas-expired.txt"), "utf8");
+    const firstTry = real
+      .slice(0, real.indexOf("Response content:"))
+      .replace(/a0b64bba-f0c3-11f1-b0e7-02fc00000001/g, "11111111-f0c3-11f1-b0e7-02fc00000001")
+      .replace(/" 403 None/, '" 503 None')
+      .replace(/Response status: 403/g, "Response status: 503")
+      .replace(/AuthorizationFailure/g, "ServerBusy");
+    const exchange = parseRequestCapture(`${firstTry}\n${real}`, "retried.log");
+    const header = (name: string) =>
+      exchange.request.headers.find((h) => h.name.toLowerCase() === name)?.value;
+    expect(exchange.response?.status).toBe(403);
+    expect(header("x-ms-client-request-id")).toBe("a0b64bba-f0c3-11f1-b0e7-02fc00000001");
+    // The Storage policy shows x-ms-version where azure-core wrote REDACTED; urllib3 shows the signature.
+    expect(header("x-ms-version")).toBe("2021-12-02");
+    expect(exchange.request.url).toContain("&se=2026-12-05T14%3A50%3A41Z&");
+    expect(exchange.request.url).toContain("&sig=7nTnmLw4tv7UIiwHWHLaMCkDbQODSCbQi%2FF%2FNTB4CYM%3D");
+    // No logger wrote the body (no logging_body): it is the XML of the exception the program printed.
+    expect(exchange.response?.body).toMatch(
+      /^<\?xml[\s\S]*<Code>AuthorizationFailure<\/Code>[\s\S]*<\/Error>$/,
+    );
+  });
+
   it("treats SAS fields azure-core's logging hid as hidden, not malformed", async () => {
     const hiddenQuery = "sv=REDACTED&st=REDACTED&se=REDACTED&sr=REDACTED&sp=REDACTED&sig=REDACTED";
     const log = [

@@ -40,6 +40,8 @@ interface LoggedLine {
   text: string;
   /** Whether a new log record starts here (its prefix, when the log has one, removed from `text`). */
   record: boolean;
+  /** The record's prefix with its numbers (times) blanked: the same for every record of one logger. */
+  logger?: string;
 }
 
 /**
@@ -74,7 +76,7 @@ function loggedLines(lines: string[]): LoggedLine[] {
   return lines.map((line) => {
     for (const p of patterns) {
       const m = p.exec(line);
-      if (m) return { text: line.slice(m[0].length), record: true };
+      if (m) return { text: line.slice(m[0].length), record: true, logger: m[0].replace(/\d+/g, "0") };
     }
     return { text: line, record: false };
   });
@@ -189,7 +191,7 @@ function triesOf(lines: LoggedLine[]): Try[] {
     } else if (/^Response content:\s*$/.test(line)) {
       section = "none";
       const answer = current.responses[current.responses.length - 1];
-      const content = loggedBody(lines, i + 1);
+      const content = loggedBody(lines, i);
       if (answer && content !== undefined) answer.body = content.text;
       if (content) i = content.last;
     } else {
@@ -268,15 +270,17 @@ function mergedHeaders(lists: HttpHeader[][]): HttpHeader[] {
 }
 
 /**
- * The body logged after `Response content:`: the next record and its lines up to the record after it
- * (an XML error's message spans lines), unless the policy said there is none to show. In a log whose
- * records carry a prefix, a line without one is not the body: the policy logged none (no
- * `logging_body`) and the program's own output follows.
+ * The body logged after the `Response content:` line at `at`: the next record and its lines up to the
+ * record after it (an XML error's message spans lines), unless the policy said there is none to show.
+ * In a log whose records carry a prefix, the body is the same logger's next record: a line without a
+ * prefix, or another logger's record, means the policy logged none (no `logging_body`) and other output
+ * follows.
  */
-function loggedBody(lines: LoggedLine[], from: number): { text: string; last: number } | undefined {
+function loggedBody(lines: LoggedLine[], at: number): { text: string; last: number } | undefined {
+  const from = at + 1;
   const first = lines[from];
   const prefixed = lines.some((l) => l.record);
-  if (!first || (prefixed && !first.record)) return undefined;
+  if (!first || (prefixed && (!first.record || first.logger !== lines[at]!.logger))) return undefined;
   if (NO_BODY.test(first.text.trim()) || SDK_LOG_URL.test(first.text)) return undefined;
   const parts = [first.text];
   let last = from;
