@@ -17,21 +17,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkoutRoot } from "./checkout-root.js";
 import { createHttpHeaders, type HttpClient, type PipelineRequest } from "@azure/core-rest-pipeline";
 import { AzureNamedKeyCredential, AzureSASCredential, TableClient } from "@azure/data-tables";
 import {
@@ -83,17 +75,7 @@ export interface CaptureFile {
   secrets: string[];
 }
 
-/** The checkout: the nearest directory above this file with a package.json (works from scripts/ and dist/scripts/). */
-function findRoot(): string {
-  let dir = resolve(fileURLToPath(import.meta.url), "..");
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = resolve(dir, "..");
-    if (up === dir) throw new Error("make-doctor-corpus: no package.json above the script");
-    dir = up;
-  }
-  return dir;
-}
-const ROOT = findRoot();
+const ROOT = checkoutRoot(import.meta.url);
 export const CAPTURE_DIR = join(ROOT, "test", "doctor", "captures");
 /** The env var a capture's `options.keyEnv` names; tests set it to Azurite's published key. */
 export const KEY_ENV = "DOCTOR_CORPUS_ACCOUNT_KEY";

@@ -30,10 +30,11 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkoutRoot } from "./checkout-root.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../src/local/azurite.js";
 
 export interface TranscriptCapture {
@@ -50,21 +51,11 @@ export interface TranscriptCapture {
     | "azcopy-console";
   story: string;
   expect: { decision: string; firstProblem: string };
-  /** Values that must never appear in the doctor's output (the signatures). */
+  /** Values that must never appear in the doctor's output (the signatures, a wrong account key). */
   secrets: string[];
 }
 
-/** The checkout: the nearest directory above this file with a package.json (from scripts/ and dist/scripts/). */
-function findRoot(): string {
-  let dir = resolve(fileURLToPath(import.meta.url), "..");
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = resolve(dir, "..");
-    if (up === dir) throw new Error("make-transcript-captures: no package.json above the script");
-    dir = up;
-  }
-  return dir;
-}
-const ROOT = findRoot();
+const ROOT = checkoutRoot(import.meta.url);
 const DIR = join(ROOT, "test", "doctor", "captures", "transcripts");
 const HOUR = 3_600_000;
 
