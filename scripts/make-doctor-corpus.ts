@@ -270,7 +270,7 @@ const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const b64url = (s: string | Buffer) =>
   Buffer.from(s).toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
-function mintToken(claims: Record<string, unknown>): string {
+export function mintToken(claims: Record<string, unknown>): string {
   const head = b64url(JSON.stringify({ alg: "RS256", typ: "JWT", kid: "corpus" }));
   const body = b64url(JSON.stringify(claims));
   const sig = createSign("RSA-SHA256").update(`${head}.${body}`).sign(privateKey);
@@ -279,7 +279,7 @@ function mintToken(claims: Record<string, unknown>): string {
 
 const epoch = (ms: number) => Math.floor(ms / 1000);
 
-function tokenClaims(
+export function tokenClaims(
   shape: "v1" | "v2",
   opts: {
     aud?: string;
@@ -1558,7 +1558,7 @@ function toFile(
   };
 }
 
-function makeCertificate(dir: string): { cert: string; key: string } {
+export function makeCertificate(dir: string): { cert: string; key: string } {
   const cert = join(dir, "cert.pem");
   const key = join(dir, "key.pem");
   execFileSync(

@@ -12,7 +12,8 @@
  *   python3-azure-storage), its Storage policy's and azure-core's logging at DEBUG, urllib3's line and
  *   the exception it prints: stderr;
  * - with the Azure CLI (Debian's azure-cli), `az storage blob download|upload --debug`: stderr.
- * A wrong account key in a connection string is used with the Python SDK and the CLI too.
+ * A wrong account key in a connection string is used with the Python SDK and the CLI too, and tokens the
+ * emulator refuses (a wrong audience, an expired one: Azurite with --oauth basic) with the Python SDK.
  * AzCopy (the npm package @azure-tools/azcopy-linux, fetched into a temporary folder) copies with an
  * expired SAS and uploads with a read-only one: its job log at --log-level DEBUG, and what it prints on
  * the terminal (the Go SDK's error text, without the URL's query).
@@ -35,6 +36,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkoutRoot } from "./checkout-root.js";
+import { makeCertificate, mintToken, tokenClaims } from "./make-doctor-corpus.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../src/local/azurite.js";
 
 export interface TranscriptCapture {
@@ -150,6 +152,12 @@ function dotnetTranscript(
   );
 }
 
+/** Azurite's --cert and --key: a throwaway certificate for 127.0.0.1, made with openssl in `dir`. */
+export function certificateArgs(dir: string): string[] {
+  const { cert, key } = makeCertificate(dir);
+  return ["--cert", cert, "--key", key];
+}
+
 /** Debian's Python, where python3-azure-storage is installed (npm run setup). */
 export const DEBIAN_PYTHON = "/usr/bin/python3";
 
@@ -158,16 +166,11 @@ export function pythonTranscript(
   url: string,
   write: boolean,
   style: "basic" | "asctime",
-  connectionString?: string,
+  /** A connection string, or `bearer:<token>`. */
+  credential?: string,
 ): string {
   const script = join(ROOT, "scripts", "python-sdk-capture.py");
-  const args = [
-    script,
-    url,
-    write ? "write" : "read",
-    style,
-    ...(connectionString ? [connectionString] : []),
-  ];
+  const args = [script, url, write ? "write" : "read", style, ...(credential ? [credential] : [])];
   const run = spawnSync(DEBIAN_PYTHON, args, { encoding: "utf8", timeout: 120_000 });
   if (run.error || !/Response status|" \d{3} /.test(run.stderr))
     throw new Error(`python-sdk-capture.py logged no request: ${run.error?.message ?? run.stderr}`);
@@ -325,6 +328,41 @@ async function main(): Promise<void> {
       const name = `${tool}-${sharedKey.name}`;
       writeFileSync(join(DIR, `${name}.txt`), transcript);
       index.push({ name, tool, story: sharedKey.story, expect: sharedKey.expect, secrets: [wrongKey] });
+    }
+    // Tokens the emulator refuses (Azurite's --oauth basic, over HTTPS): the SDK's logs hide the token.
+    const oauthDir = mkdtempSync(join(tmpdir(), "transcripts-oauth-"));
+    const oauth = await startAzurite({ extraArgs: ["--oauth", "basic", ...certificateArgs(oauthDir)] });
+    try {
+      const tokenUrl = `${oauth.blobEndpoint.replace(/^http:/, "https:")}/reports/2026/q3.csv`;
+      const bearerStories = [
+        {
+          name: "blob-bearer-wrong-audience",
+          story: "A token requested for Azure Resource Manager, sent to Blob storage.",
+          token: mintToken(tokenClaims("v1", { aud: "https://management.azure.com" })),
+        },
+        {
+          name: "blob-bearer-expired",
+          story: "A token that expired ten minutes ago, kept in configuration instead of refreshed.",
+          token: mintToken(tokenClaims("v1", { expMin: -10, nbfMin: -70 })),
+        },
+      ];
+      for (const b of bearerStories) {
+        const name = `python-sdk-${b.name}`;
+        writeFileSync(
+          join(DIR, `${name}.txt`),
+          pythonTranscript(tokenUrl, false, "basic", `bearer:${b.token}`),
+        );
+        index.push({
+          name,
+          tool: "python-sdk",
+          story: b.story,
+          expect: { decision: "authentication", firstProblem: "bearer-rejected-by-server" },
+          secrets: [b.token],
+        });
+      }
+    } finally {
+      await oauth.stop();
+      rmSync(oauthDir, { recursive: true, force: true });
     }
     const containerSas = (permissions: string, startsOn: number, expiresOn: number) =>
       generateBlobSASQueryParameters(

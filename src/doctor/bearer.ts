@@ -59,6 +59,35 @@ function base64UrlDecode(part: string): string {
 
 export type DecodedToken = { ok: true; claims: TokenClaims } | { ok: false; reason: string };
 
+/** What Storage's AuthenticationErrorDetail says about a token (Azure's words, and Azurite's), and the fix. */
+export const TOKEN_DETAILS: ReadonlyArray<{ pattern: RegExp; said: string; fix: string }> = [
+  {
+    pattern: /lifetime validation failed|token is expired/i,
+    said: "Storage says the token's lifetime validation failed.",
+    fix: "The token had expired (or is not yet valid): the client must acquire a new one before each use (a credential's cache does; a token stored in configuration does not), and its clock must be right.",
+  },
+  {
+    pattern: /audience validation failed|invalid (?:token )?audience/i,
+    said: "Storage says the token's audience is wrong.",
+    fix: "The token is for another resource: request it for https://storage.azure.com (scope https://storage.azure.com/.default), not for management or Graph.",
+  },
+  {
+    pattern: /issuer validation failed/i,
+    said: "Storage says the token's issuer is not the account's tenant.",
+    fix: "The token comes from another tenant: request it in the tenant the storage account's subscription trusts.",
+  },
+  {
+    pattern: /signature validation failed/i,
+    said: "Storage could not verify the token's signature (a token from another cloud or a hand-made token).",
+    fix: "Storage cannot verify the token: request it from the Entra ID authority of the account's cloud, with a real credential.",
+  },
+];
+
+/** The known token problem Storage's detail names, if any. */
+export function tokenProblemInDetail(detail: string | undefined): (typeof TOKEN_DETAILS)[number] | undefined {
+  return detail ? TOKEN_DETAILS.find((k) => k.pattern.test(detail)) : undefined;
+}
+
 export function decodeToken(token: string): DecodedToken {
   const parts = token.trim().split(".");
   if (parts.length !== 3 || !parts[1]) {
@@ -307,26 +336,13 @@ export function analyzeBearer(ctx: BearerContext): BearerAnalysis {
   }
 
   if (ctx.errorDetail) {
-    const d = ctx.errorDetail;
-    const known: Array<[RegExp, string]> = [
-      [
-        /lifetime validation failed|token is expired/i,
-        "Storage says the token's lifetime validation failed.",
-      ],
-      [/audience validation failed|invalid audience/i, "Storage says the token's audience is wrong."],
-      [/issuer validation failed/i, "Storage says the token's issuer is not the account's tenant."],
-      [
-        /signature validation failed/i,
-        "Storage could not verify the token's signature (a token from another cloud or a hand-made token).",
-      ],
-    ];
-    for (const [re, text] of known) {
-      if (re.test(d)) {
+    for (const known of TOKEN_DETAILS) {
+      if (known.pattern.test(ctx.errorDetail)) {
         findings.push({
           id: "bearer-server-detail",
           severity: "info",
           title: "The server's detail",
-          detail: text,
+          detail: known.said,
           decision: "authentication",
         });
       }

@@ -7,7 +7,7 @@
 import { verdictRuleFor, type LoggedAuthType, type VerdictRule } from "../codes/error-codes.js";
 import type { Decision } from "../model/incident.js";
 import { redactSecrets, redactUri, sanitizeLogValue } from "../redact.js";
-import { analyzeBearer, parseBearerChallenge } from "./bearer.js";
+import { analyzeBearer, parseBearerChallenge, tokenProblemInDetail } from "./bearer.js";
 import { corsFindings, corsPreflightOf, type CorsPreflight } from "./cors.js";
 import { isHiddenByLogger } from "./hidden.js";
 import {
@@ -356,6 +356,20 @@ export function diagnose(
       });
     }
   }
+  // A hidden token (or a hidden Authorization header) the server's detail names a token problem for.
+  const tokenProblem =
+    (effective === "Bearer" && isHiddenByLogger(bearerToken)) || effective === "Hidden"
+      ? tokenProblemInDetail(error.authenticationErrorDetail)
+      : undefined;
+  if (tokenProblem) {
+    findings.push({
+      id: "bearer-rejected-by-server",
+      severity: "error",
+      title: "Storage rejected the bearer token",
+      detail: `${effective === "Hidden" ? "The capture hides the Authorization header, but Storage's answer is about a token" : "The capture hides the token, but Storage's answer names what is wrong with it"} (Storage: "${redactSecrets(error.authenticationErrorDetail!).trim().replace(/\.$/, "")}"). ${tokenProblem.fix}`,
+      decision: "authentication",
+    });
+  }
   if (sasPresent) {
     const analysis = analyzeSas({
       url,
@@ -416,7 +430,8 @@ export function diagnose(
   }
 
   // 3. What the server said, when nothing above explains it.
-  const authType = SCHEME_AUTH_TYPE[effective ?? "Unknown"] ?? "";
+  // A hidden Authorization header whose answer is about a token was a token: its code reads as OAuth's.
+  const authType = SCHEME_AUTH_TYPE[tokenProblem ? "Bearer" : (effective ?? "Unknown")] ?? "";
   if (error.code && !findings.some((f) => f.severity === "error")) {
     const rule = verdictRuleFor(error.code, authType, res?.status ?? 403);
     // A specific warning (e.g. an ambiguous path escape) explains the server's code better than the code alone.
@@ -437,13 +452,22 @@ export function diagnose(
     firstProblem?.decision ??
     (error.code ? verdictRuleFor(error.code, authType, res?.status ?? 403).decision : "authentication");
   const fromServer = error.code ? verdictRuleFor(error.code, authType, res?.status ?? 403) : undefined;
+  // The emulator answers a token problem 403 AuthenticationFailed, whose rule is about Shared Key: a
+  // token's verdict reads as Azure's answer to one (401 InvalidAuthenticationInfo).
+  const tokenRule =
+    decision === "authentication" &&
+    authType === "OAuth" &&
+    error.code?.toLowerCase() === "authenticationfailed"
+      ? verdictRuleFor("InvalidAuthenticationInfo", "OAuth", 401)
+      : undefined;
   const verdictRule =
-    fromServer?.decision === decision
+    tokenRule ??
+    (fromServer?.decision === decision
       ? fromServer
       : decision === "authentication" &&
           (authType === "AccountKey" || firstProblem?.id === "sharedkey-signature-rejected")
         ? verdictRuleFor("AuthenticationFailed", "AccountKey", 403)
-        : representativeRule(decision);
+        : representativeRule(decision));
   const basis = weighEvidence({
     firstProblem,
     decision,

@@ -22,6 +22,7 @@ const EVIDENCE: Array<[RegExp, string]> = [
   [/^sharedkey-/, "the Shared Key Authorization header and the request's date"],
   [/^sas-(wrong-key|signature-rejected)$/, "the SAS fields compared with the string Storage signed"],
   [/^sas-/, "the SAS fields checked against the request and its time"],
+  [/^bearer-rejected-by-server$/, "the server's detail about the token, which the capture hides"],
   [/^bearer-/, "the token's claims checked against the request, the challenge and the server's detail"],
   [
     /^(response-not-from-storage|proxy-authentication-required)$/,

@@ -12,7 +12,11 @@ import {
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
-import { azTranscript, pythonTranscript } from "../../scripts/make-transcript-captures.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mintToken, tokenClaims } from "../../scripts/make-doctor-corpus.js";
+import { azTranscript, certificateArgs, pythonTranscript } from "../../scripts/make-transcript-captures.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";
 import { writeTemp } from "../collect/helpers.js";
 import { runCli } from "./cli.js";
@@ -106,6 +110,30 @@ describe("the real Python SDK and az CLI against Azurite", () => {
       }
     }, 120_000);
   }
+
+  it("reads the Python SDK's log of tokens the emulator refuses, the token hidden by the SDK", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "live-oauth-"));
+    const oauth = await startAzurite({ extraArgs: ["--oauth", "basic", ...certificateArgs(dir)] });
+    try {
+      const url = `${oauth.blobEndpoint.replace(/^http:/, "https:")}/reports/2026/q3.csv`;
+      for (const [token, said] of [
+        [mintToken(tokenClaims("v1", { aud: "https://management.azure.com" })), "https://storage.azure.com"],
+        [mintToken(tokenClaims("v1", { expMin: -10, nbfMin: -70 })), "acquire a new one"],
+      ] as const) {
+        const log = pythonTranscript(url, false, "asctime", `bearer:${token}`);
+        const { report, out } = await explain(log);
+        expect([report.verdict.decision, report.firstProblem?.id]).toEqual([
+          "authentication",
+          "bearer-rejected-by-server",
+        ]);
+        expect(out).toContain(said);
+        expect(out).not.toContain(token.split(".")[2]!);
+      }
+    } finally {
+      await oauth.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("reads both for an account key the account does not have, and never prints the key", async () => {
     const connection = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${WRONG_KEY};BlobEndpoint=${azurite.blobEndpoint}`;

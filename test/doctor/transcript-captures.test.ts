@@ -22,7 +22,7 @@ const DIR = join("test", "doctor", "captures", "transcripts");
 const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as TranscriptCapture[];
 
 describe("real transcripts of failing calls", () => {
-  it("cover each SAS story with curl -v, the SDKs' logging, az and AzCopy, a wrong account key with Python and az, and browsers' preflights with curl", () => {
+  it("cover each SAS story with curl -v, the SDKs' logging, az and AzCopy, a wrong account key with Python and az, refused tokens with Python, and browsers' preflights with curl", () => {
     const stories = ["blob-sas-expired", "blob-sas-missing-permission", "blob-sas-wrong-key"];
     expect(index.map((c) => c.name).sort()).toEqual(
       [
@@ -30,6 +30,8 @@ describe("real transcripts of failing calls", () => {
           stories.map((story) => `${tool}-${story}`),
         ),
         "python-sdk-blob-sharedkey-wrong-key",
+        "python-sdk-blob-bearer-wrong-audience",
+        "python-sdk-blob-bearer-expired",
         "az-cli-blob-sharedkey-wrong-key",
         ...["azcopy-console", "azcopy-log"].flatMap((tool) =>
           ["blob-sas-expired", "blob-sas-missing-permission"].map((story) => `${tool}-${story}`),
@@ -442,9 +444,12 @@ describe("the Python SDK's log reader", () => {
     // The real transcript (the Storage policy, azure-core and urllib3 interleaved), after a first try
     // of the same request that a busy server answered 503, as the SDK's retry policy logs it.
     const real = readFileSync(join(DIR, "python-sdk-blob-sas-expired.txt"), "utf8");
+    const requestId = /'x-ms-client-request-id': '([^']+)'/.exec(real)![1]!;
+    const version = /_shared\.policies:\s+'x-ms-version': '([^']+)'/.exec(real)![1]!;
+    const sent = /"GET (\S+) HTTP\/1\.1" 403/.exec(real)![1]!;
     const firstTry = real
       .slice(0, real.indexOf("Response content:"))
-      .replace(/a0b64bba-f0c3-11f1-b0e7-02fc00000001/g, "11111111-f0c3-11f1-b0e7-02fc00000001")
+      .replaceAll(requestId, "11111111-0000-4000-8000-000000000001")
       .replace(/" 403 None/, '" 503 None')
       .replace(/Response status: 403/g, "Response status: 503")
       .replace(/AuthorizationFailure/g, "ServerBusy");
@@ -452,11 +457,13 @@ describe("the Python SDK's log reader", () => {
     const header = (name: string) =>
       exchange.request.headers.find((h) => h.name.toLowerCase() === name)?.value;
     expect(exchange.response?.status).toBe(403);
-    expect(header("x-ms-client-request-id")).toBe("a0b64bba-f0c3-11f1-b0e7-02fc00000001");
-    // The Storage policy shows x-ms-version where azure-core wrote REDACTED; urllib3 shows the signature.
-    expect(header("x-ms-version")).toBe("2021-12-02");
-    expect(exchange.request.url).toContain("&se=2026-12-05T14%3A50%3A41Z&");
-    expect(exchange.request.url).toContain("&sig=7nTnmLw4tv7UIiwHWHLaMCkDbQODSCbQi%2FF%2FNTB4CYM%3D");
+    expect(header("x-ms-client-request-id")).toBe(requestId);
+    // The Storage policy shows x-ms-version where azure-core wrote REDACTED; urllib3 shows the whole
+    // query as sent, the signature included.
+    expect(version).not.toBe("REDACTED");
+    expect(header("x-ms-version")).toBe(version);
+    expect(new URL(exchange.request.url).pathname + new URL(exchange.request.url).search).toBe(sent);
+    expect(sent).toMatch(/&se=[^&]+&.*&sig=[^&*]+$/);
     // No logger wrote the body (no logging_body): it is the XML of the exception the program printed.
     expect(exchange.response?.body).toMatch(
       /^<\?xml[\s\S]*<Code>AuthorizationFailure<\/Code>[\s\S]*<\/Error>$/,
