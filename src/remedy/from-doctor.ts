@@ -50,7 +50,9 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
       r.firstProblem.id === "cors-preflight-refused"
         ? "CorsPreflightFailure"
         : (r.response?.errorCode ?? r.firstProblem.id),
-    authType: SCHEME_AUTH[r.scheme] ?? r.scheme,
+    // A hidden Authorization header whose answer named a token problem was a token.
+    authType:
+      r.firstProblem.id === "bearer-rejected-by-server" ? "OAuth" : (SCHEME_AUTH[r.scheme] ?? r.scheme),
     operations: [operation],
     count: 1,
     firstSeen: at,

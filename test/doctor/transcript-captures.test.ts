@@ -72,6 +72,12 @@ describe("real transcripts of failing calls", () => {
     if (c.tool === "azcopy-console") expect(ids).toContain("auth-not-shown");
     // az prints only urllib3's line of a Shared Key request: no header, so no credential to see.
     if (c.tool === "az-cli" && !c.name.includes("-sas-")) expect(ids).toContain("auth-not-shown");
+    if (c.expect.firstProblem === "bearer-rejected-by-server") {
+      // Nothing in the request names the service (a path-style URL on another port); told it, the
+      // exact fix is the token's, never the keys'.
+      const told = await runCli(["explain", "--request", path, "--service", "blob", "--format", "json"]);
+      expect(JSON.parse(told.stdout).remedy.kind).toBe("fix-token");
+    }
     if (c.expect.firstProblem === "cors-preflight-refused") {
       // The exact fix is a CORS rule for what the browser asked, never a credential change.
       expect(report.remedy.kind).toBe("add-cors-rule");
