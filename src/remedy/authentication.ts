@@ -139,7 +139,10 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
     });
   return {
     kind: "fix-signature",
-    change: `The key is current but the signature does not match what Storage computes: ${change ? `${change.summary} (${fmtUtc(change.time)}, ${change.caller}) is the likely trigger; ` : ""}undo it or fix the request the client signs (path prefix, added headers, encoding).`,
+    change: ctx.fromCapture
+      ? // One capture cannot tell a key the account no longer has from a request changed after signing.
+        "The signature does not match what Storage computes: the request changed after it was signed (path prefix, added headers, encoding), or the key differs from the account's. Compare the client's string-to-sign with Storage's to tell which."
+      : `The key is current but the signature does not match what Storage computes: ${change ? `${change.summary} (${fmtUtc(change.time)}, ${change.caller}) is the likely trigger; ` : ""}undo it or fix the request the client signs (path prefix, added headers, encoding).`,
     commands: [
       command(
         "Compare one failing request with the server's string-to-sign (from the error response), locally.",
@@ -158,7 +161,9 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
     ],
     whyNarrowest: "Nothing in Azure changes: the request shape is fixed where it is produced.",
     wrongIf: [
-      "Do not rotate keys: the key the callers use is the current one.",
+      ctx.fromCapture
+        ? "Do not rotate keys before comparing: a request changed in transit fails with any key."
+        : "Do not rotate keys: the key the callers use is the current one.",
       "Do not add RBAC roles: these requests are signed with a key, not a token.",
     ],
     facts,

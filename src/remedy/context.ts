@@ -15,6 +15,8 @@ export interface RemedyContext {
   tenant?: string;
   /** Facts one captured request proves and logs cannot (`explain`); absent for log analysis. */
   proven?: ProvenFacts;
+  /** The remedy is for one captured request (`explain`): no activity log was read, so no key is known current. */
+  fromCapture?: boolean;
 }
 
 export interface ProvenFacts {

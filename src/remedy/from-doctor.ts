@@ -112,6 +112,7 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
       authorization: [],
     },
     changes: [],
+    fromCapture: true,
     ...(r.bearer?.challenge?.tenant ? { tenant: r.bearer.challenge.tenant } : {}),
     ...(wrongKey || asSigned || r.cors
       ? {
