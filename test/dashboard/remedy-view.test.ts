@@ -1,15 +1,13 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixedClock } from "../../src/clock.js";
-import { createRootCauseExplainer } from "../../src/correlate/index.js";
 import type { DashboardServer } from "../../src/dashboard/server.js";
-import { analyze } from "../../src/engine/analyze.js";
 import type { Remedy } from "../../src/model/incident.js";
 import type { IncidentRecord } from "../../src/state/contracts.js";
 import { artifactPath, launchChromium } from "../support/browser.js";
 import { makeRecord } from "../support/incident-fixtures.js";
 import { serveFixtures } from "../support/serve-fixtures.js";
 import { generateScenario } from "../sim/scenarios.js";
+import { analyzedIncidents } from "../support/analyzed-incidents.js";
 
 /** The dashboard's detail view shows the remedy with a working copy button, and hostile strings stay text. */
 
@@ -21,16 +19,8 @@ let server: DashboardServer;
 let records: IncidentRecord[];
 
 async function remedyOf(scenario: string): Promise<Remedy> {
-  const data = generateScenario(scenario);
-  const clock = fixedClock("2026-11-20T12:00:00Z");
-  const r = await analyze({
-    requests: data.requests,
-    activity: data.activity,
-    clock,
-    explainer: createRootCauseExplainer({ clock }),
-    rejections: { count: 0, samples: [], reject() {} },
-  });
-  return r.incidents.find((i) => i.authType === "AccountKey" || i.authType === "SAS")!.remedy!;
+  const incidents = await analyzedIncidents(generateScenario(scenario));
+  return incidents.find((i) => i.authType === "AccountKey" || i.authType === "SAS")!.remedy!;
 }
 
 beforeAll(async () => {

@@ -11,17 +11,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixedClock } from "../../src/clock.js";
 import { ALL_CODE_ENTRIES } from "../../src/codes/error-codes.js";
-import { createRootCauseExplainer } from "../../src/correlate/index.js";
 import { explainCapture } from "../../src/doctor/explain.js";
-import { analyze } from "../../src/engine/analyze.js";
 import type { Incident, Remedy } from "../../src/model/incident.js";
 import { buildRemedy, type RemedyContext } from "../../src/remedy/build.js";
 import { remedyForDoctorReport } from "../../src/remedy/from-doctor.js";
 import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
 import { DEBIAN_PYTHON } from "../../scripts/make-transcript-captures.js";
 import { SCENARIOS, generateScenario } from "../sim/scenarios.js";
+import { analyzedIncidents } from "../support/analyzed-incidents.js";
 
 /**
  * Command groups Debian's azure-cli 2.45 cannot load at all: its keyvault module needs the legacy
@@ -31,18 +29,7 @@ const UNLOADABLE_GROUPS = new Set(["keyvault"]);
 
 async function storyIncidents(): Promise<Incident[]> {
   const all: Incident[] = [];
-  for (const s of SCENARIOS) {
-    const data = generateScenario(s.name);
-    const clock = fixedClock("2026-11-20T12:00:00Z");
-    const result = await analyze({
-      requests: data.requests,
-      activity: data.activity,
-      clock,
-      explainer: createRootCauseExplainer({ clock }),
-      rejections: { count: 0, samples: [], reject() {} },
-    });
-    all.push(...result.incidents);
-  }
+  for (const s of SCENARIOS) all.push(...(await analyzedIncidents(generateScenario(s.name))));
   return all;
 }
 

@@ -1,7 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { fixedClock } from "../../src/clock.js";
-import { createRootCauseExplainer } from "../../src/correlate/index.js";
-import { analyze } from "../../src/engine/analyze.js";
 import type { Incident, Remedy } from "../../src/model/incident.js";
 import { roleById, roleAllows, operationPermissions } from "../../src/permissions/index.js";
 import { SCENARIOS, generateScenario } from "../sim/scenarios.js";
@@ -9,18 +6,10 @@ import { renderJson, renderMarkdown, renderText } from "../../src/report/index.j
 import { remedyMarkdown } from "../../src/report/remedy.js";
 import { buildWebhookPayload } from "../../src/notify/webhook-payload.js";
 import { buildRemedy } from "../../src/remedy/build.js";
+import { analyzedIncidents } from "../support/analyzed-incidents.js";
 
-async function incidentsOf(name: string): Promise<Incident[]> {
-  const data = generateScenario(name);
-  const clock = fixedClock("2026-11-20T12:00:00Z");
-  const result = await analyze({
-    requests: data.requests,
-    activity: data.activity,
-    clock,
-    explainer: createRootCauseExplainer({ clock }),
-    rejections: { count: 0, samples: [], reject() {} },
-  });
-  return result.incidents;
+function incidentsOf(name: string): Promise<Incident[]> {
+  return analyzedIncidents(generateScenario(name));
 }
 
 interface Expect {

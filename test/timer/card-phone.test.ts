@@ -1,15 +1,13 @@
 import { createRequire } from "node:module";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixedClock } from "../../src/clock.js";
-import { createRootCauseExplainer } from "../../src/correlate/index.js";
-import { analyze } from "../../src/engine/analyze.js";
 import type { Incident } from "../../src/model/incident.js";
 import { buildTeamsMessage, type TeamsEnvelope } from "../../src/notify/teams-card.js";
 import type { NotificationView } from "../../src/notify/view.js";
 import { artifactPath, launchChromium } from "../support/browser.js";
 import { generateAll } from "../sim/scenarios.js";
 import { expectValidTeamsMessage } from "./card-validation.js";
+import { analyzedIncidents } from "../support/analyzed-incidents.js";
 
 const require = createRequire(import.meta.url);
 const AC_BUNDLE = require.resolve("adaptivecards/dist/adaptivecards.min.js");
@@ -38,16 +36,7 @@ let incidents: Incident[];
 
 beforeAll(async () => {
   browser = await launchChromium();
-  const data = generateAll({});
-  const clock = fixedClock("2026-11-20T12:00:00Z");
-  const result = await analyze({
-    requests: data.requests,
-    activity: data.activity,
-    clock,
-    explainer: createRootCauseExplainer({ clock }),
-    rejections: { count: 0, samples: [], reject() {} },
-  });
-  incidents = result.incidents;
+  incidents = await analyzedIncidents(generateAll({}));
 });
 
 afterAll(async () => {

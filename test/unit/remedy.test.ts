@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { fixedClock } from "../../src/clock.js";
-import { createRootCauseExplainer } from "../../src/correlate/index.js";
-import { analyze } from "../../src/engine/analyze.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import type { Incident } from "../../src/model/incident.js";
 import type { ServiceType, StorageRequest } from "../../src/model/storage-request.js";
 import { ALL_CODE_ENTRIES } from "../../src/codes/error-codes.js";
 import { POLICY_REMEDIES } from "../../src/remedy/build.js";
+import { analyzedIncidents } from "../support/analyzed-incidents.js";
 
 /** Remedies for stories the simulator does not tell: a removed role, an ABAC condition, queues, private callers. */
 
@@ -37,16 +35,9 @@ function req(over: Partial<StorageRequest> & { timeMs: number; operation: string
 }
 
 async function incidentOf(requests: StorageRequest[], activity: ActivityEvent[] = []): Promise<Incident> {
-  const clock = fixedClock("2026-11-20T12:00:00Z");
-  const r = await analyze({
-    requests,
-    activity,
-    clock,
-    explainer: createRootCauseExplainer({ clock }),
-    rejections: { count: 0, samples: [], reject() {} },
-  });
-  expect(r.incidents).toHaveLength(1);
-  return r.incidents[0]!;
+  const incidents = await analyzedIncidents({ requests, activity });
+  expect(incidents).toHaveLength(1);
+  return incidents[0]!;
 }
 
 const failures = (n: number, over: Partial<StorageRequest> = {}, op = "GetBlob") =>
