@@ -26,6 +26,8 @@
 import {
   BlobSASPermissions,
   BlobServiceClient,
+  type BlockBlobClient,
+  type ContainerClient,
   ContainerSASPermissions,
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
@@ -152,6 +154,38 @@ function dotnetTranscript(
   );
 }
 
+/** The blob every story reads or writes (`reports/2026/q3.csv`), created in the account at `blobEndpoint`. */
+export async function seedStoryBlob(
+  blobEndpoint: string,
+): Promise<{ container: ContainerClient; blob: BlockBlobClient }> {
+  const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
+  const container = new BlobServiceClient(blobEndpoint, credential).getContainerClient("reports");
+  await container.create();
+  const blob = container.getBlockBlobClient("2026/q3.csv");
+  await blob.upload("a,b\n1,2\n", 8);
+  return { container, blob };
+}
+
+/** A service SAS for the story blob, signed with `key` (the account's own unless told). */
+export function storyBlobSas(
+  permissions: string,
+  startsOn: number,
+  expiresOn: number,
+  key = AZURITE_KEY,
+): string {
+  return generateBlobSASQueryParameters(
+    {
+      containerName: "reports",
+      blobName: "2026/q3.csv",
+      permissions: BlobSASPermissions.parse(permissions),
+      startsOn: new Date(startsOn),
+      expiresOn: new Date(expiresOn),
+      version: "2023-11-03",
+    },
+    new StorageSharedKeyCredential(AZURITE_ACCOUNT, key),
+  ).toString();
+}
+
 /** Azurite's --cert and --key: a throwaway certificate for 127.0.0.1, made with openssl in `dir`. */
 export function certificateArgs(dir: string): string[] {
   const { cert, key } = makeCertificate(dir);
@@ -245,27 +279,10 @@ async function main(): Promise<void> {
   const azurite = await startAzurite();
   try {
     const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
-    const container = new BlobServiceClient(azurite.blobEndpoint, credential).getContainerClient("reports");
-    await container.create();
-    const blob = container.getBlockBlobClient("2026/q3.csv");
-    await blob.upload("a,b\n1,2\n", 8);
+    const { container, blob } = await seedStoryBlob(azurite.blobEndpoint);
     const now = Date.now();
-    const sas = (permissions: string, startsOn: number, expiresOn: number, key = credential) =>
-      generateBlobSASQueryParameters(
-        {
-          containerName: "reports",
-          blobName: "2026/q3.csv",
-          permissions: BlobSASPermissions.parse(permissions),
-          startsOn: new Date(startsOn),
-          expiresOn: new Date(expiresOn),
-          version: "2023-11-03",
-        },
-        key,
-      ).toString();
-    const otherKey = new StorageSharedKeyCredential(
-      AZURITE_ACCOUNT,
-      Buffer.from("a key this account never had: transcripts").toString("base64"),
-    );
+    const sas = storyBlobSas;
+    const otherKey = Buffer.from("a key this account never had: transcripts").toString("base64");
     const stories: Story[] = [
       {
         name: "blob-sas-expired",

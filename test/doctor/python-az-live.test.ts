@@ -6,17 +6,17 @@
  * the readers to the tools as installed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BlobSASPermissions,
-  BlobServiceClient,
-  generateBlobSASQueryParameters,
-  StorageSharedKeyCredential,
-} from "@azure/storage-blob";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mintToken, tokenClaims } from "../../scripts/make-doctor-corpus.js";
-import { azTranscript, certificateArgs, pythonTranscript } from "../../scripts/make-transcript-captures.js";
+import {
+  azTranscript,
+  certificateArgs,
+  pythonTranscript,
+  seedStoryBlob,
+  storyBlobSas,
+} from "../../scripts/make-transcript-captures.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";
 import { writeTemp } from "../collect/helpers.js";
 import { runCli } from "./cli.js";
@@ -27,28 +27,10 @@ const WRONG_KEY = Buffer.from("a key the account never had: live test").toString
 describe("the real Python SDK and az CLI against Azurite", () => {
   let azurite: AzuriteInstance;
   let blobUrl: string;
-  let sas: (permissions: string, startsOn: number, expiresOn: number, key?: string) => string;
 
   beforeAll(async () => {
     azurite = await startAzurite();
-    const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
-    const container = new BlobServiceClient(azurite.blobEndpoint, credential).getContainerClient("reports");
-    await container.create();
-    const blob = container.getBlockBlobClient("2026/q3.csv");
-    await blob.upload("a,b\n1,2\n", 8);
-    blobUrl = blob.url;
-    sas = (permissions, startsOn, expiresOn, key = AZURITE_KEY) =>
-      generateBlobSASQueryParameters(
-        {
-          containerName: "reports",
-          blobName: "2026/q3.csv",
-          permissions: BlobSASPermissions.parse(permissions),
-          startsOn: new Date(startsOn),
-          expiresOn: new Date(expiresOn),
-          version: "2023-11-03",
-        },
-        new StorageSharedKeyCredential(AZURITE_ACCOUNT, key),
-      ).toString();
+    blobUrl = (await seedStoryBlob(azurite.blobEndpoint)).blob.url;
   }, 60_000);
 
   afterAll(async () => {
@@ -96,7 +78,7 @@ describe("the real Python SDK and az CLI against Azurite", () => {
 
   for (const c of cases) {
     it(`reads the Python SDK's log and az --debug for ${c.story}`, async () => {
-      const query = sas(c.permissions, Date.now() + c.from, Date.now() + c.to, c.key);
+      const query = storyBlobSas(c.permissions, Date.now() + c.from, Date.now() + c.to, c.key);
       const sig = new URLSearchParams(query).get("sig")!;
       const url = `${blobUrl}?${query}`;
       for (const log of [
