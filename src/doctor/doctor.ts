@@ -305,13 +305,11 @@ export function diagnose(
       (code === "authenticationfailed" ||
         (emulator && (code === "authorizationfailure" || code === "invalidauthenticationinfo")))
     ) {
-      findings.push({
-        id: "sharedkey-signature-rejected",
-        severity: "error",
-        title: "Storage rejected the Shared Key signature",
-        detail: `${emulator ? `The emulator answered ${error.code}, its answer to a signature that does not verify (Azure answers 403 AuthenticationFailed). ` : ""}The signature did not verify, and without the server's string-to-sign this capture cannot tell a wrong key from a request changed in transit (a proxy rewriting x-ms-date, adding Content-Type, re-encoding the path). ${emulator ? "Start Azurite with --debug FILE and pass that log as the request: it holds the request and Azurite's string-to-sign" : "Capture the whole error body: Azure's AuthenticationErrorDetail carries the string-to-sign"}; with it the exact differing field is named.`,
-        decision: "authentication",
-      });
+      findings.push(
+        sharedKeyRejected(
+          `${emulator ? `The emulator answered ${error.code}, its answer to a signature that does not verify (Azure answers 403 AuthenticationFailed). ` : ""}The signature did not verify, and without the server's string-to-sign this capture cannot tell a wrong key from a request changed in transit (a proxy rewriting x-ms-date, adding Content-Type, re-encoding the path). ${emulator ? "Start Azurite with --debug FILE and pass that log as the request: it holds the request and Azurite's string-to-sign" : "Capture the whole error body: Azure's AuthenticationErrorDetail carries the string-to-sign"}; with it the exact differing field is named.`,
+        ),
+      );
     }
   }
   const bearerToken = (authorizations.find((a) => /^Bearer/i.test(a.trim())) ?? "")
@@ -420,13 +418,11 @@ export function diagnose(
     error.code?.toLowerCase() === "authorizationfailure" &&
     !findings.some((f) => f.severity === "error")
   ) {
-    findings.push({
-      id: "sharedkey-signature-rejected",
-      severity: "error",
-      title: "Storage rejected the Shared Key signature",
-      detail: `The emulator answered ${error.code}, its answer to a Shared Key or SAS signature that does not verify (it has no firewall; Azure answers 403 AuthenticationFailed), and the URL carries no SAS. The capture hides the Authorization header, so it cannot tell a wrong key from a request changed in transit. Start Azurite with --debug FILE and pass that log as the request: it holds the request and Azurite's string-to-sign, and with it the exact differing field is named.`,
-      decision: "authentication",
-    });
+    findings.push(
+      sharedKeyRejected(
+        `The emulator answered ${error.code}, its answer to a Shared Key or SAS signature that does not verify (it has no firewall; Azure answers 403 AuthenticationFailed), and the URL carries no SAS. The capture hides the Authorization header, so it cannot tell a wrong key from a request changed in transit. Start Azurite with --debug FILE and pass that log as the request: it holds the request and Azurite's string-to-sign, and with it the exact differing field is named.`,
+      ),
+    );
   }
 
   // 3. What the server said, when nothing above explains it.
@@ -520,6 +516,17 @@ export function diagnose(
     bearer: bearerOut,
     sas: sasOut,
     ...(preflight ? { cors: preflight } : {}),
+  };
+}
+
+/** Storage refused a Shared Key signature and the capture holds no string-to-sign to say why: `detail` says what it can. */
+function sharedKeyRejected(detail: string): Finding {
+  return {
+    id: "sharedkey-signature-rejected",
+    severity: "error",
+    title: "Storage rejected the Shared Key signature",
+    detail,
+    decision: "authentication",
   };
 }
 
