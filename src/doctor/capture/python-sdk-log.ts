@@ -1,4 +1,4 @@
-import { safeDecode, type HttpHeader } from "../../signature/index.js";
+import { parseQuery, type HttpHeader, type QueryParameter } from "../../signature/index.js";
 import { isHiddenByLogger } from "../hidden.js";
 import { CaptureError, type CapturedExchange, type CapturedResponse } from "./exchange.js";
 
@@ -222,32 +222,31 @@ function requestOf(t: Try): CapturedExchange["request"] {
   return { method, url, headers: mergedHeaders(t.requests.map((r) => r.headers)) };
 }
 
-function queryOf(url: string): Array<[string, string]> {
+function queryOf(url: string): QueryParameter[] {
   const q = url.indexOf("?");
-  if (q < 0) return [];
-  return url
-    .slice(q + 1)
-    .split("&")
-    .filter((p) => p !== "")
-    .map((p) => {
-      const eq = p.indexOf("=");
-      return eq < 0 ? [p, ""] : [p.slice(0, eq), p.slice(eq + 1)];
-    });
+  return q < 0 ? [] : parseQuery(url.slice(q + 1));
 }
 
 function hiddenValues(url: string): number {
-  return queryOf(url).filter(([, v]) => isHiddenByLogger(safeDecode(v))).length;
+  return queryOf(url).reduce((n, p) => n + p.values.filter((v) => isHiddenByLogger(v)).length, 0);
 }
 
 /** urllib3's URL is the logged one with its hidden values shown: the same path and parameters, and the same shown values. */
 function sameRequest(logged: string, sent: string): boolean {
   const path = (u: string) => u.split("?")[0]!.replace(/^https?:\/\/[^/]+/, "");
   if (path(logged) !== path(sent)) return false;
-  const a = queryOf(logged);
-  const b = new Map(queryOf(sent));
+  const shown = new Map(queryOf(sent).map((p) => [p.name, p.values]));
+  const hidden = queryOf(logged);
   return (
-    a.length === b.size &&
-    a.every(([k, v]) => b.has(k) && (isHiddenByLogger(safeDecode(v)) || b.get(k) === v))
+    hidden.length === shown.size &&
+    hidden.every((p) => {
+      const values = shown.get(p.name);
+      return (
+        values !== undefined &&
+        values.length === p.values.length &&
+        p.values.every((v, i) => isHiddenByLogger(v) || v === values[i])
+      );
+    })
   );
 }
 
