@@ -20,7 +20,7 @@ import {
 import { orderFindings, type Finding } from "./finding.js";
 import { operationOf, targetOf, withService, type StorageService } from "./operation.js";
 import { analyzeSas, looksLikeSas, sasSignatureFindings, type SasKind } from "./sas.js";
-import { inferServiceFromRequest } from "./service-inference.js";
+import { inferServiceFromAnswer, inferServiceFromRequest } from "./service-inference.js";
 import { emulatorOf, responseOriginFindings, type Emulator } from "./origin.js";
 import { weighEvidence, type Basis } from "./weigh.js";
 
@@ -149,7 +149,8 @@ export function diagnose(
     target = withService(target, options.service);
     serviceSource = "--service";
   } else if (!target.service || target.pathStyle) {
-    const inferred = inferServiceFromRequest(url, req.headers, target.pathStyle);
+    const inferred =
+      inferServiceFromAnswer(res?.headers) ?? inferServiceFromRequest(url, req.headers, target.pathStyle);
     if (inferred && inferred.service !== target.service) {
       target = withService(target, inferred.service);
       serviceSource = inferred.reason;

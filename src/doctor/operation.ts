@@ -3,9 +3,15 @@
  * needs. Kept as data so the mapping can be read and extended without touching the checks.
  */
 import { operationPermissions } from "../permissions/index.js";
+import {
+  emulatorPortService,
+  isPathStyleHost,
+  storageHostOf,
+  type StorageService,
+} from "../signature/canonical.js";
 import { safeDecode, type HttpHeader } from "../signature/http-request.js";
 
-export type StorageService = "blob" | "queue" | "table" | "file";
+export type { StorageService };
 
 export interface RequestTarget {
   service?: StorageService;
@@ -20,40 +26,24 @@ export interface RequestTarget {
   level: "service" | "container" | "object";
 }
 
-const HOST_SERVICE: Array<[RegExp, StorageService]> = [
-  [/^([a-z0-9]+)(?:-secondary)?\.(?:blob|dfs)\./i, "blob"],
-  [/^([a-z0-9]+)(?:-secondary)?\.queue\./i, "queue"],
-  [/^([a-z0-9]+)(?:-secondary)?\.table\./i, "table"],
-  [/^([a-z0-9]+)(?:-secondary)?\.file\./i, "file"],
-];
-
-/** Azurite's default ports, for path-style emulator URLs. */
-const EMULATOR_PORTS: Record<string, StorageService> = {
-  "10000": "blob",
-  "10001": "queue",
-  "10002": "table",
-};
-
+/**
+ * The service and account from a Storage host name (public, private-link and Azure DNS zone names); a
+ * path-style URL (an IP, localhost, a single-label name, an emulator's port) puts the account first in
+ * the path; any other host (a custom domain) names neither, and --service and --account tell them.
+ */
 export function targetOf(url: URL): RequestTarget {
   const rawPath = url.pathname;
   let segments = rawPath
     .split("/")
     .filter((s) => s.length > 0)
     .map(safeDecode);
-  let service: StorageService | undefined;
-  let account: string | undefined;
-  let pathStyle = false;
-  for (const [re, svc] of HOST_SERVICE) {
-    const m = re.exec(url.hostname);
-    if (m) {
-      service = svc;
-      account = m[1]!.toLowerCase();
-      break;
-    }
-  }
-  if (!account) {
-    pathStyle = true;
-    service = EMULATOR_PORTS[url.port];
+  const port = url.port ? Number(url.port) : undefined;
+  const host = storageHostOf(url.hostname);
+  let service = host?.service;
+  let account = host?.account;
+  const pathStyle = !host && (isPathStyleHost(url.hostname) || emulatorPortService(port) !== undefined);
+  if (pathStyle) {
+    service = emulatorPortService(port);
     account = segments[0];
     segments = segments.slice(1);
   }

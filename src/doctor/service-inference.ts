@@ -103,3 +103,25 @@ export function versionRulesOutTable(headers: HttpHeader[]): boolean {
   const v = value(headers, "x-ms-version");
   return v !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(v) && v > "2019-02-02";
 }
+
+/** Server header products per service: Azure's `Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0`, Azurite's `Azurite-Blob/3.35.0`. */
+const SERVER_SERVICE: Record<string, StorageService> = {
+  blob: "blob",
+  hdfs: "blob", // the Data Lake (dfs) endpoint, a view of the Blob service
+  queue: "queue",
+  table: "table",
+  file: "file",
+};
+
+/**
+ * The service that answered, from the response's Server header; undefined when there is none or it is
+ * not Storage's or Azurite's. Who answered outranks what the request looks like: a request sent to the
+ * wrong port or endpoint is judged by the service that got it.
+ */
+export function inferServiceFromAnswer(headers: HttpHeader[] | undefined): ServiceInference | undefined {
+  const server = headers ? value(headers, "server") : undefined;
+  const product = server ? /^\s*(?:Windows-Azure|Azurite)-([A-Za-z]+)\//.exec(server) : null;
+  const service = product ? SERVER_SERVICE[product[1]!.toLowerCase()] : undefined;
+  if (!service) return undefined;
+  return { service, reason: `the answer's Server header is ${server!.trim().slice(0, 60)}` };
+}

@@ -129,6 +129,9 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
   // Proven by a capture: the request arrived as signed, so the key (or the signer) is what differs.
   const asSigned = ctx.proven?.sharedKeyArrivedAsSigned;
   if (asSigned) return signedWithAnotherKey(incident, ctx, asSigned, facts);
+  const changed = ctx.proven?.sharedKeyChangedAfterSigning;
+  if (changed) return changedAfterSigning(changed, facts);
+  if (ctx.proven?.emulatorStringToSignMissing) return emulatorSignatureRejected(facts);
 
   // Signature mismatch with a valid key: something between the signer and Storage (or the signer) changed.
   const change = incident.changes.find((c) => c.score >= 0.3);
@@ -166,6 +169,70 @@ export function authenticationRemedy(incident: Incident, ctx: RemedyContext): Re
         : "Do not rotate keys: the key the callers use is the current one.",
       "Do not add RBAC roles: these requests are signed with a key, not a token.",
     ],
+    facts,
+  };
+}
+
+/**
+ * A request Storage's string-to-sign proves was changed after signing: the fix is where it is changed;
+ * the check is the same capture, taken again, arriving as signed.
+ */
+function changedAfterSigning(changed: { what: string; detail: string }, facts: Remedy["facts"]): Remedy {
+  facts.push({
+    label: "Changed after signing",
+    value: `${changed.what} (proven by Storage's string-to-sign)`,
+  });
+  const capture = {
+    name: "capture-after-the-fix",
+    reason: "the same request captured again, the way this one was, once the change is made",
+  };
+  return {
+    kind: "fix-signature",
+    change: `${changed.detail} Fix it where the request is changed (the proxy, gateway or middleware between the signer and Storage), or sign after that point.`,
+    commands: [
+      command(
+        "Once it is fixed, diagnose the same request captured again: it must arrive as signed (or succeed).",
+        `auth-triage explain --request ${placeholder(capture.name)}`,
+        [capture],
+      ),
+    ],
+    whyNarrowest:
+      "Only the component that changes the request is touched: the account's keys, its roles and its network rules stay as they are.",
+    wrongIf: [
+      "Do not rotate keys: Storage's string-to-sign shows the request changed after signing, which fails with any key.",
+      "Do not add RBAC roles: these requests are signed with a key, not a token.",
+    ],
+    facts,
+  };
+}
+
+/**
+ * The emulator refused a Shared Key signature and the capture holds none of its string-to-sign: Azurite
+ * writes that only to its debug log, which also holds the request as it arrived, and `explain` reads it.
+ */
+function emulatorSignatureRejected(facts: Remedy["facts"]): Remedy {
+  const log = {
+    name: "azurite-debug.log",
+    reason: "a file Azurite writes its debug log to; its answers never carry the string-to-sign",
+  };
+  return {
+    kind: "fix-signature",
+    change:
+      "The signature does not match what the emulator computes: the request changed after it was signed, or the client's key is not the one the emulator holds (devstoreaccount1's well-known key, or the one AZURITE_ACCOUNTS sets). Azurite's debug log tells which.",
+    commands: [
+      command(
+        "Restart Azurite with its debug log on (keep the options you start it with), then repeat the failing request once.",
+        `azurite --debug ${placeholder(log.name)}`,
+        [log],
+      ),
+      command(
+        "Diagnose the request from that log: it holds the request as Azurite received it and Azurite's string-to-sign, so the differing field (or a key mismatch) is named.",
+        `auth-triage explain --request ${placeholder(log.name)}`,
+        [log],
+      ),
+    ],
+    whyNarrowest: "Nothing outside the client and its local emulator changes.",
+    wrongIf: ["Do not change Azure accounts' keys, roles or firewalls: this request went to the emulator."],
     facts,
   };
 }

@@ -31,8 +31,18 @@ export interface ProvenFacts {
    * The value says what proved it.
    */
   sharedKeyArrivedAsSigned?: string;
+  /**
+   * A Shared Key request changed after it was signed (Storage's string-to-sign differs from the
+   * request's in a way only a change in transit explains): what changed, in the diff's words.
+   */
+  sharedKeyChangedAfterSigning?: { what: string; detail: string };
   /** The capture was answered by the storage emulator: its account keys are not Azure's. */
   emulator?: boolean;
+  /**
+   * …and its Shared Key signature failed with no string-to-sign in the capture: Azurite writes it only
+   * to its debug log, never into its answer.
+   */
+  emulatorStringToSignMissing?: boolean;
   /** A browser's refused CORS preflight: what it asked to send, from where. */
   corsPreflight?: { origin: string; method: string; headers: string[] };
 }

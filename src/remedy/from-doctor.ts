@@ -4,6 +4,7 @@ import type { ServiceType } from "../model/storage-request.js";
 import { redactUri } from "../redact.js";
 import { buildRemedy } from "./build.js";
 import { targetOf, withService } from "../doctor/operation.js";
+import { CHANGED_AFTER_SIGNING, type CauseId } from "../signature/diff.js";
 
 const SCHEME_AUTH: Record<string, string> = {
   SharedKey: "AccountKey",
@@ -104,6 +105,9 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
   const container = segments[0];
   const wrongKey = sasKeyNotCurrent(r);
   const asSigned = sharedKeyArrivedAsSigned(r);
+  const changed = sharedKeyChangedAfterSigning(r);
+  // The emulator's Shared Key refusal without its string-to-sign (the doctor's finding for exactly that).
+  const emulatorStringToSignMissing = !!r.emulator && r.firstProblem.id === "sharedkey-signature-rejected";
   const ctx = {
     evidence: {
       containers: container ? { [container.replace(/\(.*$/, "")]: 1 } : {},
@@ -114,18 +118,29 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     changes: [],
     fromCapture: true,
     ...(r.bearer?.challenge?.tenant ? { tenant: r.bearer.challenge.tenant } : {}),
-    ...(wrongKey || asSigned || r.cors
+    ...(wrongKey || asSigned || changed || r.cors || emulatorStringToSignMissing
       ? {
           proven: {
             ...(wrongKey ? { sasKeyNotCurrent: wrongKey } : {}),
             ...(asSigned ? { sharedKeyArrivedAsSigned: asSigned } : {}),
+            ...(changed ? { sharedKeyChangedAfterSigning: changed } : {}),
             ...(r.cors ? { corsPreflight: r.cors } : {}),
             ...(r.emulator ? { emulator: true } : {}),
+            ...(emulatorStringToSignMissing ? { emulatorStringToSignMissing } : {}),
           },
         }
       : {}),
   };
   return buildRemedy(incident, ctx);
+}
+
+/** What the signature diff proved changed after signing, when that is the capture's first problem. */
+function sharedKeyChangedAfterSigning(r: DoctorReport): { what: string; detail: string } | undefined {
+  const first = r.firstProblem;
+  const cause = first?.id.startsWith("signature-") ? first.id.slice("signature-".length) : undefined;
+  return first && cause && CHANGED_AFTER_SIGNING.has(cause as CauseId)
+    ? { what: first.title, detail: first.detail }
+    : undefined;
 }
 
 /**

@@ -74,6 +74,34 @@ export type CauseId =
   | "query-changed"
   | "identical";
 
+/**
+ * Causes that show the request changed between the signer and Storage (a proxy, a gateway, SDK middleware
+ * that runs after signing): the key is not what failed, and the fix is where the request is changed.
+ */
+export const CHANGED_AFTER_SIGNING: ReadonlySet<CauseId> = new Set<CauseId>([
+  "verb-changed",
+  "x-ms-date-stripped",
+  "signed-header-stripped",
+  "telemetry-header-added",
+  "header-added-after-signing",
+  "version-changed",
+  "date-changed",
+  "whitespace-normalised",
+  "header-value-changed",
+  "content-length-added",
+  "content-length-changed",
+  "content-type-added",
+  "content-type-changed",
+  "standard-header-changed",
+  "path-encoding-changed",
+  "path-double-encoded",
+  "path-case-changed",
+  "path-prefix-added",
+  "path-prefix-removed",
+  "path-changed",
+  "query-changed",
+]);
+
 export interface LikelyCause {
   id: CauseId;
   /** The field the cause is about, when there is one. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import { AZURITE_KEY } from "../../src/local/azurite.js";
+import { CHANGED_AFTER_SIGNING, type CauseId } from "../../src/signature/diff.js";
 import { runCli } from "./cli.js";
 
 const DIR = join("test", "doctor", "captures");
@@ -75,6 +76,17 @@ describe("the corpus of real captures", () => {
       expect(report.remedy.change).not.toMatch(/key is current/i);
       expect(report.remedy.wrongIf.join(" ")).not.toMatch(/is the current one/);
     }
+    const commands = (report.remedy?.commands ?? []).map((x: { command: string }) => x.command).join("\n");
+    // Proven changed after signing: the fix is where it changed, checked by the same capture again.
+    const cause = c.expect.firstProblem.replace(/^signature-/, "");
+    if (CHANGED_AFTER_SIGNING.has(cause as CauseId)) {
+      expect(report.remedy?.kind).toBe("fix-signature");
+      expect(report.remedy.change).toContain(report.firstProblem.detail);
+      expect(commands).toBe("auth-triage explain --request <capture-after-the-fix>");
+    }
+    // The emulator's refusal without its string-to-sign: its debug log is where the string is.
+    if (c.name.endsWith(".azurite") && c.expect.firstProblem === "sharedkey-signature-rejected")
+      expect(commands).toContain("azurite --debug <azurite-debug.log>");
     for (const secret of c.secrets) {
       expect(json.stdout).not.toContain(secret);
       expect(text.stdout).not.toContain(secret);

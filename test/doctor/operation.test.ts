@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diagnose } from "../../src/doctor/doctor.js";
 import { operationOf, targetOf, withService, type StorageService } from "../../src/doctor/operation.js";
+import { inferServiceFromAnswer } from "../../src/doctor/service-inference.js";
 import { operationPermissions } from "../../src/permissions/index.js";
 import { remedyForDoctorReport } from "../../src/remedy/from-doctor.js";
 
@@ -175,5 +176,129 @@ describe("the explain remedy uses the doctor's operation", () => {
     const mint = remedy.commands.map((c) => c.command).join("\n");
     expect(mint).toContain("az storage container generate-sas --name reports ");
     expect(mint).toContain("--account-name devstoreaccount1");
+  });
+});
+
+describe("targetOf: the account and service a URL names", () => {
+  it.each([
+    ["https://contoso.blob.core.windows.net/data/q1.csv", "contoso", "blob", ["data", "q1.csv"], false],
+    [
+      "https://contoso-secondary.queue.core.windows.net/jobs/messages",
+      "contoso",
+      "queue",
+      ["jobs", "messages"],
+      false,
+    ],
+    // A private endpoint's own name, as clients in locked-down networks sometimes address it.
+    [
+      "https://contoso.privatelink.blob.core.windows.net/data/q1.csv",
+      "contoso",
+      "blob",
+      ["data", "q1.csv"],
+      false,
+    ],
+    // Azure DNS zone endpoints: <account>.z<NN>.<service>.storage.azure.net.
+    ["https://contoso.z13.file.storage.azure.net/share/a.txt", "contoso", "file", ["share", "a.txt"], false],
+    ["https://contoso.dfs.core.windows.net/fs/dir/a.txt", "contoso", "blob", ["fs", "dir", "a.txt"], false],
+    [
+      "http://127.0.0.1:10000/devstoreaccount1/data/a.txt",
+      "devstoreaccount1",
+      "blob",
+      ["data", "a.txt"],
+      true,
+    ],
+    ["http://azurite:10001/devstoreaccount1/jobs", "devstoreaccount1", "queue", ["jobs"], true],
+    ["http://host.docker.internal:10000/devstoreaccount1/data", "devstoreaccount1", "blob", ["data"], true],
+    // Azurite behind a Kubernetes service name: its default port still says path-style.
+    [
+      "http://azurite.dev.svc.cluster.local:10002/devstoreaccount1/orders",
+      "devstoreaccount1",
+      "table",
+      ["orders"],
+      true,
+    ],
+    // A custom domain maps onto one account's Blob endpoint: the path starts at the container.
+    ["https://files.contoso.com/data/q1.csv", undefined, undefined, ["data", "q1.csv"], false],
+  ])("%s", (url, account, service, segments, pathStyle) => {
+    const t = targetOf(new URL(url));
+    expect({ account: t.account, service: t.service, segments: t.segments, pathStyle: t.pathStyle }).toEqual({
+      account,
+      service,
+      segments,
+      pathStyle,
+    });
+  });
+
+  it("reads a Shared Key request to a private endpoint's own name as the account's, not as another account's", () => {
+    const date = "Sat, 05 Dec 2026 18:00:00 GMT";
+    const stringToSign = `GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:${date}\nx-ms-version:2023-11-03\n/contoso/data/q1.csv`;
+    const report = diagnose(
+      {
+        format: "http",
+        request: {
+          method: "GET",
+          url: "https://contoso.privatelink.blob.core.windows.net/data/q1.csv",
+          headers: hdrs(
+            `x-ms-date:${date};x-ms-version:2023-11-03;Authorization:SharedKey contoso:c2lnbmF0dXJl`,
+          ),
+        },
+        response: {
+          status: 403,
+          headers: hdrs("x-ms-error-code:AuthenticationFailed;x-ms-request-id:1a2b"),
+          body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request.</Message><AuthenticationErrorDetail>The MAC signature found in the HTTP request 'c2lnbmF0dXJl' is not the same as any computed signature. Server used following string to sign: '${stringToSign.replace(/\n/g, "\\n")}'.</AuthenticationErrorDetail></Error>`,
+        },
+      },
+      undefined,
+    );
+    expect(report.request.account).toBe("contoso");
+    expect(report.findings.map((f) => f.id)).not.toContain("sharedkey-account-mismatch");
+  });
+});
+
+describe("inferServiceFromAnswer: the service that answered, from the Server header", () => {
+  it.each([
+    ["Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0", "blob"],
+    ["Windows-Azure-HDFS/1.0 Microsoft-HTTPAPI/2.0", "blob"],
+    ["Windows-Azure-Queue/1.0 Microsoft-HTTPAPI/2.0", "queue"],
+    ["Windows-Azure-Table/1.0 Microsoft-HTTPAPI/2.0", "table"],
+    ["Windows-Azure-File/1.0 Microsoft-HTTPAPI/2.0", "file"],
+    ["Azurite-Blob/3.35.0", "blob"],
+    ["Azurite-Queue/3.35.0", "queue"],
+    ["Azurite-Table/3.35.0", "table"],
+    ["nginx/1.25.3", undefined],
+    ["Microsoft-HTTPAPI/2.0", undefined],
+  ])("%s → %s", (server, service) => {
+    expect(inferServiceFromAnswer([{ name: "Server", value: server }])?.service).toBe(service);
+  });
+
+  it("outranks what the request looks like, and gives a path-style request on another port its remedy", () => {
+    // Azurite's Blob service moved off its default port (--blobPort 11000), answering a Shared Key request.
+    const report = diagnose(
+      {
+        format: "http",
+        request: {
+          method: "GET",
+          url: "http://127.0.0.1:11000/devstoreaccount1/reports/q3.csv",
+          headers: hdrs(
+            "x-ms-date:Sat, 05 Dec 2026 18:00:00 GMT;x-ms-version:2025-01-05;Authorization:SharedKey devstoreaccount1:c2ln",
+          ),
+        },
+        response: {
+          status: 403,
+          headers: hdrs(
+            "Server:Azurite-Blob/3.35.0;x-ms-error-code:AuthorizationFailure;x-ms-request-id:1a2b",
+          ),
+          body: "",
+        },
+      },
+      undefined,
+    );
+    expect(report.request.service).toBe("blob");
+    expect(report.request.serviceSource).toBe("the answer's Server header is Azurite-Blob/3.35.0");
+    const remedy = remedyForDoctorReport(report)!;
+    expect(remedy.commands.map((c) => c.command)).toEqual([
+      "azurite --debug <azurite-debug.log>",
+      "auth-triage explain --request <azurite-debug.log>",
+    ]);
   });
 });

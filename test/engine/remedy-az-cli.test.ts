@@ -4,10 +4,11 @@
  * nothing runs or signs in). The commands come from every simulator story's incidents, from a remedy
  * built for every verdict rule of the code table and every auth type, and from `explain` over every
  * committed capture. A command line is taken apart by bash itself (quotes, `$(…)`, pipes), with `az`
- * a function that records its arguments, so what is parsed is what a shell would pass.
+ * a function that records its arguments and only `date` on PATH, so what is parsed is what a shell
+ * would pass and nothing else a line names is started.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -72,6 +73,19 @@ function captureRemedies(): Remedy[] {
   return out;
 }
 
+/** A directory holding only `date` and `mktemp`, the programs a checked line may start. */
+function onlyDate(scratch: string): string {
+  const bin = join(scratch, "bin");
+  if (!existsSync(bin)) {
+    mkdirSync(bin);
+    for (const tool of ["date", "mktemp"]) {
+      const found = spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+      symlinkSync(found, join(bin, tool));
+    }
+  }
+  return bin;
+}
+
 /**
  * The az invocations of a shell command line, as bash passes them (placeholders made plain words). Each
  * call records its arguments in a file of its own: the two sides of a pipe run at once.
@@ -82,10 +96,17 @@ function azInvocations(commandLine: string, scratch: string): string[][] {
     "bash",
     [
       "-c",
-      `az() { printf '%s\\0' "$@" > "$(mktemp "$RECORDS/argv.XXXXXX")"; echo placeholder-output; }; eval "$LINE"`,
+      // Only bash's builtins, `date` (a SAS expiry) and the recorder run: no other program a line names
+      // (azurite, sha256sum, nslookup…) is on PATH, so none is started.
+      `PATH="$ONLY_DATE"; az() { printf '%s\\0' "$@" > "$(mktemp "$RECORDS/argv.XXXXXX")"; echo placeholder-output; }; eval "$LINE" 2>/dev/null`,
     ],
     {
-      env: { ...process.env, RECORDS: dir, LINE: commandLine.replace(/<([a-z0-9.-]+)>/g, "placeholder-$1") },
+      env: {
+        ...process.env,
+        ONLY_DATE: onlyDate(scratch),
+        RECORDS: dir,
+        LINE: commandLine.replace(/<([a-z0-9.-]+)>/g, "placeholder-$1"),
+      },
       input: "",
       encoding: "utf8",
     },

@@ -35,11 +35,12 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     WWW-Authenticate challenge and the error detail.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip).
   --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the
-                    emulator, custom domains, private endpoints, proxies). Without it the service is
-                    read from the request (queue /messages, Table OData headers and paths, Blob or
-                    Files headers and comp= values, the SAS) or, failing that, from which service's
-                    layout matches the server's string-to-sign.
-  --account NAME    The storage account, when the host does not tell.
+                    emulator, custom domains, proxies). Without it the service is read from the
+                    answer's Server header (Windows-Azure-Blob/1.0, Azurite-Queue/…), then from the
+                    request (queue /messages, Table OData headers and paths, Blob or Files headers
+                    and comp= values, the SAS) or, failing that, from which service's layout
+                    matches the server's string-to-sign.
+  --account NAME    The storage account, when the host does not tell (a custom domain).
   --key-env VAR     Name of the environment variable holding the base64 account key. With the
                     server's string-to-sign it tells a wrong key from a changed request (Shared Key
                     and SAS). The key is never printed.
