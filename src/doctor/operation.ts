@@ -95,7 +95,7 @@ export function operationOf(
   };
   switch (target.service) {
     case "blob":
-      return blobOperation(req);
+      return (isDataLakeRequest(url) ? dataLakeOperation(req) : undefined) ?? blobOperation(req);
     case "queue":
       return queueOperation(req);
     case "table":
@@ -118,6 +118,53 @@ interface OpRequest {
 }
 
 const isRead = (m: string) => m === "GET" || m === "HEAD";
+
+/** ADLS Gen2 requests: the dfs endpoint, or the `resource=` and `action=` parameters only it takes. */
+function isDataLakeRequest(url: URL): boolean {
+  return (
+    /\.dfs\./i.test(url.hostname) ||
+    /^(filesystem|directory|file|account)$/i.test(url.searchParams.get("resource") ?? "") ||
+    /^(append|flush|setaccesscontrol|setaccesscontrolrecursive|getaccesscontrol|getstatus|setproperties)$/i.test(
+      url.searchParams.get("action") ?? "",
+    )
+  );
+}
+
+/** PATCH ?action= on a path, as StorageBlobLogs names it. */
+const DATA_LAKE_UPDATE: Record<string, string> = {
+  append: "AppendFile",
+  flush: "FlushFile",
+  setaccesscontrol: "SetPathAccessControl",
+  setaccesscontrolrecursive: "SetPathAccessControlRecursive",
+};
+
+/**
+ * The ADLS Gen2 operations (Filesystem and Path of the Data Lake REST API) as StorageBlobLogs names them;
+ * undefined for a request shaped like a Blob one, which the Blob rules then name.
+ */
+function dataLakeOperation(r: OpRequest): string | undefined {
+  const resource = r.query.get("resource")?.toLowerCase();
+  const action = r.query.get("action")?.toLowerCase();
+  if (resource === "account" && r.m === "GET") return "ListFilesystems";
+  if (r.level === "container" && resource === "filesystem") {
+    if (r.m === "PUT") return "CreateFilesystem";
+    if (r.m === "DELETE") return "DeleteFilesystem";
+    if (r.m === "HEAD") return "GetFilesystemProperties";
+    if (r.m === "PATCH") return "SetFilesystemProperties";
+    if (r.m === "GET") return "ListFilesystemDir";
+  }
+  if (r.level !== "object") return undefined;
+  if (r.m === "PUT") {
+    if (r.header("x-ms-rename-source")) return resource === "directory" ? "RenamePathDir" : "RenamePathFile";
+    if (resource === "file") return "CreatePathFile";
+    if (resource === "directory") return "CreatePathDir";
+  }
+  if (r.m === "PATCH" && action) return DATA_LAKE_UPDATE[action];
+  if (r.m === "HEAD") return action === "getaccesscontrol" ? "GetPathAccessControl" : "GetPathProperties";
+  if (r.m === "GET") return "ReadFile";
+  if (r.m === "DELETE") return r.query.has("recursive") ? "DeleteDirectory" : "DeleteFile";
+  return undefined;
+}
 
 function leaseOperation(r: OpRequest, kind: "Blob" | "Container"): string | undefined {
   const action = LEASE_ACTION[r.header("x-ms-lease-action")?.toLowerCase() ?? ""];

@@ -120,7 +120,8 @@ const BLOB_ROWS: Row[] = [
   ["ListFilesystems", [[`${CONT}/read`]], ["l"], "list file systems", "account"],
   ["ListFilesystemDir", blobRead, ["l"], "list paths"],
   ["ListFilesystemFile", blobRead, ["l"], "list paths"],
-  ["CreatePathFile", blobWrite, ["c", "w"], "create a file"],
+  // w first: the AppendFile and FlushFile that follow a create need it too, so one new SAS covers an upload.
+  ["CreatePathFile", blobWrite, ["w", "c"], "create a file"],
   ["CreatePathDir", blobWrite, ["c", "w"], "create a directory"],
   ["AppendFile", blobWrite, ["w", "a"], "append to a file"],
   ["FlushFile", blobWrite, ["w"], "flush a file"],

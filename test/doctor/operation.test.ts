@@ -302,3 +302,43 @@ describe("inferServiceFromAnswer: the service that answered, from the Server hea
     ]);
   });
 });
+
+describe("operationOf: ADLS Gen2 requests, as StorageBlobLogs names them", () => {
+  const DFS = "https://contosolake.dfs.core.windows.net";
+  it.each([
+    ["GET", `${DFS}/?resource=account`, "ListFilesystems"],
+    ["PUT", `${DFS}/raw?resource=filesystem`, "CreateFilesystem"],
+    ["DELETE", `${DFS}/raw?resource=filesystem`, "DeleteFilesystem"],
+    ["HEAD", `${DFS}/raw?resource=filesystem`, "GetFilesystemProperties"],
+    ["GET", `${DFS}/raw?resource=filesystem&recursive=false&directory=landing`, "ListFilesystemDir"],
+    ["PUT", `${DFS}/raw/landing/events.json?resource=file`, "CreatePathFile"],
+    ["PUT", `${DFS}/raw/landing?resource=directory`, "CreatePathDir"],
+    ["PATCH", `${DFS}/raw/landing/events.json?action=append&position=0`, "AppendFile"],
+    ["PATCH", `${DFS}/raw/landing/events.json?action=flush&position=512`, "FlushFile"],
+    ["PATCH", `${DFS}/raw/landing?action=setAccessControl`, "SetPathAccessControl"],
+    ["HEAD", `${DFS}/raw/landing/events.json?action=getAccessControl`, "GetPathAccessControl"],
+    ["HEAD", `${DFS}/raw/landing/events.json`, "GetPathProperties"],
+    ["GET", `${DFS}/raw/landing/events.json`, "ReadFile"],
+    ["DELETE", `${DFS}/raw/landing/events.json`, "DeleteFile"],
+    ["DELETE", `${DFS}/raw/landing?recursive=true`, "DeleteDirectory"],
+    // The same parameters through a custom domain or a proxy: they exist only in the Data Lake API.
+    [
+      "PATCH",
+      "https://lake.contoso.com/raw/landing/events.json?action=flush&position=512",
+      "FlushFile",
+      "blob",
+    ],
+  ])("%s %s → %s", (method, url, expected, service?: string) => {
+    const u = new URL(url);
+    const target = service ? withService(targetOf(u), service as StorageService) : targetOf(u);
+    expect(operationOf(method, u, target)).toBe(expected);
+    expect(operationPermissions("blob", expected)).toBeDefined();
+  });
+
+  it("renames by x-ms-rename-source", () => {
+    const u = new URL("https://contosolake.dfs.core.windows.net/raw/curated/events.json?mode=legacy");
+    expect(operationOf("PUT", u, targetOf(u), hdrs("x-ms-rename-source:/raw/landing/events.json"))).toBe(
+      "RenamePathFile",
+    );
+  });
+});
