@@ -72,6 +72,8 @@ export interface DoctorReport {
     operation?: string;
     /** How the service was told: "host name", "--service", or the request evidence that named it. */
     serviceSource?: string;
+    /** How the account was told when neither the host, the path nor --account did (a custom domain). */
+    accountSource?: string;
     /** The User-Agent sent (secrets redacted, control characters made visible): who made the call. */
     userAgent?: string;
   };
@@ -124,6 +126,28 @@ function parseHttpDate(v: string | undefined): number | undefined {
 export function sasStringToSignOf(detail: string | undefined): string | undefined {
   const m = detail ? /String to sign used was\s*:?\s*'?([\s\S]*?)'?\.?\s*$/.exec(detail) : null;
   return m?.[1]?.replace(/\\n/g, "\n");
+}
+
+/**
+ * The account Storage signed for, from the canonicalized resource of its string-to-sign: a custom domain's
+ * host names no account, and this is the one Storage itself used. Shared Key: `/account/…`; a SAS:
+ * `/service/account/…`.
+ */
+function accountStorageSignedFor(
+  scheme: Scheme,
+  error: { stringToSign?: string; authenticationErrorDetail?: string },
+): string | undefined {
+  const sharedKey = scheme === "SharedKey" || scheme === "SharedKeyLite";
+  const text = sharedKey
+    ? error.stringToSign
+    : scheme === "SAS"
+      ? sasStringToSignOf(error.authenticationErrorDetail)
+      : undefined;
+  const resource = text?.split("\n").find((line) => line.startsWith("/")) ?? "";
+  const m = (
+    sharedKey ? /^\/([a-z0-9]{3,24})(?:\/|$)/ : /^\/(?:blob|queue|table|file)\/([a-z0-9]{3,24})(?:\/|$)/
+  ).exec(resource);
+  return m?.[1];
 }
 
 export function diagnose(
@@ -474,13 +498,15 @@ export function diagnose(
   });
 
   const userAgent = header(req.headers, "user-agent");
+  const signedFor = target.account ? undefined : accountStorageSignedFor(scheme, error);
   return {
     scheme,
     request: {
       method: req.method,
       url: redactUri(req.url),
       service: target.service,
-      account: target.account,
+      account: target.account ?? signedFor,
+      ...(signedFor ? { accountSource: "the account Storage's string-to-sign names" } : {}),
       ...(operation ? { operation } : {}),
       ...(serviceSource ? { serviceSource } : {}),
       ...(userAgent ? { userAgent: sanitizeLogValue(userAgent) } : {}),

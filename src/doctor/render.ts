@@ -23,6 +23,8 @@ const header: TextSection = (r) => {
   out.push(`Scheme:   ${r.scheme}${r.sas ? ` (${r.sas.kind} SAS)` : ""}`);
   if (r.request.serviceSource && r.request.service && r.request.serviceSource !== "host name")
     out.push(`Service:  ${r.request.service} (${r.request.serviceSource})`);
+  if (r.request.accountSource && r.request.account)
+    out.push(`Account:  ${r.request.account} (${r.request.accountSource})`);
   if (r.requestTime) out.push(`Time:     ${r.requestTime.iso} (from ${r.requestTime.source})`);
   if (r.emulator) out.push(`Emulator: yes (${r.emulator.reason})`);
   return out;

@@ -255,6 +255,61 @@ describe("targetOf: the account and service a URL names", () => {
   });
 });
 
+describe("a custom domain's account", () => {
+  const date = "Sat, 05 Dec 2026 18:00:00 GMT";
+  const failed = (url: string, headers: string, detail: string) =>
+    diagnose(
+      {
+        format: "http",
+        request: {
+          method: "GET",
+          url,
+          headers: hdrs(`x-ms-date:${date};x-ms-version:2023-11-03;${headers}`),
+        },
+        response: {
+          status: 403,
+          headers: hdrs("x-ms-error-code:AuthenticationFailed;x-ms-request-id:1a2b"),
+          body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request.</Message><AuthenticationErrorDetail>${detail}</AuthenticationErrorDetail></Error>`,
+        },
+      },
+      undefined,
+    );
+
+  it("is the one Storage's Shared Key string-to-sign names", () => {
+    const stringToSign = `GET\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n\\nx-ms-date:${date}\\nx-ms-version:2023-11-03\\n/contosodata/data/q1.csv`;
+    const report = failed(
+      "https://files.contoso.com/data/q1.csv",
+      "Authorization:SharedKey contosodata:c2lnbmF0dXJl",
+      `The MAC signature found in the HTTP request 'c2lnbmF0dXJl' is not the same as any computed signature. Server used following string to sign: '${stringToSign}'.`,
+    );
+    expect(report.request.account).toBe("contosodata");
+    expect(report.request.accountSource).toBe("the account Storage's string-to-sign names");
+  });
+
+  it("is the one Storage's SAS string-to-sign names", () => {
+    const report = failed(
+      "https://files.contoso.com/data/q1.csv?sv=2025-01-05&sr=b&sp=r&se=2026-12-06T00%3A00%3A00Z&sig=q2Vt1yV%2BGm0P9cQnHc6R4q1mYgq8sQ8dFzK3sVq8Xk4%3D",
+      "",
+      "Signature did not match. String to sign used was r\\n\\n2026-12-06T00:00:00Z\\n/blob/contosodata/data/q1.csv\\n\\n\\n\\n2025-01-05\\nb\\n\\n\\n\\n\\n\\n\\n",
+    );
+    expect(report.request.account).toBe("contosodata");
+  });
+
+  it("stays unknown without Storage's string-to-sign, and the host's account is never replaced", () => {
+    expect(
+      failed("https://files.contoso.com/data/q1.csv", "Authorization:SharedKey contosodata:c2ln", "").request
+        .account,
+    ).toBeUndefined();
+    const onHost = failed(
+      "https://other.blob.core.windows.net/data/q1.csv",
+      "Authorization:SharedKey contosodata:c2ln",
+      `Server used following string to sign: 'GET\\n/contosodata/data/q1.csv'.`,
+    );
+    expect(onHost.request.account).toBe("other");
+    expect(onHost.request.accountSource).toBeUndefined();
+  });
+});
+
 describe("inferServiceFromAnswer: the service that answered, from the Server header", () => {
   it.each([
     ["Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0", "blob"],
