@@ -38,6 +38,12 @@ export interface ErrorCodeEntry {
   classic?: true;
   /** For a classic status: the error codes it may stand for (root causes are matched against these). */
   standsFor?: readonly string[];
+  /**
+   * Storage's message for the code, which is also the answer's status text ("Common REST API error
+   * codes"); `{…}` stands for a value. Only where no other code has the same message: an answer without
+   * a body (a HEAD, Terraform's `with EOF`) names its code by this alone.
+   */
+  message?: string;
 }
 
 const ROTATE_KEYS = "Do not rotate or regenerate account keys before proving the signature itself is wrong.";
@@ -49,6 +55,8 @@ const NO_SECRET_LOGGING = "Do not log raw Authorization headers, SAS tokens or k
 export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   {
     code: "AuthenticationFailed",
+    message:
+      "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
     httpStatus: [403],
     meaning:
       "The signature did not validate: wrong or regenerated key, a request changed after signing, a stale date, or a SAS that is malformed, expired or not yet valid.",
@@ -139,6 +147,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "AuthorizationFailure",
+    message: "This request is not authorized to perform this operation.",
     httpStatus: [403],
     meaning:
       "Generic not-authorized, in practice mostly the network: public access disabled, IP or virtual network not allowed, private endpoint or DNS, network security perimeter.",
@@ -166,6 +175,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "AuthorizationPermissionMismatch",
+    message: "This request is not authorized to perform this operation using this permission.",
     httpStatus: [403],
     meaning:
       "The caller authenticated but lacks the permission: an RBAC data role or scope for OAuth, or SAS permissions (sp) that do not cover the operation.",
@@ -211,6 +221,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "AuthorizationProtocolMismatch",
+    message: "This request is not authorized to perform this operation using this protocol.",
     httpStatus: [403],
     meaning: "A SAS with spr=https was used over HTTP.",
     rules: [
@@ -230,6 +241,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "AuthorizationResourceTypeMismatch",
+    message: "This request is not authorized to perform this operation using this resource type.",
     httpStatus: [403],
     meaning: "An account SAS whose srt (service, container, object) does not cover the resource.",
     rules: [
@@ -253,6 +265,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "AuthorizationServiceMismatch",
+    message: "This request is not authorized to perform this operation using this service.",
     httpStatus: [403],
     meaning: "An account SAS whose ss does not include this service.",
     rules: [
@@ -272,6 +285,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "AuthorizationSourceIPMismatch",
+    message: "This request is not authorized to perform this operation using this source IP {SourceIP}.",
     httpStatus: [403],
     meaning: "The SAS's sip range does not include the caller's IP.",
     rules: [
@@ -294,6 +308,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "KeyBasedAuthenticationNotPermitted",
+    message: "Key based authentication is not permitted on this storage account.",
     httpStatus: [403],
     meaning:
       "Shared Key access is disabled on the account (allowSharedKeyAccess=false): Shared Key, account SAS and service SAS are refused; user delegation SAS still works.",
@@ -346,6 +361,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "InsufficientAccountPermissions",
+    message: "The account being accessed does not have sufficient permissions to execute this operation.",
     httpStatus: [403],
     meaning:
       "The account's state or configuration does not allow the operation: read or write disabled, secondary endpoint access, account lacks the permission.",
@@ -366,6 +382,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   },
   {
     code: "AccountIsDisabled",
+    message: "The specified account is disabled.",
     httpStatus: [403],
     meaning: "The account or its subscription is disabled, e.g. for billing.",
     rules: [
@@ -670,6 +687,31 @@ const BY_CODE = new Map(ALL_CODE_ENTRIES.map((e) => [e.code.toLowerCase(), e]));
 
 export function errorCodeEntry(code: string): ErrorCodeEntry | undefined {
   return BY_CODE.get(code.toLowerCase());
+}
+
+/** Each code's message as a pattern: the whole text, `{…}` any value, the final period and case loose. */
+const BY_MESSAGE: ReadonlyArray<[RegExp, string]> = ERROR_CODES.flatMap((e) =>
+  e.message
+    ? [
+        [
+          new RegExp(
+            `^${e.message
+              .replace(/\.$/, "")
+              .split(/\{[^}]*\}/)
+              .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+              .join(".+")}\\.?$`,
+            "i",
+          ),
+          e.code,
+        ] as [RegExp, string],
+      ]
+    : [],
+);
+
+/** The code whose message a status text is, or undefined when it is no code's (or not only one's). */
+export function codeOfStatusMessage(text: string): string | undefined {
+  const t = text.trim().replace(/\s+/g, " ");
+  return BY_MESSAGE.find(([re]) => re.test(t))?.[1];
 }
 
 /** The error codes a logged value may mean: itself, plus those a classic status stands for. */

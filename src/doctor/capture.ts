@@ -17,6 +17,7 @@ import { parsePowerShellWebRequest, POWERSHELL_WEB_REQUEST } from "./capture/pow
 import { parsePythonSdkLog, SDK_LOG_URL, URLLIB3_REQUEST } from "./capture/python-sdk-log.js";
 import { isRestErrorJson, parseRestErrorResponse } from "./capture/rest-error-json.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
+import { parseTerraformError, TERRAFORM_ERROR } from "./capture/terraform-error.js";
 
 export {
   CaptureError,
@@ -31,13 +32,19 @@ export {
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Azurite's debug log, Storage
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
- * the Go SDK's as AzCopy logs and prints it, the Java SDK's), what `curl -v` prints, a curl command line,
+ * the Go SDK's as AzCopy logs and prints it, the Java SDK's), Terraform's error for a Storage call, what
+ * `curl -v` prints, a curl command line,
  * a fetch call or an Invoke-WebRequest call (a browser's "Copy as cURL", "Copy as fetch", "Copy as
  * PowerShell"). The format is detected, not configured; each format's reader is a file of ./capture/.
  */
 
+/** What the user told that a capture may not (`--account`): Terraform's backend errors name no account. */
+export interface CaptureHints {
+  account?: string;
+}
+
 /** Reads the request capture (which may also hold the response: HAR, SDK logs, curl -v, a raw session). */
-export function parseRequestCapture(text: string, where: string): CapturedExchange {
+export function parseRequestCapture(text: string, where: string, hints: CaptureHints = {}): CapturedExchange {
   const trimmed = text.replace(/^\uFEFF/, "").trim();
   if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
   if (trimmed.startsWith("{")) return parseJsonCapture(trimmed, where);
@@ -47,6 +54,7 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
   if (GO_SDK_LOG.test(trimmed)) return parseGoSdkLog(trimmed, where);
   if (JAVA_SDK_LOG.test(trimmed)) return parseJavaSdkLog(trimmed, where);
+  if (TERRAFORM_ERROR.test(trimmed)) return parseTerraformError(trimmed, where, hints.account);
   if (GO_RESPONSE_ERROR.test(trimmed)) {
     const { request, response } = parseGoResponseError(trimmed, where);
     if (!request)
@@ -75,7 +83,11 @@ export function parseRequestCapture(text: string, where: string): CapturedExchan
  * Reads every request of a capture: a HAR file yields one exchange per entry (in order); any other shape
  * yields the one request `parseRequestCapture` reads.
  */
-export function parseRequestCaptures(text: string, where: string): CapturedExchange[] {
+export function parseRequestCaptures(
+  text: string,
+  where: string,
+  hints: CaptureHints = {},
+): CapturedExchange[] {
   const trimmed = text.replace(/^\uFEFF/, "").trim();
   if (trimmed.startsWith("{")) {
     let doc: unknown;
@@ -94,7 +106,7 @@ export function parseRequestCaptures(text: string, where: string): CapturedExcha
       );
     }
   }
-  return [parseRequestCapture(text, where)];
+  return [parseRequestCapture(text, where, hints)];
 }
 
 const JAVA_STATUS = /StorageException: Status code (\d{3}),/;

@@ -76,6 +76,8 @@ export interface DoctorReport {
     accountSource?: string;
     /** The User-Agent sent (secrets redacted, control characters made visible): who made the call. */
     userAgent?: string;
+    /** The caller's egress address, as --client-ip told it (a capture never shows it). */
+    clientIp?: string;
   };
   /** Set when the request went to the storage emulator: its error codes differ from Azure's. */
   emulator?: Emulator;
@@ -510,6 +512,7 @@ export function diagnose(
       ...(operation ? { operation } : {}),
       ...(serviceSource ? { serviceSource } : {}),
       ...(userAgent ? { userAgent: sanitizeLogValue(userAgent) } : {}),
+      ...(options.clientIp ? { clientIp: options.clientIp } : {}),
     },
     ...(emulator ? { emulator } : {}),
     basis,

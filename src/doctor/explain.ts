@@ -64,7 +64,11 @@ export function explainCapture(
   options: DoctorOptions,
   where = { request: "request", response: "response" },
 ): ExplainResult {
-  const exchanges = parseRequestCaptures(requestText, where.request);
+  const exchanges = parseRequestCaptures(
+    requestText,
+    where.request,
+    options.account ? { account: options.account } : {},
+  );
   const response = responseText ? parseResponseCapture(responseText, where.response) : undefined;
   if (response && exchanges.length > 1)
     throw new CaptureError(

@@ -61,9 +61,18 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     decision: r.verdict.decision,
     guidance: { summary: r.verdict.summary, steps: r.verdict.steps, avoid: r.verdict.avoid },
     clusters: [{ service: svc, operation, count: 1, firstSeen: at, lastSeen: at }],
-    callers: r.request.userAgent
-      ? [{ userAgent: r.request.userAgent, count: 1, firstSeen: at, lastSeen: at }]
-      : [],
+    callers:
+      r.request.userAgent || r.request.clientIp
+        ? [
+            {
+              ...(r.request.userAgent ? { userAgent: r.request.userAgent } : {}),
+              ...(r.request.clientIp ? { ip: r.request.clientIp } : {}),
+              count: 1,
+              firstSeen: at,
+              lastSeen: at,
+            },
+          ]
+        : [],
     perMinute: [],
     sampleUris: [redactUri(r.request.url)],
     sampleObjectKeys: segments.length ? [`/${account}/${segments.join("/")}`] : [],

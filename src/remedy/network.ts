@@ -83,6 +83,9 @@ export function networkRemedy(incident: Incident, ctx: RemedyContext): Remedy {
     };
   }
 
+  // One capture shows no caller address unless told (--client-ip): the rule is written with a placeholder.
+  if (ips.length === 0) return unknownAddress(incident, rg, change, facts);
+
   const commands: RemedyCommand[] = pub.map((ip) =>
     command(
       `Admit ${ip} (failing caller) and nothing else.`,
@@ -105,7 +108,6 @@ export function networkRemedy(incident: Incident, ctx: RemedyContext): Remedy {
     kind: "allow-network",
     change: `Admit exactly the failing caller address(es) ${pub.join(", ")}${priv.length ? ` and the subnet of ${priv.join(", ")}` : ""} in the account's firewall${change ? ` (tightened at ${fmtUtc(change.time)} by ${change.caller})` : ""}; keep the default action Deny.`,
     commands,
-    ...(commands.length ? {} : { noCommand: "No caller address is logged for these failures." }),
     bicep: [
       "// Lasting form: the account's networkAcls with these addresses added (merge with the existing ipRules).",
       "networkAcls: {",
@@ -120,6 +122,47 @@ export function networkRemedy(incident: Incident, ctx: RemedyContext): Remedy {
       "Never set --default-action Allow: it opens the account to every address.",
       "The addresses are a shared egress (proxy, NAT) used by callers who should stay out, or they change often: use a private endpoint instead.",
       "The callers were meant to be blocked by the change.",
+    ],
+    facts,
+  };
+}
+
+/** Admitting a caller whose address nothing here shows: the command names where it comes from. */
+function unknownAddress(
+  incident: Incident,
+  rg: string,
+  change: Incident["changes"][number] | undefined,
+  facts: Remedy["facts"],
+): Remedy {
+  const address = {
+    name: "caller-egress-ip",
+    reason:
+      "not shown: the public address Storage sees the caller come from (a NAT gateway, a firewall or a CI runner's outbound address; `explain --client-ip` names it)",
+  };
+  return {
+    kind: "allow-network",
+    change: `Admit the failing caller's public egress address in the account's firewall${change ? ` (tightened at ${fmtUtc(change.time)} by ${change.caller})` : ""}; keep the default action Deny.`,
+    commands: [
+      command(
+        "Admit the caller's public egress address, and nothing else.",
+        `az storage account network-rule add --account-name ${sh(incident.account)} --resource-group ${rg} --ip-address ${placeholder(address.name)}`,
+        [address],
+      ),
+    ],
+    bicep: [
+      "// Lasting form: the account's networkAcls with the caller's address added (merge with the existing ipRules).",
+      "networkAcls: {",
+      "  defaultAction: 'Deny'",
+      "  ipRules: [",
+      "    { value: '<caller-egress-ip>', action: 'Allow' }",
+      "  ]",
+      "}",
+    ].join("\n"),
+    whyNarrowest: "Only the caller's own address is admitted; everyone else stays outside the firewall.",
+    wrongIf: [
+      "Never set --default-action Allow: it opens the account to every address.",
+      "The caller's address changes from run to run (hosted CI runners): run it from a subnet with a private endpoint or a service endpoint rule instead.",
+      "The caller reaches the account from a virtual network: admit its subnet (--vnet-name, --subnet), not an address.",
     ],
     facts,
   };

@@ -24,6 +24,8 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
                     listener or ILogger, with the exception the program printed), the Java SDK's
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
+                    Terraform's error for a Storage call (the request rebuilt from the names it
+                    gives; --account when it names none),
                     Azure Storage Explorer's error details (its response is used too), what
                     'curl -v' prints (its response and body are used too), a curl command line (a
                     browser's "Copy as cURL", bash or cmd), or a browser's "Copy as fetch" or
@@ -33,7 +35,8 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     .NET RequestFailedException or of a Go SDK error (as AzCopy prints it), a
                     JavaScript SDK RestError as JSON, or just the XML error body. Needed for the
                     WWW-Authenticate challenge and the error detail.
-  --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip).
+  --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip) and to name it
+                    in a firewall fix.
   --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the
                     emulator, custom domains, proxies). Without it the service is read from the
                     answer's Server header (Windows-Azure-Blob/1.0, Azurite-Queue/…), then from the

@@ -25,7 +25,8 @@ export interface CapturedExchange {
     | "curl-command"
     | "fetch-call"
     | "azurite-log"
-    | "powershell-web-request";
+    | "powershell-web-request"
+    | "terraform-error";
   /**
    * Why the capture cannot show the request's credential at all (a format that prints the URL without
    * its query and no headers): the doctor then says so rather than calling the request anonymous.
