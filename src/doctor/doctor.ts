@@ -246,6 +246,8 @@ export function diagnose(
   } else if (!sasPresent && exchange.credentialNotShown) {
     scheme = "Hidden";
     findings.push(credentialNotShownFinding(exchange.credentialNotShown, error.code, res?.status ?? 403));
+    const terraform = exchange.format === "terraform-error" ? terraformFinding(error.code) : undefined;
+    if (terraform) findings.push(terraform);
   } else {
     scheme = sasPresent ? "SAS" : "Anonymous";
   }
@@ -578,6 +580,32 @@ function credentialNotShownFinding(why: string, code: string | undefined, status
     detail: `${why[0]!.toUpperCase()}${why.slice(1)}, so the scheme and credential are not checked here and the server's answer decides the verdict.${split} For a field-by-field answer, capture the request with its URL and headers (AzCopy's log at --log-level DEBUG, curl -v).`,
     decision: "authentication",
   };
+}
+
+/** What Terraform's own settings have to do with a code it met: where its fix lives. */
+const TERRAFORM_NOTES: Record<string, { decision: Decision; detail: string }> = {
+  keybasedauthenticationnotpermitted: {
+    decision: "policy",
+    detail:
+      "The azurerm provider and backend sign Storage calls with the account key unless told otherwise. Set storage_use_azuread = true in the provider block (use_azuread_auth = true in an azurerm backend), and give the identity Terraform runs as a data role for the services it manages.",
+  },
+  authorizationpermissionmismatch: {
+    decision: "rbac",
+    detail:
+      "Terraform signs in with Microsoft Entra ID here (storage_use_azuread, use_azuread_auth): the identity it runs as (ARM_CLIENT_ID, or the az login user) needs a data role for every operation it runs, not only this one: it also creates containers and writes state, which Storage Blob Data Contributor covers.",
+  },
+  authorizationfailure: {
+    decision: "network",
+    detail:
+      "The machine running Terraform is outside the account's network rules: admit its egress address (explain --client-ip names it in the fix), or run Terraform from a subnet with a private endpoint to the account; a hosted CI agent's address changes from run to run.",
+  },
+};
+
+function terraformFinding(code: string | undefined): Finding | undefined {
+  const note = code ? TERRAFORM_NOTES[code.toLowerCase()] : undefined;
+  return note
+    ? { id: "terraform-settings", severity: "info", title: "Where Terraform's side of it is", ...note }
+    : undefined;
 }
 
 /** An XML or JSON error body that was cut off (a log line limit, a copy from a terminal). */

@@ -97,6 +97,16 @@ describe("Terraform's Storage errors", () => {
     expect(report.verdict.decision).toBe(decision);
     expect(report.request.operation).toBe(operation);
     expect(report.findings.map((f) => f.id)).toContain("auth-not-shown");
+    // Where Terraform's own side of the fix is: its settings, named for the code it met.
+    const settings = report.findings.find((f) => f.id === "terraform-settings")!;
+    expect(settings.decision).toBe(decision);
+    expect(settings.detail).toMatch(
+      {
+        network: /egress address/,
+        policy: /storage_use_azuread = true/,
+        rbac: /Storage Blob Data Contributor/,
+      }[decision],
+    );
     expect(remedyForDoctorReport(report)?.kind).toBe(remedy);
   });
 
