@@ -95,7 +95,7 @@ export function diagnosePaste(input: PastedInput): PasteDiagnosis {
       requests: explained.requests,
     };
     const primaryIndex = explained.requests.find((r) => "report" in r)!.index;
-    const exchange = parseRequestCaptures(request, "request")[primaryIndex]!;
+    const exchange = parseRequestCaptures(request, "request", account ? { account } : {})[primaryIndex]!;
     const pastedResponse = response ? parseResponseCapture(response, "response") : undefined;
     const answer = pastedResponse ?? exchange.response;
     const serverString = storageErrorOf(answer).stringToSign;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { codeOfStatusMessage, ERROR_CODES } from "../../src/codes/error-codes.js";
+import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import { parseRequestCapture } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
 import { remedyForDoctorReport } from "../../src/remedy/from-doctor.js";
@@ -111,10 +112,13 @@ describe("Terraform's Storage errors", () => {
   });
 
   it("asks for --account when the text names none, and takes it", () => {
-    expect(() => parseRequestCapture(CASES.backend, "tf")).toThrow(/pass --account/);
+    expect(() => parseRequestCapture(CASES.backend, "tf")).toThrow(/give the account \(--account/);
     const report = explainCapture(CASES.backend, undefined, { account: "stplatformstate01" }).primary!;
     expect(report.request.account).toBe("stplatformstate01");
     expect(report.verdict.decision).toBe("network");
+    // The dashboard's page: the same engine, its Account field the same hint.
+    const pasted = diagnosePaste({ request: CASES.backend, account: "stplatformstate01" });
+    expect(pasted.ok && pasted.report.verdict.decision).toBe("network");
   });
 
   it("names the caller's address in the firewall fix when --client-ip gives it, and asks for it when not", () => {

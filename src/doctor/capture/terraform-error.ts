@@ -150,7 +150,7 @@ export function parseTerraformError(text: string, where: string, account?: strin
   const action = ACTIONS.find(([re]) => re.test(t))?.[1];
   if (!acct)
     throw new CaptureError(
-      `${where}: Terraform's error names no storage account (a backend's "Failed to get existing workspaces" does not): pass --account with the backend's storage_account_name`,
+      `${where}: Terraform's error names no storage account (a backend's "Failed to get existing workspaces" does not): give the account (--account, or the page's Account field) as the backend's storage_account_name`,
     );
 
   // The path down to the level the action works at; without the names it needs, or an action not
