@@ -110,7 +110,7 @@ function first(text: string, patterns: RegExp[]): string | undefined {
   return undefined;
 }
 
-/** Terraform's text without its frame (`╷`, `│ `, `╵`) and the escapes of a string it quoted. */
+/** Terraform's text without its frame (`╷`, `│ `, `╵`). */
 function unframed(text: string): string {
   return text
     .replace(/\r\n/g, "\n")
