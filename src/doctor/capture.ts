@@ -76,7 +76,30 @@ export function parseRequestCapture(text: string, where: string, hints: CaptureH
   if (POWERSHELL_WEB_REQUEST.test(trimmed)) return parsePowerShellWebRequest(trimmed, where);
   if (CURL_COMMAND.test(trimmed)) return parseCurlCommand(trimmed, where);
   if (FETCH_CALL.test(trimmed)) return parseFetchCall(trimmed, where);
-  return parseRawSession(trimmed, where);
+  try {
+    return parseRawSession(trimmed, where);
+  } catch (err) {
+    throw answerGivenAsRequest(trimmed, where) ?? err;
+  }
+}
+
+/**
+ * When the text given as the request is Storage's answer alone (an SDK exception's text, an XML error,
+ * a status line): the error that says so and what to give instead, or undefined.
+ */
+function answerGivenAsRequest(text: string, where: string): CaptureError | undefined {
+  if (/^[A-Z]+ \S+ HTTP\/\d/.test(text)) return undefined;
+  let answer: CapturedResponse;
+  try {
+    answer = parseResponseCapture(text, where);
+  } catch {
+    return undefined;
+  }
+  const code = storageErrorOf(answer).code;
+  if (answer.status === undefined && code === undefined) return undefined;
+  return new CaptureError(
+    `${where}: this is Storage's answer${answer.status !== undefined ? ` (${answer.status}${code ? ` ${code}` : ""})` : ` (${code})`}, not the request: give it as the response (--response, or the page's Response box), and as the request what shows the call itself (the SDK's HTTP logging, a HAR, curl -v, raw HTTP)`,
+  );
 }
 
 /**

@@ -43,6 +43,14 @@ const SAMPLES = [
     `2026-12-05T13:55:15.968Z 1f error: ErrorMiddleware: Set HTTP body: "<Error><Code>AuthorizationFailure</Code></Error>"`,
     `2026-12-05T13:55:15.970Z 1f info: EndMiddleware: End response. TotalTimeInMS=17 StatusCode=403 StatusMessage=x Headers={"x-ms-error-code":"AuthorizationFailure"}`,
   ].join("\n"),
+  [
+    "╷",
+    '│ Error: checking for existing Container "tfstate" (Account "Account \\"st01\\" (IsEdgeZone false / ZoneName \\"\\" / Subdomain Type \\"blob\\" / DomainSuffix \\"core.windows.net\\")"): executing request: unexpected status 403 (403 This request is not authorized to perform this operation.) with AuthorizationFailure: This request is not authorized to perform this operation.',
+    "│ RequestId:c7b54bb5-001e-003e-188f-a8467c000000",
+    "│ Time:2026-12-05T08:50:50.9981270Z",
+    "╵",
+  ].join("\n"),
+  'Error: retrieving Container "c" (Account "st01" / Resource Group "rg"): containers.Client#GetProperties: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code="AuthorizationPermissionMismatch" Message="This request is not authorized to perform this operation using this permission.\\nRequestId:981b30a7-d01e-00b2-46b4-b4ee7d000000"',
 ];
 
 const damaged = fc.record({
@@ -67,6 +75,32 @@ function damage(d: { sample: number; cut: number; inserts: Array<{ at: number; t
   }
   return text;
 }
+
+describe("a request file that holds only Storage's answer", () => {
+  it.each([
+    [
+      "an SDK exception's text",
+      "Status: 403 (This request is not authorized to perform this operation.)\nErrorCode: AuthorizationFailure\n\nHeaders:\nx-ms-error-code: AuthorizationFailure\n",
+      /Storage's answer \(403 AuthorizationFailure\), not the request/,
+    ],
+    [
+      "an XML error",
+      '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code></Error>',
+      /Storage's answer \(AuthenticationFailed\), not the request/,
+    ],
+    [
+      "a raw response",
+      "HTTP/1.1 403 Forbidden\r\nx-ms-error-code: AuthorizationFailure\r\n\r\n",
+      /Storage's answer \(403 AuthorizationFailure\), not the request: give it as the response/,
+    ],
+  ])("%s: says so, and what to give instead", (_what, text, message) => {
+    expect(() => parseRequestCapture(text, "req.txt")).toThrow(message);
+  });
+
+  it("text that is neither keeps the reader's own error, with its line", () => {
+    expect(() => parseRequestCapture("hello world\nfoo", "req.txt")).toThrow(/req.txt:2: header/);
+  });
+});
 
 describe("capture readers under damage", () => {
   it("every sample reads as it is", () => {
