@@ -111,6 +111,14 @@ describe("Terraform's Storage errors", () => {
     expect(remedyForDoctorReport(report)?.kind).toBe(remedy);
   });
 
+  it("says a refusal to list the account's keys is Azure Resource Manager's, and where Terraform's fix is", () => {
+    const listKeys =
+      "Error: Listing Keys for Storage Account \"stplatformstate01\" (Resource Group \"rg-state\"): storage.AccountsClient#ListKeys: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code=\"AuthorizationFailed\" Message=\"The client '0f1e2d3c-0000-4000-8000-00000000ab01' with object id '0f1e2d3c-0000-4000-8000-00000000ab01' does not have authorization to perform action 'Microsoft.Storage/storageAccounts/listKeys/action' over scope '/subscriptions/6b1d2c3e-0000-4000-8000-00000000aa01/resourceGroups/rg-state/providers/Microsoft.Storage/storageAccounts/stplatformstate01' or the scope is invalid.\"";
+    expect(() => parseRequestCapture(listKeys, "tf")).toThrow(
+      /Azure Resource Manager refused to list the account's keys .*storage_use_azuread = true/,
+    );
+  });
+
   it("asks for --account when the text names none, and takes it", () => {
     expect(() => parseRequestCapture(CASES.backend, "tf")).toThrow(/give the account \(--account/);
     const report = explainCapture(CASES.backend, undefined, { account: "stplatformstate01" }).primary!;

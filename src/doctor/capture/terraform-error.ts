@@ -17,7 +17,13 @@ import { CaptureError, type CapturedExchange } from "./exchange.js";
  * capture says so), and the answer from the status, code, message, request id and time.
  */
 export const TERRAFORM_ERROR =
-  /executing request: unexpected status \d{3} \(|\.Client#\w+: Failure responding to request: StatusCode=\d{3}/;
+  /executing request: unexpected status \d{3} \(|\.Client#\w+: Failure responding to request: StatusCode=\d{3}|[Ll]isting [Kk]eys for Storage Account/;
+
+/**
+ * Terraform lists the account's keys through Azure Resource Manager before any Storage call, unless told to
+ * use Microsoft Entra ID: a refusal there is the control plane's, and no Storage request was made.
+ */
+const LIST_KEYS_REFUSED = /[Ll]isting [Kk]eys for Storage Account|storageAccounts\/listKeys\/action/;
 
 /** What Terraform was doing, as its message words it, and the request that does it (operationOf names it). */
 interface Action {
@@ -122,6 +128,10 @@ function unframed(text: string): string {
 
 export function parseTerraformError(text: string, where: string, account?: string): CapturedExchange {
   const t = unframed(text);
+  if (LIST_KEYS_REFUSED.test(t) && /\b(?:403|AuthorizationFailed)\b/.test(t))
+    throw new CaptureError(
+      `${where}: Azure Resource Manager refused to list the account's keys (Microsoft.Storage/storageAccounts/listKeys/action), so no Storage request was made: Terraform reads the key this way unless storage_use_azuread = true (use_azuread_auth = true in a backend). Set that and give the identity Terraform runs as a data role (Storage Blob Data Contributor for containers and state), or let it list keys (Storage Account Key Operator Service Role on the account)`,
+    );
   const go =
     /executing request: unexpected status (\d{3}) \(\d{3} ([^\n]*?)\) with (\w+)(?::[ \t]*([^\n]*))?/.exec(t);
   const auto =
