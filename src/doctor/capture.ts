@@ -33,9 +33,9 @@ export {
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
  * the Go SDK's as AzCopy logs and prints it, the Java SDK's), Terraform's error for a Storage call, what
- * `curl -v` prints, a curl command line,
- * a fetch call or an Invoke-WebRequest call (a browser's "Copy as cURL", "Copy as fetch", "Copy as
- * PowerShell"). The format is detected, not configured; each format's reader is a file of ./capture/.
+ * `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a browser's "Copy as
+ * cURL", "Copy as fetch", "Copy as PowerShell"). The format is detected, not configured; each format's
+ * reader is a file of ./capture/.
  */
 
 /** What the user told that a capture may not (`--account`): Terraform's backend errors name no account. */
