@@ -40,7 +40,6 @@ export class RequestInputError extends Error {
 const METHOD_RE = /^[A-Za-z]+$/;
 const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** All values of a header (case-insensitive), in order. */
 /** A percent-encoded text decoded, or as it is when it is not valid percent-encoding (a stray `%`). */
 export function safeDecode(s: string): string {
   try {
@@ -50,6 +49,7 @@ export function safeDecode(s: string): string {
   }
 }
 
+/** All values of a header (case-insensitive), in order. */
 export function headerValues(request: Pick<ParsedRequest, "headers">, name: string): string[] {
   const lower = name.toLowerCase();
   return request.headers.filter((h) => h.name.toLowerCase() === lower).map((h) => h.value);
