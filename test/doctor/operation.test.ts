@@ -179,6 +179,27 @@ describe("the explain remedy uses the doctor's operation", () => {
   });
 });
 
+const SIGNED_DATE = "Sat, 05 Dec 2026 18:00:00 GMT";
+
+/** A dated request Storage answered 403 AuthenticationFailed, with `detail` as its AuthenticationErrorDetail. */
+const sharedKeyRefused = (url: string, headers: string, detail: string) =>
+  diagnose(
+    {
+      format: "http",
+      request: {
+        method: "GET",
+        url,
+        headers: hdrs(`x-ms-date:${SIGNED_DATE};x-ms-version:2023-11-03;${headers}`),
+      },
+      response: {
+        status: 403,
+        headers: hdrs("x-ms-error-code:AuthenticationFailed;x-ms-request-id:1a2b"),
+        body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request.</Message><AuthenticationErrorDetail>${detail}</AuthenticationErrorDetail></Error>`,
+      },
+    },
+    undefined,
+  );
+
 describe("targetOf: the account and service a URL names", () => {
   it.each([
     ["https://contoso.blob.core.windows.net/data/q1.csv", "contoso", "blob", ["data", "q1.csv"], false],
@@ -230,25 +251,11 @@ describe("targetOf: the account and service a URL names", () => {
   });
 
   it("reads a Shared Key request to a private endpoint's own name as the account's, not as another account's", () => {
-    const date = "Sat, 05 Dec 2026 18:00:00 GMT";
-    const stringToSign = `GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:${date}\nx-ms-version:2023-11-03\n/contoso/data/q1.csv`;
-    const report = diagnose(
-      {
-        format: "http",
-        request: {
-          method: "GET",
-          url: "https://contoso.privatelink.blob.core.windows.net/data/q1.csv",
-          headers: hdrs(
-            `x-ms-date:${date};x-ms-version:2023-11-03;Authorization:SharedKey contoso:c2lnbmF0dXJl`,
-          ),
-        },
-        response: {
-          status: 403,
-          headers: hdrs("x-ms-error-code:AuthenticationFailed;x-ms-request-id:1a2b"),
-          body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request.</Message><AuthenticationErrorDetail>The MAC signature found in the HTTP request 'c2lnbmF0dXJl' is not the same as any computed signature. Server used following string to sign: '${stringToSign.replace(/\n/g, "\\n")}'.</AuthenticationErrorDetail></Error>`,
-        },
-      },
-      undefined,
+    const stringToSign = `GET\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n\\nx-ms-date:${SIGNED_DATE}\\nx-ms-version:2023-11-03\\n/contoso/data/q1.csv`;
+    const report = sharedKeyRefused(
+      "https://contoso.privatelink.blob.core.windows.net/data/q1.csv",
+      "Authorization:SharedKey contoso:c2lnbmF0dXJl",
+      `The MAC signature found in the HTTP request 'c2lnbmF0dXJl' is not the same as any computed signature. Server used following string to sign: '${stringToSign}'.`,
     );
     expect(report.request.account).toBe("contoso");
     expect(report.findings.map((f) => f.id)).not.toContain("sharedkey-account-mismatch");
@@ -256,28 +263,9 @@ describe("targetOf: the account and service a URL names", () => {
 });
 
 describe("a custom domain's account", () => {
-  const date = "Sat, 05 Dec 2026 18:00:00 GMT";
-  const failed = (url: string, headers: string, detail: string) =>
-    diagnose(
-      {
-        format: "http",
-        request: {
-          method: "GET",
-          url,
-          headers: hdrs(`x-ms-date:${date};x-ms-version:2023-11-03;${headers}`),
-        },
-        response: {
-          status: 403,
-          headers: hdrs("x-ms-error-code:AuthenticationFailed;x-ms-request-id:1a2b"),
-          body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request.</Message><AuthenticationErrorDetail>${detail}</AuthenticationErrorDetail></Error>`,
-        },
-      },
-      undefined,
-    );
-
   it("is the one Storage's Shared Key string-to-sign names", () => {
-    const stringToSign = `GET\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n\\nx-ms-date:${date}\\nx-ms-version:2023-11-03\\n/contosodata/data/q1.csv`;
-    const report = failed(
+    const stringToSign = `GET\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n\\nx-ms-date:${SIGNED_DATE}\\nx-ms-version:2023-11-03\\n/contosodata/data/q1.csv`;
+    const report = sharedKeyRefused(
       "https://files.contoso.com/data/q1.csv",
       "Authorization:SharedKey contosodata:c2lnbmF0dXJl",
       `The MAC signature found in the HTTP request 'c2lnbmF0dXJl' is not the same as any computed signature. Server used following string to sign: '${stringToSign}'.`,
@@ -287,7 +275,7 @@ describe("a custom domain's account", () => {
   });
 
   it("is the one Storage's SAS string-to-sign names", () => {
-    const report = failed(
+    const report = sharedKeyRefused(
       "https://files.contoso.com/data/q1.csv?sv=2025-01-05&sr=b&sp=r&se=2026-12-06T00%3A00%3A00Z&sig=q2Vt1yV%2BGm0P9cQnHc6R4q1mYgq8sQ8dFzK3sVq8Xk4%3D",
       "",
       "Signature did not match. String to sign used was r\\n\\n2026-12-06T00:00:00Z\\n/blob/contosodata/data/q1.csv\\n\\n\\n\\n2025-01-05\\nb\\n\\n\\n\\n\\n\\n\\n",
@@ -297,10 +285,13 @@ describe("a custom domain's account", () => {
 
   it("stays unknown without Storage's string-to-sign, and the host's account is never replaced", () => {
     expect(
-      failed("https://files.contoso.com/data/q1.csv", "Authorization:SharedKey contosodata:c2ln", "").request
-        .account,
+      sharedKeyRefused(
+        "https://files.contoso.com/data/q1.csv",
+        "Authorization:SharedKey contosodata:c2ln",
+        "",
+      ).request.account,
     ).toBeUndefined();
-    const onHost = failed(
+    const onHost = sharedKeyRefused(
       "https://other.blob.core.windows.net/data/q1.csv",
       "Authorization:SharedKey contosodata:c2ln",
       `Server used following string to sign: 'GET\\n/contosodata/data/q1.csv'.`,
