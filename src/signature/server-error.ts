@@ -25,7 +25,8 @@ export interface ServerAuthError {
 const STRING_TO_SIGN_MARKER = "Server used following string to sign: '";
 const AZURITE_MARKER = /\[STRING TO SIGN(?:_secondary)?\]:("(?:[^"\\]|\\.)*")/;
 
-function xmlUnescape(s: string): string {
+/** XML text as written (entities, character references) back to the characters it stands for. */
+export function xmlUnescape(s: string): string {
   return s
     .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
     .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(parseInt(d, 10)))

@@ -104,3 +104,32 @@ export function withoutFormat(r: ParsedRequest): CapturedExchange["request"] {
 export function lastFailedTry<T>(tries: readonly T[], statusOf: (t: T) => number | undefined): T | undefined {
   return tries.findLast((t) => (statusOf(t) ?? 0) >= 400) ?? tries.at(-1);
 }
+
+/** What a capture that prints Storage's error without its body still tells of it. */
+export interface StorageErrorParts {
+  code?: string | undefined;
+  /** The error's Message, RequestId and Time lines included when the capture has them. */
+  message?: string | undefined;
+  /** Its other elements (AuthenticationErrorDetail, QueryParameterName, …), in order. */
+  details?: ReadonlyArray<readonly [string, string]>;
+}
+
+/**
+ * Storage's XML error rebuilt from its parts (plain text, escaped here), for the captures that print the
+ * error's fields rather than its body (Terraform, AzCopy, the Go SDKs): the doctor then reads the code,
+ * the Time and the AuthenticationErrorDetail from it as from the body Storage sent.
+ */
+export function storageErrorBody(parts: StorageErrorParts): string {
+  const element = (name: string, text: string) => `<${name}>${escapeXmlText(text)}</${name}>`;
+  return (
+    '<?xml version="1.0" encoding="utf-8"?><Error>' +
+    (parts.code ? element("Code", parts.code) : "") +
+    (parts.message !== undefined ? element("Message", parts.message) : "") +
+    (parts.details ?? []).map(([name, text]) => element(name, text)).join("") +
+    "</Error>"
+  );
+}
+
+function escapeXmlText(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

@@ -1,5 +1,5 @@
-import type { HttpHeader } from "../../signature/index.js";
-import { CaptureError, type CapturedExchange, type CapturedResponse } from "./exchange.js";
+import { xmlUnescape, type HttpHeader } from "../../signature/index.js";
+import { CaptureError, storageErrorBody, type CapturedExchange, type CapturedResponse } from "./exchange.js";
 
 /**
  * The Azure SDK for Go, as AzCopy shows it (AzCopy is built on it), and any Go program that prints its
@@ -18,9 +18,9 @@ export const GO_RESPONSE_ERROR = /^RESPONSE \d{3}: \d{3}\b.*\n(?:ERROR CODE: .*)
 
 const BLOCK_START = /==> (REQUEST\/RESPONSE|OUTGOING REQUEST) \(Try=\d+/;
 const REQUEST_LINE = /^ {3}([A-Z]+) (\S+)\s*$/;
-const INDENTED_HEADER = /^ {3}([!#$%&'*+.^_`|~0-9A-Za-z-]+): ?(.*)$/;
-const RULE = /^\s*-{20,}\s*$/;
-const RESPONSE_STATUS = /^ {3}RESPONSE Status: (\d{3})\b/;
+export const INDENTED_HEADER = /^ {3}([!#$%&'*+.^_`|~0-9A-Za-z-]+): ?(.*)$/;
+export const RULE = /^\s*-{20,}\s*$/;
+export const RESPONSE_STATUS = /^ {3}RESPONSE Status: (\d{3})\b/;
 /** A log line of its own: AzCopy's and Go's `2006/01/02 15:04:05` stamp. */
 const STAMPED = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\b/;
 
@@ -34,8 +34,8 @@ interface GoBlock {
   body?: string;
 }
 
-/** `[value]`, as AzCopy's default log level writes header values, without its brackets. */
-function headerValue(raw: string): string {
+/** `[value]`, as Go prints a header's values, without its brackets (`[]`: sent empty). */
+export function bracketedValue(raw: string): string {
   const v = raw.trim();
   return v.startsWith("[") && v.endsWith("]") ? v.slice(1, -1) : v;
 }
@@ -47,7 +47,7 @@ function abridgedError(details: string): string | undefined {
   const code = /<Code>([^<]*)<\/Code>/i.exec(text)?.[1];
   if (!code || /<\/Error>\s*$/i.test(text)) return text;
   const message = /<Message>([^<]*)(?:<\/Message>|$)/i.exec(text)?.[1]?.trim();
-  return `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code>${message ? `<Message>${message}</Message>` : ""}</Error>`;
+  return storageErrorBody({ code: xmlUnescape(code), message: message ? xmlUnescape(message) : undefined });
 }
 
 function readBlock(lines: string[], start: number, answered: boolean): GoBlock | undefined {
@@ -84,7 +84,7 @@ function readBlock(lines: string[], start: number, answered: boolean): GoBlock |
     if (!h) continue;
     (part === "request" ? block.requestHeaders : block.responseHeaders).push({
       name: h[1]!,
-      value: headerValue(h[2]!),
+      value: bracketedValue(h[2]!),
     });
   }
   // At AzCopy's default level an answered try shows no rule and only the answer's request id.

@@ -1,5 +1,5 @@
 import { codeOfStatusMessage } from "../../codes/error-codes.js";
-import { CaptureError, type CapturedExchange } from "./exchange.js";
+import { CaptureError, storageErrorBody, type CapturedExchange } from "./exchange.js";
 
 /**
  * Terraform's error for a Storage data-plane call (the azurerm provider and the azurerm state backend), the
@@ -178,7 +178,10 @@ export function parseTerraformError(text: string, where: string, account?: strin
   const url = `https://${acct}.${service}.${suffix}/${path}${rebuilt?.query ? `?${rebuilt.query}` : ""}`;
   const body =
     code || message
-      ? `<?xml version="1.0" encoding="utf-8"?><Error>${code ? `<Code>${code}</Code>` : ""}<Message>${escapeXml(message ?? "")}${requestId ? `\nRequestId:${requestId}` : ""}${time ? `\nTime:${time}` : ""}</Message></Error>`
+      ? storageErrorBody({
+          code,
+          message: `${message ?? ""}${requestId ? `\nRequestId:${requestId}` : ""}${time ? `\nTime:${time}` : ""}`,
+        })
       : undefined;
   return {
     request: {
@@ -198,8 +201,4 @@ export function parseTerraformError(text: string, where: string, account?: strin
     queryNotShown: true,
     credentialNotShown: `Terraform's error names the account${container ? ` (and ${container})` : ""}${rebuilt ? " and what it was doing" : ""}, but no URL, header or credential (the request shown is rebuilt from those names)`,
   };
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
