@@ -360,6 +360,35 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
     ],
   },
   {
+    // Its message is the copy source's own (403: "This request is not authorized to perform this
+    // operation."), so it has none of its own here.
+    code: "CannotVerifyCopySource",
+    httpStatus: [401, 403],
+    meaning:
+      "A copy from a URL (Copy Blob From URL, Put Block From URL, Put Range From URL, AzCopy's service-to-service copies) was refused reading its source: the destination request itself was authorized. The source URL's SAS is expired or lacks read, its sip range names the client's address though Storage reads the source from its own, the source account's network rules do not admit the copy, or the source token (x-ms-copy-source-authorization) lacks a data role on the source.",
+    rules: [
+      {
+        authTypes: "*",
+        decision: "sas",
+        guidance: {
+          summary:
+            "Storage could not read the copy's source: the credential in the source URL (x-ms-copy-source) is what failed, not the caller's credential for the destination, which Storage accepted.",
+          steps: [
+            "Read the source URL (x-ms-copy-source): is its SAS expired (se), missing read (sp), or bound by sip to the client's address? A service-to-service copy reads the source from Storage's addresses, not the client's: drop sip from the source SAS or use a user delegation SAS.",
+            "When the source account has a firewall, it must admit the copy: a copy between accounts reads from Storage's own addresses, which an IP rule cannot name.",
+            "With a source token (x-ms-copy-source-authorization), grant the destination's caller Storage Blob Data Reader (or the File share role) on the source.",
+            "Replay the copy with a freshly minted source SAS (sp=r, no sip) to confirm.",
+          ],
+          avoid: [
+            "Do not change the destination's key, SAS or roles: the destination request authenticated; the source is what Storage could not read.",
+            "Do not add the client's address to the source SAS's sip range: the copy does not read from the client.",
+            ROTATE_KEYS,
+          ],
+        },
+      },
+    ],
+  },
+  {
     code: "InsufficientAccountPermissions",
     message: "The account being accessed does not have sufficient permissions to execute this operation.",
     httpStatus: [403],

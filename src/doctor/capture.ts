@@ -10,12 +10,14 @@ import {
 } from "./capture/dotnet-sdk-log.js";
 import { CaptureError, header, type CapturedExchange, type CapturedResponse } from "./capture/exchange.js";
 import { GO_RESPONSE_ERROR, GO_SDK_LOG, parseGoResponseError, parseGoSdkLog } from "./capture/go-sdk-log.js";
+import { GO_STORAGE_ERROR, parseGoStorageError, readGoStorageError } from "./capture/go-storage-error.js";
 import { parseJsonCapture, responseFromJson } from "./capture/json-har.js";
 import { JAVA_SDK_LOG, parseJavaSdkLog } from "./capture/java-sdk-log.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
 import { parsePowerShellWebRequest, POWERSHELL_WEB_REQUEST } from "./capture/powershell-web-request.js";
 import { parsePythonSdkLog, SDK_LOG_URL, URLLIB3_REQUEST } from "./capture/python-sdk-log.js";
 import { isRestErrorJson, parseRestErrorResponse } from "./capture/rest-error-json.js";
+import { pastedText } from "./capture/pasted-text.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
 import { parseTerraformError, TERRAFORM_ERROR } from "./capture/terraform-error.js";
 
@@ -32,7 +34,8 @@ export {
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Azurite's debug log, Storage
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
- * the Go SDK's as AzCopy logs and prints it, the Java SDK's), Terraform's error for a Storage call, what
+ * the Go SDK's as AzCopy logs and prints it, the Java SDK's), the error text of the older Go Storage SDKs
+ * (what AzCopy up to 10.16 prints), Terraform's error for a Storage call, what
  * `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a browser's "Copy as
  * cURL", "Copy as fetch", "Copy as PowerShell"). The format is detected, not configured; each format's
  * reader is a file of ./capture/.
@@ -44,8 +47,12 @@ export interface CaptureHints {
 }
 
 /** Reads the request capture (which may also hold the response: HAR, SDK logs, curl -v, a raw session). */
-export function parseRequestCapture(text: string, where: string, hints: CaptureHints = {}): CapturedExchange {
-  const trimmed = text.replace(/^\uFEFF/, "").trim();
+export function parseRequestCapture(
+  text: string,
+  source: string,
+  hints: CaptureHints = {},
+): CapturedExchange {
+  const { text: trimmed, where } = pastedText(text, source);
   if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
   if (trimmed.startsWith("{")) return parseJsonCapture(trimmed, where);
   if (AZURITE_DEBUG_LOG.test(trimmed)) return parseAzuriteDebugLog(trimmed, where);
@@ -53,6 +60,7 @@ export function parseRequestCapture(text: string, where: string, hints: CaptureH
   if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
   if (GO_SDK_LOG.test(trimmed)) return parseGoSdkLog(trimmed, where);
+  if (GO_STORAGE_ERROR.test(trimmed)) return parseGoStorageError(trimmed, where);
   if (JAVA_SDK_LOG.test(trimmed)) return parseJavaSdkLog(trimmed, where);
   if (TERRAFORM_ERROR.test(trimmed)) return parseTerraformError(trimmed, where, hints.account);
   if (GO_RESPONSE_ERROR.test(trimmed)) {
@@ -108,10 +116,10 @@ function answerGivenAsRequest(text: string, where: string): CaptureError | undef
  */
 export function parseRequestCaptures(
   text: string,
-  where: string,
+  source: string,
   hints: CaptureHints = {},
 ): CapturedExchange[] {
-  const trimmed = text.replace(/^\uFEFF/, "").trim();
+  const { text: trimmed, where } = pastedText(text, source);
   if (trimmed.startsWith("{")) {
     let doc: unknown;
     try {
@@ -129,7 +137,7 @@ export function parseRequestCaptures(
       );
     }
   }
-  return [parseRequestCapture(text, where, hints)];
+  return [parseRequestCapture(text, source, hints)];
 }
 
 const JAVA_STATUS = /StorageException: Status code (\d{3}),/;
@@ -137,11 +145,12 @@ const JAVA_STATUS = /StorageException: Status code (\d{3}),/;
 /**
  * Reads a separate response capture: raw HTTP, JSON, Azurite's debug log (the answer to its last failed
  * request, with the string-to-sign), the text of a .NET RequestFailedException (its
- * `Status:`, `Content:` and `Headers:`) or of a Go azcore.ResponseError (`RESPONSE 403: …`, as AzCopy
- * prints it), or just the XML error body.
+ * `Status:`, `Content:` and `Headers:`), of a Go azcore.ResponseError (`RESPONSE 403: …`, as AzCopy
+ * prints it) or of the older Go Storage SDKs' StorageError (`===== RESPONSE ERROR (ServiceCode=…)`), or
+ * just the XML error body.
  */
-export function parseResponseCapture(text: string, where: string): CapturedResponse {
-  const trimmed = text.replace(/^\uFEFF/, "").trim();
+export function parseResponseCapture(text: string, source: string): CapturedResponse {
+  const { text: trimmed, where } = pastedText(text, source);
   if (trimmed.startsWith("{")) {
     let doc: Record<string, unknown>;
     try {
@@ -161,6 +170,7 @@ export function parseResponseCapture(text: string, where: string): CapturedRespo
     const exception = parseRequestFailedException(trimmed, where);
     if (exception) return exception;
     if (GO_RESPONSE_ERROR.test(trimmed)) return parseGoResponseError(trimmed, where).response;
+    if (GO_STORAGE_ERROR.test(trimmed)) return readGoStorageError(trimmed, where).response;
     // Java's BlobStorageException: `Status code 403, "<?xml …"`.
     const java = JAVA_STATUS.exec(trimmed);
     if (java) return { status: Number(java[1]), headers: [], body: trimmed };

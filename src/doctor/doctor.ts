@@ -9,6 +9,7 @@ import type { Decision } from "../model/incident.js";
 import { redactSecrets, redactUri, sanitizeLogValue } from "../redact.js";
 import { analyzeBearer, parseBearerChallenge, tokenProblemInDetail } from "./bearer.js";
 import { corsFindings, corsPreflightOf, type CorsPreflight } from "./cors.js";
+import { CANNOT_VERIFY_COPY_SOURCE, copySourceFindings, copySourceOf } from "./copy-source.js";
 import { isHiddenByLogger } from "./hidden.js";
 import {
   header,
@@ -78,6 +79,8 @@ export interface DoctorReport {
     userAgent?: string;
     /** The caller's egress address, as --client-ip told it (a capture never shows it). */
     clientIp?: string;
+    /** The source a copy from a URL reads (x-ms-copy-source), its SAS signature redacted. */
+    copySource?: string;
   };
   /** Set when the request went to the storage emulator: its error codes differ from Azure's. */
   emulator?: Emulator;
@@ -454,6 +457,10 @@ export function diagnose(
     );
   }
 
+  // A copy whose source Storage could not read: the request's own credential passed, the source's did not.
+  if (error.code?.toLowerCase() === CANNOT_VERIFY_COPY_SOURCE)
+    findings.push(...copySourceFindings(req.headers, requestTimeMs));
+
   // 3. What the server said, when nothing above explains it.
   // A hidden Authorization header whose answer is about a token was a token: its code reads as OAuth's.
   const authType = SCHEME_AUTH_TYPE[tokenProblem ? "Bearer" : (effective ?? "Unknown")] ?? "";
@@ -502,6 +509,7 @@ export function diagnose(
   });
 
   const userAgent = header(req.headers, "user-agent");
+  const copySource = copySourceOf(req.headers);
   const signedFor = target.account ? undefined : accountStorageSignedFor(scheme, error);
   return {
     scheme,
@@ -515,6 +523,7 @@ export function diagnose(
       ...(serviceSource ? { serviceSource } : {}),
       ...(userAgent ? { userAgent: sanitizeLogValue(userAgent) } : {}),
       ...(options.clientIp ? { clientIp: options.clientIp } : {}),
+      ...(copySource ? { copySource } : {}),
     },
     ...(emulator ? { emulator } : {}),
     basis,

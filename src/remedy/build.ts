@@ -2,6 +2,7 @@ import type { Incident, Remedy } from "../model/incident.js";
 import { accountConfigurationRemedy } from "./account-configuration.js";
 import { accountDisabledRemedy } from "./account-disabled.js";
 import { authenticationRemedy } from "./authentication.js";
+import { copySourceRemedy } from "./copy-source.js";
 import { corsRemedy } from "./cors.js";
 import type { RemedyContext } from "./context.js";
 import { encryptionScopeRemedy } from "./encryption-scope.js";
@@ -16,6 +17,8 @@ import { sasRemedy } from "./sas.js";
  * the CLI, the timer, the dashboard and the notifications all show the same remedy.
  */
 export function buildRemedy(incident: Incident, ctx: RemedyContext): Remedy {
+  // Whatever the verdict, a copy whose source Storage could not read is fixed at the source.
+  if (incident.errorCode.toLowerCase() === "cannotverifycopysource") return copySourceRemedy(incident, ctx);
   switch (incident.decision) {
     case "rbac":
       return rbacRemedy(incident, ctx);

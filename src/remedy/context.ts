@@ -45,6 +45,11 @@ export interface ProvenFacts {
   emulatorStringToSignMissing?: boolean;
   /** A browser's refused CORS preflight: what it asked to send, from where. */
   corsPreflight?: { origin: string; method: string; headers: string[] };
+  /**
+   * A copy from a URL whose source Storage could not read (CannotVerifyCopySource): the source URL the
+   * request named (its signature redacted) and the doctor's finding about it.
+   */
+  copySource?: { url: string; problem: string; title: string };
 }
 
 /** The activity change behind a ranked cause, with its request-body facts. */

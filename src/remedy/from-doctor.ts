@@ -127,7 +127,7 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     changes: [],
     fromCapture: true,
     ...(r.bearer?.challenge?.tenant ? { tenant: r.bearer.challenge.tenant } : {}),
-    ...(wrongKey || asSigned || changed || r.cors || emulatorStringToSignMissing
+    ...(wrongKey || asSigned || changed || r.cors || emulatorStringToSignMissing || r.request.copySource
       ? {
           proven: {
             ...(wrongKey ? { sasKeyNotCurrent: wrongKey } : {}),
@@ -136,6 +136,15 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
             ...(r.cors ? { corsPreflight: r.cors } : {}),
             ...(r.emulator ? { emulator: true } : {}),
             ...(emulatorStringToSignMissing ? { emulatorStringToSignMissing } : {}),
+            ...(r.request.copySource
+              ? {
+                  copySource: {
+                    url: r.request.copySource,
+                    problem: r.firstProblem.id,
+                    title: r.firstProblem.title,
+                  },
+                }
+              : {}),
           },
         }
       : {}),

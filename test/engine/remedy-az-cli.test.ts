@@ -40,6 +40,17 @@ function tableRemedies(templates: readonly Incident[]): Remedy[] {
     { changes: [] },
     { changes: [], proven: { emulator: true, sharedKeyArrivedAsSigned: "test", sasKeyNotCurrent: "test" } },
     { changes: [], tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47" },
+    // A captured copy's source (CannotVerifyCopySource), a blob's and a file's.
+    ...["blob", "file"].map((service) => ({
+      changes: [],
+      proven: {
+        copySource: {
+          url: `https://stsource01.${service}.core.windows.net/share-a/dir/report.csv?sv=2022-11-02&sp=r&sip=10.0.0.1&sig=REDACTED`,
+          problem: "copy-source-sas-ip-bound",
+          title: "The copy source's SAS is bound to an IP range Storage does not read from",
+        },
+      },
+    })),
   ];
   const out: Remedy[] = [];
   for (const t of templates)

@@ -24,17 +24,20 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
                     listener or ILogger, with the exception the program printed), the Java SDK's
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
-                    Terraform's error for a Storage call (the request rebuilt from the names it
-                    gives; --account when it names none),
+                    the older Go Storage SDKs' "===== RESPONSE ERROR (ServiceCode=…)" text (what
+                    AzCopy up to 10.16 prints), Terraform's error for a Storage call (the request
+                    rebuilt from the names it gives; --account when it names none),
                     Azure Storage Explorer's error details (its response is used too), what
                     'curl -v' prints (its response and body are used too), a curl command line (a
                     browser's "Copy as cURL", bash or cmd), or a browser's "Copy as fetch" or
                     "Copy as PowerShell" (Invoke-WebRequest).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, Azurite's debug log
                     (the answer to its last failed request, with its string-to-sign), the text of a
-                    .NET RequestFailedException or of a Go SDK error (as AzCopy prints it), a
-                    JavaScript SDK RestError as JSON, or just the XML error body. Needed for the
-                    WWW-Authenticate challenge and the error detail.
+                    .NET RequestFailedException or of a Go SDK error (as AzCopy prints it, either
+                    form), a JavaScript SDK RestError as JSON, or just the XML error body. Needed
+                    for the WWW-Authenticate challenge and the error detail.
+                  Either file may be copied from a CI job's log (Azure Pipelines' and GitHub
+                  Actions' time stamps are read off) or from a page that doubled its line breaks.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip) and to name it
                     in a firewall fix.
   --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the
