@@ -114,11 +114,13 @@ describe("Diagnose a request page", () => {
     expect(await page.getAttribute("#nav-diagnose", "aria-current")).toBe("page");
     expect(requests.some((u) => u.includes("/diagnose-engine.js"))).toBe(true);
     // Back to the incidents and forth through the header link.
+    // The views switch on the hash change that follows the click: wait for it, not for a fixed time.
     await page.click("#nav-incidents");
-    expect(await page.isVisible("#list-view")).toBe(true);
+    await page.waitForSelector("#list-view", { state: "visible" });
     expect(await page.isVisible("#diagnose-view")).toBe(false);
     await page.click("#nav-diagnose");
-    expect(await page.isVisible("#diagnose-view")).toBe(true);
+    await page.waitForSelector("#diagnose-view", { state: "visible" });
+    expect(await page.isVisible("#list-view")).toBe(false);
     expect(await page.evaluate("window.__csp")).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();
