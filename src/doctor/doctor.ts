@@ -268,6 +268,17 @@ export function diagnose(
   let bearerOut: DoctorReport["bearer"];
   let sasOut: DoctorReport["sas"];
 
+  // The request's string-to-sign against Storage's: it needs the request's headers, not its signature.
+  const diffWithServer = (serverStringToSign: string, diff: NonNullable<DoctorOptions["sharedKeyDiff"]>) =>
+    diff({ ...exchange, request: req }, serverStringToSign, {
+      // The host-derived service is what the diff would infer itself; pass what only the doctor knows.
+      ...(serviceSource && serviceSource !== "host name" && target.service
+        ? { service: target.service }
+        : {}),
+      ...(options.account || (target.pathStyle && target.account) ? { account: target.account } : {}),
+      ...(options.keyCheck ? { keyCheck: options.keyCheck } : {}),
+    });
+
   // 2. The credential itself.
   const effective = scheme === "Mixed" ? schemes[0] : scheme;
   if (effective === "SharedKey" || effective === "SharedKeyLite") {
@@ -322,16 +333,7 @@ export function diagnose(
     const serverStringToSign = error.stringToSign;
     const code = error.code?.toLowerCase();
     if (serverStringToSign && options.sharedKeyDiff) {
-      findings.push(
-        ...options.sharedKeyDiff({ ...exchange, request: req }, serverStringToSign, {
-          // The host-derived service is what the diff would infer itself; pass what only the doctor knows.
-          ...(serviceSource && serviceSource !== "host name" && target.service
-            ? { service: target.service }
-            : {}),
-          ...(options.account || (target.pathStyle && target.account) ? { account: target.account } : {}),
-          ...(options.keyCheck ? { keyCheck: options.keyCheck } : {}),
-        }),
-      );
+      findings.push(...diffWithServer(serverStringToSign, options.sharedKeyDiff));
     } else if (
       !serverStringToSign &&
       (code === "authenticationfailed" ||
@@ -343,6 +345,10 @@ export function diagnose(
         ),
       );
     }
+  } else if (effective === "Hidden" && !sasPresent && error.stringToSign && options.sharedKeyDiff) {
+    // A hidden Authorization header that Storage answered with its Shared Key string-to-sign was Shared
+    // Key (a token's refusal quotes none, and the URL holds no SAS): the diff runs as for a visible one.
+    findings.push(...diffWithServer(error.stringToSign, options.sharedKeyDiff));
   }
   const bearerToken = (authorizations.find((a) => /^Bearer/i.test(a.trim())) ?? "")
     .trim()

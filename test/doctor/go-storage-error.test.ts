@@ -98,8 +98,8 @@ const doubled = (text: string) => text.split("\n").join("\n\n");
 
 /**
  * A Shared Key upload whose Content-Type a proxy changed after signing: Storage's detail quotes its
- * string-to-sign over many lines. (The dump hides the Authorization header, so the doctor does not diff the
- * two strings here; it keeps Storage's, for `auth-triage signature`.)
+ * string-to-sign over many lines. The dump hides the Authorization header; the string the request implies
+ * does not need it.
  */
 const SERVER_STRING_TO_SIGN = [
   "PUT",
@@ -119,6 +119,7 @@ const SERVER_STRING_TO_SIGN = [
   "x-ms-date:Fri, 30 Jul 2021 10:13:38 GMT",
   "x-ms-version:2019-12-12",
   "/stbuildcache01/artifacts/build-974223.zip",
+  "timeout:901",
 ].join("\n");
 const SHARED_KEY_CONTENT_TYPE_CHANGED = `-> github.com/Azure/azure-storage-blob-go/azblob.newStorageError, /home/vsts/go/pkg/mod/github.com/!azure/azure-storage-blob-go@v0.10.1/azblob/zc_storage_error.go:42
 ===== RESPONSE ERROR (ServiceCode=AuthenticationFailed) =====
@@ -212,7 +213,7 @@ describe("the older Go Storage SDKs' RESPONSE ERROR text", () => {
     }
   });
 
-  it("keeps the server's string-to-sign that AuthenticationErrorDetail runs over lines, and never its MAC", () => {
+  it("diffs the server's string-to-sign, over lines of its own, with the request's though its Authorization is hidden", () => {
     const exchange = parseRequestCapture(SHARED_KEY_CONTENT_TYPE_CHANGED, "go.txt");
     const error = storageErrorOf(exchange.response);
     expect(error.code).toBe("AuthenticationFailed");
@@ -222,6 +223,12 @@ describe("the older Go Storage SDKs' RESPONSE ERROR text", () => {
     expect(report.verdict.decision).toBe("authentication");
     expect(report.response?.detail).toMatch(/Server used following string to sign/);
     expect(JSON.stringify(report)).not.toContain("bWFjLXRoYXQtbXVzdC1uZXZlci1iZS1zaG93bg");
+    expect(report.scheme).toBe("Hidden");
+    expect(report.firstProblem?.title).toBe("Content-Type changed after signing");
+    expect(report.findings.filter((f) => f.severity === "error")).toHaveLength(1);
+    const remedy = remedyForDoctorReport(report)!;
+    expect(remedy.kind).toBe("fix-signature");
+    expect(remedy.change).toMatch(/^Content-Type changed after signing/);
   });
 
   it("serves as --response alone, and says what is missing when a cut paste names no request", () => {
