@@ -16,7 +16,9 @@
  * emulator refuses (a wrong audience, an expired one: Azurite with --oauth basic) with the Python SDK.
  * AzCopy (the npm package @azure-tools/azcopy-linux, fetched into a temporary folder) copies with an
  * expired SAS and uploads with a read-only one: its job log at --log-level DEBUG, and what it prints on
- * the terminal (the Go SDK's error text, without the URL's query).
+ * the terminal (the Go SDK's error text, without the URL's query). AzCopy 10.14.1, the last built on the
+ * older Go Storage SDK (azure-storage-blob-go), uploads with an expired SAS and a read-only one: its
+ * terminal prints that SDK's `===== RESPONSE ERROR (ServiceCode=…)` text, request and answer whole.
  * Browsers' CORS preflights are captured with curl alone (OPTIONS with the page's Origin), once with no
  * CORS rule on the service and once with a rule for another origin: no SDK sends a preflight.
  * Each goes to test/doctor/captures/transcripts/<tool>-<story>.txt, with index.json saying what each
@@ -52,7 +54,9 @@ export interface TranscriptCapture {
     | "python-sdk"
     | "az-cli"
     | "azcopy-log"
-    | "azcopy-console";
+    | "azcopy-console"
+    | "azcopy-legacy-log"
+    | "azcopy-legacy-console";
   story: string;
   expect: { decision: string; firstProblem: string };
   /** Values that must never appear in the doctor's output (the signatures, a wrong account key). */
@@ -240,15 +244,17 @@ export function azTranscript(target: string[], write: boolean): string {
 }
 
 const AZCOPY_PACKAGE = "@azure-tools/azcopy-linux@10.32.2";
+/** The last AzCopy on the older Go Storage SDK the npm package has (10.17 moved blob to azcore). */
+const AZCOPY_LEGACY_PACKAGE = "@azure-tools/azcopy-linux@10.14.1";
 
 /** AzCopy's Linux binary from npm, into a temporary folder (it is 57 MB, and only this script needs it). */
-function fetchAzCopy(): { exe: string; cleanUp: () => void } {
+function fetchAzCopy(pkg = AZCOPY_PACKAGE): { exe: string; cleanUp: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "azcopy-"));
-  const install = spawnSync("npm", ["install", "--no-save", "--prefix", dir, AZCOPY_PACKAGE], {
+  const install = spawnSync("npm", ["install", "--no-save", "--prefix", dir, pkg], {
     encoding: "utf8",
   });
   if (install.error || install.status !== 0)
-    throw new Error(`corpus:transcripts: npm could not fetch ${AZCOPY_PACKAGE}: ${install.stderr}`);
+    throw new Error(`corpus:transcripts: npm could not fetch ${pkg}: ${install.stderr}`);
   const exe = join(dir, "node_modules", "@azure-tools", "azcopy-linux", "dist", "bin", "azcopy_linux_amd64");
   chmodSync(exe, 0o755);
   return { exe, cleanUp: () => rmSync(dir, { recursive: true, force: true }) };
@@ -274,6 +280,7 @@ function azcopyTranscripts(exe: string, args: string[]): { log: string; printed:
 async function main(): Promise<void> {
   const dotnet = buildDotnetCapture();
   const azcopy = fetchAzCopy();
+  const azcopyLegacy = fetchAzCopy(AZCOPY_LEGACY_PACKAGE);
   // The file AzCopy uploads and the one it would download into.
   const scratch = mkdtempSync(join(tmpdir(), "azcopy-files-"));
   const azurite = await startAzurite();
@@ -432,6 +439,40 @@ async function main(): Promise<void> {
         index.push({ name, tool, story: a.story, expect, secrets });
       }
     }
+    // AzCopy 10.14 answers a download whose source it cannot read with "cannot use directory as source",
+    // before any job: only uploads reach the older SDK's error text.
+    const legacyStories = [
+      {
+        name: "blob-sas-expired",
+        story: "AzCopy 10.14 uploads a file with a container SAS that expired an hour ago.",
+        sas: containerSas("rwl", now - 3 * HOUR, now - HOUR),
+        expect: { decision: "sas", firstProblem: "sas-expired" },
+      },
+      {
+        name: "blob-sas-missing-permission",
+        story: "AzCopy 10.14 uploads a file with a read-and-list container SAS.",
+        sas: containerSas("rl", now - HOUR, now + HOUR),
+        expect: { decision: "sas", firstProblem: "sas-permission-mismatch" },
+      },
+    ];
+    for (const a of legacyStories) {
+      const { log, printed } = azcopyTranscripts(azcopyLegacy.exe, [
+        "copy",
+        upload,
+        `${container.url}/2026/q4-legacy.csv?${a.sas}`,
+        "--from-to",
+        "LocalBlob",
+      ]);
+      const secrets = [new URLSearchParams(a.sas).get("sig")!];
+      for (const [tool, transcript] of [
+        ["azcopy-legacy-log", log],
+        ["azcopy-legacy-console", printed],
+      ] as const) {
+        const name = `${tool}-${a.name}`;
+        writeFileSync(join(DIR, `${name}.txt`), transcript);
+        index.push({ name, tool, story: a.story, expect: a.expect, secrets });
+      }
+    }
     const uploadSas = sas("cw", now - HOUR, now + HOUR);
     const page = "https://app.contoso.com";
     const corsStories = [
@@ -472,6 +513,7 @@ async function main(): Promise<void> {
     await azurite.stop();
     dotnet.cleanUp();
     azcopy.cleanUp();
+    azcopyLegacy.cleanUp();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -22,7 +22,7 @@ const DIR = join("test", "doctor", "captures", "transcripts");
 const index = JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as TranscriptCapture[];
 
 describe("real transcripts of failing calls", () => {
-  it("cover each SAS story with curl -v, the SDKs' logging, az and AzCopy, a wrong account key with Python and az, refused tokens with Python, and browsers' preflights with curl", () => {
+  it("cover each SAS story with curl -v, the SDKs' logging, az and AzCopy (today's and 10.14), a wrong account key with Python and az, refused tokens with Python, and browsers' preflights with curl", () => {
     const stories = ["blob-sas-expired", "blob-sas-missing-permission", "blob-sas-wrong-key"];
     expect(index.map((c) => c.name).sort()).toEqual(
       [
@@ -33,7 +33,7 @@ describe("real transcripts of failing calls", () => {
         "python-sdk-blob-bearer-wrong-audience",
         "python-sdk-blob-bearer-expired",
         "az-cli-blob-sharedkey-wrong-key",
-        ...["azcopy-console", "azcopy-log"].flatMap((tool) =>
+        ...["azcopy-console", "azcopy-log", "azcopy-legacy-console", "azcopy-legacy-log"].flatMap((tool) =>
           ["blob-sas-expired", "blob-sas-missing-permission"].map((story) => `${tool}-${story}`),
         ),
         "curl-blob-cors-no-rule",
