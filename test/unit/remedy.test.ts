@@ -239,6 +239,27 @@ describe("policy remedies: each setting that refuses every caller has its own fi
     for (const w of WRONG_FOR_POLICY) expect(commandsOf(r)).not.toContain(w);
   });
 
+  it("CannotVerifyCopySource from the logs: the source, which the logs do not record, is to be captured; the destination is left alone", async () => {
+    const i = await incidentOf(
+      failures(
+        6,
+        {
+          statusText: "CannotVerifyCopySource",
+          authType: "SAS",
+          uri: "https://stunit01.blob.core.windows.net:443/raw/a.csv?comp=block&blockid=AA&sv=2022-11-02&sp=rwc&sr=c&sig=XXXXX",
+        },
+        "PutBlockFromURL",
+      ),
+    );
+    expect(i.decision).toBe("sas");
+    const r = i.remedy!;
+    expect(r.kind).toBe("investigate");
+    expect(r.commands).toEqual([]);
+    expect(r.change).toMatch(/x-ms-copy-source/);
+    expect(r.change).toMatch(/auth-triage explain/);
+    expect(r.wrongIf.join(" ")).toMatch(/destination/);
+  });
+
   it("a hostile container name stays one quoted word", async () => {
     const i = await incidentOf(
       failures(3, {
