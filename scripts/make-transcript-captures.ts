@@ -5,6 +5,7 @@
  * (expired, missing a permission, signed with another key), and makes each failing call twice:
  * - with the machine's `curl -v`: what curl prints (stderr and stdout, as a terminal shows them);
  * - with the Azure SDK for JavaScript in a child process run with `AZURE_LOG_LEVEL=info`: its stderr;
+ * - with the same SDK without logging, the error as Node prints it (`console.error(err)`);
  * - with the Azure SDK for .NET (scripts/dotnet-sdk-capture, built with the machine's `dotnet`), its
  *   HTTP logging written by Azure.Core's console listener and by a Microsoft.Extensions.Logging console
  *   logger, then the RequestFailedException the program catches: stdout and stderr as a terminal shows.
@@ -49,6 +50,7 @@ export interface TranscriptCapture {
   tool:
     | "curl"
     | "js-sdk"
+    | "js-error"
     | "dotnet-sdk"
     | "dotnet-ilogger"
     | "python-sdk"
@@ -71,6 +73,11 @@ interface Story {
   name: string;
   story: string;
   expect: TranscriptCapture["expect"];
+  /**
+   * What the doctor answers from the error Node prints: it writes every SAS field REDACTED, so only
+   * Storage's answer and the request's shape are left to tell the story.
+   */
+  printed: TranscriptCapture["expect"];
   sas: string;
   write: boolean;
 }
@@ -78,13 +85,14 @@ interface Story {
 /** The SDK's call, run in a child with the SDK's logging on, as a user would (the URL as argv[1]). */
 const SDK_CALL = `
 import { BlobClient } from "@azure/storage-blob";
-const [url, write] = process.argv.slice(1);
+const [url, write, print] = process.argv.slice(1);
 const blob = new BlobClient(url, undefined, { retryOptions: { maxTries: 1 } }).getBlockBlobClient();
 try {
   if (write === "write") await blob.upload("a,b", 3);
   else await blob.download();
 } catch (err) {
-  console.error(\`RestError: \${err.message.split("\\n")[0]} (\${err.statusCode} \${err.code})\`);
+  if (print === "error") console.error(err);
+  else console.error(\`RestError: \${err.message.split("\\n")[0]} (\${err.statusCode} \${err.code})\`);
 }
 `;
 
@@ -113,11 +121,16 @@ function curlPreflight(url: string, origin: string): string {
   return execFileSync("sh", ["-c", 'curl -v -sS "$@" 2>&1', "curl", ...args, url], { encoding: "utf8" });
 }
 
-function sdkTranscript(url: string, write: boolean): string {
+/**
+ * The JavaScript SDK's call: its logging (AZURE_LOG_LEVEL=info) and a line for the error, or, with
+ * `printed`, no logging and the error as Node prints it (`console.error(err)`), what a program shows.
+ */
+function sdkTranscript(url: string, write: boolean, printed = false): string {
+  const { AZURE_LOG_LEVEL: _level, ...quiet } = process.env;
   const run = spawnSync(
     process.execPath,
-    ["--input-type=module", "-e", SDK_CALL, url, write ? "write" : "read"],
-    { cwd: ROOT, env: { ...process.env, AZURE_LOG_LEVEL: "info" }, encoding: "utf8" },
+    ["--input-type=module", "-e", SDK_CALL, url, write ? "write" : "read", printed ? "error" : "summary"],
+    { cwd: ROOT, env: printed ? quiet : { ...process.env, AZURE_LOG_LEVEL: "info" }, encoding: "utf8" },
   );
   return run.stderr;
 }
@@ -295,6 +308,7 @@ async function main(): Promise<void> {
         name: "blob-sas-expired",
         story: "A service SAS that expired an hour ago, used to read the blob.",
         expect: { decision: "sas", firstProblem: "sas-expired" },
+        printed: { decision: "sas", firstProblem: "sas-signature-rejected" },
         sas: sas("r", now - 3 * HOUR, now - HOUR),
         write: false,
       },
@@ -302,6 +316,7 @@ async function main(): Promise<void> {
         name: "blob-sas-missing-permission",
         story: "A read-only service SAS used to overwrite the blob.",
         expect: { decision: "sas", firstProblem: "sas-permission-mismatch" },
+        printed: { decision: "sas", firstProblem: "server-AuthorizationPermissionMismatch" },
         sas: sas("r", now - HOUR, now + HOUR),
         write: true,
       },
@@ -310,6 +325,7 @@ async function main(): Promise<void> {
         story: "A service SAS signed with a key the account does not have (rotated, or another account's).",
         // The SDK's log hides the signature: only the server's answer is left to tell it.
         expect: { decision: "sas", firstProblem: "sas-signature-rejected" },
+        printed: { decision: "sas", firstProblem: "sas-signature-rejected" },
         sas: sas("r", now - HOUR, now + HOUR, otherKey),
         write: false,
       },
@@ -320,17 +336,18 @@ async function main(): Promise<void> {
     for (const s of stories) {
       const url = `${blob.url}?${s.sas}`;
       const secrets = [new URLSearchParams(s.sas).get("sig")!];
-      for (const [tool, transcript] of [
-        ["curl", curlTranscript(url, s.write)],
-        ["js-sdk", sdkTranscript(url, s.write)],
-        ["dotnet-sdk", dotnetTranscript(dotnet.dll, url, s.write, "event-source")],
-        ["dotnet-ilogger", dotnetTranscript(dotnet.dll, url, s.write, "ilogger")],
-        ["python-sdk", pythonTranscript(url, s.write, "basic")],
-        ["az-cli", azTranscript(["--blob-url", url], s.write)],
+      for (const [tool, transcript, expect] of [
+        ["curl", curlTranscript(url, s.write), s.expect],
+        ["js-sdk", sdkTranscript(url, s.write), s.expect],
+        ["js-error", sdkTranscript(url, s.write, true), s.printed],
+        ["dotnet-sdk", dotnetTranscript(dotnet.dll, url, s.write, "event-source"), s.expect],
+        ["dotnet-ilogger", dotnetTranscript(dotnet.dll, url, s.write, "ilogger"), s.expect],
+        ["python-sdk", pythonTranscript(url, s.write, "basic"), s.expect],
+        ["az-cli", azTranscript(["--blob-url", url], s.write), s.expect],
       ] as const) {
         const name = `${tool}-${s.name}`;
         writeFileSync(join(DIR, `${name}.txt`), transcript);
-        index.push({ name, tool, story: s.story, expect: s.expect, secrets });
+        index.push({ name, tool, story: s.story, expect, secrets });
       }
     }
     // A connection string with a key the account does not have: the logs hide the Authorization header.

@@ -16,7 +16,13 @@ import { JAVA_SDK_LOG, parseJavaSdkLog } from "./capture/java-sdk-log.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
 import { parsePowerShellWebRequest, POWERSHELL_WEB_REQUEST } from "./capture/powershell-web-request.js";
 import { parsePythonSdkLog, SDK_LOG_URL, URLLIB3_REQUEST } from "./capture/python-sdk-log.js";
-import { isRestErrorJson, parseRestErrorResponse } from "./capture/rest-error-json.js";
+import {
+  isRestErrorJson,
+  parseRestErrorJson,
+  parseRestErrorResponse,
+  PRINTED_REST_ERROR,
+  printedRestErrorJson,
+} from "./capture/rest-error-json.js";
 import { pastedText } from "./capture/pasted-text.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
 import { parseTerraformError, TERRAFORM_ERROR } from "./capture/terraform-error.js";
@@ -63,6 +69,10 @@ export function parseRequestCapture(
   if (GO_STORAGE_ERROR.test(trimmed)) return parseGoStorageError(trimmed, where);
   if (JAVA_SDK_LOG.test(trimmed)) return parseJavaSdkLog(trimmed, where);
   if (TERRAFORM_ERROR.test(trimmed)) return parseTerraformError(trimmed, where, hints.account);
+  if (PRINTED_REST_ERROR.test(trimmed)) {
+    const doc = printedRestErrorJson(trimmed, where);
+    if (isRestErrorJson(doc)) return parseRestErrorJson(doc, where);
+  }
   if (GO_RESPONSE_ERROR.test(trimmed)) {
     const { request, response } = parseGoResponseError(trimmed, where);
     if (!request)
@@ -171,6 +181,10 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     if (exception) return exception;
     if (GO_RESPONSE_ERROR.test(trimmed)) return parseGoResponseError(trimmed, where).response;
     if (GO_STORAGE_ERROR.test(trimmed)) return readGoStorageError(trimmed, where).response;
+    if (PRINTED_REST_ERROR.test(trimmed)) {
+      const doc = printedRestErrorJson(trimmed, where);
+      if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);
+    }
     // Java's BlobStorageException: `Status code 403, "<?xml …"`.
     const java = JAVA_STATUS.exec(trimmed);
     if (java) return { status: Number(java[1]), headers: [], body: trimmed };

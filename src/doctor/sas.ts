@@ -203,7 +203,7 @@ export function analyzeSas(ctx: SasContext): { sas: SasFields; findings: Finding
       id: "sas-fields-hidden",
       severity: "info",
       title: "The capture hides SAS fields",
-      detail: `${sas.hidden.join(", ")} ${sas.hidden.length === 1 ? "reads" : "read"} "${sas.fields[sas.hidden[0]!]}": the logger that captured the request hid ${sas.hidden.length === 1 ? "its value" : "their values"} (the Azure SDK for Python's HTTP logging hides every query parameter), so ${sas.hidden.length === 1 ? "it is" : "they are"} not checked here. Capture the request with curl -v or a proxy, or check the SAS as it was minted.`,
+      detail: `${sas.hidden.join(", ")} ${sas.hidden.length === 1 ? "reads" : "read"} "${sas.fields[sas.hidden[0]!]}": the logger that captured the request hid ${sas.hidden.length === 1 ? "its value" : "their values"} (the Python SDK's HTTP logging hides every query parameter, the JavaScript SDK's errors every one it does not know), so ${sas.hidden.length === 1 ? "it is" : "they are"} not checked here. Capture the request with curl -v or a proxy, or check the SAS as it was minted.`,
     });
   }
 

@@ -2,6 +2,7 @@ import type { DoctorReport } from "../doctor/doctor.js";
 import type { Incident, PrincipalObservation, Remedy } from "../model/incident.js";
 import type { ServiceType } from "../model/storage-request.js";
 import { redactUri } from "../redact.js";
+import { isHiddenByLogger } from "../doctor/hidden.js";
 import { buildRemedy } from "./build.js";
 import { targetOf, withService } from "../doctor/operation.js";
 import { CHANGED_AFTER_SIGNING, type CauseId } from "../signature/diff.js";
@@ -39,8 +40,10 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
   // The same target the doctor resolved: path-style URLs (the emulator, IP hosts) name the account
   // first, which is not part of the object.
   const segments = withService(targetOf(url), svc).segments;
-  const st = r.sas?.fields["st"];
-  const se = r.sas?.fields["se"];
+  // A SAS time a logger hid is unknown: no window is made of it.
+  const shown = (v: string | undefined) => (v === undefined || isHiddenByLogger(v) ? undefined : v);
+  const st = shown(r.sas?.fields["st"]);
+  const se = shown(r.sas?.fields["se"]);
   const incident: Incident = {
     id: "explain",
     account,

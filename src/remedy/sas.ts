@@ -9,6 +9,7 @@ import {
   fmtUtc,
   type RemedyContext,
 } from "./context.js";
+import { isHiddenByLogger } from "../doctor/hidden.js";
 import { operationsOf } from "./rbac.js";
 import { placeholder, sh } from "./shell.js";
 
@@ -38,7 +39,8 @@ export function sasFieldsOf(uris: readonly string[]): SasFields[] {
     const f: SasFields = {};
     for (const k of ["sp", "sr", "st", "se", "skoid", "srt", "ss"] as const) {
       const v = params.get(k);
-      if (v !== null && v !== "") f[k] = v;
+      // A value a logger hid (`sp=REDACTED`) is unknown, not a value: no letters are read from it.
+      if (v !== null && v !== "" && !isHiddenByLogger(v)) f[k] = v;
     }
     const key = JSON.stringify(f);
     if (seen.has(key)) continue;
@@ -46,6 +48,16 @@ export function sasFieldsOf(uris: readonly string[]): SasFields[] {
     out.push(f);
   }
   return out;
+}
+
+/** Whether a sample URI's SAS fields were hidden by the logger that captured it (`sp=REDACTED`). */
+function fieldsHidden(uris: readonly string[]): boolean {
+  return uris.some((u) => {
+    const q = u.indexOf("?");
+    if (q < 0) return false;
+    const params = new URLSearchParams(u.slice(q + 1));
+    return ["sp", "se", "sr"].some((k) => isHiddenByLogger(params.get(k) ?? ""));
+  });
 }
 
 const ISO_IN_ONE_HOUR = `"$(date -u -d '${REPLACEMENT_SAS_LIFETIME}' '+%Y-%m-%dT%H:%MZ')"`;
@@ -232,6 +244,26 @@ export function sasRemedy(incident: Incident, ctx: RemedyContext): Remedy {
         ...wrongCommon,
       ],
       facts,
+    };
+  }
+  // A capture that hides the SAS's fields (the JavaScript SDK's errors write each one REDACTED) cannot
+  // tell an expired SAS from a missing letter or another key: a new SAS with what the operation needs
+  // settles all three, and is no wider than the letters the failures need.
+  if (!primary.sp && !primary.se && fieldsHidden(incident.sampleUris)) {
+    return {
+      kind: "replace-sas",
+      change: `The capture hides the SAS's fields (sp, se and the rest), so which of them failed is not known: give the caller a new short-lived SAS with sp=${letters}, ${isBlobOnly(incident) ? "minted from Microsoft Entra ID (user delegation)" : "minted with the current key"}, and see the request succeed with it.`,
+      commands,
+      ...(commands.length ? {} : { noCommand: mint.why }),
+      whyNarrowest: `sp=${letters} is what ${incident.operations.join(", ")} need${incident.operations.length === 1 ? "s" : ""}, and the SAS lives one hour.`,
+      wrongIf: [
+        "The SAS was right and the request changed in transit (a proxy re-encoding the path): capture it with curl -v, which shows the fields, and explain that capture.",
+        ...wrongCommon,
+      ],
+      facts: facts.concat({
+        label: "SAS fields",
+        value: "hidden by the capture: expiry, permissions and signature not checked",
+      }),
     };
   }
   // Proven by a capture, not inferred from the activity log: so it outranks a ranked key change and

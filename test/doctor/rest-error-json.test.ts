@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { parseRequestCapture, parseResponseCapture, storageErrorOf } from "../../src/doctor/capture.js";
@@ -150,5 +152,43 @@ describe("today's Storage SDK error as JSON (real, against Azurite)", () => {
     expect(error.code).toBe("AuthenticationFailed");
     expect(error.stringToSign).toContain("/stfinance07/invoices\nrestype:container");
     expect(error.authenticationErrorDetail).not.toContain("c2lnbmF0dXJl");
+  });
+});
+
+describe("a RestError as Node prints it (console.error(err))", () => {
+  // Made by `npm run corpus:transcripts`: today's SDK against Azurite, a SAS that expired an hour ago.
+  const printed = readFileSync(
+    join("test", "doctor", "captures", "transcripts", "js-error-blob-sas-expired.txt"),
+    "utf8",
+  );
+
+  it("reads the request the error holds, every SAS field hidden, and Storage's answer", () => {
+    expect(printed).toMatch(/^RestError: /);
+    const exchange = parseRequestCapture(printed, "err.txt");
+    expect(exchange.request.method).toBe("GET");
+    expect(exchange.request.url).toMatch(
+      /\/devstoreaccount1\/reports\/2026\/q3\.csv\?sv=REDACTED&.*&sp=REDACTED/,
+    );
+    expect(exchange.response?.status).toBe(403);
+    expect(storageErrorOf(exchange.response).code).toBe("AuthorizationFailure");
+    expect(parseResponseCapture(printed, "err.txt").status).toBe(403);
+  });
+
+  it("fixes with a new SAS of the letters the call needs, never claiming the hidden SAS was in date", () => {
+    const report = explainCapture(printed, undefined, {}).primary!;
+    expect(report.firstProblem?.detail).toMatch(/hides sv, sr, sp, st, se/);
+    const remedy = remedyForDoctorReport(report)!;
+    expect(remedy.kind).toBe("replace-sas");
+    expect(remedy.change).toMatch(/hides the SAS's fields/);
+    expect(remedy.change).not.toMatch(/in date|REDACT/);
+    expect(remedy.commands[0]!.command).toMatch(/ --permissions r /);
+    expect(remedy.facts.map((f) => f.value).join(" ")).not.toMatch(/REDACT/);
+  });
+
+  it("says so when the JSON after the message is cut off", () => {
+    const cut = printed.slice(0, printed.indexOf('"request"'));
+    expect(() => parseRequestCapture(cut, "err.txt")).toThrow(
+      /err\.txt: a RestError as Node prints it, .*cut off/,
+    );
   });
 });

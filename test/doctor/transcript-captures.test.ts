@@ -26,8 +26,8 @@ describe("real transcripts of failing calls", () => {
     const stories = ["blob-sas-expired", "blob-sas-missing-permission", "blob-sas-wrong-key"];
     expect(index.map((c) => c.name).sort()).toEqual(
       [
-        ...["curl", "dotnet-ilogger", "dotnet-sdk", "js-sdk", "python-sdk", "az-cli"].flatMap((tool) =>
-          stories.map((story) => `${tool}-${story}`),
+        ...["curl", "dotnet-ilogger", "dotnet-sdk", "js-sdk", "js-error", "python-sdk", "az-cli"].flatMap(
+          (tool) => stories.map((story) => `${tool}-${story}`),
         ),
         "python-sdk-blob-sharedkey-wrong-key",
         "python-sdk-blob-bearer-wrong-audience",

@@ -27,7 +27,8 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     the older Go Storage SDKs' "===== RESPONSE ERROR (ServiceCode=…)" text (what
                     AzCopy up to 10.16 prints), Terraform's error for a Storage call (the request
                     rebuilt from the names it gives; --account when it names none),
-                    Azure Storage Explorer's error details (its response is used too), what
+                    a JavaScript SDK RestError as Node prints it (console.error(err)), Azure
+                    Storage Explorer's error details (its response is used too), what
                     'curl -v' prints (its response and body are used too), a curl command line (a
                     browser's "Copy as cURL", bash or cmd), or a browser's "Copy as fetch" or
                     "Copy as PowerShell" (Invoke-WebRequest).

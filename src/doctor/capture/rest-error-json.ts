@@ -16,7 +16,9 @@ import {
  *   text. Headers are an `_headersMap` of {name, value} by lower-case name.
  * - JSON.stringify of an error of today's SDKs (@azure/core-rest-pipeline): no request, the status, and
  *   `details`: the response's headers (the error code as `errorCode`) with the error body's fields
- *   (`message`, `code`, `authenticationErrorDetail`). Only a response, then.
+ *   (`message`, `code`, `authenticationErrorDetail`). Only a response, then. Printed by Node
+ *   (PRINTED_REST_ERROR), the same error also has its request: the URL (every query value `REDACTED`),
+ *   the method and the headers.
  */
 
 const headerMap = z.object({
@@ -46,6 +48,30 @@ const restErrorSchema = z.object({
   details: z.record(z.string(), z.unknown()).nullish(),
 });
 type RestError = z.infer<typeof restErrorSchema>;
+
+/**
+ * A RestError as Node prints it (`console.error(err)`, an uncaught error): `RestError: <message>`, the
+ * message's RequestId and Time lines, then the error as JSON from a line that opens it (` {`) to the line
+ * that closes it. What a Node program's users paste.
+ */
+export const PRINTED_REST_ERROR = /^RestError: .*(?:\n.*)*?\n ?\{\s*$/m;
+
+/** The JSON of a printed RestError (PRINTED_REST_ERROR), parsed; CaptureError when it does not parse. */
+export function printedRestErrorJson(text: string, where: string): Record<string, unknown> {
+  const named = text.search(/^RestError: /m);
+  const open = text.slice(named).search(/\n ?\{\s*\n/);
+  const close = text.lastIndexOf("\n}");
+  const json = open < 0 || close < 0 ? "" : text.slice(named + open + 1, close + 2);
+  try {
+    const doc: unknown = JSON.parse(json);
+    if (doc && typeof doc === "object" && !Array.isArray(doc)) return doc as Record<string, unknown>;
+  } catch {
+    // Reported below, as for any JSON that is not an error object.
+  }
+  throw new CaptureError(
+    `${where}: a RestError as Node prints it, but the JSON after its message does not parse (was it cut off?): give it whole, from "RestError:" to the closing brace`,
+  );
+}
 
 /** Whether a parsed JSON document is a RestError: its name, or core-http's header map on its request. */
 export function isRestErrorJson(doc: Record<string, unknown>): boolean {
