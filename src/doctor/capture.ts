@@ -1,4 +1,5 @@
 import { parseServerAuthError } from "../signature/index.js";
+import { AZ_CLI_ERROR, azCliErrorAnswer } from "./capture/az-cli-error.js";
 import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
 import { CURL_COMMAND, parseCurlCommand } from "./capture/curl-command.js";
 import { CURL_NOTE_OR_ANSWER, CURL_REQUEST_LINE, parseCurlVerbose } from "./capture/curl-verbose.js";
@@ -115,6 +116,11 @@ function answerGivenAsRequest(text: string, where: string): CaptureError | undef
   }
   const code = storageErrorOf(answer).code;
   if (answer.status === undefined && code === undefined) return undefined;
+  // What `az storage …` printed: its --debug output shows the call itself.
+  if (AZ_CLI_ERROR.test(text))
+    return new CaptureError(
+      `${where}: this is what the Azure CLI printed for Storage's answer (${code ?? answer.status}${azCliErrorAnswer(text) ? ": az prints its own message for that code" : ""}), not the request: run the same az command with --debug and give what it prints as the request (it shows the call and the answer)`,
+    );
   return new CaptureError(
     `${where}: this is Storage's answer${answer.status !== undefined ? ` (${answer.status}${code ? ` ${code}` : ""})` : ` (${code})`}, not the request: give it as the response (--response, or the page's Response box), and as the request what shows the call itself (the SDK's HTTP logging, a HAR, curl -v, raw HTTP)`,
   );
@@ -185,6 +191,8 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
       const doc = printedRestErrorJson(trimmed, where);
       if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);
     }
+    const az = azCliErrorAnswer(trimmed);
+    if (az) return az;
     // Java's BlobStorageException: `Status code 403, "<?xml …"`.
     const java = JAVA_STATUS.exec(trimmed);
     if (java) return { status: Number(java[1]), headers: [], body: trimmed };

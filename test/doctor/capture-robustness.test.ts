@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CaptureError, parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
+import {
+  CaptureError,
+  parseRequestCapture,
+  parseResponseCapture,
+  storageErrorOf,
+} from "../../src/doctor/capture.js";
 import { RequestInputError } from "../../src/signature/index.js";
 
 /**
@@ -95,6 +100,28 @@ describe("a request file that holds only Storage's answer", () => {
     ],
   ])("%s: says so, and what to give instead", (_what, text, message) => {
     expect(() => parseRequestCapture(text, "req.txt")).toThrow(message);
+  });
+
+  // The Azure CLI prints its own message for three codes; the az storage module writes them.
+  it.each([
+    [
+      'ERROR: \nYou do not have the required permissions needed to perform this operation.\nDepending on your operation, you may need to be assigned one of the following roles:\n    "Storage Blob Data Owner"\n\nIf you want to use the old authentication method and allow querying for the right account key, please use the "--auth-mode" parameter and "key" value.\n',
+      "AuthorizationPermissionMismatch",
+    ],
+    [
+      "ERROR: \nThe request may be blocked by network rules of storage account. Please check network rule set using 'az storage account show -n accountname --query networkRuleSet'.\nIf you want to change the default action to apply when no rule matches, please use 'az storage account update'.\n",
+      "AuthorizationFailure",
+    ],
+    [
+      "ERROR: \nAuthentication failure. This may be caused by either invalid account key, connection string or sas token value provided for your storage account.\n",
+      "AuthenticationFailed",
+    ],
+  ])("the Azure CLI's own message is read as its code, and az --debug is asked for (%#)", (text, code) => {
+    expect(storageErrorOf(parseResponseCapture(text, "az.txt")).code).toBe(code);
+    expect(parseResponseCapture(text, "az.txt").status).toBe(403);
+    expect(() => parseRequestCapture(text, "az.txt")).toThrow(
+      new RegExp(`az\\.txt: this is what the Azure CLI printed for Storage's answer \\(${code}: .*--debug`),
+    );
   });
 
   it("text that is neither keeps the reader's own error, with its line", () => {
