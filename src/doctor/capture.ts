@@ -157,11 +157,14 @@ export function parseRequestCaptures(
 }
 
 const JAVA_STATUS = /StorageException: Status code (\d{3}),/;
+const POWERSHELL_STORAGE_STATUS = /HTTP Status Code: (\d{3}) - HTTP Error Message:/;
 
 /**
  * Reads a separate response capture: raw HTTP, JSON, Azurite's debug log (the answer to its last failed
  * request, with the string-to-sign), the text of a .NET RequestFailedException (its
- * `Status:`, `Content:` and `Headers:`), of a Go azcore.ResponseError (`RESPONSE 403: …`, as AzCopy
+ * `Status:`, `Content:` and `Headers:`, also as Azure PowerShell prints it after the cmdlet's name), of
+ * Azure PowerShell's older Storage cmdlets (`HTTP Status Code: 403 - …`, `ErrorCode: …`), of a Go
+ * azcore.ResponseError (`RESPONSE 403: …`, as AzCopy
  * prints it) or of the older Go Storage SDKs' StorageError (`===== RESPONSE ERROR (ServiceCode=…)`), or
  * just the XML error body.
  */
@@ -193,9 +196,10 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     }
     const az = azCliErrorAnswer(trimmed);
     if (az) return az;
-    // Java's BlobStorageException: `Status code 403, "<?xml …"`.
-    const java = JAVA_STATUS.exec(trimmed);
-    if (java) return { status: Number(java[1]), headers: [], body: trimmed };
+    // Java's BlobStorageException (`Status code 403, "<?xml …"`) and Azure PowerShell's older Storage
+    // cmdlets (`… HTTP Status Code: 403 - HTTP Error Message: …`, then `ErrorCode: …`).
+    const status = JAVA_STATUS.exec(trimmed) ?? POWERSHELL_STORAGE_STATUS.exec(trimmed);
+    if (status) return { status: Number(status[1]), headers: [], body: trimmed };
   }
   return parseRawHttpResponse(trimmed, where);
 }

@@ -124,6 +124,36 @@ describe("a request file that holds only Storage's answer", () => {
     );
   });
 
+  it("Azure PowerShell's Storage cmdlets: today's (the exception after the cmdlet's name) and the older ones", () => {
+    const today = [
+      "Get-AzStorageBlob: This request is not authorized to perform this operation using this permission.",
+      "RequestId:5d7a8c4e-201e-0047-3b2a-48a1c9000000",
+      "Time:2026-12-05T20:15:02.1234567Z",
+      "Status: 403 (This request is not authorized to perform this operation using this permission.)",
+      "ErrorCode: AuthorizationPermissionMismatch",
+      "",
+      "Headers:",
+      "x-ms-error-code: AuthorizationPermissionMismatch",
+    ].join("\n");
+    const older = [
+      "Get-AzStorageBlob : The remote server returned an error: (403) Forbidden. HTTP Status Code: 403 - HTTP Error Message: This request is not authorized to perform this operation.",
+      "ErrorCode: AuthorizationFailure",
+      "ErrorMessage: This request is not authorized to perform this operation.",
+      "At line:1 char:1",
+      "+ Get-AzStorageBlob -Container logs -Context $ctx",
+      "    + CategoryInfo          : CloseError: (:) [Get-AzStorageBlob], StorageException",
+    ].join("\n");
+    for (const [text, code] of [
+      [today, "AuthorizationPermissionMismatch"],
+      [older, "AuthorizationFailure"],
+    ] as const) {
+      const answer = parseResponseCapture(text, "ps.txt");
+      expect(answer.status).toBe(403);
+      expect(storageErrorOf(answer).code).toBe(code);
+      expect(() => parseRequestCapture(text, "ps.txt")).toThrow(/Storage's answer \(403 /);
+    }
+  });
+
   it("text that is neither keeps the reader's own error, with its line", () => {
     expect(() => parseRequestCapture("hello world\nfoo", "req.txt")).toThrow(/req.txt:2: header/);
   });
