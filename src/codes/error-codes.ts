@@ -52,6 +52,12 @@ const NO_RBAC_FOR_UNAUTHENTICATED =
 const NO_FIREWALL_FOR_SIGNATURE = "Do not open the storage firewall: this is not a network rejection.";
 const NO_SECRET_LOGGING = "Do not log raw Authorization headers, SAS tokens or keys while debugging.";
 
+/**
+ * The code of a copy from a URL whose source Storage could not read: the request doctor and the remedy
+ * both look past the caller's credential to the source's for it.
+ */
+export const COPY_SOURCE_REFUSED = "CannotVerifyCopySource";
+
 export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   {
     code: "AuthenticationFailed",
@@ -362,7 +368,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   {
     // Its message is the copy source's own (403: "This request is not authorized to perform this
     // operation."), so it has none of its own here.
-    code: "CannotVerifyCopySource",
+    code: COPY_SOURCE_REFUSED,
     httpStatus: [401, 403],
     meaning:
       "A copy from a URL (Copy Blob From URL, Put Block From URL, Put Range From URL, AzCopy's service-to-service copies) was refused reading its source: the destination request itself was authorized. The source URL's SAS is expired or lacks read, its sip range names the client's address though Storage reads the source from its own, the source account's network rules do not admit the copy, or the source token (x-ms-copy-source-authorization) lacks a data role on the source.",

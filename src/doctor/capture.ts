@@ -42,9 +42,10 @@ export {
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
  * the Go SDK's as AzCopy logs and prints it, the Java SDK's), the error text of the older Go Storage SDKs
- * (what AzCopy up to 10.16 prints), Terraform's error for a Storage call, what
- * `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a browser's "Copy as
- * cURL", "Copy as fetch", "Copy as PowerShell"). The format is detected, not configured; each format's
+ * (what AzCopy up to 10.16 prints), a JavaScript SDK RestError as Node prints it, Terraform's error for a
+ * Storage call, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
+ * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), pasted as they are (from a CI job's
+ * log, or with doubled line breaks: pastedText). The format is detected, not configured; each format's
  * reader is a file of ./capture/.
  */
 
@@ -164,9 +165,9 @@ const POWERSHELL_STORAGE_STATUS = /HTTP Status Code: (\d{3}) - HTTP Error Messag
  * request, with the string-to-sign), the text of a .NET RequestFailedException (its
  * `Status:`, `Content:` and `Headers:`, also as Azure PowerShell prints it after the cmdlet's name), of
  * Azure PowerShell's older Storage cmdlets (`HTTP Status Code: 403 - …`, `ErrorCode: …`), of a Go
- * azcore.ResponseError (`RESPONSE 403: …`, as AzCopy
- * prints it) or of the older Go Storage SDKs' StorageError (`===== RESPONSE ERROR (ServiceCode=…)`), or
- * just the XML error body.
+ * azcore.ResponseError (`RESPONSE 403: …`, as AzCopy prints it), of the older Go Storage SDKs'
+ * StorageError (`===== RESPONSE ERROR (ServiceCode=…)`), of a RestError as Node prints it, the Azure
+ * CLI's own message for a code, or just the XML error body.
  */
 export function parseResponseCapture(text: string, source: string): CapturedResponse {
   const { text: trimmed, where } = pastedText(text, source);

@@ -17,8 +17,6 @@ export function copySourceOf(headers: readonly HttpHeader[]): string | undefined
   return source ? redactUri(source.trim()) : undefined;
 }
 
-export const CANNOT_VERIFY_COPY_SOURCE = "cannotverifycopysource";
-
 /** Why the source's read was refused, as far as the request shows it; empty when no source is shown. */
 export function copySourceFindings(
   headers: readonly HttpHeader[],

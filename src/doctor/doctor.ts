@@ -4,12 +4,17 @@
  * verdict vocabulary with the wrong fix to avoid. Checks run in the order a person should fix things:
  * scheme integrity first, then the credential itself, then what the server said.
  */
-import { verdictRuleFor, type LoggedAuthType, type VerdictRule } from "../codes/error-codes.js";
+import {
+  COPY_SOURCE_REFUSED,
+  verdictRuleFor,
+  type LoggedAuthType,
+  type VerdictRule,
+} from "../codes/error-codes.js";
 import type { Decision } from "../model/incident.js";
 import { redactSecrets, redactUri, sanitizeLogValue } from "../redact.js";
 import { analyzeBearer, parseBearerChallenge, tokenProblemInDetail } from "./bearer.js";
 import { corsFindings, corsPreflightOf, type CorsPreflight } from "./cors.js";
-import { CANNOT_VERIFY_COPY_SOURCE, copySourceFindings, copySourceOf } from "./copy-source.js";
+import { copySourceFindings, copySourceOf } from "./copy-source.js";
 import { isHiddenByLogger } from "./hidden.js";
 import {
   header,
@@ -464,7 +469,7 @@ export function diagnose(
   }
 
   // A copy whose source Storage could not read: the request's own credential passed, the source's did not.
-  if (error.code?.toLowerCase() === CANNOT_VERIFY_COPY_SOURCE)
+  if (error.code?.toLowerCase() === COPY_SOURCE_REFUSED.toLowerCase())
     findings.push(...copySourceFindings(req.headers, requestTimeMs));
 
   // 3. What the server said, when nothing above explains it.

@@ -1,3 +1,4 @@
+import { COPY_SOURCE_REFUSED } from "../codes/error-codes.js";
 import type { Incident, Remedy } from "../model/incident.js";
 import { accountConfigurationRemedy } from "./account-configuration.js";
 import { accountDisabledRemedy } from "./account-disabled.js";
@@ -18,7 +19,8 @@ import { sasRemedy } from "./sas.js";
  */
 export function buildRemedy(incident: Incident, ctx: RemedyContext): Remedy {
   // Whatever the verdict, a copy whose source Storage could not read is fixed at the source.
-  if (incident.errorCode.toLowerCase() === "cannotverifycopysource") return copySourceRemedy(incident, ctx);
+  if (incident.errorCode.toLowerCase() === COPY_SOURCE_REFUSED.toLowerCase())
+    return copySourceRemedy(incident, ctx);
   switch (incident.decision) {
     case "rbac":
       return rbacRemedy(incident, ctx);
