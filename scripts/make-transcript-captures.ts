@@ -17,8 +17,8 @@
  * emulator refuses (a wrong audience, an expired one: Azurite with --oauth basic) with the Python SDK.
  * AzCopy (the npm package @azure-tools/azcopy-linux, fetched into a temporary folder) copies with an
  * expired SAS and uploads with a read-only one: its job log at --log-level DEBUG, and what it prints on
- * the terminal (the Go SDK's error text, without the URL's query). AzCopy 10.14.1, the last built on the
- * older Go Storage SDK (azure-storage-blob-go), uploads with an expired SAS and a read-only one: its
+ * the terminal (the Go SDK's error text, without the URL's query). AzCopy 10.14.1, built on the older Go
+ * Storage SDK (azure-storage-blob-go, as AzCopy was up to 10.18), uploads with an expired SAS and a read-only one: its
  * terminal prints that SDK's `===== RESPONSE ERROR (ServiceCode=…)` text, request and answer whole.
  * Browsers' CORS preflights are captured with curl alone (OPTIONS with the page's Origin), once with no
  * CORS rule on the service and once with a rule for another origin: no SDK sends a preflight.
@@ -257,7 +257,7 @@ export function azTranscript(target: string[], write: boolean): string {
 }
 
 const AZCOPY_PACKAGE = "@azure-tools/azcopy-linux@10.32.2";
-/** The last AzCopy on the older Go Storage SDK the npm package has (10.17 moved blob to azcore). */
+/** An AzCopy on the older Go Storage SDK (azure-storage-blob-go): 10.17.0 and 10.18.1 print the same text. */
 const AZCOPY_LEGACY_PACKAGE = "@azure-tools/azcopy-linux@10.14.1";
 
 /** AzCopy's Linux binary from npm, into a temporary folder (it is 57 MB, and only this script needs it). */

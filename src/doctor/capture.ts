@@ -42,7 +42,7 @@ export {
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
  * the Go SDK's as AzCopy logs and prints it, the Java SDK's), the error text of the older Go Storage SDKs
- * (what AzCopy up to 10.16 prints), a JavaScript SDK RestError as Node prints it, Terraform's error for a
+ * (what AzCopy 10.18 and older print), a JavaScript SDK RestError as Node prints it, Terraform's error for a
  * Storage call, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
  * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), pasted as they are (from a CI job's
  * log, or with doubled line breaks: pastedText). The format is detected, not configured; each format's

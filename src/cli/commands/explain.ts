@@ -25,7 +25,7 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     listener or ILogger, with the exception the program printed), the Java SDK's
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
                     the older Go Storage SDKs' "===== RESPONSE ERROR (ServiceCode=…)" text (what
-                    AzCopy up to 10.16 prints), Terraform's error for a Storage call (the request
+                    AzCopy 10.18 and older print), Terraform's error for a Storage call (the request
                     rebuilt from the names it gives; --account when it names none),
                     a JavaScript SDK RestError as Node prints it (console.error(err)), Azure
                     Storage Explorer's error details (its response is used too), what

@@ -4,7 +4,7 @@ import { bracketedValue, INDENTED_HEADER, RESPONSE_STATUS, RULE } from "./go-sdk
 
 /**
  * The error text of the Azure Storage SDKs for Go before azcore (azure-storage-blob-go, -file-go and
- * -queue-go): what AzCopy up to 10.16 prints on the terminal for a failed transfer (and later versions
+ * -queue-go): what AzCopy 10.18 and older print on the terminal for a failed transfer (and later versions
  * for Azure Files), and what the Go programs built on them print with their `err`:
  *
  *     -> github.com/Azure/azure-storage-blob-go/azblob.newStorageError, …/zc_storage_error.go:42
