@@ -124,6 +124,13 @@ describe("a request file that holds only Storage's answer", () => {
     );
   });
 
+  it("Python's logging's ERROR line is not the Azure CLI's", () => {
+    const python = "ERROR:root:Server failed to authenticate the request.\nErrorCode:AuthenticationFailed\n";
+    expect(() => parseRequestCapture(python, "py.txt")).toThrow(
+      /py\.txt: this is Storage's answer \(AuthenticationFailed\)/,
+    );
+  });
+
   it("Azure PowerShell's Storage cmdlets: today's (the exception after the cmdlet's name) and the older ones", () => {
     const today = [
       "Get-AzStorageBlob: This request is not authorized to perform this operation using this permission.",

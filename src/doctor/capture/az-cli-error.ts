@@ -17,8 +17,11 @@ const AZ_CLI_MESSAGES: ReadonlyArray<readonly [RegExp, string]> = [
   ],
 ];
 
-/** An `ERROR:` line as the Azure CLI starts what it prints for a failed command. */
-export const AZ_CLI_ERROR = /^ERROR:/m;
+/**
+ * An `ERROR: ` line as the Azure CLI starts what it prints for a failed command (Python's logging writes
+ * `ERROR:name:…`, without the space).
+ */
+export const AZ_CLI_ERROR = /^ERROR:(?: |$)/m;
 
 /** Storage's answer behind the Azure CLI's own message for it, or undefined when it is none of them. */
 export function azCliErrorAnswer(text: string): CapturedResponse | undefined {
