@@ -11,7 +11,12 @@ import {
 } from "./capture/dotnet-sdk-log.js";
 import { CaptureError, header, type CapturedExchange, type CapturedResponse } from "./capture/exchange.js";
 import { GO_RESPONSE_ERROR, GO_SDK_LOG, parseGoResponseError, parseGoSdkLog } from "./capture/go-sdk-log.js";
-import { GO_STORAGE_ERROR, parseGoStorageError, readGoStorageError } from "./capture/go-storage-error.js";
+import {
+  GO_STORAGE_ERROR,
+  parseGoStorageError,
+  readGoStorageError,
+  readGoStorageServiceError,
+} from "./capture/go-storage-error.js";
 import { parseJsonCapture, responseFromJson } from "./capture/json-har.js";
 import { JAVA_SDK_LOG, parseJavaSdkLog } from "./capture/java-sdk-log.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
@@ -166,7 +171,8 @@ const POWERSHELL_STORAGE_STATUS = /HTTP Status Code: (\d{3}) - HTTP Error Messag
  * `Status:`, `Content:` and `Headers:`, also as Azure PowerShell prints it after the cmdlet's name), of
  * Azure PowerShell's older Storage cmdlets (`HTTP Status Code: 403 - …`, `ErrorCode: …`), of a Go
  * azcore.ResponseError (`RESPONSE 403: …`, as AzCopy prints it), of the older Go Storage SDKs'
- * StorageError (`===== RESPONSE ERROR (ServiceCode=…)`), of a RestError as Node prints it, the Azure
+ * StorageError (`===== RESPONSE ERROR (ServiceCode=…)`) and the oldest one's `storage: service returned
+ * error: StatusCode=…`, of a RestError as Node prints it, the Azure
  * CLI's own message for a code, or just the XML error body.
  */
 export function parseResponseCapture(text: string, source: string): CapturedResponse {
@@ -191,6 +197,8 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     if (exception) return exception;
     if (GO_RESPONSE_ERROR.test(trimmed)) return parseGoResponseError(trimmed, where).response;
     if (GO_STORAGE_ERROR.test(trimmed)) return readGoStorageError(trimmed, where).response;
+    const goService = readGoStorageServiceError(trimmed);
+    if (goService) return goService;
     if (PRINTED_REST_ERROR.test(trimmed)) {
       const doc = printedRestErrorJson(trimmed, where);
       if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);

@@ -213,6 +213,25 @@ describe("the older Go Storage SDKs' RESPONSE ERROR text", () => {
   });
 });
 
+describe("the oldest Go Storage SDK's error (azure-sdk-for-go's storage package)", () => {
+  const text = [
+    'MountVolume.SetUp failed for volume "pvc-4f" : rpc error: code = Internal desc = storage: service returned error: StatusCode=403, ErrorCode=AuthenticationFailed, ErrorMessage=Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
+    "RequestId:2d9c4b7e-f01a-0020-1b2c-3d4e5f000000",
+    "Time:2026-12-05T20:15:02.1234567Z, RequestInitiated=Sat, 05 Dec 2026 20:15:01 GMT, RequestId=2d9c4b7e-f01a-0020-1b2c-3d4e5f000000, API Version=2018-03-28, QueryParameterName=, QueryParameterValue=",
+  ].join("\n");
+
+  it("gives the answer's status, code and time as --response, and as the request says it is the answer", () => {
+    const response = parseResponseCapture(text, "k8s.txt");
+    expect(response.status).toBe(403);
+    const error = storageErrorOf(response);
+    expect(error.code).toBe("AuthenticationFailed");
+    expect(error.timeMs).toBe(Date.parse("2026-12-05T20:15:02.123Z"));
+    expect(() => parseRequestCapture(text, "k8s.txt")).toThrow(
+      /Storage's answer \(403 AuthenticationFailed\)/,
+    );
+  });
+});
+
 describe("the copy source behind CannotVerifyCopySource", () => {
   const withSource = (source: string, extra = "") =>
     AZCOPY_FILES_COPY_SOURCE.replace(

@@ -116,3 +116,24 @@ export function readGoStorageError(
     response: { ...(status === undefined ? {} : { status }), headers: responseHeaders, body },
   };
 }
+
+/**
+ * The oldest Go Storage SDK (azure-sdk-for-go's `storage` package, still in older Kubernetes volume
+ * drivers and tools): `storage: service returned error: StatusCode=403, ErrorCode=…, ErrorMessage=…
+ * RequestId:… Time:…, RequestInitiated=…, RequestId=…, API Version=…`. Storage's answer alone: no URL,
+ * no header.
+ */
+/** The answer a `storage: service returned error` line gives: its status, code and message. */
+export function readGoStorageServiceError(text: string): CapturedResponse | undefined {
+  const m =
+    /storage: service returned error: StatusCode=(\d{3}), ErrorCode=([^,]*), ErrorMessage=([\s\S]*?)(?:, RequestInitiated=|$)/.exec(
+      text,
+    );
+  if (!m) return undefined;
+  const code = m[2]!.trim();
+  return {
+    status: Number(m[1]),
+    headers: code ? [{ name: "x-ms-error-code", value: code }] : [],
+    body: storageErrorBody({ code: code || undefined, message: m[3]!.trim() }),
+  };
+}
