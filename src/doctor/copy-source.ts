@@ -2,6 +2,7 @@ import { redactUri } from "../redact.js";
 import { header } from "./capture/exchange.js";
 import type { HttpHeader } from "../signature/index.js";
 import type { Finding } from "./finding.js";
+import { isHiddenByLogger } from "./hidden.js";
 
 /**
  * A copy from a URL (Copy Blob From URL, Put Block From URL, Put Range From URL: AzCopy's
@@ -62,8 +63,13 @@ export function copySourceFindings(
       ),
     ];
   const out: Finding[] = [];
-  const se = Date.parse(q.get("se") ?? "");
-  const st = Date.parse(q.get("st") ?? "");
+  // A value the logger hid (`sp=REDACTED`) is unknown: nothing is said of it.
+  const shown = (name: string) => {
+    const v = q.get(name);
+    return v === null || isHiddenByLogger(v) ? null : v;
+  };
+  const se = Date.parse(shown("se") ?? "");
+  const st = Date.parse(shown("st") ?? "");
   if (requestTimeMs !== undefined && Number.isFinite(se) && se < requestTimeMs)
     out.push(
       found(
@@ -80,7 +86,7 @@ export function copySourceFindings(
         `The source URL's SAS starts at ${new Date(st).toISOString()}, after the request (${new Date(requestTimeMs).toISOString()}): the clock that minted it runs ahead. Mint it without st.`,
       ),
     );
-  const sp = q.get("sp");
+  const sp = shown("sp");
   if (sp !== null && !sp.includes("r"))
     out.push(
       found(
@@ -89,7 +95,7 @@ export function copySourceFindings(
         `The source URL's SAS has sp=${sp}, without r: Storage must read the source to copy it. Mint the source's SAS with r.`,
       ),
     );
-  const sip = q.get("sip");
+  const sip = shown("sip");
   if (sip)
     out.push(
       found(

@@ -1,10 +1,8 @@
 import { targetOf } from "../doctor/operation.js";
 import type { Incident, Remedy, RemedyCommand } from "../model/incident.js";
 import { command, type RemedyContext } from "./context.js";
-import { REPLACEMENT_SAS_LIFETIME } from "./sas.js";
+import { ISO_IN_ONE_HOUR } from "./sas.js";
 import { sh } from "./shell.js";
-
-const ISO_IN_ONE_HOUR = `"$(date -u -d '${REPLACEMENT_SAS_LIFETIME}' '+%Y-%m-%dT%H:%MZ')"`;
 
 const WRONG_FOR_DESTINATION =
   "Changing the destination's key, SAS or roles: Storage accepted the destination request; the source is what it could not read.";

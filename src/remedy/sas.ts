@@ -60,7 +60,8 @@ function fieldsHidden(uris: readonly string[]): boolean {
   });
 }
 
-const ISO_IN_ONE_HOUR = `"$(date -u -d '${REPLACEMENT_SAS_LIFETIME}' '+%Y-%m-%dT%H:%MZ')"`;
+/** A replacement SAS's expiry, worked out by the shell when the command runs. */
+export const ISO_IN_ONE_HOUR = `"$(date -u -d '${REPLACEMENT_SAS_LIFETIME}' '+%Y-%m-%dT%H:%MZ')"`;
 
 /** The object keys' container and blob names, when the failures all fall in one container. */
 function targetOf(incident: Incident, ctx: RemedyContext): { container?: string; blobs: string[] } {

@@ -272,6 +272,14 @@ describe("the copy source behind CannotVerifyCopySource", () => {
     expect(token.verdict.decision).toBe("rbac");
     expect(remedyForDoctorReport(token)?.kind).toBe("assign-role");
 
+    // Fields a logger hid are not read as values: no "without r" for sp=REDACTED.
+    const hidden = primaryOf(
+      withSource(
+        "https://stsource01.blob.core.windows.net/c/b.bin?sv=REDACTED&se=REDACTED&sp=REDACTED&sr=REDACTED&sig=REDACTED",
+      ),
+    );
+    expect(hidden.firstProblem?.id).toBe("copy-source-refused");
+
     const unexplained = primaryOf(
       withSource(
         "https://stsource01.blob.core.windows.net/c/b.bin?sv=2022-11-02&se=2024-01-01T00%3A00%3A00Z&sp=r&sr=b&sig=-REDACTED-",
