@@ -138,6 +138,14 @@ describe("Terraform's Storage errors", () => {
 
   const dir = mkdtempSync(join(tmpdir(), "tf-error-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it("reads the same error from a GitHub Actions or Azure Pipelines log, each line after its time stamp", () => {
+    const stamped = CASES.firewallHead
+      .split("\n")
+      .map((l) => `2026-12-05T05:41:47.1234567Z ${l}`)
+      .join("\n");
+    expect(parseRequestCapture(stamped, "ci.log")).toEqual(parseRequestCapture(CASES.firewallHead, "ci.log"));
+  });
+
   it("reads from a file through the CLI, and says the request is rebuilt", async () => {
     const file = join(dir, "apply.txt");
     writeFileSync(file, CASES.firewallHead);
