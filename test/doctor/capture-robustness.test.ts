@@ -56,6 +56,35 @@ const SAMPLES = [
     "╵",
   ].join("\n"),
   'Error: retrieving Container "c" (Account "st01" / Resource Group "rg"): containers.Client#GetProperties: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403 Code="AuthorizationPermissionMismatch" Message="This request is not authorized to perform this operation using this permission.\\nRequestId:981b30a7-d01e-00b2-46b4-b4ee7d000000"',
+  // The older Go Storage SDKs' error, its detail running over lines, pasted from a CI log.
+  [
+    "===== RESPONSE ERROR (ServiceCode=CannotVerifyCopySource) =====",
+    "Description=This request is not authorized to perform this operation.",
+    "RequestId:fc23f241-201a-0106-49a6-f1eb47000000",
+    "Time:2023-09-28T00:55:06.7063459Z, Details: ",
+    "   AuthenticationErrorDetail: Server used following string to sign: 'GET",
+    "",
+    "/st01/c/b'.",
+    "   Code: CannotVerifyCopySource",
+    "   PUT https://st01.file.core.windows.net/s/d/f?comp=range&sv=2022-11-02&sig=-REDACTED-",
+    "   X-Ms-Copy-Source: [https://st02.file.core.windows.net/s/d/f?sip=10.0.0.1&sp=r&sig=-REDACTED-]",
+    "   --------------------------------------------------------------------------------",
+    "   RESPONSE Status: 403 This request is not authorized to perform this operation.",
+    "   X-Ms-Error-Code: [CannotVerifyCopySource]",
+  ]
+    .map((l) => `2023-09-28T00:55:06.9568002Z ${l}`)
+    .join("\n"),
+  [
+    "RestError: This request is not authorized to perform this operation.",
+    "RequestId:81456a8d-30c6-42cc-8c9b-f02cdbab0622",
+    " {",
+    '  "code": "AuthorizationFailure",',
+    '  "statusCode": 403,',
+    '  "details": { "errorCode": "AuthorizationFailure", "message": "x" },',
+    '  "name": "RestError",',
+    '  "request": { "url": "https://st01.blob.core.windows.net/c/b?sv=REDACTED&sig=REDACTED", "method": "GET", "headers": { "x-ms-version": "REDACTED" } }',
+    "}",
+  ].join("\n"),
 ];
 
 const damaged = fc.record({
