@@ -18,12 +18,15 @@ export function copySourceOf(headers: readonly HttpHeader[]): string | undefined
   return source ? redactUri(source.trim()) : undefined;
 }
 
-/** Why the source's read was refused, as far as the request shows it; empty when no source is shown. */
+/**
+ * Why the source's read was refused, as far as the request shows it: `source` is copySourceOf its
+ * headers; empty when no source is shown.
+ */
 export function copySourceFindings(
+  source: string | undefined,
   headers: readonly HttpHeader[],
   requestTimeMs: number | undefined,
 ): Finding[] {
-  const source = copySourceOf(headers);
   if (!source) return [];
   let url: URL;
   try {
@@ -105,13 +108,12 @@ export function copySourceFindings(
       ),
     );
   if (out.length === 0)
-    out.push({
-      id: "copy-source-refused",
-      severity: "error",
-      title: "Storage could not read the copy source",
-      detail:
+    out.push(
+      found(
+        "copy-source-refused",
+        "Storage could not read the copy source",
         "The source URL's SAS is in date and allows reading as far as the capture shows (its signature is not checked here). What is left: its signature (a key since rotated, or another account's), or the source account's network rules, which a copy between accounts must pass from Storage's own addresses. Request the source URL alone (curl -I): AuthenticationFailed there is its SAS; AuthorizationFailure, or a success while the copy still fails, is the source account's firewall.",
-      decision: "sas",
-    });
+      ),
+    );
   return out;
 }

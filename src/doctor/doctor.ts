@@ -469,8 +469,9 @@ export function diagnose(
   }
 
   // A copy whose source Storage could not read: the request's own credential passed, the source's did not.
+  const copySource = copySourceOf(req.headers);
   if (error.code?.toLowerCase() === COPY_SOURCE_REFUSED.toLowerCase())
-    findings.push(...copySourceFindings(req.headers, requestTimeMs));
+    findings.push(...copySourceFindings(copySource, req.headers, requestTimeMs));
 
   // 3. What the server said, when nothing above explains it.
   // A hidden Authorization header whose answer is about a token was a token: its code reads as OAuth's.
@@ -520,7 +521,6 @@ export function diagnose(
   });
 
   const userAgent = header(req.headers, "user-agent");
-  const copySource = copySourceOf(req.headers);
   const signedFor = target.account ? undefined : accountStorageSignedFor(scheme, error);
   return {
     scheme,
