@@ -34,15 +34,18 @@ const SECRET_QUERY_PARAMS = [
   "sharedaccesskey",
   "secret",
   "accesskey",
+  "clientsecret",
+  "client-secret",
 ];
 
 // A query separator (? & ;), plain or percent-encoded once or more (%26, %2526, …): a SAS URL carried
-// inside another URL's query value is encoded, and logs sometimes encode it twice.
-const SEP = String.raw`(?:[?&;]|%(?:25)*(?:3F|26|3B))`;
-const EQ = String.raw`(?:=|%(?:25)*3D)`;
-// The value runs to the next separator, plain or encoded; an encoded separator ends it too, so the
-// parameters after an encoded signature stay readable.
-const VALUE = String.raw`(?:[^&#;%\s'"<>]|%(?!(?:25)*(?:26|3B|23)))*`;
+// inside another URL's query value is encoded, and logs sometimes encode it twice. In JSON written by
+// Go's encoding/json or .NET's System.Text.Json (AzCopy's JSON output, .NET SDK logs) `&` is `\u0026`.
+const SEP = String.raw`(?:[?&;]|%(?:25)*(?:3F|26|3B)|\\u0026)`;
+const EQ = String.raw`(?:=|%(?:25)*3D|\\u003d)`;
+// The value runs to the next separator, plain, percent- or JSON-encoded; an encoded separator ends it
+// too, so the parameters after an encoded signature stay readable.
+const VALUE = String.raw`(?:[^&#;%\s'"<>\\]|%(?!(?:25)*(?:26|3B|23))|\\(?!u0026))*`;
 const SECRET_PARAM_RE = new RegExp(`(${SEP}(?:${SECRET_QUERY_PARAMS.join("|")})${EQ})${VALUE}`, "gi");
 
 /** Redacts SAS `sig` and other secret query values in a URI or any text containing URIs. */
@@ -51,10 +54,18 @@ export function redactUri(text: string): string {
 }
 
 // The same parameters written as `name=value` in free text (a user agent, a UPN), after a space, a
-// comma, a parenthesis or at the start; `code` only in a query, where it is a function key: in prose
-// `code=403` is a status.
+// comma, a parenthesis, a quote, an `=` (`SharedAccessSignature=sig=…`, a SAS whose `sig` comes first) or
+// at the start; `code` only in a query, where it is a function key: in prose `code=403` is a status.
+const FREE_SECRET_NAMES = SECRET_QUERY_PARAMS.filter((p) => p !== "code");
 const FREE_SECRET_PARAM_RE = new RegExp(
-  `((?:^|[\\s,(])(?:${SECRET_QUERY_PARAMS.filter((p) => p !== "code").join("|")})${EQ})${VALUE}`,
+  `((?:^|[\\s,("'=])(?:${FREE_SECRET_NAMES.join("|")})${EQ})${VALUE}`,
+  "gi",
+);
+// The same names as a JSON or Python dict key (`"sig": "…"`, `'client_secret': '…'`), also inside a JSON
+// string (`\"password\":\"…\"`), and a Storage account key's usual names; the value runs to its quote.
+const QUOTED_SECRET_KEY_RE = new RegExp(
+  String.raw`((\\?["'])(?:${[...FREE_SECRET_NAMES, "accountkey", "account_key", "clientsecret"].join("|")})\2\s*:\s*\\?["'])` +
+    String.raw`(?:[^"'\\\r\n]|\\[^"'\r\n])+`,
   "gi",
 );
 
@@ -75,6 +86,11 @@ const AUTH_HEADER_RE = /\b(SharedKey(?:Lite)?\s+[^:\s]+:)[A-Za-z0-9+/=%]+/gi;
 const BEARER_RE = /\b(Bearer[ \t]+)[A-Za-z0-9\-_.~+/%]{8,}=*/gi;
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const ACCOUNT_KEY_RE = /(AccountKey(?:=|%(?:25)*3D))(?:[^;'"\s%&]|%(?!(?:25)*(?:3B|26)))+/gi;
+// Secrets named by a command-line flag (also as az --debug lists its arguments: `'--account-key', '…'`)
+// or by an environment variable (`AZURE_CLIENT_SECRET=…`, as CI logs and shell traces print them). Not a
+// variable (`$KEY`, `%KEY%`, `<key>`), another flag or a lower-case word: prose ("--account-key or …").
+const NAMED_SECRET_RE =
+  /((?:--(?:account-key|sas-token|client-secret|password|connection-string)(?:[ \t]+|=|['"],[ \t]*)|\b[A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|_KEY|_TOKEN|_SAS|CONNECTION_STRING)=)['"]?)(?![$%<-]|[a-z]+(?![^\s'"]))[^\s'"]+/g;
 const MAC_RE = /(The MAC signature found in the HTTP request ')[^']*(')/gi;
 // Webhook URLs that carry their secret in the path, not the query: Office 365 connectors and Teams
 // incoming webhooks, Slack's incoming webhooks and workflow triggers, Discord's webhooks.
@@ -106,8 +122,10 @@ const ENTRA_CLIENT_SECRET_RE =
 
 /**
  * Redacts every credential shape this product knows: SAS/trigger signatures in URLs (also
- * percent-encoded inside another query value), client secrets and passwords in query or connection
- * strings or as `name=value` in free text, Shared Key signatures, bearer tokens and bare JWTs,
+ * percent-encoded inside another query value, or with JSON's `\u0026` for `&`), client secrets and
+ * passwords in query or connection strings, as `name=value` in free text or as a quoted JSON or dict key,
+ * secrets after a command-line flag or an environment variable's name, Shared Key signatures, bearer
+ * tokens and bare JWTs,
  * AccountKey=… in connection strings and bare account keys, keys written as headers, HTTP Basic
  * credentials, tokens known by their prefix (GitHub, Slack, Google, npm, AWS, Entra client secrets), the
  * password in a URL's user info, PEM private keys, the MAC
@@ -125,7 +143,8 @@ export function redactSecrets(text: string): string {
  * ending in `-key`): one test instead of a pass per pattern over text that has none of them, which is
  * most user agents and URIs without a query.
  */
-const MAY_HOLD_SECRET_RE = /[=%]|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature/i;
+const MAY_HOLD_SECRET_RE =
+  /[=%]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature/i;
 /**
  * The same for the tokens known by their prefix and HTTP Basic: apart, and case-sensitive, as one
  * case-insensitive test with these in it took four times as long over user agents. An Entra client
@@ -154,6 +173,8 @@ function redactAll(text: string): string {
   const keyless = KEY_PADDING_RE.test(text) ? text.replace(BARE_KEY_RE, REDACTED) : text;
   const redacted = redactUri(keyless)
     .replace(FREE_SECRET_PARAM_RE, `$1${REDACTED}`)
+    .replace(QUOTED_SECRET_KEY_RE, `$1${REDACTED}`)
+    .replace(NAMED_SECRET_RE, `$1${REDACTED}`)
     .replace(AUTH_HEADER_RE, `$1${REDACTED}`)
     .replace(BEARER_RE, `$1${REDACTED}`)
     .replace(JWT_RE, REDACTED)

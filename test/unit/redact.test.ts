@@ -12,7 +12,7 @@ import {
 /** What sanitizeLogValue may change text from: a secret shape's start or a control character. */
 const MAY_CHANGE_FROM =
   // eslint-disable-next-line no-control-regex -- control characters are one of them
-  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|eyj|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D)|basic[ \t]|gh[pousr]_|github_pat_|xox[abposr]-|aiza|npm_|[\s\S]{0,4}Q~)/i;
+  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyj|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D)|basic[ \t]|gh[pousr]_|github_pat_|xox[abposr]-|aiza|npm_|[\s\S]{0,4}Q~)/i;
 
 describe("redaction", () => {
   it("masks SAS sig values wherever they appear", () => {
@@ -94,6 +94,55 @@ describe("redaction", () => {
       `${"A".repeat(85)}==`,
       "status code=403 (AuthorizationFailure)",
       "sha256=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=",
+    ])
+      expect(redactSecrets(plain)).toBe(plain);
+  });
+
+  it("masks secrets in JSON-escaped URLs, quoted keys, a SAS whose sig comes first, flags and environment variables", () => {
+    // Go's encoding/json and .NET's System.Text.Json write `&` as \u0026 (AzCopy's JSON output, .NET SDK logs).
+    const cases: Array<[string, string]> = [
+      [
+        String.raw`{"Url":"https://a.blob.core.windows.net/c/b?se=2026\u0026sig=S1gnature%2B1\u0026sp=r"}`,
+        String.raw`{"Url":"https://a.blob.core.windows.net/c/b?se=2026\u0026sig=REDACTED\u0026sp=r"}`,
+      ],
+      [
+        "BlobEndpoint=https://a.blob.core.windows.net/;SharedAccessSignature=sig=S1gnature2%3D&sv=2022-11-02&sp=r",
+        "BlobEndpoint=https://a.blob.core.windows.net/;SharedAccessSignature=sig=REDACTED&sv=2022-11-02&sp=r",
+      ],
+      ['"sig=S1gnature3&sv=2022-11-02"', '"sig=REDACTED&sv=2022-11-02"'],
+      ['{"sig": "S1gnature4", "sp": "r"}', '{"sig": "REDACTED", "sp": "r"}'],
+      ["{'client_secret': 'S3cretValue5', 'tenant': 't'}", "{'client_secret': 'REDACTED', 'tenant': 't'}"],
+      [
+        String.raw`"body":"{\"accountKey\":\"S3cretValue6\",\"x\":1}"`,
+        String.raw`"body":"{\"accountKey\":\"REDACTED\",\"x\":1}"`,
+      ],
+      [
+        "Command arguments: ['storage', 'blob', 'list', '--account-key', 'S3cretValue7', '--sas-token', 'se=1']",
+        "Command arguments: ['storage', 'blob', 'list', '--account-key', 'REDACTED', '--sas-token', 'REDACTED']",
+      ],
+      [
+        "az login --service-principal --client-secret S3cretValue8 --tenant t",
+        "az login --service-principal --client-secret REDACTED --tenant t",
+      ],
+      ["azcopy --password=S3cretValue9 x", "azcopy --password=REDACTED x"],
+      [
+        "env: AZURE_CLIENT_SECRET=S3cretValue10 AZURE_TENANT_ID=t",
+        "env: AZURE_CLIENT_SECRET=REDACTED AZURE_TENANT_ID=t",
+      ],
+      ["export AZURE_STORAGE_SAS_TOKEN='se=2026'", "export AZURE_STORAGE_SAS_TOKEN='REDACTED'"],
+      ["ClientSecret=S3cretValue11;TenantId=t", "ClientSecret=REDACTED;TenantId=t"],
+    ];
+    for (const [text, redacted] of cases) {
+      expect(redactSecrets(text)).toBe(redacted);
+      expect(redactSecrets(redacted)).toBe(redacted);
+    }
+    // Error JSON's "code", a key named by a status, prose about a flag: not secrets.
+    for (const plain of [
+      '{"code": "AuthorizationFailure"}',
+      "use --account-key or --auth-mode login",
+      "HTTP_STATUS=403",
+      'AZURE_CLIENT_SECRET="$SECRET"',
+      "--sas-token <sas>",
     ])
       expect(redactSecrets(plain)).toBe(plain);
   });
@@ -311,6 +360,13 @@ describe("sanitizeOutbound", () => {
       "xoxb-1234567890",
       "Abc8Q~" + "z".repeat(32),
       "8Q~",
+      String.raw`\u0026sig=abc\u0026`,
+      "SharedAccessSignature=sig=abc",
+      '{"sig": "abc"}',
+      String.raw`\"password\":\"abc\"`,
+      " --sas-token abc",
+      "'--account-key', 'abc'",
+      " AZURE_CLIENT_SECRET=abc",
       Buffer.alloc(64, 7).toString("base64"),
       encodeURIComponent(Buffer.alloc(64, 0xfb).toString("base64")),
       "==",
