@@ -724,13 +724,19 @@ export function errorCodeEntry(code: string): ErrorCodeEntry | undefined {
   return BY_CODE.get(code.toLowerCase());
 }
 
-/** Each code's message as a pattern: the whole text, `{…}` any value, the final period and case loose. */
+/**
+ * A message without its articles: Azurite words AuthenticationFailed's "the value of the Authorization
+ * header" where Storage writes "the value of Authorization header".
+ */
+const withoutArticles = (text: string): string => text.replace(/\bthe\s+/gi, "");
+
+/** Each code's message as a pattern: the whole text, `{…}` any value, the final period, case and articles loose. */
 const BY_MESSAGE: ReadonlyArray<[RegExp, string]> = ERROR_CODES.flatMap((e) =>
   e.message
     ? [
         [
           new RegExp(
-            `^${e.message
+            `^${withoutArticles(e.message)
               .replace(/\.$/, "")
               .split(/\{[^}]*\}/)
               .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
@@ -745,7 +751,7 @@ const BY_MESSAGE: ReadonlyArray<[RegExp, string]> = ERROR_CODES.flatMap((e) =>
 
 /** The code whose message a status text is, or undefined when it is no code's (or not only one's). */
 export function codeOfStatusMessage(text: string): string | undefined {
-  const t = text.trim().replace(/\s+/g, " ");
+  const t = withoutArticles(text.trim().replace(/\s+/g, " "));
   return BY_MESSAGE.find(([re]) => re.test(t))?.[1];
 }
 

@@ -1,5 +1,6 @@
 import { parseServerAuthError } from "../signature/index.js";
 import { AZ_CLI_ERROR, azCliErrorAnswer } from "./capture/az-cli-error.js";
+import { AZCOPY_TRANSFER_FAILED, parseAzCopyTransferError } from "./capture/azcopy-transfer-error.js";
 import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
 import { CURL_COMMAND, parseCurlCommand } from "./capture/curl-command.js";
 import { CURL_NOTE_OR_ANSWER, CURL_REQUEST_LINE, parseCurlVerbose } from "./capture/curl-verbose.js";
@@ -46,7 +47,8 @@ export {
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Azurite's debug log, Storage
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
- * the Go SDK's as AzCopy logs and prints it, the Java SDK's), the error text of the older Go Storage SDKs
+ * the Go SDK's as AzCopy logs and prints it, the Java SDK's), AzCopy's line for a failed transfer
+ * (`UPLOADFAILED: … When Staging block.`), the error text of the older Go Storage SDKs
  * (what AzCopy 10.18 and older print), a JavaScript SDK RestError as Node prints it, Terraform's error for a
  * Storage call, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
  * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), pasted as they are (from a CI job's
@@ -74,6 +76,7 @@ export function parseRequestCapture(
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
   if (GO_SDK_LOG.test(trimmed)) return parseGoSdkLog(trimmed, where);
   if (GO_STORAGE_ERROR.test(trimmed)) return parseGoStorageError(trimmed, where);
+  if (AZCOPY_TRANSFER_FAILED.test(trimmed)) return parseAzCopyTransferError(trimmed, where);
   if (JAVA_SDK_LOG.test(trimmed)) return parseJavaSdkLog(trimmed, where);
   if (TERRAFORM_ERROR.test(trimmed)) return parseTerraformError(trimmed, where, hints.account);
   if (PRINTED_REST_ERROR.test(trimmed)) {
@@ -172,7 +175,7 @@ const POWERSHELL_STORAGE_STATUS = /HTTP Status Code: (\d{3}) - HTTP Error Messag
  * Azure PowerShell's older Storage cmdlets (`HTTP Status Code: 403 - …`, `ErrorCode: …`), of a Go
  * azcore.ResponseError (`RESPONSE 403: …`, as AzCopy prints it), of the older Go Storage SDKs'
  * StorageError (`===== RESPONSE ERROR (ServiceCode=…)`) and the oldest one's `storage: service returned
- * error: StatusCode=…`, of a RestError as Node prints it, the Azure
+ * error: StatusCode=…`, AzCopy's line for a failed transfer, of a RestError as Node prints it, the Azure
  * CLI's own message for a code, or just the XML error body.
  */
 export function parseResponseCapture(text: string, source: string): CapturedResponse {
@@ -199,6 +202,7 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     if (GO_STORAGE_ERROR.test(trimmed)) return readGoStorageError(trimmed, where).response;
     const goService = readGoStorageServiceError(trimmed);
     if (goService) return goService;
+    if (AZCOPY_TRANSFER_FAILED.test(trimmed)) return parseAzCopyTransferError(trimmed, where).response!;
     if (PRINTED_REST_ERROR.test(trimmed)) {
       const doc = printedRestErrorJson(trimmed, where);
       if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);
@@ -210,7 +214,12 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     const status = JAVA_STATUS.exec(trimmed) ?? POWERSHELL_STORAGE_STATUS.exec(trimmed);
     if (status) return { status: Number(status[1]), headers: [], body: trimmed };
   }
-  return parseRawHttpResponse(trimmed, where);
+  const response = parseRawHttpResponse(trimmed, where);
+  if (response.status === undefined && storageErrorOf(response).code === undefined)
+    throw new CaptureError(
+      `${where}: neither a status nor a Storage error code could be read from it: give the answer as raw HTTP ("HTTP/1.1 403 …" and its headers), JSON {status, headers, body}, an SDK's or tool's error text as it was printed, or Storage's XML error body`,
+    );
+  return response;
 }
 
 export interface StorageError {

@@ -74,6 +74,8 @@ const SAMPLES = [
   ]
     .map((l) => `2023-09-28T00:55:06.9568002Z ${l}`)
     .join("\n"),
+  // AzCopy's failed-transfer line and its destination.
+  "2024/03/11 09:12:40 ERR: [P#0-T#7] COPYFAILED: https://st02.blob.core.windows.net/raw/a?sp=r&sig=-REDACTED- : 403 : 403 This request is not authorized to perform this operation.. When Staging block from URL. X-Ms-Request-Id: 5d0a2f3e-901e-0042-1b7c-73a1d4000000\n\n   Dst: https://st01.blob.core.windows.net/c/a?sp=rw&sig=-REDACTED-\n",
   [
     "RestError: This request is not authorized to perform this operation.",
     "RequestId:81456a8d-30c6-42cc-8c9b-f02cdbab0622",
