@@ -1,4 +1,5 @@
 import { parseServerAuthError } from "../signature/index.js";
+import { ABFS_ERROR, parseAbfsError } from "./capture/abfs-error.js";
 import { AZ_CLI_ERROR, azCliErrorAnswer } from "./capture/az-cli-error.js";
 import { AZCOPY_TRANSFER_FAILED, parseAzCopyTransferError } from "./capture/azcopy-transfer-error.js";
 import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
@@ -48,7 +49,7 @@ export {
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
  * the Go SDK's as AzCopy logs and prints it, the Java SDK's), AzCopy's line for a failed transfer
- * (`UPLOADFAILED: … When Staging block.`), the error text of the older Go Storage SDKs
+ * (`UPLOADFAILED: … When Staging block.`), Hadoop's ABFS error (Spark on Databricks, Synapse), the error text of the older Go Storage SDKs
  * (what AzCopy 10.18 and older print), a JavaScript SDK RestError as Node prints it, Terraform's error for a
  * Storage call, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
  * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), pasted as they are (from a CI job's
@@ -77,6 +78,7 @@ export function parseRequestCapture(
   if (GO_SDK_LOG.test(trimmed)) return parseGoSdkLog(trimmed, where);
   if (GO_STORAGE_ERROR.test(trimmed)) return parseGoStorageError(trimmed, where);
   if (AZCOPY_TRANSFER_FAILED.test(trimmed)) return parseAzCopyTransferError(trimmed, where);
+  if (ABFS_ERROR.test(trimmed)) return parseAbfsError(trimmed, where);
   if (JAVA_SDK_LOG.test(trimmed)) return parseJavaSdkLog(trimmed, where);
   if (TERRAFORM_ERROR.test(trimmed)) return parseTerraformError(trimmed, where, hints.account);
   if (PRINTED_REST_ERROR.test(trimmed)) {
@@ -175,7 +177,7 @@ const POWERSHELL_STORAGE_STATUS = /HTTP Status Code: (\d{3}) - HTTP Error Messag
  * Azure PowerShell's older Storage cmdlets (`HTTP Status Code: 403 - …`, `ErrorCode: …`), of a Go
  * azcore.ResponseError (`RESPONSE 403: …`, as AzCopy prints it), of the older Go Storage SDKs'
  * StorageError (`===== RESPONSE ERROR (ServiceCode=…)`) and the oldest one's `storage: service returned
- * error: StatusCode=…`, AzCopy's line for a failed transfer, of a RestError as Node prints it, the Azure
+ * error: StatusCode=…`, AzCopy's line for a failed transfer, Hadoop's ABFS error, of a RestError as Node prints it, the Azure
  * CLI's own message for a code, or just the XML error body.
  */
 export function parseResponseCapture(text: string, source: string): CapturedResponse {
@@ -203,6 +205,7 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     const goService = readGoStorageServiceError(trimmed);
     if (goService) return goService;
     if (AZCOPY_TRANSFER_FAILED.test(trimmed)) return parseAzCopyTransferError(trimmed, where).response!;
+    if (ABFS_ERROR.test(trimmed)) return parseAbfsError(trimmed, where).response!;
     if (PRINTED_REST_ERROR.test(trimmed)) {
       const doc = printedRestErrorJson(trimmed, where);
       if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);

@@ -14,6 +14,7 @@
  */
 export {
   canonicalSasOrder,
+  isDataLakeOperation,
   knownOperations,
   operationPermissions,
   permissionsInTable,

@@ -112,7 +112,10 @@ const BLOB_ROWS: Row[] = [
     "read account information",
     "account",
   ],
-  // ADLS Gen2 (dfs endpoint), logged in StorageBlobLogs.
+];
+
+/** ADLS Gen2 (the dfs endpoint), logged in StorageBlobLogs: paths also carry POSIX ACLs. */
+const DATA_LAKE_ROWS: Row[] = [
   ["CreateFilesystem", [[`${CONT}/write`]], ["c", "w"], "create a file system"],
   ["DeleteFilesystem", [[`${CONT}/delete`]], ["d"], "delete a file system"],
   ["GetFilesystemProperties", [[`${CONT}/read`]], ["r"], "read file system properties"],
@@ -250,7 +253,7 @@ function table(service: ServiceType, rows: Row[]): Map<string, OperationPermissi
 }
 
 const TABLES: Record<ServiceType, Map<string, OperationPermissions>> = {
-  blob: table("blob", BLOB_ROWS),
+  blob: table("blob", [...BLOB_ROWS, ...DATA_LAKE_ROWS]),
   queue: table("queue", QUEUE_ROWS),
   table: table("table", TABLE_ROWS),
   file: table("file", FILE_ROWS),
@@ -262,6 +265,13 @@ export function operationPermissions(
   operation: string,
 ): OperationPermissions | undefined {
   return TABLES[service].get(operation.toLowerCase());
+}
+
+const DATA_LAKE_OPERATIONS = new Set(DATA_LAKE_ROWS.map(([operation]) => operation.toLowerCase()));
+
+/** Whether a logged Blob operation is a Data Lake (dfs) one, whose paths ACLs may govern. */
+export function isDataLakeOperation(operation: string): boolean {
+  return DATA_LAKE_OPERATIONS.has(operation.toLowerCase());
 }
 
 /** Every operation the table knows, per service (for documentation and tests). */

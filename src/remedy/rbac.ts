@@ -2,6 +2,7 @@ import type { Incident, PrincipalObservation, Remedy, RemedyCommand } from "../m
 import type { ServiceType } from "../model/storage-request.js";
 import {
   chooseRoles,
+  isDataLakeOperation,
   operationPermissions,
   roleAllows,
   roleById,
@@ -371,6 +372,13 @@ export function rbacRemedy(incident: Incident, ctx: RemedyContext): Remedy {
       "The principal is meant to use a different identity (e.g. a user-assigned managed identity not yet attached).",
       "The failures come from a role assignment made minutes ago (wait for propagation instead) or an ABAC condition (AuthorizationDetails would say).",
       "The request is for data the principal should not reach: then the failure is correct.",
+      // Data Lake paths are checked against their POSIX ACLs when no role allows: a team that manages
+      // access by ACL wants an entry on the path, narrower than a role on the whole file system.
+      ...(ops.some((o) => o.service === "blob" && isDataLakeOperation(o.operation))
+        ? [
+            "The account has a hierarchical namespace and its access is managed with ACLs: then give the principal an ACL entry instead (execute on every parent directory, read or write on the path: az storage fs access update-recursive --acl user:<object-id>:r-x --path <directory> --file-system <file-system> --account-name <account> --auth-mode login), narrower than a role on the whole file system.",
+          ]
+        : []),
     ],
     facts,
   };

@@ -25,20 +25,22 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     listener or ILogger, with the exception the program printed), the Java SDK's
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
                     AzCopy's "…FAILED: … When <step>." line with its "Dst:" line (the request
-                    rebuilt from the step), the older Go Storage SDKs' "===== RESPONSE ERROR
-                    (ServiceCode=…)" text (what AzCopy 10.18 and older print), Terraform's error for a Storage call (the request
-                    rebuilt from the names it gives; --account when it names none),
-                    a JavaScript SDK RestError as Node prints it (console.error(err)), Azure
-                    Storage Explorer's error details (its response is used too), what
-                    'curl -v' prints (its response and body are used too), a curl command line (a
-                    browser's "Copy as cURL", bash or cmd), or a browser's "Copy as fetch" or
-                    "Copy as PowerShell" (Invoke-WebRequest).
+                    rebuilt from the step), Hadoop's ABFS error ('Operation failed: "…", 403, GET,
+                    https://…', as Spark prints it on Databricks and Synapse), the older Go Storage
+                    SDKs' "===== RESPONSE ERROR (ServiceCode=…)" text (what AzCopy 10.18 and older
+                    print), Terraform's error for a Storage call (the request rebuilt from the names
+                    it gives; --account when it names none), a JavaScript SDK RestError as Node
+                    prints it (console.error(err)), Azure Storage Explorer's error details (its
+                    response is used too), what 'curl -v' prints (its response and body are used
+                    too), a curl command line (a browser's "Copy as cURL", bash or cmd), or a
+                    browser's "Copy as fetch" or "Copy as PowerShell" (Invoke-WebRequest).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, Azurite's debug log
                     (the answer to its last failed request, with its string-to-sign), the text of a
                     .NET RequestFailedException or of a Go SDK error (as AzCopy prints it, either
-                    form), AzCopy's "…FAILED:" line, a JavaScript SDK RestError as JSON, or just
-                    the XML error body. Needed for the WWW-Authenticate challenge and the error
-                    detail; an answer from which no status and no code can be read is refused.
+                    form), AzCopy's "…FAILED:" line, Hadoop's ABFS error, a JavaScript SDK RestError
+                    as JSON, or just the XML error body. Needed for the WWW-Authenticate challenge
+                    and the error detail; an answer from which no status and no code can be read is
+                    refused.
                   Either file may be copied from a CI job's log (Azure Pipelines' and GitHub
                   Actions' time stamps are read off) or from a page that doubled its line breaks.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip) and to name it

@@ -165,5 +165,11 @@ export function parseRequestFailedException(text: string, where: string): Captur
       headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
     }
   }
+  // The exception's own `ErrorCode:` line, for a paste cut before its Content and Headers.
+  const code = /^ErrorCode: ?(\w+)[ \t]*$/m.exec(
+    lines.slice(0, contentAt >= 0 ? contentAt : undefined).join("\n"),
+  )?.[1];
+  if (code && !headers.some((h) => h.name.toLowerCase() === "x-ms-error-code"))
+    headers.push({ name: "x-ms-error-code", value: code });
   return { status: Number(status[1]), headers, ...(body === undefined ? {} : { body }) };
 }
