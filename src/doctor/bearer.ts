@@ -141,16 +141,23 @@ function normalizeAudience(a: string): string {
   return a.trim().replace(/\/+$/, "").toLowerCase();
 }
 
-/** Audiences Storage accepts for this host: the generic resource, the app id, or the account endpoint. */
+const PUBLIC_AUDIENCE = "https://storage.azure.com";
+
+/**
+ * Audiences Storage accepts for this host: the generic resource, the app id, or the account endpoint. In
+ * the sovereign clouds the cloud's own resource (the Azure SDK for Go's cloud configuration asks for it)
+ * and https://storage.azure.com, which the Storage SDKs for .NET, Java, Python and JavaScript request in every
+ * cloud by default.
+ */
 export function acceptedAudiences(host: string): string[] {
   const h = host.toLowerCase();
   const accountEndpoint = `https://${h.replace(/-secondary(?=\.)/, "")}`;
-  const generic = /\.core\.(usgovcloudapi\.net)$/.test(h)
-    ? "https://storage.azure.us"
+  const sovereign = /\.core\.(usgovcloudapi\.net)$/.test(h)
+    ? ["https://storage.azure.us"]
     : /\.core\.chinacloudapi\.cn$/.test(h)
-      ? "https://storage.azure.cn"
-      : "https://storage.azure.com";
-  return [generic, STORAGE_APP_ID, accountEndpoint].map(normalizeAudience);
+      ? ["https://storage.azure.cn"]
+      : [];
+  return [...sovereign, PUBLIC_AUDIENCE, STORAGE_APP_ID, accountEndpoint].map(normalizeAudience);
 }
 
 function tenantOfIssuer(iss: string | undefined): string | undefined {
@@ -229,7 +236,7 @@ export function analyzeBearer(ctx: BearerContext): BearerAnalysis {
       title: "The token is for another audience",
       detail:
         `The token's aud is ${audiences.join(", ")}, but Storage expects ${challengeAudience ?? accepted[0]}` +
-        " (or the account endpoint). The client requested a token for the wrong resource: request the scope https://storage.azure.com/.default.",
+        ` (or the account endpoint). The client requested a token for the wrong resource: request the scope ${accepted[0]}/.default.`,
       decision: "authentication",
     });
   }

@@ -248,6 +248,38 @@ describe("capture formats", () => {
   });
 });
 
+describe("token audiences in the sovereign clouds", () => {
+  // The Storage SDKs for .NET, Java, Python and JavaScript ask for https://storage.azure.com in every cloud; Go for the cloud's own.
+  const request = (host: string, aud: string) =>
+    [
+      `GET https://${host}/reports/q3.csv HTTP/1.1`,
+      `Authorization: Bearer ${mintToken({ aud, iss: `https://sts.windows.net/${TENANT}/`, tid: TENANT, oid: "6f1d3c2b-aaaa-4bbb-8ccc-123456789abc", nbf: Math.floor(NOW.getTime() / 1000) - 300, exp: Math.floor(NOW.getTime() / 1000) + 3300, ver: "1.0" })}`,
+      `x-ms-date: ${NOW.toUTCString()}`,
+      "x-ms-version: 2023-11-03",
+      "",
+      "",
+    ].join("\n");
+  const answer = `HTTP/1.1 403 This request is not authorized to perform this operation using this permission.\nx-ms-error-code: AuthorizationPermissionMismatch\nDate: ${NOW.toUTCString()}\n\n`;
+  const firstProblem = (host: string, aud: string) =>
+    diagnose(parseRequestCapture(request(host, aud), "req"), parseResponseCapture(answer, "res"))
+      .firstProblem;
+
+  it.each([
+    ["st01.blob.core.usgovcloudapi.net", "https://storage.azure.us"],
+    ["st01.blob.core.usgovcloudapi.net", "https://storage.azure.com"],
+    ["st01.blob.core.chinacloudapi.cn", "https://storage.azure.cn"],
+    ["st01.blob.core.chinacloudapi.cn", "https://storage.azure.com/"],
+  ])("%s accepts %s: the role is what is missing", (host, aud) => {
+    expect(firstProblem(host, aud)?.id).toBe("bearer-authenticated-no-role");
+  });
+
+  it("a management token in Azure Government: the cloud's own Storage scope to request", () => {
+    const problem = firstProblem("st01.blob.core.usgovcloudapi.net", "https://management.usgovcloudapi.net");
+    expect(problem?.id).toBe("bearer-wrong-audience");
+    expect(problem?.detail).toContain("request the scope https://storage.azure.us/.default");
+  });
+});
+
 describe("SAS fields", () => {
   it("names an st or se that is not a time, and reads a date-only se as midnight UTC", () => {
     const findingsOf = (query: string) => {
