@@ -33,6 +33,7 @@ import {
 } from "./capture/rest-error-json.js";
 import { pastedText } from "./capture/pasted-text.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
+import { parseTerraformDebugLog, TERRAFORM_DEBUG_LOG } from "./capture/terraform-debug-log.js";
 import { parseTerraformError, TERRAFORM_ERROR } from "./capture/terraform-error.js";
 
 export {
@@ -51,7 +52,7 @@ export {
  * the Go SDK's as AzCopy logs and prints it, the Java SDK's), AzCopy's line for a failed transfer
  * (`UPLOADFAILED: … When Staging block.`), Hadoop's ABFS error (Spark on Databricks, Synapse), the error text of the older Go Storage SDKs
  * (what AzCopy 10.18 and older print), a JavaScript SDK RestError as Node prints it, Terraform's error for a
- * Storage call, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
+ * Storage call and its TF_LOG=DEBUG dumps, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
  * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), pasted as they are (from a CI job's
  * log, or with doubled line breaks: pastedText). The format is detected, not configured; each format's
  * reader is a file of ./capture/.
@@ -72,6 +73,8 @@ export function parseRequestCapture(
   if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
   if (trimmed.startsWith("{")) return parseJsonCapture(trimmed, where);
   if (AZURITE_DEBUG_LOG.test(trimmed)) return parseAzuriteDebugLog(trimmed, where);
+  // Before the error Terraform prints at the end of the same log.
+  if (TERRAFORM_DEBUG_LOG.test(trimmed)) return parseTerraformDebugLog(trimmed, where);
   if (SDK_LOG_URL.test(trimmed) || URLLIB3_REQUEST.test(trimmed)) return parsePythonSdkLog(trimmed, where);
   if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
@@ -195,6 +198,11 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
   if (AZURITE_DEBUG_LOG.test(trimmed)) {
     const { response } = parseAzuriteDebugLog(trimmed, where);
     if (!response) throw new CaptureError(`${where}: Azurite's log holds no answer to its last request`);
+    return response;
+  }
+  if (TERRAFORM_DEBUG_LOG.test(trimmed)) {
+    const { response } = parseTerraformDebugLog(trimmed, where);
+    if (!response) throw new CaptureError(`${where}: Terraform's debug log holds no "Response for …:" dump`);
     return response;
   }
   if (!trimmed.startsWith("HTTP/")) {

@@ -254,7 +254,7 @@ export function diagnose(
   } else if (!sasPresent && exchange.credentialNotShown) {
     scheme = "Hidden";
     findings.push(credentialNotShownFinding(exchange.credentialNotShown, error.code, res?.status ?? 403));
-    const terraform = exchange.format === "terraform-error" ? terraformFinding(error.code) : undefined;
+    const terraform = /^terraform-/.test(exchange.format) ? terraformFinding(error.code) : undefined;
     if (terraform) findings.push(terraform);
   } else {
     scheme = sasPresent ? "SAS" : "Anonymous";

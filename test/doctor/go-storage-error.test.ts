@@ -211,6 +211,23 @@ describe("the older Go Storage SDKs' RESPONSE ERROR text", () => {
     expect(() => parseRequestCapture(cut, "request.txt")).toThrow(/request\.txt: .*names no request/);
     expect(parseResponseCapture(AZCOPY_FILES_COPY_SOURCE, "r.txt").status).toBe(403);
   });
+
+  it("reads the first azcore-based azblob's variant, (ErrorCode=…) with Details: (none), as Pulumi printed it", () => {
+    const printed = [
+      'error: problem logging in: read ".pulumi/meta.yaml": blob (key ".pulumi/meta.yaml") (code=Unknown): ===== RESPONSE ERROR (ErrorCode=AuthorizationPermissionMismatch) =====',
+      "Description=This request is not authorized to perform this operation using this permission.",
+      "RequestId:8d0c5a7e-c01e-0067-186e-ea1ec6000000",
+      "Time:2023-09-18T20:27:24.9858482Z, Details: (none)",
+    ].join("\n");
+    const answer = parseResponseCapture(printed, "pulumi.txt");
+    expect(storageErrorOf(answer)).toMatchObject({
+      code: "AuthorizationPermissionMismatch",
+      timeMs: Date.parse("2023-09-18T20:27:24.985Z"),
+    });
+    expect(() => parseRequestCapture(printed, "pulumi.txt")).toThrow(
+      /prints only the answer .*\(--response\)/,
+    );
+  });
 });
 
 describe("the oldest Go Storage SDK's error (azure-sdk-for-go's storage package)", () => {

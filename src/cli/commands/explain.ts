@@ -29,11 +29,12 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     https://…', as Spark prints it on Databricks and Synapse), the older Go Storage
                     SDKs' "===== RESPONSE ERROR (ServiceCode=…)" text (what AzCopy 10.18 and older
                     print), Terraform's error for a Storage call (the request rebuilt from the names
-                    it gives; --account when it names none), a JavaScript SDK RestError as Node
-                    prints it (console.error(err)), Azure Storage Explorer's error details (its
-                    response is used too), what 'curl -v' prints (its response and body are used
-                    too), a curl command line (a browser's "Copy as cURL", bash or cmd), or a
-                    browser's "Copy as fetch" or "Copy as PowerShell" (Invoke-WebRequest).
+                    it gives; --account when it names none) or its TF_LOG=DEBUG dumps, a JavaScript
+                    SDK RestError as Node prints it (console.error(err)), Azure Storage Explorer's
+                    error details (its response is used too), what 'curl -v' prints (its response
+                    and body are used too), a curl command line (a browser's "Copy as cURL", bash or
+                    cmd), or a browser's "Copy as fetch" or "Copy as PowerShell"
+                    (Invoke-WebRequest).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, Azurite's debug log
                     (the answer to its last failed request, with its string-to-sign), the text of a
                     .NET RequestFailedException or of a Go SDK error (as AzCopy prints it, either

@@ -26,7 +26,8 @@ export interface CapturedExchange {
     | "fetch-call"
     | "azurite-log"
     | "powershell-web-request"
-    | "terraform-error";
+    | "terraform-error"
+    | "terraform-debug-log";
   /**
    * Why the capture cannot show the request's credential at all (a format that prints the URL without
    * its query and no headers): the doctor then says so rather than calling the request anonymous.

@@ -25,9 +25,11 @@ import { bracketedValue, INDENTED_HEADER, RESPONSE_STATUS, RULE } from "./go-sdk
  * Storage's XML error is a detail (`Key: value`, sorted; AuthenticationErrorDetail runs over lines of
  * its own when it quotes the server's string-to-sign). The XML error is rebuilt from them, so the doctor
  * reads the code, the Time and the server's string-to-sign as from the body Storage sent. The request's
- * headers are sorted, `Name: [value]`, the Authorization header `REDACTED`.
+ * headers are sorted, `Name: [value]`, the Authorization header `REDACTED`. The first releases of the
+ * azcore-based azblob (v0.x, what Pulumi's and gocloud's Azure blob backends printed) wrote the same text
+ * with `(ErrorCode=…)` and `Details: (none)`.
  */
-export const GO_STORAGE_ERROR = /^.*===== RESPONSE ERROR \(ServiceCode=([^)]*)\) =====[ \t]*$/m;
+export const GO_STORAGE_ERROR = /^.*===== RESPONSE ERROR \((?:ServiceCode|ErrorCode)=([^)]*)\) =====[ \t]*$/m;
 
 const DESCRIPTION = "Description=";
 const DETAILS = ", Details:";
@@ -39,7 +41,7 @@ export function parseGoStorageError(text: string, where: string): CapturedExchan
   const { request, response } = readGoStorageError(text, where);
   if (!request)
     throw new CaptureError(
-      `${where}: the RESPONSE ERROR block names no request (an indented "METHOD https://…" line after its details): give the whole error as printed`,
+      `${where}: the RESPONSE ERROR block names no request (an indented "METHOD https://…" line after its details): give the whole error as printed (AzCopy prints the call in it), or, where the program prints only the answer (Pulumi's and gocloud's blob backends), give it as the response (--response) and as the request what shows the call (the SDK's HTTP logging, curl -v)`,
     );
   return { request, response, format: "sdk-log" };
 }
