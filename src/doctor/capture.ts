@@ -172,6 +172,8 @@ export function parseRequestCaptures(
 
 const JAVA_STATUS = /StorageException: Status code (\d{3}),/;
 const POWERSHELL_STORAGE_STATUS = /HTTP Status Code: (\d{3}) - HTTP Error Message:/;
+/** The older .NET Storage SDKs (WindowsAzure.Storage, Microsoft.Azure.Storage.*): the WebException's text. */
+const WEB_EXCEPTION_STATUS = /The remote server returned an error: \((\d{3})\)/;
 
 /**
  * Reads a separate response capture: raw HTTP, JSON, Azurite's debug log (the answer to its last failed
@@ -220,9 +222,14 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     }
     const az = azCliErrorAnswer(trimmed);
     if (az) return az;
-    // Java's BlobStorageException (`Status code 403, "<?xml …"`) and Azure PowerShell's older Storage
-    // cmdlets (`… HTTP Status Code: 403 - HTTP Error Message: …`, then `ErrorCode: …`).
-    const status = JAVA_STATUS.exec(trimmed) ?? POWERSHELL_STORAGE_STATUS.exec(trimmed);
+    // Java's BlobStorageException (`Status code 403, "<?xml …"`), Azure PowerShell's older Storage
+    // cmdlets (`… HTTP Status Code: 403 - HTTP Error Message: …`, then `ErrorCode: …`) and the older .NET
+    // SDKs' StorageException (`The remote server returned an error: (403) Forbidden.`, then its
+    // `Request Information` with `ErrorCode:`).
+    const status =
+      JAVA_STATUS.exec(trimmed) ??
+      POWERSHELL_STORAGE_STATUS.exec(trimmed) ??
+      WEB_EXCEPTION_STATUS.exec(trimmed);
     if (status) return { status: Number(status[1]), headers: [], body: trimmed };
   }
   const response = parseRawHttpResponse(trimmed, where);

@@ -3,7 +3,7 @@
  * front of Storage (a gateway's HTML page, a forward proxy's 407) that never let Storage judge the
  * credential. Pure.
  */
-import { header, type CapturedResponse } from "./capture.js";
+import { header, storageErrorOf, type CapturedResponse } from "./capture.js";
 import type { Finding } from "./finding.js";
 import type { RequestTarget } from "./operation.js";
 
@@ -37,9 +37,12 @@ export function emulatorOf(
   return undefined;
 }
 
-/** Storage's answers always carry a request id and, for errors, a Storage error code. */
+/**
+ * Storage's answers always carry a request id and, for errors, a Storage error code: in a header, its
+ * XML or JSON error, or the code line an SDK's exception text prints (`ErrorCode: …`).
+ */
 function fromStorage(res: CapturedResponse): boolean {
-  if (header(res.headers, "x-ms-request-id") || header(res.headers, "x-ms-error-code")) return true;
+  if (header(res.headers, "x-ms-request-id") || storageErrorOf(res).code) return true;
   const body = res.body?.trim() ?? "";
   return /<Error>\s*<Code>/i.test(body) || /"odata\.error"|"error"\s*:\s*\{\s*"code"/.test(body);
 }

@@ -178,13 +178,16 @@ describe("capture formats", () => {
       `GET /reports/q3.csv HTTP/1.1\nHost: ${HOST}\nx-ms-version: 2025-01-05\nAuthorization: Bearer REDACTED\n`,
       "req.txt",
     );
-    // The Python Storage SDK's exception message, and a Java BlobStorageException with the XML in quotes.
+    // The Python Storage SDK's exception message, a Java BlobStorageException with the XML in quotes, the
+    // older .NET SDKs' StorageException with its Request Information.
     for (const text of [
+      "Microsoft.WindowsAzure.Storage.StorageException: The remote server returned an error: (403) Forbidden. ---> System.Net.WebException: The remote server returned an error: (403) Forbidden.\n   at System.Net.HttpWebRequest.GetResponse()\nRequest Information\nRequestID:3b0c2a71\nRequestDate:Sat, 05 Dec 2026 10:15:02 GMT\nStatusMessage:This request is not authorized to perform this operation using this permission.\nErrorCode:AuthorizationPermissionMismatch\n",
       "This request is not authorized to perform this operation using this permission.\nRequestId:3b0c2a71\nTime:2026-12-05T10:15:02.5013344Z\nErrorCode:AuthorizationPermissionMismatch\n",
       'com.azure.storage.blob.models.BlobStorageException: Status code 403, "<?xml version=\\"1.0\\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>no\nTime:2026-12-05T10:15:02Z</Message></Error>"',
     ]) {
       const report = diagnose(request, parseResponseCapture(text, "res.txt"));
       expect(report.response?.errorCode).toBe("AuthorizationPermissionMismatch");
+      if (text.includes("(403)")) expect(report.response?.status).toBe(403);
       expect(report.verdict.decision).toBe("rbac");
     }
   });
