@@ -1,5 +1,6 @@
 import { parseServerAuthError } from "../signature/index.js";
 import { ABFS_ERROR, parseAbfsError } from "./capture/abfs-error.js";
+import { armRefusal } from "./capture/arm-refusal.js";
 import { AZ_CLI_ERROR, azCliErrorAnswer } from "./capture/az-cli-error.js";
 import { AZCOPY_TRANSFER_FAILED, parseAzCopyTransferError } from "./capture/azcopy-transfer-error.js";
 import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
@@ -112,7 +113,7 @@ export function parseRequestCapture(
   try {
     return parseRawSession(trimmed, where);
   } catch (err) {
-    throw answerGivenAsRequest(trimmed, where) ?? err;
+    throw armRefusal(trimmed, where) ?? answerGivenAsRequest(trimmed, where) ?? err;
   }
 }
 
@@ -220,6 +221,8 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
       const doc = printedRestErrorJson(trimmed, where);
       if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);
     }
+    const arm = armRefusal(trimmed, where);
+    if (arm) throw arm;
     const az = azCliErrorAnswer(trimmed);
     if (az) return az;
     // Java's BlobStorageException (`Status code 403, "<?xml …"`), Azure PowerShell's older Storage
