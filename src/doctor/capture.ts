@@ -4,6 +4,7 @@ import { armRefusal } from "./capture/arm-refusal.js";
 import { AZ_CLI_ERROR, azCliErrorAnswer } from "./capture/az-cli-error.js";
 import { AZCOPY_TRANSFER_FAILED, parseAzCopyTransferError } from "./capture/azcopy-transfer-error.js";
 import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
+import { readDataFactoryError } from "./capture/data-factory-error.js";
 import { CURL_COMMAND, parseCurlCommand } from "./capture/curl-command.js";
 import { CURL_NOTE_OR_ANSWER, CURL_REQUEST_LINE, parseCurlVerbose } from "./capture/curl-verbose.js";
 import { FETCH_CALL, parseFetchCall } from "./capture/fetch-call.js";
@@ -183,7 +184,8 @@ const WEB_EXCEPTION_STATUS = /The remote server returned an error: \((\d{3})\)/;
  * Azure PowerShell's older Storage cmdlets (`HTTP Status Code: 403 - …`, `ErrorCode: …`), of a Go
  * azcore.ResponseError (`RESPONSE 403: …`, as AzCopy prints it), of the older Go Storage SDKs'
  * StorageError (`===== RESPONSE ERROR (ServiceCode=…)`) and the oldest one's `storage: service returned
- * error: StatusCode=…`, AzCopy's line for a failed transfer, Hadoop's ABFS error, of a RestError as Node prints it, the Azure
+ * error: StatusCode=…`, AzCopy's line for a failed transfer, Hadoop's ABFS error, Data Factory's and
+ * Synapse pipelines' Storage errors, of a RestError as Node prints it, the Azure
  * CLI's own message for a code, or just the XML error body.
  */
 export function parseResponseCapture(text: string, source: string): CapturedResponse {
@@ -217,6 +219,8 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     if (goService) return goService;
     if (AZCOPY_TRANSFER_FAILED.test(trimmed)) return parseAzCopyTransferError(trimmed, where).response!;
     if (ABFS_ERROR.test(trimmed)) return parseAbfsError(trimmed, where).response!;
+    const dataFactory = readDataFactoryError(trimmed);
+    if (dataFactory) return dataFactory;
     if (PRINTED_REST_ERROR.test(trimmed)) {
       const doc = printedRestErrorJson(trimmed, where);
       if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);

@@ -38,10 +38,10 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, Azurite's debug log
                     (the answer to its last failed request, with its string-to-sign), the text of a
                     .NET RequestFailedException or of a Go SDK error (as AzCopy prints it, either
-                    form), AzCopy's "…FAILED:" line, Hadoop's ABFS error, a JavaScript SDK RestError
-                    as JSON, or just the XML error body. Needed for the WWW-Authenticate challenge
-                    and the error detail; an answer from which no status and no code can be read is
-                    refused.
+                    form), AzCopy's "…FAILED:" line, Hadoop's ABFS error, Data Factory's or
+                    Synapse's Storage error, a JavaScript SDK RestError as JSON, or just the XML
+                    error body. Needed for the WWW-Authenticate challenge and the error detail; an
+                    answer from which no status and no code can be read is refused.
                   Either file may be copied from a CI job's log (Azure Pipelines' and GitHub
                   Actions' time stamps are read off) or from a page that doubled its line breaks.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip) and to name it
