@@ -50,6 +50,12 @@ export interface ProvenFacts {
    * request named (its signature redacted) and the doctor's finding about it.
    */
   copySource?: { url: string; problem: string; title: string };
+  /**
+   * Operations the same caller runs beside the one that failed, which a role must cover too, and why
+   * (Terraform lists, reads, writes and leases its state blob: a role for the failing read alone would
+   * fail at the next write).
+   */
+  companionOperations?: { operations: string[]; why: string };
 }
 
 /** The activity change behind a ranked cause, with its request-body facts. */

@@ -118,6 +118,14 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
   const wrongKey = sasKeyNotCurrent(r);
   const asSigned = sharedKeyArrivedAsSigned(r);
   const changed = sharedKeyChangedAfterSigning(r);
+  // Terraform (its error or debug log) keeps its state as a blob it lists, reads, writes and leases.
+  const terraformState =
+    svc === "blob" && r.findings.some((f) => f.id === "terraform-settings")
+      ? {
+          operations: TERRAFORM_STATE_OPERATIONS,
+          why: "Terraform lists, reads, writes and leases its state blob in this container",
+        }
+      : undefined;
   // The emulator's Shared Key refusal without its string-to-sign (the doctor's finding for exactly that).
   const emulatorStringToSignMissing = !!r.emulator && r.firstProblem.id === "sharedkey-signature-rejected";
   const ctx = {
@@ -130,7 +138,13 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
     changes: [],
     fromCapture: true,
     ...(r.bearer?.challenge?.tenant ? { tenant: r.bearer.challenge.tenant } : {}),
-    ...(wrongKey || asSigned || changed || r.cors || emulatorStringToSignMissing || r.request.copySource
+    ...(wrongKey ||
+    asSigned ||
+    changed ||
+    r.cors ||
+    emulatorStringToSignMissing ||
+    r.request.copySource ||
+    terraformState
       ? {
           proven: {
             ...(wrongKey ? { sasKeyNotCurrent: wrongKey } : {}),
@@ -148,12 +162,24 @@ export function remedyForDoctorReport(r: DoctorReport): Remedy | undefined {
                   },
                 }
               : {}),
+            ...(terraformState ? { companionOperations: terraformState } : {}),
           },
         }
       : {}),
   };
   return buildRemedy(incident, ctx);
 }
+
+/** What Terraform's azurerm backend does with its state blob (and the provider with the blobs it manages). */
+const TERRAFORM_STATE_OPERATIONS = [
+  "ListBlobs",
+  "GetBlobProperties",
+  "GetBlob",
+  "PutBlob",
+  "SetBlobMetadata",
+  "AcquireBlobLease",
+  "ReleaseBlobLease",
+];
 
 /** What the signature diff proved changed after signing, when that is the capture's first problem. */
 function sharedKeyChangedAfterSigning(r: DoctorReport): { what: string; detail: string } | undefined {

@@ -334,8 +334,17 @@ export function rbacRemedy(incident: Incident, ctx: RemedyContext): Remedy {
     }
   }
 
-  // 4. The smallest built-in role at the narrowest scope, per failing principal and service.
-  const choice = chooseRoles(ops);
+  // 4. The smallest built-in role at the narrowest scope, per failing principal and service, covering
+  // what the caller is known to run beside the failing operations.
+  const companions = ctx.proven?.companionOperations;
+  const alsoRun = (companions?.operations ?? []).filter((op) => !ops.some((o) => o.operation === op));
+  const needed = [
+    ...ops,
+    ...alsoRun.map((operation) => ({ service: ops[0]?.service ?? ("blob" as const), operation })),
+  ];
+  if (companions && alsoRun.length > 0)
+    facts.push({ label: "Also run by the caller", value: `${alsoRun.join(", ")}: ${companions.why}` });
+  const choice = chooseRoles(needed);
   const commands: RemedyCommand[] = [];
   const bicep: string[] = [];
   const who: Principal[] = principals.length > 0 ? principals : [unloggedPrincipal(incident)];
@@ -367,7 +376,7 @@ export function rbacRemedy(incident: Incident, ctx: RemedyContext): Remedy {
       ? { noCommand: "No built-in role could be chosen for operations the permission table does not know." }
       : {}),
     ...(bicep.length > 0 ? { bicep: bicep.join("\n\n") } : {}),
-    whyNarrowest: `${roles || "The role"} is the smallest built-in role granting every data action the failing operations need (${incident.operations.join(", ")}), at the narrowest scope that covers every failure.`,
+    whyNarrowest: `${roles || "The role"} is the smallest built-in role granting every data action the failing operations need (${incident.operations.join(", ")})${alsoRun.length > 0 ? ` and those the caller runs beside them (${alsoRun.join(", ")})` : ""}, at the narrowest scope that covers every failure.`,
     wrongIf: [
       "The principal is meant to use a different identity (e.g. a user-assigned managed identity not yet attached).",
       "The failures come from a role assignment made minutes ago (wait for propagation instead) or an ABAC condition (AuthorizationDetails would say).",

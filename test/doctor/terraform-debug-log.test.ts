@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import { parseRequestCapture, parseResponseCapture, storageErrorOf } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
+import { remedyForDoctorReport } from "../../src/remedy/from-doctor.js";
 
 /**
  * Terraform's TF_LOG=DEBUG dumps of its Storage calls, as users paste them into issues: the azurerm
@@ -74,6 +75,28 @@ describe("Terraform's TF_LOG=DEBUG dumps", () => {
     const report = explainCapture(BACKEND, undefined, {}).primary!;
     expect(report.verdict.decision).toBe("rbac");
     expect(report.findings.map((f) => f.id)).toContain("terraform-settings");
+  });
+
+  it("the role fix covers what Terraform does with its state, not only the listing that failed", () => {
+    const remedy = remedyForDoctorReport(explainCapture(BACKEND, undefined, {}).primary!)!;
+    expect(remedy.kind).toBe("assign-role");
+    expect(remedy.change).toContain("Storage Blob Data Contributor");
+    expect(remedy.whyNarrowest).toMatch(/the caller runs beside them \(GetBlobProperties, GetBlob, PutBlob/);
+    // The same listing by another client: the role for what failed.
+    const session = [
+      "GET /tfstate?comp=list&restype=container HTTP/1.1",
+      "Host: stplatformstate01.blob.core.windows.net",
+      "Authorization: Bearer REDACTED",
+      "x-ms-version: 2023-11-03",
+      "",
+      "HTTP/1.1 403 This request is not authorized to perform this operation using this permission.",
+      "x-ms-error-code: AuthorizationPermissionMismatch",
+      "x-ms-request-id: 71c0f2aa-701e-0056-6d60-34200a000001",
+      "",
+    ].join("\n");
+    expect(remedyForDoctorReport(explainCapture(session, undefined, {}).primary!)!.change).toContain(
+      "Storage Blob Data Reader",
+    );
   });
 
   it("the provider's: the last refused call (not the 404 before it), each dump's timestamp tail read off", () => {
