@@ -5,7 +5,7 @@ import { redactUri } from "../redact.js";
 import { isHiddenByLogger } from "../doctor/hidden.js";
 import { buildRemedy } from "./build.js";
 import { targetOf, withService } from "../doctor/operation.js";
-import { CHANGED_AFTER_SIGNING, type CauseId } from "../signature/diff.js";
+import { causeOfSignatureFinding, CHANGED_AFTER_SIGNING, signatureFindingId } from "../signature/diff.js";
 
 const SCHEME_AUTH: Record<string, string> = {
   SharedKey: "AccountKey",
@@ -184,8 +184,8 @@ const TERRAFORM_STATE_OPERATIONS = [
 /** What the signature diff proved changed after signing, when that is the capture's first problem. */
 function sharedKeyChangedAfterSigning(r: DoctorReport): { what: string; detail: string } | undefined {
   const first = r.firstProblem;
-  const cause = first?.id.startsWith("signature-") ? first.id.slice("signature-".length) : undefined;
-  return first && cause && CHANGED_AFTER_SIGNING.has(cause as CauseId)
+  const cause = first ? causeOfSignatureFinding(first.id) : undefined;
+  return first && cause && CHANGED_AFTER_SIGNING.has(cause)
     ? { what: first.title, detail: first.detail }
     : undefined;
 }
@@ -206,7 +206,7 @@ function sasKeyNotCurrent(r: DoctorReport): string | undefined {
  * string-to-sign identical to the request's own, so only the key (or the client's signer) can differ.
  */
 function sharedKeyArrivedAsSigned(r: DoctorReport): string | undefined {
-  return r.findings.some((f) => f.id === "signature-identical")
+  return r.findings.some((f) => f.id === signatureFindingId("identical"))
     ? "Storage's string-to-sign is exactly the one the request implies, yet the signature failed"
     : undefined;
 }

@@ -26,6 +26,8 @@ export interface SasFields {
   skoid?: string;
   srt?: string;
   ss?: string;
+  /** The fields a logger wrote in place of their values (`sp=REDACTED`): present, their values unknown. */
+  hidden?: string[];
 }
 
 export function sasFieldsOf(uris: readonly string[]): SasFields[] {
@@ -39,8 +41,10 @@ export function sasFieldsOf(uris: readonly string[]): SasFields[] {
     const f: SasFields = {};
     for (const k of ["sp", "sr", "st", "se", "skoid", "srt", "ss"] as const) {
       const v = params.get(k);
+      if (v === null || v === "") continue;
       // A value a logger hid (`sp=REDACTED`) is unknown, not a value: no letters are read from it.
-      if (v !== null && v !== "" && !isHiddenByLogger(v)) f[k] = v;
+      if (isHiddenByLogger(v)) (f.hidden ??= []).push(k);
+      else f[k] = v;
     }
     const key = JSON.stringify(f);
     if (seen.has(key)) continue;
@@ -52,12 +56,7 @@ export function sasFieldsOf(uris: readonly string[]): SasFields[] {
 
 /** Whether a sample URI's SAS fields were hidden by the logger that captured it (`sp=REDACTED`). */
 function fieldsHidden(uris: readonly string[]): boolean {
-  return uris.some((u) => {
-    const q = u.indexOf("?");
-    if (q < 0) return false;
-    const params = new URLSearchParams(u.slice(q + 1));
-    return ["sp", "se", "sr"].some((k) => isHiddenByLogger(params.get(k) ?? ""));
-  });
+  return sasFieldsOf(uris).some((f) => f.hidden?.some((k) => k === "sp" || k === "se" || k === "sr"));
 }
 
 /** A replacement SAS's expiry, worked out by the shell when the command runs. */

@@ -78,6 +78,16 @@ export type CauseId =
  * Causes that show the request changed between the signer and Storage (a proxy, a gateway, SDK middleware
  * that runs after signing): the key is not what failed, and the fix is where the request is changed.
  */
+/** The request doctor's finding id for a cause of the signature diff (doctor-adapter.ts makes them). */
+export function signatureFindingId(cause: CauseId): string {
+  return `signature-${cause}`;
+}
+
+/** The cause a doctor finding id names, when it is one of the signature diff's causes. */
+export function causeOfSignatureFinding(findingId: string): CauseId | undefined {
+  return findingId.startsWith("signature-") ? (findingId.slice("signature-".length) as CauseId) : undefined;
+}
+
 export const CHANGED_AFTER_SIGNING: ReadonlySet<CauseId> = new Set<CauseId>([
   "verb-changed",
   "x-ms-date-stripped",

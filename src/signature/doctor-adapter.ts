@@ -7,7 +7,12 @@ import type { SharedKeyDiffContext } from "../doctor/doctor.js";
 import { versionRulesOutTable } from "../doctor/service-inference.js";
 import type { Finding } from "../doctor/finding.js";
 import { DuplicateSignedHeaderError } from "./canonical.js";
-import { explainSignatureMismatch, type CauseId, type SignatureExplanation } from "./diff.js";
+import {
+  explainSignatureMismatch,
+  signatureFindingId,
+  type CauseId,
+  type SignatureExplanation,
+} from "./diff.js";
 import { TargetResolutionError } from "./target.js";
 
 const TITLES: Record<CauseId, string> = {
@@ -49,7 +54,7 @@ export function findingsFromExplanation(e: SignatureExplanation): Finding[] {
     .filter((r) => r.status !== "same")
     .map((r) => (r.section === "query" ? `?${r.name}` : r.name));
   const findings: Finding[] = e.causes.map((c) => ({
-    id: `signature-${c.id}`,
+    id: signatureFindingId(c.id),
     severity: c.id === "no-server-string" ? "info" : "error",
     title: TITLES[c.id],
     detail: c.explanation,
@@ -120,7 +125,7 @@ export function sharedKeyDiffFindings(
       };
     }
     const findings = findingsFromExplanation(explanation).map((f) =>
-      f.id === "signature-identical"
+      f.id === signatureFindingId("identical")
         ? { ...f, detail: identicalDetail(f.detail, request, serverStringToSign, context) }
         : f,
     );
