@@ -104,6 +104,34 @@ describe("capture formats", () => {
     expect(JSON.stringify(report)).not.toContain(token);
   });
 
+  it("reads a HAR response body kept in base64 (Firefox, Charles, Fiddler), and says when it is not", () => {
+    const xml =
+      '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This request is not authorized to perform this operation using this permission.\nRequestId:5d0a2f3e-901e-0042-1b7c-73a1d4000000\nTime:2026-12-05T10:15:02.5013344Z</Message></Error>';
+    const entry = (text: string) => ({
+      request: {
+        method: "GET",
+        url: `https://${HOST}/reports/q3.csv`,
+        headers: [
+          { name: "x-ms-version", value: "2025-01-05" },
+          { name: "Authorization", value: "Bearer REDACTED" },
+        ],
+      },
+      response: {
+        status: 403,
+        headers: [],
+        content: { mimeType: "application/xml", encoding: "base64", text },
+      },
+    });
+    const exchange = parseRequestCapture(
+      JSON.stringify({ log: { entries: [entry(Buffer.from(xml).toString("base64"))] } }),
+      "ff.har",
+    );
+    expect(diagnose(exchange, undefined).response?.errorCode).toBe("AuthorizationPermissionMismatch");
+    expect(() =>
+      parseRequestCapture(JSON.stringify({ log: { entries: [entry("<not base64>")] } }), "ff.har"),
+    ).toThrow(/ff\.har \(response\): the response's content says base64 but is not base64/);
+  });
+
   it("reads the Azure SDK HTTP logging that az --debug prints", () => {
     const log = [
       "cli.azure.cli.core.sdk.policies: Request URL: 'https://contosoprod.blob.core.windows.net/reports/q3.csv'",

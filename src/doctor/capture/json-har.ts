@@ -19,13 +19,25 @@ export function responseFromJson(obj: Record<string, unknown>, where: string): C
     typeof content === "object" &&
     typeof (content as { text?: unknown }).text === "string"
   ) {
-    body = (content as { text: string }).text;
+    const { text, encoding } = content as { text: string; encoding?: unknown };
+    // HAR writers (Firefox, Charles, Fiddler) may keep a body in base64, saying so in `encoding`.
+    body = encoding === "base64" ? fromBase64(text, where) : text;
   }
   return {
     status: typeof status === "number" ? status : status ? Number(status) : undefined,
     headers: headersFromUnknown(obj["headers"], where),
     body,
   };
+}
+
+/** A HAR body kept in base64, as UTF-8 text (atob and TextDecoder: this also runs in the dashboard's page). */
+function fromBase64(text: string, where: string): string {
+  try {
+    const binary = atob(text.replace(/\s+/g, ""));
+    return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  } catch {
+    throw new CaptureError(`${where}: the response's content says base64 but is not base64`);
+  }
 }
 
 function harEntry(doc: Record<string, unknown>, where: string): Record<string, unknown> | undefined {
