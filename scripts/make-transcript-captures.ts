@@ -228,6 +228,18 @@ export function pythonTranscript(
   return run.stderr;
 }
 
+/** The same call made with Python's http.client, its debugging on: what it prints (its stdout). */
+export function pythonHttpClientTranscript(url: string, write: boolean): string {
+  const script = join(ROOT, "scripts", "python-http-client-capture.py");
+  const run = spawnSync(DEBIAN_PYTHON, [script, url, write ? "write" : "read"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  if (run.error || !/^reply: 'HTTP\/1\.1 \d{3}/m.test(run.stdout))
+    throw new Error(`python-http-client-capture.py printed no reply: ${run.error?.message ?? run.stderr}`);
+  return run.stdout;
+}
+
 /**
  * `az storage blob download` (or `upload`) with `--debug`: its stderr. Its own configuration folder,
  * so nothing of the user's is read or written, and no telemetry.

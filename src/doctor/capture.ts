@@ -25,6 +25,11 @@ import { parseJsonCapture, responseFromJson } from "./capture/json-har.js";
 import { JAVA_SDK_LOG, parseJavaSdkLog } from "./capture/java-sdk-log.js";
 import { JS_SDK_REQUEST, parseJsSdkLog } from "./capture/js-sdk-log.js";
 import { parsePowerShellWebRequest, POWERSHELL_WEB_REQUEST } from "./capture/powershell-web-request.js";
+import {
+  parsePythonHttpClient,
+  PYTHON_HTTP_CLIENT,
+  readPythonHttpClientReply,
+} from "./capture/python-http-client.js";
 import { parsePythonSdkLog, SDK_LOG_URL, URLLIB3_REQUEST } from "./capture/python-sdk-log.js";
 import {
   isRestErrorJson,
@@ -77,6 +82,8 @@ export function parseRequestCapture(
   if (AZURITE_DEBUG_LOG.test(trimmed)) return parseAzuriteDebugLog(trimmed, where);
   // Before the error Terraform prints at the end of the same log.
   if (TERRAFORM_DEBUG_LOG.test(trimmed)) return parseTerraformDebugLog(trimmed, where);
+  // http.client's `send:` shows every header as sent, more than the SDK's or urllib3's logging beside it.
+  if (PYTHON_HTTP_CLIENT.test(trimmed)) return parsePythonHttpClient(trimmed, where);
   if (SDK_LOG_URL.test(trimmed) || URLLIB3_REQUEST.test(trimmed)) return parsePythonSdkLog(trimmed, where);
   if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
@@ -221,6 +228,8 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     if (ABFS_ERROR.test(trimmed)) return parseAbfsError(trimmed, where).response!;
     const dataFactory = readDataFactoryError(trimmed);
     if (dataFactory) return dataFactory;
+    const pythonReply = readPythonHttpClientReply(trimmed);
+    if (pythonReply) return pythonReply;
     if (PRINTED_REST_ERROR.test(trimmed)) {
       const doc = printedRestErrorJson(trimmed, where);
       if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);

@@ -13,6 +13,7 @@ import { mintToken, tokenClaims } from "../../scripts/make-doctor-corpus.js";
 import {
   azTranscript,
   certificateArgs,
+  pythonHttpClientTranscript,
   pythonTranscript,
   seedStoryBlob,
   storyBlobSas,
@@ -77,7 +78,7 @@ describe("the real Python SDK and az CLI against Azurite", () => {
   ] as const;
 
   for (const c of cases) {
-    it(`reads the Python SDK's log and az --debug for ${c.story}`, async () => {
+    it(`reads the Python SDK's log, az --debug and http.client's debugging for ${c.story}`, async () => {
       const query = storyBlobSas(c.permissions, Date.now() + c.from, Date.now() + c.to, c.key);
       const sig = new URLSearchParams(query).get("sig")!;
       const url = `${blobUrl}?${query}`;
@@ -85,6 +86,7 @@ describe("the real Python SDK and az CLI against Azurite", () => {
         pythonTranscript(url, c.write, "basic"),
         pythonTranscript(url, c.write, "asctime"),
         azTranscript(["--blob-url", url], c.write),
+        pythonHttpClientTranscript(url, c.write),
       ]) {
         const { report, out } = await explain(log);
         expect([report.verdict.decision, report.firstProblem?.id]).toEqual(c.expect);

@@ -20,7 +20,8 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     entry (its response is used too), Azurite's debug log (azurite --debug FILE: the
                     request, its answer and the emulator's string-to-sign), the Python SDK's HTTP
                     logging, as 'az … --debug' prints it (Request URL/method/headers, Response
-                    status/headers/content, each line's logging prefix read off), the JavaScript
+                    status/headers/content, each line's logging prefix read off), Python's
+                    http.client debugging (debuglevel = 1: send:, reply:, header:), the JavaScript
                     SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
                     listener or ILogger, with the exception the program printed), the Java SDK's
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
