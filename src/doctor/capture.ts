@@ -5,6 +5,11 @@ import { AZ_CLI_ERROR, azCliErrorAnswer } from "./capture/az-cli-error.js";
 import { AZCOPY_TRANSFER_FAILED, parseAzCopyTransferError } from "./capture/azcopy-transfer-error.js";
 import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
 import { readDataFactoryError } from "./capture/data-factory-error.js";
+import {
+  holdsDotnetHttpRequest,
+  parseDotnetHttpMessage,
+  readDotnetHttpResponse,
+} from "./capture/dotnet-http-message.js";
 import { CURL_COMMAND, parseCurlCommand } from "./capture/curl-command.js";
 import { CURL_NOTE_OR_ANSWER, CURL_REQUEST_LINE, parseCurlVerbose } from "./capture/curl-verbose.js";
 import { FETCH_CALL, parseFetchCall } from "./capture/fetch-call.js";
@@ -58,7 +63,8 @@ export {
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
  * the Go SDK's as AzCopy logs and prints it, the Java SDK's), AzCopy's line for a failed transfer
  * (`UPLOADFAILED: … When Staging block.`), Hadoop's ABFS error (Spark on Databricks, Synapse), the error text of the older Go Storage SDKs
- * (what AzCopy 10.18 and older print), a JavaScript SDK RestError as Node prints it, Terraform's error for a
+ * (what AzCopy 10.18 and older print), .NET's HttpRequestMessage as PowerShell 7's error record and .NET
+ * programs print it, a JavaScript SDK RestError as Node prints it, Terraform's error for a
  * Storage call and its TF_LOG=DEBUG dumps, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
  * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), pasted as they are (from a CI job's
  * log, or with doubled line breaks: pastedText). The format is detected, not configured; each format's
@@ -87,6 +93,7 @@ export function parseRequestCapture(
   if (SDK_LOG_URL.test(trimmed) || URLLIB3_REQUEST.test(trimmed)) return parsePythonSdkLog(trimmed, where);
   if (JS_SDK_REQUEST.test(trimmed)) return parseJsSdkLog(trimmed, where);
   if (DOTNET_SDK_REQUEST.test(trimmed)) return parseDotnetSdkLog(trimmed, where);
+  if (holdsDotnetHttpRequest(trimmed)) return parseDotnetHttpMessage(trimmed, where);
   if (GO_SDK_LOG.test(trimmed)) return parseGoSdkLog(trimmed, where);
   if (GO_STORAGE_ERROR.test(trimmed)) return parseGoStorageError(trimmed, where);
   if (AZCOPY_TRANSFER_FAILED.test(trimmed)) return parseAzCopyTransferError(trimmed, where);
@@ -220,6 +227,8 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
   if (!trimmed.startsWith("HTTP/")) {
     const exception = parseRequestFailedException(trimmed, where);
     if (exception) return exception;
+    const httpMessage = readDotnetHttpResponse(trimmed);
+    if (httpMessage) return httpMessage;
     if (GO_RESPONSE_ERROR.test(trimmed)) return parseGoResponseError(trimmed, where).response;
     if (GO_STORAGE_ERROR.test(trimmed)) return readGoStorageError(trimmed, where).response;
     const goService = readGoStorageServiceError(trimmed);

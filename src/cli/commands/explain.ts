@@ -27,15 +27,16 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
                     AzCopy's "…FAILED: … When <step>." line with its "Dst:" line (the request
                     rebuilt from the step), Hadoop's ABFS error ('Operation failed: "…", 403, GET,
-                    https://…', as Spark prints it on Databricks and Synapse), the older Go Storage
-                    SDKs' "===== RESPONSE ERROR (ServiceCode=…)" text (what AzCopy 10.18 and older
-                    print), Terraform's error for a Storage call (the request rebuilt from the names
-                    it gives; --account when it names none) or its TF_LOG=DEBUG dumps, a JavaScript
-                    SDK RestError as Node prints it (console.error(err)), Azure Storage Explorer's
-                    error details (its response is used too), what 'curl -v' prints (its response
-                    and body are used too), a curl command line (a browser's "Copy as cURL", bash or
-                    cmd), or a browser's "Copy as fetch" or "Copy as PowerShell"
-                    (Invoke-WebRequest).
+                    https://…', as Spark prints it on Databricks and Synapse), .NET's
+                    HttpRequestMessage as PowerShell 7's error record ($_ | Format-List * -Force) or
+                    a .NET program's log prints it, the older Go Storage SDKs' "===== RESPONSE ERROR
+                    (ServiceCode=…)" text (what AzCopy 10.18 and older print), Terraform's error for
+                    a Storage call (the request rebuilt from the names it gives; --account when it
+                    names none) or its TF_LOG=DEBUG dumps, a JavaScript SDK RestError as Node prints
+                    it (console.error(err)), Azure Storage Explorer's error details (its response is
+                    used too), what 'curl -v' prints (its response and body are used too), a curl
+                    command line (a browser's "Copy as cURL", bash or cmd), or a browser's "Copy as
+                    fetch" or "Copy as PowerShell" (Invoke-WebRequest).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, Azurite's debug log
                     (the answer to its last failed request, with its string-to-sign), the text of a
                     .NET RequestFailedException or of a Go SDK error (as AzCopy prints it, either
@@ -44,7 +45,8 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     error body. Needed for the WWW-Authenticate challenge and the error detail; an
                     answer from which no status and no code can be read is refused.
                   Either file may be copied from a CI job's log (Azure Pipelines' and GitHub
-                  Actions' time stamps are read off) or from a page that doubled its line breaks.
+                  Actions' time stamps and terminal colour codes are read off) or from a page that
+                  doubled its line breaks.
   --client-ip IP    The caller's egress IP, to check a SAS bound to an IP range (sip) and to name it
                     in a firewall fix.
   --service S       blob, queue, file or table, when the host does not tell (path-style URLs, the

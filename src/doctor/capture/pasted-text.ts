@@ -8,14 +8,22 @@ import { AZURITE_DEBUG_LOG } from "./azurite-debug-log.js";
 const CI_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
 
 /**
+ * A terminal's colour and cursor codes (ESC [ … letter), which a CI job's raw log and a terminal's
+ * captured output keep: PowerShell 7 colours its errors, az and AzCopy their warnings.
+ */
+// eslint-disable-next-line no-control-regex -- the escape character is what it finds
+const ANSI_ESCAPE = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+
+/**
  * A capture as pasted, ready for the format readers, and the name its errors go by: without a byte
- * order mark, trimmed, without the time stamp a CI job's log puts before every line (each line's start
+ * order mark or terminal colour codes, trimmed, without the time stamp a CI job's log puts before every line (each line's start
  * taken off, so line numbers hold), and with doubled line breaks undone (a GitHub issue or a chat puts a
  * blank line after every line: then `where` says so, as its line numbers count the lines read).
  */
 export function pastedText(text: string, where: string): { text: string; where: string } {
   let lines = text
     .replace(/^\uFEFF/, "")
+    .replace(ANSI_ESCAPE, "")
     .trim()
     .replace(/\r\n/g, "\n")
     .split("\n");
