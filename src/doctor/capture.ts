@@ -4,6 +4,7 @@ import { armRefusal } from "./capture/arm-refusal.js";
 import { AZ_CLI_ERROR, azCliErrorAnswer } from "./capture/az-cli-error.js";
 import { AZCOPY_TRANSFER_FAILED, parseAzCopyTransferError } from "./capture/azcopy-transfer-error.js";
 import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
+import { BROWSER_CONSOLE, parseBrowserConsole } from "./capture/browser-console.js";
 import { readDataFactoryError } from "./capture/data-factory-error.js";
 import {
   holdsDotnetHttpRequest,
@@ -66,7 +67,8 @@ export {
  * (what AzCopy 10.18 and older print), .NET's HttpRequestMessage as PowerShell 7's error record and .NET
  * programs print it, a JavaScript SDK RestError as Node prints it, Terraform's error for a
  * Storage call and its TF_LOG=DEBUG dumps, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
- * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), pasted as they are (from a CI job's
+ * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), a browser console's line for the call,
+ * pasted as they are (from a CI job's
  * log, or with doubled line breaks: pastedText). The format is detected, not configured; each format's
  * reader is a file of ./capture/.
  */
@@ -125,6 +127,7 @@ export function parseRequestCapture(
   if (POWERSHELL_WEB_REQUEST.test(trimmed)) return parsePowerShellWebRequest(trimmed, where);
   if (CURL_COMMAND.test(trimmed)) return parseCurlCommand(trimmed, where);
   if (FETCH_CALL.test(trimmed)) return parseFetchCall(trimmed, where);
+  if (BROWSER_CONSOLE.test(trimmed)) return parseBrowserConsole(trimmed, where);
   try {
     return parseRawSession(trimmed, where);
   } catch (err) {
@@ -239,6 +242,7 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     if (dataFactory) return dataFactory;
     const pythonReply = readPythonHttpClientReply(trimmed);
     if (pythonReply) return pythonReply;
+    if (BROWSER_CONSOLE.test(trimmed)) return parseBrowserConsole(trimmed, where).response!;
     if (PRINTED_REST_ERROR.test(trimmed)) {
       const doc = printedRestErrorJson(trimmed, where);
       if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);

@@ -74,6 +74,8 @@ const SAMPLES = [
   ]
     .map((l) => `2023-09-28T00:55:06.9568002Z ${l}`)
     .join("\n"),
+  // A browser console's line for a failed upload.
+  "upload.ts:42  PUT https://st01.blob.core.windows.net/c/b?sp=r&sig=abc 403 (This request is not authorized to perform this operation using this permission.)",
   // Hadoop's ABFS error, as Spark prints it.
   'Operation failed: "This request is not authorized to perform this operation using this permission.", 403, GET, https://st01.dfs.core.windows.net/raw?upn=false&resource=filesystem&timeout=90, rId: 2f6b1e2c-501f-0066-3c1e-0b2c34000000, AuthorizationPermissionMismatch, "This request is not authorized. RequestId:2f6b1e2c-501f-0066-3c1e-0b2c34000000 Time:2024-01-09T10:11:12.1234567Z"',
   // Terraform's TF_LOG=DEBUG dump of the backend's call and its answer.

@@ -35,8 +35,9 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     names none) or its TF_LOG=DEBUG dumps, a JavaScript SDK RestError as Node prints
                     it (console.error(err)), Azure Storage Explorer's error details (its response is
                     used too), what 'curl -v' prints (its response and body are used too), a curl
-                    command line (a browser's "Copy as cURL", bash or cmd), or a browser's "Copy as
-                    fetch" or "Copy as PowerShell" (Invoke-WebRequest).
+                    command line (a browser's "Copy as cURL", bash or cmd), a browser's "Copy as
+                    fetch" or "Copy as PowerShell" (Invoke-WebRequest), or a browser console's line
+                    for the call (PUT https://… 403 (…)).
   --response FILE   The response as raw HTTP text, JSON {status, headers, body}, Azurite's debug log
                     (the answer to its last failed request, with its string-to-sign), the text of a
                     .NET RequestFailedException or of a Go SDK error (as AzCopy prints it, either
