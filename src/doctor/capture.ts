@@ -58,19 +58,19 @@ export {
 } from "./capture/exchange.js";
 
 /**
- * Reads a captured request/response pair in the shapes people actually have: raw HTTP text, JSON
+ * Reads a captured request/response pair in the shapes people actually have: raw HTTP, JSON
  * ({method,url,headers} / {status,headers,body}), a HAR file or entry, Azurite's debug log, Storage
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
- * the Go SDK's as AzCopy logs and prints it, the Java SDK's), AzCopy's line for a failed transfer
- * (`UPLOADFAILED: … When Staging block.`), Hadoop's ABFS error (Spark on Databricks, Synapse), the error text of the older Go Storage SDKs
- * (what AzCopy 10.18 and older print), .NET's HttpRequestMessage as PowerShell 7's error record and .NET
- * programs print it, a JavaScript SDK RestError as Node prints it, Terraform's error for a
- * Storage call and its TF_LOG=DEBUG dumps, what `curl -v` prints, a curl command line, a fetch call or an Invoke-WebRequest call (a
- * browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), a browser console's line for the call,
- * pasted as they are (from a CI job's
- * log, or with doubled line breaks: pastedText). The format is detected, not configured; each format's
- * reader is a file of ./capture/.
+ * the Go SDK's as AzCopy logs and prints it, the Java SDK's), Python's http.client debugging, AzCopy's
+ * line for a failed transfer, Hadoop's ABFS error (Spark on Databricks, Synapse), the error text of the
+ * older Go Storage SDKs (what AzCopy 10.18 and older print), .NET's HttpRequestMessage as PowerShell 7's
+ * error record and .NET programs print it, a JavaScript SDK RestError as Node prints it, Terraform's error
+ * for a Storage call and its TF_LOG=DEBUG dumps, what `curl -v` prints, a curl command line, a fetch call
+ * or an Invoke-WebRequest call (a browser's "Copy as cURL", "Copy as fetch", "Copy as PowerShell"), a
+ * browser console's line for the call, pasted as they are (from a CI job's log, with terminal colours, or
+ * with doubled line breaks: pastedText). The format is detected, not configured; each format's reader
+ * is a file of ./capture/.
  */
 
 /** What the user told that a capture may not (`--account`): Terraform's backend errors name no account. */
@@ -196,14 +196,17 @@ const WEB_EXCEPTION_STATUS = /The remote server returned an error: \((\d{3})\)/;
 
 /**
  * Reads a separate response capture: raw HTTP, JSON, Azurite's debug log (the answer to its last failed
- * request, with the string-to-sign), the text of a .NET RequestFailedException (its
- * `Status:`, `Content:` and `Headers:`, also as Azure PowerShell prints it after the cmdlet's name), of
- * Azure PowerShell's older Storage cmdlets (`HTTP Status Code: 403 - …`, `ErrorCode: …`), of a Go
- * azcore.ResponseError (`RESPONSE 403: …`, as AzCopy prints it), of the older Go Storage SDKs'
+ * request, with the string-to-sign), Terraform's debug log, the text of a .NET RequestFailedException (its
+ * `Status:`, `ErrorCode:`, `Content:` and `Headers:`, also as Azure PowerShell prints it after the
+ * cmdlet's name), .NET's HttpResponseMessage or PowerShell 7's error record, of Azure PowerShell's older
+ * Storage cmdlets (`HTTP Status Code: 403 - …`, `ErrorCode: …`), of the older .NET SDKs' StorageException,
+ * of a Go azcore.ResponseError (`RESPONSE 403: …`, as AzCopy prints it), of the older Go Storage SDKs'
  * StorageError (`===== RESPONSE ERROR (ServiceCode=…)`) and the oldest one's `storage: service returned
  * error: StatusCode=…`, AzCopy's line for a failed transfer, Hadoop's ABFS error, Data Factory's and
- * Synapse pipelines' Storage errors, of a RestError as Node prints it, the Azure
- * CLI's own message for a code, or just the XML error body.
+ * Synapse pipelines' Storage errors, Python's http.client `reply:` and `header:` lines, a browser
+ * console's line, a RestError as Node prints it, the Azure CLI's own message for a code, or just the XML
+ * error body. Azure Resource Manager's AuthorizationFailed, and text giving neither a status nor a code,
+ * are refused, saying why.
  */
 export function parseResponseCapture(text: string, source: string): CapturedResponse {
   const { text: trimmed, where } = pastedText(text, source);

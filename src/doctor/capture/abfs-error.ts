@@ -1,5 +1,5 @@
 import { codeOfStatusMessage } from "../../codes/error-codes.js";
-import { CaptureError, storageErrorBody, type CapturedExchange } from "./exchange.js";
+import { CaptureError, storageAnswer, type CapturedExchange } from "./exchange.js";
 
 /**
  * Hadoop's ABFS driver's error (AbfsRestOperationException), what Spark on Databricks, Synapse and
@@ -22,17 +22,7 @@ export function parseAbfsError(text: string, where: string): CapturedExchange {
   const plainMessage = (message ?? statusText!).replace(/\s*RequestId:.*$/s, "");
   return {
     request: { method: method!, url: url!, headers: [] },
-    response: {
-      status: Number(status),
-      headers: [
-        ...(code ? [{ name: "x-ms-error-code", value: code }] : []),
-        ...(requestId ? [{ name: "x-ms-request-id", value: requestId }] : []),
-      ],
-      body: storageErrorBody({
-        code,
-        message: `${plainMessage}${requestId ? `\nRequestId:${requestId}` : ""}${time ? `\nTime:${time}` : ""}`,
-      }),
-    },
+    response: storageAnswer({ status: Number(status), code, message: plainMessage, requestId, time }),
     format: "sdk-log",
     credentialNotShown:
       "Hadoop's ABFS error (Spark on Databricks, Synapse, HDInsight) names the method and URL, not the headers: whether the driver sent an OAuth token or a Shared Key is not shown (fs.azure.account.auth.type says which)",

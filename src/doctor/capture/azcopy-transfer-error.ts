@@ -1,5 +1,5 @@
 import { codeOfStatusMessage } from "../../codes/error-codes.js";
-import { CaptureError, storageErrorBody, type CapturedExchange } from "./exchange.js";
+import { CaptureError, storageAnswer, type CapturedExchange } from "./exchange.js";
 
 /**
  * AzCopy's line for a failed transfer, the one its job log and its issues quote (ste's logTransferError):
@@ -67,17 +67,7 @@ export function parseAzCopyTransferError(text: string, where: string): CapturedE
         .filter(([name]) => name !== "x-ms-copy-source" || (direction === "COPY" && isUrl(source!)))
         .map(([name, value]) => ({ name, value: name === "x-ms-copy-source" ? source! : value })),
     },
-    response: {
-      status,
-      headers: [
-        ...(code ? [{ name: "x-ms-error-code", value: code }] : []),
-        ...(requestId ? [{ name: "x-ms-request-id", value: requestId }] : []),
-      ],
-      body: storageErrorBody({
-        code,
-        message: `${message}.${requestId ? `\nRequestId:${requestId}` : ""}${time ? `\nTime:${time}` : ""}`,
-      }),
-    },
+    response: storageAnswer({ status, code, message: `${message}.`, requestId, time }),
     format: "sdk-log",
     credentialNotShown: `AzCopy's ${direction}FAILED line names the URL${url.includes("?") ? " (its signature hidden)" : " without its query"} and the step that failed ("When ${step}"), not the call's headers: the request is rebuilt as the call that step makes${time ? ", and the time is the line's (AzCopy logs in UTC)" : ""}`,
     ...(url.includes("?") ? {} : { queryNotShown: true }),

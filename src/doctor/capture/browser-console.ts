@@ -1,5 +1,5 @@
 import { codeOfStatusMessage } from "../../codes/error-codes.js";
-import { CaptureError, checkedRequest, storageErrorBody, type CapturedExchange } from "./exchange.js";
+import { CaptureError, checkedRequest, storageAnswer, type CapturedExchange } from "./exchange.js";
 
 /**
  * What a browser's console prints for a page's failed Storage call (a SPA uploading with a SAS):
@@ -26,11 +26,7 @@ export function parseBrowserConsole(text: string, where: string): CapturedExchan
     const code = reason ? codeOfStatusMessage(reason) : undefined;
     return {
       request: checkedRequest({ method: method!, url: url!, headers: [] }, where),
-      response: {
-        status: Number(status),
-        headers: code ? [{ name: "x-ms-error-code", value: code }] : [],
-        ...(reason ? { body: storageErrorBody({ code, message: reason }) } : {}),
-      },
+      response: storageAnswer({ status: Number(status), code, message: reason || undefined }),
       format: "sdk-log",
       credentialNotShown:
         "the browser's console names the method, the URL and the answer's status, not the request's headers (the Network tab's request, saved as a HAR or copied as cURL, has them)",

@@ -1,5 +1,5 @@
 import { codeOfStatusMessage } from "../../codes/error-codes.js";
-import { storageErrorBody, type CapturedResponse } from "./exchange.js";
+import { storageAnswer, type CapturedResponse } from "./exchange.js";
 
 /**
  * Azure Data Factory's and Synapse pipelines' error for a refused Storage call, which names the account,
@@ -34,32 +34,19 @@ export function readDataFactoryError(text: string): CapturedResponse | undefined
     const time =
       stamp && !Number.isNaN(Date.parse(stamp)) ? new Date(Date.parse(stamp)).toISOString() : undefined;
     const code = /ErrorCode: '(\w+)'/.exec(rest)?.[1] ?? (message ? codeOfStatusMessage(message) : undefined);
-    return answer(gen2Status, code, message, /RequestId: '([\w-]+)'/.exec(rest)?.[1], time);
+    const requestId = /RequestId: '([\w-]+)'/.exec(rest)?.[1];
+    return storageAnswer({ status: gen2Status, code, message, requestId, time });
   }
   const blob = BLOB_EXTENDED.exec(text);
   if (blob) {
     const [, message, requestId, time, status] = blob;
-    return answer(Number(status), codeOfStatusMessage(message!), message, requestId, time);
+    return storageAnswer({
+      status: Number(status),
+      code: codeOfStatusMessage(message!),
+      message,
+      requestId,
+      time,
+    });
   }
   return undefined;
-}
-
-function answer(
-  status: number,
-  code: string | undefined,
-  message: string | undefined,
-  requestId: string | undefined,
-  time: string | undefined,
-): CapturedResponse {
-  return {
-    status,
-    headers: [
-      ...(code ? [{ name: "x-ms-error-code", value: code }] : []),
-      ...(requestId ? [{ name: "x-ms-request-id", value: requestId }] : []),
-    ],
-    body: storageErrorBody({
-      code,
-      message: `${message ?? ""}${requestId ? `\nRequestId:${requestId}` : ""}${time ? `\nTime:${time}` : ""}`,
-    }),
-  };
 }

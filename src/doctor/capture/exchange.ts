@@ -131,6 +131,33 @@ export function storageErrorBody(parts: StorageErrorParts): string {
   );
 }
 
+/** What a printed error still tells of Storage's answer: its status, code, message, request id and time. */
+export interface PrintedAnswer {
+  status: number | undefined;
+  code: string | undefined;
+  message: string | undefined;
+  requestId?: string | undefined;
+  /** ISO time of the error (the XML error's `Time:` line). */
+  time?: string | undefined;
+}
+
+/**
+ * Storage's answer rebuilt from a printed error (Terraform, AzCopy, Spark, Data Factory, a browser's
+ * console): the code and request id as the headers Storage sends, the rest as its XML error, so the doctor
+ * reads them as from the answer itself.
+ */
+export function storageAnswer(a: PrintedAnswer): CapturedResponse {
+  const lines = `${a.message ?? ""}${a.requestId ? `\nRequestId:${a.requestId}` : ""}${a.time ? `\nTime:${a.time}` : ""}`;
+  return {
+    ...(a.status !== undefined ? { status: a.status } : {}),
+    headers: [
+      ...(a.code ? [{ name: "x-ms-error-code", value: a.code }] : []),
+      ...(a.requestId ? [{ name: "x-ms-request-id", value: a.requestId }] : []),
+    ],
+    ...(a.code || lines ? { body: storageErrorBody({ code: a.code, message: lines }) } : {}),
+  };
+}
+
 function escapeXmlText(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

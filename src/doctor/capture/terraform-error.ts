@@ -1,5 +1,5 @@
 import { codeOfStatusMessage } from "../../codes/error-codes.js";
-import { CaptureError, storageErrorBody, type CapturedExchange } from "./exchange.js";
+import { CaptureError, storageAnswer, type CapturedExchange } from "./exchange.js";
 
 /**
  * Terraform's error for a Storage data-plane call (the azurerm provider and the azurerm state backend), the
@@ -176,27 +176,13 @@ export function parseTerraformError(text: string, where: string, account?: strin
         .join("/")
     : "";
   const url = `https://${acct}.${service}.${suffix}/${path}${rebuilt?.query ? `?${rebuilt.query}` : ""}`;
-  const body =
-    code || message
-      ? storageErrorBody({
-          code,
-          message: `${message ?? ""}${requestId ? `\nRequestId:${requestId}` : ""}${time ? `\nTime:${time}` : ""}`,
-        })
-      : undefined;
   return {
     request: {
       method: rebuilt?.method ?? "GET",
       url,
       headers: [...(rebuilt?.headers ?? [])],
     },
-    response: {
-      status,
-      headers: [
-        ...(code ? [{ name: "x-ms-error-code", value: code }] : []),
-        ...(requestId ? [{ name: "x-ms-request-id", value: requestId }] : []),
-      ],
-      ...(body ? { body } : {}),
-    },
+    response: storageAnswer({ status, code, message, requestId, time }),
     format: "terraform-error",
     queryNotShown: true,
     credentialNotShown: `Terraform's error names the account${container ? ` (and ${container})` : ""}${rebuilt ? " and what it was doing" : ""}, but no URL, header or credential (the request shown is rebuilt from those names)`,
