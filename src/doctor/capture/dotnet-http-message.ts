@@ -1,5 +1,11 @@
 import type { HttpHeader } from "../../signature/index.js";
-import { CaptureError, checkedRequest, type CapturedExchange, type CapturedResponse } from "./exchange.js";
+import {
+  CaptureError,
+  checkedRequest,
+  pairs,
+  type CapturedExchange,
+  type CapturedResponse,
+} from "./exchange.js";
 
 /**
  * .NET's HttpRequestMessage and HttpResponseMessage as their ToString() prints them, which is how
@@ -67,8 +73,9 @@ export function holdsDotnetHttpRequest(text: string): boolean {
 export function readDotnetHttpResponse(text: string): CapturedResponse | undefined {
   const t = unwrapFormatList(text);
   const message = RESPONSE.exec(t);
-  const status = message ? Number(message[1]) : STATUS.exec(t) ? Number(STATUS.exec(t)![1]) : undefined;
-  if (status === undefined) return undefined;
+  const statusLine = message ?? STATUS.exec(t);
+  if (!statusLine) return undefined;
+  const status = Number(statusLine[1]);
   const error = /<Error>[\s\S]*?<\/Error>/.exec(t)?.[0];
   return {
     status,
@@ -84,13 +91,9 @@ export function parseDotnetHttpMessage(text: string, where: string): CapturedExc
     throw new CaptureError(
       `${where}: "Method: …, RequestUri: '…'" is not followed by its ", Headers: { … }" block: give the whole request as printed`,
     );
-  const headers = headersOf(m[3]!);
   const response = readDotnetHttpResponse(t);
   return {
-    request: checkedRequest(
-      { method: m[1]!, url: m[2]!, headers: headers.map((h) => [h.name, h.value] as [string, string]) },
-      where,
-    ),
+    request: checkedRequest({ method: m[1]!, url: m[2]!, headers: pairs(headersOf(m[3]!)) }, where),
     ...(response ? { response } : {}),
     format: "sdk-log",
   };
