@@ -730,29 +730,48 @@ export function errorCodeEntry(code: string): ErrorCodeEntry | undefined {
  */
 const withoutArticles = (text: string): string => text.replace(/\bthe\s+/gi, "");
 
-/** Each code's message as a pattern: the whole text, `{…}` any value, the final period, case and articles loose. */
-const BY_MESSAGE: ReadonlyArray<[RegExp, string]> = ERROR_CODES.flatMap((e) =>
-  e.message
-    ? [
-        [
-          new RegExp(
-            `^${withoutArticles(e.message)
-              .replace(/\.$/, "")
-              .split(/\{[^}]*\}/)
-              .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-              .join(".+")}\\.?$`,
-            "i",
-          ),
-          e.code,
-        ] as [RegExp, string],
-      ]
-    : [],
-);
+/** A code's message as a pattern's source: `{…}` any value (within `any`), case and articles loose. */
+function messageSource(message: string, any: string): string {
+  return withoutArticles(message)
+    .replace(/\.$/, "")
+    .split(/\{[^}]*\}/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join(any);
+}
+
+const WITH_MESSAGE = ERROR_CODES.filter((e): e is ErrorCodeEntry & { message: string } => !!e.message);
+
+/** Each code's message as a pattern: the whole text, the final period loose. */
+const BY_MESSAGE: ReadonlyArray<[RegExp, string]> = WITH_MESSAGE.map((e) => [
+  new RegExp(`^${messageSource(e.message, ".+")}\\.?$`, "i"),
+  e.code,
+]);
+
+/**
+ * Each code's message as it stands inside other text: its final period required (a shorter message is
+ * the start of a longer one: "…this operation." and "…this operation using this permission."), a value
+ * within one line.
+ */
+const QUOTED_MESSAGE: ReadonlyArray<[RegExp, string]> = WITH_MESSAGE.map((e) => [
+  new RegExp(`${messageSource(e.message, "[^\\n]+?")}\\.`, "i"),
+  e.code,
+]);
 
 /** The code whose message a status text is, or undefined when it is no code's (or not only one's). */
 export function codeOfStatusMessage(text: string): string | undefined {
   const t = withoutArticles(text.trim().replace(/\s+/g, " "));
   return BY_MESSAGE.find(([re]) => re.test(t))?.[1];
+}
+
+/**
+ * The code whose message a printed error quotes, somewhere in it, for a tool that prints Storage's
+ * message and neither its code nor its status (the Hadoop WASB driver's StorageException): the one code
+ * whose message is there, or undefined when none is or several are.
+ */
+export function codeQuotedIn(text: string): string | undefined {
+  const t = withoutArticles(text.replace(/[ \t]+/g, " "));
+  const found = new Set(QUOTED_MESSAGE.filter(([re]) => re.test(t)).map(([, code]) => code));
+  return found.size === 1 ? [...found][0] : undefined;
 }
 
 /** The error codes a logged value may mean: itself, plus those a classic status stands for. */

@@ -1,3 +1,4 @@
+import { codeQuotedIn } from "../codes/error-codes.js";
 import { parseServerAuthError } from "../signature/index.js";
 import { ABFS_ERROR, parseAbfsError } from "./capture/abfs-error.js";
 import { armRefusal } from "./capture/arm-refusal.js";
@@ -265,10 +266,14 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
     if (status) return { status: Number(status[1]), headers: [], body: trimmed };
   }
   const response = parseRawHttpResponse(trimmed, where);
-  if (response.status === undefined && storageErrorOf(response).code === undefined)
+  if (response.status === undefined && storageErrorOf(response).code === undefined) {
+    // A tool that prints only Storage's message (the Hadoop WASB driver's StorageException): its code.
+    const quoted = codeQuotedIn(trimmed);
+    if (quoted) return { ...response, headers: [{ name: "x-ms-error-code", value: quoted }] };
     throw new CaptureError(
       `${where}: neither a status nor a Storage error code could be read from it: give the answer as raw HTTP ("HTTP/1.1 403 …" and its headers), JSON {status, headers, body}, an SDK's or tool's error text as it was printed, or Storage's XML error body`,
     );
+  }
   return response;
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { codeOfStatusMessage } from "../../src/codes/error-codes.js";
+import { codeOfStatusMessage, codeQuotedIn } from "../../src/codes/error-codes.js";
 import {
   CaptureError,
   parseRequestCapture,
@@ -154,6 +154,31 @@ describe("AzCopy's failed-transfer line", () => {
 });
 
 describe("Storage's messages to codes", () => {
+  it("finds the one code whose message a printed error quotes (the Hadoop WASB driver's StorageException)", () => {
+    const wasb =
+      "shaded.databricks.org.apache.hadoop.fs.azure.AzureException: com.microsoft.azure.storage.StorageException: This request is not authorized to perform this operation.\n\tat shaded.databricks.org.apache.hadoop.fs.azure.AzureNativeFileSystemStore.retrieveMetadata(AzureNativeFileSystemStore.java:2198)";
+    expect(codeQuotedIn(wasb)).toBe("AuthorizationFailure");
+    // The longer message is not read as the shorter one it starts with.
+    expect(
+      codeQuotedIn(
+        "StorageException: This request is not authorized to perform this operation using this permission.",
+      ),
+    ).toBe("AuthorizationPermissionMismatch");
+    expect(
+      codeQuotedIn(
+        "KeyBasedAuthentication: Key based authentication is not permitted on this storage account.",
+      ),
+    ).toBe("KeyBasedAuthenticationNotPermitted");
+    // Two codes' messages, or none: no code.
+    expect(
+      codeQuotedIn(`${wasb}\nKey based authentication is not permitted on this storage account.`),
+    ).toBeUndefined();
+    expect(codeQuotedIn("The upload failed.")).toBeUndefined();
+    const answer = parseResponseCapture(wasb, "spark.txt");
+    expect(storageErrorOf(answer).code).toBe("AuthorizationFailure");
+    expect(answer.status).toBeUndefined();
+  });
+
   it("reads AuthenticationFailed's message as Storage and as Azurite word it", () => {
     for (const text of [
       "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
