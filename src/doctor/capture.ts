@@ -219,7 +219,15 @@ export function parseResponseCapture(text: string, source: string): CapturedResp
       throw new CaptureError(`${where}: looks like JSON but does not parse (${(err as Error).message})`);
     }
     if (isRestErrorJson(doc)) return parseRestErrorResponse(doc, where);
-    return responseFromJson(doc, where);
+    const response = responseFromJson(doc, where);
+    if (response.status !== undefined || response.body !== undefined || response.headers.length > 0)
+      return response;
+    // Storage's JSON error itself (Table's `odata.error`, Data Lake's `{"error":{"code":…}}`): the body.
+    const body = { headers: [], body: trimmed };
+    if (storageErrorOf(body).code) return body;
+    throw new CaptureError(
+      `${where}: this JSON has no status, headers or body ({status, headers, body}) and is not Storage's JSON error: give the answer as it was printed`,
+    );
   }
   if (AZURITE_DEBUG_LOG.test(trimmed)) {
     const { response } = parseAzuriteDebugLog(trimmed, where);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseRequestCapture, parseResponseCapture } from "../../src/doctor/capture.js";
+import { parseRequestCapture, parseResponseCapture, storageErrorOf } from "../../src/doctor/capture.js";
 import { diagnose } from "../../src/doctor/doctor.js";
 import { targetOf } from "../../src/doctor/operation.js";
 import { analyzeSas } from "../../src/doctor/sas.js";
@@ -236,6 +236,23 @@ describe("capture formats", () => {
     const report = diagnose(exchange, res);
     expect(report.scheme).toBe("Anonymous");
     expect(report.response?.errorCode).toBe("AuthorizationFailure");
+  });
+
+  it("reads Storage's JSON error given alone as the response, and refuses JSON that is neither", () => {
+    const dataLake = JSON.stringify({
+      error: {
+        code: "AuthorizationPermissionMismatch",
+        message:
+          "This request is not authorized to perform this operation using this permission.\nRequestId:2f6b1e2c-501f-0066-3c1e-0b2c34000000\nTime:2024-01-09T10:11:12.1234567Z",
+      },
+    });
+    expect(storageErrorOf(parseResponseCapture(dataLake, "res.json"))).toMatchObject({
+      code: "AuthorizationPermissionMismatch",
+      timeMs: Date.parse("2024-01-09T10:11:12.1234567Z"),
+    });
+    expect(() => parseResponseCapture('{"upload": "failed"}', "res.json")).toThrow(
+      /res\.json: this JSON has no status, headers or body/,
+    );
   });
 
   it("reads a raw session: the request, its body, then the response, as Fiddler or Burp save them", () => {
