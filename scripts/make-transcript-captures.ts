@@ -443,8 +443,9 @@ async function main(): Promise<void> {
         ],
         sas: containerSas("rl", now - 3 * HOUR, now - HOUR),
         log: { decision: "sas", firstProblem: "sas-expired" },
-        // Azurite answers an expired SAS AuthorizationFailure; without the query the code is all there is.
-        console: { decision: "network", firstProblem: "server-AuthorizationFailure" },
+        // Azurite answers an expired SAS AuthorizationFailure; without the query the doctor can say only
+        // that the emulator (which has no firewall) refused the credential.
+        console: { decision: "authentication", firstProblem: "emulator-credential-refused" },
       },
       {
         name: "blob-sas-missing-permission",

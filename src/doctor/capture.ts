@@ -3,6 +3,7 @@ import { parseServerAuthError } from "../signature/index.js";
 import { ABFS_ERROR, parseAbfsError } from "./capture/abfs-error.js";
 import { armRefusal } from "./capture/arm-refusal.js";
 import { AZ_CLI_ERROR, azCliErrorAnswer } from "./capture/az-cli-error.js";
+import { AZCOPY_JSON_OUTPUT, azCopyJsonErrorText } from "./capture/azcopy-json-output.js";
 import { AZCOPY_TRANSFER_FAILED, parseAzCopyTransferError } from "./capture/azcopy-transfer-error.js";
 import { AZURITE_DEBUG_LOG, parseAzuriteDebugLog } from "./capture/azurite-debug-log.js";
 import { BROWSER_CONSOLE, parseBrowserConsole } from "./capture/browser-console.js";
@@ -64,7 +65,7 @@ export {
  * Explorer's error details (the JavaScript SDK's RestError as JSON), the HTTP logging of the Azure SDKs
  * (what `az … --debug` prints, the JavaScript SDK's AZURE_LOG_LEVEL=info, the .NET SDK's event source,
  * the Go SDK's as AzCopy logs and prints it, the Java SDK's), Python's http.client debugging, AzCopy's
- * line for a failed transfer, Hadoop's ABFS error (Spark on Databricks, Synapse), the error text of the
+ * JSON output and its line for a failed transfer, Hadoop's ABFS error (Spark on Databricks, Synapse), the error text of the
  * older Go Storage SDKs (what AzCopy 10.18 and older print), .NET's HttpRequestMessage as PowerShell 7's
  * error record and .NET programs print it, a JavaScript SDK RestError as Node prints it, Terraform's error
  * for a Storage call and its TF_LOG=DEBUG dumps, what `curl -v` prints, a curl command line, a fetch call
@@ -87,6 +88,9 @@ export function parseRequestCapture(
 ): CapturedExchange {
   const { text: trimmed, where } = pastedText(text, source);
   if (trimmed.length === 0) throw new CaptureError(`${where}: the file is empty`);
+  // AzCopy's --output-type json: the error text it holds, read as AzCopy prints it on a terminal.
+  if (AZCOPY_JSON_OUTPUT.test(trimmed))
+    return parseRequestCapture(azCopyJsonError(trimmed, where), `${where} (AzCopy's JSON output)`, hints);
   if (trimmed.startsWith("{")) return parseJsonCapture(trimmed, where);
   if (AZURITE_DEBUG_LOG.test(trimmed)) return parseAzuriteDebugLog(trimmed, where);
   // Before the error Terraform prints at the end of the same log.
@@ -136,6 +140,16 @@ export function parseRequestCapture(
   }
 }
 
+/** The refused call's error text inside AzCopy's JSON output, or the error that it holds none. */
+function azCopyJsonError(text: string, where: string): string {
+  const error = azCopyJsonErrorText(text);
+  if (error === undefined)
+    throw new CaptureError(
+      `${where}: AzCopy's JSON output holds no refused call (no "Error" message and no Storage error text in its messages)`,
+    );
+  return error;
+}
+
 /**
  * When the text given as the request is Storage's answer alone (an SDK exception's text, an XML error,
  * a status line): the error that says so and what to give instead, or undefined.
@@ -170,7 +184,7 @@ export function parseRequestCaptures(
   hints: CaptureHints = {},
 ): CapturedExchange[] {
   const { text: trimmed, where } = pastedText(text, source);
-  if (trimmed.startsWith("{")) {
+  if (trimmed.startsWith("{") && !AZCOPY_JSON_OUTPUT.test(trimmed)) {
     let doc: unknown;
     try {
       doc = JSON.parse(trimmed);
@@ -211,6 +225,8 @@ const WEB_EXCEPTION_STATUS = /The remote server returned an error: \((\d{3})\)/;
  */
 export function parseResponseCapture(text: string, source: string): CapturedResponse {
   const { text: trimmed, where } = pastedText(text, source);
+  if (AZCOPY_JSON_OUTPUT.test(trimmed))
+    return parseResponseCapture(azCopyJsonError(trimmed, where), `${where} (AzCopy's JSON output)`);
   if (trimmed.startsWith("{")) {
     let doc: Record<string, unknown>;
     try {

@@ -451,16 +451,22 @@ export function diagnose(
     });
   }
 
-  // The emulator has no firewall: with the credential hidden and no SAS in the URL (one the capture
-  // shows), its AuthorizationFailure is its answer to a Shared Key signature that does not verify (a
-  // token gets AuthenticationFailed).
-  if (
+  // The emulator has no firewall: with the credential hidden, its AuthorizationFailure is its answer to a
+  // Shared Key signature or a SAS that does not verify or is not valid (a token gets AuthenticationFailed).
+  const emulatorRefused =
     emulator &&
     effective === "Hidden" &&
-    !exchange.queryNotShown &&
     error.code?.toLowerCase() === "authorizationfailure" &&
-    !findings.some((f) => f.severity === "error")
-  ) {
+    !findings.some((f) => f.severity === "error");
+  if (emulatorRefused && exchange.queryNotShown) {
+    findings.push({
+      id: "emulator-credential-refused",
+      severity: "error",
+      title: "The emulator refused a credential the capture does not show",
+      detail: `The emulator answered ${error.code}, its answer to a SAS that is not valid (expired, not yet valid, signed with another key) or a Shared Key signature that does not verify: it has no firewall, so this is no network rule (on Azure the same code would be). The capture leaves out the URL's query and the headers, so which it was is not shown: capture the call with its URL (AzCopy's job log at --log-level DEBUG shows the SAS fields), or start Azurite with --debug FILE and pass that log as the request.`,
+      decision: "authentication",
+    });
+  } else if (emulatorRefused) {
     findings.push(
       sharedKeyRejected(
         `The emulator answered ${error.code}, its answer to a Shared Key or SAS signature that does not verify (it has no firewall; Azure answers 403 AuthenticationFailed), and the URL carries no SAS. The capture hides the Authorization header, so it cannot tell a wrong key from a request changed in transit. Start Azurite with --debug FILE and pass that log as the request: it holds the request and Azurite's string-to-sign, and with it the exact differing field is named.`,

@@ -24,10 +24,10 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
                     http.client debugging (debuglevel = 1: send:, reply:, header:), the JavaScript
                     SDK's with AZURE_LOG_LEVEL=info, the .NET SDK's event-source logging (console
                     listener or ILogger, with the exception the program printed), the Java SDK's
-                    (az.sdk.message events), AzCopy's job log or terminal output (the Go SDK's),
-                    AzCopy's "…FAILED: … When <step>." line with its "Dst:" line (the request
-                    rebuilt from the step), Hadoop's ABFS error ('Operation failed: "…", 403, GET,
-                    https://…', as Spark prints it on Databricks and Synapse), .NET's
+                    (az.sdk.message events), AzCopy's job log, terminal output (the Go SDK's) or
+                    --output-type json, AzCopy's "…FAILED: … When <step>." line with its "Dst:" line
+                    (the request rebuilt from the step), Hadoop's ABFS error ('Operation failed:
+                    "…", 403, GET, https://…', as Spark prints it on Databricks and Synapse), .NET's
                     HttpRequestMessage as PowerShell 7's error record ($_ | Format-List * -Force) or
                     a .NET program's log prints it, the older Go Storage SDKs' "===== RESPONSE ERROR
                     (ServiceCode=…)" text (what AzCopy 10.18 and older print), Terraform's error for
