@@ -5,16 +5,16 @@ import { remedyForDoctorReport } from "../../src/remedy/from-doctor.js";
 
 /**
  * Hadoop's ABFS driver's AbfsRestOperationException, as Spark prints it on Databricks, Synapse and
- * HDInsight: the three shapes its format has had (before Hadoop 3.4, with `rId:` since, and a HEAD's).
+ * HDInsight: the three shapes its format has had (without `rId:`, with it as newer Hadoop writes it, and a HEAD's).
  */
 const MESSAGE = "This request is not authorized to perform this operation using this permission.";
 const REQUEST_ID = "2f6b1e2c-501f-0066-3c1e-0b2c34000000";
 
-const BEFORE_3_4 = `Py4JJavaError: An error occurred while calling o412.load.
+const WITHOUT_RID = `Py4JJavaError: An error occurred while calling o412.load.
 : Operation failed: "${MESSAGE}", 403, GET, https://stlake01.dfs.core.windows.net/raw?upn=false&resource=filesystem&maxResults=5000&directory=sales/2024&timeout=90&recursive=false, AuthorizationPermissionMismatch, "${MESSAGE} RequestId:${REQUEST_ID} Time:2024-01-09T10:11:12.1234567Z"
 	at org.apache.hadoop.fs.azurebfs.services.AbfsRestOperation.execute(AbfsRestOperation.java:146)`;
 
-const SINCE_3_4 = `java.nio.file.AccessDeniedException: Operation failed: "${MESSAGE}", 403, PUT, https://stlake01.dfs.core.windows.net/curated/out/part-0000.parquet?resource=file&timeout=90, rId: ${REQUEST_ID}, AuthorizationPermissionMismatch, "${MESSAGE} RequestId:${REQUEST_ID} Time:2024-01-09T10:11:12.1234567Z"`;
+const WITH_RID = `java.nio.file.AccessDeniedException: Operation failed: "${MESSAGE}", 403, PUT, https://stlake01.dfs.core.windows.net/curated/out/part-0000.parquet?resource=file&timeout=90, rId: ${REQUEST_ID}, AuthorizationPermissionMismatch, "${MESSAGE} RequestId:${REQUEST_ID} Time:2024-01-09T10:11:12.1234567Z"`;
 
 // A HEAD has no body: no code, only the status text; the driver's format leaves an `s` after the URL.
 const HEAD = `shaded.databricks.azurebfs.org.apache.hadoop.fs.azurebfs.contracts.exceptions.AbfsRestOperationException: Operation failed: "This request is not authorized to perform this operation.", 403, HEAD, https://stlake01.dfs.core.windows.net/raw/sales?upn=false&action=getStatus&timeout=90s, rId: ${REQUEST_ID}`;
@@ -26,7 +26,7 @@ const primaryOf = (text: string) => explainCapture(text, undefined, {}).primary!
 
 describe("Hadoop's ABFS error", () => {
   it("reads the method, URL, status, code, request id and time of each form", () => {
-    const before = parseRequestCapture(BEFORE_3_4, "spark.txt");
+    const before = parseRequestCapture(WITHOUT_RID, "spark.txt");
     expect(before.request).toMatchObject({
       method: "GET",
       url: "https://stlake01.dfs.core.windows.net/raw?upn=false&resource=filesystem&maxResults=5000&directory=sales/2024&timeout=90&recursive=false",
@@ -37,7 +37,7 @@ describe("Hadoop's ABFS error", () => {
     });
     expect(before.response?.headers).toContainEqual({ name: "x-ms-request-id", value: REQUEST_ID });
 
-    const since = parseRequestCapture(SINCE_3_4, "spark.txt");
+    const since = parseRequestCapture(WITH_RID, "spark.txt");
     expect(since.request.method).toBe("PUT");
     expect(since.request.url).toBe(
       "https://stlake01.dfs.core.windows.net/curated/out/part-0000.parquet?resource=file&timeout=90",
@@ -53,7 +53,7 @@ describe("Hadoop's ABFS error", () => {
   });
 
   it("a token's missing role on a Data Lake path: the role, and the ACL entry when ACLs govern the path", () => {
-    const report = primaryOf(SINCE_3_4);
+    const report = primaryOf(WITH_RID);
     expect(report.scheme).toBe("Hidden");
     expect(report.verdict.decision).toBe("rbac");
     const remedy = remedyForDoctorReport(report)!;

@@ -4,7 +4,7 @@ import { CaptureError, storageAnswer, type CapturedExchange } from "./exchange.j
 /**
  * Hadoop's ABFS driver's error (AbfsRestOperationException), what Spark on Databricks, Synapse and
  * HDInsight print for a refused Data Lake call: `Operation failed: "<status text>", 403, GET, <URL>,
- * AuthorizationPermissionMismatch, "<message> RequestId:… Time:…"`; since Hadoop 3.4 with `rId: <id>`
+ * AuthorizationPermissionMismatch, "<message> RequestId:… Time:…"`; in newer Hadoop with `rId: <id>`
  * after the URL; a HEAD has no code or message (and its URL gets a stray `s` from the driver's format).
  * The URL is masked by the driver (`sig=XXXXX`); no header is shown, so a token or Shared Key is unseen.
  */
