@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseRequestCapture, parseResponseCapture, storageErrorOf } from "../../src/doctor/capture.js";
 import { explainCapture } from "../../src/doctor/explain.js";
-import { startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";
-import { seedStoryBlob, storyBlobSas } from "../../scripts/make-transcript-captures.js";
+import { storyBlobSas } from "../../scripts/make-transcript-captures.js";
 import { runPwsh } from "../pwsh.js";
+import { useStoryAzurite } from "./story-azurite.js";
 
 /**
  * .NET's HttpRequestMessage and HttpResponseMessage as ToString() prints them: PowerShell 7's error record
@@ -14,15 +14,7 @@ import { runPwsh } from "../pwsh.js";
 const HOUR = 3_600_000;
 
 describe("PowerShell 7's error record of a refused Invoke-RestMethod", () => {
-  let azurite: AzuriteInstance;
-  let blobUrl: string;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-    blobUrl = (await seedStoryBlob(azurite.blobEndpoint)).blob.url;
-  }, 60_000);
-  afterAll(async () => {
-    await azurite?.stop();
-  });
+  const story = useStoryAzurite();
 
   // Widths a console has: the record is cut at each, mid-word at times, and read back whole.
   for (const width of [100, 160, 240]) {
@@ -30,7 +22,7 @@ describe("PowerShell 7's error record of a refused Invoke-RestMethod", () => {
       const sas = storyBlobSas("r", Date.now() - 3 * HOUR, Date.now() - HOUR);
       const sig = new URLSearchParams(sas).get("sig")!;
       const printed = await runPwsh(
-        `try { Invoke-RestMethod -Uri '${blobUrl}?${sas}' -Headers @{ 'x-ms-version' = '2023-11-03' } } catch { $_ | Format-List * -Force | Out-String -Width ${width} }`,
+        `try { Invoke-RestMethod -Uri '${story().blobUrl}?${sas}' -Headers @{ 'x-ms-version' = '2023-11-03' } } catch { $_ | Format-List * -Force | Out-String -Width ${width} }`,
       );
       const exchange = parseRequestCapture(printed, "error-record.txt");
       expect(exchange.request.method).toBe("GET");

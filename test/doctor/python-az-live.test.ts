@@ -5,7 +5,7 @@
  * key comes out. The committed transcripts (transcript-captures.test.ts) pin one run; this one holds
  * the readers to the tools as installed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,28 +15,18 @@ import {
   certificateArgs,
   pythonHttpClientTranscript,
   pythonTranscript,
-  seedStoryBlob,
   storyBlobSas,
 } from "../../scripts/make-transcript-captures.js";
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type AzuriteInstance } from "../../src/local/azurite.js";
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../../src/local/azurite.js";
 import { writeTemp } from "../collect/helpers.js";
 import { runCli } from "./cli.js";
+import { useStoryAzurite } from "./story-azurite.js";
 
 const HOUR = 3_600_000;
 const WRONG_KEY = Buffer.from("a key the account never had: live test").toString("base64");
 
 describe("the real Python SDK and az CLI against Azurite", () => {
-  let azurite: AzuriteInstance;
-  let blobUrl: string;
-
-  beforeAll(async () => {
-    azurite = await startAzurite();
-    blobUrl = (await seedStoryBlob(azurite.blobEndpoint)).blob.url;
-  }, 60_000);
-
-  afterAll(async () => {
-    await azurite?.stop();
-  });
+  const story = useStoryAzurite();
 
   async function explain(
     log: string,
@@ -81,7 +71,7 @@ describe("the real Python SDK and az CLI against Azurite", () => {
     it(`reads the Python SDK's log, az --debug and http.client's debugging for ${c.story}`, async () => {
       const query = storyBlobSas(c.permissions, Date.now() + c.from, Date.now() + c.to, c.key);
       const sig = new URLSearchParams(query).get("sig")!;
-      const url = `${blobUrl}?${query}`;
+      const url = `${story().blobUrl}?${query}`;
       for (const log of [
         pythonTranscript(url, c.write, "basic"),
         pythonTranscript(url, c.write, "asctime"),
@@ -120,9 +110,9 @@ describe("the real Python SDK and az CLI against Azurite", () => {
   }, 120_000);
 
   it("reads both for an account key the account does not have, and never prints the key", async () => {
-    const connection = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${WRONG_KEY};BlobEndpoint=${azurite.blobEndpoint}`;
+    const connection = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${WRONG_KEY};BlobEndpoint=${story().azurite.blobEndpoint}`;
     for (const log of [
-      pythonTranscript(blobUrl, false, "asctime", connection),
+      pythonTranscript(story().blobUrl, false, "asctime", connection),
       azTranscript(["--connection-string", connection, "-c", "reports", "-n", "2026/q3.csv"], false),
     ]) {
       const { report, out } = await explain(log);
