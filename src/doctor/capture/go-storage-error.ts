@@ -1,5 +1,11 @@
 import type { HttpHeader } from "../../signature/index.js";
-import { CaptureError, storageErrorBody, type CapturedExchange, type CapturedResponse } from "./exchange.js";
+import {
+  CaptureError,
+  storageAnswer,
+  storageErrorBody,
+  type CapturedExchange,
+  type CapturedResponse,
+} from "./exchange.js";
 import { bracketedValue, INDENTED_HEADER, RESPONSE_STATUS, RULE } from "./go-sdk-log.js";
 
 /**
@@ -122,20 +128,14 @@ export function readGoStorageError(
 /**
  * The oldest Go Storage SDK (azure-sdk-for-go's `storage` package, still in older Kubernetes volume
  * drivers and tools): `storage: service returned error: StatusCode=403, ErrorCode=…, ErrorMessage=…
- * RequestId:… Time:…, RequestInitiated=…, RequestId=…, API Version=…`. Storage's answer alone: no URL,
- * no header.
+ * RequestId:… Time:…, RequestInitiated=…, RequestId=…, API Version=…`. Storage's answer alone (no URL,
+ * no header): its status, code and message.
  */
-/** The answer a `storage: service returned error` line gives: its status, code and message. */
 export function readGoStorageServiceError(text: string): CapturedResponse | undefined {
   const m =
     /storage: service returned error: StatusCode=(\d{3}), ErrorCode=([^,]*), ErrorMessage=([\s\S]*?)(?:, RequestInitiated=|$)/.exec(
       text,
     );
   if (!m) return undefined;
-  const code = m[2]!.trim();
-  return {
-    status: Number(m[1]),
-    headers: code ? [{ name: "x-ms-error-code", value: code }] : [],
-    body: storageErrorBody({ code: code || undefined, message: m[3]!.trim() }),
-  };
+  return storageAnswer({ status: Number(m[1]), code: m[2]!.trim() || undefined, message: m[3]!.trim() });
 }
