@@ -83,7 +83,8 @@ const KEY_PADDING_RE = /==|%3d%3d/i;
 
 const AUTH_HEADER_RE = /\b(SharedKey(?:Lite)?\s+[^:\s]+:)[A-Za-z0-9+/=%]+/gi;
 // Same-line whitespace only, and a token-like length, so prose such as "Bearer\nTime" is left alone.
-const BEARER_RE = /\b(Bearer[ \t]+)[A-Za-z0-9\-_.~+/%]{8,}=*/gi;
+// Also percent- or form-encoded (`Authorization=Bearer%20…`, a header carried in a query or a form).
+const BEARER_RE = /\b(Bearer(?:[ \t]+|%20|\+))[A-Za-z0-9\-_.~+/%]{8,}=*/gi;
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const ACCOUNT_KEY_RE = /(AccountKey(?:=|%(?:25)*3D))(?:[^;'"\s%&]|%(?!(?:25)*(?:3B|26)))+/gi;
 // Secrets named by a command-line flag (also as az --debug lists its arguments: `'--account-key', '…'`)
@@ -91,6 +92,15 @@ const ACCOUNT_KEY_RE = /(AccountKey(?:=|%(?:25)*3D))(?:[^;'"\s%&]|%(?!(?:25)*(?:
 // variable (`$KEY`, `%KEY%`, `<key>`), another flag or a lower-case word: prose ("--account-key or …").
 const NAMED_SECRET_RE =
   /((?:--(?:account-key|sas-token|client-secret|password|connection-string)(?:[ \t]+|=|['"],[ \t]*)|\b[A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|_KEY|_TOKEN|_SAS|CONNECTION_STRING)=)['"]?)(?![$%<-]|[a-z]+(?![^\s'"]))[^\s'"]+/g;
+// The same after PowerShell's parameters (New-AzStorageContext, Connect-AzAccount, Get-AzStorageBlob…;
+// `-Name value` or `-Name:value`, any case) and AzCopy 8's `/DestKey:`, `/SourceSAS:` options; and the
+// plain text handed to `ConvertTo-SecureString … -AsPlainText`. A variable, an expression or a
+// sub-expression (`$key`, `(Get-…)`, `@{…}`) is left, as it holds no secret, and so is a lower-case
+// word (prose: "the -SasToken parameter").
+const SHELL_SECRET_RE =
+  /((?:^|[\s(;|])(?:-(?:StorageAccountKey|AccountKey|SasToken|ConnectionString|ClientSecret|ApplicationSecret|CertificatePassword)(?:[ \t]+|:)|\/(?:Dest|Source)(?:Key|SAS):|ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?)['"]?)(?![$(@-])([^\s'"]+)/gi;
+const shellSecret = (match: string, named: string, value: string): string =>
+  /^[a-z]+$/.test(value) ? match : named + REDACTED;
 const MAC_RE = /(The MAC signature found in the HTTP request ')[^']*(')/gi;
 // Webhook URLs that carry their secret in the path, not the query: Office 365 connectors and Teams
 // incoming webhooks, Slack's incoming webhooks and workflow triggers, Discord's webhooks.
@@ -124,7 +134,8 @@ const ENTRA_CLIENT_SECRET_RE =
  * Redacts every credential shape this product knows: SAS/trigger signatures in URLs (also
  * percent-encoded inside another query value, or with JSON's `\u0026` for `&`), client secrets and
  * passwords in query or connection strings, as `name=value` in free text or as a quoted JSON or dict key,
- * secrets after a command-line flag or an environment variable's name, Shared Key signatures, bearer
+ * secrets after a command-line flag, a PowerShell parameter, an AzCopy 8 option or an environment variable's
+ * name, Shared Key signatures, bearer
  * tokens and bare JWTs,
  * AccountKey=… in connection strings and bare account keys, keys written as headers, HTTP Basic
  * credentials, tokens known by their prefix (GitHub, Slack, Google, npm, AWS, Entra client secrets), the
@@ -140,11 +151,11 @@ export function redactSecrets(text: string): string {
 /**
  * Something every pattern above needs, found at or before where it starts (`=` or `%` for parameters
  * and account keys, the scheme words, `eyJ`, the MAC text, `webhook` or Slack's host, a header name
- * ending in `-key`): one test instead of a pass per pattern over text that has none of them, which is
+ * ending in `-key`, the shell parameters' names): one test instead of a pass per pattern over text that has none of them, which is
  * most user agents and URIs without a query.
  */
 const MAY_HOLD_SECRET_RE =
-  /[=%]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature/i;
+  /[=%]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|-(?:storageaccountkey|accountkey|sastoken|connectionstring|clientsecret|applicationsecret|certificatepassword)\b|\/(?:dest|source)(?:key|sas):|convertto-securestring/i;
 /**
  * The same for the tokens known by their prefix and HTTP Basic: apart, and case-sensitive, as one
  * case-insensitive test with these in it took four times as long over user agents. An Entra client
@@ -175,6 +186,7 @@ function redactAll(text: string): string {
     .replace(FREE_SECRET_PARAM_RE, `$1${REDACTED}`)
     .replace(QUOTED_SECRET_KEY_RE, `$1${REDACTED}`)
     .replace(NAMED_SECRET_RE, `$1${REDACTED}`)
+    .replace(SHELL_SECRET_RE, shellSecret)
     .replace(AUTH_HEADER_RE, `$1${REDACTED}`)
     .replace(BEARER_RE, `$1${REDACTED}`)
     .replace(JWT_RE, REDACTED)

@@ -12,7 +12,7 @@ import {
 /** What sanitizeLogValue may change text from: a secret shape's start or a control character. */
 const MAY_CHANGE_FROM =
   // eslint-disable-next-line no-control-regex -- control characters are one of them
-  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyj|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D)|basic[ \t]|gh[pousr]_|github_pat_|xox[abposr]-|aiza|npm_|[\s\S]{0,4}Q~)/i;
+  /^([=%\u0000-\u001f\u007f-\u009f\u2028\u2029]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyj|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|-(?:storageaccountkey|accountkey|sastoken|connectionstring|clientsecret|applicationsecret|certificatepassword)\b|\/(?:dest|source)(?:key|sas):|convertto-securestring|(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3D%3D)|basic[ \t]|gh[pousr]_|github_pat_|xox[abposr]-|aiza|npm_|[\s\S]{0,4}Q~)/i;
 
 describe("redaction", () => {
   it("masks SAS sig values wherever they appear", () => {
@@ -131,6 +131,27 @@ describe("redaction", () => {
       ],
       ["export AZURE_STORAGE_SAS_TOKEN='se=2026'", "export AZURE_STORAGE_SAS_TOKEN='REDACTED'"],
       ["ClientSecret=S3cretValue11;TenantId=t", "ClientSecret=REDACTED;TenantId=t"],
+      // PowerShell's parameters, any case, `-Name value` or `-Name:value`; AzCopy 8's options.
+      [
+        "New-AzStorageContext -StorageAccountName acct -StorageAccountKey S3cretValue12== -Protocol Https",
+        "New-AzStorageContext -StorageAccountName acct -StorageAccountKey REDACTED -Protocol Https",
+      ],
+      ["New-AzStorageContext -sastoken:'se=2026' -Debug", "New-AzStorageContext -sastoken:'REDACTED' -Debug"],
+      [
+        '(New-AzStorageContext -ConnectionString "BlobEndpoint=https://a/;x=1")',
+        '(New-AzStorageContext -ConnectionString "REDACTED")',
+      ],
+      [
+        "$pw = ConvertTo-SecureString 'S3cretValue13' -AsPlainText -Force",
+        "$pw = ConvertTo-SecureString 'REDACTED' -AsPlainText -Force",
+      ],
+      [
+        "AzCopy /Source:https://a.blob.core.windows.net/c /Dest:C:\\d /SourceKey:S3cretValue14 /S",
+        "AzCopy /Source:https://a.blob.core.windows.net/c /Dest:C:\\d /SourceKey:REDACTED /S",
+      ],
+      ['azcopy /destsas:"se=2026" /y', 'azcopy /destsas:"REDACTED" /y'],
+      ["?x-ms-auth=Bearer%20S3cretValue15abc&y=1", "?x-ms-auth=Bearer%20REDACTED&y=1"],
+      ["Authorization=Bearer+S3cretValue16abc", "Authorization=Bearer+REDACTED"],
     ];
     for (const [text, redacted] of cases) {
       expect(redactSecrets(text)).toBe(redacted);
@@ -143,6 +164,10 @@ describe("redaction", () => {
       "HTTP_STATUS=403",
       'AZURE_CLIENT_SECRET="$SECRET"',
       "--sas-token <sas>",
+      "New-AzStorageContext -StorageAccountKey $key",
+      "New-AzStorageContext -SasToken (Get-Content sas.txt)",
+      "ConvertTo-SecureString -AsPlainText -Force",
+      "the -SasToken parameter",
     ])
       expect(redactSecrets(plain)).toBe(plain);
   });
@@ -367,6 +392,11 @@ describe("sanitizeOutbound", () => {
       " --sas-token abc",
       "'--account-key', 'abc'",
       " AZURE_CLIENT_SECRET=abc",
+      " -StorageAccountKey abc",
+      " -SasToken:abc",
+      " /DestKey:abc",
+      "ConvertTo-SecureString 'abc'",
+      "Bearer%20abcdefghijkl",
       Buffer.alloc(64, 7).toString("base64"),
       encodeURIComponent(Buffer.alloc(64, 0xfb).toString("base64")),
       "==",
