@@ -63,6 +63,9 @@ param deployWorkbook bool = true
 @description('Private networking: the app joins a new virtual network (Flex VNet integration), host storage, state tables and Key Vault get private endpoints and private DNS zones, and their public network access is disabled. See docs/deploy.md for the log sources in this mode.')
 param privateNetworking bool = false
 
+@description('With privateNetworking: the app\'s own endpoint (dashboard, HTTP API, deployment) is private too: public network access off, an inbound private endpoint and the App Service private DNS zone. `azd deploy` must then run from a machine that reaches the network (docs/deploy.md).')
+param privateDashboard bool = false
+
 @description('Address space of the virtual network created when privateNetworking is on (two /24 subnets are used).')
 param vnetAddressPrefix string = '10.42.0.0/23'
 
@@ -94,6 +97,8 @@ var hostStorageAccountName = 'st${compactName}h${nameSuffix}'
 var stateStorageAccountName = 'st${compactName}s${nameSuffix}'
 var keyVaultName = 'kv${compactName}${nameSuffix}'
 var publicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
+// The app's inbound endpoint can be private only inside the network privateNetworking creates.
+var dashboardIsPrivate = privateNetworking && privateDashboard
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: 'id-${baseName}-${nameSuffix}'
@@ -257,6 +262,7 @@ module network 'modules/private-network.bicep' = if (privateNetworking) {
     location: location
     tags: tags
     addressPrefix: vnetAddressPrefix
+    sitesZone: dashboardIsPrivate
   }
 }
 
@@ -332,9 +338,24 @@ module functionApp 'modules/function-app.bicep' = {
     // The Logs query API takes workspace GUIDs, which only the workspaces themselves know.
     logWorkspaceCustomerIds: [for (workspaceId, i) in workspacesTheAppReads: workspaceReaders[i].outputs.customerId]
     virtualNetworkSubnetId: network.?outputs.appSubnetId ?? ''
+    publicNetworkAccess: dashboardIsPrivate ? 'Disabled' : 'Enabled'
   }
   // With private networking the app starts only once its storage and vault are reachable privately.
   dependsOn: [appRoles, endpoints]
+}
+
+// The app's inbound private endpoint: its host name and its scm site's resolve to it inside the network.
+module appEndpoint 'modules/private-endpoint.bicep' = if (dashboardIsPrivate) {
+  name: 'pe-app'
+  params: {
+    name: 'pe-app-${nameSuffix}'
+    location: location
+    tags: tags
+    targetResourceId: functionApp.outputs.id
+    groupId: 'sites'
+    subnetId: network.?outputs.endpointSubnetId ?? ''
+    privateDnsZoneId: network.?outputs.zoneIds.sites ?? ''
+  }
 }
 
 module workbook 'modules/workbook.bicep' = if (deployWorkbook) {

@@ -31,6 +31,9 @@ param exportActivityLog = bool(readEnvironmentVariable('AUTHTRIAGE_EXPORT_ACTIVI
 
 // Private networking (VNet integration, private endpoints, public access off): AUTHTRIAGE_PRIVATE_NETWORKING=true.
 param privateNetworking = bool(readEnvironmentVariable('AUTHTRIAGE_PRIVATE_NETWORKING', 'false'))
+// With it, the dashboard and the app's other endpoints private too (no public inbound access; deploy from
+// inside the network): AUTHTRIAGE_PRIVATE_DASHBOARD=true.
+param privateDashboard = bool(readEnvironmentVariable('AUTHTRIAGE_PRIVATE_DASHBOARD', 'false'))
 
 // Incidents into Azure Monitor (custom table, Logs Ingestion): AUTHTRIAGE_AZURE_MONITOR=true; with
 // AUTHTRIAGE_ALERT_EMAILS (comma-separated) a log search alert and an Action Group mail them.

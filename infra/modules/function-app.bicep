@@ -49,6 +49,9 @@ param logWorkspaceCustomerIds string[]
 @description('Subnet for outbound VNet integration (delegated to Microsoft.App/environments); empty: no integration.')
 param virtualNetworkSubnetId string = ''
 
+@description('Inbound access to the app\'s endpoints (dashboard, HTTP API, deployment): Disabled when they are reached through a private endpoint only.')
+param publicNetworkAccess 'Enabled' | 'Disabled' = 'Enabled'
+
 @description('azd service name: `azd deploy` finds the app by the azd-service-name tag.')
 param azdServiceName string = 'triage'
 
@@ -99,6 +102,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    publicNetworkAccess: publicNetworkAccess
     keyVaultReferenceIdentity: identityResourceId
     // With integration, all outbound traffic (storage, Key Vault references, the deployment package) goes
     // through the network, so private endpoints and their DNS zones are used.
@@ -153,6 +157,9 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
 
 @description('Name of the function app.')
 output name string = site.name
+
+@description('Resource id of the function app (the target of its inbound private endpoint).')
+output id string = site.id
 
 @description('Default host name of the function app.')
 output defaultHostName string = site.properties.defaultHostName

@@ -1,5 +1,6 @@
-// One private endpoint for one sub-resource (blob, queue, table or vault) of a resource in this resource
-// group, registered in its private DNS zone so the usual host name resolves to the private address.
+// One private endpoint for one sub-resource (blob, queue, table, vault, or a function app's sites) of a
+// resource in this resource group, registered in its private DNS zone so the usual host name resolves to
+// the private address.
 
 @description('Name of the private endpoint.')
 param name string
@@ -10,11 +11,11 @@ param location string
 @description('Tags applied to the endpoint.')
 param tags resourceTags
 
-@description('Resource id of the storage account or vault.')
+@description('Resource id of the storage account, vault or function app.')
 param targetResourceId string
 
-@description('Sub-resource (group id): blob, queue, table or vault.')
-param groupId 'blob' | 'queue' | 'table' | 'vault'
+@description('Sub-resource (group id): blob, queue, table, vault or sites.')
+param groupId 'blob' | 'queue' | 'table' | 'vault' | 'sites'
 
 @description('Subnet that holds the endpoint.')
 param subnetId string

@@ -15,10 +15,13 @@ param tags resourceTags
 @description('Address space of the network; two /24 subnets are carved from its first 512 addresses.')
 param addressPrefix string
 
+@description('Also the zone of function apps\' inbound private endpoints (the app\'s own endpoint is private).')
+param sitesZone bool = false
+
 type resourceTags = { *: string }
 
-@description('Private DNS zone ids by endpoint kind.')
-type zoneIdMap = { blob: string, queue: string, table: string, vault: string }
+@description('Private DNS zone ids by endpoint kind; sites is empty unless sitesZone.')
+type zoneIdMap = { blob: string, queue: string, table: string, vault: string, sites: string }
 
 // Storage: host (blob for the package and leases, queue and table for the host) and state (table).
 // Key Vault: privatelink.vaultcore.<suffix>, derived from the vault DNS suffix (vault.azure.net → vaultcore.azure.net).
@@ -28,6 +31,11 @@ var zoneNames = {
   table: 'privatelink.table.${environment().suffixes.storage}'
   vault: 'privatelink.${replace(substring(environment().suffixes.keyvaultDns, 1), 'vault.', 'vaultcore.')}'
 }
+// App Service's zone (the app and its scm site) is not among environment()'s suffixes: by cloud.
+var sitesZoneName = environment().name == 'AzureUSGovernment'
+  ? 'privatelink.azurewebsites.us'
+  : environment().name == 'AzureChinaCloud' ? 'privatelink.chinacloudsites.cn' : 'privatelink.azurewebsites.net'
+var allZoneNames = concat(map(items(zoneNames), zone => zone.value), sitesZone ? [sitesZoneName] : [])
 
 resource network 'Microsoft.Network/virtualNetworks@2025-07-01' = {
   name: name
@@ -55,15 +63,15 @@ resource network 'Microsoft.Network/virtualNetworks@2025-07-01' = {
 }
 
 resource zones 'Microsoft.Network/privateDnsZones@2024-06-01' = [
-  for zone in items(zoneNames): {
-    name: zone.value
+  for zone in allZoneNames: {
+    name: zone
     location: 'global'
     tags: tags
   }
 ]
 
 resource zoneLinks 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = [
-  for (zone, i) in items(zoneNames): {
+  for (zone, i) in allZoneNames: {
     parent: zones[i]
     name: '${name}-link'
     location: 'global'
@@ -81,10 +89,11 @@ output appSubnetId string = resourceId('Microsoft.Network/virtualNetworks/subnet
 @description('Subnet that holds the private endpoints.')
 output endpointSubnetId string = resourceId('Microsoft.Network/virtualNetworks/subnets', network.name, 'private-endpoints')
 
-@description('Private DNS zone ids by endpoint kind (blob, queue, table, vault).')
+@description('Private DNS zone ids by endpoint kind (blob, queue, table, vault, sites).')
 output zoneIds zoneIdMap = {
   blob: zones[0].id
   queue: zones[1].id
   table: zones[2].id
   vault: zones[3].id
+  sites: sitesZone ? zones[4].id : ''
 }

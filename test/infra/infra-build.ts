@@ -20,7 +20,7 @@ import {
 
 /** A deployment variant: main.bicepparam evaluated with these environment variables (as azd sets them). */
 export interface Variant {
-  name: "default" | "private" | "azure-monitor";
+  name: "default" | "private" | "private-dashboard" | "azure-monitor";
   env: Record<string, string>;
 }
 
@@ -46,6 +46,10 @@ const AZD_ENV = {
 export const VARIANTS: readonly Variant[] = [
   { name: "default", env: AZD_ENV },
   { name: "private", env: { ...AZD_ENV, AUTHTRIAGE_PRIVATE_NETWORKING: "true" } },
+  {
+    name: "private-dashboard",
+    env: { ...AZD_ENV, AUTHTRIAGE_PRIVATE_NETWORKING: "true", AUTHTRIAGE_PRIVATE_DASHBOARD: "true" },
+  },
   {
     name: "azure-monitor",
     env: { ...AZD_ENV, AUTHTRIAGE_AZURE_MONITOR: "true", AUTHTRIAGE_ALERT_EMAILS: ALERT_EMAILS.join(", ") },

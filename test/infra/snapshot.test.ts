@@ -13,8 +13,8 @@ import {
 } from "./infra-build.js";
 
 /**
- * Every deployment variant (default as `azd up` runs it, private networking, incidents into Azure
- * Monitor) evaluated with `bicep snapshot` (the resources ARM would deploy, with parameters, variables,
+ * Every deployment variant (default as `azd up` runs it, private networking, with the app's own endpoint
+ * private too, incidents into Azure Monitor) evaluated with `bicep snapshot` (the resources ARM would deploy, with parameters, variables,
  * conditions, loops and module scopes resolved) and checked for what the variant promises.
  */
 interface PredictedResource {
@@ -94,6 +94,7 @@ describe("default variant", () => {
     expect(ofType("default", "Microsoft.Insights/dataCollectionRules")).toEqual([]);
     for (const account of ofType("default", "Microsoft.Storage/storageAccounts"))
       expect(props(account).publicNetworkAccess, account.name).toBe("Enabled");
+    expect(props(ofType("default", "Microsoft.Web/sites")[0]).publicNetworkAccess).toBe("Enabled");
   });
 });
 
@@ -132,7 +133,7 @@ describe("private variant", () => {
     expect(ofType("private", "Microsoft.Network/privateDnsZones/virtualNetworkLinks")).toHaveLength(4);
   });
 
-  it("turns public network access off on storage and Key Vault", () => {
+  it("turns public network access off on storage and Key Vault, and leaves the dashboard's endpoint public", () => {
     for (const r of [
       ...ofType("private", "Microsoft.Storage/storageAccounts"),
       ...ofType("private", "Microsoft.KeyVault/vaults"),
@@ -140,6 +141,39 @@ describe("private variant", () => {
       expect(props(r).publicNetworkAccess, r.name).toBe("Disabled");
       expect(props(r).networkAcls.defaultAction, r.name).toBe("Deny");
     }
+    expect(props(ofType("private", "Microsoft.Web/sites")[0]).publicNetworkAccess).toBe("Enabled");
+  });
+});
+
+describe("private-dashboard variant", () => {
+  it("turns the app's public inbound access off and reaches it through a private endpoint in its own zone", () => {
+    const site = ofType("private-dashboard", "Microsoft.Web/sites")[0]!;
+    // What "Function apps should disable public network access" policies check.
+    expect(props(site).publicNetworkAccess).toBe("Disabled");
+    const toSite = ofType("private-dashboard", "Microsoft.Network/privateEndpoints").filter(
+      (e) => props(e).privateLinkServiceConnections[0].properties.privateLinkServiceId === site.id,
+    );
+    expect(toSite.map((e) => props(e).privateLinkServiceConnections[0].properties.groupIds)).toEqual([
+      ["sites"],
+    ]);
+    expect(props(toSite[0]).subnet.id).toMatch(/\/subnets\/private-endpoints$/);
+    // Its DNS zone group points at the App Service zone (the name is resolved per cloud at deployment).
+    const zones = ofType("private-dashboard", "Microsoft.Network/privateDnsZones");
+    expect(zones).toHaveLength(5);
+    const sitesZone = zones.find((z) => z.name.includes("azurewebsites"))!;
+    expect(sitesZone.name).toContain("privatelink.azurewebsites.net");
+    const group = ofType("private-dashboard", "Microsoft.Network/privateEndpoints/privateDnsZoneGroups").find(
+      (g) => g.id.startsWith(toSite[0]!.id),
+    );
+    // The snapshot leaves the expressions unevaluated: the zone id's expression, inside the `?? ''` of the output.
+    expect(props(group).privateDnsZoneConfigs[0].properties.privateDnsZoneId).toContain(
+      sitesZone.id.replace(/^\[|\]$/g, ""),
+    );
+    expect(ofType("private-dashboard", "Microsoft.Network/privateDnsZones/virtualNetworkLinks")).toHaveLength(
+      5,
+    );
+    // Everything else is as in the private variant.
+    expect(ofType("private-dashboard", "Microsoft.Network/privateEndpoints")).toHaveLength(6);
   });
 });
 
