@@ -30,6 +30,8 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   properties: {
     accessTier: 'Hot'
     allowBlobPublicAccess: false
+    // Explicit, as "prevent cross tenant object replication" policies check the property itself.
+    allowCrossTenantReplication: false
     // Identity-only: the app authenticates with its managed identity, so account keys are never needed.
     allowSharedKeyAccess: false
     defaultToOAuthAuthentication: true

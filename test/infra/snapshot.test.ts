@@ -77,6 +77,29 @@ describe.each(VARIANTS.map((v) => [v.name]))("variant %s", (name) => {
     expect(site?.tags?.["azd-service-name"]).toBe("triage");
   });
 
+  it("sets what common deny policies check: no shared keys, public blobs or cross-tenant replication, TLS 1.2, HTTPS only", () => {
+    const v = name as Variant["name"];
+    // Only the product's own accounts (host and state): the listed accounts are not deployed, only wired.
+    expect(ofType(v, "Microsoft.Storage/storageAccounts")).toHaveLength(2);
+    for (const account of ofType(v, "Microsoft.Storage/storageAccounts"))
+      expect(props(account), account.name).toMatchObject({
+        allowSharedKeyAccess: false,
+        allowBlobPublicAccess: false,
+        allowCrossTenantReplication: false,
+        minimumTlsVersion: "TLS1_2",
+        supportsHttpsTrafficOnly: true,
+      });
+    const site = ofType(v, "Microsoft.Web/sites")[0]!;
+    expect(props(site).httpsOnly).toBe(true);
+    expect(props(site).siteConfig.minTlsVersion).toBe("1.2");
+    for (const policy of ofType(v, "Microsoft.Web/sites/basicPublishingCredentialsPolicies"))
+      expect(props(policy).allow, policy.name).toBe(false);
+    expect(props(ofType(v, "Microsoft.KeyVault/vaults")[0])).toMatchObject({
+      enableRbacAuthorization: true,
+      enablePurgeProtection: true,
+    });
+  });
+
   it("makes the deployer (azd's AZURE_PRINCIPAL_ID) the webhook secret editor", () => {
     const officer = ofType(name as Variant["name"], "Microsoft.Authorization/roleAssignments").filter((r) =>
       String(props(r).roleDefinitionId).endsWith("/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"),
