@@ -66,6 +66,9 @@ param privateNetworking bool = false
 @description('With privateNetworking: the app\'s own endpoint (dashboard, HTTP API, deployment) is private too: public network access off, an inbound private endpoint and the App Service private DNS zone. `azd deploy` must then run from a machine that reaches the network (docs/deploy.md).')
 param privateDashboard bool = false
 
+@description('With privateNetworking: resource id of an existing Azure Monitor Private Link Scope. The workspace this template creates, Application Insights and the incident table\'s data collection endpoint join it, and their public ingestion and query access is disabled. The scope\'s private endpoint must be reachable from the app\'s network (docs/deploy.md).')
+param monitorPrivateLinkScopeId string = ''
+
 @description('Address space of the virtual network created when privateNetworking is on (two /24 subnets are used).')
 param vnetAddressPrefix string = '10.42.0.0/23'
 
@@ -99,6 +102,9 @@ var keyVaultName = 'kv${compactName}${nameSuffix}'
 var publicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
 // The app's inbound endpoint can be private only inside the network privateNetworking creates.
 var dashboardIsPrivate = privateNetworking && privateDashboard
+// Azure Monitor private too: only where the app has a network to reach the scope's private endpoint from.
+var monitorIsPrivate = privateNetworking && !empty(monitorPrivateLinkScopeId)
+var monitorPublicAccess = monitorIsPrivate ? 'Disabled' : 'Enabled'
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: 'id-${baseName}-${nameSuffix}'
@@ -114,6 +120,8 @@ resource newWorkspace 'Microsoft.OperationalInsights/workspaces@2025-07-01' = if
     sku: { name: 'PerGB2018' }
     retentionInDays: logRetentionInDays
     features: { enableLogAccessUsingOnlyResourcePermissions: true }
+    publicNetworkAccessForIngestion: monitorPublicAccess
+    publicNetworkAccessForQuery: monitorPublicAccess
   }
 }
 
@@ -135,6 +143,8 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     IngestionMode: 'LogAnalytics'
     // Only Entra-authenticated telemetry is accepted; the connection string alone cannot write data.
     DisableLocalAuth: true
+    publicNetworkAccessForIngestion: monitorPublicAccess
+    publicNetworkAccessForQuery: monitorPublicAccess
   }
 }
 
@@ -342,6 +352,27 @@ module functionApp 'modules/function-app.bicep' = {
   }
   // With private networking the app starts only once its storage and vault are reachable privately.
   dependsOn: [appRoles, endpoints]
+}
+
+// The Azure Monitor resources this template owns join the given private link scope (in its own group).
+module monitorPrivateLink 'modules/monitor-private-link.bicep' = if (monitorIsPrivate) {
+  name: take('authtriage-ampls-${uniqueString(resourceGroup().id)}', 64)
+  scope: resourceGroup(split(monitorPrivateLinkScopeId, '/')[2], split(monitorPrivateLinkScopeId, '/')[4])
+  params: {
+    scopeName: last(split(monitorPrivateLinkScopeId, '/'))
+    workspaceResourceId: newWorkspace.?id ?? ''
+    appInsightsResourceId: appInsights.id
+    // The endpoint's id as the incident table module names it, known before deployment.
+    dataCollectionEndpointId: azureMonitorOutput
+      ? resourceId(
+          split(workspaceResourceId, '/')[2],
+          split(workspaceResourceId, '/')[4],
+          'Microsoft.Insights/dataCollectionEndpoints',
+          '${baseName}-${nameSuffix}-dce'
+        )
+      : ''
+  }
+  dependsOn: [incidentTable]
 }
 
 // The app's inbound private endpoint: its host name and its scm site's resolve to it inside the network.

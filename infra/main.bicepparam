@@ -34,6 +34,9 @@ param privateNetworking = bool(readEnvironmentVariable('AUTHTRIAGE_PRIVATE_NETWO
 // With it, the dashboard and the app's other endpoints private too (no public inbound access; deploy from
 // inside the network): AUTHTRIAGE_PRIVATE_DASHBOARD=true.
 param privateDashboard = bool(readEnvironmentVariable('AUTHTRIAGE_PRIVATE_DASHBOARD', 'false'))
+// With it, Azure Monitor private too: the resource id of your Azure Monitor Private Link Scope in
+// AUTHTRIAGE_MONITOR_PRIVATE_LINK_SCOPE_ID (the created workspace, App Insights and the endpoint join it).
+param monitorPrivateLinkScopeId = readEnvironmentVariable('AUTHTRIAGE_MONITOR_PRIVATE_LINK_SCOPE_ID', '')
 
 // Incidents into Azure Monitor (custom table, Logs Ingestion): AUTHTRIAGE_AZURE_MONITOR=true; with
 // AUTHTRIAGE_ALERT_EMAILS (comma-separated) a log search alert and an Action Group mail them.

@@ -20,7 +20,7 @@ import {
 
 /** A deployment variant: main.bicepparam evaluated with these environment variables (as azd sets them). */
 export interface Variant {
-  name: "default" | "private" | "private-dashboard" | "azure-monitor";
+  name: "default" | "private" | "private-dashboard" | "private-monitor" | "azure-monitor";
   env: Record<string, string>;
 }
 
@@ -29,6 +29,9 @@ export const LISTED_ACCOUNT_IDS = [
   "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stinvoicesprod01",
   "/subscriptions/00000000-0000-0000-0000-00000000000b/resourceGroups/rg-cdn/providers/Microsoft.Storage/storageAccounts/stcdnorigin13",
 ];
+/** A central Azure Monitor Private Link Scope, in another subscription's hub resource group. */
+export const MONITOR_PRIVATE_LINK_SCOPE_ID =
+  "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-hub/providers/Microsoft.Insights/privateLinkScopes/ampls-hub";
 export const ALERT_EMAILS = ["oncall@contoso.example", "storage-team@contoso.example"];
 export const SNAPSHOT_SCOPE = {
   subscriptionId: "00000000-0000-0000-0000-000000000001",
@@ -49,6 +52,15 @@ export const VARIANTS: readonly Variant[] = [
   {
     name: "private-dashboard",
     env: { ...AZD_ENV, AUTHTRIAGE_PRIVATE_NETWORKING: "true", AUTHTRIAGE_PRIVATE_DASHBOARD: "true" },
+  },
+  {
+    name: "private-monitor",
+    env: {
+      ...AZD_ENV,
+      AUTHTRIAGE_PRIVATE_NETWORKING: "true",
+      AUTHTRIAGE_AZURE_MONITOR: "true",
+      AUTHTRIAGE_MONITOR_PRIVATE_LINK_SCOPE_ID: MONITOR_PRIVATE_LINK_SCOPE_ID,
+    },
   },
   {
     name: "azure-monitor",

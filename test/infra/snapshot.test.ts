@@ -6,6 +6,7 @@ import {
   ALERT_EMAILS,
   DEPLOYER_PRINCIPAL_ID,
   LISTED_ACCOUNT_IDS,
+  MONITOR_PRIVATE_LINK_SCOPE_ID,
   VARIANTS,
   sharedInfraBuild,
   type InfraBuild,
@@ -14,7 +15,7 @@ import {
 
 /**
  * Every deployment variant (default as `azd up` runs it, private networking, with the app's own endpoint
- * private too, incidents into Azure Monitor) evaluated with `bicep snapshot` (the resources ARM would deploy, with parameters, variables,
+ * private too, with Azure Monitor behind a private link scope, incidents into Azure Monitor) evaluated with `bicep snapshot` (the resources ARM would deploy, with parameters, variables,
  * conditions, loops and module scopes resolved) and checked for what the variant promises.
  */
 interface PredictedResource {
@@ -118,6 +119,15 @@ describe("default variant", () => {
     for (const account of ofType("default", "Microsoft.Storage/storageAccounts"))
       expect(props(account).publicNetworkAccess, account.name).toBe("Enabled");
     expect(props(ofType("default", "Microsoft.Web/sites")[0]).publicNetworkAccess).toBe("Enabled");
+    for (const monitor of [
+      ...ofType("default", "Microsoft.OperationalInsights/workspaces"),
+      ...ofType("default", "Microsoft.Insights/components"),
+    ])
+      expect(props(monitor), monitor.name).toMatchObject({
+        publicNetworkAccessForIngestion: "Enabled",
+        publicNetworkAccessForQuery: "Enabled",
+      });
+    expect(ofType("default", "Microsoft.Insights/privateLinkScopes/scopedResources")).toEqual([]);
   });
 });
 
@@ -197,6 +207,36 @@ describe("private-dashboard variant", () => {
     );
     // Everything else is as in the private variant.
     expect(ofType("private-dashboard", "Microsoft.Network/privateEndpoints")).toHaveLength(6);
+  });
+});
+
+describe("private-monitor variant", () => {
+  it("turns public ingestion and query off on the workspace and Application Insights, and the endpoint's", () => {
+    for (const monitor of [
+      ...ofType("private-monitor", "Microsoft.OperationalInsights/workspaces"),
+      ...ofType("private-monitor", "Microsoft.Insights/components"),
+    ])
+      expect(props(monitor), monitor.name).toMatchObject({
+        publicNetworkAccessForIngestion: "Disabled",
+        publicNetworkAccessForQuery: "Disabled",
+      });
+    const endpoint = ofType("private-monitor", "Microsoft.Insights/dataCollectionEndpoints")[0]!;
+    expect(props(endpoint).networkAcls.publicNetworkAccess).toBe("Disabled");
+  });
+
+  it("adds exactly those three to the given private link scope, in the scope's own resource group", () => {
+    const scoped = ofType("private-monitor", "Microsoft.Insights/privateLinkScopes/scopedResources");
+    for (const r of scoped)
+      expect(r.id.startsWith(`${MONITOR_PRIVATE_LINK_SCOPE_ID}/scopedResources/`)).toBe(true);
+    expect(scoped.map((r) => String(props(r).linkedResourceId).toLowerCase()).sort()).toEqual(
+      [
+        ofType("private-monitor", "Microsoft.OperationalInsights/workspaces")[0]!.id,
+        ofType("private-monitor", "Microsoft.Insights/components")[0]!.id,
+        ofType("private-monitor", "Microsoft.Insights/dataCollectionEndpoints")[0]!.id,
+      ]
+        .map((id) => id.toLowerCase())
+        .sort(),
+    );
   });
 });
 
