@@ -8,6 +8,7 @@ import { FileRecordParser, type RecordReader, type RecordSink } from "./formats.
 import type { FilePiece } from "./byte-ranges.js";
 import { InputError, expandInputPaths, openFileBytes, openFileRange, type FileBytes } from "./input-files.js";
 import { TextEncodingError } from "./text-encoding.js";
+import { CaptureFileError } from "./avro-capture.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
 import { successRowSkim } from "./skim/json-lines-skim.js";
 import {
@@ -200,9 +201,10 @@ async function* readInto<T>(
   } catch (err) {
     // Not the file's: passed on for `drain` to unwrap.
     if (err instanceof ObserverFailure) throw err;
-    // A damaged .gz or UTF-16 text: keep what was readable, report the rest, go on with the next file.
+    // A damaged .gz, UTF-16 text or capture file: keep what was readable, report the rest, go on with the
+    // next file.
     const damage =
-      err instanceof TextEncodingError
+      err instanceof TextEncodingError || err instanceof CaptureFileError
         ? err.message
         : isZlibError(err)
           ? `gzip data is corrupt or truncated (${err.message})`
@@ -216,7 +218,10 @@ async function* readInto<T>(
       file,
       line: 1,
       field: "(file)",
-      reason: `${damage}; records after the damage were not read`,
+      reason:
+        err instanceof CaptureFileError && err.wholeFile
+          ? damage
+          : `${damage}; records after the damage were not read`,
     });
   }
   parser.end();

@@ -13,6 +13,13 @@ import { join } from "node:path";
 import { compareText } from "../order.js";
 import { createGunzip } from "node:zlib";
 import { utf8Chunks } from "./text-encoding.js";
+import {
+  avroCaptureBodies,
+  CaptureFileError,
+  isAvroHead,
+  isParquetHead,
+  PARQUET_REFUSAL,
+} from "./avro-capture.js";
 
 /**
  * An input that cannot be read at all (missing path, unreadable file, directory without files). Unlike a
@@ -131,13 +138,63 @@ export interface FileBytes {
 
 /**
  * Opens a file as a stream of (decompressed) chunks of UTF-8: gzip is detected from the magic bytes,
- * UTF-16 from its byte order mark (src/collect/text-encoding.ts). The file is opened and sized once: a
+ * UTF-16 from its byte order mark (src/collect/text-encoding.ts), an Event Hubs Capture file from Avro's
+ * (src/collect/avro-capture.ts). The file is opened and sized once: a
  * file of one chunk or less (an archive's hourly `PT1H.json` is about 200 KB) is read at once, a larger
  * one chunk by chunk (see readInTurn).
  */
 export async function openFileBytes(file: string): Promise<FileBytes> {
   const bytes = await openRawFileBytes(file);
-  return { ...bytes, chunks: utf8Chunks(bytes.chunks) };
+  return { ...bytes, chunks: textChunks(bytes.chunks) };
+}
+
+/** Enough of a file's start to tell its form by: Avro's and Parquet's magic are four bytes. */
+const HEAD_BYTES = 4;
+
+/**
+ * The chunks as the UTF-8 text every reader expects: an Event Hubs Capture file's event bodies, a line
+ * each (avro-capture.ts); UTF-16 decoded (text-encoding.ts); anything else as it is.
+ */
+async function* textChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = chunks[Symbol.asyncIterator]();
+  let head: Buffer | undefined;
+  let ended = false;
+  try {
+    while (!head || head.length < HEAD_BYTES) {
+      const next = await it.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      head = head ? Buffer.concat([head, next.value]) : next.value;
+    }
+  } catch (err) {
+    await it.return?.();
+    throw err;
+  }
+  const all = replayed(head, it, ended);
+  if (head && isAvroHead(head)) yield* avroCaptureBodies(all);
+  else if (head && isParquetHead(head)) {
+    await all.return(undefined);
+    throw new CaptureFileError(PARQUET_REFUSAL, true);
+  } else yield* utf8Chunks(all);
+}
+
+/** The chunks again from the start: the head already taken, then the rest; the file closed when left. */
+async function* replayed(
+  head: Buffer | undefined,
+  rest: AsyncIterator<Buffer>,
+  ended: boolean,
+): AsyncGenerator<Buffer> {
+  let done = ended;
+  try {
+    if (head) yield head;
+    for (let next = done ? undefined : await rest.next(); next && !next.done; next = await rest.next())
+      yield next.value;
+    done = true;
+  } finally {
+    if (!done) await rest.return?.();
+  }
 }
 
 async function openRawFileBytes(file: string): Promise<FileBytes> {
