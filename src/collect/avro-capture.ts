@@ -1,4 +1,5 @@
 import { inflateRawSync } from "node:zlib";
+import { FileFormatError } from "./file-format-error.js";
 
 /**
  * Event Hubs Capture files: a diagnostic setting that streams to Event Hubs, with Capture on, leaves
@@ -18,11 +19,6 @@ const PARQUET_MAGIC = Buffer.from("PAR1", "latin1");
 const SYNC_BYTES = 16;
 const NEWLINE = Buffer.from("\n");
 
-/** Whether a file's first bytes are an Avro object container's magic. */
-export function isAvroHead(head: Uint8Array): boolean {
-  return head.length >= MAGIC.length && MAGIC.every((b, i) => head[i] === b);
-}
-
 /** Whether a file's first bytes are Parquet's (Capture's other format), which is not read. */
 export function isParquetHead(head: Uint8Array): boolean {
   return head.length >= PARQUET_MAGIC.length && PARQUET_MAGIC.every((b, i) => head[i] === b);
@@ -32,26 +28,16 @@ export function isParquetHead(head: Uint8Array): boolean {
 export const PARQUET_REFUSAL =
   "a Parquet file (Event Hubs Capture's other format) is not read; capture in Avro, or export the rows as JSON or CSV; nothing in it was read";
 
-/**
- * A capture file that cannot be read (on): a Parquet one, a codec or schema that is not Capture's, or
- * damage, after which what was before it has been handed on. Reported as the file's rejection.
- */
-export class CaptureFileError extends Error {
-  override name = "CaptureFileError";
-  constructor(
-    message: string,
-    /** Nothing of the file was read (its start is not a capture file's); else it broke after some events. */
-    readonly wholeFile = false,
-  ) {
-    super(message);
-  }
+/** Whether a file's first bytes are an Avro object container's magic. */
+export function isAvroHead(head: Uint8Array): boolean {
+  return head.length >= MAGIC.length && MAGIC.every((b, i) => head[i] === b);
 }
 
 /** More bytes are needed than the buffer holds: wait for the next chunk. */
 class NeedMore extends Error {}
 const NEED_MORE = new NeedMore();
 
-/** A cursor over bytes; throws NEED_MORE at the end (streaming) or CaptureFileError (inside a block). */
+/** A cursor over bytes; throws NEED_MORE at the end (streaming) or FileFormatError (inside a block). */
 class Cursor {
   at = 0;
   /** After NEED_MORE: how many bytes the buffer must hold for the read to go further. */
@@ -62,7 +48,7 @@ class Cursor {
   ) {}
 
   private short(wanted: number): never {
-    if (this.whole) throw new CaptureFileError("an object runs past the end of its block");
+    if (this.whole) throw new FileFormatError("an object runs past the end of its block");
     this.wanted = wanted;
     throw NEED_MORE;
   }
@@ -82,11 +68,11 @@ class Cursor {
       if ((b & 0x80) === 0) return n % 2 === 1 ? -(n + 1) / 2 : n / 2;
       scale *= 128;
     }
-    throw new CaptureFileError("a number is longer than ten bytes");
+    throw new FileFormatError("a number is longer than ten bytes");
   }
 
   take(length: number): Buffer {
-    if (length < 0) throw new CaptureFileError(`a negative length (${length})`);
+    if (length < 0) throw new FileFormatError(`a negative length (${length})`);
     if (this.at + length > this.bytes.length) this.short(this.at + length);
     const out = this.bytes.subarray(this.at, this.at + length);
     this.at += length;
@@ -127,19 +113,19 @@ function blocks(c: Cursor, each: () => void): void {
 function decoderOf(schema: unknown, named: NamedTypes, namespace = ""): Decoder {
   if (typeof schema === "string") {
     const known = PRIMITIVES[schema] ?? named[schema] ?? named[`${namespace}.${schema}`];
-    if (!known) throw new CaptureFileError(`its schema names an unknown type ${JSON.stringify(schema)}`);
+    if (!known) throw new FileFormatError(`its schema names an unknown type ${JSON.stringify(schema)}`);
     return known;
   }
   if (Array.isArray(schema)) {
     const branches = schema.map((s) => decoderOf(s, named, namespace));
     return (c, body) => {
       const branch = branches[c.long()];
-      if (!branch) throw new CaptureFileError("a union names a branch its schema does not have");
+      if (!branch) throw new FileFormatError("a union names a branch its schema does not have");
       branch(c, body);
     };
   }
   if (typeof schema !== "object" || schema === null)
-    throw new CaptureFileError("its schema is not an Avro schema");
+    throw new FileFormatError("its schema is not an Avro schema");
   const s = schema as Record<string, unknown>;
   const space = typeof s.namespace === "string" ? s.namespace : namespace;
   const register = (decoder: Decoder): Decoder => {
@@ -191,17 +177,17 @@ function eventDecoder(schemaText: string): Decoder {
   try {
     schema = JSON.parse(schemaText);
   } catch {
-    throw new CaptureFileError("its schema (avro.schema) is not JSON");
+    throw new FileFormatError("its schema (avro.schema) is not JSON");
   }
   const fields = (schema as { type?: unknown; fields?: unknown }).fields;
   if ((schema as { type?: unknown }).type !== "record" || !Array.isArray(fields))
-    throw new CaptureFileError(
+    throw new FileFormatError(
       "its objects are not records; an Event Hubs Capture file holds EventData records",
     );
   const named: NamedTypes = {};
   const space = String((schema as { namespace?: unknown }).namespace ?? "");
   if (!(fields as Array<{ name?: unknown }>).some((f) => f.name === "Body"))
-    throw new CaptureFileError(
+    throw new FileFormatError(
       "its records have no Body field; an Event Hubs Capture file's EventData records carry the event in Body",
     );
   const decoders = (fields as Array<{ name: string; type: unknown }>).map((f) => {
@@ -213,7 +199,7 @@ function eventDecoder(schemaText: string): Decoder {
       const branch = Array.isArray(f.type) ? branches[c.long()] : branches[0];
       if (branch === "bytes" || branch === "string") body(c.take(c.long()));
       else if (branch === "null") return;
-      else throw new CaptureFileError("its Body field is neither bytes nor null");
+      else throw new FileFormatError("its Body field is neither bytes nor null");
     };
   });
   return (c, body) => {
@@ -228,7 +214,7 @@ interface Header {
 }
 
 function readHeader(c: Cursor): Header {
-  if (!c.take(MAGIC.length).equals(MAGIC)) throw new CaptureFileError("not an Avro object container file");
+  if (!c.take(MAGIC.length).equals(MAGIC)) throw new FileFormatError("not an Avro object container file");
   const meta = new Map<string, Buffer>();
   blocks(c, () => {
     const key = c.take(c.long()).toString("utf8");
@@ -237,18 +223,18 @@ function readHeader(c: Cursor): Header {
   const sync = Buffer.from(c.take(SYNC_BYTES));
   const codec = meta.get("avro.codec")?.toString("utf8") || "null";
   if (codec !== "null" && codec !== "deflate")
-    throw new CaptureFileError(
+    throw new FileFormatError(
       `its codec is ${JSON.stringify(codec)}; Event Hubs Capture writes null or deflate, and only those are read`,
     );
   const schema = meta.get("avro.schema");
-  if (!schema) throw new CaptureFileError("it has no schema (avro.schema)");
+  if (!schema) throw new FileFormatError("it has no schema (avro.schema)");
   return { decode: eventDecoder(schema.toString("utf8")), codec, sync };
 }
 
 /**
  * The events' bodies of an Avro capture file, each followed by a newline, block by block: memory holds
  * one block (Capture's blocks are small) and the chunk being read, whatever the file's size. A damaged
- * file ends with a CaptureFileError after the bodies before the damage.
+ * file ends with a FileFormatError after the bodies before the damage.
  */
 export async function* avroCaptureBodies(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let pending = Buffer.alloc(0);
@@ -284,32 +270,32 @@ export async function* avroCaptureBodies(chunks: AsyncIterable<Buffer>): AsyncGe
       if (lines.length > 0) yield Buffer.concat(lines);
     }
   }
-  if (!header) throw inFile(new CaptureFileError("it ends inside its header"), false, events);
+  if (!header) throw inFile(new FileFormatError("it ends inside its header"), false, events);
   if (pending.length + waitingBytes > 0)
-    throw inFile(new CaptureFileError("it ends inside a block (it was cut short)"), true, events);
+    throw inFile(new FileFormatError("it ends inside a block (it was cut short)"), true, events);
 }
 
 /** The error as the file's rejection says it: where in the file, or that nothing of it was read. */
 function inFile(err: unknown, headerRead: boolean, events: number): Error {
-  if (!(err instanceof CaptureFileError)) return err as Error;
+  if (!(err instanceof FileFormatError)) return err as Error;
   return headerRead
-    ? new CaptureFileError(`Event Hubs Capture file: ${err.message}, after event ${events}`)
-    : new CaptureFileError(`Event Hubs Capture file: ${err.message}; nothing in it was read`, true);
+    ? new FileFormatError(`Event Hubs Capture file: ${err.message}, after event ${events}`)
+    : new FileFormatError(`Event Hubs Capture file: ${err.message}; nothing in it was read`, true);
 }
 
 /** One block's events, a line each (the body and a newline); the cursor is left after the sync marker. */
 function readBlock(c: Cursor, header: Header): Buffer[] {
   const count = c.long();
   const size = c.long();
-  if (count < 0 || size < 0) throw new CaptureFileError("a block has a negative count or size");
+  if (count < 0 || size < 0) throw new FileFormatError("a block has a negative count or size");
   const stored = c.take(size);
   if (!c.take(SYNC_BYTES).equals(header.sync))
-    throw new CaptureFileError("a block does not end with the file's sync marker");
+    throw new FileFormatError("a block does not end with the file's sync marker");
   let data: Buffer;
   try {
     data = header.codec === "deflate" ? inflateRawSync(stored) : stored;
   } catch (err) {
-    throw new CaptureFileError(`a block's deflate data is corrupt (${(err as Error).message})`);
+    throw new FileFormatError(`a block's deflate data is corrupt (${(err as Error).message})`);
   }
   const objects = new Cursor(data, true);
   const lines: Buffer[] = [];

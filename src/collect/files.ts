@@ -8,7 +8,7 @@ import { FileRecordParser, type RecordReader, type RecordSink } from "./formats.
 import type { FilePiece } from "./byte-ranges.js";
 import { InputError, expandInputPaths, openFileBytes, openFileRange, type FileBytes } from "./input-files.js";
 import { TextEncodingError } from "./text-encoding.js";
-import { CaptureFileError } from "./avro-capture.js";
+import { FileFormatError } from "./file-format-error.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
 import { successRowSkim } from "./skim/json-lines-skim.js";
 import {
@@ -204,7 +204,7 @@ async function* readInto<T>(
     // A damaged .gz, UTF-16 text or capture file: keep what was readable, report the rest, go on with the
     // next file.
     const damage =
-      err instanceof TextEncodingError || err instanceof CaptureFileError
+      err instanceof TextEncodingError || err instanceof FileFormatError
         ? err.message
         : isZlibError(err)
           ? `gzip data is corrupt or truncated (${err.message})`
@@ -219,7 +219,7 @@ async function* readInto<T>(
       line: 1,
       field: "(file)",
       reason:
-        err instanceof CaptureFileError && err.wholeFile
+        err instanceof FileFormatError && err.wholeFile
           ? damage
           : `${damage}; records after the damage were not read`,
     });

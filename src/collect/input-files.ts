@@ -13,13 +13,8 @@ import { join } from "node:path";
 import { compareText } from "../order.js";
 import { createGunzip } from "node:zlib";
 import { utf8Chunks } from "./text-encoding.js";
-import {
-  avroCaptureBodies,
-  CaptureFileError,
-  isAvroHead,
-  isParquetHead,
-  PARQUET_REFUSAL,
-} from "./avro-capture.js";
+import { avroCaptureBodies, isAvroHead, isParquetHead, PARQUET_REFUSAL } from "./avro-capture.js";
+import { FileFormatError } from "./file-format-error.js";
 
 /**
  * An input that cannot be read at all (missing path, unreadable file, directory without files). Unlike a
@@ -176,7 +171,7 @@ async function* textChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer
   if (head && isAvroHead(head)) yield* avroCaptureBodies(all);
   else if (head && isParquetHead(head)) {
     await all.return(undefined);
-    throw new CaptureFileError(PARQUET_REFUSAL, true);
+    throw new FileFormatError(PARQUET_REFUSAL, true);
   } else yield* utf8Chunks(all);
 }
 
