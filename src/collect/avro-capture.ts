@@ -15,18 +15,8 @@ import { FileFormatError } from "./file-format-error.js";
  */
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
-const PARQUET_MAGIC = Buffer.from("PAR1", "latin1");
 const SYNC_BYTES = 16;
 const NEWLINE = Buffer.from("\n");
-
-/** Whether a file's first bytes are Parquet's (Capture's other format), which is not read. */
-export function isParquetHead(head: Uint8Array): boolean {
-  return head.length >= PARQUET_MAGIC.length && PARQUET_MAGIC.every((b, i) => head[i] === b);
-}
-
-/** What is said of a Parquet file: it is refused whole, with what to give instead. */
-export const PARQUET_REFUSAL =
-  "a Parquet file (Event Hubs Capture's other format) is not read; capture in Avro, or export the rows as JSON or CSV; nothing in it was read";
 
 /** Whether a file's first bytes are an Avro object container's magic. */
 export function isAvroHead(head: Uint8Array): boolean {

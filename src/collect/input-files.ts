@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { compareText } from "../order.js";
 import { createGunzip } from "node:zlib";
 import { utf8Chunks } from "./text-encoding.js";
-import { avroCaptureBodies, isAvroHead, isParquetHead, PARQUET_REFUSAL } from "./avro-capture.js";
+import { avroCaptureBodies, isAvroHead } from "./avro-capture.js";
+import { REFUSED_FORM_HEAD_BYTES, refusalOf } from "./refused-forms.js";
 import { FileFormatError } from "./file-format-error.js";
 
 /**
@@ -143,12 +144,13 @@ export async function openFileBytes(file: string): Promise<FileBytes> {
   return { ...bytes, chunks: textChunks(bytes.chunks) };
 }
 
-/** Enough of a file's start to tell its form by: Avro's and Parquet's magic are four bytes. */
-const HEAD_BYTES = 4;
+/** Enough of a file's start to tell its form by: Avro's magic, and those of the forms refused. */
+const HEAD_BYTES = Math.max(4, REFUSED_FORM_HEAD_BYTES);
 
 /**
  * The chunks as the UTF-8 text every reader expects: an Event Hubs Capture file's event bodies, a line
- * each (avro-capture.ts); UTF-16 decoded (text-encoding.ts); anything else as it is.
+ * each (avro-capture.ts); UTF-16 decoded (text-encoding.ts); a zip, Excel workbook, Parquet file or an
+ * archive of another compressor refused whole (refused-forms.ts); anything else as it is.
  */
 async function* textChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const it = chunks[Symbol.asyncIterator]();
@@ -168,10 +170,11 @@ async function* textChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer
     throw err;
   }
   const all = replayed(head, it, ended);
+  const refusal = head && refusalOf(head);
   if (head && isAvroHead(head)) yield* avroCaptureBodies(all);
-  else if (head && isParquetHead(head)) {
+  else if (refusal) {
     await all.return(undefined);
-    throw new FileFormatError(PARQUET_REFUSAL, true);
+    throw new FileFormatError(refusal, true);
   } else yield* utf8Chunks(all);
 }
 
