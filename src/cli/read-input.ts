@@ -1,15 +1,34 @@
 import { readFile } from "node:fs/promises";
+import type { CaptureSessions } from "../doctor/capture.js";
+import { sazSessions } from "../doctor/capture/fiddler-saz.js";
+import { isZip } from "../doctor/capture/zip-entries.js";
 import { UsageError } from "./command.js";
 
 /** A text file named by a flag, as UTF-8; an unreadable one is a usage error naming the flag and path. */
 export async function readInputFile(path: string, flag: string): Promise<string> {
+  return (await readBytes(path, flag)).toString("utf8");
+}
+
+async function readBytes(path: string, flag: string): Promise<Buffer> {
   try {
-    return await readFile(path, "utf8");
+    return await readFile(path);
   } catch (err) {
     throw new UsageError(
       `cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+}
+
+/**
+ * A capture file named by a flag: its text, or, for Fiddler's session archive (a zip), its sessions
+ * (src/doctor/capture/fiddler-saz.ts), each the request and response as Fiddler recorded them.
+ */
+export async function readCaptureFile(path: string, flag: string): Promise<string | CaptureSessions> {
+  const bytes = await readBytes(path, flag);
+  if (!isZip(bytes)) return bytes.toString("utf8");
+  return {
+    sessions: sazSessions(bytes, path).map((s) => ({ text: s.text, label: `session ${s.number}` })),
+  };
 }
 
 async function readStdin(): Promise<string> {

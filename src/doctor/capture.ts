@@ -174,15 +174,23 @@ function answerGivenAsRequest(text: string, where: string): CaptureError | undef
   );
 }
 
+/** A capture given as several sessions already apart (a Fiddler archive's): each one's text and label. */
+export interface CaptureSessions {
+  sessions: ReadonlyArray<{ text: string; label: string }>;
+}
+
 /**
- * Reads every request of a capture: a HAR file yields one exchange per entry (in order); any other shape
- * yields the one request `parseRequestCapture` reads.
+ * Reads every request of a capture: a HAR file yields one exchange per entry (in order), a capture of
+ * several sessions one per session; any other shape yields the one request `parseRequestCapture` reads.
  */
 export function parseRequestCaptures(
-  text: string,
+  capture: string | CaptureSessions,
   source: string,
   hints: CaptureHints = {},
 ): CapturedExchange[] {
+  if (typeof capture !== "string")
+    return capture.sessions.map((s) => parseRequestCapture(s.text, `${source} (${s.label})`, hints));
+  const text = capture;
   const { text: trimmed, where } = pastedText(text, source);
   if (trimmed.startsWith("{") && !AZCOPY_JSON_OUTPUT.test(trimmed)) {
     let doc: unknown;

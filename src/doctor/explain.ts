@@ -10,6 +10,7 @@ import {
   CaptureError,
   header,
   parseRequestCaptures,
+  type CaptureSessions,
   parseResponseCapture,
   storageErrorOf,
   type CapturedExchange,
@@ -59,7 +60,7 @@ function labelOf(e: CapturedExchange): string {
 }
 
 export function explainCapture(
-  requestText: string,
+  requestText: string | CaptureSessions,
   responseText: string | undefined,
   options: DoctorOptions,
   where = { request: "request", response: "response" },

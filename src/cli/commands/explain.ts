@@ -8,7 +8,7 @@ import { sharedKeyDiffFindings } from "../../signature/doctor-adapter.js";
 import { RequestInputError } from "../../signature/http-request.js";
 import { accountKeySchema, computeSharedKeySignature } from "../../signature/sign.js";
 import { EXIT_OK, UsageError, type CliCommand } from "../command.js";
-import { readInputFile as readInput } from "../read-input.js";
+import { readCaptureFile, readInputFile as readInput } from "../read-input.js";
 
 const HELP = `auth-triage explain: diagnose one captured Storage request/response pair.
 
@@ -17,7 +17,8 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
 
   --request FILE    The request as raw HTTP text (its response may follow it, as Fiddler and Burp
                     save a session), JSON {method, url, headers[, body][, response]}, a HAR file or
-                    entry (its response is used too), Azurite's debug log (azurite --debug FILE: the
+                    entry (its response is used too), Fiddler's session archive (.saz: each session,
+                    as a HAR's entries), Azurite's debug log (azurite --debug FILE: the
                     request, its answer and the emulator's string-to-sign), the Python SDK's HTTP
                     logging, as 'az … --debug' prints it (Request URL/method/headers, Response
                     status/headers/content, each line's logging prefix read off), Python's
@@ -140,7 +141,7 @@ export const explainCommand: CliCommand = {
     }
     try {
       const result = explainCapture(
-        await readInput(flags.request, "--request"),
+        await readCaptureFile(flags.request, "--request"),
         flags.response ? await readInput(flags.response, "--response") : undefined,
         {
           clientIp: flags["client-ip"],

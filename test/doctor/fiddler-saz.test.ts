@@ -1,0 +1,147 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { explainCapture } from "../../src/doctor/explain.js";
+import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
+import { runCli } from "./cli.js";
+
+/**
+ * Fiddler's session archive (.saz): a zip of raw/<n>_c.txt (the request as sent, the absolute URL on its
+ * first line), raw/<n>_s.txt (the response as received) and raw/<n>_m.xml, beside [Content_Types].xml and
+ * _index.htm, as Fiddler's documentation lays it out (written here by Python's zipfile, an independent
+ * zip writer). The archive's failed call must get the same diagnosis as the same exchange captured as
+ * JSON, its CONNECT tunnel and successful calls set aside as a HAR's are.
+ */
+interface JsonCapture {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  body?: string;
+  response: { status: number; headers: Array<[string, string]>; body?: string };
+}
+
+const CAPTURES = ["blob-sas-service-expired.azure", "blob-sharedkey-xmsdate-stripped.azure"];
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "fiddler-saz-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function capture(name: string): JsonCapture {
+  return JSON.parse(
+    readFileSync(join(import.meta.dirname, "captures", `${name}.json`), "utf8"),
+  ) as JsonCapture;
+}
+
+/** The exchange as Fiddler's Raw view saves it: CRLF lines, the request line with the absolute URL. */
+function rawRequest(c: JsonCapture): string {
+  const head = [`${c.method} ${c.url} HTTP/1.1`, ...c.headers.map(([n, v]) => `${n}: ${v}`)];
+  return `${head.join("\r\n")}\r\n\r\n${c.body ?? ""}`;
+}
+function rawResponse(c: JsonCapture): string {
+  const r = c.response;
+  const head = [
+    `HTTP/1.1 ${r.status} ${r.status === 403 ? "Forbidden" : "OK"}`,
+    ...r.headers.map(([n, v]) => `${n}: ${v}`),
+  ];
+  return `${head.join("\r\n")}\r\n\r\n${r.body ?? ""}`;
+}
+
+/** Writes a .saz of the given files (name → text) with Python's zipfile, deflated as Fiddler does. */
+function writeSaz(path: string, files: Record<string, string>): void {
+  const run = spawnSync(
+    "/usr/bin/python3",
+    [
+      "-c",
+      "import json, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n" +
+        "  for name, text in json.load(sys.stdin).items(): z.writestr(name, text.encode('utf-8'))",
+      path,
+    ],
+    { input: JSON.stringify(files), encoding: "utf8" },
+  );
+  if (run.status !== 0) throw new Error(`python zipfile failed: ${run.stderr}`);
+}
+
+function sazOf(c: JsonCapture): Record<string, string> {
+  const host = new URL(c.url).host;
+  const meta = (n: number) =>
+    `<?xml version="1.0" encoding="utf-8"?><Session SID="${n}" BitFlags="0"></Session>`;
+  return {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="utf-8"?><Types/>',
+    "_index.htm": "<html><body>Sessions</body></html>",
+    "raw/01_c.txt": `CONNECT ${host} HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+    "raw/01_s.txt": "HTTP/1.1 200 Connection Established\r\nFiddlerGateway: Direct\r\n\r\n",
+    "raw/01_m.xml": meta(1),
+    "raw/02_c.txt": `GET ${new URL(c.url).origin}/?comp=properties&restype=service HTTP/1.1\r\nx-ms-version: 2025-01-05\r\n\r\n`,
+    "raw/02_s.txt": "HTTP/1.1 200 OK\r\nx-ms-request-id: 5b9c0000-0000-0000-0000-000000000000\r\n\r\n",
+    "raw/02_m.xml": meta(2),
+    "raw/03_c.txt": rawRequest(c),
+    "raw/03_s.txt": rawResponse(c),
+    "raw/03_m.xml": meta(3),
+  };
+}
+
+const options = { sharedKeyDiff: sharedKeyDiffFindings };
+
+describe("Fiddler session archives (.saz)", () => {
+  it.each(CAPTURES)("diagnose the failed session of %s as the JSON capture of it is", async (name) => {
+    const c = capture(name);
+    const saz = join(dir, `${name}.saz`);
+    writeSaz(saz, sazOf(c));
+    const fromJson = explainCapture(
+      readFileSync(join(import.meta.dirname, "captures", `${name}.json`), "utf8"),
+      undefined,
+      options,
+    );
+
+    const { code, stdout } = await runCli(["explain", "--request", saz, "--format", "json"]);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as {
+      requests: Array<{ label: string; skipped?: string; report?: unknown }>;
+    };
+    expect(out.requests.map((r) => [r.label.split(" ")[0], r.skipped ?? "diagnosed"])).toEqual([
+      ["GET", "it succeeded (200): nothing to diagnose"],
+      [c.method, "diagnosed"],
+    ]);
+    const report = out.requests[1]!.report as {
+      findings: Array<{ id: string }>;
+      basis: unknown;
+      response: unknown;
+    };
+    expect(report.findings.map((f) => f.id)).toEqual(fromJson.primary!.findings.map((f) => f.id));
+    expect(report.basis).toEqual(JSON.parse(JSON.stringify(fromJson.primary!.basis)));
+    expect(report.response).toEqual(JSON.parse(JSON.stringify(fromJson.primary!.response)));
+  });
+
+  it("says what is wrong with a zip that is not a session archive, an archive of tunnels only, a cut one", async () => {
+    const c = capture(CAPTURES[0]!);
+    const other = join(dir, "logs.zip");
+    writeSaz(other, { "PT1H.json": "{}" });
+    const tunnels = join(dir, "tunnels.saz");
+    const all = sazOf(c);
+    writeSaz(tunnels, { "raw/01_c.txt": all["raw/01_c.txt"]!, "raw/01_s.txt": all["raw/01_s.txt"]! });
+    const whole = join(dir, "whole.saz");
+    writeSaz(whole, all);
+    const cut = join(dir, "cut.saz");
+    writeFileSync(cut, readFileSync(whole).subarray(0, 400));
+    const messages: string[] = [];
+    for (const path of [other, tunnels, cut]) {
+      const { code, stderr } = await runCli(["explain", "--request", path]);
+      expect(code, path).toBe(2);
+      messages.push(stderr.trim());
+    }
+    expect(messages[0]).toContain(
+      `${other}: a zip archive, but not Fiddler's session archive (no raw/<n>_c.txt)`,
+    );
+    expect(messages[1]).toContain(`${tunnels}: the session archive holds no request but CONNECT tunnels`);
+    expect(messages[2]).toContain(
+      `${cut}: the zip archive is damaged (no end of central directory: was it cut short?)`,
+    );
+  });
+});
