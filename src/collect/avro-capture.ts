@@ -129,12 +129,12 @@ function decoderOf(schema: unknown, named: NamedTypes, namespace = ""): Decoder 
     case "record":
     case "error": {
       // Registered before its fields are read: a field may refer to its own record.
-      const fields: Array<{ name: string; decode: Decoder }> = [];
+      const fields: Decoder[] = [];
       const decode = register((c, body) => {
-        for (const f of fields) f.decode(c, body);
+        for (const field of fields) field(c, body);
       });
-      for (const f of (s.fields as Array<{ name: string; type: unknown }> | undefined) ?? [])
-        fields.push({ name: f.name, decode: decoderOf(f.type, named, space) });
+      for (const f of (s.fields as Array<{ type: unknown }> | undefined) ?? [])
+        fields.push(decoderOf(f.type, named, space));
       return decode;
     }
     case "enum":
@@ -181,8 +181,7 @@ function eventDecoder(schemaText: string): Decoder {
       "its records have no Body field; an Event Hubs Capture file's EventData records carry the event in Body",
     );
   const decoders = (fields as Array<{ name: string; type: unknown }>).map((f) => {
-    const decode = decoderOf(f.type, named, space);
-    if (f.name !== "Body") return decode;
+    if (f.name !== "Body") return decoderOf(f.type, named, space);
     // Body is ["null", "bytes"] (or bytes): the bytes, when there are any, are the event.
     const branches = Array.isArray(f.type) ? f.type : [f.type];
     return (c: Cursor, body: (bytes: Buffer) => void) => {

@@ -13,6 +13,8 @@ const END_OF_DIRECTORY = 0x06054b50;
 /** The end record's fixed part, and the longest comment that may follow it. */
 const END_BYTES = 22;
 const MAX_COMMENT = 0xffff;
+/** What one entry may inflate to: a capture's session is far smaller; a zip bomb is not read. */
+const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 
 export interface ZipEntry {
   name: string;
@@ -60,8 +62,12 @@ export function zipEntries(bytes: Buffer, where: string): ZipEntry[] {
     if (method === 0) data = stored;
     else if (method === 8) {
       try {
-        data = inflateRawSync(stored);
+        data = inflateRawSync(stored, { maxOutputLength: MAX_ENTRY_BYTES });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+          throw new CaptureError(
+            `${where}: ${name} inflates past ${MAX_ENTRY_BYTES / 1024 / 1024} MB; it is not read`,
+          );
         throw damaged(`${name}: ${(err as Error).message}`);
       }
     } else
