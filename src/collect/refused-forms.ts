@@ -18,8 +18,8 @@ const NOTHING_READ = "; nothing in it was read";
 const REFUSED_FORMS: readonly RefusedForm[] = [
   {
     magic: Buffer.from("PK\x03\x04", "latin1"),
-    // A workbook is a zip whose entries are under xl/ (its first entries' names are near its start).
-    is: (head) => head.subarray(0, 64 * 1024).includes("xl/", 0, "latin1"),
+    // A workbook is a zip with an xl/workbook.xml, whose name is among its first entries' near its start.
+    is: (head) => head.subarray(0, 64 * 1024).includes("xl/workbook", 0, "latin1"),
     refusal:
       "an Excel workbook is not read; save the sheet as CSV UTF-8 (or export the query's results as CSV)" +
       NOTHING_READ,

@@ -11,7 +11,7 @@ import { zipEntries } from "./zip-entries.js";
 
 const SESSION_FILE = /^raw\/(\d+)_([cs])\.txt$/i;
 
-export function isFiddlerArchive(names: readonly string[]): boolean {
+function isFiddlerArchive(names: readonly string[]): boolean {
   return names.some((n) => SESSION_FILE.test(n));
 }
 
