@@ -48,6 +48,7 @@ import {
 } from "./capture/rest-error-json.js";
 import { pastedText } from "./capture/pasted-text.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
+import { burpItems, isBurpItems } from "./capture/burp-items.js";
 import { parseTerraformDebugLog, TERRAFORM_DEBUG_LOG } from "./capture/terraform-debug-log.js";
 import { parseTerraformError, TERRAFORM_ERROR } from "./capture/terraform-error.js";
 
@@ -180,8 +181,9 @@ export interface CaptureSessions {
 }
 
 /**
- * Reads every request of a capture: a HAR file yields one exchange per entry (in order), a capture of
- * several sessions one per session; any other shape yields the one request `parseRequestCapture` reads.
+ * Reads every request of a capture: a HAR file yields one exchange per entry (in order), Burp's saved
+ * items one per item, a capture of several sessions one per session; any other shape yields the one
+ * request `parseRequestCapture` reads.
  */
 export function parseRequestCaptures(
   capture: string | CaptureSessions,
@@ -192,6 +194,11 @@ export function parseRequestCaptures(
     return capture.sessions.map((s) => parseRequestCapture(s.text, `${source} (${s.label})`, hints));
   const text = capture;
   const { text: trimmed, where } = pastedText(text, source);
+  if (isBurpItems(trimmed)) {
+    const items = burpItems(trimmed);
+    if (items.length === 0) throw new CaptureError(`${where}: Burp's saved items hold no request`);
+    return items.map((i) => parseRequestCapture(i.text, `${where} (item ${i.number})`, hints));
+  }
   if (trimmed.startsWith("{") && !AZCOPY_JSON_OUTPUT.test(trimmed)) {
     let doc: unknown;
     try {
