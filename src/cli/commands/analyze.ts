@@ -32,9 +32,11 @@ Inputs (files or directories, read recursively; .gz accepted; the format is dete
                       header row, Logs API JSON), diagnostic-setting archives (PT1H.json JSON Lines
                       under insights-logs-storageread|storagewrite|storagedelete/...; pretty-printed
                       records, e.g. saved with jq ., are read too), Event Hubs event bodies
-                      ({"records": [...]}, one per line or pretty-printed), or classic Storage
-                      Analytics logs (1.0/2.0 lines, a downloaded $logs tree). UTF-8, or UTF-16 with
-                      a byte order mark. Repeat the flag or list several paths after it. Required.
+                      ({"records": [...]}, one per line or pretty-printed) and Event Hubs Capture
+                      files (.avro), or classic Storage Analytics logs (1.0/2.0 lines, a downloaded
+                      $logs tree). UTF-8, or UTF-16 with a byte order mark. A zip, Excel, Parquet or
+                      other archive is refused by name, saying what to give instead. Repeat the flag
+                      or list several paths after it. Required.
   --workspace ID      Query Log Analytics instead: the workspace's Workspace ID (a GUID). Repeat for
                       several workspaces. Failures are summarised inside Log Analytics; AzureActivity
                       and root-cause evidence are read from the same workspaces. Needs Log Analytics
@@ -51,7 +53,8 @@ Inputs (files or directories, read recursively; .gz accepted; the format is dete
                       (default 1h; e.g. 30m, 6h, 1d, PT2H), ending a minute ago. See
                       docs/log-analytics.md.
   --activity PATH...  AzureActivity exports (JSON, NDJSON, CSV), archived activity logs
-                      (insights-activity-logs), what 'az monitor activity-log list' prints or
+                      (insights-activity-logs) or their Event Hubs Capture files, what
+                      'az monitor activity-log list' prints or
                       'Get-AzActivityLog | ConvertTo-Json -Depth 5', used to name the change behind
                       each incident.
 
