@@ -16,6 +16,8 @@ import { FileFormatError } from "./file-format-error.js";
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
 const SYNC_BYTES = 16;
+/** What one block may inflate to: Capture's blocks are far smaller; a crafted one is not read. */
+const MAX_BLOCK_BYTES = 256 * 1024 * 1024;
 const NEWLINE = Buffer.from("\n");
 
 /** Whether a file's first bytes are an Avro object container's magic. */
@@ -141,6 +143,8 @@ function decoderOf(schema: unknown, named: NamedTypes, namespace = ""): Decoder 
       return register((c) => void c.long());
     case "fixed": {
       const size = Number(s.size);
+      if (!Number.isInteger(size) || size < 0)
+        throw new FileFormatError("its schema has a fixed type of no size");
       return register((c) => void c.take(size));
     }
     case "array": {
@@ -282,8 +286,10 @@ function readBlock(c: Cursor, header: Header): Buffer[] {
     throw new FileFormatError("a block does not end with the file's sync marker");
   let data: Buffer;
   try {
-    data = header.codec === "deflate" ? inflateRawSync(stored) : stored;
+    data = header.codec === "deflate" ? inflateRawSync(stored, { maxOutputLength: MAX_BLOCK_BYTES }) : stored;
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+      throw new FileFormatError(`a block inflates past ${MAX_BLOCK_BYTES / 1024 / 1024} MB`);
     throw new FileFormatError(`a block's deflate data is corrupt (${(err as Error).message})`);
   }
   const objects = new Cursor(data, true);

@@ -3,7 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileFormatError } from "../../src/collect/file-format-error.js";
 import { avroCaptureBodies } from "../../src/collect/avro-capture.js";
 import { activityEventsToArchiveJsonLines, toArchiveRecord, toArchivedActivityRecord } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
@@ -166,5 +168,37 @@ describe("Event Hubs Capture files (Avro)", () => {
         "a Parquet file (Event Hubs Capture's other format) is not read; capture in Avro, or export the rows as JSON or CSV; nothing in it was read",
       ],
     ]);
+  });
+
+  it("a damaged capture file hands on bodies or ends with a FileFormatError, never a crash", async () => {
+    const file = join(dir, "property.avro");
+    writeCaptureFile(file, { codec: "deflate", bodies: recordBodies(records.slice(0, 200), 10) });
+    const bytes = readFileSync(file);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(
+          fc.record({
+            at: fc.double({ min: 0, max: 1, noNaN: true }),
+            value: fc.integer({ min: 0, max: 255 }),
+          }),
+          { maxLength: 4 },
+        ),
+        async (cut, flips) => {
+          const damaged = Buffer.from(bytes.subarray(0, Math.max(1, Math.floor(bytes.length * cut))));
+          for (const f of flips)
+            damaged[Math.min(damaged.length - 1, Math.floor(damaged.length * f.at))] = f.value;
+          async function* chunks(): AsyncGenerator<Buffer> {
+            for (let at = 0; at < damaged.length; at += 777) yield damaged.subarray(at, at + 777);
+          }
+          try {
+            for await (const b of avroCaptureBodies(chunks())) void b;
+          } catch (err) {
+            expect(err instanceof FileFormatError, String(err)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   CaptureError,
   parseRequestCapture,
+  parseRequestCaptures,
   parseResponseCapture,
   storageErrorOf,
 } from "../../src/doctor/capture.js";
@@ -118,6 +119,24 @@ const SAMPLES = [
     '  "request": { "url": "https://st01.blob.core.windows.net/c/b?sv=REDACTED&sig=REDACTED", "method": "GET", "headers": { "x-ms-version": "REDACTED" } }',
     "}",
   ].join("\n"),
+  // Burp Suite's saved items: one base64, one as text.
+  [
+    '<?xml version="1.0"?>',
+    '<items burpVersion="2024.10.3" exportTime="Thu Dec 03 20:09:00 UTC 2026">',
+    "  <item>",
+    `    <request base64="true"><![CDATA[${Buffer.from("GET /c/b?sp=r&sig=abc HTTP/1.1\r\nHost: st01.blob.core.windows.net\r\nx-ms-version: 2023-11-03\r\n\r\n").toString("base64")}]]></request>`,
+    `    <response base64="true"><![CDATA[${Buffer.from("HTTP/1.1 403 Forbidden\r\nx-ms-error-code: AuthorizationFailure\r\n\r\n").toString("base64")}]]></response>`,
+    "  </item>",
+    "  <item>",
+    '    <request base64="false"><![CDATA[PUT /c/b HTTP/1.1',
+    "Host: st01.blob.core.windows.net",
+    "x-ms-version: 2023-11-03",
+    "",
+    "x]]></request>",
+    '    <response base64="false"><![CDATA[HTTP/1.1 403 Forbidden]]></response>',
+    "  </item>",
+    "</items>",
+  ].join("\n"),
 ];
 
 const damaged = fc.record({
@@ -230,7 +249,7 @@ describe("a request file that holds only Storage's answer", () => {
 
 describe("capture readers under damage", () => {
   it("every sample reads as it is", () => {
-    for (const s of SAMPLES) expect(() => parseRequestCapture(s, "x")).not.toThrow();
+    for (const s of SAMPLES) expect(() => parseRequestCaptures(s, "x")).not.toThrow();
   });
 
   it("bad escapes and a broken URL inside a complete capture are refused with the place", () => {
@@ -247,7 +266,11 @@ describe("capture readers under damage", () => {
     fc.assert(
       fc.property(damaged, (d) => {
         const text = damage(d);
-        for (const read of [() => parseRequestCapture(text, "x"), () => parseResponseCapture(text, "x")]) {
+        for (const read of [
+          () => parseRequestCapture(text, "x"),
+          () => parseRequestCaptures(text, "x"),
+          () => parseResponseCapture(text, "x"),
+        ]) {
           try {
             read();
           } catch (err) {

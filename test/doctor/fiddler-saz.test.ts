@@ -3,7 +3,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CaptureError } from "../../src/doctor/capture.js";
+import { sazSessions } from "../../src/doctor/capture/fiddler-saz.js";
 import { explainCapture } from "../../src/doctor/explain.js";
 import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
 import { runCli } from "./cli.js";
@@ -142,6 +145,37 @@ describe("Fiddler session archives (.saz)", () => {
     expect(messages[1]).toContain(`${tunnels}: the session archive holds no request but CONNECT tunnels`);
     expect(messages[2]).toContain(
       `${cut}: the zip archive is damaged (no end of central directory: was it cut short?)`,
+    );
+  });
+
+  it("a damaged archive is read or refused with a reason, never a crash", () => {
+    const whole = join(dir, "property.saz");
+    writeSaz(whole, sazOf(capture(CAPTURES[0]!)));
+    const bytes = readFileSync(whole);
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(
+          fc.record({
+            at: fc.double({ min: 0, max: 1, noNaN: true }),
+            value: fc.integer({ min: 0, max: 255 }),
+          }),
+          {
+            maxLength: 4,
+          },
+        ),
+        (cut, flips) => {
+          const damaged = Buffer.from(bytes.subarray(0, Math.floor(bytes.length * (0.5 + 0.5 * cut))));
+          for (const f of flips)
+            damaged[Math.min(damaged.length - 1, Math.floor(damaged.length * f.at))] = f.value;
+          try {
+            sazSessions(damaged, "x.saz");
+          } catch (err) {
+            expect(err instanceof CaptureError, String(err)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
