@@ -49,6 +49,7 @@ import {
 import { pastedText } from "./capture/pasted-text.js";
 import { parseRawHttpResponse, parseRawSession } from "./capture/raw-http.js";
 import { burpItems, isBurpItems } from "./capture/burp-items.js";
+import { charlesTransactions, isCharlesSession } from "./capture/charles-session.js";
 import { parseTerraformDebugLog, TERRAFORM_DEBUG_LOG } from "./capture/terraform-debug-log.js";
 import { parseTerraformError, TERRAFORM_ERROR } from "./capture/terraform-error.js";
 
@@ -182,8 +183,8 @@ export interface CaptureSessions {
 
 /**
  * Reads every request of a capture: a HAR file yields one exchange per entry (in order), Burp's saved
- * items one per item, a capture of several sessions one per session; any other shape yields the one
- * request `parseRequestCapture` reads.
+ * items one per item, a Charles session one per transaction, a capture of several sessions one per
+ * session; any other shape yields the one request `parseRequestCapture` reads.
  */
 export function parseRequestCaptures(
   capture: string | CaptureSessions,
@@ -198,6 +199,24 @@ export function parseRequestCaptures(
     const items = burpItems(trimmed);
     if (items.length === 0) throw new CaptureError(`${where}: Burp's saved items hold no request`);
     return items.map((i) => parseRequestCapture(i.text, `${where} (item ${i.number})`, hints));
+  }
+  if (trimmed.startsWith("[")) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch {
+      // Not JSON: the single-request readers say what it is.
+    }
+    if (isCharlesSession(doc)) {
+      const transactions = charlesTransactions(doc);
+      if (transactions.length === 0)
+        throw new CaptureError(
+          `${where}: the Charles session holds no request but CONNECT tunnels; enable SSL proxying for the Storage host and record again`,
+        );
+      return transactions.map((t) =>
+        parseRequestCapture(t.text, `${where} (transaction ${t.number})`, hints),
+      );
+    }
   }
   if (trimmed.startsWith("{") && !AZCOPY_JSON_OUTPUT.test(trimmed)) {
     let doc: unknown;

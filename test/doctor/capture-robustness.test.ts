@@ -137,6 +137,34 @@ const SAMPLES = [
     "  </item>",
     "</items>",
   ].join("\n"),
+  // Charles Proxy's JSON session: a tunnel, then the call, its bodies as text and in base64.
+  JSON.stringify([
+    {
+      method: "CONNECT",
+      scheme: "https",
+      host: "st01.blob.core.windows.net",
+      actualPort: 443,
+      tunnel: true,
+      request: {},
+    },
+    {
+      method: "PUT",
+      scheme: "https",
+      host: "st01.blob.core.windows.net",
+      actualPort: 443,
+      path: "/c/b",
+      query: "sp=r&sig=abc",
+      request: { header: { headers: [{ name: "x-ms-version", value: "2023-11-03" }] }, body: { text: "x" } },
+      response: {
+        status: 403,
+        header: {
+          firstLine: "HTTP/1.1 403 Forbidden",
+          headers: [{ name: "x-ms-error-code", value: "AuthorizationFailure" }],
+        },
+        body: { encoded: Buffer.from("<Error><Code>AuthorizationFailure</Code></Error>").toString("base64") },
+      },
+    },
+  ]),
 ];
 
 const damaged = fc.record({

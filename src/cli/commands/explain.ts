@@ -17,8 +17,9 @@ Usage: auth-triage explain --request FILE [--response FILE] [--client-ip IP] [--
 
   --request FILE    The request as raw HTTP text (its response may follow it, as Fiddler and Burp
                     save a session), JSON {method, url, headers[, body][, response]}, a HAR file or
-                    entry (its response is used too), Fiddler's session archive (.saz) or Burp's
-                    saved items (XML) (each session as a HAR's entries), Azurite's debug log (azurite --debug FILE: the
+                    entry (its response is used too), Fiddler's session archive (.saz), Burp's
+                    saved items (XML) or a Charles JSON session (.chlsj) (each session as a HAR's
+                    entries), Azurite's debug log (azurite --debug FILE: the
                     request, its answer and the emulator's string-to-sign), the Python SDK's HTTP
                     logging, as 'az … --debug' prints it (Request URL/method/headers, Response
                     status/headers/content, each line's logging prefix read off), Python's
