@@ -1,4 +1,5 @@
 import { decodeBase64Utf8 } from "../base64.js";
+import { rawSessionText } from "./raw-http.js";
 
 /**
  * Burp Suite's saved items ("Save items" on the proxy history or a selection): XML of `<item>`s, each
@@ -38,10 +39,10 @@ export function burpItems(text: string): BurpItem[] {
   let number = 0;
   for (const m of text.matchAll(ITEM)) {
     number++;
-    const request = element(m[1]!, "request")?.replace(/(\r?\n)+$/, "");
-    if (!request) continue;
-    const response = element(m[1]!, "response");
-    items.push({ number, text: response ? `${request}\r\n\r\n${response}` : request });
+    const request = element(m[1]!, "request");
+    // An item whose request is empty, or line breaks only, holds no call.
+    if (!request || /^(\r?\n)*$/.test(request)) continue;
+    items.push({ number, text: rawSessionText(request, element(m[1]!, "response")) });
   }
   return items;
 }

@@ -1,4 +1,5 @@
 import { decodeBase64Utf8 } from "../base64.js";
+import { rawSessionText } from "./raw-http.js";
 
 /**
  * Charles Proxy's JSON session (File > Export Session > JSON Session File, `.chlsj`): a list of
@@ -76,18 +77,15 @@ export function charlesTransactions(session: readonly Transaction[]): CharlesTra
     const method = typeof t.method === "string" ? t.method : "GET";
     if (t.tunnel === true || method.toUpperCase() === "CONNECT") return;
     const request = [`${method} ${urlOf(t)} HTTP/1.1`, ...headerLines(t.request)].join("\r\n");
-    const body = bodyOf(t.request);
-    let text = `${request}\r\n\r\n${body}`.replace(/(\r?\n)+$/, "");
     const status = t.response?.status;
+    let response: string | undefined;
     if (typeof status === "number") {
       const firstLine = t.response?.header?.firstLine;
       const reason = typeof firstLine === "string" ? firstLine.replace(/^HTTP\/\S+\s+\d{3}\s*/, "") : "";
-      const response = [`HTTP/1.1 ${status}${reason ? ` ${reason}` : ""}`, ...headerLines(t.response)].join(
-        "\r\n",
-      );
-      text += `\r\n\r\n${response}\r\n\r\n${bodyOf(t.response)}`;
+      const head = [`HTTP/1.1 ${status}${reason ? ` ${reason}` : ""}`, ...headerLines(t.response)];
+      response = `${head.join("\r\n")}\r\n\r\n${bodyOf(t.response)}`;
     }
-    out.push({ number: i + 1, text });
+    out.push({ number: i + 1, text: rawSessionText(`${request}\r\n\r\n${bodyOf(t.request)}`, response) });
   });
   return out;
 }

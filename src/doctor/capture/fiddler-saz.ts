@@ -1,4 +1,5 @@
 import { CaptureError } from "./exchange.js";
+import { rawSessionText } from "./raw-http.js";
 import { zipEntries } from "./zip-entries.js";
 
 /**
@@ -40,8 +41,7 @@ export function sazSessions(bytes: Buffer, where: string): SazSession[] {
   const sessions: SazSession[] = [];
   for (const [number, s] of [...byNumber].sort((a, b) => a[0] - b[0])) {
     if (s.request === undefined || /^CONNECT\s/i.test(s.request)) continue;
-    const request = s.request.replace(/(\r?\n)+$/, "");
-    sessions.push({ number, text: s.response ? `${request}\r\n\r\n${s.response}` : request });
+    sessions.push({ number, text: rawSessionText(s.request, s.response) });
   }
   if (sessions.length === 0)
     throw new CaptureError(

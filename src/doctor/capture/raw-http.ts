@@ -19,6 +19,15 @@ export function parseRawHttpResponse(text: string, where: string): CapturedRespo
   return { status: Number(m[1]), headers, body: body && body.length > 0 ? body : undefined };
 }
 
+/**
+ * The text parseRawSession reads for a request and its response recorded apart (a proxy's saved session):
+ * the request without its trailing line breaks, then, when there is one, a blank line and the response.
+ */
+export function rawSessionText(request: string, response: string | undefined): string {
+  const sent = request.replace(/(\r?\n)+$/, "");
+  return response ? `${sent}\r\n\r\n${response}` : sent;
+}
+
 /** Where a raw session's response starts: a status line (`HTTP/1.1 403 …`) after a blank line. */
 const RAW_ANSWER = /\r?\n[ \t]*\r?\n(?=HTTP\/\d(?:\.\d)? \d{3}\b)/;
 
