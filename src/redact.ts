@@ -97,8 +97,20 @@ const NAMED_SECRET_RE =
 // plain text handed to `ConvertTo-SecureString … -AsPlainText`. A variable, an expression or a
 // sub-expression (`$key`, `(Get-…)`, `@{…}`) is left, as it holds no secret, and so is a lower-case
 // word (prose: "the -SasToken parameter").
-const SHELL_SECRET_RE =
-  /((?:^|[\s(;|])(?:-(?:StorageAccountKey|AccountKey|SasToken|ConnectionString|ClientSecret|ApplicationSecret|CertificatePassword)(?:[ \t]+|:)|\/(?:Dest|Source)(?:Key|SAS):|ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?)['"]?)(?![$(@-])([^\s'"]+)/gi;
+/** The PowerShell parameters a secret follows: in this pattern and in the pre-test (MAY_HOLD_SECRET_RE). */
+const SECRET_POWERSHELL_PARAMS = [
+  "StorageAccountKey",
+  "AccountKey",
+  "SasToken",
+  "ConnectionString",
+  "ClientSecret",
+  "ApplicationSecret",
+  "CertificatePassword",
+].join("|");
+const SHELL_SECRET_RE = new RegExp(
+  String.raw`((?:^|[\s(;|])(?:-(?:${SECRET_POWERSHELL_PARAMS})(?:[ \t]+|:)|\/(?:Dest|Source)(?:Key|SAS):|ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?)['"]?)(?![$(@-])([^\s'"]+)`,
+  "gi",
+);
 const shellSecret = (match: string, named: string, value: string): string =>
   /^[a-z]+$/.test(value) ? match : named + REDACTED;
 const MAC_RE = /(The MAC signature found in the HTTP request ')[^']*(')/gi;
@@ -154,8 +166,10 @@ export function redactSecrets(text: string): string {
  * ending in `-key`, the shell parameters' names): one test instead of a pass per pattern over text that has none of them, which is
  * most user agents and URIs without a query.
  */
-const MAY_HOLD_SECRET_RE =
-  /[=%]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|-(?:storageaccountkey|accountkey|sastoken|connectionstring|clientsecret|applicationsecret|certificatepassword)\b|\/(?:dest|source)(?:key|sas):|convertto-securestring/i;
+const MAY_HOLD_SECRET_RE = new RegExp(
+  String.raw`[=%]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|-(?:${SECRET_POWERSHELL_PARAMS})\b|\/(?:dest|source)(?:key|sas):|convertto-securestring`,
+  "i",
+);
 /**
  * The same for the tokens known by their prefix and HTTP Basic: apart, and case-sensitive, as one
  * case-insensitive test with these in it took four times as long over user agents. An Entra client
