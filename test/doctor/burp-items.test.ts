@@ -1,9 +1,14 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import { explainCapture } from "../../src/doctor/explain.js";
 import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
+import {
+  corpusExchange,
+  expectSameDiagnosis,
+  rawRequestOf,
+  rawResponseOf,
+  type CorpusExchange,
+} from "./corpus-exchange.js";
 
 /**
  * Burp Suite's saved items (Proxy history > Save items): XML whose items hold the request as sent (a
@@ -11,33 +16,8 @@ import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
  * documentation lays the file out. The failed item must get the same diagnosis as the same exchange
  * captured as JSON, in `explain` and in the dashboard's paste page, the successful one set aside.
  */
-interface JsonCapture {
-  method: string;
-  url: string;
-  headers: Array<[string, string]>;
-  body?: string;
-  response: { status: number; headers: Array<[string, string]>; body?: string };
-}
-
 const CAPTURES = ["blob-sas-service-missing-permission.azure", "blob-sharedkey-content-type-added.azure"];
 const options = { sharedKeyDiff: sharedKeyDiffFindings };
-
-function captureText(name: string): string {
-  return readFileSync(join(import.meta.dirname, "captures", `${name}.json`), "utf8");
-}
-
-/** The request as Burp records it: the path on the request line, the host in Host. */
-function rawRequest(c: JsonCapture): string {
-  const url = new URL(c.url);
-  const headers = c.headers.some(([n]) => n.toLowerCase() === "host")
-    ? c.headers
-    : [["Host", url.host], ...c.headers];
-  return `${[`${c.method} ${url.pathname}${url.search} HTTP/1.1`, ...headers.map(([n, v]) => `${n}: ${v}`)].join("\r\n")}\r\n\r\n${c.body ?? ""}`;
-}
-function rawResponse(c: JsonCapture): string {
-  const r = c.response;
-  return `${[`HTTP/1.1 ${r.status} Forbidden`, ...r.headers.map(([n, v]) => `${n}: ${v}`)].join("\r\n")}\r\n\r\n${r.body ?? ""}`;
-}
 
 function item(
   c: { url: string; method: string },
@@ -65,7 +45,7 @@ function item(
   </item>`;
 }
 
-function burpFile(c: JsonCapture, base64: boolean): string {
+function burpFile(c: CorpusExchange, base64: boolean): string {
   const origin = new URL(c.url);
   const ok = {
     method: "GET",
@@ -79,7 +59,7 @@ function burpFile(c: JsonCapture, base64: boolean): string {
 ]>
 <items burpVersion="2024.10.3" exportTime="Thu Dec 03 20:09:00 UTC 2026">
 ${item(ok, `GET ${new URL(ok.url).pathname}?comp=list HTTP/1.1\r\nHost: ${origin.host}\r\nx-ms-version: 2025-01-05\r\n\r\n`, "HTTP/1.1 200 OK\r\nx-ms-request-id: 1\r\n\r\n<EnumerationResults/>", base64)}
-${item(c, rawRequest(c), rawResponse(c), base64)}
+${item(c, rawRequestOf(c, "path and Host"), rawResponseOf(c), base64)}
 </items>
 `;
 }
@@ -89,16 +69,14 @@ describe("Burp Suite's saved items", () => {
     it.each([true, false])(
       `diagnose the failed item of ${name} as its JSON capture is (base64: %s)`,
       (base64) => {
-        const c = JSON.parse(captureText(name)) as JsonCapture;
-        const fromJson = explainCapture(captureText(name), undefined, options).primary!;
+        const { text, exchange: c } = corpusExchange(name);
+        const fromJson = explainCapture(text, undefined, options).primary!;
         const burp = explainCapture(burpFile(c, base64), undefined, options);
         expect(burp.requests.map((r) => ("skipped" in r ? r.skipped : "diagnosed"))).toEqual([
           "it succeeded (200): nothing to diagnose",
           "diagnosed",
         ]);
-        expect(burp.primary!.findings.map((f) => f.id)).toEqual(fromJson.findings.map((f) => f.id));
-        expect(burp.primary!.basis).toEqual(fromJson.basis);
-        expect(burp.primary!.response).toEqual(fromJson.response);
+        expectSameDiagnosis(burp.primary!, fromJson);
         // The dashboard's paste page reads the same file (no Node Buffer there).
         const pasted = diagnosePaste({ request: burpFile(c, base64) });
         expect(pasted.ok && pasted.report.findings.map((f) => f.id)).toEqual(

@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { diagnosePaste } from "../../src/dashboard/diagnose-engine.js";
 import { explainCapture } from "../../src/doctor/explain.js";
 import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
+import { corpusExchange, expectSameDiagnosis, type CorpusExchange } from "./corpus-exchange.js";
 
 /**
  * Charles Proxy's JSON session (.chlsj): a list of transactions with scheme, host, port, path and query,
@@ -12,22 +11,10 @@ import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
  * captured as JSON, in `explain` and in the dashboard's paste page; the tunnel and the success are set
  * aside, and an HTTP/2 transaction (no Host header) is read from its URL parts.
  */
-interface JsonCapture {
-  method: string;
-  url: string;
-  headers: Array<[string, string]>;
-  body?: string;
-  response: { status: number; headers: Array<[string, string]>; body?: string };
-}
-
 const CAPTURES = ["blob-sas-service-wrong-resource.azure", "blob-sharedkey-metadata-added.azure"];
 const options = { sharedKeyDiff: sharedKeyDiffFindings };
 
-function captureText(name: string): string {
-  return readFileSync(join(import.meta.dirname, "captures", `${name}.json`), "utf8");
-}
-
-function transaction(c: JsonCapture, encoded: boolean, http2: boolean): unknown {
+function transaction(c: CorpusExchange, encoded: boolean, http2: boolean): unknown {
   const url = new URL(c.url);
   const headers = c.headers
     .filter(([n]) => !(http2 && n.toLowerCase() === "host"))
@@ -63,7 +50,7 @@ function transaction(c: JsonCapture, encoded: boolean, http2: boolean): unknown 
   };
 }
 
-function session(c: JsonCapture, encoded: boolean, http2: boolean): string {
+function session(c: CorpusExchange, encoded: boolean, http2: boolean): string {
   const url = new URL(c.url);
   return JSON.stringify(
     [
@@ -115,16 +102,14 @@ describe("Charles Proxy JSON sessions", () => {
     ])(
       `diagnose the failed transaction of ${name} as its JSON capture is (base64: %s, HTTP/2: %s)`,
       (encoded, http2) => {
-        const c = JSON.parse(captureText(name)) as JsonCapture;
-        const fromJson = explainCapture(captureText(name), undefined, options).primary!;
+        const { text, exchange: c } = corpusExchange(name);
+        const fromJson = explainCapture(text, undefined, options).primary!;
         const charles = explainCapture(session(c, encoded, http2), undefined, options);
         expect(charles.requests.map((r) => ("skipped" in r ? r.skipped : "diagnosed"))).toEqual([
           "it succeeded (200): nothing to diagnose",
           "diagnosed",
         ]);
-        expect(charles.primary!.findings.map((f) => f.id)).toEqual(fromJson.findings.map((f) => f.id));
-        expect(charles.primary!.basis).toEqual(fromJson.basis);
-        expect(charles.primary!.response).toEqual(fromJson.response);
+        expectSameDiagnosis(charles.primary!, fromJson);
         const pasted = diagnosePaste({ request: session(c, encoded, http2) });
         expect(pasted.ok && pasted.report.findings.map((f) => f.id)).toEqual(
           fromJson.findings.map((f) => f.id),

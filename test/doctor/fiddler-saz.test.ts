@@ -9,7 +9,15 @@ import { CaptureError } from "../../src/doctor/capture.js";
 import { sazSessions } from "../../src/doctor/capture/fiddler-saz.js";
 import { explainCapture } from "../../src/doctor/explain.js";
 import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
+import { byteDamage, damagedCopy } from "../support/byte-damage.js";
 import { runCli } from "./cli.js";
+import {
+  corpusExchange,
+  expectSameDiagnosis,
+  rawRequestOf,
+  rawResponseOf,
+  type CorpusExchange,
+} from "./corpus-exchange.js";
 
 /**
  * Fiddler's session archive (.saz): a zip of raw/<n>_c.txt (the request as sent, the absolute URL on its
@@ -18,14 +26,6 @@ import { runCli } from "./cli.js";
  * zip writer). The archive's failed call must get the same diagnosis as the same exchange captured as
  * JSON, its CONNECT tunnel and successful calls set aside as a HAR's are.
  */
-interface JsonCapture {
-  method: string;
-  url: string;
-  headers: Array<[string, string]>;
-  body?: string;
-  response: { status: number; headers: Array<[string, string]>; body?: string };
-}
-
 const CAPTURES = ["blob-sas-service-expired.azure", "blob-sharedkey-xmsdate-stripped.azure"];
 let dir: string;
 
@@ -35,26 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function capture(name: string): JsonCapture {
-  return JSON.parse(
-    readFileSync(join(import.meta.dirname, "captures", `${name}.json`), "utf8"),
-  ) as JsonCapture;
-}
-
-/** The exchange as Fiddler's Raw view saves it: CRLF lines, the request line with the absolute URL. */
-function rawRequest(c: JsonCapture): string {
-  const head = [`${c.method} ${c.url} HTTP/1.1`, ...c.headers.map(([n, v]) => `${n}: ${v}`)];
-  return `${head.join("\r\n")}\r\n\r\n${c.body ?? ""}`;
-}
-function rawResponse(c: JsonCapture): string {
-  const r = c.response;
-  const head = [
-    `HTTP/1.1 ${r.status} ${r.status === 403 ? "Forbidden" : "OK"}`,
-    ...r.headers.map(([n, v]) => `${n}: ${v}`),
-  ];
-  return `${head.join("\r\n")}\r\n\r\n${r.body ?? ""}`;
-}
 
 /** Writes a .saz of the given files (name → text) with Python's zipfile, deflated as Fiddler does. */
 function writeSaz(path: string, files: Record<string, string>): void {
@@ -71,7 +51,7 @@ function writeSaz(path: string, files: Record<string, string>): void {
   if (run.status !== 0) throw new Error(`python zipfile failed: ${run.stderr}`);
 }
 
-function sazOf(c: JsonCapture): Record<string, string> {
+function sazOf(c: CorpusExchange): Record<string, string> {
   const host = new URL(c.url).host;
   const meta = (n: number) =>
     `<?xml version="1.0" encoding="utf-8"?><Session SID="${n}" BitFlags="0"></Session>`;
@@ -84,8 +64,8 @@ function sazOf(c: JsonCapture): Record<string, string> {
     "raw/02_c.txt": `GET ${new URL(c.url).origin}/?comp=properties&restype=service HTTP/1.1\r\nx-ms-version: 2025-01-05\r\n\r\n`,
     "raw/02_s.txt": "HTTP/1.1 200 OK\r\nx-ms-request-id: 5b9c0000-0000-0000-0000-000000000000\r\n\r\n",
     "raw/02_m.xml": meta(2),
-    "raw/03_c.txt": rawRequest(c),
-    "raw/03_s.txt": rawResponse(c),
+    "raw/03_c.txt": rawRequestOf(c, "absolute URL"),
+    "raw/03_s.txt": rawResponseOf(c),
     "raw/03_m.xml": meta(3),
   };
 }
@@ -94,14 +74,10 @@ const options = { sharedKeyDiff: sharedKeyDiffFindings };
 
 describe("Fiddler session archives (.saz)", () => {
   it.each(CAPTURES)("diagnose the failed session of %s as the JSON capture of it is", async (name) => {
-    const c = capture(name);
+    const { text, exchange: c } = corpusExchange(name);
     const saz = join(dir, `${name}.saz`);
     writeSaz(saz, sazOf(c));
-    const fromJson = explainCapture(
-      readFileSync(join(import.meta.dirname, "captures", `${name}.json`), "utf8"),
-      undefined,
-      options,
-    );
+    const fromJson = explainCapture(text, undefined, options);
 
     const { code, stdout } = await runCli(["explain", "--request", saz, "--format", "json"]);
     expect(code).toBe(0);
@@ -112,18 +88,14 @@ describe("Fiddler session archives (.saz)", () => {
       ["GET", "it succeeded (200): nothing to diagnose"],
       [c.method, "diagnosed"],
     ]);
-    const report = out.requests[1]!.report as {
-      findings: Array<{ id: string }>;
-      basis: unknown;
-      response: unknown;
-    };
-    expect(report.findings.map((f) => f.id)).toEqual(fromJson.primary!.findings.map((f) => f.id));
-    expect(report.basis).toEqual(JSON.parse(JSON.stringify(fromJson.primary!.basis)));
-    expect(report.response).toEqual(JSON.parse(JSON.stringify(fromJson.primary!.response)));
+    expectSameDiagnosis(
+      out.requests[1]!.report as { findings: Array<{ id: string }>; basis: unknown; response: unknown },
+      fromJson.primary!,
+    );
   });
 
   it("says what is wrong with a zip that is not a session archive, an archive of tunnels only, a cut one", async () => {
-    const c = capture(CAPTURES[0]!);
+    const c = corpusExchange(CAPTURES[0]!).exchange;
     const other = join(dir, "logs.zip");
     writeSaz(other, { "PT1H.json": "{}" });
     const tunnels = join(dir, "tunnels.saz");
@@ -150,31 +122,16 @@ describe("Fiddler session archives (.saz)", () => {
 
   it("a damaged archive is read or refused with a reason, never a crash", () => {
     const whole = join(dir, "property.saz");
-    writeSaz(whole, sazOf(capture(CAPTURES[0]!)));
+    writeSaz(whole, sazOf(corpusExchange(CAPTURES[0]!).exchange));
     const bytes = readFileSync(whole);
     fc.assert(
-      fc.property(
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.array(
-          fc.record({
-            at: fc.double({ min: 0, max: 1, noNaN: true }),
-            value: fc.integer({ min: 0, max: 255 }),
-          }),
-          {
-            maxLength: 4,
-          },
-        ),
-        (cut, flips) => {
-          const damaged = Buffer.from(bytes.subarray(0, Math.floor(bytes.length * (0.5 + 0.5 * cut))));
-          for (const f of flips)
-            damaged[Math.min(damaged.length - 1, Math.floor(damaged.length * f.at))] = f.value;
-          try {
-            sazSessions(damaged, "x.saz");
-          } catch (err) {
-            expect(err instanceof CaptureError, String(err)).toBe(true);
-          }
-        },
-      ),
+      fc.property(byteDamage, (d) => {
+        try {
+          sazSessions(damagedCopy(bytes, d, 0.5), "x.saz");
+        } catch (err) {
+          expect(err instanceof CaptureError, String(err)).toBe(true);
+        }
+      }),
       { numRuns: 1000 },
     );
   });
