@@ -12,7 +12,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { compareText } from "../order.js";
 import { createGunzip } from "node:zlib";
-import { utf8Chunks } from "./text-encoding.js";
+import { peekHead, utf8Chunks } from "./text-encoding.js";
 import { avroCaptureBodies, isAvroHead } from "./avro-capture.js";
 import { REFUSED_FORM_HEAD_BYTES, refusalOf } from "./refused-forms.js";
 import { FileFormatError } from "./file-format-error.js";
@@ -153,46 +153,13 @@ const HEAD_BYTES = Math.max(4, REFUSED_FORM_HEAD_BYTES);
  * archive of another compressor refused whole (refused-forms.ts); anything else as it is.
  */
 async function* textChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const it = chunks[Symbol.asyncIterator]();
-  let head: Buffer | undefined;
-  let ended = false;
-  try {
-    while (!head || head.length < HEAD_BYTES) {
-      const next = await it.next();
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      head = head ? Buffer.concat([head, next.value]) : next.value;
-    }
-  } catch (err) {
-    await it.return?.();
-    throw err;
-  }
-  const all = replayed(head, it, ended);
+  const { head, all } = await peekHead(chunks, HEAD_BYTES);
   const refusal = head && refusalOf(head);
   if (head && isAvroHead(head)) yield* avroCaptureBodies(all);
   else if (refusal) {
     await all.return(undefined);
     throw new FileFormatError(refusal, true);
   } else yield* utf8Chunks(all);
-}
-
-/** The chunks again from the start: the head already taken, then the rest; the file closed when left. */
-async function* replayed(
-  head: Buffer | undefined,
-  rest: AsyncIterator<Buffer>,
-  ended: boolean,
-): AsyncGenerator<Buffer> {
-  let done = ended;
-  try {
-    if (head) yield head;
-    for (let next = done ? undefined : await rest.next(); next && !next.done; next = await rest.next())
-      yield next.value;
-    done = true;
-  } finally {
-    if (!done) await rest.return?.();
-  }
 }
 
 async function openRawFileBytes(file: string): Promise<FileBytes> {

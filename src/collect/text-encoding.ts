@@ -16,38 +16,67 @@ function utf16ByteOrder(head: Buffer): "LE" | "BE" | undefined {
   return undefined;
 }
 
-/** The chunks as UTF-8: passed through unless they start with a UTF-16 byte order mark. */
-export async function* utf8Chunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/**
+ * The chunks' first `bytes` bytes (all of them when there are fewer), to tell a file's form by, and the
+ * chunks again from the start, whose leaving closes the file behind them. The head is the first chunk
+ * itself unless that is shorter (a file of one byte): then the first chunks joined.
+ */
+export async function peekHead(
+  chunks: AsyncIterable<Buffer>,
+  bytes: number,
+): Promise<{ head: Buffer | undefined; all: AsyncGenerator<Buffer> }> {
   const it = chunks[Symbol.asyncIterator]();
   let head: Buffer | undefined;
-  let done = false;
+  let ended = false;
   try {
-    // The byte order mark needs two bytes; a first chunk of one (a file of one byte) waits for more.
-    while (!head || head.length < 2) {
+    while (!head || head.length < bytes) {
       const next = await it.next();
       if (next.done) {
-        done = true;
+        ended = true;
         break;
       }
       head = head ? Buffer.concat([head, next.value]) : next.value;
     }
-    const order = head && utf16ByteOrder(head);
-    if (order === undefined) {
-      if (head) yield head;
-      for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
-      done = true;
-      return;
-    }
-    const decoder = new Utf16Decoder(order === "BE");
-    yield* decoded(() => decoder.decode(head!.subarray(2)));
-    for (let next = await it.next(); !next.done; next = await it.next())
-      yield* decoded(() => decoder.decode(next.value));
+  } catch (err) {
+    await it.return?.();
+    throw err;
+  }
+  return { head, all: replayed(head, it, ended) };
+}
+
+async function* replayed(
+  head: Buffer | undefined,
+  rest: AsyncIterator<Buffer>,
+  ended: boolean,
+): AsyncGenerator<Buffer> {
+  let done = ended;
+  try {
+    if (head) yield head;
+    for (let next = done ? undefined : await rest.next(); next && !next.done; next = await rest.next())
+      yield next.value;
     done = true;
-    decoder.end();
   } finally {
     // A reader that stops early closes the file behind it.
-    if (!done) await it.return?.();
+    if (!done) await rest.return?.();
   }
+}
+
+/** The chunks as UTF-8: passed through unless they start with a UTF-16 byte order mark. */
+export async function* utf8Chunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  // The byte order mark needs two bytes; a first chunk of one (a file of one byte) waits for more.
+  const { head, all } = await peekHead(chunks, 2);
+  const order = head && utf16ByteOrder(head);
+  if (order === undefined) {
+    yield* all;
+    return;
+  }
+  const decoder = new Utf16Decoder(order === "BE");
+  let first = true;
+  for await (const chunk of all) {
+    yield* decoded(() => decoder.decode(first ? chunk.subarray(2) : chunk));
+    first = false;
+  }
+  decoder.end();
 }
 
 /** A chunk's text; at damage, the text before it, then the error. */
