@@ -1,4 +1,4 @@
-import { inflateRawSync } from "node:zlib";
+import { inflateRawBounded, MAX_INFLATED_MB } from "../inflate-bounded.js";
 import { FileFormatError } from "./file-format-error.js";
 
 /**
@@ -16,8 +16,6 @@ import { FileFormatError } from "./file-format-error.js";
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
 const SYNC_BYTES = 16;
-/** What one block may inflate to: Capture's blocks are far smaller; a crafted one is not read. */
-const MAX_BLOCK_BYTES = 256 * 1024 * 1024;
 const NEWLINE = Buffer.from("\n");
 
 /** Whether a file's first bytes are an Avro object container's magic. */
@@ -284,14 +282,13 @@ function readBlock(c: Cursor, header: Header): Buffer[] {
   const stored = c.take(size);
   if (!c.take(SYNC_BYTES).equals(header.sync))
     throw new FileFormatError("a block does not end with the file's sync marker");
-  let data: Buffer;
+  let data: Buffer | "too large";
   try {
-    data = header.codec === "deflate" ? inflateRawSync(stored, { maxOutputLength: MAX_BLOCK_BYTES }) : stored;
+    data = header.codec === "deflate" ? inflateRawBounded(stored) : stored;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
-      throw new FileFormatError(`a block inflates past ${MAX_BLOCK_BYTES / 1024 / 1024} MB`);
     throw new FileFormatError(`a block's deflate data is corrupt (${(err as Error).message})`);
   }
+  if (data === "too large") throw new FileFormatError(`a block inflates past ${MAX_INFLATED_MB} MB`);
   const objects = new Cursor(data, true);
   const lines: Buffer[] = [];
   for (let i = 0; i < count; i++) {

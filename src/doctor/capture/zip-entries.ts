@@ -1,4 +1,4 @@
-import { inflateRawSync } from "node:zlib";
+import { inflateRawBounded, MAX_INFLATED_MB } from "../../inflate-bounded.js";
 import { CaptureError } from "./exchange.js";
 
 /**
@@ -13,8 +13,6 @@ const END_OF_DIRECTORY = 0x06054b50;
 /** The end record's fixed part, and the longest comment that may follow it. */
 const END_BYTES = 22;
 const MAX_COMMENT = 0xffff;
-/** What one entry may inflate to: a capture's session is far smaller; a zip bomb is not read. */
-const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 
 export interface ZipEntry {
   name: string;
@@ -58,18 +56,16 @@ export function zipEntries(bytes: Buffer, where: string): ZipEntry[] {
     const dataAt = localAt + 30 + bytes.readUInt16LE(localAt + 26) + bytes.readUInt16LE(localAt + 28);
     if (dataAt + compressed > bytes.length) throw damaged(`${name} runs past the end`);
     const stored = bytes.subarray(dataAt, dataAt + compressed);
-    let data: Buffer;
+    let data: Buffer | "too large";
     if (method === 0) data = stored;
     else if (method === 8) {
       try {
-        data = inflateRawSync(stored, { maxOutputLength: MAX_ENTRY_BYTES });
+        data = inflateRawBounded(stored);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
-          throw new CaptureError(
-            `${where}: ${name} inflates past ${MAX_ENTRY_BYTES / 1024 / 1024} MB; it is not read`,
-          );
         throw damaged(`${name}: ${(err as Error).message}`);
       }
+      if (data === "too large")
+        throw new CaptureError(`${where}: ${name} inflates past ${MAX_INFLATED_MB} MB; it is not read`);
     } else
       throw new CaptureError(
         `${where}: ${name} is compressed with method ${method}; only stored and deflated entries are read`,
