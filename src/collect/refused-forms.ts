@@ -14,6 +14,15 @@ interface RefusedForm {
 
 const NOTHING_READ = "; nothing in it was read";
 
+/** An archive of another compressor than gzip: decompressed first, it is read. */
+function archive(name: string, magic: Buffer, is?: (head: Buffer) => boolean): RefusedForm {
+  return {
+    magic,
+    ...(is ? { is } : {}),
+    refusal: `${name} archive is not read; decompress it first (gzip, .gz, is read as it is)${NOTHING_READ}`,
+  };
+}
+
 /** In the order they are tried: the Excel workbook before the zip it also is. */
 const REFUSED_FORMS: readonly RefusedForm[] = [
   {
@@ -39,19 +48,13 @@ const REFUSED_FORMS: readonly RefusedForm[] = [
       "a Parquet file (Event Hubs Capture's other format) is not read; capture in Avro, or export the rows as JSON or CSV" +
       NOTHING_READ,
   },
-  ...(
-    [
-      ["a bzip2", Buffer.from("BZh", "latin1")],
-      ["an xz", Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
-      ["a zstd", Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
-      ["a 7-Zip", Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])],
-    ] as const
-  ).map(([name, magic]) => ({
-    magic,
+  ...[
     // bzip2's three letters are followed by its block size, a digit.
-    ...(name === "a bzip2" ? { is: (head: Buffer) => head[3]! >= 0x31 && head[3]! <= 0x39 } : {}),
-    refusal: `${name} archive is not read; decompress it first (gzip, .gz, is read as it is)${NOTHING_READ}`,
-  })),
+    archive("a bzip2", Buffer.from("BZh", "latin1"), (head) => head[3]! >= 0x31 && head[3]! <= 0x39),
+    archive("an xz", Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])),
+    archive("a zstd", Buffer.from([0x28, 0xb5, 0x2f, 0xfd])),
+    archive("a 7-Zip", Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])),
+  ],
 ];
 
 /** The longest magic: how much of a file's start `refusalOf` needs. */
