@@ -120,7 +120,7 @@ export function explainFromEvidence(
   const configuredId = Object.entries(settings.accountResourceIds).find(
     ([k]) => k.toLowerCase() === incident.account.toLowerCase(),
   )?.[1];
-  const knownId = configuredId ?? index.accountResourceId(incident.account);
+  const knownId = configuredId ?? index.accountResourceId(incident.account) ?? context.accountResourceId;
   const account = placeAccount(incident.account, knownId, changes);
   const facts = incidentFacts(incident, index, onsetMs, lastSeenMs);
   // A configured app counts as "the calling app" when it calls this account and, if it names its

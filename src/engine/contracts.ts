@@ -62,4 +62,6 @@ export interface RootCauseContext {
   /** The analysis window (epoch ms): failures that stop well before `windowToMs` stopped on their own. */
   windowFromMs: number;
   windowToMs: number;
+  /** The account's ARM id as the incident's own failures logged it, for when the evidence lacks it. */
+  accountResourceId?: string;
 }

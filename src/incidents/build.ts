@@ -210,11 +210,14 @@ export function buildIncidentsCapped(
   const incidents = listed.map((x) => x.incident);
   const omitted = { incidents: all.length - listed.length, failures: 0 };
   for (let i = listed.length; i < all.length; i++) omitted.failures += all[i]!.incident.count;
+  const remedyEvidence = listed.map((x) => mergeEvidence(x.clusters.map((c) => c.remedyEvidence)));
   if (opts.explainer) {
-    for (const incident of incidents) {
+    for (const [k, incident] of incidents.entries()) {
+      const resourceId = remedyEvidence[k]?.resourceId;
       const { changes, clockSkew } = opts.explainer.explain(incident, opts.activity, {
         windowFromMs: opts.window.fromMs,
         windowToMs: opts.window.toMs,
+        ...(resourceId ? { accountResourceId: resourceId } : {}),
       });
       incident.changes = changes;
       incident.clockSkew = clockSkew;
@@ -226,7 +229,7 @@ export function buildIncidentsCapped(
   const changes = normaliseActivity(opts.activity).changes;
   incidents.forEach((incident, k) => {
     const clusters = listed[k]!.clusters;
-    const evidence = mergeEvidence(clusters.map((c) => c.remedyEvidence));
+    const evidence = remedyEvidence[k];
     const byService: Partial<Record<ServiceType, RemedyEvidence>> = {};
     for (const s of incident.services) {
       const e = mergeEvidence(clusters.filter((c) => c.key.service === s).map((c) => c.remedyEvidence));

@@ -229,6 +229,41 @@ describe("RBAC", () => {
     expect(isRbacPropagation(incident)).toBe(false);
   });
 
+  it("places the account by its incident's own failures when the evidence does not know it", () => {
+    // Whether a removal at a resource group's scope reaches the account depends on where the account
+    // lives. The evidence learns that from _ResourceId of the rows it keeps; past its caps (or from rows
+    // it did not keep) the incident's own failures still tell it (RootCauseContext.accountResourceId).
+    const noId = { ...oauth, resourceId: undefined };
+    const requests = [
+      ...traffic(at(-90), at(0), MIN, noId),
+      ...traffic(at(0), at(59), MIN, failing(noId, "AuthorizationPermissionMismatch")),
+    ];
+    const rg = (name: string) => `/subscriptions/${SUB}/resourceGroups/${name}`;
+    const removal = (scope: string, id: string) =>
+      activityOp({
+        op: "Microsoft.Authorization/roleAssignments/delete",
+        resourceId: RA(scope, id),
+        atMs: at(-10),
+        responseBody: { properties: { principalId: P1, roleDefinitionId: CONTRIBUTOR, scope } },
+      });
+    const activity = [...removal(rg("rg-elsewhere"), "ra-other"), ...removal(rg(RG), "ra-home")];
+    const challenge = { errorCode: "AuthorizationPermissionMismatch", authType: "OAuth" };
+    const explain = (context: { accountResourceId?: string }) => {
+      const explainer = createRootCauseExplainer({ clock: fixedClock(new Date(at(60))) });
+      for (const r of requests) explainer.observer.observe(r);
+      return explainer.explain(incidentFrom(requests, challenge), activity, {
+        windowFromMs: at(-180),
+        windowToMs: at(60),
+        ...context,
+      });
+    };
+    const ids = (r: ReturnType<typeof explain>) => r.changes.map((c) => c.resourceId);
+    // Unplaced, neither removal can be told apart from the other.
+    expect(ids(explain({}))).toContain(RA(rg("rg-elsewhere"), "ra-other"));
+    const placed = explain({ accountResourceId: ACCOUNT_ID });
+    expect(ids(placed)).toEqual([RA(rg(RG), "ra-home")]);
+  });
+
   const newPrincipal = { ...oauth, requesterObjectId: P2, callerIp: "10.1.0.8" };
   const assignment = (atMs: number) =>
     activityOp({
