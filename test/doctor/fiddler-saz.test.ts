@@ -3,10 +3,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CaptureError } from "../../src/doctor/capture.js";
 import { sazSessions } from "../../src/doctor/capture/fiddler-saz.js";
+import { inflateRawWeb } from "../../src/doctor/capture/inflate-web.js";
+import { inflateRawBounded } from "../../src/inflate-bounded.js";
 import { explainCapture } from "../../src/doctor/explain.js";
 import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
 import { byteDamage, damagedCopy } from "../support/byte-damage.js";
@@ -120,19 +123,44 @@ describe("Fiddler session archives (.saz)", () => {
     );
   });
 
-  it("a damaged archive is read or refused with a reason, never a crash", () => {
+  it("a damaged archive is read or refused with a reason, never a crash, with node:zlib and the browser's inflater", async () => {
     const whole = join(dir, "property.saz");
     writeSaz(whole, sazOf(corpusExchange(CAPTURES[0]!).exchange));
     const bytes = readFileSync(whole);
-    fc.assert(
-      fc.property(byteDamage, (d) => {
-        try {
-          sazSessions(damagedCopy(bytes, d, 0.5), "x.saz");
-        } catch (err) {
-          expect(err instanceof CaptureError, String(err)).toBe(true);
-        }
-      }),
-      { numRuns: 1000 },
+    const node = async (data: Uint8Array) => inflateRawBounded(Buffer.from(data));
+    for (const inflateRaw of [node, inflateRawWeb])
+      await fc.assert(
+        fc.asyncProperty(byteDamage, async (d) => {
+          try {
+            await sazSessions(damagedCopy(bytes, d, 0.5), "x.saz", inflateRaw);
+          } catch (err) {
+            expect(err instanceof CaptureError, String(err)).toBe(true);
+          }
+        }),
+        { numRuns: 500 },
+      );
+  });
+
+  it("refuses an entry that inflates past 256 MB, with either inflater, without holding it", async () => {
+    // 257 MB of zeros deflate to some 250 KB: what a crafted archive would hold.
+    const bomb = deflateRawSync(Buffer.alloc(257 * 1024 * 1024));
+    expect(inflateRawBounded(bomb)).toBe("too large");
+    expect(await inflateRawWeb(bomb)).toBe("too large");
+    const small = deflateRawSync(Buffer.from("GET / HTTP/1.1\r\n"));
+    expect(Buffer.from((await inflateRawWeb(small)) as Uint8Array).toString()).toBe("GET / HTTP/1.1\r\n");
+    const whole = join(dir, "bomb-shaped.saz");
+    writeSaz(whole, sazOf(corpusExchange(CAPTURES[0]!).exchange));
+    await expect(sazSessions(readFileSync(whole), "bomb.saz", async () => "too large")).rejects.toThrow(
+      /bomb\.saz: \S+ inflates past 256 MB; it is not read/,
     );
+  });
+
+  it("reads the same sessions with the browser's inflater as with node:zlib", async () => {
+    const whole = join(dir, "both.saz");
+    writeSaz(whole, sazOf(corpusExchange(CAPTURES[1]!).exchange));
+    const bytes = readFileSync(whole);
+    const node = await sazSessions(bytes, "x.saz", async (data) => inflateRawBounded(Buffer.from(data)));
+    expect(node.length).toBeGreaterThan(0);
+    expect(await sazSessions(bytes, "x.saz", inflateRawWeb)).toEqual(node);
   });
 });

@@ -1,6 +1,7 @@
+import type { CaptureSessions } from "../capture.js";
 import { CaptureError } from "./exchange.js";
 import { rawSessionText } from "./raw-http.js";
-import { zipEntries } from "./zip-entries.js";
+import { zipEntries, type RawInflater } from "./zip-entries.js";
 
 /**
  * Fiddler's session archive (`.saz`, Fiddler Classic and Fiddler Everywhere): a zip holding each session
@@ -22,8 +23,15 @@ export interface SazSession {
   text: string;
 }
 
-export function sazSessions(bytes: Buffer, where: string): SazSession[] {
-  const entries = zipEntries(bytes, where);
+const utf8 = new TextDecoder("utf-8");
+
+/** The archive's sessions; `inflateRaw` is node:zlib's in the CLI, the browser's in the page. */
+export async function sazSessions(
+  bytes: Uint8Array,
+  where: string,
+  inflateRaw: RawInflater,
+): Promise<SazSession[]> {
+  const entries = await zipEntries(bytes, where, inflateRaw);
   if (!isFiddlerArchive(entries.map((e) => e.name)))
     throw new CaptureError(
       `${where}: a zip archive, but not Fiddler's session archive (no raw/<n>_c.txt); give the capture itself (a .saz, a HAR, raw HTTP text)`,
@@ -34,8 +42,8 @@ export function sazSessions(bytes: Buffer, where: string): SazSession[] {
     if (!m) continue;
     const n = Number(m[1]);
     const session = byNumber.get(n) ?? {};
-    if (m[2]!.toLowerCase() === "c") session.request = e.data.toString("utf8");
-    else session.response = e.data.toString("utf8");
+    if (m[2]!.toLowerCase() === "c") session.request = utf8.decode(e.data);
+    else session.response = utf8.decode(e.data);
     byNumber.set(n, session);
   }
   const sessions: SazSession[] = [];
@@ -48,4 +56,14 @@ export function sazSessions(bytes: Buffer, where: string): SazSession[] {
       `${where}: the session archive holds no request but CONNECT tunnels; decrypt HTTPS in Fiddler (Tools > Options > HTTPS) and capture again`,
     );
   return sessions;
+}
+
+/** The archive as the doctor reads a capture of several sessions, each labelled by Fiddler's number. */
+export async function sazCapture(
+  bytes: Uint8Array,
+  where: string,
+  inflateRaw: RawInflater,
+): Promise<CaptureSessions> {
+  const sessions = await sazSessions(bytes, where, inflateRaw);
+  return { sessions: sessions.map((s) => ({ text: s.text, label: `session ${s.number}` })) };
 }
