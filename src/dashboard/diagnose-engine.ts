@@ -8,7 +8,15 @@
 // Must stay the first import (see the module).
 import "./zod-jitless.js";
 import { z } from "zod";
-import { storageErrorOf, parseRequestCaptures, parseResponseCapture } from "../doctor/capture.js";
+import {
+  storageErrorOf,
+  parseRequestCaptures,
+  parseResponseCapture,
+  type CaptureSessions,
+} from "../doctor/capture.js";
+import { sazCapture } from "../doctor/capture/fiddler-saz.js";
+import { inflateRawWeb } from "../doctor/capture/inflate-web.js";
+import { isZip } from "../doctor/capture/zip-entries.js";
 import type { DoctorReport } from "../doctor/doctor.js";
 import { explainCapture, type ExplainedRequest } from "../doctor/explain.js";
 import { renderExplainText } from "../doctor/render.js";
@@ -21,11 +29,8 @@ import { TargetResolutionError } from "../signature/target.js";
 /** Pasted text is bounded so a runaway paste cannot hang the tab. */
 export const MAX_PASTE_CHARS = 2_000_000;
 
-export const pastedInputSchema = z.object({
-  request: z
-    .string()
-    .max(MAX_PASTE_CHARS, { error: `request: at most ${MAX_PASTE_CHARS} characters` })
-    .refine((s) => s.trim().length > 0, { error: "request: paste the failed request first" }),
+/** The form's fields beside the request. */
+const formFieldsSchema = z.object({
   response: z
     .string()
     .max(MAX_PASTE_CHARS, { error: `response: at most ${MAX_PASTE_CHARS} characters` })
@@ -41,6 +46,13 @@ export const pastedInputSchema = z.object({
     .string()
     .regex(/^[a-z0-9]{3,24}$/, { error: "account: 3-24 lower-case letters and digits" })
     .optional(),
+});
+
+export const pastedInputSchema = formFieldsSchema.extend({
+  request: z
+    .string()
+    .max(MAX_PASTE_CHARS, { error: `request: at most ${MAX_PASTE_CHARS} characters` })
+    .refine((s) => s.trim().length > 0, { error: "request: paste the failed request first" }),
 });
 
 export type PastedInput = z.input<typeof pastedInputSchema>;
@@ -65,17 +77,54 @@ const blankToUndefined = (s: string | undefined) =>
 
 /** Diagnoses one pasted request (and the server's answer). Never throws: a bad paste is an error result. */
 export function diagnosePaste(input: PastedInput): PasteDiagnosis {
-  const parsed = pastedInputSchema.safeParse({
-    request: input.request,
+  return diagnose(input, input.request);
+}
+
+/** A capture file opened in the page: its bytes, its name (said in messages) and the form's other fields. */
+export type CaptureFileInput = Omit<PastedInput, "request"> & { name: string; bytes: Uint8Array };
+
+/**
+ * Diagnoses a capture file opened in the page: Fiddler's session archive (a zip, read here with the
+ * browser's inflater) session by session, as `auth-triage explain --request x.saz` reads it; any other
+ * file as its UTF-8 text, as if pasted. Never throws: an unreadable file is an error result.
+ */
+export async function diagnoseCaptureFile(input: CaptureFileInput): Promise<PasteDiagnosis> {
+  const { name, bytes, ...fields } = input;
+  if (!isZip(bytes)) return diagnosePaste({ ...fields, request: new TextDecoder().decode(bytes) });
+  let sessions: CaptureSessions;
+  try {
+    sessions = await sazCapture(bytes, name, inflateRawWeb);
+  } catch (err) {
+    return { ok: false, error: redactSecrets(err instanceof Error ? err.message : String(err)) };
+  }
+  // The form's own bound, on the archive's text: a runaway archive must not hang the tab either.
+  const chars = sessions.sessions.reduce((n, x) => n + x.text.length, 0);
+  if (chars > MAX_PASTE_CHARS)
+    return {
+      ok: false,
+      error: `${name}: its sessions hold ${chars} characters, past ${MAX_PASTE_CHARS}; save only the failed sessions (Fiddler: select them, File > Save > Selected Sessions)`,
+    };
+  return diagnose(fields, sessions);
+}
+
+/** The form's fields checked, then the capture (pasted text, or a file's sessions) diagnosed. */
+function diagnose(input: Omit<PastedInput, "request">, capture: string | CaptureSessions): PasteDiagnosis {
+  const fields = {
     response: blankToUndefined(input.response),
     clientIp: blankToUndefined(input.clientIp),
     service: blankToUndefined(input.service),
     account: blankToUndefined(input.account),
-  });
+  };
+  const parsed =
+    typeof capture === "string"
+      ? pastedInputSchema.safeParse({ ...fields, request: capture })
+      : formFieldsSchema.safeParse(fields);
   if (!parsed.success) {
     return { ok: false, error: parsed.error.issues.map((i) => i.message).join("; ") };
   }
-  const { request, response, clientIp, service, account } = parsed.data;
+  const { response, clientIp, service, account } = parsed.data;
+  // The schema only checks the request; it is diagnosed as given.
+  const request = capture;
   try {
     const explained = explainCapture(request, response, {
       ...(clientIp ? { clientIp } : {}),

@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { diagnosePaste, type PasteDiagnosis, type PastedInput } from "../../src/dashboard/diagnose-engine.js";
+import {
+  diagnoseCaptureFile,
+  diagnosePaste,
+  type CaptureFileInput,
+  type PasteDiagnosis,
+  type PastedInput,
+} from "../../src/dashboard/diagnose-engine.js";
 import { buildCorpus } from "../doctor/corpus.js";
 import { azureErrorBody, ECHOED_MAC, serverStringToSign, STORIES } from "../signature/stories.js";
 
@@ -13,7 +19,10 @@ import { azureErrorBody, ECHOED_MAC, serverStringToSign, STORIES } from "../sign
  * pure ES and so loads in Node too. Both must reach the corpus's expected verdicts and never carry a secret.
  */
 
-type Engine = { diagnosePaste: (input: PastedInput) => PasteDiagnosis };
+type Engine = {
+  diagnosePaste: (input: PastedInput) => PasteDiagnosis;
+  diagnoseCaptureFile: (input: CaptureFileInput) => Promise<PasteDiagnosis>;
+};
 
 const corpus = buildCorpus();
 let bundled: Engine;
@@ -29,9 +38,24 @@ const rawHttp = (r: { method: string; url: string; headers: { name: string; valu
   [`${r.method} ${r.url} HTTP/1.1`, ...r.headers.map((h) => `${h.name}: ${h.value}`)].join("\n");
 
 describe.each([
-  ["source", () => ({ diagnosePaste }) as Engine],
+  ["source", () => ({ diagnosePaste, diagnoseCaptureFile }) as Engine],
   ["browser bundle", () => bundled],
 ])("diagnose engine (%s)", (_label, engine) => {
+  it("reads a capture file: a text one as if pasted, a damaged zip as an error naming it, never a throw", async () => {
+    const c = corpus[0]!;
+    const bytes = new TextEncoder().encode(c.request);
+    const asFile = await engine().diagnoseCaptureFile({ name: "x.txt", bytes, response: c.response });
+    expect(asFile).toEqual(engine().diagnosePaste({ request: c.request, response: c.response }));
+    const cut = await engine().diagnoseCaptureFile({
+      name: "cut.saz",
+      bytes: new Uint8Array([0x50, 0x4b, 3, 4, 20, 0, 0, 0, 8, 0]),
+    });
+    expect(cut).toEqual({
+      ok: false,
+      error: "cut.saz: the zip archive is damaged (no end of central directory: was it cut short?)",
+    });
+  });
+
   it.each(corpus.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const result = engine().diagnosePaste({ request: c.request, response: c.response, clientIp: c.clientIp });
     if (!result.ok) throw new Error(result.error);

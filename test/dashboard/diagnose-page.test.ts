@@ -1,5 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DashboardServer } from "../../src/dashboard/server.js";
@@ -9,6 +12,12 @@ import { azureErrorBody, ECHOED_MAC, serverStringToSign, STORIES } from "../sign
 import { artifactPath, launchChromium } from "../support/browser.js";
 import { makeRecord } from "../support/incident-fixtures.js";
 import { serveFixtures } from "../support/serve-fixtures.js";
+import { sazOf, writeSaz } from "../support/fiddler-saz.js";
+import { corpusExchange } from "../doctor/corpus-exchange.js";
+import { readCaptureFile } from "../../src/cli/read-input.js";
+import { explainCapture } from "../../src/doctor/explain.js";
+import { renderExplainText } from "../../src/doctor/render.js";
+import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
 
 /**
  * The dashboard's "Diagnose a request" page in Debian's chromium: the request doctor and the signature
@@ -274,6 +283,59 @@ describe("Diagnose a request page", () => {
     expect(await page.$$("#diagnose-result script")).toHaveLength(0);
     expect(await page.evaluate("window.__xss")).toBeUndefined();
     await page.close();
+  });
+
+  it("opens a capture file, chosen or dropped: Fiddler's .saz read in the page as explain reads it, sending nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "diagnose-file-"));
+    try {
+      const saz = join(dir, "failed-call.saz");
+      writeSaz(saz, sazOf(corpusExchange("blob-sharedkey-xmsdate-stripped.azure").exchange));
+      const expected = renderExplainText(
+        explainCapture(await readCaptureFile(saz, "--request"), undefined, {
+          sharedKeyDiff: sharedKeyDiffFindings,
+        }),
+      );
+      const view = await openDiagnosePage();
+      const { page, problems, requests } = view;
+      const plain = async () => {
+        await page.click(".plain-report summary");
+        return page.textContent(".plain-report pre");
+      };
+      const before = requests.length;
+      await page.setInputFiles("#diagnose-file", saz);
+      await page.waitForSelector('html[data-diagnose-runs="1"]');
+      expect(await plain()).toBe(expected);
+      expect(await page.textContent("#diagnose-file-status")).toContain("failed-call.saz");
+      expect(await page.inputValue("#diagnose-request")).toBe("");
+      // Diagnose again: the archive is still what is read while the request box stays empty.
+      await page.click("#diagnose-run");
+      await page.waitForSelector('html[data-diagnose-runs="2"]');
+      expect(await plain()).toBe(expected);
+      // A text capture (a HAR) dropped on the form goes into the request box and is diagnosed.
+      const har = join(dir, "call.har");
+      await writeFile(har, corpusExchange("blob-sas-service-expired.azure").text);
+      // A file dropped as a browser drops one (the page's DataTransfer; the test runs no DOM types).
+      const dropped = await page.evaluateHandle(
+        `(() => { const d = new DataTransfer(); d.items.add(new File([${JSON.stringify(readFileSync(har, "utf8"))}], "call.har", { type: "application/json" })); return d; })()`,
+      );
+      await page.dispatchEvent("#diagnose-form", "drop", { dataTransfer: dropped });
+      await page.waitForSelector('html[data-diagnose-runs="3"]');
+      expect(await page.inputValue("#diagnose-request")).toBe(readFileSync(har, "utf8"));
+      expect(await page.textContent("#diagnose-file-status")).toContain("call.har: in the request box");
+      // A zip that is not a session archive is refused, saying so.
+      const other = join(dir, "other.zip");
+      writeSaz(other, { "readme.txt": "not a capture" });
+      await page.setInputFiles("#diagnose-file", other);
+      await page.waitForSelector('html[data-diagnose-runs="4"]');
+      expect(await page.textContent(".diagnose-error")).toContain(
+        "other.zip: a zip archive, but not Fiddler's session archive",
+      );
+      expect(requests.slice(before)).toEqual([]);
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("checks its inputs: an empty request and a malformed client IP are explained, not sent", async () => {

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,13 +13,8 @@ import { explainCapture } from "../../src/doctor/explain.js";
 import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
 import { byteDamage, damagedCopy } from "../support/byte-damage.js";
 import { runCli } from "./cli.js";
-import {
-  corpusExchange,
-  expectSameDiagnosis,
-  rawRequestOf,
-  rawResponseOf,
-  type CorpusExchange,
-} from "./corpus-exchange.js";
+import { sazOf, writeSaz } from "../support/fiddler-saz.js";
+import { corpusExchange, expectSameDiagnosis } from "./corpus-exchange.js";
 
 /**
  * Fiddler's session archive (.saz): a zip of raw/<n>_c.txt (the request as sent, the absolute URL on its
@@ -38,40 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Writes a .saz of the given files (name → text) with Python's zipfile, deflated as Fiddler does. */
-function writeSaz(path: string, files: Record<string, string>): void {
-  const run = spawnSync(
-    "/usr/bin/python3",
-    [
-      "-c",
-      "import json, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n" +
-        "  for name, text in json.load(sys.stdin).items(): z.writestr(name, text.encode('utf-8'))",
-      path,
-    ],
-    { input: JSON.stringify(files), encoding: "utf8" },
-  );
-  if (run.status !== 0) throw new Error(`python zipfile failed: ${run.stderr}`);
-}
-
-function sazOf(c: CorpusExchange): Record<string, string> {
-  const host = new URL(c.url).host;
-  const meta = (n: number) =>
-    `<?xml version="1.0" encoding="utf-8"?><Session SID="${n}" BitFlags="0"></Session>`;
-  return {
-    "[Content_Types].xml": '<?xml version="1.0" encoding="utf-8"?><Types/>',
-    "_index.htm": "<html><body>Sessions</body></html>",
-    "raw/01_c.txt": `CONNECT ${host} HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
-    "raw/01_s.txt": "HTTP/1.1 200 Connection Established\r\nFiddlerGateway: Direct\r\n\r\n",
-    "raw/01_m.xml": meta(1),
-    "raw/02_c.txt": `GET ${new URL(c.url).origin}/?comp=properties&restype=service HTTP/1.1\r\nx-ms-version: 2025-01-05\r\n\r\n`,
-    "raw/02_s.txt": "HTTP/1.1 200 OK\r\nx-ms-request-id: 5b9c0000-0000-0000-0000-000000000000\r\n\r\n",
-    "raw/02_m.xml": meta(2),
-    "raw/03_c.txt": rawRequestOf(c, "absolute URL"),
-    "raw/03_s.txt": rawResponseOf(c),
-    "raw/03_m.xml": meta(3),
-  };
-}
 
 const options = { sharedKeyDiff: sharedKeyDiffFindings };
 

@@ -389,6 +389,47 @@ function renderDiagnosis(result) {
 
 let runs = 0;
 
+/**
+ * A zip opened as a capture file (Fiddler's .saz): kept as bytes, as it cannot be shown in the request
+ * box, and diagnosed while that box stays empty. Typing a request there sets it aside.
+ */
+let openedArchive;
+
+function formFields() {
+  return {
+    response: document.getElementById("diagnose-response").value,
+    clientIp: document.getElementById("diagnose-client-ip").value,
+    service: document.getElementById("diagnose-service").value,
+    account: document.getElementById("diagnose-account").value,
+  };
+}
+
+function setFileStatus(text) {
+  document.getElementById("diagnose-file-status").textContent = text;
+}
+
+/** A zip's first bytes: a local file header, "PK\x03\x04". */
+function isZip(bytes) {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4;
+}
+
+/** Reads a chosen or dropped file: a zip is kept for the engine, any other file goes in the request box. */
+async function openCaptureFile(file) {
+  if (!file) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const request = document.getElementById("diagnose-request");
+  if (isZip(bytes)) {
+    openedArchive = { name: file.name, bytes };
+    request.value = "";
+    setFileStatus(`${file.name}: read in this page when you diagnose (clear the file to paste instead)`);
+  } else {
+    openedArchive = undefined;
+    request.value = new TextDecoder().decode(bytes);
+    setFileStatus(`${file.name}: in the request box`);
+  }
+  await runDiagnosis();
+}
+
 async function runDiagnosis() {
   let engine;
   try {
@@ -396,13 +437,11 @@ async function runDiagnosis() {
   } catch {
     return;
   }
-  const result = engine.diagnosePaste({
-    request: document.getElementById("diagnose-request").value,
-    response: document.getElementById("diagnose-response").value,
-    clientIp: document.getElementById("diagnose-client-ip").value,
-    service: document.getElementById("diagnose-service").value,
-    account: document.getElementById("diagnose-account").value,
-  });
+  const request = document.getElementById("diagnose-request").value;
+  const result =
+    openedArchive && request.trim() === ""
+      ? await engine.diagnoseCaptureFile({ ...formFields(), ...openedArchive })
+      : engine.diagnosePaste({ ...formFields(), request });
   renderDiagnosis(result);
   document.documentElement.dataset.diagnoseRuns = String(++runs);
   document.getElementById("diagnose-result").scrollIntoView({ block: "start", behavior: "smooth" });
@@ -418,7 +457,30 @@ function wire() {
     e.preventDefault();
     void runDiagnosis();
   });
-  form.addEventListener("reset", () => showResult([]));
+  form.addEventListener("reset", () => {
+    openedArchive = undefined;
+    setFileStatus("");
+    showResult([]);
+  });
+  const file = document.getElementById("diagnose-file");
+  file.addEventListener("change", () => {
+    if (file.files.length === 0) {
+      openedArchive = undefined;
+      setFileStatus("");
+    } else void openCaptureFile(file.files[0]);
+  });
+  document.getElementById("diagnose-request").addEventListener("input", () => {
+    if (!openedArchive) return;
+    openedArchive = undefined;
+    file.value = "";
+    setFileStatus("");
+  });
+  form.addEventListener("dragover", (e) => e.preventDefault());
+  form.addEventListener("drop", (e) => {
+    if (!e.dataTransfer || e.dataTransfer.files.length === 0) return;
+    e.preventDefault();
+    void openCaptureFile(e.dataTransfer.files[0]);
+  });
   form.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
