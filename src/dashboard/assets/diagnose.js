@@ -1,4 +1,4 @@
-/* global document, window, location, URLSearchParams */
+/* global document, window, location, URLSearchParams, TextDecoder */
 /**
  * "Diagnose a request" (#/diagnose): a person pastes a failed Storage request and the server's answer;
  * the request doctor and the Shared Key signature diff (the same engine as `auth-triage explain` and
