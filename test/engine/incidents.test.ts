@@ -207,12 +207,17 @@ describe("incidents", () => {
   it("hands every request to the explainer's observer and asks it about each incident with the window", async () => {
     const data = generateScenario("key-rotation-stale-secret");
     const seen: StorageRequest[] = [];
-    const asked: Array<{ id: string; activity: number; ctx?: RootCauseContext }> = [];
+    const asked: Array<{ id: string; account: string; activity: number; ctx?: RootCauseContext }> = [];
     const observer: RecordObserver = { observe: (r) => void seen.push(r) };
     const explainer: RootCauseExplainer = {
       observer,
       explain(incident, activity, ctx) {
-        asked.push({ id: incident.id, activity: activity.length, ...(ctx ? { ctx } : {}) });
+        asked.push({
+          id: incident.id,
+          account: incident.account,
+          activity: activity.length,
+          ...(ctx ? { ctx } : {}),
+        });
         const rotate = activity.find(
           (a) => a.operationName.endsWith("regenerateKey/action") && a.status === "Succeeded",
         );
@@ -246,9 +251,16 @@ describe("incidents", () => {
     expect(asked.map((a) => a.id).sort()).toEqual(result.incidents.map((i) => i.id).sort());
     for (const a of asked) {
       expect(a.activity).toBe(data.activity.length);
+      // With the account's place as the incident's own failures logged it (their _ResourceId).
       expect(a.ctx).toEqual({
         windowFromMs: Date.parse(result.window.from),
         windowToMs: Date.parse(result.window.to),
+        accountResourceId: expect.stringMatching(
+          new RegExp(
+            `^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Storage/storageAccounts/${a.account}$`,
+            "i",
+          ),
+        ),
       });
     }
     expect(
