@@ -80,6 +80,9 @@ export function diagnosePaste(input: PastedInput): PasteDiagnosis {
   return diagnose(input, input.request);
 }
 
+/** Whether a file is a zip (the page keeps one as bytes; any other capture file goes in the request box). */
+export { isZip };
+
 /** A capture file opened in the page: its bytes, its name (said in messages) and the form's other fields. */
 export type CaptureFileInput = Omit<PastedInput, "request"> & { name: string; bytes: Uint8Array };
 

@@ -408,20 +408,21 @@ function setFileStatus(text) {
   document.getElementById("diagnose-file-status").textContent = text;
 }
 
-/** A zip's first bytes: a local file header, "PK\x03\x04". */
-function isZip(bytes) {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4;
-}
-
 /** Reads a chosen or dropped file: a zip is kept for the engine, any other file goes in the request box. */
 async function openCaptureFile(file) {
   if (!file) return;
+  let engine;
+  try {
+    engine = await loadEngine();
+  } catch {
+    return;
+  }
   const bytes = new Uint8Array(await file.arrayBuffer());
   const request = document.getElementById("diagnose-request");
-  if (isZip(bytes)) {
+  if (engine.isZip(bytes)) {
     openedArchive = { name: file.name, bytes };
     request.value = "";
-    setFileStatus(`${file.name}: read in this page when you diagnose (clear the file to paste instead)`);
+    setFileStatus(`${file.name}: read in this page (type or paste a request to diagnose that instead)`);
   } else {
     openedArchive = undefined;
     request.value = new TextDecoder().decode(bytes);
