@@ -8,17 +8,12 @@
 // Must stay the first import (see the module).
 import "./zod-jitless.js";
 import { z } from "zod";
-import {
-  storageErrorOf,
-  parseRequestCaptures,
-  parseResponseCapture,
-  type CaptureSessions,
-} from "../doctor/capture.js";
+import { storageErrorOf, type CaptureSessions } from "../doctor/capture.js";
 import { sazCapture } from "../doctor/capture/fiddler-saz.js";
 import { inflateRawWeb } from "../doctor/capture/inflate-web.js";
 import { isZip } from "../doctor/capture/zip-entries.js";
 import type { DoctorReport } from "../doctor/doctor.js";
-import { explainCapture, type ExplainedRequest } from "../doctor/explain.js";
+import { explainParsed, parseCapture, type ExplainedRequest } from "../doctor/explain.js";
 import { renderExplainText } from "../doctor/render.js";
 import { redactSecrets } from "../redact.js";
 import { DuplicateSignedHeaderError } from "../signature/canonical.js";
@@ -126,10 +121,10 @@ function diagnose(input: Omit<PastedInput, "request">, capture: string | Capture
     return { ok: false, error: parsed.error.issues.map((i) => i.message).join("; ") };
   }
   const { response, clientIp, service, account } = parsed.data;
-  // The schema only checks the request; it is diagnosed as given.
-  const request = capture;
   try {
-    const explained = explainCapture(request, response, {
+    // Read once: the doctor answers every request, and the signature diff below reads the first one.
+    const parsedCapture = parseCapture(capture, response, account ? { account } : {});
+    const explained = explainParsed(parsedCapture, {
       ...(clientIp ? { clientIp } : {}),
       ...(service ? { service } : {}),
       ...(account ? { account } : {}),
@@ -147,9 +142,8 @@ function diagnose(input: Omit<PastedInput, "request">, capture: string | Capture
       requests: explained.requests,
     };
     const primaryIndex = explained.requests.find((r) => "report" in r)!.index;
-    const exchange = parseRequestCaptures(request, "request", account ? { account } : {})[primaryIndex]!;
-    const pastedResponse = response ? parseResponseCapture(response, "response") : undefined;
-    const answer = pastedResponse ?? exchange.response;
+    const exchange = parsedCapture.exchanges[primaryIndex]!;
+    const answer = parsedCapture.response ?? exchange.response;
     const serverString = storageErrorOf(answer).stringToSign;
     const sharedKey = exchange.request.headers.some(
       (h) => h.name.toLowerCase() === "authorization" && /^\s*SharedKey/i.test(h.value),

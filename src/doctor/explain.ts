@@ -14,6 +14,7 @@ import {
   parseResponseCapture,
   storageErrorOf,
   type CapturedExchange,
+  type CapturedResponse,
 } from "./capture.js";
 import { diagnose, type DoctorOptions, type DoctorReport } from "./doctor.js";
 
@@ -65,6 +66,22 @@ export function explainCapture(
   options: DoctorOptions,
   where = { request: "request", response: "response" },
 ): ExplainResult {
+  return explainParsed(parseCapture(requestText, responseText, options, where), options);
+}
+
+/** A capture read: its exchanges and, when given apart, the server's answer. */
+export interface ParsedCapture {
+  exchanges: CapturedExchange[];
+  response: CapturedResponse | undefined;
+}
+
+/** Reads a capture as explainCapture does, for a caller that needs the exchanges too (the page's diff). */
+export function parseCapture(
+  requestText: string | CaptureSessions,
+  responseText: string | undefined,
+  options: Pick<DoctorOptions, "account">,
+  where = { request: "request", response: "response" },
+): ParsedCapture {
   const exchanges = parseRequestCaptures(
     requestText,
     where.request,
@@ -75,6 +92,11 @@ export function explainCapture(
     throw new CaptureError(
       `${where.response}: a separate response needs a capture with one request; ${where.request} holds ${exchanges.length}`,
     );
+  return { exchanges, response };
+}
+
+/** explainCapture of a capture already read. */
+export function explainParsed({ exchanges, response }: ParsedCapture, options: DoctorOptions): ExplainResult {
   const several = exchanges.length > 1;
   const requests: ExplainedRequest[] = exchanges.map((e, index) => {
     const label = labelOf(e);
