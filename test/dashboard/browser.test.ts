@@ -149,6 +149,28 @@ async function visibleRows(page: Page): Promise<string[]> {
 }
 
 describe("dashboard page", () => {
+  it("on a phone (390 px), never scrolls sideways: the list, an incident and the diagnose view", async () => {
+    const phone = { width: 390, height: 844 };
+    const { page, problems } = await openPage(server.url, phone);
+    const id = incidents[0]!.incident.id;
+    for (const hash of ["#/", `#/incidents/${encodeURIComponent(id)}`, "#/diagnose"]) {
+      await page.goto(`${server.url}/${hash}`);
+      await page.waitForSelector("html[data-ready=true]");
+      if (hash === "#/diagnose") await page.waitForSelector("#diagnose-view", { state: "visible" });
+      else if (hash !== "#/") await page.waitForSelector("#detail-view", { state: "visible" });
+      await page.waitForTimeout(200);
+      expect(await page.evaluate("document.documentElement.scrollWidth"), hash).toBeLessThanOrEqual(
+        phone.width,
+      );
+      // The top bar's Refresh button stays on screen.
+      const refresh = await page.$eval("#refresh", (b) => b.getBoundingClientRect().right);
+      expect(refresh, hash).toBeLessThanOrEqual(phone.width);
+    }
+    await page.screenshot({ path: artifactPath("diagnose-phone.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("loads the incidents table, verdict cards and chart with no CSP violation or error", async () => {
     const { page, problems } = await openPage(server.url);
     expect(await visibleRows(page)).toHaveLength(incidents.length);

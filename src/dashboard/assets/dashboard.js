@@ -148,6 +148,11 @@ function fmtNumber(n) {
   return typeof n === "number" && Number.isFinite(n) ? numberFormat.format(n) : "–";
 }
 
+/** "1 incident", "3 incidents". */
+function incidentsCount(n) {
+  return `${fmtNumber(n)} ${n === 1 ? "incident" : "incidents"}`;
+}
+
 /** All times in UTC, as in the logs and the Teams card. */
 function fmtTime(iso) {
   if (!iso) return "–";
@@ -428,8 +433,8 @@ function renderList() {
   const count = document.getElementById("result-count");
   count.textContent =
     items.length === state.incidents.length
-      ? `${fmtNumber(items.length)} incidents`
-      : `${fmtNumber(items.length)} of ${fmtNumber(state.incidents.length)} incidents match`;
+      ? incidentsCount(items.length)
+      : `${fmtNumber(items.length)} of ${incidentsCount(state.incidents.length)} match`;
   const empty = document.getElementById("empty-state");
   empty.textContent =
     state.incidents.length === 0
@@ -1112,7 +1117,7 @@ async function refresh() {
     state.total = total;
     state.loadedAt = Date.now();
     const open = items.filter((i) => i.status === "open").length;
-    status.textContent = `${fmtNumber(items.length)} incidents · ${fmtNumber(open)} open · updated ${fmtTime(new Date(state.loadedAt).toISOString())}${
+    status.textContent = `${incidentsCount(items.length)} · ${fmtNumber(open)} open · updated ${fmtTime(new Date(state.loadedAt).toISOString())}${
       total > items.length ? ` · showing the first ${fmtNumber(items.length)} of ${fmtNumber(total)}` : ""
     }`;
     showError("");
