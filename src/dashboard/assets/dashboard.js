@@ -1010,16 +1010,19 @@ function renderDetail(record) {
       : h("p", { className: "muted", text: "Nothing was notified for this incident." }),
   ]);
 
+  // An incident stored before remedies existed has none: append() would write a "null" text node.
   article.append(
-    header,
-    renderRemedy(incident),
-    h("div", { className: "guidance-grid" }, [avoid, todo]),
-    chartPanel,
-    h("div", { className: "two-col" }, [renderCauses(incident), skewPanel]),
-    clusters,
-    callers,
-    samples,
-    notifications,
+    ...[
+      header,
+      renderRemedy(incident),
+      h("div", { className: "guidance-grid" }, [avoid, todo]),
+      chartPanel,
+      h("div", { className: "two-col" }, [renderCauses(incident), skewPanel]),
+      clusters,
+      callers,
+      samples,
+      notifications,
+    ].filter(Boolean),
   );
 
   state.detailChart?.destroy();
