@@ -135,6 +135,20 @@ describe("Diagnose a request page", () => {
     await page.close();
   });
 
+  it("on a phone (390 px), the aligned field table and the findings never make the page scroll sideways", async () => {
+    const view = await openDiagnosePage({ width: 390, height: 844 });
+    const { page, problems } = view;
+    await diagnose(view, {
+      request: rawHttp(apmStory.signed),
+      response: azureErrorBody(serverStringToSign(apmStory), apmStory.errorTime),
+    });
+    await page.click(".plain-report summary");
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: artifactPath("diagnose-result-phone.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("opened with a function key (?code=), loads the engine with the same key", async () => {
     const { page, problems, requests } = await openDiagnosePage(undefined, "?code=test-function-key");
     const engineRequests = requests.filter((u) => u.includes("/diagnose-engine.js"));
