@@ -59,7 +59,9 @@ const FIRST_SEEN = 2;
 const LAST_SEEN = 3;
 /** Where the slot is in the heap. */
 const HEAP_AT = 4;
-const NUMBERS = 5;
+/** What the slot's count took over from the callers evicted from it (space-saving's error bound). */
+const OVERCOUNT = 5;
+const NUMBERS = 6;
 
 export class TopCallers {
   // One slot per entry: its identity, and its numbers in one array that V8 keeps unboxed. An add reads
@@ -104,7 +106,7 @@ export class TopCallers {
     }
     if (n < this.capacity) {
       this.identities.push(identity);
-      nums.push(hash, count, timeMs, timeMs, n);
+      nums.push(hash, count, timeMs, timeMs, n, 0);
       this.heap.push(n);
       this.siftUp(n);
       return;
@@ -114,6 +116,7 @@ export class TopCallers {
     const at = slot * NUMBERS;
     this.identities[slot] = identity;
     nums[at + HASH] = hash;
+    nums[at + OVERCOUNT] = nums[at + COUNT]!;
     nums[at + COUNT]! += count;
     nums[at + FIRST_SEEN] = timeMs;
     nums[at + LAST_SEEN] = timeMs;
@@ -171,8 +174,9 @@ export class TopCallers {
   }
 
   /**
-   * Merge of two summaries (Agarwal et al., "Mergeable summaries"): sum the counts of shared callers,
-   * keep the union, then keep the `capacity` largest. Counts of kept callers are exact sums.
+   * Merge of two summaries (Agarwal et al., "Mergeable summaries"): sum the counts (and overcounts) of
+   * shared callers, keep the union, then keep the `capacity` largest counts. A caller's `count −
+   * overcount` stays a lower bound of its requests (a part that let it go counted none of them).
    */
   static merge(capacity: number, parts: readonly CallerSummary[][]): CallerSummary[] {
     const byHash = new Map<number, CallerSummary[]>();
@@ -190,12 +194,18 @@ export class TopCallers {
           continue;
         }
         e.count += c.count;
+        const overcount = (e.overcount ?? 0) + (c.overcount ?? 0);
+        if (overcount > 0) e.overcount = overcount;
         if (c.firstSeen < e.firstSeen) e.firstSeen = c.firstSeen;
         if (c.lastSeen > e.lastSeen) e.lastSeen = c.lastSeen;
         if (!e.requesterUpn && c.requesterUpn) e.requesterUpn = c.requesterUpn;
       }
     }
-    return sortCallers(merged).slice(0, capacity);
+    const kept =
+      merged.length > capacity
+        ? merged.sort((a, b) => b.count - a.count || compareCallers(a, b)).slice(0, capacity)
+        : merged;
+    return sortCallers(kept);
   }
 
   summaries(): CallerSummary[] {
@@ -205,6 +215,8 @@ export class TopCallers {
       // Identity first, then the figures: the order people read a caller in JSON.
       const s = { ...identity } as CallerSummary;
       s.count = this.numbers[at + COUNT]!;
+      const overcount = this.numbers[at + OVERCOUNT]!;
+      if (overcount > 0) s.overcount = overcount;
       s.firstSeen = new Date(this.numbers[at + FIRST_SEEN]!).toISOString();
       s.lastSeen = new Date(this.numbers[at + LAST_SEEN]!).toISOString();
       out.push(s);
@@ -213,7 +225,14 @@ export class TopCallers {
   }
 }
 
-/** Most frequent first; ties by compareCallers so output order is stable across runs. In place. */
+/**
+ * Most requests surely made first (`count − overcount`), then the larger count; ties by compareCallers so
+ * output order is stable across runs. In place.
+ */
 export function sortCallers(list: CallerSummary[]): CallerSummary[] {
-  return list.sort((a, b) => b.count - a.count || compareCallers(a, b));
+  return list.sort((a, b) => surely(b) - surely(a) || b.count - a.count || compareCallers(a, b));
+}
+
+function surely(c: CallerSummary): number {
+  return c.count - (c.overcount ?? 0);
 }

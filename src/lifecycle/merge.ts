@@ -18,6 +18,22 @@ const MAX_CALLERS = 50;
 const MAX_SAMPLES = 10;
 const MAX_SAS_WINDOWS = 20;
 
+/**
+ * One caller seen by two runs over overlapping windows: the larger count, with the overcount that came
+ * with it (the two are one table's figures), the earliest first and latest last sighting.
+ */
+function mergedCaller(seen: CallerSummary, c: CallerSummary): CallerSummary {
+  const larger = c.count >= seen.count ? c : seen;
+  const { overcount: _dropped, ...merged } = { ...seen, ...c };
+  return {
+    ...merged,
+    count: larger.count,
+    ...(larger.overcount ? { overcount: larger.overcount } : {}),
+    firstSeen: minIso(seen.firstSeen, c.firstSeen),
+    lastSeen: maxIso(seen.lastSeen, c.lastSeen),
+  };
+}
+
 export function callerKey(c: CallerSummary): string {
   if (c.requesterObjectId) return `oid:${c.requesterObjectId.toLowerCase()}`;
   if (c.requesterUpn) return `upn:${c.requesterUpn.toLowerCase()}`;
@@ -92,18 +108,7 @@ export function mergeIncident(prev: Incident, next: Incident): Incident {
   for (const c of [...prev.callers, ...next.callers]) {
     const k = callerKey(c);
     const seen = callers.get(k);
-    callers.set(
-      k,
-      seen
-        ? {
-            ...seen,
-            ...c,
-            count: Math.max(seen.count, c.count),
-            firstSeen: minIso(seen.firstSeen, c.firstSeen),
-            lastSeen: maxIso(seen.lastSeen, c.lastSeen),
-          }
-        : c,
-    );
+    callers.set(k, seen ? mergedCaller(seen, c) : c);
   }
 
   const clusters = new Map(prev.clusters.map((c) => [`${c.service}|${c.operation}`, c]));

@@ -41,6 +41,11 @@ export function incidentIdOf(k: ChallengeKey): string {
 }
 
 /** One distinct caller of a cluster or incident. */
+/** A caller's count as people read it: "27", or "at least 1" when the table's count is an upper bound. */
+export function callerCountText(c: Pick<CallerSummary, "count" | "overcount">): string {
+  return c.overcount ? `at least ${c.count - c.overcount}` : String(c.count);
+}
+
 export interface CallerSummary {
   /** IP without port, when logged. */
   ip?: string;
@@ -50,6 +55,12 @@ export interface CallerSummary {
   /** key1/key2 from AuthenticationHash. */
   keySlot?: "key1" | "key2";
   count: number;
+  /**
+   * How much of `count` may be requests of other callers: a full top-callers table (space-saving) gives a
+   * newcomer the slot, and the count, of the caller it lets go. The caller made at least `count −
+   * overcount` of them (callerCountText). Absent when the count is exact.
+   */
+  overcount?: number;
   firstSeen: string;
   lastSeen: string;
 }

@@ -1,4 +1,9 @@
-import type { CallerSummary, ChangeCandidate, Incident } from "../model/incident.js";
+import {
+  callerCountText,
+  type CallerSummary,
+  type ChangeCandidate,
+  type Incident,
+} from "../model/incident.js";
 import { sanitizeOutbound } from "../redact.js";
 import { clip, escapeCardMarkdown } from "./markdown.js";
 import { REASON_WORDS, type NotificationView } from "./view.js";
@@ -104,7 +109,7 @@ function callerLine(c: CallerSummary, max: number): string {
     c.keySlot,
     c.userAgent ? clip(c.userAgent, Math.max(20, Math.floor(max / 2))) : undefined,
   ].filter((v): v is string => v !== undefined && v !== "");
-  return `- ${c.count} × ${escapeCardMarkdown(clip(who.join(" · ") || "unknown caller", max))}`;
+  return `- ${callerCountText(c)} × ${escapeCardMarkdown(clip(who.join(" · ") || "unknown caller", max))}`;
 }
 
 function causeBlocks(c: ChangeCandidate, rank: number, max: number): unknown[] {

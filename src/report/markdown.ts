@@ -2,7 +2,7 @@ import type { AnalysisResult } from "../engine/analyze.js";
 import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
 import { analyzeReach } from "./text.js";
-import type { Incident } from "../model/incident.js";
+import { callerCountText, type Incident } from "../model/incident.js";
 import {
   DECISION_LABEL,
   incidentFacts,
@@ -50,7 +50,7 @@ function incidentMarkdown(i: Incident, n: number): string[] {
       .filter((s): s is string => Boolean(s))
       .map(e)
       .join(" · ");
-    out.push(`- ${c.count} × ${who || "(unknown caller)"}`);
+    out.push(`- ${callerCountText(c)} × ${who || "(unknown caller)"}`);
   }
   if (i.sampleObjectKeys.length) {
     out.push("", `**Sample objects:** ${i.sampleObjectKeys.slice(0, 3).map(e).join(", ")}`);

@@ -1,7 +1,7 @@
 import type { AnalysisResult } from "../engine/analyze.js";
 import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
-import type { CallerSummary, Incident } from "../model/incident.js";
+import { callerCountText, type CallerSummary, type Incident } from "../model/incident.js";
 import {
   DECISION_LABEL,
   incidentFacts,
@@ -13,7 +13,7 @@ import {
 import { remedyText } from "./remedy.js";
 import { cleanText as c } from "./sanitize.js";
 
-function callerLine(caller: CallerSummary): string {
+function callerLine(caller: CallerSummary, width: number): string {
   const who = [
     caller.ip ?? "(no ip)",
     caller.keySlot ? `signed with ${caller.keySlot}` : undefined,
@@ -23,7 +23,7 @@ function callerLine(caller: CallerSummary): string {
     .filter((s): s is string => s !== undefined)
     .map(c)
     .join("  ");
-  return `${String(caller.count).padStart(7)}  ${who}`;
+  return `${callerCountText(caller).padStart(width)}  ${who}`;
 }
 
 function incidentText(i: Incident, n: number, total: number): string[] {
@@ -53,7 +53,10 @@ function incidentText(i: Incident, n: number, total: number): string[] {
   if (versions.length) out.push(`x-ms-version: ${versions.join(", ")}`);
   if (i.remedy) out.push("", ...remedyText(i.remedy));
   out.push("", "Top callers (failures, address, key slot or principal, user agent):");
-  for (const caller of i.callers.slice(0, 10)) out.push(callerLine(caller));
+  const listed = i.callers.slice(0, 10);
+  // The count column is as wide as its widest entry ("at least 1" past the top-callers table's capacity).
+  const width = Math.max(7, ...listed.map((x) => callerCountText(x).length));
+  for (const caller of listed) out.push(callerLine(caller, width));
   if (i.callers.length > 10) out.push(`      … and ${i.callers.length - 10} more`);
   if (i.sasWindows.length) {
     out.push("", `SAS validity seen in failing URIs (${f.expired} expired, ${f.notYetValid} not yet valid):`);

@@ -163,4 +163,41 @@ describe("reports", () => {
     expect(out).toContain(first.callers[0]!.ip!);
     expect(out.match(/^Incident \d+ of/gm)!.length).toBe(result.incidents.length);
   });
+
+  it("a caller count past the top-callers table's 20 reads 'at least', in every format", async () => {
+    // Two callers fail often; 40 more fail once each: the table's later arrivals inherit the slots (and
+    // counts) of the callers it lets go, so their counts are upper bounds.
+    const rows: StorageRequest[] = [];
+    const row = (i: number, ip: string): StorageRequest => ({
+      ...hostileRows()[0]!,
+      timeMs: T0 + i * 1000,
+      callerIp: ip,
+      userAgent: "azsdk-js-storage-blob/12.17.0",
+      uri: "https://stevil.blob.core.windows.net:443/c/a.txt",
+    });
+    for (let i = 0; i < 30; i++) rows.push(row(i, "10.0.0.1"), row(i, "10.0.0.2"));
+    for (let i = 0; i < 40; i++) rows.push(row(100 + i, `10.1.0.${i}`));
+    const result = await analyze({
+      requests: rows,
+      activity: [],
+      clock,
+      rejections: { count: 0, samples: [], reject() {} },
+    });
+    const callers = result.incidents[0]!.callers;
+    expect(callers.slice(0, 2).map((c) => [c.ip, c.count, c.overcount])).toEqual([
+      ["10.0.0.1", 30, undefined],
+      ["10.0.0.2", 30, undefined],
+    ]);
+    const bounded = callers.filter((c) => c.overcount !== undefined);
+    expect(bounded.length).toBeGreaterThan(0);
+    for (const c of bounded) expect(c.count - c.overcount!).toBe(1);
+    const text = renderText(result);
+    expect(text).toMatch(/^at least 1  10\.1\.0\.\d+/m);
+    // One column: the exact counts right-aligned with the bounds.
+    expect(text).toMatch(/^ {8}30  10\.0\.0\.1 /m);
+    // Markdown escapes the dots of the address.
+    expect(renderMarkdown(result)).toMatch(/^- at least 1 × 10\\\.1\\\.0\\\.\d+/m);
+    const json = JSON.parse(renderJson(result)) as AnalysisResult;
+    expect(json.incidents[0]!.callers).toEqual(callers);
+  });
 });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { callerHash, sortCallers, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
-import type { CallerSummary } from "../../src/model/incident.js";
+import { callerCountText, type CallerSummary } from "../../src/model/incident.js";
 import { compareText } from "../../src/order.js";
 
 /**
@@ -61,6 +61,63 @@ describe("TopCallers", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("a caller's count past the table's capacity", () => {
+  const ip = fc.integer({ min: 0, max: 11 }).map((n) => `10.0.0.${n}`);
+
+  it("is an upper bound, and count − overcount a lower bound, of its requests; one pass or merged parts", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.tuple(ip, fc.integer({ min: 0, max: 3 })), { maxLength: 60 }),
+        (capacity, rows) => {
+          const truth = new Map<string, number>();
+          for (const [address] of rows) truth.set(address, (truth.get(address) ?? 0) + 1);
+          const one = new TopCallers(capacity);
+          const parts = [0, 1, 2, 3].map(() => new TopCallers(capacity));
+          rows.forEach(([address, part], i) => {
+            one.add({ ip: address }, i);
+            parts[part]!.add({ ip: address }, i);
+          });
+          for (const c of one.summaries()) {
+            expect(c.count - (c.overcount ?? 0)).toBeLessThanOrEqual(truth.get(c.ip!)!);
+            expect(c.count).toBeGreaterThanOrEqual(truth.get(c.ip!)!);
+            expect(c.overcount === undefined || c.overcount > 0).toBe(true);
+          }
+          for (const c of TopCallers.merge(
+            capacity,
+            parts.map((p) => p.summaries()),
+          ))
+            expect(c.count - (c.overcount ?? 0)).toBeLessThanOrEqual(truth.get(c.ip!)!);
+          // Within its capacity the table is exact.
+          if (truth.size <= capacity)
+            expect(one.summaries().every((c) => c.overcount === undefined)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("reads 'at least N' where it is a bound, and is listed by what it surely made", () => {
+    const top = new TopCallers(2);
+    for (const address of ["10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.3"])
+      top.add({ ip: address }, 0);
+    // 10.0.0.3 took 10.0.0.2's slot and its one request.
+    const [first, second] = top.summaries();
+    expect(first).toMatchObject({ ip: "10.0.0.1", count: 3 });
+    expect(first!.overcount).toBeUndefined();
+    expect(second).toMatchObject({ ip: "10.0.0.3", count: 2, overcount: 1 });
+    expect(callerCountText(first!)).toBe("3");
+    expect(callerCountText(second!)).toBe("at least 1");
+    const seen = { firstSeen: "2026-12-01T00:00:00.000Z", lastSeen: "2026-12-01T00:00:00.000Z" };
+    expect(
+      sortCallers([
+        { ip: "10.0.0.9", count: 27, overcount: 26, ...seen },
+        { ip: "10.0.0.8", count: 5, ...seen },
+      ]).map((c) => c.ip),
+    ).toEqual(["10.0.0.8", "10.0.0.9"]);
   });
 });
 

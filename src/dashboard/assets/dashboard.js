@@ -148,6 +148,14 @@ function fmtNumber(n) {
   return typeof n === "number" && Number.isFinite(n) ? numberFormat.format(n) : "–";
 }
 
+/**
+ * A caller's failures: exact, or "at least N" when a full top-callers table handed it a slot and the
+ * count of a caller it let go (`overcount`, src/model/incident.ts).
+ */
+function callerCount(c) {
+  return c.overcount ? `at least ${fmtNumber(c.count - c.overcount)}` : fmtNumber(c.count);
+}
+
 /** "1 incident", "3 incidents". */
 function incidentsCount(n) {
   return `${fmtNumber(n)} ${n === 1 ? "incident" : "incidents"}`;
@@ -953,7 +961,7 @@ function renderDetail(record) {
             c.userAgent ? h("code", { className: "wrap", text: c.userAgent }) : "–",
             c.requesterUpn ?? c.requesterObjectId ?? "–",
             c.keySlot ?? "–",
-            fmtNumber(c.count),
+            callerCount(c),
             fmtTime(c.firstSeen),
             fmtTime(c.lastSeen),
           ]),
