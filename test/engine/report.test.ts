@@ -192,9 +192,9 @@ describe("reports", () => {
     expect(bounded.length).toBeGreaterThan(0);
     for (const c of bounded) expect(c.count - c.overcount!).toBe(1);
     const text = renderText(result);
-    expect(text).toMatch(/^at least 1  10\.1\.0\.\d+/m);
+    expect(text).toMatch(/^at least 1 {2}10\.1\.0\.\d+/m);
     // One column: the exact counts right-aligned with the bounds.
-    expect(text).toMatch(/^ {8}30  10\.0\.0\.1 /m);
+    expect(text).toMatch(/^ {8}30 {2}10\.0\.0\.1 /m);
     // Markdown escapes the dots of the address.
     expect(renderMarkdown(result)).toMatch(/^- at least 1 × 10\\\.1\\\.0\\\.\d+/m);
     const json = JSON.parse(renderJson(result)) as AnalysisResult;
