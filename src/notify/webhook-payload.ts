@@ -5,10 +5,11 @@ import type { NotificationView } from "./view.js";
 
 /**
  * The generic JSON webhook (documented in docs/webhook-schema.md). An additive change bumps the minor
- * version ("1" → "1.1" added `incident.remedy`, "1.2" `incident.ambiguous`); removing or retyping a field bumps the major one. Lists
+ * version ("1" → "1.1" added `incident.remedy`, "1.2" `incident.ambiguous`, "1.3" a top caller's
+ * `overcount`); removing or retyping a field bumps the major one. Lists
  * are bounded so a payload stays well under 64 KB; the dashboard link gives the full incident.
  */
-export const WEBHOOK_SCHEMA_VERSION = "1.2";
+export const WEBHOOK_SCHEMA_VERSION = "1.3";
 
 const NOTIFY_REASONS = [
   "first-detection",
@@ -31,6 +32,8 @@ const callerSchema = z.object({
   requesterUpn: z.string().optional(),
   keySlot: z.enum(["key1", "key2"]).optional(),
   count: z.number().int().nonnegative(),
+  /** Present when `count` is an upper bound: the caller made at least `count − overcount`. */
+  overcount: z.number().int().positive().optional(),
   firstSeen: isoTime,
   lastSeen: isoTime,
 });

@@ -307,7 +307,7 @@ describe("the remedy everywhere a person decides", () => {
       incident: inc,
       covers: [],
     });
-    expect(payload.schemaVersion).toBe("1.2");
+    expect(payload.schemaVersion).toBe("1.3");
     expect(payload.incident.remedy).toMatchObject({ kind: "replace-sas", commands: [{ command: cmd }] });
   });
 

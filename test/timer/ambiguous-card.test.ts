@@ -151,7 +151,7 @@ describe("ambiguous verdict in the generic webhook", () => {
     const incident = incidents.find((i) => i.ambiguous)!;
     const p = buildWebhookPayload(viewOf(incident));
     expect(webhookPayloadSchema.parse(JSON.parse(JSON.stringify(p)))).toEqual(p);
-    expect(p.schemaVersion).toBe("1.2");
+    expect(p.schemaVersion).toBe("1.3");
     expect(p.incident.ambiguous).toEqual(incident.ambiguous);
     expect(p.incident.decision).toBe(incident.decision);
     expect(incident.ambiguous!.between).toContain(p.incident.decision);

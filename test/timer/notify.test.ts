@@ -170,11 +170,27 @@ describe("generic webhook payload v1", () => {
     });
     const p = buildWebhookPayload(v);
     expect(webhookPayloadSchema.parse(JSON.parse(JSON.stringify(p)))).toEqual(p);
-    expect(p.schemaVersion).toBe("1.2");
+    expect(p.schemaVersion).toBe("1.3");
     expect(p.idempotencyKey).toBe(v.notificationId);
     expect(p.incident.link).toBe(v.link);
     expect(p.covers).toHaveLength(1);
     expect(p.incident.causes[0]!.operation).toContain("regenerateKey");
+  });
+
+  it("keeps a top caller's overcount, which says its count is an upper bound", () => {
+    const incident = fixtureIncident({ perMinute: minutes("2026-11-22T10:00:00Z", [2]) });
+    incident.callers = [
+      {
+        ip: "10.1.0.7",
+        count: 27,
+        overcount: 26,
+        firstSeen: incident.firstSeen,
+        lastSeen: incident.lastSeen,
+      },
+    ];
+    const p = buildWebhookPayload(view({ incident }));
+    expect(p.incident.topCallers[0]).toMatchObject({ ip: "10.1.0.7", count: 27, overcount: 26 });
+    expect(webhookPayloadSchema.parse(JSON.parse(JSON.stringify(p)))).toEqual(p);
   });
 
   it("rejects a payload missing required fields (the schema can fail)", () => {
