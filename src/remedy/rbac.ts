@@ -49,7 +49,9 @@ export function principalsOf(incident: Incident, ctx: RemedyContext): Principal[
     : incident.callers
         .filter((c) => c.requesterObjectId)
         .map((c) => {
-          const p: PrincipalObservation = { objectId: c.requesterObjectId!.toLowerCase(), count: c.count };
+          // What the caller surely made: a full top-callers table may have handed it others' count.
+          const count = c.count - (c.overcount ?? 0);
+          const p: PrincipalObservation = { objectId: c.requesterObjectId!.toLowerCase(), count };
           if (c.requesterUpn) p.upn = c.requesterUpn;
           return p;
         });

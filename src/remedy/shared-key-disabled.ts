@@ -1,4 +1,4 @@
-import type { Incident, Remedy, RemedyCommand } from "../model/incident.js";
+import { callerCountText, type Incident, type Remedy, type RemedyCommand } from "../model/incident.js";
 import { chooseRoles } from "../permissions/index.js";
 import { accountRef, command, fmtUtc, type RemedyContext } from "./context.js";
 import { narrowestScope, operationsOf } from "./rbac.js";
@@ -14,7 +14,7 @@ export function sharedKeyDisabledRemedy(incident: Incident, ctx: RemedyContext):
       c.ip,
       c.keySlot && `signs with ${c.keySlot}`,
       c.userAgent && `"${c.userAgent}"`,
-      `${c.count} failure(s)`,
+      `${callerCountText(c)} failure(s)`,
     ]
       .filter(Boolean)
       .join(", "),
