@@ -41,11 +41,6 @@ export function incidentIdOf(k: ChallengeKey): string {
 }
 
 /** One distinct caller of a cluster or incident. */
-/** A caller's count as people read it: "27", or "at least 1" when the table's count is an upper bound. */
-export function callerCountText(c: Pick<CallerSummary, "count" | "overcount">): string {
-  return c.overcount ? `at least ${c.count - c.overcount}` : String(c.count);
-}
-
 export interface CallerSummary {
   /** IP without port, when logged. */
   ip?: string;

@@ -1,9 +1,5 @@
-import {
-  callerCountText,
-  type CallerSummary,
-  type ChangeCandidate,
-  type Incident,
-} from "../model/incident.js";
+import { callerCountText } from "../model/caller-count.js";
+import type { CallerSummary, ChangeCandidate, Incident } from "../model/incident.js";
 import { sanitizeOutbound } from "../redact.js";
 import { clip, escapeCardMarkdown } from "./markdown.js";
 import { REASON_WORDS, type NotificationView } from "./view.js";

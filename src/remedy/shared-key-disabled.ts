@@ -1,4 +1,5 @@
-import { callerCountText, type Incident, type Remedy, type RemedyCommand } from "../model/incident.js";
+import { callerCountText } from "../model/caller-count.js";
+import type { Incident, Remedy, RemedyCommand } from "../model/incident.js";
 import { chooseRoles } from "../permissions/index.js";
 import { accountRef, command, fmtUtc, type RemedyContext } from "./context.js";
 import { narrowestScope, operationsOf } from "./rbac.js";

@@ -2,7 +2,8 @@ import type { AnalysisResult } from "../engine/analyze.js";
 import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
 import { analyzeReach } from "./text.js";
-import { callerCountText, type Incident } from "../model/incident.js";
+import { callerCountText } from "../model/caller-count.js";
+import type { Incident } from "../model/incident.js";
 import {
   DECISION_LABEL,
   incidentFacts,

@@ -1,7 +1,8 @@
 import type { AnalysisResult } from "../engine/analyze.js";
 import { describeInputHealth, inputHealth } from "../engine/input-health.js";
 import { sanitizeOutbound } from "../redact.js";
-import { callerCountText, type CallerSummary, type Incident } from "../model/incident.js";
+import { callerCountText } from "../model/caller-count.js";
+import type { CallerSummary, Incident } from "../model/incident.js";
 import {
   DECISION_LABEL,
   incidentFacts,

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { callerHash, sortCallers, TopCallers, type CallerIdentity } from "../../src/cluster/top-callers.js";
-import { callerCountText, type CallerSummary } from "../../src/model/incident.js";
+import { callerCountText } from "../../src/model/caller-count.js";
+import type { CallerSummary } from "../../src/model/incident.js";
 import { compareText } from "../../src/order.js";
 
 /**
