@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storageRequestsToArchiveJsonLines } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
 import { analyzeJson } from "../support/analyze-json.js";
+import { writeZip } from "../support/write-zip.js";
 
 /**
  * Binary files a user may hand over instead of a log export (a zip of downloaded logs, an Excel workbook,
@@ -37,19 +38,15 @@ describe("binary files that are not log exports", () => {
     const logs = join(dir, "PT1H.json");
     writeFileSync(logs, lines);
     const zip = join(dir, "logs.zip");
-    python(
-      "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z: z.write(sys.argv[2], 'PT1H.json')",
-      zip,
-      logs,
-    );
+    writeZip(zip, { "PT1H.json": lines });
     // The parts an Excel workbook holds, in the order Excel writes them.
     const workbook = join(dir, "export.xlsx");
-    python(
-      "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n" +
-        "  z.writestr('[Content_Types].xml', '<Types/>')\n  z.writestr('_rels/.rels', '<Relationships/>')\n" +
-        "  z.writestr('xl/workbook.xml', '<workbook/>')\n  z.writestr('xl/worksheets/sheet1.xml', '<worksheet/>')",
-      workbook,
-    );
+    writeZip(workbook, {
+      "[Content_Types].xml": "<Types/>",
+      "_rels/.rels": "<Relationships/>",
+      "xl/workbook.xml": "<workbook/>",
+      "xl/worksheets/sheet1.xml": "<worksheet/>",
+    });
     const bz2 = join(dir, "PT1H.json.bz2");
     python(
       "import sys, bz2\nopen(sys.argv[1], 'wb').write(bz2.compress(open(sys.argv[2], 'rb').read()))",

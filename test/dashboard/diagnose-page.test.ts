@@ -12,7 +12,8 @@ import { azureErrorBody, ECHOED_MAC, serverStringToSign, STORIES } from "../sign
 import { artifactPath, launchChromium } from "../support/browser.js";
 import { makeRecord } from "../support/incident-fixtures.js";
 import { serveFixtures } from "../support/serve-fixtures.js";
-import { sazOf, writeSaz } from "../support/fiddler-saz.js";
+import { sazOf } from "../support/fiddler-saz.js";
+import { writeZip } from "../support/write-zip.js";
 import { corpusExchange } from "../doctor/corpus-exchange.js";
 import { readCaptureFile } from "../../src/cli/read-input.js";
 import { explainCapture } from "../../src/doctor/explain.js";
@@ -303,7 +304,7 @@ describe("Diagnose a request page", () => {
     const dir = await mkdtemp(join(tmpdir(), "diagnose-file-"));
     try {
       const saz = join(dir, "failed-call.saz");
-      writeSaz(saz, sazOf(corpusExchange("blob-sharedkey-xmsdate-stripped.azure").exchange));
+      writeZip(saz, sazOf(corpusExchange("blob-sharedkey-xmsdate-stripped.azure").exchange));
       const expected = renderExplainText(
         explainCapture(await readCaptureFile(saz, "--request"), undefined, {
           sharedKeyDiff: sharedKeyDiffFindings,
@@ -338,7 +339,7 @@ describe("Diagnose a request page", () => {
       expect(await page.textContent("#diagnose-file-status")).toContain("call.har: in the request box");
       // A zip that is not a session archive is refused, saying so.
       const other = join(dir, "other.zip");
-      writeSaz(other, { "readme.txt": "not a capture" });
+      writeZip(other, { "readme.txt": "not a capture" });
       await page.setInputFiles("#diagnose-file", other);
       await page.waitForSelector('html[data-diagnose-runs="4"]');
       expect(await page.textContent(".diagnose-error")).toContain(

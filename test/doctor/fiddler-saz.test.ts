@@ -13,7 +13,8 @@ import { explainCapture } from "../../src/doctor/explain.js";
 import { sharedKeyDiffFindings } from "../../src/signature/doctor-adapter.js";
 import { byteDamage, damagedCopy } from "../support/byte-damage.js";
 import { runCli } from "./cli.js";
-import { sazOf, writeSaz } from "../support/fiddler-saz.js";
+import { sazOf } from "../support/fiddler-saz.js";
+import { writeZip } from "../support/write-zip.js";
 import { corpusExchange, expectSameDiagnosis } from "./corpus-exchange.js";
 
 /**
@@ -39,7 +40,7 @@ describe("Fiddler session archives (.saz)", () => {
   it.each(CAPTURES)("diagnose the failed session of %s as the JSON capture of it is", async (name) => {
     const { text, exchange: c } = corpusExchange(name);
     const saz = join(dir, `${name}.saz`);
-    writeSaz(saz, sazOf(c));
+    writeZip(saz, sazOf(c));
     const fromJson = explainCapture(text, undefined, options);
 
     const { code, stdout } = await runCli(["explain", "--request", saz, "--format", "json"]);
@@ -60,12 +61,12 @@ describe("Fiddler session archives (.saz)", () => {
   it("says what is wrong with a zip that is not a session archive, an archive of tunnels only, a cut one", async () => {
     const c = corpusExchange(CAPTURES[0]!).exchange;
     const other = join(dir, "logs.zip");
-    writeSaz(other, { "PT1H.json": "{}" });
+    writeZip(other, { "PT1H.json": "{}" });
     const tunnels = join(dir, "tunnels.saz");
     const all = sazOf(c);
-    writeSaz(tunnels, { "raw/01_c.txt": all["raw/01_c.txt"]!, "raw/01_s.txt": all["raw/01_s.txt"]! });
+    writeZip(tunnels, { "raw/01_c.txt": all["raw/01_c.txt"]!, "raw/01_s.txt": all["raw/01_s.txt"]! });
     const whole = join(dir, "whole.saz");
-    writeSaz(whole, all);
+    writeZip(whole, all);
     const cut = join(dir, "cut.saz");
     writeFileSync(cut, readFileSync(whole).subarray(0, 400));
     const messages: string[] = [];
@@ -85,7 +86,7 @@ describe("Fiddler session archives (.saz)", () => {
 
   it("a damaged archive is read or refused with a reason, never a crash, with node:zlib and the browser's inflater", async () => {
     const whole = join(dir, "property.saz");
-    writeSaz(whole, sazOf(corpusExchange(CAPTURES[0]!).exchange));
+    writeZip(whole, sazOf(corpusExchange(CAPTURES[0]!).exchange));
     const bytes = readFileSync(whole);
     const node = async (data: Uint8Array) => inflateRawBounded(Buffer.from(data));
     for (const inflateRaw of [node, inflateRawWeb])
@@ -109,7 +110,7 @@ describe("Fiddler session archives (.saz)", () => {
     const small = deflateRawSync(Buffer.from("GET / HTTP/1.1\r\n"));
     expect(Buffer.from((await inflateRawWeb(small)) as Uint8Array).toString()).toBe("GET / HTTP/1.1\r\n");
     const whole = join(dir, "bomb-shaped.saz");
-    writeSaz(whole, sazOf(corpusExchange(CAPTURES[0]!).exchange));
+    writeZip(whole, sazOf(corpusExchange(CAPTURES[0]!).exchange));
     await expect(sazSessions(readFileSync(whole), "bomb.saz", async () => "too large")).rejects.toThrow(
       /bomb\.saz: \S+ inflates past 256 MB; it is not read/,
     );
@@ -117,7 +118,7 @@ describe("Fiddler session archives (.saz)", () => {
 
   it("reads the same sessions with the browser's inflater as with node:zlib", async () => {
     const whole = join(dir, "both.saz");
-    writeSaz(whole, sazOf(corpusExchange(CAPTURES[1]!).exchange));
+    writeZip(whole, sazOf(corpusExchange(CAPTURES[1]!).exchange));
     const bytes = readFileSync(whole);
     const node = await sazSessions(bytes, "x.saz", async (data) => inflateRawBounded(Buffer.from(data)));
     expect(node.length).toBeGreaterThan(0);

@@ -1,27 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { rawRequestOf, rawResponseOf, type CorpusExchange } from "../doctor/corpus-exchange.js";
 
 /**
  * Fiddler's session archives (.saz) for the tests: a zip of raw/<n>_c.txt (the request as sent, the
  * absolute URL on its first line), raw/<n>_s.txt (the response as received) and raw/<n>_m.xml, beside
  * [Content_Types].xml and _index.htm, as Fiddler's documentation lays it out, written by Python's
- * zipfile (an independent zip writer).
+ * zipfile (an independent zip writer, write-zip.ts).
  */
-
-/** Writes a .saz of the given files (name → text) with Python's zipfile, deflated as Fiddler does. */
-export function writeSaz(path: string, files: Record<string, string>): void {
-  const run = spawnSync(
-    "/usr/bin/python3",
-    [
-      "-c",
-      "import json, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n" +
-        "  for name, text in json.load(sys.stdin).items(): z.writestr(name, text.encode('utf-8'))",
-      path,
-    ],
-    { input: JSON.stringify(files), encoding: "utf8" },
-  );
-  if (run.status !== 0) throw new Error(`python zipfile failed: ${run.stderr}`);
-}
 
 export function sazOf(c: CorpusExchange): Record<string, string> {
   const host = new URL(c.url).host;
