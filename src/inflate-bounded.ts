@@ -12,3 +12,11 @@ export function inflateRawBounded(data: Buffer): Buffer | "too large" {
     throw err;
   }
 }
+
+/**
+ * inflateRawBounded as the doctor's zip reader takes an inflater (src/doctor/capture/zip-entries.ts
+ * RawInflater): over any bytes, its answer promised. The CLI's; the page has inflate-web.ts.
+ */
+export async function inflateRawNode(data: Uint8Array): Promise<Uint8Array | "too large"> {
+  return inflateRawBounded(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+}

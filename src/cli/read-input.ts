@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { CaptureSessions } from "../doctor/capture.js";
 import { sazCapture } from "../doctor/capture/fiddler-saz.js";
 import { isZip } from "../doctor/capture/zip-entries.js";
-import { inflateRawBounded } from "../inflate-bounded.js";
+import { inflateRawNode } from "../inflate-bounded.js";
 import { UsageError } from "./command.js";
 
 /** A text file named by a flag, as UTF-8; an unreadable one is a usage error naming the flag and path. */
@@ -27,9 +27,7 @@ async function readBytes(path: string, flag: string): Promise<Buffer> {
 export async function readCaptureFile(path: string, flag: string): Promise<string | CaptureSessions> {
   const bytes = await readBytes(path, flag);
   if (!isZip(bytes)) return bytes.toString("utf8");
-  return sazCapture(bytes, path, async (data) =>
-    inflateRawBounded(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
-  );
+  return sazCapture(bytes, path, inflateRawNode);
 }
 
 async function readStdin(): Promise<string> {
