@@ -185,8 +185,8 @@ describe("lean reading matches the full reader", () => {
       la({}).slice(0, -1),
       la({}) + " trailing",
       la({}).replace('"StatusText"', '"TlsVersion":tru,"StatusText"'),
-      // A number JSON can write but not hold (zod's numbers are finite); the backslash takes the line
-      // past the skim to the lean byte reader.
+      // A number JSON can write but not hold (zod's numbers are finite); a number where the skim reads
+      // text, and the backslash in a value, take the line past the skim to the lean byte reader.
       la({ CorrelationId: "a\\b" }).replace('"AccountKey"', "1e999"),
       // Success rows of a SAS, with and without the signature's hash (root-cause evidence reads its URI).
       la({

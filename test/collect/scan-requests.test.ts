@@ -107,7 +107,7 @@ describe("scanStorageRequests", () => {
 
   it("tells a lent row's caller key hash and kind from its bytes as from its decoded fields", async () => {
     // Values made of what matters to the key: case, spaces, brackets, colons (JSON escapes the other
-    // characters String.prototype.trim takes, and the skim leaves a line with a backslash to the reader).
+    // characters String.prototype.trim takes, and the skim leaves a value with a backslash to the reader).
     const text = (max: number) =>
       fc
         .array(fc.constantFrom("a", "z", "A", "F", "Z", "0", ".", ":", "[", "]", " ", "-"), {

@@ -38,8 +38,15 @@ const MATCHERS_BYTES: i32 = 1 << 14;
 const FOUND: i32 = MATCHERS + MATCHERS_BYTES;
 const FOUND_INTS: i32 = 4;
 const MAX_FOUND: i32 = 256;
+/** Where the backslashes of the line being read lie (addresses), the first MAX_BACKSLASHES of them. */
+const BACKSLASHES: i32 = FOUND + MAX_FOUND * FOUND_INTS * 4;
+/**
+ * Backslashes a line may hold and still be read: real records escape the quotes of their ETag (and of
+ * ConditionsUsed), two or four a line; more are left to the full reader.
+ */
+const MAX_BACKSLASHES: i32 = 16;
 /** The run of lines being read (or the one line located); the memory grows (from JavaScript) to fit. */
-const INPUT: i32 = FOUND + MAX_FOUND * FOUND_INTS * 4;
+const INPUT: i32 = BACKSLASHES + MAX_BACKSLASHES * 4;
 
 // ---- Slots: the order of LEAN_REQUEST_FIELDS (../../storage-records.ts), the time read from its column ----
 const TIME: i32 = 0;
@@ -152,7 +159,11 @@ function findKey(from: i32, limit: i32, id: i32): i32 {
     while (mask != 0) {
       const p = i + ctz(mask);
       if (p > lastStart) return -1;
-      if (sameBytes(p, bytes, klen)) return p;
+      if (sameBytes(p, bytes, klen)) {
+        // A quote after a backslash may be escaped, inside a string: the line is left to the full reader.
+        if (backslashes > 0 && load<u8>(p - 1) == 92) escapedKey = true;
+        return p;
+      }
       mask &= mask - 1;
     }
   }
@@ -200,11 +211,28 @@ function startsWithNull(at: i32, end: i32): bool {
 
 const GIVE_UP: i32 = -1;
 
+/** Backslashes in the line being read (at most MAX_BACKSLASHES: a line with more is not read). */
+let backslashes: i32 = 0;
+/** Set when a key was found right after a backslash: its quote may be escaped, so the line is declined. */
+let escapedKey: bool = false;
+
+/**
+ * Whether a backslash of the line lies in [from, to): a value holding one is not its bytes (an escape),
+ * and its closing quote may not be the first `"`, so a line whose read value holds one is declined.
+ */
+function backslashIn(from: i32, to: i32): bool {
+  for (let i = 0; i < backslashes; i++) {
+    const at = load<i32>(BACKSLASHES + i * 4);
+    if (at >= from && at < to) return true;
+  }
+  return false;
+}
+
 /**
  * Just past the closing quote of the string readText or readTime read last (or where its value began):
- * the next key is searched from there, as no key can start inside a string in a line without
- * backslashes. Searching from the value's start went over each value a second time: a third of the
- * bytes the key search covered.
+ * the next key is searched from there, as no key can start inside that string (it holds no backslash,
+ * so its first `"` closes it). Searching from the value's start went over each value a second time: a
+ * third of the bytes the key search covered.
  */
 let textEnd: i32 = 0;
 
@@ -219,7 +247,7 @@ function readText(at: i32, end: i32, interned: bool, value: i32): bool {
   if (at < 0) return true;
   if (at < end && load<u8>(at) == 34) {
     const close = nextQuote(at + 1, end);
-    if (close >= end) return false;
+    if (close >= end || backslashIn(at + 1, close)) return false;
     textEnd = close + 1;
     const len = close - at - 1;
     if (len == 0) return true;
@@ -346,7 +374,7 @@ function readTime(at: i32, e: i32, row: i32): i32 {
   textEnd = at;
   if (at >= e || load<u8>(at) != 34) return startsWithNull(at, e) ? 0 : GIVE_UP;
   const close = nextQuote(at + 1, e);
-  if (close >= e) return GIVE_UP;
+  if (close >= e || backslashIn(at + 1, close)) return GIVE_UP;
   textEnd = close + 1;
   if (close == at + 1) return 0;
   const t = at + 1;
@@ -471,6 +499,10 @@ function flatObjectEnd(from: i32, e: i32): i32 {
  */
 export function tableOf(s: i32, e: i32): i32 {
   if (nextId + 1 >= MAX_IDS || arenaTop + (e - s) > ARENA + ARENA_BYTES) return GIVE_UP;
+  // The backslashes scan noted are another line's by now; a line with any is left to the full reader.
+  if (byteIn(92, INPUT + s, INPUT + e) >= 0) return GIVE_UP;
+  backslashes = 0;
+  escapedKey = false;
   const value = INTERNED + 16;
   return readText(valueAt(INPUT + s, INPUT + e, TABLE_KEY), INPUT + e, true, value)
     ? load<i32>(value)
@@ -486,9 +518,10 @@ function layoutOf(s: i32, e: i32): i32 {
 }
 
 /**
- * Whether the line `scan` found last is one whole object with nothing to decline in its bytes: no
- * backslash, as many `{` as `}`, and every `}` but the last followed (after spaces and tabs) by `,` `}` or
- * `]`. Worked out while the line's end is searched for, rather than in a second pass over it.
+ * Whether the line `scan` found last is one whole object with nothing to decline in its bytes: at most
+ * MAX_BACKSLASHES backslashes (noted for backslashIn), as many `{` as `}`, and every `}` but the last
+ * followed (after spaces and tabs) by `,` `}` or `]`. Worked out while the line's end is searched for,
+ * rather than in a second pass over it.
  */
 let linePlain = false;
 
@@ -500,8 +533,9 @@ function readLine(s: i32, e: i32, row: i32): void {
   while (q < e && load<u8>(q) != 34) q++;
   if (q + 1 >= e || load<u8>(q + 1) != 58) return;
   if (!linePlain) return;
+  escapedKey = false;
   const layout = layoutOf(s, e);
-  if (readLayout(layout, s, e, row)) {
+  if (readLayout(layout, s, e, row) && !escapedKey) {
     store<i32>(row + 8, layout + 1);
     callerKey(row);
   }
@@ -600,7 +634,7 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
   while (s <= end && rows < MAX_ROWS) {
     // The line's end, and on the way whether it is one plain object (see linePlain): one pass.
     let e = s;
-    let escapes = false;
+    let escapes = 0;
     let opens = 0;
     let closes = 0;
     let badCloses = 0;
@@ -610,7 +644,12 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
       const inRun: i32 = end - e >= 16 ? 0xffff : (1 << (end - e)) - 1;
       const breaks = i8x16.bitmask(i8x16.eq(block, newline)) & inRun;
       const inLine = breaks != 0 ? (breaks & -breaks) - 1 : inRun;
-      if ((i8x16.bitmask(i8x16.eq(block, backslash)) & inLine) != 0) escapes = true;
+      let slashes = i8x16.bitmask(i8x16.eq(block, backslash)) & inLine;
+      while (slashes != 0) {
+        if (escapes < MAX_BACKSLASHES) store<i32>(BACKSLASHES + escapes * 4, e + ctz(slashes));
+        escapes++;
+        slashes &= slashes - 1;
+      }
       opens += popcnt(i8x16.bitmask(i8x16.eq(block, open)) & inLine);
       let closing = i8x16.bitmask(i8x16.eq(block, close)) & inLine;
       while (closing != 0) {
@@ -638,7 +677,11 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
     const next = e + 1;
     if (e > s && load<u8>(e - 1) == 13) e--;
     // Only the last `}` may be followed by the line's end.
-    linePlain = !escapes && opens == closes && (badCloses == 0 || (badCloses == 1 && lastBadClose == e - 1));
+    linePlain =
+      escapes <= MAX_BACKSLASHES &&
+      opens == closes &&
+      (badCloses == 0 || (badCloses == 1 && lastBadClose == e - 1));
+    backslashes = escapes;
     // A line interns at most 16 values, of at most its own length and an hour: room for them is made
     // before the line, so a line is never cut short by a full table. A line too long for even an empty
     // table is left to the full reader.
