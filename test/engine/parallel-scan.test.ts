@@ -163,8 +163,11 @@ describe("a parallel analyze gives what one pass gives", () => {
       const ahead = await sizes(threads, lead);
       expect(ahead.reduce((a, b) => a + b, 0)).toBe(size);
       expect(Math.abs(ahead[0]! - (share + lead))).toBeLessThan(line);
-      for (const other of ahead.slice(1))
-        expect(Math.abs(other - (share - lead / (threads - 1)))).toBeLessThan(line);
+      // Each cut lands up to a line past its target; the last part, the rest, is short by all of them.
+      ahead.slice(1).forEach((other, k) => {
+        const cuts = k === threads - 2 ? threads - 1 : 1;
+        expect(Math.abs(other - (share - lead / (threads - 1)))).toBeLessThan(cuts * line);
+      });
       expect(ahead[0]!).toBeGreaterThan(even[0]! + lead - line);
       // At most half a part: the others never shrink below half of theirs.
       const capped = await sizes(threads, size);

@@ -37,6 +37,18 @@ function callerIpWithPort(ip: string, r: StorageRequest): string {
   return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+/**
+ * The ETag a successful request on an object logs, in its quotes as Storage logs it (`"0x8D…"`, so JSON
+ * holds `"\"0x8D…\""`): deterministic, from the object and the time.
+ */
+function etagOf(r: StorageRequest): string | undefined {
+  if (r.objectKey === undefined || r.statusCode === null || r.statusCode >= 400) return undefined;
+  if (r.operation.startsWith("Delete")) return undefined;
+  let h = 0x811c9dc5;
+  for (const c of `${r.objectKey}|${r.timeMs}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return `"0x8DC${(h >>> 0).toString(16).toUpperCase().padStart(8, "0")}${String(r.timeMs % 100000).padStart(5, "0")}"`;
+}
+
 export function defaultResourceId(account: string, service: ServiceType): string {
   return (
     `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-${account}` +
@@ -95,6 +107,7 @@ export function toLogAnalyticsRow(
   put("SasExpiryStatus", r.sasExpiryStatus);
   put("TlsVersion", r.tlsVersion);
   put("ClientRequestId", r.clientRequestId);
+  put("Etag", etagOf(r));
   if (!o.omitType) row.Type = TABLE_OF_SERVICE[r.service];
   return row;
 }
@@ -235,6 +248,8 @@ export function toArchiveRecord(r: StorageRequest, o: ArchiveWriteOptions = {}):
   if (!o.omitAccountAndService) properties.accountName = r.account;
   if (r.userAgent !== undefined) properties.userAgentHeader = r.userAgent;
   if (r.clientRequestId !== undefined) properties.clientRequestId = r.clientRequestId;
+  const etag = etagOf(r);
+  if (etag !== undefined) properties.etag = etag;
   if (!o.omitAccountAndService) properties.serviceType = r.service;
   if (r.objectKey !== undefined) properties.objectKey = r.objectKey;
   properties.metricResponseType =
