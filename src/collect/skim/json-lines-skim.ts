@@ -43,14 +43,13 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  * backslash before it is not escaped, so a match of `"key":` that does not follow a backslash can only
  * be that key (inside a string every `"` is escaped), and a value read holds no backslash, so its first
  * `"` closes it and its bytes are its text. Backslashes elsewhere are read past: Storage logs every
- * ETag in its quotes (`"etag":"\"0x8D…\""`), so nearly every real success row has two. Anything
- * unusual is left to the full reader (`leanStorageRequestFromJsonBytes`), which keeps or rejects the row
- * as it always has:
+ * ETag in its quotes (`"etag":"\"0x8D…\""`), so nearly every real success row has two, and an export
+ * writes a dynamic column (AuthorizationDetails) as JSON text. Anything unusual is left to the full
+ * reader (`leanStorageRequestFromJsonBytes`), which keeps or rejects the row as it always has:
  * - a 401/403, or a status that is not a plain 3-digit number;
  * - a line that does not start with `{` and end with `}`, whose braces do not pair up (cut after a
  *   nested object), or in which a `}` is followed by anything but `,` `}` `]` (objects run together);
- * - a backslash in a value it reads or just before a key it finds, more than 16 backslashes in the line,
- *   or spacing after the first key;
+ * - a backslash in a value it reads or just before a key it finds, or spacing after the first key;
  * - a value that is not a string or null where text is read, a bad time, no account or service, or an
  *   account its resource id contradicts.
  * Archive records nest keys that also occur deeper, so `identity.type` is read only as the first key of

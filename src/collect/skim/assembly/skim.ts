@@ -38,15 +38,8 @@ const MATCHERS_BYTES: i32 = 1 << 14;
 const FOUND: i32 = MATCHERS + MATCHERS_BYTES;
 const FOUND_INTS: i32 = 4;
 const MAX_FOUND: i32 = 256;
-/** Where the backslashes of the line being read lie (addresses), the first MAX_BACKSLASHES of them. */
-const BACKSLASHES: i32 = FOUND + MAX_FOUND * FOUND_INTS * 4;
-/**
- * Backslashes a line may hold and still be read: real records escape the quotes of their ETag (and of
- * ConditionsUsed), two or four a line; more are left to the full reader.
- */
-const MAX_BACKSLASHES: i32 = 16;
 /** The run of lines being read (or the one line located); the memory grows (from JavaScript) to fit. */
-const INPUT: i32 = BACKSLASHES + MAX_BACKSLASHES * 4;
+const INPUT: i32 = FOUND + MAX_FOUND * FOUND_INTS * 4;
 
 // ---- Slots: the order of LEAN_REQUEST_FIELDS (../../storage-records.ts), the time read from its column ----
 const TIME: i32 = 0;
@@ -161,7 +154,7 @@ function findKey(from: i32, limit: i32, id: i32): i32 {
       if (p > lastStart) return -1;
       if (sameBytes(p, bytes, klen)) {
         // A quote after a backslash may be escaped, inside a string: the line is left to the full reader.
-        if (backslashes > 0 && load<u8>(p - 1) == 92) escapedKey = true;
+        if (lineHasBackslash && load<u8>(p - 1) == 92) escapedKey = true;
         return p;
       }
       mask &= mask - 1;
@@ -187,15 +180,23 @@ function sameBytes(a: i32, b: i32, len: i32): bool {
   return i == len || !v128.any_true(v128.xor(v128.load(a + len - 16), v128.load(b + len - 16)));
 }
 
-/** The first `"` in [from, end), or `end`. */
-function nextQuote(from: i32, end: i32): i32 {
+/**
+ * The first `"` or backslash in [from, end), or `end`. A string value read ends at its first `"` when
+ * it holds no backslash; one that does is not its bytes (an escape), and its readers decline it.
+ */
+function closingQuote(from: i32, end: i32): i32 {
   const quote = i8x16.splat(34);
+  const backslash = i8x16.splat(92);
   let i = from;
   for (; i + 16 <= end; i += 16) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(i), quote));
+    const block = v128.load(i);
+    const m = i8x16.bitmask(v128.or(i8x16.eq(block, quote), i8x16.eq(block, backslash)));
     if (m != 0) return i + ctz(m);
   }
-  for (; i < end; i++) if (load<u8>(i) == 34) return i;
+  for (; i < end; i++) {
+    const c = load<u8>(i);
+    if (c == 34 || c == 92) return i;
+  }
   return end;
 }
 
@@ -211,22 +212,15 @@ function startsWithNull(at: i32, end: i32): bool {
 
 const GIVE_UP: i32 = -1;
 
-/** Backslashes in the line being read (at most MAX_BACKSLASHES: a line with more is not read). */
-let backslashes: i32 = 0;
-/** Set when a key was found right after a backslash: its quote may be escaped, so the line is declined. */
-let escapedKey: bool = false;
-
 /**
- * Whether a backslash of the line lies in [from, to): a value holding one is not its bytes (an escape),
- * and its closing quote may not be the first `"`, so a line whose read value holds one is declined.
+ * Whether the line being read holds a backslash. Real records do: Storage logs every ETag in its quotes
+ * (`"etag":"\"0x8D…\""`), and an export writes a dynamic column as JSON text. Such a line is read all
+ * the same, but a key found right after a backslash may be an escaped quote inside a string (or a key of
+ * its own): then `escapedKey` is set and the line is declined.
  */
-function backslashIn(from: i32, to: i32): bool {
-  for (let i = 0; i < backslashes; i++) {
-    const at = load<i32>(BACKSLASHES + i * 4);
-    if (at >= from && at < to) return true;
-  }
-  return false;
-}
+let lineHasBackslash: bool = false;
+/** Set when a key was found right after a backslash, in the line being read. */
+let escapedKey: bool = false;
 
 /**
  * Just past the closing quote of the string readText or readTime read last (or where its value began):
@@ -246,8 +240,8 @@ function readText(at: i32, end: i32, interned: bool, value: i32): bool {
   textEnd = at;
   if (at < 0) return true;
   if (at < end && load<u8>(at) == 34) {
-    const close = nextQuote(at + 1, end);
-    if (close >= end || backslashIn(at + 1, close)) return false;
+    const close = closingQuote(at + 1, end);
+    if (close >= end || load<u8>(close) != 34) return false;
     textEnd = close + 1;
     const len = close - at - 1;
     if (len == 0) return true;
@@ -373,8 +367,8 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
 function readTime(at: i32, e: i32, row: i32): i32 {
   textEnd = at;
   if (at >= e || load<u8>(at) != 34) return startsWithNull(at, e) ? 0 : GIVE_UP;
-  const close = nextQuote(at + 1, e);
-  if (close >= e || backslashIn(at + 1, close)) return GIVE_UP;
+  const close = closingQuote(at + 1, e);
+  if (close >= e || load<u8>(close) != 34) return GIVE_UP;
   textEnd = close + 1;
   if (close == at + 1) return 0;
   const t = at + 1;
@@ -499,14 +493,12 @@ function flatObjectEnd(from: i32, e: i32): i32 {
  */
 export function tableOf(s: i32, e: i32): i32 {
   if (nextId + 1 >= MAX_IDS || arenaTop + (e - s) > ARENA + ARENA_BYTES) return GIVE_UP;
-  // The backslashes scan noted are another line's by now; a line with any is left to the full reader.
-  if (byteIn(92, INPUT + s, INPUT + e) >= 0) return GIVE_UP;
-  backslashes = 0;
+  // What scan noted is another line's by now: a backslash before the key is looked for whatever it said.
+  lineHasBackslash = true;
   escapedKey = false;
   const value = INTERNED + 16;
-  return readText(valueAt(INPUT + s, INPUT + e, TABLE_KEY), INPUT + e, true, value)
-    ? load<i32>(value)
-    : GIVE_UP;
+  const at = valueAt(INPUT + s, INPUT + e, TABLE_KEY);
+  return !escapedKey && readText(at, INPUT + e, true, value) ? load<i32>(value) : GIVE_UP;
 }
 
 /** The line's layout: archive when it starts with the archive's time, else Log Analytics if it has a TimeGenerated. */
@@ -518,10 +510,9 @@ function layoutOf(s: i32, e: i32): i32 {
 }
 
 /**
- * Whether the line `scan` found last is one whole object with nothing to decline in its bytes: at most
- * MAX_BACKSLASHES backslashes (noted for backslashIn), as many `{` as `}`, and every `}` but the last
- * followed (after spaces and tabs) by `,` `}` or `]`. Worked out while the line's end is searched for,
- * rather than in a second pass over it.
+ * Whether the line `scan` found last is one whole object with nothing to decline in its bytes: as many
+ * `{` as `}`, and every `}` but the last followed (after spaces and tabs) by `,` `}` or `]`. Worked out
+ * while the line's end is searched for (with lineHasBackslash), rather than in a second pass over it.
  */
 let linePlain = false;
 
@@ -634,7 +625,7 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
   while (s <= end && rows < MAX_ROWS) {
     // The line's end, and on the way whether it is one plain object (see linePlain): one pass.
     let e = s;
-    let escapes = 0;
+    let escapes = false;
     let opens = 0;
     let closes = 0;
     let badCloses = 0;
@@ -644,12 +635,7 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
       const inRun: i32 = end - e >= 16 ? 0xffff : (1 << (end - e)) - 1;
       const breaks = i8x16.bitmask(i8x16.eq(block, newline)) & inRun;
       const inLine = breaks != 0 ? (breaks & -breaks) - 1 : inRun;
-      let slashes = i8x16.bitmask(i8x16.eq(block, backslash)) & inLine;
-      while (slashes != 0) {
-        if (escapes < MAX_BACKSLASHES) store<i32>(BACKSLASHES + escapes * 4, e + ctz(slashes));
-        escapes++;
-        slashes &= slashes - 1;
-      }
+      if ((i8x16.bitmask(i8x16.eq(block, backslash)) & inLine) != 0) escapes = true;
       opens += popcnt(i8x16.bitmask(i8x16.eq(block, open)) & inLine);
       let closing = i8x16.bitmask(i8x16.eq(block, close)) & inLine;
       while (closing != 0) {
@@ -677,11 +663,8 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
     const next = e + 1;
     if (e > s && load<u8>(e - 1) == 13) e--;
     // Only the last `}` may be followed by the line's end.
-    linePlain =
-      escapes <= MAX_BACKSLASHES &&
-      opens == closes &&
-      (badCloses == 0 || (badCloses == 1 && lastBadClose == e - 1));
-    backslashes = escapes;
+    linePlain = opens == closes && (badCloses == 0 || (badCloses == 1 && lastBadClose == e - 1));
+    lineHasBackslash = escapes;
     // A line interns at most 16 values, of at most its own length and an hour: room for them is made
     // before the line, so a line is never cut short by a full table. A line too long for even an empty
     // table is left to the full reader.
