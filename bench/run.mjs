@@ -41,6 +41,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DATA_DIR = join(ROOT, "bench", "data");
+/**
+ * The generated records' revision, in the names of the files made from them, so that a change of the
+ * generator makes them again. 2: the ETag logged in its quotes, as Storage logs it (`"\"0x8D…\""`);
+ * the skim declined every line with a backslash, which the unquoted ETags of revision 1 hid.
+ */
+const RECORDS_REVISION = 2;
 const DIST = join(ROOT, "dist", "src");
 /** The installed `auth-triage` (package.json `bin`): the bundle `npm run build` writes. */
 const CLI_BIN = join(ROOT, JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).bin["auth-triage"]);
@@ -400,7 +406,7 @@ function record(rand, timeMs) {
       accountName: account,
       userAgentHeader: USER_AGENTS[Math.floor(rand() * USER_AGENTS.length)],
       clientRequestId: guid(rand),
-      etag: `0x8DC${hex(rand, 12)}`,
+      etag: `"0x8DC${hex(rand, 12)}"`,
       serviceType: service,
       objectKey,
       lastModifiedTime: "5/1/2024 8:12:31 AM",
@@ -467,6 +473,18 @@ function laRow(rec) {
   };
 }
 
+/** Removes what an earlier revision of the generator made under `prefix` in bench/data: gigabytes each. */
+function removeOtherRevisions(prefix, ...current) {
+  if (!existsSync(DATA_DIR)) return;
+  for (const name of readdirSync(DATA_DIR)) {
+    const path = join(DATA_DIR, name);
+    if (!name.startsWith(prefix + ".") && !name.startsWith(prefix + "-")) continue;
+    if (current.includes(path) || current.some((c) => path === c + ".tmp")) continue;
+    process.stderr.write(`removing ${relative(ROOT, path)} (made by another revision of the generator)\n`);
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
 /** Writes `rows` lines made by `line(i)` to `path` (once; kept in bench/data). */
 async function writeLines(path, rows, line) {
   if (existsSync(path)) return path;
@@ -487,7 +505,8 @@ async function writeLines(path, rows, line) {
 /** Log Analytics NDJSON of about targetMB: the same generator, rendered as LA rows. */
 async function generateLa(targetMB) {
   mkdirSync(DATA_DIR, { recursive: true });
-  const path = join(DATA_DIR, `la-${targetMB}mb.ndjson`);
+  const path = join(DATA_DIR, `la-${targetMB}mb-r${RECORDS_REVISION}.ndjson`);
+  removeOtherRevisions(`la-${targetMB}mb`, path);
   // LA rows of this generator are about 1.45 KB.
   const rows = Math.round((targetMB * 1024 * 1024) / 1450);
   const rand = mulberry32(0x5eed);
@@ -528,8 +547,9 @@ async function generateAccounts(rows, accounts) {
 
 async function generate(targetMB) {
   mkdirSync(DATA_DIR, { recursive: true });
-  const full = join(DATA_DIR, `archive-${targetMB}mb.jsonl`);
-  const tenth = join(DATA_DIR, `archive-${targetMB}mb-10pct.jsonl`);
+  const full = join(DATA_DIR, `archive-${targetMB}mb-r${RECORDS_REVISION}.jsonl`);
+  const tenth = join(DATA_DIR, `archive-${targetMB}mb-r${RECORDS_REVISION}-10pct.jsonl`);
+  removeOtherRevisions(`archive-${targetMB}mb`, full, tenth, full.replace(/\.jsonl$/, "-tree"));
   if (existsSync(full) && existsSync(tenth)) return { full, tenth };
   const target = targetMB * 1024 * 1024;
   const rand = mulberry32(0x5eed);
