@@ -24,6 +24,16 @@ import { archiveLine, storageRequestArb } from "./helpers.js";
 
 const at = { file: "line", line: 1 };
 
+/** JSON as Python's json.dumps writes it by default: `", "` between members, `": "` after keys. */
+function pythonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonDumps).join(", ")}]`;
+  if (value !== null && typeof value === "object")
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonDumps(v)}`)
+      .join(", ")}}`;
+  return JSON.stringify(value);
+}
+
 /** What the full reader makes of one line: the record, or undefined when it rejects it. */
 function fullReading(line: string): StorageRequest | undefined {
   const sink = new RejectionCollector(10);
@@ -86,6 +96,27 @@ describe("the key-search reader of success rows", () => {
       expect(successes).toBeGreaterThan(1000);
       expect(answered / successes).toBeGreaterThan(0.95);
     }
+  });
+
+  it("reads NDJSON spaced as Python's json.dumps writes it, and agrees on spaced archive records", () => {
+    // `{"TimeGenerated": "…", "AccountName": "…"}`: what a script that exports rows with json.dumps
+    // writes. An archive record spaced so (Storage writes them compact) is left to the full reader.
+    const spaced = (text: string) =>
+      text
+        .split("\n")
+        .map((line) => (line ? pythonDumps(JSON.parse(line)) : line))
+        .join("\n");
+    const la = checkLines(spaced(storageRequestsToNdjson(data.requests)));
+    expect(la.successes).toBeGreaterThan(1000);
+    expect(la.answered / la.successes).toBeGreaterThan(0.95);
+    checkLines(spaced(storageRequestsToArchiveJsonLines(data.requests.slice(0, 400))));
+    fc.assert(
+      fc.property(fc.array(storageRequestArb, { minLength: 1, maxLength: 8 }), (requests) => {
+        checkLines(spaced(storageRequestsToNdjson(requests, { nativeTypes: true })));
+        checkLines(spaced(storageRequestsToArchiveJsonLines(requests)));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("reads the bundled archive samples as the full reader does", async () => {

@@ -49,7 +49,9 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  * - a 401/403, or a status that is not a plain 3-digit number;
  * - a line that does not start with `{` and end with `}`, whose braces do not pair up (cut after a
  *   nested object), or in which a `}` is followed by anything but `,` `}` `]` (objects run together);
- * - a backslash in a value it reads or just before a key it finds, or spacing after the first key;
+ * - a backslash in a value it reads or just before a key it finds, spacing between a key and its colon,
+ *   or an archive record's `identity` not written compact (`"identity":{"type":`) as Storage writes it
+ *   (spaces after a colon, as Python's json.dumps writes `"key": value`, are read past);
  * - a value that is not a string or null where text is read, a bad time, no account or service, or an
  *   account its resource id contradicts.
  * Archive records nest keys that also occur deeper, so `identity.type` is read only as the first key of

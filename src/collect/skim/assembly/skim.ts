@@ -203,7 +203,17 @@ function closingQuote(from: i32, end: i32): i32 {
 /** Where the value of key `id` starts (just after its colon), or -1. */
 function valueAt(from: i32, limit: i32, id: i32): i32 {
   const k = findKey(from, limit, id);
-  return k < 0 ? -1 : k + load<i32>(keyAt(id));
+  return k < 0 ? -1 : pastBlanks(k + load<i32>(keyAt(id)));
+}
+
+/**
+ * Past the spaces and tabs after a key's colon, as Python's json.dumps writes `"key": value`. A line
+ * ends with `}`, so this stops inside it.
+ */
+function pastBlanks(at: i32): i32 {
+  let c = load<u8>(at);
+  while (c == 32 || c == 9) c = load<u8>(++at);
+  return at;
 }
 
 function startsWithNull(at: i32, end: i32): bool {
@@ -336,7 +346,7 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
       store<i64>(values + slot * 8, 0);
       continue;
     }
-    const at = k + load<i32>(keyAt(id));
+    const at = pastBlanks(k + load<i32>(keyAt(id)));
     if (at > cursor) cursor = at;
     else reordered = true;
     if (slot == STATUS) {
