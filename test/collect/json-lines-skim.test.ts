@@ -244,6 +244,23 @@ describe("the key-search reader of success rows", () => {
       expectAgrees(JSON.stringify({ [key]: 403, ...base }));
       expectAgrees(JSON.stringify({ ...base, [key]: 403 }));
     }
+    // Keys of any text, escapes and the searched keys' names in them, before and after the fields read.
+    const key = fc.oneof(
+      fc.string({ unit: "binary-ascii", maxLength: 12 }),
+      fc.constantFrom(...trickyKeys, 'q"uri', 'p"time', 'z\\"identity'),
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(key, unread, { maxKeys: 2 }),
+        fc.dictionary(key, unread, { maxKeys: 2 }),
+        fc.dictionary(key, unread, { maxKeys: 2 }),
+        (before, after, properties) => {
+          const extra = { ...before, ...base, ...after, properties: { ...properties, ...base.properties } };
+          expectAgrees(JSON.stringify(extra));
+        },
+      ),
+      { numRuns: 400 },
+    );
     expect(skimSuccessRow(JSON.stringify({ 'a"statusCode': 403, ...base }))).toBeUndefined();
   });
 
