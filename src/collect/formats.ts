@@ -34,7 +34,7 @@ export interface RecordReader<T> {
     sink: RejectionSink,
   ): T | undefined | typeof NOT_HANDLED;
   /**
-   * Optional fast path for runs of ASCII JSON Lines (LineHandler.skimRun): pushes the records of the
+   * Optional fast path for runs of JSON Lines (LineHandler.skimRun): pushes the records of the
    * lines it takes to `out` and leaves the others to the other paths through `decline` (it never rejects).
    */
   skimJsonLines?(

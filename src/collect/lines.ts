@@ -27,16 +27,16 @@ export interface LineHandler {
     bytesStart?: number,
   ): void;
   /**
-   * Optional: reads a run of complete ASCII lines, chunk[start, end) split at `\n` (a `\r` before it
-   * dropped; the last line ends at `end`), itself. Every line it does not take it hands to `decline`, in
-   * order, with its index in the run, and the splitter passes that line to `line`. Returns the number of
-   * lines in the run.
+   * Optional: reads a run of complete lines of valid UTF-8, chunk[start, end) split at `\n` (a `\r`
+   * before it dropped; the last line ends at `end`), itself, taking only lines all ASCII. Every line it
+   * does not take it hands to `decline`, in order, with its index in the run, and the splitter passes
+   * that line to `line`. Returns the number of lines in the run.
    */
   skimRun?(chunk: Buffer, start: number, end: number, maxLineBytes: number, decline: DeclineLine): number;
   /**
-   * Optional: a line skimRun declined, as bytes[start, end), before it is decoded; true when the handler
-   * took it, false to have it decoded and passed to `line`. Lines of 401/403s are nearly all declined,
-   * and are read from their bytes without the text of the whole line.
+   * Optional: an ASCII line skimRun declined, as bytes[start, end), before it is decoded; true when the
+   * handler took it, false to have it decoded and passed to `line`. Lines of 401/403s are nearly all
+   * declined, and are read from their bytes without the text of the whole line.
    */
   declined?(bytes: Buffer, start: number, end: number, lineNo: number): boolean;
 }
@@ -144,8 +144,10 @@ export class LineSplitter {
       }
       return;
     }
-    if (ascii && this.handler.skimRun) {
-      this.emitAsciiRun(chunk, start, end);
+    // A run past ASCII is skimmed too: a blob's name in ObjectKey may be any text, and one such line
+    // would otherwise send the chunk's other lines, some 700, to the full reader.
+    if (this.handler.skimRun) {
+      this.emitSkimmedRun(chunk, start, end, ascii);
       return;
     }
     const encoding = ascii ? "latin1" : "utf8";
@@ -180,15 +182,27 @@ export class LineSplitter {
     else this.handler.line(line, this.lineNo, undefined, false);
   }
 
-  /** An ASCII run for a handler that skims: a line it declines is decoded on its own. */
-  private emitAsciiRun(chunk: Buffer, start: number, end: number): void {
+  /**
+   * A run of valid UTF-8 for a handler that skims: a line it declines is decoded on its own, as latin1
+   * when it is ASCII (the handler may take it from its bytes first), else as UTF-8.
+   */
+  private emitSkimmedRun(chunk: Buffer, start: number, end: number, ascii: boolean): void {
+    // A byte order mark opens only a file's first line, which the skim then declines: it is not text.
+    const bom =
+      this.first && !ascii && chunk[start] === 0xef && chunk[start + 1] === 0xbb && chunk[start + 2] === 0xbf;
     this.first = false;
     const before = this.lineNo;
     const lines = this.handler.skimRun!(chunk, start, end, this.maxLineBytes, (from, stop, index) => {
       this.lineNo = before + index;
-      if (stop - from <= this.maxLineBytes && this.handler.declined?.(chunk, from, stop, this.lineNo + 1))
+      if (bom && index === 0) from += 3;
+      const lineAscii = ascii || isAscii(chunk.subarray(from, stop));
+      if (
+        lineAscii &&
+        stop - from <= this.maxLineBytes &&
+        this.handler.declined?.(chunk, from, stop, this.lineNo + 1)
+      )
         return;
-      this.emitDecoded(chunk, from, stop, "latin1");
+      this.emitDecoded(chunk, from, stop, lineAscii ? "latin1" : "utf8");
     });
     this.lineNo = before + lines;
   }

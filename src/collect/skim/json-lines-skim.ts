@@ -34,8 +34,8 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  *
  * Some 95% of logged requests succeed, and of those the engine reads a dozen fields for root-cause
  * evidence. Walking every byte of their ~1.5 KB lines in JavaScript, to validate fields nobody reads,
- * cost more than DuckDB's whole scan, and so did decoding them into strings. Here a run of ASCII lines
- * is copied into WebAssembly memory (assembly/skim.ts) and each line is read there: its keys searched
+ * cost more than DuckDB's whole scan, and so did decoding them into strings. Here a run of lines (valid
+ * UTF-8; only its ASCII lines are taken) is copied into WebAssembly memory (assembly/skim.ts) and each line is read there: its keys searched
  * 16 bytes at a time, each from the end of the value before it, and its text values interned, so
  * JavaScript makes one string per distinct value rather than a dozen per row.
  *
@@ -60,7 +60,8 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  *
  * What it does not check, by design (issue 13: no validating fields nobody reads), so that such a row
  * is counted and analysed rather than rejected:
- * - the values of the fields a success row does not use (a `correlationId` that is a number, say);
+ * - the values of the fields a success row does not use (a `correlationId` that is a number, say, or a
+ *   string with a bad escape);
  * - the record's nesting as Storage and the exports write it: a key of `properties` is not looked for
  *   elsewhere, a container that is not an object goes unnoticed when nothing in it is read, and a line
  *   starting `{"time":` is not searched for a TimeGenerated too;
@@ -257,9 +258,9 @@ class SuccessRowSkim {
   }
 
   /**
-   * Reads the ASCII lines of chunk[start, end) (split at `\n`, a `\r` before it dropped; the last line
-   * ends at `end`), pushing the record of each success row it takes to `out` and handing every other
-   * line to `decline`, in order. Returns how many lines there were.
+   * Reads the lines of chunk[start, end), valid UTF-8 (split at `\n`, a `\r` before it dropped; the last
+   * line ends at `end`), pushing the record of each success row it takes (ASCII lines only) to `out` and
+   * handing every other line to `decline`, in order. Returns how many lines there were.
    */
   run(
     chunk: Buffer,

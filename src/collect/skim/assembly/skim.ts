@@ -1,8 +1,9 @@
 // The success-row skim in WebAssembly (AssemblyScript; compiled by `npm run build:wasm` into
 // ../skim-wasm.ts). The JavaScript side (../json-lines-skim.ts) documents what a row must be to be taken;
-// this file does the byte work: it splits a run of ASCII lines, checks each line, finds the keys of its
-// layout, interns their text values and hashes the row's caller key, so that JavaScript gets one string
-// per distinct value rather than ~13 strings per row, and none for a caller it will not keep. For the
+// this file does the byte work: it splits a run of UTF-8 lines, checks each line (only ASCII ones are
+// read), finds the keys of its layout, interns their text values and hashes the row's caller key, so
+// that JavaScript gets one string per distinct value rather than ~13 strings per row, and none for a
+// caller it will not keep. For the
 // lines it declines (401/403s, nearly all), `locate` finds where every field the full reader reads lies
 // in the line (../field-locator.ts). Memory is laid out by hand (no allocator): offsets below, sizes fixed.
 
@@ -520,9 +521,10 @@ function layoutOf(s: i32, e: i32): i32 {
 }
 
 /**
- * Whether the line `scan` found last is one whole object with nothing to decline in its bytes: as many
- * `{` as `}`, and every `}` but the last followed (after spaces and tabs) by `,` `}` or `]`. Worked out
- * while the line's end is searched for (with lineHasBackslash), rather than in a second pass over it.
+ * Whether the line `scan` found last is one whole object with nothing to decline in its bytes: all of
+ * them ASCII (values are handed to JavaScript as latin1), as many `{` as `}`, and every `}` but the last
+ * followed (after spaces and tabs) by `,` `}` or `]`. Worked out while the line's end is searched for
+ * (with lineHasBackslash), rather than in a second pass over it.
  */
 let linePlain = false;
 
@@ -636,6 +638,7 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
     // The line's end, and on the way whether it is one plain object (see linePlain): one pass.
     let e = s;
     let escapes = false;
+    let pastAscii = false;
     let opens = 0;
     let closes = 0;
     let badCloses = 0;
@@ -646,6 +649,8 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
       const breaks = i8x16.bitmask(i8x16.eq(block, newline)) & inRun;
       const inLine = breaks != 0 ? (breaks & -breaks) - 1 : inRun;
       if ((i8x16.bitmask(i8x16.eq(block, backslash)) & inLine) != 0) escapes = true;
+      // A byte's top bit: part of a character past ASCII (the run is UTF-8), which JavaScript decodes.
+      if ((i8x16.bitmask(block) & inLine) != 0) pastAscii = true;
       opens += popcnt(i8x16.bitmask(i8x16.eq(block, open)) & inLine);
       let closing = i8x16.bitmask(i8x16.eq(block, close)) & inLine;
       while (closing != 0) {
@@ -673,7 +678,8 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
     const next = e + 1;
     if (e > s && load<u8>(e - 1) == 13) e--;
     // Only the last `}` may be followed by the line's end.
-    linePlain = opens == closes && (badCloses == 0 || (badCloses == 1 && lastBadClose == e - 1));
+    linePlain =
+      !pastAscii && opens == closes && (badCloses == 0 || (badCloses == 1 && lastBadClose == e - 1));
     lineHasBackslash = escapes;
     // A line interns at most 16 values, of at most its own length and an hour: room for them is made
     // before the line, so a line is never cut short by a full table. A line too long for even an empty
