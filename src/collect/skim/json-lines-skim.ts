@@ -35,9 +35,10 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  * Some 95% of logged requests succeed, and of those the engine reads a dozen fields for root-cause
  * evidence. Walking every byte of their ~1.5 KB lines in JavaScript, to validate fields nobody reads,
  * cost more than DuckDB's whole scan, and so did decoding them into strings. Here a run of lines (valid
- * UTF-8; only its ASCII lines are taken) is copied into WebAssembly memory (assembly/skim.ts) and each line is read there: its keys searched
- * 16 bytes at a time, each from the end of the value before it, and its text values interned, so
- * JavaScript makes one string per distinct value rather than a dozen per row.
+ * UTF-8; only its ASCII lines are taken) is copied into WebAssembly memory (assembly/skim.ts) and each
+ * line is read there: its keys searched 16 bytes at a time, each from the end of the value before it,
+ * and its text values interned, so JavaScript makes one string per distinct value rather than a dozen
+ * per row.
  *
  * It answers only when it can vouch for the row, which is why the search is sound: a `"` with no
  * backslash before it is not escaped, so a match of `"key":` that does not follow a backslash can only

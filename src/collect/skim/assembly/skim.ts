@@ -3,9 +3,9 @@
 // this file does the byte work: it splits a run of UTF-8 lines, checks each line (only ASCII ones are
 // read), finds the keys of its layout, interns their text values and hashes the row's caller key, so
 // that JavaScript gets one string per distinct value rather than ~13 strings per row, and none for a
-// caller it will not keep. For the
-// lines it declines (401/403s, nearly all), `locate` finds where every field the full reader reads lies
-// in the line (../field-locator.ts). Memory is laid out by hand (no allocator): offsets below, sizes fixed.
+// caller it will not keep. For the lines it declines (401/403s, nearly all), `locate` finds where every
+// field the full reader reads lies in the line (../field-locator.ts). Memory is laid out by hand (no
+// allocator): offsets below, sizes fixed.
 
 // ---- Memory layout (bytes) ----
 /** Key patterns, 64 bytes each: [length i32][bytes]. Written by JavaScript before the first scan. */
