@@ -264,6 +264,56 @@ describe("the key-search reader of success rows", () => {
     expect(skimSuccessRow(JSON.stringify({ 'a"statusCode': 403, ...base }))).toBeUndefined();
   });
 
+  it("agrees on random lines: escapes, quotes and searched names in any other key or value", () => {
+    // Keys the skim reads, in either layout, and containers whose nesting it trusts (see skimSuccessRow)
+    // are left to the tests above; everything else may hold anything, in a compact or a spaced line.
+    const searched = ["statusCode", "StatusCode", "time", "TimeGenerated", "uri", "Uri", "identity", "type"];
+    const more = [
+      "requester",
+      "objectId",
+      "accountName",
+      "AccountName",
+      "serviceType",
+      "ServiceType",
+      "etag",
+    ];
+    const names = [...searched, ...more, "resourceId", "_ResourceId", "userAgentHeader", "UserAgentHeader"];
+    const read = new Set([
+      ...names,
+      ...["callerIpAddress", "CallerIpAddress", "operationName", "OperationName", "Type", "properties"],
+      ...["tokenHash", "AuthenticationType", "AuthenticationHash", "statusText", "StatusText"],
+      ...["operationVersion", "OperationVersion", "RequesterObjectId", "delegatedResource"],
+    ]);
+    const piece = fc.oneof(
+      fc.constantFrom(...names),
+      fc.constantFrom('"', "\\", ":", ",", "{", "}", " ", '\\"', '":'),
+      fc.string({ unit: "binary-ascii", maxLength: 4 }),
+    );
+    const text = fc.array(piece, { maxLength: 5 }).map((p) => p.join(""));
+    const key = text.filter((k) => !read.has(k));
+    const value = fc.oneof(text, fc.integer(), fc.constant(null), fc.dictionary(key, text, { maxKeys: 2 }));
+    const archive = JSON.parse(archiveLine({ statusCode: 200, statusText: "Success" })) as object;
+    let answered = 0;
+    const logAnalytics = JSON.parse(
+      storageRequestsToNdjson([data.requests.find((r) => r.statusCode === 200 && r.userAgent)!]).trim(),
+    ) as object;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(archive, logAnalytics),
+        fc.dictionary(key, value, { maxKeys: 3 }),
+        fc.dictionary(key, value, { maxKeys: 3 }),
+        fc.boolean(),
+        (row, before, after, spaced) => {
+          const line = JSON.stringify({ ...before, ...row, ...after });
+          if (expectAgrees(spaced ? pythonDumps(JSON.parse(line)) : line)) answered++;
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // Not vacuous: most lines with an escape outside the fields read are still read.
+    expect(answered).toBeGreaterThan(200);
+  });
+
   it("reads a record laid out as Storage documents it (uri before identity, delegatedResource last)", () => {
     // The documented field order of a resource log entry, with an OAuth identity whose authorization
     // entries carry their own `type` and conditions, and a delegated resource with its own resourceId
