@@ -48,6 +48,7 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  * writes a dynamic column (AuthorizationDetails) as JSON text. Anything unusual is left to the full
  * reader (`leanStorageRequestFromJsonBytes`), which keeps or rejects the row as it always has:
  * - a 401/403, or a status that is not a plain 3-digit number;
+ * - a byte past ASCII anywhere in the line (the splitter decodes the line as UTF-8 for the full reader);
  * - a line that does not start with `{` and end with `}`, whose braces do not pair up (cut after a
  *   nested object), or in which a `}` is followed by anything but `,` `}` `]` (objects run together);
  * - a backslash in a value it reads or just before a key it finds, spacing between a key and its colon,
@@ -64,8 +65,9 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  * - the values of the fields a success row does not use (a `correlationId` that is a number, say, or a
  *   string with a bad escape);
  * - the record's nesting as Storage and the exports write it: a key of `properties` is not looked for
- *   elsewhere, a container that is not an object goes unnoticed when nothing in it is read, and a line
- *   starting `{"time":` is not searched for a TimeGenerated too;
+ *   elsewhere, a container that is not an object goes unnoticed when nothing in it is read, a line
+ *   starting `{"time":` is not searched for a TimeGenerated too, and in a Log Analytics row a key it
+ *   reads is taken wherever it stands, inside a nested value too;
  * - a key written twice in one object (the full reader keeps the last; looking for a second status
  *   cost a fifth of the search);
  * - braces inside string values: braces are counted, not parsed, so a cut line whose values hold
