@@ -164,7 +164,7 @@ describe("the key-search reader of success rows", () => {
     // The ETag is logged with its quotes (the Etag column is "in quotes"; `"\"0x8D…\""` in resource
     // logs), so nearly every real success row holds two backslashes; ConditionsUsed may add more, and an
     // export that writes a dynamic column as JSON text (AuthorizationDetails) dozens. Declined, they
-    // took the full reader: a real archive or export ran at half the speed.
+    // took the full reader: a real archive or export ran at less than half the speed.
     const etag = '"0x8DA5A9118CDE874"';
     const archive = JSON.parse(archiveLine({ statusCode: 200, statusText: "Success" })) as {
       properties: Record<string, unknown>;
