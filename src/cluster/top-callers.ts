@@ -1,3 +1,4 @@
+import { surelyMade } from "../model/caller-count.js";
 import type { CallerSummary } from "../model/incident.js";
 import { FNV_OFFSET, fnvText } from "../model/caller-key.js";
 import { compareText } from "../order.js";
@@ -230,9 +231,5 @@ export class TopCallers {
  * output order is stable across runs. In place.
  */
 export function sortCallers(list: CallerSummary[]): CallerSummary[] {
-  return list.sort((a, b) => surely(b) - surely(a) || b.count - a.count || compareCallers(a, b));
-}
-
-function surely(c: CallerSummary): number {
-  return c.count - (c.overcount ?? 0);
+  return list.sort((a, b) => surelyMade(b) - surelyMade(a) || b.count - a.count || compareCallers(a, b));
 }

@@ -6,5 +6,10 @@ import type { CallerSummary } from "./incident.js";
  * browser's diagnose engine (which reaches the remedies) can use it.
  */
 export function callerCountText(c: Pick<CallerSummary, "count" | "overcount">): string {
-  return c.overcount ? `at least ${c.count - c.overcount}` : String(c.count);
+  return c.overcount ? `at least ${surelyMade(c)}` : String(c.count);
+}
+
+/** The requests a caller surely made: its count less what a full top-callers table handed it. */
+export function surelyMade(c: Pick<CallerSummary, "count" | "overcount">): number {
+  return c.count - (c.overcount ?? 0);
 }

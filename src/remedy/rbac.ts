@@ -1,3 +1,4 @@
+import { surelyMade } from "../model/caller-count.js";
 import type { Incident, PrincipalObservation, Remedy, RemedyCommand } from "../model/incident.js";
 import type { ServiceType } from "../model/storage-request.js";
 import {
@@ -50,8 +51,10 @@ export function principalsOf(incident: Incident, ctx: RemedyContext): Principal[
         .filter((c) => c.requesterObjectId)
         .map((c) => {
           // What the caller surely made: a full top-callers table may have handed it others' count.
-          const count = c.count - (c.overcount ?? 0);
-          const p: PrincipalObservation = { objectId: c.requesterObjectId!.toLowerCase(), count };
+          const p: PrincipalObservation = {
+            objectId: c.requesterObjectId!.toLowerCase(),
+            count: surelyMade(c),
+          };
           if (c.requesterUpn) p.upn = c.requesterUpn;
           return p;
         });
