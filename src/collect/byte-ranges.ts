@@ -3,9 +3,11 @@ import { open } from "node:fs/promises";
 import { detectFormat, type FileFormat } from "./formats.js";
 import { expandInputPaths, InputError, isGzipHead } from "./input-files.js";
 import { mapOrdered } from "./map-ordered.js";
+import { sampleScanWork, type ScanWork, type SizedFile } from "./scan-work.js";
 
 /**
- * Splitting the input of one `analyze` into contiguous parts of about equal size, one per thread.
+ * Splitting the input of one `analyze` into contiguous parts of about equal work, one per thread (the work
+ * of a stretch of input is estimated from samples of it: scan-work.ts).
  *
  * Only plain JSON Lines files (NDJSON exports, archive `PT1H.json`) are cut inside: a record never spans
  * a line break there, so a cut just after a line break starts a part on a whole record. Every other form
@@ -31,9 +33,7 @@ export const MIN_PART_BYTES = 8 * 1024 * 1024;
 const HEAD_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 
-interface InputFile {
-  file: string;
-  size: number;
+interface InputFile extends SizedFile {
   /** Uncompressed JSON Lines: may be cut at line breaks. */
   splittable: boolean;
 }
@@ -88,16 +88,17 @@ async function nextLineStart(file: string, from: number, size: number): Promise<
 
 /**
  * At most `parts` parts of the files under `paths` (as readStorageRequests expands them), of about equal
- * size and, unless there is only one, none planned smaller than `minPartBytes`. The first part is planned
- * `headStartBytes` larger (at most half a part, and never leaving another under `minPartBytes`), taken
- * evenly from the others: the thread that reads it starts at once, the others only once their own
- * runtime is up.
+ * work as `weigh` estimates it and, unless there is only one, none planned smaller than `minPartBytes`.
+ * The first part is planned `headStart` more work (at most half a part, and never leaving another under
+ * `minPartBytes`), taken evenly from the others: the thread that reads it starts at once, the others only
+ * once their own runtime is up.
  */
 export async function planScanParts(
   paths: readonly string[],
   parts: number,
   minPartBytes: number = MIN_PART_BYTES,
-  headStartBytes = 0,
+  headStart = 0,
+  weigh: (files: readonly SizedFile[]) => ScanWork = sampleScanWork,
 ): Promise<ScanPart[]> {
   const names = await expandInputPaths(paths);
   const sizes = names.map(sizeOf);
@@ -114,11 +115,12 @@ export async function planScanParts(
       : describe(names[i]!, sizes[i]!),
   );
   for await (const f of described) files.push(f);
-  const share = total / count;
+  const work = weigh(files);
+  const share = work.total / count;
   // Never so much that another part falls under minPartBytes (not worth its thread's start).
-  const lead = Math.min(headStartBytes, share / 2, (share - minPartBytes) * (count - 1));
-  const targetOf = (part: number): number =>
-    Math.ceil(part === 0 ? share + lead : share - lead / (count - 1));
+  const minPartWork = minPartBytes * (work.total / total);
+  const lead = Math.min(headStart, share / 2, (share - minPartWork) * (count - 1));
+  const targetOf = (part: number): number => (part === 0 ? share + lead : share - lead / (count - 1));
   const out: ScanPart[] = [];
   let current: ScanPart = [];
   let filled = 0;
@@ -127,22 +129,28 @@ export async function planScanParts(
     current = [];
     filled = 0;
   };
+  // Where the file being planned starts in the input (its files one after another).
+  let fileStart = 0;
   for (const f of files) {
     let start = 0;
     const format: FileFormat | undefined = f.splittable ? "json-lines" : undefined;
     while (start < f.size || (start === 0 && f.size === 0)) {
       const room = targetOf(out.length) - filled;
-      if (!f.splittable || f.size - start <= room || out.length === count - 1) {
+      const startWork = work.before(fileStart + start);
+      const rest = work.before(fileStart + f.size) - startWork;
+      if (!f.splittable || rest <= room || out.length === count - 1) {
         current.push(piece(f, start, f.size, format));
-        filled += f.size - start;
+        filled += rest;
         break;
       }
-      const end = await nextLineStart(f.file, start + Math.max(1, room), f.size);
+      const target = Math.ceil(work.offsetOf(startWork + room)) - fileStart;
+      const end = await nextLineStart(f.file, Math.max(start + 1, target), f.size);
       current.push(piece(f, start, end, format));
       start = end;
       close();
     }
     if (filled >= targetOf(out.length) && out.length < count - 1) close();
+    fileStart += f.size;
   }
   close();
   return out;

@@ -28,14 +28,14 @@ export function defaultScanThreads(): number {
 }
 
 /**
- * What the main thread reads while a scan thread starts: its isolate, its modules and zod take some
- * 0.3 s, about 100 MB at the 300-350 MB/s a thread scans the archive. With 32 MiB the main thread ended
- * its part 80-330 ms before the other thread's summaries arrived at 1 GB on two threads; with 96 MiB
- * the scan thread is done first and the main thread waits only while it decodes them (42-53 ms once the
- * evidence came as columns), and more makes the main thread the later one (BENCHMARKS.md, twelfth
- * round).
+ * What the main thread reads while a scan thread starts, as work (scan-work.ts: bytes of success rows):
+ * its isolate, its modules and zod take some 0.3 s. Measured as bytes of the bench's archive (5% of rows
+ * 401/403), 96 MiB was best: with 32 MiB the main thread ended its part 80-330 ms before the other
+ * thread's summaries arrived at 1 GB on two threads, and more made the main thread the later one
+ * (BENCHMARKS.md, twelfth round). Those 96 MiB weigh about 128 MiB of work; counted as work, a head
+ * start over an incident's 401/403s is some 17 MB rather than 96.
  */
-export const SCAN_THREAD_START_BYTES = 96 * 1024 * 1024;
+export const SCAN_THREAD_START_WORK = 128 * 1024 * 1024;
 
 export interface ParallelAnalyzeOptions {
   paths: readonly string[];
@@ -48,8 +48,8 @@ export interface ParallelAnalyzeOptions {
   caps?: Partial<EngineCaps>;
   /** Smallest part worth a thread (tests use small ones to split small files). */
   minPartBytes?: number;
-  /** How much more the main thread reads than each scan thread (SCAN_THREAD_START_BYTES unless told). */
-  headStartBytes?: number;
+  /** How much more work the main thread takes than each scan thread (SCAN_THREAD_START_WORK unless told). */
+  headStart?: number;
   /** Told once the input is cut: how many parts (threads) and bytes in all. */
   onPlanned?: (parts: number, bytes: number) => void;
   /** Called once every part is read, before incidents are built (as for `analyze`). */
@@ -68,7 +68,7 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
     o.paths,
     o.threads,
     o.minPartBytes ?? MIN_PART_BYTES,
-    o.headStartBytes ?? SCAN_THREAD_START_BYTES,
+    o.headStart ?? SCAN_THREAD_START_WORK,
   );
   if (parts.length < 2) return undefined;
   o.onPlanned?.(

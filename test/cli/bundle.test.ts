@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIN_PART_BYTES, planScanParts } from "../../src/collect/byte-ranges.js";
 import type { AnalysisResult } from "../../src/engine/analyze.js";
-import { SCAN_THREAD_START_BYTES } from "../../src/engine/analyze-parallel.js";
+import { SCAN_THREAD_START_WORK } from "../../src/engine/analyze-parallel.js";
 import { storageRequestsToNdjson } from "../sim/forms.js";
 import { generateScenario } from "../sim/scenarios.js";
 import { analyzeJson } from "../support/analyze-json.js";
@@ -53,7 +53,7 @@ describe("the installed auth-triage (the bundle in dist/cli/)", () => {
   });
 
   it("analyzes on two threads loading nothing from node_modules, and reports what the sources report", async () => {
-    expect(await planScanParts([logs], 2, MIN_PART_BYTES, SCAN_THREAD_START_BYTES)).toHaveLength(2);
+    expect(await planScanParts([logs], 2, MIN_PART_BYTES, SCAN_THREAD_START_WORK)).toHaveLength(2);
     const logger = join(dir, "load-logger.mjs");
     const loadLog = join(dir, "loaded.txt");
     await writeFile(logger, LOAD_LOGGER);

@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/clock.js";
 import { planScanParts } from "../../src/collect/byte-ranges.js";
+import { FAILURE_ROW_WEIGHT, workOfBytes, type SizedFile } from "../../src/collect/scan-work.js";
 import { readActivityEvents, readStorageRequestBatches } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { createRootCauseExplainer } from "../../src/correlate/index.js";
@@ -150,8 +151,10 @@ describe("a parallel analyze gives what one pass gives", () => {
     const file = join(dir, "form-0", "rows.ndjson");
     const text = await readFile(file, "latin1");
     const size = text.length;
+    // Every byte weighing one, the parts' work is their size.
+    const bytes = (files: readonly SizedFile[]) => workOfBytes(files.reduce((n, f) => n + f.size, 0));
     const sizes = async (threads: number, headStart: number) =>
-      (await planScanParts([file], threads, 1, headStart)).map((p) =>
+      (await planScanParts([file], threads, 1, headStart, bytes)).map((p) =>
         p.reduce((n, x) => n + x.end - x.start, 0),
       );
     // A cut lands within one line of its target.
@@ -175,12 +178,38 @@ describe("a parallel analyze gives what one pass gives", () => {
     }
     // Nor below the smallest part worth a thread: two parts of a file 2.5 such parts long.
     const minPart = Math.floor(size / 2.5);
-    const planned = (await planScanParts([file], 2, minPart, size)).map((p) =>
+    const planned = (await planScanParts([file], 2, minPart, size, bytes)).map((p) =>
       p.reduce((n, x) => n + x.end - x.start, 0),
     );
     expect(planned).toHaveLength(2);
     expect(planned[1]!).toBeGreaterThan(minPart - line);
     expect(planned[0]!).toBeGreaterThan(size / 2);
+  });
+
+  it("cuts parts of equal work, a 401/403 row weighing more than a success row", async () => {
+    // An incident's hour after a quiet one: as many bytes of 401/403 rows as of success rows.
+    const root = join(dir, "incident");
+    await mkdir(root, { recursive: true });
+    const line = (status: number, i: number) =>
+      `{"time":"2024-05-01T00:00:${String(i % 60).padStart(2, "0")}.0000000Z","resourceId":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default","operationName":"GetBlob","statusCode":${status},"statusText":"${status === 200 ? "Success" : "AuthorizationFailure"}","callerIpAddress":"10.0.0.${i % 8}:443","identity":{"type":"SAS"},"properties":{"accountName":"acct","serviceType":"blob"},"uri":"https://acct.blob.core.windows.net/c/${i}"}`;
+    const half = 4000;
+    const rows = [
+      ...Array.from({ length: half }, (_, i) => line(200, i)),
+      ...Array.from({ length: half }, (_, i) => line(403, i)),
+    ];
+    const file = join(root, "rows.jsonl");
+    await writeFile(file, rows.join("\n") + "\n");
+    const size = (await readFile(file)).length;
+    const parts = await planScanParts([file], 2, 1);
+    const first = parts[0]!.reduce((n, x) => n + x.end - x.start, 0);
+    // The quiet half weighs half of its size in failures' terms: the first part takes it and the part of
+    // the incident that makes the work even, (W - 1) / 2W of it.
+    const expected = size / 2 + (size / 2) * ((FAILURE_ROW_WEIGHT - 1) / (2 * FAILURE_ROW_WEIGHT));
+    // Within the stretch one sampled block stands for (a 64th of the file) and a line.
+    expect(Math.abs(first - expected)).toBeLessThan(size / 64 + 400);
+    // By bytes the cut would be at the middle: these parts are uneven in size, even in work.
+    expect(first).toBeGreaterThan(size * 0.6);
+    expect(await inParallel([root], 2)).toEqual(await onePass([root]));
   });
 
   it("cuts only after line breaks, and the pieces join back to the input", async () => {
