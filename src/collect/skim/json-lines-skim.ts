@@ -52,8 +52,9 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  * - a line that does not start with `{` and end with `}`, whose braces do not pair up (cut after a
  *   nested object), or in which a `}` is followed by anything but `,` `}` `]` (objects run together);
  * - a backslash in a value it reads or just before a key it finds, spacing between a key and its colon,
- *   or an archive record's `identity` not written compact (`"identity":{"type":`) as Storage writes it
- *   (spaces after a colon, as Python's json.dumps writes `"key": value`, are read past);
+ *   or an archive record's `identity` whose first key is not `type` (Storage writes
+ *   `"identity":{"type":`; spaces and tabs after a colon or that brace, as Python's json.dumps writes
+ *   `"identity": {"type": …`, are read past);
  * - a value that is not a string or null where text is read, a bad time, no account or service, or an
  *   account its resource id contradicts.
  * Archive records nest keys that also occur deeper, so `identity.type` is read only as the first key of

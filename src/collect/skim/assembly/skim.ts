@@ -342,12 +342,17 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
       k = findKey(s, min(e, cursor - 1 + load<i32>(keyAt(id))), id);
       if (k >= 0) reordered = true;
     }
+    let at = -1;
+    if (k < 0 && layout == ARCHIVE && slot == AUTH_TYPE) {
+      k = spacedIdentityType(s, e);
+      at = spacedTypeValue;
+    }
     store<i32>(positions + slot * 4, k);
     if (k < 0) {
       store<i64>(values + slot * 8, 0);
       continue;
     }
-    const at = pastBlanks(k + load<i32>(keyAt(id)));
+    if (at < 0) at = pastBlanks(k + load<i32>(keyAt(id)));
     if (at > cursor) cursor = at;
     else reordered = true;
     if (slot == STATUS) {
@@ -368,6 +373,28 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
   store<i32>(row + 12, status);
   memory.copy(row + ROW_VALUES * 4, values, SLOTS * 8);
   return true;
+}
+
+/** Where the value of `type` starts, after spacedIdentityType found it. */
+let spacedTypeValue: i32 = -1;
+
+/**
+ * The archive's `identity` written with blanks, as Python's json.dumps writes a record (`"identity":
+ * {"type": "SAS"`), when the compact key `"identity":{"type":` is not in the line: where `"identity":`
+ * starts, its first key being `type` (spacedTypeValue: where its value starts), or -1.
+ */
+function spacedIdentityType(s: i32, e: i32): i32 {
+  spacedTypeValue = -1;
+  const k = findKey(s, e, IDENTITY_KEY);
+  if (k < 0) return -1;
+  let at = pastBlanks(k + load<i32>(keyAt(IDENTITY_KEY)));
+  if (load<u8>(at) != 123) return -1;
+  at = pastBlanks(at + 1);
+  // `"type":`, the compact key's last seven bytes.
+  const compact = keyAt(ARCHIVE * SLOTS + AUTH_TYPE);
+  if (at + 7 > e || !sameBytes(at, compact + 4 + load<i32>(compact) - 7, 7)) return -1;
+  spacedTypeValue = pastBlanks(at + 7);
+  return k;
 }
 
 /**
