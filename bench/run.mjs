@@ -549,7 +549,13 @@ async function generate(targetMB) {
   mkdirSync(DATA_DIR, { recursive: true });
   const full = join(DATA_DIR, `archive-${targetMB}mb-r${RECORDS_REVISION}.jsonl`);
   const tenth = join(DATA_DIR, `archive-${targetMB}mb-r${RECORDS_REVISION}-10pct.jsonl`);
-  removeOtherRevisions(`archive-${targetMB}mb`, full, tenth, full.replace(/\.jsonl$/, "-tree"));
+  removeOtherRevisions(
+    `archive-${targetMB}mb`,
+    full,
+    tenth,
+    full.replace(/\.jsonl$/, "-tree"),
+    full.replace(/\.jsonl$/, "-401-403.jsonl"),
+  );
   if (existsSync(full) && existsSync(tenth)) return { full, tenth };
   const target = targetMB * 1024 * 1024;
   const rand = mulberry32(0x5eed);
@@ -626,6 +632,24 @@ async function generateTree(full) {
   flush();
   renameSync(tmp, root);
   return root;
+}
+
+/**
+ * The archive's 401/403 lines alone: what the logs of an incident's hour hold, and the side of the scan
+ * that costs the most per row (each is read whole, clustered and kept as evidence).
+ */
+async function generateFailureLines(full) {
+  const path = full.replace(/\.jsonl$/, "-401-403.jsonl");
+  if (existsSync(path)) return path;
+  process.stderr.write(`generating ${relative(ROOT, path)} from ${relative(ROOT, full)}…\n`);
+  const out = createWriteStream(path + ".tmp");
+  const lines = createInterface({ input: createReadStream(full), crlfDelay: Infinity });
+  for await (const line of lines)
+    if (/"statusCode":40[13],/.test(line) && !out.write(line + "\n"))
+      await new Promise((resolve) => out.once("drain", resolve));
+  await new Promise((r) => out.end(r));
+  renameSync(path + ".tmp", path);
+  return path;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -800,6 +824,17 @@ async function main() {
     "duckdb-failures",
     tree,
   );
+  // An incident's logs: the 401/403 lines alone, where two threads must split the work, not the bytes.
+  const incident = engineBuilt ? await generateFailureLines(full) : undefined;
+  const incidentPipeline = incident
+    ? add("ours: auth-triage analyze --threads 1, the archive's 401/403 lines alone", "ours-cli-1", incident)
+    : undefined;
+  const incidentThreaded = incident
+    ? add("ours: auth-triage analyze, default threads, 401/403 lines alone", "ours-cli-default", incident)
+    : undefined;
+  const incidentDuck = incident
+    ? add("DuckDB 1 thread: the 401/403 lines alone, 401/403 grouped", "duckdb-failures", incident)
+    : undefined;
   const headline = engineBuilt
     ? { archive: interleavedRatios(full, rounds), la: interleavedRatios(laFile, rounds) }
     : undefined;
@@ -876,6 +911,12 @@ async function main() {
             `DuckDB time / ours, wall: ${fmt(treeDuck.wallMs / treePipeline.wallMs, 2)}× (one pass), ` +
             `${fmt(treeDuck.wallMs / treeThreaded.wallMs, 2)}× (default); same rows and failures: ` +
             `${treeDuck.rows === treePipeline.rows && treeDuck.failures === treePipeline.failures ? "yes" : "NO"}.`,
+          `The archive's ${fmt(incidentPipeline.rows)} 401/403 lines alone (${fmt(incidentPipeline.bytes / 1e6)} MB, ` +
+            `an incident's logs): one pass ${fmt(incidentPipeline.wallMs / 1000, 2)} s, default threads ` +
+            `${fmt(incidentThreaded.wallMs / 1000, 2)} s, DuckDB ${fmt(incidentDuck.wallMs / 1000, 2)} s; DuckDB time / ours, ` +
+            `wall: ${fmt(incidentDuck.wallMs / incidentPipeline.wallMs, 2)}× (one pass), ` +
+            `${fmt(incidentDuck.wallMs / incidentThreaded.wallMs, 2)}× (default); same rows and failures: ` +
+            `${incidentDuck.rows === incidentPipeline.rows && incidentDuck.failures === incidentPipeline.failures ? "yes" : "NO"}.`,
           `Peak RSS of the one-pass analyze: archive ${fmt(pipeline.maxRssMB)} MB, Log Analytics ${fmt(laPipeline.maxRssMB)} MB; ` +
             `300k rows over 30k accounts with a new address per row ${fmt(many.maxRssMB)} MB (${fmt(many.wallMs / 1000, 1)} s); ` +
             `1M distinct accounts ${fmt(million.maxRssMB)} MB (${fmt(million.wallMs / 1000, 1)} s, ${fmt(million.rows)} rows, completed).`,
@@ -906,5 +947,6 @@ else if (process.argv[2] === "--generate") {
   // Data only (BENCH_MB), e.g. to run single measurements with --child <kind> <file>.
   const { full } = await generate(Number(process.env.BENCH_MB ?? 1024));
   await generateTree(full);
+  await generateFailureLines(full);
   await generateLa(Number(process.env.BENCH_MB ?? 1024));
 } else await main();

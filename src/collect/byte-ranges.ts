@@ -3,7 +3,7 @@ import { open } from "node:fs/promises";
 import { detectFormat, type FileFormat } from "./formats.js";
 import { expandInputPaths, InputError, isGzipHead } from "./input-files.js";
 import { mapOrdered } from "./map-ordered.js";
-import { sampleScanWork, type ScanWork, type SizedFile } from "./scan-work.js";
+import { FAILURE_ROW_WEIGHT, sampleScanWork, type ScanWork, type SizedFile } from "./scan-work.js";
 
 /**
  * Splitting the input of one `analyze` into contiguous parts of about equal work, one per thread (the work
@@ -27,8 +27,11 @@ export interface FilePiece {
 
 export type ScanPart = FilePiece[];
 
-/** Parts smaller than this are not worth a thread (start-up, merge): under twice this, one pass. */
-export const MIN_PART_BYTES = 8 * 1024 * 1024;
+/**
+ * Parts with less work than this (scan-work.ts: bytes of success rows) are never planned, whatever the
+ * threads asked for: under twice this, one pass.
+ */
+export const MIN_PART_WORK = 8 * 1024 * 1024;
 
 const HEAD_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
@@ -88,37 +91,40 @@ async function nextLineStart(file: string, from: number, size: number): Promise<
 
 /**
  * At most `parts` parts of the files under `paths` (as readStorageRequests expands them), of about equal
- * work as `weigh` estimates it and, unless there is only one, none planned smaller than `minPartBytes`.
+ * work as `weigh` estimates it and, unless there is only one, none planned with less than `minPartWork`.
  * The first part is planned `headStart` more work (at most half a part, and never leaving another under
- * `minPartBytes`), taken evenly from the others: the thread that reads it starts at once, the others only
+ * `minPartWork`), taken evenly from the others: the thread that reads it starts at once, the others only
  * once their own runtime is up.
  */
 export async function planScanParts(
   paths: readonly string[],
   parts: number,
-  minPartBytes: number = MIN_PART_BYTES,
+  minPartWork: number = MIN_PART_WORK,
   headStart = 0,
   weigh: (files: readonly SizedFile[]) => ScanWork = sampleScanWork,
 ): Promise<ScanPart[]> {
   const names = await expandInputPaths(paths);
   const sizes = names.map(sizeOf);
   const total = sizes.reduce((n, size) => n + size, 0);
-  const count = Math.max(1, Math.min(parts, Math.floor(total / minPartBytes)));
-  // One part: every file whole, without reading any head.
-  if (count === 1) return [names.map((file, i) => ({ file, start: 0, end: sizes[i]!, size: sizes[i]! }))];
-  // A file smaller than a part is never cut, so its head is not read: a tree of thousands of hourly
-  // `PT1H.json` files is planned from their sizes alone.
+  const whole = (): ScanPart[] => [
+    names.map((file, i) => ({ file, start: 0, end: sizes[i]!, size: sizes[i]! })),
+  ];
+  // Not two parts' work even were every row a 401/403: one part, without reading anything.
+  if (parts < 2 || total * FAILURE_ROW_WEIGHT < 2 * minPartWork) return whole();
+  // A file that cannot hold a part's work is never cut, so its head is not read: a tree of thousands of
+  // hourly `PT1H.json` files is planned from their sizes and the blocks weighed.
   const files: InputFile[] = [];
   const described = mapOrdered(names.keys(), DESCRIBE_CONCURRENCY, async (i) =>
-    sizes[i]! < minPartBytes
+    sizes[i]! * FAILURE_ROW_WEIGHT < minPartWork
       ? { file: names[i]!, size: sizes[i]!, splittable: false }
       : describe(names[i]!, sizes[i]!),
   );
   for await (const f of described) files.push(f);
   const work = weigh(files);
+  const count = Math.min(parts, Math.floor(work.total / minPartWork));
+  if (count < 2) return whole();
   const share = work.total / count;
-  // Never so much that another part falls under minPartBytes (not worth its thread's start).
-  const minPartWork = minPartBytes * (work.total / total);
+  // Never so much that another part falls under minPartWork (not worth its thread's start).
   const lead = Math.min(headStart, share / 2, (share - minPartWork) * (count - 1));
   const targetOf = (part: number): number => (part === 0 ? share + lead : share - lead / (count - 1));
   const out: ScanPart[] = [];

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Clock } from "../clock.js";
-import { planScanParts, MIN_PART_BYTES, type ScanPart } from "../collect/byte-ranges.js";
+import { planScanParts, MIN_PART_WORK, type ScanPart } from "../collect/byte-ranges.js";
 import { InputError } from "../collect/input-files.js";
 import { DEFAULT_EVIDENCE_LIMITS } from "../correlate/evidence.js";
 import type { RejectionCollector } from "../collect/rejections.js";
@@ -37,6 +37,18 @@ export function defaultScanThreads(): number {
  */
 export const SCAN_THREAD_START_WORK = 128 * 1024 * 1024;
 
+/**
+ * With the default thread count, the least work (scan-work.ts) a part must hold to pay for its thread: a
+ * scan thread's start, its cold code and the merge after it cost the main thread as much as it saves on
+ * smaller inputs. Two threads over the first 300 MB of the bench's archive took 1.13-1.29 s against
+ * 1.06-1.09 s for one pass, over 600 MB 1.30-1.45 s against 1.38-1.58 s, over 750 MB 1.45-1.63 s against
+ * 1.71-1.82 s; over the archive's 56 MB of 401/403 lines alone 1.19-1.59 s against 1.10-1.29 s, over
+ * twice them even (BENCHMARKS.md, twenty-fifth round). So two parts need some 800 MB of work: about 600
+ * MB of mostly successful requests, or 100 MB of 401/403s. `--threads N` asks for N threads whatever the
+ * size, and gets them once each part holds MIN_PART_WORK.
+ */
+export const DEFAULT_THREADS_MIN_PART_WORK = 384 * 1024 * 1024;
+
 export interface ParallelAnalyzeOptions {
   paths: readonly string[];
   threads: number;
@@ -46,8 +58,11 @@ export interface ParallelAnalyzeOptions {
   /** Receives every piece's rejections renumbered to the file's lines, in input order. */
   rejections: RejectionCollector;
   caps?: Partial<EngineCaps>;
-  /** Smallest part worth a thread (tests use small ones to split small files). */
-  minPartBytes?: number;
+  /**
+   * The least work a part must hold (MIN_PART_WORK unless told; DEFAULT_THREADS_MIN_PART_WORK when the
+   * thread count is the default; tests use small ones to split small files).
+   */
+  minPartWork?: number;
   /** How much more work the main thread takes than each scan thread (SCAN_THREAD_START_WORK unless told). */
   headStart?: number;
   /** Told once the input is cut: how many parts (threads) and bytes in all. */
@@ -67,7 +82,7 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
   const parts = await planScanParts(
     o.paths,
     o.threads,
-    o.minPartBytes ?? MIN_PART_BYTES,
+    o.minPartWork ?? MIN_PART_WORK,
     o.headStart ?? SCAN_THREAD_START_WORK,
   );
   if (parts.length < 2) return undefined;

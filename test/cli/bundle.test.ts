@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MIN_PART_BYTES, planScanParts } from "../../src/collect/byte-ranges.js";
+import { MIN_PART_WORK, planScanParts } from "../../src/collect/byte-ranges.js";
 import type { AnalysisResult } from "../../src/engine/analyze.js";
 import { SCAN_THREAD_START_WORK } from "../../src/engine/analyze-parallel.js";
 import { storageRequestsToNdjson } from "../sim/forms.js";
@@ -38,7 +38,7 @@ beforeAll(async () => {
   logs = join(dir, "rows.ndjson");
   // A story repeated until the input is large enough for the CLI to give a second thread a part.
   const story = storageRequestsToNdjson(generateScenario("shared-key-disabled").requests);
-  const copies = Math.ceil((2 * MIN_PART_BYTES + 1024 * 1024) / story.length);
+  const copies = Math.ceil((2 * MIN_PART_WORK + 1024 * 1024) / story.length);
   await writeFile(logs, story.repeat(copies));
 }, 60_000);
 
@@ -53,7 +53,7 @@ describe("the installed auth-triage (the bundle in dist/cli/)", () => {
   });
 
   it("analyzes on two threads loading nothing from node_modules, and reports what the sources report", async () => {
-    expect(await planScanParts([logs], 2, MIN_PART_BYTES, SCAN_THREAD_START_WORK)).toHaveLength(2);
+    expect(await planScanParts([logs], 2, MIN_PART_WORK, SCAN_THREAD_START_WORK)).toHaveLength(2);
     const logger = join(dir, "load-logger.mjs");
     const loadLog = join(dir, "loaded.txt");
     await writeFile(logger, LOAD_LOGGER);

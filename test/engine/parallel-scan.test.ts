@@ -74,7 +74,7 @@ async function inParallel(
     clock,
     rejections: new RejectionCollector(),
     // Tiny parts, so these small files are cut into as many parts as there are threads.
-    minPartBytes: 1,
+    minPartWork: 1,
     ...(window ? { window } : {}),
   });
   expect(result, "the input was cut into several parts").toBeDefined();
@@ -210,6 +210,27 @@ describe("a parallel analyze gives what one pass gives", () => {
     // By bytes the cut would be at the middle: these parts are uneven in size, even in work.
     expect(first).toBeGreaterThan(size * 0.6);
     expect(await inParallel([root], 2)).toEqual(await onePass([root]));
+  });
+
+  it("plans as many parts as the work holds, not the bytes: 401/403s make parts sooner", async () => {
+    const root = join(dir, "part-work");
+    await mkdir(root, { recursive: true });
+    const successes = data.requests.filter((r) => r.statusCode !== 401 && r.statusCode !== 403);
+    const failures = data.requests.filter((r) => r.statusCode === 401 || r.statusCode === 403);
+    const quiet = join(root, "quiet.jsonl");
+    const incident = join(root, "incident.jsonl");
+    await writeFile(quiet, storageRequestsToArchiveJsonLines(successes));
+    await writeFile(incident, storageRequestsToArchiveJsonLines(failures));
+    const quietBytes = (await readFile(quiet)).length;
+    const incidentBytes = (await readFile(incident)).length;
+    // A part must hold the work of 40% of the quiet file: it makes two parts, not three.
+    expect(await planScanParts([quiet], 4, quietBytes * 0.4)).toHaveLength(2);
+    // Over 51% of it, one part: the bytes of two parts, not their work.
+    expect(await planScanParts([quiet], 4, quietBytes * 0.51)).toHaveLength(1);
+    // The 401/403s, a fraction of those bytes, weigh FAILURE_ROW_WEIGHT parts of their size.
+    const minPart = (incidentBytes * FAILURE_ROW_WEIGHT) / 3.5;
+    expect(incidentBytes).toBeLessThan(minPart);
+    expect(await planScanParts([incident], 4, minPart)).toHaveLength(3);
   });
 
   it("cuts only after line breaks, and the pieces join back to the input", async () => {
