@@ -4,6 +4,7 @@ import { buildIncidentsCapped } from "../incidents/build.js";
 import type { ActivityEvent } from "../model/activity.js";
 import type { ClusterPartial, Incident } from "../model/incident.js";
 import type { StorageRequest } from "../model/storage-request.js";
+import type { FilesOutsideWindow } from "../collect/window-files.js";
 import { DEFAULT_ENGINE_CAPS, summarisedOf, type EngineCaps, type Summarised } from "./caps.js";
 import type { RecordObserver, RejectedRecord, RejectionSink, RootCauseExplainer } from "./contracts.js";
 import { DEFAULT_EVIDENCE_LIMITS, EvidenceIndex, evidenceCapsOf } from "../correlate/evidence.js";
@@ -35,7 +36,15 @@ export interface AnalysisResult {
     clusters: number;
     /** AzureActivity events available to root-cause analysis. */
     activityEvents: number;
-    /** Time span of every valid row read, inside the window or not (absent when none was read). */
+    /**
+     * Files under --logs not read because the hour their path names (an archive's `y=/m=/d=/h=`, classic
+     * `$logs`) cannot hold a request of --from/--to (src/collect/window-files.ts); absent when none.
+     */
+    filesOutsideWindow?: number;
+    /**
+     * Time span of every valid row read, inside the window or not, and of the hours of the files not
+     * read (absent when there is neither).
+     */
     dataSpan?: { from: string; to: string };
   };
   incidents: Incident[];
@@ -154,6 +163,28 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
     incidents,
     generatedAt: o.clock.now().toISOString(),
     ...(summarised ? { summarised } : {}),
+  };
+}
+
+/**
+ * The result with the files not read for their hour (logsForWindow) in its input: counted, and their
+ * hours added to the data's span, so that a window that misses the archive says where the archive is.
+ */
+export function withFilesOutsideWindow(
+  result: AnalysisResult,
+  outside: FilesOutsideWindow | undefined,
+): AnalysisResult {
+  if (!outside) return result;
+  const span = result.input.dataSpan;
+  const fromMs = Math.min(outside.fromMs, span ? Date.parse(span.from) : Number.POSITIVE_INFINITY);
+  const toMs = Math.max(outside.toMs, span ? Date.parse(span.to) : Number.NEGATIVE_INFINITY);
+  return {
+    ...result,
+    input: {
+      ...result.input,
+      filesOutsideWindow: outside.files,
+      dataSpan: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
+    },
   };
 }
 

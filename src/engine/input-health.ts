@@ -9,7 +9,10 @@ export type InputHealth =
   | { kind: "empty" }
   | {
       kind: "outside-window";
+      /** Rows read and outside the window. */
       outside: number;
+      /** Files not read, their hour outside the window (absent when none). */
+      files?: number;
       window: { from: string; to: string };
       data?: { from: string; to: string };
     };
@@ -19,14 +22,17 @@ export interface InputFigures {
   rows: number;
   rejected: number;
   outsideWindow: number;
+  filesOutsideWindow?: number;
   window: { from: string; to: string };
   dataSpan?: { from: string; to: string };
 }
 
 export function inputHealth(f: InputFigures): InputHealth {
   if (f.rows > 0) return { kind: "ok" };
-  if (f.outsideWindow > 0) {
+  const files = f.filesOutsideWindow ?? 0;
+  if (f.outsideWindow > 0 || files > 0) {
     const h: InputHealth = { kind: "outside-window", outside: f.outsideWindow, window: f.window };
+    if (files > 0) h.files = files;
     if (f.dataSpan) h.data = f.dataSpan;
     return h;
   }
@@ -49,10 +55,15 @@ export function describeInputHealth(
       return `Nothing could be read: all ${h.rejected} record(s) were rejected (each listed with file, line, field and reason).`;
     case "empty":
       return "No Storage log records were found in the input.";
-    case "outside-window":
+    case "outside-window": {
+      const window = `${h.window.from} → ${h.window.to}`;
+      const files = `${h.files} file(s) whose path names an hour outside it were not read`;
       return (
-        `All ${h.outside} row(s) fall outside the window ${h.window.from} → ${h.window.to}` +
+        (h.outside === 0 && h.files
+          ? `All ${h.files} file(s) lie outside the window ${window} by the hour their path names, and were not read`
+          : `All ${h.outside} row(s) fall outside the window ${window}` + (h.files ? `, and ${files}` : "")) +
         (h.data ? `; the data spans ${h.data.from} → ${h.data.to}: ${reach(h.data)}.` : ".")
       );
+    }
   }
 }

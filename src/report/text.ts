@@ -119,7 +119,10 @@ export function renderText(raw: AnalysisResult): string {
     `Rows analysed: ${result.input.rows}   401/403 failures: ${result.input.failures}   ` +
       `incidents: ${result.incidents.length}   rejected records: ${result.input.rejected}   ` +
       `activity events: ${result.input.activityEvents}` +
-      (result.input.outsideWindow ? `   outside the window: ${result.input.outsideWindow}` : ""),
+      (result.input.outsideWindow ? `   outside the window: ${result.input.outsideWindow}` : "") +
+      (result.input.filesOutsideWindow
+        ? `   files outside the window (not read): ${result.input.filesOutsideWindow}`
+        : ""),
   );
   const summarised = summarisedSentences(result.summarised);
   if (summarised.length > 0) {

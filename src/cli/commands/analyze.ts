@@ -1,13 +1,14 @@
 import { systemClock, type Clock } from "../../clock.js";
 import { InputError, readActivityEvents, scanStorageRequests } from "../../collect/files.js";
 import { RejectionCollector } from "../../collect/rejections.js";
+import { logsForWindow } from "../../collect/window-files.js";
 import { createRootCauseExplainer } from "../../correlate/index.js";
 import {
   analyzeInParallel,
   DEFAULT_THREADS_MIN_PART_WORK,
   defaultScanThreads,
 } from "../../engine/analyze-parallel.js";
-import { analyze } from "../../engine/analyze.js";
+import { analyze, withFilesOutsideWindow } from "../../engine/analyze.js";
 import type { RootCauseExplainer } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
 import { inputHealth } from "../../engine/input-health.js";
@@ -66,7 +67,10 @@ Window:
   --from ISO          Analyse only requests at or after this time, e.g. 2026-11-20T09:00:00Z.
   --to ISO            Analyse only requests at or before this time. A date-time without a zone is UTC;
                       a date alone means midnight UTC. Without --from/--to the window is the span of
-                      the data; rows outside the window are counted as "outside the window".
+                      the data; rows outside the window are counted as "outside the window". With a
+                      window, files whose path names an hour (an archive's y=/m=/d=/h=, $logs') are
+                      read only for the window's hours and the hour after it; the rest are counted
+                      as "files outside the window (not read)".
 
 Speed:
   --threads N         With --logs: scan on N threads (default: the cores this process may use, up to
@@ -81,7 +85,8 @@ Output:
   --format FORMAT     text (default): a report to paste into a ticket.
                       markdown: the same for chat; log-derived text is escaped.
                       json: exactly one JSON object: window, input {rows, failures, rejected,
-                      rejectedSamples, outsideWindow, clusters, activityEvents}, incidents [...],
+                      rejectedSamples, outsideWindow, filesOutsideWindow, clusters, activityEvents,
+                      dataSpan}, incidents [...],
                       generatedAt, and summarised when a memory cap was reached; streamed.
   -h, --help          Show this help.
 
@@ -174,13 +179,15 @@ export async function runAnalyze(
       writeReport(result, args.format, io.stdout);
       return exitStatusOf(result, io, false);
     }
+    // Files whose path names an hour that cannot hold the window's requests are not read.
+    const { files: logs, outside } = await logsForWindow(args.logs, window);
     const threads = args.threads ?? defaultScanThreads();
     const afterScan = fullGarbageCollection();
     // An injected root-cause stage sees every row in one pass; the parallel scan uses the default one.
     const parallel =
-      threads > 1 && !deps.explainer
+      threads > 1 && !deps.explainer && logs.length > 0
         ? await analyzeInParallel({
-            paths: args.logs,
+            paths: logs,
             threads,
             // Threads by default only where they pay; asked for, wherever each part is worth a thread.
             ...(args.threads === undefined ? { minPartWork: DEFAULT_THREADS_MIN_PART_WORK } : {}),
@@ -199,8 +206,9 @@ export async function runAnalyze(
         : undefined;
     if (parallel) {
       if (onProgress) io.stderr.write("\r\u001b[2K");
-      writeReport(parallel, args.format, io.stdout);
-      return exitStatusOf(parallel, io, true);
+      const result = withFilesOutsideWindow(parallel, outside);
+      writeReport(result, args.format, io.stdout);
+      return exitStatusOf(result, io, true);
     }
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
@@ -208,7 +216,9 @@ export async function runAnalyze(
       // Each request goes to the engine as it is read; of rows that are not 401/403 the engine reads
       // only a few fields (issue 13).
       requests: (observer) =>
-        scanStorageRequests(args.logs, onProgress ? { rejections, onProgress } : { rejections }, observer),
+        logs.length === 0
+          ? Promise.resolve()
+          : scanStorageRequests(logs, onProgress ? { rejections, onProgress } : { rejections }, observer),
       activity,
       window,
       clock,
@@ -217,8 +227,9 @@ export async function runAnalyze(
       ...(afterScan ? { afterScan } : {}),
     });
     if (onProgress) io.stderr.write("\r\u001b[2K");
-    writeReport(result, args.format, io.stdout);
-    return exitStatusOf(result, io, true);
+    const reported = withFilesOutsideWindow(result, outside);
+    writeReport(reported, args.format, io.stdout);
+    return exitStatusOf(reported, io, true);
   } catch (err) {
     if (onProgress) io.stderr.write("\r\u001b[2K");
     if (err instanceof InputError) throw new UsageError(err.message);

@@ -1,0 +1,81 @@
+import { hourOfBlob } from "./archive/paths.js";
+import { HOUR_MS } from "./blob-window.js";
+import { hourOfClassicBlob } from "./classic-source.js";
+import { expandInputPaths } from "./input-files.js";
+
+/**
+ * The local files of an archive that may hold a window's requests, told by the hour their path names: a
+ * diagnostic-setting archive (`…/y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json`) or classic `$logs`
+ * (`…/YYYY/MM/DD/hhmm/NNNNNN.log`), downloaded with azcopy or Storage Explorer. Months of archive are
+ * thousands of such files; an incident's window is a few of them, so the rest are not read (as the
+ * `--archive-account` source lists only the window's hours). A file whose path names no hour is read.
+ *
+ * A record lands in the file of the hour it was received, not generated (storage-logs.md §2), a few
+ * minutes and at most about an hour later: the file of the hour after the window is read too.
+ */
+export const LATE_RECORD_MS = HOUR_MS;
+
+/** Files not read for their hour, and the span of those hours. */
+export interface FilesOutsideWindow {
+  files: number;
+  /** From the start of the first such hour to the end of the last (epoch ms). */
+  fromMs: number;
+  toMs: number;
+}
+
+export interface WindowFiles {
+  /** The files to read, in the order given. */
+  files: string[];
+  /** Absent when every file is read. */
+  outside?: FilesOutsideWindow;
+}
+
+/** The start of the hour a log file covers by its path (either separator), or undefined. */
+export function hourOfLogPath(path: string): number | undefined {
+  const name = path.replaceAll("\\", "/");
+  return hourOfBlob(name) ?? hourOfClassicBlob(name);
+}
+
+/**
+ * Whether a file of the hour starting at `hourMs` may hold requests of [fromMs, toMs]: its records were
+ * received in that hour, so generated before its end and at most LATE_RECORD_MS before its start.
+ */
+export function hourMayHoldWindow(hourMs: number, window: { fromMs: number; toMs: number }): boolean {
+  return hourMs + HOUR_MS > window.fromMs && hourMs <= window.toMs + LATE_RECORD_MS;
+}
+
+/** `files` (expanded input paths) without those whose hour cannot hold a request of the window. */
+export function filesForWindow(
+  files: readonly string[],
+  window: { fromMs: number; toMs: number },
+): WindowFiles {
+  const kept: string[] = [];
+  let outside: FilesOutsideWindow | undefined;
+  for (const file of files) {
+    const hourMs = hourOfLogPath(file);
+    if (hourMs === undefined || hourMayHoldWindow(hourMs, window)) {
+      kept.push(file);
+      continue;
+    }
+    outside ??= { files: 0, fromMs: hourMs, toMs: hourMs + HOUR_MS };
+    outside.files++;
+    outside.fromMs = Math.min(outside.fromMs, hourMs);
+    outside.toMs = Math.max(outside.toMs, hourMs + HOUR_MS);
+  }
+  return outside ? { files: kept, outside } : { files: kept };
+}
+
+/**
+ * The files to read under `paths` for the window: every file, unexpanded, when there is no window;
+ * else the expanded files whose hour may hold its requests.
+ */
+export async function logsForWindow(
+  paths: readonly string[],
+  window: { from?: Date; to?: Date },
+): Promise<WindowFiles> {
+  if (!window.from && !window.to) return { files: [...paths] };
+  return filesForWindow(await expandInputPaths(paths), {
+    fromMs: window.from?.getTime() ?? Number.NEGATIVE_INFINITY,
+    toMs: window.to?.getTime() ?? Number.POSITIVE_INFINITY,
+  });
+}
