@@ -76,10 +76,10 @@ Speed:
   --threads N         With --logs: scan on N threads (default: the cores this process may use, up to
                       2, for input large enough to gain from them: some 600 MB of mostly successful
                       requests, or 100 MB of 401/403s). The input is cut into parts of equal work (a
-                      401/403 costs some eight times a success). Uncompressed JSON Lines files are cut at
-                      line breaks; other files go whole to one thread. Each thread keeps its own capped summaries, merged before incidents
-                      are built, so memory grows with N (some 30-45 MB a thread), not with the input.
-                      1 reads in one pass.
+                      401/403 costs some eight times a success). Uncompressed JSON Lines files are cut
+                      at line breaks; other files go whole to one thread. Each thread keeps its own
+                      capped summaries, merged before incidents are built, so memory grows with N
+                      (some 30-45 MB a thread), not with the input. 1 reads in one pass.
 
 Output:
   --format FORMAT     text (default): a report to paste into a ticket.
