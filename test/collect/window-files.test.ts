@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/clock.js";
+import { planScanParts } from "../../src/collect/byte-ranges.js";
 import { expandInputPaths } from "../../src/collect/input-files.js";
 import { scanStorageRequests } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
@@ -117,8 +118,9 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
     const first = times[0]!;
     const last = times.at(-1)!;
     expect(last - first).toBeGreaterThan(6 * HOUR);
+    let split = 0;
     for (const [fromMs, toMs] of [
-      [first + (last - first) / 3, first + (2 * (last - first)) / 3],
+      [first + (last - first) / 4, first + (3 * (last - first)) / 4],
       [first + HOUR + 17_000, first + 2 * HOUR - 1_000],
       [last - HOUR / 2, last],
     ] as const) {
@@ -146,7 +148,19 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
       expect(unread).toBeGreaterThan(0);
       expect(result.input.outsideWindow + unread).toBe(expected.input.outsideWindow);
       expect(result.input.dataSpan!.from <= expected.input.dataSpan!.from).toBe(true);
+      // On two threads (the files read cut into two parts where they hold the work): the same report.
+      split += (await planScanParts(kept, 2)).length === 2 ? 1 : 0;
+      const threaded = await cli([
+        "--from",
+        window.from.toISOString(),
+        "--to",
+        window.to.toISOString(),
+        "--threads",
+        "2",
+      ]);
+      expect(threaded.result).toEqual(result);
     }
+    expect(split).toBeGreaterThan(0);
   });
 
   it("reads a request that landed late, in the next hour's file", async () => {
