@@ -65,13 +65,30 @@ export function sampleScanWork(files: readonly SizedFile[]): ScanWork {
       const { file, size } = files[f]!;
       const length = Math.min(BLOCK_BYTES, size);
       const from = Math.max(0, Math.min(Math.floor(middle - fileStart - length / 2), size - length));
-      fd ??= openSync(file, "r");
-      weights.push(weightOf(block.subarray(0, readSync(fd, block, 0, length, from))));
+      fd ??= openOrUndefined(file);
+      // A file that cannot be read now weighs its bytes: reading it says why, where it can name it.
+      weights.push(fd === undefined ? 1 : blockWeight(fd, block.subarray(0, length), from));
     }
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
   return weighedStretches(total, weights);
+}
+
+function blockWeight(fd: number, block: Buffer, from: number): number {
+  try {
+    return weightOf(block.subarray(0, readSync(fd, block, 0, block.length, from)));
+  } catch {
+    return 1;
+  }
+}
+
+function openOrUndefined(file: string): number | undefined {
+  try {
+    return openSync(file, "r");
+  } catch {
+    return undefined;
+  }
 }
 
 /** A block's work per byte: 1 for success rows, FAILURE_ROW_WEIGHT for 401/403s. */

@@ -105,6 +105,11 @@ describe("sampleScanWork", () => {
     expect(Math.abs(csvWork - csv.length)).toBeLessThan(bound);
   });
 
+  it("weighs a file it cannot read as its bytes, leaving the reader to say why", () => {
+    const work = sampleScanWork([{ file: join(dir, "gone.jsonl"), size: 1_000_000 }]);
+    expect(work.total).toBeCloseTo(1_000_000, 3);
+  });
+
   it("is every byte weighing one for workOfBytes", () => {
     const work = workOfBytes(1000);
     expect(work.total).toBe(1000);
