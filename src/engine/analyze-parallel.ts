@@ -43,9 +43,9 @@ export const SCAN_THREAD_START_WORK = 128 * 1024 * 1024;
  * smaller inputs. Two threads over the first 300 MB of the bench's archive took 1.13-1.29 s against
  * 1.06-1.09 s for one pass, over 600 MB 1.30-1.45 s against 1.38-1.58 s, over 750 MB 1.45-1.63 s against
  * 1.71-1.82 s; over the archive's 56 MB of 401/403 lines alone 1.19-1.59 s against 1.10-1.29 s, over
- * twice them even (BENCHMARKS.md, twenty-fifth round). So two parts need some 800 MB of work: about 600
- * MB of mostly successful requests, or 100 MB of 401/403s. `--threads N` asks for N threads whatever the
- * size, and gets them once each part holds MIN_PART_WORK.
+ * twice them about as fast (BENCHMARKS.md, twenty-fifth round). So two parts need some 800 MB of work:
+ * about 600 MB of mostly successful requests, or 100 MB of 401/403s. `--threads N` asks for N threads
+ * whatever the size, and gets them once each part holds MIN_PART_WORK.
  */
 export const DEFAULT_THREADS_MIN_PART_WORK = 384 * 1024 * 1024;
 

@@ -175,13 +175,13 @@ export function withFilesOutsideWindow(
   outside: FilesOutsideWindow | undefined,
 ): AnalysisResult {
   if (!outside) return result;
-  const span = result.input.dataSpan;
+  const { dataSpan: span, ...input } = result.input;
   const fromMs = Math.min(outside.fromMs, span ? Date.parse(span.from) : Number.POSITIVE_INFINITY);
   const toMs = Math.max(outside.toMs, span ? Date.parse(span.to) : Number.NEGATIVE_INFINITY);
   return {
     ...result,
     input: {
-      ...result.input,
+      ...input,
       filesOutsideWindow: outside.files,
       dataSpan: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
     },
