@@ -5,8 +5,9 @@ import { expandInputPaths } from "./input-files.js";
 
 /**
  * The local files of an archive that may hold a window's requests, told by the hour their path names: a
- * diagnostic-setting archive (`…/y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json`) or classic `$logs`
- * (`…/YYYY/MM/DD/hhmm/NNNNNN.log`), downloaded with azcopy or Storage Explorer. Months of archive are
+ * diagnostic-setting archive (`…/y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json`), classic `$logs`
+ * (`…/YYYY/MM/DD/hhmm/NNNNNN.log`) or Event Hubs Capture (`…/YYYY/MM/DD/HH/mm/ss.avro`), downloaded with
+ * azcopy or Storage Explorer. Months of archive are
  * thousands of such files; an incident's window is a few of them, so the rest are not read (as the
  * `--archive-account` source lists only the window's hours). A file whose path names no hour is read.
  *
@@ -30,10 +31,25 @@ export interface WindowFiles {
   outside?: FilesOutsideWindow;
 }
 
+/**
+ * An Event Hubs Capture file, named by Capture's default `{Namespace}/{EventHub}/{PartitionId}/{Year}/
+ * {Month}/{Day}/{Hour}/{Minute}/{Second}`: it holds what was enqueued from that time, for a capture
+ * window of at most 15 minutes, and a record is enqueued minutes after its request, as it is received
+ * into an archive's hour.
+ */
+const CAPTURE_FILE = /\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/\d{2}\/\d{2}\.avro$/i;
+
+function hourOfCaptureFile(name: string): number | undefined {
+  const m = CAPTURE_FILE.exec(name);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** The start of the hour a log file covers by its path (either separator), or undefined. */
 export function hourOfLogPath(path: string): number | undefined {
   const name = path.replaceAll("\\", "/");
-  return hourOfBlob(name) ?? hourOfClassicBlob(name);
+  return hourOfBlob(name) ?? hourOfClassicBlob(name) ?? hourOfCaptureFile(name);
 }
 
 /**

@@ -38,7 +38,8 @@ export interface AnalysisResult {
     activityEvents: number;
     /**
      * Files under --logs not read because the hour their path names (an archive's `y=/m=/d=/h=`, classic
-     * `$logs`) cannot hold a request of --from/--to (src/collect/window-files.ts); absent when none.
+     * `$logs`, Event Hubs Capture) cannot hold a request of --from/--to (src/collect/window-files.ts);
+     * absent when none.
      */
     filesOutsideWindow?: number;
     /**

@@ -18,7 +18,13 @@ import { parseAnalyzeArgs } from "../../src/cli/commands/analyze-options.js";
 import { runAnalyze } from "../../src/cli/commands/analyze.js";
 import { createRootCauseExplainer } from "../../src/correlate/index.js";
 import { analyze, type AnalysisResult } from "../../src/engine/analyze.js";
-import { archivePathOf, storageRequestsToArchiveJsonLines, writeArchiveTree } from "../sim/forms.js";
+import {
+  archivePathOf,
+  storageRequestsToArchiveJsonLines,
+  toArchiveRecord,
+  writeArchiveTree,
+} from "../sim/forms.js";
+import { recordBodies, writeCaptureFile } from "../support/eventhubs-capture.js";
 import { generateAll } from "../sim/scenarios.js";
 import { captureIo } from "../cli/io.js";
 
@@ -38,7 +44,15 @@ describe("hourOfLogPath", () => {
       at("2024-05-01T23:00:00Z"),
     );
     expect(hourOfLogPath("/d/$logs/blob/2024/05/01/0900/000001.log")).toBe(at("2024-05-01T09:00:00Z"));
-    for (const other of ["/d/export.ndjson", "/d/y=2024/m=05/d=01/h=10/PT1H.json", "/d/2024/05/01/x.log"])
+    expect(hourOfLogPath("/d/ns/insights-logs-storageread/0/2024/05/01/13/55/00.avro")).toBe(
+      at("2024-05-01T13:00:00Z"),
+    );
+    for (const other of [
+      "/d/export.ndjson",
+      "/d/y=2024/m=05/d=01/h=10/PT1H.json",
+      "/d/2024/05/01/x.log",
+      "/d/2024/05/01/13/capture.avro",
+    ])
       expect(hourOfLogPath(other)).toBeUndefined();
   });
 });
@@ -195,6 +209,34 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
       expect(result.input.filesOutsideWindow).toBeUndefined();
     } finally {
       await rm(late, { recursive: true, force: true });
+    }
+  });
+
+  it("reads Event Hubs Capture files of the window's hours only", async () => {
+    const capture = join(root, "..", `capture-${Date.now()}`);
+    const request = data.requests.find((r) => r.statusCode === 403)!;
+    const files = ["10/55/00", "15/00/00"].map((t) =>
+      join(capture, "ns", "hub", "0", "2024", "05", "01", `${t}.avro`),
+    );
+    try {
+      for (const [i, file] of files.entries()) {
+        await mkdir(dirname(file), { recursive: true });
+        const timeMs = at(i === 0 ? "2024-05-01T10:54:00Z" : "2024-05-01T14:58:00Z");
+        writeCaptureFile(file, { bodies: recordBodies([toArchiveRecord({ ...request, timeMs })], 1) });
+      }
+      const io = captureIo();
+      await runAnalyze(
+        parseAnalyzeArgs([
+          ...["--logs", capture, "--from", "2024-05-01T10:00:00Z", "--to", "2024-05-01T11:00:00Z"],
+          ...["--format", "json"],
+        ]),
+        io,
+        { clock },
+      );
+      const result = JSON.parse(io.out()) as AnalysisResult;
+      expect(result.input).toMatchObject({ rows: 1, failures: 1, outsideWindow: 0, filesOutsideWindow: 1 });
+    } finally {
+      await rm(capture, { recursive: true, force: true });
     }
   });
 

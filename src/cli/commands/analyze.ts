@@ -68,9 +68,9 @@ Window:
   --to ISO            Analyse only requests at or before this time. A date-time without a zone is UTC;
                       a date alone means midnight UTC. Without --from/--to the window is the span of
                       the data; rows outside the window are counted as "outside the window". With a
-                      window, files whose path names an hour (an archive's y=/m=/d=/h=, $logs') are
-                      read only for the window's hours and the hour after it; the rest are counted
-                      as "files outside the window (not read)".
+                      window, files whose path names an hour (an archive's y=/m=/d=/h=, $logs',
+                      Event Hubs Capture's) are read only for the window's hours and the hour after
+                      it; the rest are counted as "files outside the window (not read)".
 
 Speed:
   --threads N         With --logs: scan on N threads (default: the cores this process may use, up to
