@@ -29,13 +29,14 @@ export function defaultScanThreads(): number {
 
 /**
  * What the main thread reads while a scan thread starts, as work (scan-work.ts: bytes of success rows):
- * its isolate, its modules and zod take some 0.3 s. Measured as bytes of the bench's archive (5% of rows
- * 401/403), 96 MiB was best: with 32 MiB the main thread ended its part 80-330 ms before the other
- * thread's summaries arrived at 1 GB on two threads, and more made the main thread the later one
- * (BENCHMARKS.md, twelfth round). Those 96 MiB weigh about 128 MiB of work; counted as work, a head
- * start over an incident's 401/403s is some 17 MB rather than 96.
+ * its isolate, its modules and zod take some 0.1-0.3 s. Calibrated as the end of the main thread's part
+ * less the end of the scan thread's, over the bench's 1 GB archive on two threads (four runs each): with
+ * 128 MiB (what the twelfth round's 96 MiB of the bench's rows weigh) the main thread always ended last,
+ * 150-490 ms after the other; with 64 MiB from 240 ms before it to 85 ms after (BENCHMARKS.md,
+ * twenty-fifth round). Interleaved, 64 MiB took 1.77-2.13 s (median 1.99) against 1.79-2.29 s (2.09)
+ * over the archive, and 1.76-2.07 s (1.79) against 1.83-2.13 s (1.94) over Log Analytics rows.
  */
-export const SCAN_THREAD_START_WORK = 128 * 1024 * 1024;
+export const SCAN_THREAD_START_WORK = 64 * 1024 * 1024;
 
 /**
  * With the default thread count, the least work (scan-work.ts) a part must hold to pay for its thread: a
