@@ -278,4 +278,20 @@ describe("auth-triage analyze --threads", () => {
     );
     expect(runs[1]).toEqual(runs[0]);
   });
+
+  it("uses a second thread by default only for input with the work to pay for it; --threads 2 asks for it", async () => {
+    // Some 24 MB of the stories: over the 16 MiB of work two asked-for parts need, under the 768 MiB
+    // two default parts need.
+    const root = join(dir, "default-threads");
+    await mkdir(root, { recursive: true });
+    const text = storageRequestsToNdjson(data.requests);
+    await writeFile(join(root, "rows.ndjson"), text.repeat(Math.ceil(24_000_000 / text.length)));
+    const planned = async (args: string[]) => {
+      const io = captureIo({ stderrIsTTY: true });
+      expect(await main(["analyze", "--logs", root, "--format", "json", ...args], io)).toBe(0);
+      return /on (\d+) threads/.exec(io.err())?.[1];
+    };
+    expect(await planned([])).toBeUndefined();
+    expect(await planned(["--threads", "2"])).toBe("2");
+  });
 });
