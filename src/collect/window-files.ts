@@ -7,19 +7,23 @@ import { expandInputPaths } from "./input-files.js";
  * The local files of an archive that may hold a window's requests, told by the hour their path names: a
  * diagnostic-setting archive (`…/y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json`), classic `$logs`
  * (`…/YYYY/MM/DD/hhmm/NNNNNN.log`) or Event Hubs Capture (`…/YYYY/MM/DD/HH/mm/ss.avro`), downloaded with
- * azcopy or Storage Explorer. Months of archive are
- * thousands of such files; an incident's window is a few of them, so the rest are not read (as the
- * `--archive-account` source lists only the window's hours). A file whose path names no hour is read.
+ * azcopy or Storage Explorer. Months of archive are thousands of such files; an incident's window is a
+ * few of them, so the rest are not read (as the `--archive-account` source lists only the window's
+ * hours), and an archive's day folders outside the window are not even listed. A file whose path names
+ * no hour is read.
  *
  * A record lands in the file of the hour it was received, not generated (storage-logs.md §2), a few
  * minutes and at most about an hour later: the file of the hour after the window is read too.
  */
 export const LATE_RECORD_MS = HOUR_MS;
 
-/** Files not read for their hour, and the span of those hours. */
+/** What was not read for its time: files by their hour, an archive's day folders, and their span. */
 export interface FilesOutsideWindow {
+  /** Files listed and not read. */
   files: number;
-  /** From the start of the first such hour to the end of the last (epoch ms). */
+  /** An archive's day folders (`…/y=YYYY/m=MM/d=DD/`) not even listed; 0 when none. */
+  dayFolders: number;
+  /** From the start of the first such hour or day to the end of the last (epoch ms). */
   fromMs: number;
   toMs: number;
 }
@@ -73,12 +77,29 @@ export function filesForWindow(
       kept.push(file);
       continue;
     }
-    outside ??= { files: 0, fromMs: hourMs, toMs: hourMs + HOUR_MS };
+    outside = spanning(outside, hourMs, hourMs + HOUR_MS);
     outside.files++;
-    outside.fromMs = Math.min(outside.fromMs, hourMs);
-    outside.toMs = Math.max(outside.toMs, hourMs + HOUR_MS);
   }
   return outside ? { files: kept, outside } : { files: kept };
+}
+
+function spanning(o: FilesOutsideWindow | undefined, fromMs: number, toMs: number): FilesOutsideWindow {
+  if (!o) return { files: 0, dayFolders: 0, fromMs, toMs };
+  o.fromMs = Math.min(o.fromMs, fromMs);
+  o.toMs = Math.max(o.toMs, toMs);
+  return o;
+}
+
+const DAY_MS = 24 * HOUR_MS;
+/** An archive's day folder: `…/y=YYYY/m=MM/d=DD` (either separator). */
+const DAY_FOLDER = /[/\\]y=(\d{4})[/\\]m=(\d{2})[/\\]d=(\d{2})$/;
+
+/** The start of the day an archive's day folder holds, or undefined for any other directory. */
+export function dayOfFolder(path: string): number | undefined {
+  const m = DAY_FOLDER.exec(path);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /**
@@ -90,8 +111,25 @@ export async function logsForWindow(
   window: { from?: Date; to?: Date },
 ): Promise<WindowFiles> {
   if (!window.from && !window.to) return { files: [...paths] };
-  return filesForWindow(await expandInputPaths(paths), {
+  const ms = {
     fromMs: window.from?.getTime() ?? Number.NEGATIVE_INFINITY,
     toMs: window.to?.getTime() ?? Number.POSITIVE_INFINITY,
-  });
+  };
+  // An archive's day none of whose hours may hold the window's requests is not even listed: months of
+  // archive cost their days' folders to list, not their hours'.
+  let days: FilesOutsideWindow | undefined;
+  const skipsDay = (dir: string): boolean => {
+    const dayMs = dayOfFolder(dir);
+    // Some hour of the day may hold them (hourMayHoldWindow): the day ends after the window starts.
+    if (dayMs === undefined || (dayMs + DAY_MS > ms.fromMs && dayMs <= ms.toMs + LATE_RECORD_MS))
+      return false;
+    days = spanning(days, dayMs, dayMs + DAY_MS);
+    days.dayFolders++;
+    return true;
+  };
+  const selected = filesForWindow(await expandInputPaths(paths, skipsDay), ms);
+  if (!days) return selected;
+  const outside = selected.outside ? spanning(days, selected.outside.fromMs, selected.outside.toMs) : days;
+  outside.files = selected.outside?.files ?? 0;
+  return { files: selected.files, outside };
 }

@@ -43,6 +43,11 @@ export interface AnalysisResult {
      */
     filesOutsideWindow?: number;
     /**
+     * An archive's day folders (`…/y=/m=/d=`) under --logs not even listed, no hour of theirs able to
+     * hold a request of --from/--to; absent when none.
+     */
+    dayFoldersOutsideWindow?: number;
+    /**
      * Time span of every valid row read, inside the window or not, and of the hours of the files not
      * read (absent when there is neither).
      */
@@ -168,8 +173,9 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
 }
 
 /**
- * The result with the files not read for their hour (logsForWindow) in its input: counted, and their
- * hours added to the data's span, so that a window that misses the archive says where the archive is.
+ * The result with the files and day folders not read for their time (logsForWindow) in its input:
+ * counted, and their hours and days added to the data's span, so that a window that misses the archive
+ * says where the archive is.
  */
 export function withFilesOutsideWindow(
   result: AnalysisResult,
@@ -183,7 +189,8 @@ export function withFilesOutsideWindow(
     ...result,
     input: {
       ...input,
-      filesOutsideWindow: outside.files,
+      ...(outside.files > 0 ? { filesOutsideWindow: outside.files } : {}),
+      ...(outside.dayFolders > 0 ? { dayFoldersOutsideWindow: outside.dayFolders } : {}),
       dataSpan: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
     },
   };

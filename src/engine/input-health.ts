@@ -13,6 +13,8 @@ export type InputHealth =
       outside: number;
       /** Files not read, their hour outside the window (absent when none). */
       files?: number;
+      /** An archive's day folders not listed, their day outside the window (absent when none). */
+      dayFolders?: number;
       window: { from: string; to: string };
       data?: { from: string; to: string };
     };
@@ -23,6 +25,7 @@ export interface InputFigures {
   rejected: number;
   outsideWindow: number;
   filesOutsideWindow?: number;
+  dayFoldersOutsideWindow?: number;
   window: { from: string; to: string };
   dataSpan?: { from: string; to: string };
 }
@@ -30,9 +33,11 @@ export interface InputFigures {
 export function inputHealth(f: InputFigures): InputHealth {
   if (f.rows > 0) return { kind: "ok" };
   const files = f.filesOutsideWindow ?? 0;
-  if (f.outsideWindow > 0 || files > 0) {
+  const dayFolders = f.dayFoldersOutsideWindow ?? 0;
+  if (f.outsideWindow > 0 || files > 0 || dayFolders > 0) {
     const h: InputHealth = { kind: "outside-window", outside: f.outsideWindow, window: f.window };
     if (files > 0) h.files = files;
+    if (dayFolders > 0) h.dayFolders = dayFolders;
     if (f.dataSpan) h.data = f.dataSpan;
     return h;
   }
@@ -57,11 +62,15 @@ export function describeInputHealth(
       return "No Storage log records were found in the input.";
     case "outside-window": {
       const window = `${h.window.from} → ${h.window.to}`;
-      const files = `${h.files} file(s) whose path names an hour outside it were not read`;
+      const unread = [
+        ...(h.files ? [`${h.files} file(s)`] : []),
+        ...(h.dayFolders ? [`${h.dayFolders} archive day folder(s)`] : []),
+      ].join(" and ");
       return (
-        (h.outside === 0 && h.files
-          ? `All ${h.files} file(s) lie outside the window ${window} by the hour their path names, and were not read`
-          : `All ${h.outside} row(s) fall outside the window ${window}` + (h.files ? `, and ${files}` : "")) +
+        (h.outside === 0 && unread
+          ? `All ${unread} lie outside the window ${window} by the time their path names, and were not read`
+          : `All ${h.outside} row(s) fall outside the window ${window}` +
+            (unread ? `, and ${unread} whose path names a time outside it were not read` : "")) +
         (h.data ? `; the data spans ${h.data.from} → ${h.data.to}: ${reach(h.data)}.` : ".")
       );
     }

@@ -122,6 +122,9 @@ export function renderText(raw: AnalysisResult): string {
       (result.input.outsideWindow ? `   outside the window: ${result.input.outsideWindow}` : "") +
       (result.input.filesOutsideWindow
         ? `   files outside the window (not read): ${result.input.filesOutsideWindow}`
+        : "") +
+      (result.input.dayFoldersOutsideWindow
+        ? `   archive day folders outside the window (not read): ${result.input.dayFoldersOutsideWindow}`
         : ""),
   );
   const summarised = summarisedSentences(result.summarised);

@@ -66,29 +66,30 @@ describe("analyze", () => {
   });
 
   it("every row outside --from/--to: exit 0, and the report says where the data is and how to reach it", async () => {
-    // The samples' exports are read and their rows counted; the archive tree's hourly files (hour 09 of
-    // 2026-11-20, in their path) are not read at all, and their hour spans the data.
+    // The samples' exports are read and their rows counted; the archive tree's day folders (2026-11-20,
+    // in their path) are not even listed, and their day spans the data.
     const r = await cli("analyze", "--logs", SAMPLES, "--from", "2026-11-21T00:00:00Z");
     expect(r.code).toBe(0);
     expect(r.out).toContain("All 916 row(s) fall outside the window 2026-11-21T00:00:00.000Z");
-    expect(r.out).toContain("and 11 file(s) whose path names an hour outside it were not read");
-    expect(r.out).toContain("the data spans 2026-11-20T09:00:00.000Z → 2026-11-20T10:00:00.000Z");
-    expect(r.out).toContain("--from 2026-11-20T09:00:00.000Z --to 2026-11-20T10:00:00.000Z");
+    expect(r.out).toContain("and 11 archive day folder(s) whose path names a time outside it were not read");
+    expect(r.out).toContain("the data spans 2026-11-20T00:00:00.000Z → 2026-11-21T00:00:00.000Z");
+    expect(r.out).toContain("--from 2026-11-20T00:00:00.000Z --to 2026-11-21T00:00:00.000Z");
     const json = JSON.parse(
       (await cli("analyze", "--logs", SAMPLES, "--to", "2026-11-19", "--format", "json")).out,
     );
-    expect(json.input.dataSpan).toEqual({ from: "2026-11-20T09:00:00.000Z", to: "2026-11-20T10:00:00.000Z" });
+    expect(json.input.dataSpan).toEqual({ from: "2026-11-20T00:00:00.000Z", to: "2026-11-21T00:00:00.000Z" });
     // The window it names reaches every row, as leaving --from/--to out does.
     const reached = JSON.parse(
       (
         await cli(
           "analyze",
-          ...["--logs", SAMPLES, "--from", "2026-11-20T09:00:00.000Z", "--to", "2026-11-20T10:00:00.000Z"],
+          ...["--logs", SAMPLES, "--from", "2026-11-20T00:00:00.000Z", "--to", "2026-11-21T00:00:00.000Z"],
           ...["--format", "json"],
         )
       ).out,
     );
     expect(reached.input).toMatchObject({ rows: 1961, outsideWindow: 0 });
+    expect(reached.input.dayFoldersOutsideWindow).toBeUndefined();
     expect(reached.input.filesOutsideWindow).toBeUndefined();
   });
 });

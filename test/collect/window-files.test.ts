@@ -79,6 +79,7 @@ describe("filesForWindow", () => {
     expect(got.files).toEqual(["a.ndjson", `/x/${ARCHIVE("10")}`, `/x/${ARCHIVE("11")}`]);
     expect(got.outside).toEqual({
       files: 4,
+      dayFolders: 0,
       fromMs: at("2024-05-01T07:00:00Z"),
       toMs: at("2024-05-01T16:00:00Z"),
     });
@@ -240,7 +241,7 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
     }
   });
 
-  it("says where the archive is when the window misses every file, and exits 0", async () => {
+  it("says where the archive is when the window misses every day of it, and exits 0", async () => {
     const { code, result, text } = await cli([
       "--from",
       "2031-01-01T00:00:00Z",
@@ -250,15 +251,70 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
     expect(code).toBe(0);
     expect(result.input.rows).toBe(0);
     expect(result.input.outsideWindow).toBe(0);
-    const files = (await expandInputPaths([root])).length;
-    expect(result.input.filesOutsideWindow).toBe(files);
+    // Not one day folder was listed: none is counted as files, each as a day folder.
+    const days = new Set((await expandInputPaths([root])).map((f) => /^(.*[/\\]d=\d{2})[/\\]/.exec(f)![1]));
+    expect(result.input.filesOutsideWindow).toBeUndefined();
+    expect(result.input.dayFoldersOutsideWindow).toBe(days.size);
     const times = data.requests.map((r) => r.timeMs);
-    const hourOf = (t: number) => Math.floor(t / HOUR) * HOUR;
+    const dayOf = (t: number) => Math.floor(t / (24 * HOUR)) * 24 * HOUR;
     expect(result.input.dataSpan).toEqual({
-      from: new Date(hourOf(Math.min(...times))).toISOString(),
-      to: new Date(hourOf(Math.max(...times)) + HOUR).toISOString(),
+      from: new Date(dayOf(Math.min(...times))).toISOString(),
+      to: new Date(dayOf(Math.max(...times)) + 24 * HOUR).toISOString(),
     });
-    expect(text).toContain(`All ${files} file(s) lie outside the window`);
-    expect(text).toContain("files outside the window (not read): " + files);
+    expect(text).toContain(`All ${days.size} archive day folder(s) lie outside the window`);
+    expect(text).toContain("archive day folders outside the window (not read): " + days.size);
+  });
+
+  it("lists only the days that may hold the window's requests, over an archive of several days", async () => {
+    const week = join(root, "..", `week-${Date.now()}`);
+    // The stories on four days, a day apart.
+    const requests = [0, 1, 2, 3].flatMap((d) =>
+      stories.requests.map((r) => ({ ...r, timeMs: r.timeMs + d * 24 * HOUR })),
+    );
+    await writeArchiveTree(requests, week);
+    try {
+      const first = Math.min(...requests.map((r) => r.timeMs));
+      // Half an hour of the second day's stories: its day listed (and the next when the hour after the
+      // window crosses midnight); then the second and third days.
+      for (const [fromMs, toMs, days] of [
+        [first + 24 * HOUR, first + 24 * HOUR + HOUR / 2, 1],
+        [first + 24 * HOUR, first + 3 * 24 * HOUR, 2],
+      ] as const) {
+        const window = { from: new Date(fromMs), to: new Date(toMs) };
+        const rejections = new RejectionCollector();
+        const expected = await analyze({
+          requests: (observer) => scanStorageRequests([week], { rejections }, observer),
+          activity: [],
+          window,
+          clock,
+          rejections,
+          explainer: createRootCauseExplainer({ clock }),
+        });
+        const io = captureIo();
+        await runAnalyze(
+          parseAnalyzeArgs([
+            ...["--logs", week, "--from", window.from.toISOString(), "--to", window.to.toISOString()],
+            ...["--format", "json", "--threads", "1"],
+          ]),
+          io,
+          { clock },
+        );
+        const result = JSON.parse(io.out()) as AnalysisResult;
+        expect(result.incidents).toEqual(expected.incidents);
+        expect(result.input.rows).toBe(expected.input.rows);
+        expect(result.input.rows).toBeGreaterThan(0);
+        // Each logged resource has a day folder a day: those of the days outside were not listed.
+        const roots = new Set(
+          (await expandInputPaths([week])).map((f) => /^(.*)[/\\]y=\d{4}[/\\]/.exec(f)![1]),
+        );
+        const listedDays = days;
+        expect(result.input.dayFoldersOutsideWindow).toBeGreaterThanOrEqual(
+          roots.size * (4 - listedDays - 1),
+        );
+        expect(result.input.dayFoldersOutsideWindow).toBeLessThanOrEqual(roots.size * (4 - listedDays));
+      }
+    } finally {
+      await rm(week, { recursive: true, force: true });
+    }
   });
 });

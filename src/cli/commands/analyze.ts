@@ -70,7 +70,7 @@ Window:
                       the data; rows outside the window are counted as "outside the window". With a
                       window, files whose path names an hour (an archive's y=/m=/d=/h=, $logs',
                       Event Hubs Capture's) are read only for the window's hours and the hour after
-                      it; the rest are counted as "files outside the window (not read)".
+                      it, and an archive's other days are not even listed; both are counted.
 
 Speed:
   --threads N         With --logs: scan on N threads (default: the cores this process may use, up to
@@ -85,8 +85,8 @@ Output:
   --format FORMAT     text (default): a report to paste into a ticket.
                       markdown: the same for chat; log-derived text is escaped.
                       json: exactly one JSON object: window, input {rows, failures, rejected,
-                      rejectedSamples, outsideWindow, filesOutsideWindow, clusters, activityEvents,
-                      dataSpan}, incidents [...],
+                      rejectedSamples, outsideWindow, filesOutsideWindow, dayFoldersOutsideWindow,
+                      clusters, activityEvents, dataSpan}, incidents [...],
                       generatedAt, and summarised when a memory cap was reached; streamed.
   -h, --help          Show this help.
 
