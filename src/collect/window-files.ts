@@ -95,7 +95,7 @@ const DAY_MS = 24 * HOUR_MS;
 const DAY_FOLDER = /[/\\]y=(\d{4})[/\\]m=(\d{2})[/\\]d=(\d{2})$/;
 
 /** The start of the day an archive's day folder holds, or undefined for any other directory. */
-export function dayOfFolder(path: string): number | undefined {
+function dayOfFolder(path: string): number | undefined {
   const m = DAY_FOLDER.exec(path);
   if (!m) return undefined;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
