@@ -8,7 +8,6 @@ import {
   statSync,
   type Dirent,
 } from "node:fs";
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { compareText } from "../order.js";
 import { createGunzip } from "node:zlib";
@@ -92,7 +91,9 @@ export async function expandInputPaths(
   for (const path of paths) {
     let info;
     try {
-      info = await stat(path);
+      // Synchronous, as the walk is: a file list of thousands (an archive's window, a shell glob) took a
+      // thread-pool round trip each: 250-350 ms for 5,280 hourly files, 40-46 ms so.
+      info = statSync(path);
     } catch (err) {
       throw describeFsError(err, path);
     }
