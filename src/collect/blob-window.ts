@@ -110,6 +110,16 @@ export function utcParts(ms: number): { y: string; m: string; d: string; h: stri
 }
 
 /**
+ * utcParts' inverse: the UTC instant of the year, month, day and (when matched) hour a path's pattern
+ * captured in its groups 1 to 4, or undefined when it did not match.
+ */
+export function utcOfParts(m: RegExpExecArray | null): number | undefined {
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
  * The prefixes covering every hour that overlaps the window, in time order. A day the window covers
  * for at least DAY_LISTING_MIN_HOURS hours is listed by its day prefix when the layout has one (the
  * blobs outside the window are then filtered by `hourOf`).

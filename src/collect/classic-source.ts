@@ -3,7 +3,13 @@ import { z } from "zod";
 import type { Clock } from "../clock.js";
 import type { RecordObserver, RejectionSink } from "../engine/contracts.js";
 import type { BlobCursorStore } from "./archive/cursor.js";
-import { type BlobWindowLayout, type BlobWindowTarget, blobFile, utcParts } from "./blob-window.js";
+import {
+  type BlobWindowLayout,
+  type BlobWindowTarget,
+  blobFile,
+  utcOfParts,
+  utcParts,
+} from "./blob-window.js";
 import { type BlobRequestReadResult, readBlobRequests } from "./blob-requests.js";
 import {
   classicFieldName,
@@ -28,10 +34,7 @@ const CLASSIC_BLOB = /(?:^|\/)(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\d{2}\/[^/]+\.lo
 
 /** `blob/2024/05/01/1000/000000.log` → the hour it covers; undefined for anything else. */
 export function hourOfClassicBlob(name: string): number | undefined {
-  const m = CLASSIC_BLOB.exec(name);
-  if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]));
-  return Number.isNaN(ms) ? undefined : ms;
+  return utcOfParts(CLASSIC_BLOB.exec(name));
 }
 
 /** `$logs` layout: roots `blob/`, `queue/`, `table/`; below them `YYYY/MM/DD/hhmm/NNNNNN.log`. */

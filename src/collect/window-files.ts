@@ -1,5 +1,5 @@
 import { hourOfBlob } from "./archive/paths.js";
-import { HOUR_MS } from "./blob-window.js";
+import { HOUR_MS, utcOfParts } from "./blob-window.js";
 import { hourOfClassicBlob } from "./classic-source.js";
 import { expandInputPaths } from "./input-files.js";
 
@@ -44,10 +44,7 @@ export interface WindowFiles {
 const CAPTURE_FILE = /\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/\d{2}\/\d{2}\.avro$/i;
 
 function hourOfCaptureFile(name: string): number | undefined {
-  const m = CAPTURE_FILE.exec(name);
-  if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]));
-  return Number.isNaN(ms) ? undefined : ms;
+  return utcOfParts(CAPTURE_FILE.exec(name));
 }
 
 /** The start of the hour a log file covers by its path (either separator), or undefined. */
@@ -57,23 +54,30 @@ export function hourOfLogPath(path: string): number | undefined {
 }
 
 /**
- * Whether a file of the hour starting at `hourMs` may hold requests of [fromMs, toMs]: its records were
- * received in that hour, so generated before its end and at most LATE_RECORD_MS before its start.
+ * Whether what was received in [startMs, startMs + lengthMs) (an hour's file, a day's folder) may hold
+ * requests of [fromMs, toMs]: generated before its end, and at most LATE_RECORD_MS before its start.
  */
-export function hourMayHoldWindow(hourMs: number, window: { fromMs: number; toMs: number }): boolean {
-  return hourMs + HOUR_MS > window.fromMs && hourMs <= window.toMs + LATE_RECORD_MS;
+export function receivedMayHoldWindow(
+  startMs: number,
+  lengthMs: number,
+  window: { fromMs: number; toMs: number },
+): boolean {
+  return startMs + lengthMs > window.fromMs && startMs <= window.toMs + LATE_RECORD_MS;
 }
 
-/** `files` (expanded input paths) without those whose hour cannot hold a request of the window. */
+/**
+ * `files` (expanded input paths) without those whose hour cannot hold a request of the window; what
+ * is left out adds to `outside` (what the listing left out, if anything).
+ */
 export function filesForWindow(
   files: readonly string[],
   window: { fromMs: number; toMs: number },
+  outside?: FilesOutsideWindow,
 ): WindowFiles {
   const kept: string[] = [];
-  let outside: FilesOutsideWindow | undefined;
   for (const file of files) {
     const hourMs = hourOfLogPath(file);
-    if (hourMs === undefined || hourMayHoldWindow(hourMs, window)) {
+    if (hourMs === undefined || receivedMayHoldWindow(hourMs, HOUR_MS, window)) {
       kept.push(file);
       continue;
     }
@@ -96,10 +100,7 @@ const DAY_FOLDER = /[/\\]y=(\d{4})[/\\]m=(\d{2})[/\\]d=(\d{2})$/;
 
 /** The start of the day an archive's day folder holds, or undefined for any other directory. */
 function dayOfFolder(path: string): number | undefined {
-  const m = DAY_FOLDER.exec(path);
-  if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return Number.isNaN(ms) ? undefined : ms;
+  return utcOfParts(DAY_FOLDER.exec(path));
 }
 
 /**
@@ -120,16 +121,11 @@ export async function logsForWindow(
   let days: FilesOutsideWindow | undefined;
   const skipsDay = (dir: string): boolean => {
     const dayMs = dayOfFolder(dir);
-    // Some hour of the day may hold them (hourMayHoldWindow): the day ends after the window starts.
-    if (dayMs === undefined || (dayMs + DAY_MS > ms.fromMs && dayMs <= ms.toMs + LATE_RECORD_MS))
-      return false;
+    if (dayMs === undefined || receivedMayHoldWindow(dayMs, DAY_MS, ms)) return false;
     days = spanning(days, dayMs, dayMs + DAY_MS);
     days.dayFolders++;
     return true;
   };
-  const selected = filesForWindow(await expandInputPaths(paths, skipsDay), ms);
-  if (!days) return selected;
-  const outside = selected.outside ? spanning(days, selected.outside.fromMs, selected.outside.toMs) : days;
-  outside.files = selected.outside?.files ?? 0;
-  return { files: selected.files, outside };
+  const listed = await expandInputPaths(paths, skipsDay);
+  return filesForWindow(listed, ms, days);
 }

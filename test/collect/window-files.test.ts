@@ -9,7 +9,7 @@ import { scanStorageRequests } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import {
   filesForWindow,
-  hourMayHoldWindow,
+  receivedMayHoldWindow,
   hourOfLogPath,
   LATE_RECORD_MS,
   logsForWindow,
@@ -57,11 +57,11 @@ describe("hourOfLogPath", () => {
   });
 });
 
-describe("hourMayHoldWindow", () => {
+describe("receivedMayHoldWindow", () => {
   it("keeps the hours the window touches and the hour after it, no other", () => {
     const window = { fromMs: at("2024-05-01T10:00:00Z"), toMs: at("2024-05-01T11:30:00Z") };
     const hours = [8, 9, 10, 11, 12, 13].filter((h) =>
-      hourMayHoldWindow(at("2024-05-01T00:00:00Z") + h * HOUR, window),
+      receivedMayHoldWindow(at("2024-05-01T00:00:00Z") + h * HOUR, HOUR, window),
     );
     // Hour 9 ends as the window starts; hour 12 may hold 11:xx requests received late.
     expect(hours).toEqual([10, 11, 12]);

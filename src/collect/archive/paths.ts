@@ -1,4 +1,4 @@
-import { type BlobWindowLayout, utcParts } from "../blob-window.js";
+import { type BlobWindowLayout, utcOfParts, utcParts } from "../blob-window.js";
 
 /** Containers a Storage diagnostic setting writes to when it archives to a storage account (reference §2). */
 export const STORAGE_LOG_CONTAINERS = [
@@ -14,10 +14,7 @@ const HOUR_PATH = /\/y=(\d{4})\/m=(\d{2})\/d=(\d{2})\/h=(\d{2})\/m=\d{2}\/PT1H\.
  * blob that is not an hourly log blob.
  */
 export function hourOfBlob(name: string): number | undefined {
-  const m = HOUR_PATH.exec(name);
-  if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]));
-  return Number.isNaN(ms) ? undefined : ms;
+  return utcOfParts(HOUR_PATH.exec(name));
 }
 
 /**
