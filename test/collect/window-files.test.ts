@@ -118,14 +118,13 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
     });
   }
 
-  async function cli(args: string[]): Promise<{ code: number; result: AnalysisResult; text: string }> {
+  /** `analyze --logs dir ARGS --format json`, as the CLI runs it, with the test's clock. */
+  async function cli(args: string[], dir = root): Promise<{ code: number; result: AnalysisResult }> {
     const io = captureIo();
-    const code = await runAnalyze(parseAnalyzeArgs(["--logs", root, ...args, "--format", "json"]), io, {
+    const code = await runAnalyze(parseAnalyzeArgs(["--logs", dir, ...args, "--format", "json"]), io, {
       clock,
     });
-    const text = captureIo();
-    await runAnalyze(parseAnalyzeArgs(["--logs", root, ...args]), text, { clock });
-    return { code, result: JSON.parse(io.out()) as AnalysisResult, text: text.out() };
+    return { code, result: JSON.parse(io.out()) as AnalysisResult };
   }
 
   it("reads only the window's hours and reports what one pass over every file reports", async () => {
@@ -190,22 +189,7 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
       const window = { from: new Date("2024-05-01T10:00:00Z"), to: new Date("2024-05-01T10:59:59Z") };
       const { files } = await logsForWindow([late], window);
       expect(files).toEqual([file]);
-      const io = captureIo();
-      await runAnalyze(
-        parseAnalyzeArgs([
-          "--logs",
-          late,
-          "--from",
-          "2024-05-01T10:00:00Z",
-          "--to",
-          "2024-05-01T10:59:59Z",
-          "--format",
-          "json",
-        ]),
-        io,
-        { clock },
-      );
-      const result = JSON.parse(io.out()) as AnalysisResult;
+      const { result } = await cli(["--from", "2024-05-01T10:00:00Z", "--to", "2024-05-01T10:59:59Z"], late);
       expect(result.input.failures).toBe(1);
       expect(result.input.filesOutsideWindow).toBeUndefined();
     } finally {
@@ -225,16 +209,10 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
         const timeMs = at(i === 0 ? "2024-05-01T10:54:00Z" : "2024-05-01T14:58:00Z");
         writeCaptureFile(file, { bodies: recordBodies([toArchiveRecord({ ...request, timeMs })], 1) });
       }
-      const io = captureIo();
-      await runAnalyze(
-        parseAnalyzeArgs([
-          ...["--logs", capture, "--from", "2024-05-01T10:00:00Z", "--to", "2024-05-01T11:00:00Z"],
-          ...["--format", "json"],
-        ]),
-        io,
-        { clock },
+      const { result } = await cli(
+        ["--from", "2024-05-01T10:00:00Z", "--to", "2024-05-01T11:00:00Z"],
+        capture,
       );
-      const result = JSON.parse(io.out()) as AnalysisResult;
       expect(result.input).toMatchObject({ rows: 1, failures: 1, outsideWindow: 0, filesOutsideWindow: 1 });
     } finally {
       await rm(capture, { recursive: true, force: true });
@@ -242,12 +220,11 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
   });
 
   it("says where the archive is when the window misses every day of it, and exits 0", async () => {
-    const { code, result, text } = await cli([
-      "--from",
-      "2031-01-01T00:00:00Z",
-      "--to",
-      "2031-01-01T01:00:00Z",
-    ]);
+    const window = ["--from", "2031-01-01T00:00:00Z", "--to", "2031-01-01T01:00:00Z"];
+    const { code, result } = await cli(window);
+    const io = captureIo();
+    await runAnalyze(parseAnalyzeArgs(["--logs", root, ...window]), io, { clock });
+    const text = io.out();
     expect(code).toBe(0);
     expect(result.input.rows).toBe(0);
     expect(result.input.outsideWindow).toBe(0);
@@ -282,16 +259,10 @@ describe("analyze --logs over a downloaded archive with --from/--to", () => {
       ] as const) {
         const window = { from: new Date(fromMs), to: new Date(toMs) };
         const expected = await everyFile(window, week);
-        const io = captureIo();
-        await runAnalyze(
-          parseAnalyzeArgs([
-            ...["--logs", week, "--from", window.from.toISOString(), "--to", window.to.toISOString()],
-            ...["--format", "json", "--threads", "1"],
-          ]),
-          io,
-          { clock },
+        const { result } = await cli(
+          ["--from", window.from.toISOString(), "--to", window.to.toISOString(), "--threads", "1"],
+          week,
         );
-        const result = JSON.parse(io.out()) as AnalysisResult;
         expect(result.incidents).toEqual(expected.incidents);
         expect(result.input.rows).toBe(expected.input.rows);
         expect(result.input.rows).toBeGreaterThan(0);
