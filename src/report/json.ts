@@ -37,11 +37,19 @@ export function streamJson(result: AnalysisResult, out: NodeJS.WritableStream): 
 
 /** Keys a writer remembers as written: a report repeats a few dozen keys thousands of times. */
 const KEY_TEXTS = 1024;
+/**
+ * Short strings a writer remembers as passing the boundary unchanged: a report repeats its series'
+ * minutes, addresses and user agents across incidents, and the boundary's patterns cost more than a
+ * lookup. Longer strings (URIs, guidance) seldom repeat and are checked each time.
+ */
+const CLEAN_TEXTS = 4096;
+const CLEAN_TEXT_MAX_LENGTH = 128;
 
 class ChunkWriter {
   private parts: string[] = [];
   private size = 0;
   private readonly keyTexts = new Map<string, string>();
+  private readonly cleanTexts = new Set<string>();
 
   constructor(private readonly emit: (chunk: string) => void) {}
 
@@ -62,6 +70,16 @@ class ChunkWriter {
     return text;
   }
 
+  /** Whether the redaction boundary leaves `s` as it is. */
+  passesUnchanged(s: string): boolean {
+    if (s.length > CLEAN_TEXT_MAX_LENGTH) return sanitizeOutboundText(s) === s;
+    if (this.cleanTexts.has(s)) return true;
+    if (sanitizeOutboundText(s) !== s) return false;
+    if (this.cleanTexts.size >= CLEAN_TEXTS) this.cleanTexts.clear();
+    this.cleanTexts.add(s);
+    return true;
+  }
+
   flush(): void {
     if (this.size === 0) return;
     this.emit(this.parts.join(""));
@@ -74,20 +92,19 @@ class ChunkWriter {
  * Whether the boundary leaves every string and key of `v` as it is, so JSON.stringify writes exactly
  * what this writer would. Walks `v` as JSON.stringify does (toJSON, own enumerable keys).
  */
-function passesUnchanged(v: unknown): boolean {
+function passesUnchanged(w: ChunkWriter, v: unknown): boolean {
   if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function")
     v = (v as { toJSON(): unknown }).toJSON();
-  if (typeof v === "string") return sanitizeOutboundText(v) === v;
+  if (typeof v === "string") return w.passesUnchanged(v);
   if (typeof v === "bigint") return false;
   if (v === null || typeof v !== "object") return true;
   if (Array.isArray(v)) {
-    for (const item of v) if (!passesUnchanged(item)) return false;
+    for (const item of v) if (!passesUnchanged(w, item)) return false;
     return true;
   }
   const obj = v as Record<string, unknown>;
   for (const key of Object.keys(obj))
-    if (!isSkipped(obj[key]) && (sanitizeOutboundText(key) !== key || !passesUnchanged(obj[key])))
-      return false;
+    if (!isSkipped(obj[key]) && (!w.passesUnchanged(key) || !passesUnchanged(w, obj[key]))) return false;
   return true;
 }
 
@@ -151,7 +168,7 @@ function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
       // An element (an incident, a caller) that the boundary would leave as it is: written by V8's own
       // JSON.stringify, faster than piece by piece, then indented to its place. It holds no raw line
       // break to indent wrongly: JSON escapes those inside strings.
-      else if (item !== null && typeof item === "object" && passesUnchanged(item))
+      else if (item !== null && typeof item === "object" && passesUnchanged(w, item))
         w.put(JSON.stringify(item, null, 2).replaceAll("\n", "\n" + inner));
       else writeValue(w, item, inner);
     }
