@@ -672,6 +672,20 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
     let lastBadClose = -1;
     for (;;) {
       const block = v128.load(e);
+      // Most blocks hold none of the bytes tracked below (a byte past ASCII has its top bit set, which
+      // the block itself contributes): one test for all of them.
+      if (
+        end - e >= 16 &&
+        i8x16.bitmask(
+          v128.or(
+            v128.or(v128.or(i8x16.eq(block, newline), i8x16.eq(block, backslash)), block),
+            v128.or(i8x16.eq(block, open), i8x16.eq(block, close)),
+          ),
+        ) == 0
+      ) {
+        e += 16;
+        continue;
+      }
       const inRun: i32 = end - e >= 16 ? 0xffff : (1 << (end - e)) - 1;
       const breaks = i8x16.bitmask(i8x16.eq(block, newline)) & inRun;
       const inLine = breaks != 0 ? (breaks & -breaks) - 1 : inRun;
