@@ -476,6 +476,10 @@ class JsonArrayPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
     return frames.length === 0 ? "descend" : "capture";
   }
 
+  rawValue(frames: readonly JsonFrame[], bytes: Buffer): boolean {
+    return frames.length > 0 && skimmed(this.map, bytes, this.out);
+  }
+
   value(
     frames: readonly JsonFrame[],
     text: string | undefined,
@@ -529,6 +533,24 @@ function mapCapturedObject<T>(
   mapJsonRecord(text, at, map, sink, out, bytes);
 }
 
+const NEWLINE = 0x0a;
+let declinedBySkim = false;
+const declineBySkim: DeclineLine = () => {
+  declinedBySkim = true;
+};
+
+/**
+ * Whether the reader's success-row skim took the captured record `bytes` (ASCII), as it takes a line of
+ * JSON Lines, and pushed it to `out`: only a record on one line, as Event Hubs writes its envelopes; what
+ * it declines is read as any captured record is (mapCapturedObject).
+ */
+function skimmed<T>(map: RecordReader<T>, bytes: Buffer, out: RecordSink<T>): boolean {
+  if (!map.skimJsonLines || bytes.indexOf(NEWLINE) >= 0) return false;
+  declinedBySkim = false;
+  map.skimJsonLines(bytes, 0, bytes.length, MAX_RECORD_BYTES, out, declineBySkim);
+  return !declinedBySkim;
+}
+
 /**
  * JSON objects one after another, pretty-printed or not (`jq .` of a `PT1H.json`, a record saved from a
  * portal or a repository): each object is a record, located by the physical line it starts on.
@@ -536,6 +558,10 @@ function mapCapturedObject<T>(
 class JsonObjectsPolicy<T> extends RecordTarget<T> implements JsonScanPolicy {
   decide(): "capture" {
     return "capture";
+  }
+
+  rawValue(_frames: readonly JsonFrame[], bytes: Buffer): boolean {
+    return skimmed(this.map, bytes, this.out);
   }
 
   value(
@@ -580,6 +606,11 @@ class RecordsEnvelopePolicy<T> extends RecordTarget<T> implements JsonScanPolicy
     // The list is walked; anything else is captured (and refused in `value` when it is the list's key).
     if (frames.length === 1) return ENVELOPE_KEYS.has(frames[0]!.key) && !isObject ? "descend" : "capture";
     return "capture";
+  }
+
+  /** A record of the list (the envelope's other keys, and the list when it is not one, go to `value`). */
+  rawValue(frames: readonly JsonFrame[], bytes: Buffer): boolean {
+    return frames.length > 1 && skimmed(this.map, bytes, this.out);
   }
 
   value(

@@ -1,5 +1,6 @@
 import { isAscii, isUtf8 } from "node:buffer";
 import { MAX_RECORD_BYTES } from "./lines.js";
+import { containerEnds, nextInput } from "./skim/container-ends.js";
 
 /** Where a value sits: one frame per enclosing container, outermost first. */
 export interface JsonFrame {
@@ -27,6 +28,11 @@ export interface JsonScanPolicy {
     bytes?: Buffer,
     line?: number,
   ): void;
+  /**
+   * Optional: a captured object or array of ASCII bytes, before its text is made; true when the policy
+   * took it, and `value` is then not called for it.
+   */
+  rawValue?(frames: readonly JsonFrame[], bytes: Buffer): boolean;
   /**
    * The structure is broken at the shallow level, or the input ended early; the rest is skipped.
    * `line` is the physical line where it was noticed (exact with `manyDocuments`, as for `value`).
@@ -95,7 +101,10 @@ export class JsonStreamScanner {
   private parts: Buffer[] = [];
   private capturedBytes = 0;
   private tooLarge = false;
-  private depth = 0;
+  /** A container's walk where the last push ended inside it (ContainerEnds.end). */
+  private containerState = 0;
+  /** The bytes of the current push, as ContainerEnds names them. */
+  private input = 0;
   private inString = false;
   private escaped = false;
   /** Physical line of the next byte, and of the value being captured (for rejections). */
@@ -111,6 +120,7 @@ export class JsonStreamScanner {
   push(buf: Buffer): void {
     const n = buf.length;
     let i = 0;
+    this.input = nextInput();
     while (i < n) {
       if (this.capture !== Capture.None) {
         i = this.scanCapture(buf, i);
@@ -243,7 +253,7 @@ export class JsonStreamScanner {
     this.parts = [];
     this.capturedBytes = 0;
     this.tooLarge = false;
-    this.depth = 0;
+    this.containerState = 0;
     this.inString = false;
     this.escaped = false;
     this.valueLine = this.line;
@@ -257,33 +267,12 @@ export class JsonStreamScanner {
     let end = n;
     switch (this.capture) {
       case Capture.Container: {
-        let depth = this.depth;
-        let inString = this.inString;
-        let escaped = this.escaped;
-        // One pass over the bytes: a native search per string looked cheaper but rescanned the rest of
-        // the chunk for backslashes every time (quadratic); this stays linear.
-        while (i < n) {
-          const c = buf[i]!;
-          if (inString) {
-            if (escaped) escaped = false;
-            else if (c === BACKSLASH) escaped = true;
-            else if (c === QUOTE) inString = false;
-          } else if (c === QUOTE) inString = true;
-          else if (c === 0x7b || c === 0x5b) depth++;
-          else if (c === 0x7d || c === 0x5d) {
-            depth--;
-            if (depth === 0) {
-              i++;
-              done = true;
-              end = i;
-              break;
-            }
-          }
-          i++;
-        }
-        this.depth = depth;
-        this.inString = inString;
-        this.escaped = escaped;
+        const ends = containerEnds();
+        const at = ends.end(buf, i, this.containerState, this.input);
+        if (at >= 0) {
+          done = true;
+          end = at;
+        } else this.containerState = ends.carried;
         break;
       }
       case Capture.String:
@@ -351,8 +340,14 @@ export class JsonStreamScanner {
     if (this.tooLarge) problem = "too-large";
     else {
       bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.capturedBytes);
-      if (isAscii(bytes)) text = bytes.toString("latin1");
-      else if (isUtf8(bytes)) {
+      if (isAscii(bytes)) {
+        if (kind === Capture.Container && this.policy.rawValue?.(this.frames, bytes)) {
+          this.parts = [];
+          this.state = this.frames.length === 0 ? State.Done : State.AfterValue;
+          return;
+        }
+        text = bytes.toString("latin1");
+      } else if (isUtf8(bytes)) {
         text = bytes.toString("utf8");
         bytes = undefined;
       } else {

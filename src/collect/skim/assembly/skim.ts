@@ -1005,3 +1005,75 @@ function valueEnd(i: i32, depth: i32): i32 {
   if (c == 110) return literalEnd(i, 0x6c6c756e, 4);
   return numberEnd(i);
 }
+
+// ---- Container ends: where a captured JSON object or array closes (../../json-scanner.ts) ----
+// The stream scanner captures each record of an envelope or array whole, tracking strings and their
+// escapes to find its closing bracket: here from one byte of note to the next, sixteen bytes at a time.
+
+/** The walk's state where an input ended before the container closed: depth << 2 | in a string << 1 | after a backslash. */
+let carried: i32 = 0;
+
+/**
+ * Where the container being captured closes in the input [from, length) (offsets into it): just past its
+ * closing bracket; or -1 when the input ends first, and carriedState() is the state to go on from in the
+ * next input. `state` is the walk's state at `from`: 0 at the container's opening bracket. As the
+ * scanner's own walk: brackets count inside the container whatever their kind, a backslash only inside a
+ * string; what the container holds is checked by whoever reads it.
+ */
+export function containerEnd(from: i32, length: i32, state: i32): i32 {
+  const end = INPUT + length;
+  let depth = state >> 2;
+  let inString = (state & 2) != 0;
+  let escaped = (state & 1) != 0;
+  let p = INPUT + from;
+  while (p < end) {
+    if (escaped) {
+      escaped = false;
+      p++;
+    } else if (inString) {
+      p = closingQuote(p, end);
+      if (p >= end) break;
+      if (load<u8>(p) == 92) escaped = true;
+      else inString = false;
+      p++;
+    } else {
+      p = bracketOrQuote(p, end);
+      if (p >= end) break;
+      const c = load<u8>(p++);
+      if (c == 34) inString = true;
+      else if (c == 123 || c == 91) depth++;
+      else if (--depth == 0) return p - INPUT;
+    }
+  }
+  carried = (depth << 2) | (inString ? 2 : 0) | (escaped ? 1 : 0);
+  return -1;
+}
+
+export function carriedState(): i32 {
+  return carried;
+}
+
+/**
+ * The first `"`, `{`, `[`, `}` or `]` in [from, end), or `end`. `{` and `[` differ only in the bit 0x20,
+ * as `}` and `]` do: one compare for each pair with that bit set.
+ */
+function bracketOrQuote(from: i32, end: i32): i32 {
+  const quote = i8x16.splat(34);
+  const bit = i8x16.splat(0x20);
+  const open = i8x16.splat(123);
+  const close = i8x16.splat(125);
+  let i = from;
+  for (; i + 16 <= end; i += 16) {
+    const block = v128.load(i);
+    const folded = v128.or(block, bit);
+    const m = i8x16.bitmask(
+      v128.or(i8x16.eq(block, quote), v128.or(i8x16.eq(folded, open), i8x16.eq(folded, close))),
+    );
+    if (m != 0) return i + ctz(m);
+  }
+  for (; i < end; i++) {
+    const c = load<u8>(i);
+    if (c == 34 || (c | 0x20) == 123 || (c | 0x20) == 125) return i;
+  }
+  return end;
+}
