@@ -12,6 +12,7 @@
  *     main(), with --threads 1 and with the default thread count (the input cut into parts);
  *   - DuckDB (@duckdb/node-api, SET threads=1, and 2): read_json + GROUP BY on the same file;
  *   - peak RSS at 10% and 100% of the input;
+ *   - the 10% as Event Hubs envelopes against the same records as JSON Lines, one pass each;
  *   - the headline ratios, DuckDB's one thread against the whole analyze, in BENCH_ROUNDS (3) interleaved
  *     rounds over the archive and the Log Analytics file: DuckDB, then one pass, then the default
  *     threads, back to back, so that a busy shared machine weighs on both sides of each ratio alike.
@@ -652,6 +653,34 @@ async function generateFailureLines(full) {
   return path;
 }
 
+/**
+ * The 10% archive as a diagnostic setting streams it to Event Hubs: events of 100 records each, each
+ * event's body `{"records":[…]}` on a line of its own (what a consumer that dumps the bodies writes, and
+ * what Event Hubs Capture files carry).
+ */
+async function generateEnvelopes(tenth) {
+  const path = tenth.replace(/\.jsonl$/, "-envelopes.json");
+  if (existsSync(path)) return path;
+  process.stderr.write(`generating ${relative(ROOT, path)} from ${relative(ROOT, tenth)}…\n`);
+  const out = createWriteStream(path + ".tmp");
+  const lines = createInterface({ input: createReadStream(tenth), crlfDelay: Infinity });
+  let event = [];
+  const flush = async () => {
+    if (event.length > 0 && !out.write(`{"records":[${event.join(",")}]}\n`))
+      await new Promise((resolve) => out.once("drain", resolve));
+    event = [];
+  };
+  for await (const line of lines) {
+    if (line.trim() === "") continue;
+    event.push(line);
+    if (event.length === 100) await flush();
+  }
+  await flush();
+  await new Promise((r) => out.end(r));
+  renameSync(path + ".tmp", path);
+  return path;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Parent: run the measurements, print and record them.
 
@@ -835,6 +864,15 @@ async function main() {
   const incidentDuck = incident
     ? add("DuckDB 1 thread: the 401/403 lines alone, 401/403 grouped", "duckdb-failures", incident)
     : undefined;
+  // The same records as Event Hubs envelopes, against the one pass over them as JSON Lines above.
+  const envelopes = engineBuilt ? await generateEnvelopes(tenth) : undefined;
+  const envelopesPipeline = envelopes
+    ? add(
+        "ours: auth-triage analyze --threads 1 at 10% of the input, as Event Hubs envelopes",
+        "ours-cli-1",
+        envelopes,
+      )
+    : undefined;
   const headline = engineBuilt
     ? { archive: interleavedRatios(full, rounds), la: interleavedRatios(laFile, rounds) }
     : undefined;
@@ -917,6 +955,10 @@ async function main() {
             `wall: ${fmt(incidentDuck.wallMs / incidentPipeline.wallMs, 2)}× (one pass), ` +
             `${fmt(incidentDuck.wallMs / incidentThreaded.wallMs, 2)}× (default); same rows and failures: ` +
             `${incidentDuck.rows === incidentPipeline.rows && incidentDuck.failures === incidentPipeline.failures ? "yes" : "NO"}.`,
+          `The 10% of the input as Event Hubs envelopes (${fmt(envelopesPipeline.bytes / 1e6)} MB, 100 records to an ` +
+            `event, one event a line): one pass ${fmt(envelopesPipeline.wallMs / 1000, 2)} s against ` +
+            `${fmt(pipelineTenth.wallMs / 1000, 2)} s as JSON Lines; same rows and failures: ` +
+            `${envelopesPipeline.rows === pipelineTenth.rows && envelopesPipeline.failures === pipelineTenth.failures ? "yes" : "NO"}.`,
           `Peak RSS of the one-pass analyze: archive ${fmt(pipeline.maxRssMB)} MB, Log Analytics ${fmt(laPipeline.maxRssMB)} MB; ` +
             `300k rows over 30k accounts with a new address per row ${fmt(many.maxRssMB)} MB (${fmt(many.wallMs / 1000, 1)} s); ` +
             `1M distinct accounts ${fmt(million.maxRssMB)} MB (${fmt(million.wallMs / 1000, 1)} s, ${fmt(million.rows)} rows, completed).`,
@@ -945,8 +987,9 @@ async function main() {
 if (process.argv[2] === "--child") await measure(process.argv[3], process.argv[4]);
 else if (process.argv[2] === "--generate") {
   // Data only (BENCH_MB), e.g. to run single measurements with --child <kind> <file>.
-  const { full } = await generate(Number(process.env.BENCH_MB ?? 1024));
+  const { full, tenth } = await generate(Number(process.env.BENCH_MB ?? 1024));
   await generateTree(full);
   await generateFailureLines(full);
+  await generateEnvelopes(tenth);
   await generateLa(Number(process.env.BENCH_MB ?? 1024));
 } else await main();
