@@ -83,6 +83,7 @@ const LEAN_STORAGE_READER: RecordReader<StorageRequest> = {
   fromJsonBytes: leanStorageRequestFromJsonBytes,
   skimJsonLines: (chunk, start, end, maxLineBytes, out, decline) =>
     successRowSkim().run(chunk, start, end, maxLineBytes, out, decline),
+  skimJsonRecord: (bytes, out) => successRowSkim().takeRecord(bytes, out),
   fromClassicFields: storageRequestFromClassicFields,
 };
 /** LEAN_STORAGE_READER whose skimmed success rows are lent (see scanStorageRequests). */
@@ -90,6 +91,7 @@ const LENDING_STORAGE_READER: RecordReader<StorageRequest> = {
   ...LEAN_STORAGE_READER,
   skimJsonLines: (chunk, start, end, maxLineBytes, out, decline) =>
     successRowSkim().run(chunk, start, end, maxLineBytes, out, decline, true),
+  skimJsonRecord: (bytes, out) => successRowSkim().takeRecord(bytes, out, true),
 };
 const ACTIVITY_READER: RecordReader<ActivityEvent> = { fromObject: activityEventFromObject };
 

@@ -45,6 +45,12 @@ export interface RecordReader<T> {
     out: RecordSink<T>,
     decline: DeclineLine,
   ): number;
+  /**
+   * Optional fast path for one record captured whole (ASCII; an element of an envelope or a JSON array,
+   * on one line or pretty-printed): true when it pushed the record to `out`, false to leave it to the
+   * other paths (it never rejects).
+   */
+  skimJsonRecord?(bytes: Buffer, out: RecordSink<T>): boolean;
   /** Classic Storage Analytics lines (src/collect/classic-log.ts); absent where they make no record. */
   fromClassicFields?: ClassicFieldsReader<T>;
 }
@@ -533,22 +539,9 @@ function mapCapturedObject<T>(
   mapJsonRecord(text, at, map, sink, out, bytes);
 }
 
-const NEWLINE = 0x0a;
-let declinedBySkim = false;
-const declineBySkim: DeclineLine = () => {
-  declinedBySkim = true;
-};
-
-/**
- * Whether the reader's success-row skim took the captured record `bytes` (ASCII), as it takes a line of
- * JSON Lines, and pushed it to `out`: only a record on one line, as Event Hubs writes its envelopes; what
- * it declines is read as any captured record is (mapCapturedObject).
- */
+/** Whether the reader's skim took the captured record `bytes` (ASCII) and pushed it to `out`. */
 function skimmed<T>(map: RecordReader<T>, bytes: Buffer, out: RecordSink<T>): boolean {
-  if (!map.skimJsonLines || bytes.indexOf(NEWLINE) >= 0) return false;
-  declinedBySkim = false;
-  map.skimJsonLines(bytes, 0, bytes.length, MAX_RECORD_BYTES, out, declineBySkim);
-  return !declinedBySkim;
+  return map.skimJsonRecord?.(bytes, out) ?? false;
 }
 
 /**

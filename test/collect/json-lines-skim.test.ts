@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { skimSuccessRow } from "../../src/collect/skim/json-lines-skim.js";
+import { skimSuccessRecord, skimSuccessRow } from "../../src/collect/skim/json-lines-skim.js";
 import { NOT_HANDLED } from "../../src/collect/record-location.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import {
@@ -132,6 +132,74 @@ describe("the key-search reader of success rows", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("reads records pretty-printed (az output, jq .) as the full reader reads them", () => {
+    /** Each line's record written out with `indent` (and CRLF): whenever taken, the compact line's record. */
+    const checkRecords = (text: string, indent: string | number, crlf: boolean) => {
+      let answered = 0;
+      let successes = 0;
+      for (const line of text.split("\n")) {
+        if (!line) continue;
+        const full = fullReading(line);
+        if (full && !isAuthFailure(full)) successes++;
+        let pretty = JSON.stringify(JSON.parse(line), null, indent);
+        if (crlf) pretty = pretty.replaceAll("\n", "\r\n");
+        const skimmed = skimSuccessRecord(pretty);
+        if (skimmed === undefined) continue;
+        answered++;
+        expect(full, line).toBeDefined();
+        expect(isAuthFailure(full!)).toBe(false);
+        expect(leanOf(skimmed), pretty).toEqual(leanOf(full!));
+      }
+      return { answered, successes };
+    };
+    for (const text of [
+      storageRequestsToArchiveJsonLines(data.requests),
+      storageRequestsToNdjson(data.requests),
+      storageRequestsToNdjson(data.requests, { nativeTypes: true }),
+    ])
+      for (const [indent, crlf] of [
+        [2, false],
+        ["\t", true],
+        [1, false],
+      ] as const) {
+        const read = checkRecords(text, indent, crlf);
+        expect(read.successes).toBeGreaterThan(1000);
+        expect(read.answered / read.successes).toBeGreaterThan(0.95);
+      }
+    fc.assert(
+      fc.property(
+        fc.array(storageRequestArb, { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        (requests, crlf) => {
+          checkRecords(storageRequestsToArchiveJsonLines(requests), 2, crlf);
+          checkRecords(storageRequestsToNdjson(requests, { nativeTypes: true }), 2, crlf);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    // Whitespace that compacting would turn into a value is left alone, and so are raw control
+    // characters in strings: neither record is JSON, and the full reader refuses both.
+    const record = JSON.stringify(
+      JSON.parse(storageRequestsToArchiveJsonLines(data.requests.slice(0, 1))),
+      null,
+      2,
+    );
+    expect(skimSuccessRecord(record)).toBeDefined();
+    for (const broken of [
+      record.replace(/"durationMs": (\d+)/, '"durationMs": $1 0'),
+      record.replace(/"statusCode": (\d+)/, '"statusCode": 2 $1'),
+      record.replace('"protocol": "HTTPS"', '"protocol": "HTTPS" "x"'),
+      record.replace('"protocol": "HTTPS"', '"protocol": "HT\tTPS"'),
+      record.replace('"protocol": "HTTPS"', '"protocol": "HT\nTPS"'),
+      record.replace('"protocol": "HTTPS"', '"protocol": "HT\\\nTPS"'),
+      record.replace('"protocol": "HTTPS"', '"protocol": "HTTPS'),
+    ]) {
+      expect(broken).not.toBe(record);
+      expect(() => JSON.parse(broken), broken).toThrow();
+      expect(skimSuccessRecord(broken), broken).toBeUndefined();
+    }
   });
 
   it("reads the bundled archive samples as the full reader does", async () => {

@@ -74,8 +74,14 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  * - braces inside string values: braces are counted, not parsed, so a cut line whose values hold
  *   braces that pair its own up again passes.
  *
+ * The records of envelopes and JSON arrays are offered one by one (`takeRecord`): a record spread over
+ * lines is first compacted in the module, which declines it where removing whitespace would join two
+ * tokens or a string holds a raw control character (neither is JSON), so that the compacted record has
+ * the tokens of the original and the rules above hold for it.
+ *
  * The record is the one the full reader builds for the row (`leanSuccessRecord`); a test compares the
- * two on every line of the bundled samples, the simulator's stories and generated archives. A lending
+ * two on every line of the bundled samples, the simulator's stories and generated archives, and on each
+ * of those lines pretty-printed. A lending
  * run (scanStorageRequests) hands out one LentSuccessRow instead, refilled per row, whose values are the
  * same when read during the consumer's call (test/collect/scan-requests.test.ts).
  */
@@ -148,6 +154,7 @@ const GIVE_UP = -1;
  * larger windows, with the same reads, took more time.
  */
 const WINDOW_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
 
 interface SkimExports {
   memory: WasmMemory;
@@ -164,6 +171,7 @@ interface SkimExports {
   initOrders(): void;
   tableOf(start: number, end: number): number;
   scan(from: number, length: number, maxLineBytes: number): number;
+  compactRecord(length: number): number;
 }
 
 /** The key of `column` in one layout as searched: `"name":`, the last part of its path. */
@@ -300,6 +308,30 @@ class SuccessRowSkim {
     }
   }
 
+  /**
+   * One record captured whole (ASCII; an element of an envelope or a JSON array), as a line of JSON Lines
+   * is read: its record pushed to `out` (lent when `lend`, as by `run`) when the skim takes it. A record
+   * spread over lines (`az` output, `jq .`) is first compacted in the module (`compactRecord`). False when
+   * it is left to the full reader.
+   */
+  takeRecord(bytes: Buffer, out: RecordSink<StorageRequest>, lend = false): boolean {
+    if (bytes.length > WINDOW_BYTES) return false;
+    this.lend = lend;
+    this.shortcut = lend && hasUnseenCallerShortcut(out) ? out : undefined;
+    this.bytes.set(bytes, this.input);
+    const length = bytes.indexOf(NEWLINE) < 0 ? bytes.length : this.wasm.compactRecord(bytes.length);
+    if (length < 0) return false;
+    this.recordDeclined = false;
+    return (
+      this.scanInput(length, 0, MAX_RECORD_BYTES, out, this.declineRecord, 0) === 1 && !this.recordDeclined
+    );
+  }
+
+  private recordDeclined = false;
+  private readonly declineRecord: DeclineLine = () => {
+    this.recordDeclined = true;
+  };
+
   /** One window of whole lines: copied in once, then read in as many scans as the rows need. */
   private window(
     chunk: Buffer,
@@ -311,7 +343,21 @@ class SuccessRowSkim {
     before: number,
   ): number {
     this.bytes.set(chunk.subarray(start, end), this.input);
-    const length = end - start;
+    return this.scanInput(end - start, start, maxLineBytes, out, decline, before);
+  }
+
+  /**
+   * The lines of the module's input [0, length), copied from the caller's bytes at `start` (where a
+   * declined line is named): read in as many scans as the rows need.
+   */
+  private scanInput(
+    length: number,
+    start: number,
+    maxLineBytes: number,
+    out: RecordSink<StorageRequest>,
+    decline: DeclineLine,
+    before: number,
+  ): number {
     let lines = 0;
     for (let from = 0; from <= length;) {
       const rows = this.wasm.scan(from, length, maxLineBytes);
@@ -599,4 +645,16 @@ export function skimSuccessRow(line: string): StorageRequest | undefined {
   const out: StorageRequest[] = [];
   successRowSkim().run(bytes, 0, bytes.length, MAX_RECORD_BYTES, out, () => undefined);
   return out[0];
+}
+
+/**
+ * One record captured whole (ASCII; on one line or pretty-printed) through the skim, as the readers run
+ * it over the records of envelopes and JSON arrays: its record, or undefined when the skim leaves it to
+ * the full reader.
+ */
+export function skimSuccessRecord(text: string): StorageRequest | undefined {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length !== text.length || !isAscii(bytes)) return undefined;
+  const out: StorageRequest[] = [];
+  return successRowSkim().takeRecord(bytes, out) ? out[0] : undefined;
 }

@@ -1077,3 +1077,77 @@ function bracketOrQuote(from: i32, end: i32): i32 {
   }
   return end;
 }
+
+// ---- Compacting a pretty-printed record, for the skim (../json-lines-skim.ts, takeRecord) ----
+
+/**
+ * The record in the input [0, length), pretty-printed (`az` output, `jq .`, an envelope saved indented),
+ * compacted in place as JSON.stringify writes it: the spaces, tabs and line breaks between its tokens
+ * removed, its strings copied as they are. Returns the new length, or -1 when the record is one the skim
+ * must not see compacted: whitespace between two tokens neither of which is structural (`1 2`, `"a" "b"`:
+ * removing it would join them into valid JSON), a raw control character in a string, or a string that
+ * does not close. The skim then reads the compacted record as a line, under its own rules.
+ */
+export function compactRecord(length: i32): i32 {
+  const end = INPUT + length;
+  let r = INPUT;
+  let w = INPUT;
+  // The last byte written outside strings (a quote for a string); 0 before the first.
+  let last: u32 = 0;
+  while (r < end) {
+    const c = load<u8>(r);
+    if (c == 34) {
+      const start = r;
+      r++;
+      for (;;) {
+        r = quoteBackslashOrControl(r, end);
+        if (r >= end) return -1;
+        const d = load<u8>(r);
+        if (d == 92) {
+          if (r + 1 >= end || load<u8>(r + 1) < 32) return -1;
+          r += 2;
+        } else if (d < 32) return -1;
+        else break;
+      }
+      r++;
+      memory.copy(w, start, r - start);
+      w += r - start;
+      last = 34;
+    } else if (c == 32 || c == 9 || c == 10 || c == 13) {
+      let q = r + 1;
+      while (q < end && isSpace(load<u8>(q))) q++;
+      if (q < end && !isStructural(last) && !isStructural(load<u8>(q))) return -1;
+      r = q;
+    } else {
+      store<u8>(w++, c);
+      last = c;
+      r++;
+    }
+  }
+  return w - INPUT;
+}
+
+/** The start of a record, or a byte that ends or separates values: whitespace beside it means nothing. */
+function isStructural(c: u32): bool {
+  return c == 0 || c == 123 || c == 125 || c == 91 || c == 93 || c == 44 || c == 58;
+}
+
+/** The first `"`, backslash or control character (below 32) in [from, end), or `end`. */
+function quoteBackslashOrControl(from: i32, end: i32): i32 {
+  const quote = i8x16.splat(34);
+  const backslash = i8x16.splat(92);
+  const space = i8x16.splat(32);
+  let i = from;
+  for (; i + 16 <= end; i += 16) {
+    const block = v128.load(i);
+    const m = i8x16.bitmask(
+      v128.or(v128.or(i8x16.eq(block, quote), i8x16.eq(block, backslash)), i8x16.lt_u(block, space)),
+    );
+    if (m != 0) return i + ctz(m);
+  }
+  for (; i < end; i++) {
+    const c = load<u8>(i);
+    if (c == 34 || c == 92 || c < 32) return i;
+  }
+  return end;
+}
