@@ -636,21 +636,31 @@ async function generateTree(full) {
 }
 
 /**
- * The archive's 401/403 lines alone: what the logs of an incident's hour hold, and the side of the scan
- * that costs the most per row (each is read whole, clustered and kept as evidence).
+ * `path`, made once from the lines of `from`: `derive` is handed each line, and a `write` that waits when
+ * the file's buffer is full; `end` writes what is left once every line was handed.
  */
-async function generateFailureLines(full) {
-  const path = full.replace(/\.jsonl$/, "-401-403.jsonl");
+async function deriveFile(path, from, derive, end = async () => {}) {
   if (existsSync(path)) return path;
-  process.stderr.write(`generating ${relative(ROOT, path)} from ${relative(ROOT, full)}…\n`);
+  process.stderr.write(`generating ${relative(ROOT, path)} from ${relative(ROOT, from)}…\n`);
   const out = createWriteStream(path + ".tmp");
-  const lines = createInterface({ input: createReadStream(full), crlfDelay: Infinity });
-  for await (const line of lines)
-    if (/"statusCode":40[13],/.test(line) && !out.write(line + "\n"))
-      await new Promise((resolve) => out.once("drain", resolve));
+  const write = (text) =>
+    out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once("drain", resolve));
+  for await (const line of createInterface({ input: createReadStream(from), crlfDelay: Infinity }))
+    await derive(line, write);
+  await end(write);
   await new Promise((r) => out.end(r));
   renameSync(path + ".tmp", path);
   return path;
+}
+
+/**
+ * The archive's 401/403 lines alone: what the logs of an incident's hour hold, and the side of the scan
+ * that costs the most per row (each is read whole, clustered and kept as evidence).
+ */
+function generateFailureLines(full) {
+  return deriveFile(full.replace(/\.jsonl$/, "-401-403.jsonl"), full, async (line, write) => {
+    if (/"statusCode":40[13],/.test(line)) await write(line + "\n");
+  });
 }
 
 /**
@@ -658,27 +668,22 @@ async function generateFailureLines(full) {
  * event's body `{"records":[…]}` on a line of its own (what a consumer that dumps the bodies writes, and
  * what Event Hubs Capture files carry).
  */
-async function generateEnvelopes(tenth) {
-  const path = tenth.replace(/\.jsonl$/, "-envelopes.json");
-  if (existsSync(path)) return path;
-  process.stderr.write(`generating ${relative(ROOT, path)} from ${relative(ROOT, tenth)}…\n`);
-  const out = createWriteStream(path + ".tmp");
-  const lines = createInterface({ input: createReadStream(tenth), crlfDelay: Infinity });
+function generateEnvelopes(tenth) {
   let event = [];
-  const flush = async () => {
-    if (event.length > 0 && !out.write(`{"records":[${event.join(",")}]}\n`))
-      await new Promise((resolve) => out.once("drain", resolve));
+  const flush = async (write) => {
+    if (event.length > 0) await write(`{"records":[${event.join(",")}]}\n`);
     event = [];
   };
-  for await (const line of lines) {
-    if (line.trim() === "") continue;
-    event.push(line);
-    if (event.length === 100) await flush();
-  }
-  await flush();
-  await new Promise((r) => out.end(r));
-  renameSync(path + ".tmp", path);
-  return path;
+  return deriveFile(
+    tenth.replace(/\.jsonl$/, "-envelopes.json"),
+    tenth,
+    async (line, write) => {
+      if (line.trim() === "") return;
+      event.push(line);
+      if (event.length === 100) await flush(write);
+    },
+    flush,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------

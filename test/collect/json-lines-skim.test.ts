@@ -55,27 +55,39 @@ function fullReading(line: string): StorageRequest | undefined {
 const LEAN = new Set<string>(LEAN_REQUEST_FIELDS);
 const leanOf = (r: StorageRequest) => Object.fromEntries(Object.entries(r).filter(([k]) => LEAN.has(k)));
 
-/** Whether the skim answered; when it did, it agrees with the full reader. */
-function expectAgrees(line: string): boolean {
-  const skimmed = skimSuccessRow(line);
+type Skim = (text: string) => StorageRequest | undefined;
+
+/**
+ * Whether the skim answered for `written` (the line, or its record written otherwise); when it did, it
+ * agrees with the full reader's reading of the line.
+ */
+function expectAgrees(line: string, written = line, skim: Skim = skimSuccessRow): boolean {
+  const skimmed = skim(written);
   if (skimmed === undefined) return false;
   const full = fullReading(line);
-  expect(full, line).toBeDefined();
+  expect(full, written).toBeDefined();
   expect(isAuthFailure(full!)).toBe(false);
-  expect(leanOf(skimmed), line).toEqual(leanOf(full!));
+  expect(leanOf(skimmed), written).toEqual(leanOf(full!));
   for (const [k, v] of Object.entries(skimmed)) if (!LEAN.has(k)) expect(v, k).toBeUndefined();
   return true;
 }
 
-/** Every line agrees; returns how many success lines the skim answered, and how many there were. */
-function checkLines(text: string): { answered: number; successes: number } {
+/**
+ * Every line agrees, each written as `write` gives it and read by `skim`; returns how many success lines
+ * the skim answered, and how many there were.
+ */
+function checkLines(
+  text: string,
+  write = (line: string) => line,
+  skim: Skim = skimSuccessRow,
+): { answered: number; successes: number } {
   let answered = 0;
   let successes = 0;
   for (const line of text.split("\n")) {
     if (!line) continue;
     const full = fullReading(line);
     if (full && !isAuthFailure(full)) successes++;
-    if (expectAgrees(line)) answered++;
+    if (expectAgrees(line, write(line), skim)) answered++;
   }
   return { answered, successes };
 }
@@ -135,25 +147,16 @@ describe("the key-search reader of success rows", () => {
   });
 
   it("reads records pretty-printed (az output, jq .) as the full reader reads them", () => {
-    /** Each line's record written out with `indent` (and CRLF): whenever taken, the compact line's record. */
-    const checkRecords = (text: string, indent: string | number, crlf: boolean) => {
-      let answered = 0;
-      let successes = 0;
-      for (const line of text.split("\n")) {
-        if (!line) continue;
-        const full = fullReading(line);
-        if (full && !isAuthFailure(full)) successes++;
-        let pretty = JSON.stringify(JSON.parse(line), null, indent);
-        if (crlf) pretty = pretty.replaceAll("\n", "\r\n");
-        const skimmed = skimSuccessRecord(pretty);
-        if (skimmed === undefined) continue;
-        answered++;
-        expect(full, line).toBeDefined();
-        expect(isAuthFailure(full!)).toBe(false);
-        expect(leanOf(skimmed), pretty).toEqual(leanOf(full!));
-      }
-      return { answered, successes };
-    };
+    /** Each line's record written out with `indent` (and CRLF), through the skim of whole records. */
+    const checkRecords = (text: string, indent: string | number, crlf: boolean) =>
+      checkLines(
+        text,
+        (line) => {
+          const pretty = JSON.stringify(JSON.parse(line), null, indent);
+          return crlf ? pretty.replaceAll("\n", "\r\n") : pretty;
+        },
+        skimSuccessRecord,
+      );
     for (const text of [
       storageRequestsToArchiveJsonLines(data.requests),
       storageRequestsToNdjson(data.requests),
