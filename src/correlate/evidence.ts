@@ -797,6 +797,31 @@ function mergedRecordKey(r: CallerValueRecord): string {
   return `${r.outcome.toLowerCase()}\u0000${r.dimension}\u0000${r.value}`;
 }
 
+/**
+ * What `find(lower-case account, caller)` gives for the caller of the record before, kept while records
+ * of one caller follow each other (an observer lists a caller's records and bins together), so that a
+ * run costs one lookup and one lower-casing, not one per record.
+ */
+class CallerRun<T> {
+  /** The run's account, lower-cased. */
+  account = "";
+  private rawAccount: string | undefined;
+  private caller: string | undefined;
+  private found: T | undefined;
+
+  constructor(private readonly find: (account: string, caller: string) => T) {}
+
+  of(rawAccount: string, caller: string): T {
+    if (rawAccount !== this.rawAccount || caller !== this.caller || this.found === undefined) {
+      this.rawAccount = rawAccount;
+      this.caller = caller;
+      this.account = rawAccount.toLowerCase();
+      this.found = this.find(this.account, caller);
+    }
+    return this.found;
+  }
+}
+
 function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): RootCauseEvidence {
   const callers: CallerValueRecord[] = [];
   // account → caller → what is held of it. A caller has a handful of records and bins: matching them
@@ -813,13 +838,15 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
     }
     return held;
   };
+  // Each part lists its records and bins caller by caller: a run of one caller is looked up once.
+  const run = new CallerRun(heldOf);
   const binsInOrder: CallerActivityRecord[] = [];
   const accounts = new Map<string, string>();
   const truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
   for (const p of parts) {
     for (const r of p.callers) {
-      const account = r.account.toLowerCase();
-      const held = heldOf(account, r.caller);
+      const held = run.of(r.account, r.caller);
+      const account = run.account;
       const index = held.recordIndex;
       const key = index ? mergedRecordKey(r) : "";
       const cur = index
@@ -854,8 +881,8 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
       if (se !== undefined) cur.sasExpiryMs = se;
     }
     for (const b of p.activity) {
-      const account = b.account.toLowerCase();
-      const held = heldOf(account, b.caller);
+      const held = run.of(b.account, b.caller);
+      const account = run.account;
       const cur = findBin(held, b.binStartMs);
       if (!cur) {
         const bin = owned ? b : { ...b };
@@ -908,12 +935,14 @@ export class EvidenceIndex {
   private readonly callersByKey = new Map<string, Map<string, CallerView[]>>();
 
   constructor(readonly evidence: RootCauseEvidence) {
+    // Records and bins come caller by caller, as an observer or a merge lists them.
+    const run = new CallerRun((account, caller) => this.view(account, caller));
     for (const r of evidence.callers) {
-      const v = this.view(r.account, r.caller);
+      const v = run.of(r.account, r.caller);
       v.records.push(r);
       v.keys.push(lookupKeyOf(r.outcome, r.dimension));
     }
-    for (const b of evidence.activity) this.view(b.account, b.caller).bins.push(b);
+    for (const b of evidence.activity) run.of(b.account, b.caller).bins.push(b);
     for (const m of this.byAccount.values())
       for (const v of m.values()) v.bins.sort((a, b) => a.binStartMs - b.binStartMs);
     for (const a of evidence.accounts) this.accountIds.set(a.account.toLowerCase(), a.resourceId);
