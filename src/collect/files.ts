@@ -169,7 +169,8 @@ export async function* readRecordBatches<T>(
   for (const file of await expandInputPaths(paths)) {
     garbage.nextFile();
     const parser = new FileRecordParser(file, reader, rejections, undefined, sink);
-    yield* readInto(file, await openFileBytes(file), parser, rejections, onProgress);
+    // Read ahead: whoever reads files through here reads them alone (a parallel scan reads pieces).
+    yield* readInto(file, await openFileBytes(file, { readAhead: true }), parser, rejections, onProgress);
   }
 }
 

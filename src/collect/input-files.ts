@@ -1,6 +1,7 @@
 import {
   closeSync,
   createReadStream,
+  read as readOnPool,
   fstatSync,
   openSync,
   readdirSync,
@@ -147,10 +148,11 @@ export interface FileBytes {
  * UTF-16 from its byte order mark (src/collect/text-encoding.ts), an Event Hubs Capture file from Avro's
  * (src/collect/avro-capture.ts). The file is opened and sized once: a
  * file of one chunk or less (an archive's hourly `PT1H.json` is about 200 KB) is read at once, a larger
- * one chunk by chunk (see readInTurn).
+ * one chunk by chunk, as it is asked for (readInTurn) or, with `readAhead`, the next chunk read on the
+ * file thread pool while this one is handed on (readAhead: for a thread that reads alone).
  */
-export async function openFileBytes(file: string): Promise<FileBytes> {
-  const bytes = await openRawFileBytes(file);
+export async function openFileBytes(file: string, o: { readAhead?: boolean } = {}): Promise<FileBytes> {
+  const bytes = await openRawFileBytes(file, o.readAhead ?? false);
   return { ...bytes, chunks: textChunks(bytes.chunks) };
 }
 
@@ -172,7 +174,7 @@ async function* textChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer
   } else yield* utf8Chunks(all);
 }
 
-async function openRawFileBytes(file: string): Promise<FileBytes> {
+async function openRawFileBytes(file: string, ahead: boolean): Promise<FileBytes> {
   const fd = openForReading(file);
   let handedOver = false;
   let size: number;
@@ -187,7 +189,7 @@ async function openRawFileBytes(file: string): Promise<FileBytes> {
     const magic = Buffer.alloc(2);
     if (!isGzipHead(magic.subarray(0, readSync(fd, magic, 0, 2, 0)))) {
       handedOver = true;
-      return readInTurn(fd, 0, size);
+      return ahead ? readAhead(fd, size) : readInTurn(fd, 0, size);
     }
   } catch (err) {
     throw describeFsError(err, file);
@@ -267,6 +269,57 @@ function readBuffer(): Buffer {
 /** Gives a read buffer back for the next file (at most SPARED_BUFFERS are kept). */
 function spare(buffer: Buffer): void {
   if (sparedBuffers.length < SPARED_BUFFERS) sparedBuffers.push(buffer);
+}
+
+/**
+ * Chunks read ahead (readAhead): larger than READ_CHUNK_BYTES, as each read wakes a pool thread and the
+ * wake-ups, not the copies, were what reads on the pool cost (BENCHMARKS.md, ninth round). Not larger
+ * still: with 4 MiB chunks the peak of the bench's million accounts rose some 20 MB more, with the
+ * garbage a chunk's records leave (twenty-sixth round).
+ */
+export const READ_AHEAD_CHUNK_BYTES = 2 * READ_CHUNK_BYTES;
+/** Buffers of read-ahead files that are done, for the next file (a reader holds three). */
+const sparedAheadBuffers: Buffer[] = [];
+
+/**
+ * An open file of `size` bytes, each chunk handed on while the next is read on the file thread pool:
+ * the copy out of the page cache, some 0.15–0.3 s a GB, then runs beside the scan of the chunk before it.
+ * For a thread that reads alone (one-pass `analyze`): scan threads that keep every core busy gain nothing
+ * from a pool thread more (BENCHMARKS.md, twenty-sixth round). Three buffers in turn: the chunk handed on,
+ * the one before it (still valid: see FileBytes) and the one being read. The file is closed, once no
+ * read is pending, when the chunks are done or the caller stops early.
+ */
+function readAhead(fd: number, size: number): FileBytes {
+  let bytesRead = 0;
+  const readAt = (buffer: Buffer, at: number): Promise<number> =>
+    at >= size
+      ? Promise.resolve(0)
+      : new Promise((resolve, reject) =>
+          readOnPool(fd, buffer, 0, Math.min(buffer.length, size - at), at, (err, n) =>
+            err ? reject(err) : resolve(n),
+          ),
+        );
+  async function* chunks(): AsyncGenerator<Buffer> {
+    const buffers: Buffer[] = [];
+    const bufferOf = (turn: number): Buffer =>
+      (buffers[turn % 3] ??= sparedAheadBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_AHEAD_CHUNK_BYTES));
+    let pending = readAt(bufferOf(0), 0);
+    try {
+      for (let turn = 0; ; turn++) {
+        const n = await pending;
+        // The file shrank: what is left of it is not there.
+        if (n === 0) break;
+        bytesRead += n;
+        pending = readAt(bufferOf(turn + 1), bytesRead);
+        yield buffers[turn % 3]!.subarray(0, n);
+      }
+    } finally {
+      await pending.catch(() => undefined);
+      closeSync(fd);
+      for (const b of buffers) if (sparedAheadBuffers.length < 3) sparedAheadBuffers.push(b);
+    }
+  }
+  return { chunks: chunks(), bytesRead: () => bytesRead, totalBytes: size };
 }
 
 /**

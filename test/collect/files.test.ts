@@ -1,8 +1,9 @@
+import { readdirSync } from "node:fs";
 import { chmod, mkdir, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError, readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
-import { READ_CHUNK_BYTES, openFileBytes } from "../../src/collect/input-files.js";
+import { READ_AHEAD_CHUNK_BYTES, READ_CHUNK_BYTES, openFileBytes } from "../../src/collect/input-files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
@@ -207,6 +208,85 @@ describe("inputs on disk", () => {
     await truncate(file, cut);
     const chunks: Buffer[] = [];
     for await (const c of source.chunks) chunks.push(Buffer.from(c));
+    expect(Buffer.concat(chunks).equals(content.subarray(0, cut))).toBe(true);
+    expect(source.bytesRead()).toBe(cut);
+  });
+
+  /** `size` bytes of ASCII text whose every stretch says where it lies (no form's magic number at its start). */
+  const textOf = (size: number) => {
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) bytes[i] = 97 + ((i * 7919 + (i >> 12)) % 26);
+    return bytes;
+  };
+
+  it("reads ahead on the pool to the same bytes, each chunk whole until the one after next is asked for", async () => {
+    const openFds = () => readdirSync("/proc/self/fd").length;
+    for (const size of [
+      READ_CHUNK_BYTES + 1,
+      READ_AHEAD_CHUNK_BYTES - 1,
+      READ_AHEAD_CHUNK_BYTES,
+      READ_AHEAD_CHUNK_BYTES + 1,
+      3 * READ_AHEAD_CHUNK_BYTES + 17,
+    ]) {
+      const content = textOf(size);
+      const file = await writeTemp("ahead.txt", content);
+      const before = openFds();
+      const source = await openFileBytes(file, { readAhead: true });
+      const chunks: Buffer[] = [];
+      let at = 0;
+      for await (const c of source.chunks) {
+        // The chunk before this one is still what was read: a reader may keep it until the next is asked
+        // for. (A pause first, so that the read under way meanwhile has landed.)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (chunks.length > 0)
+          expect(chunks.at(-1)!.equals(content.subarray(at - chunks.at(-1)!.length, at))).toBe(true);
+        expect(c.equals(content.subarray(at, at + c.length)), `${size} at ${at}`).toBe(true);
+        expect(c.length).toBeLessThanOrEqual(READ_AHEAD_CHUNK_BYTES);
+        chunks.push(c);
+        at += c.length;
+      }
+      expect(at, `${size}`).toBe(size);
+      expect(source.bytesRead()).toBe(size);
+      expect(openFds(), "the file is closed").toBe(before);
+    }
+    // Stopped after the first chunk, with the next read under way: closed once that read is back.
+    const file = await writeTemp("ahead.txt", textOf(3 * READ_AHEAD_CHUNK_BYTES));
+    const before = openFds();
+    const source = await openFileBytes(file, { readAhead: true });
+    for await (const c of source.chunks) {
+      expect(c.length).toBe(READ_AHEAD_CHUNK_BYTES);
+      break;
+    }
+    expect(openFds()).toBe(before);
+    expect(source.bytesRead()).toBe(READ_AHEAD_CHUNK_BYTES);
+    // The next file reads through the buffers the stopped one gave back: none of its bytes are the other's.
+    const other = Buffer.from(
+      textOf(3 * READ_AHEAD_CHUNK_BYTES)
+        .toString("latin1")
+        .toUpperCase(),
+      "latin1",
+    );
+    const next = await openFileBytes(await writeTemp("ahead-next.txt", other), { readAhead: true });
+    let at = 0;
+    for await (const c of next.chunks) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(c.equals(other.subarray(at, at + c.length)), `at ${at}`).toBe(true);
+      at += c.length;
+    }
+    expect(at).toBe(other.length);
+  });
+
+  it("reads ahead a file that shrinks after it was opened up to its new end, nothing twice", async () => {
+    const content = textOf(3 * READ_AHEAD_CHUNK_BYTES);
+    const file = await writeTemp("shrinking.txt", content);
+    const source = await openFileBytes(file, { readAhead: true });
+    const chunks: Buffer[] = [];
+    for await (const c of source.chunks) {
+      chunks.push(Buffer.from(c));
+      // Cut inside the chunk after next, once the read of the next is under way.
+      if (chunks.length === 1) await truncate(file, 2 * READ_AHEAD_CHUNK_BYTES + 300_000);
+    }
+    const cut = 2 * READ_AHEAD_CHUNK_BYTES + 300_000;
     expect(Buffer.concat(chunks).equals(content.subarray(0, cut))).toBe(true);
     expect(source.bytesRead()).toBe(cut);
   });
