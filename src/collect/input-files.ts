@@ -272,10 +272,8 @@ function spare(buffer: Buffer): void {
 }
 
 /**
- * Chunks read ahead (readAhead): larger than READ_CHUNK_BYTES, as each read wakes a pool thread and the
- * wake-ups, not the copies, were what reads on the pool cost (BENCHMARKS.md, ninth round). Not larger
- * still: with 4 MiB chunks the peak of the bench's million accounts rose some 20 MB more, with the
- * garbage a chunk's records leave (twenty-sixth round).
+ * Reads ahead (readAhead): two read chunks at a time, as each read wakes a pool thread and the wake-ups,
+ * not the copies, were what reads on the pool cost (BENCHMARKS.md, ninth round).
  */
 export const READ_AHEAD_CHUNK_BYTES = 2 * READ_CHUNK_BYTES;
 /** Buffers of read-ahead files that are done, for the next file (a reader holds three). */
@@ -311,7 +309,12 @@ function readAhead(fd: number, size: number): FileBytes {
         if (n === 0) break;
         bytesRead += n;
         pending = readAt(bufferOf(turn + 1), bytesRead);
-        yield buffers[turn % 3]!.subarray(0, n);
+        // Handed on a read chunk at a time, as the synchronous reads are: a parser's batch is a chunk's
+        // records, and twice as many per batch took the peak of a full-record read from 100 MB to
+        // 112-198 MB (the read's chunk before the last is the buffer's first half, still valid).
+        const buffer = buffers[turn % 3]!;
+        for (let at = 0; at < n; at += READ_CHUNK_BYTES)
+          yield buffer.subarray(at, Math.min(n, at + READ_CHUNK_BYTES));
       }
     } finally {
       await pending.catch(() => undefined);

@@ -219,7 +219,7 @@ describe("inputs on disk", () => {
     return bytes;
   };
 
-  it("reads ahead on the pool to the same bytes, each chunk whole until the one after next is asked for", async () => {
+  it("reads ahead on the pool to the same bytes, in read chunks each whole until the one after next is asked for", async () => {
     const openFds = () => readdirSync("/proc/self/fd").length;
     for (const size of [
       READ_CHUNK_BYTES + 1,
@@ -241,7 +241,7 @@ describe("inputs on disk", () => {
         if (chunks.length > 0)
           expect(chunks.at(-1)!.equals(content.subarray(at - chunks.at(-1)!.length, at))).toBe(true);
         expect(c.equals(content.subarray(at, at + c.length)), `${size} at ${at}`).toBe(true);
-        expect(c.length).toBeLessThanOrEqual(READ_AHEAD_CHUNK_BYTES);
+        expect(c.length).toBeLessThanOrEqual(READ_CHUNK_BYTES);
         chunks.push(c);
         at += c.length;
       }
@@ -254,7 +254,7 @@ describe("inputs on disk", () => {
     const before = openFds();
     const source = await openFileBytes(file, { readAhead: true });
     for await (const c of source.chunks) {
-      expect(c.length).toBe(READ_AHEAD_CHUNK_BYTES);
+      expect(c.length).toBe(READ_CHUNK_BYTES);
       break;
     }
     expect(openFds()).toBe(before);
