@@ -162,15 +162,20 @@ export async function* readRecordBatches<T>(
   reader: RecordReader<T>,
   rejections: RejectionSink,
   onProgress?: (p: ReadProgress) => void,
-  /** Where records go instead of the batches (which are then empty). */
+  /**
+   * Where records go instead of the batches (which are then empty). The files are then read ahead
+   * (openFileBytes): a scan that hands its records on reads alone. Batches of whole records are not:
+   * with reads on the pool, a full-record read of the bench's 108 MB peaked at 104-150 MB against
+   * 98-100 MB (BENCHMARKS.md, twenty-sixth round).
+   */
   sink?: RecordSink<T>,
 ): AsyncGenerator<T[]> {
   const garbage = new GarbageBetweenFiles();
   for (const file of await expandInputPaths(paths)) {
     garbage.nextFile();
     const parser = new FileRecordParser(file, reader, rejections, undefined, sink);
-    // Read ahead: whoever reads files through here reads them alone (a parallel scan reads pieces).
-    yield* readInto(file, await openFileBytes(file, { readAhead: true }), parser, rejections, onProgress);
+    const source = await openFileBytes(file, { readAhead: sink !== undefined });
+    yield* readInto(file, source, parser, rejections, onProgress);
   }
 }
 

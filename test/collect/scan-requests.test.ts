@@ -3,6 +3,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStorageRequests, scanStorageRequests } from "../../src/collect/files.js";
+import { READ_AHEAD_CHUNK_BYTES } from "../../src/collect/input-files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { ClusterAggregator } from "../../src/cluster/aggregator.js";
 import { DEFAULT_EVIDENCE_LIMITS, EvidenceObserver } from "../../src/correlate/evidence.js";
@@ -86,6 +87,12 @@ describe("scanStorageRequests", () => {
         ].join("\n"),
       ],
     ];
+    // Over several reads ahead (the scan reads ahead on the pool, the batches do not), records across
+    // the edges of its buffers and of the chunks it hands on.
+    const archive = forms[0]![1];
+    const large = archive.repeat(Math.ceil((3.5 * READ_AHEAD_CHUNK_BYTES) / Buffer.byteLength(archive)));
+    expect(Buffer.byteLength(large)).toBeGreaterThan(3 * READ_AHEAD_CHUNK_BYTES);
+    forms.push(["archive-large.json", large]);
     for (const [name, text] of forms) {
       const file = join(dir, name);
       await writeFile(file, text);
