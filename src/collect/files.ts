@@ -165,7 +165,7 @@ export async function* readRecordBatches<T>(
   /**
    * Where records go instead of the batches (which are then empty). The files are then read ahead
    * (openFileBytes): a scan that hands its records on reads alone. Batches of whole records are not:
-   * with reads on the pool, a full-record read of the bench's 108 MB peaked at 104-150 MB against
+   * with reads on the pool, a full-record read of the bench's 108 MB peaked at 104-164 MB against
    * 98-100 MB (BENCHMARKS.md, twenty-sixth round).
    */
   sink?: RecordSink<T>,

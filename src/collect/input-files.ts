@@ -289,14 +289,18 @@ const sparedAheadBuffers: Buffer[] = [];
  */
 function readAhead(fd: number, size: number): FileBytes {
   let bytesRead = 0;
-  const readAt = (buffer: Buffer, at: number): Promise<number> =>
-    at >= size
-      ? Promise.resolve(0)
-      : new Promise((resolve, reject) =>
-          readOnPool(fd, buffer, 0, Math.min(buffer.length, size - at), at, (err, n) =>
-            err ? reject(err) : resolve(n),
-          ),
-        );
+  const readAt = (buffer: Buffer, at: number): Promise<number> => {
+    if (at >= size) return Promise.resolve(0);
+    const read = new Promise<number>((resolve, reject) =>
+      readOnPool(fd, buffer, 0, Math.min(buffer.length, size - at), at, (err, n) =>
+        err ? reject(err) : resolve(n),
+      ),
+    );
+    // A read that fails while its chunk is not yet asked for is not an unhandled rejection (which would
+    // end the process): its error comes out when the chunk is asked for.
+    read.catch(() => undefined);
+    return read;
+  };
   async function* chunks(): AsyncGenerator<Buffer> {
     const buffers: Buffer[] = [];
     const bufferOf = (turn: number): Buffer =>
