@@ -38,7 +38,7 @@ import { mapOrdered } from "./map-ordered.js";
  */
 
 export const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
+export const DAY_MS = 24 * HOUR_MS;
 
 export interface BlobWindowLayout {
   /** True when a child segment (e.g. `y=2026/`, `2026/`) starts the time partitions below a root. */

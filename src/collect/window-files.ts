@@ -1,5 +1,5 @@
 import { hourOfBlob } from "./archive/paths.js";
-import { HOUR_MS, utcOfParts } from "./blob-window.js";
+import { DAY_MS, HOUR_MS, utcOfParts } from "./blob-window.js";
 import { hourOfClassicBlob } from "./classic-source.js";
 import { expandInputPaths } from "./input-files.js";
 
@@ -94,7 +94,6 @@ function spanning(o: FilesOutsideWindow | undefined, fromMs: number, toMs: numbe
   return o;
 }
 
-const DAY_MS = 24 * HOUR_MS;
 /** An archive's day folder: `…/y=YYYY/m=MM/d=DD` (either separator). */
 const DAY_FOLDER = /[/\\]y=(\d{4})[/\\]m=(\d{2})[/\\]d=(\d{2})$/;
 
