@@ -753,12 +753,24 @@ export function leanStorageRequestFromJsonBytes(
   // A 401/403 is read in full whatever the lean reading says: read it in full at once.
   if (mentionsAuthFailure(bytes, start, end))
     return storageRequestFromJsonBytes(bytes, start, end, line, at, sink, true);
-  if (line === undefined) return NOT_HANDLED;
+  if (line === undefined) {
+    // A success row the skim declined (keys in another order, say `jq -S`'s): its fields located in
+    // the module and copied out of its bytes, so the line is not decoded, nor walked in JavaScript. What
+    // the lean checks refuse is read from its text, as before.
+    const located = Buffer.isBuffer(bytes)
+      ? (leanFieldLocator ??= new FieldLocator(LEAN_FIELDS)).fields(bytes as Latin1Buffer, start, end)
+      : undefined;
+    return (located && leanRequestOf(located)) ?? NOT_HANDLED;
+  }
   const vals = extractFields(bytes, start, end, line, LEAN_FIELDS);
   if (vals === undefined) return NOT_HANDLED;
+  return leanRequestOf(vals) ?? storageRequestFromJsonBytes(bytes, start, end, line, at, sink);
+}
+
+/** This thread's locator of LEAN_FIELDS, made when the skim first declines a success row. */
+let leanFieldLocator: FieldLocator | undefined;
+
+function leanRequestOf(vals: unknown[]): StorageRequest | undefined {
   const archive = vals[TIME_GENERATED_SLOT] === undefined && vals[TIME_SLOT] !== undefined;
-  return (
-    leanRequest(archive ? LEAN_ARCHIVE : LEAN_LA, vals) ??
-    storageRequestFromJsonBytes(bytes, start, end, line, at, sink)
-  );
+  return leanRequest(archive ? LEAN_ARCHIVE : LEAN_LA, vals);
 }
