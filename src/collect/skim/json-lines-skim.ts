@@ -51,15 +51,17 @@ import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-mod
  * - a byte past ASCII anywhere in the line (the splitter decodes the line as UTF-8 for the full reader);
  * - a line that does not start with `{` and end with `}`, whose braces do not pair up (cut after a
  *   nested object), or in which a `}` is followed by anything but `,` `}` `]` (objects run together);
- * - a backslash in a value it reads or just before a key it finds, spacing between a key and its colon,
- *   or an archive record's `identity` whose first key is not `type` (Storage writes
- *   `"identity":{"type":`; spaces and tabs after a colon or that brace, as Python's json.dumps writes
- *   `"identity": {"type": …`, are read past);
+ * - a backslash in a value it reads or just before a key it finds, or spacing between a key and its
+ *   colon (spaces and tabs after a colon, as Python's json.dumps writes `"identity": {"type": …`, are
+ *   read past);
+ * - an archive record's `identity` that is not valid JSON, or has no `type` of its own, when `type` is
+ *   not its first key (Storage writes `"identity":{"type":`; records whose keys were sorted, by `jq -S`
+ *   or a shipper, have it last, and `identity` is then walked whole);
  * - a value that is not a string or null where text is read, a bad time, no account or service, or an
  *   account its resource id contradicts.
- * Archive records nest keys that also occur deeper, so `identity.type` is read only as the first key of
- * `identity`, `identity.requester.objectId` only inside `requester`, and `resourceId` only before
- * `identity`.
+ * Archive records nest keys that also occur deeper, so `identity.type` is read only among identity's own
+ * members, `identity.requester.objectId` only inside `requester`, and `resourceId` only before
+ * `identity` or past its end (inside it, it is `identity.delegatedResource.resourceId`).
  *
  * What it does not check, by design (issue 13: no validating fields nobody reads), so that such a row
  * is counted and analysed rather than rejected:
@@ -253,7 +255,8 @@ class SuccessRowSkim {
       keys[slot] = keyOf(LOG_ANALYTICS_SUCCESS_COLUMNS, column);
       keys[ARCHIVE_KEYS + slot] = keyOf(ARCHIVE_SUCCESS_COLUMNS, column);
     });
-    // `type` as the first key of `identity`; `objectId` is searched inside `requester` instead.
+    // `type` as the first key of `identity` (the module walks identity when it is not); `objectId` is
+    // searched inside `requester` instead.
     keys[ARCHIVE_KEYS + AUTH_TYPE] = '"identity":{"type":';
     keys[ARCHIVE_KEYS + OBJECT_ID] = undefined;
     keys[IDENTITY_KEY] = '"identity":';

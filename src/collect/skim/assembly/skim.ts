@@ -346,6 +346,10 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
     if (k < 0 && layout == ARCHIVE && slot == AUTH_TYPE) {
       k = spacedIdentityType(s, e);
       at = spacedTypeValue;
+      if (k < 0) {
+        k = identityTypeByMembers(s, e);
+        at = memberTypeValue;
+      }
     }
     store<i32>(positions + slot * 4, k);
     if (k < 0) {
@@ -395,6 +399,61 @@ function spacedIdentityType(s: i32, e: i32): i32 {
   if (at + 7 > e || !sameBytes(at, compact + 4 + load<i32>(compact) - 7, 7)) return -1;
   spacedTypeValue = pastBlanks(at + 7);
   return k;
+}
+
+/** Where the value of `type` starts, after identityTypeByMembers found it. */
+let memberTypeValue: i32 = -1;
+/** Just past the `}` of `identity` when identityTypeByMembers walked it this line, else -1. */
+let identityClose: i32 = -1;
+
+/**
+ * `identity.type` wherever it stands among identity's own members, as records whose keys were sorted
+ * (`jq -S`, Python's sort_keys, shippers that keep objects in sorted maps) write it: `type` after
+ * `authorization`, `requester` and `tokenHash`. Where `"identity":` starts (memberTypeValue: where its
+ * `type` starts), or -1. identity is walked whole as the field locator walks a line (objectAt): a
+ * `type` nested deeper (an authorization's principals') is skipped with the value holding it, and
+ * identity's end is learnt (identityClose).
+ */
+function identityTypeByMembers(s: i32, e: i32): i32 {
+  memberTypeValue = -1;
+  const k = findKey(s, e, IDENTITY_KEY);
+  if (k < 0) return -1;
+  lineEnd = e;
+  let i = skipSpace(k + load<i32>(keyAt(IDENTITY_KEY)));
+  if (i >= e || load<u8>(i) != 123) return -1;
+  i = skipSpace(i + 1);
+  let type = -1;
+  if (i < e && load<u8>(i) == 125) return -1;
+  for (;;) {
+    if (i >= e || load<u8>(i) != 34) return -1;
+    const keyStart = i + 1;
+    let q = keyStart;
+    for (;;) {
+      if (q >= e) return -1;
+      const c = load<u8>(q);
+      if (c == 34) break;
+      if (c == 92 || c < 32 || c > 127) return -1;
+      q++;
+    }
+    // "type", little-endian.
+    const isType = q - keyStart == 4 && load<u32>(keyStart) == 0x65707974;
+    i = skipSpace(q + 1);
+    if (i >= e || load<u8>(i) != 58) return -1;
+    i = skipSpace(i + 1);
+    if (i >= e) return -1;
+    if (isType) type = i;
+    i = valueEnd(i, 1);
+    if (i < 0) return -1;
+    i = skipSpace(i);
+    if (i >= e) return -1;
+    const d = load<u8>(i);
+    if (d == 125) break;
+    if (d != 44) return -1;
+    i = skipSpace(i + 1);
+  }
+  identityClose = i + 1;
+  memberTypeValue = type;
+  return type < 0 ? -1 : k;
 }
 
 /**
@@ -474,7 +533,7 @@ function outsideIdentity(slot: i32): bool {
 
 /**
  * The archive's nested keys, where the full reader reads them: `identity.type` (or no identity at all),
- * `resourceId` before `identity`, and `objectId` inside `requester`.
+ * `resourceId` before `identity` or past its end, and `objectId` inside `requester`.
  */
 function archiveNesting(s: i32, e: i32): bool {
   const positions = POSITIONS + ARCHIVE * 64;
@@ -483,11 +542,17 @@ function archiveNesting(s: i32, e: i32): bool {
   if (identity < 0) {
     const at = valueAt(s, e, IDENTITY_KEY);
     if (at >= 0 && !startsWithNull(at, e)) return false;
-  } else if (load<i32>(positions + RESOURCE_ID * 4) > identity) return false;
+  } else if (load<i32>(positions + RESOURCE_ID * 4) > identity) {
+    // A `resourceId` after `identity` is the record's own only past identity's end (sorted keys put it
+    // there): inside, it is a delegated request's `identity.delegatedResource.resourceId`.
+    if (identityClose < 0) identityClose = objectEndAfter(identity + load<i32>(keyAt(IDENTITY_KEY)), e);
+    if (identityClose < 0 || load<i32>(positions + RESOURCE_ID * 4) < identityClose) return false;
+  }
   store<i64>(values + OBJECT_ID * 8, 0);
   if (identity < 0) return true;
-  // `requester` lies inside `identity`: before the first key found after it that is not identity's.
-  let bound = e;
+  // `requester` lies inside `identity`: before its end, or the first key found after it that is not
+  // identity's.
+  let bound = identityClose < 0 ? e : identityClose;
   for (let slot = 0; slot < SLOTS; slot++) {
     if (!outsideIdentity(slot)) continue;
     const p = load<i32>(positions + slot * 4);
@@ -502,6 +567,13 @@ function archiveNesting(s: i32, e: i32): bool {
   const at = valueAt(requester, close, OBJECT_ID_KEY);
   if (at < 0) return true;
   return readText(at, e, load<u8>(INTERNED + OBJECT_ID) != 0, values + OBJECT_ID * 8);
+}
+
+/** Just past the object whose `{` comes at `from` (after blanks), walked whole; or -1. */
+function objectEndAfter(from: i32, e: i32): i32 {
+  lineEnd = e;
+  const i = skipSpace(from);
+  return i < e && load<u8>(i) == 123 ? objectAt(i, NO_MATCHER, 1) : -1;
 }
 
 /**
@@ -564,6 +636,7 @@ function readLine(s: i32, e: i32, row: i32): void {
   if (q + 1 >= e || load<u8>(q + 1) != 58) return;
   if (!linePlain) return;
   escapedKey = false;
+  identityClose = -1;
   const layout = layoutOf(s, e);
   if (readLayout(layout, s, e, row) && !escapedKey) {
     store<i32>(row + 8, layout + 1);
