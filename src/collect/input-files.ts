@@ -279,6 +279,16 @@ export const READ_AHEAD_CHUNK_BYTES = 2 * READ_CHUNK_BYTES;
 /** Buffers of read-ahead files that are done, for the next file (a reader holds three). */
 const sparedAheadBuffers: Buffer[] = [];
 
+/** A positioned read on the file thread pool, as `fs.read` makes it (tests wrap it to fail or wait). */
+export type PoolRead = (
+  fd: number,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+  callback: (err: NodeJS.ErrnoException | null, bytesRead: number) => void,
+) => void;
+
 /**
  * An open file of `size` bytes, each chunk handed on while the next is read on the file thread pool:
  * the copy out of the page cache, some 0.15–0.3 s a GB, then runs beside the scan of the chunk before it.
@@ -287,12 +297,12 @@ const sparedAheadBuffers: Buffer[] = [];
  * the one before it (still valid: see FileBytes) and the one being read. The file is closed, once no
  * read is pending, when the chunks are done or the caller stops early.
  */
-function readAhead(fd: number, size: number): FileBytes {
+export function readAhead(fd: number, size: number, readOn: PoolRead = readOnPool): FileBytes {
   let bytesRead = 0;
   const readAt = (buffer: Buffer, at: number): Promise<number> => {
     if (at >= size) return Promise.resolve(0);
     const read = new Promise<number>((resolve, reject) =>
-      readOnPool(fd, buffer, 0, Math.min(buffer.length, size - at), at, (err, n) =>
+      readOn(fd, buffer, 0, Math.min(buffer.length, size - at), at, (err, n) =>
         err ? reject(err) : resolve(n),
       ),
     );

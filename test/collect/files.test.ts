@@ -1,9 +1,15 @@
-import { readdirSync } from "node:fs";
+import { fstatSync, openSync, read, readdirSync } from "node:fs";
 import { chmod, mkdir, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError, readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
-import { READ_AHEAD_CHUNK_BYTES, READ_CHUNK_BYTES, openFileBytes } from "../../src/collect/input-files.js";
+import {
+  READ_AHEAD_CHUNK_BYTES,
+  READ_CHUNK_BYTES,
+  openFileBytes,
+  readAhead,
+  type PoolRead,
+} from "../../src/collect/input-files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
@@ -274,6 +280,62 @@ describe("inputs on disk", () => {
       at += c.length;
     }
     expect(at).toBe(other.length);
+  });
+
+  it("reads ahead until a read fails, then fails with that read's error and closes the file", async () => {
+    // The file system's own reads, the third of which fails (EIO, as a failing disk's read does): it
+    // fails while the chunks of the second are handed on, so before its chunk is asked for.
+    const content = textOf(4 * READ_AHEAD_CHUNK_BYTES);
+    const file = await writeTemp("failing.txt", content);
+    const fd = openSync(file, "r");
+    let reads = 0;
+    const failingThird: PoolRead = (fd, buffer, offset, length, position, callback) => {
+      if (++reads === 3)
+        setImmediate(() => callback(Object.assign(new Error("EIO: i/o error, read"), { code: "EIO" }), 0));
+      else read(fd, buffer, offset, length, position, callback);
+    };
+    const source = readAhead(fd, content.length, failingThird);
+    let at = 0;
+    const failure = await (async () => {
+      try {
+        for await (const c of source.chunks) {
+          // Time for the failing read to fail before its chunk is asked for.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          expect(c.equals(content.subarray(at, at + c.length))).toBe(true);
+          at += c.length;
+        }
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect((failure as NodeJS.ErrnoException | undefined)?.code).toBe("EIO");
+    expect(at, "the chunks before the failed read").toBe(2 * READ_AHEAD_CHUNK_BYTES);
+    expect(() => fstatSync(fd), "the file is closed").toThrow(/EBADF/);
+  });
+
+  it("reads ahead and, stopped while a read is under way, closes the file only once that read is back", async () => {
+    const content = textOf(3 * READ_AHEAD_CHUNK_BYTES);
+    const fd = openSync(await writeTemp("held.txt", content), "r");
+    // The second read is held until the test lets it finish.
+    let release: (() => void) | undefined;
+    let reads = 0;
+    const holdingSecond: PoolRead = (fd, buffer, offset, length, position, callback) => {
+      if (++reads === 2) release = () => read(fd, buffer, offset, length, position, callback);
+      else read(fd, buffer, offset, length, position, callback);
+    };
+    const source = readAhead(fd, content.length, holdingSecond);
+    const chunks = source.chunks as AsyncGenerator<Buffer>;
+    const first = await chunks.next();
+    expect(first.value!.equals(content.subarray(0, READ_CHUNK_BYTES))).toBe(true);
+    expect(release, "the second read is under way").toBeDefined();
+    const stopped = chunks.return(undefined);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Closing now would leave the pool thread reading into a closed descriptor and a spared buffer.
+    expect(fstatSync(fd).size, "still open while the read is pending").toBe(content.length);
+    release!();
+    await stopped;
+    expect(() => fstatSync(fd), "closed once it is back").toThrow(/EBADF/);
   });
 
   it("reads ahead a file that shrinks after it was opened up to its new end, nothing twice", async () => {
