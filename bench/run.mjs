@@ -891,23 +891,17 @@ async function main() {
   const incidentDuck = incident
     ? add("DuckDB 1 thread: the 401/403 lines alone, 401/403 grouped", "duckdb-failures", incident)
     : undefined;
-  // The same records as Event Hubs envelopes, against the one pass over them as JSON Lines above.
-  const envelopes = engineBuilt ? await generateEnvelopes(tenth) : undefined;
-  const envelopesPipeline = envelopes
-    ? add(
-        "ours: auth-triage analyze --threads 1 at 10% of the input, as Event Hubs envelopes",
-        "ours-cli-1",
-        envelopes,
-      )
-    : undefined;
-  const sorted = engineBuilt ? await generateSortedKeys(tenth) : undefined;
-  const sortedPipeline = sorted
-    ? add(
-        "ours: auth-triage analyze --threads 1 at 10% of the input, keys sorted (jq -S)",
-        "ours-cli-1",
-        sorted,
-      )
-    : undefined;
+  // The same records written otherwise, against the one pass over them as JSON Lines above.
+  const tenthAs = async (form, derive) =>
+    engineBuilt
+      ? add(
+          `ours: auth-triage analyze --threads 1 at 10% of the input, ${form}`,
+          "ours-cli-1",
+          await derive(tenth),
+        )
+      : undefined;
+  const envelopesPipeline = await tenthAs("as Event Hubs envelopes", generateEnvelopes);
+  const sortedPipeline = await tenthAs("keys sorted (jq -S)", generateSortedKeys);
   const headline = engineBuilt
     ? { archive: interleavedRatios(full, rounds), la: interleavedRatios(laFile, rounds) }
     : undefined;
