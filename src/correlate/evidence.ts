@@ -208,8 +208,12 @@ interface CallerState {
   caller: string;
   /** In first-seen order (the order evidence() lists them). */
   records: CallerValueRecord[];
-  /** outcome \0 dimension \0 value → record, only once `records` outgrows a scan. */
-  recordIndex: Map<string, CallerValueRecord> | undefined;
+  /**
+   * value → record per outcome (its index) and dimension, at recordIndex[o * DIMENSIONS + d], only once
+   * `records` outgrows a scan: a lookup then hashes the value alone, often a string seen before, where
+   * a composite key (outcome, dimension and value joined) was a new string to build and hash per lookup.
+   */
+  recordIndex: Array<Map<string, CallerValueRecord> | undefined> | undefined;
   /** Outcomes in first-seen order. */
   outcomes: string[];
   /** Per outcome (same index), distinct values per dimension (CALLER_DIMENSIONS order). */
@@ -278,20 +282,28 @@ interface RowShape {
   sasRecord: CallerValueRecord | undefined;
 }
 
-function recordKey(outcome: string, dimension: CallerDimension, value: string): string {
-  return outcome + "\u0000" + dimension + "\u0000" + value;
-}
+const DIMENSIONS = Object.keys(DIMENSION_INDEX).length;
 
+/** The record of outcome `o` (an index into state.outcomes), `dimension` and `value`, if there is one. */
 function findRecord(
   state: CallerState,
-  outcome: string,
+  o: number,
   dimension: CallerDimension,
   value: string,
 ): CallerValueRecord | undefined {
-  if (state.recordIndex) return state.recordIndex.get(recordKey(outcome, dimension, value));
+  if (state.recordIndex) return state.recordIndex[o * DIMENSIONS + DIMENSION_INDEX[dimension]]?.get(value);
+  const outcome = state.outcomes[o];
   for (const r of state.records)
     if (r.value === value && r.dimension === dimension && r.outcome === outcome) return r;
   return undefined;
+}
+
+/** Adds a record findRecord did not find to the index, when there is one. */
+function indexRecord(state: CallerState, o: number, rec: CallerValueRecord): void {
+  const index = state.recordIndex;
+  if (!index) return;
+  const at = o * DIMENSIONS + DIMENSION_INDEX[rec.dimension];
+  (index[at] ??= new Map()).set(rec.value, rec);
 }
 
 /** A caller's bins as the observer and a merge hold them: a list, with a map index once it outgrows a scan. */
@@ -581,14 +593,14 @@ export class EvidenceObserver implements RecordObserver {
     t: number,
   ): CallerValueRecord {
     const outcome = state.outcomes[o]!;
-    let rec = findRecord(state, outcome, dimension, value);
+    let rec = findRecord(state, o, dimension, value);
     if (!rec) {
       const counts = state.valueCounts[o]!;
       const d = DIMENSION_INDEX[dimension];
       if (counts[d]! >= this.limits.maxValuesPerDimension) {
         this.truncated.foldedValues++;
         value = OTHER_VALUE;
-        rec = findRecord(state, outcome, dimension, value);
+        rec = findRecord(state, o, dimension, value);
       } else {
         counts[d]!++;
       }
@@ -606,10 +618,10 @@ export class EvidenceObserver implements RecordObserver {
           lastMs: t,
         };
         state.records.push(rec);
-        if (state.recordIndex) state.recordIndex.set(recordKey(outcome, dimension, value), rec);
+        if (state.recordIndex) indexRecord(state, o, rec);
         else if (state.records.length > SCAN_LIMIT) {
-          state.recordIndex = new Map();
-          for (const r of state.records) state.recordIndex.set(recordKey(r.outcome, r.dimension, r.value), r);
+          state.recordIndex = [];
+          for (const r of state.records) indexRecord(state, state.outcomes.indexOf(r.outcome), r);
         }
       }
     }

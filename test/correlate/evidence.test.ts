@@ -139,6 +139,41 @@ describe("evidence records", () => {
     expect(small.activity.length).toBeLessThanOrEqual(4 * 10);
   });
 
+  it("keeps one record per outcome, dimension and value once a caller's records outgrow a scan", () => {
+    // One caller, three outcomes, ten user agents and three versions each: some 50 records, past the
+    // scan (SCAN_LIMIT) to the per-outcome index, with every value under every outcome.
+    const obs = new EvidenceObserver();
+    const rand = seeded(11);
+    const outcomes = [
+      {},
+      failing({}, "AuthorizationPermissionMismatch"),
+      failing({}, "AuthenticationFailed"),
+    ];
+    const expected = new Map<string, number>();
+    const tally = (key: string) => expected.set(key, (expected.get(key) ?? 0) + 1);
+    for (let i = 0; i < 3_000; i++) {
+      const r = req({
+        timeMs: at(-60) + i * 1_000,
+        callerIp: "10.0.0.9",
+        userAgent: `agent/${Math.floor(rand() * 10)}`,
+        operationVersion: `2023-0${1 + Math.floor(rand() * 3)}-01`,
+        ...outcomes[Math.floor(rand() * outcomes.length)],
+      });
+      obs.observe(r);
+      const outcome = outcomeOf(r)!;
+      tally(`${outcome}|all|`);
+      tally(`${outcome}|userAgent|${r.userAgent}`);
+      tally(`${outcome}|operationVersion|${r.operationVersion}`);
+    }
+    const kept = obs
+      .evidence()
+      .callers.filter((c) => ["all", "userAgent", "operationVersion"].includes(c.dimension));
+    const got = new Map(kept.map((c) => [`${c.outcome}|${c.dimension}|${c.value}`, c.count]));
+    expect(got.size, "one record each").toBe(kept.length);
+    expect(got).toEqual(expected);
+    expect(kept.length).toBeGreaterThan(40);
+  });
+
   it("caps callers, values per dimension and bins, and reports what it cut", () => {
     const obs = new EvidenceObserver({
       maxCallers: 3,
