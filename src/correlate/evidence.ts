@@ -220,10 +220,8 @@ interface CallerState {
   valueCounts: number[][];
   /** Per outcome (same index), the last row's raw fields and the records they hit: rows repeat. */
   shapes: Array<RowShape | undefined>;
-  /** In first-seen order (oldest evicted first when full). */
+  /** Sorted by start (the oldest evicted first when full). */
   bins: CallerActivityRecord[];
-  /** binStartMs → bin, only once `bins` outgrows a scan. */
-  binIndex: Map<number, CallerActivityRecord> | undefined;
   lastBin: CallerActivityRecord | undefined;
 }
 
@@ -306,23 +304,39 @@ function indexRecord(state: CallerState, o: number, rec: CallerValueRecord): voi
   (index[at] ??= new Map()).set(rec.value, rec);
 }
 
-/** A caller's bins as the observer and a merge hold them: a list, with a map index once it outgrows a scan. */
+/**
+ * A caller's bins as the observer and a merge hold them: a list sorted by start, searched by halving. A
+ * map index per caller was a third of the bins' memory where a few hundred callers each held a day of
+ * bins, and rows that come out of time order cost a search, not a scan.
+ */
 interface HeldBins {
   bins: CallerActivityRecord[];
-  binIndex: Map<number, CallerActivityRecord> | undefined;
+}
+
+/** Where the bin starting at `start` is, or would go, in `bins` (sorted by start). */
+function binPlace(bins: readonly CallerActivityRecord[], start: number): number {
+  let hi = bins.length;
+  // Rows come mostly in time order: a new bin goes last.
+  if (hi === 0 || bins[hi - 1]!.binStartMs < start) return hi;
+  let lo = 0;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (bins[mid]!.binStartMs < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function findBin(held: HeldBins, start: number): CallerActivityRecord | undefined {
-  if (held.binIndex) return held.binIndex.get(start);
-  for (let i = held.bins.length - 1; i >= 0; i--) if (held.bins[i]!.binStartMs === start) return held.bins[i];
-  return undefined;
+  const b = held.bins[binPlace(held.bins, start)];
+  return b !== undefined && b.binStartMs === start ? b : undefined;
 }
 
-/** Adds a bin findBin did not find. */
+/** Adds a bin findBin did not find, in its place. */
 function holdBin(held: HeldBins, bin: CallerActivityRecord): void {
-  held.bins = appended(held.bins, bin);
-  if (held.binIndex) held.binIndex.set(bin.binStartMs, bin);
-  else if (held.bins.length > SCAN_LIMIT) held.binIndex = new Map(held.bins.map((x) => [x.binStartMs, x]));
+  const at = binPlace(held.bins, bin.binStartMs);
+  if (at === held.bins.length) held.bins = appended(held.bins, bin);
+  else held.bins.splice(at, 0, bin);
 }
 
 function bump(rec: CallerValueRecord, t: number): void {
@@ -577,7 +591,6 @@ export class EvidenceObserver implements RecordObserver {
         valueCounts: [],
         shapes: [],
         bins: [],
-        binIndex: undefined,
         lastBin: undefined,
       };
       this.callers.set(key, state);
@@ -654,16 +667,11 @@ export class EvidenceObserver implements RecordObserver {
     let b = state.lastBin?.binStartMs === start ? state.lastBin : findBin(state, start);
     if (!b) {
       if (state.bins.length >= this.limits.maxBinsPerCaller) {
-        let oldest = 0;
-        for (let i = 1; i < state.bins.length; i++)
-          if (state.bins[i]!.binStartMs < state.bins[oldest]!.binStartMs) oldest = i;
-        const oldestStart = state.bins[oldest]!.binStartMs;
-        if (start < oldestStart) {
+        if (start < state.bins[0]!.binStartMs) {
           this.truncated.droppedBins++;
           return;
         }
-        state.bins.splice(oldest, 1);
-        state.binIndex?.delete(oldestStart);
+        state.bins.shift();
         this.truncated.droppedBins++;
       }
       b = { account: state.account, caller: state.caller, binStartMs: start, ok: 0, failed: 0 };
@@ -845,7 +853,7 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
     if (byCaller === undefined) byAccount.set(account, (byCaller = new Map()));
     let held = byCaller.get(caller);
     if (held === undefined) {
-      held = { records: [], recordIndex: undefined, bins: [], binIndex: undefined };
+      held = { records: [], recordIndex: undefined, bins: [] };
       byCaller.set(caller, held);
     }
     return held;

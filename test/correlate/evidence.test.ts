@@ -15,7 +15,7 @@ import {
   sasTimesOf,
   type RootCauseEvidence,
 } from "../../src/correlate/index.js";
-import { mergeOwnedEvidence, recordsOf } from "../../src/correlate/evidence.js";
+import { DEFAULT_EVIDENCE_LIMITS, mergeOwnedEvidence, recordsOf } from "../../src/correlate/evidence.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import {
   ACCOUNT_ID,
@@ -172,6 +172,38 @@ describe("evidence records", () => {
     expect(got.size, "one record each").toBe(kept.length);
     expect(got).toEqual(expected);
     expect(kept.length).toBeGreaterThan(40);
+  });
+
+  it("counts each five-minute bin of a caller's activity whatever the rows' order", () => {
+    // Four hours of one caller (48 bins, past a scan), rows shuffled: an export need not be in time order.
+    const rand = seeded(5);
+    const rows = Array.from({ length: 2_000 }, (_, i) =>
+      req({
+        timeMs: at(-240) + Math.floor(rand() * 240 * MIN),
+        callerIp: "10.0.0.7",
+        ...(i % 3 ? {} : failing({})),
+      }),
+    );
+    const expected = new Map<number, { ok: number; failed: number }>();
+    for (const r of rows) {
+      const start = Math.floor(r.timeMs / (5 * MIN)) * 5 * MIN;
+      const bin = expected.get(start) ?? { ok: 0, failed: 0 };
+      if (outcomeOf(r) === "ok") bin.ok++;
+      else bin.failed++;
+      expected.set(start, bin);
+    }
+    const obs = new EvidenceObserver();
+    rows.forEach((r) => obs.observe(r));
+    const e = obs.evidence();
+    expect(new Map(e.activity.map((b) => [b.binStartMs, { ok: b.ok, failed: b.failed }]))).toEqual(expected);
+    expect(e.activity).toHaveLength(expected.size);
+    expect(e.truncated.droppedBins).toBe(0);
+    // Past the cap, the oldest bins go: in time order, the last ones are kept.
+    const capped = new EvidenceObserver({ ...DEFAULT_EVIDENCE_LIMITS, maxBinsPerCaller: 10 });
+    [...rows].sort((a, b) => a.timeMs - b.timeMs).forEach((r) => capped.observe(r));
+    const kept = capped.evidence().activity.map((b) => b.binStartMs);
+    expect(kept).toEqual([...expected.keys()].sort((a, b) => a - b).slice(-10));
+    expect(capped.evidence().truncated.droppedBins).toBe(expected.size - 10);
   });
 
   it("caps callers, values per dimension and bins, and reports what it cut", () => {
