@@ -201,7 +201,7 @@ function cleanUserAgent(ua: string): string {
 /**
  * What is remembered of one caller. Arrays, not maps: a caller has a handful of records, one or two
  * outcomes and a few bins, and at the caller cap (tens of thousands) per-caller maps dominated the heap
- * and the garbage collector's work. Lookups scan; past SCAN_LIMIT entries a map index is built.
+ * and the garbage collector's work. Records are scanned, and indexed past SCAN_LIMIT; bins are kept sorted.
  */
 interface CallerState {
   account: string;
@@ -245,7 +245,7 @@ function appended<T>(list: T[], item: T): T[] {
   return list;
 }
 
-/** Entries scanned before a caller's records or bins get a map index. */
+/** Records scanned before a caller's get an index by value (bins are searched by halving). */
 const SCAN_LIMIT = 24;
 
 const DIMENSION_INDEX: Readonly<Record<CallerDimension, number>> = {
