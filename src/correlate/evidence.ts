@@ -806,15 +806,22 @@ export function mergeOwnedEvidence(parts: readonly RootCauseEvidence[]): RootCau
   return mergeEvidenceOf(parts, true);
 }
 
-/** What a merge holds of one caller: its records and bins, each a list scanned until it outgrows one. */
+/** What a merge holds of one caller: its records, scanned until they outgrow a scan, and its bins. */
 interface MergedCaller extends HeldBins {
   records: CallerValueRecord[];
-  recordIndex: Map<string, CallerValueRecord> | undefined;
+  /**
+   * value → record per outcome (compared case-blind, as sameOutcome does) and dimension, keyed by
+   * lookupKeyOf, only once `records` outgrows a scan: as in the observer's index, no key is built per
+   * record.
+   */
+  recordIndex: Map<string, Map<string, CallerValueRecord>> | undefined;
 }
 
-/** A merged record's identity: outcomes compare case-blind (sameOutcome). */
-function mergedRecordKey(r: CallerValueRecord): string {
-  return `${r.outcome.toLowerCase()}\u0000${r.dimension}\u0000${r.value}`;
+function indexMerged(index: Map<string, Map<string, CallerValueRecord>>, c: CallerValueRecord): void {
+  const key = lookupKeyOf(c.outcome, c.dimension);
+  let byValue = index.get(key);
+  if (!byValue) index.set(key, (byValue = new Map()));
+  byValue.set(c.value, c);
 }
 
 /**
@@ -868,9 +875,8 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
       const held = run.of(r.account, r.caller);
       const account = run.account;
       const index = held.recordIndex;
-      const key = index ? mergedRecordKey(r) : "";
       const cur = index
-        ? index.get(key)
+        ? index.get(lookupKeyOf(r.outcome, r.dimension))?.get(r.value)
         : held.records.find(
             (c) => c.dimension === r.dimension && c.value === r.value && sameOutcome(c.outcome, r.outcome),
           );
@@ -879,9 +885,11 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
         copy.account = account;
         held.records.push(copy);
         callers.push(copy);
-        if (index) index.set(key, copy);
-        else if (held.records.length > SCAN_LIMIT)
-          held.recordIndex = new Map(held.records.map((c) => [mergedRecordKey(c), c]));
+        if (index) indexMerged(index, copy);
+        else if (held.records.length > SCAN_LIMIT) {
+          held.recordIndex = new Map();
+          for (const c of held.records) indexMerged(held.recordIndex, c);
+        }
         continue;
       }
       cur.count += r.count;

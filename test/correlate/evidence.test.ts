@@ -143,6 +143,7 @@ describe("evidence records", () => {
     // One caller, three outcomes, ten user agents and three versions each: some 50 records, past the
     // scan (SCAN_LIMIT) to the per-outcome index, with every value under every outcome.
     const obs = new EvidenceObserver();
+    const halves = [new EvidenceObserver(), new EvidenceObserver()];
     const rand = seeded(11);
     const outcomes = [
       {},
@@ -160,6 +161,7 @@ describe("evidence records", () => {
         ...outcomes[Math.floor(rand() * outcomes.length)],
       });
       obs.observe(r);
+      halves[i % 2]!.observe(r);
       const outcome = outcomeOf(r)!;
       tally(`${outcome}|all|`);
       tally(`${outcome}|userAgent|${r.userAgent}`);
@@ -172,6 +174,9 @@ describe("evidence records", () => {
     expect(got.size, "one record each").toBe(kept.length);
     expect(got).toEqual(expected);
     expect(kept.length).toBeGreaterThan(40);
+    // Merged, past the merge's own scan, two halves give what one observer gives.
+    const merged = mergeEvidence(halves[0]!.evidence(), halves[1]!.evidence());
+    expect(canonical(merged)).toEqual(canonical(obs.evidence()));
   });
 
   it("counts each five-minute bin of a caller's activity whatever the rows' order", () => {
