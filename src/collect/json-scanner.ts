@@ -338,16 +338,14 @@ export class JsonStreamScanner {
     let text: string | undefined;
     let problem: CaptureProblem | undefined;
     let bytes: Buffer | undefined;
+    /** Whether the policy took the captured container from its bytes (rawValue): no text is made. */
+    let taken = false;
     if (this.tooLarge) problem = "too-large";
     else {
       bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.capturedBytes);
       if (isAscii(bytes)) {
-        if (kind === Capture.Container && this.policy.rawValue?.(this.frames, bytes)) {
-          this.parts = [];
-          this.state = this.frames.length === 0 ? State.Done : State.AfterValue;
-          return;
-        }
-        text = bytes.toString("latin1");
+        taken = kind === Capture.Container && (this.policy.rawValue?.(this.frames, bytes) ?? false);
+        if (!taken) text = bytes.toString("latin1");
       } else if (isUtf8(bytes)) {
         text = bytes.toString("utf8");
         bytes = undefined;
@@ -374,6 +372,6 @@ export class JsonStreamScanner {
     }
     this.state = this.frames.length === 0 ? State.Done : State.AfterValue;
     // `bytes` only for ASCII values, where text offsets equal byte offsets (fast paths rely on it).
-    this.policy.value(this.frames, text, problem, bytes, this.valueLine);
+    if (!taken) this.policy.value(this.frames, text, problem, bytes, this.valueLine);
   }
 }
