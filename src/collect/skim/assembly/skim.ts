@@ -427,21 +427,12 @@ function identityTypeByMembers(s: i32, e: i32): i32 {
   for (;;) {
     if (i >= e || load<u8>(i) != 34) return -1;
     const keyStart = i + 1;
-    let q = keyStart;
-    for (;;) {
-      if (q >= e) return -1;
-      const c = load<u8>(q);
-      if (c == 34) break;
-      if (c == 92 || c < 32 || c > 127) return -1;
-      q++;
-    }
+    const q = plainKeyEnd(keyStart);
+    if (q < 0) return -1;
+    i = valueAfterKey(q);
+    if (i < 0) return -1;
     // "type", little-endian.
-    const isType = q - keyStart == 4 && load<u32>(keyStart) == 0x65707974;
-    i = skipSpace(q + 1);
-    if (i >= e || load<u8>(i) != 58) return -1;
-    i = skipSpace(i + 1);
-    if (i >= e) return -1;
-    if (isType) type = i;
+    if (q - keyStart == 4 && load<u32>(keyStart) == 0x65707974) type = i;
     i = valueEnd(i, 1);
     if (i < 0) return -1;
     i = skipSpace(i);
@@ -903,6 +894,27 @@ function record(value: i32, kind: i32, start: i32, end: i32): bool {
   return true;
 }
 
+/**
+ * The closing quote of a key that starts at `from` (just past its opening quote), or -1: a key with an
+ * escape, a control character or a byte past ASCII is not read.
+ */
+function plainKeyEnd(from: i32): i32 {
+  for (let k = from; k < lineEnd; k++) {
+    const c = load<u8>(k);
+    if (c == 34) return k;
+    if (c == 92 || c < 32 || c > 127) return REFUSED;
+  }
+  return REFUSED;
+}
+
+/** Where the value of the key whose closing quote is at `close` starts (past its colon), or -1. */
+function valueAfterKey(close: i32): i32 {
+  let i = skipSpace(close + 1);
+  if (i >= lineEnd || load<u8>(i) != 58) return REFUSED;
+  i = skipSpace(i + 1);
+  return i >= lineEnd ? REFUSED : i;
+}
+
 /** From `{` at i: just past its `}`, recording the fields `matcher` names (NO_MATCHER: none); or -1. */
 function objectAt(i: i32, matcher: i32, depth: i32): i32 {
   i = skipSpace(i + 1);
@@ -910,19 +922,11 @@ function objectAt(i: i32, matcher: i32, depth: i32): i32 {
   for (;;) {
     if (i >= lineEnd || load<u8>(i) != 34) return REFUSED;
     const keyStart = i + 1;
-    let k = keyStart;
-    for (;;) {
-      if (k >= lineEnd) return REFUSED;
-      const c = load<u8>(k);
-      if (c == 34) break;
-      if (c == 92 || c < 32 || c > 127) return REFUSED;
-      k++;
-    }
+    const k = plainKeyEnd(keyStart);
+    if (k < 0) return REFUSED;
     const entry = entryOf(matcher, keyStart, k - keyStart);
-    i = skipSpace(k + 1);
-    if (i >= lineEnd || load<u8>(i) != 58) return REFUSED;
-    i = skipSpace(i + 1);
-    if (i >= lineEnd) return REFUSED;
+    i = valueAfterKey(k);
+    if (i < 0) return REFUSED;
     const c = load<u8>(i);
     if (entry == 0) i = valueEnd(i, depth + 1);
     else if (load<i32>(entry, 8) != NO_MATCHER) {
