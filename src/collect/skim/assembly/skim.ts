@@ -1190,7 +1190,7 @@ export function compactRecord(length: i32): i32 {
       memory.copy(w, start, r - start);
       w += r - start;
       last = 34;
-    } else if (c == 32 || c == 9 || c == 10 || c == 13) {
+    } else if (isSpace(c)) {
       let q = r + 1;
       while (q < end && isSpace(load<u8>(q))) q++;
       if (q < end && !isStructural(last) && !isStructural(load<u8>(q))) return -1;
