@@ -981,6 +981,8 @@ async function main() {
   const ratioBatchCpu = duck.cpuMs / batches.cpuMs;
   const ratioAllCpu = duckAll.cpuMs / oursAll.cpuMs;
   const ratioAllWall = duckAll.wallMs / oursAll.wallMs;
+  /** Whether two measurements read the same rows and 401/403s, as the summary says it. */
+  const sameRowsAndFailures = (a, b) => (a.rows === b.rows && a.failures === b.failures ? "yes" : "NO");
   const summary = [
     `Run ${new Date().toISOString()} on ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB RAM, Node ${m.node}, ` +
       `@duckdb/node-api ${m.duckdb}; load average at the end ${m.load} (the machine is shared, so CPU time is ` +
@@ -1017,7 +1019,7 @@ async function main() {
           `The whole analyze (lean reading, root causes, JSON report written), DuckDB time / ours: archive JSON Lines ` +
             `CPU ${fmt(duck.cpuMs / pipeline.cpuMs, 2)}×, wall ${fmt(duck.wallMs / pipeline.wallMs, 2)}×; Log Analytics NDJSON ` +
             `(${fmt(laPipeline.bytes / 1e6)} MB) CPU ${fmt(laDuck.cpuMs / laPipeline.cpuMs, 2)}×, wall ` +
-            `${fmt(laDuck.wallMs / laPipeline.wallMs, 2)}× (same rows and failures: ${laDuck.rows === laPipeline.rows && laDuck.failures === laPipeline.failures ? "yes" : "NO"}); ` +
+            `${fmt(laDuck.wallMs / laPipeline.wallMs, 2)}× (same rows and failures: ${sameRowsAndFailures(laDuck, laPipeline)}); ` +
             `against DuckDB with 2 threads (archive): wall ${fmt(duck2.wallMs / pipeline.wallMs, 2)}×.`,
           `With the default threads (${defaultThreads} here; the input cut into parts, merged by the one merge), DuckDB ` +
             `time / ours: archive wall ${fmt(duck.wallMs / threaded.wallMs, 2)}×, CPU ${fmt(duck.cpuMs / threaded.cpuMs, 2)}×; ` +
@@ -1029,25 +1031,25 @@ async function main() {
             `(${fmt(treePipeline.maxRssMB)} MB), default threads ${fmt(treeThreaded.wallMs / 1000, 2)} s (${fmt(treeThreaded.maxRssMB)} MB); ` +
             `DuckDB time / ours, wall: ${fmt(treeDuck.wallMs / treePipeline.wallMs, 2)}× (one pass), ` +
             `${fmt(treeDuck.wallMs / treeThreaded.wallMs, 2)}× (default); same rows and failures: ` +
-            `${treeDuck.rows === treePipeline.rows && treeDuck.failures === treePipeline.failures ? "yes" : "NO"}.`,
+            `${sameRowsAndFailures(treeDuck, treePipeline)}.`,
           `The archive's ${fmt(incidentPipeline.rows)} 401/403 lines alone (${fmt(incidentPipeline.bytes / 1e6)} MB, ` +
             `an incident's logs): one pass ${fmt(incidentPipeline.wallMs / 1000, 2)} s, default threads ` +
             `${fmt(incidentThreaded.wallMs / 1000, 2)} s, DuckDB ${fmt(incidentDuck.wallMs / 1000, 2)} s; DuckDB time / ours, ` +
             `wall: ${fmt(incidentDuck.wallMs / incidentPipeline.wallMs, 2)}× (one pass), ` +
             `${fmt(incidentDuck.wallMs / incidentThreaded.wallMs, 2)}× (default); same rows and failures: ` +
-            `${incidentDuck.rows === incidentPipeline.rows && incidentDuck.failures === incidentPipeline.failures ? "yes" : "NO"}.`,
+            `${sameRowsAndFailures(incidentDuck, incidentPipeline)}.`,
           `The 10% of the input as Event Hubs envelopes (${fmt(envelopesPipeline.bytes / 1e6)} MB, 100 records to an ` +
             `event, one event a line): one pass ${fmt(envelopesPipeline.wallMs / 1000, 2)} s against ` +
             `${fmt(pipelineTenth.wallMs / 1000, 2)} s as JSON Lines; same rows and failures: ` +
-            `${envelopesPipeline.rows === pipelineTenth.rows && envelopesPipeline.failures === pipelineTenth.failures ? "yes" : "NO"}.`,
+            `${sameRowsAndFailures(envelopesPipeline, pipelineTenth)}.`,
           `The 10% of the input with every object's keys sorted (\`jq -S\`): one pass ` +
             `${fmt(sortedPipeline.wallMs / 1000, 2)} s against ${fmt(pipelineTenth.wallMs / 1000, 2)} s in Storage's order; ` +
             `same rows and failures: ` +
-            `${sortedPipeline.rows === pipelineTenth.rows && sortedPipeline.failures === pipelineTenth.failures ? "yes" : "NO"}.`,
+            `${sameRowsAndFailures(sortedPipeline, pipelineTenth)}.`,
           `The 10% of the input with its successes from 40 clients, each one application (the generator gives ` +
             `every row a caller of its own): one pass ${fmt(fewCallersPipeline.wallMs / 1000, 2)} s against ` +
             `${fmt(pipelineTenth.wallMs / 1000, 2)} s; same rows and failures: ` +
-            `${fewCallersPipeline.rows === pipelineTenth.rows && fewCallersPipeline.failures === pipelineTenth.failures ? "yes" : "NO"}.`,
+            `${sameRowsAndFailures(fewCallersPipeline, pipelineTenth)}.`,
           `Peak RSS of the one-pass analyze: archive ${fmt(pipeline.maxRssMB)} MB, Log Analytics ${fmt(laPipeline.maxRssMB)} MB; ` +
             `300k rows over 30k accounts with a new address per row ${fmt(many.maxRssMB)} MB (${fmt(many.wallMs / 1000, 1)} s); ` +
             `1M distinct accounts ${fmt(million.maxRssMB)} MB (${fmt(million.wallMs / 1000, 1)} s, ${fmt(million.rows)} rows, completed).`,
