@@ -46,6 +46,9 @@ function sortedKeys(value: unknown): unknown {
   );
 }
 
+/** A line with its keys sorted, as `jq -S -c` writes it. */
+const sortedLine = (line: string) => JSON.stringify(sortedKeys(JSON.parse(line)));
+
 /** What the full reader makes of one line: the record, or undefined when it rejects it. */
 function fullReading(line: string): StorageRequest | undefined {
   const sink = new RejectionCollector(10);
@@ -223,11 +226,10 @@ describe("the key-search reader of success rows", () => {
     expect(files.length).toBeGreaterThan(0);
     let answered = 0;
     let sortedAnswered = 0;
-    const sorted = (line: string) => JSON.stringify(sortedKeys(JSON.parse(line)));
     for (const f of files) {
       const text = await readFile(join(root, f), "utf8");
       answered += checkLines(text).answered;
-      sortedAnswered += checkLines(text, sorted).answered;
+      sortedAnswered += checkLines(text, sortedLine).answered;
     }
     expect(answered).toBeGreaterThan(0);
     // With their keys sorted, as `jq -S` writes them, the same rows are read.
@@ -236,12 +238,11 @@ describe("the key-search reader of success rows", () => {
 
   it("reads records whose keys are sorted (jq -S, sort_keys), as the full reader does", () => {
     // Sorted, `identity.type` comes after identity's other members and `resourceId` after `identity`.
-    const sorted = (line: string) => JSON.stringify(sortedKeys(JSON.parse(line)));
     for (const text of [
       storageRequestsToArchiveJsonLines(data.requests),
       storageRequestsToNdjson(data.requests, { nativeTypes: true }),
     ]) {
-      const { answered, successes } = checkLines(text, sorted);
+      const { answered, successes } = checkLines(text, sortedLine);
       expect(successes).toBeGreaterThan(1000);
       expect(answered / successes).toBeGreaterThan(0.95);
     }
@@ -274,8 +275,8 @@ describe("the key-search reader of success rows", () => {
       expectAgrees(line(v));
     fc.assert(
       fc.property(fc.array(storageRequestArb, { minLength: 1, maxLength: 8 }), (requests) => {
-        checkLines(storageRequestsToArchiveJsonLines(requests), sorted);
-        checkLines(storageRequestsToNdjson(requests, { nativeTypes: true }), sorted);
+        checkLines(storageRequestsToArchiveJsonLines(requests), sortedLine);
+        checkLines(storageRequestsToNdjson(requests, { nativeTypes: true }), sortedLine);
       }),
       { numRuns: 100 },
     );
@@ -298,20 +299,19 @@ describe("the key-search reader of success rows", () => {
       );
       return r === NOT_HANDLED || r === undefined || isAuthFailure(r) ? undefined : r;
     };
-    const sorted = (line: string) => JSON.stringify(sortedKeys(JSON.parse(line)));
     for (const text of [
       storageRequestsToArchiveJsonLines(data.requests),
       storageRequestsToNdjson(data.requests, { nativeTypes: true }),
     ]) {
-      const { answered, successes } = checkLines(text, sorted, fromBytes);
+      const { answered, successes } = checkLines(text, sortedLine, fromBytes);
       expect(successes).toBeGreaterThan(1000);
       expect(answered / successes).toBeGreaterThan(0.95);
       expect(checkLines(text, (line) => line, fromBytes).answered / successes).toBeGreaterThan(0.95);
     }
     fc.assert(
       fc.property(fc.array(storageRequestArb, { minLength: 1, maxLength: 8 }), (requests) => {
-        checkLines(storageRequestsToArchiveJsonLines(requests), sorted, fromBytes);
-        checkLines(storageRequestsToNdjson(requests, { nativeTypes: true }), sorted, fromBytes);
+        checkLines(storageRequestsToArchiveJsonLines(requests), sortedLine, fromBytes);
+        checkLines(storageRequestsToNdjson(requests, { nativeTypes: true }), sortedLine, fromBytes);
       }),
       { numRuns: 100 },
     );
