@@ -103,9 +103,12 @@ export function authorizationEntriesOf(details: unknown): AuthEntry[] {
 }
 
 function authKey(a: Omit<AuthorizationObservation, "count">): string {
-  return [a.action, a.result, a.reason, a.roleAssignmentId, a.roleDefinitionId, a.denyAssignmentId]
-    .map((x) => x ?? "")
-    .join("\u0001");
+  return authKeyOf(a.action, a.result, a.reason, a.roleAssignmentId, a.roleDefinitionId, a.denyAssignmentId);
+}
+
+/** An authorization entry's key: its fields joined, an absent one empty (as `join` writes undefined). */
+function authKeyOf(...fields: Array<string | undefined>): string {
+  return fields.join("\u0001");
 }
 
 /** Bounded per-cluster accumulator of RemedyEvidence; the first values seen are kept, later ones counted. */
@@ -122,8 +125,7 @@ export class EvidenceAccumulator {
     if (c && (this.containers.has(c) || this.containers.size < EVIDENCE_LIMITS.containers)) {
       this.containers.set(c, (this.containers.get(c) ?? 0) + 1);
     } else this.otherContainers++;
-    const entries =
-      r.authorizationDetails === undefined ? [] : authorizationEntriesOf(r.authorizationDetails);
+    const details = r.authorizationDetails;
     const oid = r.requesterObjectId?.trim().toLowerCase();
     if (oid) {
       let p = this.principals.get(oid);
@@ -140,23 +142,45 @@ export class EvidenceAccumulator {
         if (appId) p.appId = appId;
         if (tenantId) p.tenantId = tenantId;
         if (upn) p.upn = upn;
-        if (!p.type) {
-          const t = entries.flatMap((e) => e.principals).find((x) => x.id === oid && x.type)?.type;
+        if (!p.type && details !== undefined) {
+          const t = authorizationEntriesOf(details)
+            .flatMap((e) => e.principals)
+            .find((x) => x.id === oid && x.type)?.type;
           if (t) p.type = t;
         }
       }
     }
-    for (const e of entries) {
-      if (!e.action || !e.result) continue;
-      const obs: AuthorizationObservation = { action: e.action, result: e.result, count: 1 };
-      if (e.reason) obs.reason = e.reason;
-      if (e.roleAssignmentId) obs.roleAssignmentId = e.roleAssignmentId;
-      if (e.roleDefinitionId) obs.roleDefinitionId = e.roleDefinitionId;
-      if (e.denyAssignmentId) obs.denyAssignmentId = e.denyAssignmentId;
-      const k = authKey(obs);
+    if (details !== undefined) this.countAuthorization(details);
+  }
+
+  /**
+   * Counts each entry of a row's authorization that has an action and a result, by its key, read from
+   * the logged entry as authorizationEntriesOf reads it: an entry object is made only for a key not seen
+   * before (a 403's details were some 5% of clustering it when every row built its entries whole).
+   */
+  private countAuthorization(details: unknown): void {
+    const list = Array.isArray(details) ? details : details && typeof details === "object" ? [details] : [];
+    for (const raw of list) {
+      if (!raw || typeof raw !== "object") continue;
+      const o = raw as Record<string, unknown>;
+      const action = str(fieldOf(o, "action", "Action"));
+      const result = str(fieldOf(o, "result", "Result"));
+      if (!action || !result) continue;
+      const reason = str(fieldOf(o, "reason", "Reason"));
+      const ra = str(fieldOf(o, "roleAssignmentId", "RoleAssignmentId"));
+      const rd = str(fieldOf(o, "roleDefinitionId", "RoleDefinitionId"));
+      const da = str(fieldOf(o, "denyAssignmentId", "DenyAssignmentId"));
+      const k = authKeyOf(action, result, reason, ra, rd, da);
       const seen = this.authorization.get(k);
       if (seen) seen.count++;
-      else if (this.authorization.size < EVIDENCE_LIMITS.authorization) this.authorization.set(k, obs);
+      else if (this.authorization.size < EVIDENCE_LIMITS.authorization) {
+        const obs: AuthorizationObservation = { action, result, count: 1 };
+        if (reason) obs.reason = reason;
+        if (ra) obs.roleAssignmentId = ra;
+        if (rd) obs.roleDefinitionId = rd;
+        if (da) obs.denyAssignmentId = da;
+        this.authorization.set(k, obs);
+      }
     }
   }
 
