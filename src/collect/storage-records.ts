@@ -19,6 +19,7 @@ import {
   accountFromResourceId,
   parseDynamic,
   parseLoggedTime,
+  sameTextIgnoringCase,
   serviceFromResourceId,
   serviceFromServiceType,
   serviceFromTable,
@@ -401,7 +402,7 @@ function storageRequestOfShape(
   const resourceId = text(row[cols.resourceId]);
   const named = text(row[cols.account]);
   const accountOfId = accountFromResourceId(resourceId);
-  if (named !== undefined && accountOfId !== undefined && named.toLowerCase() !== accountOfId.toLowerCase()) {
+  if (named !== undefined && accountOfId !== undefined && !sameTextIgnoringCase(named, accountOfId)) {
     // Never pick one silently: the record is about one account or the other.
     rejectAt(
       sink,
@@ -649,7 +650,7 @@ function leanRequest(shape: LeanShape, v: unknown[]): StorageRequest | undefined
   const named = text(v[s.account]);
   const accountOfId = accountFromResourceId(resourceId);
   // Disagreeing accounts are rejected by the full reader, which names both.
-  if (named !== undefined && accountOfId !== undefined && named.toLowerCase() !== accountOfId.toLowerCase())
+  if (named !== undefined && accountOfId !== undefined && !sameTextIgnoringCase(named, accountOfId))
     return undefined;
   const account = named ?? accountOfId;
   if (!account) return undefined;

@@ -233,6 +233,25 @@ export function serviceFromResourceId(id: string | undefined): ServiceType | und
 const ACCOUNTS_SEGMENT = "/storageAccounts/";
 const ANY_CASE_ACCOUNTS_SEGMENT = /\/storageaccounts\//i;
 
+/**
+ * Whether `a` and `b` are the same text but for case, as `a.toLowerCase() === b.toLowerCase()` says,
+ * without making either: an archive names an account in lower case and its resource id in upper case,
+ * so every row of one compared two strings it first copied. ASCII is compared in place; anything else
+ * is left to toLowerCase.
+ */
+export function sameTextIgnoringCase(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return a.toLowerCase() === b.toLowerCase();
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x > 127 || y > 127) return a.toLowerCase() === b.toLowerCase();
+    // Only letters differ by case: A–Z is a–z less 32.
+    if ((x | 32) !== (y | 32) || (x | 32) < 97 || (x | 32) > 122) return false;
+  }
+  return true;
+}
 /** `…/storageAccounts/{acct}/…` → acct (the first such segment, in any casing). */
 export function accountFromResourceId(id: string | undefined): string | undefined {
   if (!id) return undefined;

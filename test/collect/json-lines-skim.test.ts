@@ -349,6 +349,23 @@ describe("the key-search reader of success rows", () => {
     for (const l of declined) expect(skimSuccessRow(l), l).toBeUndefined();
   });
 
+  it("takes an AccountName that names its resource id's account in any case, and no other, in any order", () => {
+    const id = "/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.STORAGE/STORAGEACCOUNTS/ACCT1";
+    const named = (accountName: string) =>
+      archiveLine({ statusCode: 200, resourceId: id, properties: { accountName, serviceType: "blob" } });
+    // The same resource id with names that agree and names that do not, each after the others: what
+    // was decided for one name is never taken for another.
+    for (const order of [
+      ["acct1", "acct2", "Acct1", "acct2"],
+      ["acct2", "acct1", "acct2", "ACCT1"],
+    ])
+      for (const accountName of order) {
+        const agrees = accountName.toLowerCase() === "acct1";
+        expect(expectAgrees(named(accountName)), accountName).toBe(agrees);
+        if (agrees) expect(skimSuccessRow(named(accountName))!.account).toBe(accountName);
+      }
+  });
+
   it("reads rows whose ETag is logged in its quotes, as Storage logs every ETag", () => {
     // The ETag is logged with its quotes (the Etag column is "in quotes"; `"\"0x8D…\""` in resource
     // logs), so nearly every real success row holds two backslashes; ConditionsUsed may add more, and an

@@ -7,7 +7,12 @@ import { storageRequestFromJsonBytes, storageRequestFromObject } from "../../src
 import { detectFormat } from "../../src/collect/formats.js";
 import { NOT_HANDLED } from "../../src/collect/record-location.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
-import { accountFromResourceId, parseLoggedTime, withoutPort } from "../../src/collect/values.js";
+import {
+  accountFromResourceId,
+  parseLoggedTime,
+  sameTextIgnoringCase,
+  withoutPort,
+} from "../../src/collect/values.js";
 import { stripPort, type StorageRequest } from "../../src/model/storage-request.js";
 import {
   storageRequestsToArchiveJsonLines,
@@ -354,6 +359,32 @@ describe("value helpers", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("sameTextIgnoringCase says what comparing the lower-cased texts says", () => {
+    // Letters, the characters a case bit away from them, and characters whose lower case is longer,
+    // shorter or not ASCII.
+    const char = fc.constantFrom(..."aAzZmM09@[`{_-/İiıIßẞΣσςKK".split(""));
+    const text = fc.array(char, { maxLength: 10 }).map((cs) => cs.join(""));
+    const pair = fc.oneof(
+      fc.tuple(text, text),
+      text.chain((t) =>
+        fc.tuple(
+          fc.constant(t),
+          fc
+            .array(fc.boolean(), { minLength: t.length, maxLength: t.length })
+            .map((up) => [...t].map((c, i) => (up[i] ? c.toUpperCase() : c.toLowerCase())).join("")),
+        ),
+      ),
+    );
+    fc.assert(
+      fc.property(pair, ([a, b]) => {
+        expect(sameTextIgnoringCase(a, b), `${a} ${b}`).toBe(a.toLowerCase() === b.toLowerCase());
+      }),
+      { numRuns: 5000 },
+    );
+    expect(sameTextIgnoringCase("stprod01", "STPROD01")).toBe(true);
+    expect(sameTextIgnoringCase("a@", "a`")).toBe(false);
   });
 
   it("parses ISO times with any fractional digits like Date.parse, and portal times", () => {

@@ -21,6 +21,7 @@ import {
   accountFromResourceId,
   hourStartMs,
   parseLoggedTime,
+  sameTextIgnoringCase,
   serviceFromResourceId,
   serviceFromServiceType,
   serviceFromTable,
@@ -424,13 +425,7 @@ class SuccessRowSkim {
     const resourceId = this.text(resourceIdId);
     const named = this.text(ints[v + 2 * ACCOUNT]!);
     const accountOfId = this.accountOf(resourceIdId);
-    // Interned: equal names are the same string, so the case-blind compare runs only when they differ.
-    if (
-      named !== undefined &&
-      accountOfId !== undefined &&
-      named !== accountOfId &&
-      named.toLowerCase() !== accountOfId.toLowerCase()
-    )
+    if (named !== undefined && accountOfId !== undefined && !sameTextIgnoringCase(named, accountOfId))
       return undefined;
     const account = named ?? accountOfId;
     if (!account) return undefined;
