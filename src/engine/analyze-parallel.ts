@@ -68,8 +68,6 @@ export interface ParallelAnalyzeOptions {
   headStart?: number;
   /** Told once the input is cut: how many parts (threads) and bytes in all. */
   onPlanned?: (parts: number, bytes: number) => void;
-  /** Called once every part is read, before incidents are built (as for `analyze`). */
-  afterScan?: () => void;
 }
 
 /**
@@ -114,7 +112,6 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
   // compiles on an idle core, gains nothing from it, and keeps it.
   setFlagsFromString("--no-turbo-inlining");
   const scans = await Promise.all([scanPart(request(first!)), ...rest.map((p) => scanInWorker(request(p)))]);
-  o.afterScan?.();
   renumberRejections(parts, scans, o.rejections);
   return resultOfScans(scans, o, caps);
 }
