@@ -203,6 +203,8 @@ class SuccessRowSkim {
   private readonly userAgents: Array<string | undefined>;
   /** Per resource id: its account (null when it names none). */
   private readonly accountsOfIds: Array<string | null | undefined>;
+  /** Per resource id: the AccountName value id last found to name its account (0: none yet). */
+  private readonly agreeingNames: Int32Array;
   /** Per ServiceType value: its service (null when it names none). */
   private readonly servicesOfIds: Array<ServiceType | null | undefined>;
   /** Scratch fields of the row being built (leanSuccessRecord copies them). */
@@ -239,6 +241,7 @@ class SuccessRowSkim {
     this.hours = new Array<number | undefined>(ids).fill(undefined);
     this.userAgents = new Array<string | undefined>(ids).fill(undefined);
     this.accountsOfIds = new Array<string | null | undefined>(ids).fill(undefined);
+    this.agreeingNames = new Int32Array(ids);
     this.servicesOfIds = new Array<ServiceType | null | undefined>(ids).fill(undefined);
     const memory = new ModuleMemory(this.wasm.memory, this.input, WINDOW_BYTES);
     this.bytes = memory.bytes;
@@ -390,6 +393,7 @@ class SuccessRowSkim {
     this.hours.fill(undefined);
     this.userAgents.fill(undefined);
     this.accountsOfIds.fill(undefined);
+    this.agreeingNames.fill(0);
     this.servicesOfIds.fill(undefined);
   }
 
@@ -423,9 +427,14 @@ class SuccessRowSkim {
     if (Number.isNaN(timeMs)) return undefined;
     const resourceIdId = ints[v + 2 * RESOURCE_ID]!;
     const resourceId = this.text(resourceIdId);
-    const named = this.text(ints[v + 2 * ACCOUNT]!);
+    const namedId = ints[v + 2 * ACCOUNT]!;
+    const named = this.text(namedId);
     const accountOfId = this.accountOf(resourceIdId);
-    if (named !== undefined && accountOfId !== undefined && !sameTextIgnoringCase(named, accountOfId))
+    if (
+      named !== undefined &&
+      accountOfId !== undefined &&
+      !this.namesAccountOf(namedId, resourceIdId, named, accountOfId)
+    )
       return undefined;
     const account = named ?? accountOfId;
     if (!account) return undefined;
@@ -503,6 +512,14 @@ class SuccessRowSkim {
 
   private serviceOf(id: number): ServiceType | undefined {
     return this.derived(this.servicesOfIds, id, serviceFromServiceType);
+  }
+
+  /** Whether AccountName `named` (value id namedId) names the resource id's account `ofId`: once per pair of ids. */
+  private namesAccountOf(namedId: number, resourceIdId: number, named: string, ofId: string): boolean {
+    if (this.agreeingNames[resourceIdId] === namedId) return true;
+    if (!sameTextIgnoringCase(named, ofId)) return false;
+    this.agreeingNames[resourceIdId] = namedId;
+    return true;
   }
 
   private accountOf(resourceIdId: number): string | undefined {
