@@ -65,12 +65,32 @@ function fieldOf(o: Record<string, unknown>, camel: string, pascal: string): unk
 }
 
 /** AuthorizationDetails / identity.authorization[] as logged: an array of entries (or one entry). */
-export function authorizationEntriesOf(details: unknown): AuthEntry[] {
+function loggedEntriesOf(details: unknown): Array<Record<string, unknown>> {
   const list = Array.isArray(details) ? details : details && typeof details === "object" ? [details] : [];
-  const out: AuthEntry[] = [];
-  for (const raw of list) {
-    if (!raw || typeof raw !== "object") continue;
-    const o = raw as Record<string, unknown>;
+  return list.filter((raw): raw is Record<string, unknown> => !!raw && typeof raw === "object");
+}
+
+/** What keys a logged entry (blank fields absent): all of it but its principals. */
+function entryFieldsOf(o: Record<string, unknown>): Omit<AuthEntry, "principals"> {
+  const e: Omit<AuthEntry, "principals"> = {};
+  const action = str(fieldOf(o, "action", "Action"));
+  const result = str(fieldOf(o, "result", "Result"));
+  const reason = str(fieldOf(o, "reason", "Reason"));
+  const ra = str(fieldOf(o, "roleAssignmentId", "RoleAssignmentId"));
+  const rd = str(fieldOf(o, "roleDefinitionId", "RoleDefinitionId"));
+  const da = str(fieldOf(o, "denyAssignmentId", "DenyAssignmentId"));
+  if (action) e.action = action;
+  if (result) e.result = result;
+  if (reason) e.reason = reason;
+  if (ra) e.roleAssignmentId = ra;
+  if (rd) e.roleDefinitionId = rd;
+  if (da) e.denyAssignmentId = da;
+  return e;
+}
+
+/** The entries of AuthorizationDetails with their principals (ids lower-cased). */
+export function authorizationEntriesOf(details: unknown): AuthEntry[] {
+  return loggedEntriesOf(details).map((o) => {
     const listed = fieldOf(o, "principals", "Principals");
     const principals: AuthEntry["principals"] = [];
     if (Array.isArray(listed))
@@ -84,31 +104,15 @@ export function authorizationEntriesOf(details: unknown): AuthEntry[] {
         if (type) pp.type = type;
         principals.push(pp);
       }
-    const e: AuthEntry = { principals };
-    const action = str(fieldOf(o, "action", "Action"));
-    const result = str(fieldOf(o, "result", "Result"));
-    const reason = str(fieldOf(o, "reason", "Reason"));
-    const ra = str(fieldOf(o, "roleAssignmentId", "RoleAssignmentId"));
-    const rd = str(fieldOf(o, "roleDefinitionId", "RoleDefinitionId"));
-    const da = str(fieldOf(o, "denyAssignmentId", "DenyAssignmentId"));
-    if (action) e.action = action;
-    if (result) e.result = result;
-    if (reason) e.reason = reason;
-    if (ra) e.roleAssignmentId = ra;
-    if (rd) e.roleDefinitionId = rd;
-    if (da) e.denyAssignmentId = da;
-    out.push(e);
-  }
-  return out;
-}
-
-function authKey(a: Omit<AuthorizationObservation, "count">): string {
-  return authKeyOf(a.action, a.result, a.reason, a.roleAssignmentId, a.roleDefinitionId, a.denyAssignmentId);
+    return { principals, ...entryFieldsOf(o) };
+  });
 }
 
 /** An authorization entry's key: its fields joined, an absent one empty (as `join` writes undefined). */
-function authKeyOf(...fields: Array<string | undefined>): string {
-  return fields.join("\u0001");
+function authKey(a: Omit<AuthEntry, "principals">): string {
+  return [a.action, a.result, a.reason, a.roleAssignmentId, a.roleDefinitionId, a.denyAssignmentId].join(
+    "\u0001",
+  );
 }
 
 /** Bounded per-cluster accumulator of RemedyEvidence; the first values seen are kept, later ones counted. */
@@ -154,31 +158,23 @@ export class EvidenceAccumulator {
   }
 
   /**
-   * Counts each entry of a row's authorization that has an action and a result, by its key, read from
-   * the logged entry as authorizationEntriesOf reads it: an entry object is made only for a key not seen
-   * before (a 403's details were some 5% of clustering it when every row built its entries whole).
+   * Counts each entry of a row's authorization that has an action and a result, by its key: its
+   * principals are not read, and an observation is made only for a key not seen before (a 403's details
+   * were some 5% of clustering it when every row built its entries whole).
    */
   private countAuthorization(details: unknown): void {
-    const list = Array.isArray(details) ? details : details && typeof details === "object" ? [details] : [];
-    for (const raw of list) {
-      if (!raw || typeof raw !== "object") continue;
-      const o = raw as Record<string, unknown>;
-      const action = str(fieldOf(o, "action", "Action"));
-      const result = str(fieldOf(o, "result", "Result"));
-      if (!action || !result) continue;
-      const reason = str(fieldOf(o, "reason", "Reason"));
-      const ra = str(fieldOf(o, "roleAssignmentId", "RoleAssignmentId"));
-      const rd = str(fieldOf(o, "roleDefinitionId", "RoleDefinitionId"));
-      const da = str(fieldOf(o, "denyAssignmentId", "DenyAssignmentId"));
-      const k = authKeyOf(action, result, reason, ra, rd, da);
+    for (const o of loggedEntriesOf(details)) {
+      const e = entryFieldsOf(o);
+      if (!e.action || !e.result) continue;
+      const k = authKey(e);
       const seen = this.authorization.get(k);
       if (seen) seen.count++;
       else if (this.authorization.size < EVIDENCE_LIMITS.authorization) {
-        const obs: AuthorizationObservation = { action, result, count: 1 };
-        if (reason) obs.reason = reason;
-        if (ra) obs.roleAssignmentId = ra;
-        if (rd) obs.roleDefinitionId = rd;
-        if (da) obs.denyAssignmentId = da;
+        const obs: AuthorizationObservation = { action: e.action, result: e.result, count: 1 };
+        if (e.reason) obs.reason = e.reason;
+        if (e.roleAssignmentId) obs.roleAssignmentId = e.roleAssignmentId;
+        if (e.roleDefinitionId) obs.roleDefinitionId = e.roleDefinitionId;
+        if (e.denyAssignmentId) obs.denyAssignmentId = e.denyAssignmentId;
         this.authorization.set(k, obs);
       }
     }
