@@ -4,8 +4,14 @@ import { Worker } from "node:worker_threads";
 import type { Clock } from "../clock.js";
 import { planScanParts, MIN_PART_WORK, type ScanPart } from "../collect/byte-ranges.js";
 import { InputError } from "../collect/input-files.js";
-import { DEFAULT_EVIDENCE_LIMITS } from "../correlate/evidence.js";
+import {
+  DEFAULT_EVIDENCE_LIMITS,
+  emptyEvidence,
+  EvidenceMerge,
+  type RootCauseEvidence,
+} from "../correlate/evidence.js";
 import type { RejectionCollector } from "../collect/rejections.js";
+import { compareText } from "../order.js";
 import type { ActivityEvent } from "../model/activity.js";
 import { resolveWindow, resultFromSlices, type AnalysisResult, type AnalysisWindow } from "./analyze.js";
 import { DEFAULT_ENGINE_CAPS, type EngineCaps } from "./caps.js";
@@ -111,9 +117,30 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
   // 1 GB took 1-11% less time in every pair measured (BENCHMARKS.md, tenth round); one pass, which
   // compiles on an idle core, gains nothing from it, and keeps it.
   setFlagsFromString("--no-turbo-inlining");
-  const scans = await Promise.all([scanPart(request(first!)), ...rest.map((p) => scanInWorker(request(p)))]);
+  // The main thread, done first in most runs, then waited 40-120 ms for the scan threads: it merges its
+  // own part's evidence meanwhile. The one merge fed a part at a time, in the order it merges slices.
+  const evidence = new EvidenceMerge(true);
+  const [own, others] = await Promise.all([
+    scanPart(request(first!)).then((scan) => {
+      evidence.add(scan.evidence);
+      return scan;
+    }),
+    Promise.all(rest.map((p) => scanInWorker(request(p)))),
+  ]);
+  const scans = [own, ...others];
+  for (const i of slicesInMergeOrder(scans.length).filter((i) => i > 0)) evidence.add(scans[i]!.evidence);
   renumberRejections(parts, scans, o.rejections);
-  return resultOfScans(scans, o, caps);
+  return resultOfScans(scans, evidence.result(), o, caps);
+}
+
+/** The id of part `i`'s slice. */
+function partId(i: number): string {
+  return `part ${i + 1}`;
+}
+
+/** The parts' indices in the order the one merge takes their slices (by id: "part 10" before "part 2"). */
+function slicesInMergeOrder(parts: number): number[] {
+  return [...Array(parts).keys()].sort((a, b) => compareText(partId(a), partId(b)));
 }
 
 /**
@@ -171,14 +198,21 @@ function renumberRejections(parts: ScanPart[], scans: PartScan[], sink: Rejectio
   });
 }
 
-function resultOfScans(scans: PartScan[], o: ParallelAnalyzeOptions, caps: EngineCaps): AnalysisResult {
+/** The result of the parts' scans, their evidence already merged (`evidence`). */
+function resultOfScans(
+  scans: PartScan[],
+  evidence: RootCauseEvidence,
+  o: ParallelAnalyzeOptions,
+  caps: EngineCaps,
+): AnalysisResult {
   const slices: Slice[] = scans.map((s, i) => ({
     // Parts never overlap: distinct read slices, each counted once.
-    span: { kind: "read", id: `part ${i + 1}`, fromMs: 0, toMs: 0 },
+    span: { kind: "read", id: partId(i), fromMs: 0, toMs: 0 },
     rows: s.rows,
     failures: s.failures,
     partials: s.partials,
-    evidence: s.evidence,
+    // The first carries the merge of all: merging a merge's output alone hands it on as it is.
+    evidence: i === 0 ? evidence : emptyEvidence(),
   }));
   const minTimeMs = Math.min(...scans.map((s) => s.minTimeMs).filter((t) => !Number.isNaN(t)));
   const maxTimeMs = Math.max(...scans.map((s) => s.maxTimeMs).filter((t) => !Number.isNaN(t)));

@@ -15,7 +15,13 @@ import {
   sasTimesOf,
   type RootCauseEvidence,
 } from "../../src/correlate/index.js";
-import { DEFAULT_EVIDENCE_LIMITS, mergeOwnedEvidence, recordsOf } from "../../src/correlate/evidence.js";
+import {
+  DEFAULT_EVIDENCE_LIMITS,
+  emptyEvidence,
+  EvidenceMerge,
+  mergeOwnedEvidence,
+  recordsOf,
+} from "../../src/correlate/evidence.js";
 import type { ActivityEvent } from "../../src/model/activity.js";
 import {
   ACCOUNT_ID,
@@ -69,6 +75,46 @@ describe("evidence records", () => {
     const owned = mergeOwnedEvidence(structuredClone(parts));
     expect(owned).toEqual(want);
     expect(owned.callers.some((r) => r.count > 1)).toBe(true);
+  });
+
+  it("merges part by part as at once, hands a merge on as it is, and indexes it as its copy", () => {
+    const rand = seeded(11);
+    const shards = [new EvidenceObserver(), new EvidenceObserver(), new EvidenceObserver()];
+    const more = traffic(at(-30), at(10), MIN, { callerIp: "10.0.0.7", account: "StOther" });
+    for (const r of [...rows, ...more]) shards[Math.floor(rand() * 3)]!.observe(r);
+    const parts = shards.map((o) => o.evidence());
+    const want = mergeEvidence(...parts);
+    const merge = new EvidenceMerge(true);
+    for (const p of structuredClone(parts)) merge.add(p);
+    const merged = merge.result();
+    expect(merged).toEqual(want);
+    // Merging it again alone (beside parts that hold nothing) gives it as it is; anything else is merged.
+    expect(mergeOwnedEvidence([emptyEvidence(), merged, emptyEvidence()])).toBe(merged);
+    expect(mergeOwnedEvidence([merged, structuredClone(parts[0]!)])).not.toBe(merged);
+    // A part that is no merge's is merged even alone: its accounts take the lower case.
+    const spelt = structuredClone(parts[0]!);
+    for (const r of spelt.callers) r.account = r.account.toUpperCase();
+    const alone = mergeOwnedEvidence([emptyEvidence(), structuredClone(spelt)]);
+    expect(alone).toEqual(mergeEvidence(spelt));
+    expect(alone.callers.every((r) => r.account === r.account.toLowerCase())).toBe(true);
+    // An index over the merge, built from what it held of each caller, answers as one over its copy.
+    const adopted = new EvidenceIndex(merged);
+    const rebuilt = new EvidenceIndex(structuredClone(merged));
+    const outcomes = new Set(merged.callers.map((r) => r.outcome));
+    for (const account of ["prodstore", "StOther", "nosuch"]) {
+      expect(adopted.callersOf(account)).toEqual(rebuilt.callersOf(account));
+      expect(adopted.accountResourceId(account)).toEqual(rebuilt.accountResourceId(account));
+      for (const outcome of outcomes)
+        for (const dimension of CALLER_DIMENSIONS) {
+          expect(adopted.callersWith(account, outcome, dimension)).toEqual(
+            rebuilt.callersWith(account, outcome, dimension),
+          );
+          expect(adopted.recordsByValue(account, outcome, dimension)).toEqual(
+            rebuilt.recordsByValue(account, outcome, dimension),
+          );
+        }
+    }
+    expect(adopted.callersOf("stother").length).toBeGreaterThan(0);
   });
 
   it("explains the same from merged shards as from one observer", () => {
