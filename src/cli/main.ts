@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --no-allocation-site-pretenuring
+#!/usr/bin/env -S node --max-semi-space-size=4 --no-allocation-site-pretenuring --no-parallel-scavenge
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sanitizeOutbound } from "../redact.js";

@@ -9,8 +9,14 @@
  * - `--no-allocation-site-pretenuring`: with a young generation that small, V8 sees a chunk's records
  *   survive one collection (they wait in their batch) and allocates every later record of the site in
  *   the old generation, where they die: one run of 1 GB grew to 351 MB without it.
+ * - `--no-parallel-scavenge`: a young generation that small is collected every few megabytes, and V8
+ *   sends each collection's work to helper threads, which on a machine whose cores all scan take their
+ *   time from the scans and wait on each other: collected on its own thread, a two-thread analyze of the
+ *   bench's 1 GB took 1.41-1.47 s against 1.51-1.54 s (Log Analytics 1.38-1.42 s against 1.46-1.71 s),
+ *   one pass 1.62-1.69 s against 1.68-1.73 s, in the same memory (BENCHMARKS.md, twenty-eighth round).
  */
 export const CLI_NODE_FLAGS: readonly string[] = [
   "--max-semi-space-size=4",
   "--no-allocation-site-pretenuring",
+  "--no-parallel-scavenge",
 ];
