@@ -697,6 +697,13 @@ export class EvidenceObserver implements RecordObserver {
     }
     const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
     this.cachedLive = { callers, activity, accounts, truncated: { ...this.truncated } };
+    const grouping = new Map<string, Map<string, CallerState>>();
+    for (const s of this.callers.values()) {
+      let byCaller = grouping.get(s.account);
+      if (!byCaller) grouping.set(s.account, (byCaller = new Map()));
+      byCaller.set(s.caller, s);
+    }
+    groupings.set(this.cachedLive, grouping);
     return this.cachedLive;
   }
 
@@ -853,7 +860,7 @@ function mergeEvidenceOf(parts: readonly RootCauseEvidence[], owned: boolean): R
   // A merge's own output, the one part that holds anything, merges to itself: it is handed on as it is.
   if (owned) {
     const held = parts.filter((p) => !isEmptyEvidence(p));
-    if (held.length === 1 && groupingOfMerged.has(held[0]!)) return held[0]!;
+    if (held.length === 1 && mergeOutputs.has(held[0]!)) return held[0]!;
   }
   const merge = new EvidenceMerge(owned);
   for (const p of parts) merge.add(p);
@@ -872,14 +879,18 @@ function isEmptyEvidence(e: RootCauseEvidence): boolean {
   );
 }
 
-/** account → caller → what a merge holds of it. */
-type MergedGrouping = Map<string, Map<string, MergedCaller>>;
+/** Lower-case account → caller → that caller's records (in the evidence's order) and bins (by start). */
+type CallerGrouping = ReadonlyMap<string, ReadonlyMap<string, HeldBins & { records: CallerValueRecord[] }>>;
 
 /**
- * The grouping each merge output was built with, for the index built on it next (EvidenceIndex), and so
- * that merging an output alone again hands it on as it is. Weak: it lives as long as the output does.
+ * What an observer's live evidence or a merge's output was built from, caller by caller: the index over
+ * it takes that as it is (EvidenceIndex) rather than grouping every record again. Weak: it lives as long
+ * as the evidence does.
  */
-const groupingOfMerged = new WeakMap<RootCauseEvidence, MergedGrouping>();
+const groupings = new WeakMap<RootCauseEvidence, CallerGrouping>();
+
+/** Merge outputs: what merging one of them alone gives is itself (an observer's need not be: see sameOutcome). */
+const mergeOutputs = new WeakSet<RootCauseEvidence>();
 
 /**
  * The one merge of root-cause evidence, fed part by part (mergeEvidence of the parts is add of each,
@@ -892,7 +903,7 @@ export class EvidenceMerge {
   // account → caller → what is held of it. A caller has a handful of records and bins: matching them
   // scans (cheaper than one composite string key per record, which dominated merging large evidence),
   // and one holder serves both (a map of bins per caller was a tenth of merging a parallel scan's parts).
-  private readonly byAccount: MergedGrouping = new Map();
+  private readonly byAccount = new Map<string, Map<string, MergedCaller>>();
   // Each part lists its records and bins caller by caller: a run of one caller is looked up once.
   private readonly run = new CallerRun((account, caller) => this.heldOf(account, caller));
   private readonly binsInOrder: CallerActivityRecord[] = [];
@@ -981,7 +992,8 @@ export class EvidenceMerge {
       accounts: [...this.accounts].map(([account, resourceId]) => ({ account, resourceId })),
       truncated: { ...this.truncated },
     };
-    groupingOfMerged.set(merged, this.byAccount);
+    groupings.set(merged, this.byAccount);
+    mergeOutputs.add(merged);
     return merged;
   }
 }
@@ -1013,7 +1025,7 @@ export class EvidenceIndex {
   private readonly callersByKey = new Map<string, Map<string, CallerView[]>>();
 
   constructor(readonly evidence: RootCauseEvidence) {
-    const grouping = groupingOfMerged.get(evidence);
+    const grouping = groupings.get(evidence);
     if (grouping) this.adopt(grouping);
     else {
       // Records and bins come caller by caller, as an observer or a merge lists them.
@@ -1031,14 +1043,15 @@ export class EvidenceIndex {
   }
 
   /**
-   * Views of a merge's callers from what the merge held of each: its records in the order the merge
-   * lists them and its bins already sorted, with no second pass over every record to group them again
-   * (30-57 ms, most of it cold code, after a two-thread scan of 1 GB).
+   * Views of the callers from what an observer or a merge held of each: its records in the order the
+   * evidence lists them and its bins already sorted, with no second pass over every record to group them
+   * again (30-57 ms, most of it cold code, after a two-thread scan of 1 GB).
    */
-  private adopt(grouping: MergedGrouping): void {
+  private adopt(grouping: CallerGrouping): void {
     for (const [account, byCaller] of grouping) {
       const views = new Map<string, CallerView>();
       for (const [caller, held] of byCaller) {
+        if (held.records.length === 0 && held.bins.length === 0) continue;
         const keys = held.records.map((r) => lookupKeyOf(r.outcome, r.dimension));
         views.set(caller, { account, caller, records: held.records, keys, bins: held.bins });
       }

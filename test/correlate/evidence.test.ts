@@ -45,6 +45,24 @@ function canonical(e: RootCauseEvidence) {
   };
 }
 
+/** Whether two indexes of the same evidence answer every question alike. */
+function expectSameAnswers(a: EvidenceIndex, b: EvidenceIndex, evidence: RootCauseEvidence): void {
+  const outcomes = new Set(evidence.callers.map((r) => r.outcome));
+  for (const account of ["prodstore", "StOther", "nosuch"]) {
+    expect(a.callersOf(account)).toEqual(b.callersOf(account));
+    expect(a.accountResourceId(account)).toEqual(b.accountResourceId(account));
+    for (const outcome of outcomes)
+      for (const dimension of CALLER_DIMENSIONS) {
+        expect(a.callersWith(account, outcome, dimension)).toEqual(
+          b.callersWith(account, outcome, dimension),
+        );
+        expect(a.recordsByValue(account, outcome, dimension)).toEqual(
+          b.recordsByValue(account, outcome, dimension),
+        );
+      }
+  }
+}
+
 describe("evidence records", () => {
   const rows = [
     ...traffic(at(-90), at(0), MIN, { callerIp: "10.0.0.4", userAgent: UA_OLD }),
@@ -99,22 +117,11 @@ describe("evidence records", () => {
     expect(alone.callers.every((r) => r.account === r.account.toLowerCase())).toBe(true);
     // An index over the merge, built from what it held of each caller, answers as one over its copy.
     const adopted = new EvidenceIndex(merged);
-    const rebuilt = new EvidenceIndex(structuredClone(merged));
-    const outcomes = new Set(merged.callers.map((r) => r.outcome));
-    for (const account of ["prodstore", "StOther", "nosuch"]) {
-      expect(adopted.callersOf(account)).toEqual(rebuilt.callersOf(account));
-      expect(adopted.accountResourceId(account)).toEqual(rebuilt.accountResourceId(account));
-      for (const outcome of outcomes)
-        for (const dimension of CALLER_DIMENSIONS) {
-          expect(adopted.callersWith(account, outcome, dimension)).toEqual(
-            rebuilt.callersWith(account, outcome, dimension),
-          );
-          expect(adopted.recordsByValue(account, outcome, dimension)).toEqual(
-            rebuilt.recordsByValue(account, outcome, dimension),
-          );
-        }
-    }
+    expectSameAnswers(adopted, new EvidenceIndex(structuredClone(merged)), merged);
     expect(adopted.callersOf("stother").length).toBeGreaterThan(0);
+    // So does one over an observer's live evidence, built from what the observer held of each caller.
+    const live = shards[0]!.liveEvidence();
+    expectSameAnswers(new EvidenceIndex(live), new EvidenceIndex(structuredClone(live)), live);
   });
 
   it("explains the same from merged shards as from one observer", () => {
