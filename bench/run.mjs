@@ -868,7 +868,7 @@ async function main() {
   const engineBuilt = existsSync(join(DIST, "cluster", "index.js"));
   // The product's own default, so the label says what was run.
   const defaultThreads = engineBuilt
-    ? (await import(pathToFileURL(join(DIST, "engine", "analyze-parallel.js")).href)).defaultScanThreads()
+    ? (await import(pathToFileURL(join(DIST, "engine", "scan-threads.js")).href)).defaultScanThreads()
     : 1;
   const results = [];
   const add = (label, kind, file) => {

@@ -4,9 +4,15 @@ import { fileURLToPath } from "node:url";
 import { sanitizeOutbound } from "../redact.js";
 import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.js";
 
-/** Sub-commands, loaded lazily so `auth-triage <cmd>` only pays for the modules it uses. */
-const COMMANDS: Record<string, () => Promise<CliCommand>> = {
-  analyze: async () => (await import("./commands/analyze.js")).default,
+/**
+ * Sub-commands, loaded lazily so `auth-triage <cmd>` only pays for the modules it uses; given the
+ * command's arguments, a loader may start what the command will need while its modules load.
+ */
+const COMMANDS: Record<string, (args: readonly string[]) => Promise<CliCommand>> = {
+  analyze: async (args) => {
+    (await import("./commands/analyze-prestart.js")).prestartAnalyzeScanThreads(args);
+    return (await import("./commands/analyze.js")).default;
+  },
   explain: async () => (await import("./commands/explain.js")).explainCommand,
   kql: async () => (await import("./commands/kql.js")).default,
   signature: async () => (await import("./commands/signature.js")).signatureCommand,
@@ -31,7 +37,7 @@ unreadable input, or nothing could be read (every record rejected); 3 the state 
 async function topLevelHelp(): Promise<string> {
   const lines: string[] = [];
   for (const [name, load] of Object.entries(COMMANDS)) {
-    const cmd = await load();
+    const cmd = await load([]);
     lines.push(`  ${name.padEnd(12)} ${cmd.summary}`);
   }
   return USAGE.replace("%COMMANDS%", lines.join("\n"));
@@ -48,7 +54,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`auth-triage: unknown command '${name}'. Run 'auth-triage --help' for the list.\n`);
     return EXIT_USAGE;
   }
-  const cmd = await load();
+  const cmd = await load(rest);
   if (rest.includes("--help") || rest.includes("-h")) {
     io.stdout.write(cmd.help.trimEnd() + "\n");
     return 0;

@@ -3,7 +3,14 @@ import { open } from "node:fs/promises";
 import { detectFormat, type FileFormat } from "./formats.js";
 import { expandInputPaths, InputError, isGzipHead } from "./input-files.js";
 import { mapOrdered } from "./map-ordered.js";
-import { FAILURE_ROW_WEIGHT, sampleScanWork, type ScanWork, type SizedFile } from "./scan-work.js";
+import {
+  FAILURE_ROW_WEIGHT,
+  MIN_PART_WORK,
+  mayMakeParts,
+  sampleScanWork,
+  type ScanWork,
+  type SizedFile,
+} from "./scan-work.js";
 
 /**
  * Splitting the input of one `analyze` into contiguous parts of about equal work, one per thread (the work
@@ -26,12 +33,6 @@ export interface FilePiece {
 }
 
 export type ScanPart = FilePiece[];
-
-/**
- * Parts with less work than this (scan-work.ts: bytes of success rows) are never planned, whatever the
- * threads asked for: under twice this, one pass.
- */
-export const MIN_PART_WORK = 8 * 1024 * 1024;
 
 const HEAD_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
@@ -109,8 +110,7 @@ export async function planScanParts(
   const whole = (): ScanPart[] => [
     names.map((file, i) => ({ file, start: 0, end: sizes[i]!, size: sizes[i]! })),
   ];
-  // Not two parts' work even were every row a 401/403: one part, without reading anything.
-  if (parts < 2 || total * FAILURE_ROW_WEIGHT < 2 * minPartWork) return whole();
+  if (!mayMakeParts(total, parts, minPartWork)) return whole();
   // A file that cannot hold a part's work is never cut, so its head is not read: a tree of thousands of
   // hourly `PT1H.json` files is planned from their sizes and the blocks weighed.
   const files: InputFile[] = [];

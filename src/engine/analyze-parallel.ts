@@ -1,8 +1,6 @@
-import { availableParallelism } from "node:os";
-import { setFlagsFromString } from "node:v8";
-import { Worker } from "node:worker_threads";
 import type { Clock } from "../clock.js";
-import { planScanParts, MIN_PART_WORK, type ScanPart } from "../collect/byte-ranges.js";
+import { planScanParts, type ScanPart } from "../collect/byte-ranges.js";
+import { MIN_PART_WORK } from "../collect/scan-work.js";
 import { InputError } from "../collect/input-files.js";
 import {
   DEFAULT_EVIDENCE_LIMITS,
@@ -18,20 +16,7 @@ import { DEFAULT_ENGINE_CAPS, type EngineCaps } from "./caps.js";
 import { unpackEvidence } from "./evidence-wire.js";
 import type { Slice } from "./partial-result.js";
 import { scanPart, type PartScan, type PartScanRequest } from "./scan-part.js";
-import type { WorkerReply } from "./scan-worker.js";
-
-/**
- * Threads `analyze` uses unless told: each scan thread is an isolate of its own, some 30-45 MB at 1 GB
- * (Node's worker environment about 12 MB, zod 8, the scan's working set and garbage the rest), and two
- * are what keeps the whole analyze of 1 GB well within 200 MB (BENCHMARKS.md: 172-177 MB with two,
- * about 200 with three, 222-230 with four). `--threads N` trades that memory for more cores.
- */
-export const DEFAULT_MAX_SCAN_THREADS = 2;
-
-/** Threads `analyze` uses by default: the cores this process may use, up to DEFAULT_MAX_SCAN_THREADS. */
-export function defaultScanThreads(): number {
-  return Math.max(1, Math.min(DEFAULT_MAX_SCAN_THREADS, availableParallelism()));
-}
+import { releaseSpareScanThreads, takeScanThread } from "./scan-threads.js";
 
 /**
  * What the main thread reads while a scan thread starts, as work (scan-work.ts: bytes of success rows):
@@ -43,18 +28,6 @@ export function defaultScanThreads(): number {
  * over the archive, and 1.76-2.07 s (1.79) against 1.83-2.13 s (1.94) over Log Analytics rows.
  */
 export const SCAN_THREAD_START_WORK = 64 * 1024 * 1024;
-
-/**
- * With the default thread count, the least work (scan-work.ts) a part must hold to pay for its thread: a
- * scan thread's start, its cold code and the merge after it cost the main thread as much as it saves on
- * smaller inputs. Two threads over the first 300 MB of the bench's archive took 1.13-1.29 s against
- * 1.06-1.09 s for one pass, over 600 MB 1.30-1.45 s against 1.38-1.58 s, over 750 MB 1.45-1.63 s against
- * 1.71-1.82 s; over the archive's 56 MB of 401/403 lines alone 1.19-1.59 s against 1.10-1.29 s, over
- * twice them about as fast (BENCHMARKS.md, twenty-fifth round). So two parts need some 800 MB of work:
- * about 600 MB of mostly successful requests, or 100 MB of 401/403s. `--threads N` asks for N threads
- * whatever the size, and gets them once each part holds MIN_PART_WORK.
- */
-export const DEFAULT_THREADS_MIN_PART_WORK = 384 * 1024 * 1024;
 
 export interface ParallelAnalyzeOptions {
   paths: readonly string[];
@@ -84,13 +57,22 @@ export interface ParallelAnalyzeOptions {
  * then runs the one-pass `analyze`.
  */
 export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<AnalysisResult | undefined> {
-  const parts = await planScanParts(
-    o.paths,
-    o.threads,
-    o.minPartWork ?? MIN_PART_WORK,
-    o.headStart ?? SCAN_THREAD_START_WORK,
-  );
-  if (parts.length < 2) return undefined;
+  let parts: ScanPart[];
+  try {
+    parts = await planScanParts(
+      o.paths,
+      o.threads,
+      o.minPartWork ?? MIN_PART_WORK,
+      o.headStart ?? SCAN_THREAD_START_WORK,
+    );
+  } catch (err) {
+    releaseSpareScanThreads();
+    throw err;
+  }
+  if (parts.length < 2) {
+    releaseSpareScanThreads();
+    return undefined;
+  }
   o.onPlanned?.(
     parts.length,
     parts.flat().reduce((n, p) => n + p.end - p.start, 0),
@@ -106,28 +88,19 @@ export async function analyzeInParallel(o: ParallelAnalyzeOptions): Promise<Anal
     maxCallers: Math.ceil(DEFAULT_EVIDENCE_LIMITS.maxCallers / parts.length),
   });
   const [first, ...rest] = parts;
-  // With a young generation as small as the scan threads' (SCAN_THREAD_YOUNG_GENERATION_MB), V8's
-  // allocation-site pretenuring sees a chunk's records survive one collection (they wait in their batch)
-  // and allocates every later record in the old generation, where they die: the heap grew past 380 MB.
-  // V8 flags are per process and read as isolates start, so it is turned off before the threads start.
-  setFlagsFromString("--no-allocation-site-pretenuring");
-  // Each thread's isolate compiles the same hot functions again, on V8's background threads, which on a
-  // machine whose cores all scan take their time from the scans: compiling them was some 13% of a
-  // one-pass analyze's CPU, most of it the inlined callees. Without inlining, a two-thread analyze of
-  // 1 GB took 1-11% less time in every pair measured (BENCHMARKS.md, tenth round); one pass, which
-  // compiles on an idle core, gains nothing from it, and keeps it.
-  setFlagsFromString("--no-turbo-inlining");
+  // The scan threads are handed their parts before the main thread starts on its own.
+  const others = rest.map((p) => scanInWorker(request(p)));
+  releaseSpareScanThreads();
   // The main thread, done first in most runs, then waited 40-120 ms for the scan threads: it merges its
   // own part's evidence meanwhile. The one merge fed a part at a time, in the order it merges slices.
   const evidence = new EvidenceMerge(true);
-  const [own, others] = await Promise.all([
+  const scans = await Promise.all([
     scanPart(request(first!)).then((scan) => {
       evidence.add(scan.evidence);
       return scan;
     }),
-    Promise.all(rest.map((p) => scanInWorker(request(p)))),
+    ...others,
   ]);
-  const scans = [own, ...others];
   for (const i of slicesInMergeOrder(scans.length).filter((i) => i > 0)) evidence.add(scans[i]!.evidence);
   renumberRejections(parts, scans, o.rejections);
   return resultOfScans(scans, evidence.result(), o, caps);
@@ -143,45 +116,11 @@ function slicesInMergeOrder(parts: number): number[] {
   return [...Array(parts).keys()].sort((a, b) => compareText(partId(a), partId(b)));
 }
 
-/**
- * A scan thread's young generation. V8's default (16 MB semi-spaces, 32 MB or more committed) is sized for
- * a main thread; a scan's live set at any collection is one read chunk's records, so 12 MB in all costs
- * no time worth measuring and keeps some 20 MB per thread off the peak (BENCHMARKS.md).
- */
-const SCAN_THREAD_YOUNG_GENERATION_MB = 12;
-
-function scanInWorker(req: PartScanRequest): Promise<PartScan> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript(), {
-      workerData: req,
-      resourceLimits: { maxYoungGenerationSizeMb: SCAN_THREAD_YOUNG_GENERATION_MB },
-    });
-    let settled = false;
-    worker.once("message", (reply: WorkerReply) => {
-      settled = true;
-      if (reply.ok) resolve({ ...reply.scan, evidence: unpackEvidence(reply.scan.evidence) });
-      else if (reply.inputPath !== undefined) reject(new InputError(reply.message, reply.inputPath));
-      else reject(new Error(`a scan thread failed: ${reply.message}`));
-    });
-    worker.once("error", (err) => {
-      settled = true;
-      reject(err);
-    });
-    worker.once("exit", (code) => {
-      if (!settled) reject(new Error(`a scan thread stopped (exit code ${code}) before reporting`));
-    });
-  });
-}
-
-/**
- * The built worker next to this module. Under vitest this module runs from src/ as TypeScript, which a
- * worker thread cannot load with its `.js` imports: it then runs the built copy (`npm test` builds first).
- */
-function workerScript(): URL {
-  const here = import.meta.url;
-  if (here.endsWith(".ts"))
-    return new URL(here.replace(/\/src\/engine\/[^/]+\.ts$/, "/dist/src/engine/scan-worker.js"));
-  return new URL("./scan-worker.js", here);
+async function scanInWorker(req: PartScanRequest): Promise<PartScan> {
+  const reply = await takeScanThread().scan(req);
+  if (reply.ok) return { ...reply.scan, evidence: unpackEvidence(reply.scan.evidence) };
+  if (reply.inputPath !== undefined) throw new InputError(reply.message, reply.inputPath);
+  throw new Error(`a scan thread failed: ${reply.message}`);
 }
 
 /** Pieces number lines from their own start: add the lines of the same file's earlier pieces. */

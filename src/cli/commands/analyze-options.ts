@@ -1,30 +1,8 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { REPORT_FORMATS, type ReportFormat } from "../../report/index.js";
 import { UsageError } from "../command.js";
 import { parseDuration } from "../duration.js";
-
-/**
- * The single place where `auth-triage analyze` options are declared and validated. Sources other than
- * files (Log Analytics workspaces, archive accounts) add their flags to ANALYZE_FLAGS and their fields
- * to AnalyzeArgs here, so every source shares window and format handling.
- */
-export const ANALYZE_FLAGS = {
-  logs: { type: "string", multiple: true },
-  activity: { type: "string", multiple: true },
-  from: { type: "string" },
-  to: { type: "string" },
-  format: { type: "string" },
-  workspace: { type: "string", multiple: true },
-  "archive-account": { type: "string" },
-  "classic-account": { type: "string", multiple: true },
-  since: { type: "string" },
-  cloud: { type: "string" },
-  threads: { type: "string" },
-} as const;
-
-/** Flags that take several paths: `--logs a b c` and `--logs a --logs b` both work. */
-const PATH_LIST_FLAGS = new Set(["logs", "activity"]);
+import { parseAnalyzeFlags, parseThreads } from "./analyze-flags.js";
 
 export interface AnalyzeArgs {
   logs: string[];
@@ -73,54 +51,19 @@ const argsSchema = z.object({
   }),
 });
 
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: ANALYZE_FLAGS,
-      allowPositionals: true,
-      tokens: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError(
-      `${err instanceof Error ? err.message : String(err)}. Run 'auth-triage analyze --help'.`,
-    );
-  }
-}
-
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
-  const parsed = parseFlags(argv);
-  const lists: Record<string, string[]> = { logs: [], activity: [] };
-  let currentList: string | undefined;
-  for (const t of parsed.tokens) {
-    if (t.kind === "option") {
-      if (PATH_LIST_FLAGS.has(t.name)) {
-        currentList = t.name;
-        if (t.value !== undefined) lists[t.name]!.push(t.value);
-      } else {
-        currentList = undefined;
-      }
-    } else if (t.kind === "positional") {
-      if (!currentList) {
-        throw new UsageError(
-          `unexpected argument '${t.value}': put input paths after --logs (storage logs) or --activity (AzureActivity)`,
-        );
-      }
-      lists[currentList]!.push(t.value);
-    }
-  }
+  const { values, lists } = parseAnalyzeFlags(argv);
   const checked = argsSchema.safeParse({
     logs: lists["logs"],
     activity: lists["activity"],
-    format: parsed.values.format ?? "text",
+    format: values.format ?? "text",
   });
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
     const path = issue.path.length ? `--${String(issue.path[0])}: ` : "";
     throw new UsageError(`${path}${issue.message}`);
   }
-  const remote = parseRemoteSourceFlags(parsed.values, checked.data.logs.length > 0);
+  const remote = parseRemoteSourceFlags(values, checked.data.logs.length > 0);
   if (
     checked.data.logs.length === 0 &&
     !remote.workspaces &&
@@ -132,12 +75,12 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     );
   }
   const args: AnalyzeArgs = { ...checked.data, ...remote };
-  if (parsed.values.from !== undefined) args.from = parseIsoFlag("from", parsed.values.from);
-  if (parsed.values.to !== undefined) args.to = parseIsoFlag("to", parsed.values.to);
-  if (parsed.values.threads !== undefined) {
+  if (values.from !== undefined) args.from = parseIsoFlag("from", values.from);
+  if (values.to !== undefined) args.to = parseIsoFlag("to", values.to);
+  if (values.threads !== undefined) {
     if (checked.data.logs.length === 0)
       throw new UsageError("--threads applies to --logs (local files) only");
-    args.threads = parseThreads(parsed.values.threads);
+    args.threads = parseThreads(values.threads);
   }
   if (args.from && args.to && args.from.getTime() > args.to.getTime()) {
     throw new UsageError(
@@ -145,15 +88,6 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     );
   }
   return args;
-}
-
-const MAX_THREADS = 64;
-
-function parseThreads(value: string): number {
-  const n = Number(value.trim());
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_THREADS)
-    throw new UsageError(`--threads '${value}' must be a whole number from 1 to ${MAX_THREADS}`);
-  return n;
 }
 
 const CLOUDS = ["public", "china", "usgov"] as const;

@@ -3,11 +3,12 @@ import { InputError, readActivityEvents, scanStorageRequests } from "../../colle
 import { RejectionCollector } from "../../collect/rejections.js";
 import { logsForWindow } from "../../collect/window-files.js";
 import { createRootCauseExplainer } from "../../correlate/index.js";
+import { analyzeInParallel } from "../../engine/analyze-parallel.js";
 import {
-  analyzeInParallel,
   DEFAULT_THREADS_MIN_PART_WORK,
   defaultScanThreads,
-} from "../../engine/analyze-parallel.js";
+  releaseSpareScanThreads,
+} from "../../engine/scan-threads.js";
 import { analyze, withFilesOutsideWindow } from "../../engine/analyze.js";
 import type { RootCauseExplainer } from "../../engine/contracts.js";
 import type { ActivityEvent } from "../../model/activity.js";
@@ -208,6 +209,8 @@ export async function runAnalyze(
       writeReport(result, args.format, io.stdout);
       return exitStatusOf(result, io, true);
     }
+    // One pass: the scan threads started ahead (analyze-prestart.ts), if any, are not needed.
+    releaseSpareScanThreads();
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
     // One pass only: a parallel analyze peaks while its threads scan, and collecting after it lowered
@@ -235,6 +238,8 @@ export async function runAnalyze(
     if (onProgress) io.stderr.write("\r\u001b[2K");
     if (err instanceof InputError) throw new UsageError(err.message);
     throw err;
+  } finally {
+    releaseSpareScanThreads();
   }
 }
 

@@ -1,0 +1,150 @@
+import { availableParallelism } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { Worker } from "node:worker_threads";
+import type { PartScanRequest } from "./scan-part.js";
+import type { WorkerReply } from "./scan-worker.js";
+
+// Only Node's own modules and types are imported: the CLI loads this module to start scan threads
+// before it loads the engine (prestartScanThreads).
+
+/**
+ * Threads `analyze` uses unless told: each scan thread is an isolate of its own, some 30-45 MB at 1 GB
+ * (Node's worker environment about 12 MB, zod 8, the scan's working set and garbage the rest), and two
+ * are what keeps the whole analyze of 1 GB well within 200 MB (BENCHMARKS.md: 172-177 MB with two,
+ * about 200 with three, 222-230 with four). `--threads N` trades that memory for more cores.
+ */
+export const DEFAULT_MAX_SCAN_THREADS = 2;
+
+/** Threads `analyze` uses by default: the cores this process may use, up to DEFAULT_MAX_SCAN_THREADS. */
+export function defaultScanThreads(): number {
+  return Math.max(1, Math.min(DEFAULT_MAX_SCAN_THREADS, availableParallelism()));
+}
+
+/**
+ * With the default thread count, the least work (scan-work.ts) a part must hold to pay for its thread: a
+ * scan thread's start, its cold code and the merge after it cost the main thread as much as it saves on
+ * smaller inputs. Two threads over the first 300 MB of the bench's archive took 1.13-1.29 s against
+ * 1.06-1.09 s for one pass, over 600 MB 1.30-1.45 s against 1.38-1.58 s, over 750 MB 1.45-1.63 s against
+ * 1.71-1.82 s; over the archive's 56 MB of 401/403 lines alone 1.19-1.59 s against 1.10-1.29 s, over
+ * twice them about as fast (BENCHMARKS.md, twenty-fifth round). So two parts need some 800 MB of work:
+ * about 600 MB of mostly successful requests, or 100 MB of 401/403s. `--threads N` asks for N threads
+ * whatever the size, and gets them once each part holds MIN_PART_WORK.
+ */
+export const DEFAULT_THREADS_MIN_PART_WORK = 384 * 1024 * 1024;
+
+/**
+ * A scan thread's young generation. V8's default (16 MB semi-spaces, 32 MB or more committed) is sized for
+ * a main thread; a scan's live set at any collection is one read chunk's records, so 12 MB in all costs
+ * no time worth measuring and keeps some 20 MB per thread off the peak (BENCHMARKS.md).
+ */
+const SCAN_THREAD_YOUNG_GENERATION_MB = 12;
+
+/**
+ * A worker thread running scan-worker.ts: started idle, it loads its modules and waits for the one part
+ * it is to scan. Its end (an error, an exit) is kept from the start, so a thread that fails while it
+ * waits reports that when it is asked to scan, not as an unhandled error.
+ */
+class ScanThread {
+  private readonly worker: Worker;
+  private readonly ended: Promise<never>;
+
+  constructor() {
+    const worker = new Worker(workerScript(), {
+      resourceLimits: { maxYoungGenerationSizeMb: SCAN_THREAD_YOUNG_GENERATION_MB },
+    });
+    // Idle, it keeps nothing alive: a run that never uses it exits without waiting for it. (A listener
+    // for its messages would: it is added when the thread is given a part.)
+    worker.unref();
+    this.worker = worker;
+    this.ended = new Promise((_, reject) => {
+      worker.once("error", reject);
+      worker.once("exit", (code) =>
+        reject(new Error(`a scan thread stopped (exit code ${code}) before reporting`)),
+      );
+    });
+    this.ended.catch(() => undefined);
+  }
+
+  /** Scans `req` on this thread: its reply, or why it has none. */
+  scan(req: PartScanRequest): Promise<WorkerReply> {
+    const { worker } = this;
+    worker.ref();
+    const replied = new Promise<WorkerReply>((resolve) => worker.once("message", resolve));
+    worker.postMessage(req);
+    // A reply comes before the thread's exit, which then ends nothing.
+    return Promise.race([replied, this.ended]);
+  }
+
+  stop(): void {
+    void this.worker.terminate();
+  }
+}
+
+/** Threads started before they were asked for, not yet taken. */
+const spares: ScanThread[] = [];
+let threadFlagsSet = false;
+let threadsTaken = false;
+
+/**
+ * V8 flags are per process and read as isolates start and as code is compiled, so they are set before
+ * the first scan thread starts.
+ * - With a young generation as small as the scan threads', V8's allocation-site pretenuring sees a
+ *   chunk's records survive one collection (they wait in their batch) and allocates every later record
+ *   in the old generation, where they die: the heap grew past 380 MB.
+ * - Each thread's isolate compiles the same hot functions again, on V8's background threads, which on a
+ *   machine whose cores all scan take their time from the scans: compiling them was some 13% of a
+ *   one-pass analyze's CPU, most of it the inlined callees. Without inlining, a two-thread analyze of
+ *   1 GB took 1-11% less time in every pair measured (BENCHMARKS.md, tenth round); one pass, which
+ *   compiles on an idle core, gains nothing from it, and keeps it (releaseSpareScanThreads).
+ */
+function setThreadFlags(): void {
+  if (threadFlagsSet) return;
+  threadFlagsSet = true;
+  setFlagsFromString("--no-allocation-site-pretenuring");
+  setFlagsFromString("--no-turbo-inlining");
+}
+
+/**
+ * Starts `count` scan threads ahead of need: the CLI calls this before it loads the engine, so a
+ * thread's isolate and modules (some 60-90 ms) load beside the main thread's instead of after the
+ * input is planned, while the main thread already scans.
+ */
+export function prestartScanThreads(count: number): void {
+  setThreadFlags();
+  for (let i = 0; i < count; i++) spares.push(new ScanThread());
+}
+
+/** A scan thread for one part: a spare if one was started, else a new one. */
+export function takeScanThread(): { scan(req: PartScanRequest): Promise<WorkerReply> } {
+  setThreadFlags();
+  threadsTaken = true;
+  return spares.shift() ?? new ScanThread();
+}
+
+/** Threads started ahead and not yet taken. */
+export function spareScanThreads(): number {
+  return spares.length;
+}
+
+/**
+ * Stops the spares nobody took (the input made fewer parts, or one). A run that took none goes on in
+ * one pass, with the flags one pass compiles best with.
+ */
+export function releaseSpareScanThreads(): void {
+  for (const spare of spares.splice(0)) spare.stop();
+  if (threadFlagsSet && !threadsTaken) {
+    setFlagsFromString("--turbo-inlining");
+    threadFlagsSet = false;
+  }
+}
+
+/**
+ * The built worker next to this module. Under vitest this module runs from src/ as TypeScript, which a
+ * worker thread cannot load with its `.js` imports: it then runs the built copy (`npm test` builds first).
+ */
+function workerScript(): URL {
+  const here = import.meta.url;
+  if (here.endsWith(".ts"))
+    return new URL(here.replace(/\/src\/engine\/[^/]+\.ts$/, "/dist/src/engine/scan-worker.js"));
+  return new URL("./scan-worker.js", here);
+}
