@@ -118,20 +118,28 @@ const byCountThenValue = (a: [string, number], b: [string, number]): number =>
  */
 export function topValues(counts: Map<string, number>, max = 3): string {
   const top: Array<[string, number]> = [];
-  for (const entry of counts) {
-    if (top.length === max && byCountThenValue(entry, top[max - 1]!) >= 0) continue;
-    let i = top.length === max ? max - 1 : top.length;
-    while (i > 0 && byCountThenValue(entry, top[i - 1]!) < 0) {
-      top[i] = top[i - 1]!;
-      i--;
-    }
-    top[i] = entry;
+  for (const entry of counts) insertTop(top, entry, max);
+  return topInWords(top, counts.size, max);
+}
+
+/** Takes `entry` into `top`, the `max` most counted so far (most first), when it belongs there. */
+function insertTop(top: Array<[string, number]>, entry: [string, number], max: number): void {
+  if (top.length === max && byCountThenValue(entry, top[max - 1]!) >= 0) return;
+  let i = top.length === max ? max - 1 : top.length;
+  while (i > 0 && byCountThenValue(entry, top[i - 1]!) < 0) {
+    top[i] = top[i - 1]!;
+    i--;
   }
+  top[i] = entry;
+}
+
+/** The most counted values `top` of `count` in all, in words, through the redaction step. */
+function topInWords(top: ReadonlyArray<[string, number]>, count: number, max: number): string {
   return redactSecrets(
     listWords(
       top.map(([v]) => v || "(empty)"),
       max,
-      counts.size,
+      count,
     ),
   );
 }
@@ -267,35 +275,67 @@ export function detectLogChanges(
   return { candidates, changedCallers };
 }
 
-/** An address caller of an account and its successes; `firstOkMs` is the earliest of them. */
+/**
+ * An address caller of an account: when it first succeeded, and how many of its requests succeeded (the
+ * one record of its successes, outcome ok in the dimension "all").
+ */
 interface KnownAddress {
   address: string;
-  oks: readonly CallerValueRecord[];
+  successes: number;
   firstOkMs: number;
 }
 
-/**
- * Each address caller of an account with its successes, earliest success first, per index: every
- * incident of the account asks which of them succeeded before its onset, a prefix of this list.
- */
-const addressMemo = new WeakMap<EvidenceIndex, Map<string, readonly KnownAddress[]>>();
+/** The addresses an incident names as known before its onset. */
+const KNOWN_SHOWN = 3;
 
-function addressesOf(index: EvidenceIndex, account: string): readonly KnownAddress[] {
+/**
+ * An account's address callers, earliest success first: every incident of the account asks which of
+ * them succeeded before its onset, a prefix of this list. `tops[i]`: the KNOWN_SHOWN most counted of
+ * the first `i`, worked out once for all the account's incidents: an account has hundreds of known
+ * addresses, and counting them again for each of its incidents was most of the time spent looking for
+ * new addresses.
+ */
+interface AccountAddresses {
+  list: readonly KnownAddress[];
+  tops: ReadonlyArray<ReadonlyArray<[string, number]>>;
+}
+
+const addressMemo = new WeakMap<EvidenceIndex, Map<string, AccountAddresses>>();
+
+function addressesOf(index: EvidenceIndex, account: string): AccountAddresses {
   let memo = addressMemo.get(index);
   if (!memo) addressMemo.set(index, (memo = new Map()));
   const key = account.toLowerCase();
-  let list = memo.get(key);
-  if (!list) {
-    const found: KnownAddress[] = [];
+  let known = memo.get(key);
+  if (!known) {
+    const list: KnownAddress[] = [];
     for (const v of index.callersWith(account, "ok", "all")) {
       if (!v.caller.startsWith("ip:")) continue;
-      const oks = recordsOf(v, "ok", "all");
-      const firstOkMs = Math.min(...oks.map((r) => r.firstMs));
-      found.push({ address: displayCaller(v.caller), oks, firstOkMs });
+      const ok = recordsOf(v, "ok", "all")[0]!;
+      list.push({ address: displayCaller(v.caller), successes: ok.count, firstOkMs: ok.firstMs });
     }
-    memo.set(key, (list = found.sort((x, y) => x.firstOkMs - y.firstOkMs)));
+    list.sort((x, y) => x.firstOkMs - y.firstOkMs);
+    const tops: Array<Array<[string, number]>> = [[]];
+    for (const { address, successes } of list) {
+      const top = [...tops[tops.length - 1]!];
+      insertTop(top, [address, successes], KNOWN_SHOWN);
+      tops.push(top);
+    }
+    memo.set(key, (known = { list, tops }));
   }
-  return list;
+  return known;
+}
+
+/** How many of `list` (earliest success first) succeeded before `onsetMs`. */
+function knownBefore(list: readonly KnownAddress[], onsetMs: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.firstOkMs < onsetMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Failing addresses never seen before onset, while the account had known callers before it. */
@@ -308,12 +348,9 @@ function newAddresses(
   accountLabel: string,
   settings: RootCauseSettings,
 ): ScoredCandidate | undefined {
-  const known = new Map<string, number>();
-  for (const { address, oks, firstOkMs } of addressesOf(index, incident.account)) {
-    if (firstOkMs >= incident.onsetMs) break;
-    known.set(address, oks.find((r) => r.firstMs < incident.onsetMs)!.count);
-  }
-  if (known.size === 0) return undefined;
+  const { list, tops } = addressesOf(index, incident.account);
+  const knownCount = knownBefore(list, incident.onsetMs);
+  if (knownCount === 0) return undefined;
   const fresh = failing.filter(
     (f) =>
       f.view.caller.startsWith("ip:") &&
@@ -323,7 +360,7 @@ function newAddresses(
   const share = freshFailures / total;
   if (fresh.length === 0 || share < settings.minChangedShare) return undefined;
   const w = weightOf(NEW_ADDRESS_SPEC, incident.errorCode, incident.authType);
-  const beforeText = topValues(known);
+  const beforeText = topInWords(tops[knownCount]!, knownCount, KNOWN_SHOWN);
   const afterText = redactSecrets(listWords(fresh.map((f) => displayCaller(f.view.caller))));
   const firstMs = Math.min(...fresh.map((f) => f.firstFailureMs));
   return {
@@ -338,7 +375,7 @@ function newAddresses(
       score: round3(Math.min(1, w * (0.5 + 0.5 * share))),
       why:
         `${fresh.length} failing address(es) (${Math.round(share * 100)}% of the failures) first appeared at ${fmtTime(firstMs, incident.onsetMs)} ` +
-        `and never called the account before, while ${known.size} address(es) such as ${beforeText} succeeded before onset: the callers may have moved (new outbound addresses, subnet or region).`,
+        `and never called the account before, while ${knownCount} address(es) such as ${beforeText} succeeded before onset: the callers may have moved (new outbound addresses, subnet or region).`,
       before: beforeText,
       after: afterText,
       kind: "new-caller-addresses",

@@ -1,13 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { listWords } from "../../src/correlate/format.js";
-import { describeRootCause } from "../../src/correlate/index.js";
+import { createRootCauseExplainer, describeRootCause } from "../../src/correlate/index.js";
+import { fixedClock } from "../../src/clock.js";
 import { topValues } from "../../src/correlate/log-changes.js";
 import {
   ACCOUNT_ID,
   activityOp,
   at,
   failing,
+  incidentFrom,
   key1,
   key2,
   kinds,
@@ -123,6 +125,40 @@ describe("changes seen in the logs", () => {
     expect(result.changes[0]!.after).toBe("52.160.1.10 and 52.160.1.9");
     expect(result.changes[0]!.before).toBe("10.0.0.4");
     expect(result.changes[0]!.advice).toMatch(/network rules or route them through the private endpoint/);
+  });
+
+  it("names the addresses known before each incident's onset, incident after incident of one account", () => {
+    // Twelve addresses start succeeding five minutes apart, each at its own pace: an incident knows those
+    // that succeeded before its onset, and an account's incidents with different onsets know different ones.
+    const hosts = Array.from({ length: 12 }, (_, i) => `10.1.0.${i + 1}`);
+    const requests = [
+      ...hosts.flatMap((ip, i) =>
+        traffic(at(-90 + 5 * i), at(40), MIN * (1 + ((i * 7) % 4)), { callerIp: ip }),
+      ),
+      ...traffic(at(-52), at(40), MIN, failing({ callerIp: "52.160.1.9" }, "AuthorizationFailure")),
+      ...traffic(at(-40), at(40), MIN, failing({ callerIp: "52.160.2.9" }, "AuthenticationFailed")),
+      ...traffic(at(0), at(40), MIN, failing({ callerIp: "52.160.3.9" }, "AuthorizationPermissionMismatch")),
+    ];
+    const explainer = createRootCauseExplainer({ clock: fixedClock(new Date(at(60))) });
+    for (const r of requests) explainer.observer.observe(r);
+    const challenges = ["AuthenticationFailed", "AuthorizationPermissionMismatch", "AuthorizationFailure"];
+    for (const errorCode of challenges) {
+      const incident = incidentFrom(requests, { errorCode, authType: "AccountKey" });
+      const result = explainer.explain(incident, [], { windowFromMs: at(-180), windowToMs: at(60) });
+      const fresh = result.changes.find((c) => c.kind === "new-caller-addresses");
+      // Counted here from the requests: each address's successes, of those that succeeded before onset.
+      const onsetMs = Date.parse(incident.firstSeen);
+      const known = new Map<string, number>();
+      for (const r of requests)
+        if (r.statusCode === 200 && hosts.includes(r.callerIp!))
+          known.set(r.callerIp!, (known.get(r.callerIp!) ?? 0) + 1);
+      for (const ip of [...known.keys()])
+        if (!requests.some((r) => r.callerIp === ip && r.statusCode === 200 && r.timeMs < onsetMs))
+          known.delete(ip);
+      expect(known.size, errorCode).toBeGreaterThan(0);
+      expect(fresh?.before, errorCode).toBe(topValues(known));
+      expect(fresh?.why, errorCode).toContain(`while ${known.size} address(es) such as`);
+    }
   });
 
   it("does not send a signature failure from new addresses to the network rules", () => {
