@@ -1052,8 +1052,13 @@ export class EvidenceIndex {
       const views = new Map<string, CallerView>();
       for (const [caller, held] of byCaller) {
         if (held.records.length === 0 && held.bins.length === 0) continue;
-        const keys = held.records.map((r) => lookupKeyOf(r.outcome, r.dimension));
-        views.set(caller, { account, caller, records: held.records, keys, bins: held.bins });
+        views.set(caller, {
+          account,
+          caller,
+          records: held.records,
+          keys: keysOf(held.records),
+          bins: held.bins,
+        });
       }
       this.byAccount.set(account, views);
     }
@@ -1136,6 +1141,27 @@ export class EvidenceIndex {
   accountResourceId(account: string): string | undefined {
     return this.accountIds.get(account.toLowerCase());
   }
+}
+
+/**
+ * Each record's lookup key. A caller's records come grouped by outcome and dimension, so a key is looked
+ * up once per run of records that share them.
+ */
+function keysOf(records: readonly CallerValueRecord[]): string[] {
+  const keys = new Array<string>(records.length);
+  let outcome: string | undefined;
+  let dimension: CallerDimension | undefined;
+  let key = "";
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.outcome !== outcome || r.dimension !== dimension) {
+      outcome = r.outcome;
+      dimension = r.dimension;
+      key = lookupKeyOf(outcome, dimension);
+    }
+    keys[i] = key;
+  }
+  return keys;
 }
 
 /**
