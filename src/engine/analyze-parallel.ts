@@ -19,13 +19,13 @@ import { scanPart, type PartScan, type PartScanRequest } from "./scan-part.js";
 import { releaseSpareScanThreads, takeScanThread } from "./scan-threads.js";
 
 /**
- * What the main thread reads while a scan thread starts, as work (scan-work.ts: bytes of success rows):
- * its isolate, its modules and zod take some 0.1-0.3 s. Calibrated as the end of the main thread's part
- * less the end of the scan thread's, over the bench's 1 GB archive on two threads (four runs each): with
- * 128 MiB (what the twelfth round's 96 MiB of the bench's rows weigh) the main thread always ended last,
- * 150-490 ms after the other; with 64 MiB from 240 ms before it to 85 ms after (BENCHMARKS.md,
- * twenty-fifth round). Interleaved, 64 MiB took 1.77-2.13 s (median 1.99) against 1.79-2.29 s (2.09)
- * over the archive, and 1.76-2.07 s (1.79) against 1.83-2.13 s (1.94) over Log Analytics rows.
+ * How much more work (scan-work.ts: bytes of success rows) the main thread takes than each scan thread.
+ * Calibrated as the end of the main thread's part less the end of the scan thread's, over the bench's
+ * 1 GB archive on two threads, when a scan thread's isolate, modules and zod (0.1-0.3 s) started only
+ * once the input was planned: with 128 MiB the main thread always ended last, 150-490 ms after the
+ * other; with 64 MiB from 240 ms before it to 85 ms after (BENCHMARKS.md, twenty-fifth round). With
+ * threads started ahead (scan-threads.ts) the main thread ends last, yet 64 MiB still took the least time
+ * of 0, 16, 32 and 64 MiB (twenty-ninth round).
  */
 export const SCAN_THREAD_START_WORK = 64 * 1024 * 1024;
 
