@@ -133,22 +133,6 @@ function flatArray(v: readonly unknown[], inner: string, indent: string): string
   return out + "\n" + indent + "]";
 }
 
-/**
- * JSON.stringify(item, null, 2) with every line after the first indented by `depth` levels: the item
- * is stringified inside `depth` arrays, which put it at that indent, and their brackets are cut off.
- * Re-indenting the text afterwards (a replace of every line break) took a third as long again.
- */
-function indentedJson(item: object, depth: number): string {
-  let wrapped: unknown = item;
-  for (let i = 0; i < depth; i++) wrapped = [wrapped];
-  const text = JSON.stringify(wrapped, null, 2);
-  // Each level opens with its indent, `[` and a line break, and closes with a line break, its indent
-  // and `]`; the item's first line starts after the innermost level's indent.
-  let brackets = 0;
-  for (let level = 0; level < depth; level++) brackets += 2 * level + 2;
-  return text.slice(brackets + 2 * depth, text.length - brackets);
-}
-
 function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
   let v = value;
   if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function")
@@ -182,9 +166,10 @@ function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
       const item: unknown = v[i];
       if (isSkipped(item)) w.put("null");
       // An element (an incident, a caller) that the boundary would leave as it is: written by V8's own
-      // JSON.stringify, faster than piece by piece, at its place's indent.
+      // JSON.stringify, faster than piece by piece, then indented to its place. It holds no raw line
+      // break to indent wrongly: JSON escapes those inside strings.
       else if (item !== null && typeof item === "object" && passesUnchanged(w, item))
-        w.put(indentedJson(item, inner.length / 2));
+        w.put(JSON.stringify(item, null, 2).replaceAll("\n", "\n" + inner));
       else writeValue(w, item, inner);
     }
     w.put("\n" + indent + "]");
