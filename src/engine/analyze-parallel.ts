@@ -24,8 +24,8 @@ import { releaseSpareScanThreads, takeScanThread } from "./scan-threads.js";
  * 1 GB archive on two threads, when a scan thread's isolate, modules and zod (0.1-0.3 s) started only
  * once the input was planned: with 128 MiB the main thread always ended last, 150-490 ms after the
  * other; with 64 MiB from 240 ms before it to 85 ms after (BENCHMARKS.md, twenty-fifth round). With
- * threads started ahead (scan-threads.ts) the main thread ends last, yet 64 MiB still took the least time
- * of 0, 16, 32 and 64 MiB (twenty-ninth round).
+ * threads started ahead (scan-threads.ts) the main thread ends last, yet none of 0, 16 and 32 MiB was
+ * faster than 64 (twenty-ninth round).
  */
 export const SCAN_THREAD_START_WORK = 64 * 1024 * 1024;
 
