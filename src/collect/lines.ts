@@ -131,6 +131,13 @@ export class LineSplitter {
    * when a later stage keeps them (samples, top-K callers).
    */
   private emitRun(chunk: Buffer, start: number, end: number): void {
+    // A run past ASCII is skimmed too: a blob's name in ObjectKey may be any text, and one such line
+    // would otherwise send the chunk's other lines, some 700, to the full reader. The skim takes ASCII
+    // lines only, so the run is not checked first: each line it declines is.
+    if (this.handler.skimRun) {
+      this.emitSkimmedRun(chunk, start, end);
+      return;
+    }
     const run = chunk.subarray(start, end);
     // Logs are nearly always ASCII: latin1 decoding of ASCII is exact and several times cheaper.
     const ascii = isAscii(run);
@@ -142,12 +149,6 @@ export class LineSplitter {
         this.emitSingle(chunk, from, stop, false);
         from = stop + 1;
       }
-      return;
-    }
-    // A run past ASCII is skimmed too: a blob's name in ObjectKey may be any text, and one such line
-    // would otherwise send the chunk's other lines, some 700, to the full reader.
-    if (this.handler.skimRun) {
-      this.emitSkimmedRun(chunk, start, end, ascii);
       return;
     }
     const encoding = ascii ? "latin1" : "utf8";
@@ -166,7 +167,13 @@ export class LineSplitter {
    * One line of chunk[from, stop), decoded on its own. Its bytes go with it only when it is ASCII: the
    * handler reads them at its text's offsets, which a character of more than one byte would shift.
    */
-  private emitDecoded(chunk: Buffer, from: number, stop: number, encoding: "latin1" | "utf8"): void {
+  private emitDecoded(
+    chunk: Buffer,
+    from: number,
+    stop: number,
+    encoding: "latin1" | "utf8",
+    problem?: "invalid-utf8",
+  ): void {
     this.lineNo++;
     if (stop - from > this.maxLineBytes) {
       this.handler.line("", this.lineNo, "too-long", false);
@@ -179,30 +186,27 @@ export class LineSplitter {
       if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     }
     if (ascii) this.handler.line(line, this.lineNo, undefined, false, chunk, from);
-    else this.handler.line(line, this.lineNo, undefined, false);
+    else this.handler.line(line, this.lineNo, problem, false);
   }
 
   /**
-   * A run of valid UTF-8 for a handler that skims: a line it declines is decoded on its own, as latin1
-   * when it is ASCII (the handler may take it from its bytes first), else as UTF-8.
+   * A run for a handler that skims: a line it declines is decoded on its own, as latin1 when it is ASCII
+   * (the handler may take it from its bytes first), else as UTF-8, flagged when it is not valid UTF-8.
    */
-  private emitSkimmedRun(chunk: Buffer, start: number, end: number, ascii: boolean): void {
+  private emitSkimmedRun(chunk: Buffer, start: number, end: number): void {
     // A byte order mark opens only a file's first line, which the skim then declines: it is not text.
-    const bom =
-      this.first && !ascii && chunk[start] === 0xef && chunk[start + 1] === 0xbb && chunk[start + 2] === 0xbf;
+    const bom = this.first && chunk[start] === 0xef && chunk[start + 1] === 0xbb && chunk[start + 2] === 0xbf;
     this.first = false;
     const before = this.lineNo;
     const lines = this.handler.skimRun!(chunk, start, end, this.maxLineBytes, (from, stop, index) => {
       this.lineNo = before + index;
       if (bom && index === 0) from += 3;
-      const lineAscii = ascii || isAscii(chunk.subarray(from, stop));
-      if (
-        lineAscii &&
-        stop - from <= this.maxLineBytes &&
-        this.handler.declined?.(chunk, from, stop, this.lineNo + 1)
-      )
-        return;
-      this.emitDecoded(chunk, from, stop, lineAscii ? "latin1" : "utf8");
+      const line = chunk.subarray(from, stop);
+      if (isAscii(line)) {
+        if (stop - from <= this.maxLineBytes && this.handler.declined?.(chunk, from, stop, this.lineNo + 1))
+          return;
+        this.emitDecoded(chunk, from, stop, "latin1");
+      } else this.emitDecoded(chunk, from, stop, "utf8", isUtf8(line) ? undefined : "invalid-utf8");
     });
     this.lineNo = before + lines;
   }

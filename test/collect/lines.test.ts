@@ -22,16 +22,21 @@ function skimmingHandler(): LineHandler & { seen: Seen } {
       seen.lines.push({ lineNo, text, bytes: bytes !== undefined, ...(problem ? { problem } : {}) });
     },
     skimRun(chunk: Buffer, start: number, end: number, _max: number, decline: DeclineLine): number {
-      const run = chunk.toString("utf8", start, end).split("\n");
-      seen.offered.push(run);
+      // Lines cut at the bytes of their line breaks, as the skim cuts them: decoding first would move
+      // the offsets past a byte that is not UTF-8.
+      const run: string[] = [];
       let from = start;
-      run.forEach((line, index) => {
-        const stop = from + Buffer.byteLength(line);
+      for (let index = 0; from <= end; index++) {
+        const nl = chunk.indexOf(0x0a, from);
+        const stop = nl < 0 || nl > end ? end : nl;
         const bytes = chunk.subarray(from, stop);
+        const line = bytes.toString("utf8");
+        run.push(line);
         if (line.startsWith('{"take"') && bytes.every((b) => b < 0x80)) seen.taken.push(line);
         else decline(from, stop, index);
         from = stop + 1;
-      });
+      }
+      seen.offered.push(run);
       return run.length;
     },
     declined(bytes, start, end, lineNo) {
@@ -93,19 +98,27 @@ describe("LineSplitter and a skimming handler", () => {
     expect(ascii.seen.lines[0]).toEqual({ lineNo: 1, text: '{"ascii":1}', bytes: true });
   });
 
-  it("reads a run that is not valid UTF-8 line by line, flagging its bad lines", () => {
+  it("skims a run that is not valid UTF-8, and flags the bad lines the skim declines", () => {
     const handler = skimmingHandler();
     const splitter = new LineSplitter(handler);
     splitter.push(Buffer.from('{"take":0}\n'));
     splitter.push(
-      Buffer.concat([Buffer.from('{"take":1}\n{"key":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]),
+      Buffer.concat([
+        Buffer.from('{"take":1}\n{"key":"'),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}\n{"key":"caf'),
+        Buffer.from([0xc3, 0xa9]),
+        Buffer.from('"}\n'),
+      ]),
     );
     splitter.end();
     const { seen } = handler;
-    expect(seen.offered).toEqual([['{"take":0}']]);
-    expect(seen.lines.map((l) => [l.lineNo, l.problem])).toEqual([
-      [2, undefined],
-      [3, "invalid-utf8"],
+    expect(seen.offered).toHaveLength(2);
+    expect(seen.taken).toEqual(['{"take":0}', '{"take":1}']);
+    expect(seen.declined).toEqual([]);
+    expect(seen.lines).toEqual([
+      { lineNo: 3, text: '{"key":"\ufffd("}', bytes: false, problem: "invalid-utf8" },
+      { lineNo: 4, text: '{"key":"café"}', bytes: false },
     ]);
   });
 });
