@@ -252,6 +252,7 @@ export function sameTextIgnoringCase(a: string, b: string): boolean {
   }
   return true;
 }
+
 /** `…/storageAccounts/{acct}/…` → acct (the first such segment, in any casing). */
 export function accountFromResourceId(id: string | undefined): string | undefined {
   if (!id) return undefined;

@@ -1144,8 +1144,8 @@ export class EvidenceIndex {
 }
 
 /**
- * Each record's lookup key. A caller's records come grouped by outcome and dimension, so a key is looked
- * up once per run of records that share them.
+ * Each record's lookup key, looked up once per run of consecutive records that share outcome and
+ * dimension: a caller's records are mostly listed in such runs.
  */
 function keysOf(records: readonly CallerValueRecord[]): string[] {
   const keys = new Array<string>(records.length);
