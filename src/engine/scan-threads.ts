@@ -8,10 +8,11 @@ import type { WorkerReply } from "./scan-worker.js";
 // before it loads the engine (prestartScanThreads).
 
 /**
- * Threads `analyze` uses unless told: each scan thread is an isolate of its own, some 30-45 MB at 1 GB
- * (Node's worker environment about 12 MB, zod 8, the scan's working set and garbage the rest), and two
- * are what keeps the whole analyze of 1 GB well within 200 MB (BENCHMARKS.md: 172-177 MB with two,
- * about 200 with three, 222-230 with four). `--threads N` trades that memory for more cores.
+ * Threads `analyze` uses unless told: each scan thread is an isolate of its own, some 20-30 MB at 1 GB
+ * (Node's worker environment about 14 MB, its modules, zod among them, 3 MB more, the scan's working set
+ * and garbage the rest), and two are what keeps the whole analyze of 1 GB well within 200 MB (peaks of
+ * 145-147 MB with two, 169-173 with three, 195-200 with four; BENCHMARKS.md). `--threads N` trades that
+ * memory for more cores.
  */
 export const DEFAULT_MAX_SCAN_THREADS = 2;
 
