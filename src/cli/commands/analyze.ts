@@ -80,7 +80,7 @@ Speed:
                       401/403 costs some eight times a success). Uncompressed JSON Lines files are cut
                       at line breaks; other files go whole to one thread. Each thread keeps its own
                       capped summaries, merged before incidents are built, so memory grows with N
-                      (some 30-45 MB a thread), not with the input. 1 reads in one pass.
+                      (some 20-30 MB a thread), not with the input. 1 reads in one pass.
 
 Output:
   --format FORMAT     text (default): a report to paste into a ticket.
