@@ -1030,14 +1030,13 @@ export class EvidenceIndex {
     else {
       // Records and bins come caller by caller, as an observer or a merge lists them.
       const run = new CallerRun((account, caller) => this.view(account, caller));
-      for (const r of evidence.callers) {
-        const v = run.of(r.account, r.caller);
-        v.records.push(r);
-        v.keys.push(lookupKeyOf(r.outcome, r.dimension));
-      }
+      for (const r of evidence.callers) run.of(r.account, r.caller).records.push(r);
       for (const b of evidence.activity) run.of(b.account, b.caller).bins.push(b);
       for (const m of this.byAccount.values())
-        for (const v of m.values()) v.bins.sort((a, b) => a.binStartMs - b.binStartMs);
+        for (const v of m.values()) {
+          v.keys = keysOf(v.records);
+          v.bins.sort((a, b) => a.binStartMs - b.binStartMs);
+        }
     }
     for (const a of evidence.accounts) this.accountIds.set(a.account.toLowerCase(), a.resourceId);
   }
