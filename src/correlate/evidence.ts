@@ -280,6 +280,17 @@ interface RowShape {
   sasRecord: CallerValueRecord | undefined;
 }
 
+/** Whether `r` has the values of the row `shape` was taken from (what its records count). */
+function sameShape(shape: RowShape, r: StorageRequest): boolean {
+  return (
+    shape.userAgent === r.userAgent &&
+    shape.operationVersion === r.operationVersion &&
+    shape.authHash === r.authHash &&
+    shape.authType === r.authType &&
+    shape.callerIp === r.callerIp
+  );
+}
+
 const DIMENSIONS = Object.keys(DIMENSION_INDEX).length;
 
 /** The record of outcome `o` (an index into state.outcomes), `dimension` and `value`, if there is one. */
@@ -471,47 +482,25 @@ export class EvidenceObserver implements RecordObserver {
     let rawKey = fromBytes ? undefined : rawCallerKeyOf(r);
     const maybeKnown = this.knownKeys.mayHold(fromBytes ? r.callerKeyHash() : callerKeyHash(rawKey!));
     let state = maybeKnown ? byCaller.get((rawKey ??= rawCallerKeyOf(r))) : undefined;
-    if (!state) {
-      if (this.surelyDropped(acct, fromBytes ? r.callerKeyKind() : callerKeyKindOf(r))) {
-        this.truncated.droppedCallers++;
-        return;
-      }
-      state = this.callerState(r, acct);
-      if (!state) return;
-      if (byCaller.size < this.limits.maxCallers) {
-        rawKey ??= rawCallerKeyOf(r);
-        byCaller.set(detach(rawKey), state);
-        this.knownKeys.add(callerKeyHash(rawKey));
-      }
-    }
-    const caller = state.caller;
-    let o = state.outcomes.indexOf(outcome);
-    if (o < 0) {
-      if (state.outcomes.length >= this.limits.maxOutcomesPerCaller) {
-        this.truncated.foldedValues++;
-        return;
-      }
-      o = state.outcomes.length;
-      state.outcomes = appended(state.outcomes, outcome);
-      state.valueCounts = appended(state.valueCounts, [0, 0, 0, 0, 0, 0, 0]);
-      state.shapes = appended(state.shapes, undefined);
-    }
+    if (!state) state = this.unseenCaller(r, acct, rawKey);
+    if (!state) return;
+    const o = this.outcomeSlot(state, outcome);
+    if (o < 0) return;
     const t = r.timeMs;
     const shape = state.shapes[o];
-    if (
-      shape &&
-      shape.userAgent === r.userAgent &&
-      shape.operationVersion === r.operationVersion &&
-      shape.authHash === r.authHash &&
-      shape.authType === r.authType &&
-      shape.callerIp === r.callerIp
-    ) {
-      // Fast path: same values as this caller's previous row with this outcome.
-      for (const rec of shape.records) bump(rec, t);
-      if (shape.sasRecord) this.noteSasTimes(shape.sasRecord, r, t);
-      this.bin(state, t, outcome === "ok");
-      return;
-    }
+    if (shape && sameShape(shape, r)) this.repeatShape(shape, r, t);
+    else this.recordShape(state, o, r, t);
+    this.bin(state, t, outcome === "ok");
+  }
+
+  /** A row with the same values as its caller's previous row with this outcome: its records counted. */
+  private repeatShape(shape: RowShape, r: StorageRequest, t: number): void {
+    for (const rec of shape.records) bump(rec, t);
+    if (shape.sasRecord) this.noteSasTimes(shape.sasRecord, r, t);
+  }
+
+  /** A row whose values differ from its caller's previous row with this outcome: each value's record. */
+  private recordShape(state: CallerState, o: number, r: StorageRequest, t: number): void {
     const records: CallerValueRecord[] = [this.add(state, o, "all", "", t)];
     const ua = r.userAgent ? cleanUserAgent(r.userAgent) : "";
     if (ua) records.push(this.add(state, o, "userAgent", ua, t));
@@ -520,7 +509,8 @@ export class EvidenceObserver implements RecordObserver {
     const slot = keySlotOf(r.authHash);
     if (slot) records.push(this.add(state, o, "keySlot", slot, t));
     if (r.authType) records.push(this.add(state, o, "authType", r.authType, t));
-    if (r.callerIp && !caller.startsWith("ip:")) records.push(this.add(state, o, "callerIp", r.callerIp, t));
+    if (r.callerIp && !state.caller.startsWith("ip:"))
+      records.push(this.add(state, o, "callerIp", r.callerIp, t));
     const credential = credentialOf(r);
     let sasRecord: CallerValueRecord | undefined;
     if (credential) {
@@ -541,7 +531,50 @@ export class EvidenceObserver implements RecordObserver {
       records: records.slice(),
       sasRecord,
     };
-    this.bin(state, t, outcome === "ok");
+  }
+
+  /**
+   * Where `outcome`'s values are held in `state`, a new slot for a new outcome; -1 when the caller holds
+   * all it may (counted as folded). Kept out of `observe` for the reason unseenCaller is: a row's first
+   * 401/403 after `observe` was optimised brings an outcome string of another kind to this search.
+   */
+  private outcomeSlot(state: CallerState, outcome: string): number {
+    const o = state.outcomes.indexOf(outcome);
+    if (o >= 0) return o;
+    if (state.outcomes.length >= this.limits.maxOutcomesPerCaller) {
+      this.truncated.foldedValues++;
+      return -1;
+    }
+    state.outcomes = appended(state.outcomes, outcome);
+    state.valueCounts = appended(state.valueCounts, [0, 0, 0, 0, 0, 0, 0]);
+    state.shapes = appended(state.shapes, undefined);
+    return state.outcomes.length - 1;
+  }
+
+  /**
+   * The state of a caller whose raw key missed (undefined when it is dropped, counted): a method of its
+   * own, so that its first row past the caller cap, which reaches code no row reached before, makes V8
+   * deoptimise this small function rather than `observe` (one recompile of `observe` per thread, some
+   * 20 ms of compiling each, BENCHMARKS.md).
+   */
+  private unseenCaller(
+    r: StorageRequest,
+    acct: RawAccount,
+    rawKey: string | undefined,
+  ): CallerState | undefined {
+    if (this.surelyDropped(acct, hasCallerKeyFromBytes(r) ? r.callerKeyKind() : callerKeyKindOf(r))) {
+      this.truncated.droppedCallers++;
+      return undefined;
+    }
+    const state = this.callerState(r, acct);
+    if (!state) return undefined;
+    const byCaller = acct.callers;
+    if (byCaller.size < this.limits.maxCallers) {
+      rawKey ??= rawCallerKeyOf(r);
+      byCaller.set(detach(rawKey), state);
+      this.knownKeys.add(callerKeyHash(rawKey));
+    }
+    return state;
   }
 
   /**
