@@ -310,7 +310,8 @@ export class ClusterAggregator implements RecordObserver {
         count: c.count,
         firstSeenMs: c.firstSeenMs,
         lastSeenMs: c.lastSeenMs,
-        ...sumSeries([c]),
+        // A copy: the cluster's series goes on counting, and sumSeries may hand back what it is given.
+        ...sumSeries([{ perMinute: new Map(c.perMinute), bucketMinutes: c.bucketMinutes }]),
         callers: c.callers.summaries(),
         // Sorted as mergePartials leaves them, so a partial reads the same before and after a merge.
         sampleUris: [...c.sampleUris].sort(),

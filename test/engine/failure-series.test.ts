@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { mergePartials } from "../../src/cluster/aggregator.js";
+import { ClusterAggregator, mergePartials } from "../../src/cluster/aggregator.js";
 import {
   addFailures,
   MAX_SERIES_BUCKETS,
@@ -89,6 +89,55 @@ describe("a cluster's failure series", () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("a series summed alone is handed back when it already is a sum, and summed like any other when not", () => {
+    const general = (s: FailureSeries): FailureSeries => sumSeries([s, { perMinute: new Map() }]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4000 * MINUTE }), { maxLength: 300 }),
+        fc.boolean(),
+        (times, sortFirst) => {
+          const s: FailureSeries = { perMinute: new Map() };
+          for (const t of sortFirst ? [...times].sort((a, b) => a - b) : times) addFailures(s, T0 + t);
+          const before = [...s.perMinute];
+          const sum = sumSeries([s]);
+          expect([...sum.perMinute]).toEqual([...general(s).perMinute]);
+          expect(sum.bucketMinutes).toBe(general(s).bucketMinutes);
+          expect([...s.perMinute]).toEqual(before);
+          const ascending = before.every(([m], i) => i === 0 || m > before[i - 1]![0]);
+          expect(sum.perMinute === s.perMinute).toBe(ascending);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // Buckets not on their width's boundaries, or more than the cap holds, are summed, never handed back.
+    const misaligned: FailureSeries = { perMinute: new Map([[T0 + MINUTE, 2]]), bucketMinutes: 5 };
+    expect([...sumSeries([misaligned]).perMinute]).toEqual([[T0, 2]]);
+    const overfull: FailureSeries = {
+      perMinute: new Map(Array.from({ length: MAX_SERIES_BUCKETS + 1 }, (_, m) => [T0 + m * MINUTE, 1])),
+    };
+    const fitted = sumSeries([overfull]);
+    expect(fitted.bucketMinutes).toBe(5);
+    expect(total(fitted)).toBe(MAX_SERIES_BUCKETS + 1);
+  });
+
+  it("a cluster's partial keeps its series as it was when taken, while the aggregator goes on counting", () => {
+    const aggregator = new ClusterAggregator();
+    aggregator.observe(failure(T0));
+    aggregator.observe(failure(T0 + MINUTE));
+    const [taken] = aggregator.partials();
+    aggregator.observe(failure(T0 + MINUTE));
+    aggregator.observe(failure(T0 + 2 * MINUTE));
+    expect([...taken!.perMinute]).toEqual([
+      [T0, 1],
+      [T0 + MINUTE, 1],
+    ]);
+    expect([...aggregator.partials()[0]!.perMinute]).toEqual([
+      [T0, 1],
+      [T0 + MINUTE, 2],
+      [T0 + 2 * MINUTE, 1],
+    ]);
   });
 
   it("any split of the rows, merged, gives the one-pass series, which is the reference's", () => {
