@@ -455,6 +455,13 @@ export class EvidenceObserver implements RecordObserver {
     this.truncated.droppedCallers++;
   }
 
+  /**
+   * Kept short: what a row may first need after V8 has optimised this (a new caller past the cap, a new
+   * outcome, a row like its caller's last or not) is a method of its own, so that V8 deoptimises and
+   * recompiles that method, not all of `observe`. Inline, they recompiled `observe` in each thread,
+   * and compiling the scan's `observe` methods took 110-164 ms of a two-thread run; now 45-60 ms
+   * (BENCHMARKS.md, thirty-first round).
+   */
   observe(r: StorageRequest): void {
     const outcome = outcomeOf(r);
     if (outcome === undefined || !Number.isFinite(r.timeMs)) return;
@@ -535,8 +542,7 @@ export class EvidenceObserver implements RecordObserver {
 
   /**
    * Where `outcome`'s values are held in `state`, a new slot for a new outcome; -1 when the caller holds
-   * all it may (counted as folded). Kept out of `observe` for the reason unseenCaller is: a row's first
-   * 401/403 after `observe` was optimised brings an outcome string of another kind to this search.
+   * all it may (counted as folded).
    */
   private outcomeSlot(state: CallerState, outcome: string): number {
     const o = state.outcomes.indexOf(outcome);
@@ -551,12 +557,7 @@ export class EvidenceObserver implements RecordObserver {
     return state.outcomes.length - 1;
   }
 
-  /**
-   * The state of a caller whose raw key missed (undefined when it is dropped, counted): a method of its
-   * own, so that its first row past the caller cap, which reaches code no row reached before, makes V8
-   * deoptimise this small function rather than `observe` (one recompile of `observe` per thread, some
-   * 20 ms of compiling each, BENCHMARKS.md).
-   */
+  /** The state of a caller whose raw key missed; undefined when it is dropped (counted). */
   private unseenCaller(
     r: StorageRequest,
     acct: RawAccount,
