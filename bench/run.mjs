@@ -17,7 +17,8 @@
  *     caller per row, against the 10% as generated, one pass each;
  *   - the headline ratios, DuckDB's one thread against the whole analyze, in BENCH_ROUNDS (3) interleaved
  *     rounds over the archive and the Log Analytics file: DuckDB, then one pass, then the default
- *     threads, back to back, so that a busy shared machine weighs on both sides of each ratio alike.
+ *     threads, back to back, so that a busy shared machine weighs on both sides of each ratio alike;
+ *     with each side's CPU seconds (all its threads), which the machine's load moves less than wall time.
  * Prints a table and writes the figures, date and machine into BENCHMARKS.md (between markers).
  */
 import { spawnSync } from "node:child_process";
@@ -836,6 +837,8 @@ function interleavedRatios(file, rounds) {
   const onePass = [];
   const threads = [];
   const duckSeconds = [];
+  // CPU seconds of every thread of each side's process: less moved by the machine's load than wall time.
+  const cpu = { duck: [], onePass: [], threads: [] };
   for (let i = 0; i < rounds; i++) {
     process.stderr.write(`running round ${i + 1} of ${rounds}: DuckDB, one pass, default threads…\n`);
     const duck = run("duckdb-failures", file);
@@ -846,8 +849,11 @@ function interleavedRatios(file, rounds) {
     onePass.push(duck.wallMs / one.wallMs);
     threads.push(duck.wallMs / dflt.wallMs);
     duckSeconds.push(duck.wallMs / 1000);
+    cpu.duck.push(duck.cpuMs / 1000);
+    cpu.onePass.push(one.cpuMs / 1000);
+    cpu.threads.push(dflt.cpuMs / 1000);
   }
-  return { onePass, threads, duckSeconds };
+  return { onePass, threads, duckSeconds, cpu };
 }
 
 /** `median× (min–max×)` of ratios. */
@@ -1002,7 +1008,11 @@ async function main() {
             `default threads ${spread(headline.archive.threads)}, DuckDB taking ` +
             `${spread(headline.archive.duckSeconds, " s")}; Log Analytics NDJSON one pass ` +
             `${spread(headline.la.onePass)}, default threads ${spread(headline.la.threads)}, DuckDB taking ` +
-            `${spread(headline.la.duckSeconds, " s")}.`,
+            `${spread(headline.la.duckSeconds, " s")}. CPU seconds (every thread, user and system), median and ` +
+            `range: archive DuckDB ${spread(headline.archive.cpu.duck, " s")}, one pass ` +
+            `${spread(headline.archive.cpu.onePass, " s")}, default threads ${spread(headline.archive.cpu.threads, " s")}; ` +
+            `Log Analytics DuckDB ${spread(headline.la.cpu.duck, " s")}, one pass ${spread(headline.la.cpu.onePass, " s")}, ` +
+            `default threads ${spread(headline.la.cpu.threads, " s")}.`,
         ]
       : []),
     ...(engine && pipeline
