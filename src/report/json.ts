@@ -133,6 +133,24 @@ function flatArray(v: readonly unknown[], inner: string, indent: string): string
   return out + "\n" + indent + "]";
 }
 
+/**
+ * JSON.stringify(item, null, 2) with every line after the first indented by `inner` (spaces, two a
+ * level): `item` is stringified nested in as many arrays as `inner` has levels, where V8 indents it so
+ * itself, and its text is cut out of theirs. Re-indenting the text afterwards copied every incident's
+ * text once more (20 MB of a 1 GB run's tail, BENCHMARKS.md).
+ */
+function indentedJson(item: object, inner: string): string {
+  const levels = inner.length / 2;
+  let nested: unknown = item;
+  for (let i = 0; i < levels; i++) nested = [nested];
+  const text = JSON.stringify(nested, null, 2);
+  // Level i (1-based) opens with "[", a line break and 2i spaces, and closes with a line break,
+  // 2(i - 1) spaces and "]".
+  const opening = 2 * levels + levels * (levels + 1);
+  const closing = 2 * levels + levels * (levels - 1);
+  return text.slice(opening, text.length - closing);
+}
+
 function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
   let v = value;
   if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function")
@@ -166,10 +184,9 @@ function writeValue(w: ChunkWriter, value: unknown, indent: string): void {
       const item: unknown = v[i];
       if (isSkipped(item)) w.put("null");
       // An element (an incident, a caller) that the boundary would leave as it is: written by V8's own
-      // JSON.stringify, faster than piece by piece, then indented to its place. It holds no raw line
-      // break to indent wrongly: JSON escapes those inside strings.
+      // JSON.stringify, faster than piece by piece, already indented to its place.
       else if (item !== null && typeof item === "object" && passesUnchanged(w, item))
-        w.put(JSON.stringify(item, null, 2).replaceAll("\n", "\n" + inner));
+        w.put(indentedJson(item, inner));
       else writeValue(w, item, inner);
     }
     w.put("\n" + indent + "]");
