@@ -757,13 +757,7 @@ export class EvidenceObserver implements RecordObserver {
 
   /** What the caps left out so far (exact counts). */
   capsReached(): EvidenceCapsReport {
-    return {
-      callers: this.callers.size,
-      maxCallers: this.limits.maxCallers,
-      rowsOfDroppedCallers: this.truncated.droppedCallers,
-      foldedValues: this.truncated.foldedValues,
-      droppedBins: this.truncated.droppedBins,
-    };
+    return capsReport(this.callers.size, this.limits.maxCallers, this.truncated);
   }
 
   /** Entries held, by kind: each is bounded by a cap, whatever the rows (tests check them). */
@@ -824,12 +818,21 @@ export function evidenceCapsOf(evidence: RootCauseEvidence, maxCallers: number):
     seen.add(r.caller);
     callers++;
   }
+  return capsReport(callers, maxCallers, evidence.truncated);
+}
+
+/** What evidence of `callers` distinct callers, with these counts past its caps, says of them. */
+export function capsReport(
+  callers: number,
+  maxCallers: number,
+  truncated: RootCauseEvidence["truncated"],
+): EvidenceCapsReport {
   return {
     callers,
     maxCallers,
-    rowsOfDroppedCallers: evidence.truncated.droppedCallers,
-    foldedValues: evidence.truncated.foldedValues,
-    droppedBins: evidence.truncated.droppedBins,
+    rowsOfDroppedCallers: truncated.droppedCallers,
+    foldedValues: truncated.foldedValues,
+    droppedBins: truncated.droppedBins,
   };
 }
 

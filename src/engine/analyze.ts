@@ -132,7 +132,6 @@ export function resultFromPartials(o: ResultFromPartialsOptions): AnalysisResult
   const buildOpts: Parameters<typeof buildIncidentsCapped>[1] = {
     activity: o.activity,
     window: o.window,
-    clock: o.clock,
   };
   if (o.explainer) buildOpts.explainer = o.explainer;
   if (o.limits) buildOpts.limits = o.limits;

@@ -1,5 +1,4 @@
 import { classifyChallenge } from "../classify/classify.js";
-import type { Clock } from "../clock.js";
 import {
   DEFAULT_CLUSTER_LIMITS,
   mergePartials,
@@ -31,10 +30,8 @@ import { compareText } from "../order.js";
 export interface BuildIncidentsOptions {
   activity: readonly ActivityEvent[];
   explainer?: RootCauseExplainer;
-  /** The analysis window (epoch ms). */
+  /** The analysis window (epoch ms): incidents depend only on the data and the window, never on "now". */
   window: { fromMs: number; toMs: number };
-  /** Reserved for stages that need "now"; incidents themselves depend only on the data and the window. */
-  clock: Clock;
   limits?: Partial<ClusterLimits>;
   /**
    * The partials are already mergePartials' output under the same limits (resultFromSlices merges

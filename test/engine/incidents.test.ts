@@ -129,7 +129,6 @@ describe("incidents", () => {
     const [inc] = buildIncidents(agg.partials(), {
       activity: [],
       window: { fromMs: agg.minTimeMs, toMs: agg.maxTimeMs },
-      clock,
     });
     expect(inc!.services).toEqual(["blob", "queue"]);
     expect(inc!.operations).toEqual(["GetMessages", "PutBlob", "PutMessage"]);
@@ -162,7 +161,6 @@ describe("incidents", () => {
       buildIncidents(agg.partials(), {
         activity: [],
         window: { fromMs: agg.minTimeMs, toMs: agg.maxTimeMs },
-        clock,
         ...(limits ? { limits } : {}),
       })[0]!;
     const inc = build();

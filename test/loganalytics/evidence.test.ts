@@ -215,7 +215,6 @@ describe("root causes from Log Analytics evidence", () => {
     const incidents = buildIncidents(result.partials, {
       activity: [],
       window: { fromMs: START - 3_600_000, toMs: AFTER_ALL },
-      clock,
     });
     expect(incidents.length).toBeGreaterThanOrEqual(6);
     let explainedWithChanges = 0;
