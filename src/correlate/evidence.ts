@@ -822,7 +822,7 @@ export function evidenceCapsOf(evidence: RootCauseEvidence, maxCallers: number):
 }
 
 /** What evidence of `callers` distinct callers, with these counts past its caps, says of them. */
-export function capsReport(
+function capsReport(
   callers: number,
   maxCallers: number,
   truncated: RootCauseEvidence["truncated"],
