@@ -302,8 +302,12 @@ function findRecord(
 ): CallerValueRecord | undefined {
   if (state.recordIndex) return state.recordIndex[o * DIMENSIONS + DIMENSION_INDEX[dimension]]?.get(value);
   const outcome = state.outcomes[o];
-  for (const r of state.records)
+  // Indexed: a new caller's records are looked up while the code is still cold, where for-of allocates.
+  const records = state.records;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     if (r.value === value && r.dimension === dimension && r.outcome === outcome) return r;
+  }
   return undefined;
 }
 
@@ -417,7 +421,14 @@ class KeyFilter {
  * next observation).
  */
 export class EvidenceObserver implements RecordObserver {
-  private readonly callers = new Map<string, CallerState>();
+  /**
+   * Every caller, in first-seen order (the order evidence() lists them); found by account and identity
+   * in `byAccount`. Two maps, not one keyed by account and identity joined: that key was one more string
+   * per caller to build, copy and hash, and the grouping the evidence index takes is this one as held.
+   */
+  private readonly callers: CallerState[] = [];
+  /** lower-case account → caller identity → state (the grouping liveEvidence hands the index). */
+  private readonly byAccount = new Map<string, Map<string, CallerState>>();
   /** raw AccountName → raw caller key (object id, IP or auth hash) → state; aliases of `callers`. */
   private readonly byRawAccount = new Map<string, RawAccount>();
   /** lower-case account → how many raw spellings of it were seen (1 almost always). */
@@ -442,7 +453,7 @@ export class EvidenceObserver implements RecordObserver {
    */
   dropsSuccessRow(account: string, keyHash: number, keyKind: CallerKeyKind): boolean {
     // While callers are still taken, a new one is kept: no row of an unseen caller is dropped.
-    if (this.callers.size < this.limits.maxCallers) return false;
+    if (this.callers.length < this.limits.maxCallers) return false;
     const acct = this.byRawAccount.get(account);
     if (!acct) return this.byRawAccount.size >= this.limits.maxCallers;
     return !this.knownKeys.mayHold(keyHash) && this.surelyDropped(acct, keyKind);
@@ -584,7 +595,7 @@ export class EvidenceObserver implements RecordObserver {
    * cap, this is nearly every row. Conservative: any doubt takes the slow path, which decides the same.
    */
   private surelyDropped(acct: RawAccount, key: CallerKeyKind): boolean {
-    if (this.callers.size < this.limits.maxCallers) return false;
+    if (this.callers.length < this.limits.maxCallers) return false;
     // The slow path would still learn the account's resource id; and another spelling of the account,
     // or a full alias map, could hold the same caller under another raw key.
     if (!acct.resourceIdKnown || acct.spellings !== 1 || acct.callers.size >= this.limits.maxCallers)
@@ -608,17 +619,19 @@ export class EvidenceObserver implements RecordObserver {
     }
     if (r.requesterObjectId && r.requesterObjectId !== r.requesterObjectId.toLowerCase())
       acct.upperCaseIds = true;
-    const caller = detach(callerIdentityOf(r));
-    const key = detach(account + "\u0000" + caller);
-    let state = this.callers.get(key);
+    const caller = callerIdentityOf(r);
+    let byCaller = this.byAccount.get(account);
+    let state = byCaller?.get(caller);
     if (!state) {
-      if (this.callers.size >= this.limits.maxCallers) {
+      if (this.callers.length >= this.limits.maxCallers) {
         this.truncated.droppedCallers++;
         return undefined;
       }
+      if (!byCaller) this.byAccount.set(account, (byCaller = new Map()));
       state = {
         account,
-        caller,
+        // Kept for the run: a copy, so it does not keep the row's line alive.
+        caller: detach(caller),
         records: [],
         recordIndex: undefined,
         outcomes: [],
@@ -627,7 +640,8 @@ export class EvidenceObserver implements RecordObserver {
         bins: [],
         lastBin: undefined,
       };
-      this.callers.set(key, state);
+      byCaller.set(state.caller, state);
+      this.callers.push(state);
     }
     return state;
   }
@@ -723,41 +737,35 @@ export class EvidenceObserver implements RecordObserver {
    */
   liveEvidence(): RootCauseEvidence {
     if (this.cachedLive) return this.cachedLive;
-    const callers: CallerValueRecord[] = [];
-    const activity: CallerActivityRecord[] = [];
-    for (const s of this.callers.values()) {
-      for (const r of s.records) callers.push(r);
-      for (const b of s.bins) activity.push(b);
-    }
-    const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
-    this.cachedLive = { callers, activity, accounts, truncated: { ...this.truncated } };
-    const grouping = new Map<string, Map<string, CallerState>>();
-    for (const s of this.callers.values()) {
-      let byCaller = grouping.get(s.account);
-      if (!byCaller) grouping.set(s.account, (byCaller = new Map()));
-      byCaller.set(s.caller, s);
-    }
-    groupings.set(this.cachedLive, grouping);
+    const states = this.callers;
+    let listed: Pick<RootCauseEvidence, "callers" | "activity"> | undefined;
+    this.cachedLive = {
+      // Listed when first read: the explainer's index takes the callers as held (groupings) and never
+      // reads the lists, which were 70,000 records and 10,000 bins gathered in cold code after a scan.
+      get callers() {
+        return (listed ??= recordsAndBinsOf(states, false)).callers;
+      },
+      get activity() {
+        return (listed ??= recordsAndBinsOf(states, false)).activity;
+      },
+      accounts: [...this.accounts].map(([account, resourceId]) => ({ account, resourceId })),
+      truncated: { ...this.truncated },
+    };
+    groupings.set(this.cachedLive, this.byAccount);
     return this.cachedLive;
   }
 
   /** The accumulated records (copies; safe to keep). */
   evidence(): RootCauseEvidence {
     if (this.cached) return this.cached;
-    const callers: CallerValueRecord[] = [];
-    const activity: CallerActivityRecord[] = [];
-    for (const s of this.callers.values()) {
-      for (const r of s.records) callers.push({ ...r });
-      for (const b of s.bins) activity.push({ ...b });
-    }
     const accounts = [...this.accounts].map(([account, resourceId]) => ({ account, resourceId }));
-    this.cached = { callers, activity, accounts, truncated: { ...this.truncated } };
+    this.cached = { ...recordsAndBinsOf(this.callers, true), accounts, truncated: { ...this.truncated } };
     return this.cached;
   }
 
   /** What the caps left out so far (exact counts). */
   capsReached(): EvidenceCapsReport {
-    return capsReport(this.callers.size, this.limits.maxCallers, this.truncated);
+    return capsReport(this.callers.length, this.limits.maxCallers, this.truncated);
   }
 
   /** Entries held, by kind: each is bounded by a cap, whatever the rows (tests check them). */
@@ -771,14 +779,14 @@ export class EvidenceObserver implements RecordObserver {
   } {
     let records = 0;
     let bins = 0;
-    for (const s of this.callers.values()) {
+    for (const s of this.callers) {
       records += s.records.length;
       bins += s.bins.length;
     }
     let rawCallerKeys = 0;
     for (const a of this.byRawAccount.values()) rawCallerKeys += a.callers.size;
     return {
-      callers: this.callers.size,
+      callers: this.callers.length,
       records,
       bins,
       rawAccounts: this.byRawAccount.size,
@@ -789,8 +797,22 @@ export class EvidenceObserver implements RecordObserver {
 
   /** Number of (account, caller) pairs remembered: what memory grows with. */
   get callerCount(): number {
-    return this.callers.size;
+    return this.callers.length;
   }
+}
+
+/** The records and bins of `states`, caller by caller in their order; `copies`: each a copy. */
+function recordsAndBinsOf(
+  states: readonly CallerState[],
+  copies: boolean,
+): Pick<RootCauseEvidence, "callers" | "activity"> {
+  const callers: CallerValueRecord[] = [];
+  const activity: CallerActivityRecord[] = [];
+  for (const s of states) {
+    for (const r of s.records) callers.push(copies ? { ...r } : r);
+    for (const b of s.bins) activity.push(copies ? { ...b } : b);
+  }
+  return { callers, activity };
 }
 
 function maxOpt(a: number | undefined, b: number | undefined): number | undefined {
@@ -1084,10 +1106,11 @@ export class EvidenceIndex {
    * again (30-57 ms, most of it cold code, after a two-thread scan of 1 GB).
    */
   private adopt(grouping: CallerGrouping): void {
-    for (const [account, byCaller] of grouping) {
+    // forEach, not for-of over entries: this runs once, cold, where each entry was a new pair.
+    grouping.forEach((byCaller, account) => {
       const views = new Map<string, CallerView>();
-      for (const [caller, held] of byCaller) {
-        if (held.records.length === 0 && held.bins.length === 0) continue;
+      byCaller.forEach((held, caller) => {
+        if (held.records.length === 0 && held.bins.length === 0) return;
         views.set(caller, {
           account,
           caller,
@@ -1095,9 +1118,9 @@ export class EvidenceIndex {
           keys: keysOf(held.records),
           bins: held.bins,
         });
-      }
+      });
       this.byAccount.set(account, views);
-    }
+    });
   }
 
   private view(account: string, caller: string): CallerView {
@@ -1137,13 +1160,17 @@ export class EvidenceIndex {
     let byKey = this.callersByKey.get(acct);
     if (!byKey) {
       byKey = new Map();
-      for (const v of this.callersOf(acct))
-        for (const key of v.keys) {
+      const views = this.callersOf(acct);
+      for (let i = 0; i < views.length; i++) {
+        const v = views[i]!;
+        for (let k = 0; k < v.keys.length; k++) {
+          const key = v.keys[k]!;
           const list = byKey.get(key);
           if (!list) byKey.set(key, [v]);
           // A caller with several records of a key is listed once.
           else if (list[list.length - 1] !== v) list.push(v);
         }
+      }
       this.callersByKey.set(acct, byKey);
     }
     return byKey.get(lookupKeyOf(outcome, dimension)) ?? NO_CALLERS;
@@ -1223,6 +1250,17 @@ function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
 
 const NO_RECORDS: readonly CallerValueRecord[] = Object.freeze([]);
 const NO_CALLERS: readonly CallerView[] = Object.freeze([]);
+
+/** The first record of one caller for an outcome and dimension ("all" has one per outcome), if any. */
+export function firstRecordOf(
+  view: CallerView,
+  outcome: string,
+  dimension: CallerDimension,
+): CallerValueRecord | undefined {
+  const key = lookupKeyOf(outcome, dimension);
+  for (let i = 0; i < view.keys.length; i++) if (view.keys[i] === key) return view.records[i];
+  return undefined;
+}
 
 /** Records of one caller for an outcome and dimension. */
 export function recordsOf(

@@ -2,6 +2,7 @@ import { codesMeantBy } from "../codes/error-codes.js";
 import { redactSecrets } from "../redact.js";
 import {
   challengeOutcome,
+  firstRecordOf,
   recordsOf,
   type CallerDimension,
   type CallerValueRecord,
@@ -170,7 +171,7 @@ export function failingCallersOf(
   if (known) return known;
   const out: FailingCaller[] = [];
   for (const view of index.callersWith(account, outcome, "all")) {
-    const all = recordsOf(view, outcome, "all")[0]!;
+    const all = firstRecordOf(view, outcome, "all")!;
     out.push({ view, failures: all.count, firstFailureMs: all.firstMs });
   }
   out.sort((a, b) => b.failures - a.failures || compareText(a.view.caller, b.view.caller));
@@ -311,7 +312,7 @@ function addressesOf(index: EvidenceIndex, account: string): AccountAddresses {
     const list: KnownAddress[] = [];
     for (const v of index.callersWith(account, "ok", "all")) {
       if (!v.caller.startsWith("ip:")) continue;
-      const ok = recordsOf(v, "ok", "all")[0]!;
+      const ok = firstRecordOf(v, "ok", "all")!;
       list.push({ address: displayCaller(v.caller), successes: ok.count, firstOkMs: ok.firstMs });
     }
     list.sort((x, y) => x.firstOkMs - y.firstOkMs);

@@ -122,6 +122,9 @@ describe("evidence records", () => {
     // So does one over an observer's live evidence, built from what the observer held of each caller.
     const live = shards[0]!.liveEvidence();
     expectSameAnswers(new EvidenceIndex(live), new EvidenceIndex(structuredClone(live)), live);
+    // Its lists, made only when read, hold what the observer's copies hold, in the same order.
+    expect(structuredClone(live)).toEqual(shards[0]!.evidence());
+    expect(live.callers).toBe(live.callers);
   });
 
   it("explains the same from merged shards as from one observer", () => {
