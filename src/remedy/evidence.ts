@@ -188,6 +188,7 @@ export class EvidenceAccumulator {
       authorization: sortAuthorization([...this.authorization.values()].map((a) => ({ ...a }))),
     };
     if (this.resourceId) ev.resourceId = this.resourceId;
+    merged.add(ev);
     return ev;
   }
 }
@@ -208,6 +209,8 @@ function sortAuthorization(list: AuthorizationObservation[]): AuthorizationObser
 export function mergeEvidence(parts: ReadonlyArray<RemedyEvidence | undefined>): RemedyEvidence | undefined {
   const present = parts.filter((p): p is RemedyEvidence => p !== undefined);
   if (present.length === 0) return undefined;
+  // Most incidents have one cluster, whose evidence a merge would only copy.
+  if (present.length === 1 && merged.has(present[0]!)) return present[0];
   const containers = new Map<string, number>();
   let other = 0;
   const principals = new Map<string, PrincipalObservation>();
@@ -249,5 +252,13 @@ export function mergeEvidence(parts: ReadonlyArray<RemedyEvidence | undefined>):
     authorization: sortAuthorization([...authorization.values()]).slice(0, EVIDENCE_LIMITS.authorization),
   };
   if (resourceId) out.resourceId = resourceId;
+  merged.add(out);
   return out;
 }
+
+/**
+ * Evidence that is its own merge: a snapshot (its caps are the merge's, its lists already in the merge's
+ * order) or a merge's output. Merging one of them alone hands it back. Evidence from elsewhere (a
+ * thread's or a state store's copy, Log Analytics) is merged even alone.
+ */
+const merged = new WeakSet<RemedyEvidence>();

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EVIDENCE_LIMITS, EvidenceAccumulator } from "../../src/remedy/evidence.js";
+import { EVIDENCE_LIMITS, EvidenceAccumulator, mergeEvidence } from "../../src/remedy/evidence.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 
 /** A 403 of `details` (AuthorizationDetails as logged) by object id `oid`. */
@@ -66,6 +66,52 @@ describe("the remedy evidence of a cluster's 403s", () => {
           for (const { entry, count } of expected.values()) expect(got).toContainEqual({ ...entry, count });
         },
       ),
+    );
+  });
+
+  it("is its own merge, as a snapshot and as a merge's output: merged alone, it is handed back", () => {
+    const row = fc.record({
+      container: fc.integer({ min: 0, max: 30 }),
+      oid: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
+      upn: fc.constantFrom("a@contoso.com", undefined),
+      reason: fc.constantFrom("A", "B", undefined),
+      roleAssignmentId: fc.option(fc.integer({ min: 0, max: 30 }).map(String), { nil: undefined }),
+    });
+    const snapshotOf = (
+      rows: ReadonlyArray<{
+        container: number;
+        oid: number | undefined;
+        upn: string | undefined;
+        reason: string | undefined;
+        roleAssignmentId: string | undefined;
+      }>,
+    ) => {
+      const acc = new EvidenceAccumulator();
+      for (const x of rows) {
+        const entry: Record<string, string> = { action: ACTION, result: "Denied" };
+        if (x.reason) entry.reason = x.reason;
+        if (x.roleAssignmentId) entry.roleAssignmentId = x.roleAssignmentId;
+        const r = denied([entry], x.oid === undefined ? undefined : `oid-${x.oid}`);
+        r.objectKey = `/acct1/c${x.container}/blob.json`;
+        r.resourceId = `/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/acct1/blobServices/default`;
+        if (x.upn) r.requesterUpn = x.upn;
+        acc.observe(r);
+      }
+      return acc.snapshot();
+    };
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 120 }), fc.array(row, { maxLength: 60 }), (a, b) => {
+        const snapshot = snapshotOf(a);
+        // Handing it back is right only because merging a copy of it (no merge's) gives it again.
+        expect(mergeEvidence([structuredClone(snapshot)])).toEqual(snapshot);
+        expect(mergeEvidence([undefined, snapshot])).toBe(snapshot);
+        const both = mergeEvidence([snapshot, snapshotOf(b)])!;
+        expect(mergeEvidence([structuredClone(both)])).toEqual(both);
+        expect(mergeEvidence([both])).toBe(both);
+        // A copy from elsewhere (a thread's, a state store's) is merged, not handed back.
+        const copy = structuredClone(snapshot);
+        expect(mergeEvidence([copy])).not.toBe(copy);
+      }),
     );
   });
 
