@@ -220,6 +220,7 @@ export class ClusterAggregator implements RecordObserver {
   observe(r: StorageRequest): void {
     this.countRow(r.timeMs);
     if (!isAuthFailure(r)) return;
+    if (this.over) throw new Error("a 401/403 observed after the aggregator's final partials");
     this.failures++;
 
     // Same string as clusterKeyString(clusterKeyOf(r)), without building the key object per row.
@@ -302,6 +303,22 @@ export class ClusterAggregator implements RecordObserver {
 
   /** Snapshot of the clusters, in cluster-key order so output does not depend on arrival order. */
   partials(): ClusterPartial[] {
+    return this.partialsOf(false);
+  }
+
+  /**
+   * The partials of a scan that is over: the clusters' series are handed over, not copied (300 clusters
+   * held some 240,000 buckets, copied to outlive the aggregator). Nothing may be observed after.
+   */
+  finalPartials(): ClusterPartial[] {
+    this.over = true;
+    return this.partialsOf(true);
+  }
+
+  /** finalPartials was called: a 401/403 observed now would count into series a partial holds. */
+  private over = false;
+
+  private partialsOf(handOver: boolean): ClusterPartial[] {
     const out: ClusterPartial[] = [];
     for (const ks of [...this.clusters.keys()].sort()) {
       const c = this.clusters.get(ks)!;
@@ -310,8 +327,10 @@ export class ClusterAggregator implements RecordObserver {
         count: c.count,
         firstSeenMs: c.firstSeenMs,
         lastSeenMs: c.lastSeenMs,
-        // A copy: the cluster's series goes on counting, and sumSeries may hand back what it is given.
-        ...sumSeries([{ perMinute: new Map(c.perMinute), bucketMinutes: c.bucketMinutes }]),
+        // Else a copy: the cluster's series goes on counting, and sumSeries may hand back what it is given.
+        ...sumSeries([
+          { perMinute: handOver ? c.perMinute : new Map(c.perMinute), bucketMinutes: c.bucketMinutes },
+        ]),
         callers: c.callers.summaries(),
         // Sorted as mergePartials leaves them, so a partial reads the same before and after a merge.
         sampleUris: [...c.sampleUris].sort(),

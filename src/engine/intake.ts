@@ -89,13 +89,14 @@ export class RequestIntake implements RecordObserver, UnseenCallerShortcut {
   }
 
   /**
-   * The summary of the scan. Callers keep this, not the intake: the aggregator's working state (top
-   * callers, memos) can then be collected before incidents are built.
+   * The summary of the scan, once it is over (nothing may be taken after). Callers keep this, not the
+   * intake: the aggregator's working state (top callers, memos) can then be collected before incidents
+   * are built.
    */
   summary(): IntakeSummary {
     const a = this.aggregator;
     const out: IntakeSummary = {
-      partials: a.partials(),
+      partials: a.finalPartials(),
       rows: a.rows,
       failures: a.failures,
       minTimeMs: a.minTimeMs,

@@ -213,6 +213,29 @@ describe("ClusterAggregator", () => {
     );
   });
 
+  it("hands its series over when the scan is over, as they are, and takes no 401/403 after", () => {
+    const rows = generateAll({ seed: 5 }).requests;
+    const counting = new ClusterAggregator();
+    const over = new ClusterAggregator();
+    for (const r of rows) {
+      counting.observe(r);
+      over.observe(r);
+    }
+    const before = counting.partials();
+    const final = over.finalPartials();
+    expect(final).toEqual(before);
+    // A snapshot's series are copies: the aggregator counts on without changing them.
+    const { errorCode, ...key } = before[0]!.key;
+    const again = failure({ ...key, statusText: errorCode, timeMs: before[0]!.lastSeenMs + 60_000 });
+    counting.observe(again);
+    expect(counting.partials()[0]!.count).toBe(before[0]!.count + 1);
+    expect(before).toEqual(final);
+    // After the final partials, a 401/403 would count into series they hold: refused.
+    expect(() => over.observe(again)).toThrow(/after the aggregator's final partials/);
+    over.observe(failure({ statusCode: 200, statusText: "Success" }));
+    expect(over.finalPartials()).toEqual(final);
+  });
+
   it("merge is associative and commutative on counts", () => {
     const rows = generateAll({ seed: 5 }).requests.filter(
       (r) => r.statusCode === 403 || r.statusCode === 401,
