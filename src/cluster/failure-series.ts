@@ -108,18 +108,31 @@ export function sumSeries(parts: Iterable<FailureSeries>): FailureSeries {
   // Widening keeps ascending buckets ascending.
   fit(out);
   if (!ordered) out.perMinute = new Map([...out.perMinute].sort((a, b) => a[0] - b[0]));
+  knownSums.set(out.perMinute, { size: out.perMinute.size, width: bucketMinutesOf(out) });
   return out;
 }
 
+/**
+ * Maps found to be sums, with their size and width then. A series is summed alone several times on its
+ * way to an incident (its partial, the merge, the incident), each check a walk over up to 3,000 buckets.
+ * Only a new bucket could undo it (counts do not; nothing deletes a bucket), and a new bucket changes the
+ * size.
+ */
+const knownSums = new WeakMap<ReadonlyMap<number, number>, { size: number; width: number }>();
+
 /** Whether `series` is what summing it alone gives: at most MAX_SERIES_BUCKETS aligned buckets, ascending. */
 function isSum(series: FailureSeries): boolean {
-  if (series.perMinute.size > MAX_SERIES_BUCKETS) return false;
+  const counts = series.perMinute;
   const width = bucketMinutesOf(series);
+  const known = knownSums.get(counts);
+  if (known !== undefined && known.size === counts.size && known.width === width) return true;
+  if (counts.size > MAX_SERIES_BUCKETS) return false;
   let last = Number.NEGATIVE_INFINITY;
-  for (const start of series.perMinute.keys()) {
+  for (const start of counts.keys()) {
     if (start <= last || bucketStartMs(start, width) !== start) return false;
     last = start;
   }
+  knownSums.set(counts, { size: counts.size, width });
   return true;
 }
 

@@ -1189,8 +1189,11 @@ export class EvidenceIndex {
     let map = this.byValue.get(key);
     if (!map) {
       const built = new Map<string, CallerValueRecord[]>();
+      const wanted = lookupKeyOf(outcome, dimension);
       for (const v of this.callersOf(account)) {
-        for (const r of recordsOf(v, outcome, dimension)) {
+        for (let i = 0; i < v.keys.length; i++) {
+          if (v.keys[i] !== wanted) continue;
+          const r = v.records[i]!;
           const list = built.get(r.value);
           if (list) list.push(r);
           else built.set(r.value, [r]);
@@ -1233,7 +1236,18 @@ function keysOf(records: readonly CallerValueRecord[]): string[] {
  */
 const lookupKeys = new Map<string, Map<CallerDimension, string>>();
 
+/** The last lookupKeyOf answer: the explainer asks for one outcome and dimension across a run of callers. */
+let lastLookup = { outcome: "", dimension: "" as CallerDimension | "", key: "" };
+
 function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
+  const last = lastLookup;
+  if (outcome === last.outcome && dimension === last.dimension) return last.key;
+  const key = memoisedLookupKeyOf(outcome, dimension);
+  lastLookup = { outcome, dimension, key };
+  return key;
+}
+
+function memoisedLookupKeyOf(outcome: string, dimension: CallerDimension): string {
   let byDimension = lookupKeys.get(outcome);
   if (!byDimension) {
     if (lookupKeys.size >= 4096) lookupKeys.clear();
@@ -1260,6 +1274,14 @@ export function firstRecordOf(
   const key = lookupKeyOf(outcome, dimension);
   for (let i = 0; i < view.keys.length; i++) if (view.keys[i] === key) return view.records[i];
   return undefined;
+}
+
+/**
+ * What recordsOf compares a caller's records by (CallerView.keys): for a loop over callers that asks
+ * for one outcome and dimension of each, looking it up once.
+ */
+export function recordKeyOf(outcome: string, dimension: CallerDimension): string {
+  return lookupKeyOf(outcome, dimension);
 }
 
 /** Records of one caller for an outcome and dimension. */

@@ -10,7 +10,7 @@ import {
   DEFAULT_EVIDENCE_LIMITS,
   EvidenceIndex,
   EvidenceObserver,
-  recordsOf,
+  recordKeyOf,
   type EvidenceLimits,
   type RootCauseEvidence,
 } from "./evidence.js";
@@ -70,16 +70,22 @@ function incidentFacts(
     if (c.ip) facts.ips.add(c.ip);
   }
   const outcome = challengeOutcome(incident.statusCode, incident.errorCode, incident.authType);
-  for (const f of failingCallersOf(index, incident.account, outcome)) {
-    for (const r of recordsOf(f.view, outcome, "keySlot")) facts.keySlots.add(r.value);
-    if (f.view.caller.startsWith("oid:")) facts.principals.add(f.view.caller.slice(4));
-    if (f.view.caller.startsWith("ip:")) facts.ips.add(f.view.caller.slice(3));
-    for (const r of recordsOf(f.view, outcome, "callerIp")) facts.ips.add(r.value);
-  }
+  // Each failing caller's records read once for the three dimensions (hundreds of callers an incident).
+  const keySlot = recordKeyOf(outcome, "keySlot");
+  const callerIp = recordKeyOf(outcome, "callerIp");
+  const credential = recordKeyOf(outcome, "credential");
   const failingKeys = new Set<string>();
-  for (const f of failingCallersOf(index, incident.account, outcome))
-    for (const r of recordsOf(f.view, outcome, "credential"))
-      if (/^key[12]\(/.test(r.value)) failingKeys.add(r.value);
+  for (const { view } of failingCallersOf(index, incident.account, outcome)) {
+    if (view.caller.startsWith("oid:")) facts.principals.add(view.caller.slice(4));
+    if (view.caller.startsWith("ip:")) facts.ips.add(view.caller.slice(3));
+    for (let i = 0; i < view.keys.length; i++) {
+      const key = view.keys[i];
+      if (key === keySlot) facts.keySlots.add(view.records[i]!.value);
+      else if (key === callerIp) facts.ips.add(view.records[i]!.value);
+      else if (key === credential && /^key[12]\(/.test(view.records[i]!.value))
+        failingKeys.add(view.records[i]!.value);
+    }
+  }
   if (failingKeys.size) {
     const succeeded = index.recordsByValue(incident.account, "ok", "credential");
     for (const key of failingKeys) {

@@ -111,6 +111,19 @@ describe("a cluster's failure series", () => {
       ),
       { numRuns: 200 },
     );
+    // A series found to be a sum, then given a bucket out of order, is no longer one: summed, sorted.
+    const grown: FailureSeries = { perMinute: new Map([[T0 + 2 * MINUTE, 1]]) };
+    expect(sumSeries([grown]).perMinute).toBe(grown.perMinute);
+    addFailures(grown, T0 + 2 * MINUTE);
+    expect(sumSeries([grown]).perMinute).toBe(grown.perMinute);
+    addFailures(grown, T0);
+    expect([...sumSeries([grown]).perMinute]).toEqual([
+      [T0, 1],
+      [T0 + 2 * MINUTE, 2],
+    ]);
+    // Nor is one read at another width than it was found a sum at.
+    const sum = sumSeries([{ perMinute: new Map([[T0 + MINUTE, 1]]) }]);
+    expect([...sumSeries([{ ...sum, bucketMinutes: 5 }]).perMinute]).toEqual([[T0, 1]]);
     // Buckets not on their width's boundaries, or more than the cap holds, are summed, never handed back.
     const misaligned: FailureSeries = { perMinute: new Map([[T0 + MINUTE, 2]]), bucketMinutes: 5 };
     expect([...sumSeries([misaligned]).perMinute]).toEqual([[T0, 2]]);
