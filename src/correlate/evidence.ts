@@ -1239,7 +1239,11 @@ const lookupKeys = new Map<string, Map<CallerDimension, string>>();
 /** The last lookupKeyOf answer: the explainer asks for one outcome and dimension across a run of callers. */
 let lastLookup = { outcome: "", dimension: "" as CallerDimension | "", key: "" };
 
-function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
+/**
+ * What a caller's records are compared by (CallerView.keys, recordsOf): a loop over callers that asks
+ * for one outcome and dimension of each looks it up once.
+ */
+export function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
   const last = lastLookup;
   if (outcome === last.outcome && dimension === last.dimension) return last.key;
   const key = memoisedLookupKeyOf(outcome, dimension);
@@ -1274,14 +1278,6 @@ export function firstRecordOf(
   const key = lookupKeyOf(outcome, dimension);
   for (let i = 0; i < view.keys.length; i++) if (view.keys[i] === key) return view.records[i];
   return undefined;
-}
-
-/**
- * What recordsOf compares a caller's records by (CallerView.keys): for a loop over callers that asks
- * for one outcome and dimension of each, looking it up once.
- */
-export function recordKeyOf(outcome: string, dimension: CallerDimension): string {
-  return lookupKeyOf(outcome, dimension);
 }
 
 /** Records of one caller for an outcome and dimension. */

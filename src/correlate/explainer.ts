@@ -10,7 +10,7 @@ import {
   DEFAULT_EVIDENCE_LIMITS,
   EvidenceIndex,
   EvidenceObserver,
-  recordKeyOf,
+  lookupKeyOf,
   type EvidenceLimits,
   type RootCauseEvidence,
 } from "./evidence.js";
@@ -71,9 +71,9 @@ function incidentFacts(
   }
   const outcome = challengeOutcome(incident.statusCode, incident.errorCode, incident.authType);
   // Each failing caller's records read once for the three dimensions (hundreds of callers an incident).
-  const keySlot = recordKeyOf(outcome, "keySlot");
-  const callerIp = recordKeyOf(outcome, "callerIp");
-  const credential = recordKeyOf(outcome, "credential");
+  const keySlot = lookupKeyOf(outcome, "keySlot");
+  const callerIp = lookupKeyOf(outcome, "callerIp");
+  const credential = lookupKeyOf(outcome, "credential");
   const failingKeys = new Set<string>();
   for (const { view } of failingCallersOf(index, incident.account, outcome)) {
     if (view.caller.startsWith("oid:")) facts.principals.add(view.caller.slice(4));
