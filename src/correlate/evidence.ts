@@ -958,14 +958,14 @@ const mergeOutputs = new WeakSet<RootCauseEvidence>();
  * merge's, changed in place rather than copied.
  */
 export class EvidenceMerge {
-  private readonly callers: CallerValueRecord[] = [];
+  private callers: CallerValueRecord[] = [];
   // account → caller → what is held of it. A caller has a handful of records and bins: matching them
   // scans (cheaper than one composite string key per record, which dominated merging large evidence),
   // and one holder serves both (a map of bins per caller was a tenth of merging a parallel scan's parts).
   private readonly byAccount = new Map<string, Map<string, MergedCaller>>();
   // Each part lists its records and bins caller by caller: a run of one caller is looked up once.
   private readonly run = new CallerRun((account, caller) => this.heldOf(account, caller));
-  private readonly binsInOrder: CallerActivityRecord[] = [];
+  private binsInOrder: CallerActivityRecord[] = [];
   private readonly accounts = new Map<string, string>();
   private readonly truncated = { droppedCallers: 0, foldedValues: 0, droppedBins: 0 };
 
@@ -984,6 +984,7 @@ export class EvidenceMerge {
 
   add(p: RootCauseEvidence): void {
     const { run, owned } = this;
+    if (owned && this.byAccount.size === 0 && this.adopted(p)) return;
     for (const r of p.callers) {
       const held = run.of(r.account, r.caller);
       const account = run.account;
@@ -1043,6 +1044,41 @@ export class EvidenceMerge {
     this.truncated.droppedBins += p.truncated.droppedBins;
   }
 
+  /**
+   * The first part of an owned merge, when it comes grouped (an observer's live evidence, a merge's
+   * output) and no caller of it holds records that the merge would join (outcomes that differ only in
+   * case): its callers' records and bins become the merge's as they are held, where adding it looked
+   * each record up and copied it into a holder of its own (a parallel scan's main thread, 5,000 callers).
+   */
+  private adopted(p: RootCauseEvidence): boolean {
+    const grouping = groupings.get(p);
+    if (!grouping) return false;
+    for (const byCaller of grouping.values())
+      for (const held of byCaller.values()) if (joinsRecords(held.records)) return false;
+    grouping.forEach((byCaller, account) => {
+      const mine = new Map<string, MergedCaller>();
+      byCaller.forEach((held, caller) => {
+        if (held.records.length === 0 && held.bins.length === 0) return;
+        const merged: MergedCaller = { records: held.records, recordIndex: undefined, bins: held.bins };
+        if (held.records.length > SCAN_LIMIT) {
+          merged.recordIndex = new Map();
+          for (const c of held.records) indexMerged(merged.recordIndex, c);
+        }
+        mine.set(caller, merged);
+      });
+      this.byAccount.set(account, mine);
+    });
+    this.callers = p.callers;
+    this.binsInOrder = p.activity;
+    for (const a of p.accounts)
+      if (!this.accounts.has(a.account.toLowerCase()))
+        this.accounts.set(a.account.toLowerCase(), a.resourceId);
+    this.truncated.droppedCallers += p.truncated.droppedCallers;
+    this.truncated.foldedValues += p.truncated.foldedValues;
+    this.truncated.droppedBins += p.truncated.droppedBins;
+    return true;
+  }
+
   /** The merge of every part added (the merge is done with: add nothing after). */
   result(): RootCauseEvidence {
     const merged: RootCauseEvidence = {
@@ -1055,6 +1091,30 @@ export class EvidenceMerge {
     mergeOutputs.add(merged);
     return merged;
   }
+}
+
+/**
+ * Whether a merge would join two of one caller's records: the same dimension and value under outcomes
+ * that differ only in case (sameOutcome). An observer keeps outcomes as logged; most callers have one.
+ */
+function joinsRecords(records: readonly CallerValueRecord[]): boolean {
+  const first = records[0]?.outcome;
+  let i = 1;
+  while (i < records.length && records[i]!.outcome === first) i++;
+  if (i === records.length) return false;
+  for (let a = 0; a < records.length; a++)
+    for (let b = a + 1; b < records.length; b++) {
+      const x = records[a]!;
+      const y = records[b]!;
+      if (
+        x.outcome !== y.outcome &&
+        x.dimension === y.dimension &&
+        x.value === y.value &&
+        sameOutcome(x.outcome, y.outcome)
+      )
+        return true;
+    }
+  return false;
 }
 
 /** One caller's records, indexed for the explainer. */

@@ -127,6 +127,27 @@ describe("evidence records", () => {
     expect(live.callers).toBe(live.callers);
   });
 
+  it("takes an observer's live evidence as it holds it when it comes first, and merges it when it must join records", () => {
+    const rand = seeded(5);
+    const shards = [new EvidenceObserver(), new EvidenceObserver()];
+    const more = traffic(at(-30), at(10), MIN, { callerIp: "10.0.0.7", account: "StOther" });
+    for (const r of [...rows, ...more]) shards[Math.floor(rand() * 2)]!.observe(r);
+    const want = mergeEvidence(...shards.map((o) => o.evidence()));
+    const merge = new EvidenceMerge(true);
+    merge.add(shards[0]!.liveEvidence());
+    merge.add(structuredClone(shards[1]!.evidence()));
+    const merged = merge.result();
+    expect(merged).toEqual(want);
+    expectSameAnswers(new EvidenceIndex(merged), new EvidenceIndex(want), want);
+    // One caller failing with an error code logged in two casings: a merge joins those records.
+    const spelt = new EvidenceObserver();
+    spelt.observe(req({ timeMs: at(1), ...failing({}, "AuthorizationFailure") }));
+    spelt.observe(req({ timeMs: at(2), ...failing({}, "authorizationfailure") }));
+    const joined = mergeEvidence(spelt.evidence());
+    expect(joined.callers.length).toBeLessThan(spelt.evidence().callers.length);
+    expect(mergeOwnedEvidence([emptyEvidence(), spelt.liveEvidence()])).toEqual(joined);
+  });
+
   it("explains the same from merged shards as from one observer", () => {
     const whole = new EvidenceObserver();
     rows.forEach((r) => whole.observe(r));
