@@ -829,9 +829,19 @@ function sumOpt(a: number | undefined, b: number | undefined): number | undefine
 
 /** What merged evidence says of its caps, as EvidenceObserver.capsReached says of one pass. */
 export function evidenceCapsOf(evidence: RootCauseEvidence, maxCallers: number): EvidenceCapsReport {
+  let callers = 0;
+  // Evidence that comes grouped by caller (a merge's output, an observer's) counts its holders.
+  const grouping = groupings.get(evidence);
+  if (grouping) {
+    grouping.forEach((byCaller) =>
+      byCaller.forEach((held) => {
+        if (held.records.length > 0) callers++;
+      }),
+    );
+    return capsReport(callers, maxCallers, evidence.truncated);
+  }
   // Callers per account, not one composite string per record (merged evidence holds tens of thousands).
   const byAccount = new Map<string, Set<string>>();
-  let callers = 0;
   for (const r of evidence.callers) {
     const account = r.account.toLowerCase();
     let seen = byAccount.get(account);

@@ -19,6 +19,7 @@ import {
   DEFAULT_EVIDENCE_LIMITS,
   emptyEvidence,
   EvidenceMerge,
+  evidenceCapsOf,
   mergeOwnedEvidence,
   recordsOf,
 } from "../../src/correlate/evidence.js";
@@ -139,6 +140,19 @@ describe("evidence records", () => {
     const merged = merge.result();
     expect(merged).toEqual(want);
     expectSameAnswers(new EvidenceIndex(merged), new EvidenceIndex(want), want);
+    // The callers it holds, counted by holder, are the callers of its records (a holder of bins alone too).
+    const binsOnly = emptyEvidence();
+    binsOnly.activity.push({
+      account: "prodstore",
+      caller: "ip:10.9.9.9",
+      binStartMs: at(0),
+      ok: 1,
+      failed: 0,
+    });
+    const withBins = mergeOwnedEvidence([merged, binsOnly]);
+    for (const e of [merged, withBins, shards[1]!.liveEvidence()])
+      expect(evidenceCapsOf(e, 10)).toEqual(evidenceCapsOf(structuredClone(e), 10));
+    expect(evidenceCapsOf(shards[1]!.liveEvidence(), 10).callers).toBe(shards[1]!.capsReached().callers);
     // One caller failing with an error code logged in two casings: a merge joins those records.
     const spelt = new EvidenceObserver();
     spelt.observe(req({ timeMs: at(1), ...failing({}, "AuthorizationFailure") }));
