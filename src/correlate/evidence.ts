@@ -1046,12 +1046,7 @@ export class EvidenceMerge {
         cur.failed += b.failed;
       }
     }
-    for (const a of p.accounts)
-      if (!this.accounts.has(a.account.toLowerCase()))
-        this.accounts.set(a.account.toLowerCase(), a.resourceId);
-    this.truncated.droppedCallers += p.truncated.droppedCallers;
-    this.truncated.foldedValues += p.truncated.foldedValues;
-    this.truncated.droppedBins += p.truncated.droppedBins;
+    this.addAccountsAndCuts(p);
   }
 
   /**
@@ -1080,13 +1075,18 @@ export class EvidenceMerge {
     });
     this.callers = p.callers;
     this.binsInOrder = p.activity;
+    this.addAccountsAndCuts(p);
+    return true;
+  }
+
+  /** A part's account ids (the first of each account kept) and what its caps cut (summed). */
+  private addAccountsAndCuts(p: RootCauseEvidence): void {
     for (const a of p.accounts)
       if (!this.accounts.has(a.account.toLowerCase()))
         this.accounts.set(a.account.toLowerCase(), a.resourceId);
     this.truncated.droppedCallers += p.truncated.droppedCallers;
     this.truncated.foldedValues += p.truncated.foldedValues;
     this.truncated.droppedBins += p.truncated.droppedBins;
-    return true;
   }
 
   /** The merge of every part added (the merge is done with: add nothing after). */
