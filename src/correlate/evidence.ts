@@ -893,6 +893,16 @@ interface MergedCaller extends HeldBins {
   recordIndex: Map<string, Map<string, CallerValueRecord>> | undefined;
 }
 
+/** A merged caller's index of `records`, once they outgrow a scan (SCAN_LIMIT); undefined before. */
+function mergedIndexOf(
+  records: readonly CallerValueRecord[],
+): Map<string, Map<string, CallerValueRecord>> | undefined {
+  if (records.length <= SCAN_LIMIT) return undefined;
+  const index = new Map<string, Map<string, CallerValueRecord>>();
+  for (const c of records) indexMerged(index, c);
+  return index;
+}
+
 function indexMerged(index: Map<string, Map<string, CallerValueRecord>>, c: CallerValueRecord): void {
   const key = lookupKeyOf(c.outcome, c.dimension);
   let byValue = index.get(key);
@@ -1010,10 +1020,7 @@ export class EvidenceMerge {
         held.records.push(copy);
         this.callers.push(copy);
         if (index) indexMerged(index, copy);
-        else if (held.records.length > SCAN_LIMIT) {
-          held.recordIndex = new Map();
-          for (const c of held.records) indexMerged(held.recordIndex, c);
-        }
+        else held.recordIndex = mergedIndexOf(held.records);
         continue;
       }
       cur.count += r.count;
@@ -1064,12 +1071,11 @@ export class EvidenceMerge {
       const mine = new Map<string, MergedCaller>();
       byCaller.forEach((held, caller) => {
         if (held.records.length === 0 && held.bins.length === 0) return;
-        const merged: MergedCaller = { records: held.records, recordIndex: undefined, bins: held.bins };
-        if (held.records.length > SCAN_LIMIT) {
-          merged.recordIndex = new Map();
-          for (const c of held.records) indexMerged(merged.recordIndex, c);
-        }
-        mine.set(caller, merged);
+        mine.set(caller, {
+          records: held.records,
+          recordIndex: mergedIndexOf(held.records),
+          bins: held.bins,
+        });
       });
       this.byAccount.set(account, mine);
     });
