@@ -3,6 +3,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sanitizeOutbound } from "../redact.js";
 import { EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.js";
+import { useCompileCache } from "./compile-cache.js";
 
 /**
  * Sub-commands, loaded lazily so `auth-triage <cmd>` only pays for the modules it uses; given the
@@ -81,6 +82,7 @@ function invokedAsScript(): boolean {
 }
 
 if (invokedAsScript()) {
+  useCompileCache();
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => {
       process.exitCode = code;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -87,5 +87,52 @@ describe("the installed auth-triage (the bundle in dist/cli/)", () => {
     const { generatedAt: _reference, ...expected } = reference.result;
     expect(bundled).toEqual(expected);
     expect(bundled.input.rows).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("keeps its compiled code in Node's compile cache, and its scan thread uses the same cache", async () => {
+    const logger = join(dir, "cache-logger.mjs");
+    const loadLog = join(dir, "cache-dirs.txt");
+    // Each module of ours as a thread loads it, with the compile cache directory in force then.
+    await writeFile(
+      logger,
+      `
+import { getCompileCacheDir, registerHooks } from "node:module";
+import { appendFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
+registerHooks({
+  load(url, context, next) {
+    if (url.startsWith("file:") && !url.includes("cache-logger"))
+      appendFileSync(process.env.LOAD_LOG, (isMainThread ? "main " : "scan ") + url.split("/").pop() + " " + getCompileCacheDir() + "\\n");
+    return next(url, context);
+  },
+});
+`,
+    );
+    const temp = join(dir, "tmp");
+    await mkdir(temp);
+    const { NODE_COMPILE_CACHE: _dir, NODE_DISABLE_COMPILE_CACHE: _off, ...env } = process.env;
+    await run(
+      process.execPath,
+      [
+        "--import",
+        pathToFileURL(logger).href,
+        BUILT_CLI,
+        "analyze",
+        "--logs",
+        logs,
+        "--threads",
+        "2",
+        "--format",
+        "json",
+      ],
+      { env: { ...env, TMPDIR: temp, LOAD_LOG: loadLog }, maxBuffer: 64 * 1024 * 1024 },
+    );
+    const cache = join(temp, "node-compile-cache");
+    const loaded = readFileSync(loadLog, "utf8").trim().split("\n");
+    // The entry compiles before it turns the cache on; the commands it loads after, and the scan thread, use it.
+    expect(loaded.find((line) => line.startsWith("main analyze"))).toContain(cache);
+    expect(loaded.find((line) => line.startsWith("scan scan-worker.js"))).toContain(cache);
+    const [version] = await readdir(cache);
+    expect((await readdir(join(cache, version!))).length).toBeGreaterThan(1);
   }, 120_000);
 });
