@@ -207,9 +207,13 @@ export function detectLogChanges(
     const oldValues = new Set<string>();
     const newValues = new Set<string>();
     for (const f of failing) {
-      const ok = recordsOf(f.view, "ok", spec.dimension).filter((r) => r.firstMs < f.firstFailureMs);
+      // Most failing callers never succeeded: asked first, they cost no filtered copy.
+      const succeeded = recordsOf(f.view, "ok", spec.dimension);
+      if (succeeded.length === 0) continue;
       const bad = recordsOf(f.view, outcome, spec.dimension);
-      if (ok.length === 0 || bad.length === 0) continue;
+      if (bad.length === 0) continue;
+      const ok = succeeded.filter((r) => r.firstMs < f.firstFailureMs);
+      if (ok.length === 0) continue;
       const okValues = new Set(ok.map((r) => r.value));
       if (bad.some((r) => okValues.has(r.value))) continue;
       callers.push(displayCaller(f.view.caller));
