@@ -1293,13 +1293,19 @@ function keysOf(records: readonly CallerValueRecord[]): string[] {
   const keys = new Array<string>(records.length);
   let outcome: string | undefined;
   let dimension: CallerDimension | undefined;
+  let byDimension: Map<CallerDimension, string> | undefined;
   let key = "";
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    if (r.outcome !== outcome || r.dimension !== dimension) {
+    // A caller's records change dimension at nearly every record, their outcome seldom.
+    if (r.outcome !== outcome) {
       outcome = r.outcome;
+      byDimension = lookupKeysOf(outcome);
+      dimension = undefined;
+    }
+    if (r.dimension !== dimension) {
       dimension = r.dimension;
-      key = lookupKeyOf(outcome, dimension);
+      key = lookupKeyIn(byDimension!, outcome, dimension);
     }
     keys[i] = key;
   }
@@ -1328,12 +1334,25 @@ export function lookupKeyOf(outcome: string, dimension: CallerDimension): string
 }
 
 function memoisedLookupKeyOf(outcome: string, dimension: CallerDimension): string {
+  return lookupKeyIn(lookupKeysOf(outcome), outcome, dimension);
+}
+
+/** The memo of `outcome`'s lookup keys by dimension. */
+function lookupKeysOf(outcome: string): Map<CallerDimension, string> {
   let byDimension = lookupKeys.get(outcome);
   if (!byDimension) {
     if (lookupKeys.size >= 4096) lookupKeys.clear();
     byDimension = new Map();
     lookupKeys.set(outcome, byDimension);
   }
+  return byDimension;
+}
+
+function lookupKeyIn(
+  byDimension: Map<CallerDimension, string>,
+  outcome: string,
+  dimension: CallerDimension,
+): string {
   let key = byDimension.get(dimension);
   if (key === undefined) {
     key = outcome.toLowerCase() + "\u0000" + dimension;
