@@ -5,7 +5,7 @@ import { detach } from "../detach.js";
 import { redactUri, sanitizedPrefixLength, sanitizeLogValue } from "../redact.js";
 import { EvidenceAccumulator, mergeEvidence } from "../remedy/evidence.js";
 import { addFailures, bucketStartMs, sumSeries } from "./failure-series.js";
-import { SasTimesCache } from "./sas-window.js";
+import { SasTimesCache, sasWindowKey } from "./sas-window.js";
 import { TopCallers } from "./top-callers.js";
 import { compareText } from "../order.js";
 
@@ -149,10 +149,15 @@ class SanitizedValues {
   }
 }
 
-function addSasWindow(map: Map<string, SasWindowObservation>, obs: SasWindowObservation, cap: number): void {
-  let key = `${obs.st ?? ""}\u0001${obs.se ?? ""}`;
-  if (!map.has(key) && map.size >= cap) key = OTHER_SAS_WINDOW;
-  const e = map.get(key);
+/** Counts `obs` under `key` (sasWindowKey of its st and se) in `map`, past `cap` keys in one without them. */
+function addSasWindow(
+  map: Map<string, SasWindowObservation>,
+  key: string,
+  obs: SasWindowObservation,
+  cap: number,
+): void {
+  let e = map.get(key);
+  if (!e && map.size >= cap) e = map.get((key = OTHER_SAS_WINDOW));
   if (!e) {
     const fresh: SasWindowObservation = {
       count: obs.count,
@@ -277,7 +282,7 @@ export class ClusterAggregator implements RecordObserver {
       };
       if (sas.st !== undefined) obs.st = sas.st;
       if (sas.se !== undefined) obs.se = sas.se;
-      addSasWindow(c.sasWindows, obs, this.limits.sasWindows);
+      addSasWindow(c.sasWindows, sas.window, obs, this.limits.sasWindows);
     }
     addCapped(
       c.operationVersions,
@@ -371,7 +376,7 @@ export function mergeSasWindows(
         addSasCounts(other, w);
         continue;
       }
-      const id = `${w.st ?? ""}\u0001${w.se ?? ""}`;
+      const id = sasWindowKey(w.st, w.se);
       const seen = sums.get(id);
       if (seen) addSasCounts(seen, w);
       else sums.set(id, { ...w });

@@ -8,6 +8,13 @@ export interface SasTimes {
   se?: string;
   stMs?: number;
   seMs?: number;
+  /** sasWindowKey(st, se), made once per distinct SAS rather than once per request. */
+  window: string;
+}
+
+/** What a cluster counts SAS windows by: the token's `st` and `se` as logged. */
+export function sasWindowKey(st: string | undefined, se: string | undefined): string {
+  return `${st ?? ""}\u0001${se ?? ""}`;
 }
 
 function queryParam(query: string, name: string): string | undefined {
@@ -71,7 +78,7 @@ function sasTimesOfQuery(query: string): SasTimes | undefined {
   const st = queryParam(query, "st");
   const se = queryParam(query, "se");
   if (st === undefined && se === undefined) return undefined;
-  const out: SasTimes = {};
+  const out: SasTimes = { window: sasWindowKey(st, se) };
   if (st !== undefined) out.st = st;
   if (se !== undefined) out.se = se;
   const stMs = parseSasTime(st);
