@@ -47,6 +47,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The JSON report of the built CLI's analyze of `logs` on two threads, `logger` imported first in each thread. */
+async function analyzeOnTwoThreads(logger: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const args = ["--import", pathToFileURL(logger).href, BUILT_CLI, "analyze", "--logs", logs];
+  const { stdout } = await run(process.execPath, [...args, "--threads", "2", "--format", "json"], {
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
 describe("the installed auth-triage (the bundle in dist/cli/)", () => {
   it("is the build's rolldown output, its scan thread beside it", () => {
     expect(BUILT_CLI).toMatch(/dist\/cli\/auth-triage\.js$/);
@@ -58,22 +68,7 @@ describe("the installed auth-triage (the bundle in dist/cli/)", () => {
     const logger = join(dir, "load-logger.mjs");
     const loadLog = join(dir, "loaded.txt");
     await writeFile(logger, LOAD_LOGGER);
-    const { stdout } = await run(
-      process.execPath,
-      [
-        "--import",
-        pathToFileURL(logger).href,
-        BUILT_CLI,
-        "analyze",
-        "--logs",
-        logs,
-        "--threads",
-        "2",
-        "--format",
-        "json",
-      ],
-      { env: { ...process.env, LOAD_LOG: loadLog }, maxBuffer: 64 * 1024 * 1024 },
-    );
+    const stdout = await analyzeOnTwoThreads(logger, { ...process.env, LOAD_LOG: loadLog });
     const loaded = readFileSync(loadLog, "utf8").trim().split("\n");
     const ours = loaded.filter((line) => !line.includes(" node:") && !line.endsWith(logger));
     const scanThread = ours.filter((line) => line.startsWith("scan "));
@@ -111,22 +106,7 @@ registerHooks({
     const temp = join(dir, "tmp");
     await mkdir(temp);
     const { NODE_COMPILE_CACHE: _dir, NODE_DISABLE_COMPILE_CACHE: _off, ...env } = process.env;
-    await run(
-      process.execPath,
-      [
-        "--import",
-        pathToFileURL(logger).href,
-        BUILT_CLI,
-        "analyze",
-        "--logs",
-        logs,
-        "--threads",
-        "2",
-        "--format",
-        "json",
-      ],
-      { env: { ...env, TMPDIR: temp, LOAD_LOG: loadLog }, maxBuffer: 64 * 1024 * 1024 },
-    );
+    await analyzeOnTwoThreads(logger, { ...env, TMPDIR: temp, LOAD_LOG: loadLog });
     const cache = join(temp, "node-compile-cache");
     const loaded = readFileSync(loadLog, "utf8").trim().split("\n");
     // The entry compiles before it turns the cache on; the commands it loads after, and the scan thread, use it.
