@@ -106,8 +106,10 @@ registerHooks({
     const temp = join(dir, "tmp");
     await mkdir(temp);
     const { NODE_COMPILE_CACHE: _dir, NODE_DISABLE_COMPILE_CACHE: _off, ...env } = process.env;
-    await analyzeOnTwoThreads(logger, { ...env, TMPDIR: temp, LOAD_LOG: loadLog });
-    const cache = join(temp, "node-compile-cache");
+    await analyzeOnTwoThreads(logger, { ...env, XDG_CACHE_HOME: temp, TMPDIR: temp, LOAD_LOG: loadLog });
+    // The user's cache, not the shared temporary directory's default.
+    const cache = join(temp, "auth-triage", "node-compile-cache");
+    expect(await readdir(temp)).toEqual(["auth-triage"]);
     const loaded = readFileSync(loadLog, "utf8").trim().split("\n");
     // The entry compiles before it turns the cache on; the commands it loads after, and the scan thread, use it.
     expect(loaded.find((line) => line.startsWith("main analyze"))).toContain(cache);
