@@ -216,8 +216,11 @@ interface CallerState {
   recordIndex: Array<Map<string, CallerValueRecord> | undefined> | undefined;
   /** Outcomes in first-seen order. */
   outcomes: string[];
-  /** Per outcome (same index), distinct values per dimension (CALLER_DIMENSIONS order). */
-  valueCounts: number[][];
+  /**
+   * Distinct values per outcome (same index) and dimension, at valueCounts[o * DIMENSIONS + d]: one
+   * list, where a list per outcome was one more array per caller for the collector to copy.
+   */
+  valueCounts: number[];
   /** Per outcome (same index), the last row's raw fields and the records they hit: rows repeat. */
   shapes: Array<RowShape | undefined>;
   /** Sorted by start (the oldest evicted first when full). */
@@ -292,6 +295,8 @@ function sameShape(shape: RowShape, r: StorageRequest): boolean {
 }
 
 const DIMENSIONS = Object.keys(DIMENSION_INDEX).length;
+/** A new outcome's value counts, one per dimension. */
+const NO_VALUES_COUNTED: readonly number[] = Object.freeze(new Array<number>(DIMENSIONS).fill(0));
 
 /** The record of outcome `o` (an index into state.outcomes), `dimension` and `value`, if there is one. */
 function findRecord(
@@ -519,6 +524,7 @@ export class EvidenceObserver implements RecordObserver {
 
   /** A row whose values differ from its caller's previous row with this outcome: each value's record. */
   private recordShape(state: CallerState, o: number, r: StorageRequest, t: number): void {
+    const newCaller = state.records.length === 0;
     const records: CallerValueRecord[] = [this.add(state, o, "all", "", t)];
     const ua = r.userAgent ? cleanUserAgent(r.userAgent) : "";
     if (ua) records.push(this.add(state, o, "userAgent", ua, t));
@@ -549,6 +555,8 @@ export class EvidenceObserver implements RecordObserver {
       records: records.slice(),
       sasRecord,
     };
+    // The same for a new caller's records, which most callers never add to (one row, or rows alike).
+    if (newCaller) state.records = state.records.slice();
   }
 
   /**
@@ -563,7 +571,8 @@ export class EvidenceObserver implements RecordObserver {
       return -1;
     }
     state.outcomes = appended(state.outcomes, outcome);
-    state.valueCounts = appended(state.valueCounts, [0, 0, 0, 0, 0, 0, 0]);
+    state.valueCounts =
+      state.valueCounts.length === 0 ? [0, 0, 0, 0, 0, 0, 0] : state.valueCounts.concat(NO_VALUES_COUNTED);
     state.shapes = appended(state.shapes, undefined);
     return state.outcomes.length - 1;
   }
@@ -656,14 +665,14 @@ export class EvidenceObserver implements RecordObserver {
     const outcome = state.outcomes[o]!;
     let rec = findRecord(state, o, dimension, value);
     if (!rec) {
-      const counts = state.valueCounts[o]!;
-      const d = DIMENSION_INDEX[dimension];
-      if (counts[d]! >= this.limits.maxValuesPerDimension) {
+      const counts = state.valueCounts;
+      const at = o * DIMENSIONS + DIMENSION_INDEX[dimension];
+      if (counts[at]! >= this.limits.maxValuesPerDimension) {
         this.truncated.foldedValues++;
         value = OTHER_VALUE;
         rec = findRecord(state, o, dimension, value);
       } else {
-        counts[d]!++;
+        counts[at]!++;
       }
       if (!rec) {
         rec = {

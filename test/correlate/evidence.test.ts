@@ -324,6 +324,34 @@ describe("evidence records", () => {
     expect(e.truncated.droppedBins).toBeGreaterThan(0);
   });
 
+  it("caps a caller's values per dimension for each of its outcomes apart", () => {
+    const obs = new EvidenceObserver({
+      maxCallers: 10,
+      maxValuesPerDimension: 2,
+      maxOutcomesPerCaller: 3,
+      maxBinsPerCaller: 4,
+    });
+    const failed = failing({}, "AuthorizationFailure");
+    for (let i = 0; i < 3; i++) obs.observe(req({ timeMs: at(i), userAgent: `ok-agent/${i}` }));
+    for (let i = 0; i < 3; i++)
+      obs.observe(req({ timeMs: at(10 + i), ...failed, userAgent: `bad-agent/${i}` }));
+    // A third outcome after the second: its counts start from nothing too.
+    obs.observe(req({ timeMs: at(20), ...failing({}, "AuthenticationFailed"), userAgent: "third/0" }));
+    const agents = (outcome: string) =>
+      obs
+        .evidence()
+        .callers.filter((r) => r.outcome === outcome && r.dimension === "userAgent")
+        .map((r) => r.value);
+    expect(agents("ok")).toEqual(["ok-agent/0", "ok-agent/1", OTHER_VALUE]);
+    expect(agents("403|AuthorizationFailure|AccountKey")).toEqual([
+      "bad-agent/0",
+      "bad-agent/1",
+      OTHER_VALUE,
+    ]);
+    expect(agents("403|AuthenticationFailed|AccountKey")).toEqual(["third/0"]);
+    expect(obs.evidence().truncated.foldedValues).toBe(2);
+  });
+
   // A full cap: a row whose caller the observer misses is dropped. In front of the callers map is a
   // filter of known keys, which answers "maybe" to all past 32,768 keys: below and past that, every
   // caller seen twice must be one caller with two requests. Object ids and addresses as raw keys, over
