@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryTriageStore } from "../../src/state/memory.js";
@@ -288,15 +289,30 @@ describe("inhibition through the cycle", () => {
   });
 });
 
+/**
+ * A port nothing listens on, taken below the kernel's range of ports for listen(0): a port released from
+ * that range was at times given straight to another test file's server, which then took the post.
+ */
+async function refusedPort(): Promise<number> {
+  const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const below = Math.max(1024, (low ?? 32768) - 8192);
+  for (let i = 0; ; i++) {
+    const candidate = below + ((process.pid * 7919 + i * 104729) % 8192);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(candidate, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (free) return candidate;
+  }
+}
+
 describe("connection refused", () => {
   it("stays pending while nothing listens, then is delivered exactly once when the endpoint is back", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer();
-      s.listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await refusedPort();
     const h = await harness(
       new MemoryTriageStore(),
       shared(),
