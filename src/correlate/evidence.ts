@@ -571,8 +571,7 @@ export class EvidenceObserver implements RecordObserver {
       return -1;
     }
     state.outcomes = appended(state.outcomes, outcome);
-    state.valueCounts =
-      state.valueCounts.length === 0 ? [0, 0, 0, 0, 0, 0, 0] : state.valueCounts.concat(NO_VALUES_COUNTED);
+    state.valueCounts = state.valueCounts.concat(NO_VALUES_COUNTED);
     state.shapes = appended(state.shapes, undefined);
     return state.outcomes.length - 1;
   }
@@ -1337,13 +1336,9 @@ let lastLookup = { outcome: "", dimension: "" as CallerDimension | "", key: "" }
 export function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
   const last = lastLookup;
   if (outcome === last.outcome && dimension === last.dimension) return last.key;
-  const key = memoisedLookupKeyOf(outcome, dimension);
+  const key = lookupKeyIn(lookupKeysOf(outcome), outcome, dimension);
   lastLookup = { outcome, dimension, key };
   return key;
-}
-
-function memoisedLookupKeyOf(outcome: string, dimension: CallerDimension): string {
-  return lookupKeyIn(lookupKeysOf(outcome), outcome, dimension);
 }
 
 /** The memo of `outcome`'s lookup keys by dimension. */
