@@ -208,6 +208,8 @@ interface CallerState {
   caller: string;
   /** In first-seen order (the order evidence() lists them). */
   records: CallerValueRecord[];
+  /** Each record's lookup key (lookupKeyOf), same index: the index takes them as they are (HeldRecords). */
+  keys: string[];
   /**
    * value → record per outcome (its index) and dimension, at recordIndex[o * DIMENSIONS + d], only once
    * `records` outgrows a scan: a lookup then hashes the value alone, often a string seen before, where
@@ -556,7 +558,10 @@ export class EvidenceObserver implements RecordObserver {
       sasRecord,
     };
     // The same for a new caller's records, which most callers never add to (one row, or rows alike).
-    if (newCaller) state.records = state.records.slice();
+    if (newCaller) {
+      state.records = state.records.slice();
+      state.keys = state.keys.slice();
+    }
   }
 
   /**
@@ -641,6 +646,7 @@ export class EvidenceObserver implements RecordObserver {
         // Kept for the run: a copy, so it does not keep the row's line alive.
         caller: detach(caller),
         records: [],
+        keys: [],
         recordIndex: undefined,
         outcomes: [],
         valueCounts: [],
@@ -687,6 +693,7 @@ export class EvidenceObserver implements RecordObserver {
           lastMs: t,
         };
         state.records.push(rec);
+        state.keys.push(lookupKeyIn(lookupKeysOf(outcome), outcome, dimension));
         if (state.recordIndex) indexRecord(state, o, rec);
         else if (state.records.length > SCAN_LIMIT) {
           state.recordIndex = [];
@@ -891,8 +898,7 @@ export function mergeOwnedEvidence(parts: readonly RootCauseEvidence[]): RootCau
 }
 
 /** What a merge holds of one caller: its records, scanned until they outgrow a scan, and its bins. */
-interface MergedCaller extends HeldBins {
-  records: CallerValueRecord[];
+interface MergedCaller extends HeldRecords {
   /**
    * value → record per outcome (compared case-blind, as sameOutcome does) and dimension, keyed by
    * lookupKeyOf, only once `records` outgrows a scan: as in the observer's index, no key is built per
@@ -966,8 +972,21 @@ function isEmptyEvidence(e: RootCauseEvidence): boolean {
   );
 }
 
+/**
+ * A caller's records as an observer or a merge holds them, each one's lookup key (lookupKeyOf) at the
+ * same index, worked out when the record was made: the index takes the keys as they are, where reading
+ * every record again for them (70,000 records, spread through the heap by the scan) was the largest
+ * single cost of the index (BENCHMARKS.md, thirty-fifth round). `outcomes`, when the holder keeps them:
+ * the records' distinct outcomes.
+ */
+interface HeldRecords extends HeldBins {
+  records: CallerValueRecord[];
+  keys: string[];
+  outcomes?: readonly string[];
+}
+
 /** Lower-case account → caller → that caller's records (in the evidence's order) and bins (by start). */
-type CallerGrouping = ReadonlyMap<string, ReadonlyMap<string, HeldBins & { records: CallerValueRecord[] }>>;
+type CallerGrouping = ReadonlyMap<string, ReadonlyMap<string, HeldRecords>>;
 
 /**
  * What an observer's live evidence or a merge's output was built from, caller by caller: the index over
@@ -1004,7 +1023,7 @@ export class EvidenceMerge {
     if (byCaller === undefined) this.byAccount.set(account, (byCaller = new Map()));
     let held = byCaller.get(caller);
     if (held === undefined) {
-      held = { records: [], recordIndex: undefined, bins: [] };
+      held = { records: [], keys: [], recordIndex: undefined, bins: [] };
       byCaller.set(caller, held);
     }
     return held;
@@ -1017,8 +1036,9 @@ export class EvidenceMerge {
       const held = run.of(r.account, r.caller);
       const account = run.account;
       const index = held.recordIndex;
+      const key = lookupKeyIn(lookupKeysOf(r.outcome), r.outcome, r.dimension);
       const cur = index
-        ? index.get(lookupKeyOf(r.outcome, r.dimension))?.get(r.value)
+        ? index.get(key)?.get(r.value)
         : held.records.find(
             (c) => c.dimension === r.dimension && c.value === r.value && sameOutcome(c.outcome, r.outcome),
           );
@@ -1026,6 +1046,7 @@ export class EvidenceMerge {
         const copy = owned ? r : { ...r };
         copy.account = account;
         held.records.push(copy);
+        held.keys.push(key);
         this.callers.push(copy);
         if (index) indexMerged(index, copy);
         else held.recordIndex = mergedIndexOf(held.records);
@@ -1074,13 +1095,17 @@ export class EvidenceMerge {
     const grouping = groupings.get(p);
     if (!grouping) return false;
     for (const byCaller of grouping.values())
-      for (const held of byCaller.values()) if (joinsRecords(held.records)) return false;
+      for (const held of byCaller.values())
+        // A holder of one outcome joins nothing: its records are not read.
+        if ((held.outcomes === undefined || held.outcomes.length > 1) && joinsRecords(held.records))
+          return false;
     grouping.forEach((byCaller, account) => {
       const mine = new Map<string, MergedCaller>();
       byCaller.forEach((held, caller) => {
         if (held.records.length === 0 && held.bins.length === 0) return;
         mine.set(caller, {
           records: held.records,
+          keys: held.keys,
           recordIndex: mergedIndexOf(held.records),
           bins: held.bins,
         });
@@ -1186,8 +1211,9 @@ export class EvidenceIndex {
 
   /**
    * Views of the callers from what an observer or a merge held of each: its records in the order the
-   * evidence lists them and its bins already sorted, with no second pass over every record to group them
-   * again (30-57 ms, most of it cold code, after a two-thread scan of 1 GB).
+   * evidence lists them, their lookup keys as kept beside them and its bins already sorted, with no
+   * second pass over every record to group them again (30-57 ms, most of it cold code, after a
+   * two-thread scan of 1 GB) or to key them (20-30 ms more).
    */
   private adopt(grouping: CallerGrouping): void {
     // forEach, not for-of over entries: this runs once, cold, where each entry was a new pair.
@@ -1199,7 +1225,7 @@ export class EvidenceIndex {
           account,
           caller,
           records: held.records,
-          keys: keysOf(held.records),
+          keys: held.keys,
           bins: held.bins,
         });
       });
@@ -1294,8 +1320,9 @@ export class EvidenceIndex {
 }
 
 /**
- * Each record's lookup key, looked up once per run of consecutive records that share outcome and
- * dimension: a caller's records are mostly listed in such runs.
+ * Each record's lookup key, for evidence that comes as lists (not as an observer or a merge held it),
+ * looked up once per run of consecutive records that share outcome and dimension: a caller's records
+ * are mostly listed in such runs.
  */
 function keysOf(records: readonly CallerValueRecord[]): string[] {
   const keys = new Array<string>(records.length);

@@ -140,6 +140,9 @@ describe("evidence records", () => {
     const merged = merge.result();
     expect(merged).toEqual(want);
     expectSameAnswers(new EvidenceIndex(merged), new EvidenceIndex(want), want);
+    // Its index takes each caller's lookup keys as the observer and the merge kept them beside the
+    // records: they are the keys an index works out from a copy of the records.
+    expectSameAnswers(new EvidenceIndex(merged), new EvidenceIndex(structuredClone(merged)), merged);
     // The callers it holds, counted by holder, are the callers of its records (a holder of bins alone too).
     const binsOnly = emptyEvidence();
     binsOnly.activity.push({
