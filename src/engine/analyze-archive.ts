@@ -32,13 +32,13 @@ export async function analyzeArchive(o: ArchiveAnalysisOptions): Promise<Archive
   const service = await createBlobServiceClient(o.settings, o.credential);
   const run = startBlobRun(o.clock);
   const { intake, explainer } = run;
-  const aggregator = intake.aggregator;
   const read = await readArchive(
     o.settings,
     blobReadOptions(o),
     { clock: o.clock, cursors: o.cursors, observer: intake, rejections: o.rejections },
     service,
   );
+  const aggregator = intake.counted();
   const firstFailureMs = Math.min(...aggregator.partials().map((p) => p.firstSeenMs), o.window.fromMs);
   const archivedActivity = await readArchivedActivity(
     service,

@@ -53,10 +53,11 @@ export function blobRunResult<S>(
   run: BlobRun,
   read: { activity: readonly ActivityEvent[]; droppedBeforeSince: number; partials?: ClusterPartial[] },
 ): AnalysisResult {
+  const counted = run.intake.counted();
   return resultFromPartials({
-    partials: read.partials ?? run.intake.aggregator.partials(),
-    rows: run.intake.aggregator.rows,
-    failures: run.intake.aggregator.failures,
+    partials: read.partials ?? counted.partials(),
+    rows: counted.rows,
+    failures: counted.failures,
     window: o.window,
     activity: read.activity,
     explainer: run.explainer,

@@ -1,7 +1,7 @@
 import { ClusterAggregator } from "../cluster/aggregator.js";
 import type { ClusterPartial } from "../model/incident.js";
-import type { StorageRequest } from "../model/storage-request.js";
 import type { CallerKeyKind, UnseenCallerShortcut } from "../model/caller-key.js";
+import { isAuthFailure, type StorageRequest } from "../model/storage-request.js";
 import { hasSuccessRowGate, type RecordObserver, type SuccessRowGate } from "./contracts.js";
 
 /** What a scan leaves for building the result: everything but the aggregator's working state. */
@@ -19,10 +19,22 @@ export interface IntakeSummary {
 }
 
 /**
+ * 401/403 rows the aggregator takes together. A 401/403 is about one row in twenty, and taken alone,
+ * between success rows that stream the input through the processor's caches, each found the
+ * aggregator's code and clusters gone from them: over the bench's 1 GB in one pass the aggregator took
+ * 395-460 ms row by row, 340-400 ms in batches of this size (BENCHMARKS.md, thirty-fifth round). Its
+ * result depends only on the order of the 401/403 rows among themselves, which a batch keeps; a
+ * success row only counts.
+ */
+const FAILURE_BATCH = 256;
+
+/**
  * Where every request of a local scan goes: rows outside the window are counted, the rest go to the
  * cluster aggregator and the root-cause observer; the span of every row read is kept for the report.
  * One pass over all rows (`analyze`), each part of a parallel scan (`scanPart`) and the blob readers
- * (`startBlobRun`) use this same step.
+ * (`startBlobRun`) use this same step. The observer sees every row as it comes; the aggregator takes
+ * 401/403 rows in batches (FAILURE_BATCH), so it is read through `counted()`. A batch holds records,
+ * which readers only lend for success rows (scanStorageRequests), never for a 401/403.
  */
 export class RequestIntake implements RecordObserver, UnseenCallerShortcut {
   outsideWindow = 0;
@@ -31,9 +43,11 @@ export class RequestIntake implements RecordObserver, UnseenCallerShortcut {
   private readonly gate: SuccessRowGate | undefined;
   private readonly fromMs: number;
   private readonly toMs: number;
+  /** 401/403 rows taken and not yet handed to the aggregator, in the order they came. */
+  private readonly waiting: StorageRequest[] = [];
 
   constructor(
-    readonly aggregator: ClusterAggregator,
+    private readonly aggregator: ClusterAggregator,
     private readonly observer: RecordObserver | undefined,
     window: { fromMs?: number | undefined; toMs?: number | undefined } = {},
   ) {
@@ -63,8 +77,22 @@ export class RequestIntake implements RecordObserver, UnseenCallerShortcut {
 
   observe(r: StorageRequest): void {
     if (!this.admits(r.timeMs)) return;
-    this.aggregator.observe(r);
+    if (isAuthFailure(r)) {
+      if (this.waiting.push(r) >= FAILURE_BATCH) this.handWaiting();
+    } else this.aggregator.observe(r);
     this.observer?.observe(r);
+  }
+
+  /** The aggregator, with every row taken so far counted in it. */
+  counted(): ClusterAggregator {
+    this.handWaiting();
+    return this.aggregator;
+  }
+
+  private handWaiting(): void {
+    const waiting = this.waiting;
+    for (let i = 0; i < waiting.length; i++) this.aggregator.observe(waiting[i]!);
+    waiting.length = 0;
   }
 
   /** Takes a row's time into the span of what was read; false (and counted) when it is outside the window. */
@@ -94,7 +122,7 @@ export class RequestIntake implements RecordObserver, UnseenCallerShortcut {
    * are built.
    */
   summary(): IntakeSummary {
-    const a = this.aggregator;
+    const a = this.counted();
     const out: IntakeSummary = {
       partials: a.finalPartials(),
       rows: a.rows,
