@@ -69,7 +69,8 @@ export interface AnalyzeOptions {
   /**
    * Requests one by one, or in batches (src/collect/files.ts readStorageRequestBatches) for fewer async
    * hops; or a scan that hands each request to the observer it is given as it reads it
-   * (scanStorageRequests), which may lend records: `analyze` keeps none.
+   * (scanStorageRequests), which may lend success rows' records: `analyze` keeps none of those (a
+   * 401/403's record waits in the intake's batch, RequestIntake).
    */
   requests:
     | AsyncIterable<StorageRequest | readonly StorageRequest[]>
