@@ -693,7 +693,7 @@ export class EvidenceObserver implements RecordObserver {
           lastMs: t,
         };
         state.records.push(rec);
-        state.keys.push(lookupKeyIn(lookupKeysOf(outcome), outcome, dimension));
+        state.keys.push(keyOf(outcome, dimension));
         if (state.recordIndex) indexRecord(state, o, rec);
         else if (state.records.length > SCAN_LIMIT) {
           state.recordIndex = [];
@@ -907,18 +907,23 @@ interface MergedCaller extends HeldRecords {
   recordIndex: Map<string, Map<string, CallerValueRecord>> | undefined;
 }
 
-/** A merged caller's index of `records`, once they outgrow a scan (SCAN_LIMIT); undefined before. */
+/** A merged caller's index of its records, once they outgrow a scan (SCAN_LIMIT); undefined before. */
 function mergedIndexOf(
-  records: readonly CallerValueRecord[],
+  held: Pick<HeldRecords, "records" | "keys">,
 ): Map<string, Map<string, CallerValueRecord>> | undefined {
+  const { records, keys } = held;
   if (records.length <= SCAN_LIMIT) return undefined;
   const index = new Map<string, Map<string, CallerValueRecord>>();
-  for (const c of records) indexMerged(index, c);
+  for (let i = 0; i < records.length; i++) indexMerged(index, records[i]!, keys[i]!);
   return index;
 }
 
-function indexMerged(index: Map<string, Map<string, CallerValueRecord>>, c: CallerValueRecord): void {
-  const key = lookupKeyOf(c.outcome, c.dimension);
+/** Adds `c`, whose lookup key is `key`, to a merged caller's index. */
+function indexMerged(
+  index: Map<string, Map<string, CallerValueRecord>>,
+  c: CallerValueRecord,
+  key: string,
+): void {
   let byValue = index.get(key);
   if (!byValue) index.set(key, (byValue = new Map()));
   byValue.set(c.value, c);
@@ -1036,7 +1041,7 @@ export class EvidenceMerge {
       const held = run.of(r.account, r.caller);
       const account = run.account;
       const index = held.recordIndex;
-      const key = lookupKeyIn(lookupKeysOf(r.outcome), r.outcome, r.dimension);
+      const key = keyOf(r.outcome, r.dimension);
       const cur = index
         ? index.get(key)?.get(r.value)
         : held.records.find(
@@ -1048,8 +1053,8 @@ export class EvidenceMerge {
         held.records.push(copy);
         held.keys.push(key);
         this.callers.push(copy);
-        if (index) indexMerged(index, copy);
-        else held.recordIndex = mergedIndexOf(held.records);
+        if (index) indexMerged(index, copy, key);
+        else held.recordIndex = mergedIndexOf(held);
         continue;
       }
       cur.count += r.count;
@@ -1106,7 +1111,7 @@ export class EvidenceMerge {
         mine.set(caller, {
           records: held.records,
           keys: held.keys,
-          recordIndex: mergedIndexOf(held.records),
+          recordIndex: mergedIndexOf(held),
           bins: held.bins,
         });
       });
@@ -1363,9 +1368,17 @@ let lastLookup = { outcome: "", dimension: "" as CallerDimension | "", key: "" }
 export function lookupKeyOf(outcome: string, dimension: CallerDimension): string {
   const last = lastLookup;
   if (outcome === last.outcome && dimension === last.dimension) return last.key;
-  const key = lookupKeyIn(lookupKeysOf(outcome), outcome, dimension);
+  const key = keyOf(outcome, dimension);
   lastLookup = { outcome, dimension, key };
   return key;
+}
+
+/**
+ * lookupKeyOf without remembering the answer: for records made or merged one after another, whose
+ * dimension changes at nearly every record, where the remembered answer was a new object per record.
+ */
+function keyOf(outcome: string, dimension: CallerDimension): string {
+  return lookupKeyIn(lookupKeysOf(outcome), outcome, dimension);
 }
 
 /** The memo of `outcome`'s lookup keys by dimension. */

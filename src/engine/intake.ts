@@ -79,7 +79,7 @@ export class RequestIntake implements RecordObserver, UnseenCallerShortcut {
     if (!this.admits(r.timeMs)) return;
     if (isAuthFailure(r)) {
       if (this.waiting.push(r) >= FAILURE_BATCH) this.handWaiting();
-    } else this.aggregator.observe(r);
+    } else this.aggregator.countRow(r.timeMs);
     this.observer?.observe(r);
   }
 
