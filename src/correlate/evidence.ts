@@ -223,7 +223,10 @@ interface CallerState {
    * list, where a list per outcome was one more array per caller for the collector to copy.
    */
   valueCounts: number[];
-  /** Per outcome (same index), the last row's raw fields and the records they hit: rows repeat. */
+  /**
+   * Per outcome (same index), the last row's raw fields and the records they hit, from the outcome's
+   * second row on (ONE_ROW after its first): rows repeat.
+   */
   shapes: Array<RowShape | undefined>;
   /** Sorted by start (the oldest evicted first when full). */
   bins: CallerActivityRecord[];
@@ -295,6 +298,20 @@ function sameShape(shape: RowShape, r: StorageRequest): boolean {
     shape.callerIp === r.callerIp
   );
 }
+
+/**
+ * A caller's shape after its first row of an outcome: the shape is kept from the second row on
+ * (recordShape). Never compared: a second row looks its records up.
+ */
+const ONE_ROW: RowShape = Object.freeze({
+  userAgent: undefined,
+  operationVersion: undefined,
+  authHash: undefined,
+  authType: "",
+  callerIp: undefined,
+  records: [],
+  sasRecord: undefined,
+});
 
 const DIMENSIONS = Object.keys(DIMENSION_INDEX).length;
 /** A new outcome's value counts, one per dimension. */
@@ -513,8 +530,9 @@ export class EvidenceObserver implements RecordObserver {
     if (o < 0) return;
     const t = r.timeMs;
     const shape = state.shapes[o];
-    if (shape && sameShape(shape, r)) this.repeatShape(shape, r, t);
-    else this.recordShape(state, o, r, t);
+    if (shape === undefined) this.recordShape(state, o, r, t, false);
+    else if (shape !== ONE_ROW && sameShape(shape, r)) this.repeatShape(shape, r, t);
+    else this.recordShape(state, o, r, t, true);
     this.bin(state, t, outcome === "ok");
   }
 
@@ -524,39 +542,63 @@ export class EvidenceObserver implements RecordObserver {
     if (shape.sasRecord) this.noteSasTimes(shape.sasRecord, r, t);
   }
 
-  /** A row whose values differ from its caller's previous row with this outcome: each value's record. */
-  private recordShape(state: CallerState, o: number, r: StorageRequest, t: number): void {
+  /**
+   * A row whose values differ from its caller's previous row with this outcome, or its first: each
+   * value's record. The row's shape is kept from the second row of an outcome on (`keepShape`): most
+   * callers of a large run send one row, and the shape of a first row was a third of what such a caller
+   * held, never read.
+   */
+  private recordShape(state: CallerState, o: number, r: StorageRequest, t: number, keepShape: boolean): void {
     const newCaller = state.records.length === 0;
-    const records: CallerValueRecord[] = [this.add(state, o, "all", "", t)];
+    // Each value's record, kept in `records` when the shape is: add counts the row either way.
+    const records: CallerValueRecord[] | undefined = keepShape ? [] : undefined;
+    let rec = this.add(state, o, "all", "", t);
+    records?.push(rec);
     const ua = r.userAgent ? cleanUserAgent(r.userAgent) : "";
-    if (ua) records.push(this.add(state, o, "userAgent", ua, t));
+    if (ua) {
+      rec = this.add(state, o, "userAgent", ua, t);
+      records?.push(rec);
+    }
     const version = r.operationVersion ? r.operationVersion.trim() : "";
-    if (version) records.push(this.add(state, o, "operationVersion", version, t));
+    if (version) {
+      rec = this.add(state, o, "operationVersion", version, t);
+      records?.push(rec);
+    }
     const slot = keySlotOf(r.authHash);
-    if (slot) records.push(this.add(state, o, "keySlot", slot, t));
-    if (r.authType) records.push(this.add(state, o, "authType", r.authType, t));
-    if (r.callerIp && !state.caller.startsWith("ip:"))
-      records.push(this.add(state, o, "callerIp", r.callerIp, t));
+    if (slot) {
+      rec = this.add(state, o, "keySlot", slot, t);
+      records?.push(rec);
+    }
+    if (r.authType) {
+      rec = this.add(state, o, "authType", r.authType, t);
+      records?.push(rec);
+    }
+    if (r.callerIp && !state.caller.startsWith("ip:")) {
+      rec = this.add(state, o, "callerIp", r.callerIp, t);
+      records?.push(rec);
+    }
     const credential = credentialOf(r);
     let sasRecord: CallerValueRecord | undefined;
     if (credential) {
-      const rec = this.add(state, o, "credential", credential, t);
-      records.push(rec);
+      rec = this.add(state, o, "credential", credential, t);
+      records?.push(rec);
       if (credential.startsWith("sas:")) {
         sasRecord = rec;
         this.noteSasTimes(rec, r, t);
       }
     }
-    state.shapes[o] = {
-      userAgent: r.userAgent && this.shared.of(r.userAgent),
-      operationVersion: r.operationVersion && this.shared.of(r.operationVersion),
-      authHash: r.authHash && detach(r.authHash),
-      authType: this.shared.of(r.authType),
-      callerIp: r.callerIp && detach(r.callerIp),
-      // A copy of exactly its length: the pushes that built it left room for 17.
-      records: records.slice(),
-      sasRecord,
-    };
+    if (!records) state.shapes[o] = ONE_ROW;
+    else
+      state.shapes[o] = {
+        userAgent: r.userAgent && this.shared.of(r.userAgent),
+        operationVersion: r.operationVersion && this.shared.of(r.operationVersion),
+        authHash: r.authHash && detach(r.authHash),
+        authType: this.shared.of(r.authType),
+        callerIp: r.callerIp && detach(r.callerIp),
+        // A copy of exactly its length: the pushes that built it left room for 17.
+        records: records.slice(),
+        sasRecord,
+      };
     // The same for a new caller's records, which most callers never add to (one row, or rows alike).
     if (newCaller) {
       state.records = state.records.slice();
