@@ -545,8 +545,8 @@ export class EvidenceObserver implements RecordObserver {
   /**
    * A row whose values differ from its caller's previous row with this outcome, or its first: each
    * value's record. The row's shape is kept from the second row of an outcome on (`keepShape`): most
-   * callers of a large run send one row, and the shape of a first row was a third of what such a caller
-   * held, never read.
+   * callers of a large run send one row, and a first row's shape, never read, was 265 of the 1,788 bytes
+   * such a caller held.
    */
   private recordShape(state: CallerState, o: number, r: StorageRequest, t: number, keepShape: boolean): void {
     const newCaller = state.records.length === 0;
