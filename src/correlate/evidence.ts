@@ -219,11 +219,6 @@ interface CallerState {
   /** Outcomes in first-seen order. */
   outcomes: string[];
   /**
-   * Distinct values per outcome (same index) and dimension, at valueCounts[o * DIMENSIONS + d]: one
-   * list, where a list per outcome was one more array per caller for the collector to copy.
-   */
-  valueCounts: number[];
-  /**
    * Per outcome (same index), the last row's raw fields and the records they hit, from the outcome's
    * second row on (ONE_ROW after its first): rows repeat.
    */
@@ -314,8 +309,6 @@ const ONE_ROW: RowShape = Object.freeze({
 });
 
 const DIMENSIONS = Object.keys(DIMENSION_INDEX).length;
-/** A new outcome's value counts, one per dimension. */
-const NO_VALUES_COUNTED: readonly number[] = Object.freeze(new Array<number>(DIMENSIONS).fill(0));
 
 /** The record of outcome `o` (an index into state.outcomes), `dimension` and `value`, if there is one. */
 function findRecord(
@@ -333,6 +326,24 @@ function findRecord(
     if (r.value === value && r.dimension === dimension && r.outcome === outcome) return r;
   }
   return undefined;
+}
+
+/**
+ * The values `state` holds of outcome `o` (an index into state.outcomes) and `dimension`: its records of
+ * them, counted when a value is new rather than kept in a count per outcome and dimension (an array a
+ * caller, most of whose callers never add a second value). A fold's OTHER_VALUE record is only made once
+ * the cap is reached, so counting it leaves every comparison with the cap as it was.
+ */
+function valuesHeld(state: CallerState, o: number, dimension: CallerDimension): number {
+  if (state.recordIndex) return state.recordIndex[o * DIMENSIONS + DIMENSION_INDEX[dimension]]?.size ?? 0;
+  const outcome = state.outcomes[o];
+  const records = state.records;
+  let held = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.dimension === dimension && r.outcome === outcome) held++;
+  }
+  return held;
 }
 
 /** Adds a record findRecord did not find to the index, when there is one. */
@@ -618,7 +629,6 @@ export class EvidenceObserver implements RecordObserver {
       return -1;
     }
     state.outcomes = appended(state.outcomes, outcome);
-    state.valueCounts = state.valueCounts.concat(NO_VALUES_COUNTED);
     state.shapes = appended(state.shapes, undefined);
     return state.outcomes.length - 1;
   }
@@ -691,7 +701,6 @@ export class EvidenceObserver implements RecordObserver {
         keys: [],
         recordIndex: undefined,
         outcomes: [],
-        valueCounts: [],
         shapes: [],
         bins: [],
         lastBin: undefined,
@@ -712,14 +721,10 @@ export class EvidenceObserver implements RecordObserver {
     const outcome = state.outcomes[o]!;
     let rec = findRecord(state, o, dimension, value);
     if (!rec) {
-      const counts = state.valueCounts;
-      const at = o * DIMENSIONS + DIMENSION_INDEX[dimension];
-      if (counts[at]! >= this.limits.maxValuesPerDimension) {
+      if (valuesHeld(state, o, dimension) >= this.limits.maxValuesPerDimension) {
         this.truncated.foldedValues++;
         value = OTHER_VALUE;
         rec = findRecord(state, o, dimension, value);
-      } else {
-        counts[at]!++;
       }
       if (!rec) {
         rec = {
