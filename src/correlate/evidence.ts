@@ -330,8 +330,8 @@ function findRecord(
 
 /**
  * The values `state` holds of outcome `o` (an index into state.outcomes) and `dimension`: its records of
- * them, counted when a value is new rather than kept in a count per outcome and dimension (an array a
- * caller, most of whose callers never add a second value). A fold's OTHER_VALUE record is only made once
+ * them, counted when a value is new rather than kept in a count per outcome and dimension (an array per
+ * caller, though most callers never add a second value). A fold's OTHER_VALUE record is only made once
  * the cap is reached, so counting it leaves every comparison with the cap as it was.
  */
 function valuesHeld(state: CallerState, o: number, dimension: CallerDimension): number {
@@ -561,44 +561,27 @@ export class EvidenceObserver implements RecordObserver {
    */
   private recordShape(state: CallerState, o: number, r: StorageRequest, t: number, keepShape: boolean): void {
     const newCaller = state.records.length === 0;
-    // Each value's record, kept in `records` when the shape is: add counts the row either way.
-    const records: CallerValueRecord[] | undefined = keepShape ? [] : undefined;
-    let rec = this.add(state, o, "all", "", t);
-    records?.push(rec);
+    const records: CallerValueRecord[] = [this.add(state, o, "all", "", t)];
     const ua = r.userAgent ? cleanUserAgent(r.userAgent) : "";
-    if (ua) {
-      rec = this.add(state, o, "userAgent", ua, t);
-      records?.push(rec);
-    }
+    if (ua) records.push(this.add(state, o, "userAgent", ua, t));
     const version = r.operationVersion ? r.operationVersion.trim() : "";
-    if (version) {
-      rec = this.add(state, o, "operationVersion", version, t);
-      records?.push(rec);
-    }
+    if (version) records.push(this.add(state, o, "operationVersion", version, t));
     const slot = keySlotOf(r.authHash);
-    if (slot) {
-      rec = this.add(state, o, "keySlot", slot, t);
-      records?.push(rec);
-    }
-    if (r.authType) {
-      rec = this.add(state, o, "authType", r.authType, t);
-      records?.push(rec);
-    }
-    if (r.callerIp && !state.caller.startsWith("ip:")) {
-      rec = this.add(state, o, "callerIp", r.callerIp, t);
-      records?.push(rec);
-    }
+    if (slot) records.push(this.add(state, o, "keySlot", slot, t));
+    if (r.authType) records.push(this.add(state, o, "authType", r.authType, t));
+    if (r.callerIp && !state.caller.startsWith("ip:"))
+      records.push(this.add(state, o, "callerIp", r.callerIp, t));
     const credential = credentialOf(r);
     let sasRecord: CallerValueRecord | undefined;
     if (credential) {
-      rec = this.add(state, o, "credential", credential, t);
-      records?.push(rec);
+      const rec = this.add(state, o, "credential", credential, t);
+      records.push(rec);
       if (credential.startsWith("sas:")) {
         sasRecord = rec;
         this.noteSasTimes(rec, r, t);
       }
     }
-    if (!records) state.shapes[o] = ONE_ROW;
+    if (!keepShape) state.shapes[o] = ONE_ROW;
     else
       state.shapes[o] = {
         userAgent: r.userAgent && this.shared.of(r.userAgent),
