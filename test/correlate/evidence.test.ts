@@ -328,12 +328,7 @@ describe("evidence records", () => {
   });
 
   it("caps a caller's values per dimension for each of its outcomes apart", () => {
-    const obs = new EvidenceObserver({
-      maxCallers: 10,
-      maxValuesPerDimension: 2,
-      maxOutcomesPerCaller: 3,
-      maxBinsPerCaller: 4,
-    });
+    const obs = new EvidenceObserver({ ...DEFAULT_EVIDENCE_LIMITS, maxValuesPerDimension: 2 });
     const failed = failing({}, "AuthorizationFailure");
     for (let i = 0; i < 3; i++) obs.observe(req({ timeMs: at(i), userAgent: `ok-agent/${i}` }));
     for (let i = 0; i < 3; i++)
