@@ -5,7 +5,6 @@ import {
   firstRecordOf,
   recordsOf,
   type CallerDimension,
-  type CallerValueRecord,
   type CallerView,
   type EvidenceIndex,
 } from "./evidence.js";
@@ -108,9 +107,10 @@ function weightOf(spec: Pick<DimensionSpec, "weight">, errorCode: string, authTy
   return Math.max(...codesMeantBy(errorCode).map((c) => spec.weight(c, authType)));
 }
 
-/** Most counted first; ties by value. */
-const byCountThenValue = (a: [string, number], b: [string, number]): number =>
-  b[1] - a[1] || compareText(a[0], b[0]);
+/** Whether `value`, counted `count` times, ranks after `entry`: most counted first, ties by value. */
+function ranksAfter(value: string, count: number, entry: [string, number]): boolean {
+  return count < entry[1] || (count === entry[1] && compareText(value, entry[0]) >= 0);
+}
 
 /**
  * The `max` most counted values in words ("a, b, c and 12 more"). Only those are sorted: an account's
@@ -119,19 +119,22 @@ const byCountThenValue = (a: [string, number], b: [string, number]): number =>
  */
 export function topValues(counts: Map<string, number>, max = 3): string {
   const top: Array<[string, number]> = [];
-  for (const entry of counts) insertTop(top, entry, max);
+  for (const [value, count] of counts) insertTop(top, value, count, max);
   return topInWords(top, counts.size, max);
 }
 
-/** Takes `entry` into `top`, the `max` most counted so far (most first), when it belongs there. */
-function insertTop(top: Array<[string, number]>, entry: [string, number], max: number): void {
-  if (top.length === max && byCountThenValue(entry, top[max - 1]!) >= 0) return;
+/**
+ * Takes `value`, counted `count` times, into `top`, the `max` most counted so far (most first), when it
+ * belongs there; its entry is made only then (most values of a long list do not).
+ */
+function insertTop(top: Array<[string, number]>, value: string, count: number, max: number): void {
+  if (top.length === max && ranksAfter(value, count, top[max - 1]!)) return;
   let i = top.length === max ? max - 1 : top.length;
-  while (i > 0 && byCountThenValue(entry, top[i - 1]!) < 0) {
+  while (i > 0 && !ranksAfter(value, count, top[i - 1]!)) {
     top[i] = top[i - 1]!;
     i--;
   }
-  top[i] = entry;
+  top[i] = [value, count];
 }
 
 /** The most counted values `top` of `count` in all, in words, through the redaction step. */
@@ -234,13 +237,13 @@ export function detectLogChanges(
     }
     const share = changedFailures / total;
     if (callers.length === 0 || share < settings.minChangedShare) continue;
-    const okAfter = (values: Set<string>): CallerValueRecord[] =>
-      index
-        .callersWith(incident.account, "ok", spec.dimension)
-        .flatMap((v) => recordsOf(v, "ok", spec.dimension))
-        .filter((r) => values.has(r.value) && r.lastMs >= incident.onsetMs);
-    const newAlsoSucceeds = okAfter(newValues).length > 0;
-    const oldStillSucceeds = okAfter(oldValues).length > 0;
+    const { newAlsoSucceeds, oldStillSucceeds } = succeedingAfter(
+      index.callersWith(incident.account, "ok", spec.dimension),
+      spec.dimension,
+      incident.onsetMs,
+      newValues,
+      oldValues,
+    );
     const score =
       weightOf(spec, incident.errorCode, incident.authType) *
       (0.5 + 0.5 * share) *
@@ -281,6 +284,31 @@ export function detectLogChanges(
 }
 
 /**
+ * Whether any of `callers` succeeded at or after `onsetMs` with one of `newValues`, and with one of
+ * `oldValues`, in `dimension`: one walk over the account's successful callers, stopped once both are
+ * known (each incident's changed dimension asked twice, a list of every matching record each time).
+ */
+function succeedingAfter(
+  callers: readonly CallerView[],
+  dimension: CallerDimension,
+  onsetMs: number,
+  newValues: ReadonlySet<string>,
+  oldValues: ReadonlySet<string>,
+): { newAlsoSucceeds: boolean; oldStillSucceeds: boolean } {
+  let newAlsoSucceeds = false;
+  let oldStillSucceeds = false;
+  for (const v of callers) {
+    for (const r of recordsOf(v, "ok", dimension)) {
+      if (r.lastMs < onsetMs) continue;
+      if (newValues.has(r.value)) newAlsoSucceeds = true;
+      if (oldValues.has(r.value)) oldStillSucceeds = true;
+    }
+    if (newAlsoSucceeds && oldStillSucceeds) break;
+  }
+  return { newAlsoSucceeds, oldStillSucceeds };
+}
+
+/**
  * An address caller of an account: when it first succeeded, and how many of its requests succeeded (the
  * one record of its successes, outcome ok in the dimension "all").
  */
@@ -295,14 +323,14 @@ const KNOWN_SHOWN = 3;
 
 /**
  * An account's address callers, earliest success first: every incident of the account asks which of
- * them succeeded before its onset, a prefix of this list. `tops[i]`: the KNOWN_SHOWN most counted of
- * the first `i`, worked out once for all the account's incidents: an account has hundreds of known
- * addresses, and counting them again for each of its incidents was most of the time spent looking for
- * new addresses.
+ * them succeeded before its onset, a prefix of this list, and names the KNOWN_SHOWN most counted of that
+ * prefix. `tops`: those, by prefix length, worked out the first time an incident asks (an account's
+ * incidents share a handful of onsets). Building them for every prefix ahead, a copy per address, cost
+ * more than the prefixes its incidents read (BENCHMARKS.md, thirty-seventh round).
  */
 interface AccountAddresses {
   list: readonly KnownAddress[];
-  tops: ReadonlyArray<ReadonlyArray<[string, number]>>;
+  tops: Map<number, ReadonlyArray<[string, number]>>;
 }
 
 const addressMemo = new WeakMap<EvidenceIndex, Map<string, AccountAddresses>>();
@@ -320,15 +348,23 @@ function addressesOf(index: EvidenceIndex, account: string): AccountAddresses {
       list.push({ address: displayCaller(v.caller), successes: ok.count, firstOkMs: ok.firstMs });
     }
     list.sort((x, y) => x.firstOkMs - y.firstOkMs);
-    const tops: Array<Array<[string, number]>> = [[]];
-    for (const { address, successes } of list) {
-      const top = [...tops[tops.length - 1]!];
-      insertTop(top, [address, successes], KNOWN_SHOWN);
-      tops.push(top);
-    }
-    memo.set(key, (known = { list, tops }));
+    memo.set(key, (known = { list, tops: new Map() }));
   }
   return known;
+}
+
+/** The KNOWN_SHOWN most counted of the first `count` of `known`'s addresses. */
+function topOfFirst(known: AccountAddresses, count: number): ReadonlyArray<[string, number]> {
+  let top = known.tops.get(count);
+  if (!top) {
+    const held: Array<[string, number]> = [];
+    for (let i = 0; i < count; i++) {
+      const { address, successes } = known.list[i]!;
+      insertTop(held, address, successes, KNOWN_SHOWN);
+    }
+    known.tops.set(count, (top = held));
+  }
+  return top;
 }
 
 /** How many of `list` (earliest success first) succeeded before `onsetMs`. */
@@ -353,8 +389,8 @@ function newAddresses(
   accountLabel: string,
   settings: RootCauseSettings,
 ): ScoredCandidate | undefined {
-  const { list, tops } = addressesOf(index, incident.account);
-  const knownCount = knownBefore(list, incident.onsetMs);
+  const known = addressesOf(index, incident.account);
+  const knownCount = knownBefore(known.list, incident.onsetMs);
   if (knownCount === 0) return undefined;
   const fresh = failing.filter(
     (f) =>
@@ -365,7 +401,7 @@ function newAddresses(
   const share = freshFailures / total;
   if (fresh.length === 0 || share < settings.minChangedShare) return undefined;
   const w = weightOf(NEW_ADDRESS_SPEC, incident.errorCode, incident.authType);
-  const beforeText = topInWords(tops[knownCount]!, knownCount, KNOWN_SHOWN);
+  const beforeText = topInWords(topOfFirst(known, knownCount), knownCount, KNOWN_SHOWN);
   const afterText = redactSecrets(listWords(fresh.map((f) => displayCaller(f.view.caller))));
   const firstMs = Math.min(...fresh.map((f) => f.firstFailureMs));
   return {

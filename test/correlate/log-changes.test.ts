@@ -54,6 +54,30 @@ describe("changes seen in the logs", () => {
     expect(describeRootCause(incident)[0]).toContain("changed their user agent");
   });
 
+  it("says when the new value also succeeds after onset, and only an old value used after onset still succeeds", () => {
+    const requests = [
+      ...traffic(at(-90), at(0), MIN, { ...hostA, userAgent: UA_OLD }),
+      ...traffic(at(0), at(40), MIN, failing({ ...hostA, userAgent: UA_NEW })),
+      // Another host upgraded and works: the new SDK is not the whole story.
+      ...traffic(at(-10), at(40), MIN, { callerIp: "10.0.0.7", userAgent: UA_NEW }),
+      // The old SDK's last success elsewhere was before onset: it does not still succeed.
+      ...traffic(at(-90), at(-30), MIN, { callerIp: "10.0.0.8", userAgent: UA_OLD }),
+    ];
+    const { result } = runScenario(requests, [], AF, at(60));
+    const c = result.changes.find((x) => x.kind === "sdk-changed")!;
+    expect(c.why).toContain(`but ${UA_NEW} also succeeds for some requests`);
+    expect(c.why).not.toContain("still succeeds after onset");
+
+    const stillOld = runScenario(
+      [...requests, ...traffic(at(-90), at(40), MIN, { callerIp: "10.0.0.9", userAgent: UA_OLD })],
+      [],
+      AF,
+      at(60),
+    ).result.changes.find((x) => x.kind === "sdk-changed")!;
+    expect(stillOld.why).toContain(`${UA_OLD} still succeeds after onset`);
+    expect(stillOld.why).toContain("also succeeds for some requests");
+  });
+
   it("reports an x-ms-version change and a web app deploy together, logs evidence first when it fits better", () => {
     const requests = [
       ...traffic(at(-90), at(0), MIN, { ...hostA, operationVersion: "2023-11-03" }),
