@@ -162,12 +162,13 @@ export function redactSecrets(text: string): string {
 
 /**
  * Something every pattern above needs, found at or before where it starts (`=` or `%` for parameters
- * and account keys, the scheme words, `eyJ`, the MAC text, `webhook` or Slack's host, a header name
- * ending in `-key`, the shell parameters' names): one test instead of a pass per pattern over text that has none of them, which is
- * most user agents and URIs without a query.
+ * and account keys, or the `=` JSON-escaped as `\u003d` that the parameter patterns also take, the
+ * scheme words, `eyJ`, the MAC text, `webhook` or Slack's host, a header name ending in `-key`, the
+ * shell parameters' names): one test instead of a pass per pattern over text that has none of them,
+ * which is most user agents and URIs without a query.
  */
 const MAY_HOLD_SECRET_RE = new RegExp(
-  String.raw`[=%]|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|-(?:${SECRET_POWERSHELL_PARAMS})\b|\/(?:dest|source)(?:key|sas):|convertto-securestring`,
+  String.raw`[=%]|\\u003d|["']\s*:|--(?:sas-token|client-secret|password|connection-string)|eyJ|bearer|sharedkey|webhook|hooks\.slack|-key\b|mac signature|-(?:${SECRET_POWERSHELL_PARAMS})\b|\/(?:dest|source)(?:key|sas):|convertto-securestring`,
   "i",
 );
 /**
