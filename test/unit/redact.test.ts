@@ -120,9 +120,9 @@ describe("redaction", () => {
   });
 
   it("never spares a text that a pattern would change (the pre-test lets every secret shape by)", () => {
-    // "= " makes the pre-test pass and, as a start of text would, bounds what follows it: any difference
-    // is a secret the pre-test hid from the patterns.
-    // Secret names and markers, separators plain, percent- and JSON-encoded, quotes, values.
+    // "= " makes the pre-test pass and bounds what follows it as a text's start does: any difference is a
+    // secret the pre-test hid from the patterns. The pieces: secret names and markers, separators (plain,
+    // percent- and JSON-encoded), quotes and values.
     const piece = fc.constantFrom(
       "sig",
       "password",
