@@ -40,6 +40,8 @@ const SHAPES: Array<{ name: string; wrap: (canary: string) => string }> = [
   { name: "SharedKeyLite signature", wrap: (c) => `SharedKeyLite stcontoso01:${c}=` },
   { name: "bearer JWT", wrap: (c) => `Bearer eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ${c}.c2lnbmF0dXJl${c}` },
   { name: "bare JWT", wrap: (c) => `eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.${c}` },
+  // base64url: `_` and `-`, which Markdown escaping would split if it came before redaction.
+  { name: "JWT with base64url punctuation", wrap: (c) => `eyJ0eXAi_OiJKV1Qi-fQ.eyJzdWIi_OiJ4In0.a_${c}` },
   { name: "opaque bearer token", wrap: (c) => `Bearer ${c}.opaque-token_x~` },
   {
     name: "connection string",
@@ -78,6 +80,10 @@ const SHAPES: Array<{ name: string; wrap: (canary: string) => string }> = [
   { name: "Discord webhook", wrap: (c) => `https://discord.com/api/webhooks/1234/${c}` },
   { name: "function key header", wrap: (c) => `x-functions-key: ${c}` },
   { name: "token as name=value", wrap: (c) => `token=${c}` },
+  {
+    name: "SAS sig with a JSON-escaped =",
+    wrap: (c) => `https://stcontoso01.blob.core.windows.net/c/b?sig\\u003d${c}`,
+  },
   { name: "HTTP Basic credentials", wrap: (c) => `Proxy-Authorization: Basic ${c}==` },
   { name: "GitHub token", wrap: (c) => `ghp_${c.padEnd(36, "0")}` },
   { name: "Entra client secret", wrap: (c) => `aBc8Q~${c.padEnd(31, "x")}` },
