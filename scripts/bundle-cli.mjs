@@ -33,6 +33,7 @@ export async function bundleCli(dist = join(root, "dist"), { quiet = false } = {
     input: {
       "auth-triage": join(root, "src", "cli", "main.ts"),
       "scan-worker": join(root, "src", "engine", "scan-worker.ts"),
+      "skim-ahead-worker": join(root, "src", "collect", "skim", "skim-ahead-worker.ts"),
     },
     platform: "node",
     tsconfig: join(root, "tsconfig.json"),

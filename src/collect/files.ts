@@ -6,11 +6,19 @@ import type { StorageRequest } from "../model/storage-request.js";
 import { activityEventFromObject } from "./activity-records.js";
 import { FileRecordParser, type RecordReader, type RecordSink } from "./formats.js";
 import type { FilePiece } from "./byte-ranges.js";
-import { InputError, expandInputPaths, openFileBytes, openFileRange, type FileBytes } from "./input-files.js";
+import {
+  InputError,
+  asText,
+  expandInputPaths,
+  openFileBytes,
+  openFileRange,
+  type FileBytes,
+} from "./input-files.js";
 import { TextEncodingError } from "./text-encoding.js";
 import { FileFormatError } from "./file-format-error.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
 import { successRowSkim } from "./skim/json-lines-skim.js";
+import { SkimAhead, skimJsonLines } from "./skim/skim-ahead.js";
 import {
   leanStorageRequestFromJsonBytes,
   storageRequestFromJsonBytes,
@@ -82,7 +90,7 @@ const LEAN_STORAGE_READER: RecordReader<StorageRequest> = {
   fromObject: storageRequestFromObject,
   fromJsonBytes: leanStorageRequestFromJsonBytes,
   skimJsonLines: (chunk, start, end, maxLineBytes, out, decline) =>
-    successRowSkim().run(chunk, start, end, maxLineBytes, out, decline),
+    skimJsonLines(chunk, start, end, maxLineBytes, out, decline),
   skimJsonRecord: (bytes, out) => successRowSkim().takeRecord(bytes, out),
   fromClassicFields: storageRequestFromClassicFields,
 };
@@ -90,7 +98,7 @@ const LEAN_STORAGE_READER: RecordReader<StorageRequest> = {
 const LENDING_STORAGE_READER: RecordReader<StorageRequest> = {
   ...LEAN_STORAGE_READER,
   skimJsonLines: (chunk, start, end, maxLineBytes, out, decline) =>
-    successRowSkim().run(chunk, start, end, maxLineBytes, out, decline, true),
+    skimJsonLines(chunk, start, end, maxLineBytes, out, decline, true),
   skimJsonRecord: (bytes, out) => successRowSkim().takeRecord(bytes, out, true),
 };
 const ACTIVITY_READER: RecordReader<ActivityEvent> = { fromObject: activityEventFromObject };
@@ -142,6 +150,11 @@ export interface ReadStorageOptions {
    * lines it cannot vouch for and other forms are read and checked in full.
    */
   lean?: boolean;
+  /**
+   * For a one-pass scan on two cores: JSON Lines files read and skimmed a window ahead on a thread of
+   * their own (src/collect/skim/skim-ahead.ts); the records are the same.
+   */
+  skimAhead?: boolean;
 }
 
 export interface ReadActivityOptions {
@@ -169,13 +182,21 @@ export async function* readRecordBatches<T>(
    * 98-100 MB (BENCHMARKS.md, twenty-sixth round).
    */
   sink?: RecordSink<T>,
+  skimAhead = false,
 ): AsyncGenerator<T[]> {
   const garbage = new GarbageBetweenFiles();
-  for (const file of await expandInputPaths(paths)) {
-    garbage.nextFile();
-    const parser = new FileRecordParser(file, reader, rejections, undefined, sink);
-    const source = await openFileBytes(file, { readAhead: sink !== undefined });
-    yield* readInto(file, source, parser, rejections, onProgress);
+  const files = await expandInputPaths(paths);
+  const ahead = skimAhead && files.length > 0 ? new SkimAhead(files) : undefined;
+  try {
+    for (const file of files) {
+      garbage.nextFile();
+      const parser = new FileRecordParser(file, reader, rejections, undefined, sink);
+      const read = await ahead?.bytesOf(file);
+      const source = read ? asText(read) : await openFileBytes(file, { readAhead: sink !== undefined });
+      yield* readInto(file, source, parser, rejections, onProgress);
+    }
+  } finally {
+    ahead?.stop();
   }
 }
 
@@ -294,7 +315,14 @@ export async function scanStorageRequests(
   observer: RecordObserver,
 ): Promise<void> {
   await drain(
-    readRecordBatches(paths, LENDING_STORAGE_READER, opts.rejections, opts.onProgress, observing(observer)),
+    readRecordBatches(
+      paths,
+      LENDING_STORAGE_READER,
+      opts.rejections,
+      opts.onProgress,
+      observing(observer),
+      opts.skimAhead,
+    ),
   );
 }
 

@@ -152,7 +152,11 @@ export interface FileBytes {
  * file thread pool while this one is handed on (readAhead: for a thread that reads alone).
  */
 export async function openFileBytes(file: string, o: { readAhead?: boolean } = {}): Promise<FileBytes> {
-  const bytes = await openRawFileBytes(file, o.readAhead ?? false);
+  return asText(await openRawFileBytes(file, o.readAhead ?? false));
+}
+
+/** A file's raw bytes as the text readers expect (textChunks), as openFileBytes opens them. */
+export function asText(bytes: FileBytes): FileBytes {
   return { ...bytes, chunks: textChunks(bytes.chunks) };
 }
 

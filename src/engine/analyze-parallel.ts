@@ -38,10 +38,7 @@ export interface ParallelAnalyzeOptions {
   /** Receives every piece's rejections renumbered to the file's lines, in input order. */
   rejections: RejectionCollector;
   caps?: Partial<EngineCaps>;
-  /**
-   * The least work a part must hold (MIN_PART_WORK unless told; DEFAULT_THREADS_MIN_PART_WORK when the
-   * thread count is the default; tests use small ones to split small files).
-   */
+  /** The least work a part must hold (MIN_PART_WORK unless told; tests use small ones to split small files). */
   minPartWork?: number;
   /** How much more work the main thread takes than each scan thread (SCAN_THREAD_START_WORK unless told). */
   headStart?: number;

@@ -8,11 +8,12 @@ import type { WorkerReply } from "./scan-worker.js";
 // before it loads the engine (prestartScanThreads).
 
 /**
- * Threads `analyze` uses unless told: each scan thread is an isolate of its own, some 20-30 MB at 1 GB
- * (Node's worker environment about 14 MB, its modules, zod among them, 3 MB more, the scan's working set
- * and garbage the rest), and two are what keeps the whole analyze of 1 GB well within 200 MB (peaks of
- * 145-147 MB with two, 169-173 with three, 195-200 with four; BENCHMARKS.md). `--threads N` trades that
- * memory for more cores.
+ * Threads `analyze` uses unless told: two, one pass read ahead on the second (SKIM_AHEAD_THREADS), keep
+ * the whole analyze of 1 GB well within 200 MB (peaks of 134-136 MB). From three threads the input is cut
+ * into parts, each scan thread an isolate of its own, some 20-30 MB at 1 GB (Node's worker environment
+ * about 14 MB, its modules, zod among them, 3 MB more, the scan's working set and garbage the rest): peaks
+ * of 169-173 MB with three, 195-200 with four (BENCHMARKS.md). `--threads N` trades that memory for more
+ * cores.
  */
 export const DEFAULT_MAX_SCAN_THREADS = 2;
 
@@ -22,16 +23,35 @@ export function defaultScanThreads(): number {
 }
 
 /**
- * With the default thread count, the least work (scan-work.ts) a part must hold to pay for its thread: a
- * scan thread's start, its cold code and the merge after it cost the main thread as much as it saves on
- * smaller inputs. Two threads over the first 300 MB of the bench's archive took 1.13-1.29 s against
- * 1.06-1.09 s for one pass, over 600 MB 1.30-1.45 s against 1.38-1.58 s, over 750 MB 1.45-1.63 s against
- * 1.71-1.82 s; over the archive's 56 MB of 401/403 lines alone 1.19-1.59 s against 1.10-1.29 s, over
- * twice them about as fast (BENCHMARKS.md, twenty-fifth round). So two parts need some 800 MB of work:
- * about 600 MB of mostly successful requests, or 100 MB of 401/403s. `--threads N` asks for N threads
- * whatever the size, and gets them once each part holds MIN_PART_WORK.
+ * Two threads share one pass (skim-ahead, src/collect/skim/skim-ahead.ts): the second reads the files
+ * and skims their success rows a window ahead, the main thread does the rest. Cutting the input into two
+ * parts instead made each thread's isolate warm up its own code, and the parts be merged: over the
+ * bench's 1 GB archive two parts took 1.44-1.61 s, skim-ahead 1.26-1.45 s, with less memory (BENCHMARKS.md,
+ * thirty-eighth round). From three threads on, the input is cut into parts.
  */
-export const DEFAULT_THREADS_MIN_PART_WORK = 384 * 1024 * 1024;
+export const SKIM_AHEAD_THREADS = 2;
+
+/**
+ * The least input (bytes of the paths named; a directory counts as large enough) for which skim-ahead
+ * pays for its thread with the default thread count: the second core, which one pass leaves to V8's
+ * compiler, is then shared while the main thread's code is still being optimised. Over the first 250 MB
+ * of the bench's archive it took 0.77-0.90 s against 0.78-1.24 s in one pass, over 500 MB 0.90-0.93 s
+ * against 1.06-1.11 s (BENCHMARKS.md, thirty-eighth round). `--threads 2` reads ahead whatever the size.
+ */
+export const SKIM_AHEAD_MIN_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Whether `analyze` over `bytes` of local files on `threads` threads reads ahead (SKIM_AHEAD_THREADS):
+ * when the two threads were asked for (`--threads 2`), or are the default and the input is large enough.
+ */
+export function readsAhead(threads: number, bytes: number, asked: boolean): boolean {
+  return threads === SKIM_AHEAD_THREADS && bytes > 0 && (asked || bytes >= SKIM_AHEAD_MIN_BYTES);
+}
+
+/** Whether `analyze` on `threads` threads cuts its input into parts, one per thread. */
+export function cutsParts(threads: number): boolean {
+  return threads > SKIM_AHEAD_THREADS;
+}
 
 /**
  * A scan thread's young generation. V8's default (16 MB semi-spaces, 32 MB or more committed) is sized for

@@ -2,13 +2,14 @@ import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scanThreadsToPrestart } from "../../src/cli/commands/analyze-prestart.js";
+import { readsAheadToPrestart, scanThreadsToPrestart } from "../../src/cli/commands/analyze-prestart.js";
 import { FAILURE_ROW_WEIGHT, MIN_PART_WORK } from "../../src/collect/scan-work.js";
-import { defaultScanThreads, DEFAULT_THREADS_MIN_PART_WORK } from "../../src/engine/scan-threads.js";
+import { defaultScanThreads, SKIM_AHEAD_MIN_BYTES } from "../../src/engine/scan-threads.js";
 
 /**
- * What `auth-triage analyze` starts ahead, told from its flags and the sizes of the files named: as
- * many threads as the plan may cut parts for, none where it surely cuts none.
+ * What `auth-triage analyze` starts ahead, told from its flags and the sizes of the files named: on two
+ * threads the skim-ahead thread, once the input is worth it (or they are asked for); from three, as many
+ * scan threads as the plan may cut parts for, none where it surely cuts none.
  */
 let dir: string;
 /** Sparse files: sizes without the bytes. */
@@ -29,38 +30,57 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("scan threads started ahead for analyze", () => {
-  it("with the default threads: one less than they are, once the files may make two parts", async () => {
-    const big = await sized("big.jsonl", leastFor(DEFAULT_THREADS_MIN_PART_WORK));
-    const small = await sized("small.jsonl", leastFor(DEFAULT_THREADS_MIN_PART_WORK) - 1);
-    expect(scanThreadsToPrestart(["--logs", big])).toBe(defaultScanThreads() - 1);
-    expect(scanThreadsToPrestart(["--logs", small])).toBe(0);
+describe("threads started ahead for analyze", () => {
+  it("with the default threads (two here): the skim-ahead thread once the input is large enough", async () => {
+    const big = await sized("big.jsonl", SKIM_AHEAD_MIN_BYTES);
+    const small = await sized("small.jsonl", SKIM_AHEAD_MIN_BYTES - 1);
+    const two = defaultScanThreads() === 2;
+    expect(readsAheadToPrestart(["--logs", big])).toBe(two);
+    expect(readsAheadToPrestart(["--logs", small])).toBe(false);
+    expect(scanThreadsToPrestart(["--logs", big])).toBe(0);
   });
 
-  it("with --threads N: N - 1 once each part may hold the least a part holds", async () => {
+  it("with --threads 2: the skim-ahead thread whatever the size, and no scan thread", async () => {
+    const small = await sized("tiny.jsonl", 1);
+    const empty = await sized("empty.jsonl", 0);
+    expect(readsAheadToPrestart(["--logs", small, "--threads", "2"])).toBe(true);
+    expect(readsAheadToPrestart(["--logs", empty, "--threads", "2"])).toBe(false);
+    expect(scanThreadsToPrestart(["--logs", small, "--threads", "2"])).toBe(0);
+  });
+
+  it("with --threads N from 3: N - 1 scan threads once each part may hold the least a part holds", async () => {
     const half = await sized("half.jsonl", Math.ceil(leastFor(MIN_PART_WORK) / 2));
     const other = await sized("other.jsonl", Math.ceil(leastFor(MIN_PART_WORK) / 2));
     expect(scanThreadsToPrestart(["--logs", half, "--threads", "4"])).toBe(0);
     expect(scanThreadsToPrestart(["--logs", half, other, "--threads", "4"])).toBe(3);
     expect(scanThreadsToPrestart(["--threads", "3", "--logs", half, "--logs", other])).toBe(2);
     expect(scanThreadsToPrestart(["--logs", half, other, "--threads", "1"])).toBe(0);
+    expect(readsAheadToPrestart(["--logs", half, other, "--threads", "3"])).toBe(false);
+    expect(readsAheadToPrestart(["--logs", half, other, "--threads", "1"])).toBe(false);
   });
 
   it("for a directory, whose files the plan lists", async () => {
     const tree = join(dir, "tree");
     await mkdir(tree);
-    expect(scanThreadsToPrestart(["--logs", tree, "--threads", "2"])).toBe(1);
+    expect(readsAheadToPrestart(["--logs", tree, "--threads", "2"])).toBe(true);
+    expect(scanThreadsToPrestart(["--logs", tree, "--threads", "3"])).toBe(2);
   });
 
   it("none for flags the command refuses, paths that cannot be read, or other sources", async () => {
-    const big = await sized("big2.jsonl", leastFor(DEFAULT_THREADS_MIN_PART_WORK));
-    expect(scanThreadsToPrestart(["--logs", big, "--threads", "0"])).toBe(0);
-    expect(scanThreadsToPrestart(["--logs", big, "--threads", "999"])).toBe(0);
-    expect(scanThreadsToPrestart(["--logs", big, "--threads", "2", "--no-such-flag"])).toBe(0);
-    expect(scanThreadsToPrestart(["--logs", big, "--threads", "2", "--help"])).toBe(0);
-    expect(scanThreadsToPrestart(["--logs", join(dir, "missing.jsonl"), "--threads", "2"])).toBe(0);
-    expect(scanThreadsToPrestart(["--workspace", "x", "--logs", big, "--threads", "2"])).toBe(0);
-    expect(scanThreadsToPrestart(["--archive-account", "https://a.blob.core.windows.net"])).toBe(0);
-    expect(scanThreadsToPrestart([])).toBe(0);
+    const big = await sized("big2.jsonl", SKIM_AHEAD_MIN_BYTES);
+    for (const [threads, prestarted] of [
+      ["2", readsAheadToPrestart],
+      ["3", scanThreadsToPrestart],
+    ] as const) {
+      const none = (argv: string[]) => expect(Number(prestarted(argv)), argv.join(" ")).toBe(0);
+      none(["--logs", big, "--threads", "0"]);
+      none(["--logs", big, "--threads", "999"]);
+      none(["--logs", big, "--threads", threads, "--no-such-flag"]);
+      none(["--logs", big, "--threads", threads, "--help"]);
+      none(["--logs", join(dir, "missing.jsonl"), "--threads", threads]);
+      none(["--workspace", "x", "--logs", big, "--threads", threads]);
+      none(["--archive-account", "https://a.blob.core.windows.net", "--threads", threads]);
+      none([]);
+    }
   });
 });

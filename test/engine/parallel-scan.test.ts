@@ -279,9 +279,8 @@ describe("auth-triage analyze --threads", () => {
     expect(runs[1]).toEqual(runs[0]);
   });
 
-  it("uses a second thread by default only for input with the work to pay for it; --threads 2 asks for it", async () => {
-    // Some 24 MB of the stories: over the 16 MiB of work two asked-for parts need, under the 768 MiB
-    // two default parts need.
+  it("cuts parts only when three threads or more are asked for: two read one pass ahead", async () => {
+    // Some 24 MB of the stories: over the 24 MiB of work three parts need.
     const root = join(dir, "default-threads");
     await mkdir(root, { recursive: true });
     const text = storageRequestsToNdjson(data.requests);
@@ -292,6 +291,7 @@ describe("auth-triage analyze --threads", () => {
       return /on (\d+) threads/.exec(io.err())?.[1];
     };
     expect(await planned([])).toBeUndefined();
-    expect(await planned(["--threads", "2"])).toBe("2");
+    expect(await planned(["--threads", "2"])).toBeUndefined();
+    expect(await planned(["--threads", "3"])).toBe("3");
   });
 });

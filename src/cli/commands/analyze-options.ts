@@ -20,7 +20,7 @@ export interface AnalyzeArgs {
   sinceMs?: number;
   /** --cloud for workspaces: public (default), china or usgov. */
   cloud?: "public" | "china" | "usgov";
-  /** --threads for --logs: threads scanning the files (default: the cores, up to 2). */
+  /** --threads for --logs: threads reading the files (default: the cores, up to 2; scan-threads.ts). */
   threads?: number;
 }
 

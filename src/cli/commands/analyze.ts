@@ -2,11 +2,13 @@ import { systemClock, type Clock } from "../../clock.js";
 import { InputError, readActivityEvents, scanStorageRequests } from "../../collect/files.js";
 import { RejectionCollector } from "../../collect/rejections.js";
 import { logsForWindow } from "../../collect/window-files.js";
+import { releaseSkimAhead } from "../../collect/skim/skim-ahead-thread.js";
 import { createRootCauseExplainer } from "../../correlate/index.js";
 import { analyzeInParallel } from "../../engine/analyze-parallel.js";
 import {
-  DEFAULT_THREADS_MIN_PART_WORK,
+  cutsParts,
   defaultScanThreads,
+  readsAhead,
   releaseSpareScanThreads,
 } from "../../engine/scan-threads.js";
 import { analyze, withFilesOutsideWindow } from "../../engine/analyze.js";
@@ -18,6 +20,7 @@ import { writeReport } from "../../report/index.js";
 import { fullGarbageCollection } from "../../collect-garbage.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "../command.js";
 import { parseAnalyzeArgs, type AnalyzeArgs } from "./analyze-options.js";
+import { bytesNamed } from "./analyze-prestart.js";
 import type { RemoteSourceDeps } from "./analyze-remote.js";
 
 const HELP = `auth-triage analyze: cluster Azure Storage 401/403 failures into incidents, each with a verdict,
@@ -75,12 +78,13 @@ Window:
 
 Speed:
   --threads N         With --logs: scan on N threads (default: the cores this process may use, up to
-                      2, for input large enough to gain from them: some 600 MB of mostly successful
-                      requests, or 100 MB of 401/403s). The input is cut into parts of equal work (a
-                      401/403 costs some eight times a success). Uncompressed JSON Lines files are cut
-                      at line breaks; other files go whole to one thread. Each thread keeps its own
-                      capped summaries, merged before incidents are built, so memory grows with N
-                      (some 20-30 MB a thread), not with the input. 1 reads in one pass.
+                      2, the second for input of 256 MB or more). 1 reads in one pass. 2: one pass,
+                      the second thread reading the files and skimming their success rows a window
+                      ahead (some 15 MB more). 3 or more: the input is cut into parts of equal work
+                      (a 401/403 costs some eight times a success), uncompressed JSON Lines files at
+                      line breaks, other files whole; each thread keeps its own capped summaries,
+                      merged before incidents are built, so memory grows with N (some 20-30 MB a
+                      thread), not with the input.
 
 Output:
   --format FORMAT     text (default): a report to paste into a ticket.
@@ -185,12 +189,10 @@ export async function runAnalyze(
     const threads = args.threads ?? defaultScanThreads();
     // An injected root-cause stage sees every row in one pass; the parallel scan uses the default one.
     const parallel =
-      threads > 1 && !deps.explainer && logs.length > 0
+      cutsParts(threads) && !deps.explainer && logs.length > 0
         ? await analyzeInParallel({
             paths: logs,
             threads,
-            // Threads by default only where they pay; asked for, wherever each part is worth a thread.
-            ...(args.threads === undefined ? { minPartWork: DEFAULT_THREADS_MIN_PART_WORK } : {}),
             activity,
             window,
             clock,
@@ -209,8 +211,11 @@ export async function runAnalyze(
       writeReport(result, args.format, io.stdout);
       return exitStatusOf(result, io, true);
     }
-    // One pass: the scan threads started ahead (analyze-prestart.ts), if any, are not needed.
+    // One pass: the scan threads started ahead (analyze-prestart.ts), if any, are not needed; on two
+    // threads, the second reads ahead.
     releaseSpareScanThreads();
+    const skimAhead = readsAhead(threads, bytesNamed(logs), args.threads !== undefined);
+    if (!skimAhead) releaseSkimAhead();
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
     // One pass only: a parallel analyze peaks while its threads scan, and collecting after it lowered
@@ -222,7 +227,15 @@ export async function runAnalyze(
       requests: (observer) =>
         logs.length === 0
           ? Promise.resolve()
-          : scanStorageRequests(logs, onProgress ? { rejections, onProgress } : { rejections }, observer),
+          : scanStorageRequests(
+              logs,
+              {
+                rejections,
+                ...(onProgress ? { onProgress } : {}),
+                ...(skimAhead ? { skimAhead } : {}),
+              },
+              observer,
+            ),
       activity,
       window,
       clock,
@@ -240,6 +253,7 @@ export async function runAnalyze(
     throw err;
   } finally {
     releaseSpareScanThreads();
+    releaseSkimAhead();
   }
 }
 

@@ -29,6 +29,17 @@ import {
   withoutPort,
 } from "../values.js";
 import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-module.js";
+import {
+  SCAN_ARENA_FROM,
+  SCAN_ARENA_TO,
+  SCAN_FULL,
+  SCAN_ID_FROM,
+  SCAN_ID_TO,
+  SCAN_INTS,
+  SCAN_ROWS,
+  scanRecordInts,
+  WINDOW_BYTES,
+} from "./skim-ahead-slots.js";
 
 /**
  * The success rows of JSON Lines, read by searching for their keys in the bytes (issue 13).
@@ -151,12 +162,6 @@ const ROW_CALLER_KEY = ROW_VALUES + 2 * SLOTS;
 const TAKEN_LOG_ANALYTICS = 1;
 const GIVE_UP = -1;
 
-/**
- * A run is read in windows of at most this many bytes, cut at a line break: the module's memory is sized
- * to one. Files are read a window at a time (READ_CHUNK_BYTES), so a run is nearly always one window:
- * larger windows, with the same reads, took more time.
- */
-const WINDOW_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 
 interface SkimExports {
@@ -171,6 +176,8 @@ interface SkimExports {
   isFull(): number;
   resumeOffset(): number;
   resetInterned(): void;
+  nextValueId(): number;
+  arenaEnd(): number;
   initOrders(): void;
   tableOf(start: number, end: number): number;
   scan(from: number, length: number, maxLineBytes: number): number;
@@ -187,7 +194,7 @@ function keyOf(cols: SuccessColumns, column: keyof SuccessColumns): string {
  * One thread's skim: the module instance and, per value id, its string and what is derived from it.
  * Ids live until the module's intern table fills; then both sides forget them together.
  */
-class SuccessRowSkim {
+export class SuccessRowSkim {
   private readonly wasm: SkimExports;
   private readonly input: number;
   private readonly rowsAt: number;
@@ -196,6 +203,16 @@ class SuccessRowSkim {
   /** Views on the module's memory, sized once to a window (it never grows after). */
   private readonly bytes: Latin1Buffer;
   private readonly ints: Int32Array;
+  /**
+   * The bytes of the run being read and where it starts in them (the module's input; a skim-ahead
+   * slot's bytes when replaying), and the ints its rows are in (the module's rows; the slot's results).
+   */
+  private runBytes: Latin1Buffer;
+  private runAt: number;
+  private rowInts32: Int32Array;
+  /** Replaying: where the scan's table ids start in rowInts32, and its first row; -1: ask the module. */
+  private tablesAt = -1;
+  private firstRowAt = 0;
   // Per value id, sized to the module's ids up front: arrays written at scattered high indices turn into
   // slow dictionaries.
   private readonly texts: Array<string | undefined>;
@@ -246,6 +263,9 @@ class SuccessRowSkim {
     const memory = new ModuleMemory(this.wasm.memory, this.input, WINDOW_BYTES);
     this.bytes = memory.bytes;
     this.ints = memory.ints;
+    this.runBytes = this.bytes;
+    this.runAt = this.input;
+    this.rowInts32 = this.ints;
     this.writeKeys();
     const interned = this.wasm.internedOffset();
     for (let slot = 0; slot < SLOTS; slot++)
@@ -365,22 +385,177 @@ class SuccessRowSkim {
     decline: DeclineLine,
     before: number,
   ): number {
+    this.runBytes = this.bytes;
+    this.runAt = this.input;
+    this.rowInts32 = this.ints;
+    this.tablesAt = -1;
     let lines = 0;
     for (let from = 0; from <= length;) {
       const rows = this.wasm.scan(from, length, maxLineBytes);
-      const ints = this.ints;
-      for (let r = 0; r < rows; r++) {
-        const row = this.rowsAt + r * this.rowInts;
-        const record = ints[row + ROW_LAYOUT] === 0 ? undefined : this.record(row, ints);
-        if (record === undefined)
-          decline(start + ints[row + ROW_START]!, start + ints[row + ROW_END]!, before + lines);
-        else if (record !== COUNTED) out.push(record);
-        lines++;
-      }
+      lines += this.takeRows(this.rowsAt, rows, start, out, decline, before + lines);
       from = this.wasm.resumeOffset();
       if (this.wasm.isFull()) this.forgetValues();
     }
     return lines;
+  }
+
+  /** `rows` rows from `firstRow` of rowInts32: each one's record pushed to `out`, or its line declined. */
+  private takeRows(
+    firstRow: number,
+    rows: number,
+    start: number,
+    out: RecordSink<StorageRequest>,
+    decline: DeclineLine,
+    before: number,
+  ): number {
+    const ints = this.rowInts32;
+    this.firstRowAt = firstRow;
+    let taken = 0;
+    for (let r = 0; r < rows; r++) {
+      const row = firstRow + r * this.rowInts;
+      const record = ints[row + ROW_LAYOUT] === 0 ? undefined : this.record(row, ints);
+      if (record === undefined)
+        decline(start + ints[row + ROW_START]!, start + ints[row + ROW_END]!, before + r);
+      else {
+        taken++;
+        if (record !== COUNTED) out.push(record);
+      }
+    }
+    rowsTaken += taken;
+    return rows;
+  }
+
+  /** The Log Analytics table of a row taken: asked of the module, or as a skim-ahead thread asked it. */
+  private tableIdOf(row: number, ints: Int32Array): number {
+    if (this.tablesAt < 0) return this.wasm.tableOf(ints[row + ROW_START]!, ints[row + ROW_END]!);
+    return ints[this.tablesAt + (row - this.firstRowAt) / this.rowInts]!;
+  }
+
+  /**
+   * A skim-ahead thread's part (skim-ahead.ts): reads the window chunk[start, end) as a run of one window
+   * is read, and writes each scan's record (skim-ahead-slots.ts) to `results`: its rows, the table of
+   * each Log Analytics row taken (asked of every such row, so the main thread never needs the module),
+   * and the values interned meanwhile. How many scans and ints, or undefined when they do not fit: the
+   * values interned are then forgotten, and the main thread, told so, reads the window itself.
+   */
+  publishWindow(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    maxLineBytes: number,
+    results: Int32Array,
+  ): { scans: number; used: number } | undefined {
+    const length = end - start;
+    this.bytes.set(chunk.subarray(start, end), this.input);
+    const ints = this.ints;
+    let used = 0;
+    let scans = 0;
+    for (let from = 0; from <= length; scans++) {
+      const idFrom = this.wasm.nextValueId();
+      const arenaFrom = this.wasm.arenaEnd();
+      const rows = this.wasm.scan(from, length, maxLineBytes);
+      const rowsAt = used + SCAN_INTS;
+      const tables = rowsAt + rows * this.rowInts;
+      if (tables + rows > results.length) return this.dropWindow();
+      results.set(ints.subarray(this.rowsAt, this.rowsAt + rows * this.rowInts), rowsAt);
+      for (let r = 0; r < rows; r++) {
+        const row = this.rowsAt + r * this.rowInts;
+        results[tables + r] =
+          ints[row + ROW_LAYOUT] === TAKEN_LOG_ANALYTICS
+            ? this.wasm.tableOf(ints[row + ROW_START]!, ints[row + ROW_END]!)
+            : 0;
+      }
+      const idTo = this.wasm.nextValueId();
+      const arenaTo = this.wasm.arenaEnd();
+      const next = used + scanRecordInts(rows, this.rowInts, idTo - idFrom, arenaTo - arenaFrom);
+      if (next > results.length) return this.dropWindow();
+      const full = this.wasm.isFull();
+      results[used + SCAN_ROWS] = rows;
+      results[used + SCAN_FULL] = full ? 1 : 0;
+      results[used + SCAN_ID_FROM] = idFrom;
+      results[used + SCAN_ID_TO] = idTo;
+      results[used + SCAN_ARENA_FROM] = arenaFrom;
+      results[used + SCAN_ARENA_TO] = arenaTo;
+      const entries = tables + rows;
+      results.set(ints.subarray(this.entriesAt + idFrom * 2, this.entriesAt + idTo * 2), entries);
+      bytesOf(results, entries + (idTo - idFrom) * 2, arenaTo - arenaFrom).set(
+        this.bytes.subarray(arenaFrom, arenaTo),
+      );
+      used = next;
+      from = this.wasm.resumeOffset();
+      if (full) this.forgetValues();
+    }
+    return { scans, used };
+  }
+
+  private dropWindow(): undefined {
+    this.forgetValues();
+    return undefined;
+  }
+
+  /**
+   * The main thread's part of skim-ahead: the lines of a window a skim-ahead thread read
+   * (publishWindow), chunk[start, ...), taken from its `scans` records in `results` as `run` takes them
+   * from the module's scans. This skim's values must be the thread's before the window's (see
+   * `installScans`).
+   */
+  replayWindow(
+    chunk: Buffer,
+    start: number,
+    results: Int32Array,
+    scans: number,
+    out: RecordSink<StorageRequest>,
+    decline: DeclineLine,
+    lend: boolean,
+  ): number {
+    this.lend = lend;
+    this.shortcut = lend && hasUnseenCallerShortcut(out) ? out : undefined;
+    this.runBytes = chunk as Latin1Buffer;
+    this.runAt = start;
+    this.rowInts32 = results;
+    let lines = 0;
+    for (let s = 0, at = 0; s < scans; s++) {
+      const rows = results[at + SCAN_ROWS]!;
+      this.tablesAt = at + SCAN_INTS + rows * this.rowInts;
+      this.installValues(results, at, this.tablesAt + rows);
+      lines += this.takeRows(at + SCAN_INTS, rows, start, out, decline, lines);
+      at = this.afterScan(results, at);
+    }
+    this.tablesAt = -1;
+    return lines;
+  }
+
+  /** The values a skim-ahead thread interned in the `scans` records of `results`, for a window not replayed. */
+  installScans(results: Int32Array, scans: number): void {
+    for (let s = 0, at = 0; s < scans; s++) {
+      const rows = results[at + SCAN_ROWS]!;
+      this.installValues(results, at, at + SCAN_INTS + rows * (this.rowInts + 1));
+      at = this.afterScan(results, at);
+    }
+  }
+
+  /** Values forgotten as the thread forgot them: its table emptied before a window. */
+  forget(): void {
+    this.forgetValues();
+  }
+
+  /** The entries and text of the values the scan at `at` interned, whose entries start at `entries`. */
+  private installValues(results: Int32Array, at: number, entries: number): void {
+    const idFrom = results[at + SCAN_ID_FROM]!;
+    const ids = results[at + SCAN_ID_TO]! - idFrom;
+    const arenaFrom = results[at + SCAN_ARENA_FROM]!;
+    const arenaBytes = results[at + SCAN_ARENA_TO]! - arenaFrom;
+    this.ints.set(results.subarray(entries, entries + ids * 2), this.entriesAt + idFrom * 2);
+    this.bytes.set(bytesOf(results, entries + ids * 2, arenaBytes), arenaFrom);
+  }
+
+  /** Where the scan after the one at `at` starts; the values forgotten when the thread's table filled. */
+  private afterScan(results: Int32Array, at: number): number {
+    const rows = results[at + SCAN_ROWS]!;
+    const ids = results[at + SCAN_ID_TO]! - results[at + SCAN_ID_FROM]!;
+    const arenaBytes = results[at + SCAN_ARENA_TO]! - results[at + SCAN_ARENA_FROM]!;
+    if (results[at + SCAN_FULL] === 1) this.forgetValues();
+    return at + scanRecordInts(rows, this.rowInts, ids, arenaBytes);
   }
 
   /** How many times the intern table filled and was emptied. */
@@ -418,10 +593,10 @@ class SuccessRowSkim {
       msInHour >= 0
         ? this.hourMs(ints[row + ROW_HOUR]!) + msInHour
         : parseLoggedTime(
-            this.bytes.toString(
+            this.runBytes.toString(
               "latin1",
-              this.input + ints[row + ROW_TIME_START]!,
-              this.input + ints[row + ROW_TIME_START]! + ints[row + ROW_TIME_LENGTH]!,
+              this.runAt + ints[row + ROW_TIME_START]!,
+              this.runAt + ints[row + ROW_TIME_START]! + ints[row + ROW_TIME_LENGTH]!,
             ),
           );
     if (Number.isNaN(timeMs)) return undefined;
@@ -440,7 +615,7 @@ class SuccessRowSkim {
     if (!account) return undefined;
     let service = this.serviceOf(ints[v + 2 * SERVICE]!);
     if (!service && ints[row + ROW_LAYOUT] === TAKEN_LOG_ANALYTICS) {
-      const table = this.wasm.tableOf(ints[row + ROW_START]!, ints[row + ROW_END]!);
+      const table = this.tableIdOf(row, ints);
       if (table === GIVE_UP) return undefined;
       service = serviceFromTable(this.text(table));
     }
@@ -499,10 +674,10 @@ class SuccessRowSkim {
 
   /** A located value: decoded from the run, which is still in the module's memory. */
   located(value: number): string | undefined {
-    const length = this.ints[value + 1]!;
+    const length = this.rowInts32[value + 1]!;
     if (length === 0) return undefined;
-    const at = this.input + this.ints[value]!;
-    return this.bytes.latin1Slice(at, at + length);
+    const at = this.runAt + this.rowInts32[value]!;
+    return this.runBytes.latin1Slice(at, at + length);
   }
 
   private userAgent(id: number): string | undefined {
@@ -637,6 +812,11 @@ class LentSuccessRow implements StorageRequest, CallerKeyFromBytes {
   }
 }
 
+/** `bytes` bytes of `ints` from int `at`. */
+function bytesOf(ints: Int32Array, at: number, bytes: number): Uint8Array {
+  return new Uint8Array(ints.buffer, ints.byteOffset + at * 4, bytes);
+}
+
 /** What `record` returns for a row the consumer counted without it. */
 const COUNTED: unique symbol = Symbol("counted");
 
@@ -644,6 +824,15 @@ const COUNTED: unique symbol = Symbol("counted");
 const NOT_READ: unique symbol = Symbol("not read");
 
 let skim: SuccessRowSkim | undefined;
+
+/**
+ * Rows the skims of this thread took (made or counted; every other line went to the full reader): a
+ * replayed window must take the rows a skim of it would (test/collect/skim-ahead.test.ts).
+ */
+let rowsTaken = 0;
+export function successRowsTaken(): number {
+  return rowsTaken;
+}
 
 /** This thread's skim, set up on first use (the timer's module load does not pay for it). */
 export function successRowSkim(): SuccessRowSkim {

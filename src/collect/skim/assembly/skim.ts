@@ -105,6 +105,13 @@ export function isFull(): bool {
 export function resumeOffset(): i32 {
   return resumeAt;
 }
+/** The next value id and the arena's top: what was interned since they were last read (skim-ahead.ts). */
+export function nextValueId(): i32 {
+  return nextId;
+}
+export function arenaEnd(): i32 {
+  return arenaTop;
+}
 
 /** Forgets every interned value (JavaScript forgets their strings too). */
 export function resetInterned(): void {

@@ -1,0 +1,88 @@
+/**
+ * The memory a skim-ahead thread and the main thread share (skim-ahead.ts): a ring of slots, each one
+ * window of a file's bytes and what the skim found in it, written by the thread and read by the main
+ * thread in turn. Each slot is a SharedArrayBuffer of its own; `states` says whose turn it is.
+ *
+ * A slot: HEADER_INTS of header, then the bytes (at most WINDOW_BYTES: the main thread's skim reads a run
+ * of at most that much as one window, so a window cut here is one it would have cut), then the scans'
+ * records (Int32), each: SCAN_INTS of counts, its rows (ROW_INTS each, as the module wrote them), one
+ * table id per row, the entries of the values it interned ([offset, length] per id) and their bytes.
+ */
+
+/** Slots in the ring: the one the main thread reads, the one before it (still valid), two ahead. */
+export const SLOTS = 8;
+/**
+ * The skim reads a run in windows of at most this many bytes, cut at a line break: the module's memory is
+ * sized to one. Files are read a window at a time (READ_CHUNK_BYTES), so a run is nearly always one
+ * window: larger windows, with the same reads, took more time.
+ */
+export const WINDOW_BYTES = 1 << 20;
+/** Room for the scans' records of one window; a window whose records do not fit is handed on unskimmed. */
+const RESULT_BYTES = 3 << 20;
+export const HEADER_INTS = 16;
+const HEADER_BYTES = HEADER_INTS * 4;
+export const BYTES_AT = HEADER_BYTES;
+export const RESULTS_AT = BYTES_AT + WINDOW_BYTES + 64;
+export const SLOT_BYTES = RESULTS_AT + RESULT_BYTES;
+export const RESULT_INTS = RESULT_BYTES >> 2;
+
+/** `states[slot]`: whose turn the slot is. */
+export const FREE = 0;
+export const FILLED = 1;
+/** `states[SLOTS]`: set by the main thread when it wants no more slots (the thread then stops). */
+export const STOP_AT = SLOTS;
+export const STATES = SLOTS + 1;
+
+/** Header fields (Int32 index). */
+export const KIND = 0;
+export const BYTE_LENGTH = 1;
+/** The window skimmed, [start, end) of the slot's bytes; start -1 when none was. */
+export const WINDOW_START = 2;
+export const WINDOW_END = 3;
+export const SCANS = 4;
+/** 1 when the values the thread interned before this slot are forgotten (its table was emptied). */
+export const FORGET_BEFORE = 5;
+export const FILE_INDEX = 6;
+/** The ints of results the scans wrote. */
+export const RESULTS_USED = 7;
+export const MAX_LINE_BYTES = 8;
+/** KIND ERROR: the length of the message written as the slot's bytes. */
+export const MESSAGE_LENGTH = 9;
+/** KIND BYTES: 1 when they are the file's last (no END follows). */
+export const LAST = 10;
+
+/** KIND values. */
+export const BYTES = 1;
+/** The file is done, and had no bytes. */
+export const END = 2;
+/** The file is not read ahead (compressed, or not a regular file): the main thread reads it itself. */
+export const NOT_READ_AHEAD = 3;
+/** The file could not be read: the message is the slot's bytes (what the main thread's read would say). */
+export const ERROR = 4;
+
+/** A scan's counts (Int32 index within its record). */
+export const SCAN_ROWS = 0;
+export const SCAN_FULL = 1;
+export const SCAN_ID_FROM = 2;
+export const SCAN_ID_TO = 3;
+export const SCAN_ARENA_FROM = 4;
+export const SCAN_ARENA_TO = 5;
+export const SCAN_INTS = 6;
+
+/** The views of one slot. */
+export class Slot {
+  readonly header: Int32Array;
+  readonly bytes: Buffer;
+  readonly results: Int32Array;
+
+  constructor(readonly memory: SharedArrayBuffer) {
+    this.header = new Int32Array(memory, 0, HEADER_INTS);
+    this.bytes = Buffer.from(memory, BYTES_AT, WINDOW_BYTES + 64);
+    this.results = new Int32Array(memory, RESULTS_AT, RESULT_INTS);
+  }
+}
+
+/** Ints of a scan's record with `rows` rows of `rowInts`, `ids` entries and `arenaBytes` of their text. */
+export function scanRecordInts(rows: number, rowInts: number, ids: number, arenaBytes: number): number {
+  return SCAN_INTS + rows * (rowInts + 1) + ids * 2 + ((arenaBytes + 3) >> 2);
+}

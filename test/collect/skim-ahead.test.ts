@@ -1,0 +1,190 @@
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStorageRequests, scanStorageRequests } from "../../src/collect/files.js";
+import { RejectionCollector } from "../../src/collect/rejections.js";
+import { successRowsTaken } from "../../src/collect/skim/json-lines-skim.js";
+import { WINDOW_BYTES } from "../../src/collect/skim/skim-ahead-slots.js";
+import type { StorageRequest } from "../../src/model/storage-request.js";
+import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
+import { generateAll } from "../sim/scenarios.js";
+import { archiveLine, gz, tempDir } from "./helpers.js";
+
+/**
+ * Skim-ahead (src/collect/skim/skim-ahead.ts): a second thread reads the files and skims a window ahead,
+ * and the main thread takes the rows it found. The observer must see exactly what one pass hands it, in
+ * the same order, with the same rejections, whatever the files hold: windows the main thread replays,
+ * windows it skims itself, values the thread interned and forgot on the way.
+ */
+
+function snapshot(r: StorageRequest, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of fields) out[k] = r[k as keyof StorageRequest];
+  return out;
+}
+
+/** The fields every record the readers make carries. */
+async function fieldsOf(paths: string[]): Promise<string[]> {
+  for await (const r of readStorageRequests(paths, { rejections: new RejectionCollector(), lean: true }))
+    return Object.keys(r);
+  return [];
+}
+
+/**
+ * What an observer of scanStorageRequests sees during each call, read ahead or not, and how many rows
+ * the skims took: a window replayed with a value wrong would send its rows to the full reader, which
+ * reads them right, so the records alone would not tell. Read ahead, the skims take at least what they
+ * take in one pass: a window is cut at a line break, where one pass's chunks leave the line across
+ * their edge to the full reader.
+ */
+async function scanned(paths: string[], fields: readonly string[], skimAhead: boolean) {
+  const rejections = new RejectionCollector();
+  const seen: Array<Record<string, unknown>> = [];
+  const before = successRowsTaken();
+  await scanStorageRequests(
+    paths,
+    { rejections, skimAhead },
+    { observe: (r) => seen.push(snapshot(r, fields)) },
+  );
+  return {
+    seen,
+    rejected: rejections.count,
+    samples: rejections.samples,
+    taken: successRowsTaken() - before,
+  };
+}
+
+async function expectSameAsOnePass(paths: string[], name: string): Promise<number> {
+  const fields = await fieldsOf(paths);
+  const want = await scanned(paths, fields, false);
+  const got = await scanned(paths, fields, true);
+  expect(got.seen.length, name).toBe(want.seen.length);
+  expect(got.seen, name).toEqual(want.seen);
+  expect(got.rejected, name).toBe(want.rejected);
+  expect(got.samples, name).toEqual(want.samples);
+  expect(got.taken, name).toBeGreaterThanOrEqual(want.taken);
+  return got.taken;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const data = generateAll({ seed: 23 });
+const archive = storageRequestsToArchiveJsonLines(data.requests);
+/** Some `bytes` of `text` repeated, cut after a line. */
+const repeated = (text: string, bytes: number): string => {
+  const whole = text.repeat(Math.ceil(bytes / Buffer.byteLength(text)));
+  return whole.slice(0, whole.indexOf("\n", bytes) + 1);
+};
+
+describe("skim-ahead", () => {
+  it("hands the observer what one pass hands it, in every form, over many windows", async () => {
+    const forms: Array<[string, string]> = [
+      ["archive.json", archive],
+      ["la.ndjson", storageRequestsToNdjson(data.requests, { nativeTypes: true })],
+      ["la-text.ndjson", storageRequestsToNdjson(data.requests, {})],
+      // Windows cut inside lines (carried to the next slot), over several slots.
+      ["archive-large.json", repeated(archive, 3.5 * WINDOW_BYTES)],
+      ["archive-crlf.json", repeated(archive, 2.2 * WINDOW_BYTES).replaceAll("\n", "\r\n")],
+      ["archive-bom.json", "\uFEFF" + archive],
+      ["archive-no-last-break.json", archive.trimEnd()],
+      // Lines the skim declines amid lines it takes: failures, a non-ASCII value, bad rows, blanks.
+      [
+        "mixed.json",
+        [
+          archiveLine({ statusCode: 200, statusText: "Success" }),
+          archiveLine({ statusCode: 403 }),
+          archiveLine({ statusCode: 200, properties: { accountName: "stäcct", serviceType: "blob" } }),
+          "not json",
+          "",
+          archiveLine({ statusCode: 200, time: "yesterday" }),
+          archiveLine({ statusCode: 201, callerIpAddress: "[2001:db8::1]:443" }),
+        ].join("\n"),
+      ],
+    ];
+    for (const [name, text] of forms) {
+      const file = join(dir, name);
+      await writeFile(file, text);
+      expect(await expectSameAsOnePass([file], name), name).toBeGreaterThan(0);
+    }
+  });
+
+  it("reads a directory of files in turn: empty, compressed, UTF-16, envelopes and JSON Lines", async () => {
+    const tree = join(dir, "tree");
+    const records = archive
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as unknown);
+    const envelopes = [];
+    for (let i = 0; i < records.length; i += 10)
+      envelopes.push(JSON.stringify({ records: records.slice(i, i + 10) }));
+    await rm(tree, { recursive: true, force: true });
+    await import("node:fs/promises").then((fs) => fs.mkdir(tree));
+    // Envelopes first: the thread skims their lines, which the main thread reads as envelopes, not as
+    // runs: what the thread interned there must still be installed for the JSON Lines after them.
+    await writeFile(join(tree, "a-envelopes.json"), envelopes.join("\n") + "\n");
+    await writeFile(join(tree, "b-empty.json"), "");
+    await writeFile(join(tree, "c-archive.json.gz"), gz(archive));
+    await writeFile(join(tree, "d-utf16.json"), Buffer.from("\uFEFF" + archive, "utf16le"));
+    await writeFile(join(tree, "e-archive.json"), repeated(archive, 1.5 * WINDOW_BYTES));
+    await writeFile(join(tree, "f-small.json"), archive.slice(0, archive.indexOf("\n") + 1));
+    expect(await expectSameAsOnePass([tree], "tree")).toBeGreaterThan(0);
+  });
+
+  it("hands on whole a line longer than a window, as the splitter carries it", async () => {
+    const file = join(dir, "long-line.json");
+    const long = archiveLine({
+      statusCode: 200,
+      properties: { userAgentHeader: "x".repeat(1.5 * WINDOW_BYTES) },
+    });
+    await writeFile(file, [archive, long, archive, long.slice(0, WINDOW_BYTES * 0.9), archive].join("\n"));
+    expect(await expectSameAsOnePass([file], "long line")).toBeGreaterThan(0);
+  });
+
+  it("skims itself a window whose rows do not fit its slot, the thread's values forgotten", async () => {
+    // Some 350,000 rows to a window: more than a slot's results hold.
+    const file = join(dir, "short-lines.json");
+    await writeFile(file, [archive, "{}\n".repeat(400_000), archive].join(""));
+    expect(await expectSameAsOnePass([file], "short lines")).toBeGreaterThan(0);
+  });
+
+  it("follows the thread as its intern table fills and empties", async () => {
+    // A user agent of its own on every row: the table (8,192 values) fills several times.
+    const file = join(dir, "many-values.json");
+    const lines: string[] = [];
+    for (let i = 0; i < 30_000; i++)
+      lines.push(
+        archiveLine({
+          statusCode: i % 7 === 0 ? 403 : 200,
+          statusText: i % 7 === 0 ? "AuthorizationFailure" : "Success",
+          properties: { serviceType: "blob", userAgentHeader: `agent/${i}` },
+        }),
+      );
+    await writeFile(file, lines.join("\n") + "\n");
+    // Every row but the 401/403s is the skim's.
+    expect(await expectSameAsOnePass([file], "many values")).toBe(30_000 - Math.ceil(30_000 / 7));
+  });
+
+  it("stops the thread when the observer fails, and reads ahead again afterwards", async () => {
+    const file = join(dir, "fails.json");
+    await writeFile(file, repeated(archive, 3 * WINDOW_BYTES));
+    let n = 0;
+    await expect(
+      scanStorageRequests(
+        [file],
+        { rejections: new RejectionCollector(), skimAhead: true },
+        {
+          observe: () => {
+            if (++n === 1000) throw new Error("observer failed");
+          },
+        },
+      ),
+    ).rejects.toThrow("observer failed");
+    expect(await expectSameAsOnePass([file], "after a failure")).toBeGreaterThan(0);
+  });
+});
