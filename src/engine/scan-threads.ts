@@ -108,17 +108,20 @@ let threadsTaken = false;
 
 /**
  * V8 flags are per process and read as isolates start and as code is compiled, so they are set before
- * the first scan thread starts.
+ * the first scan thread starts, and before the engine loads when the files will be read ahead.
  * - With a young generation as small as the scan threads', V8's allocation-site pretenuring sees a
  *   chunk's records survive one collection (they wait in their batch) and allocates every later record
  *   in the old generation, where they die: the heap grew past 380 MB.
  * - Each thread's isolate compiles the same hot functions again, on V8's background threads, which on a
  *   machine whose cores all scan take their time from the scans: compiling them was some 13% of a
  *   one-pass analyze's CPU, most of it the inlined callees. Without inlining, a two-thread analyze of
- *   1 GB took 1-11% less time in every pair measured (BENCHMARKS.md, tenth round); one pass, which
- *   compiles on an idle core, gains nothing from it, and keeps it (releaseSpareScanThreads).
+ *   1 GB took 1-11% less time in every pair measured (BENCHMARKS.md, tenth round). Read ahead, the one
+ *   isolate's code compiles on the core the skim-ahead thread uses: without inlining, 1 GB took
+ *   1.20-1.27 s against 1.28-1.32 s over the archive, 1.13-1.38 s against 1.22-1.34 s over Log
+ *   Analytics (four pairs each, thirty-eighth round). One pass, which compiles on an idle core, gains
+ *   nothing from it, and keeps it (releaseSpareScanThreads).
  */
-function setThreadFlags(): void {
+export function setThreadFlags(): void {
   if (threadFlagsSet) return;
   threadFlagsSet = true;
   setFlagsFromString("--no-allocation-site-pretenuring");
@@ -140,6 +143,12 @@ export function takeScanThread(): { scan(req: PartScanRequest): Promise<WorkerRe
   setThreadFlags();
   threadsTaken = true;
   return spares.shift() ?? new ScanThread();
+}
+
+/** A run that reads its files ahead keeps the thread flags (setThreadFlags). */
+export function keepThreadFlags(): void {
+  setThreadFlags();
+  threadsTaken = true;
 }
 
 /** Threads started ahead and not yet taken. */

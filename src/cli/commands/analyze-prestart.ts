@@ -1,7 +1,13 @@
 import { statSync } from "node:fs";
 import { MIN_PART_WORK, mayMakeParts } from "../../collect/scan-work.js";
 import { prestartSkimAhead } from "../../collect/skim/skim-ahead-thread.js";
-import { cutsParts, defaultScanThreads, prestartScanThreads, readsAhead } from "../../engine/scan-threads.js";
+import {
+  cutsParts,
+  defaultScanThreads,
+  prestartScanThreads,
+  readsAhead,
+  setThreadFlags,
+} from "../../engine/scan-threads.js";
 import { parseAnalyzeFlags, parseThreads } from "./analyze-flags.js";
 
 /**
@@ -11,7 +17,10 @@ import { parseAnalyzeFlags, parseThreads } from "./analyze-flags.js";
  * nothing: the command reports them.
  */
 export function prestartAnalyzeScanThreads(argv: readonly string[]): void {
-  if (readsAheadToPrestart(argv)) prestartSkimAhead();
+  if (readsAheadToPrestart(argv)) {
+    setThreadFlags();
+    prestartSkimAhead();
+  }
   const count = scanThreadsToPrestart(argv);
   if (count > 0) prestartScanThreads(count);
 }

@@ -8,6 +8,7 @@ import { analyzeInParallel } from "../../engine/analyze-parallel.js";
 import {
   cutsParts,
   defaultScanThreads,
+  keepThreadFlags,
   readsAhead,
   releaseSpareScanThreads,
 } from "../../engine/scan-threads.js";
@@ -213,9 +214,10 @@ export async function runAnalyze(
     }
     // One pass: the scan threads started ahead (analyze-prestart.ts), if any, are not needed; on two
     // threads, the second reads ahead.
-    releaseSpareScanThreads();
     const skimAhead = readsAhead(threads, bytesNamed(logs), args.threads !== undefined);
-    if (!skimAhead) releaseSkimAhead();
+    if (skimAhead) keepThreadFlags();
+    else releaseSkimAhead();
+    releaseSpareScanThreads();
     // Root causes from the logs alone (log-seen changes, clock skew) need no activity: always explain.
     const explainer = deps.explainer ? deps.explainer() : createRootCauseExplainer({ clock });
     // One pass only: a parallel analyze peaks while its threads scan, and collecting after it lowered

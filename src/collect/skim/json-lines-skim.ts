@@ -425,6 +425,17 @@ export class SuccessRowSkim {
     return rows;
   }
 
+  /**
+   * Whether `record` may ask for the row's table: a Log Analytics row taken whose ServiceType names no
+   * service (a skim-ahead thread asks for it then, and only then: the search costs a pass over the line).
+   */
+  private needsTable(row: number, ints: Int32Array): boolean {
+    return (
+      ints[row + ROW_LAYOUT] === TAKEN_LOG_ANALYTICS &&
+      this.serviceOf(ints[row + ROW_VALUES + 2 * SERVICE]!) === undefined
+    );
+  }
+
   /** The Log Analytics table of a row taken: asked of the module, or as a skim-ahead thread asked it. */
   private tableIdOf(row: number, ints: Int32Array): number {
     if (this.tablesAt < 0) return this.wasm.tableOf(ints[row + ROW_START]!, ints[row + ROW_END]!);
@@ -434,7 +445,7 @@ export class SuccessRowSkim {
   /**
    * A skim-ahead thread's part (skim-ahead.ts): reads the window chunk[start, end) as a run of one window
    * is read, and writes each scan's record (skim-ahead-slots.ts) to `results`: its rows, the table of
-   * each Log Analytics row taken (asked of every such row, so the main thread never needs the module),
+   * each Log Analytics row that may need it (needsTable; the main thread never asks the module),
    * and the values interned meanwhile. How many scans and ints, or undefined when they do not fit: the
    * values interned are then forgotten, and the main thread, told so, reads the window itself.
    */
@@ -460,10 +471,9 @@ export class SuccessRowSkim {
       results.set(ints.subarray(this.rowsAt, this.rowsAt + rows * this.rowInts), rowsAt);
       for (let r = 0; r < rows; r++) {
         const row = this.rowsAt + r * this.rowInts;
-        results[tables + r] =
-          ints[row + ROW_LAYOUT] === TAKEN_LOG_ANALYTICS
-            ? this.wasm.tableOf(ints[row + ROW_START]!, ints[row + ROW_END]!)
-            : 0;
+        results[tables + r] = this.needsTable(row, ints)
+          ? this.wasm.tableOf(ints[row + ROW_START]!, ints[row + ROW_END]!)
+          : 0;
       }
       const idTo = this.wasm.nextValueId();
       const arenaTo = this.wasm.arenaEnd();
