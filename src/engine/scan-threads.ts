@@ -9,7 +9,7 @@ import type { WorkerReply } from "./scan-worker.js";
 
 /**
  * Threads `analyze` uses unless told: two, one pass read ahead on the second (SKIM_AHEAD_THREADS), keep
- * the whole analyze of 1 GB well within 200 MB (peaks of 134-136 MB). From three threads the input is cut
+ * the whole analyze of 1 GB well within 200 MB (peaks of 129-136 MB). From three threads the input is cut
  * into parts, each scan thread an isolate of its own, some 20-30 MB at 1 GB (Node's worker environment
  * about 14 MB, its modules, zod among them, 3 MB more, the scan's working set and garbage the rest): peaks
  * of 169-173 MB with three, 195-200 with four (BENCHMARKS.md). `--threads N` trades that memory for more

@@ -81,7 +81,7 @@ Speed:
   --threads N         With --logs: scan on N threads (default: the cores this process may use, up to
                       2, the second for input of 256 MB or more). 1 reads in one pass. 2: one pass,
                       the second thread reading the files and skimming their success rows a window
-                      ahead (some 15 MB more). 3 or more: the input is cut into parts of equal work
+                      ahead (some 10 MB more). 3 or more: the input is cut into parts of equal work
                       (a 401/403 costs some eight times a success), uncompressed JSON Lines files at
                       line breaks, other files whole; each thread keeps its own capped summaries,
                       merged before incidents are built, so memory grows with N (some 20-30 MB a
