@@ -163,3 +163,16 @@ export const storageRequestArb: fc.Arbitrary<StorageRequest> = fc
 export function defined<T extends object>(x: T): Partial<T> {
   return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** Lines the skim declines amid lines it takes: a failure, a non-ASCII value, bad rows, a blank. */
+export function linesTheSkimDeclinesAmidOthers(): string {
+  return [
+    archiveLine({ statusCode: 200, statusText: "Success" }),
+    archiveLine({ statusCode: 403 }),
+    archiveLine({ statusCode: 200, properties: { accountName: "stäcct", serviceType: "blob" } }),
+    "not json",
+    "",
+    archiveLine({ statusCode: 200, time: "yesterday" }),
+    archiveLine({ statusCode: 201, callerIpAddress: "[2001:db8::1]:443" }),
+  ].join("\n");
+}

@@ -17,7 +17,7 @@ import {
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
-import { archiveLine, tempDir } from "./helpers.js";
+import { archiveLine, linesTheSkimDeclinesAmidOthers, tempDir } from "./helpers.js";
 
 /**
  * scanStorageRequests hands each request to an observer as it reads it, and lends the success rows it
@@ -73,19 +73,7 @@ describe("scanStorageRequests", () => {
       ["archive.json", storageRequestsToArchiveJsonLines(data.requests)],
       ["la.ndjson", storageRequestsToNdjson(data.requests, { nativeTypes: true })],
       ["la-text.ndjson", storageRequestsToNdjson(data.requests, {})],
-      // Lines the skim declines amid lines it takes: failures, a non-ASCII value, bad rows, blanks.
-      [
-        "mixed.json",
-        [
-          archiveLine({ statusCode: 200, statusText: "Success" }),
-          archiveLine({ statusCode: 403 }),
-          archiveLine({ statusCode: 200, properties: { accountName: "stäcct", serviceType: "blob" } }),
-          "not json",
-          "",
-          archiveLine({ statusCode: 200, time: "yesterday" }),
-          archiveLine({ statusCode: 201, callerIpAddress: "[2001:db8::1]:443" }),
-        ].join("\n"),
-      ],
+      ["mixed.json", linesTheSkimDeclinesAmidOthers()],
     ];
     // Over several reads ahead (the scan reads ahead on the pool, the batches do not), records across
     // the edges of its buffers and of the chunks it hands on.

@@ -8,7 +8,7 @@ import { WINDOW_BYTES } from "../../src/collect/skim/skim-ahead-slots.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
-import { archiveLine, gz, tempDir } from "./helpers.js";
+import { archiveLine, gz, linesTheSkimDeclinesAmidOthers, tempDir } from "./helpers.js";
 
 /**
  * Skim-ahead (src/collect/skim/skim-ahead.ts): a second thread reads the files and skims a window ahead,
@@ -107,19 +107,7 @@ describe("skim-ahead", () => {
       ["archive-crlf.json", repeated(archive, 2.2 * WINDOW_BYTES).replaceAll("\n", "\r\n")],
       ["archive-bom.json", "\uFEFF" + archive],
       ["archive-no-last-break.json", archive.trimEnd()],
-      // Lines the skim declines amid lines it takes: failures, a non-ASCII value, bad rows, blanks.
-      [
-        "mixed.json",
-        [
-          archiveLine({ statusCode: 200, statusText: "Success" }),
-          archiveLine({ statusCode: 403 }),
-          archiveLine({ statusCode: 200, properties: { accountName: "stäcct", serviceType: "blob" } }),
-          "not json",
-          "",
-          archiveLine({ statusCode: 200, time: "yesterday" }),
-          archiveLine({ statusCode: 201, callerIpAddress: "[2001:db8::1]:443" }),
-        ].join("\n"),
-      ],
+      ["mixed.json", linesTheSkimDeclinesAmidOthers()],
     ];
     for (const [name, text] of forms) {
       const file = join(dir, name);
