@@ -15,7 +15,6 @@ import {
   MAX_LINE_BYTES,
   MESSAGE_LENGTH,
   NOT_READ_AHEAD,
-  RESULTS_USED,
   SCANS,
   Slot,
   SLOTS,
@@ -168,15 +167,14 @@ export function skimAheadFiles(ring: SkimAheadRing, files: readonly string[]): v
     const h = slot.header;
     // The splitter hands its skim no run when the slot's only line break ends a carried line.
     if (end < start) return;
-    const published = skim.publishWindow(slot.bytes, start, end, MAX_RECORD_BYTES, slot.results);
-    if (!published) {
+    const scans = skim.publishWindow(slot.bytes, start, end, MAX_RECORD_BYTES, slot.results);
+    if (scans === undefined) {
       forgotten = true;
       return;
     }
     h[WINDOW_START] = start;
     h[WINDOW_END] = end;
-    h[SCANS] = published.scans;
-    h[RESULTS_USED] = published.used;
+    h[SCANS] = scans;
     h[MAX_LINE_BYTES] = MAX_RECORD_BYTES;
   }
 }

@@ -43,13 +43,11 @@ export const SCANS = 4;
 /** 1 when the values the thread interned before this slot are forgotten (its table was emptied). */
 export const FORGET_BEFORE = 5;
 export const FILE_INDEX = 6;
-/** The ints of results the scans wrote. */
-export const RESULTS_USED = 7;
-export const MAX_LINE_BYTES = 8;
+export const MAX_LINE_BYTES = 7;
 /** KIND ERROR: the length of the message written as the slot's bytes. */
-export const MESSAGE_LENGTH = 9;
+export const MESSAGE_LENGTH = 8;
 /** KIND BYTES: 1 when they are the file's last (no END follows). */
-export const LAST = 10;
+export const LAST = 9;
 
 /** KIND values. */
 export const BYTES = 1;
