@@ -9,7 +9,11 @@
  * table id per row, the entries of the values it interned ([offset, length] per id) and their bytes.
  */
 
-/** Slots in the ring: the one the main thread reads, the one before it (still valid), two ahead. */
+/**
+ * Slots in the ring: the one the main thread reads, the one before it (still valid), and six the thread
+ * fills ahead. With four the main thread waited 370-530 ms for slots over 1 GB, with eight 210-260 ms,
+ * with sixteen no less (BENCHMARKS.md, thirty-eighth round).
+ */
 export const SLOTS = 8;
 /**
  * The skim reads a run in windows of at most this many bytes, cut at a line break: the module's memory is
@@ -22,7 +26,7 @@ const RESULT_BYTES = 3 << 20;
 export const HEADER_INTS = 16;
 const HEADER_BYTES = HEADER_INTS * 4;
 export const BYTES_AT = HEADER_BYTES;
-export const RESULTS_AT = BYTES_AT + WINDOW_BYTES + 64;
+export const RESULTS_AT = BYTES_AT + WINDOW_BYTES;
 export const SLOT_BYTES = RESULTS_AT + RESULT_BYTES;
 export const RESULT_INTS = RESULT_BYTES >> 2;
 
@@ -75,7 +79,7 @@ export class Slot {
 
   constructor(readonly memory: SharedArrayBuffer) {
     this.header = new Int32Array(memory, 0, HEADER_INTS);
-    this.bytes = Buffer.from(memory, BYTES_AT, WINDOW_BYTES + 64);
+    this.bytes = Buffer.from(memory, BYTES_AT, WINDOW_BYTES);
     this.results = new Int32Array(memory, RESULTS_AT, RESULT_INTS);
   }
 }
