@@ -33,12 +33,13 @@ export const SKIM_AHEAD_THREADS = 2;
 
 /**
  * The least input (bytes of the paths named; a directory counts as large enough) for which skim-ahead
- * pays for its thread with the default thread count: the second core, which one pass leaves to V8's
- * compiler, is then shared while the main thread's code is still being optimised. Over the first 250 MB
- * of the bench's archive it took 0.77-0.90 s against 0.78-1.24 s in one pass, over 500 MB 0.90-0.93 s
- * against 1.06-1.11 s (BENCHMARKS.md, thirty-eighth round). `--threads 2` reads ahead whatever the size.
+ * pays for its thread with the default thread count. Over the first 50 MB of the bench's archive it took
+ * 0.46-0.54 s against 0.49-0.54 s in one pass, over 108 MB 0.54-0.58 s against 0.61-0.66 s, over 250 MB
+ * 0.69-0.72 s against 0.80-0.85 s (four pairs each); over the archive's 56 MB of 401/403 lines alone,
+ * whose work is the main thread's, 0.95-0.97 s against 0.95-1.00 s (BENCHMARKS.md, thirty-eighth
+ * round). `--threads 2` reads ahead whatever the size.
  */
-export const SKIM_AHEAD_MIN_BYTES = 256 * 1024 * 1024;
+export const SKIM_AHEAD_MIN_BYTES = 64 * 1024 * 1024;
 
 /**
  * Whether `analyze` over `bytes` of local files on `threads` threads reads ahead (SKIM_AHEAD_THREADS):

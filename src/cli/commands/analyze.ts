@@ -79,7 +79,7 @@ Window:
 
 Speed:
   --threads N         With --logs: scan on N threads (default: the cores this process may use, up to
-                      2, the second for input of 256 MB or more). 1 reads in one pass. 2: one pass,
+                      2, the second for input of 64 MB or more). 1 reads in one pass. 2: one pass,
                       the second thread reading the files and skimming their success rows a window
                       ahead (some 10 MB more). 3 or more: the input is cut into parts of equal work
                       (a 401/403 costs some eight times a success), uncompressed JSON Lines files at
