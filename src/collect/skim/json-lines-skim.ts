@@ -310,8 +310,7 @@ export class SuccessRowSkim {
     decline: DeclineLine,
     lend = false,
   ): number {
-    this.lend = lend;
-    this.shortcut = lend && hasUnseenCallerShortcut(out) ? out : undefined;
+    this.lendTo(out, lend);
     let lines = 0;
     let from = start;
     for (;;) {
@@ -343,8 +342,7 @@ export class SuccessRowSkim {
    */
   takeRecord(bytes: Buffer, out: RecordSink<StorageRequest>, lend = false): boolean {
     if (bytes.length > WINDOW_BYTES) return false;
-    this.lend = lend;
-    this.shortcut = lend && hasUnseenCallerShortcut(out) ? out : undefined;
+    this.lendTo(out, lend);
     this.bytes.set(bytes, this.input);
     const length = bytes.indexOf(NEWLINE) < 0 ? bytes.length : this.wasm.compactRecord(bytes.length);
     if (length < 0) return false;
@@ -518,8 +516,7 @@ export class SuccessRowSkim {
     decline: DeclineLine,
     lend: boolean,
   ): number {
-    this.lend = lend;
-    this.shortcut = lend && hasUnseenCallerShortcut(out) ? out : undefined;
+    this.lendTo(out, lend);
     this.runBytes = chunk as Latin1Buffer;
     this.runAt = start;
     this.rowInts32 = results;
@@ -527,7 +524,7 @@ export class SuccessRowSkim {
     for (let s = 0, at = 0; s < scans; s++) {
       const rows = results[at + SCAN_ROWS]!;
       this.tablesAt = at + SCAN_INTS + rows * this.rowInts;
-      this.installValues(results, at, this.tablesAt + rows);
+      this.installValues(results, at);
       lines += this.takeRows(at + SCAN_INTS, rows, start, out, decline, lines);
       at = this.afterScan(results, at);
     }
@@ -538,19 +535,14 @@ export class SuccessRowSkim {
   /** The values a skim-ahead thread interned in the `scans` records of `results`, for a window not replayed. */
   installScans(results: Int32Array, scans: number): void {
     for (let s = 0, at = 0; s < scans; s++) {
-      const rows = results[at + SCAN_ROWS]!;
-      this.installValues(results, at, at + SCAN_INTS + rows * (this.rowInts + 1));
+      this.installValues(results, at);
       at = this.afterScan(results, at);
     }
   }
 
-  /** Values forgotten as the thread forgot them: its table emptied before a window. */
-  forget(): void {
-    this.forgetValues();
-  }
-
-  /** The entries and text of the values the scan at `at` interned, whose entries start at `entries`. */
-  private installValues(results: Int32Array, at: number, entries: number): void {
+  /** The entries and text of the values the scan at `at` interned (after its rows and their tables). */
+  private installValues(results: Int32Array, at: number): void {
+    const entries = at + SCAN_INTS + results[at + SCAN_ROWS]! * (this.rowInts + 1);
     const idFrom = results[at + SCAN_ID_FROM]!;
     const ids = results[at + SCAN_ID_TO]! - idFrom;
     const arenaFrom = results[at + SCAN_ARENA_FROM]!;
@@ -571,7 +563,8 @@ export class SuccessRowSkim {
   /** How many times the intern table filled and was emptied. */
   resets = 0;
 
-  private forgetValues(): void {
+  /** Forgets every interned value, as the module does (or, replaying, as the skim-ahead thread did). */
+  forgetValues(): void {
     this.resets++;
     this.wasm.resetInterned();
     this.texts.fill(undefined);
@@ -580,6 +573,12 @@ export class SuccessRowSkim {
     this.accountsOfIds.fill(undefined);
     this.agreeingNames.fill(0);
     this.servicesOfIds.fill(undefined);
+  }
+
+  /** Whether the records this run gives `out` are lent (see `run`), and its shortcut when it has one. */
+  private lendTo(out: RecordSink<StorageRequest>, lend: boolean): void {
+    this.lend = lend;
+    this.shortcut = lend && hasUnseenCallerShortcut(out) ? out : undefined;
   }
 
   /** Whether this run's records are lent (see `run`). */

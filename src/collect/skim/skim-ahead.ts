@@ -123,7 +123,7 @@ export class SkimAhead {
     }
     this.turn++;
     const slot = this.slots[i]!;
-    if (slot.header[FORGET_BEFORE] === 1) this.mirror.forget();
+    if (slot.header[FORGET_BEFORE] === 1) this.mirror.forgetValues();
     return slot;
   }
 
