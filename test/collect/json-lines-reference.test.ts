@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readStorageRequests } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
-import { LEAN_REQUEST_FIELDS, storageRequestFromObject } from "../../src/collect/storage-records.js";
+import { LEAN_REQUEST_FIELDS } from "../../src/collect/storage-columns.js";
+import { storageRequestFromObject } from "../../src/collect/storage-records.js";
 import { isAuthFailure, type StorageRequest } from "../../src/model/storage-request.js";
 import { writeTemp } from "./helpers.js";
 

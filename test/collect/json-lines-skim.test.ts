@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { skimSuccessRecord, skimSuccessRow } from "../../src/collect/skim/json-lines-skim.js";
 import { NOT_HANDLED } from "../../src/collect/record-location.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
+import { LEAN_REQUEST_FIELDS } from "../../src/collect/storage-columns.js";
 import {
-  LEAN_REQUEST_FIELDS,
   leanStorageRequestFromJsonBytes,
   storageRequestFromObject,
 } from "../../src/collect/storage-records.js";

@@ -6,8 +6,8 @@ import { fixedClock } from "../../src/clock.js";
 import { readStorageRequestBatches, readStorageRequests } from "../../src/collect/files.js";
 import { skimSuccessRow } from "../../src/collect/skim/json-lines-skim.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
+import { LEAN_REQUEST_FIELDS } from "../../src/collect/storage-columns.js";
 import {
-  LEAN_REQUEST_FIELDS,
   archiveStorageRecordSchema,
   logAnalyticsStorageRowSchema,
   passesSchemaChecks,

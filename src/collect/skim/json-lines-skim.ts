@@ -16,7 +16,7 @@ import {
   leanSuccessRecord,
   type SuccessColumns,
   type SuccessFields,
-} from "../storage-records.js";
+} from "../storage-columns.js";
 import {
   accountFromResourceId,
   hourStartMs,
