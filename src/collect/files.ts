@@ -152,9 +152,10 @@ export interface ReadStorageOptions {
   lean?: boolean;
   /**
    * For a one-pass scan on two cores: JSON Lines files read and skimmed a window ahead on a thread of
-   * their own (src/collect/skim/skim-ahead.ts); the records are the same.
+   * their own (src/collect/skim/skim-ahead.ts); the records are the same. The main thread reads until
+   * the thread is ready, or, given `handOverAfterBytes` (tests), until it has read that many bytes.
    */
-  skimAhead?: boolean;
+  skimAhead?: boolean | { handOverAfterBytes: number };
 }
 
 export interface ReadActivityOptions {
@@ -182,11 +183,14 @@ export async function* readRecordBatches<T>(
    * 98-100 MB (BENCHMARKS.md, twenty-sixth round).
    */
   sink?: RecordSink<T>,
-  skimAhead = false,
+  skimAhead: ReadStorageOptions["skimAhead"] = false,
 ): AsyncGenerator<T[]> {
   const garbage = new GarbageBetweenFiles();
   const files = await expandInputPaths(paths);
-  const ahead = skimAhead && files.length > 0 ? new SkimAhead(files) : undefined;
+  const ahead =
+    skimAhead && files.length > 0
+      ? new SkimAhead(files, skimAhead === true ? undefined : skimAhead.handOverAfterBytes)
+      : undefined;
   try {
     for (const file of files) {
       garbage.nextFile();

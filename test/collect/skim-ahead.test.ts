@@ -1,9 +1,14 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readStorageRequests, scanStorageRequests } from "../../src/collect/files.js";
+import {
+  readStorageRequests,
+  scanStorageRequests,
+  type ReadStorageOptions,
+} from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { successRowsTaken } from "../../src/collect/skim/json-lines-skim.js";
+import { lastSkimAheadHandOver } from "../../src/collect/skim/skim-ahead.js";
 import { WINDOW_BYTES } from "../../src/collect/skim/skim-ahead-slots.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
@@ -37,7 +42,11 @@ async function fieldsOf(paths: string[]): Promise<string[]> {
  * take in one pass: a window is cut at a line break, where one pass's chunks leave the line across
  * their edge to the full reader.
  */
-async function scanned(paths: string[], fields: readonly string[], skimAhead: boolean) {
+async function scanned(
+  paths: string[],
+  fields: readonly string[],
+  skimAhead: ReadStorageOptions["skimAhead"],
+) {
   const rejections = new RejectionCollector();
   const seen: Array<Record<string, unknown>> = [];
   const before = successRowsTaken();
@@ -54,10 +63,14 @@ async function scanned(paths: string[], fields: readonly string[], skimAhead: bo
   };
 }
 
-async function expectSameAsOnePass(paths: string[], name: string): Promise<number> {
+/**
+ * Read ahead with the thread reading from the start (unless `handOverAfterBytes` says after how many
+ * bytes the main thread read itself), the same as one pass.
+ */
+async function expectSameAsOnePass(paths: string[], name: string, handOverAfterBytes = 0): Promise<number> {
   const fields = await fieldsOf(paths);
   const want = await scanned(paths, fields, false);
-  const got = await scanned(paths, fields, true);
+  const got = await scanned(paths, fields, { handOverAfterBytes });
   expect(got.seen.length, name).toBe(want.seen.length);
   expect(got.seen, name).toEqual(want.seen);
   expect(got.rejected, name).toBe(want.rejected);
@@ -170,6 +183,64 @@ describe("skim-ahead", () => {
     await writeFile(file, lines.join("\n") + "\n");
     // Every row but the 401/403s is the skim's.
     expect(await expectSameAsOnePass([file], "many values")).toBe(30_000 - Math.ceil(30_000 / 7));
+  });
+
+  it("reads itself until the thread takes over, at the start of a line or of a file", async () => {
+    const file = join(dir, "hand-over.json");
+    const text = repeated(archive, 3.5 * WINDOW_BYTES);
+    await writeFile(file, text);
+    const bytes = Buffer.from(text);
+    for (const after of [1, WINDOW_BYTES, 2.5 * WINDOW_BYTES]) {
+      expect(await expectSameAsOnePass([file], `after ${after}`, after)).toBeGreaterThan(0);
+      const at = lastSkimAheadHandOver();
+      expect(at?.file).toBe(0);
+      // Past the bytes asked, after a line break: the main thread reads whole lines until then.
+      expect(at!.offset).toBeGreaterThanOrEqual(after);
+      expect(at!.offset).toBeLessThan(after + WINDOW_BYTES);
+      expect(bytes[at!.offset - 1]).toBe(0x0a);
+    }
+    // Never: the file is read before the bytes asked, and the thread is stopped unused.
+    expect(await expectSameAsOnePass([file], "never", 2 * bytes.length)).toBeGreaterThan(0);
+    expect(lastSkimAheadHandOver()).toBeUndefined();
+
+    // Within a line longer than a window, the main thread reads on to its end.
+    const long = join(dir, "hand-over-long-line.json");
+    const line = archiveLine({
+      statusCode: 200,
+      properties: { userAgentHeader: "x".repeat(2.5 * WINDOW_BYTES) },
+    });
+    const first = archive.slice(0, archive.indexOf("\n") + 1);
+    await writeFile(long, [first, line, "\n", archive].join(""));
+    expect(await expectSameAsOnePass([long], "long line", first.length + 1)).toBeGreaterThan(0);
+    const longAt = lastSkimAheadHandOver()!.offset;
+    expect(longAt).toBeGreaterThan(first.length + line.length);
+    expect(Buffer.from([first, line, "\n", archive].join(""))[longAt - 1]).toBe(0x0a);
+
+    // Over files, a compressed one the caller's to read (and inflate) before the thread takes over.
+    const tree = join(dir, "hand-over-tree");
+    await rm(tree, { recursive: true, force: true });
+    await import("node:fs/promises").then((fs) => fs.mkdir(tree));
+    const small = archive.slice(0, 2000 + archive.slice(2000).indexOf("\n") + 1);
+    await writeFile(join(tree, "a.json"), small);
+    await writeFile(join(tree, "b.json.gz"), gz(archive));
+    await writeFile(join(tree, "c.json"), "\uFEFF" + archive);
+    await writeFile(join(tree, "d.json"), archive);
+    expect(await expectSameAsOnePass([tree], "tree", small.length + 1)).toBeGreaterThan(0);
+    // Within c.json, a file of more than a window that opens with a byte order mark.
+    const bom = Buffer.from("\uFEFF" + archive);
+    expect(bom.length).toBeGreaterThan(WINDOW_BYTES);
+    const inTree = lastSkimAheadHandOver()!;
+    expect(inTree.file).toBe(2);
+    expect(bom[inTree.offset - 1]).toBe(0x0a);
+
+    // At the start of a file.
+    const pair = join(dir, "hand-over-pair");
+    await rm(pair, { recursive: true, force: true });
+    await import("node:fs/promises").then((fs) => fs.mkdir(pair));
+    await writeFile(join(pair, "a.json"), small);
+    await writeFile(join(pair, "b.json"), archive);
+    expect(await expectSameAsOnePass([pair], "pair", small.length)).toBeGreaterThan(0);
+    expect(lastSkimAheadHandOver()).toEqual({ file: 1, offset: 0 });
   });
 
   it("stops the thread when the observer fails, and reads ahead again afterwards", async () => {

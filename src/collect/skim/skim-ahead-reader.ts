@@ -15,6 +15,7 @@ import {
   MAX_LINE_BYTES,
   MESSAGE_LENGTH,
   NOT_READ_AHEAD,
+  READY_AT,
   SCANS,
   Slot,
   SLOTS,
@@ -30,9 +31,29 @@ export interface SkimAheadRing {
   slots: readonly SharedArrayBuffer[];
 }
 
+/**
+ * Where the thread starts: at file `file` of `files` (the main thread read those before it itself), at
+ * byte `offset`, the start of a line (the main thread read the lines before it).
+ */
+export interface SkimAheadStart {
+  files: readonly string[];
+  file: number;
+  offset: number;
+}
+
 const NEWLINE = 0x0a;
 /** How long a wait for a free slot lasts before the stop flag is looked at again. */
 const WAIT_MS = 1000;
+
+/**
+ * The thread's skim set up (its module compiled, its memory made), then READY_AT set: the main thread,
+ * which reads the files itself until then, hands the reading over to it (skim-ahead.ts).
+ */
+export function readyToSkimAhead(ring: SkimAheadRing): void {
+  successRowSkim();
+  const states = new Int32Array(ring.states);
+  Atomics.store(states, READY_AT, 1);
+}
 
 /**
  * The skim-ahead thread's work (skim-ahead.ts): reads each file in turn into the ring's slots, a window
@@ -42,7 +63,7 @@ const WAIT_MS = 1000;
  * the lines the main thread's splitter hands its skim: from the slot's start, or after the line break
  * that ends a line longer than a slot (handed on unskimmed, as the splitter carries it).
  */
-export function skimAheadFiles(ring: SkimAheadRing, files: readonly string[]): void {
+export function skimAheadFiles(ring: SkimAheadRing, { files, file: first, offset }: SkimAheadStart): void {
   const states = new Int32Array(ring.states);
   const slots = ring.slots.map((memory) => new Slot(memory));
   const skim = successRowSkim();
@@ -74,7 +95,7 @@ export function skimAheadFiles(ring: SkimAheadRing, files: readonly string[]): v
     Atomics.notify(states, i);
   };
 
-  for (let f = 0; f < files.length; f++) {
+  for (let f = first; f < files.length; f++) {
     let fd: number;
     try {
       fd = openSync(files[f]!, "r");
@@ -86,14 +107,17 @@ export function skimAheadFiles(ring: SkimAheadRing, files: readonly string[]): v
       continue;
     }
     try {
-      if (!readFile(fd, f)) return;
+      if (!readFile(fd, f, f === first ? offset : 0)) return;
     } finally {
       closeSync(fd);
     }
   }
 
-  /** One file's slots, the last marked LAST (an empty file's one END); false when the main thread stopped the thread. */
-  function readFile(fd: number, fileIndex: number): boolean {
+  /**
+   * One file's slots from byte `from`, the last marked LAST (an empty rest's one END); false when the
+   * main thread stopped the thread.
+   */
+  function readFile(fd: number, fileIndex: number, from: number): boolean {
     let size: number;
     try {
       const stat = fstatSync(fd);
@@ -105,7 +129,7 @@ export function skimAheadFiles(ring: SkimAheadRing, files: readonly string[]): v
       handOn(slot, fileIndex, NOT_READ_AHEAD);
       return true;
     }
-    let position = 0;
+    let position = from;
     let carried: { slot: Slot; from: number; length: number } | undefined;
     let inLine = false;
     for (;;) {

@@ -35,7 +35,12 @@ export const FREE = 0;
 export const FILLED = 1;
 /** `states[SLOTS]`: set by the main thread when it wants no more slots (the thread then stops). */
 export const STOP_AT = SLOTS;
-export const STATES = SLOTS + 1;
+/**
+ * `states[SLOTS + 1]`: set by the thread once its modules are loaded and its skim set up. Until then the
+ * main thread reads the files itself, and then tells the thread where to go on from (skim-ahead.ts).
+ */
+export const READY_AT = SLOTS + 1;
+export const STATES = SLOTS + 2;
 
 /** Header fields (Int32 index). */
 export const KIND = 0;

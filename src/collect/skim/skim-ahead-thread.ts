@@ -1,17 +1,18 @@
 import { Worker } from "node:worker_threads";
-import { SLOT_BYTES, SLOTS, STATES, STOP_AT } from "./skim-ahead-slots.js";
-import type { SkimAheadRing } from "./skim-ahead-reader.js";
+import { READY_AT, SLOT_BYTES, SLOTS, STATES, STOP_AT } from "./skim-ahead-slots.js";
+import type { SkimAheadRing, SkimAheadStart } from "./skim-ahead-reader.js";
 
 // Only Node's own modules, the ring's layout and types are imported: the CLI loads this module to start
 // the thread before it loads the engine (prestartSkimAhead).
 
 /**
- * The thread that reads ahead: started idle (prestartSkimAhead), with the ring it writes; given its files
- * (`start`), it reads them and ends. Its end (an error, an exit) is kept, to be reported by a wait for a
- * slot it will never fill.
+ * The thread that reads ahead: started idle (prestartSkimAhead), with the ring it writes; once `ready`,
+ * given where to start (`start`), it reads the files from there and ends. Its end (an error, an exit)
+ * is kept, to be reported by a wait for a slot it will never fill.
  */
 export class SkimAheadThread {
   readonly states = new SharedArrayBuffer(STATES * 4);
+  private readonly stateInts = new Int32Array(this.states);
   readonly slots = Array.from({ length: SLOTS }, () => new SharedArrayBuffer(SLOT_BYTES));
   failure: Error | undefined;
   private readonly worker: Worker;
@@ -25,22 +26,25 @@ export class SkimAheadThread {
     this.worker.unref();
     const ended = (err: Error): void => {
       this.failure ??= err;
-      const states = new Int32Array(this.states);
-      for (let i = 0; i < SLOTS; i++) Atomics.notify(states, i);
+      for (let i = 0; i < STATES; i++) Atomics.notify(this.stateInts, i);
     };
     this.worker.once("error", ended);
     this.worker.once("exit", (code) => ended(new Error(`the skim-ahead thread stopped (exit code ${code})`)));
   }
 
-  start(files: readonly string[]): void {
+  /** Whether the thread has loaded its modules and set up its skim (it then waits for `start`). */
+  ready(): boolean {
+    return Atomics.load(this.stateInts, READY_AT) === 1;
+  }
+
+  start(from: SkimAheadStart): void {
     this.worker.ref();
-    this.worker.postMessage(files);
+    this.worker.postMessage(from);
   }
 
   stop(): void {
-    const states = new Int32Array(this.states);
-    Atomics.store(states, STOP_AT, 1);
-    for (let i = 0; i < SLOTS; i++) Atomics.notify(states, i);
+    Atomics.store(this.stateInts, STOP_AT, 1);
+    for (let i = 0; i < SLOTS; i++) Atomics.notify(this.stateInts, i);
     void this.worker.terminate();
   }
 }

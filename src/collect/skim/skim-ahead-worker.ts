@@ -1,8 +1,14 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { skimAheadFiles, type SkimAheadRing } from "./skim-ahead-reader.js";
+import {
+  readyToSkimAhead,
+  skimAheadFiles,
+  type SkimAheadRing,
+  type SkimAheadStart,
+} from "./skim-ahead-reader.js";
 
 /**
  * Worker-thread entry of skim-ahead (skim-ahead.ts): started idle with its ring, it loads its modules,
- * waits for the files to read, reads and skims them, then ends.
+ * says it is ready, waits to be told where to start, reads and skims the files from there, then ends.
  */
-parentPort!.once("message", (files: readonly string[]) => skimAheadFiles(workerData as SkimAheadRing, files));
+readyToSkimAhead(workerData as SkimAheadRing);
+parentPort!.once("message", (from: SkimAheadStart) => skimAheadFiles(workerData as SkimAheadRing, from));
