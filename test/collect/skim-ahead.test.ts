@@ -1,4 +1,4 @@
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -8,7 +8,7 @@ import {
 } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { successRowsTaken } from "../../src/collect/skim/json-lines-skim.js";
-import { lastSkimAheadHandOver } from "../../src/collect/skim/skim-ahead.js";
+import { lastSkimAheadRun, SkimAhead } from "../../src/collect/skim/skim-ahead.js";
 import { WINDOW_BYTES } from "../../src/collect/skim/skim-ahead-slots.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
@@ -139,7 +139,7 @@ describe("skim-ahead", () => {
     for (let i = 0; i < records.length; i += 10)
       envelopes.push(JSON.stringify({ records: records.slice(i, i + 10) }));
     await rm(tree, { recursive: true, force: true });
-    await import("node:fs/promises").then((fs) => fs.mkdir(tree));
+    await mkdir(tree);
     // Envelopes first: the thread skims their lines, which the main thread reads as envelopes, not as
     // runs: what the thread interned there must still be installed for the JSON Lines after them.
     await writeFile(join(tree, "a-envelopes.json"), envelopes.join("\n") + "\n");
@@ -192,7 +192,7 @@ describe("skim-ahead", () => {
     const bytes = Buffer.from(text);
     for (const after of [1, WINDOW_BYTES, 2.5 * WINDOW_BYTES]) {
       expect(await expectSameAsOnePass([file], `after ${after}`, after)).toBeGreaterThan(0);
-      const at = lastSkimAheadHandOver();
+      const at = lastSkimAheadRun().handOver;
       expect(at?.file).toBe(0);
       // Past the bytes asked, after a line break: the main thread reads whole lines until then.
       expect(at!.offset).toBeGreaterThanOrEqual(after);
@@ -201,7 +201,7 @@ describe("skim-ahead", () => {
     }
     // Never: the file is read before the bytes asked, and the thread is stopped unused.
     expect(await expectSameAsOnePass([file], "never", 2 * bytes.length)).toBeGreaterThan(0);
-    expect(lastSkimAheadHandOver()).toBeUndefined();
+    expect(lastSkimAheadRun().handOver).toBeUndefined();
 
     // Within a line longer than a window, the main thread reads on to its end.
     const long = join(dir, "hand-over-long-line.json");
@@ -212,14 +212,14 @@ describe("skim-ahead", () => {
     const first = archive.slice(0, archive.indexOf("\n") + 1);
     await writeFile(long, [first, line, "\n", archive].join(""));
     expect(await expectSameAsOnePass([long], "long line", first.length + 1)).toBeGreaterThan(0);
-    const longAt = lastSkimAheadHandOver()!.offset;
+    const longAt = lastSkimAheadRun().handOver!.offset;
     expect(longAt).toBeGreaterThan(first.length + line.length);
     expect(Buffer.from([first, line, "\n", archive].join(""))[longAt - 1]).toBe(0x0a);
 
     // Over files, a compressed one the caller's to read (and inflate) before the thread takes over.
     const tree = join(dir, "hand-over-tree");
     await rm(tree, { recursive: true, force: true });
-    await import("node:fs/promises").then((fs) => fs.mkdir(tree));
+    await mkdir(tree);
     const small = archive.slice(0, 2000 + archive.slice(2000).indexOf("\n") + 1);
     await writeFile(join(tree, "a.json"), small);
     await writeFile(join(tree, "b.json.gz"), gz(archive));
@@ -229,18 +229,82 @@ describe("skim-ahead", () => {
     // Within c.json, a file of more than a window that opens with a byte order mark.
     const bom = Buffer.from("\uFEFF" + archive);
     expect(bom.length).toBeGreaterThan(WINDOW_BYTES);
-    const inTree = lastSkimAheadHandOver()!;
+    const inTree = lastSkimAheadRun().handOver!;
     expect(inTree.file).toBe(2);
     expect(bom[inTree.offset - 1]).toBe(0x0a);
 
     // At the start of a file.
     const pair = join(dir, "hand-over-pair");
     await rm(pair, { recursive: true, force: true });
-    await import("node:fs/promises").then((fs) => fs.mkdir(pair));
+    await mkdir(pair);
     await writeFile(join(pair, "a.json"), small);
     await writeFile(join(pair, "b.json"), archive);
     expect(await expectSameAsOnePass([pair], "pair", small.length)).toBeGreaterThan(0);
-    expect(lastSkimAheadHandOver()).toEqual({ file: 1, offset: 0 });
+    expect(lastSkimAheadRun().handOver).toEqual({ file: 1, offset: 0 });
+  });
+
+  it("puts small files together in a slot while the main thread has enough to read", async () => {
+    const tree = join(dir, "small-files");
+    await rm(tree, { recursive: true, force: true });
+    await mkdir(tree);
+    const lines = archive.split("\n").filter((l) => l !== "");
+    const files = 120;
+    for (let f = 0; f < files; f++) {
+      const some = lines.slice((f * 7) % lines.length, ((f * 7) % lines.length) + 5 + (f % 9));
+      // Some without their last line break, one empty: a segment of their own each way.
+      const text = some.join("\n") + (f % 5 === 0 ? "" : "\n");
+      await writeFile(join(tree, `f${String(f).padStart(3, "0")}.json`), f === 60 ? "" : text);
+    }
+    // A slow observer keeps the main thread behind, so the thread has slots to spare.
+    const fields = await fieldsOf([tree]);
+    const want = await scanned([tree], fields, false);
+    const seen: Array<Record<string, unknown>> = [];
+    await scanStorageRequests(
+      [tree],
+      { rejections: new RejectionCollector(), skimAhead: { handOverAfterBytes: 0 } },
+      {
+        observe: (r) => {
+          seen.push(snapshot(r, fields));
+          const until = performance.now() + 0.05;
+          while (performance.now() < until);
+        },
+      },
+    );
+    expect(seen).toEqual(want.seen);
+    // Fewer slots than files, and each file's window replayed from its place in a slot.
+    const run = lastSkimAheadRun();
+    expect(run.slots).toBeGreaterThan(0);
+    expect(run.slots).toBeLessThan(files / 2);
+    expect(run.replays).toBeGreaterThanOrEqual(files - 1);
+  });
+
+  it("passes over what is left of a file refused after its first bytes", async () => {
+    const tree = join(dir, "refused-then-lines");
+    await rm(tree, { recursive: true, force: true });
+    await mkdir(tree);
+    // A zip of more than two windows: refused by its first bytes, its other slots never read.
+    await writeFile(
+      join(tree, "a.zip"),
+      Buffer.concat([Buffer.from("PK\x03\x04", "latin1"), Buffer.alloc(2.5 * WINDOW_BYTES, 0x41)]),
+    );
+    await writeFile(join(tree, "b.json"), repeated(archive, 1.5 * WINDOW_BYTES));
+    expect(await expectSameAsOnePass([tree], "refused then lines")).toBeGreaterThan(0);
+  });
+
+  it("tells the main thread to open the files the thread cannot", async () => {
+    const good = join(dir, "good.json");
+    await writeFile(good, archive);
+    const missing = [join(dir, "missing-1.json"), join(dir, "missing-2.json")];
+    const ahead = new SkimAhead([...missing, good], 0);
+    try {
+      for (const file of missing) expect(await ahead.bytesOf(file)).toBeUndefined();
+      const bytes = await ahead.bytesOf(good);
+      const chunks: Buffer[] = [];
+      for await (const chunk of bytes!.chunks) chunks.push(Buffer.from(chunk));
+      expect(Buffer.concat(chunks).toString()).toBe(archive);
+    } finally {
+      ahead.stop();
+    }
   });
 
   it("stops the thread when the observer fails, and reads ahead again afterwards", async () => {

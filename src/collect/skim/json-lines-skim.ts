@@ -493,8 +493,12 @@ export class SuccessRowSkim {
       from = this.wasm.resumeOffset();
       if (full) this.forgetValues();
     }
+    this.publishedInts = used;
     return scans;
   }
+
+  /** The ints of `results` the last publishWindow wrote. */
+  publishedInts = 0;
 
   private dropWindow(): undefined {
     this.forgetValues();

@@ -2,8 +2,10 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { MAX_RECORD_BYTES } from "../lines.js";
 import { successRowSkim } from "./json-lines-skim.js";
 import {
+  BYTE_FROM,
   BYTE_LENGTH,
   BYTES,
+  BYTES_ALIGNMENT,
   END,
   ERROR,
   FILE_INDEX,
@@ -16,7 +18,11 @@ import {
   MESSAGE_LENGTH,
   NOT_READ_AHEAD,
   READY_AT,
+  RESULT_INTS,
+  RESULTS_FROM,
   SCANS,
+  SEGMENT_COUNT,
+  SEGMENTS_PER_SLOT,
   Slot,
   SLOTS,
   STOP_AT,
@@ -60,85 +66,54 @@ export function readyToSkimAhead(ring: SkimAheadRing): void {
  * of whole lines at a time (the bytes after a window's last line break carried to the next slot's
  * start), and skims each window as the main thread's skim would (SuccessRowSkim.publishWindow), so
  * that the main thread, which splits the same bytes into the same runs, only takes the rows. A window is
- * the lines the main thread's splitter hands its skim: from the slot's start, or after the line break
- * that ends a line longer than a slot (handed on unskimmed, as the splitter carries it).
+ * the lines the main thread's splitter hands its skim: from the segment's start, or after the line break
+ * that ends a line longer than a slot (handed on unskimmed, as the splitter carries it). A file that fits
+ * whole in what is left of a slot goes in after the file before it, while the main thread has slots
+ * enough to read meanwhile (SEGMENTS_PER_SLOT).
  */
 export function skimAheadFiles(ring: SkimAheadRing, { files, file: first, offset }: SkimAheadStart): void {
-  const states = new Int32Array(ring.states);
-  const slots = ring.slots.map((memory) => new Slot(memory));
-  const skim = successRowSkim();
-  let turn = 0;
-  /** The thread's values were forgotten since the last slot handed on (see FORGET_BEFORE). */
-  let forgotten = false;
-
-  const nextSlot = (): Slot | undefined => {
-    const i = turn % SLOTS;
-    while (Atomics.load(states, i) !== FREE) {
-      if (Atomics.load(states, STOP_AT) !== 0) return undefined;
-      Atomics.wait(states, i, FILLED, WAIT_MS);
-    }
-    if (Atomics.load(states, STOP_AT) !== 0) return undefined;
-    const slot = slots[i]!;
-    slot.header[WINDOW_START] = -1;
-    return slot;
-  };
-  const handOn = (slot: Slot, fileIndex: number, kind: number, byteLength = 0, last = false): void => {
-    const h = slot.header;
-    h[KIND] = kind;
-    h[LAST] = last ? 1 : 0;
-    h[FILE_INDEX] = fileIndex;
-    h[BYTE_LENGTH] = byteLength;
-    h[FORGET_BEFORE] = forgotten ? 1 : 0;
-    forgotten = false;
-    const i = turn++ % SLOTS;
-    Atomics.store(states, i, FILLED);
-    Atomics.notify(states, i);
-  };
-
-  for (let f = first; f < files.length; f++) {
-    let fd: number;
-    try {
-      fd = openSync(files[f]!, "r");
-    } catch {
-      // The main thread opens it itself, and says why it cannot.
-      const slot = nextSlot();
-      if (!slot) return;
-      handOn(slot, f, NOT_READ_AHEAD);
-      continue;
-    }
-    try {
-      if (!readFile(fd, f, f === first ? offset : 0)) return;
-    } finally {
-      closeSync(fd);
-    }
+  const writer = new SlotWriter(ring);
+  try {
+    for (let f = first; f < files.length; f++)
+      if (!readFile(writer, files[f]!, f, f === first ? offset : 0)) return;
+  } finally {
+    writer.handOnOpenSlot();
   }
+}
 
-  /**
-   * One file's slots from byte `from`, the last marked LAST (an empty rest's one END); false when the
-   * main thread stopped the thread.
-   */
-  function readFile(fd: number, fileIndex: number, from: number): boolean {
+/**
+ * One file's segments from byte `from`, the last marked LAST (an empty rest's one END); false when the
+ * main thread stopped the thread.
+ */
+function readFile(writer: SlotWriter, file: string, fileIndex: number, from: number): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    // The main thread opens it itself, and says why it cannot.
+    return writer.notReadAhead(fileIndex);
+  }
+  try {
     let size: number;
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile()) throw new Error("not a regular file");
       size = stat.size;
     } catch {
-      const slot = nextSlot();
-      if (!slot) return false;
-      handOn(slot, fileIndex, NOT_READ_AHEAD);
-      return true;
+      return writer.notReadAhead(fileIndex);
     }
     let position = from;
-    let carried: { slot: Slot; from: number; length: number } | undefined;
+    let carried: { bytes: Buffer; from: number; length: number } | undefined;
     let inLine = false;
     for (;;) {
-      const slot = nextSlot();
-      if (!slot) return false;
-      const bytes = slot.bytes;
+      // The rest of a file that fits whole where the last file ended goes in after it.
+      const whole = carried === undefined && !inLine ? size - position : undefined;
+      const segment = writer.segment(fileIndex, BYTES, whole);
+      if (!segment) return false;
+      const { bytes, at, room } = segment;
       let length = 0;
       if (carried) {
-        carried.slot.bytes.copy(bytes, 0, carried.from, carried.from + carried.length);
+        carried.bytes.copy(bytes, at, carried.from, carried.from + carried.length);
         length = carried.length;
         carried = undefined;
       }
@@ -146,59 +121,214 @@ export function skimAheadFiles(ring: SkimAheadRing, { files, file: first, offset
       try {
         n =
           position < size
-            ? readSync(fd, bytes, length, Math.min(WINDOW_BYTES - length, size - position), position)
+            ? readSync(fd, bytes, at + length, Math.min(room - length, size - position), position)
             : 0;
       } catch (err) {
-        const message = Buffer.from(err instanceof Error ? err.message : String(err), "utf8");
-        const written = message.copy(bytes, 0, 0, Math.min(message.length, WINDOW_BYTES));
-        slot.header[MESSAGE_LENGTH] = written;
-        handOn(slot, fileIndex, ERROR);
+        writer.fail(err);
         return true;
       }
       // Compressed files are read by the main thread, which inflates them.
-      if (position === 0 && n >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-        handOn(slot, fileIndex, NOT_READ_AHEAD);
+      if (position === 0 && n >= 2 && bytes[at] === 0x1f && bytes[at + 1] === 0x8b) {
+        writer.done(NOT_READ_AHEAD);
         return true;
       }
       position += n;
       length += n;
       if (n === 0) {
         // The end (or the file shrank): a last line without a line break goes on as it is.
-        if (length > 0) handOn(slot, fileIndex, BYTES, length, true);
-        else handOn(slot, fileIndex, END);
+        if (length > 0) writer.done(BYTES, length, true);
+        else writer.done(END);
         return true;
       }
-      const lastBreak = bytes.lastIndexOf(NEWLINE, length - 1);
-      if (lastBreak < 0) {
+      const lastBreak = bytes.lastIndexOf(NEWLINE, at + length - 1);
+      if (lastBreak < at) {
         // Inside a line longer than a slot: handed on whole, as the splitter carries it.
         inLine = true;
-        handOn(slot, fileIndex, BYTES, length, position >= size);
+        writer.done(BYTES, length, position >= size);
         if (position >= size) return true;
         continue;
       }
-      const start = inLine ? bytes.indexOf(NEWLINE) + 1 : 0;
+      const start = inLine ? bytes.indexOf(NEWLINE, at) + 1 - at : 0;
       inLine = false;
-      if (lastBreak + 1 < length) carried = { slot, from: lastBreak + 1, length: length - lastBreak - 1 };
-      skimWindow(slot, start, lastBreak);
-      // A file's last slot says so: a file of one slot takes one turn, not two.
+      const end = lastBreak - at;
+      if (end + 1 < length) carried = { bytes, from: lastBreak + 1, length: length - end - 1 };
+      // The splitter hands its skim no run when the segment's only line break ends a carried line.
+      if (end >= start) writer.skim(start, end);
+      // A file's last segment says so: a file of one segment takes one, not two.
       const last = position >= size && !carried;
-      handOn(slot, fileIndex, BYTES, lastBreak + 1, last);
+      writer.done(BYTES, end + 1, last);
       if (last) return true;
     }
-  }
-
-  function skimWindow(slot: Slot, start: number, end: number): void {
-    const h = slot.header;
-    // The splitter hands its skim no run when the slot's only line break ends a carried line.
-    if (end < start) return;
-    const scans = skim.publishWindow(slot.bytes, start, end, MAX_RECORD_BYTES, slot.results);
-    if (scans === undefined) {
-      forgotten = true;
-      return;
-    }
-    h[WINDOW_START] = start;
-    h[WINDOW_END] = end;
-    h[SCANS] = scans;
-    h[MAX_LINE_BYTES] = MAX_RECORD_BYTES;
+  } finally {
+    closeSync(fd);
   }
 }
+
+/**
+ * Where the thread writes: segments into slots, a slot handed on to the main thread when the next
+ * segment does not fit in it, or at once unless the main thread has slots enough to read meanwhile.
+ */
+class SlotWriter {
+  private readonly states: Int32Array;
+  private readonly slots: Slot[];
+  private readonly skimmer = successRowSkim();
+  private turn = 0;
+  /** The slot being written, not handed on yet, and how much of it is used. */
+  private open: Slot | undefined;
+  private segments = 0;
+  private bytesUsed = 0;
+  private resultsUsed = 0;
+  /** The segment being written. */
+  private current: Int32Array | undefined;
+  private currentAt = 0;
+  /** The thread's values were forgotten since the last segment written (see FORGET_BEFORE). */
+  private forgotten = false;
+
+  constructor(ring: SkimAheadRing) {
+    this.states = new Int32Array(ring.states);
+    this.slots = ring.slots.map((memory) => new Slot(memory));
+  }
+
+  /**
+   * A new segment of file `fileIndex`, of kind `kind`: in the open slot when `whole` (the bytes it will
+   * hold, all the file has left) fits there, else at the start of a new slot. Undefined when the main
+   * thread stopped the thread.
+   */
+  segment(
+    fileIndex: number,
+    kind: number,
+    whole = 0,
+  ): { bytes: Buffer; at: number; room: number } | undefined {
+    if (this.open && !this.fits(whole)) this.handOnOpenSlot();
+    if (!this.open) {
+      const slot = this.nextSlot();
+      if (!slot) return undefined;
+      this.open = slot;
+      this.segments = 0;
+      this.bytesUsed = 0;
+      this.resultsUsed = 0;
+    }
+    this.bytesUsed = aligned(this.bytesUsed);
+    const seg = this.open.segments[this.segments]!;
+    seg[KIND] = kind;
+    seg[FILE_INDEX] = fileIndex;
+    seg[BYTE_FROM] = this.bytesUsed;
+    seg[BYTE_LENGTH] = 0;
+    seg[WINDOW_START] = -1;
+    seg[LAST] = 0;
+    seg[FORGET_BEFORE] = this.forgotten ? 1 : 0;
+    this.forgotten = false;
+    this.current = seg;
+    this.currentAt = this.bytesUsed;
+    return { bytes: this.open.bytes, at: this.bytesUsed, room: WINDOW_BYTES - this.bytesUsed };
+  }
+
+  /** Skims [start, end) of the segment's bytes (SuccessRowSkim.publishWindow) into the slot's results. */
+  skim(start: number, end: number): void {
+    const seg = this.current!;
+    const slot = this.open!;
+    const at = this.currentAt;
+    const scans = this.skimmer.publishWindow(
+      slot.bytes,
+      at + start,
+      at + end,
+      MAX_RECORD_BYTES,
+      slot.results.subarray(this.resultsUsed),
+    );
+    if (scans === undefined) {
+      this.forgotten = true;
+      return;
+    }
+    seg[WINDOW_START] = start;
+    seg[WINDOW_END] = end;
+    seg[SCANS] = scans;
+    seg[RESULTS_FROM] = this.resultsUsed;
+    seg[MAX_LINE_BYTES] = MAX_RECORD_BYTES;
+    this.resultsUsed = aligned((this.resultsUsed + this.skimmer.publishedInts) * 4) / 4;
+  }
+
+  /**
+   * The segment is written: of kind `kind`, its first `byteLength` bytes (`last` when they end the file).
+   * The slot is handed on unless another file may follow in it.
+   */
+  done(kind: number, byteLength = 0, last = false): void {
+    const seg = this.current!;
+    seg[KIND] = kind;
+    seg[BYTE_LENGTH] = byteLength;
+    seg[LAST] = last ? 1 : 0;
+    this.bytesUsed += byteLength;
+    this.segments++;
+    this.current = undefined;
+    const fileEnds = kind !== BYTES || last;
+    if (!fileEnds || !this.mainHasEnough()) this.handOnOpenSlot();
+  }
+
+  /** A segment saying the thread does not read file `fileIndex`; false when the main thread stopped it. */
+  notReadAhead(fileIndex: number): boolean {
+    if (!this.segment(fileIndex, NOT_READ_AHEAD)) return false;
+    this.done(NOT_READ_AHEAD);
+    return true;
+  }
+
+  /** The file could not be read: the error's message is the segment's bytes. */
+  fail(err: unknown): void {
+    const seg = this.current!;
+    const message = Buffer.from(err instanceof Error ? err.message : String(err), "utf8");
+    seg[MESSAGE_LENGTH] = message.copy(
+      this.open!.bytes,
+      this.currentAt,
+      0,
+      Math.min(message.length, WINDOW_BYTES - this.currentAt),
+    );
+    this.done(ERROR);
+  }
+
+  handOnOpenSlot(): void {
+    const slot = this.open;
+    if (!slot) return;
+    this.open = undefined;
+    slot.header[SEGMENT_COUNT] = this.segments;
+    const i = this.turn++ % SLOTS;
+    Atomics.store(this.states, i, FILLED);
+    Atomics.notify(this.states, i);
+  }
+
+  /** Whether a segment of `bytes` (the rest of a file) fits in the open slot after what it holds. */
+  private fits(bytes: number | undefined): boolean {
+    return (
+      bytes !== undefined &&
+      this.segments < SEGMENTS_PER_SLOT &&
+      aligned(this.bytesUsed) + bytes <= WINDOW_BYTES &&
+      // Room for the skim's records in proportion, as a slot has for a window.
+      this.resultsUsed + Math.ceil((bytes * RESULT_INTS) / WINDOW_BYTES) <= RESULT_INTS
+    );
+  }
+
+  /**
+   * Whether the main thread has slots enough to read while this one takes more files: it holds two (the
+   * one it reads, the one before), so a third filled one is ahead of it.
+   */
+  private mainHasEnough(): boolean {
+    let filled = 0;
+    for (let i = 0; i < SLOTS; i++) if (Atomics.load(this.states, i) === FILLED) filled++;
+    return filled >= MAIN_HAS_ENOUGH;
+  }
+
+  private nextSlot(): Slot | undefined {
+    const i = this.turn % SLOTS;
+    while (Atomics.load(this.states, i) !== FREE) {
+      if (Atomics.load(this.states, STOP_AT) !== 0) return undefined;
+      Atomics.wait(this.states, i, FILLED, WAIT_MS);
+    }
+    if (Atomics.load(this.states, STOP_AT) !== 0) return undefined;
+    return this.slots[i]!;
+  }
+}
+
+/** `at` rounded up to where a segment may start (BYTES_ALIGNMENT). */
+function aligned(at: number): number {
+  return Math.ceil(at / BYTES_ALIGNMENT) * BYTES_ALIGNMENT;
+}
+
+/** Filled slots (the main thread's two among them) past which the thread puts more files in a slot. */
+const MAIN_HAS_ENOUGH = 3;

@@ -1,12 +1,15 @@
 /**
  * The memory a skim-ahead thread and the main thread share (skim-ahead.ts): a ring of slots, each one
- * window of a file's bytes and what the skim found in it, written by the thread and read by the main
- * thread in turn. Each slot is a SharedArrayBuffer of its own; `states` says whose turn it is.
+ * window of a file's bytes, or several small files whole, and what the skim found in them, written by the
+ * thread and read by the main thread in turn. Each slot is a SharedArrayBuffer of its own; `states` says
+ * whose turn it is.
  *
- * A slot: HEADER_INTS of header, then the bytes (at most WINDOW_BYTES: the main thread's skim reads a run
- * of at most that much as one window, so a window cut here is one it would have cut), then the scans'
- * records (Int32), each: SCAN_INTS of counts, its rows (ROW_INTS each, as the module wrote them), one
- * table id per row, the entries of the values it interned ([offset, length] per id) and their bytes.
+ * A slot: its header (how many segments, then each segment's fields: one file's bytes in the slot, or a
+ * file the thread does not read), then the bytes (at most WINDOW_BYTES: the main thread's skim reads a
+ * run of at most that much as one window, so a window cut here is one it would have cut), then the scans'
+ * records (Int32) of each segment from its RESULTS_FROM, each: SCAN_INTS of counts, its rows (ROW_INTS
+ * each, as the module wrote them), one table id per row, the entries of the values it interned ([offset,
+ * length] per id) and their bytes.
  */
 
 /**
@@ -23,8 +26,23 @@ export const SLOTS = 8;
 export const WINDOW_BYTES = 1 << 20;
 /** Room for the scans' records of one window; a window whose records do not fit is handed on unskimmed. */
 const RESULT_BYTES = 3 << 20;
-export const HEADER_INTS = 16;
-const HEADER_BYTES = HEADER_INTS * 4;
+/**
+ * Files a slot holds at most. One slot a file, eight slots held eight of an archive's hourly files (57 to
+ * 730 KB): a pause of the main thread of a few milliseconds filled them, and the two threads took turns
+ * waiting, 600 ms each over 5,280 files (BENCHMARKS.md, thirty-ninth round).
+ */
+export const SEGMENTS_PER_SLOT = 32;
+/** Header: how many segments the slot holds, then SEGMENT_INTS per segment. */
+export const SEGMENT_COUNT = 0;
+export const SEGMENT_INTS = 12;
+export const HEADER_INTS = 1 + SEGMENTS_PER_SLOT * SEGMENT_INTS;
+/**
+ * Where a slot's bytes start, and where each segment's start in them, are multiples of this: V8 copies
+ * out of shared memory word by word only when source and target are aligned alike, else byte by byte,
+ * and the skim's copy of each window into its module took four times as long (measured).
+ */
+export const BYTES_ALIGNMENT = 64;
+const HEADER_BYTES = Math.ceil((HEADER_INTS * 4) / BYTES_ALIGNMENT) * BYTES_ALIGNMENT;
 export const BYTES_AT = HEADER_BYTES;
 export const RESULTS_AT = BYTES_AT + WINDOW_BYTES;
 export const SLOT_BYTES = RESULTS_AT + RESULT_BYTES;
@@ -42,21 +60,25 @@ export const STOP_AT = SLOTS;
 export const READY_AT = SLOTS + 1;
 export const STATES = SLOTS + 2;
 
-/** Header fields (Int32 index). */
+/** A segment's fields (Int32 index within it). */
 export const KIND = 0;
-export const BYTE_LENGTH = 1;
-/** The window skimmed, [start, end) of the slot's bytes; start -1 when none was. */
-export const WINDOW_START = 2;
-export const WINDOW_END = 3;
-export const SCANS = 4;
-/** 1 when the values the thread interned before this slot are forgotten (its table was emptied). */
-export const FORGET_BEFORE = 5;
-export const FILE_INDEX = 6;
-export const MAX_LINE_BYTES = 7;
-/** KIND ERROR: the length of the message written as the slot's bytes. */
-export const MESSAGE_LENGTH = 8;
+/** Its bytes, [BYTE_FROM, BYTE_FROM + BYTE_LENGTH) of the slot's. */
+export const BYTE_FROM = 1;
+export const BYTE_LENGTH = 2;
+/** The window skimmed, [start, end) of the segment's bytes; start -1 when none was. */
+export const WINDOW_START = 3;
+export const WINDOW_END = 4;
+export const SCANS = 5;
+/** Where its scans' records start in the slot's results. */
+export const RESULTS_FROM = 6;
+/** 1 when the values the thread interned before this segment are forgotten (its table was emptied). */
+export const FORGET_BEFORE = 7;
+export const FILE_INDEX = 8;
+export const MAX_LINE_BYTES = 9;
+/** KIND ERROR: the length of the message written as the segment's bytes. */
+export const MESSAGE_LENGTH = 10;
 /** KIND BYTES: 1 when they are the file's last (no END follows). */
-export const LAST = 9;
+export const LAST = 11;
 
 /** KIND values. */
 export const BYTES = 1;
@@ -81,11 +103,16 @@ export class Slot {
   readonly header: Int32Array;
   readonly bytes: Buffer;
   readonly results: Int32Array;
+  /** Each segment's fields. */
+  readonly segments: Int32Array[];
 
   constructor(readonly memory: SharedArrayBuffer) {
     this.header = new Int32Array(memory, 0, HEADER_INTS);
     this.bytes = Buffer.from(memory, BYTES_AT, WINDOW_BYTES);
     this.results = new Int32Array(memory, RESULTS_AT, RESULT_INTS);
+    this.segments = Array.from({ length: SEGMENTS_PER_SLOT }, (_, k) =>
+      this.header.subarray(1 + k * SEGMENT_INTS, 1 + (k + 1) * SEGMENT_INTS),
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import { isGzipHead, type FileBytes } from "../input-files.js";
 import type { DeclineLine } from "../lines.js";
 import { SuccessRowSkim, successRowSkim } from "./json-lines-skim.js";
 import {
+  BYTE_FROM,
   BYTE_LENGTH,
   BYTES,
   END,
@@ -18,7 +19,9 @@ import {
   MAX_LINE_BYTES,
   MESSAGE_LENGTH,
   READY_AT,
+  RESULTS_FROM,
   SCANS,
+  SEGMENT_COUNT,
   Slot,
   SLOTS,
   WINDOW_BYTES,
@@ -54,6 +57,9 @@ export class SkimAhead {
   /** Slots taken, and given back (every turn below `freed`). */
   private turn = 0;
   private freed = 0;
+  /** The slot being read, and the index of its next segment. */
+  private reading: Slot | undefined;
+  private segmentIndex = 0;
   private fileIndex = 0;
   private stopped = false;
   /** The thread was told where to start. */
@@ -75,7 +81,7 @@ export class SkimAhead {
     this.thread = takeSkimAheadThread();
     this.states = new Int32Array(this.thread.states);
     this.slots = this.thread.slots.map((memory) => new Slot(memory));
-    lastHandOver = undefined;
+    lastRun = { handOver: undefined, slots: 0, replays: 0 };
   }
 
   /**
@@ -90,10 +96,10 @@ export class SkimAhead {
       if (!(await this.mayHandOver())) return this.readOwn(file, index);
       this.handOver(index, 0);
     }
-    const slot = await this.firstSlotOf(index);
-    if (!slot) return undefined;
+    const segment = await this.firstSegmentOf(index);
+    if (!segment) return undefined;
     const read = { bytes: 0 };
-    return { chunks: this.chunksFrom(slot, read), bytesRead: () => read.bytes, totalBytes: sizeOf(file) };
+    return { chunks: this.chunksFrom(segment, read), bytesRead: () => read.bytes, totalBytes: sizeOf(file) };
   }
 
   /** Whether the reading goes over to the thread now: it is ready (or, in tests, the bytes asked are read). */
@@ -107,19 +113,16 @@ export class SkimAhead {
   /** Tells the thread to read on from file `index`, at `offset` (the start of a line). */
   private handOver(index: number, offset: number): void {
     this.started = true;
-    lastHandOver = { file: index, offset };
+    lastRun.handOver = { file: index, offset };
     this.thread.start({ files: this.files, file: index, offset });
   }
 
-  /** The thread's first slot of file `index`; undefined when it does not read it (the caller then does). */
-  private async firstSlotOf(index: number): Promise<Slot | undefined> {
-    const slot = await this.take();
-    if (slot.header[FILE_INDEX] !== index) throw new Error("skim-ahead: slots out of order");
-    const kind = slot.header[KIND];
-    if (kind === BYTES || kind === END) return slot;
+  /** The thread's first segment of file `index`; undefined when it does not read it (the caller then does). */
+  private async firstSegmentOf(index: number): Promise<Segment | undefined> {
+    const segment = await this.nextSegment(index);
+    const kind = segment.fields[KIND];
     // Not read ahead, or not readable from its start: the caller's own read says why.
-    this.releaseThrough(this.turn - 1);
-    return undefined;
+    return kind === BYTES || kind === END ? segment : undefined;
   }
 
   /**
@@ -165,12 +168,12 @@ export class SkimAhead {
     ]);
     let position = 0;
     let atLineStart = true;
-    let ahead: Slot | undefined;
+    let ahead: Segment | undefined;
     try {
       for (let turn = 0; position < size; turn++) {
         if (!this.started && position > 0 && atLineStart && (await this.mayHandOver())) {
           this.handOver(index, position);
-          ahead = await this.firstSlotOf(index);
+          ahead = await this.firstSegmentOf(index);
           if (ahead) break;
         }
         const buffer = buffers[turn % 2]!;
@@ -191,28 +194,34 @@ export class SkimAhead {
     if (ahead) yield* this.chunksFrom(ahead, read);
   }
 
-  /** A file's chunks from its first slot on; `read` counts their bytes. */
-  private async *chunksFrom(first: Slot, read: { bytes: number }): AsyncGenerator<Buffer> {
+  /** A file's chunks from its first segment on; `read` counts their bytes. */
+  private async *chunksFrom(first: Segment, read: { bytes: number }): AsyncGenerator<Buffer> {
     let current = first;
     try {
       for (;;) {
-        const kind = current.header[KIND];
+        const { slot, fields } = current;
+        const kind = fields[KIND];
         if (kind === ERROR) throw new Error(messageOf(current));
         if (kind !== BYTES) return;
-        const length = current.header[BYTE_LENGTH]!;
+        const length = fields[BYTE_LENGTH]!;
         read.bytes += length;
-        const chunk = Buffer.from(current.memory, current.bytes.byteOffset, length);
+        const chunk = Buffer.from(slot.memory, slot.bytes.byteOffset + fields[BYTE_FROM]!, length);
         this.offer(current, chunk);
         yield chunk;
         this.settle();
-        if (current.header[LAST] === 1) return;
-        // The chunk before this one stays valid while this one is read (FileBytes): released now.
+        if (fields[LAST] === 1) return;
+        // The chunk before this one stays valid while this one is read (FileBytes): its slot goes back.
         this.releaseThrough(this.turn - 2);
-        current = await this.take();
+        current = await this.nextSegment(fields[FILE_INDEX]!);
       }
     } finally {
       this.settle();
-      this.releaseThrough(this.turn - 1);
+      // The file's slots go back, but for the one read last while it holds the next files.
+      if (this.segmentIndex < this.reading!.header[SEGMENT_COUNT]!) this.releaseThrough(this.turn - 2);
+      else {
+        this.releaseThrough(this.turn - 1);
+        this.reading = undefined;
+      }
     }
   }
 
@@ -224,14 +233,30 @@ export class SkimAhead {
     this.thread.stop();
   }
 
-  /** The next slot, once the thread has filled it. */
-  private async take(): Promise<Slot> {
-    const i = this.turn % SLOTS;
-    while (Atomics.load(this.states, i) !== FILLED) await this.waitWhile(i, FREE);
-    this.turn++;
-    const slot = this.slots[i]!;
-    if (slot.header[FORGET_BEFORE] === 1) this.mirror.forgetValues();
-    return slot;
+  /**
+   * The next segment of file `index`: the next in the slot being read, or the first of the next slot
+   * once the thread has filled it. The segments left of a file whose reader stopped early (a file refused after its first bytes) are
+   * passed over, their values installed.
+   */
+  private async nextSegment(index: number): Promise<Segment> {
+    for (;;) {
+      let slot = this.reading;
+      if (!slot || this.segmentIndex >= slot.header[SEGMENT_COUNT]!) {
+        const i = this.turn % SLOTS;
+        while (Atomics.load(this.states, i) !== FILLED) await this.waitWhile(i, FREE);
+        this.turn++;
+        lastRun.slots = this.turn;
+        slot = this.reading = this.slots[i]!;
+        this.segmentIndex = 0;
+      }
+      const fields = slot.segments[this.segmentIndex++]!;
+      if (fields[FORGET_BEFORE] === 1) this.mirror.forgetValues();
+      const file = fields[FILE_INDEX]!;
+      if (file === index) return { slot, fields };
+      if (file > index) throw new Error("skim-ahead: segments out of order");
+      if (fields[WINDOW_START]! >= 0)
+        this.mirror.installScans(slot.results.subarray(fields[RESULTS_FROM]!), fields[SCANS]!);
+    }
   }
 
   /**
@@ -254,25 +279,25 @@ export class SkimAhead {
     }
   }
 
-  /** The slot's window, for `skimJsonLines` to replay while the chunk is read. */
-  private offer(slot: Slot, chunk: Buffer): void {
-    const h = slot.header;
+  /** The segment's window, for `skimJsonLines` to replay while the chunk is read. */
+  private offer({ slot, fields }: Segment, chunk: Buffer): void {
     published =
-      h[WINDOW_START]! < 0
+      fields[WINDOW_START]! < 0
         ? undefined
         : {
             chunk,
-            start: h[WINDOW_START]!,
-            end: h[WINDOW_END]!,
-            maxLineBytes: h[MAX_LINE_BYTES]!,
-            slot,
+            start: fields[WINDOW_START]!,
+            end: fields[WINDOW_END]!,
+            maxLineBytes: fields[MAX_LINE_BYTES]!,
+            results: slot.results.subarray(fields[RESULTS_FROM]!),
+            scans: fields[SCANS]!,
             mirror: this.mirror,
           };
   }
 
   /** The values of a window not replayed, installed so that the next windows' ids mean what they say. */
   private settle(): void {
-    if (published) this.mirror.installScans(published.slot.results, published.slot.header[SCANS]!);
+    if (published) this.mirror.installScans(published.results, published.scans);
     published = undefined;
   }
 }
@@ -282,16 +307,31 @@ interface PublishedWindow {
   start: number;
   end: number;
   maxLineBytes: number;
-  slot: Slot;
+  /** The scans' records (from the segment's), and how many. */
+  results: Int32Array;
+  scans: number;
   mirror: SuccessRowSkim;
 }
 
-/** Where the last SkimAhead handed the reading over to its thread (undefined: it never did). */
-let lastHandOver: { file: number; offset: number } | undefined;
+/** One segment of a slot: a file's bytes there, or what the thread says of a file it does not read. */
+interface Segment {
+  slot: Slot;
+  fields: Int32Array;
+}
 
-/** Where the last skim-ahead scan's thread started (tests: the main thread read up to there itself). */
-export function lastSkimAheadHandOver(): { file: number; offset: number } | undefined {
-  return lastHandOver;
+/** What the last SkimAhead did, for tests: where it handed over, how many slots it took and windows it replayed. */
+export interface SkimAheadRun {
+  /** Where the thread started (undefined: it never did); the main thread read what is before. */
+  handOver: { file: number; offset: number } | undefined;
+  slots: number;
+  replays: number;
+}
+
+let lastRun: SkimAheadRun = { handOver: undefined, slots: 0, replays: 0 };
+
+/** What the last skim-ahead scan did (tests). */
+export function lastSkimAheadRun(): Readonly<SkimAheadRun> {
+  return lastRun;
 }
 
 /** The window of the chunk being read, when a skim-ahead thread skimmed it and it is not replayed yet. */
@@ -313,7 +353,8 @@ export function skimJsonLines(
   const w = published;
   if (w && w.chunk === chunk && w.start === start && w.end === end && w.maxLineBytes === maxLineBytes) {
     published = undefined;
-    return w.mirror.replayWindow(chunk, start, w.slot.results, w.slot.header[SCANS]!, out, decline, lend);
+    lastRun.replays++;
+    return w.mirror.replayWindow(chunk, start, w.results, w.scans, out, decline, lend);
   }
   return successRowSkim().run(chunk, start, end, maxLineBytes, out, decline, lend);
 }
@@ -331,6 +372,7 @@ function sizeOf(file: string): number {
   }
 }
 
-function messageOf(slot: Slot): string {
-  return slot.bytes.toString("utf8", 0, slot.header[MESSAGE_LENGTH]!);
+function messageOf({ slot, fields }: Segment): string {
+  const from = fields[BYTE_FROM]!;
+  return slot.bytes.toString("utf8", from, from + fields[MESSAGE_LENGTH]!);
 }
