@@ -299,6 +299,8 @@ describe("skim-ahead", () => {
     try {
       for (const file of missing) expect(await ahead.bytesOf(file)).toBeUndefined();
       const bytes = await ahead.bytesOf(good);
+      // Its size as the thread found it, for progress.
+      expect(bytes!.totalBytes).toBe(Buffer.byteLength(archive));
       const chunks: Buffer[] = [];
       for await (const chunk of bytes!.chunks) chunks.push(Buffer.from(chunk));
       expect(Buffer.concat(chunks).toString()).toBe(archive);

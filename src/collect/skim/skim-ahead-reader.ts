@@ -8,6 +8,8 @@ import {
   BYTES_ALIGNMENT,
   END,
   ERROR,
+  FILE_BYTES_HIGH,
+  FILE_BYTES_LOW,
   FILE_INDEX,
   FILLED,
   FORGET_BEFORE,
@@ -108,7 +110,7 @@ function readFile(writer: SlotWriter, file: string, fileIndex: number, from: num
     for (;;) {
       // The rest of a file that fits whole where the last file ended goes in after it.
       const whole = carried === undefined && !inLine ? size - position : undefined;
-      const segment = writer.segment(fileIndex, BYTES, whole);
+      const segment = writer.segment(fileIndex, BYTES, whole, size);
       if (!segment) return false;
       const { bytes, at, room } = segment;
       let length = 0;
@@ -190,14 +192,15 @@ class SlotWriter {
   }
 
   /**
-   * A new segment of file `fileIndex`, of kind `kind`: in the open slot when `whole` (the bytes it will
-   * hold, all the file has left) fits there, else at the start of a new slot. Undefined when the main
-   * thread stopped the thread.
+   * A new segment of file `fileIndex` (of `fileBytes`, when known), of kind `kind`: in the open slot
+   * when `whole` (the bytes it will hold, all the file has left) fits there, else at the start of a new
+   * slot. Undefined when the main thread stopped the thread.
    */
   segment(
     fileIndex: number,
     kind: number,
     whole = 0,
+    fileBytes = 0,
   ): { bytes: Buffer; at: number; room: number } | undefined {
     if (this.open && !this.fits(whole)) this.handOnOpenSlot();
     if (!this.open) {
@@ -217,6 +220,8 @@ class SlotWriter {
     seg[WINDOW_START] = -1;
     seg[LAST] = 0;
     seg[FORGET_BEFORE] = this.forgotten ? 1 : 0;
+    seg[FILE_BYTES_HIGH] = Math.floor(fileBytes / 2 ** 32);
+    seg[FILE_BYTES_LOW] = fileBytes % 2 ** 32;
     this.forgotten = false;
     this.current = seg;
     this.currentAt = this.bytesUsed;

@@ -34,7 +34,7 @@ const RESULT_BYTES = 3 << 20;
 export const SEGMENTS_PER_SLOT = 32;
 /** Header: how many segments the slot holds, then SEGMENT_INTS per segment. */
 export const SEGMENT_COUNT = 0;
-export const SEGMENT_INTS = 12;
+export const SEGMENT_INTS = 14;
 export const HEADER_INTS = 1 + SEGMENTS_PER_SLOT * SEGMENT_INTS;
 /**
  * Where a slot's bytes start, and where each segment's start in them, are multiples of this: V8 copies
@@ -79,6 +79,9 @@ export const MAX_LINE_BYTES = 9;
 export const MESSAGE_LENGTH = 10;
 /** KIND BYTES: 1 when they are the file's last (no END follows). */
 export const LAST = 11;
+/** KIND BYTES or END: the file's size as the thread found it, in two halves (a file may pass 2 GB). */
+export const FILE_BYTES_HIGH = 12;
+export const FILE_BYTES_LOW = 13;
 
 /** KIND values. */
 export const BYTES = 1;
