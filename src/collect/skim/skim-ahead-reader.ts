@@ -61,6 +61,7 @@ export function readyToSkimAhead(ring: SkimAheadRing): void {
   successRowSkim();
   const states = new Int32Array(ring.states);
   Atomics.store(states, READY_AT, 1);
+  Atomics.notify(states, READY_AT);
 }
 
 /**

@@ -222,7 +222,8 @@ export class SkimAhead {
     } finally {
       this.settle();
       // The file's slots go back, but for the one read last while it holds the next files.
-      if (this.segmentIndex < this.reading!.header[SEGMENT_COUNT]!) this.releaseThrough(this.turn - 2);
+      const reading = this.reading;
+      if (reading && this.segmentIndex < reading.header[SEGMENT_COUNT]!) this.releaseThrough(this.turn - 2);
       else {
         this.releaseThrough(this.turn - 1);
         this.reading = undefined;
@@ -240,8 +241,8 @@ export class SkimAhead {
 
   /**
    * The next segment of file `index`: the next in the slot being read, or the first of the next slot
-   * once the thread has filled it. The segments left of a file whose reader stopped early (a file refused after its first bytes) are
-   * passed over, their values installed.
+   * once the thread has filled it. The segments left of a file whose reader stopped early (a file
+   * refused after its first bytes) are passed over, their values installed.
    */
   private async nextSegment(index: number): Promise<Segment> {
     for (;;) {
@@ -324,7 +325,7 @@ interface Segment {
   fields: Int32Array;
 }
 
-/** What the last SkimAhead did, for tests: where it handed over, how many slots it took and windows it replayed. */
+/** What the last SkimAhead did (tests): where it handed over, the slots it took, the windows it replayed. */
 export interface SkimAheadRun {
   /** Where the thread started (undefined: it never did); the main thread read what is before. */
   handOver: { file: number; offset: number } | undefined;
