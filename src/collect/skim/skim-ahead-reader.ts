@@ -18,6 +18,7 @@ import {
   LAST,
   MAX_LINE_BYTES,
   MESSAGE_LENGTH,
+  NEXT_FILE_AT,
   NOT_READ_AHEAD,
   READY_AT,
   RESULT_INTS,
@@ -76,9 +77,14 @@ export function readyToSkimAhead(ring: SkimAheadRing): void {
  */
 export function skimAheadFiles(ring: SkimAheadRing, { files, file: first, offset }: SkimAheadStart): void {
   const writer = new SlotWriter(ring);
+  const states = new Int32Array(ring.states);
   try {
-    for (let f = first; f < files.length; f++)
-      if (!readFile(writer, files[f]!, f, f === first ? offset : 0)) return;
+    for (let f = first; f < files.length; f++) {
+      // A file the main thread claimed first is its to read (the rest of the first is the thread's).
+      const mine =
+        (f === first && offset > 0) || Atomics.compareExchange(states, NEXT_FILE_AT, f, f + 1) === f;
+      if (mine && !readFile(writer, files[f]!, f, f === first ? offset : 0)) return;
+    }
   } finally {
     writer.handOnOpenSlot();
   }

@@ -58,7 +58,12 @@ export const STOP_AT = SLOTS;
  * main thread reads the files itself, and then tells the thread where to go on from (skim-ahead.ts).
  */
 export const READY_AT = SLOTS + 1;
-export const STATES = SLOTS + 2;
+/**
+ * `states[SLOTS + 2]`: the next file nobody has claimed. The thread claims each file before it reads it;
+ * the main thread, about to wait for a file the thread has not started, claims it and reads it itself.
+ */
+export const NEXT_FILE_AT = SLOTS + 2;
+export const STATES = SLOTS + 3;
 
 /** A segment's fields (Int32 index within it). */
 export const KIND = 0;

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { StorageRequest } from "../../model/storage-request.js";
 import type { RecordSink } from "../formats.js";
 import { isGzipHead, type FileBytes } from "../input-files.js";
@@ -20,6 +20,7 @@ import {
   LAST,
   MAX_LINE_BYTES,
   MESSAGE_LENGTH,
+  NEXT_FILE_AT,
   READY_AT,
   RESULTS_FROM,
   SCANS,
@@ -83,7 +84,7 @@ export class SkimAhead {
     this.thread = takeSkimAheadThread();
     this.states = new Int32Array(this.thread.states);
     this.slots = this.thread.slots.map((memory) => new Slot(memory));
-    lastRun = { handOver: undefined, slots: 0, replays: 0 };
+    lastRun = { handOver: undefined, slots: 0, replays: 0, claimed: 0 };
   }
 
   /**
@@ -97,6 +98,16 @@ export class SkimAhead {
     if (!this.started) {
       if (!(await this.mayHandOver())) return this.readOwn(file, index);
       this.handOver(index, 0);
+    }
+    // Rather than wait for a small file the thread has not started, the main thread reads it itself (a
+    // large one is worth the wait: the thread skims it a window ahead).
+    if (
+      !this.segmentReady() &&
+      isSmallFile(file) &&
+      Atomics.compareExchange(this.states, NEXT_FILE_AT, index, index + 1) === index
+    ) {
+      lastRun.claimed++;
+      return this.readOwn(file, index);
     }
     const segment = await this.firstSegmentOf(index);
     if (!segment) return undefined;
@@ -119,7 +130,16 @@ export class SkimAhead {
   private handOver(index: number, offset: number): void {
     this.started = true;
     lastRun.handOver = { file: index, offset };
+    // The rest of a file begun here is the thread's; from its start, the thread claims it as any other.
+    Atomics.store(this.states, NEXT_FILE_AT, offset > 0 ? index + 1 : index);
     this.thread.start({ files: this.files, file: index, offset });
+  }
+
+  /** Whether a segment is there to take without waiting: in the slot being read, or the next one filled. */
+  private segmentReady(): boolean {
+    const reading = this.reading;
+    if (reading && this.segmentIndex < reading.header[SEGMENT_COUNT]!) return true;
+    return Atomics.load(this.states, this.turn % SLOTS) === FILLED;
   }
 
   /** The thread's first segment of file `index`; undefined when it does not read it (the caller then does). */
@@ -331,9 +351,11 @@ export interface SkimAheadRun {
   handOver: { file: number; offset: number } | undefined;
   slots: number;
   replays: number;
+  /** Files after the hand-over the main thread claimed and read itself, rather than wait. */
+  claimed: number;
 }
 
-let lastRun: SkimAheadRun = { handOver: undefined, slots: 0, replays: 0 };
+let lastRun: SkimAheadRun = { handOver: undefined, slots: 0, replays: 0, claimed: 0 };
 
 /** What the last skim-ahead scan did (tests). */
 export function lastSkimAheadRun(): Readonly<SkimAheadRun> {
@@ -366,6 +388,15 @@ export function skimJsonLines(
 }
 
 const NEWLINE = 0x0a;
+
+/** Whether `file` is at most a window: what the main thread may claim rather than wait for. */
+function isSmallFile(file: string): boolean {
+  try {
+    return statSync(file).size <= WINDOW_BYTES;
+  } catch {
+    return false;
+  }
+}
 
 /** How long the main thread blocks for a slot before it looks at the thread's end. */
 const BLOCKING_WAIT_MS = 50;
