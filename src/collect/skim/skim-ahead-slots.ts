@@ -34,8 +34,8 @@ const RESULT_BYTES = 3 << 20;
 export const SEGMENTS_PER_SLOT = 32;
 /** Header: how many segments the slot holds, then SEGMENT_INTS per segment. */
 export const SEGMENT_COUNT = 0;
-export const SEGMENT_INTS = 14;
-export const HEADER_INTS = 1 + SEGMENTS_PER_SLOT * SEGMENT_INTS;
+const SEGMENT_INTS = 14;
+const HEADER_INTS = 1 + SEGMENTS_PER_SLOT * SEGMENT_INTS;
 /**
  * Where a slot's bytes start, and where each segment's start in them, are multiples of this: V8 copies
  * out of shared memory word by word only when source and target are aligned alike, else byte by byte,
@@ -43,8 +43,8 @@ export const HEADER_INTS = 1 + SEGMENTS_PER_SLOT * SEGMENT_INTS;
  */
 export const BYTES_ALIGNMENT = 64;
 const HEADER_BYTES = Math.ceil((HEADER_INTS * 4) / BYTES_ALIGNMENT) * BYTES_ALIGNMENT;
-export const BYTES_AT = HEADER_BYTES;
-export const RESULTS_AT = BYTES_AT + WINDOW_BYTES;
+const BYTES_AT = HEADER_BYTES;
+const RESULTS_AT = BYTES_AT + WINDOW_BYTES;
 export const SLOT_BYTES = RESULTS_AT + RESULT_BYTES;
 export const RESULT_INTS = RESULT_BYTES >> 2;
 
