@@ -90,7 +90,7 @@ export class SkimAhead {
   /**
    * The bytes of `file`: from the thread's slots when it is the next file it reads, else read here until
    * the thread is ready; undefined when the caller is to read it itself (not the next file, compressed,
-   * or not readable: the caller's own open then says why).
+   * not readable: the caller's own open then says why; or a small file claimed rather than waited for).
    */
   async bytesOf(file: string): Promise<FileBytes | undefined> {
     if (this.stopped || this.files[this.fileIndex] !== file) return undefined;
@@ -99,15 +99,15 @@ export class SkimAhead {
       if (!(await this.mayHandOver())) return this.readOwn(file, index);
       this.handOver(index, 0);
     }
-    // Rather than wait for a small file the thread has not started, the main thread reads it itself (a
-    // large one is worth the wait: the thread skims it a window ahead).
+    // Rather than wait for a small file the thread has not started, the main thread claims it, and the
+    // caller reads it as one pass does (a large one is worth the wait: the thread skims it a window ahead).
     if (
       !this.segmentReady() &&
       isSmallFile(file) &&
       Atomics.compareExchange(this.states, NEXT_FILE_AT, index, index + 1) === index
     ) {
       lastRun.claimed++;
-      return this.readOwn(file, index);
+      return undefined;
     }
     const segment = await this.firstSegmentOf(index);
     if (!segment) return undefined;
