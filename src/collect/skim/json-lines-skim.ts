@@ -444,8 +444,9 @@ export class SuccessRowSkim {
    * A skim-ahead thread's part (skim-ahead.ts): reads the window chunk[start, end) as a run of one window
    * is read, and writes each scan's record (skim-ahead-slots.ts) to `results`: its rows, the table of
    * each Log Analytics row that may need it (needsTable; the main thread never asks the module),
-   * and the values interned meanwhile. How many scans, or undefined when they do not fit: the values
-   * interned are then forgotten, and the main thread, told so, reads the window itself.
+   * and the values interned meanwhile. How many scans, and the ints of `results` they took; undefined
+   * when they do not fit: the values interned are then forgotten, and the main thread, told so, reads the
+   * window itself.
    */
   publishWindow(
     chunk: Buffer,
@@ -453,7 +454,7 @@ export class SuccessRowSkim {
     end: number,
     maxLineBytes: number,
     results: Int32Array,
-  ): number | undefined {
+  ): { scans: number; ints: number } | undefined {
     const length = end - start;
     this.bytes.set(chunk.subarray(start, end), this.input);
     const ints = this.ints;
@@ -493,12 +494,8 @@ export class SuccessRowSkim {
       from = this.wasm.resumeOffset();
       if (full) this.forgetValues();
     }
-    this.publishedInts = used;
-    return scans;
+    return { scans, ints: used };
   }
-
-  /** The ints of `results` the last publishWindow wrote. */
-  publishedInts = 0;
 
   private dropWindow(): undefined {
     this.forgetValues();

@@ -240,23 +240,23 @@ class SlotWriter {
     const seg = this.current!;
     const slot = this.open!;
     const at = this.currentAt;
-    const scans = this.skimmer.publishWindow(
+    const published = this.skimmer.publishWindow(
       slot.bytes,
       at + start,
       at + end,
       MAX_RECORD_BYTES,
       slot.results.subarray(this.resultsUsed),
     );
-    if (scans === undefined) {
+    if (published === undefined) {
       this.forgotten = true;
       return;
     }
     seg[WINDOW_START] = start;
     seg[WINDOW_END] = end;
-    seg[SCANS] = scans;
+    seg[SCANS] = published.scans;
     seg[RESULTS_FROM] = this.resultsUsed;
     seg[MAX_LINE_BYTES] = MAX_RECORD_BYTES;
-    this.resultsUsed = aligned((this.resultsUsed + this.skimmer.publishedInts) * 4) / 4;
+    this.resultsUsed = aligned((this.resultsUsed + published.ints) * 4) / 4;
   }
 
   /**
