@@ -153,9 +153,10 @@ export interface ReadStorageOptions {
   /**
    * For a one-pass scan on two cores: JSON Lines files read and skimmed a window ahead on a thread of
    * their own (src/collect/skim/skim-ahead.ts); the records are the same. The main thread reads until
-   * the thread is ready, or, given `handOverAfterBytes` (tests), until it has read that many bytes.
+   * the thread is ready, or, given `handOverAfterBytes` (tests), until it has read that many bytes; given
+   * `failReadAt` (tests), the thread's reads fail from that byte of a file on.
    */
-  skimAhead?: boolean | { handOverAfterBytes: number };
+  skimAhead?: boolean | { handOverAfterBytes: number; failReadAt?: number };
 }
 
 export interface ReadActivityOptions {
@@ -189,7 +190,9 @@ export async function* readRecordBatches<T>(
   const files = await expandInputPaths(paths);
   const ahead =
     skimAhead && files.length > 0
-      ? new SkimAhead(files, skimAhead === true ? undefined : skimAhead.handOverAfterBytes)
+      ? skimAhead === true
+        ? new SkimAhead(files)
+        : new SkimAhead(files, skimAhead.handOverAfterBytes, skimAhead.failReadAt)
       : undefined;
   try {
     for (const file of files) {

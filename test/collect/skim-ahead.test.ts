@@ -311,6 +311,36 @@ describe("skim-ahead", () => {
     }
   });
 
+  it("says which file the thread failed to read, after the rows before the failure", async () => {
+    const first = join(dir, "read-first.json");
+    const failing = join(dir, "read-fails.json");
+    // Smaller than where reads fail, so only the second file fails.
+    const firstLines = archive.split("\n").slice(0, 200);
+    await writeFile(first, firstLines.join("\n") + "\n");
+    await writeFile(failing, repeated(archive, 3 * WINDOW_BYTES));
+    const rowsBefore = async (failReadAt: number | undefined): Promise<number> => {
+      let rows = 0;
+      const scan = scanStorageRequests(
+        [first, failing],
+        { rejections: new RejectionCollector(), skimAhead: { handOverAfterBytes: 0, failReadAt } },
+        { observe: () => rows++ },
+      );
+      if (failReadAt === undefined) await scan;
+      else
+        await expect(scan).rejects.toThrow(
+          `${failing}: read failed (EIO: i/o error, read); check the file and try again`,
+        );
+      return rows;
+    };
+    // The failure two windows into the second file: the first file's rows and some of the second's
+    // were handed on, not all.
+    const all = await rowsBefore(undefined);
+    const before = await rowsBefore(2 * WINDOW_BYTES);
+    expect(before).toBeGreaterThan(firstLines.length);
+    expect(before).toBeLessThan(all);
+    expect(lastSkimAheadRun().handOver).toEqual({ file: 0, offset: 0 });
+  });
+
   it("stops the thread when the observer fails, and reads ahead again afterwards", async () => {
     const file = join(dir, "fails.json");
     await writeFile(file, repeated(archive, 3 * WINDOW_BYTES));

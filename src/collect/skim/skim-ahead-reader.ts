@@ -48,6 +48,11 @@ export interface SkimAheadStart {
   files: readonly string[];
   file: number;
   offset: number;
+  /**
+   * Tests only: the thread's read of any byte at or past this offset of a file fails, as a disk's read
+   * error in the middle of a file would (no file here fails so).
+   */
+  failReadAt?: number;
 }
 
 const NEWLINE = 0x0a;
@@ -75,7 +80,10 @@ export function readyToSkimAhead(ring: SkimAheadRing): void {
  * whole in what is left of a slot goes in after the file before it, while the main thread has slots
  * enough to read meanwhile (SEGMENTS_PER_SLOT).
  */
-export function skimAheadFiles(ring: SkimAheadRing, { files, file: first, offset }: SkimAheadStart): void {
+export function skimAheadFiles(
+  ring: SkimAheadRing,
+  { files, file: first, offset, failReadAt }: SkimAheadStart,
+): void {
   const writer = new SlotWriter(ring);
   const states = new Int32Array(ring.states);
   try {
@@ -83,7 +91,7 @@ export function skimAheadFiles(ring: SkimAheadRing, { files, file: first, offset
       // A file the main thread claimed first is its to read (the rest of the first is the thread's).
       const mine =
         (f === first && offset > 0) || Atomics.compareExchange(states, NEXT_FILE_AT, f, f + 1) === f;
-      if (mine && !readFile(writer, files[f]!, f, f === first ? offset : 0)) return;
+      if (mine && !readFile(writer, files[f]!, f, f === first ? offset : 0, failReadAt)) return;
     }
   } finally {
     writer.handOnOpenSlot();
@@ -94,7 +102,13 @@ export function skimAheadFiles(ring: SkimAheadRing, { files, file: first, offset
  * One file's segments from byte `from`, the last marked LAST (an empty rest's one END); false when the
  * main thread stopped the thread.
  */
-function readFile(writer: SlotWriter, file: string, fileIndex: number, from: number): boolean {
+function readFile(
+  writer: SlotWriter,
+  file: string,
+  fileIndex: number,
+  from: number,
+  failReadAt = Number.POSITIVE_INFINITY,
+): boolean {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -128,10 +142,9 @@ function readFile(writer: SlotWriter, file: string, fileIndex: number, from: num
       }
       let n: number;
       try {
-        n =
-          position < size
-            ? readSync(fd, bytes, at + length, Math.min(room - length, size - position), position)
-            : 0;
+        const want = Math.min(room - length, size - position);
+        if (position < size && position + want > failReadAt) throw new Error("EIO: i/o error, read");
+        n = position < size ? readSync(fd, bytes, at + length, want, position) : 0;
       } catch (err) {
         writer.fail(err);
         return true;

@@ -75,11 +75,13 @@ export class SkimAhead {
   /**
    * Reads `files` ahead on the thread prestartSkimAhead started, or on a new one. The main thread hands
    * the reading over as soon as the thread is ready, or, given `handOverAfterBytes` (tests), once it has
-   * read that many bytes itself, waiting for the thread then.
+   * read that many bytes itself, waiting for the thread then; given `failReadAt` (tests), the thread's
+   * reads fail from that byte of a file on.
    */
   constructor(
     private readonly files: readonly string[],
     private readonly handOverAfterBytes?: number,
+    private readonly failReadAt?: number,
   ) {
     this.thread = takeSkimAheadThread();
     this.states = new Int32Array(this.thread.states);
@@ -132,7 +134,12 @@ export class SkimAhead {
     lastRun.handOver = { file: index, offset };
     // The rest of a file begun here is the thread's; from its start, the thread claims it as any other.
     Atomics.store(this.states, NEXT_FILE_AT, offset > 0 ? index + 1 : index);
-    this.thread.start({ files: this.files, file: index, offset });
+    this.thread.start({
+      files: this.files,
+      file: index,
+      offset,
+      ...(this.failReadAt === undefined ? {} : { failReadAt: this.failReadAt }),
+    });
   }
 
   /** Whether a segment is there to take without waiting: in the slot being read, or the next one filled. */
