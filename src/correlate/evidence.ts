@@ -533,9 +533,9 @@ export class EvidenceObserver implements RecordObserver {
     // past the cap, most rows of a large run, then decodes none of its caller fields.
     const fromBytes = hasCallerKeyFromBytes(r);
     let rawKey = fromBytes ? undefined : rawCallerKeyOf(r);
-    const maybeKnown = this.knownKeys.mayHold(fromBytes ? r.callerKeyHash() : callerKeyHash(rawKey!));
-    let state = maybeKnown ? byCaller.get((rawKey ??= rawCallerKeyOf(r))) : undefined;
-    if (!state) state = this.unseenCaller(r, acct, rawKey);
+    const keyHash = fromBytes ? r.callerKeyHash() : callerKeyHash(rawKey!);
+    let state = this.knownKeys.mayHold(keyHash) ? byCaller.get((rawKey ??= rawCallerKeyOf(r))) : undefined;
+    if (!state) state = this.unseenCaller(r, acct, rawKey, keyHash);
     if (!state) return;
     const o = this.outcomeSlot(state, outcome);
     if (o < 0) return;
@@ -616,11 +616,15 @@ export class EvidenceObserver implements RecordObserver {
     return state.outcomes.length - 1;
   }
 
-  /** The state of a caller whose raw key missed; undefined when it is dropped (counted). */
+  /**
+   * The state of a caller whose raw key missed (`keyHash`: its callerKeyHash, as `observe` found it);
+   * undefined when it is dropped (counted).
+   */
   private unseenCaller(
     r: StorageRequest,
     acct: RawAccount,
     rawKey: string | undefined,
+    keyHash: number,
   ): CallerState | undefined {
     if (this.surelyDropped(acct, hasCallerKeyFromBytes(r) ? r.callerKeyKind() : callerKeyKindOf(r))) {
       this.truncated.droppedCallers++;
@@ -632,7 +636,7 @@ export class EvidenceObserver implements RecordObserver {
     if (byCaller.size < this.limits.maxCallers) {
       rawKey ??= rawCallerKeyOf(r);
       byCaller.set(detach(rawKey), state);
-      this.knownKeys.add(callerKeyHash(rawKey));
+      this.knownKeys.add(keyHash);
     }
     return state;
   }
