@@ -18,7 +18,7 @@ import { TextEncodingError } from "./text-encoding.js";
 import { FileFormatError } from "./file-format-error.js";
 import { storageRequestFromClassicFields } from "./classic-log.js";
 import { successRowSkim } from "./skim/json-lines-skim.js";
-import { SkimAhead, skimJsonLines } from "./skim/skim-ahead.js";
+import { SkimAhead, skimJsonLines, type SkimAheadTesting } from "./skim/skim-ahead.js";
 import {
   leanStorageRequestFromJsonBytes,
   storageRequestFromJsonBytes,
@@ -153,10 +153,9 @@ export interface ReadStorageOptions {
   /**
    * For a one-pass scan on two cores: JSON Lines files read and skimmed a window ahead on a thread of
    * their own (src/collect/skim/skim-ahead.ts); the records are the same. The main thread reads until
-   * the thread is ready, or, given `handOverAfterBytes` (tests), until it has read that many bytes; given
-   * `failReadAt` (tests), the thread's reads fail from that byte of a file on.
+   * the thread is ready; tests drive the hand-over and the thread's reads (SkimAheadTesting).
    */
-  skimAhead?: boolean | { handOverAfterBytes: number; failReadAt?: number };
+  skimAhead?: boolean | SkimAheadTesting;
 }
 
 export interface ReadActivityOptions {
@@ -189,11 +188,7 @@ export async function* readRecordBatches<T>(
   const garbage = new GarbageBetweenFiles();
   const files = await expandInputPaths(paths);
   const ahead =
-    skimAhead && files.length > 0
-      ? skimAhead === true
-        ? new SkimAhead(files)
-        : new SkimAhead(files, skimAhead.handOverAfterBytes, skimAhead.failReadAt)
-      : undefined;
+    skimAhead && files.length > 0 ? new SkimAhead(files, skimAhead === true ? {} : skimAhead) : undefined;
   try {
     for (const file of files) {
       garbage.nextFile();

@@ -297,7 +297,7 @@ describe("skim-ahead", () => {
     const good = join(dir, "good.json");
     await writeFile(good, archive);
     const missing = [join(dir, "missing-1.json"), join(dir, "missing-2.json")];
-    const ahead = new SkimAhead([...missing, good], 0);
+    const ahead = new SkimAhead([...missing, good], { handOverAfterBytes: 0 });
     try {
       for (const file of missing) expect(await ahead.bytesOf(file)).toBeUndefined();
       const bytes = await ahead.bytesOf(good);

@@ -8,8 +8,6 @@ import {
   BYTES_ALIGNMENT,
   END,
   ERROR,
-  FILE_BYTES_HIGH,
-  FILE_BYTES_LOW,
   FILE_INDEX,
   FILLED,
   FORGET_BEFORE,
@@ -26,6 +24,7 @@ import {
   SCANS,
   SEGMENT_COUNT,
   SEGMENTS_PER_SLOT,
+  setFileBytes,
   Slot,
   SLOTS,
   STOP_AT,
@@ -52,7 +51,7 @@ export interface SkimAheadStart {
    * Tests only: the thread's read of any byte at or past this offset of a file fails, as a disk's read
    * error in the middle of a file would (no file here fails so).
    */
-  failReadAt?: number;
+  failReadAt?: number | undefined;
 }
 
 const NEWLINE = 0x0a;
@@ -240,8 +239,7 @@ class SlotWriter {
     seg[WINDOW_START] = -1;
     seg[LAST] = 0;
     seg[FORGET_BEFORE] = this.forgotten ? 1 : 0;
-    seg[FILE_BYTES_HIGH] = Math.floor(fileBytes / 2 ** 32);
-    seg[FILE_BYTES_LOW] = fileBytes % 2 ** 32;
+    setFileBytes(seg, fileBytes);
     this.forgotten = false;
     this.current = seg;
     this.currentAt = this.bytesUsed;

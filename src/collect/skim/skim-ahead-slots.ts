@@ -85,8 +85,19 @@ export const MESSAGE_LENGTH = 10;
 /** KIND BYTES: 1 when they are the file's last (no END follows). */
 export const LAST = 11;
 /** KIND BYTES or END: the file's size as the thread found it, in two halves (a file may pass 2 GB). */
-export const FILE_BYTES_HIGH = 12;
-export const FILE_BYTES_LOW = 13;
+const FILE_BYTES_HIGH = 12;
+const FILE_BYTES_LOW = 13;
+
+/** Writes a file's size into a segment's fields (FILE_BYTES_HIGH and _LOW). */
+export function setFileBytes(fields: Int32Array, bytes: number): void {
+  fields[FILE_BYTES_HIGH] = Math.floor(bytes / 2 ** 32);
+  fields[FILE_BYTES_LOW] = bytes % 2 ** 32;
+}
+
+/** The file's size setFileBytes wrote into a segment's fields. */
+export function fileBytesOf(fields: Int32Array): number {
+  return fields[FILE_BYTES_HIGH]! * 2 ** 32 + (fields[FILE_BYTES_LOW]! >>> 0);
+}
 
 /** KIND values. */
 export const BYTES = 1;

@@ -10,9 +10,8 @@ import {
   BYTES,
   END,
   ERROR,
-  FILE_BYTES_HIGH,
-  FILE_BYTES_LOW,
   FILE_INDEX,
+  fileBytesOf,
   FILLED,
   FORGET_BEFORE,
   FREE,
@@ -74,14 +73,11 @@ export class SkimAhead {
 
   /**
    * Reads `files` ahead on the thread prestartSkimAhead started, or on a new one. The main thread hands
-   * the reading over as soon as the thread is ready, or, given `handOverAfterBytes` (tests), once it has
-   * read that many bytes itself, waiting for the thread then; given `failReadAt` (tests), the thread's
-   * reads fail from that byte of a file on.
+   * the reading over as soon as the thread is ready, or as `testing` says.
    */
   constructor(
     private readonly files: readonly string[],
-    private readonly handOverAfterBytes?: number,
-    private readonly failReadAt?: number,
+    private readonly testing: SkimAheadTesting = {},
   ) {
     this.thread = takeSkimAheadThread();
     this.states = new Int32Array(this.thread.states);
@@ -115,15 +111,15 @@ export class SkimAhead {
     if (!segment) return undefined;
     const read = { bytes: 0 };
     // The file's size as the thread found it: no second look at each of thousands of hourly files.
-    const { fields } = segment;
-    const totalBytes = fields[FILE_BYTES_HIGH]! * 2 ** 32 + (fields[FILE_BYTES_LOW]! >>> 0);
+    const totalBytes = fileBytesOf(segment.fields);
     return { chunks: this.chunksFrom(segment, read), bytesRead: () => read.bytes, totalBytes };
   }
 
   /** Whether the reading goes over to the thread now: it is ready (or, in tests, the bytes asked are read). */
   private async mayHandOver(): Promise<boolean> {
-    if (this.handOverAfterBytes === undefined) return this.thread.ready();
-    if (this.ownBytes < this.handOverAfterBytes) return false;
+    const after = this.testing.handOverAfterBytes;
+    if (after === undefined) return this.thread.ready();
+    if (this.ownBytes < after) return false;
     while (!this.thread.ready()) await this.waitWhile(READY_AT, 0);
     return true;
   }
@@ -134,12 +130,7 @@ export class SkimAhead {
     lastRun.handOver = { file: index, offset };
     // The rest of a file begun here is the thread's; from its start, the thread claims it as any other.
     Atomics.store(this.states, NEXT_FILE_AT, offset > 0 ? index + 1 : index);
-    this.thread.start({
-      files: this.files,
-      file: index,
-      offset,
-      ...(this.failReadAt === undefined ? {} : { failReadAt: this.failReadAt }),
-    });
+    this.thread.start({ files: this.files, file: index, offset, failReadAt: this.testing.failReadAt });
   }
 
   /** Whether a segment is there to take without waiting: in the slot being read, or the next one filled. */
@@ -344,6 +335,14 @@ interface PublishedWindow {
   results: Int32Array;
   scans: number;
   mirror: SuccessRowSkim;
+}
+
+/** How a test drives a SkimAhead. */
+export interface SkimAheadTesting {
+  /** The main thread reads this many bytes itself, then waits for the thread and hands over. */
+  handOverAfterBytes?: number;
+  /** The thread's reads fail from this byte of a file on, as a disk's read error would. */
+  failReadAt?: number;
 }
 
 /** One segment of a slot: a file's bytes there, or what the thread says of a file it does not read. */
