@@ -3,22 +3,25 @@ import { sanitizeOutboundText } from "../redact.js";
 
 /** Exactly one JSON object (issue 2's field names), through the redaction boundary. */
 export function renderJson(result: AnalysisResult): string {
-  let out = "";
+  const chunks: Uint8Array[] = [];
   writeJsonChunks(result, (chunk) => {
-    out += chunk;
+    chunks.push(chunk);
   });
-  return out;
+  return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Pieces are gathered up to this size before they are handed on. */
-const CHUNK_CHARS = 64 * 1024;
+/** The bytes of a chunk: pieces are encoded into it as they come, and it is handed on when full. */
+const CHUNK_BYTES = 256 * 1024;
+/** Most UTF-8 bytes one UTF-16 code unit can take (a surrogate pair's two take four). */
+const MAX_UTF8_PER_UNIT = 3;
 
 /**
- * The JSON report as a sequence of chunks, without a redacted deep copy of the result and without one
- * string of the whole document (issue 13): the same text as `JSON.stringify(sanitizeOutbound(result), null, 2)`
- * followed by a line break, each string (and key) passed through the redaction boundary as it is written.
+ * The JSON report as a sequence of UTF-8 chunks, without a redacted deep copy of the result and without
+ * one string of the whole document (issue 13): the bytes of
+ * `JSON.stringify(sanitizeOutbound(result), null, 2)` followed by a line break, each string (and key)
+ * passed through the redaction boundary as it is written. A chunk is handed on once and not reused.
  */
-export function writeJsonChunks(result: AnalysisResult, emit: (chunk: string) => void): void {
+export function writeJsonChunks(result: AnalysisResult, emit: (chunk: Uint8Array) => void): void {
   const w = new ChunkWriter(emit);
   writeValue(w, result, "");
   w.put("\n");
@@ -46,17 +49,24 @@ const CLEAN_TEXTS = 4096;
 const CLEAN_TEXT_MAX_LENGTH = 128;
 
 class ChunkWriter {
-  private parts: string[] = [];
-  private size = 0;
+  private chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  private used = 0;
   private readonly keyTexts = new Map<string, string>();
   private readonly cleanTexts = new Set<string>();
 
-  constructor(private readonly emit: (chunk: string) => void) {}
+  constructor(private readonly emit: (chunk: Uint8Array) => void) {}
 
+  /**
+   * Encodes `s` into the chunk. Strings were gathered and joined into one per chunk, then encoded as it
+   * was written: two copies of the report's 7 MB where encoding each piece in place is one.
+   */
   put(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= CHUNK_CHARS) this.flush();
+    const most = s.length * MAX_UTF8_PER_UNIT;
+    if (most > CHUNK_BYTES - this.used) {
+      this.flush();
+      if (most > CHUNK_BYTES) return this.emit(Buffer.from(s, "utf8"));
+    }
+    this.used += this.chunk.write(s, this.used, "utf8");
   }
 
   /** A key as written (stringText), worked out once per report. */
@@ -81,10 +91,10 @@ class ChunkWriter {
   }
 
   flush(): void {
-    if (this.size === 0) return;
-    this.emit(this.parts.join(""));
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0) return;
+    this.emit(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.used = 0;
   }
 }
 
