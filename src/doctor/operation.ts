@@ -3,13 +3,14 @@
  * needs. Kept as data so the mapping can be read and extended without touching the checks.
  */
 import { operationPermissions } from "../permissions/index.js";
+import type { StorageService } from "../signature/canonical.js";
+import type { HttpHeader } from "../signature/http-request.js";
 import {
   emulatorPortService,
   isPathStyleHost,
+  safeDecode,
   storageHostOf,
-  type StorageService,
-} from "../signature/canonical.js";
-import { safeDecode, type HttpHeader } from "../signature/http-request.js";
+} from "../signature/storage-host.js";
 
 export type { StorageService };
 

@@ -16,6 +16,7 @@ import type { ServiceType } from "../model/storage-request.js";
 import { compareCanonicalHeaderNames } from "./header-order.js";
 import { headerValue, type HttpHeader, type ParsedRequest } from "./http-request.js";
 import { compareText } from "../order.js";
+import { emulatorPortService, isPathStyleHost, storageHostOf } from "./storage-host.js";
 
 export type StorageService = ServiceType;
 export type SharedKeyScheme = "SharedKey" | "SharedKeyLite";
@@ -311,41 +312,6 @@ export function buildStringToSign(
 
 // ---------------------------------------------------------------------------------------------------
 // Inferring the target from the request
-
-/** `acct[-secondary].[zNN.|privatelink.]blob.<suffix>`: public, Azure DNS zone and private-link host names. */
-const SERVICE_HOST_RE =
-  /^([a-z0-9]+?)(-secondary)?\.(?:z\d{1,2}\.|privatelink\.)?(blob|queue|file|table|dfs)\./;
-/** Azurite's and the legacy emulator's default ports. */
-const EMULATOR_PORTS: Record<number, StorageService> = { 10000: "blob", 10001: "queue", 10002: "table" };
-
-/**
- * True for hosts addressed path-style (IP, localhost, single-label names such as a compose service's
- * `azurite`, and Docker's `host.docker.internal`): the account is the first path segment.
- */
-export function isPathStyleHost(hostname: string): boolean {
-  return (
-    /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) ||
-    hostname.startsWith("[") ||
-    hostname === "localhost" ||
-    hostname === "host.docker.internal" ||
-    !hostname.includes(".")
-  );
-}
-
-/**
- * The account (without `-secondary`) and service a Storage host name names (`.dfs.` is the Blob service),
- * or undefined for any other host: the one reading of host names for the signature module and the doctor.
- */
-export function storageHostOf(hostname: string): { account: string; service: StorageService } | undefined {
-  const m = SERVICE_HOST_RE.exec(hostname.toLowerCase());
-  if (!m) return undefined;
-  return { account: m[1]!, service: m[3] === "dfs" ? "blob" : (m[3] as StorageService) };
-}
-
-/** The service an emulator's default port serves (10000 Blob, 10001 Queue, 10002 Table). */
-export function emulatorPortService(port: number | undefined): StorageService | undefined {
-  return port === undefined ? undefined : EMULATOR_PORTS[port];
-}
 
 /** The service from the host name (`.blob.`, `.dfs.` → blob…) or the emulator's default ports. */
 export function inferService(url: string): StorageService | undefined {

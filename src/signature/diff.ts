@@ -26,7 +26,8 @@ import {
   type StringToSignField,
 } from "./canonical.js";
 import { compareCanonicalHeaderNames } from "./header-order.js";
-import { headerValue, safeDecode, type ParsedRequest } from "./http-request.js";
+import { headerValue, type ParsedRequest } from "./http-request.js";
+import { safeDecode } from "./storage-host.js";
 import { parseServerAuthError, type ServerAuthError } from "./server-error.js";
 import { resolveSigningTarget, type ResolvedTarget, type TargetOverrides } from "./target.js";
 

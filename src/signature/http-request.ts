@@ -40,15 +40,6 @@ export class RequestInputError extends Error {
 const METHOD_RE = /^[A-Za-z]+$/;
 const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** A percent-encoded text decoded, or as it is when it is not valid percent-encoding (a stray `%`). */
-export function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /** All values of a header (case-insensitive), in order. */
 export function headerValues(request: Pick<ParsedRequest, "headers">, name: string): string[] {
   const lower = name.toLowerCase();
