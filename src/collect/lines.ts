@@ -1,7 +1,8 @@
 import { isAscii, isUtf8 } from "node:buffer";
 
 /** A line a skimming handler does not take: its bytes [from, stop) and its index in the run. */
-export type DeclineLine = (from: number, stop: number, index: number) => void;
+/** A line a skim declined, chunk[from, stop), the index-th of its run; `ascii` when the skim saw only ASCII in it. */
+export type DeclineLine = (from: number, stop: number, index: number, ascii?: boolean) => void;
 
 /** Longest record accepted (bytes of one line / one JSON element / one CSV record); longer ones are rejected. */
 export const MAX_RECORD_BYTES = 1 << 20;
@@ -198,11 +199,12 @@ export class LineSplitter {
     const bom = this.first && chunk[start] === 0xef && chunk[start + 1] === 0xbb && chunk[start + 2] === 0xbf;
     this.first = false;
     const before = this.lineNo;
-    const lines = this.handler.skimRun!(chunk, start, end, this.maxLineBytes, (from, stop, index) => {
+    const lines = this.handler.skimRun!(chunk, start, end, this.maxLineBytes, (from, stop, index, ascii) => {
       this.lineNo = before + index;
       if (bom && index === 0) from += 3;
-      const line = chunk.subarray(from, stop);
-      if (isAscii(line)) {
+      // Most declined lines are 401/403s the skim saw to be ASCII: not looked at again.
+      const line = ascii ? undefined : chunk.subarray(from, stop);
+      if (line === undefined || isAscii(line)) {
         if (stop - from <= this.maxLineBytes && this.handler.declined?.(chunk, from, stop, this.lineNo + 1))
           return;
         this.emitDecoded(chunk, from, stop, "latin1");

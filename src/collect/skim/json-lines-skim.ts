@@ -151,6 +151,8 @@ const KEY_BYTES = 64;
 const ROW_START = 0;
 const ROW_END = 1;
 const ROW_LAYOUT = 2;
+/** ROW_LAYOUT of a line declined whose bytes are all ASCII (0: declined, maybe past ASCII). */
+const DECLINED_ASCII = -1;
 const ROW_STATUS = 3;
 const ROW_HOUR = 4;
 const ROW_MS_IN_HOUR = 5;
@@ -411,9 +413,15 @@ export class SuccessRowSkim {
     let taken = 0;
     for (let r = 0; r < rows; r++) {
       const row = firstRow + r * this.rowInts;
-      const record = ints[row + ROW_LAYOUT] === 0 ? undefined : this.record(row, ints);
+      const layout = ints[row + ROW_LAYOUT]!;
+      const record = layout <= 0 ? undefined : this.record(row, ints);
       if (record === undefined)
-        decline(start + ints[row + ROW_START]!, start + ints[row + ROW_END]!, before + r);
+        decline(
+          start + ints[row + ROW_START]!,
+          start + ints[row + ROW_END]!,
+          before + r,
+          layout === DECLINED_ASCII,
+        );
       else {
         taken++;
         if (record !== COUNTED) out.push(record);

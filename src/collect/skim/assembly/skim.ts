@@ -62,12 +62,15 @@ const LOG_ANALYTICS: i32 = 0;
 const ARCHIVE: i32 = 1;
 
 // ---- Row fields (i32 index within a row) ----
-// 0 line start, 1 line end (offsets into the run), 2 layout + 1 when taken (0 declined),
+// 0 line start, 1 line end (offsets into the run), 2 layout + 1 when taken (declined: DECLINED_ASCII
+// when every byte of the line is ASCII, else 0),
 // 3 status, 4 hour id, 5 ms within the hour (-1 unless the time has the common shape),
 // 6 time start, 7 time length, then two i32 per slot from ROW_VALUES: an interned slot's value id
 // (0 absent) and 0; a located slot's start in the run and length (0 absent). Then the caller key's
 // hash and kind (ROW_CALLER_KEY).
 const ROW_VALUES: i32 = 8;
+/** A declined line all ASCII: its reader need not look at its bytes again to decode them as latin1. */
+const DECLINED_ASCII: i32 = -1;
 const ROW_CALLER_KEY: i32 = ROW_VALUES + 2 * SLOTS;
 
 /** Value ids: 0 absent (absent, null or ""), then interned texts from 1. */
@@ -807,7 +810,7 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
     const row = ROWS + rows * ROW_INTS * 4;
     store<i32>(row, s - INPUT);
     store<i32>(row + 4, e - INPUT);
-    store<i32>(row + 8, 0);
+    store<i32>(row + 8, pastAscii ? 0 : DECLINED_ASCII);
     if (readable) readLine(s, e, row);
     rows++;
     s = next;
