@@ -23,7 +23,8 @@ export interface RecordReader<T> {
   /**
    * Optional fast path for one ASCII JSON Lines line, given as bytes[start, end) and its text, or
    * without it (a line the skim declined, not decoded yet); NOT_HANDLED sends the line through
-   * JSON.parse + fromObject instead (decoding it first).
+   * JSON.parse + fromObject instead (decoding it first). `authFailure`: a skim saw the line's status
+   * to be 401 or 403.
    */
   fromJsonBytes?(
     bytes: Uint8Array,
@@ -32,6 +33,7 @@ export interface RecordReader<T> {
     text: string | undefined,
     at: RecordLocation,
     sink: RejectionSink,
+    authFailure?: boolean,
   ): T | undefined | typeof NOT_HANDLED;
   /**
    * Optional fast path for runs of JSON Lines (LineHandler.skimRun): pushes the records of the
@@ -152,10 +154,10 @@ class JsonLinesParser<T> extends LineParser<T> {
    * its text (a 401/403, whose values are copied out of the bytes), with the record or the rejection
    * `line` would give. False leaves the line to `line`.
    */
-  declined(bytes: Buffer, start: number, end: number, lineNo: number): boolean {
+  declined(bytes: Buffer, start: number, end: number, lineNo: number, authFailure?: boolean): boolean {
     if (!this.map.fromJsonBytes) return false;
     const at: RecordLocation = { file: this.file, line: lineNo };
-    const r = this.map.fromJsonBytes(bytes, start, end, undefined, at, this.sink);
+    const r = this.map.fromJsonBytes(bytes, start, end, undefined, at, this.sink, authFailure);
     if (r === NOT_HANDLED) return false;
     if (r !== undefined) this.out.push(r);
     return true;

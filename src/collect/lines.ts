@@ -1,8 +1,17 @@
 import { isAscii, isUtf8 } from "node:buffer";
 
 /** A line a skimming handler does not take: its bytes [from, stop) and its index in the run. */
-/** A line a skim declined, chunk[from, stop), the index-th of its run; `ascii` when the skim saw only ASCII in it. */
-export type DeclineLine = (from: number, stop: number, index: number, ascii?: boolean) => void;
+/**
+ * A line a skim declined, chunk[from, stop), the index-th of its run; `ascii` when the skim saw only
+ * ASCII in it, `authFailure` when it also saw a 401 or 403 status.
+ */
+export type DeclineLine = (
+  from: number,
+  stop: number,
+  index: number,
+  ascii?: boolean,
+  authFailure?: boolean,
+) => void;
 
 /** Longest record accepted (bytes of one line / one JSON element / one CSV record); longer ones are rejected. */
 export const MAX_RECORD_BYTES = 1 << 20;
@@ -37,9 +46,10 @@ export interface LineHandler {
   /**
    * Optional: an ASCII line skimRun declined, as bytes[start, end), before it is decoded; true when the
    * handler took it, false to have it decoded and passed to `line`. Lines of 401/403s are nearly all
-   * declined, and are read from their bytes without the text of the whole line.
+   * declined, and are read from their bytes without the text of the whole line; `authFailure` when the
+   * skim saw the line's status to be 401 or 403.
    */
-  declined?(bytes: Buffer, start: number, end: number, lineNo: number): boolean;
+  declined?(bytes: Buffer, start: number, end: number, lineNo: number, authFailure?: boolean): boolean;
 }
 
 /**
@@ -199,17 +209,26 @@ export class LineSplitter {
     const bom = this.first && chunk[start] === 0xef && chunk[start + 1] === 0xbb && chunk[start + 2] === 0xbf;
     this.first = false;
     const before = this.lineNo;
-    const lines = this.handler.skimRun!(chunk, start, end, this.maxLineBytes, (from, stop, index, ascii) => {
-      this.lineNo = before + index;
-      if (bom && index === 0) from += 3;
-      // Most declined lines are 401/403s the skim saw to be ASCII: not looked at again.
-      const line = ascii ? undefined : chunk.subarray(from, stop);
-      if (line === undefined || isAscii(line)) {
-        if (stop - from <= this.maxLineBytes && this.handler.declined?.(chunk, from, stop, this.lineNo + 1))
-          return;
-        this.emitDecoded(chunk, from, stop, "latin1");
-      } else this.emitDecoded(chunk, from, stop, "utf8", isUtf8(line) ? undefined : "invalid-utf8");
-    });
+    const lines = this.handler.skimRun!(
+      chunk,
+      start,
+      end,
+      this.maxLineBytes,
+      (from, stop, index, ascii, authFailure) => {
+        this.lineNo = before + index;
+        if (bom && index === 0) from += 3;
+        // Most declined lines are 401/403s the skim saw to be ASCII: not looked at again.
+        const line = ascii ? undefined : chunk.subarray(from, stop);
+        if (line === undefined || isAscii(line)) {
+          if (
+            stop - from <= this.maxLineBytes &&
+            this.handler.declined?.(chunk, from, stop, this.lineNo + 1, authFailure)
+          )
+            return;
+          this.emitDecoded(chunk, from, stop, "latin1");
+        } else this.emitDecoded(chunk, from, stop, "utf8", isUtf8(line) ? undefined : "invalid-utf8");
+      },
+    );
     this.lineNo = before + lines;
   }
 

@@ -593,9 +593,11 @@ export function leanStorageRequestFromJsonBytes(
   line: string | undefined,
   at: RecordLocation,
   sink: RejectionSink,
+  authFailure = false,
 ): StorageRequest | undefined | typeof NOT_HANDLED {
-  // A 401/403 is read in full whatever the lean reading says: read it in full at once.
-  if (mentionsAuthFailure(bytes, start, end))
+  // A 401/403 is read in full whatever the lean reading says: read it in full at once (the skim that
+  // declined the line may have said so already).
+  if (authFailure || mentionsAuthFailure(bytes, start, end))
     return storageRequestFromJsonBytes(bytes, start, end, line, at, sink, true);
   if (line === undefined) {
     // A success row the skim declined (keys in another order, say `jq -S`'s): its fields located in

@@ -103,29 +103,39 @@ describe("the success-row skim in WebAssembly", () => {
     expect(out).toEqual([fullReading(line), fullReading(line)]);
   });
 
-  it("tells which declined lines it saw to be all ASCII, for their reader not to look again", () => {
+  it("tells which declined lines it saw to be all ASCII, and which of those are 401/403s", () => {
     // 401/403s (declined whatever they hold), one with a blob name past ASCII, one with a byte past ASCII
-    // only in its last 16 (the block the line's end is in), a line of a byte order mark, and a success row
-    // whose user agent is past ASCII (declined for it).
-    const failure = (objectKey: string) =>
-      archiveLine({ statusCode: 403, properties: { accountName: "acct1", serviceType: "blob", objectKey } });
+    // only in its last 16 (the block the line's end is in), a line of a byte order mark, a success row
+    // whose user agent is past ASCII and one whose user agent holds an escaped quote (both declined for
+    // it), and a 401 whose status is a string.
+    const row = (statusCode: number | string, properties: Record<string, string>) =>
+      archiveLine({ statusCode, properties: { accountName: "acct1", serviceType: "blob", ...properties } });
+    const failure = (objectKey: string) => row(403, { objectKey });
     const lines = [
       failure("/acct1/c/plain.txt"),
       failure("/acct1/c/café.txt"),
       failure("/acct1/c/a.txt").replace(/}$/, ',"x":"é"}'),
       "\ufeff" + failure("/acct1/c/bom.txt"),
-      archiveLine({
-        statusCode: 200,
-        properties: { accountName: "acct1", serviceType: "blob", userAgentHeader: "agënt" },
-      }),
+      row(200, { userAgentHeader: "agënt" }),
+      row(200, { userAgentHeader: 'say "hi"' }),
+      row("401", { objectKey: "/acct1/c/s.txt" }),
       failure("/acct1/c/" + "b".repeat(100)),
     ];
     const run = Buffer.from(lines.join("\n"), "utf8");
-    const flags: Array<boolean | undefined> = [];
-    successRowSkim().run(run, 0, run.length, 1 << 20, [], (_f, _s, index, ascii) => {
-      flags[index] = ascii;
+    const flags: string[] = [];
+    successRowSkim().run(run, 0, run.length, 1 << 20, [], (_f, _s, index, ascii, authFailure) => {
+      flags[index] = `${ascii ? "ascii" : "-"} ${authFailure ? "401/403" : "-"}`;
     });
-    expect(flags).toEqual([true, false, false, false, false, true]);
+    expect(flags).toEqual([
+      "ascii 401/403",
+      "- -",
+      "- -",
+      "- -",
+      "- -",
+      "ascii -",
+      "ascii 401/403",
+      "ascii 401/403",
+    ]);
   });
 
   it("declines, unread, a line longer than a window and goes on with the next", () => {

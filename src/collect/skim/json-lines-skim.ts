@@ -153,6 +153,8 @@ const ROW_END = 1;
 const ROW_LAYOUT = 2;
 /** ROW_LAYOUT of a line declined whose bytes are all ASCII (0: declined, maybe past ASCII). */
 const DECLINED_ASCII = -1;
+/** ROW_LAYOUT of a line declined whose bytes are all ASCII and whose status is 401 or 403. */
+const DECLINED_AUTH_FAILURE = -2;
 const ROW_STATUS = 3;
 const ROW_HOUR = 4;
 const ROW_MS_IN_HOUR = 5;
@@ -420,7 +422,8 @@ export class SuccessRowSkim {
           start + ints[row + ROW_START]!,
           start + ints[row + ROW_END]!,
           before + r,
-          layout === DECLINED_ASCII,
+          layout === DECLINED_ASCII || layout === DECLINED_AUTH_FAILURE,
+          layout === DECLINED_AUTH_FAILURE,
         );
       else {
         taken++;

@@ -63,7 +63,7 @@ const ARCHIVE: i32 = 1;
 
 // ---- Row fields (i32 index within a row) ----
 // 0 line start, 1 line end (offsets into the run), 2 layout + 1 when taken (declined: DECLINED_ASCII
-// when every byte of the line is ASCII, else 0),
+// when every byte of the line is ASCII, DECLINED_AUTH_FAILURE when it is also a 401/403, else 0),
 // 3 status, 4 hour id, 5 ms within the hour (-1 unless the time has the common shape),
 // 6 time start, 7 time length, then two i32 per slot from ROW_VALUES: an interned slot's value id
 // (0 absent) and 0; a located slot's start in the run and length (0 absent). Then the caller key's
@@ -71,6 +71,8 @@ const ARCHIVE: i32 = 1;
 const ROW_VALUES: i32 = 8;
 /** A declined line all ASCII: its reader need not look at its bytes again to decode them as latin1. */
 const DECLINED_ASCII: i32 = -1;
+/** A declined line all ASCII whose status is 401 or 403: its reader reads it in full at once. */
+const DECLINED_AUTH_FAILURE: i32 = -2;
 const ROW_CALLER_KEY: i32 = ROW_VALUES + 2 * SLOTS;
 
 /** Value ids: 0 absent (absent, null or ""), then interned texts from 1. */
@@ -276,7 +278,10 @@ function readText(at: i32, end: i32, interned: bool, value: i32): bool {
   return startsWithNull(at, end);
 }
 
-/** A status other than 401/403: 100–599 as a number or a string of 3 digits; else -1. */
+/** What statusOf answers for a 401 or a 403 (negative: the line is declined, as for no status). */
+const AUTH_FAILURE: i32 = -2;
+
+/** A status other than 401/403: 100–599 as a number or a string of 3 digits; AUTH_FAILURE for 401/403; else -1. */
 function statusOf(at: i32, end: i32): i32 {
   if (at < 0) return -1;
   const quoted = at < end && load<u8>(at) == 34;
@@ -289,7 +294,7 @@ function statusOf(at: i32, end: i32): i32 {
   const c = <i32>load<u8>(d + 2) - 48;
   if (a < 1 || a > 5 || b < 0 || b > 9 || c < 0 || c > 9) return -1;
   const status = a * 100 + b * 10 + c;
-  return status == 401 || status == 403 ? -1 : status;
+  return status == 401 || status == 403 ? AUTH_FAILURE : status;
 }
 
 /**
@@ -372,6 +377,7 @@ function readLayout(layout: i32, s: i32, e: i32, row: i32): bool {
     if (slot == STATUS) {
       // A 401/403 (or a status that is not one) is declined whatever the rest says: no further search.
       status = statusOf(at, e);
+      if (status == AUTH_FAILURE) store<i32>(row + 8, DECLINED_AUTH_FAILURE);
       if (status < 0) return false;
       continue;
     }
