@@ -1,6 +1,5 @@
 import { isAscii, isUtf8 } from "node:buffer";
 
-/** A line a skimming handler does not take: its bytes [from, stop) and its index in the run. */
 /**
  * A line a skim declined, chunk[from, stop), the index-th of its run; `ascii` when the skim saw only
  * ASCII in it, `authFailure` when it also saw a 401 or 403 status.

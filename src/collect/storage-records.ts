@@ -411,8 +411,9 @@ export function storageRequestFromObject(
 
 /**
  * JSON Lines fast path: the fields straight from the bytes; NOT_HANDLED sends the line to JSON.parse.
- * `likelyFailure` when the line has already been seen to carry a 401/403 status (mentionsAuthFailure),
- * so its values are copied out of the bytes at once; the line's text is then not needed.
+ * `likelyFailure` when the line has already been seen to carry a 401/403 status (by the skim, or
+ * mentionsAuthFailure), so its values are copied out of the bytes at once; the line's text is then not
+ * needed.
  */
 export function storageRequestFromJsonBytes(
   bytes: Uint8Array,
