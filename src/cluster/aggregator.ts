@@ -6,6 +6,7 @@ import { redactUri, sanitizedPrefixLength, sanitizeLogValue } from "../redact.js
 import { EvidenceAccumulator, mergeEvidence } from "../remedy/evidence.js";
 import { addFailures, bucketStartMs, sumSeries } from "./failure-series.js";
 import { SasTimesCache, sasWindowKey } from "./sas-window.js";
+import { SeenClusters } from "./seen-clusters.js";
 import { TopCallers } from "./top-callers.js";
 import { compareText } from "../order.js";
 
@@ -194,6 +195,7 @@ export class ClusterAggregator implements RecordObserver {
   minTimeMs = Number.NaN;
   maxTimeMs = Number.NaN;
   private readonly clusters = new Map<string, ClusterState>();
+  private readonly seen = new SeenClusters<ClusterState>();
   private readonly sasTimes = new SasTimesCache();
   private readonly sanitized = new SanitizedValues();
   readonly limits: ClusterLimits;
@@ -228,29 +230,7 @@ export class ClusterAggregator implements RecordObserver {
     if (this.over) throw new Error("a 401/403 observed after the aggregator's final partials");
     this.failures++;
 
-    // Same string as clusterKeyString(clusterKeyOf(r)), without building the key object per row.
-    // Joined, not a template: a concatenation is a chain the map lookup must first flatten.
-    const key = [r.account.toLowerCase(), r.service, r.operation, r.statusCode, r.statusText, r.authType];
-    const ks = key.join("|");
-    let c = this.clusters.get(ks);
-    if (!c) {
-      if (this.clusters.size >= this.maxClusters) this.foldSmallest();
-      c = {
-        key: clusterKeyOf(r),
-        count: 0,
-        firstSeenMs: r.timeMs,
-        lastSeenMs: r.timeMs,
-        perMinute: new Map(),
-        callers: new TopCallers(this.limits.topCallers),
-        sampleUris: [],
-        lastRawUri: undefined,
-        sampleObjectKeys: [],
-        sasWindows: new Map(),
-        operationVersions: new Map(),
-        evidence: new EvidenceAccumulator(),
-      };
-      this.clusters.set(ks, c);
-    }
+    const c = this.seen.clusterOf(r) ?? this.clusterOfKey(r);
     c.count++;
     if (r.timeMs < c.firstSeenMs) c.firstSeenMs = r.timeMs;
     if (r.timeMs > c.lastSeenMs) c.lastSeenMs = r.timeMs;
@@ -294,6 +274,37 @@ export class ClusterAggregator implements RecordObserver {
     c.evidence.observe(r);
   }
 
+  /**
+   * The cluster of a row SeenClusters did not know: found or made by its key string, as
+   * clusterKeyString(clusterKeyOf(r)) gives it without the key object. Joined, not a template: a
+   * concatenation is a chain the map lookup must first flatten.
+   */
+  private clusterOfKey(r: StorageRequest): ClusterState {
+    const key = [r.account.toLowerCase(), r.service, r.operation, r.statusCode, r.statusText, r.authType];
+    const ks = key.join("|");
+    let c = this.clusters.get(ks);
+    if (!c) {
+      if (this.clusters.size >= this.maxClusters) this.foldSmallest();
+      c = {
+        key: clusterKeyOf(r),
+        count: 0,
+        firstSeenMs: r.timeMs,
+        lastSeenMs: r.timeMs,
+        perMinute: new Map(),
+        callers: new TopCallers(this.limits.topCallers),
+        sampleUris: [],
+        lastRawUri: undefined,
+        sampleObjectKeys: [],
+        sasWindows: new Map(),
+        operationVersions: new Map(),
+        evidence: new EvidenceAccumulator(),
+      };
+      this.clusters.set(ks, c);
+    }
+    this.seen.add(r, c);
+    return c;
+  }
+
   /** Folds the half of the clusters with the fewest failures (ties: the later cluster key first). */
   private foldSmallest(): void {
     const ranked = [...this.clusters].sort((a, b) => a[1].count - b[1].count || (a[0] < b[0] ? 1 : -1));
@@ -304,6 +315,7 @@ export class ClusterAggregator implements RecordObserver {
       this.folded.clusters++;
       this.clusters.delete(ks);
     }
+    this.seen.clear();
   }
 
   /** Snapshot of the clusters, in cluster-key order so output does not depend on arrival order. */

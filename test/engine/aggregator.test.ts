@@ -69,6 +69,37 @@ describe("ClusterAggregator", () => {
     ]);
   });
 
+  it("finds a row's cluster as its key string does: spellings of an account, keys that join alike, after a fold", () => {
+    const agg = new ClusterAggregator({}, 4);
+    const t = (m: number) => T0 + m * 60_000;
+    // Two spellings of one account are one cluster; so are fields that join to the same key string
+    // (account|service|operation|status|code|auth type).
+    agg.observe(failure({ account: "StAcct", timeMs: t(0) }));
+    agg.observe(failure({ account: "stacct", timeMs: t(1) }));
+    agg.observe(failure({ account: "StAcct", timeMs: t(2) }));
+    agg.observe(failure({ operation: "Get|403|x", statusText: "y", timeMs: t(3) }));
+    agg.observe(failure({ operation: "Get", statusText: "x|403|y", timeMs: t(4) }));
+    agg.observe(failure({ operation: "Get|403|x", statusText: "y", timeMs: t(5) }));
+    const counts = () =>
+      Object.fromEntries(agg.partials().map((p) => [`${p.key.account}/${p.key.operation}`, p.count]));
+    expect(counts()).toEqual({ "StAcct/GetBlob": 3, "stacct/Get|403|x": 3 });
+    // A fifth cluster at the cap of 4 folds the smaller half (PutBlob, DeleteBlob); a row of a folded
+    // cluster then starts a new one, counted from its own first row.
+    agg.observe(failure({ operation: "PutBlob", timeMs: t(6) }));
+    agg.observe(failure({ operation: "PutBlob", timeMs: t(6) }));
+    agg.observe(failure({ operation: "DeleteBlob", timeMs: t(7) }));
+    agg.observe(failure({ operation: "ListBlobs", timeMs: t(8) }));
+    expect(agg.folded).toEqual({ failures: 3, clusters: 2 });
+    agg.observe(failure({ operation: "PutBlob", timeMs: t(9) }));
+    expect(counts()).toEqual({
+      "StAcct/GetBlob": 3,
+      "stacct/Get|403|x": 3,
+      "stacct/ListBlobs": 1,
+      "stacct/PutBlob": 1,
+    });
+    expect(agg.partials().find((p) => p.key.operation === "PutBlob")?.firstSeenMs).toBe(t(9));
+  });
+
   it("memory stays bounded: 50 000 rows with distinct callers, URIs and versions keep capped lists", () => {
     const agg = new ClusterAggregator({
       topCallers: 10,
