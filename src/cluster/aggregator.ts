@@ -91,8 +91,10 @@ function keepSmallest(list: string[], value: string | undefined, cap: number): v
 }
 
 function addCapped(map: Map<string, number>, key: string, n: number, cap: number, other: string): void {
-  const target = map.has(key) || map.size < cap ? key : other;
-  map.set(target, (map.get(target) ?? 0) + n);
+  const known = map.get(key);
+  if (known !== undefined) map.set(key, known + n);
+  else if (map.size < cap) map.set(key, n);
+  else map.set(other, (map.get(other) ?? 0) + n);
 }
 
 const OTHER_SAS_WINDOW = "\u0000other";

@@ -65,7 +65,8 @@ export class SasTimesCache {
     if (q < 0) return undefined;
     const hash = uri.indexOf("#", q);
     const query = uri.slice(q + 1, hash < 0 ? undefined : hash);
-    if (this.memo.has(query)) return this.memo.get(query);
+    const known = this.memo.get(query);
+    if (known !== undefined || this.memo.has(query)) return known;
     const times = sasTimesOfQuery(query);
     if (this.memo.size >= this.capacity) this.memo.clear();
     this.memo.set(detach(query), times);
