@@ -285,25 +285,29 @@ export class ClusterAggregator implements RecordObserver {
     const key = [r.account.toLowerCase(), r.service, r.operation, r.statusCode, r.statusText, r.authType];
     const ks = key.join("|");
     let c = this.clusters.get(ks);
-    if (!c) {
-      if (this.clusters.size >= this.maxClusters) this.foldSmallest();
-      c = {
-        key: clusterKeyOf(r),
-        count: 0,
-        firstSeenMs: r.timeMs,
-        lastSeenMs: r.timeMs,
-        perMinute: new Map(),
-        callers: new TopCallers(this.limits.topCallers),
-        sampleUris: [],
-        lastRawUri: undefined,
-        sampleObjectKeys: [],
-        sasWindows: new Map(),
-        operationVersions: new Map(),
-        evidence: new EvidenceAccumulator(),
-      };
-      this.clusters.set(ks, c);
+    if (c) {
+      // Remembered from a cluster's second row on: over a million accounts of a row each, remembering
+      // every first row raised the peak by some 20 MB (entries that live until the next fold are
+      // promoted, and pile up as old garbage until a full collection).
+      this.seen.add(r, c);
+      return c;
     }
-    this.seen.add(r, c);
+    if (this.clusters.size >= this.maxClusters) this.foldSmallest();
+    c = {
+      key: clusterKeyOf(r),
+      count: 0,
+      firstSeenMs: r.timeMs,
+      lastSeenMs: r.timeMs,
+      perMinute: new Map(),
+      callers: new TopCallers(this.limits.topCallers),
+      sampleUris: [],
+      lastRawUri: undefined,
+      sampleObjectKeys: [],
+      sasWindows: new Map(),
+      operationVersions: new Map(),
+      evidence: new EvidenceAccumulator(),
+    };
+    this.clusters.set(ks, c);
     return c;
   }
 

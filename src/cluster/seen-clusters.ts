@@ -11,8 +11,9 @@ type KeyFields = Pick<StorageRequest, "service" | "operation" | "statusCode" | "
  * The cluster of each kind of 401/403 row seen: by the row's account as logged, then its other key fields
  * compared one by one. Most rows so find their cluster without building and hashing the cluster key string
  * (six fields joined, some 70 characters, a new string on every row). A row not found is settled by its
- * key string, and remembered (`add`): a row found here is one whose fields were seen as they are, so its
- * cluster is the one its key string names. Forgotten whenever clusters are folded away (`clear`).
+ * key string, and the aggregator remembers it here (`add`) once its cluster has a second row: a row found
+ * here is one whose fields were seen as they are, so its cluster is the one its key string names.
+ * Forgotten whenever clusters are folded away (`clear`).
  */
 export class SeenClusters<C> {
   private readonly byAccount = new Map<string, Array<KeyFields & { cluster: C }>>();
