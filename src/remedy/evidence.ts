@@ -126,10 +126,13 @@ export class EvidenceAccumulator {
   observe(r: StorageRequest): void {
     if (!this.resourceId) this.resourceId = accountResourceIdOf(r.resourceId);
     const c = containerOf(r.objectKey);
-    const seen = c === undefined ? undefined : this.containers.get(c);
-    if (seen !== undefined) this.containers.set(c!, seen + 1);
-    else if (c && this.containers.size < EVIDENCE_LIMITS.containers) this.containers.set(c, 1);
-    else this.otherContainers++;
+    if (!c) this.otherContainers++;
+    else {
+      const seen = this.containers.get(c);
+      if (seen !== undefined) this.containers.set(c, seen + 1);
+      else if (this.containers.size < EVIDENCE_LIMITS.containers) this.containers.set(c, 1);
+      else this.otherContainers++;
+    }
     const details = r.authorizationDetails;
     const oid = r.requesterObjectId?.trim().toLowerCase();
     if (oid) {
