@@ -5,7 +5,11 @@ import { join } from "node:path";
 export const SKIM_SOURCE_FILE = "src/collect/skim/assembly/skim.ts";
 export const SKIM_MODULE_FILE = "src/collect/skim/skim-wasm.ts";
 
-/** The module's bytes. Flags: no runtime or allocator (memory is laid out by hand), SIMD, no imports. */
+/**
+ * The module's bytes. Flags: no runtime or allocator (memory is laid out by hand), SIMD, and its memory
+ * imported, shared (threads), so that a skim-ahead thread's module can read the windows the thread reads
+ * where they lie (src/collect/skim/skim-module.ts); the page counts are skim-module.ts's.
+ */
 export async function compileSkim(root) {
   const asc = await import("assemblyscript/asc");
   let wasm;
@@ -21,8 +25,14 @@ export async function compileSkim(root) {
       "abort=",
       "--enable",
       "simd",
+      "--enable",
+      "threads",
+      "--importMemory",
+      "--sharedMemory",
       "--initialMemory",
       "48",
+      "--maximumMemory",
+      "16384",
       "--outFile",
       "skim.wasm",
     ],

@@ -7,9 +7,19 @@ import {
   type ReadStorageOptions,
 } from "../../src/collect/files.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
-import { successRowsTaken } from "../../src/collect/skim/json-lines-skim.js";
+import { MAX_RECORD_BYTES } from "../../src/collect/lines.js";
+import { SuccessRowSkim, successRowsTaken } from "../../src/collect/skim/json-lines-skim.js";
 import { lastSkimAheadRun, SkimAhead } from "../../src/collect/skim/skim-ahead.js";
-import { WINDOW_BYTES } from "../../src/collect/skim/skim-ahead-slots.js";
+import {
+  RESULT_INTS,
+  ringMemory,
+  ringSkimFits,
+  Slot,
+  SLOT_BYTES,
+  SLOTS,
+  WINDOW_BYTES,
+} from "../../src/collect/skim/skim-ahead-slots.js";
+import { instantiateSkimModule, ModuleMemory, skimModuleMemory } from "../../src/collect/skim/skim-module.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { storageRequestsToArchiveJsonLines, storageRequestsToNdjson } from "../sim/forms.js";
 import { generateAll } from "../sim/scenarios.js";
@@ -357,5 +367,38 @@ describe("skim-ahead", () => {
       ),
     ).rejects.toThrow("observer failed");
     expect(await expectSameAsOnePass([file], "after a failure")).toBeGreaterThan(0);
+  });
+});
+
+describe("the ring's memory", () => {
+  it("is the thread's skim module's: a window in a slot is read where it lies, as a copy of it would be", () => {
+    const ring = ringMemory();
+    const inPlace = new SuccessRowSkim(ring);
+    inPlace.checkRingFits();
+    const slot = new Slot(new SharedArrayBuffer(SLOT_BYTES), ring, SLOTS - 1);
+    const text = Buffer.from(repeated(archive, WINDOW_BYTES / 2), "latin1");
+    const length = text.lastIndexOf(0x0a);
+    text.copy(slot.bytes, 64);
+    // The input other windows are copied to, marked: a window read where it lies leaves it as it is.
+    const input = instantiateSkimModule<{ inputOffset(): number }>().inputOffset();
+    const own = Buffer.from(ring.buffer, input, length);
+    own.fill(0xaa);
+    const results = new Int32Array(RESULT_INTS);
+    const published = inPlace.publishWindow(slot.bytes, 64, 64 + length, MAX_RECORD_BYTES, results);
+    expect(own.every((b) => b === 0xaa)).toBe(true);
+    // The same window copied into a skim's own memory, as the main thread's skim reads its runs.
+    const copied = new Int32Array(RESULT_INTS);
+    const want = new SuccessRowSkim().publishWindow(text, 0, length, MAX_RECORD_BYTES, copied);
+    expect(published).toEqual(want);
+    expect(published!.scans).toBeGreaterThan(0);
+    expect(results.subarray(0, published!.ints)).toEqual(copied.subarray(0, want!.ints));
+  });
+
+  it("keeps the slots past what the module uses itself, and a memory at most 1 GiB", () => {
+    expect(ringSkimFits(4 << 20)).toBe(true);
+    expect(ringSkimFits((4 << 20) + 1)).toBe(false);
+    // A line past the memory's maximum is refused (FieldLocator then leaves it to the full reader).
+    expect(new ModuleMemory(skimModuleMemory(), 0, 0).fit(2 ** 30)).toBe(false);
+    expect(new ModuleMemory(skimModuleMemory(), 0, 0).fit(1 << 20)).toBe(true);
   });
 });

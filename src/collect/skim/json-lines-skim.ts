@@ -28,8 +28,9 @@ import {
   stripSurroundingQuotes,
   withoutPort,
 } from "../values.js";
-import { instantiateSkimModule, ModuleMemory, type WasmMemory } from "./skim-module.js";
+import { instantiateSkimModule, ModuleMemory, READ_PAST, type WasmMemory } from "./skim-module.js";
 import {
+  ringSkimFits,
   SCAN_ARENA_FROM,
   SCAN_ARENA_TO,
   SCAN_FULL,
@@ -186,6 +187,7 @@ interface SkimExports {
   tableOf(start: number, end: number): number;
   scan(from: number, length: number, maxLineBytes: number): number;
   compactRecord(length: number): number;
+  setInput(at: number): void;
 }
 
 /** The key of `column` in one layout as searched: `"name":`, the last part of its path. */
@@ -246,11 +248,15 @@ export class SuccessRowSkim {
     resourceId: undefined,
   };
 
-  constructor() {
+  /**
+   * On `memory` (a skim-ahead ring's, whose windows publishWindow then reads where they lie) or on a
+   * memory of its own.
+   */
+  constructor(memory?: WasmMemory) {
     for (const [column, slot] of WASM_SLOTS)
       if (slotOf(column) !== slot)
         throw new Error(`json-lines-skim: slot of ${column} is not ${slot} as assembly/skim.ts has it`);
-    this.wasm = instantiateSkimModule<SkimExports>();
+    this.wasm = instantiateSkimModule<SkimExports>(memory);
     this.input = this.wasm.inputOffset();
     this.rowsAt = this.wasm.rowsOffset() >> 2;
     this.rowInts = this.wasm.rowInts();
@@ -264,9 +270,9 @@ export class SuccessRowSkim {
     this.accountsOfIds = new Array<string | null | undefined>(ids).fill(undefined);
     this.agreeingNames = new Int32Array(ids);
     this.servicesOfIds = new Array<ServiceType | null | undefined>(ids).fill(undefined);
-    const memory = new ModuleMemory(this.wasm.memory, this.input, WINDOW_BYTES);
-    this.bytes = memory.bytes;
-    this.ints = memory.ints;
+    const views = new ModuleMemory(this.wasm.memory, this.input, WINDOW_BYTES);
+    this.bytes = views.bytes;
+    this.ints = views.ints;
     this.runBytes = this.bytes;
     this.runAt = this.input;
     this.rowInts32 = this.ints;
@@ -275,6 +281,12 @@ export class SuccessRowSkim {
     for (let slot = 0; slot < SLOTS; slot++)
       this.bytes[interned + slot] = LOCATED_SLOTS.includes(slot) ? 0 : 1;
     this.wasm.initOrders();
+  }
+
+  /** Throws unless this skim's own input leaves a skim-ahead ring's slots alone (they share its memory). */
+  checkRingFits(): void {
+    if (!ringSkimFits(this.input + WINDOW_BYTES + READ_PAST))
+      throw new Error("json-lines-skim: the module's memory runs into the skim-ahead ring's slots");
   }
 
   private writeKeys(): void {
@@ -457,7 +469,8 @@ export class SuccessRowSkim {
    * each Log Analytics row that may need it (needsTable; the main thread never asks the module),
    * and the values interned meanwhile. How many scans, and the ints of `results` they took; undefined
    * when they do not fit: the values interned are then forgotten, and the main thread, told so, reads the
-   * window itself.
+   * window itself. A window in this skim's own memory (a ring's slot) is read where it lies; any other
+   * is copied in first, as `window` copies it.
    */
   publishWindow(
     chunk: Buffer,
@@ -467,7 +480,11 @@ export class SuccessRowSkim {
     results: Int32Array,
   ): { scans: number; ints: number } | undefined {
     const length = end - start;
-    this.bytes.set(chunk.subarray(start, end), this.input);
+    if (chunk.buffer === this.bytes.buffer) this.wasm.setInput(chunk.byteOffset + start);
+    else {
+      this.wasm.setInput(this.input);
+      this.bytes.set(chunk.subarray(start, end), this.input);
+    }
     const ints = this.ints;
     let used = 0;
     let scans = 0;
@@ -855,9 +872,12 @@ export function successRowsTaken(): number {
   return rowsTaken;
 }
 
-/** This thread's skim, set up on first use (the timer's module load does not pay for it). */
-export function successRowSkim(): SuccessRowSkim {
-  return (skim ??= new SuccessRowSkim());
+/**
+ * This thread's skim, set up on first use (the timer's module load does not pay for it); on `memory` when
+ * it is a skim-ahead thread's (skim-ahead-reader.ts).
+ */
+export function successRowSkim(memory?: WasmMemory): SuccessRowSkim {
+  return (skim ??= new SuccessRowSkim(memory));
 }
 
 /**

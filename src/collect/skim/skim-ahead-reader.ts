@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { MAX_RECORD_BYTES } from "../lines.js";
 import { successRowSkim } from "./json-lines-skim.js";
+import type { WasmMemory } from "./skim-module.js";
 import {
   BYTE_FROM,
   BYTE_LENGTH,
@@ -37,6 +38,8 @@ import {
 export interface SkimAheadRing {
   states: SharedArrayBuffer;
   slots: readonly SharedArrayBuffer[];
+  /** The slots' bytes, and the thread's skim module's memory. */
+  memory: WasmMemory;
 }
 
 /**
@@ -63,7 +66,7 @@ const WAIT_MS = 1000;
  * which reads the files itself until then, hands the reading over to it (skim-ahead.ts).
  */
 export function readyToSkimAhead(ring: SkimAheadRing): void {
-  successRowSkim();
+  successRowSkim(ring.memory).checkRingFits();
   const states = new Int32Array(ring.states);
   Atomics.store(states, READY_AT, 1);
   Atomics.notify(states, READY_AT);
@@ -207,7 +210,7 @@ class SlotWriter {
 
   constructor(ring: SkimAheadRing) {
     this.states = new Int32Array(ring.states);
-    this.slots = ring.slots.map((memory) => new Slot(memory));
+    this.slots = ring.slots.map((memory, i) => new Slot(memory, ring.memory, i));
   }
 
   /**

@@ -1,16 +1,18 @@
 /**
  * The memory a skim-ahead thread and the main thread share (skim-ahead.ts): a ring of slots, each one
  * window of a file's bytes, or several small files whole, and what the skim found in them, written by the
- * thread and read by the main thread in turn. Each slot is a SharedArrayBuffer of its own; `states` says
- * whose turn it is.
+ * thread and read by the main thread in turn. `states` says whose turn each slot is.
  *
- * A slot: its header (how many segments, then each segment's fields: one file's bytes in the slot, or a
- * file the thread does not read), then the bytes (at most WINDOW_BYTES: the main thread's skim reads a
- * run of at most that much as one window, so a window cut here is one it would have cut), then the scans'
+ * A slot's bytes (at most WINDOW_BYTES: the main thread's skim reads a run of at most that much as one
+ * window, so a window cut here is one it would have cut) lie in the ring's memory, which is the thread's
+ * skim module's memory (ringMemory): the module reads each window where the thread read it, not a copy.
+ * The rest of a slot is a SharedArrayBuffer of its own: its header (how many segments, then each
+ * segment's fields: one file's bytes in the slot, or a file the thread does not read), then the scans'
  * records (Int32) of each segment from its RESULTS_FROM, each: SCAN_INTS of counts, its rows (ROW_INTS
  * each, as the module wrote them), one table id per row, the entries of the values it interned ([offset,
  * length] per id) and their bytes.
  */
+import { READ_PAST, skimModuleMemory, type WasmMemory } from "./skim-module.js";
 
 /**
  * Slots in the ring: the one the main thread reads, the one before it (still valid), and six the thread
@@ -43,10 +45,29 @@ const HEADER_INTS = 1 + SEGMENTS_PER_SLOT * SEGMENT_INTS;
  */
 export const BYTES_ALIGNMENT = 64;
 const HEADER_BYTES = Math.ceil((HEADER_INTS * 4) / BYTES_ALIGNMENT) * BYTES_ALIGNMENT;
-const BYTES_AT = HEADER_BYTES;
-const RESULTS_AT = BYTES_AT + WINDOW_BYTES;
+const RESULTS_AT = HEADER_BYTES;
 export const SLOT_BYTES = RESULTS_AT + RESULT_BYTES;
 export const RESULT_INTS = RESULT_BYTES >> 2;
+/**
+ * Where the slots' bytes start in the ring's memory: past the module's own (its tables, and the input it
+ * reads other runs from, some 3 MB; the thread checks, see ringSkimFits), each slot's WINDOW_BYTES then
+ * the READ_PAST bytes the module may read past a window.
+ */
+const RING_BYTES_AT = 4 << 20;
+const RING_STRIDE = WINDOW_BYTES + Math.max(READ_PAST, BYTES_ALIGNMENT);
+
+/** The ring's memory: the thread's skim module's, with room for every slot's bytes. */
+export function ringMemory(): WasmMemory {
+  return skimModuleMemory(RING_BYTES_AT + SLOTS * RING_STRIDE);
+}
+
+/**
+ * Whether a module whose own memory ends at `moduleEnd` (its input and what it reads past it) leaves the
+ * slots' bytes alone.
+ */
+export function ringSkimFits(moduleEnd: number): boolean {
+  return moduleEnd <= RING_BYTES_AT;
+}
 
 /** `states[slot]`: whose turn the slot is. */
 export const FREE = 0;
@@ -117,7 +138,7 @@ export const SCAN_ARENA_FROM = 4;
 export const SCAN_ARENA_TO = 5;
 export const SCAN_INTS = 6;
 
-/** The views of one slot. */
+/** The views of slot `index`: its SharedArrayBuffer `memory`, its bytes in the ring's memory `ring`. */
 export class Slot {
   readonly header: Int32Array;
   readonly bytes: Buffer;
@@ -125,9 +146,9 @@ export class Slot {
   /** Each segment's fields. */
   readonly segments: Int32Array[];
 
-  constructor(readonly memory: SharedArrayBuffer) {
+  constructor(memory: SharedArrayBuffer, ring: WasmMemory, index: number) {
     this.header = new Int32Array(memory, 0, HEADER_INTS);
-    this.bytes = Buffer.from(memory, BYTES_AT, WINDOW_BYTES);
+    this.bytes = Buffer.from(ring.buffer, RING_BYTES_AT + index * RING_STRIDE, WINDOW_BYTES);
     this.results = new Int32Array(memory, RESULTS_AT, RESULT_INTS);
     this.segments = Array.from({ length: SEGMENTS_PER_SLOT }, (_, k) =>
       this.header.subarray(1 + k * SEGMENT_INTS, 1 + (k + 1) * SEGMENT_INTS),

@@ -1,9 +1,10 @@
 import { Worker } from "node:worker_threads";
-import { READY_AT, SLOT_BYTES, SLOTS, STATES, STOP_AT } from "./skim-ahead-slots.js";
+import { READY_AT, ringMemory, SLOT_BYTES, SLOTS, STATES, STOP_AT } from "./skim-ahead-slots.js";
 import type { SkimAheadRing, SkimAheadStart } from "./skim-ahead-reader.js";
+import type { WasmMemory } from "./skim-module.js";
 
-// Only Node's own modules, the ring's layout and types are imported: the CLI loads this module to start
-// the thread before it loads the engine (prestartSkimAhead).
+// Only Node's own modules, the ring's layout (and the skim module's memory it lies in) and types are
+// imported: the CLI loads this module to start the thread before it loads the engine (prestartSkimAhead).
 
 /**
  * The thread that reads ahead: started idle (prestartSkimAhead), with the ring it writes; once `ready`,
@@ -14,12 +15,14 @@ export class SkimAheadThread {
   readonly states = new SharedArrayBuffer(STATES * 4);
   private readonly stateInts = new Int32Array(this.states);
   readonly slots = Array.from({ length: SLOTS }, () => new SharedArrayBuffer(SLOT_BYTES));
+  /** Where the slots' bytes lie: the thread's skim module's memory (skim-ahead-slots.ts). */
+  readonly memory: WasmMemory = ringMemory();
   failure: Error | undefined;
   private readonly worker: Worker;
 
   constructor() {
     this.worker = new Worker(workerScript(), {
-      workerData: { states: this.states, slots: this.slots } satisfies SkimAheadRing,
+      workerData: { states: this.states, slots: this.slots, memory: this.memory } satisfies SkimAheadRing,
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     // Idle, it keeps nothing alive: a run that never uses it exits without waiting for it.

@@ -81,7 +81,7 @@ export class SkimAhead {
   ) {
     this.thread = takeSkimAheadThread();
     this.states = new Int32Array(this.thread.states);
-    this.slots = this.thread.slots.map((memory) => new Slot(memory));
+    this.slots = this.thread.slots.map((memory, i) => new Slot(memory, this.thread.memory, i));
     lastRun = { handOver: undefined, slots: 0, replays: 0, claimed: 0 };
   }
 
@@ -228,7 +228,7 @@ export class SkimAhead {
         if (kind !== BYTES) return;
         const length = fields[BYTE_LENGTH]!;
         read.bytes += length;
-        const chunk = Buffer.from(slot.memory, slot.bytes.byteOffset + fields[BYTE_FROM]!, length);
+        const chunk = Buffer.from(slot.bytes.buffer, slot.bytes.byteOffset + fields[BYTE_FROM]!, length);
         this.offer(current, chunk);
         yield chunk;
         this.settle();

@@ -9,22 +9,35 @@ export interface WasmMemory {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (limits: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
-const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const { Module, Instance, Memory } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-const WASM_PAGE = 65536;
+export const WASM_PAGE = 65536;
 /** The module reads up to this far past a line (16-byte loads): memory holds that much past any input. */
-const READ_PAST = 64;
+export const READ_PAST = 64;
+/** The memory the module declares (scripts/skim-wasm-compile.mjs): 3 MiB at first, at most 1 GiB. */
+const INITIAL_PAGES = 48;
+const MAXIMUM_PAGES = 16384;
 
 let compiled: object | undefined;
 
 /**
- * A new instance of assembly/skim.ts, with its own memory: the skim of a thread and its field locator
- * each have one. The module is compiled once per thread.
+ * A memory for the module: shared, as the module declares it, so that a skim-ahead thread's module reads
+ * the ring's windows in place (skim-ahead-slots.ts); at least `bytes` long.
  */
-export function instantiateSkimModule<Exports>(): Exports {
+export function skimModuleMemory(bytes = 0): WasmMemory {
+  const initial = Math.max(INITIAL_PAGES, Math.ceil(bytes / WASM_PAGE));
+  return new Memory({ initial, maximum: MAXIMUM_PAGES, shared: true });
+}
+
+/**
+ * A new instance of assembly/skim.ts, on `memory` or a memory of its own: the skim of a thread and its
+ * field locator each have one. The module is compiled once per thread.
+ */
+export function instantiateSkimModule<Exports>(memory: WasmMemory = skimModuleMemory()): Exports {
   compiled ??= new Module(Buffer.from(SKIM_WASM_BASE64, "base64"));
-  return new Instance(compiled, {}).exports as Exports;
+  return new Instance(compiled, { env: { memory } }).exports as Exports;
 }
 
 /**
@@ -46,15 +59,17 @@ export class ModuleMemory {
   }
 
   /**
-   * Room for `inputBytes` at the input. The views' own length answers first: `memory.buffer` is a call
+   * Room for `inputBytes` at the input; false when the memory cannot grow that far (past 1 GiB). The
+   * views' own length answers first: `memory.buffer` is a call
    * into the runtime, and the field locator fits each 401/403 line (three such calls a line were some
    * 20 ms of 36,000 lines). A view on a buffer the module's memory grew away from is detached, of length
    * 0, and so is made again.
    */
-  fit(inputBytes: number): void {
+  fit(inputBytes: number): boolean {
     const needed = this.input + inputBytes + READ_PAST;
-    if (this.bytes !== undefined && this.bytes.length >= needed) return;
+    if (this.bytes !== undefined && this.bytes.length >= needed) return true;
     const { memory } = this;
+    if (needed > MAXIMUM_PAGES * WASM_PAGE) return false;
     if (memory.buffer.byteLength < needed)
       memory.grow(Math.ceil((needed - memory.buffer.byteLength) / WASM_PAGE));
     if (this.buffer !== memory.buffer) {
@@ -62,5 +77,6 @@ export class ModuleMemory {
       this.bytes = Buffer.from(memory.buffer) as Latin1Buffer;
       this.ints = new Int32Array(memory.buffer);
     }
+    return true;
   }
 }

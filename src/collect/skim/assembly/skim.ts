@@ -39,7 +39,11 @@ const MATCHERS_BYTES: i32 = 1 << 14;
 const FOUND: i32 = MATCHERS + MATCHERS_BYTES;
 const FOUND_INTS: i32 = 4;
 const MAX_FOUND: i32 = 256;
-/** The run of lines being read (or the one line located); the memory grows (from JavaScript) to fit. */
+/**
+ * The run of lines being read (or the one line located); the memory grows (from JavaScript) to fit. A
+ * skim-ahead thread's module reads each window where the thread read it, in the ring's memory
+ * (`setInput`), rather than a copy here.
+ */
 const INPUT: i32 = FOUND + MAX_FOUND * FOUND_INTS * 4;
 
 // ---- Slots: the order of LEAN_REQUEST_FIELDS (../../storage-records.ts), the time read from its column ----
@@ -82,9 +86,15 @@ let arenaTop: i32 = ARENA;
 let full: bool = false;
 /** Where the next scan resumes, as an offset into the run. */
 let resumeAt: i32 = 0;
+/** Where the run starts: INPUT, or where `setInput` put it. */
+let input: i32 = INPUT;
 
 export function inputOffset(): i32 {
   return INPUT;
+}
+/** Reads the next runs at `at` (READ_PAST bytes after them readable), until set again. */
+export function setInput(at: i32): void {
+  input = at;
 }
 export function keysOffset(): i32 {
   return KEYS;
@@ -270,7 +280,7 @@ function readText(at: i32, end: i32, interned: bool, value: i32): bool {
     if (len == 0) return true;
     if (interned) store<i32>(value, intern(at + 1, len));
     else {
-      store<i32>(value, at + 1 - INPUT);
+      store<i32>(value, at + 1 - input);
       store<i32>(value, len, 4);
     }
     return true;
@@ -477,7 +487,7 @@ function readTime(at: i32, e: i32, row: i32): i32 {
   if (close == at + 1) return 0;
   const t = at + 1;
   const len = close - t;
-  store<i32>(row + 24, t - INPUT);
+  store<i32>(row + 24, t - input);
   store<i32>(row + 28, len);
   store<i32>(row + 20, -1);
   const end = len - 1;
@@ -614,8 +624,8 @@ export function tableOf(s: i32, e: i32): i32 {
   lineHasBackslash = true;
   escapedKey = false;
   const value = INTERNED + 16;
-  const at = valueAt(INPUT + s, INPUT + e, TABLE_KEY);
-  return !escapedKey && readText(at, INPUT + e, true, value) ? load<i32>(value) : GIVE_UP;
+  const at = valueAt(input + s, input + e, TABLE_KEY);
+  return !escapedKey && readText(at, input + e, true, value) ? load<i32>(value) : GIVE_UP;
 }
 
 /** The line's layout: archive when it starts with the archive's time, else Log Analytics if it has a TimeGenerated. */
@@ -667,7 +677,7 @@ const KIND_AUTH_HASH: i32 = 4;
  */
 function callerKey(row: i32): void {
   const out = row + ROW_CALLER_KEY * 4;
-  let at = INPUT + load<i32>(row + (ROW_VALUES + 2 * OBJECT_ID) * 4);
+  let at = input + load<i32>(row + (ROW_VALUES + 2 * OBJECT_ID) * 4);
   let end = at + load<i32>(row + (ROW_VALUES + 2 * OBJECT_ID) * 4, 4);
   if (end > at) {
     // The kind tells whether only an upper-case spelling could alias the id.
@@ -682,7 +692,7 @@ function callerKey(row: i32): void {
     store<i32>(out, upper ? KIND_OBJECT_ID : KIND_LOWER_CASE_OBJECT_ID, 4);
     return;
   }
-  at = INPUT + load<i32>(row + (ROW_VALUES + 2 * CALLER_IP) * 4);
+  at = input + load<i32>(row + (ROW_VALUES + 2 * CALLER_IP) * 4);
   end = at + load<i32>(row + (ROW_VALUES + 2 * CALLER_IP) * 4, 4);
   if (end > at) {
     // withoutPort: trimmed as String.prototype.trim trims (tab to carriage return, space), then
@@ -705,7 +715,7 @@ function callerKey(row: i32): void {
       return;
     }
   }
-  at = INPUT + load<i32>(row + (ROW_VALUES + 2 * AUTH_HASH) * 4);
+  at = input + load<i32>(row + (ROW_VALUES + 2 * AUTH_HASH) * 4);
   end = at + load<i32>(row + (ROW_VALUES + 2 * AUTH_HASH) * 4, 4);
   store<u32>(out, fnv(at, end) | 1);
   store<i32>(out, end > at ? KIND_AUTH_HASH : KIND_NONE, 4);
@@ -734,12 +744,12 @@ function byteIn(b: u8, from: i32, end: i32): i32 {
  * says where the next call starts (`length + 1` when the run is done).
  */
 export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
-  const end = INPUT + length;
+  const end = input + length;
   const newline = i8x16.splat(10);
   const backslash = i8x16.splat(92);
   const open = i8x16.splat(123);
   const close = i8x16.splat(125);
-  let s = INPUT + from;
+  let s = input + from;
   let rows = 0;
   while (s <= end && rows < MAX_ROWS) {
     // The line's end, and on the way whether it is one plain object (see linePlain): one pass.
@@ -814,14 +824,14 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
       readable = false;
     }
     const row = ROWS + rows * ROW_INTS * 4;
-    store<i32>(row, s - INPUT);
-    store<i32>(row + 4, e - INPUT);
+    store<i32>(row, s - input);
+    store<i32>(row + 4, e - input);
     store<i32>(row + 8, pastAscii ? 0 : DECLINED_ASCII);
     if (readable) readLine(s, e, row);
     rows++;
     s = next;
   }
-  resumeAt = s - INPUT;
+  resumeAt = s - input;
   return rows;
 }
 
@@ -869,9 +879,9 @@ export function foundOffset(): i32 {
  * nothing). Returns how many values it recorded, or -1 when it cannot vouch for the line.
  */
 export function locate(length: i32): i32 {
-  lineEnd = INPUT + length;
+  lineEnd = input + length;
   found = 0;
-  let i = skipSpace(INPUT);
+  let i = skipSpace(input);
   if (i >= lineEnd || load<u8>(i) != 123) return REFUSED;
   i = objectAt(i, MATCHERS, 0);
   if (i < 0) return REFUSED;
@@ -904,8 +914,8 @@ function record(value: i32, kind: i32, start: i32, end: i32): bool {
   const out = FOUND + found * FOUND_INTS * 4;
   store<i32>(out, value);
   store<i32>(out, kind, 4);
-  store<i32>(out, start - INPUT, 8);
-  store<i32>(out, end - INPUT, 12);
+  store<i32>(out, start - input, 8);
+  store<i32>(out, end - input, 12);
   found++;
   return true;
 }
@@ -1114,11 +1124,11 @@ let carried: i32 = 0;
  * string; what the container holds is checked by whoever reads it.
  */
 export function containerEnd(from: i32, length: i32, state: i32): i32 {
-  const end = INPUT + length;
+  const end = input + length;
   let depth = state >> 2;
   let inString = (state & 2) != 0;
   let escaped = (state & 1) != 0;
-  let p = INPUT + from;
+  let p = input + from;
   while (p < end) {
     if (escaped) {
       escaped = false;
@@ -1135,7 +1145,7 @@ export function containerEnd(from: i32, length: i32, state: i32): i32 {
       const c = load<u8>(p++);
       if (c == 34) inString = true;
       else if (c == 123 || c == 91) depth++;
-      else if (--depth == 0) return p - INPUT;
+      else if (--depth == 0) return p - input;
     }
   }
   carried = (depth << 2) | (inString ? 2 : 0) | (escaped ? 1 : 0);
@@ -1182,9 +1192,9 @@ function bracketOrQuote(from: i32, end: i32): i32 {
  * does not close. The skim then reads the compacted record as a line, under its own rules.
  */
 export function compactRecord(length: i32): i32 {
-  const end = INPUT + length;
-  let r = INPUT;
-  let w = INPUT;
+  const end = input + length;
+  let r = input;
+  let w = input;
   // The last byte written outside strings (a quote for a string); 0 before the first.
   let last: u32 = 0;
   while (r < end) {
@@ -1217,7 +1227,7 @@ export function compactRecord(length: i32): i32 {
       r++;
     }
   }
-  return w - INPUT;
+  return w - input;
 }
 
 /** The start of a record, or a byte that ends or separates values: whitespace beside it means nothing. */
