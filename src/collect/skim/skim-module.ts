@@ -13,7 +13,7 @@ interface WasmApi {
 }
 const { Module, Instance, Memory } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-export const WASM_PAGE = 65536;
+const WASM_PAGE = 65536;
 /** The module reads up to this far past a line (16-byte loads): memory holds that much past any input. */
 export const READ_PAST = 64;
 /** The memory the module declares (scripts/skim-wasm-compile.mjs): 3 MiB at first, at most 1 GiB. */
