@@ -11,7 +11,7 @@ import { compileSkim, SKIM_MODULE_FILE, skimModuleSource } from "./skim-wasm-com
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const target = join(root, SKIM_MODULE_FILE);
-const source = skimModuleSource(await compileSkim(root));
+const source = skimModuleSource(await compileSkim(root), await compileSkim(root, { shared: true }));
 const current = existsSync(target) ? readFileSync(target, "utf8") : "";
 if (process.argv.includes("--check")) {
   if (current !== source) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { NOT_HANDLED } from "../../src/collect/record-location.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { skimSuccessRow, successRowSkim } from "../../src/collect/skim/json-lines-skim.js";
-import { SKIM_WASM_BASE64 } from "../../src/collect/skim/skim-wasm.js";
+import { SKIM_SHARED_WASM_BASE64, SKIM_WASM_BASE64 } from "../../src/collect/skim/skim-wasm.js";
 import { leanStorageRequestFromJsonBytes } from "../../src/collect/storage-records.js";
 import type { StorageRequest } from "../../src/model/storage-request.js";
 import { archiveLine } from "./helpers.js";
@@ -18,8 +18,7 @@ import { archiveLine } from "./helpers.js";
 const root = join(import.meta.dirname, "..", "..");
 
 interface Compiler {
-  compileSkim(root: string): Promise<Buffer>;
-  skimModuleSource(wasm: Buffer): string;
+  compileSkim(root: string, options?: { shared: boolean }): Promise<Buffer>;
 }
 
 function fullReading(line: string): StorageRequest | undefined {
@@ -42,6 +41,8 @@ describe("the success-row skim in WebAssembly", () => {
     )) as Compiler;
     const wasm = await compiler.compileSkim(root);
     expect(Buffer.from(SKIM_WASM_BASE64, "base64").equals(wasm)).toBe(true);
+    const shared = await compiler.compileSkim(root, { shared: true });
+    expect(Buffer.from(SKIM_SHARED_WASM_BASE64, "base64").equals(shared)).toBe(true);
   }, 120_000);
 
   it("reads a run across windows and intern-table resets as it reads each line alone", () => {

@@ -1,5 +1,5 @@
 import type { Latin1Buffer } from "../json-fields.js";
-import { SKIM_WASM_BASE64 } from "./skim-wasm.js";
+import { SKIM_SHARED_WASM_BASE64, SKIM_WASM_BASE64 } from "./skim-wasm.js";
 
 /** The parts of the WebAssembly API used here (TypeScript's ES libraries do not declare it). */
 export interface WasmMemory {
@@ -16,15 +16,16 @@ const { Module, Instance, Memory } = (globalThis as unknown as { WebAssembly: Wa
 const WASM_PAGE = 65536;
 /** The module reads up to this far past a line (16-byte loads): memory holds that much past any input. */
 export const READ_PAST = 64;
-/** The memory the module declares (scripts/skim-wasm-compile.mjs): 3 MiB at first, at most 1 GiB. */
+/** The memory the shared build declares (scripts/skim-wasm-compile.mjs): 3 MiB at first, at most 1 GiB. */
 const INITIAL_PAGES = 48;
 const MAXIMUM_PAGES = 16384;
 
 let compiled: object | undefined;
+let compiledShared: object | undefined;
 
 /**
- * A memory for the module: shared, as the module declares it, so that a skim-ahead thread's module reads
- * the ring's windows in place (skim-ahead-slots.ts); at least `bytes` long.
+ * A shared memory for the module's shared build, at least `bytes` long: a skim-ahead ring's, in which
+ * the thread's module reads the windows where the thread read them (skim-ahead-slots.ts).
  */
 export function skimModuleMemory(bytes = 0): WasmMemory {
   const initial = Math.max(INITIAL_PAGES, Math.ceil(bytes / WASM_PAGE));
@@ -32,12 +33,20 @@ export function skimModuleMemory(bytes = 0): WasmMemory {
 }
 
 /**
- * A new instance of assembly/skim.ts, on `memory` or a memory of its own: the skim of a thread and its
- * field locator each have one. The module is compiled once per thread.
+ * A new instance of assembly/skim.ts: with a memory of its own (the skim of a thread, its field
+ * locator), or, given a shared `memory` (a skim-ahead thread's ring), of the module's shared build on it.
+ * Only that thread's instance is on shared memory: V8 copies into shared memory with
+ * TypedArray.prototype.set a byte at a time unless both ends are aligned alike, 330 ms per GB for
+ * windows cut at line breaks against 24 by memmove, and every other instance copies its input in
+ * (BENCHMARKS.md, forty-third round). Each build is compiled once per thread that uses it.
  */
-export function instantiateSkimModule<Exports>(memory: WasmMemory = skimModuleMemory()): Exports {
-  compiled ??= new Module(Buffer.from(SKIM_WASM_BASE64, "base64"));
-  return new Instance(compiled, { env: { memory } }).exports as Exports;
+export function instantiateSkimModule<Exports>(memory?: WasmMemory): Exports {
+  if (memory === undefined) {
+    compiled ??= new Module(Buffer.from(SKIM_WASM_BASE64, "base64"));
+    return new Instance(compiled, {}).exports as Exports;
+  }
+  compiledShared ??= new Module(Buffer.from(SKIM_SHARED_WASM_BASE64, "base64"));
+  return new Instance(compiledShared, { env: { memory } }).exports as Exports;
 }
 
 /**
