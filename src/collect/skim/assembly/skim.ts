@@ -836,7 +836,7 @@ export function scan(from: i32, length: i32, maxLineBytes: i32): i32 {
 }
 
 // ---- Field location: every field the full reader reads, for a line the skim declines ----
-// The same walk as json-fields.ts's `obj` over one line at INPUT, with the same results where both
+// The same walk as json-fields.ts's `obj` over one line at the input, with the same results where both
 // answer; it may refuse what that walk takes (then JavaScript walks the line), never the reverse: it also
 // refuses raw control characters and bytes past ASCII in strings, and objects nested past LOCATE_DEPTH.
 
@@ -874,7 +874,7 @@ export function foundOffset(): i32 {
 }
 
 /**
- * Walks the JSON object that is the line of `length` bytes at INPUT, validating it whole, and records
+ * Walks the JSON object that is the line of `length` bytes at the input, validating it whole, and records
  * each value of a matched field in FOUND, in line order (a later value of a field wins; null records
  * nothing). Returns how many values it recorded, or -1 when it cannot vouch for the line.
  */
