@@ -16,17 +16,8 @@ export async function compileSkim(root, { shared = false } = {}) {
   let wasm;
   const errors = [];
   const memory = shared
-    ? [
-        "--enable",
-        "threads",
-        "--importMemory",
-        "--sharedMemory",
-        "--initialMemory",
-        "48",
-        "--maximumMemory",
-        "16384",
-      ]
-    : ["--initialMemory", "48"];
+    ? ["--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "16384"]
+    : [];
   const { error } = await asc.main(
     [
       join(root, SKIM_SOURCE_FILE),
@@ -38,6 +29,8 @@ export async function compileSkim(root, { shared = false } = {}) {
       "abort=",
       "--enable",
       "simd",
+      "--initialMemory",
+      "48",
       ...memory,
       "--outFile",
       "skim.wasm",

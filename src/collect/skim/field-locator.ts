@@ -74,7 +74,7 @@ export class FieldLocator {
    * the module cannot vouch for it.
    */
   fields(bytes: Latin1Buffer, start: number, end: number): unknown[] | undefined {
-    if (!this.memory.fit(end - start)) return undefined;
+    this.memory.fit(end - start);
     bytes.copy(this.memory.bytes, this.input, start, end);
     const n = this.wasm.locate(end - start);
     if (n < 0) return undefined;

@@ -27,7 +27,7 @@ let compiledShared: object | undefined;
  * A shared memory for the module's shared build, at least `bytes` long: a skim-ahead ring's, in which
  * the thread's module reads the windows where the thread read them (skim-ahead-slots.ts).
  */
-export function skimModuleMemory(bytes = 0): WasmMemory {
+export function skimModuleMemory(bytes: number): WasmMemory {
   const initial = Math.max(INITIAL_PAGES, Math.ceil(bytes / WASM_PAGE));
   return new Memory({ initial, maximum: MAXIMUM_PAGES, shared: true });
 }
@@ -68,17 +68,15 @@ export class ModuleMemory {
   }
 
   /**
-   * Room for `inputBytes` at the input; false when the memory cannot grow that far (past 1 GiB). The
-   * views' own length answers first: `memory.buffer` is a call
+   * Room for `inputBytes` at the input. The views' own length answers first: `memory.buffer` is a call
    * into the runtime, and the field locator fits each 401/403 line (three such calls a line were some
    * 20 ms of 36,000 lines). A view on a buffer the module's memory grew away from is detached, of length
    * 0, and so is made again.
    */
-  fit(inputBytes: number): boolean {
+  fit(inputBytes: number): void {
     const needed = this.input + inputBytes + READ_PAST;
-    if (this.bytes !== undefined && this.bytes.length >= needed) return true;
+    if (this.bytes !== undefined && this.bytes.length >= needed) return;
     const { memory } = this;
-    if (needed > MAXIMUM_PAGES * WASM_PAGE) return false;
     if (memory.buffer.byteLength < needed)
       memory.grow(Math.ceil((needed - memory.buffer.byteLength) / WASM_PAGE));
     if (this.buffer !== memory.buffer) {
@@ -86,6 +84,5 @@ export class ModuleMemory {
       this.bytes = Buffer.from(memory.buffer) as Latin1Buffer;
       this.ints = new Int32Array(memory.buffer);
     }
-    return true;
   }
 }
