@@ -123,6 +123,12 @@ const GZIP_MAGIC_1 = 0x8b;
 export function isGzipHead(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
 }
+
+/** Whether the file open as `fd` starts as gzip does (isGzipHead of its first two bytes). */
+export function startsAsGzip(fd: number): boolean {
+  const magic = Buffer.alloc(2);
+  return isGzipHead(magic.subarray(0, readSync(fd, magic, 0, 2, 0)));
+}
 /**
  * Large reads: fewer chunks, fewer hops in the hot loop, and fewer read calls, which cost less per byte
  * when larger: over 1 GB, 1 MiB reads took 90-110 ms of read calls where 256 KiB reads took 200 ms, and
@@ -190,8 +196,7 @@ async function openRawFileBytes(file: string, ahead: boolean): Promise<FileBytes
       // It grew to a whole chunk or more since it was sized: streamed to its new end.
       size = fstatSync(fd).size;
     }
-    const magic = Buffer.alloc(2);
-    if (!isGzipHead(magic.subarray(0, readSync(fd, magic, 0, 2, 0)))) {
+    if (!startsAsGzip(fd)) {
       handedOver = true;
       return ahead ? readAhead(fd, size) : readInTurn(fd, 0, size);
     }

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { StorageRequest } from "../../model/storage-request.js";
 import type { RecordSink } from "../formats.js";
-import { isGzipHead, type FileBytes } from "../input-files.js";
+import { startsAsGzip, type FileBytes } from "../input-files.js";
 import type { DeclineLine } from "../lines.js";
 import { SuccessRowSkim, successRowSkim } from "./json-lines-skim.js";
 import {
@@ -157,8 +157,7 @@ export class SkimAhead {
     try {
       fd = openSync(file, "r");
       const stat = fstatSync(fd);
-      const magic = Buffer.alloc(2);
-      if (!stat.isFile() || isGzipHead(magic.subarray(0, readSync(fd, magic, 0, 2, 0)))) {
+      if (!stat.isFile() || startsAsGzip(fd)) {
         closeSync(fd);
         return undefined;
       }
