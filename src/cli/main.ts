@@ -81,8 +81,21 @@ function invokedAsScript(): boolean {
   }
 }
 
+/**
+ * A reader that stops reading the output (`auth-triage analyze … | head`) is not the run's failure: the
+ * rest of the output is dropped and the command ends as it would have, with its own exit status (the
+ * closed pipe's stack trace was all a user saw before). Any other error writing the output still ends the
+ * process.
+ */
+function dropOutputOnceReaderLeaves(out: NodeJS.EventEmitter): void {
+  out.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+  });
+}
+
 if (invokedAsScript()) {
   useCompileCache();
+  dropOutputOnceReaderLeaves(process.stdout);
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => {
       process.exitCode = code;
