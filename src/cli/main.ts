@@ -96,6 +96,8 @@ function dropOutputOnceReaderLeaves(out: NodeJS.EventEmitter): void {
 if (invokedAsScript()) {
   useCompileCache();
   dropOutputOnceReaderLeaves(process.stdout);
+  // And with `2>&1 | head`, the messages go to the same closed pipe.
+  dropOutputOnceReaderLeaves(process.stderr);
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => {
       process.exitCode = code;

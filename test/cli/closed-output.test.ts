@@ -21,11 +21,16 @@ afterAll(async () => {
 });
 
 /** The installed CLI's exit status and stderr when the reader of its output has gone before it writes. */
-function runWithReaderGone(args: readonly string[]): Promise<{ code: number | null; err: string }> {
+function runWithReaderGone(
+  args: readonly string[],
+  { alsoStderr = false } = {},
+): Promise<{ code: number | null; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUILT_CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     // As `auth-triage … | head -1` once head has its line: the pipe's reading end is closed.
     child.stdout.destroy();
+    // As `auth-triage … 2>&1 | head -1`.
+    if (alsoStderr) child.stderr.destroy();
     let err = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
     child.on("error", reject);
@@ -48,5 +53,10 @@ describe("a reader that stops reading the output (| head)", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("nothing could be read");
     expect(r.err).not.toMatch(/EPIPE|\n\s+at /);
+  });
+
+  it("with the messages sent to the same closed pipe (2>&1 | head), the status is still the command's", async () => {
+    expect((await runWithReaderGone(["analyze", "--logs", SAMPLES], { alsoStderr: true })).code).toBe(0);
+    expect((await runWithReaderGone(["analyze", "--logs", rejectedOnly], { alsoStderr: true })).code).toBe(2);
   });
 });
