@@ -31,9 +31,10 @@ ${"%COMMANDS%"}
 
 Run 'auth-triage <command> --help' for a command's options.
 
-Exit status: 0 success; 1 a notification failed or is still pending (run-once); 2 usage error,
-unreadable input, or nothing could be read (every record rejected); 3 the state store is unavailable
-(run-once; the message names it).`;
+Exit status: 0 success; 1 a notification failed or is still pending (run-once), or the output could
+not be written; 2 usage error, unreadable input, or nothing could be read (every record rejected); 3 the
+state store is unavailable (run-once; the message names it). A reader that stops reading the output
+(| head) leaves the status the command's own.`;
 
 async function topLevelHelp(): Promise<string> {
   const lines: string[] = [];
@@ -82,22 +83,28 @@ function invokedAsScript(): boolean {
 }
 
 /**
- * A reader that stops reading the output (`auth-triage analyze … | head`) is not the run's failure: the
- * rest of the output is dropped and the command ends as it would have, with its own exit status (the
- * closed pipe's stack trace was all a user saw before). Any other error writing the output still ends the
- * process.
+ * How the process meets an error writing to `out`. A reader that stops reading (`auth-triage analyze … |
+ * head`) is not the run's failure: the rest is dropped and the command ends as it would have, with its own
+ * exit status. Any other error (a full disk) ends the run at once, with one line saying so and status 1,
+ * rather than the stack trace an unheard error event prints.
  */
-function dropOutputOnceReaderLeaves(out: NodeJS.EventEmitter): void {
+function watchOutput(out: NodeJS.EventEmitter): void {
   out.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
+    try {
+      process.stderr.write(sanitizeOutbound(`auth-triage: cannot write the output: ${err.message}\n`));
+    } catch {
+      // The messages cannot be written either: the status says it.
+    }
+    process.exit(1);
   });
 }
 
 if (invokedAsScript()) {
   useCompileCache();
-  dropOutputOnceReaderLeaves(process.stdout);
+  watchOutput(process.stdout);
   // And with `2>&1 | head`, the messages go to the same closed pipe.
-  dropOutputOnceReaderLeaves(process.stderr);
+  watchOutput(process.stderr);
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => {
       process.exitCode = code;

@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { spawn, type StdioOptions } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,21 +21,32 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The installed CLI's exit status and stderr, its output sent where `stdio` says. */
+function runCli(
+  args: readonly string[],
+  stdio: StdioOptions,
+  before: (child: ReturnType<typeof spawn>) => void = () => {},
+): Promise<{ code: number | null; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BUILT_CLI, ...args], { stdio });
+    before(child);
+    let err = "";
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, err }));
+  });
+}
+
 /** The installed CLI's exit status and stderr when the reader of its output has gone before it writes. */
 function runWithReaderGone(
   args: readonly string[],
   { alsoStderr = false } = {},
 ): Promise<{ code: number | null; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUILT_CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  return runCli(args, ["ignore", "pipe", "pipe"], (child) => {
     // As `auth-triage … | head -1` once head has its line: the pipe's reading end is closed.
-    child.stdout.destroy();
+    child.stdout!.destroy();
     // As `auth-triage … 2>&1 | head -1`.
-    if (alsoStderr) child.stderr.destroy();
-    let err = "";
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, err }));
+    if (alsoStderr) child.stderr!.destroy();
   });
 }
 
@@ -59,4 +71,21 @@ describe("a reader that stops reading the output (| head)", () => {
     expect((await runWithReaderGone(["analyze", "--logs", SAMPLES], { alsoStderr: true })).code).toBe(0);
     expect((await runWithReaderGone(["analyze", "--logs", rejectedOnly], { alsoStderr: true })).code).toBe(2);
   });
+});
+
+describe("an output that cannot be written", () => {
+  it.runIf(existsSync("/dev/full"))(
+    "a full disk ends the run with one line saying so and status 1",
+    async () => {
+      const full = openSync("/dev/full", "w");
+      try {
+        const r = await runCli(["analyze", "--logs", SAMPLES, "--format", "json"], ["ignore", full, "pipe"]);
+        expect(r.code).toBe(1);
+        expect(r.err).toMatch(/^auth-triage: cannot write the output: ENOSPC: no space left on device/);
+        expect(r.err.trim().split("\n")).toHaveLength(1);
+      } finally {
+        closeSync(full);
+      }
+    },
+  );
 });
