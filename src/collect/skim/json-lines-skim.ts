@@ -359,7 +359,7 @@ export class SuccessRowSkim {
   takeRecord(bytes: Buffer, out: RecordSink<StorageRequest>, lend = false): boolean {
     if (bytes.length > WINDOW_BYTES) return false;
     this.lendTo(out, lend);
-    this.bytes.set(bytes, this.input);
+    this.copyIn(bytes);
     const length = bytes.indexOf(NEWLINE) < 0 ? bytes.length : this.wasm.compactRecord(bytes.length);
     if (length < 0) return false;
     this.recordDeclined = false;
@@ -373,6 +373,15 @@ export class SuccessRowSkim {
     this.recordDeclined = true;
   };
 
+  /**
+   * `bytes` as the module's input, at its own place: a skim on a ring's memory may have read its last
+   * window where it lay (publishWindow), and the module reads wherever it was last pointed.
+   */
+  private copyIn(bytes: Uint8Array): void {
+    this.wasm.setInput(this.input);
+    this.bytes.set(bytes, this.input);
+  }
+
   /** One window of whole lines: copied in once, then read in as many scans as the rows need. */
   private window(
     chunk: Buffer,
@@ -383,7 +392,7 @@ export class SuccessRowSkim {
     decline: DeclineLine,
     before: number,
   ): number {
-    this.bytes.set(chunk.subarray(start, end), this.input);
+    this.copyIn(chunk.subarray(start, end));
     return this.scanInput(end - start, start, maxLineBytes, out, decline, before);
   }
 
@@ -481,10 +490,7 @@ export class SuccessRowSkim {
   ): { scans: number; ints: number } | undefined {
     const length = end - start;
     if (chunk.buffer === this.bytes.buffer) this.wasm.setInput(chunk.byteOffset + start);
-    else {
-      this.wasm.setInput(this.input);
-      this.bytes.set(chunk.subarray(start, end), this.input);
-    }
+    else this.copyIn(chunk.subarray(start, end));
     const ints = this.ints;
     let used = 0;
     let scans = 0;
