@@ -28,6 +28,34 @@ export function fullGarbageCollection(): (() => void) | undefined {
   return exposed;
 }
 
+/**
+ * Young collections handed to V8's helper threads only while another core would otherwise wait. The CLI
+ * runs with `--no-parallel-scavenge` (src/cli/node-flags.ts): with both cores scanning, helpers took
+ * their time from the scans. But while the callers of the root-cause evidence fill, the skim-ahead
+ * thread waits for the main thread with the ring full (some 250 ms of an analyze of 1 GB), and young
+ * collections are a third of the main thread's time then: the skim-ahead reader turns helpers on when it
+ * finds the ring full and off when it has to wait for a slot, and off when it ends (BENCHMARKS.md,
+ * forty-fifth round). V8 reads the flag at each collection. A process started without
+ * `--no-parallel-scavenge` keeps V8's own choice.
+ */
+export class YoungCollectionHelpers {
+  private on = false;
+
+  constructor(
+    private readonly allowed = process.execArgv.includes("--no-parallel-scavenge"),
+    private readonly setFlags: (flags: string) => void = setFlagsFromString,
+  ) {}
+
+  set(on: boolean): void {
+    if (on === this.on || !this.allowed) return;
+    this.on = on;
+    this.setFlags(on ? "--parallel-scavenge" : "--no-parallel-scavenge");
+  }
+}
+
+/** The process's one: V8's flags are the process's. */
+export const youngCollectionHelpers = new YoungCollectionHelpers();
+
 /** Old-generation growth between files that is collected at once (see GarbageBetweenFiles). */
 const GROWTH_BETWEEN_COLLECTIONS_BYTES = 40 * 1024 * 1024;
 

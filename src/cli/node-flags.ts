@@ -14,6 +14,8 @@
  *   time from the scans and wait on each other: collected on its own thread, a two-thread analyze of the
  *   bench's 1 GB took 1.41-1.47 s against 1.51-1.54 s (Log Analytics 1.38-1.42 s against 1.46-1.71 s),
  *   one pass 1.62-1.69 s against 1.68-1.73 s, in the same memory (BENCHMARKS.md, twenty-eighth round).
+ *   While the skim-ahead thread waits for the main thread with its ring full, a core is idle, and the
+ *   main thread's young collections get V8's helpers back (YoungCollectionHelpers, collect-garbage.ts).
  */
 export const CLI_NODE_FLAGS: readonly string[] = [
   "--max-semi-space-size=4",

@@ -290,6 +290,31 @@ describe("skim-ahead", () => {
     expect(run.replays + run.claimed).toBeGreaterThanOrEqual(files - 1);
   });
 
+  it("lets young collections have V8's helpers while the thread waits with the ring full, and not after", async () => {
+    const file = join(dir, "helpers.jsonl");
+    await writeFile(file, repeated(archive, (SLOTS + 4) * WINDOW_BYTES));
+    const calls: boolean[] = [];
+    const helpers = { set: (on: boolean) => void calls.push(on) };
+    // A slow observer keeps the main thread behind: the thread fills the ring and waits. It fails while
+    // the ring is still full: the helpers go all the same.
+    let n = 0;
+    const scan = scanStorageRequests(
+      [file],
+      { rejections: new RejectionCollector(), skimAhead: { handOverAfterBytes: 0, helpers } },
+      {
+        observe: () => {
+          if (++n % 64 !== 0) return;
+          if (calls.at(-1) === true && n > 4096) throw new Error("the observer failed");
+          const until = performance.now() + 1;
+          while (performance.now() < until);
+        },
+      },
+    );
+    await expect(scan).rejects.toThrow("the observer failed");
+    expect(calls).toContain(true);
+    expect(calls.at(-1)).toBe(false);
+  });
+
   it("passes over what is left of a file refused after its first bytes", async () => {
     const tree = join(dir, "refused-then-lines");
     await rm(tree, { recursive: true, force: true });

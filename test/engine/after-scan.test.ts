@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { fullGarbageCollection, GarbageBetweenFiles } from "../../src/collect-garbage.js";
+import {
+  fullGarbageCollection,
+  GarbageBetweenFiles,
+  YoungCollectionHelpers,
+} from "../../src/collect-garbage.js";
 import { fixedClock } from "../../src/clock.js";
 import { RejectionCollector } from "../../src/collect/rejections.js";
 import { createRootCauseExplainer } from "../../src/correlate/index.js";
@@ -109,5 +113,22 @@ describe("GarbageBetweenFiles", () => {
     garbage.nextFile();
     used = 100 * MB;
     expect(() => garbage.nextFile()).not.toThrow();
+  });
+});
+
+describe("YoungCollectionHelpers", () => {
+  it("sets V8's flag on each change only, and never in a process not started without helpers", () => {
+    const flags: string[] = [];
+    const helpers = new YoungCollectionHelpers(true, (f) => flags.push(f));
+    helpers.set(false);
+    helpers.set(true);
+    helpers.set(true);
+    helpers.set(false);
+    expect(flags).toEqual(["--parallel-scavenge", "--no-parallel-scavenge"]);
+    const untouched: string[] = [];
+    const elsewhere = new YoungCollectionHelpers(false, (f) => untouched.push(f));
+    elsewhere.set(true);
+    elsewhere.set(false);
+    expect(untouched).toEqual([]);
   });
 });

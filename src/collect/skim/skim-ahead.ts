@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { StorageRequest } from "../../model/storage-request.js";
 import type { RecordSink } from "../formats.js";
+import { youngCollectionHelpers, type YoungCollectionHelpers } from "../../collect-garbage.js";
 import { startsAsGzip, type FileBytes } from "../input-files.js";
 import type { DeclineLine } from "../lines.js";
 import { SuccessRowSkim, successRowSkim } from "./json-lines-skim.js";
@@ -56,6 +57,8 @@ export class SkimAhead {
   private readonly slots: Slot[];
   /** The replaying skim: its ids are the thread's. */
   private readonly mirror = new SuccessRowSkim();
+  /** V8's helpers for young collections, while the thread waits for this one (collect-garbage.ts). */
+  private readonly helpers: Pick<YoungCollectionHelpers, "set">;
   /** Slots taken, and given back (every turn below `freed`). */
   private turn = 0;
   private freed = 0;
@@ -82,6 +85,7 @@ export class SkimAhead {
     this.thread = takeSkimAheadThread();
     this.states = new Int32Array(this.thread.states);
     this.slots = this.thread.slots.map((memory, i) => new Slot(memory, this.thread.memory, i));
+    this.helpers = testing.helpers ?? youngCollectionHelpers;
     lastRun = { handOver: undefined, slots: 0, replays: 0, claimed: 0 };
   }
 
@@ -252,6 +256,7 @@ export class SkimAhead {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.helpers.set(false);
     published = undefined;
     this.thread.stop();
   }
@@ -266,6 +271,9 @@ export class SkimAhead {
       let slot = this.reading;
       if (!slot || this.segmentIndex >= slot.header[SEGMENT_COUNT]!) {
         const i = this.turn % SLOTS;
+        // The ring full (the slot the thread fills last before it must wait): the thread waits for us.
+        const full = Atomics.load(this.states, (i + SLOTS - 3) % SLOTS) === FILLED;
+        this.helpers.set(full && Atomics.load(this.states, i) === FILLED);
         while (Atomics.load(this.states, i) !== FILLED) await this.waitWhile(i, FREE);
         this.turn++;
         lastRun.slots = this.turn;
@@ -342,6 +350,8 @@ export interface SkimAheadTesting {
   handOverAfterBytes?: number;
   /** The thread's reads fail from this byte of a file on, as a disk's read error would. */
   failReadAt?: number;
+  /** Told when young collections may have V8's helpers (the process's own otherwise). */
+  helpers?: Pick<YoungCollectionHelpers, "set">;
 }
 
 /** One segment of a slot: a file's bytes there, or what the thread says of a file it does not read. */
