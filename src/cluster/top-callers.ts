@@ -1,6 +1,5 @@
 import { surelyMade } from "../model/caller-count.js";
 import type { CallerSummary } from "../model/incident.js";
-import { FNV_OFFSET, fnvText } from "../model/caller-key.js";
 import { compareText } from "../order.js";
 
 /**
@@ -38,6 +37,15 @@ function sameCaller(a: CallerIdentity, b: CallerIdentity): boolean {
     (a.keySlot ?? "") === (b.keySlot ?? "") &&
     (a.userAgent ?? "") === (b.userAgent ?? "")
   );
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a hash `h` continued over the UTF-16 code units of `s`. */
+function fnvText(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
 }
 
 /** fnvText over one field, then over U+FFFF (no field's text), so that fields never run together. */

@@ -9,6 +9,7 @@ import { ClusterAggregator } from "../../src/cluster/aggregator.js";
 import { DEFAULT_EVIDENCE_LIMITS, EvidenceObserver } from "../../src/correlate/evidence.js";
 import { RequestIntake } from "../../src/engine/intake.js";
 import {
+  CallerKeyKind,
   callerKeyHash,
   callerKeyKindOf,
   hasCallerKeyFromBytes,
@@ -102,7 +103,8 @@ describe("scanStorageRequests", () => {
 
   it("tells a lent row's caller key hash and kind from its bytes as from its decoded fields", async () => {
     // Values made of what matters to the key: case, spaces, brackets, colons (JSON escapes the other
-    // characters String.prototype.trim takes, and the skim leaves a value with a backslash to the reader).
+    // characters String.prototype.trim takes, and the skim leaves a value with a backslash to the reader);
+    // object ids and hashes long enough for the module's sixteen-byte case test and four-byte steps.
     const text = (max: number) =>
       fc
         .array(fc.constantFrom("a", "z", "A", "F", "Z", "0", ".", ":", "[", "]", " ", "-"), {
@@ -113,7 +115,7 @@ describe("scanStorageRequests", () => {
     let checked = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(optional(12), optional(16), optional(8)), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.tuple(optional(40), optional(16), optional(24)), { minLength: 1, maxLength: 20 }),
         async (rows) => {
           const file = join(dir, "caller-keys.json");
           const lines = rows.map(([objectId, ip, hash]) => {
@@ -139,6 +141,38 @@ describe("scanStorageRequests", () => {
       { numRuns: 300 },
     );
     expect(checked).toBeGreaterThan(1000);
+  });
+
+  it("tells the kind of a long object id by one upper-case letter anywhere in it", async () => {
+    // The module tests sixteen bytes at a time, then byte by byte: a letter in each place of each part.
+    const file = join(dir, "object-id-case.json");
+    const ids: string[] = ["z".repeat(40), "0".repeat(40)];
+    for (const letter of ["A", "Z"])
+      for (let at = 0; at < 40; at++) ids.push("z".repeat(at) + letter + "0".repeat(39 - at));
+    const lines = ids.map((objectId) =>
+      archiveLine({
+        statusCode: 200,
+        statusText: "Success",
+        identity: { type: "OAuth", requester: { objectId } },
+      }),
+    );
+    await writeFile(file, lines.join("\n") + "\n");
+    const kinds = new Map<string, number>();
+    await scanStorageRequests(
+      [file],
+      { rejections: new RejectionCollector() },
+      {
+        observe: (r) => {
+          if (!hasCallerKeyFromBytes(r)) return;
+          expect(r.callerKeyKind()).toBe(callerKeyKindOf(r));
+          expect(r.callerKeyHash()).toBe(callerKeyHash(rawCallerKeyOf(r)));
+          kinds.set(r.requesterObjectId!, r.callerKeyKind());
+        },
+      },
+    );
+    // Every row read from its bytes.
+    expect([...kinds.keys()]).toEqual(ids);
+    expect([...kinds.values()].filter((k) => k === CallerKeyKind.OBJECT_ID)).toHaveLength(80);
   });
 
   it("gives the root-cause evidence what the batches give it, at a caller cap that drops most callers", async () => {

@@ -673,8 +673,9 @@ function readLine(s: i32, e: i32, row: i32): void {
 }
 
 // ---- The caller key (../../../model/caller-key.ts) ----
-const FNV_OFFSET: u32 = 0x811c9dc5;
-const FNV_PRIME: u32 = 0x01000193;
+const KEY_HASH_SEED: u32 = 0x811c9dc5;
+const KEY_HASH_PRIME: u32 = 0x9e3779b1;
+const KEY_HASH_MIX: u32 = 0x85ebca6b;
 const KIND_NONE: i32 = 0;
 const KIND_LOWER_CASE_OBJECT_ID: i32 = 1;
 const KIND_OBJECT_ID: i32 = 2;
@@ -692,15 +693,8 @@ function callerKey(row: i32): void {
   let end = at + load<i32>(row + (ROW_VALUES + 2 * OBJECT_ID) * 4, 4);
   if (end > at) {
     // The kind tells whether only an upper-case spelling could alias the id.
-    let h = FNV_OFFSET;
-    let upper = false;
-    for (let i = at; i < end; i++) {
-      const b = load<u8>(i);
-      if ((b >= 65 && b <= 90) || b > 127) upper = true;
-      h = (h ^ b) * FNV_PRIME;
-    }
-    store<u32>(out, h | 1);
-    store<i32>(out, upper ? KIND_OBJECT_ID : KIND_LOWER_CASE_OBJECT_ID, 4);
+    store<u32>(out, keyHash(at, end));
+    store<i32>(out, upperOrPastAscii(at, end) ? KIND_OBJECT_ID : KIND_LOWER_CASE_OBJECT_ID, 4);
     return;
   }
   at = input + load<i32>(row + (ROW_VALUES + 2 * CALLER_IP) * 4);
@@ -721,21 +715,47 @@ function callerKey(row: i32): void {
       if (colon >= 0 && byteIn(58, colon + 1, end) < 0) end = colon;
     }
     if (end > at) {
-      store<u32>(out, fnv(at, end) | 1);
+      store<u32>(out, keyHash(at, end));
       store<i32>(out, KIND_ADDRESS, 4);
       return;
     }
   }
   at = input + load<i32>(row + (ROW_VALUES + 2 * AUTH_HASH) * 4);
   end = at + load<i32>(row + (ROW_VALUES + 2 * AUTH_HASH) * 4, 4);
-  store<u32>(out, fnv(at, end) | 1);
+  store<u32>(out, keyHash(at, end));
   store<i32>(out, end > at ? KIND_AUTH_HASH : KIND_NONE, 4);
 }
 
-function fnv(at: i32, end: i32): u32 {
-  let h = FNV_OFFSET;
-  for (let i = at; i < end; i++) h = (h ^ load<u8>(i)) * FNV_PRIME;
-  return h;
+/**
+ * callerKeyHash of bytes [at, end), each one character: four characters a step, the last step's bytes
+ * past `end` masked off (the run has READ_PAST bytes after it), then mixed.
+ */
+function keyHash(at: i32, end: i32): u32 {
+  let h: u32 = KEY_HASH_SEED ^ (<u32>(end - at));
+  let i = at;
+  for (; i + 4 <= end; i += 4) h = (h ^ load<u32>(i)) * KEY_HASH_PRIME;
+  if (i < end) h = (h ^ (load<u32>(i) & (((<u32>1) << ((<u32>(end - i)) << 3)) - 1))) * KEY_HASH_PRIME;
+  h ^= h >> 15;
+  h *= KEY_HASH_MIX;
+  h ^= h >> 13;
+  return h | 1;
+}
+
+/** Whether [at, end) holds an upper-case ASCII letter or a byte past ASCII: sixteen bytes a step. */
+function upperOrPastAscii(at: i32, end: i32): bool {
+  const a = i8x16.splat(65);
+  const letters = i8x16.splat(26);
+  let i = at;
+  for (; i + 16 <= end; i += 16) {
+    const block = v128.load(i);
+    // A byte past ASCII has its top bit set; an upper-case letter is less than 26 past `A`.
+    if (i8x16.bitmask(v128.or(block, i8x16.lt_u(i8x16.sub(block, a), letters))) != 0) return true;
+  }
+  for (; i < end; i++) {
+    const b = load<u8>(i);
+    if ((b >= 65 && b <= 90) || b > 127) return true;
+  }
+  return false;
 }
 
 function isTrimmed(b: u8): bool {
