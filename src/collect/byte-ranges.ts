@@ -1,7 +1,8 @@
 import { statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { detectFormat, type FileFormat } from "./formats.js";
-import { expandInputPaths, InputError, isGzipHead } from "./input-files.js";
+import { isGzipHead } from "./gzip-head.js";
+import { expandInputPaths, InputError } from "./input-files.js";
 import { mapOrdered } from "./map-ordered.js";
 import {
   FAILURE_ROW_WEIGHT,

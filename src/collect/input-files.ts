@@ -16,6 +16,7 @@ import { peekHead, utf8Chunks } from "./text-encoding.js";
 import { avroCaptureBodies, isAvroHead } from "./avro-capture.js";
 import { REFUSED_FORM_HEAD_BYTES, refusalOf } from "./refused-forms.js";
 import { FileFormatError } from "./file-format-error.js";
+import { isGzipHead, startsAsGzip } from "./gzip-head.js";
 
 /**
  * An input that cannot be read at all (missing path, unreadable file, directory without files). Unlike a
@@ -116,19 +117,6 @@ export async function expandInputPaths(
   return files;
 }
 
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
-
-/** Whether a file's first bytes are gzip's magic number. */
-export function isGzipHead(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
-}
-
-/** Whether the file open as `fd` starts as gzip does (isGzipHead of its first two bytes). */
-export function startsAsGzip(fd: number): boolean {
-  const magic = Buffer.alloc(2);
-  return isGzipHead(magic.subarray(0, readSync(fd, magic, 0, 2, 0)));
-}
 /**
  * Large reads: fewer chunks, fewer hops in the hot loop, and fewer read calls, which cost less per byte
  * when larger: over 1 GB, 1 MiB reads took 90-110 ms of read calls where 256 KiB reads took 200 ms, and

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { isGzipHead } from "../gzip-head.js";
 import { MAX_RECORD_BYTES } from "../lines.js";
 import { successRowSkim } from "./json-lines-skim.js";
 import type { WasmMemory } from "./skim-module.js";
@@ -152,7 +153,7 @@ function readFile(
         return true;
       }
       // Compressed files are read by the main thread, which inflates them.
-      if (position === 0 && n >= 2 && bytes[at] === 0x1f && bytes[at + 1] === 0x8b) {
+      if (position === 0 && isGzipHead(bytes.subarray(at, at + n))) {
         writer.done(NOT_READ_AHEAD);
         return true;
       }

@@ -2,7 +2,8 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { StorageRequest } from "../../model/storage-request.js";
 import type { RecordSink } from "../formats.js";
 import { youngCollectionHelpers, type YoungCollectionHelpers } from "../../collect-garbage.js";
-import { startsAsGzip, type FileBytes } from "../input-files.js";
+import { startsAsGzip } from "../gzip-head.js";
+import type { FileBytes } from "../input-files.js";
 import type { DeclineLine } from "../lines.js";
 import { SuccessRowSkim, successRowSkim } from "./json-lines-skim.js";
 import {
