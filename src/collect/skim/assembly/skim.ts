@@ -312,9 +312,9 @@ function statusOf(at: i32, end: i32): i32 {
  * room first (`scan` before each line, `tableOf`), so running out here is a bug, and traps.
  */
 function intern(at: i32, len: i32): i32 {
-  // Sixteen bytes per step in two words, each multiplied on its own so the two chains run side by side
-  // (one chain's multiplies, each waiting for the last, were a quarter of the skim); the tail read as
-  // one word, the bytes past the value masked off.
+  // Sixteen bytes per step in two words, each multiplied on its own so that the two chains run side by
+  // side (interning was a quarter of the module's time, and in one chain each multiply waited for the
+  // last); the tail read as one word, the bytes past the value masked off.
   let x: u64 = 0x9e3779b97f4a7c15 ^ (<u64>len);
   let y: u64 = 0xc2b2ae3d27d4eb4f;
   let j = 0;
