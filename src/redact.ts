@@ -241,7 +241,10 @@ const SHELL_SECRET_WORDS = wordsCovering([
 ]);
 const PREFIXED_TOKEN_LEAD_RE = /gh[pousr]_|github_pat_|xox[abposr]-|AIza|npm_|AKIA|ASIA/;
 
-/** redactAll's patterns after the bare keys and the URI parameters, in the order they are applied. */
+/**
+ * redactAll's patterns after the bare keys and the URI parameters, in the order they are applied
+ * (exported for the test that holds each step's `mayMatch` to its pattern).
+ */
 export const REDACTION_STEPS: readonly RedactionStep[] = [
   {
     pattern: FREE_SECRET_PARAM_RE,
