@@ -63,8 +63,9 @@ const FREE_SECRET_PARAM_RE = new RegExp(
 );
 // The same names as a JSON or Python dict key (`"sig": "…"`, `'client_secret': '…'`), also inside a JSON
 // string (`\"password\":\"…\"`), and a Storage account key's usual names; the value runs to its quote.
+const QUOTED_SECRET_NAMES = [...FREE_SECRET_NAMES, "accountkey", "account_key", "clientsecret"];
 const QUOTED_SECRET_KEY_RE = new RegExp(
-  String.raw`((\\?["'])(?:${[...FREE_SECRET_NAMES, "accountkey", "account_key", "clientsecret"].join("|")})\2\s*:\s*\\?["'])` +
+  String.raw`((\\?["'])(?:${QUOTED_SECRET_NAMES.join("|")})\2\s*:\s*\\?["'])` +
     String.raw`(?:[^"'\\\r\n]|\\[^"'\r\n])+`,
   "gi",
 );
@@ -90,8 +91,12 @@ const ACCOUNT_KEY_RE = /(AccountKey(?:=|%(?:25)*3D))(?:[^;'"\s%&]|%(?!(?:25)*(?:
 // Secrets named by a command-line flag (also as az --debug lists its arguments: `'--account-key', '…'`)
 // or by an environment variable (`AZURE_CLIENT_SECRET=…`, as CI logs and shell traces print them). Not a
 // variable (`$KEY`, `%KEY%`, `<key>`), another flag or a lower-case word: prose ("--account-key or …").
-const NAMED_SECRET_RE =
-  /((?:--(?:account-key|sas-token|client-secret|password|connection-string)(?:[ \t]+|=|['"],[ \t]*)|\b[A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|_KEY|_TOKEN|_SAS|CONNECTION_STRING)=)['"]?)(?![$%<-]|[a-z]+(?![^\s'"]))[^\s'"]+/g;
+/** How an environment variable that holds a secret is named: its name ends so. */
+const SECRET_VARIABLE_ENDINGS = ["SECRET", "PASSWORD", "_KEY", "_TOKEN", "_SAS", "CONNECTION_STRING"];
+const NAMED_SECRET_RE = new RegExp(
+  String.raw`((?:--(?:account-key|sas-token|client-secret|password|connection-string)(?:[ \t]+|=|['"],[ \t]*)|\b[A-Z][A-Z0-9_]*(?:${SECRET_VARIABLE_ENDINGS.join("|")})=)['"]?)(?![$%<-]|[a-z]+(?![^\s'"]))[^\s'"]+`,
+  "g",
+);
 // The same after PowerShell's parameters (New-AzStorageContext, Connect-AzAccount, Get-AzStorageBlob…;
 // `-Name value` or `-Name:value`, any case) and AzCopy 8's `/DestKey:`, `/SourceSAS:` options; and the
 // plain text handed to `ConvertTo-SecureString … -AsPlainText`. A variable, an expression or a
@@ -131,6 +136,8 @@ const BASIC_RE = /\b([Bb]asic[ \t]+)(?![A-Z]?[a-z]+(?![A-Za-z0-9+/=]))[A-Za-z0-9
 // Tokens recognisable by their own prefix wherever they stand: GitHub (classic and fine-grained), Slack,
 // Google API keys, npm, AWS access key ids; and Microsoft Entra client secrets (three characters, a
 // digit, `Q~`).
+/** The prefixes of those tokens, as PREFIXED_TOKEN_RE spells them. */
+const TOKEN_PREFIXES = String.raw`gh[pousr]_|github_pat_|xox[abposr]-|AIza|npm_|AKIA|ASIA`;
 const PREFIXED_TOKEN_RE =
   /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255}|xox[abposr]-[A-Za-z0-9-]{10,250}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|(?:AKIA|ASIA)[0-9A-Z]{16})(?![A-Za-z0-9_-])/g;
 // The password of a URL's user info (`http://user:password@proxy:3128`, as curl -v and SDK logs print a
@@ -176,8 +183,9 @@ const MAY_HOLD_SECRET_RE = new RegExp(
  * case-insensitive test with these in it took four times as long over user agents. An Entra client
  * secret's `Q~` stands ENTRA_SECRET_LEAD characters after where it starts.
  */
-const MAY_HOLD_TOKEN_RE =
-  /gh[pousr]_|github_pat_|xox[abposr]-|AIza|npm_|AKIA|ASIA|Q~|[Bb]asic[ \t]|PRIVATE KEY|:\/\/[^\s/@]*:[^\s/@]*@/;
+const MAY_HOLD_TOKEN_RE = new RegExp(
+  String.raw`${TOKEN_PREFIXES}|Q~|[Bb]asic[ \t]|PRIVATE KEY|:\/\/[^\s/@]*:[^\s/@]*@`,
+);
 const ENTRA_SECRET_LEAD = 4;
 
 function mayHoldSecret(text: string): boolean {
@@ -225,12 +233,7 @@ function wordsCovering(names: readonly string[]): string[] {
 }
 
 const FREE_SECRET_WORDS = wordsCovering(FREE_SECRET_NAMES);
-const QUOTED_SECRET_WORDS = wordsCovering([
-  ...FREE_SECRET_NAMES,
-  "accountkey",
-  "account_key",
-  "clientsecret",
-]);
+const QUOTED_SECRET_WORDS = wordsCovering(QUOTED_SECRET_NAMES);
 const SHELL_SECRET_WORDS = wordsCovering([
   ...SECRET_POWERSHELL_PARAMS.split("|").map((p) => "-" + p),
   "/destkey:",
@@ -239,7 +242,7 @@ const SHELL_SECRET_WORDS = wordsCovering([
   "/sourcesas:",
   "convertto-securestring",
 ]);
-const PREFIXED_TOKEN_LEAD_RE = /gh[pousr]_|github_pat_|xox[abposr]-|AIza|npm_|AKIA|ASIA/;
+const PREFIXED_TOKEN_LEAD_RE = new RegExp(TOKEN_PREFIXES);
 
 /**
  * redactAll's patterns after the bare keys and the URI parameters, in the order they are applied
@@ -260,8 +263,7 @@ export const REDACTION_STEPS: readonly RedactionStep[] = [
   {
     pattern: NAMED_SECRET_RE,
     replacement: `$1${REDACTED}`,
-    mayMatch: (text) =>
-      holdsAny(text, ["--", "SECRET", "PASSWORD", "_KEY", "_TOKEN", "_SAS", "CONNECTION_STRING"]),
+    mayMatch: (text) => text.includes("--") || holdsAny(text, SECRET_VARIABLE_ENDINGS),
   },
   {
     pattern: SHELL_SECRET_RE,
